@@ -20,6 +20,8 @@ export interface SkippedEntry {
   label: string;
   /** Which field failed and why, e.g. `digits: 12 is out of range 6..10`. */
   reason: string;
+  /** Source file name, set when several files are imported together. */
+  file?: string;
 }
 
 export interface ImportResult {
@@ -48,4 +50,52 @@ export class FormatError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Options every reader receives. */
+export interface ReadOptions {
+  /** Password for encrypted files; readers throw `password-required` when it is missing and needed. */
+  password?: string;
+}
+
+/**
+ * One importable format. Each lives in `src/readers/<id>.ts` and is listed in `src/registry.ts`.
+ * `detect` must be cheap and never throw: use `sniff()` from `util/sniff.ts`, which parses once per source.
+ */
+export interface FormatReader {
+  /** Stable id, accepted by `--format`, e.g. `aegis`, `2fas`, `google-migration`. */
+  id: string;
+  /** Human name used in messages, e.g. `Aegis vault`. */
+  name: string;
+  /** Whether the app can write this format encrypted (shown by `listFormats`). */
+  encrypted: boolean;
+  detect(source: ImportSource): boolean;
+  read(source: ImportSource, options: ReadOptions): Promise<ImportResult>;
+  /** Several sources that together make one export (multi-part Google QR batches). */
+  readMany?(sources: ImportSource[], options: ReadOptions): Promise<ImportResult>;
+}
+
+/**
+ * Turns a container that is not itself a format (a QR image) into text sources, which then go through
+ * format detection like any file. One image may hold several QR codes.
+ */
+export interface SourceDecoder {
+  id: string;
+  name: string;
+  detect(source: ImportSource): boolean;
+  decode(source: ImportSource): Promise<ImportSource[]>;
+}
+
+export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera';
+
+export interface ExportedFile {
+  name: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export interface ExportResult {
+  files: ExportedFile[];
+  /** Text form where the export has one (otpauth list, migration URIs). */
+  text?: string;
 }

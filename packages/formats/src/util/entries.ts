@@ -1,0 +1,60 @@
+import { normalizeEntry, OtpError, type OtpEntry } from '@tessera/otp';
+import type { ImportedEntry, ImportResult, SkippedEntry } from '../types.js';
+import { tooLarge, type FormatContext } from './errors.js';
+import { EntryProblem } from './fields.js';
+import { LIMITS } from './limits.js';
+
+/** What a reader hands over for one entry: anything normalizeEntry accepts, plus tags. */
+export type EntryInput = Partial<OtpEntry> & { secret: string | Uint8Array; tags?: string[] };
+
+/** Refuses a file with more entries than LIMITS.maxEntries before any work is done on them. */
+export function checkEntryCount(ctx: FormatContext, count: number): void {
+  if (count > LIMITS.maxEntries) {
+    throw tooLarge(ctx, `${count} entries, more than the limit of ${LIMITS.maxEntries}`);
+  }
+}
+
+/**
+ * Collects the entries of one file. Each entry is built and validated on its own: an OtpError or
+ * EntryProblem skips that entry with a reason naming the field, and the rest still import.
+ */
+export class EntryCollector {
+  readonly entries: ImportedEntry[] = [];
+  readonly skipped: SkippedEntry[] = [];
+
+  constructor(readonly ctx: FormatContext) {}
+
+  /**
+   * Builds entry `index` with `build` and validates it. `label` is what the user recognises
+   * ("Issuer (account)"), computed defensively since the entry may be broken.
+   */
+  add(index: number, label: string, build: () => EntryInput): void {
+    checkEntryCount(this.ctx, this.entries.length + this.skipped.length + 1);
+    try {
+      const { tags, ...input } = build();
+      const entry: ImportedEntry = normalizeEntry(input);
+      if (tags && tags.length > 0) entry.tags = tags;
+      this.entries.push(entry);
+    } catch (err) {
+      if (err instanceof OtpError || err instanceof EntryProblem) {
+        this.skip(index, label, `${err.field}: ${err.reason}`);
+      } else throw err;
+    }
+  }
+
+  skip(index: number, label: string, reason: string): void {
+    this.skipped.push({ index, label, reason });
+  }
+
+  result(): ImportResult {
+    return { format: this.ctx.formatId, entries: this.entries, skipped: this.skipped };
+  }
+}
+
+/** "Issuer (account)" from whatever could be read, for skipped-entry reports. */
+export function labelOf(issuer: unknown, account: unknown): string {
+  const i = typeof issuer === 'string' ? issuer.trim() : '';
+  const a = typeof account === 'string' ? account.trim() : '';
+  if (i && a) return `${i} (${a})`;
+  return i || a || '(unnamed)';
+}

@@ -1,0 +1,46 @@
+import { LIMITS } from './limits.js';
+
+/** Why text was refused as JSON. */
+export type JsonProblem = { kind: 'too-deep'; depth: number } | { kind: 'syntax'; message: string };
+
+/** Deepest `{`/`[` nesting of JSON text, ignoring brackets inside strings. Linear, no recursion. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped char
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
+/**
+ * JSON.parse with a nesting cap checked first (deep nesting can exhaust the stack), returning the
+ * problem instead of throwing so detection can stay silent.
+ */
+export function parseJsonBounded(
+  text: string,
+  maxDepth: number = LIMITS.maxJsonDepth,
+): { ok: true; value: unknown } | { ok: false; problem: JsonProblem } {
+  const depth = jsonDepth(text);
+  if (depth > maxDepth) return { ok: false, problem: { kind: 'too-deep', depth } };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { ok: false, problem: { kind: 'syntax', message: (err as Error).message } };
+  }
+}
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
