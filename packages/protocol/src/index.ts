@@ -1,1 +1,5 @@
-export {};
+export * from './constants.js';
+export * from './schemas.js';
+export * from './routes.js';
+export { canon } from './canon.js';
+export { parseClientHeader, compareVersions, type ClientId } from './client-version.js';

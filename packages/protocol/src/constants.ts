@@ -1,0 +1,131 @@
+/**
+ * Constants of the Tessera keychain protocol (docs/PROTOCOL.md). The one place these numbers live:
+ * the server enforces them and clients read them from here.
+ */
+
+/** The protocol version this package describes (docs/PROTOCOL.md title). */
+export const PROTOCOL_VERSION = 1;
+
+/** Header every /v1 request carries: `<client>/<semver>`, e.g. `tessera-cli/0.1.0` (§4). */
+export const CLIENT_HEADER = 'Tessera-Client';
+
+/**
+ * Query parameter accepted instead of the header on `GET /v1/feed` only, because a browser
+ * `EventSource` cannot set request headers.
+ */
+export const CLIENT_QUERY_PARAM = 'client';
+
+/** Cookie holding the session token for the web app (HttpOnly, SameSite=Strict, Secure over TLS). */
+export const SESSION_COOKIE = 'tessera_session';
+
+/** Minimum client version a server requires unless configured otherwise. */
+export const DEFAULT_MIN_CLIENT_VERSION = '0.1.0';
+
+/** Size and count limits the server enforces (§4 "Limits"). */
+export const LIMITS = {
+  /** Length of one item's `ciphertext` string (b64u characters). 413 above. */
+  maxCiphertextChars: 24 * 1024,
+  /** Live (not deleted) items per account. 422 above. */
+  maxLiveItems: 5000,
+  /** Items in one `POST /v1/items`. 413 above. */
+  maxItemsPerPush: 500,
+  /** UTF-8 bytes of `canon(link)` for one circle link. 413 above. */
+  maxCircleLinkBytes: 8 * 1024,
+  /** Wraps posted with one circle link. */
+  maxWrapsPerLink: 200,
+  /** Default and maximum page size of `GET /v1/items`. */
+  defaultPullLimit: 500,
+  maxPullLimit: 1000,
+  /** Maximum notices returned by one `GET /v1/notices`. */
+  maxNoticesPerPage: 500,
+  /** UTF-8 bytes of `canon(data)` of a notice posted by a client. */
+  maxNoticeDataBytes: 2048,
+  /** Length of a device name. */
+  maxDeviceNameChars: 64,
+  /** Length of an email address. */
+  maxEmailChars: 254,
+  /** Length of any OPAQUE message (b64u characters); real ones are under 500. */
+  maxOpaqueMessageChars: 2048,
+} as const;
+
+/** Plaintext padding buckets of an item, in bytes (§3); a larger plaintext is refused. */
+export const PADDING_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** Escrow: failed PIN proofs (in total) after which the escrow record is destroyed (§4). */
+export const ESCROW_MAX_FAILED_ATTEMPTS = 10;
+
+/** A join request (pending device waiting for approval) can be approved for this long (§1.3). */
+export const JOIN_REQUEST_TTL_MS = 10 * 60 * 1000;
+
+/** The feed sends a comment ping this often (§4). */
+export const FEED_PING_INTERVAL_MS = 15_000;
+
+/** Labels used for HKDF `info`, AEAD associated data and signatures (§1, §3). */
+export const LABELS = {
+  items: 'tessera/v1/items',
+  circle: 'tessera/v1/circle',
+  recovery: 'tessera/v1/recovery',
+  escrow: 'tessera/v1/escrow',
+  wrap: 'tessera/v1/wrap',
+  item: 'tessera/v1/item',
+  sas: 'tessera/v1/sas',
+  escrowRelease: 'tessera/v1/escrow-release',
+} as const;
+
+/** Recipient ids that are not devices (§1.1). */
+export const RECOVERY_RECIPIENT = 'recovery';
+export const ESCROW_RECIPIENT = 'escrow';
+
+export const DEVICE_STATUSES = ['pending', 'trusted', 'removed'] as const;
+
+export const CIRCLE_OPS = ['genesis', 'add-device', 'remove-device', 'set-escrow'] as const;
+export type CircleOp = (typeof CIRCLE_OPS)[number];
+
+export const JOIN_VIAS = ['genesis', 'approval', 'recovery', 'pin'] as const;
+export type JoinVia = (typeof JOIN_VIAS)[number];
+
+export const NOTICE_KINDS = [
+  'device-join-requested',
+  'device-joined',
+  'device-removed',
+  'pin-attempt-failed',
+  'escrow-destroyed',
+  'recovery-key-used',
+  'backup-mismatch',
+  'server',
+] as const;
+
+/** Notice kinds a client may post itself (`POST /v1/notices`). */
+export const CLIENT_NOTICE_KINDS = ['backup-mismatch'] as const;
+
+export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices'] as const;
+export type FeedEventType = (typeof FEED_EVENTS)[number];
+
+/** Error codes the server answers with (`{ error, message }`). */
+export const ERROR_CODES = [
+  'bad-request',
+  'client-header-required',
+  'update-required',
+  'unauthorized',
+  'invalid-credentials',
+  'forbidden',
+  'not-found',
+  'email-taken',
+  'login-expired',
+  'device-removed',
+  'join-request-expired',
+  'circle-conflict',
+  'conflict',
+  'invalid-link',
+  'too-large',
+  'too-many-items',
+  'rate-limited',
+  'escrow-not-enabled',
+  'escrow-destroyed',
+  'attempt-expired',
+  'pin-incorrect',
+  'database-unavailable',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,211 @@
+/**
+ * The route table of docs/PROTOCOL.md §4: method, path, who may call it and its schemas. The server
+ * registers exactly these; clients can type their calls with `Static<(typeof ROUTES)[name]['body']>`.
+ */
+import type { TSchema } from 'typebox';
+import * as S from './schemas.js';
+
+/** `none` = no session; `pending` = any device of the account (P); `trusted` = trusted devices only (T). */
+export type Auth = 'none' | 'pending' | 'trusted';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  auth: Auth;
+  summary: string;
+  body?: TSchema;
+  querystring?: TSchema;
+  /** Success status and body schema (`S.Empty` for 204). */
+  status: 200 | 204;
+  response?: TSchema;
+}
+
+const route = <T extends RouteSpec>(spec: T): T => spec;
+
+export const ROUTES = {
+  meta: route({
+    method: 'GET',
+    url: '/v1/meta',
+    auth: 'none',
+    status: 200,
+    summary: 'Server version, minimum client version, OPAQUE public keys, time',
+    response: S.MetaResponse,
+  }),
+  registerStart: route({
+    method: 'POST',
+    url: '/v1/accounts/register/start',
+    auth: 'none',
+    status: 200,
+    summary: 'OPAQUE registration, step 1',
+    body: S.RegisterStartBody,
+    response: S.RegisterStartResponse,
+  }),
+  registerFinish: route({
+    method: 'POST',
+    url: '/v1/accounts/register/finish',
+    auth: 'none',
+    status: 200,
+    summary: 'OPAQUE registration, step 2: creates the account and its first (pending) device',
+    body: S.RegisterFinishBody,
+    response: S.RegisterFinishResponse,
+  }),
+  loginStart: route({
+    method: 'POST',
+    url: '/v1/sessions/start',
+    auth: 'none',
+    status: 200,
+    summary: 'OPAQUE sign-in, step 1 (an unknown email answers like a known one)',
+    body: S.LoginStartBody,
+    response: S.LoginStartResponse,
+  }),
+  loginFinish: route({
+    method: 'POST',
+    url: '/v1/sessions/finish',
+    auth: 'none',
+    status: 200,
+    summary: 'OPAQUE sign-in, step 2: a session for a new (pending) device or an existing one',
+    body: S.LoginFinishBody,
+    response: S.LoginFinishResponse,
+  }),
+  logout: route({
+    method: 'DELETE',
+    url: '/v1/sessions/current',
+    auth: 'pending',
+    status: 204,
+    summary: 'Ends this session',
+    response: S.Empty,
+  }),
+  deleteAccount: route({
+    method: 'DELETE',
+    url: '/v1/accounts/current',
+    auth: 'trusted',
+    status: 204,
+    summary: 'Deletes the account and everything it holds, escrow included',
+    response: S.Empty,
+  }),
+  devices: route({
+    method: 'GET',
+    url: '/v1/devices',
+    auth: 'pending',
+    status: 200,
+    summary: 'Devices of the account',
+    response: S.DevicesResponse,
+  }),
+  circle: route({
+    method: 'GET',
+    url: '/v1/circle',
+    auth: 'pending',
+    status: 200,
+    summary: 'Circle links after `since`, and the head',
+    querystring: S.CircleQuery,
+    response: S.CircleResponse,
+  }),
+  circlePost: route({
+    method: 'POST',
+    url: '/v1/circle',
+    auth: 'pending',
+    status: 200,
+    summary: 'Appends a circle link (compare-and-swap on the head) with VK wraps',
+    body: S.CirclePostBody,
+    response: S.CirclePostResponse,
+  }),
+  keys: route({
+    method: 'GET',
+    url: '/v1/keys',
+    auth: 'pending',
+    status: 200,
+    summary: 'VK wraps for this device, `recovery` or `escrow`',
+    querystring: S.KeysQuery,
+    response: S.KeysResponse,
+  }),
+  escrowRegisterStart: route({
+    method: 'POST',
+    url: '/v1/escrow/register/start',
+    auth: 'trusted',
+    status: 200,
+    summary: 'PIN registration with the escrow, step 1',
+    body: S.EscrowRegisterStartBody,
+    response: S.EscrowRegisterStartResponse,
+  }),
+  escrowRegisterFinish: route({
+    method: 'POST',
+    url: '/v1/escrow/register/finish',
+    auth: 'trusted',
+    status: 204,
+    summary: 'PIN registration with the escrow, step 2: sets or replaces the PIN and EK',
+    body: S.EscrowRegisterFinishBody,
+    response: S.Empty,
+  }),
+  escrowLoginStart: route({
+    method: 'POST',
+    url: '/v1/escrow/login/start',
+    auth: 'pending',
+    status: 200,
+    summary: 'PIN proof, step 1; counts as a failed attempt until finished',
+    body: S.EscrowLoginStartBody,
+    response: S.EscrowLoginStartResponse,
+  }),
+  escrowLoginFinish: route({
+    method: 'POST',
+    url: '/v1/escrow/login/finish',
+    auth: 'pending',
+    status: 200,
+    summary: 'PIN proof, step 2: releases EK sealed under the OPAQUE session key',
+    body: S.EscrowLoginFinishBody,
+    response: S.EscrowLoginFinishResponse,
+  }),
+  escrowStatus: route({
+    method: 'GET',
+    url: '/v1/escrow/status',
+    auth: 'pending',
+    status: 200,
+    summary: 'Whether a PIN is set, attempts left, destroyed',
+    response: S.EscrowStatusResponse,
+  }),
+  items: route({
+    method: 'GET',
+    url: '/v1/items',
+    auth: 'trusted',
+    status: 200,
+    summary: 'Items changed since a version, in version order',
+    querystring: S.ItemsQuery,
+    response: S.ItemsResponse,
+  }),
+  push: route({
+    method: 'POST',
+    url: '/v1/items',
+    auth: 'trusted',
+    status: 200,
+    summary: 'Pushes items, each compared-and-swapped on its base version; all or nothing',
+    body: S.PushBody,
+    response: S.PushResponse,
+  }),
+  notices: route({
+    method: 'GET',
+    url: '/v1/notices',
+    auth: 'pending',
+    status: 200,
+    summary: 'Notices after `since`',
+    querystring: S.NoticesQuery,
+    response: S.NoticesResponse,
+  }),
+  noticePost: route({
+    method: 'POST',
+    url: '/v1/notices',
+    auth: 'trusted',
+    status: 200,
+    summary: 'Posts a client notice (backup-mismatch) to every device',
+    body: S.NoticePostBody,
+    response: S.NoticePostResponse,
+  }),
+  feed: route({
+    method: 'GET',
+    url: '/v1/feed',
+    auth: 'pending',
+    status: 200,
+    summary: 'Server-sent events: items, circle, notice, devices; Last-Event-ID resumes',
+    querystring: S.FeedQuery,
+  }),
+} as const;
+
+export type RouteName = keyof typeof ROUTES;

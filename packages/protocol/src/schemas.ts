@@ -1,0 +1,357 @@
+/**
+ * TypeBox schemas of every body, query and response of docs/PROTOCOL.md §4. Plain JSON Schema, so the
+ * server validates with them and publishes them at /openapi.json, and clients derive their types
+ * with `Static<typeof X>`.
+ */
+import { Type, type Static, type TSchema } from 'typebox';
+import {
+  CIRCLE_OPS,
+  CLIENT_NOTICE_KINDS,
+  DEVICE_STATUSES,
+  JOIN_VIAS,
+  LIMITS,
+  NOTICE_KINDS,
+} from './constants.js';
+
+// ---------------------------------------------------------------------------------------------
+// Primitives
+
+const B64U_PATTERN = '^[A-Za-z0-9_-]*$';
+const UUID_V4_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$';
+
+/** Unpadded base64url (RFC 4648 §5) of at most `maxLength` characters. */
+export const B64u = (maxLength: number, description?: string) =>
+  Type.String({ pattern: B64U_PATTERN, minLength: 1, maxLength, ...(description ? { description } : {}) });
+
+/** Unpadded base64url of exactly `bytes` bytes. */
+export const B64uBytes = (bytes: number, description?: string) => {
+  const length = Math.ceil((bytes * 4) / 3);
+  return Type.String({
+    pattern: B64U_PATTERN,
+    minLength: length,
+    maxLength: length,
+    description: description ?? `${bytes} bytes, unpadded base64url`,
+  });
+};
+
+/** A 32-byte public key (X25519 or Ed25519). */
+export const PublicKey = B64uBytes(32, '32-byte public key, unpadded base64url');
+export const Uuid = Type.String({ pattern: UUID_V4_PATTERN, description: 'UUID v4, lower case' });
+export const AccountId = Uuid;
+export const DeviceId = Uuid;
+/** A recipient of a VK wrap: a device id, `recovery` or `escrow` (§1.1). */
+export const RecipientId = Type.String({
+  pattern: `^(recovery|escrow|${UUID_V4_PATTERN.slice(1, -1)})$`,
+  description: 'device id, "recovery" or "escrow"',
+});
+/** Milliseconds since the Unix epoch. */
+export const Millis = Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch' });
+export const Version = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+export const Epoch = Type.Integer({ minimum: 1, maximum: 1_000_000 });
+export const Email = Type.String({
+  minLength: 3,
+  maxLength: LIMITS.maxEmailChars,
+  pattern: '^[^\\s@]+@[^\\s@]+$',
+});
+export const OpaqueMessage = B64u(LIMITS.maxOpaqueMessageChars, 'OPAQUE message from @serenity-kit/opaque');
+/** Session token: 32 random bytes, unpadded base64url. */
+export const SessionToken = B64uBytes(32, 'session token: 32 random bytes, unpadded base64url');
+
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
+
+export const DeviceStatus = literals(DEVICE_STATUSES);
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
+export const NoticeKind = literals(NOTICE_KINDS);
+export type NoticeKind = (typeof NOTICE_KINDS)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** Every error: `{ error, message }`, plus the fields some errors carry. */
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'error code' }),
+  message: Type.String({ description: 'one sentence for people' }),
+  minimumVersion: Type.Optional(Type.String({ description: 'with update-required (426)' })),
+  retryAfter: Type.Optional(Type.Integer({ description: 'seconds, with rate-limited (429)' })),
+  attemptsLeft: Type.Optional(Type.Integer()),
+  head: Type.Optional(Type.Any({ description: 'with circle-conflict (409): the current circle head' })),
+  conflicts: Type.Optional(
+    Type.Array(Type.Object({ id: Uuid, version: Version }), { description: 'with conflict (409)' }),
+  ),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+// ---------------------------------------------------------------------------------------------
+// Meta
+
+export const MetaResponse = Type.Object({
+  serverVersion: Type.String(),
+  protocolVersion: Type.Integer(),
+  minClientVersion: Type.String(),
+  opaquePublicKey: Type.String({ description: 'OPAQUE server public key of sign-in; clients pin it' }),
+  escrowOpaquePublicKey: Type.String({ description: 'OPAQUE server public key of the escrow (PIN)' }),
+  time: Millis,
+});
+export type MetaResponse = Static<typeof MetaResponse>;
+
+// ---------------------------------------------------------------------------------------------
+// Accounts and sessions
+
+/** A device as it registers: its public keys and the random nonce of its verification code (§1.3). */
+export const NewDevice = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: LIMITS.maxDeviceNameChars }),
+    encPub: PublicKey,
+    signPub: PublicKey,
+    nonce: B64uBytes(16, '16 random bytes, unpadded base64url'),
+  },
+  { additionalProperties: false },
+);
+export type NewDevice = Static<typeof NewDevice>;
+
+export const RegisterStartBody = Type.Object(
+  { email: Email, registrationRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const RegisterStartResponse = Type.Object({ registrationResponse: Type.String() });
+
+export const RegisterFinishBody = Type.Object(
+  { email: Email, registrationRecord: OpaqueMessage, device: NewDevice },
+  { additionalProperties: false },
+);
+export const RegisterFinishResponse = Type.Object({
+  accountId: AccountId,
+  deviceId: DeviceId,
+  session: SessionToken,
+});
+
+export const LoginStartBody = Type.Object(
+  { email: Email, startLoginRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const LoginStartResponse = Type.Object({
+  loginId: Type.String({ description: 'opaque handle of this sign-in attempt, valid for 2 minutes' }),
+  loginResponse: Type.String(),
+});
+
+export const LoginFinishBody = Type.Object(
+  {
+    loginId: B64u(64),
+    finishLoginRequest: OpaqueMessage,
+    device: Type.Optional(NewDevice),
+    deviceId: Type.Optional(DeviceId),
+  },
+  { additionalProperties: false, description: 'exactly one of device (a join request) or deviceId (resume)' },
+);
+export const LoginFinishResponse = Type.Object({
+  accountId: AccountId,
+  deviceId: DeviceId,
+  session: SessionToken,
+  deviceStatus: DeviceStatus,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Devices
+
+export const Device = Type.Object({
+  id: DeviceId,
+  name: Type.String(),
+  status: DeviceStatus,
+  encPub: PublicKey,
+  signPub: PublicKey,
+  nonce: Type.String(),
+  createdAt: Millis,
+  lastSeenAt: Millis,
+});
+export type Device = Static<typeof Device>;
+export const DevicesResponse = Type.Object({ devices: Type.Array(Device) });
+
+// ---------------------------------------------------------------------------------------------
+// Circle (§2)
+
+export const LinkDevice = Type.Object(
+  {
+    id: DeviceId,
+    name: Type.String({ minLength: 1, maxLength: LIMITS.maxDeviceNameChars }),
+    encPub: PublicKey,
+    signPub: PublicKey,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A circle link exactly as signed by the client. Nullable fields may be present as null or absent;
+ * the server stores and returns the link unchanged (its hash is `H(canon(link))`).
+ */
+export const CircleLink = Type.Object(
+  {
+    v: Type.Literal(1),
+    seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    prev: Type.Union([B64uBytes(32, 'b64u H(canon(previous link))'), Type.Null()]),
+    op: literals(CIRCLE_OPS),
+    epoch: Epoch,
+    circlePub: PublicKey,
+    device: Type.Optional(Type.Union([LinkDevice, Type.Null()])),
+    recoveryPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
+    escrowPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
+    via: Type.Optional(Type.Union([literals(JOIN_VIAS), Type.Null()])),
+    by: DeviceId,
+    at: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time' }),
+    sig: B64uBytes(64, 'Ed25519 signature, unpadded base64url'),
+  },
+  { additionalProperties: false },
+);
+export type CircleLink = Static<typeof CircleLink>;
+
+/** `{ seq, hash }` of the last link, or null before genesis. */
+export const CircleHead = Type.Union([
+  Type.Object({ seq: Type.Integer({ minimum: 0 }), hash: Type.String() }),
+  Type.Null(),
+]);
+export type CircleHead = Static<typeof CircleHead>;
+
+export const Wrap = Type.Object(
+  { recipientId: RecipientId, epoch: Epoch, wrapped: B64u(512, 'b64u(eph.public || AEAD(k, VK, aad))') },
+  { additionalProperties: false },
+);
+export type Wrap = Static<typeof Wrap>;
+
+export const CircleQuery = Type.Object({
+  since: Type.Optional(
+    Type.Integer({ minimum: -1, description: 'return links with seq > since; all when absent' }),
+  ),
+});
+export const CircleResponse = Type.Object({ links: Type.Array(CircleLink), head: CircleHead });
+export const CirclePostBody = Type.Object(
+  { link: CircleLink, wraps: Type.Array(Wrap, { maxItems: LIMITS.maxWrapsPerLink }) },
+  { additionalProperties: false },
+);
+export const CirclePostResponse = Type.Object({ head: CircleHead });
+
+export const KeysQuery = Type.Object({ recipient: RecipientId });
+export const KeysResponse = Type.Object({ wraps: Type.Array(Wrap) });
+
+// ---------------------------------------------------------------------------------------------
+// Escrow
+
+export const EscrowRegisterStartBody = Type.Object(
+  { registrationRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const EscrowRegisterStartResponse = Type.Object({ registrationResponse: Type.String() });
+export const EscrowRegisterFinishBody = Type.Object(
+  { registrationRecord: OpaqueMessage, escrowKey: B64uBytes(32, 'EK: 32 random bytes, unpadded base64url') },
+  { additionalProperties: false },
+);
+export const EscrowLoginStartBody = Type.Object(
+  { startLoginRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const EscrowLoginStartResponse = Type.Object({
+  attemptId: Type.String(),
+  loginResponse: Type.String(),
+  attemptsLeft: Type.Integer({ minimum: 0, description: 'attempts left if this one fails' }),
+});
+export const EscrowLoginFinishBody = Type.Object(
+  { attemptId: B64u(64), finishLoginRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const EscrowLoginFinishResponse = Type.Object({
+  sealedEscrowKey: Type.String({
+    description:
+      'b64u(AEAD(HKDF(b64u-decoded OPAQUE sessionKey, "", "tessera/v1/escrow-release", 32), EK, "tessera/v1/escrow-release|" + accountId))',
+  }),
+});
+export const EscrowStatusResponse = Type.Object({
+  enabled: Type.Boolean(),
+  attemptsLeft: Type.Integer({ minimum: 0 }),
+  destroyed: Type.Boolean(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Items (§3)
+
+export const Item = Type.Object({
+  id: Uuid,
+  version: Version,
+  epoch: Epoch,
+  ciphertext: Type.String(),
+  deleted: Type.Boolean(),
+});
+export type Item = Static<typeof Item>;
+
+export const ItemsQuery = Type.Object({
+  since: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: LIMITS.maxPullLimit, default: LIMITS.defaultPullLimit }),
+  ),
+});
+export const ItemsResponse = Type.Object({
+  items: Type.Array(Item),
+  head: Version,
+  more: Type.Boolean(),
+});
+
+export const PushItem = Type.Object(
+  {
+    id: Uuid,
+    baseVersion: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: '0 = new item' }),
+    epoch: Epoch,
+    // The limit (LIMITS.maxCiphertextChars) is checked by the server to answer 413, not 400; the
+    // schema only bounds what a parser accepts.
+    ciphertext: Type.String({
+      pattern: B64U_PATTERN,
+      minLength: 1,
+      maxLength: 4 * LIMITS.maxCiphertextChars,
+    }),
+    deleted: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type PushItem = Static<typeof PushItem>;
+export const PushBody = Type.Object(
+  { items: Type.Array(PushItem, { minItems: 1, maxItems: 4 * LIMITS.maxItemsPerPush }) },
+  { additionalProperties: false },
+);
+export const PushResponse = Type.Object({
+  versions: Type.Array(Type.Object({ id: Uuid, version: Version })),
+  head: Version,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Notices and feed
+
+export const Notice = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  kind: NoticeKind,
+  data: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Millis,
+});
+export type Notice = Static<typeof Notice>;
+export const NoticesQuery = Type.Object({
+  since: Type.Optional(Type.Integer({ minimum: 0, description: 'notices with id > since' })),
+});
+export const NoticesResponse = Type.Object({ notices: Type.Array(Notice) });
+export const NoticePostBody = Type.Object(
+  { kind: literals(CLIENT_NOTICE_KINDS), data: Type.Record(Type.String(), Type.Unknown()) },
+  { additionalProperties: false },
+);
+export const NoticePostResponse = Type.Object({ notice: Notice });
+
+export const FeedQuery = Type.Object({
+  client: Type.Optional(
+    Type.String({ maxLength: 100, description: 'Tessera-Client value, for EventSource' }),
+  ),
+});
+
+/** Data of each feed event type (the SSE `data:` line is its JSON). */
+export const FeedEventData = {
+  items: Type.Object({ head: Version }),
+  circle: Type.Object({ head: CircleHead }),
+  notice: Type.Object({ notice: Notice }),
+  devices: Type.Object({}),
+} as const;
+
+export const Empty = Type.Null({ description: 'no content (204)' });
+
+export type { Static, TSchema };
