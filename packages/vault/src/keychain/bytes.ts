@@ -1,0 +1,72 @@
+/**
+ * Byte helpers shared by the keychain modules. Browser-safe: only `globalThis.crypto` and audited
+ * encoders from @scure/base.
+ */
+import { base64urlnopad } from '@scure/base';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Decodes UTF-8, refusing malformed input instead of substituting U+FFFD. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Unpadded base64url (RFC 4648 §5), the protocol's encoding for every binary field. */
+export function b64u(bytes: Uint8Array): string {
+  return base64urlnopad.encode(bytes);
+}
+
+/**
+ * Decodes unpadded base64url. `field` names the value in the error so a malformed server answer
+ * is reported precisely.
+ */
+export function fromB64u(text: string, field = 'value'): Uint8Array {
+  try {
+    return base64urlnopad.decode(text);
+  } catch {
+    throw new TypeError(`${field} is not unpadded base64url`);
+  }
+}
+
+/** Concatenation `a || b || ...`. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Cryptographically random bytes from the platform CSPRNG. */
+export function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}
+
+/** SHA-256. */
+export function hash(bytes: Uint8Array): Uint8Array {
+  return sha256(bytes);
+}
+
+/**
+ * Compares two byte strings in time that depends only on their lengths, for secrets and codes.
+ */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+/** A copy backed by a plain ArrayBuffer, as WebCrypto's `BufferSource` parameters require. */
+export function owned(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
+}

@@ -1,0 +1,297 @@
+/**
+ * The circle (docs/PROTOCOL.md §2): an append-only, hash-chained log of links signed with the circle
+ * key, which only vault-key holders can derive. `applyLinks` verifies links on top of the last verified
+ * state and refuses anything that does not extend it, so a server can neither insert a device of its
+ * own nor roll the circle back.
+ */
+import { b64u, fromB64u, hash, utf8 } from './bytes.js';
+import { canon } from './canon.js';
+import { KeychainError } from './errors.js';
+import { verifySignature, type CircleKey } from './keys.js';
+
+export type CircleOp = 'genesis' | 'add-device' | 'remove-device' | 'set-escrow';
+export type JoinVia = 'genesis' | 'approval' | 'recovery' | 'pin';
+
+/** A device as the circle names it (public keys b64u). */
+export interface CircleDevice {
+  id: string;
+  name: string;
+  encPub: string;
+  signPub: string;
+}
+
+/** A link without its signature. */
+export interface CircleLinkBody {
+  v: 1;
+  seq: number;
+  prev: string | null;
+  op: CircleOp;
+  epoch: number;
+  circlePub: string;
+  device: CircleDevice | null;
+  recoveryPub: string | null;
+  escrowPub: string | null;
+  via: JoinVia | null;
+  by: string;
+  at: string;
+}
+
+export interface CircleLink extends CircleLinkBody {
+  sig: string;
+}
+
+export interface CircleHead {
+  seq: number;
+  hash: string;
+}
+
+/** What a verified chain proves; small enough to keep in the vault meta. */
+export interface CircleState {
+  head: CircleHead;
+  epoch: number;
+  /** Circle public key of each epoch seen (b64u). */
+  circlePubs: Record<string, string>;
+  devices: Record<string, CircleMember>;
+  recoveryPub: string;
+  escrowPub: string | null;
+}
+
+export interface CircleMember {
+  device: CircleDevice;
+  status: 'trusted' | 'removed';
+  via: JoinVia;
+  addedBy: string;
+  addedAt: string;
+  removedAt?: string;
+}
+
+/** Largest link the server accepts (bytes of canonical JSON). */
+export const MAX_LINK_BYTES = 8 * 1024;
+
+/** `b64u(H(canon(link)))`, the value the next link's `prev` must carry. */
+export function linkHash(link: CircleLink): string {
+  return b64u(hash(utf8(canon(link))));
+}
+
+/** Signs a link body with the circle key of the previous link's epoch (or the genesis key). */
+export function signLink(body: CircleLinkBody, key: CircleKey): CircleLink {
+  return { ...body, sig: b64u(key.sign(utf8(canon(body)))) };
+}
+
+/** Fields of a new link; the chain position comes from `state`. */
+export interface NewLink {
+  op: CircleOp;
+  by: string;
+  device?: CircleDevice | null;
+  via?: JoinVia | null;
+  recoveryPub?: string | null;
+  escrowPub?: string | null;
+  /** The key signing this link: the current circle key (or, for genesis, its own). */
+  signer: CircleKey;
+  /** The circle key of the new epoch (remove-device and genesis). */
+  nextCirclePub?: Uint8Array;
+  now?: Date;
+}
+
+/** Builds and signs the link that extends `state` (null: the genesis). */
+export function buildLink(state: CircleState | null, link: NewLink): CircleLink {
+  const epoch = state === null ? 1 : link.op === 'remove-device' ? state.epoch + 1 : state.epoch;
+  const circlePub =
+    link.nextCirclePub !== undefined ? b64u(link.nextCirclePub) : state ? state.circlePubs[state.epoch]! : null;
+  if (!circlePub) throw new TypeError('a genesis or remove-device link needs nextCirclePub');
+  const body: CircleLinkBody = {
+    v: 1,
+    seq: state ? state.head.seq + 1 : 0,
+    prev: state ? state.head.hash : null,
+    op: link.op,
+    epoch,
+    circlePub,
+    device: link.device ?? null,
+    recoveryPub: link.recoveryPub ?? null,
+    escrowPub: link.escrowPub ?? null,
+    via: link.via ?? null,
+    by: link.by,
+    at: (link.now ?? new Date()).toISOString(),
+  };
+  return signLink(body, link.signer);
+}
+
+function invalid(link: { seq?: unknown }, why: string): KeychainError {
+  return new KeychainError('circle-invalid', `Circle link ${String(link.seq)} ${why}; the circle was refused.`);
+}
+
+/**
+ * Verifies `links` on top of `state` (null: from the genesis) and returns the new state. Throws
+ * `circle-invalid` for any bad link and `circle-rollback` when the server's `head` is behind or
+ * beside the state already verified.
+ */
+export function applyLinks(state: CircleState | null, links: CircleLink[], serverHead?: CircleHead | null): CircleState {
+  if (serverHead !== undefined) checkNotRolledBack(state, serverHead);
+  let current = state;
+  for (const link of links) current = applyLink(current, link);
+  if (serverHead && current && (current.head.seq !== serverHead.seq || current.head.hash !== serverHead.hash)) {
+    throw new KeychainError(
+      'circle-invalid',
+      `The server's circle head (link ${serverHead.seq}) is not the end of the links it sent; the circle was refused.`,
+    );
+  }
+  if (!current) throw new KeychainError('circle-invalid', 'The server sent no circle for this account.');
+  return current;
+}
+
+/** A server head behind what this device verified, or a different link at the same place, is a rollback. */
+export function checkNotRolledBack(state: CircleState | null, serverHead: CircleHead | null): void {
+  if (!state) return;
+  if (serverHead === null || serverHead.seq < state.head.seq) {
+    throw new KeychainError(
+      'circle-rollback',
+      `The server shows an older circle (link ${serverHead?.seq ?? 'none'}) than this device has verified ` +
+        `(link ${state.head.seq}); it may have been rolled back or tampered with.`,
+    );
+  }
+  if (serverHead.seq === state.head.seq && serverHead.hash !== state.head.hash) {
+    throw new KeychainError(
+      'circle-rollback',
+      `The server's circle link ${serverHead.seq} differs from the one this device has verified (a fork).`,
+    );
+  }
+}
+
+function applyLink(state: CircleState | null, link: CircleLink): CircleState {
+  if (typeof link !== 'object' || link === null) throw invalid({}, 'is not an object');
+  if (utf8(canon(link)).length > MAX_LINK_BYTES) throw invalid(link, 'is too large');
+  if (link.v !== 1) throw invalid(link, 'has an unknown version');
+  const expectedSeq = state ? state.head.seq + 1 : 0;
+  if (link.seq !== expectedSeq) {
+    if (state && typeof link.seq === 'number' && link.seq <= state.head.seq) {
+      throw new KeychainError(
+        'circle-rollback',
+        `The server sent circle link ${link.seq} again, which does not extend link ${state.head.seq} this device has verified.`,
+      );
+    }
+    throw invalid(link, `is out of order (expected link ${expectedSeq})`);
+  }
+  if (link.prev !== (state ? state.head.hash : null)) {
+    throw state
+      ? new KeychainError(
+          'circle-rollback',
+          `Circle link ${link.seq} does not extend the circle this device has verified (a fork or rollback).`,
+        )
+      : invalid(link, 'is a genesis that points to a previous link');
+  }
+  const { sig, ...body } = link;
+  const signerPub = state ? state.circlePubs[state.epoch]! : link.circlePub;
+  let signatureOk = false;
+  try {
+    signatureOk = verifySignature(fromB64u(signerPub), utf8(canon(body)), fromB64u(String(sig), 'sig'));
+  } catch {
+    signatureOk = false;
+  }
+  if (!signatureOk) throw invalid(link, 'is not signed by the circle key (only vault-key holders can sign)');
+  if (typeof link.at !== 'string' || Number.isNaN(Date.parse(link.at))) throw invalid(link, 'has no valid time');
+  if (link.op !== 'genesis' && link.recoveryPub !== null) throw invalid(link, 'changes the recovery key');
+  if (link.op !== 'set-escrow' && link.escrowPub !== null) throw invalid(link, 'sets an escrow outside set-escrow');
+  checkPublicKey(link, link.circlePub, 'circlePub');
+
+  if (state === null) return applyGenesis(link);
+  const next: CircleState = structuredClone(state);
+  next.head = { seq: link.seq, hash: linkHash(link) };
+  const byMember = state.devices[link.by];
+  const byTrusted = byMember?.status === 'trusted';
+  switch (link.op) {
+    case 'genesis':
+      throw invalid(link, 'is a second genesis');
+    case 'add-device': {
+      sameEpoch(state, link);
+      const device = checkDevice(link);
+      if (state.devices[device.id]) throw invalid(link, `adds device ${device.id}, which is already in the circle`);
+      if (Object.values(state.devices).some((m) => m.device.encPub === device.encPub)) {
+        throw invalid(link, 'adds a key that another device already uses');
+      }
+      if (link.via === 'approval') {
+        if (!byTrusted) throw invalid(link, `is an approval by ${link.by}, which is not a trusted device`);
+      } else if (link.via === 'recovery' || link.via === 'pin') {
+        if (link.by !== device.id) throw invalid(link, 'is a self-join made by another device');
+        if (link.via === 'pin' && !state.escrowPub) throw invalid(link, 'joins by PIN while no PIN is set');
+      } else {
+        throw invalid(link, 'adds a device without saying how it got the vault key');
+      }
+      next.devices[device.id] = { device, status: 'trusted', via: link.via, addedBy: link.by, addedAt: link.at };
+      return next;
+    }
+    case 'remove-device': {
+      if (link.epoch !== state.epoch + 1) throw invalid(link, 'removes a device without starting a new key epoch');
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      const target = link.device?.id ? state.devices[link.device.id] : undefined;
+      if (!target || target.status !== 'trusted') throw invalid(link, 'removes a device that is not trusted');
+      if (link.circlePub === state.circlePubs[state.epoch]) throw invalid(link, 'does not rotate the circle key');
+      next.devices[target.device.id] = { ...target, status: 'removed', removedAt: link.at };
+      next.epoch = link.epoch;
+      next.circlePubs[String(link.epoch)] = link.circlePub;
+      return next;
+    }
+    case 'set-escrow':
+      sameEpoch(state, link);
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      if (link.device !== null || link.via !== null) throw invalid(link, 'carries a device');
+      if (link.escrowPub !== null) checkPublicKey(link, link.escrowPub, 'escrowPub');
+      next.escrowPub = link.escrowPub;
+      return next;
+    default:
+      throw invalid(link, `has an unknown operation "${String((link as { op: unknown }).op)}"`);
+  }
+}
+
+function applyGenesis(link: CircleLink): CircleState {
+  if (link.op !== 'genesis') throw invalid(link, 'should be the genesis');
+  if (link.epoch !== 1) throw invalid(link, 'starts at an epoch other than 1');
+  if (link.via !== 'genesis') throw invalid(link, 'is a genesis without via "genesis"');
+  const device = checkDevice(link);
+  if (link.by !== device.id) throw invalid(link, 'is a genesis made by another device');
+  if (typeof link.recoveryPub !== 'string') throw invalid(link, 'sets no recovery key');
+  checkPublicKey(link, link.recoveryPub, 'recoveryPub');
+  return {
+    head: { seq: 0, hash: linkHash(link) },
+    epoch: 1,
+    circlePubs: { '1': link.circlePub },
+    devices: { [device.id]: { device, status: 'trusted', via: 'genesis', addedBy: device.id, addedAt: link.at } },
+    recoveryPub: link.recoveryPub,
+    escrowPub: null,
+  };
+}
+
+function sameEpoch(state: CircleState, link: CircleLink): void {
+  if (link.epoch !== state.epoch || link.circlePub !== state.circlePubs[state.epoch]) {
+    throw invalid(link, 'changes the key epoch outside a device removal');
+  }
+}
+
+function checkDevice(link: CircleLink): CircleDevice {
+  const d = link.device;
+  if (!d || typeof d.id !== 'string' || !d.id || typeof d.name !== 'string') throw invalid(link, 'names no device');
+  checkPublicKey(link, d.encPub, 'device.encPub');
+  checkPublicKey(link, d.signPub, 'device.signPub');
+  return { id: d.id, name: d.name, encPub: d.encPub, signPub: d.signPub };
+}
+
+function checkPublicKey(link: CircleLink, value: unknown, field: string): void {
+  let ok = false;
+  try {
+    ok = typeof value === 'string' && fromB64u(value).length === 32;
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw invalid(link, `has a malformed ${field}`);
+}
+
+/** The trusted members of the circle (the only devices a client may wrap the vault key to). */
+export function trustedDevices(state: CircleState): CircleDevice[] {
+  return Object.values(state.devices)
+    .filter((m) => m.status === 'trusted')
+    .map((m) => m.device);
+}
+
+/** A device's standing according to the verified circle. */
+export function deviceStatus(state: CircleState | null, deviceId: string): 'trusted' | 'removed' | 'unknown' {
+  return state?.devices[deviceId]?.status ?? 'unknown';
+}

@@ -1,0 +1,33 @@
+/** Why a keychain operation failed; stable strings that callers (CLI, web app) can branch on. */
+export type KeychainErrorCode =
+  | 'update-required'
+  | 'offline'
+  | 'http'
+  | 'wrong-password'
+  | 'wrong-pin'
+  | 'escrow-destroyed'
+  | 'escrow-missing'
+  | 'not-signed-in'
+  | 'not-trusted'
+  | 'already-trusted'
+  | 'circle-invalid'
+  | 'circle-rollback'
+  | 'server-rollback'
+  | 'item-invalid'
+  | 'item-replayed'
+  | 'recovery-key-invalid'
+  | 'code-not-found'
+  | 'conflict'
+  | 'too-large';
+
+/** A keychain failure with a precise one-sentence message that never contains a secret. */
+export class KeychainError extends Error {
+  override readonly name = 'KeychainError';
+  constructor(
+    readonly code: KeychainErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

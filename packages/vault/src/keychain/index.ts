@@ -1,0 +1,10 @@
+export * from './bytes.js';
+export { canon } from './canon.js';
+export * from './errors.js';
+export * from './keys.js';
+export * from './wrap.js';
+export * from './items.js';
+export * from './recovery-key.js';
+export * from './verification-code.js';
+export * from './device-keys.js';
+export * from './circle.js';

@@ -1,0 +1,112 @@
+/**
+ * Item encryption (docs/PROTOCOL.md §3): the canonical record, padded to a size bucket so the
+ * server learns only a coarse size, sealed under the epoch's item key with associated data binding
+ * account, item id and epoch, so the server cannot move, swap or re-label items unnoticed.
+ */
+import { b64u, fromB64u, fromUtf8, utf8 } from './bytes.js';
+import { canon } from './canon.js';
+import { KeychainError } from './errors.js';
+import { itemKey } from './keys.js';
+import { open, seal } from './primitives.js';
+
+/** Plaintext buckets in bytes; a record that does not fit the largest is refused. */
+export const ITEM_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+
+/** The item plaintext: exactly a vault record (`VaultRecord`). */
+export interface ItemPlaintext {
+  v: 1;
+  entry: { id: string } & Record<string, unknown>;
+  clock: Record<string, string>;
+  deleted: boolean;
+}
+
+/** Where an item lives: all of it is bound as associated data. */
+export interface ItemContext {
+  accountId: string;
+  id: string;
+  epoch: number;
+}
+
+function itemAad(ctx: ItemContext): Uint8Array {
+  return utf8(`tessera/v1/item|${ctx.accountId}|${ctx.id}|${ctx.epoch}`);
+}
+
+/** Pads with `0x80` then zeros to the next bucket (ISO/IEC 7816-4 style, unambiguous to strip). */
+export function pad(plain: Uint8Array): Uint8Array {
+  const bucket = ITEM_BUCKETS.find((size) => size >= plain.length + 1);
+  if (bucket === undefined) {
+    throw new KeychainError(
+      'too-large',
+      `An entry takes ${plain.length} bytes once encoded; the largest allowed is ${ITEM_BUCKETS.at(-1)! - 1}.`,
+    );
+  }
+  const out = new Uint8Array(bucket);
+  out.set(plain);
+  out[plain.length] = 0x80;
+  return out;
+}
+
+/** Strips the padding; null when it is malformed or the length is not a bucket. */
+export function unpad(padded: Uint8Array): Uint8Array | null {
+  if (!(ITEM_BUCKETS as readonly number[]).includes(padded.length)) return null;
+  let end = padded.length - 1;
+  while (end >= 0 && padded[end] === 0) end--;
+  if (end < 0 || padded[end] !== 0x80) return null;
+  return padded.subarray(0, end);
+}
+
+/** Encrypts one record for the server; returns the `ciphertext` field. */
+export function encryptItem(options: ItemContext & { vk: Uint8Array; record: ItemPlaintext }): string {
+  if (options.record.entry.id !== options.id) throw new TypeError('record id and item id differ');
+  const padded = pad(utf8(canon(options.record)));
+  return b64u(seal(itemKey(options.vk), padded, itemAad(options)));
+}
+
+/**
+ * Decrypts and checks one item. Any tampering (another item's ciphertext, another epoch, another
+ * account, a flipped bit, a record whose id is not the item's) is refused with `item-invalid`.
+ */
+export function decryptItem(options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean }): ItemPlaintext {
+  const refuse = (why: string) =>
+    new KeychainError('item-invalid', `The server's copy of item ${options.id} ${why}; it was refused.`, {
+      id: options.id,
+    });
+  let sealed: Uint8Array;
+  try {
+    sealed = fromB64u(options.ciphertext, 'ciphertext');
+  } catch {
+    throw refuse('is not base64url');
+  }
+  const padded = open(itemKey(options.vk), sealed, itemAad(options));
+  if (!padded) throw refuse('does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
+  const plain = unpad(padded);
+  if (!plain) throw refuse('has malformed padding');
+  let record: unknown;
+  try {
+    record = JSON.parse(fromUtf8(plain));
+  } catch {
+    throw refuse('is not a JSON record');
+  }
+  if (!isItemPlaintext(record)) throw refuse('is not a version 1 record');
+  if (record.entry.id !== options.id) throw refuse(`holds entry ${record.entry.id}`);
+  if (options.deleted !== undefined && options.deleted !== record.deleted) {
+    throw refuse('claims a deletion state its content does not have');
+  }
+  return record;
+}
+
+function isItemPlaintext(value: unknown): value is ItemPlaintext {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  const entry = r.entry as Record<string, unknown> | null;
+  return (
+    r.v === 1 &&
+    typeof r.deleted === 'boolean' &&
+    typeof r.clock === 'object' &&
+    r.clock !== null &&
+    Object.values(r.clock).every((c) => typeof c === 'string') &&
+    typeof entry === 'object' &&
+    entry !== null &&
+    typeof entry.id === 'string'
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Key derivations of docs/PROTOCOL.md §1: the item key and circle key from VK, the seed-derived
+ * X25519 key pairs of the recovery key and the escrow, and random VK generation.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { concat, randomBytes } from './bytes.js';
+import { hkdf } from './primitives.js';
+
+/** Something that can complete an X25519 exchange with its private key (a device, the recovery key, the escrow). */
+export interface X25519Holder {
+  /** Raw 32-byte X25519 public key. */
+  readonly encPub: Uint8Array;
+  /** `X25519(ownPrivate, peerPublic)`. */
+  deriveShared(peerPublic: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Circle signing key of one epoch: Ed25519 with a seed derived from that epoch's VK. */
+export interface CircleKey {
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+/** A fresh vault key (256 random bits). */
+export function newVaultKey(): Uint8Array {
+  return randomBytes(32);
+}
+
+/** `HKDF(VK, "", "tessera/v1/items", 32)`. */
+export function itemKey(vk: Uint8Array): Uint8Array {
+  return hkdf({ ikm: vk, info: 'tessera/v1/items' });
+}
+
+/** The circle key of the epoch whose vault key is `vk`. */
+export function circleKey(vk: Uint8Array): CircleKey {
+  const seed = hkdf({ ikm: vk, info: 'tessera/v1/circle' });
+  return {
+    publicKey: ed25519.getPublicKey(seed),
+    sign: (message) => ed25519.sign(message, seed),
+  };
+}
+
+/** Verifies an Ed25519 signature; false for any malformed input. */
+export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return ed25519.verify(signature, message, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** An X25519 key pair whose private key is `seed` (the recovery key and escrow pairs; RFC 7748 §5 clamps it). */
+export function seededX25519(seed: Uint8Array): X25519Holder {
+  const secret = seed.slice();
+  return {
+    encPub: x25519.getPublicKey(secret),
+    deriveShared: async (peer) => x25519.getSharedSecret(secret, peer),
+  };
+}
+
+/** The recovery key pair: seed `HKDF(rk, "", "tessera/v1/recovery", 32)`. */
+export function recoveryKeyPair(rk: Uint8Array): X25519Holder {
+  return seededX25519(hkdf({ ikm: rk, info: 'tessera/v1/recovery' }));
+}
+
+/** The escrow key pair: seed `HKDF(EK || exportKey, "", "tessera/v1/escrow", 32)`. */
+export function escrowKeyPair(escrowKey: Uint8Array, exportKey: Uint8Array): X25519Holder {
+  return seededX25519(hkdf({ ikm: concat(escrowKey, exportKey), info: 'tessera/v1/escrow' }));
+}
+
+/** A one-use ephemeral X25519 pair (for wrapping). */
+export function ephemeralX25519(): { publicKey: Uint8Array; shared(peer: Uint8Array): Uint8Array } {
+  const secret = x25519.utils.randomSecretKey();
+  return {
+    publicKey: x25519.getPublicKey(secret),
+    shared: (peer) => x25519.getSharedSecret(secret, peer),
+  };
+}
