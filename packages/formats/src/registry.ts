@@ -9,6 +9,18 @@ import {
 import { OtpError } from '@tessera/otp';
 import { LIMITS } from './util/limits.js';
 import { sniff } from './util/sniff.js';
+import { aegis } from './readers/aegis.js';
+import { andotp } from './readers/andotp.js';
+import { bitwardenCsv, bitwardenJson } from './readers/bitwarden.js';
+import { duo } from './readers/duo.js';
+import { enteEncrypted } from './readers/ente.js';
+import { freeotpPlus } from './readers/freeotp-plus.js';
+import { googleMigration } from './readers/google-migration.js';
+import { lastpass } from './readers/lastpass.js';
+import { otpauthList } from './readers/otpauth-list.js';
+import { proton } from './readers/proton.js';
+import { steamFile } from './readers/steam.js';
+import { twofas } from './readers/twofas.js';
 
 /**
  * Every importable format. ORDER MATTERS: the first reader whose detect() answers true reads the file,
@@ -17,9 +29,22 @@ import { sniff } from './util/sniff.js';
  */
 export const readers: FormatReader[] = [
   // JSON formats
+  aegis,
+  twofas,
+  enteEncrypted,
+  proton,
+  bitwardenJson,
+  freeotpPlus,
+  lastpass,
+  steamFile,
+  duo,
   // XML, binary and database formats
   // text formats
+  googleMigration,
+  otpauthList,
+  bitwardenCsv,
   // heuristic fallbacks (no magic number): keep last
+  andotp, // plain JSON arrays, or any unrecognised binary (andOTP has no magic number)
 ];
 
 /** Containers turned into text sources before detection (QR images). */
@@ -54,18 +79,26 @@ function safeDetect(r: { detect(s: ImportSource): boolean }, source: ImportSourc
 
 function checkSize(source: ImportSource): void {
   if (source.bytes.length > LIMITS.maxFileBytes) {
-    throw new FormatError('too-large', `${source.name}: ${source.bytes.length} bytes, more than the limit of ${LIMITS.maxFileBytes}`, {
-      file: source.name,
-    });
+    throw new FormatError(
+      'too-large',
+      `${source.name}: ${source.bytes.length} bytes, more than the limit of ${LIMITS.maxFileBytes}`,
+      {
+        file: source.name,
+      },
+    );
   }
 }
 
 function unknownFormat(source: ImportSource): FormatError {
   const problem = sniff(source).jsonProblem;
   if (problem?.kind === 'too-deep') {
-    return new FormatError('too-large', `${source.name}: JSON nested ${problem.depth} levels deep (limit ${LIMITS.maxJsonDepth})`, {
-      file: source.name,
-    });
+    return new FormatError(
+      'too-large',
+      `${source.name}: JSON nested ${problem.depth} levels deep (limit ${LIMITS.maxJsonDepth})`,
+      {
+        file: source.name,
+      },
+    );
   }
   return new FormatError(
     'unknown-format',
@@ -75,14 +108,21 @@ function unknownFormat(source: ImportSource): FormatError {
 }
 
 /** Runs a reader; anything but a typed error (a reader bug on strange input) becomes `damaged`. */
-async function guarded(reader: FormatReader, sources: ImportSource[], run: () => Promise<ImportResult>): Promise<ImportResult> {
+async function guarded(
+  reader: FormatReader,
+  sources: ImportSource[],
+  run: () => Promise<ImportResult>,
+): Promise<ImportResult> {
   try {
     return await run();
   } catch (err) {
     if (err instanceof FormatError) throw err;
     const file = sources.map((s) => s.name).join(', ');
     const why = err instanceof OtpError ? err.message : err instanceof Error ? err.message : String(err);
-    throw new FormatError('damaged', `${file}: damaged ${reader.name} file: ${why}`, { file, format: reader.id });
+    throw new FormatError('damaged', `${file}: damaged ${reader.name} file: ${why}`, {
+      file,
+      format: reader.id,
+    });
   }
 }
 
@@ -100,9 +140,13 @@ function pickReader(source: ImportSource, format: string | undefined): FormatRea
   if (format !== undefined) {
     const reader = findReader(format);
     if (!reader) {
-      throw new FormatError('unknown-format', `unknown format "${format}"; known: ${readers.map((r) => r.id).join(', ')}`, {
-        format,
-      });
+      throw new FormatError(
+        'unknown-format',
+        `unknown format "${format}"; known: ${readers.map((r) => r.id).join(', ')}`,
+        {
+          format,
+        },
+      );
     }
     return reader;
   }
@@ -116,12 +160,17 @@ function pickReader(source: ImportSource, format: string | undefined): FormatRea
  * of different formats may be given together; their results are concatenated, skipped entries naming
  * their file.
  */
-export async function importFiles(opts: { sources: ImportSource[]; format?: string; password?: string }): Promise<ImportResult> {
+export async function importFiles(opts: {
+  sources: ImportSource[];
+  format?: string;
+  password?: string;
+}): Promise<ImportResult> {
   if (opts.sources.length === 0) throw new FormatError('unknown-format', 'no file to import');
   opts.sources.forEach(checkSize);
   const format = opts.format && decoders.some((d) => d.id === opts.format) ? undefined : opts.format;
   const sources = await expand(opts.sources);
-  if (sources.length === 0) throw new FormatError('damaged', `${opts.sources.map((s) => s.name).join(', ')}: nothing to import`);
+  if (sources.length === 0)
+    throw new FormatError('damaged', `${opts.sources.map((s) => s.name).join(', ')}: nothing to import`);
   const readOptions: ReadOptions = opts.password === undefined ? {} : { password: opts.password };
   const picked = sources.map((s) => pickReader(s, format));
   const first = picked[0]!;

@@ -17,7 +17,12 @@ export function gcmOpen(
 }
 
 /** Like gcmOpen but returns null on failure (for trying several key slots). */
-export function gcmTryOpen(opts: { key: Uint8Array; nonce: Uint8Array; sealed: Uint8Array; aad?: Uint8Array }): Uint8Array | null {
+export function gcmTryOpen(opts: {
+  key: Uint8Array;
+  nonce: Uint8Array;
+  sealed: Uint8Array;
+  aad?: Uint8Array;
+}): Uint8Array | null {
   try {
     return gcm(opts.key, opts.nonce, opts.aad).decrypt(opts.sealed);
   } catch {
@@ -25,6 +30,11 @@ export function gcmTryOpen(opts: { key: Uint8Array; nonce: Uint8Array; sealed: U
   }
 }
 
-export function gcmSeal(opts: { key: Uint8Array; nonce: Uint8Array; plaintext: Uint8Array; aad?: Uint8Array }): Uint8Array {
+export function gcmSeal(opts: {
+  key: Uint8Array;
+  nonce: Uint8Array;
+  plaintext: Uint8Array;
+  aad?: Uint8Array;
+}): Uint8Array {
   return gcm(opts.key, opts.nonce, opts.aad).encrypt(opts.plaintext);
 }

@@ -1,11 +1,25 @@
-import { normalizeEntry, OtpError, type OtpEntry } from '@tessera/otp';
+import { normalizeEntry, OtpError } from '@tessera/otp';
 import type { ImportedEntry, ImportResult, SkippedEntry } from '../types.js';
 import { tooLarge, type FormatContext } from './errors.js';
 import { EntryProblem } from './fields.js';
 import { LIMITS } from './limits.js';
 
-/** What a reader hands over for one entry: anything normalizeEntry accepts, plus tags. */
-export type EntryInput = Partial<OtpEntry> & { secret: string | Uint8Array; tags?: string[] };
+/**
+ * What a reader hands over for one entry, loosely typed (values come from files): normalizeEntry
+ * validates every field and fills the defaults.
+ */
+export interface EntryInput {
+  type?: string;
+  secret: string | Uint8Array;
+  algorithm?: string;
+  digits?: number;
+  period?: number | null;
+  counter?: number | null;
+  issuer?: string;
+  account?: string;
+  extra?: Record<string, string>;
+  tags?: string[];
+}
 
 /** Refuses a file with more entries than LIMITS.maxEntries before any work is done on them. */
 export function checkEntryCount(ctx: FormatContext, count: number): void {
@@ -32,7 +46,7 @@ export class EntryCollector {
     checkEntryCount(this.ctx, this.entries.length + this.skipped.length + 1);
     try {
       const { tags, ...input } = build();
-      const entry: ImportedEntry = normalizeEntry(input);
+      const entry: ImportedEntry = normalizeEntry(input as Parameters<typeof normalizeEntry>[0]);
       if (tags && tags.length > 0) entry.tags = tags;
       this.entries.push(entry);
     } catch (err) {
@@ -57,4 +71,36 @@ export function labelOf(issuer: unknown, account: unknown): string {
   const a = typeof account === 'string' ? account.trim() : '';
   if (i && a) return `${i} (${a})`;
   return i || a || '(unnamed)';
+}
+
+/**
+ * The common loop of list-shaped formats: caps the count, then builds each entry on its own
+ * (a bad entry is skipped with its reason).
+ */
+export function collectEntries(
+  ctx: FormatContext,
+  list: readonly unknown[],
+  label: (raw: unknown) => string,
+  build: (raw: unknown) => EntryInput,
+): ImportResult {
+  checkEntryCount(ctx, list.length);
+  const collector = new EntryCollector(ctx);
+  list.forEach((raw, i) => {
+    let name = '(unnamed)';
+    try {
+      name = label(raw);
+    } catch {
+      // A label is only for the report; a broken one must not stop the import.
+    }
+    collector.add(i, name, () => build(raw));
+  });
+  return collector.result();
+}
+
+/** A label function reading issuer and account keys of a JSON object. */
+export function labelFrom(issuerKey: string | undefined, accountKey: string): (raw: unknown) => string {
+  return (raw) => {
+    const o = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+    return labelOf(issuerKey ? o[issuerKey] : undefined, o[accountKey]);
+  };
 }

@@ -16,14 +16,22 @@ function details(ctx: FormatContext, extra: { entry?: number; field?: string } =
 }
 
 /** A file that does not have the structure its format requires; names entry and field when known. */
-export function damaged(ctx: FormatContext, what: string, where: { entry?: number; field?: string } = {}): FormatError {
+export function damaged(
+  ctx: FormatContext,
+  what: string,
+  where: { entry?: number; field?: string } = {},
+): FormatError {
   const at =
     where.entry !== undefined
       ? ` (entry ${where.entry}${where.field ? `, field ${where.field}` : ''})`
       : where.field
         ? ` (field ${where.field})`
         : '';
-  return new FormatError('damaged', `${ctx.file}: damaged ${ctx.formatName} file${at}: ${what}`, details(ctx, where));
+  return new FormatError(
+    'damaged',
+    `${ctx.file}: damaged ${ctx.formatName} file${at}: ${what}`,
+    details(ctx, where),
+  );
 }
 
 export function wrongPassword(ctx: FormatContext): FormatError {

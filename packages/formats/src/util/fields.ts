@@ -81,12 +81,14 @@ export class Fields {
 
 /** Top-level structure checks: failures are `damaged` errors for the whole file. */
 export function expectObject(ctx: FormatContext, value: unknown, field?: string): JsonObject {
-  if (!isObject(value)) throw damaged(ctx, `expected a JSON object, found ${describe(value)}`, field ? { field } : {});
+  if (!isObject(value))
+    throw damaged(ctx, `expected a JSON object, found ${describe(value)}`, field ? { field } : {});
   return value;
 }
 
 export function expectArray(ctx: FormatContext, value: unknown, field?: string): unknown[] {
-  if (!Array.isArray(value)) throw damaged(ctx, `expected an array, found ${describe(value)}`, field ? { field } : {});
+  if (!Array.isArray(value))
+    throw damaged(ctx, `expected an array, found ${describe(value)}`, field ? { field } : {});
   return value;
 }
 

@@ -25,7 +25,8 @@ function badParam(ctx: FormatContext, field: string, what: string): FormatError 
 }
 
 function positiveInt(ctx: FormatContext, field: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw badParam(ctx, field, `expected a positive integer, found ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw badParam(ctx, field, `expected a positive integer, found ${value}`);
 }
 
 export interface ScryptParams {
@@ -42,7 +43,8 @@ export function checkScrypt(ctx: FormatContext, field: string, params: ScryptPar
   positiveInt(ctx, `${field}.r`, r);
   positiveInt(ctx, `${field}.p`, p);
   const log2 = Math.log2(N);
-  if (!Number.isInteger(log2) || N < 2) throw badParam(ctx, `${field}.n`, `scrypt N must be a power of two, found ${N}`);
+  if (!Number.isInteger(log2) || N < 2)
+    throw badParam(ctx, `${field}.n`, `scrypt N must be a power of two, found ${N}`);
   if (log2 > LIMITS.scryptMaxLog2N) {
     throw tooCostly(ctx, `${field}.n`, `scrypt N=2^${log2} (limit 2^${LIMITS.scryptMaxLog2N})`);
   }
@@ -86,7 +88,13 @@ export function checkPbkdf2(ctx: FormatContext, field: string, iterations: numbe
 export async function pbkdf2Key(
   ctx: FormatContext,
   field: string,
-  opts: { hash: Pbkdf2Hash; password: string | Uint8Array; salt: Uint8Array; iterations: number; dkLen: number },
+  opts: {
+    hash: Pbkdf2Hash;
+    password: string | Uint8Array;
+    salt: Uint8Array;
+    iterations: number;
+    dkLen: number;
+  },
 ): Promise<Uint8Array> {
   checkPbkdf2(ctx, field, opts.iterations);
   const password = typeof opts.password === 'string' ? utf8(opts.password) : opts.password;
@@ -123,16 +131,32 @@ export function checkArgon2(ctx: FormatContext, field: string, params: Argon2Par
   positiveInt(ctx, `${field}.iterations`, params.iterations);
   positiveInt(ctx, `${field}.parallelism`, params.parallelism);
   if (params.memoryKiB > LIMITS.argon2MaxMemoryKiB) {
-    throw tooCostly(ctx, `${field}.memory`, `Argon2 memory ${params.memoryKiB} KiB (limit ${LIMITS.argon2MaxMemoryKiB} KiB = 1 GiB)`);
+    throw tooCostly(
+      ctx,
+      `${field}.memory`,
+      `Argon2 memory ${params.memoryKiB} KiB (limit ${LIMITS.argon2MaxMemoryKiB} KiB = 1 GiB)`,
+    );
   }
   if (params.iterations > LIMITS.argon2MaxIterations) {
-    throw tooCostly(ctx, `${field}.iterations`, `${params.iterations} Argon2 passes (limit ${LIMITS.argon2MaxIterations})`);
+    throw tooCostly(
+      ctx,
+      `${field}.iterations`,
+      `${params.iterations} Argon2 passes (limit ${LIMITS.argon2MaxIterations})`,
+    );
   }
   if (params.parallelism > LIMITS.argon2MaxParallelism) {
-    throw tooCostly(ctx, `${field}.parallelism`, `Argon2 parallelism ${params.parallelism} (limit ${LIMITS.argon2MaxParallelism})`);
+    throw tooCostly(
+      ctx,
+      `${field}.parallelism`,
+      `Argon2 parallelism ${params.parallelism} (limit ${LIMITS.argon2MaxParallelism})`,
+    );
   }
   if (params.memoryKiB < 8 * params.parallelism) {
-    throw badParam(ctx, `${field}.memory`, `Argon2 memory must be at least 8 KiB per lane, found ${params.memoryKiB} KiB`);
+    throw badParam(
+      ctx,
+      `${field}.memory`,
+      `Argon2 memory must be at least 8 KiB per lane, found ${params.memoryKiB} KiB`,
+    );
   }
 }
 
@@ -143,7 +167,8 @@ export async function argon2idKey(
   opts: Argon2Params & { password: string | Uint8Array; salt: Uint8Array; dkLen: number },
 ): Promise<Uint8Array> {
   checkArgon2(ctx, field, opts);
-  if (opts.salt.length < 8) throw badParam(ctx, `${field}.salt`, `Argon2 salt must be at least 8 bytes, found ${opts.salt.length}`);
+  if (opts.salt.length < 8)
+    throw badParam(ctx, `${field}.salt`, `Argon2 salt must be at least 8 bytes, found ${opts.salt.length}`);
   const { argon2id } = await import('hash-wasm');
   return argon2id({
     password: typeof opts.password === 'string' ? utf8(opts.password) : opts.password,

@@ -23,12 +23,18 @@ function startsWith(bytes: Uint8Array, sig: number[]): boolean {
 }
 
 function magicOf(bytes: Uint8Array): Sniffed['magic'] {
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06])) return 'zip';
+  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06]))
+    return 'zip';
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47])) return 'png';
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(bytes, [0x1f, 0x8b])) return 'gzip';
   // "SQLite format 3\0"
-  if (startsWith(bytes, [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74, 0x20, 0x33, 0])) {
+  if (
+    startsWith(
+      bytes,
+      [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65, 0x20, 0x66, 0x6f, 0x72, 0x6d, 0x61, 0x74, 0x20, 0x33, 0],
+    )
+  ) {
     return 'sqlite';
   }
   return null;
@@ -56,7 +62,8 @@ export function sniff(source: ImportSource): Sniffed {
 
 /** The source's text, or a `damaged` error saying it is not text. */
 export function readText(ctx: FormatContext, source: ImportSource): string {
-  if (source.bytes.length > LIMITS.maxFileBytes) throw tooLarge(ctx, `file larger than ${LIMITS.maxFileBytes} bytes`);
+  if (source.bytes.length > LIMITS.maxFileBytes)
+    throw tooLarge(ctx, `file larger than ${LIMITS.maxFileBytes} bytes`);
   const text = sniff(source).text;
   if (text === null) throw damaged(ctx, 'not a text file (invalid UTF-8)');
   return text;

@@ -12,9 +12,12 @@ export function utf8(text: string): Uint8Array {
  */
 export function decodeText(bytes: Uint8Array): string | null {
   try {
-    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return utf8Strict.decode(bytes.subarray(3));
-    if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
-    if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+      return utf8Strict.decode(bytes.subarray(3));
+    if (bytes[0] === 0xff && bytes[1] === 0xfe)
+      return new TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2));
+    if (bytes[0] === 0xfe && bytes[1] === 0xff)
+      return new TextDecoder('utf-16be', { fatal: true }).decode(bytes.subarray(2));
     const text = utf8Strict.decode(bytes);
     // NUL bytes never occur in the text formats we read; they mark binary data.
     return text.includes('\u0000') ? null : text;
