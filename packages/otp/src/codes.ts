@@ -10,7 +10,6 @@ import {
   checkPeriod,
   checkTime,
   quote,
-  secretBytes,
 } from './validate.js';
 
 const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
@@ -50,28 +49,29 @@ function decimal(value: number, digits: number): string {
 
 /** An HOTP code (RFC 4226). */
 export function hotp(options: HotpOptions): string {
-  const key = secretBytes(options.secret);
   const counter = checkCounter(options.counter);
   const algorithm = checkAlgorithm(options.algorithm ?? DEFAULTS.algorithm);
   const digits = checkDigits(options.digits ?? DEFAULTS.digits);
-  return decimal(truncatedHmac(algorithm, key, counter), digits);
+  return decimal(truncatedHmac(algorithm, options.secret, counter), digits);
 }
 
 /** A TOTP code (RFC 6238): HOTP with T = floor((time - T0) / X), T0 = 0 (§4.2). */
 export function totp(options: TotpOptions): string {
-  const key = secretBytes(options.secret);
   const time = checkTime(options.time);
   const period = checkPeriod(options.period ?? DEFAULTS.period);
   const algorithm = checkAlgorithm(options.algorithm ?? DEFAULTS.algorithm);
   const digits = checkDigits(options.digits ?? DEFAULTS.digits);
-  return decimal(truncatedHmac(algorithm, key, Math.floor(time / period)), digits);
+  return decimal(truncatedHmac(algorithm, options.secret, Math.floor(time / period)), digits);
 }
 
 /** A Steam Guard code: TOTP-SHA1 over 30 s, the truncated value written in 5 Steam characters. */
 export function steam(options: SteamOptions): string {
-  const key = secretBytes(options.secret);
   const time = checkTime(options.time);
-  let value = truncatedHmac(DEFAULTS.steam.algorithm, key, Math.floor(time / DEFAULTS.steam.period));
+  let value = truncatedHmac(
+    DEFAULTS.steam.algorithm,
+    options.secret,
+    Math.floor(time / DEFAULTS.steam.period),
+  );
   let code = '';
   // Least significant character first, as Steam does.
   for (let i = 0; i < DEFAULTS.steam.digits; i++) {

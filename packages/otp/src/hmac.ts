@@ -1,20 +1,68 @@
-import { hmac } from '@noble/hashes/hmac.js';
+import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import type { Algorithm } from './types.js';
+import { secretBytes } from './validate.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- noble's own type for a keyed HMAC
+type KeyedHmac = _HMAC<any>;
+type KeyStates = Partial<Record<Algorithm, KeyedHmac>>;
 
 const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
 
-// The RFC 4226 §5.2 moving factor, written in place: generation is synchronous, so one buffer serves.
+// The RFC 4226 §5.2 moving factor and the MAC, written in place: generation is synchronous, so one
+// buffer of each serves every call.
 const message = new Uint8Array(8);
 const messageView = new DataView(message.buffer);
 const outputs = { SHA1: new Uint8Array(20), SHA256: new Uint8Array(32), SHA512: new Uint8Array(64) };
+const scratch: KeyStates = {};
 
 /**
- * HMAC(key, counter as 8 big-endian bytes) reduced by RFC 4226 §5.3 dynamic truncation to a
- * 31-bit integer. Only noble's audited HMAC runs here; this file only lays out the bytes.
+ * Keyed HMAC states by Base32 secret text. RFC 2104 §2 hashes `K xor ipad` and `K xor opad` before
+ * the message; those two blocks depend on the key alone, so a code for a secret seen before costs
+ * two hash compressions instead of four. Bounded; `forgetKeys()` empties it (e.g. when a vault locks).
  */
-export function truncatedHmac(algorithm: Algorithm, key: Uint8Array, counter: number | bigint): number {
+const keyCache = new Map<string, KeyStates>();
+const KEY_CACHE_SIZE = 128;
+
+function keyStates(secret: string): KeyStates {
+  let states = keyCache.get(secret);
+  if (states === undefined) {
+    if (keyCache.size >= KEY_CACHE_SIZE) {
+      const [oldest, oldStates] = keyCache.entries().next().value as [string, KeyStates];
+      keyCache.delete(oldest);
+      for (const state of Object.values(oldStates)) state.destroy();
+    }
+    states = {};
+    keyCache.set(secret, states);
+  }
+  return states;
+}
+
+/** Drops every cached key state, wiping noble's buffers. Codes stay correct; the next ones recompute. */
+export function forgetKeys(): void {
+  for (const states of keyCache.values()) for (const state of Object.values(states)) state.destroy();
+  keyCache.clear();
+}
+
+/**
+ * HMAC(secret, counter as 8 big-endian bytes) reduced by RFC 4226 §5.3 dynamic truncation to a 31-bit
+ * integer. noble computes the HMAC; this file only lays out the bytes and reuses keyed states.
+ * @param secret Base32 text (its keyed state is cached under the text) or key bytes.
+ */
+export function truncatedHmac(algorithm: Algorithm, secret: unknown, counter: number | bigint): number {
+  let keyed: KeyedHmac;
+  if (typeof secret === 'string') {
+    let template = keyCache.get(secret)?.[algorithm];
+    if (template === undefined) {
+      const key = secretBytes(secret); // validates the text before anything is cached under it
+      template = keyStates(secret)[algorithm] = hmac.create(HASHES[algorithm], key);
+      key.fill(0);
+    }
+    keyed = scratch[algorithm] = template._cloneInto(scratch[algorithm]);
+  } else {
+    keyed = hmac.create(HASHES[algorithm], secretBytes(secret));
+  }
   if (typeof counter === 'bigint') {
     messageView.setBigUint64(0, counter);
   } else {
@@ -23,7 +71,7 @@ export function truncatedHmac(algorithm: Algorithm, key: Uint8Array, counter: nu
     messageView.setUint32(4, counter >>> 0);
   }
   const mac = outputs[algorithm];
-  hmac.create(HASHES[algorithm], key).update(message).digestInto(mac);
+  keyed.update(message).digestInto(mac);
   const offset = (mac[mac.length - 1] as number) & 0x0f;
   return (
     (((mac[offset] as number) & 0x7f) << 24) |

@@ -7,3 +7,4 @@ export type { HotpOptions, TotpOptions, SteamOptions } from './codes.js';
 export { normalizeEntry } from './entry.js';
 export type { EntryInput } from './entry.js';
 export { parseUri, formatUri } from './uri.js';
+export { forgetKeys } from './hmac.js';
