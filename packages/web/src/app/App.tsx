@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
+import type { App } from './controller.js';
+import { useStore } from './store.js';
+import { useRoute, type Route } from './router.js';
+import { Codes } from '../screens/Codes.js';
+
+type Screen = ComponentType<{ app: App }>;
+
+/** Screens other than the codes load on first use, keeping the first paint's JavaScript small. */
+const loaders: Record<Exclude<Route, 'codes'> | 'first-run' | 'lock' | 'join', () => Promise<Screen>> = {
+  add: () => import('../screens/Add.js').then((m) => m.Add),
+  files: () => import('../screens/Files.js').then((m) => m.Files),
+  backup: () => import('../screens/Keychain.js').then((m) => m.Backup),
+  settings: () => import('../screens/Settings.js').then((m) => m.Settings),
+  'first-run': () => import('../screens/FirstRun.js').then((m) => m.FirstRun),
+  lock: () => import('../screens/Lock.js').then((m) => m.Lock),
+  join: () => import('../screens/Keychain.js').then((m) => m.JoinScreen),
+};
+const loaded = new Map<string, Screen>();
+
+function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
+  const [screen, setScreen] = useState<Screen | null>(() => loaded.get(name) ?? null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (loaded.has(name)) return setScreen(() => loaded.get(name)!);
+    setScreen(null);
+    loaders[name]()
+      .then((s) => {
+        loaded.set(name, s);
+        setScreen(() => s);
+      })
+      .catch(() => setError('This part of Tessera could not be loaded. Check the connection and reload.'));
+  }, [name]);
+  if (error) return <p role="alert">{error}</p>;
+  if (!screen) return <p class="hint" aria-busy="true">Loading…</p>;
+  const Screen = screen;
+  return <Screen app={app} />;
+}
+
+const NAV: [Route, string][] = [
+  ['codes', 'Codes'],
+  ['add', 'Add'],
+  ['backup', 'Backup'],
+  ['settings', 'Settings'],
+];
+
+export function Shell({ app }: { app: App }) {
+  const state = useStore(app.store);
+  const route = useRoute();
+  const ready = state.phase === 'ready';
+  const joining = ready && state.keychain?.status === 'pending';
+  let body;
+  if (state.phase === 'loading') body = <p class="hint" aria-busy="true">Opening…</p>;
+  else if (state.phase === 'fatal') body = <p role="alert">{state.fatal}</p>;
+  else if (state.phase === 'first-run') body = <Lazy name="first-run" app={app} />;
+  else if (state.phase === 'locked') body = <Lazy name="lock" app={app} />;
+  else if (joining && route === 'codes') body = <Lazy name="join" app={app} />;
+  else if (route === 'codes') body = <Codes app={app} />;
+  else body = <Lazy name={route} app={app} />;
+
+  return (
+    <>
+      <header class="topbar">
+        <div class="topbar-inner">
+          <span class="brand">
+            <img src="/icon.svg" alt="" width="24" height="24" />
+            Tessera
+          </span>
+          {ready && (
+            <nav class="nav" aria-label="Main">
+              {NAV.map(([id, name]) => (
+                <a key={id} href={id === 'codes' ? '#/' : `#/${id}`} aria-current={route === id ? 'page' : undefined}>
+                  {name}
+                </a>
+              ))}
+            </nav>
+          )}
+        </div>
+      </header>
+      <main id="main">
+        {!state.online && ready && (
+          <p class="banner" role="status">
+            Offline. Your codes work as usual{state.keychainOn ? '; changes are backed up when the connection is back' : ''}.
+          </p>
+        )}
+        {state.clockWarning && ready && (
+          <p class="banner" role="alert" data-testid="clock-warning">
+            This device’s clock is off, so codes may be refused: {state.clockWarning.replace(/^this computer's clock is /, 'it is ')}
+          </p>
+        )}
+        {state.keychain?.status === 'removed' && ready && (
+          <p class="banner error" role="alert">
+            This device was removed from your keychain. Its codes stay here but are no longer backed up.
+          </p>
+        )}
+        {body}
+      </main>
+      <div class="toast-region" aria-live="polite" aria-atomic="true">
+        {state.toast && <div class="toast">{state.toast}</div>}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,408 @@
+import type { OtpEntry } from '@tessera/otp';
+import { Vault, VaultError, wrapKeyWithPassphrase, type EntryPatch, type VaultEntry } from '@tessera/vault';
+import { Store } from './store.js';
+import { db, eraseAll, loadSettings, saveSettings, type LocalSettings } from '../platform/db.js';
+import { BrowserKeys, indexedDbStorage, newStorageKey } from '../platform/storage.js';
+import { copyText } from '../platform/clipboard.js';
+import type { PasskeyLock } from '../platform/passkey.js';
+import type { KeychainSession } from './keychain.js';
+
+/** A device of the keychain as the Backup screen lists it. */
+export interface DeviceView {
+  id: string;
+  name: string;
+  status: 'pending' | 'trusted' | 'removed';
+  lastSeenAt: string | number | null;
+}
+
+export interface NoticeView {
+  id: string;
+  kind: string;
+  detail: string | null;
+  createdAt: string | number;
+}
+
+/** What the screens show about the keychain; kept up to date by the keychain session. */
+export interface KeychainView {
+  status: 'pending' | 'trusted' | 'removed';
+  server: string;
+  email: string;
+  deviceId: string;
+  /** Shown on a pending device until another device approves it. */
+  verificationCode: string | null;
+  escrow: { enabled: boolean; attemptsLeft: number; destroyed: boolean } | null;
+  devices: DeviceView[];
+  notices: NoticeView[];
+  lastSyncAt: number | null;
+  pendingChanges: number;
+  syncing: boolean;
+  syncError: string | null;
+}
+
+export type Phase = 'loading' | 'first-run' | 'locked' | 'ready' | 'fatal';
+
+export interface AppState {
+  phase: Phase;
+  fatal: string | null;
+  entries: VaultEntry[];
+  pinned: ReadonlySet<string>;
+  hotpCodes: ReadonlyMap<string, string>;
+  copiedId: string | null;
+  toast: string | null;
+  settings: LocalSettings;
+  lock: { passphrase: boolean; passkey: boolean };
+  /** True once a keychain account is set up on this device (pending or trusted). */
+  keychainOn: boolean;
+  keychain: KeychainView | null;
+  online: boolean;
+  clockWarning: string | null;
+}
+
+export type ImportOutcome =
+  | { kind: 'done'; format: string; added: number; duplicates: number; skipped: string[] }
+  | { kind: 'password-required' }
+  | { kind: 'wrong-password' };
+
+/** Meta key (vault meta section) of the ids of pinned entries; pins are a choice of this device. */
+const PINNED_META = 'web.pinned';
+/** IndexedDB key of the passkey lock. */
+const PASSKEY_KEY = 'passkey-lock';
+/** How long the "Copied" confirmation stays. */
+const COPIED_MS = 1800;
+
+/**
+ * The app's one controller: owns the vault, the local settings and (lazily) the keychain session,
+ * and exposes the actions the screens call. Screens read `store` and never touch the vault directly.
+ */
+export class App {
+  readonly store = new Store<AppState>({
+    phase: 'loading',
+    fatal: null,
+    entries: [],
+    pinned: new Set(),
+    hotpCodes: new Map(),
+    copiedId: null,
+    toast: null,
+    settings: {},
+    lock: { passphrase: false, passkey: false },
+    keychainOn: false,
+    keychain: null,
+    online: navigator.onLine,
+    clockWarning: null,
+  });
+  private readonly keys = new BrowserKeys();
+  private readonly storage = indexedDbStorage();
+  private vaultRef: Vault | null = null;
+  private keychainSession: KeychainSession | null = null;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private copiedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** The open vault; screens only call actions once the phase is `ready`. */
+  get vault(): Vault {
+    if (!this.vaultRef) throw new VaultError('locked', 'Tessera is locked.');
+    return this.vaultRef;
+  }
+
+  /** Opens storage and decides the first screen. */
+  async start(): Promise<void> {
+    window.addEventListener('online', () => this.setOnline(true));
+    window.addEventListener('offline', () => this.setOnline(false));
+    const settings = await loadSettings();
+    applyTheme(settings.theme);
+    const passkey = (await (await db()).get('keys', PASSKEY_KEY)) !== undefined;
+    this.store.set({ settings, lock: { passphrase: false, passkey } });
+    await this.open();
+  }
+
+  private async open(): Promise<void> {
+    try {
+      this.vaultRef = await Vault.open({ storage: this.storage, keys: this.keys });
+    } catch (err) {
+      if (err instanceof VaultError && err.code === 'passphrase-required') {
+        this.store.set({ phase: 'locked', lock: { ...this.store.get().lock, passphrase: true } });
+        return;
+      }
+      throw err;
+    }
+    await this.opened();
+  }
+
+  private async opened(): Promise<void> {
+    const vault = this.vault;
+    vault.onChange(() => this.refreshEntries());
+    const settings = this.store.get().settings;
+    this.store.set({
+      lock: { ...this.store.get().lock, passphrase: vault.custody === 'passphrase' },
+      clockWarning: vault.clockWarning(),
+    });
+    this.refreshEntries();
+    const keychainOn = vault.getMeta('keychain') !== undefined;
+    this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
+    if (keychainOn) void this.startKeychain();
+  }
+
+  private refreshEntries(): void {
+    const vault = this.vaultRef;
+    if (!vault) return;
+    const pinned = vault.getMeta(PINNED_META);
+    this.store.set({
+      entries: vault.entries(),
+      pinned: new Set(Array.isArray(pinned) ? pinned.filter((x): x is string => typeof x === 'string') : []),
+      clockWarning: vault.clockWarning(),
+    });
+  }
+
+  private setOnline(online: boolean): void {
+    this.store.set({ online });
+    if (online) void this.keychainSession?.syncSoon();
+  }
+
+  /** Shows a short message in the polite live region. */
+  toast(message: string): void {
+    clearTimeout(this.toastTimer);
+    this.store.set({ toast: message });
+    this.toastTimer = setTimeout(() => this.store.set({ toast: null }), 2500);
+  }
+
+  // ---- codes ----
+
+  /** Tap or Enter on a row: copies the code (HOTP: makes the next code first). */
+  async activate(entry: VaultEntry, code: string | null): Promise<void> {
+    try {
+      if (entry.type === 'hotp' && code === null) {
+        code = await this.vault.nextHotp(entry.id);
+        const hotpCodes = new Map(this.store.get().hotpCodes).set(entry.id, code);
+        this.store.set({ hotpCodes });
+      }
+      await copyText(code!);
+      clearTimeout(this.copiedTimer);
+      this.store.set({ copiedId: entry.id });
+      this.copiedTimer = setTimeout(() => this.store.set({ copiedId: null }), COPIED_MS);
+      this.toast(`Copied the code for ${entry.issuer || entry.account || 'this account'}`);
+    } catch (err) {
+      this.toast((err as Error).message);
+    }
+  }
+
+  async addEntries(entries: OtpEntry[], options: { deviceOnly: boolean; tags: string[] }): Promise<{ added: number; duplicates: number }> {
+    const { added, duplicates } = await this.vault.addMany(entries, options);
+    await this.ensureMode();
+    return { added: added.length, duplicates: duplicates.length };
+  }
+
+  async updateEntry(id: string, patch: EntryPatch): Promise<void> {
+    await this.vault.update(id, patch);
+  }
+
+  async removeEntry(id: string): Promise<void> {
+    await this.vault.remove(id);
+    if (this.store.get().pinned.has(id)) await this.setPinned(id, false);
+    this.toast('Deleted.');
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<void> {
+    const next = new Set(this.store.get().pinned);
+    if (pinned) next.add(id);
+    else next.delete(id);
+    await this.vault.setMeta(PINNED_META, [...next]);
+  }
+
+  // ---- files ----
+
+  async importFiles(files: File[], password?: string): Promise<ImportOutcome> {
+    const { importFiles, FormatError } = await import('@tessera/formats');
+    const sources = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    try {
+      const result = await importFiles({ sources, password });
+      const { added, duplicates } = await this.vault.addMany(result.entries);
+      await this.ensureMode();
+      return {
+        kind: 'done',
+        format: result.format,
+        added: added.length,
+        duplicates: duplicates.length,
+        skipped: result.skipped.map((s) => `${s.label || `entry ${s.index + 1}`}: ${s.reason}`),
+      };
+    } catch (err) {
+      if (err instanceof FormatError && (err.code === 'password-required' || err.code === 'wrong-password')) {
+        return { kind: err.code };
+      }
+      throw err;
+    }
+  }
+
+  /** Exports every entry; returns the names of the files offered for download. */
+  async exportAs(format: 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera', password?: string): Promise<string[]> {
+    const [{ exportEntries }, { downloadFile }] = await Promise.all([import('@tessera/formats'), import('../platform/download.js')]);
+    const { files } = await exportEntries({ entries: this.vault.entries(), format, password });
+    for (const file of files) downloadFile(file);
+    return files.map((f) => f.name);
+  }
+
+  // ---- first run and keychain ----
+
+  private async ensureMode(): Promise<void> {
+    if (!this.store.get().settings.mode) await this.saveSettings({ mode: 'device' });
+  }
+
+  private async saveSettings(patch: Partial<LocalSettings>): Promise<void> {
+    this.store.set({ settings: await saveSettings(patch) });
+  }
+
+  async chooseDeviceOnly(): Promise<void> {
+    await this.saveSettings({ mode: 'device' });
+    this.store.set({ phase: 'ready' });
+  }
+
+  private async keychain(): Promise<KeychainSession> {
+    if (!this.keychainSession) {
+      const { KeychainSession } = await import('./keychain.js');
+      this.keychainSession = new KeychainSession({ vault: this.vault, store: this.store, toast: (m) => this.toast(m) });
+    }
+    return this.keychainSession;
+  }
+
+  private async startKeychain(): Promise<void> {
+    try {
+      await (await this.keychain()).resume();
+    } catch (err) {
+      this.toast((err as Error).message);
+    }
+  }
+
+  /** Creates the account; resolves to the recovery key to show once. */
+  async signUp(options: { server: string; email: string; password: string; pin: string | null; deviceName: string }): Promise<string> {
+    await this.saveSettings({ server: options.server });
+    return (await this.keychain()).signUp(options);
+  }
+
+  /** After the recovery key was confirmed: back up every entry and show the codes. */
+  async finishSignUp(): Promise<void> {
+    await (await this.keychain()).finishSignUp();
+    await this.saveSettings({ mode: 'keychain' });
+    this.store.set({ phase: 'ready', keychainOn: true });
+    location.hash = '#/';
+  }
+
+  async signIn(options: { server: string; email: string; password: string; deviceName: string }): Promise<void> {
+    await this.saveSettings({ server: options.server, mode: 'keychain' });
+    await (await this.keychain()).signIn(options);
+    this.store.set({ phase: 'ready', keychainOn: true });
+  }
+
+  async refreshEscrow(): Promise<void> {
+    await (await this.keychain()).refreshEscrow();
+  }
+
+  async joinWithPin(pin: string): Promise<void> {
+    await (await this.keychain()).joinWithPin(pin);
+  }
+
+  async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
+    await (await this.keychain()).joinWithRecoveryKey(recoveryKey);
+  }
+
+  /** Approves the pending device showing `code`; resolves to its name. */
+  async approve(code: string): Promise<string> {
+    return (await this.keychain()).approve(code);
+  }
+
+  async removeDevice(id: string): Promise<void> {
+    await (await this.keychain()).removeDevice(id);
+    this.toast('The device was removed.');
+  }
+
+  async setPin(pin: string): Promise<void> {
+    await (await this.keychain()).setPin(pin);
+  }
+
+  async syncNow(): Promise<void> {
+    await (await this.keychain()).syncNow();
+  }
+
+  async signOut(): Promise<void> {
+    await (await this.keychain()).signOut();
+    this.keychainSession = null;
+    await this.saveSettings({ mode: 'device' });
+    this.store.set({ keychainOn: false, keychain: null, phase: 'ready' });
+  }
+
+  // ---- app lock ----
+
+  /** Turns the app lock on, or changes its passphrase (the storage key stays; only its wrap changes). */
+  async setLockPassphrase(passphrase: string): Promise<void> {
+    const current = this.keys.current ?? newStorageKey();
+    const kdf = await wrapKeyWithPassphrase({ key: current.key, keyId: current.keyId, passphrase });
+    await this.vault.rekey({ key: current.key, keyId: current.keyId, custody: 'passphrase', kdf });
+    this.keys.current = { ...current, custody: 'passphrase', kdf };
+    await this.keys.dropBrowserCopy();
+    this.store.set({ lock: { ...this.store.get().lock, passphrase: true } });
+  }
+
+  async removeLock(): Promise<void> {
+    const current = this.keys.current!;
+    const key = { key: current.key, keyId: current.keyId, custody: 'browser' as const };
+    await this.keys.holdInBrowser(key);
+    await this.vault.rekey(key);
+    this.keys.current = key;
+    await (await db()).delete('keys', PASSKEY_KEY);
+    this.store.set({ lock: { passphrase: false, passkey: false } });
+  }
+
+  async addPasskey(): Promise<void> {
+    const { createPasskeyLock } = await import('../platform/passkey.js');
+    const lock = await createPasskeyLock(this.keys.current!.key);
+    await (await db()).put('keys', lock, PASSKEY_KEY);
+    this.store.set({ lock: { ...this.store.get().lock, passkey: true } });
+  }
+
+  async removePasskey(): Promise<void> {
+    await (await db()).delete('keys', PASSKEY_KEY);
+    this.store.set({ lock: { ...this.store.get().lock, passkey: false } });
+  }
+
+  /** Forgets the open vault; the lock screen shows until the passphrase or passkey opens it again. */
+  lockNow(): void {
+    this.keychainSession?.stop();
+    this.keychainSession = null;
+    this.vaultRef = null;
+    this.keys.current = null;
+    this.store.set({ phase: 'locked', entries: [], hotpCodes: new Map(), keychain: null });
+  }
+
+  async unlockWithPassphrase(passphrase: string): Promise<void> {
+    this.keys.offerPassphrase(passphrase);
+    await this.open();
+  }
+
+  async unlockWithPasskey(): Promise<void> {
+    const { openPasskeyLock } = await import('../platform/passkey.js');
+    const lock = (await (await db()).get('keys', PASSKEY_KEY)) as PasskeyLock;
+    const key = await openPasskeyLock(lock);
+    const stored = await this.storage.load();
+    const { readVaultHeader } = await import('@tessera/vault');
+    const { header } = readVaultHeader(stored!);
+    this.keys.offerKey({ key, keyId: header.keyId, custody: 'passphrase' });
+    await this.open();
+  }
+
+  // ---- settings ----
+
+  async setTheme(theme: 'system' | 'light' | 'dark'): Promise<void> {
+    await this.saveSettings({ theme });
+    applyTheme(theme);
+  }
+
+  async eraseBrowser(): Promise<void> {
+    this.keychainSession?.stop();
+    await eraseAll();
+    location.hash = '#/';
+    location.reload();
+  }
+}
+
+/** Sets data-theme on <html>; "system" removes it so the media query decides. */
+export function applyTheme(theme: LocalSettings['theme']): void {
+  if (!theme || theme === 'system') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = theme;
+}

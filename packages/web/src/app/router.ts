@@ -1,0 +1,24 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** The screens reachable from the navigation; the hash keeps them bookmarkable and the Back button working. */
+export type Route = 'codes' | 'add' | 'files' | 'backup' | 'settings';
+const ROUTES: readonly Route[] = ['codes', 'add', 'files', 'backup', 'settings'];
+
+export function currentRoute(hash = location.hash): Route {
+  const name = hash.replace(/^#\/?/, '').split('?')[0] as Route;
+  return ROUTES.includes(name) ? name : 'codes';
+}
+
+export function navigate(route: Route): void {
+  location.hash = route === 'codes' ? '#/' : `#/${route}`;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(currentRoute());
+  useEffect(() => {
+    const onChange = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}

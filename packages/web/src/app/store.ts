@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** A minimal observable value: the app's whole state lives in one, screens subscribe with `useStore`. */
+export class Store<T> {
+  private listeners = new Set<(value: T) => void>();
+  constructor(private value: T) {}
+
+  get(): T {
+    return this.value;
+  }
+
+  set(patch: Partial<T>): void {
+    this.value = { ...this.value, ...patch };
+    for (const listener of this.listeners) listener(this.value);
+  }
+
+  subscribe(listener: (value: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+export function useStore<T>(store: Store<T>): T {
+  const [value, setValue] = useState(store.get());
+  useEffect(() => {
+    setValue(store.get());
+    return store.subscribe(setValue);
+  }, [store]);
+  return value;
+}

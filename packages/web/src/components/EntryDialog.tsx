@@ -1,0 +1,103 @@
+import { useState } from 'preact/hooks';
+import type { VaultEntry } from '@tessera/vault';
+import { useStore } from '../app/store.js';
+import type { App } from '../app/controller.js';
+import { Dialog } from './Dialog.js';
+
+/** Splits "work, bank ,  personal" into clean, unique tags. */
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+}
+
+/** Edit the labels of one entry, pin it, keep it on this device only, or delete it. */
+export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEntry; onClose(): void }) {
+  const state = useStore(app.store);
+  const [issuer, setIssuer] = useState(entry.issuer);
+  const [account, setAccount] = useState(entry.account);
+  const [tags, setTags] = useState(entry.tags.join(', '));
+  const [pinned, setPinned] = useState(state.pinned.has(entry.id));
+  const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const label = entry.issuer || entry.account || 'this entry';
+
+  const save = async (event: Event) => {
+    event.preventDefault();
+    try {
+      await app.updateEntry(entry.id, { issuer: issuer.trim(), account: account.trim(), tags: parseTags(tags), deviceOnly });
+      if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
+      onClose();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  if (confirming) {
+    return (
+      <Dialog title={`Delete ${label}?`} onClose={onClose}>
+        <p>
+          Its codes will be gone from this device{state.keychainOn && !entry.deviceOnly ? ' and from your other devices' : ''}.
+          Make sure you can still sign in to {label} another way, for example with its recovery codes.
+        </p>
+        <div class="actions">
+          <button
+            type="button"
+            class="danger"
+            onClick={async () => {
+              await app.removeEntry(entry.id);
+              onClose();
+            }}
+          >
+            Delete
+          </button>
+          <button type="button" autofocus onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title={`Edit ${label}`} onClose={onClose}>
+      <form onSubmit={save}>
+        <label for="edit-issuer">Issuer</label>
+        <input id="edit-issuer" value={issuer} onInput={(e) => setIssuer((e.target as HTMLInputElement).value)} />
+        <label for="edit-account">Account</label>
+        <input id="edit-account" value={account} onInput={(e) => setAccount((e.target as HTMLInputElement).value)} />
+        <label for="edit-tags">
+          Tags <span class="hint">separated by commas</span>
+        </label>
+        <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
+        <label class="check">
+          <input type="checkbox" checked={pinned} onChange={(e) => setPinned((e.target as HTMLInputElement).checked)} />
+          Pin to the top
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={deviceOnly}
+            onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)}
+          />
+          Keep on this device only (never backed up)
+        </label>
+        {error && (
+          <p class="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="actions">
+          <button type="submit" class="primary">
+            Save
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Delete…
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,59 @@
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+
+/** Name of the IndexedDB database that holds everything Tessera keeps in this browser. */
+export const DB_NAME = 'tessera';
+
+/** Settings of this browser only: never synced, never inside the vault (the vault may be locked). */
+export interface LocalSettings {
+  /** 'device': this device only; 'keychain': backed up. Absent until first run finishes. */
+  mode?: 'device' | 'keychain';
+  theme?: 'system' | 'light' | 'dark';
+  /** Keychain server URL; the page's own origin unless set. */
+  server?: string;
+}
+
+interface TesseraDB extends DBSchema {
+  /** Encrypted vault bytes, written whole by the vault's storage (see storage.ts). */
+  vault: { key: string; value: Uint8Array };
+  /** Non-extractable WebCrypto keys (device keys, the vault key's wrapping key) and wrapped keys. */
+  keys: { key: string; value: unknown };
+  settings: { key: 'local'; value: LocalSettings };
+}
+
+let opened: Promise<IDBPDatabase<TesseraDB>> | null = null;
+
+/** The one database connection of this page. */
+export function db(): Promise<IDBPDatabase<TesseraDB>> {
+  opened ??= openDB<TesseraDB>(DB_NAME, 1, {
+    upgrade(database) {
+      database.createObjectStore('vault');
+      database.createObjectStore('keys');
+      database.createObjectStore('settings');
+    },
+  });
+  return opened;
+}
+
+export async function loadSettings(): Promise<LocalSettings> {
+  return (await (await db()).get('settings', 'local')) ?? {};
+}
+
+export async function saveSettings(patch: Partial<LocalSettings>): Promise<LocalSettings> {
+  const database = await db();
+  const next = { ...((await database.get('settings', 'local')) ?? {}), ...patch };
+  await database.put('settings', next, 'local');
+  return next;
+}
+
+/** Erases everything Tessera stored in this browser (used by "Remove Tessera from this browser"). */
+export async function eraseAll(): Promise<void> {
+  const database = await db();
+  database.close();
+  opened = null;
+  await new Promise<void>((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(DB_NAME);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+    request.onblocked = () => resolve();
+  });
+}

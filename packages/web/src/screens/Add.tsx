@@ -1,0 +1,296 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { normalizeEntry, OtpError, ALGORITHMS, type OtpEntry, type OtpType, type Algorithm } from '@tessera/otp';
+import type { App } from '../app/controller.js';
+import { entriesFromText } from '../app/entry-input.js';
+import { cameraAvailable, readQrFromImage, readQrFromVideo } from '../platform/qr.js';
+import { parseTags } from '../components/EntryDialog.js';
+
+type Way = 'scan' | 'image' | 'link' | 'manual';
+
+/** Add one account: camera, picture, pasted link, or typed fields. */
+export function Add({ app }: { app: App }) {
+  const [way, setWay] = useState<Way>(cameraAvailable() ? 'scan' : 'image');
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const [deviceOnly, setDeviceOnly] = useState(false);
+  const [tags, setTags] = useState('');
+
+  const add = async (entries: OtpEntry[], skipped: string[] = []) => {
+    const result = await app.addEntries(entries, { deviceOnly, tags: parseTags(tags) });
+    const parts = [];
+    if (result.added > 0) parts.push(`Added ${result.added === 1 ? entries[0]!.issuer || entries[0]!.account || 'the code' : `${result.added} codes`}.`);
+    if (result.duplicates > 0) parts.push(`${result.duplicates === 1 ? 'It was' : `${result.duplicates} were`} already here.`);
+    if (skipped.length > 0) parts.push(`Could not read: ${skipped.join('; ')}.`);
+    setMessage({ error: result.added === 0, text: parts.join(' ') });
+    if (result.added > 0) app.toast(parts[0]!);
+  };
+  const fromText = async (text: string) => {
+    try {
+      const parsed = await entriesFromText(text);
+      await add(parsed.entries, parsed.skipped);
+    } catch (e) {
+      setMessage({ error: true, text: (e as Error).message });
+    }
+  };
+
+  const ways: [Way, string][] = [
+    ['scan', 'Scan'],
+    ['image', 'Picture'],
+    ['link', 'Link'],
+    ['manual', 'Type it in'],
+  ];
+  return (
+    <>
+      <h1>Add a code</h1>
+      <div class="tabs" role="group" aria-label="How to add">
+        {ways.map(([id, name]) => (
+          <button key={id} type="button" aria-pressed={way === id} onClick={() => { setWay(id); setMessage(null); }}>
+            {name}
+          </button>
+        ))}
+      </div>
+      <div class="card">
+        {way === 'scan' && <Scan onText={fromText} />}
+        {way === 'image' && <Picture onText={fromText} onError={(text) => setMessage({ error: true, text })} />}
+        {way === 'link' && <Link onText={fromText} />}
+        {way === 'manual' && <Manual onEntry={(entry) => add([entry])} />}
+        {message && (
+          <p class={message.error ? 'error-text' : ''} role={message.error ? 'alert' : 'status'}>
+            {message.text}
+          </p>
+        )}
+      </div>
+      <div class="card">
+        <label for="add-tags">
+          Tags for what you add <span class="hint">optional, separated by commas</span>
+        </label>
+        <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
+        <label class="check">
+          <input type="checkbox" checked={deviceOnly} onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)} />
+          Keep on this device only (never backed up)
+        </label>
+      </div>
+      <p>
+        Moving from another app? <a href="#/files">Import its export file</a>.
+      </p>
+    </>
+  );
+}
+
+/** Camera preview that reads QR codes a few times a second until one is found. */
+function Scan({ onText }: { onText(text: string): void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [status, setStatus] = useState('Starting the camera…');
+  useEffect(() => {
+    let stream: MediaStream | null = null;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const look = async () => {
+      if (stopped || !video.current) return;
+      try {
+        const text = await readQrFromVideo(video.current);
+        if (text && !stopped) {
+          stopped = true;
+          setStatus('Found a code.');
+          onText(text);
+          return;
+        }
+      } catch {
+        // A frame that cannot be read is normal while the camera focuses.
+      }
+      timer = setTimeout(look, 250);
+    };
+    navigator.mediaDevices
+      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+      .then(async (s) => {
+        stream = s;
+        if (stopped) return s.getTracks().forEach((t) => t.stop());
+        video.current!.srcObject = s;
+        await video.current!.play();
+        setStatus('Point the camera at the QR code the site shows.');
+        void look();
+      })
+      .catch((e: Error) =>
+        setStatus(
+          e.name === 'NotAllowedError'
+            ? 'The camera is blocked for this site. Allow it in the browser’s site settings, or use a picture or link.'
+            : 'No camera could be opened. Use a picture or paste the link instead.',
+        ),
+      );
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      stream?.getTracks().forEach((t) => t.stop());
+    };
+  }, []);
+  return (
+    <>
+      <video ref={video} class="video" muted playsInline aria-label="Camera preview" />
+      <p role="status">{status}</p>
+    </>
+  );
+}
+
+/** Open or paste a screenshot or photo of a QR code. */
+function Picture({ onText, onError }: { onText(text: string): void; onError(text: string): void }) {
+  const read = async (blob: Blob | null | undefined) => {
+    if (!blob) return;
+    try {
+      const text = await readQrFromImage(blob);
+      if (text) onText(text);
+      else onError('No QR code was found in that picture. Crop it closer to the code, or paste the link.');
+    } catch {
+      onError('That file could not be opened as a picture (PNG, JPEG, WebP or GIF).');
+    }
+  };
+  useEffect(() => {
+    const onPaste = (event: ClipboardEvent) => {
+      const item = [...(event.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+      if (item) {
+        event.preventDefault();
+        void read(item.getAsFile());
+      }
+    };
+    document.addEventListener('paste', onPaste);
+    return () => document.removeEventListener('paste', onPaste);
+  }, []);
+  return (
+    <div class="drop">
+      <label for="qr-image">Open a screenshot or photo of the QR code</label>
+      <input id="qr-image" type="file" accept="image/*" onChange={(e) => void read((e.target as HTMLInputElement).files?.[0])} />
+      <p class="hint">Or copy a picture and paste it here (Ctrl+V or long-press → Paste).</p>
+    </div>
+  );
+}
+
+function Link({ onText }: { onText(text: string): void }) {
+  const [text, setText] = useState('');
+  return (
+    <form onSubmit={(e) => { e.preventDefault(); onText(text); }}>
+      <label for="uri">
+        Setup link <span class="hint">starts with otpauth:// or otpauth-migration://</span>
+      </label>
+      <textarea id="uri" rows={3} value={text} autocomplete="off" spellcheck={false} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <div class="actions">
+        <button type="submit" class="primary" disabled={text.trim() === ''}>
+          Add
+        </button>
+      </div>
+    </form>
+  );
+}
+
+interface ManualFields {
+  issuer: string;
+  account: string;
+  secret: string;
+  type: OtpType;
+  algorithm: Algorithm;
+  digits: string;
+  period: string;
+  counter: string;
+}
+
+/** Validates the typed fields with the OTP engine; returns the entry or the failing field and why. */
+function validate(fields: ManualFields): { entry: OtpEntry | null; field: string | null; reason: string | null } {
+  if (fields.secret.trim() === '') return { entry: null, field: 'secret', reason: null };
+  try {
+    const entry = normalizeEntry({
+      type: fields.type,
+      issuer: fields.issuer.trim(),
+      account: fields.account.trim(),
+      secret: fields.secret,
+      algorithm: fields.type === 'steam' ? undefined : fields.algorithm,
+      digits: fields.type === 'steam' ? undefined : Number(fields.digits),
+      period: fields.type === 'totp' ? Number(fields.period) : undefined,
+      counter: fields.type === 'hotp' ? Number(fields.counter) : undefined,
+    });
+    if (!entry.issuer && !entry.account) return { entry: null, field: 'issuer', reason: 'give the issuer or the account, so you can tell this code apart' };
+    return { entry, field: null, reason: null };
+  } catch (e) {
+    if (e instanceof OtpError) return { entry: null, field: e.field, reason: e.reason };
+    throw e;
+  }
+}
+
+function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
+  const [fields, setFields] = useState<ManualFields>({
+    issuer: '', account: '', secret: '', type: 'totp', algorithm: 'SHA1', digits: '6', period: '30', counter: '0',
+  });
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const result = validate(fields);
+  const set = (name: keyof ManualFields) => (event: Event) => {
+    setFields({ ...fields, [name]: (event.target as HTMLInputElement).value });
+    setTouched(new Set(touched).add(name));
+  };
+  const errorFor = (name: string) => (result.field === name && result.reason && touched.has(name) ? result.reason : null);
+  const field = (name: keyof ManualFields, label: string, extra: Record<string, unknown> = {}) => {
+    const error = errorFor(name);
+    return (
+      <div>
+        <label for={`f-${name}`}>{label}</label>
+        <input
+          id={`f-${name}`}
+          value={fields[name]}
+          onInput={set(name)}
+          aria-invalid={error ? 'true' : 'false'}
+          aria-describedby={error ? `f-${name}-error` : undefined}
+          {...extra}
+        />
+        {error && (
+          <p class="error-text" id={`f-${name}-error`}>
+            {label}: {error}
+          </p>
+        )}
+      </div>
+    );
+  };
+  return (
+    <form
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setTouched(new Set(['issuer', 'account', 'secret', 'digits', 'period', 'counter']));
+        if (result.entry) {
+          await onEntry(result.entry);
+          setFields({ ...fields, issuer: '', account: '', secret: '' });
+          setTouched(new Set());
+        }
+      }}
+    >
+      <div class="grid2">
+        {field('issuer', 'Issuer', { placeholder: 'Example: GitHub', autocomplete: 'off' })}
+        {field('account', 'Account', { placeholder: 'you@example.com', autocomplete: 'off' })}
+      </div>
+      {field('secret', 'Secret key', { autocomplete: 'off', spellcheck: false, class: 'mono', placeholder: 'Base32, e.g. JBSW Y3DP EHPK 3PXP' })}
+      <div class="grid2">
+        <div>
+          <label for="f-type">Type</label>
+          <select id="f-type" value={fields.type} onChange={set('type')}>
+            <option value="totp">Time-based (TOTP)</option>
+            <option value="hotp">Counter-based (HOTP)</option>
+            <option value="steam">Steam Guard</option>
+          </select>
+        </div>
+        {fields.type !== 'steam' && (
+          <div>
+            <label for="f-algorithm">Algorithm</label>
+            <select id="f-algorithm" value={fields.algorithm} onChange={set('algorithm')}>
+              {ALGORITHMS.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {fields.type !== 'steam' && field('digits', 'Digits', { inputMode: 'numeric' })}
+        {fields.type === 'totp' && field('period', 'Period (seconds)', { inputMode: 'numeric' })}
+        {fields.type === 'hotp' && field('counter', 'Counter', { inputMode: 'numeric' })}
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={!result.entry}>
+          Add
+        </button>
+      </div>
+    </form>
+  );
+}

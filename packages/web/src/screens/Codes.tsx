@@ -1,0 +1,124 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { VaultEntry } from '@tessera/vault';
+import { CodeList } from '../components/CodeList.js';
+import { EntryDialog } from '../components/EntryDialog.js';
+import { useStore } from '../app/store.js';
+import type { App } from '../app/controller.js';
+
+/** Performance mark set when codes first show. */
+export const CODES_VISIBLE = 'tessera:codes-visible';
+
+/** Ticks once a second, on the second, so every ring and code changes together. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      setNow(Date.now());
+      timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+    };
+    timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+    return () => clearTimeout(timer);
+  }, []);
+  return now;
+}
+
+function matches(entry: VaultEntry, words: string[]): boolean {
+  const haystack = `${entry.issuer}\n${entry.account}\n${entry.tags.join('\n')}`.toLowerCase();
+  return words.every((word) => haystack.includes(word));
+}
+
+/** The main screen: every code, searchable and filterable by tag, pinned entries first. */
+export function Codes({ app }: { app: App }) {
+  const state = useStore(app.store);
+  const now = useNow();
+  const [query, setQuery] = useState('');
+  const [tag, setTag] = useState<string | null>(null);
+  const [editing, setEditing] = useState<VaultEntry | null>(null);
+
+  const allTags = useMemo(() => {
+    const tags = new Set<string>();
+    for (const entry of state.entries) for (const t of entry.tags) tags.add(t);
+    return [...tags].sort((a, b) => a.localeCompare(b));
+  }, [state.entries]);
+
+  useEffect(() => {
+    // Read by bench/web.bench.mjs and the e2e tests: the moment the first codes are on screen.
+    if (state.entries.length > 0 && performance.getEntriesByName(CODES_VISIBLE).length === 0) performance.mark(CODES_VISIBLE);
+  }, [state.entries.length > 0]);
+
+  const shown = useMemo(() => {
+    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+    const list = state.entries.filter((entry) => (!tag || entry.tags.includes(tag)) && matches(entry, words));
+    const pinned = state.pinned;
+    return list.sort(
+      (a, b) =>
+        Number(pinned.has(b.id)) - Number(pinned.has(a.id)) ||
+        a.order - b.order ||
+        a.issuer.localeCompare(b.issuer) ||
+        a.account.localeCompare(b.account),
+    );
+  }, [state.entries, state.pinned, query, tag]);
+
+  if (state.entries.length === 0) {
+    return (
+      <div class="empty">
+        <h1>No codes yet</h1>
+        <p>Add your first account: scan its QR code, paste its link, or import a file from another app.</p>
+        <div class="actions center">
+          <a class="button primary" href="#/add">
+            Add a code
+          </a>
+          <a class="button" href="#/files">
+            Import a file
+          </a>
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <>
+      <h1 class="visually-hidden">Codes</h1>
+      <div class="toolbar" role="search">
+        <label class="visually-hidden" for="search">
+          Search codes
+        </label>
+        <input
+          id="search"
+          type="search"
+          placeholder="Search"
+          autocomplete="off"
+          value={query}
+          onInput={(event) => setQuery((event.target as HTMLInputElement).value)}
+        />
+      </div>
+      {allTags.length > 0 && (
+        <div class="tags" role="group" aria-label="Filter by tag">
+          <button type="button" aria-pressed={tag === null} onClick={() => setTag(null)}>
+            All
+          </button>
+          {allTags.map((t) => (
+            <button key={t} type="button" aria-pressed={tag === t} onClick={() => setTag(tag === t ? null : t)}>
+              {t}
+            </button>
+          ))}
+        </div>
+      )}
+      {shown.length === 0 ? (
+        <p class="empty">No code matches “{query}”.</p>
+      ) : (
+        <CodeList
+          entries={shown}
+          now={now}
+          hotpCodes={state.hotpCodes}
+          copiedId={state.copiedId}
+          pinnedIds={state.pinned}
+          onActivate={(entry, code) => void app.activate(entry, code)}
+          onMore={setEditing}
+        />
+      )}
+      {editing && <EntryDialog app={app} entry={editing} onClose={() => setEditing(null)} />}
+    </>
+  );
+}

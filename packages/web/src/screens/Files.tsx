@@ -1,0 +1,189 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { App, ImportOutcome } from '../app/controller.js';
+import { useStore } from '../app/store.js';
+import { ErrorText } from '../components/Field.js';
+
+/** The export formats the formats package writes, with what each is for. */
+const EXPORTS = [
+  { id: 'tessera', name: 'Tessera backup (encrypted)', needsPassword: true, hint: 'Restores everything into Tessera, protected by a password.' },
+  { id: 'aegis', name: 'Aegis (JSON)', needsPassword: false, hint: 'Opens in Aegis and many other apps. Not encrypted.' },
+  { id: 'otpauth', name: 'otpauth:// links (text)', needsPassword: false, hint: 'One link per line; most apps import it. Not encrypted.' },
+  { id: 'google-qr', name: 'Google Authenticator QR codes', needsPassword: false, hint: 'Pictures to scan with Google Authenticator. Not encrypted.' },
+  { id: 'html', name: 'Printable page with QR codes', needsPassword: false, hint: 'A page to print and keep somewhere safe. Not encrypted.' },
+] as const;
+export type ExportFormat = (typeof EXPORTS)[number]['id'];
+
+/** Import another app's export file; export to every supported format. */
+export function Files({ app }: { app: App }) {
+  return (
+    <>
+      <h1>Import and export</h1>
+      <Import app={app} />
+      <Export app={app} />
+    </>
+  );
+}
+
+function Import({ app }: { app: App }) {
+  const [files, setFiles] = useState<File[]>([]);
+  const [password, setPassword] = useState('');
+  const [needsPassword, setNeedsPassword] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<ImportOutcome | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [formats, setFormats] = useState<string[]>([]);
+
+  useEffect(() => {
+    void import('@tessera/formats').then((f) => setFormats(f.listFormats().map((x) => x.name)));
+  }, []);
+
+  const run = async (event?: Event) => {
+    event?.preventDefault();
+    if (files.length === 0) return;
+    setBusy(true);
+    setError(null);
+    setOutcome(null);
+    try {
+      const result = await app.importFiles(files, needsPassword ? password : undefined);
+      if (result.kind === 'password-required' || result.kind === 'wrong-password') {
+        setNeedsPassword(true);
+        setError(result.kind === 'wrong-password' ? 'That password does not open the file. Try again.' : null);
+      } else {
+        setOutcome(result);
+        setNeedsPassword(false);
+        setPassword('');
+      }
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="card" aria-labelledby="import-title">
+      <h2 id="import-title">Import from another app</h2>
+      <form onSubmit={run}>
+        <label for="import-file">
+          Export file <span class="hint">Tessera recognises the format; pick several files for a multi-part Google export</span>
+        </label>
+        <input
+          id="import-file"
+          type="file"
+          multiple
+          onChange={(e) => {
+            setFiles([...((e.target as HTMLInputElement).files ?? [])]);
+            setNeedsPassword(false);
+            setOutcome(null);
+            setError(null);
+          }}
+        />
+        {needsPassword && (
+          <>
+            <label for="import-password">
+              Password of the file <span class="hint">the one you set when exporting from the other app</span>
+            </label>
+            <input
+              id="import-password"
+              type="password"
+              autocomplete="off"
+              value={password}
+              onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+              autofocus
+            />
+          </>
+        )}
+        <div class="actions">
+          <button type="submit" class="primary" disabled={files.length === 0 || busy}>
+            {busy ? 'Importing…' : 'Import'}
+          </button>
+        </div>
+      </form>
+      <ErrorText error={error} />
+      {outcome && outcome.kind === 'done' && (
+        <div role="status">
+          <p>
+            Imported {outcome.added} code{outcome.added === 1 ? '' : 's'} from {outcome.format}
+            {outcome.duplicates > 0 ? `; ${outcome.duplicates} ${outcome.duplicates === 1 ? 'was' : 'were'} already here` : ''}.
+          </p>
+          {outcome.skipped.length > 0 && (
+            <>
+              <p>These could not be imported:</p>
+              <ul>
+                {outcome.skipped.map((s, i) => (
+                  <li key={i}>{s}</li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
+      )}
+      {formats.length > 0 && <p class="hint">Supported: {formats.join(', ')}.</p>}
+    </section>
+  );
+}
+
+function Export({ app }: { app: App }) {
+  const state = useStore(app.store);
+  const [format, setFormat] = useState<ExportFormat>('tessera');
+  const [password, setPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const chosen = EXPORTS.find((e) => e.id === format)!;
+  const mismatch = chosen.needsPassword && confirm !== '' && password !== confirm;
+  return (
+    <section class="card" aria-labelledby="export-title">
+      <h2 id="export-title">Export</h2>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setError(null);
+          setDone(null);
+          try {
+            const names = await app.exportAs(format, chosen.needsPassword ? password : undefined);
+            setDone(`Saved ${names.join(', ')}.`);
+            setPassword('');
+            setConfirm('');
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      >
+        <label for="export-format">Format</label>
+        <select id="export-format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value as ExportFormat)}>
+          {EXPORTS.map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.name}
+            </option>
+          ))}
+        </select>
+        <p class="hint">{chosen.hint}</p>
+        {chosen.needsPassword && (
+          <div class="grid2">
+            <div>
+              <label for="export-password">Password for the file</label>
+              <input id="export-password" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+            </div>
+            <div>
+              <label for="export-confirm">Same password again</label>
+              <input id="export-confirm" type="password" autocomplete="new-password" value={confirm} aria-invalid={mismatch ? 'true' : 'false'} onInput={(e) => setConfirm((e.target as HTMLInputElement).value)} />
+            </div>
+          </div>
+        )}
+        {mismatch && <p class="error-text">The two passwords differ.</p>}
+        <div class="actions">
+          <button
+            type="submit"
+            class="primary"
+            disabled={state.entries.length === 0 || (chosen.needsPassword && (password === '' || password !== confirm))}
+          >
+            Export {state.entries.length} code{state.entries.length === 1 ? '' : 's'}
+          </button>
+        </div>
+      </form>
+      <ErrorText error={error} />
+      {done && <p role="status">{done}</p>}
+    </section>
+  );
+}

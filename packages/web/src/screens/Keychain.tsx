@@ -1,0 +1,458 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { App } from '../app/controller.js';
+import { useStore } from '../app/store.js';
+import { ErrorText, Field } from '../components/Field.js';
+import { Confirm } from '../components/Dialog.js';
+import { defaultDeviceName, timeAgo } from '../format.js';
+import { useBusy } from '../components/useBusy.js';
+
+/** Minimum account password length; the server cannot check (OPAQUE), so the app does. */
+const MIN_PASSWORD = 10;
+/** PIN length accepted for the keychain escrow. */
+const PIN_PATTERN = /^\d{6,12}$/;
+
+/** Sign up or sign in to a keychain (from first run or from the Backup screen). */
+export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }) {
+  const [mode, setMode] = useState<'signup' | 'signin'>('signup');
+  const [server, setServer] = useState(location.origin);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const [pin, setPin] = useState('');
+  const [deviceName, setDeviceName] = useState(defaultDeviceName());
+  const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
+  const { busy, error, run } = useBusy();
+
+  if (recoveryKey) return <RecoveryKeyStep app={app} recoveryKey={recoveryKey} />;
+
+  const passwordError =
+    mode === 'signup' && password !== '' && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null;
+  const againError = mode === 'signup' && again !== '' && again !== password ? 'The two passwords differ.' : null;
+  const pinError = mode === 'signup' && pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null;
+  const ready =
+    email.includes('@') &&
+    password !== '' &&
+    (mode === 'signin' || (!passwordError && again === password && !pinError));
+
+  return (
+    <>
+      <h1>{mode === 'signup' ? 'Create your keychain' : 'Sign in to your keychain'}</h1>
+      <div class="tabs" role="group" aria-label="Account">
+        <button type="button" aria-pressed={mode === 'signup'} onClick={() => setMode('signup')}>
+          New account
+        </button>
+        <button type="button" aria-pressed={mode === 'signin'} onClick={() => setMode('signin')}>
+          I have an account
+        </button>
+      </div>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            if (mode === 'signup') {
+              setRecoveryKey(await app.signUp({ server, email: email.trim(), password, pin: pin || null, deviceName }));
+            } else {
+              await app.signIn({ server, email: email.trim(), password, deviceName });
+            }
+          });
+        }}
+      >
+        <Field id="kc-email" label="Email" value={email} onValue={setEmail} input={{ type: 'email', autocomplete: 'username', required: true }} />
+        <Field
+          id="kc-password"
+          label="Account password"
+          value={password}
+          onValue={setPassword}
+          hint={mode === 'signup' ? 'Never sent to the server, not even hashed. It alone cannot reveal your codes.' : undefined}
+          error={passwordError}
+          input={{ type: 'password', autocomplete: mode === 'signup' ? 'new-password' : 'current-password', required: true }}
+        />
+        {mode === 'signup' && (
+          <>
+            <Field id="kc-again" label="Password again" value={again} onValue={setAgain} error={againError} input={{ type: 'password', autocomplete: 'new-password' }} />
+            <Field
+              id="kc-pin"
+              label="Keychain PIN (optional)"
+              value={pin}
+              onValue={setPin}
+              hint="6 to 12 digits. Lets a new device restore your codes with the PIN when no other device is at hand. Ten wrong tries erase it."
+              error={pinError}
+              input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+            />
+          </>
+        )}
+        <details>
+          <summary>Server and device name</summary>
+          <Field id="kc-server" label="Keychain server" value={server} onValue={setServer} input={{ type: 'url' }} />
+          <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
+        </details>
+        <ErrorText error={error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={!ready || busy}>
+            {busy ? 'Working…' : mode === 'signup' ? 'Create keychain' : 'Sign in'}
+          </button>
+          {onBack && (
+            <button type="button" onClick={onBack}>
+              Back
+            </button>
+          )}
+        </div>
+      </form>
+    </>
+  );
+}
+
+function normalizeKey(text: string): string {
+  return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/** Shows the recovery key once and asks for it back, so it is written down before we go on. */
+function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }) {
+  const [typed, setTyped] = useState('');
+  const [saved, setSaved] = useState(false);
+  const matches = normalizeKey(typed) === normalizeKey(recoveryKey);
+  return (
+    <>
+      <h1>Write down your recovery key</h1>
+      <div class="card">
+        <p>
+          If you lose every device, this key brings your codes back. It is shown only now. Write it on paper or keep it in
+          a password manager, away from this device.
+        </p>
+        <p class="recovery-key mono" aria-label={`Recovery key: ${recoveryKey.split('').join(' ')}`} data-testid="recovery-key">
+          {recoveryKey}
+        </p>
+        {!saved ? (
+          <div class="actions">
+            <button type="button" class="primary" onClick={() => setSaved(true)}>
+              I wrote it down
+            </button>
+          </div>
+        ) : (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (matches) void app.finishSignUp();
+            }}
+          >
+            <Field
+              id="rk-confirm"
+              label="Type the recovery key to confirm"
+              value={typed}
+              onValue={setTyped}
+              hint="Hyphens and spaces do not matter."
+              error={typed !== '' && normalizeKey(typed).length >= normalizeKey(recoveryKey).length && !matches ? 'This is not the key shown above.' : null}
+              input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
+            />
+            <div class="actions">
+              <button type="submit" class="primary" disabled={!matches}>
+                Done
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+    </>
+  );
+}
+
+/** A new device that signed in but holds no vault key yet: approve, PIN, or recovery key. */
+export function JoinScreen({ app }: { app: App }) {
+  const state = useStore(app.store);
+  const keychain = state.keychain!;
+  const [way, setWay] = useState<'approve' | 'pin' | 'recovery'>('approve');
+  const [pin, setPin] = useState('');
+  const [key, setKey] = useState('');
+  const { busy, error, run } = useBusy();
+  useEffect(() => {
+    if (way === 'pin') void app.refreshEscrow();
+  }, [way]);
+  const escrow = keychain.escrow;
+  return (
+    <>
+      <h1>Bring your codes to this device</h1>
+      <div class="tabs" role="group" aria-label="How to confirm this device">
+        <button type="button" aria-pressed={way === 'approve'} onClick={() => setWay('approve')}>
+          Another device
+        </button>
+        <button type="button" aria-pressed={way === 'pin'} onClick={() => setWay('pin')}>
+          Keychain PIN
+        </button>
+        <button type="button" aria-pressed={way === 'recovery'} onClick={() => setWay('recovery')}>
+          Recovery key
+        </button>
+      </div>
+      <div class="card">
+        {way === 'approve' && (
+          <>
+            <p>
+              On a device that already has your codes, open <strong>Backup</strong> and enter this code. Check that it is
+              the same code there.
+            </p>
+            <p class="big-code mono" data-testid="verification-code" aria-label={`Verification code ${(keychain.verificationCode ?? '').split('').join(' ')}`}>
+              {keychain.verificationCode ?? '…'}
+            </p>
+            <p role="status" class="hint">
+              Waiting for approval… This page updates by itself.
+            </p>
+          </>
+        )}
+        {way === 'pin' && (
+          <form onSubmit={(e) => { e.preventDefault(); void run(() => app.joinWithPin(pin)); }}>
+            {escrow?.destroyed ? (
+              <p role="alert">Too many wrong PINs were entered, so the PIN no longer works. Use another device or your recovery key.</p>
+            ) : escrow && !escrow.enabled ? (
+              <p>No keychain PIN is set for this account. Use another device or your recovery key.</p>
+            ) : (
+              <>
+                <Field id="join-pin" label="Keychain PIN" value={pin} onValue={setPin} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
+                {escrow && (
+                  <p class="hint" data-testid="attempts-left">
+                    {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN stops working.
+                  </p>
+                )}
+                <ErrorText error={error} />
+                <div class="actions">
+                  <button type="submit" class="primary" disabled={busy || pin === ''}>
+                    {busy ? 'Checking…' : 'Use PIN'}
+                  </button>
+                </div>
+              </>
+            )}
+          </form>
+        )}
+        {way === 'recovery' && (
+          <form onSubmit={(e) => { e.preventDefault(); void run(() => app.joinWithRecoveryKey(key)); }}>
+            <Field id="join-rk" label="Recovery key" value={key} onValue={setKey} hint="The key you wrote down when you created the keychain." input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }} />
+            <ErrorText error={error} />
+            <div class="actions">
+              <button type="submit" class="primary" disabled={busy || key.trim() === ''}>
+                {busy ? 'Checking…' : 'Use recovery key'}
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+      <button type="button" class="link" onClick={() => void app.signOut()}>
+        Cancel and sign out
+      </button>
+    </>
+  );
+}
+
+/** Backup: state of the keychain, approvals, devices, notices, PIN. */
+export function Backup({ app }: { app: App }) {
+  const state = useStore(app.store);
+  const keychain = state.keychain;
+  if (!keychain) {
+    return (
+      <>
+        <div class="card">
+          <h2>Keychain backup is off</h2>
+          <p>Your codes are only in this browser. Turn on the keychain backup to restore them on a new device.</p>
+        </div>
+        <KeychainStart app={app} />
+      </>
+    );
+  }
+  return (
+    <>
+      <h1>Backup</h1>
+      <BackupState app={app} />
+      <Approve app={app} />
+      <Devices app={app} />
+      <Notices app={app} />
+      <Pin app={app} />
+      <div class="card">
+        <h2>Sign out</h2>
+        <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
+        <button type="button" onClick={() => void app.signOut()}>
+          Sign out of the keychain
+        </button>
+      </div>
+    </>
+  );
+}
+
+function BackupState({ app }: { app: App }) {
+  const { keychain, online } = useStore(app.store);
+  const k = keychain!;
+  return (
+    <section class="card" aria-labelledby="state-title">
+      <h2 id="state-title">Backup state</h2>
+      <p>
+        Signed in as <strong>{k.email}</strong> on <strong>{new URL(k.server).host}</strong>.
+      </p>
+      <p data-testid="backup-state">
+        {!online
+          ? `Offline. ${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} will be backed up when the connection is back.`
+          : k.syncError
+            ? `Backup failed: ${k.syncError}`
+            : k.pendingChanges > 0
+              ? `${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} waiting to be backed up.`
+              : `Everything is backed up. Last backup ${timeAgo(k.lastSyncAt)}.`}
+      </p>
+      <button type="button" onClick={() => void app.syncNow()} disabled={!online || k.syncing}>
+        {k.syncing ? 'Backing up…' : 'Back up now'}
+      </button>
+    </section>
+  );
+}
+
+function Approve({ app }: { app: App }) {
+  const { keychain } = useStore(app.store);
+  const [code, setCode] = useState('');
+  const { busy, error, run } = useBusy();
+  const [done, setDone] = useState<string | null>(null);
+  const pending = keychain!.devices.filter((d) => d.status === 'pending');
+  if (pending.length === 0 && !done) return null;
+  return (
+    <section class="card" aria-labelledby="approve-title">
+      <h2 id="approve-title">Approve a new device</h2>
+      {pending.length > 0 && (
+        <p>
+          {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the code its screen
+          shows. If it is not, ignore it and change your account password.
+        </p>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            const name = await app.approve(code);
+            setDone(`${name} can now see your codes.`);
+            setCode('');
+          });
+        }}
+      >
+        <Field id="approve-code" label="Verification code" value={code} onValue={setCode} input={{ inputMode: 'numeric', autocomplete: 'off', class: 'mono', placeholder: '1234-5678' }} />
+        <ErrorText error={error} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy || code.replace(/\D/g, '').length !== 8}>
+            {busy ? 'Checking…' : 'Approve'}
+          </button>
+        </div>
+      </form>
+      {done && <p role="status">{done}</p>}
+    </section>
+  );
+}
+
+function Devices({ app }: { app: App }) {
+  const { keychain } = useStore(app.store);
+  const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
+  const { error, run } = useBusy();
+  const devices = keychain!.devices.filter((d) => d.status === 'trusted');
+  return (
+    <section class="card" aria-labelledby="devices-title">
+      <h2 id="devices-title">Devices</h2>
+      <ul class="list">
+        {devices.map((d) => (
+          <li key={d.id}>
+            <span class="grow">
+              <strong>{d.name}</strong>
+              {d.id === keychain!.deviceId && <span class="status"> this device</span>}
+              <br />
+              <span class="hint">Last seen {timeAgo(d.lastSeenAt)}</span>
+            </span>
+            {d.id !== keychain!.deviceId && (
+              <button type="button" class="danger" onClick={() => setRemoving({ id: d.id, name: d.name })}>
+                Remove
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <ErrorText error={error} />
+      {removing && (
+        <Confirm
+          title={`Remove ${removing.name}?`}
+          message="It will no longer receive your codes or changes. Your keys are changed so it cannot read anything backed up from now on. Codes it already has stay on it."
+          confirmLabel="Remove device"
+          onCancel={() => setRemoving(null)}
+          onConfirm={() => {
+            const id = removing.id;
+            setRemoving(null);
+            void run(() => app.removeDevice(id));
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+const NOTICE_TEXT: Record<string, string> = {
+  'device-join-requested': 'A device asked to join',
+  'device-joined': 'A device joined',
+  'device-removed': 'A device was removed',
+  'pin-attempt-failed': 'A wrong keychain PIN was entered',
+  'escrow-destroyed': 'The keychain PIN stopped working after too many wrong tries',
+  'recovery-key-used': 'The recovery key was used',
+  'backup-mismatch': 'A device found a backup that did not match',
+  server: 'Message from the server',
+};
+
+function Notices({ app }: { app: App }) {
+  const { keychain } = useStore(app.store);
+  const notices = keychain!.notices;
+  return (
+    <section class="card" aria-labelledby="notices-title">
+      <h2 id="notices-title">Security notices</h2>
+      {notices.length === 0 ? (
+        <p class="hint">Nothing to report.</p>
+      ) : (
+        <ul class="list">
+          {[...notices].reverse().slice(0, 50).map((n) => (
+            <li key={n.id}>
+              <span class="grow">
+                {NOTICE_TEXT[n.kind] ?? n.kind}
+                {n.detail ? `: ${n.detail}` : ''}
+                <br />
+                <span class="hint">{timeAgo(n.createdAt)}</span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Pin({ app }: { app: App }) {
+  const { keychain } = useStore(app.store);
+  const [pin, setPin] = useState('');
+  const [again, setAgain] = useState('');
+  const [done, setDone] = useState(false);
+  const { busy, error, run } = useBusy();
+  const enabled = keychain!.escrow?.enabled;
+  return (
+    <section class="card" aria-labelledby="pin-title">
+      <h2 id="pin-title">Keychain PIN</h2>
+      <p>{enabled ? 'A PIN is set. A new device can use it instead of an approval.' : 'No PIN is set.'}</p>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(async () => {
+            await app.setPin(pin);
+            setPin('');
+            setAgain('');
+            setDone(true);
+          });
+        }}
+      >
+        <div class="grid2">
+          <Field id="pin-new" label={enabled ? 'New PIN' : 'PIN'} value={pin} onValue={setPin} error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
+          <Field id="pin-again" label="PIN again" value={again} onValue={setAgain} error={again !== '' && again !== pin ? 'The two PINs differ.' : null} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
+        </div>
+        <ErrorText error={error} />
+        <div class="actions">
+          <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
+            {enabled ? 'Change PIN' : 'Set PIN'}
+          </button>
+        </div>
+        {done && <p role="status">The PIN is set.</p>}
+      </form>
+    </section>
+  );
+}

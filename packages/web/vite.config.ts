@@ -1,0 +1,65 @@
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { fileURLToPath } from 'node:url';
+
+const source = (name: string) => fileURLToPath(new URL(`../${name}/src`, import.meta.url));
+
+/** Paths the server answers itself; the service worker must never answer them with the app shell. */
+const serverPaths = [/^\/v1\//, /^\/healthz/, /^\/readyz/, /^\/metrics/, /^\/openapi\.json/];
+
+// Workspace packages resolve to their TypeScript sources, so the web build never depends on the order
+// in which `tsc -b` wrote the other packages' dist folders (and tree-shaking sees real modules).
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  resolve: {
+    alias: [
+      { find: /^@tessera\/vault\/keychain$/, replacement: source('vault') + '/keychain/index.ts' },
+      { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
+    ],
+  },
+  define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0') },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    // The OPAQUE, Argon2id, QR and SQLite chunks are large by nature and loaded only when needed.
+    chunkSizeWarningLimit: 2048,
+    reportCompressedSize: false,
+  },
+  worker: { format: 'es' },
+  plugins: [
+    preact(),
+    VitePWA({
+      registerType: 'autoUpdate',
+      // Registered from src/sw.ts after the codes show, so installing never delays the first paint.
+      injectRegister: false,
+      includeAssets: ['icon.svg', 'icon-192.png', 'icon-512.png'],
+      manifest: {
+        name: 'Tessera',
+        short_name: 'Tessera',
+        description: 'Two-factor codes that follow you to every device, end-to-end encrypted.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f6f7f9',
+        theme_color: '#2f5bd3',
+        icons: [
+          { src: '/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icon.svg', sizes: 'any', type: 'image/svg+xml' },
+        ],
+      },
+      workbox: {
+        // Precache every chunk, lazy ones included, so adding, importing and unlocking work offline.
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
+        maximumFileSizeToCacheInBytes: 12 * 1024 * 1024,
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: serverPaths,
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
+});
