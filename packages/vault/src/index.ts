@@ -1,1 +1,27 @@
-export {};
+export type { VaultEntry, VaultRecord, RecordClock, EntryPatch, MetaValue, VaultChange, ChangeListener } from './types.js';
+export { VaultError, DuplicateEntryError, VaultDamagedError } from './errors.js';
+export { HybridClock, parseHlc, formatHlc, isHlc, maxHlc, type HlcParts } from './hlc.js';
+export { mergeRecords, isDeleted } from './merge.js';
+export { canon } from './canon.js';
+export { createRecord, validateRecord, duplicateKey, entryLabel, normalizeTags } from './record.js';
+export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
+export type { VaultStorage } from './storage.js';
+export {
+  sealVaultFile,
+  openVaultFile,
+  readVaultHeader,
+  type VaultHeader,
+  type KeyCustody,
+  type PassphraseWrap,
+} from './file-format.js';
+export { wrapKeyWithPassphrase, unwrapKeyWithPassphrase, PASSPHRASE_KDF, PASSPHRASE_KDF_LIMITS } from './passphrase.js';
+export {
+  SERVER_CLOCK_META_KEY,
+  CLOCK_SKEW_WARN_MS,
+  measureServerClock,
+  serverClockFromMeta,
+  clockSkewWarning,
+  type ServerClock,
+} from './clock-skew.js';
+export { Vault, type VaultKey, type KeyProvider, type OpenVaultOptions, type AddOptions, type VaultCheckReport } from './vault.js';
+export { toB64u, fromB64u } from './bytes.js';

@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { defaultHome } from '@tessera/vault/node';
+import type { Vault } from '@tessera/vault';
+import { CliError } from './errors.js';
+
+/**
+ * The directory holding this device's state: `--home` ?? TESSERA_HOME ?? the platform data
+ * directory (see `defaultHome`). Takes any command; global options are looked up from the root.
+ */
+export function resolveHome(command: Command): string {
+  const home = (command.optsWithGlobals() as { home?: string }).home ?? process.env.TESSERA_HOME;
+  return resolve(home && home.length > 0 ? home : defaultHome());
+}
+
+/** Adds the global `--passphrase-file` option (called once, by the vault command module). */
+export function registerPassphraseOption(program: Command): void {
+  program.option('--passphrase-file <file>', 'file whose first line is the vault passphrase (or TESSERA_PASSPHRASE_FILE, TESSERA_PASSPHRASE)');
+}
+
+/**
+ * The vault passphrase given for this run, if any: `--passphrase-file`, TESSERA_PASSPHRASE_FILE,
+ * then TESSERA_PASSPHRASE (like restic's password options). Never taken as a plain argument.
+ */
+export async function givenPassphrase(command: Command): Promise<string | undefined> {
+  const file = (command.optsWithGlobals() as { passphraseFile?: string }).passphraseFile ?? process.env.TESSERA_PASSPHRASE_FILE;
+  if (file) return readSecretFile(file, 'passphrase file');
+  const value = process.env.TESSERA_PASSPHRASE;
+  return value && value.length > 0 ? value : undefined;
+}
+
+/** The first line of a secret file, without its line ending; refuses an empty one. */
+export async function readSecretFile(file: string, what: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const line = text.split(/\r?\n/, 1)[0] ?? '';
+  if (line.length === 0) throw new CliError(`the ${what} ${file} is empty`);
+  return line;
+}
+
+/**
+ * Opens this device's vault for a command. A passphrase-locked vault takes the passphrase given
+ * for the run, or asks for it on a terminal.
+ */
+export async function openCliVault(command: Command): Promise<Vault> {
+  const { openNodeVault } = await import('@tessera/vault/node');
+  return openNodeVault({
+    home: resolveHome(command),
+    passphrase: await givenPassphrase(command),
+    askPassphrase: process.stdin.isTTY ? askPassphrase : undefined,
+  });
+}
+
+async function askPassphrase(): Promise<string> {
+  const { password, isCancel } = await import('@clack/prompts');
+  const answer = await password({ message: 'Vault passphrase', output: process.stderr });
+  if (isCancel(answer) || !answer) throw new CliError('no passphrase given');
+  return answer;
+}

@@ -1,0 +1,70 @@
+import { canon } from './canon.js';
+import { maxHlc } from './hlc.js';
+import type { RecordClock, VaultEntry, VaultRecord } from './types.js';
+
+/**
+ * Merge of two copies of one record (docs/PROTOCOL.md §3). It is a join of a semilattice, so merging
+ * is commutative, associative and idempotent and every device converges whatever the order of sync:
+ *
+ * - every field is last-writer-wins by its hybrid logical clock; equal clocks with different values
+ *   (which a correct device never produces) are broken by the canonical JSON of the value;
+ * - the HOTP `counter` takes the maximum, so a used code is never offered again;
+ * - `createdAt` takes the minimum, `updatedAt` the maximum;
+ * - `clock.deleted` is the latest deletion. The record is deleted while that deletion is newer than
+ *   every field clock: a deletion wins over edits made before it, and an edit made after it (on a
+ *   device that had not seen it) brings the entry back. For an authenticator, showing a deleted
+ *   entry again is recoverable; losing a secret the user still needed is not. Tombstones therefore
+ *   keep their entry, so a resurrected entry is complete.
+ */
+export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
+  if (a.entry.id !== b.entry.id) throw new Error(`mergeRecords: ids differ (${a.entry.id} / ${b.entry.id})`);
+  const entry: Record<string, unknown> = { id: a.entry.id };
+  const clock: RecordClock = {};
+  const ea = a.entry as unknown as Record<string, unknown>;
+  const eb = b.entry as unknown as Record<string, unknown>;
+
+  for (const field of lwwFields(a, b)) {
+    const ca = a.clock[field];
+    const cb = b.clock[field];
+    const takeA = ca === cb ? canonOrEmpty(ea[field]) >= canonOrEmpty(eb[field]) : ca !== undefined && (cb === undefined || ca > cb);
+    const value = takeA ? ea[field] : eb[field];
+    if (value !== undefined) entry[field] = value;
+    const c = maxHlc(ca, cb);
+    if (c !== undefined) clock[field] = c;
+  }
+
+  entry.counter = maxCounter(a.entry.counter, b.entry.counter);
+  entry.createdAt = Math.min(a.entry.createdAt, b.entry.createdAt);
+  entry.updatedAt = Math.max(a.entry.updatedAt, b.entry.updatedAt);
+  for (const field of ['counter', 'deleted']) {
+    const c = maxHlc(a.clock[field], b.clock[field]);
+    if (c !== undefined) clock[field] = c;
+  }
+
+  return { v: 1, entry: entry as unknown as VaultEntry, clock, deleted: isDeleted(clock) };
+}
+
+/** Fields not merged by last-writer-wins, each with its own rule above. */
+const SPECIAL_FIELDS = new Set(['id', 'counter', 'createdAt', 'updatedAt', 'deleted']);
+
+function lwwFields(a: VaultRecord, b: VaultRecord): string[] {
+  const fields = new Set([...Object.keys(a.entry), ...Object.keys(b.entry), ...Object.keys(a.clock), ...Object.keys(b.clock)]);
+  return [...fields].filter((field) => !SPECIAL_FIELDS.has(field)).sort();
+}
+
+function canonOrEmpty(value: unknown): string {
+  return value === undefined ? '' : canon(value);
+}
+
+function maxCounter(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
+
+/** A record is deleted while its latest deletion is newer than every other field clock. */
+export function isDeleted(clock: RecordClock): boolean {
+  const deletion = clock.deleted;
+  if (deletion === undefined) return false;
+  return Object.entries(clock).every(([field, c]) => field === 'deleted' || c < deletion);
+}

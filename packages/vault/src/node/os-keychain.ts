@@ -1,0 +1,118 @@
+/// <reference types="node" />
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { KeyCustody } from '../file-format.js';
+
+/**
+ * The operating system's keychain, driven through its own command-line tool so Tessera needs no
+ * native module: Secret Service (`secret-tool`, libsecret), macOS Keychain (`security`), Windows
+ * Credential Manager (PowerShell and the PasswordVault API). Secrets go through stdin, never argv.
+ * Items are named by the storage key id, which the vault header records.
+ */
+export interface OsKeychain {
+  custody: KeyCustody;
+  /** The tool's description for messages. */
+  describe: string;
+  get(keyId: string): Promise<string | null>;
+  set(keyId: string, secret: string, label: string): Promise<void>;
+  delete(keyId: string): Promise<void>;
+}
+
+const SERVICE = 'tessera-vault';
+const TIMEOUT_MS = 20_000;
+
+/** The keychain this machine offers now, or null (no tool, or no session bus to reach it). */
+export function detectOsKeychain(env: NodeJS.ProcessEnv = process.env, platform = process.platform): OsKeychain | null {
+  if (platform === 'darwin' && onPath('security', env)) return macKeychain;
+  if (platform === 'win32' && onPath('powershell.exe', env)) return windowsCredentials;
+  if (platform !== 'darwin' && platform !== 'win32' && onPath('secret-tool', env) && hasSessionBus(env)) return secretService;
+  return null;
+}
+
+/** The keychain a header's custody names, if this machine has its tool. */
+export function osKeychainFor(custody: KeyCustody, env: NodeJS.ProcessEnv = process.env): OsKeychain | null {
+  const found = detectOsKeychain(env);
+  return found && found.custody === custody ? found : null;
+}
+
+const secretService: OsKeychain = {
+  custody: 'os:secret-service',
+  describe: 'the Secret Service (secret-tool)',
+  async get(keyId) {
+    const { code, stdout } = await run('secret-tool', ['lookup', 'service', SERVICE, 'keyid', keyId]);
+    return code === 0 && stdout.trim() ? stdout.trim() : null;
+  },
+  async set(keyId, secret, label) {
+    await runOk('secret-tool', ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId], secret);
+  },
+  async delete(keyId) {
+    await run('secret-tool', ['clear', 'service', SERVICE, 'keyid', keyId]);
+  },
+};
+
+const macKeychain: OsKeychain = {
+  custody: 'os:macos-keychain',
+  describe: 'the macOS Keychain (security)',
+  async get(keyId) {
+    const { code, stdout } = await run('security', ['find-generic-password', '-s', SERVICE, '-a', keyId, '-w']);
+    return code === 0 && stdout.trim() ? stdout.trim() : null;
+  },
+  async set(keyId, secret, label) {
+    // `security -i` reads commands from stdin, which keeps the secret out of the process list.
+    // Key ids and secrets are base64url and labels are quoted, so the command line cannot be broken.
+    const quotedLabel = `"${label.replace(/["\\]/g, '')}"`;
+    await runOk('security', ['-i'], `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`);
+  },
+  async delete(keyId) {
+    await run('security', ['delete-generic-password', '-s', SERVICE, '-a', keyId]);
+  },
+};
+
+const POWERSHELL_VAULT =
+  '[void][Windows.Security.Credentials.PasswordVault,Windows.Security.Credentials,ContentType=WindowsRuntime];' +
+  '$v = New-Object Windows.Security.Credentials.PasswordVault;';
+
+const windowsCredentials: OsKeychain = {
+  custody: 'os:windows-credentials',
+  describe: 'the Windows Credential Manager (PowerShell PasswordVault)',
+  async get(keyId) {
+    const script = `${POWERSHELL_VAULT} try { $c = $v.Retrieve('${SERVICE}', '${keyId}'); $c.RetrievePassword(); $c.Password } catch { exit 3 }`;
+    const { code, stdout } = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
+    return code === 0 && stdout.trim() ? stdout.trim() : null;
+  },
+  async set(keyId, secret) {
+    const script = `${POWERSHELL_VAULT} $s = [Console]::In.ReadLine(); $v.Add((New-Object Windows.Security.Credentials.PasswordCredential('${SERVICE}', '${keyId}', $s)))`;
+    await runOk('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], `${secret}\n`);
+  },
+  async delete(keyId) {
+    const script = `${POWERSHELL_VAULT} try { $v.Remove($v.Retrieve('${SERVICE}', '${keyId}')) } catch { }`;
+    await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
+  },
+};
+
+function onPath(tool: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, tool)));
+}
+
+/** libsecret talks D-Bus; without a session bus (SSH, containers) secret-tool would only fail. */
+function hasSessionBus(env: NodeJS.ProcessEnv): boolean {
+  if (env.DBUS_SESSION_BUS_ADDRESS) return true;
+  return Boolean(env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, 'bus')));
+}
+
+function run(tool: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(tool, args, { timeout: TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+async function runOk(tool: string, args: string[], input: string): Promise<void> {
+  const { code, stderr } = await run(tool, args, input);
+  // The tool's own message, never ours with the secret in it.
+  if (code !== 0) throw new Error(`${tool} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
+}

@@ -1,0 +1,179 @@
+import { normalizeEntry, type OtpEntry } from '@tessera/otp';
+import { VaultError } from './errors.js';
+import { isHlc } from './hlc.js';
+import { isDeleted } from './merge.js';
+import type { EntryPatch, VaultEntry, VaultRecord } from './types.js';
+
+/** Fields stamped with a clock when a record is created (every field but `id` and the timestamps). */
+const CLOCKED_FIELDS = ['type', 'secret', 'algorithm', 'digits', 'period', 'counter', 'issuer', 'account', 'extra', 'tags', 'order', 'deviceOnly'] as const;
+
+/** Fields `EntryPatch` may change. */
+const EDITABLE_FIELDS: ReadonlySet<string> = new Set(['issuer', 'account', 'tags', 'order', 'deviceOnly', 'extra']);
+
+/** A new live record for `entry`, every field stamped with the clock `stamp`. */
+export function createRecord({
+  entry,
+  id,
+  tags,
+  deviceOnly,
+  order,
+  stamp,
+  now,
+}: {
+  entry: OtpEntry;
+  id: string;
+  tags: string[];
+  deviceOnly: boolean;
+  order: number;
+  stamp: string;
+  now: number;
+}): VaultRecord {
+  const full: VaultEntry = {
+    id,
+    type: entry.type,
+    secret: entry.secret,
+    algorithm: entry.algorithm,
+    digits: entry.digits,
+    period: entry.period,
+    counter: entry.counter,
+    issuer: entry.issuer,
+    account: entry.account,
+    ...(entry.extra && Object.keys(entry.extra).length > 0 ? { extra: { ...entry.extra } } : {}),
+    tags: normalizeTags(tags),
+    order,
+    deviceOnly,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const clock: Record<string, string> = {};
+  for (const field of CLOCKED_FIELDS) clock[field] = stamp;
+  return { v: 1, entry: full, clock, deleted: false };
+}
+
+/** `record` with `patch` applied; only fields whose value changes get the new clock. */
+export function patchRecord(record: VaultRecord, patch: EntryPatch, stamp: string, now: number): VaultRecord {
+  const entry = { ...record.entry } as unknown as Record<string, unknown>;
+  const clock = { ...record.clock };
+  let changed = false;
+  for (const [field, raw] of Object.entries(patch)) {
+    if (!EDITABLE_FIELDS.has(field)) {
+      throw new VaultError('invalid', `${field}: cannot be changed after an entry is created (add a new entry instead)`);
+    }
+    if (raw === undefined) continue;
+    const value = checkPatchField(field, raw);
+    if (JSON.stringify(entry[field]) === JSON.stringify(value)) continue;
+    if (value === null) delete entry[field];
+    else entry[field] = value;
+    clock[field] = stamp;
+    changed = true;
+  }
+  if (!changed) return record;
+  entry.updatedAt = Math.max(now, record.entry.updatedAt);
+  return { v: 1, entry: entry as unknown as VaultEntry, clock, deleted: isDeleted(clock) };
+}
+
+/** `record` with its HOTP counter set to `counter`. */
+export function withCounter(record: VaultRecord, counter: number, stamp: string, now: number): VaultRecord {
+  const clock = { ...record.clock, counter: stamp };
+  return {
+    v: 1,
+    entry: { ...record.entry, counter, updatedAt: Math.max(now, record.entry.updatedAt) },
+    clock,
+    deleted: isDeleted(clock),
+  };
+}
+
+/** The tombstone of `record`: a deletion clock newer than every edit so far. */
+export function deleteRecord(record: VaultRecord, stamp: string, now: number): VaultRecord {
+  return {
+    v: 1,
+    entry: { ...record.entry, updatedAt: Math.max(now, record.entry.updatedAt) },
+    clock: { ...record.clock, deleted: stamp },
+    deleted: true,
+  };
+}
+
+/** Tags trimmed, without empties or duplicates, in first-seen order. */
+export function normalizeTags(tags: readonly string[]): string[] {
+  return [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag.length > 0))];
+}
+
+function checkPatchField(field: string, value: unknown): unknown {
+  switch (field) {
+    case 'issuer':
+    case 'account':
+      if (typeof value !== 'string') throw new VaultError('invalid', `${field}: must be text`);
+      return value.trim();
+    case 'tags':
+      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) throw new VaultError('invalid', 'tags: must be a list of text');
+      return normalizeTags(value);
+    case 'order':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new VaultError('invalid', 'order: must be a finite number');
+      return value;
+    case 'deviceOnly':
+      if (typeof value !== 'boolean') throw new VaultError('invalid', 'deviceOnly: must be true or false');
+      return value;
+    default: // extra
+      if (value === null) return null;
+      if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value as object).every((v) => typeof v === 'string')) {
+        throw new VaultError('invalid', 'extra: must map names to text');
+      }
+      return { ...(value as Record<string, string>) };
+  }
+}
+
+/** Key under which two entries count as the same credential: type, secret, issuer and account. */
+export function duplicateKey(entry: Pick<OtpEntry, 'type' | 'secret' | 'issuer' | 'account'>): string {
+  return [entry.type, entry.secret, entry.issuer.trim().toLowerCase(), entry.account.trim().toLowerCase()].join('\n');
+}
+
+/** "Issuer (account)" for messages. */
+export function entryLabel(entry: Pick<OtpEntry, 'issuer' | 'account'>): string {
+  if (entry.issuer && entry.account) return `${entry.issuer} (${entry.account})`;
+  return entry.issuer || entry.account || '(unnamed entry)';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/**
+ * Checks that `value` is a well-formed record (as received from another device or read from a
+ * file): a valid OTP entry, display fields of the right types, every clock an HLC and `deleted`
+ * consistent with the clocks. Returns the record; throws VaultError naming the first bad field.
+ */
+export function validateRecord(value: unknown): VaultRecord {
+  const fail = (field: string, why: string): never => {
+    throw new VaultError('invalid', `record ${describeId(value)}: ${field} ${why}`);
+  };
+  if (typeof value !== 'object' || value === null) return fail('record', 'is not an object');
+  const r = value as Record<string, unknown>;
+  if (r.v !== 1) fail('v', 'must be 1');
+  const e = r.entry as Record<string, unknown> | undefined;
+  if (typeof e !== 'object' || e === null) return fail('entry', 'is missing');
+  if (typeof e.id !== 'string' || !UUID.test(e.id)) fail('entry.id', 'is not a UUID v4');
+  try {
+    const normalized = normalizeEntry(e as unknown as OtpEntry);
+    for (const field of ['type', 'secret', 'algorithm', 'digits', 'period', 'counter', 'issuer', 'account'] as const) {
+      if (JSON.stringify(normalized[field]) !== JSON.stringify(e[field])) fail(`entry.${field}`, 'is not in canonical form');
+    }
+  } catch (err) {
+    if (err instanceof VaultError) throw err;
+    fail('entry', (err as Error).message);
+  }
+  if (!Array.isArray(e.tags) || !e.tags.every((t) => typeof t === 'string')) fail('entry.tags', 'must be a list of text');
+  if (typeof e.order !== 'number' || !Number.isFinite(e.order)) fail('entry.order', 'must be a number');
+  if (typeof e.deviceOnly !== 'boolean') fail('entry.deviceOnly', 'must be true or false');
+  for (const field of ['createdAt', 'updatedAt']) {
+    if (!Number.isSafeInteger(e[field]) || (e[field] as number) < 0) fail(`entry.${field}`, 'must be a time in milliseconds');
+  }
+  const clock = r.clock as Record<string, unknown> | undefined;
+  if (typeof clock !== 'object' || clock === null || Array.isArray(clock)) return fail('clock', 'is missing');
+  for (const [field, c] of Object.entries(clock)) if (!isHlc(c)) fail(`clock.${field}`, 'is not a hybrid logical clock');
+  if (typeof r.deleted !== 'boolean') fail('deleted', 'must be true or false');
+  if (r.deleted !== isDeleted(clock as Record<string, string>)) fail('deleted', 'disagrees with the clocks');
+  return value as VaultRecord;
+}
+
+function describeId(value: unknown): string {
+  const id = (value as { entry?: { id?: unknown } } | null)?.entry?.id;
+  return typeof id === 'string' ? id.slice(0, 36) : '(no id)';
+}

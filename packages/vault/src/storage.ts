@@ -1,0 +1,21 @@
+/**
+ * Where the encrypted vault bytes live. Deliberately tiny so each platform implements it in a few
+ * lines: Node writes files (`@tessera/vault/node`), browsers use IndexedDB and the Web Locks API.
+ * The bytes are already encrypted and authenticated; storage never sees a secret.
+ */
+export interface VaultStorage {
+  /** The current vault bytes, or null when no vault has been saved yet. */
+  load(): Promise<Uint8Array | null>;
+  /**
+   * Replaces the vault bytes atomically and durably: after it resolves, a crash leaves the new
+   * bytes; before, the old ones. Called only while the lock is held.
+   */
+  save(bytes: Uint8Array): Promise<void>;
+  /**
+   * Takes the exclusive write lock shared by every process or tab using this vault; resolves to the
+   * function that releases it. Reads do not lock (saves are atomic, so a read sees a whole vault).
+   */
+  lock(): Promise<() => Promise<void>>;
+  /** A name for messages, e.g. the file path. */
+  readonly label?: string;
+}

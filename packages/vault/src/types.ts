@@ -1,0 +1,53 @@
+import type { OtpEntry } from '@tessera/otp';
+
+/**
+ * One entry of the vault: the OTP credential plus the display data that travels with it.
+ * Credential fields (`type`, `secret`, `algorithm`, `digits`, `period`) never change after creation:
+ * a different secret is a different entry. That keeps every merge result a valid credential.
+ */
+export interface VaultEntry extends OtpEntry {
+  /** Random UUID v4; also the keychain item id (docs/PROTOCOL.md §3). */
+  id: string;
+  tags: string[];
+  /** Position in lists, ascending. */
+  order: number;
+  /** A device-only entry never leaves this device (the sync engine skips it). */
+  deviceOnly: boolean;
+  /** Unix milliseconds. */
+  createdAt: number;
+  /** Unix milliseconds of the last change. */
+  updatedAt: number;
+}
+
+/** The per-field clocks of a record: field name → HLC string (see `hlc.ts`). */
+export type RecordClock = Record<string, string>;
+
+/**
+ * A vault record, exactly the plaintext of a keychain item (docs/PROTOCOL.md §3).
+ * `clock.deleted`, when present, is the clock of the latest deletion; `deleted` is true while that
+ * deletion is newer than every edit (see `merge.ts`).
+ */
+export interface VaultRecord {
+  v: 1;
+  entry: VaultEntry;
+  clock: RecordClock;
+  deleted: boolean;
+}
+
+/** The fields of an entry a user may change after creation. */
+export type EntryPatch = Partial<Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra'>>;
+
+/** JSON-compatible value kept in the vault's `meta` section. */
+export type MetaValue = null | boolean | number | string | MetaValue[] | { [key: string]: MetaValue };
+
+/** What changed, for listeners such as the sync engine. */
+export interface VaultChange {
+  /** `records`: entries were added, edited or deleted; `meta`: the meta section changed. */
+  kind: 'records' | 'meta';
+  /** `local`: made on this device; `remote`: merged from elsewhere (`applyRemote`) or another process. */
+  source: 'local' | 'remote';
+  /** Ids of the records that changed (for `meta`: the meta keys). */
+  ids: string[];
+}
+
+export type ChangeListener = (change: VaultChange) => void;

@@ -1,0 +1,522 @@
+import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
+import { randomBytes } from './bytes.js';
+import { clockSkewWarning, measureServerClock, SERVER_CLOCK_META_KEY, serverClockFromMeta, type ServerClock } from './clock-skew.js';
+import { DuplicateEntryError, VaultDamagedError, VaultError } from './errors.js';
+import { openVaultFile, readVaultHeader, sealVaultFile, type KeyCustody, type PassphraseWrap, type VaultHeader } from './file-format.js';
+import { HybridClock, isHlc } from './hlc.js';
+import { mergeRecords } from './merge.js';
+import { findEntries, findOneEntry } from './query.js';
+import { createRecord, deleteRecord, duplicateKey, entryLabel, patchRecord, validateRecord, withCounter } from './record.js';
+import type { VaultStorage } from './storage.js';
+import type { ChangeListener, EntryPatch, MetaValue, VaultChange, VaultEntry, VaultRecord } from './types.js';
+
+/** The storage key of a vault and how it is kept (written to the header). */
+export interface VaultKey {
+  key: Uint8Array;
+  keyId: string;
+  custody: KeyCustody;
+  kdf?: PassphraseWrap;
+}
+
+/** Finds the key of an existing vault and makes the key of a new one (platform specific). */
+export interface KeyProvider {
+  /** The key for a vault whose header is `header`; throws a VaultError saying what is missing. */
+  unlock(header: VaultHeader): Promise<VaultKey>;
+  /** A fresh key, stored wherever this platform keeps keys; called on the first save only. */
+  create(): Promise<VaultKey>;
+}
+
+export interface OpenVaultOptions {
+  storage: VaultStorage;
+  keys: KeyProvider;
+  /** Clock for timestamps and HLCs; tests pass a fake. */
+  now?: () => number;
+  /** Appended to damage errors: how to recover on this platform (e.g. the restore command). */
+  damageHint?: string;
+}
+
+/** What `check()` found. */
+export interface VaultCheckReport {
+  ok: boolean;
+  generation: number;
+  records: number;
+  live: number;
+  tombstones: number;
+  problems: string[];
+}
+
+/** Decrypted content of the vault file. */
+interface VaultPayload {
+  v: 1;
+  deviceId: string;
+  /** Latest HLC this device produced or observed, so clocks never go back across sessions. */
+  hlc: string;
+  records: VaultRecord[];
+  meta: Record<string, MetaValue>;
+}
+
+/** Options for entries being added. */
+export interface AddOptions {
+  deviceOnly?: boolean;
+  tags?: string[];
+}
+
+/**
+ * The local vault of one device: entries as mergeable records, plus a small `meta` section for the
+ * keychain client. Every change is one locked read-modify-write of the whole encrypted file, so
+ * several processes (or tabs) can share a vault; reads use the last loaded state (`refresh()` picks
+ * up changes made elsewhere).
+ */
+export class Vault {
+  private records_ = new Map<string, VaultRecord>();
+  private meta_: Record<string, MetaValue> = {};
+  private deviceId_: string;
+  private clock: HybridClock;
+  private generation_ = 0;
+  /** Nonce of the loaded bytes: tells whether storage changed since (every write has a fresh one). */
+  private loadedNonce: string | null = null;
+  private key: VaultKey | null = null;
+  private readonly listeners = new Set<ChangeListener>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+
+  private constructor(private readonly options: OpenVaultOptions) {
+    this.now = options.now ?? Date.now;
+    this.deviceId_ = newDeviceId();
+    this.clock = new HybridClock(this.deviceId_, this.now);
+  }
+
+  /** Opens the vault in `storage` (an empty one if nothing is stored; created on the first change). */
+  static async open(options: OpenVaultOptions): Promise<Vault> {
+    const vault = new Vault(options);
+    await vault.reload();
+    return vault;
+  }
+
+  /** Random id of this device in HLCs; kept in the vault file. */
+  get deviceId(): string {
+    return this.deviceId_;
+  }
+
+  /** Number of writes so far; 0 when nothing has been saved. */
+  get generation(): number {
+    return this.generation_;
+  }
+
+  /** Where the storage key is kept; null before the first save. */
+  get custody(): KeyCustody | null {
+    return this.key?.custody ?? null;
+  }
+
+  /** Live entries in list order (order, then issuer, then account). */
+  entries(): VaultEntry[] {
+    const live: VaultEntry[] = [];
+    for (const record of this.records_.values()) if (!record.deleted) live.push(record.entry);
+    return live.sort(
+      (a, b) => a.order - b.order || a.issuer.localeCompare(b.issuer) || a.account.localeCompare(b.account) || a.id.localeCompare(b.id),
+    );
+  }
+
+  /** The live entry with this id. */
+  get(id: string): VaultEntry | undefined {
+    const record = this.records_.get(id);
+    return record && !record.deleted ? record.entry : undefined;
+  }
+
+  /** Every record, tombstones included (what the sync engine pushes). */
+  records(): VaultRecord[] {
+    return [...this.records_.values()];
+  }
+
+  /** The record with this id, tombstone or not. */
+  record(id: string): VaultRecord | undefined {
+    return this.records_.get(id);
+  }
+
+  /** Live entries a query names (see `findEntries`). */
+  find(query: string): VaultEntry[] {
+    return findEntries(this.entries(), query);
+  }
+
+  /** The one live entry a query names; throws `not-found` or AmbiguousQueryError. */
+  findOne(query: string): VaultEntry {
+    return findOneEntry(this.entries(), query);
+  }
+
+  /** Adds one entry; throws DuplicateEntryError when the same credential is already there. */
+  async add(entry: OtpEntry, options: AddOptions = {}): Promise<VaultEntry> {
+    const { added, duplicates } = await this.addMany([entry], options);
+    if (duplicates.length > 0) {
+      const existing = this.findDuplicate(duplicates[0]!);
+      throw new DuplicateEntryError(existing?.id ?? '', entryLabel(duplicates[0]!));
+    }
+    return added[0]!;
+  }
+
+  /**
+   * Adds entries in one atomic write. Entries whose credential (type, secret, issuer, account) is
+   * already in the vault, or earlier in the list, are returned as duplicates and not stored.
+   * Every entry is validated first; an invalid one refuses the whole batch.
+   */
+  async addMany(
+    entries: readonly (OtpEntry & { tags?: string[] })[],
+    options: AddOptions = {},
+  ): Promise<{ added: VaultEntry[]; duplicates: OtpEntry[] }> {
+    const normalized = entries.map((entry) => ({ entry: normalizeEntry(entry), tags: entry.tags ?? [] }));
+    return this.mutate(() => {
+      const seen = new Set(this.entries().map(duplicateKey));
+      let order = this.entries().reduce((max, e) => Math.max(max, e.order), -1);
+      const added: VaultEntry[] = [];
+      const duplicates: OtpEntry[] = [];
+      for (const { entry, tags } of normalized) {
+        const key = duplicateKey(entry);
+        if (seen.has(key)) {
+          duplicates.push(entry);
+          continue;
+        }
+        seen.add(key);
+        order += 1;
+        const record = createRecord({
+          entry,
+          id: globalThis.crypto.randomUUID(),
+          tags: [...tags, ...(options.tags ?? [])],
+          deviceOnly: options.deviceOnly ?? false,
+          order,
+          stamp: this.clock.tick(),
+          now: this.now(),
+        });
+        this.records_.set(record.entry.id, record);
+        added.push(record.entry);
+      }
+      return { result: { added, duplicates }, changes: localChanges('records', added.map((e) => e.id)) };
+    });
+  }
+
+  /** Changes display fields of an entry (issuer, account, tags, order, deviceOnly, extra). */
+  async update(id: string, patch: EntryPatch): Promise<VaultEntry> {
+    return this.mutate(() => {
+      const record = this.liveRecord(id);
+      const next = patchRecord(record, patch, this.clock.tick(), this.now());
+      if (next === record) return { result: record.entry, changes: [] };
+      this.records_.set(id, next);
+      return { result: next.entry, changes: localChanges('records', [id]) };
+    });
+  }
+
+  /** Renames an entry; omitted fields stay. */
+  async rename(id: string, names: { issuer?: string; account?: string }): Promise<VaultEntry> {
+    return this.update(id, { issuer: names.issuer, account: names.account });
+  }
+
+  /** Deletes an entry (a tombstone that syncs; see `merge.ts`). */
+  async remove(id: string): Promise<void> {
+    await this.mutate(() => {
+      const record = this.liveRecord(id);
+      this.records_.set(id, deleteRecord(record, this.clock.tick(), this.now()));
+      return { result: undefined, changes: localChanges('records', [id]) };
+    });
+  }
+
+  /**
+   * The next HOTP code of an entry. The advanced counter is saved before the code is returned, so
+   * a code is never shown twice, even if the process dies right after (RFC 4226 §7.2 resynchronises
+   * a server that is behind; nothing recovers a reused code).
+   */
+  async nextHotp(id: string): Promise<string> {
+    return this.mutate(() => {
+      const record = this.liveRecord(id);
+      if (record.entry.type !== 'hotp') throw new VaultError('invalid', `${entryLabel(record.entry)} is not an HOTP entry`);
+      const counter = record.entry.counter ?? 0;
+      const code = generateCode({ entry: record.entry });
+      this.records_.set(id, withCounter(record, counter + 1, this.clock.tick(), this.now()));
+      return { result: code, changes: localChanges('records', [id]) };
+    });
+  }
+
+  /**
+   * Merges records from another device (the sync engine's pull) and optionally updates meta (e.g.
+   * the cursor), in one atomic write. Records are validated first; any invalid one refuses the batch.
+   */
+  async applyRemote(
+    records: readonly unknown[],
+    options: { meta?: Record<string, MetaValue | undefined> } = {},
+  ): Promise<{ changed: string[] }> {
+    const incoming = records.map(validateRecord);
+    return this.mutate(() => {
+      const changed: string[] = [];
+      for (const remote of incoming) {
+        for (const c of Object.values(remote.clock)) this.clock.observe(c);
+        const local = this.records_.get(remote.entry.id);
+        const merged = local ? mergeRecords(local, remote) : mergeRecords(remote, remote);
+        if (!local || JSON.stringify(merged) !== JSON.stringify(local)) {
+          this.records_.set(merged.entry.id, merged);
+          changed.push(merged.entry.id);
+        }
+      }
+      const metaKeys = options.meta ? this.patchMeta(options.meta) : [];
+      const changes: VaultChange[] = changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];
+      return { result: { changed }, changes: [...changes, ...localChanges('meta', metaKeys)] };
+    });
+  }
+
+  /** A copy of the meta section. */
+  get meta(): Readonly<Record<string, MetaValue>> {
+    return structuredClone(this.meta_);
+  }
+
+  /** One meta value (a copy), or undefined. */
+  getMeta(key: string): MetaValue | undefined {
+    const value = this.meta_[key];
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  /** Sets one meta value; `undefined` deletes the key. */
+  async setMeta(key: string, value: MetaValue | undefined): Promise<void> {
+    await this.updateMeta({ [key]: value });
+  }
+
+  /** Sets several meta values in one write; `undefined` deletes a key. */
+  async updateMeta(patch: Record<string, MetaValue | undefined>): Promise<void> {
+    await this.mutate(() => {
+      const keys = this.patchMeta(patch);
+      return { result: undefined, changes: localChanges('meta', keys) };
+    });
+  }
+
+  /** Stores the offset of the local clock from the keychain server's, measured by one request. */
+  async recordServerTime(sample: { serverTime: number; sentAt: number; receivedAt: number }): Promise<ServerClock> {
+    const clock = measureServerClock(sample);
+    await this.setMeta(SERVER_CLOCK_META_KEY, { ...clock });
+    return clock;
+  }
+
+  /** The last measured server clock offset, or null. */
+  serverClock(): ServerClock | null {
+    return serverClockFromMeta(this.meta_[SERVER_CLOCK_META_KEY]);
+  }
+
+  /** A warning when the local clock is known to be off by more than a few seconds, else null. */
+  clockWarning(): string | null {
+    return clockSkewWarning(this.serverClock());
+  }
+
+  /** Calls `listener` after every saved change; returns the unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads storage; changes made by other processes are reported as `remote` changes. */
+  async refresh(): Promise<void> {
+    await this.serialize(() => this.reload());
+  }
+
+  /** Saves the vault under a new key (e.g. a passphrase was set or removed); returns the old key. */
+  async rekey(key: VaultKey): Promise<VaultKey | null> {
+    return this.mutate(() => {
+      const old = this.key;
+      this.key = key;
+      return { result: old, changes: [], save: true };
+    });
+  }
+
+  /** Deep validation of every record and of the meta section. */
+  check(): VaultCheckReport {
+    const problems: string[] = [];
+    let live = 0;
+    for (const [id, record] of this.records_) {
+      try {
+        validateRecord(record);
+        if (record.entry.id !== id) problems.push(`record ${id}: stored under another id`);
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+      if (!record.deleted) live += 1;
+    }
+    return {
+      ok: problems.length === 0,
+      generation: this.generation_,
+      records: this.records_.size,
+      live,
+      tombstones: this.records_.size - live,
+      problems,
+    };
+  }
+
+  private liveRecord(id: string): VaultRecord {
+    const record = this.records_.get(id);
+    if (!record || record.deleted) throw new VaultError('not-found', `no entry with id ${id}`);
+    return record;
+  }
+
+  private findDuplicate(entry: OtpEntry): VaultEntry | undefined {
+    const key = duplicateKey(entry);
+    return this.entries().find((e) => duplicateKey(e) === key);
+  }
+
+  private patchMeta(patch: Record<string, MetaValue | undefined>): string[] {
+    const changed: string[] = [];
+    for (const [key, value] of Object.entries(patch)) {
+      if (JSON.stringify(this.meta_[key]) === JSON.stringify(value)) continue;
+      if (value === undefined) delete this.meta_[key];
+      else this.meta_[key] = structuredClone(value);
+      changed.push(key);
+    }
+    return changed;
+  }
+
+  /** Runs `task` after every earlier operation of this Vault object. */
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * One locked read-modify-write: reload what other processes saved, let `fn` edit the in-memory
+   * state, save if it changed anything, then tell listeners. If `fn` or the save fails, the
+   * in-memory state goes back to what storage holds.
+   */
+  private mutate<T>(fn: () => Mutation<T>): Promise<T> {
+    return this.serialize(async () => {
+      const release = await this.options.storage.lock();
+      let outcome: Mutation<T>;
+      try {
+        await this.reload();
+        const before = { records: new Map(this.records_), meta: structuredClone(this.meta_), key: this.key };
+        try {
+          outcome = fn();
+          if (outcome.save ?? outcome.changes.length > 0) await this.persist();
+        } catch (err) {
+          this.records_ = before.records;
+          this.meta_ = before.meta;
+          this.key = before.key;
+          throw err;
+        }
+      } finally {
+        await release();
+      }
+      for (const change of outcome.changes) this.emit(change);
+      return outcome.result;
+    });
+  }
+
+  private async persist(): Promise<void> {
+    const key = this.key ?? (await this.options.keys.create());
+    const payload: VaultPayload = {
+      v: 1,
+      deviceId: this.deviceId_,
+      hlc: this.clock.current(),
+      records: [...this.records_.values()],
+      meta: this.meta_,
+    };
+    const header: VaultHeader = {
+      generation: this.generation_ + 1,
+      keyId: key.keyId,
+      custody: key.custody,
+      ...(key.kdf ? { kdf: key.kdf } : {}),
+      writtenAt: this.now(),
+    };
+    const bytes = sealVaultFile({ key: key.key, header, payload: new TextEncoder().encode(JSON.stringify(payload)) });
+    await this.options.storage.save(bytes);
+    this.key = key;
+    this.generation_ = header.generation;
+    this.loadedNonce = nonceOf(bytes);
+  }
+
+  /** Loads storage if it changed since the last load or save. */
+  private async reload(): Promise<void> {
+    const bytes = await this.options.storage.load();
+    if (bytes === null) return;
+    const nonce = nonceOf(bytes);
+    if (nonce === this.loadedNonce) return;
+    const first = this.loadedNonce === null && this.generation_ === 0;
+    const label = this.options.storage.label;
+    try {
+      const { header } = readVaultHeader(bytes, label);
+      const key = this.key && this.key.keyId === header.keyId ? this.key : await this.options.keys.unlock(header);
+      const payload = decodePayload(openVaultFile({ key: key.key, bytes, file: label }), label);
+      const previous = this.records_;
+      const previousMeta = JSON.stringify(this.meta_);
+      this.records_ = new Map(payload.records.map((r) => [r.entry.id, r]));
+      this.meta_ = payload.meta;
+      this.deviceId_ = payload.deviceId;
+      this.clock = new HybridClock(payload.deviceId, this.now, payload.hlc);
+      this.generation_ = header.generation;
+      this.key = key;
+      this.loadedNonce = nonce;
+      if (!first) this.emitReloadChanges(previous, previousMeta);
+    } catch (err) {
+      if (err instanceof VaultDamagedError && this.options.damageHint) {
+        throw new VaultDamagedError(`${err.reason}; ${this.options.damageHint}`, err.file);
+      }
+      throw err;
+    }
+  }
+
+  private emitReloadChanges(previous: Map<string, VaultRecord>, previousMeta: string): void {
+    const ids: string[] = [];
+    for (const [id, record] of this.records_) {
+      const old = previous.get(id);
+      if (!old || JSON.stringify(old) !== JSON.stringify(record)) ids.push(id);
+    }
+    for (const id of previous.keys()) if (!this.records_.has(id)) ids.push(id);
+    if (ids.length > 0) this.emit({ kind: 'records', source: 'remote', ids });
+    if (JSON.stringify(this.meta_) !== previousMeta) this.emit({ kind: 'meta', source: 'remote', ids: [] });
+  }
+
+  private emit(change: VaultChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A failing listener must not undo a saved change or starve the other listeners.
+      }
+    }
+  }
+}
+
+/** What a mutation returns: its result, the changes to announce, and whether to save (default: if anything changed). */
+interface Mutation<T> {
+  result: T;
+  changes: VaultChange[];
+  save?: boolean;
+}
+
+function localChanges(kind: VaultChange['kind'], ids: string[]): VaultChange[] {
+  return ids.length > 0 ? [{ kind, source: 'local', ids }] : [];
+}
+
+function newDeviceId(): string {
+  return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function nonceOf(bytes: Uint8Array): string {
+  const { headerEnd } = readVaultHeader(bytes);
+  return Array.from(bytes.subarray(headerEnd, headerEnd + 24), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Parses the decrypted payload, checking its outline (records are checked in depth by `check()`). */
+function decodePayload(bytes: Uint8Array, file?: string): VaultPayload {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new VaultDamagedError('its content is not valid JSON', file);
+  }
+  const p = payload as Partial<VaultPayload> | null;
+  if (
+    typeof p !== 'object' ||
+    p === null ||
+    p.v !== 1 ||
+    typeof p.deviceId !== 'string' ||
+    !isHlc(p.hlc) ||
+    !Array.isArray(p.records) ||
+    typeof p.meta !== 'object' ||
+    p.meta === null ||
+    !p.records.every((r) => typeof r === 'object' && r !== null && typeof r.entry?.id === 'string' && typeof r.clock === 'object')
+  ) {
+    throw new VaultDamagedError('its content does not have the vault layout', file);
+  }
+  return p as VaultPayload;
+}
