@@ -20,6 +20,7 @@ import { lastpass } from './readers/lastpass.js';
 import { otpauthList } from './readers/otpauth-list.js';
 import { proton } from './readers/proton.js';
 import { steamFile } from './readers/steam.js';
+import { tesseraBackup } from './readers/tessera.js';
 import { twofas } from './readers/twofas.js';
 
 /**
@@ -29,6 +30,7 @@ import { twofas } from './readers/twofas.js';
  */
 export const readers: FormatReader[] = [
   // JSON formats
+  tesseraBackup,
   aegis,
   twofas,
   enteEncrypted,

@@ -98,4 +98,6 @@ export interface ExportResult {
   files: ExportedFile[];
   /** Text form where the export has one (otpauth list, migration URIs). */
   text?: string;
+  /** Entries the format cannot carry (e.g. Steam in a Google export), with the reason. */
+  skipped?: SkippedEntry[];
 }
