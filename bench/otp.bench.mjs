@@ -10,7 +10,7 @@ import { generateSync } from 'otplib';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-b', 'packages/otp'], { cwd: root, stdio: 'inherit' });
-const { totp } = await import('../packages/otp/dist/index.js');
+const { totp, parseUri, OtpError } = await import('../packages/otp/dist/index.js');
 
 // RFC 6238 Appendix B seeds (one per hash), Base32-encoded.
 const SECRETS = {
@@ -92,3 +92,34 @@ for (const algorithm of Object.keys(SECRETS)) {
 }
 console.log(`TOTP code generation, Node ${process.version}, ${BATCH} codes per sample`);
 console.table(rows);
+
+// parseUri cost, typical and adversarial (the property tests only check these terminate and throw
+// nothing but OtpError; the time belongs here). Each must stay well under a millisecond.
+const n = 10_000;
+const PARSE_INPUTS = {
+  'typical URI':
+    'otpauth://totp/ACME%20Co:john@example.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME+Co&algorithm=SHA1&digits=6&period=30',
+  '10k colons in the label': `otpauth://totp/${':'.repeat(n)}?secret=JBSWY3DPEHPK3PXP`,
+  '10k empty parameters': `otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&${'&'.repeat(n)}`,
+  '10k percent escapes': `otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&x=${'%41'.repeat(n / 3)}`,
+  '10k spaces in the secret': `otpauth://totp/a?secret=${' '.repeat(n)}JBSWY3DP`,
+  '10k slashes after steam://': `steam://${'/'.repeat(n)}x`,
+};
+const parseBench = new Bench({ time: 300, warmup: true, warmupTime: 100 });
+for (const [name, input] of Object.entries(PARSE_INPUTS)) {
+  parseBench.add(name, () => {
+    try {
+      parseUri(input);
+    } catch (err) {
+      if (!(err instanceof OtpError)) throw err;
+    }
+  });
+}
+await parseBench.run();
+console.log('parseUri, mean time per call');
+console.table(
+  parseBench.tasks.map((task) => ({
+    input: task.name,
+    'µs per parse': (task.result.latency.mean * 1000).toFixed(1),
+  })),
+);
