@@ -43,22 +43,42 @@ export async function readSecretFile(file: string, what: string): Promise<string
   return line;
 }
 
+/** How the vault of a command's home is opened: home, the given passphrase, and a prompt on a terminal. */
+export async function vaultOptions(command: Command): Promise<{ home: string; passphrase?: string; askPassphrase?: () => Promise<string> }> {
+  return {
+    home: resolveHome(command),
+    passphrase: await givenPassphrase(command),
+    askPassphrase: process.stdin.isTTY ? () => askSecret('Vault passphrase') : undefined,
+  };
+}
+
 /**
  * Opens this device's vault for a command. A passphrase-locked vault takes the passphrase given
  * for the run, or asks for it on a terminal.
  */
 export async function openCliVault(command: Command): Promise<Vault> {
   const { openNodeVault } = await import('@tessera/vault/node');
-  return openNodeVault({
-    home: resolveHome(command),
-    passphrase: await givenPassphrase(command),
-    askPassphrase: process.stdin.isTTY ? askPassphrase : undefined,
-  });
+  return openNodeVault(await vaultOptions(command));
 }
 
-async function askPassphrase(): Promise<string> {
+/** Asks for a secret on the terminal without echoing it. */
+export async function askSecret(message: string): Promise<string> {
   const { password, isCancel } = await import('@clack/prompts');
-  const answer = await password({ message: 'Vault passphrase', output: process.stderr });
-  if (isCancel(answer) || !answer) throw new CliError('no passphrase given');
+  const answer = await password({ message, output: process.stderr });
+  if (isCancel(answer) || !answer) throw new CliError('nothing entered; nothing changed');
   return answer;
+}
+
+/** Prints the vault's clock-skew warning, if any, to stderr (list, show and watch call this). */
+export function warnClockSkew(vault: Vault): void {
+  const warning = vault.clockWarning();
+  if (warning) process.stderr.write(`tessera: warning: ${warning}\n`);
+}
+
+/** `--time UNIX_SECONDS` for reproducible output; undefined means now. */
+export function parseTimeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const time = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(time)) throw new CliError(`--time: ${JSON.stringify(value)} is not a number of seconds since 1970`);
+  return time;
 }

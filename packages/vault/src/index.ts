@@ -25,3 +25,6 @@ export {
 } from './clock-skew.js';
 export { Vault, type VaultKey, type KeyProvider, type OpenVaultOptions, type AddOptions, type VaultCheckReport } from './vault.js';
 export { toB64u, fromB64u } from './bytes.js';
+export { currentCode, type CodeView } from './codes.js';
+// Keep this entry point light: the CLI loads it on every vault command. The keychain client (which
+// pulls in the protocol schemas and OPAQUE) belongs behind its own entry point, not re-exported here.

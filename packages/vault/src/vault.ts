@@ -349,7 +349,8 @@ export class Vault {
     return record;
   }
 
-  private findDuplicate(entry: OtpEntry): VaultEntry | undefined {
+  /** The live entry holding the same credential as `entry` (type, secret, issuer, account), if any. */
+  findDuplicate(entry: OtpEntry): VaultEntry | undefined {
     const key = duplicateKey(entry);
     return this.entries().find((e) => duplicateKey(e) === key);
   }

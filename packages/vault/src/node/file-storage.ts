@@ -77,6 +77,9 @@ export class NodeFileStorage implements VaultStorage {
       await handle.sync().finally(() => handle.close());
     }
     await rename(temp, this.paths.previous);
+    // rename(2) does nothing when both names already link the same file (after
+    // copyCurrentToPrevious), leaving the temporary name behind.
+    await unlink(temp).catch(() => undefined);
   }
 
   /** Temporary files of writes killed midway; only ever removed while holding the lock. */

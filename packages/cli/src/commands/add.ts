@@ -1,0 +1,111 @@
+import { Option, type Command } from 'commander';
+import { CliError } from '../errors.js';
+import { openCliVault } from '../home.js';
+
+interface AddOptions {
+  uri?: string;
+  qr?: string;
+  secret?: string;
+  issuer?: string;
+  account?: string;
+  type?: string;
+  algorithm?: string;
+  digits?: string;
+  period?: string;
+  counter?: string;
+  deviceOnly?: boolean;
+  tag: string[];
+  json?: boolean;
+}
+
+/** `tessera add`: one entry from a URI, the entries of a QR image, or a secret and its fields. */
+export function register(program: Command): void {
+  program
+    .command('add')
+    .description('add an entry from an otpauth:// URI, a QR image, or a secret (refuses duplicates)')
+    .addOption(new Option('--uri <uri>', 'otpauth:// (or otpauth-migration://) URI').conflicts(['qr', 'secret']))
+    .addOption(new Option('--qr <image>', 'PNG or JPEG image of a QR code').conflicts(['secret']))
+    .option('--secret <base32>', 'the shared secret, Base32')
+    .option('--issuer <name>', 'service name (overrides the one in a URI)')
+    .option('--account <name>', 'account name (overrides the one in a URI)')
+    .option('--type <type>', 'totp, hotp or steam')
+    .option('--algorithm <alg>', 'SHA1, SHA256 or SHA512')
+    .option('--digits <n>', 'code length')
+    .option('--period <seconds>', 'TOTP period')
+    .option('--counter <n>', 'HOTP counter')
+    .option('--device-only', 'never back this entry up to the keychain')
+    .option('--tag <tag>', 'tag the entry (repeatable)', (tag: string, all: string[]) => [...all, tag], [] as string[])
+    .option('--json', 'print the added entries as JSON')
+    .action(async (options: AddOptions, command: Command) => {
+      const entries = await readEntries(options);
+      const vault = await openCliVault(command);
+      const { entryLabel } = await import('@tessera/vault');
+      const { added, duplicates } = await vault.addMany(entries, { deviceOnly: options.deviceOnly ?? false, tags: options.tag });
+      if (added.length === 0) {
+        const existing = vault.findDuplicate(duplicates[0]!);
+        throw new CliError(`${entryLabel(duplicates[0]!)} is already in the vault${existing ? ` (id ${existing.id})` : ''}; nothing added`);
+      }
+      if (options.json) {
+        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({ id, type, issuer, account, tags, deviceOnly }));
+        process.stdout.write(JSON.stringify({ added: shown, duplicates: duplicates.map(({ issuer, account }) => ({ issuer, account })) }) + '\n');
+      } else {
+        for (const entry of added) process.stdout.write(`added ${entryLabel(entry)}${entry.deviceOnly ? ' (device only)' : ''}\n`);
+      }
+      for (const entry of duplicates) process.stderr.write(`tessera: skipped ${entryLabel(entry)}: already in the vault\n`);
+    });
+}
+
+/** The entries the options describe, validated; nothing is stored yet. */
+async function readEntries(options: AddOptions) {
+  const otp = await import('@tessera/otp');
+  const sources = [options.uri, options.qr, options.secret].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw new CliError('give exactly one of --uri, --qr or --secret');
+  const fields = ['type', 'algorithm', 'digits', 'period', 'counter'] as const;
+  if (options.secret === undefined) {
+    const stray = fields.find((f) => options[f] !== undefined);
+    if (stray) throw new CliError(`--${stray} goes with --secret; a URI or QR code carries its own parameters`);
+  }
+  const labels = (entry: import('@tessera/otp').OtpEntry) =>
+    otp.normalizeEntry({ ...entry, issuer: options.issuer ?? entry.issuer, account: options.account ?? entry.account });
+  if (options.secret !== undefined) {
+    if (options.issuer === undefined && options.account === undefined) throw new CliError('--secret needs --issuer and/or --account to name the entry');
+    return [
+      otp.normalizeEntry({
+        secret: options.secret,
+        issuer: options.issuer,
+        account: options.account,
+        type: options.type as never,
+        algorithm: options.algorithm?.toUpperCase() as never,
+        digits: numberOption('digits', options.digits),
+        period: numberOption('period', options.period),
+        counter: numberOption('counter', options.counter),
+      }),
+    ];
+  }
+  if (options.uri !== undefined && /^otpauth:/i.test(options.uri)) return [labels(otp.parseUri(options.uri))];
+  const { importFiles } = await import('@tessera/formats');
+  const source =
+    options.uri !== undefined
+      ? { name: 'uri', bytes: new TextEncoder().encode(options.uri) }
+      : { name: options.qr!, bytes: await readImage(options.qr!) };
+  const result = await importFiles({ sources: [source] });
+  for (const skipped of result.skipped) process.stderr.write(`tessera: skipped ${skipped.label}: ${skipped.reason}\n`);
+  if (result.entries.length === 0) throw new CliError(`${source.name}: no entry could be read`);
+  const single = result.entries.length === 1;
+  return result.entries.map((entry) => (single ? { ...labels(entry), tags: entry.tags ?? [] } : entry));
+}
+
+function numberOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new CliError(`--${name}: ${JSON.stringify(value)} is not a whole number`);
+  return Number(value);
+}
+
+async function readImage(file: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import type { VaultEntry } from '@tessera/vault';
+import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+
+/** The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code. */
+export interface EntryJson {
+  id: string;
+  type: VaultEntry['type'];
+  issuer: string;
+  account: string;
+  secret: string;
+  algorithm: VaultEntry['algorithm'];
+  digits: number;
+  period: number | null;
+  counter: number | null;
+  tags: string[];
+  deviceOnly: boolean;
+  code: string | null;
+  secondsLeft: number | null;
+}
+
+/** `tessera list`: every entry with its current code and the seconds it has left. */
+export function register(program: Command): void {
+  program
+    .command('list')
+    .description('list entries with their current codes (HOTP codes: tessera show)')
+    .option('--json', 'print a JSON array')
+    .option('--tag <tag>', 'only entries with this tag')
+    .option('--time <unix-seconds>', 'codes at this time instead of now')
+    .action(async (options: { json?: boolean; tag?: string; time?: string }, command: Command) => {
+      const time = parseTimeOption(options.time);
+      const vault = await openCliVault(command);
+      const { currentCode } = await import('@tessera/vault');
+      warnClockSkew(vault);
+      const tag = options.tag?.toLowerCase();
+      const entries = vault.entries().filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
+      const rows: EntryJson[] = entries.map((entry) => ({ ...entryJson(entry), ...currentCode(entry, time) }));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(rows) + '\n');
+        return;
+      }
+      if (rows.length === 0) {
+        process.stderr.write(vault.entries().length === 0 ? 'no entries yet: add one with `tessera add`\n' : 'no entry has that tag\n');
+        return;
+      }
+      process.stdout.write(formatTable(rows));
+    });
+}
+
+/** The stored fields of an entry as `list --json` shows them (code fields filled by the caller). */
+export function entryJson(entry: VaultEntry): Omit<EntryJson, 'code' | 'secondsLeft'> {
+  const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
+  return { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly };
+}
+
+/** Aligned columns: issuer, account, code, seconds left. */
+function formatTable(rows: EntryJson[]): string {
+  const cells = rows.map((r) => [r.issuer || '-', r.account || '-', r.code ?? 'hotp: tessera show', r.secondsLeft === null ? '' : `${r.secondsLeft}s`]);
+  const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i]!.length)));
+  return cells.map((c) => c.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd() + '\n').join('');
+}

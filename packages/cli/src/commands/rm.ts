@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import { openCliVault } from '../home.js';
+
+/** `tessera rm QUERY`: deletes an entry after asking (or with `--yes`). */
+export function register(program: Command): void {
+  program
+    .command('rm')
+    .description('delete the entry QUERY names (asks first; --yes to skip)')
+    .argument('<query>', 'issuer, account, "issuer:account" or id')
+    .option('-y, --yes', 'do not ask')
+    .action(async (query: string, options: { yes?: boolean }, command: Command) => {
+      const vault = await openCliVault(command);
+      const { entryLabel } = await import('@tessera/vault');
+      const entry = vault.findOne(query);
+      const label = entryLabel(entry);
+      if (!options.yes) {
+        if (!process.stdin.isTTY) throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
+        const { confirm, isCancel } = await import('@clack/prompts');
+        const answer = await confirm({ message: `Delete ${label}? Its codes will no longer be available.`, initialValue: false, output: process.stderr });
+        if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
+      }
+      await vault.remove(entry.id);
+      process.stdout.write(`deleted ${label}\n`);
+    });
+}
