@@ -2,15 +2,7 @@ import { DEFAULTS } from './defaults.js';
 import { OtpError } from './errors.js';
 import { truncatedHmac } from './hmac.js';
 import type { Algorithm, OtpEntry } from './types.js';
-import {
-  checkAlgorithm,
-  checkCounter,
-  checkDigits,
-  checkEntryCounter,
-  checkPeriod,
-  checkTime,
-  quote,
-} from './validate.js';
+import { checkAlgorithm, checkCounter, checkDigits, checkPeriod, checkTime, quote } from './validate.js';
 
 const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10];
 /** Steam Guard's 26 characters (Aegis `OTP.toSteamString`, Bitwarden `derive_steam_otp`). */
@@ -96,7 +88,7 @@ export function generateCode(options: { entry: OtpEntry; time?: number }): strin
     case 'hotp':
       return hotp({
         secret: entry.secret,
-        counter: checkEntryCounter(entry.counter),
+        counter: checkCounter(entry.counter),
         algorithm: entry.algorithm,
         digits: entry.digits,
       });

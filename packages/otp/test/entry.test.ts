@@ -125,7 +125,9 @@ describe('generateCode', () => {
 
   it('refuses entries that break their type', () => {
     const entry = normalizeEntry({ type: 'hotp', secret: 'JBSWY3DP' });
-    expect(fieldOf(() => generateCode({ entry: { ...entry, counter: null } }))).toBe('counter');
+    expect(() => generateCode({ entry: { ...entry, counter: null } })).toThrow(
+      'counter: is required for HOTP',
+    );
     expect(fieldOf(() => generateCode({ entry: { ...entry, type: 'totp' } }))).toBe('period');
     expect(fieldOf(() => generateCode({ entry: { ...entry, type: 'x' as 'totp' } }))).toBe('type');
     expect(fieldOf(() => generateCode({ entry: normalizeEntry({ secret: 'JBSWY3DP' }), time: -1 }))).toBe(
