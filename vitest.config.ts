@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tessera\/vault\/node$/, replacement: pkg('vault') + '/node/index.ts' },
+      { find: /^@tessera\/vault\/keychain$/, replacement: pkg('vault') + '/keychain/index.ts' },
       { find: /^@tessera\/(otp|formats|vault|protocol|server|cli)$/, replacement: pkg('$1') + '/index.ts' },
     ],
   },

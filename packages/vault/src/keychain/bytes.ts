@@ -1,12 +1,14 @@
 /**
- * Byte helpers shared by the keychain modules. Browser-safe: only `globalThis.crypto` and audited
- * encoders from @scure/base.
+ * Byte helpers shared by the keychain modules (browser-safe; base64url and randomness come from the
+ * vault's own helpers).
  */
-import { base64urlnopad } from '@scure/base';
+import { fromB64u as decodeB64u, randomBytes, toB64u } from '../bytes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export { randomBytes };
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {
@@ -19,20 +21,11 @@ export function fromUtf8(bytes: Uint8Array): string {
 }
 
 /** Unpadded base64url (RFC 4648 §5), the protocol's encoding for every binary field. */
-export function b64u(bytes: Uint8Array): string {
-  return base64urlnopad.encode(bytes);
-}
+export const b64u = toB64u;
 
-/**
- * Decodes unpadded base64url. `field` names the value in the error so a malformed server answer
- * is reported precisely.
- */
+/** Decodes unpadded base64url; `field` names the value in the error. */
 export function fromB64u(text: string, field = 'value'): Uint8Array {
-  try {
-    return base64urlnopad.decode(text);
-  } catch {
-    throw new TypeError(`${field} is not unpadded base64url`);
-  }
+  return decodeB64u(text, field);
 }
 
 /** Concatenation `a || b || ...`. */
@@ -44,11 +37,6 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
     at += part.length;
   }
   return out;
-}
-
-/** Cryptographically random bytes from the platform CSPRNG. */
-export function randomBytes(length: number): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(length));
 }
 
 /** SHA-256. */

@@ -5,7 +5,7 @@
  * own nor roll the circle back.
  */
 import { b64u, fromB64u, hash, utf8 } from './bytes.js';
-import { canon } from './canon.js';
+import { canon, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { verifySignature, type CircleKey } from './keys.js';
 
@@ -66,7 +66,7 @@ export interface CircleMember {
 }
 
 /** Largest link the server accepts (bytes of canonical JSON). */
-export const MAX_LINK_BYTES = 8 * 1024;
+export const MAX_LINK_BYTES = LIMITS.maxCircleLinkBytes;
 
 /** `b64u(H(canon(link)))`, the value the next link's `prev` must carry. */
 export function linkHash(link: CircleLink): string {
@@ -189,8 +189,8 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   }
   if (!signatureOk) throw invalid(link, 'is not signed by the circle key (only vault-key holders can sign)');
   if (typeof link.at !== 'string' || Number.isNaN(Date.parse(link.at))) throw invalid(link, 'has no valid time');
-  if (link.op !== 'genesis' && link.recoveryPub !== null) throw invalid(link, 'changes the recovery key');
-  if (link.op !== 'set-escrow' && link.escrowPub !== null) throw invalid(link, 'sets an escrow outside set-escrow');
+  if (link.op !== 'genesis' && (link.recoveryPub ?? null) !== null) throw invalid(link, 'changes the recovery key');
+  if (link.op !== 'set-escrow' && (link.escrowPub ?? null) !== null) throw invalid(link, 'sets an escrow outside set-escrow');
   checkPublicKey(link, link.circlePub, 'circlePub');
 
   if (state === null) return applyGenesis(link);
@@ -233,9 +233,9 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
     case 'set-escrow':
       sameEpoch(state, link);
       if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
-      if (link.device !== null || link.via !== null) throw invalid(link, 'carries a device');
-      if (link.escrowPub !== null) checkPublicKey(link, link.escrowPub, 'escrowPub');
-      next.escrowPub = link.escrowPub;
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null) throw invalid(link, 'carries a device');
+      if (link.escrowPub != null) checkPublicKey(link, link.escrowPub, 'escrowPub');
+      next.escrowPub = link.escrowPub ?? null;
       return next;
     default:
       throw invalid(link, `has an unknown operation "${String((link as { op: unknown }).op)}"`);

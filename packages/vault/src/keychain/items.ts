@@ -4,18 +4,18 @@
  * account, item id and epoch, so the server cannot move, swap or re-label items unnoticed.
  */
 import { b64u, fromB64u, fromUtf8, utf8 } from './bytes.js';
-import { canon } from './canon.js';
+import { canon, LABELS, PADDING_BUCKETS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { itemKey } from './keys.js';
 import { open, seal } from './primitives.js';
 
 /** Plaintext buckets in bytes; a record that does not fit the largest is refused. */
-export const ITEM_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
+export const ITEM_BUCKETS = PADDING_BUCKETS;
 
 /** The item plaintext: exactly a vault record (`VaultRecord`). */
 export interface ItemPlaintext {
   v: 1;
-  entry: { id: string } & Record<string, unknown>;
+  entry: { id: string };
   clock: Record<string, string>;
   deleted: boolean;
 }
@@ -28,7 +28,7 @@ export interface ItemContext {
 }
 
 function itemAad(ctx: ItemContext): Uint8Array {
-  return utf8(`tessera/v1/item|${ctx.accountId}|${ctx.id}|${ctx.epoch}`);
+  return utf8(`${LABELS.item}|${ctx.accountId}|${ctx.id}|${ctx.epoch}`);
 }
 
 /** Pads with `0x80` then zeros to the next bucket (ISO/IEC 7816-4 style, unambiguous to strip). */

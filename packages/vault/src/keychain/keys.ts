@@ -4,6 +4,7 @@
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { concat, randomBytes } from './bytes.js';
+import { LABELS } from '@tessera/protocol';
 import { hkdf } from './primitives.js';
 
 /** Something that can complete an X25519 exchange with its private key (a device, the recovery key, the escrow). */
@@ -27,12 +28,12 @@ export function newVaultKey(): Uint8Array {
 
 /** `HKDF(VK, "", "tessera/v1/items", 32)`. */
 export function itemKey(vk: Uint8Array): Uint8Array {
-  return hkdf({ ikm: vk, info: 'tessera/v1/items' });
+  return hkdf({ ikm: vk, info: LABELS.items });
 }
 
 /** The circle key of the epoch whose vault key is `vk`. */
 export function circleKey(vk: Uint8Array): CircleKey {
-  const seed = hkdf({ ikm: vk, info: 'tessera/v1/circle' });
+  const seed = hkdf({ ikm: vk, info: LABELS.circle });
   return {
     publicKey: ed25519.getPublicKey(seed),
     sign: (message) => ed25519.sign(message, seed),
@@ -59,12 +60,12 @@ export function seededX25519(seed: Uint8Array): X25519Holder {
 
 /** The recovery key pair: seed `HKDF(rk, "", "tessera/v1/recovery", 32)`. */
 export function recoveryKeyPair(rk: Uint8Array): X25519Holder {
-  return seededX25519(hkdf({ ikm: rk, info: 'tessera/v1/recovery' }));
+  return seededX25519(hkdf({ ikm: rk, info: LABELS.recovery }));
 }
 
 /** The escrow key pair: seed `HKDF(EK || exportKey, "", "tessera/v1/escrow", 32)`. */
 export function escrowKeyPair(escrowKey: Uint8Array, exportKey: Uint8Array): X25519Holder {
-  return seededX25519(hkdf({ ikm: concat(escrowKey, exportKey), info: 'tessera/v1/escrow' }));
+  return seededX25519(hkdf({ ikm: concat(escrowKey, exportKey), info: LABELS.escrow }));
 }
 
 /** A one-use ephemeral X25519 pair (for wrapping). */

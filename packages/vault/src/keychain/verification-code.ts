@@ -4,7 +4,7 @@
  * must grind slow hashes to match the code on the user's screen (see docs/SECURITY.md).
  */
 import { argon2id } from 'hash-wasm';
-import { canon } from './canon.js';
+import { canon, LABELS } from '@tessera/protocol';
 import { constantTimeEqual, utf8 } from './bytes.js';
 import { KeychainError } from './errors.js';
 
@@ -39,7 +39,7 @@ export async function verificationCode(input: VerificationInput): Promise<string
   });
   const digest = await argon2id({
     password: utf8(material),
-    salt: utf8('tessera/v1/sas'),
+    salt: utf8(LABELS.sas),
     ...ARGON2,
     outputType: 'binary',
   });

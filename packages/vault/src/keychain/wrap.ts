@@ -2,6 +2,7 @@
 import { b64u, concat, fromB64u, utf8 } from './bytes.js';
 import { KeychainError } from './errors.js';
 import { ephemeralX25519, type X25519Holder } from './keys.js';
+import { LABELS } from '@tessera/protocol';
 import { hkdf, open, seal } from './primitives.js';
 
 /** Who a wrap is for and under which account and epoch; all of it is bound as associated data. */
@@ -13,11 +14,11 @@ export interface WrapContext {
 }
 
 function wrapAad(ctx: WrapContext): Uint8Array {
-  return utf8(`tessera/v1/wrap|${ctx.accountId}|${ctx.recipientId}|${ctx.epoch}`);
+  return utf8(`${LABELS.wrap}|${ctx.accountId}|${ctx.recipientId}|${ctx.epoch}`);
 }
 
 function wrapKey(shared: Uint8Array, ephPub: Uint8Array, recipientPub: Uint8Array): Uint8Array {
-  return hkdf({ ikm: shared, salt: concat(ephPub, recipientPub), info: 'tessera/v1/wrap' });
+  return hkdf({ ikm: shared, salt: concat(ephPub, recipientPub), info: LABELS.wrap });
 }
 
 /** Wraps `vk` for the holder of X25519 public key `recipientPub`; returns the `wrapped` field. */

@@ -1,0 +1,115 @@
+/**
+ * Live updates: listens to the change feed and runs a sync round whenever another device changed
+ * something (and once on every (re)connection, to catch up). Reconnects with backoff; stops on
+ * errors that retrying cannot fix (a forged or rolled-back server, a removed device, update required).
+ */
+import { KeychainError, type KeychainErrorCode } from './errors.js';
+import { readFeed } from './feed.js';
+import type { Keychain } from './keychain.js';
+import { syncRound, type SyncResult } from './sync.js';
+import { verificationDue, verifyBackup } from './verify-backup.js';
+
+const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
+  'update-required',
+  'not-signed-in',
+  'not-trusted',
+  'circle-invalid',
+  'circle-rollback',
+  'server-rollback',
+  'item-invalid',
+  'item-replayed',
+]);
+
+const MAX_BACKOFF_MS = 30_000;
+
+export interface FollowOptions {
+  signal: AbortSignal;
+  onRound?: (result: SyncResult) => void;
+  /** A transient error (server away); following goes on. */
+  onError?: (err: Error) => void;
+  onConnected?: () => void;
+}
+
+/** Follows the feed until `signal` aborts; rejects on a fatal error. */
+export async function follow(keychain: Keychain, options: FollowOptions): Promise<void> {
+  const rounds = serialRounds(keychain, options);
+  let lastEventId: string | null = null;
+  let backoff = 500;
+  while (!options.signal.aborted) {
+    try {
+      lastEventId = await readFeed({
+        client: keychain.client(),
+        signal: options.signal,
+        lastEventId,
+        onOpen: () => {
+          backoff = 500;
+          options.onConnected?.();
+          rounds.request();
+        },
+        onEvent: (event) => {
+          if (event.type !== 'message') rounds.request();
+        },
+      });
+    } catch (err) {
+      if (options.signal.aborted) break;
+      if (err instanceof KeychainError && FATAL.has(err.code)) throw err;
+      options.onError?.(err as Error);
+    }
+    await rounds.idle();
+    if (rounds.fatal) throw rounds.fatal;
+    await sleep(backoff, options.signal);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  }
+  await rounds.idle();
+  if (rounds.fatal) throw rounds.fatal;
+}
+
+/** Runs at most one round at a time; a request during a round triggers exactly one more. */
+function serialRounds(keychain: Keychain, options: FollowOptions) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const state = { fatal: null as Error | null };
+  const run = async () => {
+    do {
+      again = false;
+      try {
+        options.onRound?.(await syncRound(keychain));
+        if (keychain.state?.status === 'trusted' && verificationDue(keychain)) await verifyBackup(keychain);
+      } catch (err) {
+        if (err instanceof KeychainError && FATAL.has(err.code)) {
+          state.fatal = err;
+          return;
+        }
+        options.onError?.(err as Error);
+      }
+    } while (again && !options.signal.aborted);
+  };
+  return {
+    get fatal() {
+      return state.fatal;
+    },
+    request() {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = run().finally(() => {
+        running = null;
+      });
+    },
+    async idle() {
+      while (running) await running;
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * The keychain client of one device: state, HTTP client and device keys together, plus the checks
+ * every flow shares (the verified circle, the vault key of each epoch). Flows live in their own
+ * modules (signup, join, approve, recover, pin, remove-device, sync, verify-backup).
+ */
+import { ESCROW_RECIPIENT, RECOVERY_RECIPIENT, type Wrap } from '@tessera/protocol';
+import { measureServerClock, SERVER_CLOCK_META_KEY } from '../clock-skew.js';
+import type { MetaValue } from '../types.js';
+import { b64u, constantTimeEqual, fromB64u } from './bytes.js';
+import { applyLinks, trustedDevices, type CircleDevice, type CircleLink, type CircleState } from './circle.js';
+import { KeychainClient } from './client.js';
+import type { DeviceKeys } from './device-keys.js';
+import type { DeviceKeyStore } from './device-key-store.js';
+import { KeychainError } from './errors.js';
+import { circleKey } from './keys.js';
+import { loadState, saveState, type KeychainHost, type KeychainState } from './state.js';
+import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
+
+export interface KeychainOptions {
+  host: KeychainHost;
+  deviceKeys: DeviceKeyStore;
+  /** `Tessera-Client` value, e.g. `tessera-cli/0.1.0`. */
+  clientId: string;
+  fetch?: typeof globalThis.fetch;
+  now?: () => number;
+}
+
+export class Keychain {
+  readonly host: KeychainHost;
+  readonly deviceKeyStore: DeviceKeyStore;
+  readonly clientId: string;
+  readonly now: () => number;
+  private readonly fetchImpl: typeof globalThis.fetch | undefined;
+  private stateValue: KeychainState | null;
+  private clientValue: KeychainClient | null = null;
+  private keysValue: DeviceKeys | null = null;
+
+  constructor(options: KeychainOptions) {
+    this.host = options.host;
+    this.deviceKeyStore = options.deviceKeys;
+    this.clientId = options.clientId;
+    this.now = options.now ?? (() => Date.now());
+    this.fetchImpl = options.fetch;
+    this.stateValue = loadState(this.host);
+  }
+
+  /** The saved state, or null when this device never signed in. */
+  get state(): KeychainState | null {
+    return this.stateValue;
+  }
+
+  /** The state of a signed-in device; throws `not-signed-in` otherwise. */
+  requireState(): KeychainState {
+    if (!this.stateValue) {
+      throw new KeychainError('not-signed-in', 'This device is not signed in to a keychain; run `tessera keychain signup` or `tessera keychain login`.');
+    }
+    return this.stateValue;
+  }
+
+  /** The state of a trusted device; throws with the reason otherwise. */
+  requireTrusted(): KeychainState {
+    const state = this.requireState();
+    if (state.status === 'removed') {
+      throw new KeychainError('not-trusted', 'This device was removed from the keychain; sign in again with `tessera keychain login`.');
+    }
+    if (state.status !== 'trusted') {
+      throw new KeychainError('not-trusted', 'This device is waiting for approval: run `tessera keychain approve --code CODE` on a trusted device, or `tessera keychain recover`.');
+    }
+    return state;
+  }
+
+  /** Re-reads the state from the vault (another process may have changed it). */
+  reload(): void {
+    this.stateValue = loadState(this.host);
+    this.clientValue = null;
+  }
+
+  async setState(state: KeychainState): Promise<void> {
+    this.stateValue = state;
+    this.clientValue = null;
+    await this.save();
+  }
+
+  async save(): Promise<void> {
+    if (this.stateValue) await saveState(this.host, this.stateValue);
+  }
+
+  /** An HTTP client for `server` (defaults to the signed-in server and session). */
+  client(server?: string): KeychainClient {
+    if (server !== undefined) return new KeychainClient({ server, client: this.clientId, fetch: this.fetchImpl });
+    const state = this.requireState();
+    this.clientValue ??= new KeychainClient({ server: state.server, client: this.clientId, session: state.session, fetch: this.fetchImpl });
+    return this.clientValue;
+  }
+
+  /** This device's keys (loaded once). */
+  async deviceKeys(): Promise<DeviceKeys> {
+    this.keysValue ??= await this.deviceKeyStore.load();
+    if (!this.keysValue) throw new KeychainError('not-signed-in', 'This device has no keychain keys; sign in first.');
+    return this.keysValue;
+  }
+
+  /** Makes a new device identity (signup, or login of a device not yet in a keychain). */
+  async newDeviceKeys(): Promise<DeviceKeys> {
+    this.keysValue = await this.deviceKeyStore.create();
+    return this.keysValue;
+  }
+
+  /** `GET /v1/meta`, recording the server clock offset in the vault meta for clock warnings. */
+  async serverMeta(client: KeychainClient = this.client()) {
+    const sentAt = this.now();
+    const meta = await client.call('meta');
+    const clock = measureServerClock({ serverTime: meta.time, sentAt, receivedAt: this.now() });
+    await this.host.setMeta(SERVER_CLOCK_META_KEY, clock as unknown as MetaValue);
+    return meta;
+  }
+
+  /** The circle entry of this device as it registers (public keys only). */
+  async selfDevice(): Promise<CircleDevice> {
+    const state = this.requireState();
+    const keys = await this.deviceKeys();
+    return { id: state.deviceId, name: state.deviceName, encPub: b64u(keys.encPub), signPub: b64u(keys.signPub) };
+  }
+
+  /** The newest epoch this device holds a vault key for, and that key. */
+  currentVaultKey(): { epoch: number; vk: Uint8Array } {
+    const state = this.requireTrusted();
+    const epoch = state.circle?.epoch ?? 0;
+    const vk = state.vaultKeys[String(epoch)];
+    if (!vk) throw new KeychainError('not-trusted', `This device has no vault key for key epoch ${epoch}; run \`tessera sync\`.`);
+    return { epoch, vk: fromB64u(vk) };
+  }
+
+  vaultKeyFor(epoch: number): Uint8Array | null {
+    const vk = this.requireState().vaultKeys[String(epoch)];
+    return vk ? fromB64u(vk) : null;
+  }
+
+  /**
+   * Fetches and verifies circle links after the last verified head. Refuses a rolled-back or forged
+   * circle; notices this device's removal; picks up the vault key of a new epoch.
+   */
+  async refreshCircle(): Promise<CircleState> {
+    const state = this.requireState();
+    const since = state.circle ? state.circle.head.seq : undefined;
+    const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
+    state.circle = applyLinks(state.circle, res.links as CircleLink[], res.head);
+    await this.adoptCircle(state.circle);
+    return state.circle;
+  }
+
+  /** Brings status and vault keys in line with a verified circle, then saves. */
+  async adoptCircle(circle: CircleState): Promise<void> {
+    const state = this.requireState();
+    state.circle = circle;
+    const member = circle.devices[state.deviceId];
+    const keys = await this.deviceKeys();
+    if (member && !constantTimeEqual(fromB64u(member.device.encPub), keys.encPub)) {
+      throw new KeychainError('circle-invalid', 'The circle lists this device with keys that are not its own; the circle was refused.');
+    }
+    if (member?.status === 'removed' && state.status !== 'removed') {
+      state.status = 'removed';
+      state.vaultKeys = {};
+      state.lastError = 'This device was removed from the keychain.';
+    }
+    if (member?.status === 'trusted' && state.status === 'trusted') await this.fetchMissingVaultKeys();
+    await this.save();
+  }
+
+  /** Unwraps vault keys of epochs this trusted device lacks (after another device rotated). */
+  async fetchMissingVaultKeys(): Promise<void> {
+    const state = this.requireState();
+    const circle = state.circle!;
+    if (state.vaultKeys[String(circle.epoch)]) return;
+    const { wraps } = await this.client().call('keys', { query: { recipient: state.deviceId } });
+    const keys = await this.deviceKeys();
+    for (const wrap of wraps) {
+      if (state.vaultKeys[String(wrap.epoch)]) continue;
+      const vk = await unwrapVaultKey({ accountId: state.accountId, recipientId: state.deviceId, epoch: wrap.epoch, wrapped: wrap.wrapped, recipient: keys });
+      this.checkVaultKeyMatchesCircle(vk, wrap.epoch);
+      state.vaultKeys[String(wrap.epoch)] = b64u(vk);
+    }
+    if (!state.vaultKeys[String(circle.epoch)]) {
+      throw new KeychainError('not-trusted', `No vault key for key epoch ${circle.epoch} was wrapped to this device yet.`);
+    }
+  }
+
+  /**
+   * A vault key is only accepted when it derives the circle key the verified circle names for its
+   * epoch: this pins the circle (and every device in it) to the vault key itself.
+   */
+  checkVaultKeyMatchesCircle(vk: Uint8Array, epoch: number): void {
+    const circle = this.requireState().circle;
+    const expected = circle?.circlePubs[String(epoch)];
+    if (!expected || b64u(circleKey(vk).publicKey) !== expected) {
+      throw new KeychainError('circle-invalid', `The vault key of epoch ${epoch} does not match the circle's signing key; the circle or the key was forged.`);
+    }
+  }
+
+  /** Wraps of `vk` to every trusted device in `circle` and to the recovery key and escrow. */
+  wrapsForCircle(circle: CircleState, vk: Uint8Array, epoch: number, extra: CircleDevice[] = []): Wrap[] {
+    const accountId = this.requireState().accountId;
+    const recipients = [
+      ...[...trustedDevices(circle), ...extra].map((d) => ({ id: d.id, pub: d.encPub })),
+      { id: RECOVERY_RECIPIENT, pub: circle.recoveryPub },
+      ...(circle.escrowPub ? [{ id: ESCROW_RECIPIENT, pub: circle.escrowPub }] : []),
+    ];
+    return recipients.map((r) => ({
+      recipientId: r.id,
+      epoch,
+      wrapped: wrapVaultKey({ accountId, recipientId: r.id, epoch, vk, recipientPub: fromB64u(r.pub) }),
+    }));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * OPAQUE (RFC 9807) client steps through @serenity-kit/opaque, for the account password and for the
+ * keychain PIN at the escrow. The server static public key is compared with the one `GET /v1/meta`
+ * announced, so a sign-in cannot silently complete against another OPAQUE server.
+ */
+import * as opaque from '@serenity-kit/opaque';
+import { constantTimeEqual, fromB64u, utf8 } from './bytes.js';
+
+let ready: Promise<void> | null = null;
+
+async function lib(): Promise<typeof opaque> {
+  ready ??= opaque.ready;
+  await ready;
+  return opaque;
+}
+
+export async function startRegistration(secret: string) {
+  return (await lib()).client.startRegistration({ password: secret });
+}
+
+/** Finishes registration; returns the record for the server and the export key (bytes). */
+export async function finishRegistration(options: {
+  secret: string;
+  state: string;
+  registrationResponse: string;
+  expectedServerKey: string;
+}): Promise<{ registrationRecord: string; exportKey: Uint8Array; serverKeyMatches: boolean }> {
+  const result = (await lib()).client.finishRegistration({
+    password: options.secret,
+    clientRegistrationState: options.state,
+    registrationResponse: options.registrationResponse,
+  });
+  return {
+    registrationRecord: result.registrationRecord,
+    exportKey: fromB64u(result.exportKey, 'exportKey'),
+    serverKeyMatches: sameKey(result.serverStaticPublicKey, options.expectedServerKey),
+  };
+}
+
+export async function startLogin(secret: string) {
+  return (await lib()).client.startLogin({ password: secret });
+}
+
+/**
+ * Finishes a login; null when the secret is wrong (or the server is not the one it claims to be:
+ * OPAQUE authenticates both sides).
+ */
+export async function finishLogin(options: {
+  secret: string;
+  state: string;
+  loginResponse: string;
+  expectedServerKey: string;
+}): Promise<{ finishLoginRequest: string; sessionKey: Uint8Array; exportKey: Uint8Array } | null> {
+  const result = (await lib()).client.finishLogin({
+    password: options.secret,
+    clientLoginState: options.state,
+    loginResponse: options.loginResponse,
+  });
+  if (!result || !sameKey(result.serverStaticPublicKey, options.expectedServerKey)) return null;
+  return {
+    finishLoginRequest: result.finishLoginRequest,
+    sessionKey: fromB64u(result.sessionKey, 'sessionKey'),
+    exportKey: fromB64u(result.exportKey, 'exportKey'),
+  };
+}
+
+function sameKey(a: string, b: string): boolean {
+  return constantTimeEqual(utf8(a), utf8(b));
+}

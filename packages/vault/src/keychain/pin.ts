@@ -1,0 +1,51 @@
+/**
+ * Setting the keychain PIN (docs/PROTOCOL.md §1 "escrow key pair", §4 escrow routes): register the
+ * PIN with the escrow by OPAQUE, hand it a random EK, and publish the escrow public key in a signed
+ * `set-escrow` link with a wrap of the vault key.
+ */
+import { ESCROW_RECIPIENT } from '@tessera/protocol';
+import { b64u, randomBytes } from './bytes.js';
+import { buildLink } from './circle.js';
+import { KeychainError } from './errors.js';
+import type { Keychain } from './keychain.js';
+import { circleKey, escrowKeyPair } from './keys.js';
+import * as opaque from './opaque.js';
+import { postLink, withCircleRetry } from './post-link.js';
+import { wrapVaultKey } from './wrap.js';
+
+export const PIN_MIN_LENGTH = 4;
+export const PIN_MAX_LENGTH = 64;
+
+/** Refuses a PIN that is too short to survive 10 guesses, or absurdly long. */
+export function checkPin(pin: string): void {
+  if (pin.length < PIN_MIN_LENGTH || pin.length > PIN_MAX_LENGTH) {
+    throw new KeychainError('wrong-pin', `The keychain PIN must have ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} characters.`);
+  }
+}
+
+/** Sets or replaces the PIN. */
+export async function setPin(keychain: Keychain, pin: string): Promise<void> {
+  checkPin(pin);
+  const state = keychain.requireTrusted();
+  const client = keychain.client();
+  const meta = await keychain.serverMeta();
+  const reg = await opaque.startRegistration(pin);
+  const { registrationResponse } = await client.call('escrowRegisterStart', { body: { registrationRequest: reg.registrationRequest } });
+  const finished = await opaque.finishRegistration({
+    secret: pin,
+    state: reg.clientRegistrationState,
+    registrationResponse,
+    expectedServerKey: meta.escrowOpaquePublicKey,
+  });
+  if (!finished.serverKeyMatches) throw new KeychainError('http', 'The escrow answered with a key other than the one the server announced; the PIN was not set.');
+  const ek = randomBytes(32);
+  await client.call('escrowRegisterFinish', { body: { registrationRecord: finished.registrationRecord, escrowKey: b64u(ek) } });
+  const escrowPub = escrowKeyPair(ek, finished.exportKey).encPub;
+  await withCircleRetry(keychain, async () => {
+    const circle = await keychain.refreshCircle();
+    const { epoch, vk } = keychain.currentVaultKey();
+    const link = buildLink(circle, { op: 'set-escrow', by: state.deviceId, escrowPub: b64u(escrowPub), signer: circleKey(vk) });
+    const wrap = wrapVaultKey({ accountId: state.accountId, recipientId: ESCROW_RECIPIENT, epoch, vk, recipientPub: escrowPub });
+    await keychain.adoptCircle(await postLink(keychain, link, [{ recipientId: ESCROW_RECIPIENT, epoch, wrapped: wrap }]));
+  });
+}

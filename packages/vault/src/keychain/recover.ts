@@ -1,0 +1,95 @@
+/**
+ * A pending device gets the vault key by itself (docs/PROTOCOL.md §5 "Join by PIN" and "Join by
+ * recovery key"): it opens the wrap addressed to `recovery` or `escrow`, checks that the key pair
+ * is the one the circle names and that the vault key derives the circle key, then adds itself.
+ */
+import { ESCROW_RECIPIENT, LABELS, RECOVERY_RECIPIENT } from '@tessera/protocol';
+import { b64u, fromB64u, utf8 } from './bytes.js';
+import { buildLink } from './circle.js';
+import { KeychainError } from './errors.js';
+import type { Keychain } from './keychain.js';
+import { circleKey, escrowKeyPair, recoveryKeyPair, type X25519Holder } from './keys.js';
+import * as opaque from './opaque.js';
+import { postLink, withCircleRetry } from './post-link.js';
+import { hkdf, open } from './primitives.js';
+import { parseRecoveryKey } from './recovery-key.js';
+import { unwrapVaultKey } from './wrap.js';
+
+/** Joins with the recovery key (text as written down; checked before any network call). */
+export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText: string): Promise<void> {
+  const rk = parseRecoveryKey(recoveryKeyText);
+  requirePending(keychain);
+  const holder = recoveryKeyPair(rk);
+  const circle = await keychain.refreshCircle();
+  if (b64u(holder.encPub) !== circle.recoveryPub) {
+    throw new KeychainError('recovery-key-invalid', 'This recovery key does not belong to this keychain account.');
+  }
+  await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
+}
+
+/** Joins with the keychain PIN through the escrow (at most 10 wrong PINs in total). */
+export async function recoverWithPin(keychain: Keychain, pin: string): Promise<void> {
+  requirePending(keychain);
+  const state = keychain.requireState();
+  const client = keychain.client();
+  const status = await client.call('escrowStatus');
+  if (status.destroyed) {
+    throw new KeychainError('escrow-destroyed', 'The keychain PIN was locked for good after 10 wrong attempts; use the recovery key or approval from a trusted device.');
+  }
+  if (!status.enabled) throw new KeychainError('escrow-missing', 'No keychain PIN is set for this account; use the recovery key or approval from a trusted device.');
+  const meta = await keychain.serverMeta();
+  const start = await opaque.startLogin(pin);
+  const attempt = await client.call('escrowLoginStart', { body: { startLoginRequest: start.startLoginRequest } });
+  const finished = await opaque.finishLogin({
+    secret: pin,
+    state: start.clientLoginState,
+    loginResponse: attempt.loginResponse,
+    expectedServerKey: meta.escrowOpaquePublicKey,
+  });
+  if (!finished) {
+    throw new KeychainError(
+      'wrong-pin',
+      attempt.attemptsLeft > 0
+        ? `Wrong keychain PIN; ${attempt.attemptsLeft} attempt${attempt.attemptsLeft === 1 ? '' : 's'} left before the PIN is locked for good.`
+        : 'Wrong keychain PIN; that was the last attempt, the PIN is now locked for good. Use the recovery key or approval.',
+      { attemptsLeft: attempt.attemptsLeft },
+    );
+  }
+  const { sealedEscrowKey } = await client.call('escrowLoginFinish', {
+    body: { attemptId: attempt.attemptId, finishLoginRequest: finished.finishLoginRequest },
+  });
+  const releaseKey = hkdf({ ikm: finished.sessionKey, info: LABELS.escrowRelease });
+  const ek = open(releaseKey, fromB64u(sealedEscrowKey, 'sealedEscrowKey'), utf8(`${LABELS.escrowRelease}|${state.accountId}`));
+  if (!ek || ek.length !== 32) throw new KeychainError('circle-invalid', 'The escrow released a key that does not open; nothing was changed.');
+  const holder = escrowKeyPair(ek, finished.exportKey);
+  const circle = await keychain.refreshCircle();
+  if (!circle.escrowPub || b64u(holder.encPub) !== circle.escrowPub) {
+    throw new KeychainError('circle-invalid', 'The escrow key does not match the one the circle names; the PIN may have been changed on another device.');
+  }
+  await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });
+}
+
+function requirePending(keychain: Keychain): void {
+  const state = keychain.requireState();
+  if (state.status === 'trusted') throw new KeychainError('already-trusted', 'This device is already trusted; nothing to recover.');
+  if (state.status === 'removed') keychain.requireTrusted();
+}
+
+async function joinWith(keychain: Keychain, options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' }): Promise<void> {
+  const state = keychain.requireState();
+  const { wraps } = await keychain.client().call('keys', { query: { recipient: options.recipientId } });
+  await withCircleRetry(keychain, async () => {
+    const circle = state.circle!;
+    const wrap = wraps.find((w) => w.epoch === circle.epoch);
+    if (!wrap) throw new KeychainError('circle-invalid', `The server holds no ${options.recipientId} wrap of the current key epoch ${circle.epoch}.`);
+    const vk = await unwrapVaultKey({ accountId: state.accountId, recipientId: options.recipientId, epoch: wrap.epoch, wrapped: wrap.wrapped, recipient: options.holder });
+    keychain.checkVaultKeyMatchesCircle(vk, wrap.epoch);
+    const self = await keychain.selfDevice();
+    const link = buildLink(circle, { op: 'add-device', by: self.id, device: self, via: options.via, signer: circleKey(vk) });
+    const own = keychain.wrapsForCircle(circle, vk, circle.epoch, [self]).filter((w) => w.recipientId === self.id);
+    const next = await postLink(keychain, link, own);
+    state.vaultKeys[String(circle.epoch)] = b64u(vk);
+    state.status = 'trusted';
+    await keychain.adoptCircle(next);
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * What the keychain client remembers between runs, kept as one JSON value in the vault's encrypted
+ * `meta` section (so vault keys and the session are as protected as the secrets themselves).
+ */
+import type { MetaValue, VaultRecord } from '../types.js';
+import type { CircleState } from './circle.js';
+import type { Notice } from '@tessera/protocol';
+
+/** The vault operations the keychain needs; `Vault` provides them (see `vaultHost`). */
+export interface KeychainHost {
+  /** Every record, tombstones included. */
+  records(): VaultRecord[];
+  /** Merges records from the server into the vault (one atomic write); returns the ids that changed. */
+  applyRemote(records: VaultRecord[]): Promise<{ changed: string[] }>;
+  getMeta(key: string): MetaValue | undefined;
+  setMeta(key: string, value: MetaValue | undefined): Promise<void>;
+  /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */
+  refresh?(): Promise<void>;
+}
+
+/** What the client knows of one item on the server: version, hash of its plaintext, its latest clock. */
+export interface SyncedItem {
+  v: number;
+  h: string;
+  m: string;
+}
+
+export interface VerifyResult {
+  at: number;
+  ok: boolean;
+  checked: number;
+  mismatched: number;
+}
+
+export interface KeychainState {
+  v: 1;
+  server: string;
+  email: string;
+  accountId: string;
+  deviceId: string;
+  deviceName: string;
+  session: string;
+  /** The join nonce registered with this device's keys (§1.3). */
+  nonce: string;
+  status: 'pending' | 'trusted' | 'removed';
+  /** b64u vault key of each epoch this device holds. */
+  vaultKeys: Record<string, string>;
+  circle: CircleState | null;
+  /** Items pulled up to this version. */
+  cursor: number;
+  /** Highest version (item head) the server has ever shown; a lower head is a rollback. */
+  highestSeen: number;
+  synced: Record<string, SyncedItem>;
+  noticeCursor: number;
+  /** Recent notices, newest last (bounded). */
+  notices: Notice[];
+  /** Notices up to this id were already shown as one-line messages. */
+  noticesShown: number;
+  lastSyncAt: number | null;
+  lastBackupAt: number | null;
+  lastVerify: VerifyResult | null;
+  lastError: string | null;
+}
+
+/** Meta key of the keychain state. */
+export const KEYCHAIN_META_KEY = 'keychain';
+/** Notices kept locally for `status`. */
+export const MAX_KEPT_NOTICES = 50;
+
+/** Reads the state; null when this device never signed in. */
+export function loadState(host: KeychainHost): KeychainState | null {
+  const value = host.getMeta(KEYCHAIN_META_KEY);
+  if (!value || typeof value !== 'object' || Array.isArray(value) || value.v !== 1) return null;
+  return value as unknown as KeychainState;
+}
+
+export async function saveState(host: KeychainHost, state: KeychainState): Promise<void> {
+  await host.setMeta(KEYCHAIN_META_KEY, state as unknown as MetaValue);
+}
+
+/** Fresh state for a device that has just registered or joined. */
+export function newState(fields: Pick<KeychainState, 'server' | 'email' | 'accountId' | 'deviceId' | 'deviceName' | 'session' | 'nonce'>): KeychainState {
+  return {
+    v: 1,
+    ...fields,
+    status: 'pending',
+    vaultKeys: {},
+    circle: null,
+    cursor: 0,
+    highestSeen: 0,
+    synced: {},
+    noticeCursor: 0,
+    notices: [],
+    noticesShown: 0,
+    lastSyncAt: null,
+    lastBackupAt: null,
+    lastVerify: null,
+    lastError: null,
+  };
+}

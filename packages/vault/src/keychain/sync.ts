@@ -1,0 +1,180 @@
+/**
+ * The sync engine (docs/PROTOCOL.md §5 "Sync"): pull items since the cursor, merge them into the
+ * vault, push what differs from the server copy with its base version (compare-and-swap), and on a
+ * conflict pull, merge and retry. The outbox is implicit and survives crashes and offline spells:
+ * an entry is pending while its hash differs from the copy last seen on the server.
+ */
+import { canon, LIMITS } from '@tessera/protocol';
+import { validateRecord } from '../record.js';
+import type { VaultRecord } from '../types.js';
+import { b64u, hash, utf8 } from './bytes.js';
+import { KeychainError } from './errors.js';
+import { decryptItem, encryptItem } from './items.js';
+import type { Keychain } from './keychain.js';
+import { completeJoin } from './join.js';
+import { fetchNotices } from './notices.js';
+import type { KeychainState, SyncedItem } from './state.js';
+
+export interface SyncResult {
+  /** Records received from the server that changed something here. */
+  pulled: number;
+  /** Records pushed. */
+  pushed: number;
+  /** False while the device waits for approval. */
+  trusted: boolean;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/** One full round: circle, pull, push, notices. A pending device first checks for its approval. */
+export async function syncRound(keychain: Keychain, options: { reencryptAll?: boolean } = {}): Promise<SyncResult> {
+  await keychain.host.refresh?.();
+  keychain.reload();
+  const state = keychain.requireState();
+  if (state.status === 'pending' && !(await completeJoin(keychain))) {
+    await fetchNotices(keychain);
+    return { pulled: 0, pushed: 0, trusted: false };
+  }
+  keychain.requireTrusted();
+  try {
+    await keychain.refreshCircle();
+    keychain.requireTrusted();
+    let pulled = await pull(keychain);
+    let pushed = 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        pushed += await push(keychain, options.reencryptAll === true && attempt === 0);
+        break;
+      } catch (err) {
+        if (!(err instanceof KeychainError && err.code === 'conflict') || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        pulled += await pull(keychain);
+      }
+    }
+    await fetchNotices(keychain);
+    state.lastSyncAt = keychain.now();
+    state.lastError = null;
+    await keychain.save();
+    return { pulled, pushed, trusted: true };
+  } catch (err) {
+    if (err instanceof KeychainError && err.code !== 'offline') {
+      state.lastError = err.message;
+      await keychain.save().catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** `b64u(H(canon(record)))`, shortened: equality of copies, not a security boundary. */
+export function recordHash(record: VaultRecord): string {
+  return b64u(hash(utf8(canon(record))).subarray(0, 16));
+}
+
+function latestClock(record: VaultRecord): string {
+  return Object.values(record.clock).reduce((a, b) => (b > a ? b : a), '');
+}
+
+/** Decrypts and checks one server item against what this device saw of it before. */
+export function openServerItem(
+  keychain: Keychain,
+  item: { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean },
+): VaultRecord {
+  const state = keychain.requireState();
+  const vk = keychain.vaultKeyFor(item.epoch);
+  if (!vk) {
+    throw new KeychainError('item-invalid', `Item ${item.id} is encrypted under key epoch ${item.epoch}, which this device does not hold.`);
+  }
+  const plain = decryptItem({ accountId: state.accountId, id: item.id, epoch: item.epoch, vk, ciphertext: item.ciphertext, deleted: item.deleted });
+  let record: VaultRecord;
+  try {
+    record = validateRecord(plain);
+  } catch (err) {
+    throw new KeychainError('item-invalid', `The server's copy of item ${item.id} is not a valid entry: ${(err as Error).message}`);
+  }
+  const seen = state.synced[item.id];
+  // Every copy a device pushes merges the copy it was based on, so each new server copy carries
+  // clocks at least as new; an older one is a replay of a previous ciphertext.
+  if (seen && (item.version < seen.v || latestClock(record) < seen.m)) {
+    throw new KeychainError('item-replayed', `The server served an older copy of item ${item.id} than this device has seen (a replay); it was refused.`);
+  }
+  return record;
+}
+
+/** Pulls every item after the cursor, merges it into the vault; returns how many records changed. */
+export async function pull(keychain: Keychain): Promise<number> {
+  const state = keychain.requireTrusted();
+  let changed = 0;
+  for (;;) {
+    const page = await keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.defaultPullLimit } });
+    checkHead(state, page.head);
+    const records: VaultRecord[] = [];
+    const seen: Record<string, SyncedItem> = {};
+    const current = state.circle!.epoch;
+    for (const item of page.items) {
+      const record = openServerItem(keychain, item);
+      records.push(record);
+      // A copy under an old epoch is re-encrypted under the current one by the next push (h = '').
+      seen[item.id] = { v: item.version, h: item.epoch < current ? '' : recordHash(record), m: latestClock(record) };
+      state.cursor = Math.max(state.cursor, item.version);
+    }
+    if (records.length > 0) {
+      changed += (await keychain.host.applyRemote(records)).changed.length;
+      Object.assign(state.synced, seen);
+    }
+    state.highestSeen = Math.max(state.highestSeen, page.head);
+    await keychain.save();
+    if (!page.more || page.items.length === 0) return changed;
+  }
+}
+
+/** A head below the highest version this device has seen means the server lost or hid changes. */
+function checkHead(state: KeychainState, head: number): void {
+  if (head < state.highestSeen) {
+    throw new KeychainError(
+      'server-rollback',
+      `The keychain server serves an older state (version ${head}) than this device has seen (version ${state.highestSeen}); ` +
+        'it may have been restored from an old backup or tampered with. Nothing was synced.',
+    );
+  }
+}
+
+/** Records that differ from the server copy (never device-only ones); `all` re-encrypts everything. */
+export function pendingRecords(keychain: Keychain, all = false): VaultRecord[] {
+  const state = keychain.requireState();
+  return keychain.host.records().filter((record) => {
+    if (record.entry.deviceOnly) return false;
+    const seen = state.synced[record.entry.id];
+    if (!seen) return !record.deleted;
+    return all || seen.h !== recordHash(record);
+  });
+}
+
+/** Pushes pending records in batches; returns how many were pushed. */
+export async function push(keychain: Keychain, all = false): Promise<number> {
+  const state = keychain.requireTrusted();
+  const pending = pendingRecords(keychain, all);
+  const { epoch, vk } = keychain.currentVaultKey();
+  let pushed = 0;
+  for (let at = 0; at < pending.length; at += LIMITS.maxItemsPerPush) {
+    const batch = pending.slice(at, at + LIMITS.maxItemsPerPush);
+    const items = batch.map((record) => ({
+      id: record.entry.id,
+      baseVersion: state.synced[record.entry.id]?.v ?? 0,
+      epoch,
+      ciphertext: encryptItem({ accountId: state.accountId, id: record.entry.id, epoch, vk, record }),
+      deleted: record.deleted,
+    }));
+    const res = await keychain.client().call('push', { body: { items } });
+    const versions = new Map(res.versions.map((v) => [v.id, v.version]));
+    for (const record of batch) {
+      const version = versions.get(record.entry.id);
+      if (version === undefined) continue;
+      state.synced[record.entry.id] = { v: version, h: recordHash(record), m: latestClock(record) };
+    }
+    checkHead(state, res.head);
+    state.highestSeen = Math.max(state.highestSeen, res.head);
+    state.lastBackupAt = keychain.now();
+    pushed += batch.length;
+    await keychain.save();
+  }
+  return pushed;
+}
