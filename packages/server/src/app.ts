@@ -1,0 +1,250 @@
+/** Builds the Fastify application: validation, hooks, errors, the web app and every route. */
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type Options as AjvOptions } from 'ajv';
+import {
+  CLIENT_HEADER,
+  CLIENT_QUERY_PARAM,
+  PROTOCOL_VERSION,
+  compareVersions,
+  parseClientHeader,
+} from '@tessera/protocol';
+import { DEFAULTS, type ServerOptions } from './config.js';
+import type { ServerContext } from './context.js';
+import { isDatabaseUnavailable } from './db/errors.js';
+import { HttpError } from './http-error.js';
+import { accountRoutes } from './routes/accounts.js';
+import { circleRoutes } from './routes/circle.js';
+import { escrowRoutes } from './routes/escrow.js';
+import { FeedHub, feedRoutes } from './routes/feed.js';
+import { itemRoutes } from './routes/items.js';
+import { noticeRoutes } from './routes/notices.js';
+import { SECURITY_HEADERS, registerWebApp } from './web.js';
+
+/** Log redaction: tokens, cookies and every body field holding OPAQUE messages, keys or ciphertext. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'req.body',
+  'body',
+  ...[
+    'registrationRequest',
+    'registrationResponse',
+    'registrationRecord',
+    'startLoginRequest',
+    'loginResponse',
+    'finishLoginRequest',
+    'session',
+    'escrowKey',
+    'sealedEscrowKey',
+    'ciphertext',
+    'wrapped',
+    'wraps',
+    'items',
+  ].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
+];
+
+function loggerOptions(logger: ServerOptions['logger']): false | Record<string, unknown> {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return { level: 'info', ...base, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+}
+
+/** Bodies are validated without type coercion (a string is not a number); query strings coerce. */
+function validatorCompiler() {
+  const common: AjvOptions = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false };
+  const bodies = new Ajv({ ...common, coerceTypes: false });
+  const queries = new Ajv({ ...common, coerceTypes: true });
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? bodies : queries).compile(schema);
+}
+
+const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+
+function checkClient(request: FastifyRequest, minClientVersion: string): void {
+  let value = request.headers[CLIENT_HEADER.toLowerCase()];
+  if (value === undefined && request.url.startsWith('/v1/feed')) {
+    value = (request.query as Record<string, string | undefined> | undefined)?.[CLIENT_QUERY_PARAM];
+  }
+  if (Array.isArray(value)) value = value[0];
+  const client = parseClientHeader(value);
+  if (!client) {
+    throw new HttpError(
+      400,
+      'client-header-required',
+      `Every request needs a ${CLIENT_HEADER} header like "tessera-cli/0.1.0".`,
+    );
+  }
+  if (compareVersions(client.version, minClientVersion) < 0) {
+    throw new HttpError(
+      426,
+      'update-required',
+      `${client.client} ${client.version} is too old for this server; update Tessera to ${minClientVersion} or later.`,
+      { minimumVersion: minClientVersion },
+    );
+  }
+}
+
+/** Maps any error to `{ error, message }`; no stack trace or secret leaves the server. */
+function toErrorReply(err: FastifyError & { retryAfter?: number }, request: FastifyRequest) {
+  if (err instanceof HttpError)
+    return { status: err.status, body: { error: err.code, message: err.message, ...err.extra } };
+  if (err.validation) {
+    return { status: 400, body: { error: 'bad-request', message: `Invalid request: ${err.message}.` } };
+  }
+  if (isDatabaseUnavailable(err)) {
+    request.log.error({ err }, 'database unavailable');
+    return {
+      status: 503,
+      body: { error: 'database-unavailable', message: 'The database is unavailable; try again shortly.' },
+    };
+  }
+  const status = err.statusCode ?? 500;
+  if (status === 429) {
+    return {
+      status,
+      body: {
+        error: 'rate-limited',
+        message: err.message,
+        ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}),
+      },
+    };
+  }
+  if (status === 413)
+    return { status, body: { error: 'too-large', message: 'The request body is too large.' } };
+  if (status === 415)
+    return { status, body: { error: 'bad-request', message: 'Send the body as application/json.' } };
+  if (status === 503)
+    return {
+      status,
+      body: { error: 'unavailable', message: 'The server is shutting down; try again shortly.' },
+    };
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, empty body...) have safe, specific messages.
+    return { status, body: { error: 'bad-request', message: err.message } };
+  }
+  request.log.error({ err }, 'unexpected error');
+  return {
+    status: 500,
+    body: { error: 'internal', message: 'Something went wrong on the server; it has been logged.' },
+  };
+}
+
+export async function buildApp(options: {
+  ctx: ServerContext;
+  config: ServerOptions;
+  hub: FeedHub;
+}): Promise<FastifyInstance> {
+  const { ctx, config, hub } = options;
+  const fastifyOptions: FastifyServerOptions = {
+    logger: loggerOptions(config.logger),
+    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
+    bodyLimit: DEFAULTS.bodyLimit,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  };
+  const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
+  ctx.log = app.log;
+
+  const { default: cookie } = await import('@fastify/cookie');
+  await app.register(cookie);
+
+  const { default: swagger } = await import('@fastify/swagger');
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Tessera keychain API',
+        version: `${PROTOCOL_VERSION}.0.0`,
+        description: `docs/PROTOCOL.md. Every /v1 request carries the ${CLIENT_HEADER} header.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'tessera_session' },
+        },
+      },
+    },
+  });
+
+  const httpLimit = config.httpRateLimit === undefined ? DEFAULTS.httpRateLimit : config.httpRateLimit;
+  if (httpLimit) {
+    const { default: rateLimit } = await import('@fastify/rate-limit');
+    await app.register(rateLimit, {
+      global: true,
+      max: httpLimit.max,
+      timeWindow: httpLimit.windowMs,
+      errorResponseBuilder: (_req, context) => ({
+        statusCode: 429,
+        retryAfter: Math.ceil(context.ttl / 1000),
+        message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+      }),
+    });
+  }
+
+  app.addHook('onRequest', async (request) => {
+    if (isV1(request.url)) checkClient(request, ctx.minClientVersion);
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (isV1(request.url)) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.requestDuration.observe(
+      { route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, body } = toErrorReply(err, request);
+    if (status === 429 && body.retryAfter) reply.header('retry-after', String(body.retryAfter));
+    return reply.code(status).send(body);
+  });
+
+  const webIndex = config.webRoot ? await registerWebApp(app, config.webRoot) : false;
+  app.setNotFoundHandler((request, reply) => {
+    const wantsPage =
+      (request.method === 'GET' || request.method === 'HEAD') && !isV1(request.url) && webIndex;
+    if (wantsPage && !/\.[a-z0-9]+$/i.test(request.url.split('?')[0]!))
+      return reply.type('text/html').sendFile('index.html');
+    return reply
+      .code(404)
+      .send({ error: 'not-found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+  });
+
+  // Operational routes (no client header, no session).
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await Promise.all([ctx.db.selectFrom('accounts').select('id').limit(1).execute(), ctx.escrow.ping()]);
+      return { ok: true };
+    } catch (err) {
+      ctx.log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send({ error: 'database-unavailable', message: 'The database is unavailable.' });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  accountRoutes(app, ctx);
+  circleRoutes(app, ctx);
+  escrowRoutes(app, ctx);
+  itemRoutes(app, ctx);
+  noticeRoutes(app, ctx);
+  feedRoutes(app, ctx, hub);
+
+  app.addHook('preClose', async () => hub.closeAll());
+  return app;
+}

@@ -1,0 +1,84 @@
+/** Options of `startServer` and the one place their defaults live. */
+import { DEFAULT_MIN_CLIENT_VERSION } from '@tessera/protocol';
+
+/** A counter shared by all processes: `limit` hits per `windowMs`, then a growing wait after `freeAttempts`. */
+export interface RateLimitRule {
+  limit: number;
+  windowMs: number;
+  /** Hits in a window before back-off starts. */
+  freeAttempts: number;
+  /** First back-off wait; it doubles with each further hit, up to `maxDelayMs`. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RateLimits {
+  /** Failed sign-ins per account (at most 100 per hour). */
+  signInAccount: RateLimitRule;
+  signInAddress: RateLimitRule;
+  /** Recovery attempts (PIN proofs, fetching the recovery or escrow wraps) per account. */
+  recoveryAccount: RateLimitRule;
+  recoveryAddress: RateLimitRule;
+}
+
+export interface ServerOptions {
+  /** 0 = any free port. Default 0. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** `sqlite:PATH` or `postgres://…`; default an SQLite file `tessera.sqlite` in `dataDir`. */
+  database?: string;
+  /** Holds the SQLite files and the secret files; default a temporary directory removed on close. */
+  dataDir?: string;
+  /** The built web app to serve at `/` (SPA fallback to index.html). */
+  webRoot?: string;
+  /** pino options, true for defaults, false (default) for none. */
+  logger?: boolean | Record<string, unknown>;
+  /** Clients older than this get 426. */
+  minClientVersion?: string;
+  /** Escrow database URL (`sqlite:PATH` or `postgres://…`); default `<data>/escrow/escrow.sqlite` with SQLite, or schema `escrow` of the main PostgreSQL database. */
+  escrowDatabase?: string;
+  /** Fastify `trustProxy` (honour X-Forwarded-For for the client address). Default false. */
+  trustProxy?: boolean | string | number;
+  rateLimits?: Partial<RateLimits>;
+  /** General per-address request limit of this process (@fastify/rate-limit); false disables it. */
+  httpRateLimit?: { max: number; windowMs: number } | false;
+  /** How long an escrow PIN attempt may take between start and finish. */
+  escrowAttemptTtlMs?: number;
+  /** Environment to read secrets and database settings from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+const HOUR = 3_600_000;
+
+export const DEFAULTS = {
+  port: 0,
+  host: '127.0.0.1',
+  minClientVersion: DEFAULT_MIN_CLIENT_VERSION,
+  sqliteFile: 'tessera.sqlite',
+  escrowSqliteFile: 'escrow/escrow.sqlite',
+  escrowSchema: 'escrow',
+  /** Sessions slide: each use (at most hourly) pushes expiry this far ahead. */
+  sessionTtlMs: 30 * 24 * HOUR,
+  sessionTouchIntervalMs: HOUR,
+  loginTtlMs: 2 * 60_000,
+  escrowAttemptTtlMs: 2 * 60_000,
+  eventRetentionMs: 7 * 24 * HOUR,
+  maintenanceIntervalMs: 60_000,
+  httpRateLimit: { max: 1200, windowMs: 60_000 },
+  /** Body limit of POST /v1/items: 500 items of the largest ciphertext plus JSON overhead. */
+  pushBodyLimit: 17 * 1024 * 1024,
+  bodyLimit: 256 * 1024,
+  rateLimits: {
+    signInAccount: { limit: 100, windowMs: HOUR, freeAttempts: 10, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+    signInAddress: { limit: 300, windowMs: HOUR, freeAttempts: 30, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+    recoveryAccount: { limit: 30, windowMs: HOUR, freeAttempts: 10, baseDelayMs: 2_000, maxDelayMs: 300_000 },
+    recoveryAddress: {
+      limit: 100,
+      windowMs: HOUR,
+      freeAttempts: 20,
+      baseDelayMs: 2_000,
+      maxDelayMs: 300_000,
+    },
+  } satisfies RateLimits,
+} as const;

@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RateLimits } from './config.js';
+import type { Dialect } from './db/connect.js';
+import type { MainDatabase } from './db/tables.js';
+import type { Escrow } from './escrow/escrow.js';
+import type { EventBus } from './events.js';
+import type { Metrics } from './metrics.js';
+
+/** Everything a route needs, made once per server. */
+export interface ServerContext {
+  db: Kysely<MainDatabase>;
+  dialect: Dialect;
+  escrow: Escrow;
+  bus: EventBus;
+  metrics: Metrics;
+  opaqueServerSetup: string;
+  opaquePublicKey: string;
+  minClientVersion: string;
+  serverVersion: string;
+  rateLimits: RateLimits;
+  log: FastifyBaseLogger;
+}
+
+/** The caller's session, resolved from the bearer token or the cookie. */
+export interface Session {
+  tokenHash: string;
+  accountId: string;
+  deviceId: string;
+  deviceStatus: 'pending' | 'trusted' | 'removed';
+}

@@ -1,0 +1,84 @@
+/**
+ * Opens a Kysely database on SQLite (better-sqlite3) or PostgreSQL (pg) from one URL:
+ * `sqlite:PATH` or `postgres://…`.
+ */
+import { Kysely, PostgresDialect, SqliteDialect, WithSchemaPlugin, type KyselyPlugin } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Database<T> {
+  db: Kysely<T>;
+  dialect: Dialect;
+  /** The SQLite file (absolute) or the PostgreSQL URL. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Time limits on PostgreSQL so a sick database yields an error (503), never a hung request. */
+export const PG_TIMEOUTS = {
+  connectMs: 5_000,
+  statementMs: 10_000,
+  queryMs: 15_000,
+  idleInTransactionMs: 15_000,
+} as const;
+
+/** How long SQLite waits for another process's write lock before failing (ms). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  throw new Error(`database URL must be sqlite:PATH or postgres://…, got ${JSON.stringify(redactUrl(url))}`);
+}
+
+/** A database URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
+export async function openDatabase<T>(options: {
+  url: string;
+  /** PostgreSQL schema every query runs in (the escrow's own schema). */
+  schema?: string;
+  poolSize?: number;
+  onPoolError?: (err: Error) => void;
+}): Promise<Database<T>> {
+  const dialect = dialectOf(options.url);
+  const plugins: KyselyPlugin[] =
+    options.schema && dialect === 'postgres' ? [new WithSchemaPlugin(options.schema)] : [];
+  if (dialect === 'sqlite') {
+    const { default: BetterSqlite } = await import('better-sqlite3');
+    const path = options.url.slice('sqlite:'.length);
+    if (!path) throw new Error('database URL sqlite: needs a file path, e.g. sqlite:./tessera.sqlite');
+    const sqlite = new BetterSqlite(path);
+    // WAL lets readers run beside a writer; synchronous=FULL makes a commit durable once it returns
+    // (https://www.sqlite.org/pragma.html#pragma_synchronous); busy_timeout shares the file between processes.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    return { db, dialect, location: sqlite.name, close: () => db.destroy() };
+  }
+  const pg = await import('pg');
+  const { Pool, types } = pg.default;
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: PG_TIMEOUTS.connectMs,
+    statement_timeout: PG_TIMEOUTS.statementMs,
+    query_timeout: PG_TIMEOUTS.queryMs,
+    idle_in_transaction_session_timeout: PG_TIMEOUTS.idleInTransactionMs,
+    // int8 as a JS number: versions, ids and times stay far below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20
+          ? (v: string) => Number(v)
+          : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+    },
+  });
+  // An idle client dying (database restart) must not crash the process; the next query reconnects.
+  pool.on('error', (err) => options.onPoolError?.(err));
+  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }), plugins });
+  return { db, dialect, location: options.url, close: () => db.destroy() };
+}

@@ -1,0 +1,135 @@
+/**
+ * The one set of migrations of the main database, for both dialects (Kysely Migrator with an
+ * in-code provider). The only dialect difference is how an auto-increment key is spelled.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Dialect } from './connect.js';
+
+export function mainMigrations(dialect: Dialect): Record<string, Migration> {
+  const serial = dialect === 'postgres' ? ('bigserial' as const) : ('integer' as const);
+  return {
+    '0001_init': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('opaque_record', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('item_head', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('circle_seq', 'bigint')
+          .addColumn('circle_hash', 'text')
+          .addColumn('circle_epoch', 'integer')
+          .execute();
+        await db.schema
+          .createTable('devices')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('enc_pub', 'text', (c) => c.notNull())
+          .addColumn('sign_pub', 'text', (c) => c.notNull())
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('devices_account').on('devices').column('account_id').execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_device').on('sessions').column('device_id').execute();
+        await db.schema.createIndex('sessions_account').on('sessions').column('account_id').execute();
+        await db.schema
+          .createTable('logins')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.references('accounts.id').onDelete('cascade'))
+          .addColumn('server_state', 'text', (c) => c.notNull())
+          .addColumn('rate_keys', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('circle_links')
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('circle_links_pk', ['account_id', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('wraps')
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('recipient_id', 'text', (c) => c.notNull())
+          .addColumn('epoch', 'integer', (c) => c.notNull())
+          .addColumn('wrapped', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('wraps_pk', ['account_id', 'recipient_id', 'epoch'])
+          .execute();
+        await db.schema
+          .createTable('items')
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('epoch', 'integer', (c) => c.notNull())
+          .addColumn('ciphertext', 'text', (c) => c.notNull())
+          .addColumn('deleted', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('items_pk', ['account_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('items_version')
+          .on('items')
+          .columns(['account_id', 'version'])
+          .unique()
+          .execute();
+        for (const table of ['notices', 'events'] as const) {
+          await db.schema
+            .createTable(table)
+            .addColumn('id', serial, (c) =>
+              dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+            )
+            .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+            .addColumn(table === 'notices' ? 'kind' : 'type', 'text', (c) => c.notNull())
+            .addColumn('data', 'text', (c) => c.notNull())
+            .addColumn('created_at', 'bigint', (c) => c.notNull())
+            .execute();
+          await db.schema.createIndex(`${table}_account`).on(table).columns(['account_id', 'id']).execute();
+        }
+        await db.schema
+          .createTable('rate_limits')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('window_start', 'bigint', (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull())
+          .addColumn('blocked_until', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** Runs `migrations` to the latest; several processes starting at once are serialised by Kysely's lock. */
+export async function migrate(options: {
+  db: Kysely<any>;
+  migrations: Record<string, Migration>;
+  schema?: string;
+}): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => options.migrations };
+  const migrator = new Migrator({
+    db: options.db,
+    provider,
+    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(
+      `database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? error}`,
+    );
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The per-account event log (what the feed sends and replays) and the bus that wakes feeds when an
+ * account has new events: PostgreSQL LISTEN/NOTIFY across processes (one listening connection per
+ * process), or a process-local emitter on SQLite.
+ */
+import { EventEmitter } from 'node:events';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { FeedEventType } from '@tessera/protocol';
+import type { MainDatabase } from './db/tables.js';
+
+export const NOTIFY_CHANNEL = 'tessera_events';
+/** Wakes every feed of every account (after the bus reconnects and may have missed notifications). */
+export const ALL_ACCOUNTS = '*';
+
+/**
+ * Appends an event; call inside a transaction that holds the account row lock (`lockAccount`), so
+ * event ids of one account commit in id order and a feed resuming after id N misses nothing.
+ */
+export async function appendEvent(
+  trx: Transaction<MainDatabase>,
+  accountId: string,
+  type: FeedEventType,
+  data: unknown,
+): Promise<void> {
+  await trx
+    .insertInto('events')
+    .values({ account_id: accountId, type, data: JSON.stringify(data), created_at: Date.now() })
+    .execute();
+}
+
+export interface EventBus {
+  /** Tells every process that the accounts have new events (call after commit). */
+  publish(accountIds: string[]): Promise<void>;
+  /** Calls `wake` when the account (or ALL_ACCOUNTS) is published. */
+  subscribe(accountId: string, wake: () => void): () => void;
+  close(): Promise<void>;
+}
+
+class LocalBus implements EventBus {
+  constructor(private readonly emitter: EventEmitter) {}
+  async publish(accountIds: string[]): Promise<void> {
+    for (const id of new Set(accountIds)) this.emitter.emit(id);
+  }
+  subscribe(accountId: string, wake: () => void): () => void {
+    this.emitter.on(accountId, wake);
+    this.emitter.on(ALL_ACCOUNTS, wake);
+    return () => {
+      this.emitter.off(accountId, wake);
+      this.emitter.off(ALL_ACCOUNTS, wake);
+    };
+  }
+  async close(): Promise<void> {}
+}
+
+// Servers in one process sharing one SQLite file share one emitter, like processes share NOTIFY.
+const localEmitters = new Map<string, EventEmitter>();
+
+export function localBus(location: string): EventBus {
+  let emitter = localEmitters.get(location);
+  if (!emitter) {
+    emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    localEmitters.set(location, emitter);
+  }
+  return new LocalBus(emitter);
+}
+
+/** LISTEN on a dedicated connection; reconnects with back-off and then wakes every feed. */
+export async function postgresBus(options: {
+  url: string;
+  db: Kysely<MainDatabase>;
+  onError: (err: Error) => void;
+}): Promise<EventBus> {
+  const pg = (await import('pg')).default;
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const local = new LocalBus(emitter);
+  let client: InstanceType<typeof pg.Client> | null = null;
+  let closed = false;
+  let retryMs = 500;
+  let timer: NodeJS.Timeout | null = null;
+
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000 });
+    c.on('notification', (msg) => {
+      if (msg.channel === NOTIFY_CHANNEL && msg.payload) emitter.emit(msg.payload);
+    });
+    c.on('error', (err) => {
+      options.onError(err);
+      reconnectLater(c);
+    });
+    c.on('end', () => reconnectLater(c));
+    await c.connect();
+    await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    client = c;
+    retryMs = 500;
+  };
+  const reconnectLater = (c: InstanceType<typeof pg.Client>) => {
+    if (closed || client !== c || timer) return;
+    client = null;
+    c.end().catch(() => {});
+    timer = setTimeout(() => {
+      timer = null;
+      connect()
+        .then(() => emitter.emit(ALL_ACCOUNTS))
+        .catch((err: Error) => {
+          options.onError(err);
+          retryMs = Math.min(retryMs * 2, 30_000);
+          const dead = new pg.Client();
+          client = dead;
+          reconnectLater(dead);
+        });
+    }, retryMs);
+    timer.unref();
+  };
+
+  await connect();
+  return {
+    async publish(accountIds) {
+      for (const id of new Set(accountIds))
+        await sql`select pg_notify(${NOTIFY_CHANNEL}, ${id})`.execute(options.db);
+    },
+    subscribe: (accountId, wake) => local.subscribe(accountId, wake),
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    },
+  };
+}

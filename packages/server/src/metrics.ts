@@ -1,0 +1,65 @@
+/** Prometheus metrics of one server (its own registry, so several servers can share a process). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tessera_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    signIns: new Counter({
+      name: 'tessera_sign_ins_total',
+      help: 'Sign-in attempts by outcome (started, succeeded, failed, rate-limited)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    restores: new Counter({
+      name: 'tessera_restores_total',
+      help: 'Devices restored by path (add-device links by via) and outcome',
+      labelNames: ['path', 'outcome'] as const,
+      registers,
+    }),
+    escrowAttempts: new Counter({
+      name: 'tessera_escrow_attempts_total',
+      help: 'Escrow PIN attempts by outcome (started, succeeded, failed, destroyed, refused)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    pushes: new Counter({
+      name: 'tessera_item_pushes_total',
+      help: 'Item pushes by outcome (ok, conflict, refused)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    itemsPushed: new Counter({
+      name: 'tessera_items_pushed_total',
+      help: 'Items written by pushes',
+      registers,
+    }),
+    conflicts: new Counter({
+      name: 'tessera_item_conflicts_total',
+      help: 'Items refused for a stale base version',
+      registers,
+    }),
+    circleLinks: new Counter({
+      name: 'tessera_circle_links_total',
+      help: 'Circle links accepted by op',
+      labelNames: ['op'] as const,
+      registers,
+    }),
+    feedConnections: new Gauge({
+      name: 'tessera_feed_connections',
+      help: 'Open feed connections',
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'tessera_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,73 @@
+/**
+ * Rate limits stored in the database, so every server process shares them. A hit is counted before
+ * the work it guards (an OPAQUE client learns of a wrong password before the server does), and
+ * `release` gives it back when the attempt succeeds.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { RateLimitRule } from './config.js';
+import type { MainDatabase } from './db/tables.js';
+import { HttpError } from './http-error.js';
+
+export interface RateKey {
+  key: string;
+  rule: RateLimitRule;
+}
+
+/**
+ * Counts one hit on every key, or none if any key refuses (then throws 429 with the longest wait).
+ * Runs in one transaction; the first statement writes, so concurrent callers queue on the row lock.
+ */
+export async function consume(db: Kysely<MainDatabase>, keys: RateKey[], now = Date.now()): Promise<void> {
+  const waitMs = await db.transaction().execute(async (trx) => {
+    const rows = [];
+    for (const { key, rule } of keys) {
+      await trx
+        .insertInto('rate_limits')
+        .values({ key, window_start: now, count: 0, blocked_until: 0 })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ count: sql`rate_limits.count` }))
+        .execute();
+      const row = await trx
+        .selectFrom('rate_limits')
+        .selectAll()
+        .where('key', '=', key)
+        .executeTakeFirstOrThrow();
+      if (now - row.window_start >= rule.windowMs)
+        Object.assign(row, { window_start: now, count: 0, blocked_until: 0 });
+      rows.push({ row, rule });
+    }
+    let wait = 0;
+    for (const { row, rule } of rows) {
+      if (row.blocked_until > now) wait = Math.max(wait, row.blocked_until - now);
+      if (row.count >= rule.limit) wait = Math.max(wait, row.window_start + rule.windowMs - now);
+    }
+    if (wait > 0) return wait;
+    for (const { row, rule } of rows) {
+      const count = row.count + 1;
+      const over = count - rule.freeAttempts;
+      const blocked =
+        over > 0 ? now + Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
+      await trx
+        .updateTable('rate_limits')
+        .set({ window_start: row.window_start, count, blocked_until: blocked })
+        .where('key', '=', row.key)
+        .execute();
+    }
+    return 0;
+  });
+  if (waitMs > 0) {
+    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+    throw new HttpError(429, 'rate-limited', `Too many attempts; try again in ${retryAfter} seconds.`, {
+      retryAfter,
+    });
+  }
+}
+
+/** Gives back one hit on each key (a successful attempt is not a failure) and lifts any back-off. */
+export async function release(db: Kysely<MainDatabase>, keys: string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await db
+    .updateTable('rate_limits')
+    .set({ count: sql`CASE WHEN count > 0 THEN count - 1 ELSE 0 END`, blocked_until: 0 })
+    .where('key', 'in', keys)
+    .execute();
+}

@@ -1,0 +1,243 @@
+/** Meta, OPAQUE registration and sign-in, sign-out and account deletion. */
+import { randomUUID } from 'node:crypto';
+import * as opaque from '@serenity-kit/opaque';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
+import { addNotice, lockAccount } from '../accounts.js';
+import { randomB64u, sha256Hex } from '../bytes.js';
+import { DEFAULTS } from '../config.js';
+import type { ServerContext } from '../context.js';
+import { isUniqueViolation } from '../db/errors.js';
+import type { MainDatabase } from '../db/tables.js';
+import { appendEvent } from '../events.js';
+import { HttpError, badRequest, notFound } from '../http-error.js';
+import { consume, release, type RateKey } from '../rate-limit.js';
+import { handle } from '../route.js';
+import { clearSessionCookie, createSession, setSessionCookie } from '../sessions.js';
+import type { Insertable, Transaction } from 'kysely';
+
+/** Emails are compared case-insensitively; the normalised form is the OPAQUE user identifier. */
+const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+function signInKeys(ctx: ServerContext, request: FastifyRequest, email: string): RateKey[] {
+  return [
+    { key: `signin:account:${sha256Hex(email)}`, rule: ctx.rateLimits.signInAccount },
+    { key: `signin:address:${request.ip}`, rule: ctx.rateLimits.signInAddress },
+  ];
+}
+
+async function insertDevice(
+  trx: Transaction<MainDatabase>,
+  accountId: string,
+  device: NewDevice,
+  now: number,
+): Promise<string> {
+  const id = randomUUID();
+  const row: Insertable<MainDatabase['devices']> = {
+    id,
+    account_id: accountId,
+    name: device.name,
+    enc_pub: device.encPub,
+    sign_pub: device.signPub,
+    nonce: device.nonce,
+    status: 'pending',
+    created_at: now,
+    last_seen_at: now,
+  };
+  await trx.insertInto('devices').values(row).execute();
+  return id;
+}
+
+export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  handle(app, ctx, 'meta', async () => ({
+    serverVersion: ctx.serverVersion,
+    protocolVersion: PROTOCOL_VERSION,
+    minClientVersion: ctx.minClientVersion,
+    opaquePublicKey: ctx.opaquePublicKey,
+    escrowOpaquePublicKey: ctx.escrow.publicKey(),
+    time: Date.now(),
+  }));
+
+  handle(app, ctx, 'registerStart', async ({ body }) => {
+    const { registrationResponse } = opaque.server.createRegistrationResponse({
+      serverSetup: ctx.opaqueServerSetup,
+      userIdentifier: normalizeEmail(body.email),
+      registrationRequest: body.registrationRequest,
+    });
+    return { registrationResponse };
+  });
+
+  handle(app, ctx, 'registerFinish', async ({ body, request, reply }) => {
+    const email = normalizeEmail(body.email);
+    const now = Date.now();
+    const accountId = randomUUID();
+    try {
+      const { deviceId, session } = await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('accounts')
+          .values({
+            id: accountId,
+            email,
+            opaque_record: body.registrationRecord,
+            created_at: now,
+            item_head: 0,
+            circle_seq: null,
+            circle_hash: null,
+            circle_epoch: null,
+          })
+          .execute();
+        const deviceId = await insertDevice(trx, accountId, body.device, now);
+        return { deviceId, session: await createSession(trx, accountId, deviceId, now) };
+      });
+      setSessionCookie(request, reply, session);
+      return { accountId, deviceId, session };
+    } catch (err) {
+      if (isUniqueViolation(err))
+        throw new HttpError(
+          409,
+          'email-taken',
+          'An account with this email already exists; sign in instead.',
+        );
+      throw err;
+    }
+  });
+
+  handle(app, ctx, 'loginStart', async ({ body, request }) => {
+    const email = normalizeEmail(body.email);
+    const keys = signInKeys(ctx, request, email);
+    try {
+      await consume(ctx.db, keys);
+    } catch (err) {
+      ctx.metrics.signIns.inc({ outcome: 'rate-limited' });
+      throw err;
+    }
+    const account = await ctx.db
+      .selectFrom('accounts')
+      .select(['id', 'opaque_record'])
+      .where('email', '=', email)
+      .executeTakeFirst();
+    // With no record, serenity answers with a fake one derived from the setup and the identifier, so
+    // an unknown email looks exactly like a known one with a wrong password (RFC 9807 §10.9).
+    const { serverLoginState, loginResponse } = opaque.server.startLogin({
+      serverSetup: ctx.opaqueServerSetup,
+      userIdentifier: email,
+      registrationRecord: account?.opaque_record ?? null,
+      startLoginRequest: body.startLoginRequest,
+    });
+    const loginId = randomB64u(16);
+    await ctx.db
+      .insertInto('logins')
+      .values({
+        id: loginId,
+        account_id: account?.id ?? null,
+        server_state: serverLoginState,
+        rate_keys: JSON.stringify(keys.map((k) => k.key)),
+        expires_at: Date.now() + DEFAULTS.loginTtlMs,
+      })
+      .execute();
+    ctx.metrics.signIns.inc({ outcome: 'started' });
+    return { loginId, loginResponse };
+  });
+
+  handle(app, ctx, 'loginFinish', async ({ body, request, reply }) => {
+    if ((body.device === undefined) === (body.deviceId === undefined)) {
+      throw badRequest('Send exactly one of device (to join as a new device) or deviceId (to resume one).');
+    }
+    // Single use: the attempt is gone whatever the outcome.
+    const login = await ctx.db
+      .deleteFrom('logins')
+      .where('id', '=', body.loginId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!login || login.expires_at < Date.now()) {
+      throw new HttpError(
+        401,
+        'login-expired',
+        'This sign-in attempt expired or was already used; start again.',
+      );
+    }
+    let ok = false;
+    try {
+      opaque.server.finishLogin({
+        serverLoginState: login.server_state,
+        finishLoginRequest: body.finishLoginRequest,
+      });
+      ok = login.account_id !== null;
+    } catch {
+      ok = false;
+    }
+    if (!ok || !login.account_id) {
+      ctx.metrics.signIns.inc({ outcome: 'failed' });
+      throw new HttpError(401, 'invalid-credentials', 'The email or password is wrong.');
+    }
+    const accountId = login.account_id;
+    await release(ctx.db, JSON.parse(login.rate_keys) as string[]);
+    const now = Date.now();
+    const result = await ctx.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, accountId);
+      let deviceId: string;
+      let deviceStatus: 'pending' | 'trusted' | 'removed';
+      if (body.deviceId !== undefined) {
+        const device = await trx
+          .selectFrom('devices')
+          .select(['id', 'status'])
+          .where('id', '=', body.deviceId)
+          .where('account_id', '=', accountId)
+          .executeTakeFirst();
+        if (!device) throw notFound('No such device in this account; join as a new device.');
+        if (device.status === 'removed')
+          throw new HttpError(
+            403,
+            'device-removed',
+            'This device was removed from the keychain; join again as a new device.',
+          );
+        deviceId = device.id;
+        deviceStatus = device.status;
+        await trx.updateTable('devices').set({ last_seen_at: now }).where('id', '=', deviceId).execute();
+      } else {
+        deviceId = await insertDevice(trx, accountId, body.device!, now);
+        deviceStatus = 'pending';
+        await addNotice(trx, accountId, 'device-join-requested', { deviceId, name: body.device!.name }, now);
+        await appendEvent(trx, accountId, 'devices', {});
+      }
+      return { deviceId, deviceStatus, session: await createSession(trx, accountId, deviceId, now) };
+    });
+    if (body.device !== undefined) await ctx.bus.publish([accountId]);
+    ctx.metrics.signIns.inc({ outcome: 'succeeded' });
+    setSessionCookie(request, reply, result.session);
+    return { accountId, ...result };
+  });
+
+  handle(app, ctx, 'logout', async ({ session, request, reply }) => {
+    await ctx.db.deleteFrom('sessions').where('token_hash', '=', session.tokenHash).execute();
+    clearSessionCookie(request, reply);
+  });
+
+  handle(app, ctx, 'deleteAccount', async ({ session, request, reply }) => {
+    const { accountId } = session;
+    // The escrow first: if the main delete then fails, the user retries and nothing testable is left.
+    await ctx.escrow.deleteAccount(accountId);
+    await ctx.db.transaction().execute(async (trx) => {
+      const account = await lockAccount(trx, accountId);
+      for (const table of [
+        'sessions',
+        'logins',
+        'wraps',
+        'items',
+        'circle_links',
+        'notices',
+        'events',
+        'devices',
+      ] as const) {
+        await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
+      }
+      await trx
+        .deleteFrom('rate_limits')
+        .where('key', 'in', [`signin:account:${sha256Hex(account.email)}`, `recovery:account:${accountId}`])
+        .execute();
+      await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
+    });
+    await ctx.bus.publish([accountId]);
+    clearSessionCookie(request, reply);
+  });
+}

@@ -1,0 +1,326 @@
+/**
+ * Devices, the circle log and VK wraps (docs/PROTOCOL.md §2, §4). The server cannot check link
+ * signatures (it has no VK) and does not try; it enforces the compare-and-swap on the head and the
+ * bookkeeping each op implies, so a confused or hostile client cannot corrupt the account.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Transaction } from 'kysely';
+import {
+  ESCROW_RECIPIENT,
+  JOIN_REQUEST_TTL_MS,
+  LIMITS,
+  RECOVERY_RECIPIENT,
+  canon,
+  type CircleHead,
+  type CircleLink,
+  type Wrap,
+} from '@tessera/protocol';
+import { addNotice, lockAccount } from '../accounts.js';
+import { sha256B64u } from '../bytes.js';
+import type { ServerContext, Session } from '../context.js';
+import type { AccountsTable, MainDatabase } from '../db/tables.js';
+import { appendEvent } from '../events.js';
+import { HttpError, forbidden, invalidLink } from '../http-error.js';
+import { consume, type RateKey } from '../rate-limit.js';
+import { handle } from '../route.js';
+
+const headOf = (account: Pick<AccountsTable, 'circle_seq' | 'circle_hash'>): CircleHead =>
+  account.circle_seq === null || account.circle_hash === null
+    ? null
+    : { seq: account.circle_seq, hash: account.circle_hash };
+
+/** Rate-limit keys of a recovery attempt (PIN proofs, fetching the recovery or escrow wraps). */
+export function recoveryKeys(ctx: ServerContext, accountId: string, ip: string): RateKey[] {
+  return [
+    { key: `recovery:account:${accountId}`, rule: ctx.rateLimits.recoveryAccount },
+    { key: `recovery:address:${ip}`, rule: ctx.rateLimits.recoveryAddress },
+  ];
+}
+
+type DeviceRow = {
+  id: string;
+  status: 'pending' | 'trusted' | 'removed';
+  enc_pub: string;
+  sign_pub: string;
+  created_at: number;
+};
+
+/** Checks the link against the op rules; returns the device the link is about (if any). */
+function checkLink(options: {
+  link: CircleLink;
+  account: AccountsTable;
+  session: Session;
+  devices: Map<string, DeviceRow>;
+  now: number;
+}): DeviceRow | null {
+  const { link, account, session, devices, now } = options;
+  const headEpoch = account.circle_epoch ?? 0;
+  if (link.by !== session.deviceId)
+    throw invalidLink('link.by must be the id of the device posting the link.');
+  const subject = link.device ? devices.get(link.device.id) : undefined;
+  if (link.device && !subject) throw invalidLink('link.device.id is not a device of this account.');
+  const pending = session.deviceStatus !== 'trusted';
+  switch (link.op) {
+    case 'genesis':
+      if (link.epoch !== 1) throw invalidLink('The genesis link starts epoch 1.');
+      if (!link.device || link.device.id !== session.deviceId)
+        throw invalidLink('The genesis link must add the device posting it.');
+      if (!link.recoveryPub) throw invalidLink('The genesis link must set recoveryPub.');
+      if (link.via !== 'genesis') throw invalidLink('The genesis link must have via "genesis".');
+      break;
+    case 'add-device':
+      if (link.epoch !== headEpoch) throw invalidLink(`add-device keeps the epoch (${headEpoch}).`);
+      if (!subject) throw invalidLink('add-device needs link.device.');
+      if (subject.status !== 'pending')
+        throw invalidLink(`Device ${subject.id} is ${subject.status}, not pending.`);
+      if (pending) {
+        if (subject.id !== session.deviceId) throw forbidden('A pending device may only add itself.');
+        if (link.via !== 'recovery' && link.via !== 'pin')
+          throw forbidden('A pending device may only add itself with via "recovery" or "pin".');
+      } else if (link.via !== 'approval' && link.via !== 'recovery' && link.via !== 'pin') {
+        throw invalidLink('add-device needs via "approval", "recovery" or "pin".');
+      }
+      if (link.via === 'approval' && now - subject.created_at > JOIN_REQUEST_TTL_MS) {
+        throw new HttpError(
+          410,
+          'join-request-expired',
+          'This join request is older than 10 minutes; sign in again on the new device.',
+        );
+      }
+      break;
+    case 'remove-device':
+      if (pending) throw forbidden('Only a trusted device may remove a device.');
+      if (link.epoch !== headEpoch + 1) throw invalidLink(`remove-device starts epoch ${headEpoch + 1}.`);
+      if (!subject) throw invalidLink('remove-device needs link.device.');
+      if (subject.status === 'removed') throw invalidLink(`Device ${subject.id} is already removed.`);
+      break;
+    case 'set-escrow':
+      if (pending) throw forbidden('Only a trusted device may set the escrow.');
+      if (link.epoch !== headEpoch) throw invalidLink(`set-escrow keeps the epoch (${headEpoch}).`);
+      if (link.escrowPub === undefined)
+        throw invalidLink('set-escrow needs escrowPub (null removes the escrow).');
+      break;
+  }
+  if (
+    subject &&
+    link.device &&
+    (subject.enc_pub !== link.device.encPub || subject.sign_pub !== link.device.signPub)
+  ) {
+    throw invalidLink('link.device keys differ from the keys the device registered.');
+  }
+  return subject ?? null;
+}
+
+function checkWraps(options: {
+  wraps: Wrap[];
+  link: CircleLink;
+  session: Session;
+  devices: Map<string, DeviceRow>;
+}): void {
+  const { wraps, link, session, devices } = options;
+  const removed = link.op === 'remove-device' ? link.device?.id : undefined;
+  const seen = new Set<string>();
+  for (const wrap of wraps) {
+    const key = `${wrap.recipientId}|${wrap.epoch}`;
+    if (seen.has(key)) throw invalidLink(`Two wraps for ${wrap.recipientId} in epoch ${wrap.epoch}.`);
+    seen.add(key);
+    if (wrap.epoch > link.epoch)
+      throw invalidLink(`A wrap for epoch ${wrap.epoch} is ahead of the link's epoch ${link.epoch}.`);
+    if (wrap.recipientId === RECOVERY_RECIPIENT || wrap.recipientId === ESCROW_RECIPIENT) {
+      if (session.deviceStatus !== 'trusted' && link.op !== 'genesis')
+        throw forbidden('A pending device may only wrap to itself.');
+      continue;
+    }
+    const device = devices.get(wrap.recipientId);
+    if (!device || device.status === 'removed' || device.id === removed) {
+      throw invalidLink(`Wrap recipient ${wrap.recipientId} is not a current device of this account.`);
+    }
+    if (session.deviceStatus !== 'trusted' && device.id !== session.deviceId)
+      throw forbidden('A pending device may only wrap to itself.');
+  }
+}
+
+async function applyLink(options: {
+  trx: Transaction<MainDatabase>;
+  ctx: ServerContext;
+  link: CircleLink;
+  subject: DeviceRow | null;
+  now: number;
+  accountId: string;
+}): Promise<void> {
+  const { trx, ctx, link, subject, now, accountId } = options;
+  if (link.op === 'genesis' || link.op === 'add-device') {
+    await trx.updateTable('devices').set({ status: 'trusted' }).where('id', '=', subject!.id).execute();
+    if (link.op === 'add-device') {
+      await addNotice(
+        trx,
+        accountId,
+        'device-joined',
+        { deviceId: subject!.id, name: link.device!.name, via: link.via },
+        now,
+      );
+      if (link.via === 'recovery')
+        await addNotice(
+          trx,
+          accountId,
+          'recovery-key-used',
+          { deviceId: subject!.id, name: link.device!.name },
+          now,
+        );
+    }
+    await appendEvent(trx, accountId, 'devices', {});
+  } else if (link.op === 'remove-device') {
+    await trx.updateTable('devices').set({ status: 'removed' }).where('id', '=', subject!.id).execute();
+    await trx.deleteFrom('sessions').where('device_id', '=', subject!.id).execute();
+    await trx
+      .deleteFrom('wraps')
+      .where('account_id', '=', accountId)
+      .where('recipient_id', '=', subject!.id)
+      .execute();
+    await addNotice(
+      trx,
+      accountId,
+      'device-removed',
+      { deviceId: subject!.id, name: link.device!.name, by: link.by },
+      now,
+    );
+    await appendEvent(trx, accountId, 'devices', {});
+  } else if (link.op === 'set-escrow' && link.escrowPub === null) {
+    await trx
+      .deleteFrom('wraps')
+      .where('account_id', '=', accountId)
+      .where('recipient_id', '=', ESCROW_RECIPIENT)
+      .execute();
+  }
+  ctx.metrics.circleLinks.inc({ op: link.op });
+}
+
+export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  handle(app, ctx, 'devices', async ({ session }) => {
+    const rows = await ctx.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('account_id', '=', session.accountId)
+      .orderBy('created_at')
+      .execute();
+    return {
+      devices: rows.map((d) => ({
+        id: d.id,
+        name: d.name,
+        status: d.status,
+        encPub: d.enc_pub,
+        signPub: d.sign_pub,
+        nonce: d.nonce,
+        createdAt: d.created_at,
+        lastSeenAt: d.last_seen_at,
+      })),
+    };
+  });
+
+  handle(app, ctx, 'circle', async ({ session, query }) => {
+    const since = query.since ?? -1;
+    const [links, account] = await Promise.all([
+      ctx.db
+        .selectFrom('circle_links')
+        .select('body')
+        .where('account_id', '=', session.accountId)
+        .where('seq', '>', since)
+        .orderBy('seq')
+        .execute(),
+      ctx.db
+        .selectFrom('accounts')
+        .select(['circle_seq', 'circle_hash'])
+        .where('id', '=', session.accountId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { links: links.map((l) => JSON.parse(l.body) as CircleLink), head: headOf(account) };
+  });
+
+  handle(app, ctx, 'circlePost', async ({ session, body }) => {
+    const { link, wraps } = body;
+    const text = canon(link);
+    if (new TextEncoder().encode(text).length > LIMITS.maxCircleLinkBytes) {
+      throw new HttpError(
+        413,
+        'too-large',
+        `A circle link may be at most ${LIMITS.maxCircleLinkBytes} bytes.`,
+      );
+    }
+    const now = Date.now();
+    const accountId = session.accountId;
+    const head = await ctx.db.transaction().execute(async (trx) => {
+      const account = await lockAccount(trx, accountId);
+      const current = headOf(account);
+      const extends_ =
+        current === null
+          ? link.prev === null && link.seq === 0
+          : link.prev === current.hash && link.seq === current.seq + 1;
+      if (!extends_) {
+        throw new HttpError(
+          409,
+          'circle-conflict',
+          'The circle moved on: fetch it, verify it and build on the new head.',
+          { head: current },
+        );
+      }
+      if (current === null && link.op !== 'genesis')
+        throw invalidLink('The first link of a circle must be the genesis.');
+      if (current !== null && link.op === 'genesis') throw invalidLink('The circle already has a genesis.');
+      const devices = new Map(
+        (
+          await trx
+            .selectFrom('devices')
+            .select(['id', 'status', 'enc_pub', 'sign_pub', 'created_at'])
+            .where('account_id', '=', accountId)
+            .execute()
+        ).map((d) => [d.id, d] as const),
+      );
+      const subject = checkLink({ link, account, session, devices, now });
+      checkWraps({ wraps, link, session, devices });
+      const hash = sha256B64u(text);
+      await trx
+        .insertInto('circle_links')
+        .values({ account_id: accountId, seq: link.seq, hash, body: text, created_at: now })
+        .execute();
+      await trx
+        .updateTable('accounts')
+        .set({ circle_seq: link.seq, circle_hash: hash, circle_epoch: link.epoch })
+        .where('id', '=', accountId)
+        .execute();
+      for (const wrap of wraps) {
+        const row = { wrapped: wrap.wrapped, created_at: now };
+        await trx
+          .insertInto('wraps')
+          .values({ account_id: accountId, recipient_id: wrap.recipientId, epoch: wrap.epoch, ...row })
+          .onConflict((oc) => oc.columns(['account_id', 'recipient_id', 'epoch']).doUpdateSet(row))
+          .execute();
+      }
+      await applyLink({ trx, ctx, link, subject, now, accountId });
+      const newHead = { seq: link.seq, hash };
+      await appendEvent(trx, accountId, 'circle', { head: newHead });
+      return newHead;
+    });
+    if (link.op === 'add-device')
+      ctx.metrics.restores.inc({ path: link.via ?? 'unknown', outcome: 'success' });
+    if (link.op === 'set-escrow' && link.escrowPub === null) await ctx.escrow.deleteAccount(accountId);
+    await ctx.bus.publish([accountId]);
+    return { head };
+  });
+
+  handle(app, ctx, 'keys', async ({ session, query, request }) => {
+    const recipient = query.recipient;
+    if (recipient === RECOVERY_RECIPIENT || recipient === ESCROW_RECIPIENT) {
+      await consume(ctx.db, recoveryKeys(ctx, session.accountId, request.ip));
+    } else if (recipient !== session.deviceId) {
+      throw forbidden('A device may fetch only its own wraps, or those of "recovery" and "escrow".');
+    }
+    const rows = await ctx.db
+      .selectFrom('wraps')
+      .select(['recipient_id', 'epoch', 'wrapped'])
+      .where('account_id', '=', session.accountId)
+      .where('recipient_id', '=', recipient)
+      .orderBy('epoch')
+      .execute();
+    return { wraps: rows.map((w) => ({ recipientId: w.recipient_id, epoch: w.epoch, wrapped: w.wrapped })) };
+  });
+}

@@ -1,0 +1,181 @@
+/** Items: paged pull since a version, and all-or-nothing pushes compared-and-swapped per item (§3, §4). */
+import type { FastifyInstance } from 'fastify';
+import { LIMITS, type PushItem } from '@tessera/protocol';
+import { lockAccount } from '../accounts.js';
+import { DEFAULTS } from '../config.js';
+import type { ServerContext } from '../context.js';
+import { appendEvent } from '../events.js';
+import { HttpError } from '../http-error.js';
+import { handle } from '../route.js';
+
+/** Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 100;
+
+/** Limits that need no database: 413/422 before any work. */
+function checkPushShape(items: PushItem[]): void {
+  if (items.length > LIMITS.maxItemsPerPush) {
+    throw new HttpError(
+      413,
+      'too-large',
+      `Push at most ${LIMITS.maxItemsPerPush} items at a time (got ${items.length}).`,
+    );
+  }
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (item.ciphertext.length > LIMITS.maxCiphertextChars) {
+      throw new HttpError(
+        413,
+        'too-large',
+        `Item ${item.id}: ciphertext is longer than ${LIMITS.maxCiphertextChars} characters.`,
+      );
+    }
+    if (seen.has(item.id))
+      throw new HttpError(422, 'bad-request', `Item ${item.id} appears twice in one push.`);
+    seen.add(item.id);
+  }
+}
+
+export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  handle(app, ctx, 'items', async ({ session, query }) => {
+    const since = query.since ?? 0;
+    const limit = query.limit ?? LIMITS.defaultPullLimit;
+    const [rows, account] = await Promise.all([
+      ctx.db
+        .selectFrom('items')
+        .select(['id', 'version', 'epoch', 'ciphertext', 'deleted'])
+        .where('account_id', '=', session.accountId)
+        .where('version', '>', since)
+        .orderBy('version')
+        .limit(limit + 1)
+        .execute(),
+      ctx.db
+        .selectFrom('accounts')
+        .select('item_head')
+        .where('id', '=', session.accountId)
+        .executeTakeFirstOrThrow(),
+    ]);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        version: r.version,
+        epoch: r.epoch,
+        ciphertext: r.ciphertext,
+        deleted: r.deleted === 1,
+      })),
+      head: account.item_head,
+      more,
+    };
+  });
+
+  handle(
+    app,
+    ctx,
+    'push',
+    async ({ session, body }) => {
+      const { items } = body;
+      const accountId = session.accountId;
+      try {
+        checkPushShape(items);
+      } catch (err) {
+        ctx.metrics.pushes.inc({ outcome: 'refused' });
+        throw err;
+      }
+      const now = Date.now();
+      const result = await ctx.db.transaction().execute(async (trx) => {
+        const account = await lockAccount(trx, accountId);
+        const tooNew = items.find((i) => i.epoch > (account.circle_epoch ?? 0));
+        if (tooNew)
+          throw new HttpError(
+            422,
+            'bad-request',
+            `Item ${tooNew.id}: epoch ${tooNew.epoch} is ahead of the circle (${account.circle_epoch}).`,
+          );
+        const current = new Map<string, { version: number; deleted: number }>();
+        for (let i = 0; i < items.length; i += CHUNK) {
+          const ids = items.slice(i, i + CHUNK).map((it) => it.id);
+          const rows = await trx
+            .selectFrom('items')
+            .select(['id', 'version', 'deleted'])
+            .where('account_id', '=', accountId)
+            .where('id', 'in', ids)
+            .execute();
+          for (const r of rows) current.set(r.id, r);
+        }
+        const conflicts = items
+          .map((it) => ({ id: it.id, version: current.get(it.id)?.version ?? 0, base: it.baseVersion }))
+          .filter((c) => c.version !== c.base)
+          .map(({ id, version }) => ({ id, version }));
+        if (conflicts.length > 0) return { kind: 'conflict', conflicts } as const;
+        let liveDelta = 0;
+        for (const it of items) {
+          const was = current.get(it.id);
+          const wasLive = was !== undefined && was.deleted === 0;
+          liveDelta += (it.deleted ? 0 : 1) - (wasLive ? 1 : 0);
+        }
+        if (liveDelta > 0) {
+          const { live } = await trx
+            .selectFrom('items')
+            .select((eb) => eb.fn.countAll<number>().as('live'))
+            .where('account_id', '=', accountId)
+            .where('deleted', '=', 0)
+            .executeTakeFirstOrThrow();
+          if (Number(live) + liveDelta > LIMITS.maxLiveItems) {
+            throw new HttpError(
+              422,
+              'too-many-items',
+              `An account holds at most ${LIMITS.maxLiveItems} entries.`,
+            );
+          }
+        }
+        let head = account.item_head;
+        const versions = items.map((it) => ({ id: it.id, version: ++head }));
+        const rows = items.map((it, i) => ({
+          account_id: accountId,
+          id: it.id,
+          version: versions[i]!.version,
+          epoch: it.epoch,
+          ciphertext: it.ciphertext,
+          deleted: it.deleted ? 1 : 0,
+          updated_at: now,
+        }));
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          await trx
+            .insertInto('items')
+            .values(rows.slice(i, i + CHUNK))
+            .onConflict((oc) =>
+              oc.columns(['account_id', 'id']).doUpdateSet((eb) => ({
+                version: eb.ref('excluded.version'),
+                epoch: eb.ref('excluded.epoch'),
+                ciphertext: eb.ref('excluded.ciphertext'),
+                deleted: eb.ref('excluded.deleted'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+        await trx.updateTable('accounts').set({ item_head: head }).where('id', '=', accountId).execute();
+        await appendEvent(trx, accountId, 'items', { head });
+        return { kind: 'ok', versions, head } as const;
+      });
+      if (result.kind === 'conflict') {
+        ctx.metrics.pushes.inc({ outcome: 'conflict' });
+        ctx.metrics.conflicts.inc(result.conflicts.length);
+        throw new HttpError(
+          409,
+          'conflict',
+          'Some items changed on the server since their base version; pull, merge and retry.',
+          {
+            conflicts: result.conflicts,
+          },
+        );
+      }
+      ctx.metrics.pushes.inc({ outcome: 'ok' });
+      ctx.metrics.itemsPushed.inc(items.length);
+      await ctx.bus.publish([accountId]);
+      return { versions: result.versions, head: result.head };
+    },
+    { bodyLimit: DEFAULTS.pushBodyLimit },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * `startServer`: opens the databases and secrets, builds the app, listens; `close()` shuts down
+ * gracefully (stop accepting, end feeds, finish in-flight requests, close the databases).
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as opaque from '@serenity-kit/opaque';
+import { buildApp } from './app.js';
+import { DEFAULTS, type ServerOptions } from './config.js';
+import type { ServerContext } from './context.js';
+import { openDatabase, type Database } from './db/connect.js';
+import { mainMigrations, migrate } from './db/migrations.js';
+import type { MainDatabase } from './db/tables.js';
+import { Escrow } from './escrow/escrow.js';
+import { localBus, postgresBus, type EventBus } from './events.js';
+import { createMetrics } from './metrics.js';
+import { startMaintenance } from './maintenance.js';
+import { FeedHub } from './routes/feed.js';
+import { loadSecrets } from './secrets.js';
+import { SERVER_VERSION } from './version.js';
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Where the main database lives: option, then `DATABASE_URL`, then an SQLite file in the data directory. */
+function mainDatabaseUrl(options: ServerOptions, dataDir: string): string {
+  const env = options.env ?? process.env;
+  const url = options.database ?? env.DATABASE_URL;
+  if (!url) return `sqlite:${join(dataDir, DEFAULTS.sqliteFile)}`;
+  if (url.startsWith('sqlite:')) return `sqlite:${resolve(url.slice('sqlite:'.length))}`;
+  return url;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+  };
+  try {
+    let dataDir: string;
+    if (options.dataDir) {
+      dataDir = resolve(options.dataDir);
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    } else {
+      dataDir = await mkdtemp(join(tmpdir(), 'tessera-server-'));
+      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    }
+    await opaque.ready;
+    const secrets = await loadSecrets({ dataDir, env });
+    const metrics = createMetrics();
+    const hub = new FeedHub();
+    const ctx = { metrics, log: undefined } as unknown as ServerContext;
+
+    const url = mainDatabaseUrl(options, dataDir);
+    const main: Database<MainDatabase> = await openDatabase<MainDatabase>({
+      url,
+      onPoolError: (err) => ctx.log?.warn({ err }, 'database connection lost'),
+    });
+    cleanups.push(() => main.close());
+    await migrate({ db: main.db, migrations: mainMigrations(main.dialect) });
+
+    const escrowUrl =
+      options.escrowDatabase ??
+      env.TESSERA_ESCROW_DATABASE ??
+      (main.dialect === 'postgres' ? url : `sqlite:${join(dataDir, DEFAULTS.escrowSqliteFile)}`);
+    if (escrowUrl.startsWith('sqlite:'))
+      await mkdir(join(escrowUrl.slice('sqlite:'.length), '..'), { recursive: true, mode: 0o700 });
+    const escrow = await Escrow.open({
+      url: escrowUrl,
+      schema: DEFAULTS.escrowSchema,
+      secret: secrets.escrow,
+      attemptTtlMs: options.escrowAttemptTtlMs ?? DEFAULTS.escrowAttemptTtlMs,
+      onPoolError: (err) => ctx.log?.warn({ err }, 'escrow database connection lost'),
+    });
+    cleanups.push(() => escrow.close());
+
+    const bus: EventBus =
+      main.dialect === 'postgres'
+        ? await postgresBus({
+            url,
+            db: main.db,
+            onError: (err) => ctx.log?.warn({ err }, 'event listener connection lost'),
+          })
+        : localBus(main.location);
+    cleanups.push(() => bus.close());
+
+    Object.assign(ctx, {
+      db: main.db,
+      dialect: main.dialect,
+      escrow,
+      bus,
+      opaqueServerSetup: secrets.opaqueServerSetup,
+      opaquePublicKey: opaque.server.getPublicKey(secrets.opaqueServerSetup),
+      minClientVersion:
+        options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION ?? DEFAULTS.minClientVersion,
+      serverVersion: SERVER_VERSION,
+      rateLimits: { ...DEFAULTS.rateLimits, ...options.rateLimits },
+    } satisfies Omit<ServerContext, 'log' | 'metrics'>);
+
+    const app = await buildApp({ ctx, config: options, hub });
+    cleanups.push(() => app.close());
+    const stopMaintenance = startMaintenance(ctx);
+    cleanups.push(async () => stopMaintenance());
+
+    const address = await app.listen({
+      port: options.port ?? DEFAULTS.port,
+      host: options.host ?? DEFAULTS.host,
+    });
+    const base = new URL(address);
+    if (base.hostname === '0.0.0.0' || base.hostname === '[::]') base.hostname = 'localhost';
+    let closing: Promise<void> | null = null;
+    return {
+      url: base.origin,
+      close: () => (closing ??= cleanup()),
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

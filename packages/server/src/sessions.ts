@@ -1,0 +1,112 @@
+/**
+ * Sessions: 32 random bytes given to the client once, stored only as SHA-256; one device each;
+ * sliding expiry; revoked on sign-out and when their device is removed.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
+import { SESSION_COOKIE } from '@tessera/protocol';
+import { randomB64u, sha256Hex } from './bytes.js';
+import { DEFAULTS } from './config.js';
+import type { ServerContext, Session } from './context.js';
+import type { MainDatabase } from './db/tables.js';
+import { HttpError } from './http-error.js';
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** Creates a session for the device and returns its token (the only time it exists in clear). */
+export async function createSession(
+  db: Kysely<MainDatabase> | Transaction<MainDatabase>,
+  accountId: string,
+  deviceId: string,
+  now = Date.now(),
+): Promise<string> {
+  const token = randomB64u(32);
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: sha256Hex(token),
+      account_id: accountId,
+      device_id: deviceId,
+      created_at: now,
+      expires_at: now + DEFAULTS.sessionTtlMs,
+      last_used_at: now,
+    })
+    .execute();
+  return token;
+}
+
+/** The web app's cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: '/',
+    maxAge: Math.floor(DEFAULTS.sessionTtlMs / 1000),
+  });
+}
+
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: request.protocol === 'https',
+    path: '/',
+  });
+}
+
+function tokenOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer ([^\s]+)$/.exec(header);
+    if (!m || !TOKEN.test(m[1]!))
+      throw new HttpError(401, 'unauthorized', 'The Authorization header must be "Bearer <session token>".');
+    return m[1]!;
+  }
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  if (cookie !== undefined) return TOKEN.test(cookie) ? cookie : null;
+  return null;
+}
+
+/** Resolves the caller's session; 401 without a live one, 403 when `trusted` is needed and the device is pending. */
+export async function authenticate(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  need: 'pending' | 'trusted',
+): Promise<Session> {
+  const token = tokenOf(request);
+  if (!token) throw new HttpError(401, 'unauthorized', 'Sign in first: this request needs a session.');
+  const tokenHash = sha256Hex(token);
+  const now = Date.now();
+  const row = await ctx.db
+    .selectFrom('sessions')
+    .innerJoin('devices', 'devices.id', 'sessions.device_id')
+    .select([
+      'sessions.account_id',
+      'sessions.device_id',
+      'sessions.expires_at',
+      'sessions.last_used_at',
+      'devices.status',
+    ])
+    .where('sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  if (!row || row.expires_at <= now || row.status === 'removed') {
+    throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
+  }
+  if (need === 'trusted' && row.status !== 'trusted') {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'This device is not trusted yet: approve it from a trusted device or restore with the PIN or recovery key.',
+    );
+  }
+  if (now - row.last_used_at >= DEFAULTS.sessionTouchIntervalMs) {
+    await ctx.db
+      .updateTable('sessions')
+      .set({ last_used_at: now, expires_at: now + DEFAULTS.sessionTtlMs })
+      .where('token_hash', '=', tokenHash)
+      .execute();
+    await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', row.device_id).execute();
+  }
+  return { tokenHash, accountId: row.account_id, deviceId: row.device_id, deviceStatus: row.status };
+}
