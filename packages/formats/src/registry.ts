@@ -22,6 +22,19 @@ import { proton } from './readers/proton.js';
 import { steamFile } from './readers/steam.js';
 import { tesseraBackup } from './readers/tessera.js';
 import { twofas } from './readers/twofas.js';
+import { authenticatorPlus } from './readers/authenticator-plus.js';
+import { authy } from './readers/authy.js';
+import { battleNet } from './readers/battle-net.js';
+import { freeotp } from './readers/freeotp.js';
+import { freeotpPlusInternal } from './readers/freeotp-plus-internal.js';
+import { freeotpV2 } from './readers/freeotp-v2.js';
+import { googleAuthenticatorDb } from './readers/google-authenticator-db.js';
+import { microsoftAuthenticatorDb } from './readers/microsoft-authenticator-db.js';
+import { protonPass } from './readers/proton-pass.js';
+import { raivo } from './readers/raivo.js';
+import { stratum } from './readers/stratum.js';
+import { totpAuthenticator } from './readers/totp-authenticator.js';
+import { qrImage } from './qr/image-source.js';
 
 /**
  * Every importable format. ORDER MATTERS: the first reader whose detect() answers true reads the file,
@@ -40,17 +53,29 @@ export const readers: FormatReader[] = [
   lastpass,
   steamFile,
   duo,
+  raivo, // JSON array with kind/timer, or its AES ZIP
   // XML, binary and database formats
+  stratum, // JSON, encrypted .bin (magic header) and SQLite
+  authy,
+  freeotp, // before freeotpPlusInternal: same tokens.xml layout
+  freeotpPlusInternal,
+  freeotpV2,
+  battleNet,
+  googleAuthenticatorDb,
+  microsoftAuthenticatorDb,
+  authenticatorPlus,
+  protonPass,
   // text formats
   googleMigration,
   otpauthList,
   bitwardenCsv,
   // heuristic fallbacks (no magic number): keep last
+  totpAuthenticator, // its backup is bare Base64 text (its preferences XML is specific)
   andotp, // plain JSON arrays, or any unrecognised binary (andOTP has no magic number)
 ];
 
 /** Containers turned into text sources before detection (QR images). */
-export const decoders: SourceDecoder[] = [];
+export const decoders: SourceDecoder[] = [qrImage];
 
 export function findReader(id: string): FormatReader | undefined {
   return readers.find((r) => r.id === id);
