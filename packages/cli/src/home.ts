@@ -58,7 +58,9 @@ export async function vaultOptions(command: Command): Promise<{ home: string; pa
  */
 export async function openCliVault(command: Command): Promise<Vault> {
   const { openNodeVault } = await import('@tessera/vault/node');
-  return openNodeVault(await vaultOptions(command));
+  const vault = await openNodeVault(await vaultOptions(command));
+  (await import('./commands/sync.js')).watchForBackup(vault);
+  return vault;
 }
 
 /** Asks for a secret on the terminal without echoing it. */

@@ -10,8 +10,10 @@ import { register as rm } from './rm.js';
 import { register as rename } from './rename.js';
 import { register as watch } from './watch.js';
 import { register as vault } from './vault.js';
+import { register as keychain } from './keychain.js';
+import { register as sync } from './sync.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [code, uri, importCommand, exportCommand, add, list, show, rm, rename, watch, vault];
+export const commands: RegisterCommand[] = [code, uri, importCommand, exportCommand, add, list, show, rm, rename, watch, vault, keychain, sync];

@@ -17,8 +17,8 @@ export interface SignupOptions {
   password: string;
   deviceName: string;
   /**
-   * Receives the formatted recovery key before the keychain is created, so it is saved (or the user
-   * has typed it back) before anything depends on it. Throwing aborts the sign-up.
+   * Receives the formatted recovery key before anything is sent, so it is saved (or the user has
+   * typed it back) before anything depends on it. Throwing aborts the sign-up with nothing created.
    */
   keepRecoveryKey: (recoveryKey: string) => Promise<void>;
 }
@@ -37,6 +37,8 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
     throw new KeychainError('already-trusted', `This device is already signed in to ${keychain.state.email} on ${keychain.state.server}.`);
   }
   checkPassword(options.password);
+  const rk = newRecoveryKey();
+  await options.keepRecoveryKey(formatRecoveryKey(rk));
   const client = keychain.client(options.server);
   const meta = await keychain.serverMeta(client);
   const keys = await keychain.newDeviceKeys();
@@ -69,9 +71,6 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
       nonce,
     }),
   );
-
-  const rk = newRecoveryKey();
-  await options.keepRecoveryKey(formatRecoveryKey(rk));
 
   const vk = newVaultKey();
   const key = circleKey(vk);

@@ -1,0 +1,302 @@
+import type { Command } from 'commander';
+import type { Keychain } from '@tessera/vault/keychain';
+import { CliError } from '../errors.js';
+import { askSecret, openCliVault, readSecretFile } from '../home.js';
+import { keychainFor, showNotices } from './sync.js';
+
+/** How long `login` (without --json) waits for approval: the life of a join request. */
+const APPROVAL_WAIT_MS = 10 * 60 * 1000;
+const APPROVAL_POLL_MS = 1_000;
+
+interface AccountOptions {
+  server: string;
+  email: string;
+  passwordFile?: string;
+  deviceName?: string;
+  json?: boolean;
+}
+
+/** `tessera keychain ...`: sign up, join, approve, recover, PIN, devices and status. */
+export function register(program: Command): void {
+  const keychain = program.command('keychain').description('end-to-end encrypted backup and restore across your devices');
+
+  keychain
+    .command('signup')
+    .description('create a keychain account; this device becomes its first trusted device and backs up every entry')
+    .requiredOption('--server <url>', 'keychain server, e.g. https://keys.example.org')
+    .requiredOption('--email <email>', 'account email')
+    .option('--password-file <file>', 'file whose first line is the account password (or TESSERA_PASSWORD)')
+    .option('--recovery-key-file <file>', 'write the recovery key to this file (mode 0600) instead of showing it')
+    .option('--pin-file <file>', 'file whose first line is the keychain PIN to set (or TESSERA_PIN)')
+    .option('--device-name <name>', 'name of this device in the keychain')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: AccountOptions & { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+      const password = await secret({ file: options.passwordFile, env: 'TESSERA_PASSWORD', what: 'password file', prompt: 'Keychain password' });
+      const pin = options.pinFile || process.env.TESSERA_PIN ? await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' }) : null;
+      const kc = await import('@tessera/vault/keychain');
+      if (pin !== null) kc.checkPin(pin);
+      const keeper = recoveryKeyKeeper(options.recoveryKeyFile);
+      const { keychain: client } = await open(command);
+      const result = await kc.signup(client, {
+        server: options.server,
+        email: options.email,
+        password,
+        deviceName: await deviceName(options.deviceName),
+        keepRecoveryKey: keeper,
+      });
+      if (pin !== null) await kc.setPin(client, pin);
+      const round = await kc.syncRound(client);
+      await kc.verifyBackup(client);
+      if (options.json) {
+        process.stdout.write(JSON.stringify({ ...result, backedUp: round.pushed, pin: pin !== null }) + '\n');
+      } else {
+        process.stdout.write(`keychain created for ${options.email}; this device is trusted; ${round.pushed} entries backed up${pin !== null ? '; PIN set' : ''}\n`);
+      }
+    });
+
+  keychain
+    .command('login')
+    .description('join an existing keychain: this device waits for approval, then restores every entry')
+    .requiredOption('--server <url>', 'keychain server')
+    .requiredOption('--email <email>', 'account email')
+    .option('--password-file <file>', 'file whose first line is the account password (or TESSERA_PASSWORD)')
+    .option('--device-name <name>', 'name of this device in the keychain')
+    .option('--json', 'print {deviceId, verificationCode} and return without waiting')
+    .action(async (options: AccountOptions, command: Command) => {
+      const { keychain: client } = await open(command);
+      const joined = await loginWith(client, options);
+      if (options.json) {
+        process.stdout.write(JSON.stringify({ deviceId: joined.deviceId, verificationCode: joined.verificationCode }) + '\n');
+        return;
+      }
+      process.stdout.write(`verification code: ${joined.verificationCode}\n`);
+      process.stderr.write(
+        'On a trusted device, run `tessera keychain approve --code ' + joined.verificationCode + '`,\n' +
+          'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`. Waiting for approval (Ctrl-C to stop; `tessera sync` resumes)...\n',
+      );
+      await waitForApproval(client);
+      const kc = await import('@tessera/vault/keychain');
+      const round = await kc.syncRound(client);
+      process.stdout.write(`approved; ${round.pulled} entries restored\n`);
+    });
+
+  keychain
+    .command('status')
+    .description('account, this device, trust, last backup and verification, pending changes, notices')
+    .option('--json', 'print JSON')
+    .option('--offline', 'do not contact the server')
+    .action(async (options: { json?: boolean; offline?: boolean }, command: Command) => {
+      const { keychain: client } = await open(command);
+      const kc = await import('@tessera/vault/keychain');
+      let refreshError: string | null = null;
+      if (client.state && !options.offline) {
+        try {
+          await kc.syncRound(client);
+        } catch (err) {
+          refreshError = (err as Error).message;
+        }
+      }
+      const status = { ...kc.keychainStatus(client), ...(refreshError ? { refreshError } : {}) };
+      if (options.json) {
+        process.stdout.write(JSON.stringify(status) + '\n');
+        return;
+      }
+      if (!status.signedIn) {
+        process.stdout.write('not signed in to a keychain (tessera keychain signup | login)\n');
+        return;
+      }
+      const lines = [
+        `account:        ${status.account} on ${status.server}`,
+        `device:         ${status.deviceName} (${status.deviceId})`,
+        `trusted:        ${status.trusted ? 'yes' : status.status === 'pending' ? 'no, waiting for approval' : 'no, removed'}`,
+        `devices:        ${status.trustedDevices} trusted; key epoch ${status.keyEpoch ?? '-'}`,
+        `last backup:    ${status.lastBackupAt ?? 'never'}`,
+        `last verified:  ${status.lastVerifiedAt ? `${status.lastVerifiedAt} (${status.lastVerifyOk ? 'ok' : 'MISMATCH'})` : 'never'}`,
+        `pending:        ${status.pendingChanges} change${status.pendingChanges === 1 ? '' : 's'} not yet backed up`,
+      ];
+      if (refreshError) lines.push(`server:         unreachable or refused: ${refreshError}`);
+      else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
+      for (const notice of status.notices) lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
+      process.stdout.write(lines.join('\n') + '\n');
+      await markNoticesShown(client);
+    });
+
+  keychain
+    .command('devices')
+    .description('devices of the keychain (trusted and removed as the verified circle says; pending requests)')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { listDevices } = await import('@tessera/vault/keychain');
+      const devices = await listDevices(client);
+      if (options.json) {
+        process.stdout.write(JSON.stringify(devices) + '\n');
+        return;
+      }
+      for (const d of devices) {
+        process.stdout.write(`${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`);
+      }
+    });
+
+  keychain
+    .command('approve')
+    .description('approve the new device that shows this verification code')
+    .requiredOption('--code <code>', 'the 8-digit code shown on the new device, e.g. 1234-5678')
+    .option('--json', 'print the approved device as JSON')
+    .action(async (options: { code: string; json?: boolean }, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { approve } = await import('@tessera/vault/keychain');
+      const device = await approve(client, options.code);
+      if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
+      else process.stdout.write(`approved ${device.name} (${device.id})\n`);
+      await showNotices(client);
+    });
+
+  keychain
+    .command('recover')
+    .description('make this device trusted with the recovery key or the keychain PIN, then restore')
+    .option('--recovery-key-file <file>', 'file holding the recovery key')
+    .option('--pin-file <file>', 'file whose first line is the keychain PIN (or TESSERA_PIN)')
+    .option('--server <url>', 'keychain server (when this device is not signed in yet)')
+    .option('--email <email>', 'account email (when this device is not signed in yet)')
+    .option('--password-file <file>', 'account password file (or TESSERA_PASSWORD), when not signed in yet')
+    .option('--device-name <name>', 'name of this device in the keychain')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: Partial<AccountOptions> & { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+      if (!options.recoveryKeyFile === !options.pinFile) throw new CliError('give exactly one of --recovery-key-file or --pin-file');
+      const kc = await import('@tessera/vault/keychain');
+      // Read (and check) the secret before any network call: a typo in a recovery key costs nothing.
+      const recoveryKey = options.recoveryKeyFile ? await readWholeFile(options.recoveryKeyFile, 'recovery key file') : null;
+      if (recoveryKey !== null) kc.parseRecoveryKey(recoveryKey);
+      const pin = options.pinFile ? await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' }) : null;
+      const { keychain: client } = await open(command);
+      if (!client.state || client.state.status === 'removed') {
+        if (!options.server || !options.email) throw new CliError('this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once');
+        await loginWith(client, options as AccountOptions);
+      }
+      if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
+      else await kc.recoverWithPin(client, pin!);
+      const round = await kc.syncRound(client);
+      if (options.json) process.stdout.write(JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored: round.pulled }) + '\n');
+      else process.stdout.write(`this device is trusted; ${round.pulled} entries restored\n`);
+    });
+
+  keychain
+    .command('set-pin')
+    .description('set or replace the keychain PIN (a new device can then join with it; 10 wrong PINs lock it)')
+    .option('--pin-file <file>', 'file whose first line is the new PIN (or TESSERA_PIN)')
+    .action(async (options: { pinFile?: string }, command: Command) => {
+      const pin = await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'New keychain PIN' });
+      const { keychain: client } = await open(command);
+      const { setPin } = await import('@tessera/vault/keychain');
+      await setPin(client, pin);
+      process.stdout.write('keychain PIN set\n');
+    });
+
+  keychain
+    .command('remove-device')
+    .description('remove a device: rotates the vault key and re-encrypts everything, so it reads nothing new')
+    .argument('<id>', 'device id (see `tessera keychain devices`)')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { removeDevice } = await import('@tessera/vault/keychain');
+      const device = await removeDevice(client, id);
+      process.stdout.write(`removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted\n`);
+    });
+}
+
+async function open(command: Command): Promise<{ keychain: Keychain }> {
+  const vault = await openCliVault(command);
+  return { keychain: await keychainFor(vault) };
+}
+
+async function loginWith(client: Keychain, options: AccountOptions) {
+  const password = await secret({ file: options.passwordFile, env: 'TESSERA_PASSWORD', what: 'password file', prompt: 'Keychain password' });
+  const { login } = await import('@tessera/vault/keychain');
+  return login(client, { server: options.server, email: options.email, password, deviceName: await deviceName(options.deviceName) });
+}
+
+/** Polls until a trusted device (or `recover` in another terminal) has made this device trusted. */
+async function waitForApproval(client: Keychain): Promise<void> {
+  const { completeJoin } = await import('@tessera/vault/keychain');
+  const started = Date.now();
+  let dots = 0;
+  while (!(await completeJoin(client))) {
+    if (Date.now() - started > APPROVAL_WAIT_MS) {
+      throw new CliError('no approval within 10 minutes; run `tessera keychain login` again for a new code');
+    }
+    if (process.stderr.isTTY && ++dots % 5 === 0) process.stderr.write('.');
+    await new Promise((resolve) => setTimeout(resolve, APPROVAL_POLL_MS));
+    client.reload();
+  }
+  if (process.stderr.isTTY && dots >= 5) process.stderr.write('\n');
+}
+
+/** A secret from its file, its environment variable, or a prompt on a terminal. */
+async function secret(options: { file?: string; env: string; what: string; prompt: string }): Promise<string> {
+  if (options.file) return readSecretFile(options.file, options.what);
+  const value = process.env[options.env];
+  if (value) return value;
+  if (process.stdin.isTTY) return askSecret(options.prompt);
+  throw new CliError(`no ${options.what.replace(' file', '')} given: use --${options.what.replace(' ', '-')} F or ${options.env}`);
+}
+
+async function readWholeFile(file: string, what: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function deviceName(given: string | undefined): Promise<string> {
+  if (given) {
+    if (given.length > 64) throw new CliError('--device-name: at most 64 characters');
+    return given;
+  }
+  const { hostname } = await import('node:os');
+  return `${hostname()} (CLI)`.slice(0, 64);
+}
+
+/**
+ * Where the recovery key goes before the keychain is created: a new 0600 file, or the terminal,
+ * where the user must type it back (a key nobody wrote down is no recovery key).
+ */
+function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<void> {
+  if (file) {
+    return async (key) => {
+      const { writeFile } = await import('node:fs/promises');
+      try {
+        await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        throw new CliError(`cannot write the recovery key to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (the file must not exist yet)`);
+      }
+    };
+  }
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    throw new CliError('not on a terminal: give --recovery-key-file F so the recovery key is saved, not lost in a log');
+  }
+  return async (key) => {
+    const { parseRecoveryKey } = await import('@tessera/vault/keychain');
+    process.stdout.write(`\nYour recovery key (shown once; write it down and keep it safe):\n\n    ${key}\n\n`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const typed = await askSecret('Type the recovery key back to confirm');
+      try {
+        if (parseRecoveryKey(typed).join() === parseRecoveryKey(key).join()) {
+          process.stdout.write('\x1b[2A\x1b[J');
+          return;
+        }
+      } catch {
+        // fall through to the retry message
+      }
+      process.stderr.write('that is not the recovery key shown above; try again\n');
+    }
+    throw new CliError('the recovery key was not confirmed; nothing was created');
+  };
+}
+
+async function markNoticesShown(client: Keychain): Promise<void> {
+  const { takeUnshownNotices } = await import('@tessera/vault/keychain');
+  await takeUnshownNotices(client);
+}

@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import type { Vault } from '@tessera/vault';
+import type { Keychain } from '@tessera/vault/keychain';
+import { CliError } from '../errors.js';
+import { openCliVault } from '../home.js';
+
+/** How long the automatic backup after a command may take before the change is left queued. */
+const AUTO_SYNC_TIMEOUT_MS = 4_000;
+
+/** Vaults changed locally by this run; pushed once the command's action has finished. */
+const changedVaults = new Set<Vault>();
+
+/**
+ * Called for every vault the CLI opens (openCliVault): remembers local record changes so the
+ * `postAction` hook below backs them up. This is the one place where changes reach the keychain.
+ */
+export function watchForBackup(vault: Vault): void {
+  vault.onChange((change) => {
+    if (change.kind === 'records' && change.source === 'local') changedVaults.add(vault);
+  });
+}
+
+/** The keychain client of an open vault (CLI identity, device keys kept in the vault meta). */
+export async function keychainFor(vault: Vault, options: { timeoutMs?: number } = {}): Promise<Keychain> {
+  const { Keychain, metaDeviceKeyStore } = await import('@tessera/vault/keychain');
+  const { VERSION } = await import('../main.js');
+  const fetchWithTimeout: typeof fetch | undefined = options.timeoutMs
+    ? (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(options.timeoutMs!) })
+    : undefined;
+  return new Keychain({ host: vault, deviceKeys: metaDeviceKeyStore(vault), clientId: `tessera-cli/${VERSION}`, fetch: fetchWithTimeout });
+}
+
+/** Prints notices not shown yet, one line each, on stderr. */
+export async function showNotices(keychain: Keychain): Promise<void> {
+  const { takeUnshownNotices, describeNotice } = await import('@tessera/vault/keychain');
+  for (const notice of await takeUnshownNotices(keychain)) process.stderr.write(`tessera: notice: ${describeNotice(notice)}\n`);
+}
+
+/** After a command: back up local changes (queued on failure) and show new notices. */
+async function afterCommand(): Promise<void> {
+  const vaults = [...changedVaults];
+  changedVaults.clear();
+  for (const vault of vaults) {
+    const keychain = await keychainFor(vault, { timeoutMs: AUTO_SYNC_TIMEOUT_MS });
+    if (keychain.state?.status !== 'trusted') continue;
+    const { syncRound, pendingRecords } = await import('@tessera/vault/keychain');
+    try {
+      await syncRound(keychain);
+    } catch (err) {
+      const pending = pendingRecords(keychain).length;
+      process.stderr.write(`tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`);
+    }
+    await showNotices(keychain);
+  }
+}
+
+interface SyncOptions {
+  follow?: boolean;
+  json?: boolean;
+  verify?: boolean;
+}
+
+/** `tessera sync`: one sync round now (`--follow`: stay connected and apply changes as they come). */
+export function register(program: Command): void {
+  program.hook('postAction', afterCommand);
+  program
+    .command('sync')
+    .description('sync with the keychain now (a pending device finishes its restore once approved)')
+    .option('--follow', 'stay connected and apply changes from other devices as they happen (Ctrl-C stops)')
+    .option('--verify', 'also verify the backup: decrypt the server copy and compare it with this vault')
+    .option('--json', 'print the result as JSON')
+    .action(async (options: SyncOptions, command: Command) => {
+      const vault = await openCliVault(command);
+      const keychain = await keychainFor(vault);
+      const kc = await import('@tessera/vault/keychain');
+      keychain.requireState();
+      if (options.follow) return followFeed(keychain, options);
+      const result = await kc.syncRound(keychain);
+      await showNotices(keychain);
+      if (!result.trusted) {
+        if (options.json) process.stdout.write(JSON.stringify({ ...result, status: 'pending' }) + '\n');
+        else process.stderr.write('This device is still waiting for approval; nothing was synced.\n');
+        return;
+      }
+      let verify: import('@tessera/vault/keychain').VerifyReport | null = null;
+      if (options.verify || kc.verificationDue(keychain)) verify = await kc.verifyBackup(keychain);
+      if (verify && !verify.ok) {
+        throw new CliError(`backup verification failed: ${verify.mismatched} of ${verify.checked} entries differ on the server; every device was notified`);
+      }
+      if (options.json) {
+        process.stdout.write(JSON.stringify({ ...result, status: 'trusted', verified: verify ? verify.ok : null }) + '\n');
+      } else {
+        process.stdout.write(`synced: ${result.pulled} received, ${result.pushed} sent${verify ? `; backup verified (${verify.checked} entries)` : ''}\n`);
+      }
+    });
+}
+
+async function followFeed(keychain: Keychain, options: SyncOptions): Promise<void> {
+  const { follow } = await import('@tessera/vault/keychain');
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const print = (event: Record<string, unknown>, text: string) =>
+    process.stdout.write(options.json ? JSON.stringify(event) + '\n' : text + '\n');
+  try {
+    await follow(keychain, {
+      signal: controller.signal,
+      onConnected: () => print({ event: 'connected' }, 'connected; following changes (Ctrl-C stops)'),
+      onRound: (r) => {
+        if (r.pulled > 0 || r.pushed > 0) print({ event: 'synced', ...r }, `synced: ${r.pulled} received, ${r.pushed} sent`);
+        void showNotices(keychain);
+      },
+      onError: (err) => process.stderr.write(`tessera: ${err.message} (retrying)\n`),
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
