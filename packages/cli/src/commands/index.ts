@@ -12,8 +12,9 @@ import { register as watch } from './watch.js';
 import { register as vault } from './vault.js';
 import { register as keychain } from './keychain.js';
 import { register as sync } from './sync.js';
+import { register as serve } from './serve.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [code, uri, importCommand, exportCommand, add, list, show, rm, rename, watch, vault, keychain, sync];
+export const commands: RegisterCommand[] = [code, uri, importCommand, exportCommand, add, list, show, rm, rename, watch, vault, serve, keychain, sync];

@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+
+interface ServeOptions {
+  port?: string;
+  host?: string;
+  data?: string;
+  database?: string;
+  minClientVersion?: string;
+  logLevel?: string;
+}
+
+const DEFAULT_PORT = 8080;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function port(value: string): number {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new CliError(`--port: must be 0-65535, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** `tessera serve`: the keychain server and the web app, until SIGTERM or SIGINT (then a graceful stop). */
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the keychain server and the web app')
+    .option('--port <port>', `port to listen on (or TESSERA_PORT; default ${DEFAULT_PORT})`)
+    .option('--host <host>', 'address to listen on (or TESSERA_HOST; default 127.0.0.1)')
+    .option(
+      '--data <dir>',
+      'directory for the SQLite database and secret files (or TESSERA_DATA; default <platform data dir>/server)',
+    )
+    .option(
+      '--database <url>',
+      'sqlite:PATH or postgres://… (or DATABASE_URL; default an SQLite file in the data directory)',
+    )
+    .option(
+      '--min-client-version <semver>',
+      'clients older than this get "update required" (or TESSERA_MIN_CLIENT_VERSION)',
+    )
+    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
+    .action(async (options: ServeOptions) => {
+      const env = process.env;
+      const { existsSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { fileURLToPath } = await import('node:url');
+      const { defaultHome } = await import('@tessera/vault/node');
+      const { startServer } = await import('@tessera/server');
+      const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? 'info';
+      if (!LOG_LEVELS.includes(logLevel))
+        throw new CliError(
+          `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+        );
+      const dataDir = options.data ?? env.TESSERA_DATA ?? join(defaultHome(), 'server');
+      // The web app built by `npm run build -w packages/web`, next to this package in the workspace.
+      const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+      const database = options.database ?? env.DATABASE_URL;
+      let server;
+      try {
+        server = await startServer({
+          port: port(options.port ?? env.TESSERA_PORT ?? String(DEFAULT_PORT)),
+          host: options.host ?? env.TESSERA_HOST ?? '127.0.0.1',
+          dataDir,
+          ...(database ? { database } : {}),
+          ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
+          ...((options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION)
+            ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
+            : {}),
+          logger: logLevel === 'silent' ? false : { level: logLevel },
+        });
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw new CliError(`cannot start the server: ${(err as Error).message}`);
+      }
+      process.stdout.write(`Tessera keychain server: open ${server.url}\n`);
+      await new Promise<void>((resolveStop) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`tessera serve: ${signal}, stopping (finishing requests in flight)\n`);
+          server.close().then(resolveStop, resolveStop);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+    });
+}
