@@ -6,6 +6,7 @@ import { contextOf, damaged, requirePassword, wrongPassword, type FormatContext 
 import { expectArray, Fields } from '../util/fields.js';
 import { isObject } from '../util/json.js';
 import { checkPbkdf2, pbkdf2Key } from '../util/kdf.js';
+import { LIMITS } from '../util/limits.js';
 import { parseJsonOrThrow, readJson, sniff } from '../util/sniff.js';
 import { decodeUtf8, utf8 } from '../util/text.js';
 
@@ -42,7 +43,7 @@ async function decrypt(ctx: FormatContext, bytes: Uint8Array, password: string):
   if (old) return old;
   if (bytes.length < HEADER + TAG) throw wrongPassword(ctx);
   const iterations = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
-  checkPbkdf2(ctx, 'iterations', iterations);
+  checkPbkdf2(ctx, 'iterations', iterations, LIMITS.andotpMaxIterations);
   const key = await pbkdf2Key(ctx, 'iterations', {
     hash: 'SHA-1',
     password,

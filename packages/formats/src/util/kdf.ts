@@ -74,11 +74,14 @@ export async function scryptKey(
 
 export type Pbkdf2Hash = 'SHA-1' | 'SHA-256' | 'SHA-512';
 
-export function checkPbkdf2(ctx: FormatContext, field: string, iterations: number): void {
+export function checkPbkdf2(
+  ctx: FormatContext,
+  field: string,
+  iterations: number,
+  max: number = LIMITS.pbkdf2MaxIterations,
+): void {
   positiveInt(ctx, field, iterations);
-  if (iterations > LIMITS.pbkdf2MaxIterations) {
-    throw tooCostly(ctx, field, `${iterations} PBKDF2 iterations (limit ${LIMITS.pbkdf2MaxIterations})`);
-  }
+  if (iterations > max) throw tooCostly(ctx, field, `${iterations} PBKDF2 iterations (limit ${max})`);
 }
 
 /**

@@ -16,6 +16,11 @@ export const LIMITS = {
   scryptMaxMemoryBytes: 1024 * 1024 * 1024,
   /** PBKDF2 iterations (andOTP ~150k, Bitwarden 600k). */
   pbkdf2MaxIterations: 10_000_000,
+  /**
+   * andOTP's iteration header is unauthenticated and any binary file may be taken for andOTP (it has
+   * no magic number), so it gets a tighter cap: the app writes 140 000–160 000.
+   */
+  andotpMaxIterations: 1_000_000,
   /** Argon2: memory ≤ 1 GiB, passes ≤ 20, lanes ≤ 16 (Ente nominal: 256 MiB, 16 passes). */
   argon2MaxMemoryKiB: 1024 * 1024,
   argon2MaxIterations: 20,
