@@ -372,7 +372,12 @@ export class App {
 
   async unlockWithPassphrase(passphrase: string): Promise<void> {
     this.keys.offerPassphrase(passphrase);
-    await this.open();
+    try {
+      await this.open();
+    } catch (err) {
+      if (err instanceof VaultError && err.code === 'wrong-passphrase') throw new Error('That passphrase does not open Tessera.');
+      throw err;
+    }
   }
 
   async unlockWithPasskey(): Promise<void> {

@@ -1,0 +1,138 @@
+/**
+ * Shared setup of the browser tests: the built web app served by the real keychain server on
+ * loopback, and Debian's Chromium driven by playwright-core.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startServer } from '@tessera/server';
+
+export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
+const WEB_PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+
+export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, name.name);
+    latest = Math.max(latest, name.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds the web app when dist is missing or older than its sources (`npm test` builds it first). */
+export function ensureBuilt(): void {
+  const index = join(WEB_ROOT, 'index.html');
+  const sources = Math.max(newest(join(WEB_PACKAGE, 'src')), statSync(join(WEB_PACKAGE, 'index.html')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_PACKAGE, stdio: 'inherit' });
+}
+
+export interface Harness {
+  url: string;
+  browser: Browser;
+  /** A fresh browser profile (its own IndexedDB): one "device". */
+  device(options?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<Device>;
+  stopServer(): Promise<void>;
+  startServerAgain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Device {
+  context: BrowserContext;
+  page: Page;
+  /** Errors the page threw or logged (CSP violations included); tests assert it stays empty. */
+  errors: string[];
+}
+
+/** Starts the server on a free loopback port with a fresh SQLite database, and the browser. */
+export async function startHarness(): Promise<Harness> {
+  ensureBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
+  const serve = (port = 0) =>
+    startServer({ port, host: '127.0.0.1', database: `sqlite:${join(dataDir, 'tessera.sqlite')}`, dataDir, webRoot: WEB_ROOT, logger: false });
+  let server = await serve();
+  const url = server.url.replace(/\/$/, '');
+  const port = Number(new URL(url).port);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const contexts: BrowserContext[] = [];
+  return {
+    url,
+    browser,
+    async device(options = {}) {
+      const context = await browser.newContext({
+        viewport: options.viewport ?? { width: 1000, height: 800 },
+        colorScheme: options.colorScheme ?? 'light',
+        permissions: ['clipboard-read', 'clipboard-write'],
+        baseURL: url,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|net::ERR/.test(message.text())) {
+          errors.push(`console: ${message.text()}`);
+        }
+      });
+      return { context, page, errors };
+    },
+    async stopServer() {
+      await server.close();
+    },
+    async startServerAgain() {
+      server = await serve(port);
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      await server.close().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app and picks "Use on this device only". */
+export async function startDeviceOnly(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('button', { name: /Use on this device only/ }).click();
+}
+
+/** Adds an entry through the typed form. */
+export async function addTyped(page: Page, entry: { issuer: string; account: string; secret: string }): Promise<void> {
+  await page.goto('/#/add');
+  await page.getByRole('button', { name: 'Type it in' }).click();
+  await page.getByLabel('Issuer', { exact: true }).fill(entry.issuer);
+  await page.getByLabel('Account', { exact: true }).fill(entry.account);
+  await page.getByLabel('Secret key').fill(entry.secret);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
+}
+
+/** The rows of the codes list as text: `issuer|account|code`. */
+export async function visibleCodes(page: Page): Promise<string[]> {
+  await page.goto('/#/');
+  await page.locator('.row').first().waitFor();
+  return page.locator('.row').evaluateAll((rows) =>
+    rows
+      .map((row) => {
+        const text = (selector: string) => row.querySelector(selector)?.textContent?.trim() ?? '';
+        return `${text('.issuer').replace('★', '')}|${text('.account')}|${text('.code').replace(/\s/g, '')}`;
+      })
+      .sort(),
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * The web app on one device without a keychain: first run, adding in every way, copying, search,
+ * tags and pins, import and export, the app lock, the unsupported-browser page, accessibility.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
+import { exportEntries } from '@tessera/formats';
+import { normalizeEntry, totp } from '@tessera/otp';
+import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await startHarness();
+}, 120_000);
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** The current and previous TOTP codes of a secret: a row read at a step boundary shows one of them. */
+function likelyCodes(secret: string): string[] {
+  const now = Math.floor(Date.now() / 1000);
+  return [totp({ secret, time: now }), totp({ secret, time: now - 30 })];
+}
+
+describe('web app on this device only', () => {
+  it('adds by typing (validated as you type) and by link, copies on Enter, searches, pins and keeps entries across reloads', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.getByRole('heading', { name: 'No codes yet' }).waitFor();
+
+    await page.goto('/#/add');
+    await page.getByRole('button', { name: 'Type it in' }).click();
+    await page.getByLabel('Issuer', { exact: true }).fill('Bank');
+    await page.getByLabel('Secret key').fill('not base32!');
+    const secretError = page.locator('#f-secret-error');
+    await secretError.waitFor();
+    expect(await secretError.textContent()).toMatch(/^Secret key: /);
+    expect(await page.getByRole('button', { name: 'Add', exact: true }).isDisabled()).toBe(true);
+    await page.getByLabel('Secret key').fill('JBSWY3DPEHPK3PXP');
+    await secretError.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Added Bank' }).waitFor();
+
+    await page.getByRole('button', { name: 'Link' }).click();
+    await page.getByLabel(/Setup link/).fill('otpauth://totp/Forge:bob@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Forge&digits=8');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Added Forge' }).waitFor();
+
+    await addTyped(page, { issuer: 'Mail', account: 'carol@example.com', secret: 'KRSXG5CTMVRXEZLU' });
+    const rows = await visibleCodes(page);
+    expect(rows.map((r) => r.split('|').slice(0, 2).join('|'))).toEqual(['Bank|', 'Forge|bob@example.com', 'Mail|carol@example.com']);
+    const forge = rows.find((r) => r.startsWith('Forge'))!.split('|')[2]!;
+    expect(forge).toHaveLength(8);
+    const forgeExpected = [0, 30].map((back) => totp({ secret: 'GEZDGNBVGY3TQOJQ', digits: 8, time: Math.floor(Date.now() / 1000) - back }));
+    expect(forgeExpected).toContain(forge);
+
+    // Enter on a focused row copies its code and says so.
+    const mailRow = page.getByRole('button', { name: /^Mail, carol@example.com: / });
+    await mailRow.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.row', { hasText: 'Mail' }).getByText('Copied').waitFor();
+    expect(likelyCodes('KRSXG5CTMVRXEZLU')).toContain(await page.evaluate(() => navigator.clipboard.readText()));
+
+    // Search narrows the list; tags and pins from the edit dialog.
+    await page.getByLabel('Search codes').fill('forge');
+    expect(await page.locator('.row').count()).toBe(1);
+    await page.getByLabel('Search codes').fill('');
+    await page.getByRole('button', { name: 'Edit Mail' }).click();
+    await page.getByLabel(/^Tags/).fill('work, email');
+    await page.getByLabel('Pin to the top').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.reload();
+    await page.locator('.row').first().waitFor();
+    expect(await page.locator('.row .issuer').first().textContent()).toContain('Mail');
+    await page.getByRole('button', { name: 'work', exact: true }).click();
+    expect(await page.locator('.row').count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('imports a file, asks for the password of an encrypted one, and exports', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.goto('/#/files');
+    const list = 'otpauth://totp/Alpha:a@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Alpha\notpauth://hotp/Beta:b@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Beta&counter=5\n';
+    await page.getByLabel(/^Export file/).setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported 2 codes' }).waitFor();
+
+    const backup = await exportEntries({
+      entries: [normalizeEntry({ issuer: 'Gamma', account: 'g@example.com', secret: 'KRSXG5CTMVRXEZLU' })],
+      format: 'tessera',
+      password: 'correct horse battery',
+    });
+    const file = backup.files[0]!;
+    await page.getByLabel(/^Export file/).setInputFiles({ name: file.name, mimeType: file.mime, buffer: Buffer.from(file.bytes) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByLabel(/^Password of the file/).fill('wrong password');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'does not open the file' }).waitFor();
+    await page.getByLabel(/^Password of the file/).fill('correct horse battery');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Imported 1 code' }).waitFor();
+
+    // HOTP codes are made on demand; the counter advances.
+    await page.goto('/#/');
+    await page.getByRole('button', { name: /^Beta, b@example.com: counter code/ }).click();
+    await page.locator('.row', { hasText: 'Beta' }).getByText('Copied').waitFor();
+    const hotp = await page.evaluate(() => navigator.clipboard.readText());
+    expect(hotp).toMatch(/^\d{6}$/);
+
+    await page.goto('/#/files');
+    await page.getByLabel('Format', { exact: true }).selectOption('otpauth');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Export 3 codes/ }).click()]);
+    const text = await (await download.createReadStream()).toArray();
+    const exported = Buffer.concat(text).toString('utf8');
+    expect(exported).toMatch(/otpauth:\/\/totp\/Alpha:a(@|%40)example.com\?/);
+    expect(exported).toContain('issuer=Gamma');
+    expect(exported).toMatch(/otpauth:\/\/hotp\/Beta:b(@|%40)example.com\?[^\n]*counter=6/);
+    expect(errors).toEqual([]);
+  });
+
+  it('locks with a passphrase, refuses a wrong one, and opens with the right one', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Locked', account: 'l@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    await page.goto('/#/settings');
+    await page.getByLabel('Passphrase', { exact: true }).fill('a long passphrase');
+    await page.getByLabel('Passphrase again').fill('a long passphrase');
+    await page.getByRole('button', { name: 'Turn on app lock' }).click();
+    await page.getByRole('status').filter({ hasText: 'The app lock is on.' }).waitFor();
+
+    await page.goto('/');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+    expect(await page.locator('.row').count()).toBe(0);
+    await page.getByLabel('Passphrase').fill('not the passphrase');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('alert').filter({ hasText: 'does not open' }).waitFor();
+    await page.getByLabel('Passphrase').fill('a long passphrase');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('.row', { hasText: 'Locked' }).waitFor();
+
+    // Nothing readable stays in IndexedDB: the vault bytes hold no issuer, and no browser-held key.
+    const stored = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('tessera');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const get = (store: string, key: string) =>
+        new Promise<unknown>((resolve) => {
+          const request = db.transaction(store).objectStore(store).get(key);
+          request.onsuccess = () => resolve(request.result);
+        });
+      const vault = (await get('vault', 'main')) as Uint8Array;
+      return { text: new TextDecoder().decode(vault), browserKey: (await get('keys', 'vault-key')) ?? null };
+    });
+    expect(stored.text).toContain('"custody":"passphrase"');
+    expect(stored.text).not.toContain('Locked');
+    expect(stored.browserKey).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
+  it('explains in plain words when the browser lacks what Tessera needs', async () => {
+    const { context, page } = await harness.device();
+    await context.addInitScript(() => {
+      Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+    });
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Tessera can’t run in this browser' }).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('storage for sites (IndexedDB)');
+  });
+
+  it('has no serious or critical accessibility violations on the main screens, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const { page } = await harness.device({ colorScheme, viewport: { width: 360, height: 740 } });
+      await startDeviceOnly(page);
+      await addTyped(page, { issuer: 'Example', account: 'a11y@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+      for (const route of ['/#/', '/#/add', '/#/files', '/#/backup', '/#/settings']) {
+        await page.goto(route);
+        await page.locator('main h1, main h2').first().waitFor();
+        const result = await new AxeBuilder({ page }).analyze();
+        const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(serious.map((v) => `${colorScheme} ${route}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      }
+    }
+  });
+});
