@@ -6,7 +6,7 @@ import { importFiles } from '../src/index.js';
 import { source } from './helpers.js';
 
 const doc = readFileSync(new URL('../../../docs/BACKUP-FORMAT.md', import.meta.url), 'utf8');
-const example = /<!-- example:start -->\n```json\n([\s\S]*?)```\n<!-- example:end -->/.exec(doc)![1]!;
+const example = /<!-- example:start -->\s*```json\n([\s\S]*?)```\s*<!-- example:end -->/.exec(doc)![1]!;
 const PASSWORD = 'correct horse battery staple';
 
 describe('docs/BACKUP-FORMAT.md', () => {
