@@ -73,8 +73,8 @@ export class Vault {
   private deviceId_: string;
   private clock: HybridClock;
   private generation_ = 0;
-  /** Nonce of the loaded bytes: tells whether storage changed since (every write has a fresh one). */
-  private loadedNonce: string | null = null;
+  /** The bytes last loaded or saved: a reload with identical bytes has nothing to do. */
+  private loadedBytes: Uint8Array | null = null;
   private key: VaultKey | null = null;
   private readonly listeners = new Set<ChangeListener>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -422,16 +422,15 @@ export class Vault {
     await this.options.storage.save(bytes);
     this.key = key;
     this.generation_ = header.generation;
-    this.loadedNonce = nonceOf(bytes);
+    this.loadedBytes = bytes;
   }
 
   /** Loads storage if it changed since the last load or save. */
   private async reload(): Promise<void> {
     const bytes = await this.options.storage.load();
     if (bytes === null) return;
-    const nonce = nonceOf(bytes);
-    if (nonce === this.loadedNonce) return;
-    const first = this.loadedNonce === null && this.generation_ === 0;
+    if (this.loadedBytes && sameBytes(bytes, this.loadedBytes)) return;
+    const first = this.loadedBytes === null && this.generation_ === 0;
     const label = this.options.storage.label;
     try {
       const { header } = readVaultHeader(bytes, label);
@@ -445,7 +444,7 @@ export class Vault {
       this.clock = new HybridClock(payload.deviceId, this.now, payload.hlc);
       this.generation_ = header.generation;
       this.key = key;
-      this.loadedNonce = nonce;
+      this.loadedBytes = bytes;
       if (!first) this.emitReloadChanges(previous, previousMeta);
     } catch (err) {
       if (err instanceof VaultDamagedError && this.options.damageHint) {
@@ -492,9 +491,10 @@ function newDeviceId(): string {
   return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function nonceOf(bytes: Uint8Array): string {
-  const { headerEnd } = readVaultHeader(bytes);
-  return Array.from(bytes.subarray(headerEnd, headerEnd + 24), (b) => b.toString(16).padStart(2, '0')).join('');
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Parses the decrypted payload, checking its outline (records are checked in depth by `check()`). */

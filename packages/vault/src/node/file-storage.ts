@@ -18,7 +18,10 @@ export const MAX_VAULT_BYTES = 64 * 1024 * 1024;
 export class NodeFileStorage implements VaultStorage {
   readonly label: string;
 
-  constructor(readonly paths: VaultPaths) {
+  constructor(
+    readonly paths: VaultPaths,
+    private readonly lockTimeoutMs?: number,
+  ) {
     this.label = paths.vault;
   }
 
@@ -62,7 +65,7 @@ export class NodeFileStorage implements VaultStorage {
   }
 
   lock(): Promise<() => Promise<void>> {
-    return acquireFileLock(this.paths.lock);
+    return acquireFileLock(this.paths.lock, this.lockTimeoutMs);
   }
 
   /** link(2) then rename(2): `vault.bin.1` is replaced atomically and `vault.bin` never goes missing. */

@@ -19,11 +19,13 @@ export interface NodeVaultOptions {
   keyStore?: KeyStoreChoice;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** How long to wait for another process's write lock (default 15 s). */
+  lockTimeoutMs?: number;
 }
 
 function parts(options: NodeVaultOptions) {
   const paths = vaultPaths(options.home);
-  const storage = new NodeFileStorage(paths);
+  const storage = new NodeFileStorage(paths, options.lockTimeoutMs);
   const keys = new NodeKeyProvider({ paths, passphrase: options.passphrase, askPassphrase: options.askPassphrase, keyStore: options.keyStore, env: options.env });
   return { paths, storage, keys };
 }

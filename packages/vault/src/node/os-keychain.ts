@@ -24,11 +24,14 @@ const TIMEOUT_MS = 20_000;
 
 /** The keychain this machine offers now, or null (no tool, or no session bus to reach it). */
 export function detectOsKeychain(env: NodeJS.ProcessEnv = process.env, platform = process.platform): OsKeychain | null {
-  if (platform === 'darwin' && onPath('security', env)) return macKeychain;
-  if (platform === 'win32' && onPath('powershell.exe', env)) return windowsCredentials;
-  if (platform !== 'darwin' && platform !== 'win32' && onPath('secret-tool', env) && hasSessionBus(env)) return secretService;
+  const run: Run = (tool, args, input) => runTool(env, tool, args, input);
+  if (platform === 'darwin' && onPath('security', env)) return macKeychain(run);
+  if (platform === 'win32' && onPath('powershell.exe', env)) return windowsCredentials(run);
+  if (platform !== 'darwin' && platform !== 'win32' && onPath('secret-tool', env) && hasSessionBus(env)) return secretService(run);
   return null;
 }
+
+type Run = (tool: string, args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** The keychain a header's custody names, if this machine has its tool. */
 export function osKeychainFor(custody: KeyCustody, env: NodeJS.ProcessEnv = process.env): OsKeychain | null {
@@ -36,7 +39,7 @@ export function osKeychainFor(custody: KeyCustody, env: NodeJS.ProcessEnv = proc
   return found && found.custody === custody ? found : null;
 }
 
-const secretService: OsKeychain = {
+const secretService = (run: Run): OsKeychain => ({
   custody: 'os:secret-service',
   describe: 'the Secret Service (secret-tool)',
   async get(keyId) {
@@ -44,14 +47,14 @@ const secretService: OsKeychain = {
     return code === 0 && stdout.trim() ? stdout.trim() : null;
   },
   async set(keyId, secret, label) {
-    await runOk('secret-tool', ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId], secret);
+    await runOk(run, 'secret-tool', ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId], secret);
   },
   async delete(keyId) {
     await run('secret-tool', ['clear', 'service', SERVICE, 'keyid', keyId]);
   },
-};
+});
 
-const macKeychain: OsKeychain = {
+const macKeychain = (run: Run): OsKeychain => ({
   custody: 'os:macos-keychain',
   describe: 'the macOS Keychain (security)',
   async get(keyId) {
@@ -62,18 +65,18 @@ const macKeychain: OsKeychain = {
     // `security -i` reads commands from stdin, which keeps the secret out of the process list.
     // Key ids and secrets are base64url and labels are quoted, so the command line cannot be broken.
     const quotedLabel = `"${label.replace(/["\\]/g, '')}"`;
-    await runOk('security', ['-i'], `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`);
+    await runOk(run, 'security', ['-i'], `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`);
   },
   async delete(keyId) {
     await run('security', ['delete-generic-password', '-s', SERVICE, '-a', keyId]);
   },
-};
+});
 
 const POWERSHELL_VAULT =
   '[void][Windows.Security.Credentials.PasswordVault,Windows.Security.Credentials,ContentType=WindowsRuntime];' +
   '$v = New-Object Windows.Security.Credentials.PasswordVault;';
 
-const windowsCredentials: OsKeychain = {
+const windowsCredentials = (run: Run): OsKeychain => ({
   custody: 'os:windows-credentials',
   describe: 'the Windows Credential Manager (PowerShell PasswordVault)',
   async get(keyId) {
@@ -83,13 +86,13 @@ const windowsCredentials: OsKeychain = {
   },
   async set(keyId, secret) {
     const script = `${POWERSHELL_VAULT} $s = [Console]::In.ReadLine(); $v.Add((New-Object Windows.Security.Credentials.PasswordCredential('${SERVICE}', '${keyId}', $s)))`;
-    await runOk('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], `${secret}\n`);
+    await runOk(run, 'powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], `${secret}\n`);
   },
   async delete(keyId) {
     const script = `${POWERSHELL_VAULT} try { $v.Remove($v.Retrieve('${SERVICE}', '${keyId}')) } catch { }`;
     await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
   },
-};
+});
 
 function onPath(tool: string, env: NodeJS.ProcessEnv): boolean {
   return (env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, tool)));
@@ -101,9 +104,9 @@ function hasSessionBus(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, 'bus')));
 }
 
-function run(tool: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runTool(env: NodeJS.ProcessEnv, tool: string, args: string[], input?: string): ReturnType<Run> {
   return new Promise((resolve) => {
-    const child = execFile(tool, args, { timeout: TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
+    const child = execFile(tool, args, { env, timeout: TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -111,7 +114,7 @@ function run(tool: string, args: string[], input?: string): Promise<{ code: numb
   });
 }
 
-async function runOk(tool: string, args: string[], input: string): Promise<void> {
+async function runOk(run: Run, tool: string, args: string[], input: string): Promise<void> {
   const { code, stderr } = await run(tool, args, input);
   // The tool's own message, never ours with the secret in it.
   if (code !== 0) throw new Error(`${tool} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);

@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatHlc, isDeleted, mergeRecords, type VaultRecord } from '@tessera/vault';
+import { totpEntry } from './fixtures.js';
+
+const ID = '0b6f3b7e-9d1c-4f3a-8e2b-5a6c7d8e9f01';
+
+/** Few distinct clock values, so equal clocks (ties) happen often. */
+const hlc = fc
+  .record({ ms: fc.integer({ min: 1, max: 4 }), counter: fc.integer({ min: 0, max: 1 }), deviceId: fc.constantFrom('a', 'b') })
+  .map(formatHlc);
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
+
+/** Any copy of one record that some device could hold, including ties with different values. */
+const record: fc.Arbitrary<VaultRecord> = fc
+  .record({
+    issuer: fc.constantFrom('GitHub', 'GitLab', ''),
+    account: fc.constantFrom('alice', 'bob'),
+    tags: fc.array(fc.constantFrom('work', 'home'), { maxLength: 2 }),
+    order: fc.integer({ min: 0, max: 3 }),
+    deviceOnly: fc.boolean(),
+    counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
+    extra: maybe(fc.constantFrom({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
+    createdAt: fc.integer({ min: 0, max: 10 }),
+    updatedAt: fc.integer({ min: 10, max: 20 }),
+    clocks: fc.record(
+      { issuer: hlc, account: hlc, tags: hlc, order: hlc, deviceOnly: hlc, counter: hlc, extra: hlc, deleted: hlc },
+      { requiredKeys: ['issuer', 'account'] },
+    ),
+  })
+  .map(({ clocks, extra, ...fields }) => {
+    const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const entry = {
+      id: ID,
+      type: 'hotp' as const,
+      secret: 'JBSWY3DPEHPK3PXP',
+      algorithm: 'SHA1' as const,
+      digits: 6,
+      period: null,
+      ...fields,
+      ...(extra ? { extra: { ...extra } } : {}),
+    };
+    return { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
+  });
+
+describe('mergeRecords is a semilattice join (every device converges)', () => {
+  it('is commutative', () => {
+    fc.assert(fc.property(record, record, (a, b) => {
+      expect(mergeRecords(a, b)).toStrictEqual(mergeRecords(b, a));
+    }), { numRuns: 500 });
+  });
+
+  it('is associative', () => {
+    fc.assert(
+      fc.property(record, record, record, (a, b, c) => {
+        expect(mergeRecords(mergeRecords(a, b), c)).toStrictEqual(mergeRecords(a, mergeRecords(b, c)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is idempotent', () => {
+    fc.assert(fc.property(record, (a) => {
+      expect(mergeRecords(a, a)).toStrictEqual(a);
+    }), { numRuns: 300 });
+  });
+
+  it('keeps the highest HOTP counter whatever the clocks say', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        const counters = [a.entry.counter, b.entry.counter].filter((c): c is number => c !== null);
+        expect(mergeRecords(a, b).entry.counter).toBe(counters.length ? Math.max(...counters) : null);
+      }),
+    );
+  });
+});
+
+describe('mergeRecords rules', () => {
+  const t = (ms: number, device = 'a') => formatHlc({ ms: 1_700_000_000_000 + ms, counter: 0, deviceId: device });
+  const base = (): VaultRecord => ({
+    v: 1,
+    entry: { ...totpEntry(0, { issuer: 'GitHub', account: 'alice' }), id: ID, tags: [], order: 0, deviceOnly: false, createdAt: 1, updatedAt: 1 },
+    clock: { type: t(0), secret: t(0), issuer: t(0), account: t(0), tags: t(0) },
+    deleted: false,
+  });
+  const edit = (r: VaultRecord, field: 'issuer' | 'account', value: string, at: string): VaultRecord => ({
+    ...r,
+    entry: { ...r.entry, [field]: value },
+    clock: { ...r.clock, [field]: at },
+  });
+  const remove = (r: VaultRecord, at: string): VaultRecord => ({ ...r, clock: { ...r.clock, deleted: at }, deleted: true });
+
+  it('takes each field from the copy that wrote it last, independently', () => {
+    const a = edit(base(), 'issuer', 'GitHub Inc', t(10, 'a'));
+    const b = edit(base(), 'account', 'alice@example.com', t(5, 'b'));
+    const merged = mergeRecords(a, b);
+    expect([merged.entry.issuer, merged.entry.account]).toEqual(['GitHub Inc', 'alice@example.com']);
+    expect(mergeRecords(edit(base(), 'issuer', 'Old', t(3)), edit(base(), 'issuer', 'New', t(4, 'b'))).entry.issuer).toBe('New');
+  });
+
+  it('a deletion wins over edits made before it', () => {
+    const renamed = edit(base(), 'issuer', 'Renamed', t(10, 'b'));
+    const deleted = remove(base(), t(20, 'a'));
+    const merged = mergeRecords(renamed, deleted);
+    expect(merged.deleted).toBe(true);
+    expect(merged.entry.issuer).toBe('Renamed'); // the tombstone keeps the entry
+  });
+
+  it('an edit made after a deletion (on a device that had not seen it) brings the entry back', () => {
+    const deleted = remove(base(), t(10, 'a'));
+    const renamed = edit(base(), 'issuer', 'Still used', t(20, 'b'));
+    const merged = mergeRecords(deleted, renamed);
+    expect(merged.deleted).toBe(false);
+    expect(merged.entry.issuer).toBe('Still used');
+    expect(merged.clock.deleted).toBe(t(10, 'a'));
+    // ...and deleting it again after that wins again.
+    expect(mergeRecords(merged, remove(merged, t(30, 'a'))).deleted).toBe(true);
+  });
+
+  it('refuses to merge two different entries', () => {
+    const other = base();
+    other.entry = { ...other.entry, id: '1b6f3b7e-9d1c-4f3a-8e2b-5a6c7d8e9f01' };
+    expect(() => mergeRecords(base(), other)).toThrow(/ids differ/);
+  });
+});
