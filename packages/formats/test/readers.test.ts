@@ -154,6 +154,22 @@ describe('Google Authenticator otpauth-migration', () => {
     ]);
   });
 
+  it('never drops a different QR code that shares an index (exports with batch_id 0); drops an identical one', async () => {
+    const otp = (name: string) => ({
+      secret: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      name,
+      issuer: 'Batch',
+      algorithm: 1,
+      digits: 1,
+      type: 2,
+    });
+    const a = source('a.txt', migrationUri([otp('a')], { size: 1, index: 0, id: 0 }));
+    const b = source('b.txt', migrationUri([otp('b')], { size: 1, index: 0, id: 0 }));
+    const r = await importFiles({ sources: [a, b, a] });
+    expect(r.entries.map((e) => e.account)).toEqual(['a', 'b']);
+    expect(r.skipped).toEqual([]);
+  });
+
   it('a damaged payload names the field', async () => {
     const err = await failure('bad.txt', 'otpauth-migration://offline?data=%%%');
     expect(err.code).toBe('damaged');

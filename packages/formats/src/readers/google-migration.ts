@@ -5,7 +5,7 @@ import {
   type MigrationPayload,
   type OtpParameters,
 } from '../google/migration-proto.js';
-import { base64Decode } from '../util/bytes.js';
+import { base64Decode, base64Encode } from '../util/bytes.js';
 import { EntryCollector, labelOf, type EntryInput } from '../util/entries.js';
 import { contextOf, damaged, type FormatContext } from '../util/errors.js';
 import { EntryProblem } from '../util/fields.js';
@@ -83,11 +83,13 @@ function toInput(p: OtpParameters): EntryInput {
 
 interface Part {
   payload: MigrationPayload;
-  file: string;
+  /** The payload as Base64, to drop a QR code given twice. */
+  key: string;
 }
 
 function collectParts(sources: ImportSource[]): Part[] {
   const parts: Part[] = [];
+  const seen = new Set<string>();
   for (const source of sources) {
     const ctx = contextOf(googleMigration, source);
     const lines = readText(ctx, source)
@@ -96,6 +98,9 @@ function collectParts(sources: ImportSource[]): Part[] {
       .filter((l) => l !== '');
     lines.forEach((line, i) => {
       const bytes = payloadBytes(ctx, line, i + 1);
+      const key = base64Encode(bytes);
+      if (seen.has(key)) return;
+      seen.add(key);
       let payload: MigrationPayload;
       try {
         payload = decodeMigrationPayload(bytes, LIMITS.maxEntries);
@@ -104,40 +109,45 @@ function collectParts(sources: ImportSource[]): Part[] {
           field: 'data',
         });
       }
-      parts.push({ payload, file: source.name });
+      parts.push({ payload, key });
     });
   }
   return parts;
 }
 
+/**
+ * Parts of one export share batch_id and batch_size. Exports that leave batch_id at 0 cannot be told
+ * apart by it, so a part is never dropped for sharing an index with another: only an identical QR code
+ * given twice is.
+ */
 async function readMany(sources: ImportSource[]): Promise<ImportResult> {
   const first = sources[0]!;
   const ctx: FormatContext = {
     ...contextOf(googleMigration, first),
     file: sources.map((s) => s.name).join(', '),
   };
-  const parts = collectParts(sources);
-  const collector = new EntryCollector(ctx);
-  // Group by batch id; within a batch keep one part per index, in index order.
-  const batches = new Map<number, Map<number, Part>>();
-  for (const part of parts) {
-    const batch = batches.get(part.payload.batchId) ?? new Map<number, Part>();
-    batches.set(part.payload.batchId, batch);
-    if (!batch.has(part.payload.batchIndex)) batch.set(part.payload.batchIndex, part);
+  const batches = new Map<string, { id: number; size: number; parts: Part[] }>();
+  for (const part of collectParts(sources)) {
+    const size = Math.max(1, part.payload.batchSize);
+    const key = `${part.payload.batchId}/${size}`;
+    const batch = batches.get(key) ?? { id: part.payload.batchId, size, parts: [] };
+    batches.set(key, batch);
+    batch.parts.push(part);
   }
+  const collector = new EntryCollector(ctx);
   let index = 0;
-  for (const [batchId, batch] of batches) {
-    const size = Math.max(1, ...[...batch.values()].map((p) => p.payload.batchSize));
-    for (const [, part] of [...batch.entries()].sort((a, b) => a[0] - b[0])) {
-      for (const p of part.payload.otpParameters) {
+  for (const batch of batches.values()) {
+    const parts = [...batch.parts].sort((a, b) => a.payload.batchIndex - b.payload.batchIndex);
+    for (const part of parts) {
+      for (const p of part.payload.otpParameters)
         collector.add(index++, labelOf(p.issuer, p.name), () => toInput(p));
-      }
     }
-    for (let i = 0; i < size && size <= 1000; i++) {
-      if (!batch.has(i)) {
+    const present = new Set(parts.map((p) => p.payload.batchIndex));
+    for (let i = 0; i < batch.size && i < 1000; i++) {
+      if (!present.has(i)) {
         collector.skip(
           -1,
-          `QR code ${i + 1} of ${size} (batch ${batchId})`,
+          `QR code ${i + 1} of ${batch.size} (batch ${batch.id})`,
           'missing: import every QR code of this export together',
         );
       }
