@@ -1,6 +1,25 @@
+import {
+  approve,
+  describeNotice,
+  follow,
+  Keychain,
+  KeychainError,
+  keychainStatus,
+  listDevices,
+  login,
+  ownVerificationCode,
+  recoverWithPin,
+  recoverWithRecoveryKey,
+  removeDevice,
+  setPin,
+  signup,
+  syncRound,
+  type KeychainHost,
+} from '@tessera/vault/keychain';
 import type { Vault } from '@tessera/vault';
 import type { Store } from './store.js';
-import type { AppState } from './controller.js';
+import type { AppState, DeviceView, KeychainView } from './controller.js';
+import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
 
 export interface KeychainSessionOptions {
   vault: Vault;
@@ -8,36 +27,259 @@ export interface KeychainSessionOptions {
   toast(message: string): void;
 }
 
-/** The keychain side of the app (lazy chunk): flows of docs/PROTOCOL.md §5 and live sync. */
+/** Local edits are pushed this long after the last one, so a burst of edits is one round. */
+const PUSH_DELAY_MS = 300;
+
+/** The vault as the keychain client sees it. */
+function vaultHost(vault: Vault): KeychainHost {
+  return {
+    records: () => vault.records(),
+    applyRemote: (records) => vault.applyRemote(records),
+    getMeta: (key) => vault.getMeta(key),
+    setMeta: (key, value) => vault.setMeta(key, value),
+    refresh: () => vault.refresh(),
+  };
+}
+
+/**
+ * The keychain side of the app (a lazy chunk: it brings OPAQUE and Argon2id): the flows of
+ * docs/PROTOCOL.md §5 from `@tessera/vault/keychain`, and live sync. Sync runs only inside the
+ * library's `follow` loop (one round at a time); a local edit restarts the loop, whose first act on
+ * connecting is a round, so rounds never overlap.
+ */
 export class KeychainSession {
-  constructor(private readonly options: KeychainSessionOptions) {}
-  private pending(): never {
-    throw new Error('The keychain client is not part of this build yet.');
+  private readonly keychain: Keychain;
+  private following: Promise<void> | null = null;
+  private abort: AbortController | null = null;
+  private pushTimer: ReturnType<typeof setTimeout> | undefined;
+  private roundWaiters: (() => void)[] = [];
+  private verificationCode: string | null = null;
+  private escrow: KeychainView['escrow'] = null;
+  private devices: DeviceView[] = [];
+  private syncing = false;
+  private transientError: string | null = null;
+  private confirmRecoveryKey: (() => void) | null = null;
+  private signupDone: Promise<void> | null = null;
+  private unsubscribe: () => void;
+
+  constructor(private readonly options: KeychainSessionOptions) {
+    this.keychain = new Keychain({
+      host: vaultHost(options.vault),
+      deviceKeys: indexedDbDeviceKeyStore(),
+      clientId: `tessera-web/${__APP_VERSION__}`,
+    });
+    this.unsubscribe = options.vault.onChange((change) => {
+      if (change.kind === 'records' && change.source === 'local') this.syncSoon();
+      if (change.kind === 'records') this.publish();
+    });
   }
-  async resume(): Promise<void> {}
-  async signUp(_o: { server: string; email: string; password: string; pin: string | null; deviceName: string }): Promise<string> {
-    return this.pending();
+
+  /** Picks up a signed-in device after a reload: shows its state, then follows the feed. */
+  async resume(): Promise<void> {
+    const state = this.keychain.state;
+    if (!state) return;
+    if (state.status === 'pending') this.verificationCode = await ownVerificationCode(this.keychain);
+    this.publish();
+    this.startFollowing();
   }
-  async finishSignUp(): Promise<void> {}
-  async signIn(_o: { server: string; email: string; password: string; deviceName: string }): Promise<void> {
-    this.pending();
+
+  /**
+   * Creates the account. Resolves with the recovery key as soon as it exists; the keychain is only
+   * created once `finishSignUp` confirms the key was written down.
+   */
+  signUp(options: { server: string; email: string; password: string; pin: string | null; deviceName: string }): Promise<string> {
+    return new Promise<string>((resolveKey, reject) => {
+      const keepRecoveryKey = (recoveryKey: string) =>
+        new Promise<void>((confirmed) => {
+          this.confirmRecoveryKey = confirmed;
+          resolveKey(recoveryKey);
+        });
+      this.signupDone = (async () => {
+        await signup(this.keychain, { ...options, keepRecoveryKey });
+        if (options.pin) await setPin(this.keychain, options.pin);
+        await syncRound(this.keychain);
+        await this.refreshEscrow();
+        this.publish();
+        this.startFollowing();
+      })();
+      this.signupDone.catch(reject);
+    });
   }
-  async refreshEscrow(): Promise<void> {}
-  async joinWithPin(_pin: string): Promise<void> {
-    this.pending();
+
+  async finishSignUp(): Promise<void> {
+    this.confirmRecoveryKey?.();
+    await this.signupDone;
   }
-  async joinWithRecoveryKey(_key: string): Promise<void> {
-    this.pending();
+
+  async signIn(options: { server: string; email: string; password: string; deviceName: string }): Promise<void> {
+    const result = await login(this.keychain, options);
+    this.verificationCode = result.verificationCode;
+    this.publish();
+    this.startFollowing();
   }
-  async approve(_code: string): Promise<string> {
-    return this.pending();
+
+  async refreshEscrow(): Promise<void> {
+    const status = await this.keychain.client().call('escrowStatus');
+    this.escrow = { enabled: status.enabled, attemptsLeft: status.attemptsLeft, destroyed: status.destroyed };
+    this.publish();
   }
-  async removeDevice(_id: string): Promise<void> {}
-  async setPin(_pin: string): Promise<void> {}
-  async syncNow(): Promise<void> {}
-  async syncSoon(): Promise<void> {}
-  async signOut(): Promise<void> {}
+
+  async joinWithPin(pin: string): Promise<void> {
+    try {
+      await recoverWithPin(this.keychain, pin);
+    } catch (err) {
+      await this.refreshEscrow().catch(() => undefined);
+      throw err;
+    }
+    await this.afterJoin();
+  }
+
+  async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
+    await recoverWithRecoveryKey(this.keychain, recoveryKey);
+    await this.afterJoin();
+  }
+
+  private async afterJoin(): Promise<void> {
+    this.verificationCode = null;
+    await this.restart();
+  }
+
+  /** Approves the pending device whose screen shows `code`; resolves to its name. */
+  async approve(code: string): Promise<string> {
+    const device = await approve(this.keychain, code);
+    await this.refreshDevices();
+    return device.name;
+  }
+
+  async removeDevice(id: string): Promise<void> {
+    await this.stopFollowing();
+    try {
+      await removeDevice(this.keychain, id);
+    } finally {
+      this.startFollowing();
+    }
+    await this.refreshDevices();
+  }
+
+  async setPin(pin: string): Promise<void> {
+    await setPin(this.keychain, pin);
+    await this.refreshEscrow();
+  }
+
+  /** Runs a round now and resolves when it is done (or failed). */
+  async syncNow(): Promise<void> {
+    const done = new Promise<void>((resolve) => this.roundWaiters.push(resolve));
+    await this.restart();
+    await done;
+    if (this.transientError) throw new Error(this.transientError);
+  }
+
+  /** Pushes local changes shortly (debounced); also called when the browser comes back online. */
+  syncSoon(): void {
+    clearTimeout(this.pushTimer);
+    this.pushTimer = setTimeout(() => void this.restart(), PUSH_DELAY_MS);
+  }
+
+  async signOut(): Promise<void> {
+    await this.stopFollowing();
+    if (this.keychain.state) {
+      await this.keychain.client().call('logout').catch(() => undefined);
+      await this.options.vault.setMeta('keychain', undefined);
+    }
+    this.stop();
+  }
+
   stop(): void {
-    void this.options;
+    clearTimeout(this.pushTimer);
+    this.abort?.abort();
+    this.unsubscribe();
+  }
+
+  private async restart(): Promise<void> {
+    await this.stopFollowing();
+    this.startFollowing();
+  }
+
+  private async stopFollowing(): Promise<void> {
+    this.abort?.abort();
+    await this.following?.catch(() => undefined);
+    this.following = null;
+  }
+
+  private startFollowing(): void {
+    if (this.following || !this.keychain.state || this.keychain.state.status === 'removed') return;
+    const abort = (this.abort = new AbortController());
+    this.syncing = true;
+    this.publish();
+    this.following = follow(this.keychain, {
+      signal: abort.signal,
+      onConnected: () => {
+        this.syncing = true;
+        this.publish();
+      },
+      onRound: (result) => {
+        this.syncing = false;
+        this.transientError = null;
+        if (result.trusted && this.verificationCode) {
+          this.verificationCode = null;
+          this.options.toast('This device is approved. Your codes are here.');
+        }
+        if (result.pulled > 0) this.options.vault.refresh().catch(() => undefined);
+        void this.refreshDevices();
+        this.roundDone();
+      },
+      onError: (err) => {
+        this.syncing = false;
+        this.transientError = err instanceof KeychainError && err.code === 'offline' ? null : err.message;
+        this.publish();
+        this.roundDone();
+      },
+    }).catch((err: Error) => {
+      this.syncing = false;
+      this.transientError = err.message;
+      this.publish();
+      this.roundDone();
+    });
+  }
+
+  private roundDone(): void {
+    const waiters = this.roundWaiters;
+    this.roundWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private async refreshDevices(): Promise<void> {
+    if (this.keychain.state?.status !== 'trusted') return this.publish();
+    try {
+      this.devices = (await listDevices(this.keychain)).map((d) => ({ id: d.id, name: d.name, status: d.status, lastSeenAt: d.lastSeenAt }));
+    } catch {
+      // Offline or the server is away; the list shown stays the last one.
+    }
+    this.publish();
+  }
+
+  /** Copies the keychain state into the app store for the screens. */
+  private publish(): void {
+    const state = this.keychain.state;
+    if (!state) {
+      this.options.store.set({ keychain: null });
+      return;
+    }
+    const status = keychainStatus(this.keychain);
+    const view: KeychainView = {
+      status: state.status,
+      server: state.server,
+      email: state.email,
+      deviceId: state.deviceId,
+      verificationCode: state.status === 'pending' ? this.verificationCode : null,
+      escrow: this.escrow,
+      devices: this.devices,
+      notices: state.notices.map((n) => ({ id: String(n.id), kind: n.kind, detail: describeNotice(n), createdAt: n.createdAt })),
+      lastSyncAt: state.lastSyncAt,
+      pendingChanges: status.pendingChanges,
+      syncing: this.syncing,
+      syncError: this.transientError ?? state.lastError,
+    };
+    this.options.store.set({ keychain: view, keychainOn: true });
   }
 }

@@ -406,8 +406,7 @@ function Notices({ app }: { app: App }) {
           {[...notices].reverse().slice(0, 50).map((n) => (
             <li key={n.id}>
               <span class="grow">
-                {NOTICE_TEXT[n.kind] ?? n.kind}
-                {n.detail ? `: ${n.detail}` : ''}
+                {n.detail ?? NOTICE_TEXT[n.kind] ?? n.kind}
                 <br />
                 <span class="hint">{timeAgo(n.createdAt)}</span>
               </span>
