@@ -1,0 +1,242 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as opaque from '@serenity-kit/opaque';
+import {
+  Api,
+  BACKENDS,
+  FAST,
+  accountRows,
+  createStore,
+  login,
+  register,
+  trustedAccount,
+  uniqueEmail,
+  type TestStore,
+} from './helpers.js';
+
+describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
+  let store: TestStore;
+  let api: Api;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    api = new Api((await store.start()).url);
+  });
+  afterAll(() => store.cleanup());
+
+  it('publishes its version, the minimum client version and both OPAQUE public keys', async () => {
+    const res = await api.get('/v1/meta');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ serverVersion: '0.1.0', protocolVersion: 1, minClientVersion: '0.1.0' });
+    expect(res.body.opaquePublicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(res.body.escrowOpaquePublicKey).not.toBe(res.body.opaquePublicKey);
+    expect(Math.abs(res.body.time - Date.now())).toBeLessThan(5000);
+  });
+
+  it('registers with OPAQUE and signs in again on the same device with the password', async () => {
+    const account = await register(api, uniqueEmail());
+    const devices = await account.api.get('/v1/devices');
+    expect(devices.status).toBe(200);
+    expect(devices.body.devices).toEqual([
+      expect.objectContaining({ id: account.deviceId, status: 'pending', name: 'first' }),
+    ]);
+
+    const again = await login(api, {
+      email: account.email.toUpperCase(),
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      accountId: account.accountId,
+      deviceId: account.deviceId,
+      deviceStatus: 'pending',
+    });
+    expect(again.body.session).not.toBe(account.api.token);
+    // The client pins the server key it registered with.
+    const meta = await api.get('/v1/meta');
+    await opaque.ready;
+    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: account.password });
+    const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
+    const fin = opaque.client.finishLogin({
+      clientLoginState,
+      loginResponse: start.body.loginResponse,
+      password: account.password,
+      ...FAST,
+    });
+    expect(fin?.serverStaticPublicKey).toBe(meta.body.opaquePublicKey);
+  });
+
+  it('refuses a second account with the same email', async () => {
+    const email = uniqueEmail();
+    await register(api, email);
+    await expect(register(api, email.toUpperCase())).rejects.toThrow(/409.*email-taken/);
+  });
+
+  it('answers an unknown email exactly like a known one, then refuses both the same way', async () => {
+    const known = await register(api, uniqueEmail());
+    await opaque.ready;
+    const { startLoginRequest } = opaque.client.startLogin({ password: 'guess' });
+    const a = await api.post('/v1/sessions/start', { email: known.email, startLoginRequest });
+    const b = await api.post('/v1/sessions/start', { email: uniqueEmail('nobody'), startLoginRequest });
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(Object.keys(b.body).sort()).toEqual(Object.keys(a.body).sort());
+    expect(b.body.loginResponse.length).toBe(a.body.loginResponse.length);
+    // A wrong password: the real client notices first and never finishes.
+    expect(
+      (await login(api, { email: known.email, password: 'wrong', deviceId: known.deviceId })).body.error,
+    ).toBe('client-rejected');
+    expect(
+      (await login(api, { email: uniqueEmail('nobody'), password: 'x', deviceId: known.deviceId })).body
+        .error,
+    ).toBe('client-rejected');
+    // A client that finishes anyway (garbage proof) gets the same 401 for both.
+    for (const start of [a, b]) {
+      const res = await api.post('/v1/sessions/finish', {
+        loginId: start.body.loginId,
+        finishLoginRequest: 'A'.repeat(86),
+        deviceId: known.deviceId,
+      });
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: 'invalid-credentials', message: 'The email or password is wrong.' });
+    }
+  });
+
+  it('uses a sign-in attempt once', async () => {
+    const account = await register(api, uniqueEmail());
+    await opaque.ready;
+    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: account.password });
+    const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
+    const fin = opaque.client.finishLogin({
+      clientLoginState,
+      loginResponse: start.body.loginResponse,
+      password: account.password,
+      ...FAST,
+    })!;
+    const body = {
+      loginId: start.body.loginId,
+      finishLoginRequest: fin.finishLoginRequest,
+      deviceId: account.deviceId,
+    };
+    expect((await api.post('/v1/sessions/finish', body)).status).toBe(200);
+    const replay = await api.post('/v1/sessions/finish', body);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe('login-expired');
+  });
+
+  it('sets an HttpOnly SameSite=Strict cookie that authenticates the web app, and signs out', async () => {
+    const account = await register(api, uniqueEmail());
+    const res = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^tessera_session=[A-Za-z0-9_-]{43};/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toMatch(/Secure/); // plain HTTP on loopback
+    const pair = cookie.split(';')[0]!;
+    const viaCookie = await api.as(null).get('/v1/devices', { cookie: pair });
+    expect(viaCookie.status).toBe(200);
+
+    const out = await api.as(null).request('DELETE', '/v1/sessions/current', undefined, { cookie: pair });
+    expect(out.status).toBe(204);
+    expect(out.headers.get('set-cookie')).toMatch(/tessera_session=;/);
+    expect((await api.as(null).get('/v1/devices', { cookie: pair })).status).toBe(401);
+    // Signing out one session leaves the device's other sessions alone.
+    expect((await account.api.get('/v1/devices')).status).toBe(200);
+  });
+
+  it('requires the client header on every /v1 request and answers 426 to an old client', async () => {
+    const account = await register(api, uniqueEmail());
+    const bare = new Api(api.url, account.api.token, null);
+    const missing = await bare.get('/v1/devices');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe('client-header-required');
+    for (const bad of ['tessera-cli', 'tessera-cli/1', 'tessera-cli/v1.0.0', 'x'.repeat(300) + '/1.0.0']) {
+      expect((await bare.get('/v1/meta', { 'Tessera-Client': bad })).status).toBe(400);
+    }
+    const server = await store.start({ minClientVersion: '2.0.0' });
+    const old = await new Api(server.url, account.api.token, 'tessera-web/1.9.9').get('/v1/devices');
+    expect(old.status).toBe(426);
+    expect(old.body).toEqual({
+      error: 'update-required',
+      message: 'tessera-web 1.9.9 is too old for this server; update Tessera to 2.0.0 or later.',
+      minimumVersion: '2.0.0',
+    });
+    expect(
+      (await new Api(server.url, account.api.token, 'tessera-web/2.0.0').get('/v1/devices')).status,
+    ).toBe(200);
+    expect((await new Api(server.url, null, 'tessera-web/2.0.0-rc.1').get('/v1/meta')).status).toBe(426);
+  });
+
+  it('deletes an account with everything it holds, and only that account', async () => {
+    const other = await trustedAccount(api, uniqueEmail('other'));
+    const doomed = await trustedAccount(api, uniqueEmail('doomed'));
+    const pending = await register(api, uniqueEmail());
+    expect((await pending.api.delete('/v1/accounts/current')).status).toBe(403);
+
+    const res = await doomed.api.delete('/v1/accounts/current');
+    expect(res.status).toBe(204);
+    expect((await doomed.api.get('/v1/devices')).status).toBe(401);
+    // The record is gone: the server answers with a fake one, which the real client refuses.
+    expect(
+      (await login(api, { email: doomed.email, password: doomed.password, deviceId: doomed.deviceId })).body
+        .error,
+    ).toBe('client-rejected');
+    const rows = await accountRows(store, doomed.accountId);
+    expect(
+      Object.values(rows).every((n) => n === 0),
+      JSON.stringify(rows),
+    ).toBe(true);
+    expect((await accountRows(store, other.accountId)).circle_links).toBe(1);
+    expect((await other.api.get('/v1/circle')).body.links).toHaveLength(1);
+    // The email is free again.
+    expect((await register(api, doomed.email)).accountId).not.toBe(doomed.accountId);
+  });
+});
+
+describe.each(BACKENDS)('sign-in rate limits shared by processes (%s)', (backend) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createStore(backend);
+  });
+  afterAll(() => store.cleanup());
+
+  it('counts failed sign-ins per account across two servers on one database, with back-off', async () => {
+    const rule = { limit: 3, windowMs: 3_600_000, freeAttempts: 2, baseDelayMs: 60_000, maxDelayMs: 60_000 };
+    const loose = { limit: 1000, windowMs: 3_600_000, freeAttempts: 1000, baseDelayMs: 1, maxDelayMs: 1 };
+    const options = { rateLimits: { signInAccount: rule, signInAddress: loose } };
+    const a = new Api((await store.start(options)).url);
+    const b = new Api((await store.start(options)).url);
+    const account = await register(a, uniqueEmail());
+    const wrong = { email: account.email, password: 'wrong', deviceId: account.deviceId };
+    expect((await login(a, wrong)).body.error).toBe('client-rejected');
+    expect((await login(b, wrong)).body.error).toBe('client-rejected');
+    // Third attempt: past the free ones, so back-off begins; the fourth must wait.
+    expect((await login(a, wrong)).body.error).toBe('client-rejected');
+    const blocked = await login(b, { ...wrong, password: account.password });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error).toBe('rate-limited');
+    expect(blocked.body.retryAfter).toBeGreaterThan(0);
+    expect(Number(blocked.headers.get('retry-after'))).toBe(blocked.body.retryAfter);
+    // Another account is not affected.
+    const other = await register(b, uniqueEmail());
+    expect(
+      (await login(a, { email: other.email, password: other.password, deviceId: other.deviceId })).status,
+    ).toBe(200);
+  });
+
+  it('gives a successful sign-in back, so only failures count towards the limit', async () => {
+    const rule = { limit: 2, windowMs: 3_600_000, freeAttempts: 10, baseDelayMs: 1, maxDelayMs: 1 };
+    const a = new Api((await store.start({ rateLimits: { signInAccount: rule } })).url);
+    const account = await register(a, uniqueEmail());
+    for (let i = 0; i < 4; i++) {
+      expect(
+        (await login(a, { email: account.email, password: account.password, deviceId: account.deviceId }))
+          .status,
+      ).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,390 @@
+/**
+ * Test helpers: a real server on loopback over SQLite or PostgreSQL (a database per test file,
+ * dropped afterwards), a small fetch client, and the real OPAQUE client (@serenity-kit/opaque).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as opaque from '@serenity-kit/opaque';
+import { sha256 } from '@noble/hashes/sha2.js';
+import pg from 'pg';
+import { CLIENT_HEADER, canon, type CircleLink, type NewDevice } from '@tessera/protocol';
+import { startServer, type RunningServer, type ServerOptions } from '@tessera/server';
+
+export type Backend = 'sqlite' | 'postgres';
+export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
+export const ADMIN_URL =
+  process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const CLIENT = 'tessera-cli/0.1.0';
+
+/**
+ * Cheap client-side key stretching for tests: it happens only in the OPAQUE client, so the server
+ * sees the same messages; real clients keep serenity's default.
+ */
+export const FAST = {
+  keyStretching: { 'argon2id-custom': { iterations: 1, memory: 256, parallelism: 1 } },
+} as const;
+
+export const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+export const randomKey = () => b64u(randomBytes(32));
+
+/** A place for one test file's data: a temp dir, and on PostgreSQL a fresh database. */
+export interface TestStore {
+  backend: Backend;
+  dataDir: string;
+  /** `sqlite:…` or `postgres://…` */
+  database: string;
+  start(options?: ServerOptions): Promise<RunningServer>;
+  cleanup(): Promise<void>;
+}
+
+function databaseUrl(admin: string, name: string): string {
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function createStore(backend: Backend): Promise<TestStore> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-server-test-'));
+  const servers: RunningServer[] = [];
+  let database = `sqlite:${join(dataDir, 'main.sqlite')}`;
+  let dbName: string | null = null;
+  if (backend === 'postgres') {
+    dbName = `tessera_test_${randomUUID().replace(/-/g, '')}`;
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    database = databaseUrl(ADMIN_URL, dbName);
+  }
+  return {
+    backend,
+    dataDir,
+    database,
+    async start(options = {}) {
+      const server = await startServer({
+        dataDir,
+        database,
+        logger: false,
+        httpRateLimit: false,
+        ...options,
+      });
+      servers.push(server);
+      return server;
+    },
+    async cleanup() {
+      for (const s of servers) await s.close();
+      if (dbName) {
+        const admin = new pg.Client({ connectionString: ADMIN_URL });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+        await admin.end();
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A fetch client for one server; `token` authenticates as a device. */
+export class Api {
+  constructor(
+    readonly url: string,
+    public token: string | null = null,
+    readonly client: string | null = CLIENT,
+  ) {}
+
+  as(token: string | null): Api {
+    return new Api(this.url, token, this.client);
+  }
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply<T>> {
+    const h: Record<string, string> = { ...headers };
+    if (this.client) h[CLIENT_HEADER] = this.client;
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await fetch(this.url + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+  get<T = any>(path: string, headers?: Record<string, string>) {
+    return this.request<T>('GET', path, undefined, headers);
+  }
+  post<T = any>(path: string, body: unknown, headers?: Record<string, string>) {
+    return this.request<T>('POST', path, body, headers);
+  }
+  delete<T = any>(path: string) {
+    return this.request<T>('DELETE', path);
+  }
+}
+
+export function newDevice(name = 'test device'): NewDevice & { id?: string } {
+  return { name, encPub: randomKey(), signPub: randomKey(), nonce: b64u(randomBytes(16)) };
+}
+
+export interface Account {
+  email: string;
+  password: string;
+  accountId: string;
+  deviceId: string;
+  device: NewDevice;
+  api: Api;
+}
+
+/** Registers with the real OPAQUE client; the first device is pending until genesis. */
+export async function register(
+  api: Api,
+  email: string,
+  password = 'correct horse battery staple',
+): Promise<Account> {
+  await opaque.ready;
+  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
+  const start = await api.post('/v1/accounts/register/start', { email, registrationRequest });
+  if (start.status !== 200) throw new Error(`register/start ${start.status} ${JSON.stringify(start.body)}`);
+  const { registrationRecord } = opaque.client.finishRegistration({
+    clientRegistrationState,
+    registrationResponse: start.body.registrationResponse,
+    password,
+    ...FAST,
+  });
+  const device = newDevice('first');
+  const finish = await api.post('/v1/accounts/register/finish', { email, registrationRecord, device });
+  if (finish.status !== 200)
+    throw new Error(`register/finish ${finish.status} ${JSON.stringify(finish.body)}`);
+  return {
+    email,
+    password,
+    accountId: finish.body.accountId,
+    deviceId: finish.body.deviceId,
+    device,
+    api: api.as(finish.body.session),
+  };
+}
+
+/** Signs in with the real OPAQUE client; returns the finish reply (or null when the client rejects the server). */
+export async function login(
+  api: Api,
+  options: { email: string; password: string; device?: NewDevice; deviceId?: string },
+): Promise<Reply> {
+  await opaque.ready;
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: options.password });
+  const start = await api.post('/v1/sessions/start', { email: options.email, startLoginRequest });
+  if (start.status !== 200) return start;
+  const finished = opaque.client.finishLogin({
+    clientLoginState,
+    loginResponse: start.body.loginResponse,
+    password: options.password,
+    ...FAST,
+  });
+  if (!finished) return { status: 0, body: { error: 'client-rejected' }, headers: new Headers() };
+  return api.post('/v1/sessions/finish', {
+    loginId: start.body.loginId,
+    finishLoginRequest: finished.finishLoginRequest,
+    ...(options.device ? { device: options.device } : {}),
+    ...(options.deviceId ? { deviceId: options.deviceId } : {}),
+  });
+}
+
+export const linkHash = (link: CircleLink) => b64u(sha256(new TextEncoder().encode(canon(link))));
+
+/** A circle link with random keys and signature (the server checks structure, not signatures). */
+export function makeLink(
+  fields: Partial<CircleLink> & Pick<CircleLink, 'op' | 'seq' | 'prev' | 'by'>,
+): CircleLink {
+  return {
+    v: 1,
+    epoch: 1,
+    circlePub: randomKey(),
+    device: null,
+    recoveryPub: null,
+    escrowPub: null,
+    via: null,
+    at: new Date().toISOString(),
+    sig: b64u(randomBytes(64)),
+    ...fields,
+  };
+}
+
+export const fakeWrap = (recipientId: string, epoch = 1) => ({
+  recipientId,
+  epoch,
+  wrapped: b64u(randomBytes(104)),
+});
+
+/** Sign-up plus genesis: a trusted first device, wraps to itself and `recovery`. */
+export async function trustedAccount(
+  api: Api,
+  email: string,
+): Promise<Account & { head: { seq: number; hash: string } }> {
+  const account = await register(api, email);
+  const link = makeLink({
+    op: 'genesis',
+    seq: 0,
+    prev: null,
+    by: account.deviceId,
+    via: 'genesis',
+    recoveryPub: randomKey(),
+    device: {
+      id: account.deviceId,
+      name: account.device.name,
+      encPub: account.device.encPub,
+      signPub: account.device.signPub,
+    },
+  });
+  const res = await account.api.post('/v1/circle', {
+    link,
+    wraps: [fakeWrap(account.deviceId), fakeWrap('recovery')],
+  });
+  if (res.status !== 200) throw new Error(`genesis ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...account, head: res.body.head };
+}
+
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.test`;
+
+/** An SSE reader over fetch (like the keychain client): collects events until closed. */
+export class FeedReader {
+  readonly events: Array<{ id: string; event: string; data: any }> = [];
+  comments = 0;
+  status = 0;
+  private controller = new AbortController();
+  private waiters: Array<() => void> = [];
+  ended: Promise<void>;
+
+  constructor(api: Api, lastEventId?: string) {
+    this.ended = this.run(api, lastEventId).catch(() => {});
+  }
+
+  private async run(api: Api, lastEventId?: string): Promise<void> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (api.client) headers[CLIENT_HEADER] = api.client;
+    if (api.token) headers.authorization = `Bearer ${api.token}`;
+    if (lastEventId) headers['last-event-id'] = lastEventId;
+    const res = await fetch(api.url + '/v1/feed', { headers, signal: this.controller.signal });
+    this.status = res.status;
+    this.notify();
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let idx;
+      while ((idx = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, idx);
+        buffer = buffer.slice(idx + 2);
+        const fields: Record<string, string> = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) this.comments++;
+          const m = /^(\w+): ?(.*)$/.exec(line);
+          if (m) fields[m[1]!] = m[2]!;
+        }
+        if (fields.event)
+          this.events.push({
+            id: fields.id ?? '',
+            event: fields.event,
+            data: JSON.parse(fields.data ?? 'null'),
+          });
+        this.notify();
+      }
+    }
+  }
+
+  private notify() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** Waits until `predicate` holds over the events received (fails after `ms`). */
+  async waitFor(predicate: (events: FeedReader['events']) => boolean, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this.events)) {
+      if (Date.now() > deadline)
+        throw new Error(`feed: condition not met in ${ms} ms; got ${JSON.stringify(this.events)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+  }
+
+  close() {
+    this.controller.abort();
+  }
+}
+
+/** Runs SQL directly on the test store's main database (or the escrow's), for storage assertions. */
+export async function query(
+  store: TestStore,
+  text: string,
+  params: unknown[] = [],
+  options: { escrow?: boolean } = {},
+): Promise<any[]> {
+  if (store.backend === 'postgres') {
+    const client = new pg.Client({ connectionString: store.database });
+    await client.connect();
+    try {
+      if (options.escrow) await client.query('SET search_path TO escrow');
+      let i = 0;
+      return (
+        await client.query(
+          text.replace(/\?/g, () => `$${++i}`),
+          params,
+        )
+      ).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const file = options.escrow
+    ? join(store.dataDir, 'escrow', 'escrow.sqlite')
+    : store.database.slice('sqlite:'.length);
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(text).all(...params);
+  } finally {
+    db.close();
+  }
+}
+
+export const MAIN_TABLES = [
+  'accounts',
+  'devices',
+  'sessions',
+  'logins',
+  'circle_links',
+  'wraps',
+  'items',
+  'notices',
+  'events',
+] as const;
+
+/** Rows of every main table that belong to the account. */
+export async function accountRows(store: TestStore, accountId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of MAIN_TABLES) {
+    const column = table === 'accounts' ? 'id' : 'account_id';
+    const rows = await query(store, `SELECT count(*) AS n FROM ${table} WHERE ${column} = ?`, [accountId]);
+    out[table] = Number(rows[0].n);
+  }
+  return out;
+}
