@@ -15,6 +15,19 @@ const URIS = [
   'otpauth://steam/Steam:carol?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ',
 ];
 
+const ONE_ENTRY = [
+  {
+    type: 'totp' as const,
+    secret: 'JBSWY3DPEHPK3PXP',
+    algorithm: 'SHA1' as const,
+    digits: 6,
+    period: 30,
+    counter: null,
+    issuer: 'Example',
+    account: 'alice',
+  },
+];
+
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
@@ -105,19 +118,7 @@ describe('tessera import', () => {
   });
 
   it('reads an encrypted Aegis export with --password-file or TESSERA_PASSWORD; a wrong password stores nothing', async () => {
-    const entries = [
-      {
-        type: 'totp' as const,
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1' as const,
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'Example',
-        account: 'alice',
-      },
-    ];
-    const aegis = await exportEntries({ entries, format: 'aegis', password: 'hunter2' });
+    const aegis = await exportEntries({ entries: ONE_ENTRY, format: 'aegis', password: 'hunter2' });
     const vault = file('aegis-export.json', aegis.files[0]!.bytes);
     const wrong = tessera(['import', vault, '--password-file', file('wrong.txt', 'nope\n')]);
     expect(wrong.status).toBe(1);
@@ -138,19 +139,9 @@ describe('tessera import', () => {
   });
 
   it('refuses a file asking for scrypt N = 2^31 at once, naming file and field', async () => {
-    const entries = [
-      {
-        type: 'totp' as const,
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1' as const,
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'X',
-        account: 'y',
-      },
-    ];
-    const vault = JSON.parse((await exportEntries({ entries, format: 'aegis', password: 'pw' })).text!);
+    const vault = JSON.parse(
+      (await exportEntries({ entries: ONE_ENTRY, format: 'aegis', password: 'pw' })).text!,
+    );
     vault.header.slots[0].n = 2 ** 31;
     const started = Date.now();
     const r = tessera([

@@ -79,3 +79,15 @@ export function core(e: ImportedEntry) {
 }
 
 export const json = (value: unknown) => JSON.stringify(value);
+
+/** The entry most tests expect (the Key URI Format wiki's example secret). */
+export const ALICE = {
+  type: 'totp',
+  secret: 'JBSWY3DPEHPK3PXP',
+  algorithm: 'SHA1',
+  digits: 6,
+  period: 30,
+  counter: null,
+  issuer: 'Example',
+  account: 'alice@example.com',
+} as const;

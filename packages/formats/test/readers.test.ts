@@ -10,18 +10,7 @@ import {
   protonEncrypted,
   twofasEncrypted,
 } from './fixtures.js';
-import { core, json, source } from './helpers.js';
-
-const ALICE = {
-  type: 'totp',
-  secret: 'JBSWY3DPEHPK3PXP',
-  algorithm: 'SHA1',
-  digits: 6,
-  period: 30,
-  counter: null,
-  issuer: 'Example',
-  account: 'alice@example.com',
-};
+import { ALICE, core, json, source } from './helpers.js';
 
 async function read(name: string, content: string | Uint8Array, password?: string): Promise<ImportResult> {
   return importFiles({ sources: [source(name, content)], ...(password ? { password } : {}) });
