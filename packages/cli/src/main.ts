@@ -18,6 +18,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; returns the process exit code. Errors become one line on stderr. */
 export async function main(argv: string[]): Promise<number> {
+  // `tessera list | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
