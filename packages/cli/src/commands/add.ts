@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { openCliVault } from '../home.js';
 
@@ -23,8 +23,8 @@ export function register(program: Command): void {
   program
     .command('add')
     .description('add an entry from an otpauth:// URI, a QR image, or a secret (refuses duplicates)')
-    .addOption(new Option('--uri <uri>', 'otpauth:// (or otpauth-migration://) URI').conflicts(['qr', 'secret']))
-    .addOption(new Option('--qr <image>', 'PNG or JPEG image of a QR code').conflicts(['secret']))
+    .option('--uri <uri>', 'otpauth:// (or otpauth-migration://) URI')
+    .option('--qr <image>', 'PNG or JPEG image of a QR code')
     .option('--secret <base32>', 'the shared secret, Base32')
     .option('--issuer <name>', 'service name (overrides the one in a URI)')
     .option('--account <name>', 'account name (overrides the one in a URI)')

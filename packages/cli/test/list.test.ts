@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openNodeVault } from '@tessera/vault/node';
+import { addSecret, listJson, ok, RFC_SECRET, tempDir, tessera } from './vault-harness.js';
+
+describe('tessera list', () => {
+  it('on an empty or missing vault says how to start, prints [] with --json, and creates nothing', () => {
+    const home = join(tempDir(), 'nowhere');
+    expect(tessera(home, ['list'])).toEqual({ status: 0, stdout: '', stderr: 'no entries yet: add one with `tessera add`\n' });
+    expect(ok(home, ['list', '--json'])).toBe('[]\n');
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it('prints issuer, account, current code and seconds left (RFC 6238 vectors via --time)', () => {
+    const home = join(tempDir(), 'home');
+    ok(home, ['add', '--secret', RFC_SECRET, '--issuer', 'RFC', '--account', 'sha1', '--digits', '8']);
+    addSecret(home, 'JBSWY3DPEHPK3PXP', 'GitHub', 'alice@example.com');
+    ok(home, ['add', '--secret', RFC_SECRET, '--issuer', 'Bank', '--account', 'me', '--type', 'hotp']);
+    expect(ok(home, ['list', '--time', '59'])).toBe(
+      [
+        'RFC     sha1               94287082            1s',
+        'GitHub  alice@example.com  996554              1s',
+        'Bank    me                 hotp: tessera show',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json gives the entry shape plus id, tags, deviceOnly, code and secondsLeft', () => {
+    const home = join(tempDir(), 'home');
+    ok(home, ['add', '--secret', RFC_SECRET, '--issuer', 'RFC', '--account', 'sha1', '--digits', '8', '--tag', 'test']);
+    ok(home, ['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'Steam', '--account', 'gamer', '--type', 'steam']);
+    const [rfc, steam] = listJson(home, ['--time', '1111111109']);
+    expect(Object.keys(rfc!).sort()).toEqual(
+      ['id', 'type', 'issuer', 'account', 'secret', 'algorithm', 'digits', 'period', 'counter', 'tags', 'deviceOnly', 'code', 'secondsLeft'].sort(),
+    );
+    expect(rfc).toMatchObject({ type: 'totp', secret: RFC_SECRET, digits: 8, period: 30, counter: null, tags: ['test'], deviceOnly: false, code: '07081804', secondsLeft: 1 });
+    expect(steam).toMatchObject({ type: 'steam', digits: 5, code: expect.stringMatching(/^[2-9BCDFGHJKMNPQRTVWXY]{5}$/) });
+    expect(listJson(home, ['--tag', 'TEST']).map((e) => e.issuer)).toEqual(['RFC']);
+  });
+
+  it('warns on stderr when the clock is known to be off, leaving stdout clean', async () => {
+    const home = join(tempDir(), 'home');
+    addSecret(home, 'JBSWY3DPEHPK3PXP', 'GitHub', 'alice');
+    const vault = await openNodeVault({ home, keyStore: 'file' });
+    const now = Date.now();
+    await vault.recordServerTime({ serverTime: now + 95_000, sentAt: now, receivedAt: now });
+    const r = tessera(home, ['list', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^tessera: warning: this computer's clock is 95 s behind the keychain server's .*codes may be refused/);
+  });
+
+  it('refuses a bad --time', () => {
+    const r = tessera(join(tempDir(), 'home'), ['list', '--time', 'noon']);
+    expect([r.status, r.stderr]).toEqual([1, 'tessera: --time: "noon" is not a number of seconds since 1970\n']);
+  });
+});
