@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Api,
+  BACKENDS,
+  createStore,
+  fakeWrap,
+  linkHash,
+  login,
+  makeLink,
+  newDevice,
+  register,
+  trustedAccount,
+  uniqueEmail,
+  type Account,
+  type TestStore,
+} from './helpers.js';
+
+/** A second device signs in with `device` (a join request) and stays pending. */
+async function joinRequest(api: Api, account: Account, name = 'phone') {
+  const device = newDevice(name);
+  const res = await login(api, { email: account.email, password: account.password, device });
+  expect(res.status).toBe(200);
+  expect(res.body.deviceStatus).toBe('pending');
+  return { device, deviceId: res.body.deviceId as string, api: api.as(res.body.session) };
+}
+
+const linkDevice = (id: string, d: { name: string; encPub: string; signPub: string }) => ({
+  id,
+  name: d.name,
+  encPub: d.encPub,
+  signPub: d.signPub,
+});
+
+describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
+  let store: TestStore;
+  let api: Api;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    api = new Api((await store.start()).url);
+  });
+  afterAll(() => store.cleanup());
+
+  it('accepts the genesis from the pending first device, which becomes trusted', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const circle = await account.api.get('/v1/circle');
+    expect(circle.status).toBe(200);
+    expect(circle.body.links).toHaveLength(1);
+    expect(circle.body.head).toEqual({ seq: 0, hash: linkHash(circle.body.links[0]) });
+    expect(account.head).toEqual(circle.body.head);
+    const devices = await account.api.get('/v1/devices');
+    expect(devices.body.devices[0].status).toBe('trusted');
+    const keys = await account.api.get(`/v1/keys?recipient=${account.deviceId}`);
+    expect(keys.body.wraps).toEqual([expect.objectContaining({ recipientId: account.deviceId, epoch: 1 })]);
+    expect((await account.api.get('/v1/circle?since=0')).body.links).toEqual([]);
+  });
+
+  it('appends only links that extend the current head (compare-and-swap)', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const setEscrow = (prev: string | null, seq: number) =>
+      makeLink({
+        op: 'set-escrow',
+        seq,
+        prev,
+        by: account.deviceId,
+        escrowPub: fakeWrap('x').wrapped.slice(0, 43),
+      });
+    const stale = await account.api.post('/v1/circle', { link: setEscrow(null, 0), wraps: [] });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ error: 'circle-conflict', head: account.head });
+    const wrongSeq = await account.api.post('/v1/circle', {
+      link: setEscrow(account.head.hash, 5),
+      wraps: [],
+    });
+    expect(wrongSeq.status).toBe(409);
+    const ok = await account.api.post('/v1/circle', {
+      link: setEscrow(account.head.hash, 1),
+      wraps: [fakeWrap('escrow')],
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.head.seq).toBe(1);
+    // Replaying the same link against the new head is stale.
+    expect(
+      (await account.api.post('/v1/circle', { link: setEscrow(account.head.hash, 1), wraps: [] })).status,
+    ).toBe(409);
+    expect((await account.api.get('/v1/circle')).body.links).toHaveLength(2);
+  });
+
+  it('refuses a first link that is not a genesis, and a genesis adding another device', async () => {
+    const account = await register(api, uniqueEmail());
+    const notGenesis = makeLink({
+      op: 'set-escrow',
+      seq: 0,
+      prev: null,
+      by: account.deviceId,
+      escrowPub: null,
+    });
+    expect((await account.api.post('/v1/circle', { link: notGenesis, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+    const other = await joinRequest(api, account);
+    const foreign = makeLink({
+      op: 'genesis',
+      seq: 0,
+      prev: null,
+      by: account.deviceId,
+      via: 'genesis',
+      recoveryPub: fakeWrap('x').wrapped.slice(0, 43),
+      device: linkDevice(other.deviceId, other.device),
+    });
+    const res = await account.api.post('/v1/circle', { link: foreign, wraps: [] });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toBe('invalid-link');
+    expect((await account.api.get('/v1/circle')).body.head).toBeNull();
+  });
+
+  it('joins a device by approval: join request notice, add-device, trusted, wrap delivered', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const phone = await joinRequest(api, account);
+    // Pending: may see devices, circle and its own (empty) wraps; not items.
+    expect((await phone.api.get('/v1/devices')).status).toBe(200);
+    expect((await phone.api.get(`/v1/keys?recipient=${phone.deviceId}`)).body.wraps).toEqual([]);
+    expect((await phone.api.get('/v1/items')).status).toBe(403);
+    expect((await phone.api.get(`/v1/keys?recipient=${account.deviceId}`)).status).toBe(403);
+    const notices = await account.api.get('/v1/notices');
+    expect(notices.body.notices.map((n: any) => n.kind)).toContain('device-join-requested');
+    const listed = (await account.api.get('/v1/devices')).body.devices.find(
+      (d: any) => d.id === phone.deviceId,
+    );
+    expect(listed).toMatchObject({
+      status: 'pending',
+      nonce: phone.device.nonce,
+      encPub: phone.device.encPub,
+    });
+
+    const link = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: linkDevice(phone.deviceId, phone.device),
+    });
+    const res = await account.api.post('/v1/circle', { link, wraps: [fakeWrap(phone.deviceId)] });
+    expect(res.status).toBe(200);
+    expect((await phone.api.get(`/v1/keys?recipient=${phone.deviceId}`)).body.wraps).toHaveLength(1);
+    expect((await phone.api.get('/v1/items')).status).toBe(200);
+    const kinds = (await phone.api.get('/v1/notices')).body.notices.map((n: any) => n.kind);
+    expect(kinds).toEqual(['device-join-requested', 'device-joined']);
+  });
+
+  it('lets a pending device add only itself, and only by recovery or PIN', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const a = await joinRequest(api, account, 'a');
+    const b = await joinRequest(api, account, 'b');
+    const addB = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: a.deviceId,
+      via: 'recovery',
+      device: linkDevice(b.deviceId, b.device),
+    });
+    expect((await a.api.post('/v1/circle', { link: addB, wraps: [] })).status).toBe(403);
+    const approveSelf = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: a.deviceId,
+      via: 'approval',
+      device: linkDevice(a.deviceId, a.device),
+    });
+    expect((await a.api.post('/v1/circle', { link: approveSelf, wraps: [] })).status).toBe(403);
+    const wrapOthers = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: a.deviceId,
+      via: 'recovery',
+      device: linkDevice(a.deviceId, a.device),
+    });
+    expect((await a.api.post('/v1/circle', { link: wrapOthers, wraps: [fakeWrap(b.deviceId)] })).status).toBe(
+      403,
+    );
+    expect((await a.api.post('/v1/circle', { link: wrapOthers, wraps: [fakeWrap('recovery')] })).status).toBe(
+      403,
+    );
+    const keysBefore = (await account.api.get('/v1/keys?recipient=recovery')).body.wraps;
+
+    // Recovery: fetch the recovery wrap, add itself with a wrap to itself.
+    expect((await a.api.get('/v1/keys?recipient=recovery')).body.wraps).toEqual(keysBefore);
+    const ok = await a.api.post('/v1/circle', { link: wrapOthers, wraps: [fakeWrap(a.deviceId)] });
+    expect(ok.status).toBe(200);
+    const kinds = (await account.api.get('/v1/notices')).body.notices.map((n: any) => n.kind);
+    expect(kinds).toContain('recovery-key-used');
+    expect(kinds).toContain('device-joined');
+    // Link keys must be those the device registered.
+    const forged = makeLink({
+      op: 'add-device',
+      seq: 2,
+      prev: ok.body.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: { ...linkDevice(b.deviceId, b.device), encPub: a.device.encPub },
+    });
+    expect((await account.api.post('/v1/circle', { link: forged, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+  });
+
+  it('removes a device: new epoch, its sessions revoked, its wraps gone, notice to the others', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const phone = await joinRequest(api, account);
+    const add = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: linkDevice(phone.deviceId, phone.device),
+    });
+    const head1 = (await account.api.post('/v1/circle', { link: add, wraps: [fakeWrap(phone.deviceId)] }))
+      .body.head;
+
+    const sameEpoch = makeLink({
+      op: 'remove-device',
+      seq: 2,
+      prev: head1.hash,
+      by: account.deviceId,
+      device: linkDevice(phone.deviceId, phone.device),
+    });
+    expect((await account.api.post('/v1/circle', { link: sameEpoch, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+    const remove = { ...sameEpoch, epoch: 2 };
+    const toRemoved = await account.api.post('/v1/circle', {
+      link: remove,
+      wraps: [fakeWrap(phone.deviceId, 2)],
+    });
+    expect(toRemoved.body.error).toBe('invalid-link');
+    const res = await account.api.post('/v1/circle', {
+      link: remove,
+      wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
+    });
+    expect(res.status).toBe(200);
+    expect((await phone.api.get('/v1/devices')).status).toBe(401);
+    const again = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: phone.deviceId,
+    });
+    expect(again.status).toBe(403);
+    expect(again.body.error).toBe('device-removed');
+    const rows = (await account.api.get('/v1/devices')).body.devices;
+    expect(rows.find((d: any) => d.id === phone.deviceId).status).toBe('removed');
+    expect(
+      (await account.api.get(`/v1/keys?recipient=${account.deviceId}`)).body.wraps.map((w: any) => w.epoch),
+    ).toEqual([1, 2]);
+    expect((await account.api.get('/v1/notices')).body.notices.at(-1)).toMatchObject({
+      kind: 'device-removed',
+      data: { deviceId: phone.deviceId },
+    });
+  });
+
+  it('refuses links that name devices of another account', async () => {
+    const mine = await trustedAccount(api, uniqueEmail());
+    const theirs = await trustedAccount(api, uniqueEmail());
+    const remove = makeLink({
+      op: 'remove-device',
+      seq: 1,
+      epoch: 2,
+      prev: mine.head.hash,
+      by: mine.deviceId,
+      device: linkDevice(theirs.deviceId, theirs.device),
+    });
+    expect((await mine.api.post('/v1/circle', { link: remove, wraps: [] })).body.error).toBe('invalid-link');
+    expect((await mine.api.get(`/v1/keys?recipient=${theirs.deviceId}`)).status).toBe(403);
+    expect((await theirs.api.get('/v1/devices')).body.devices[0].status).toBe('trusted');
+  });
+
+  it('rate-limits fetching the recovery and escrow wraps', async () => {
+    const rule = { limit: 3, windowMs: 3_600_000, freeAttempts: 100, baseDelayMs: 1, maxDelayMs: 1 };
+    const server = await store.start({ rateLimits: { recoveryAccount: rule } });
+    const account = await trustedAccount(new Api(server.url), uniqueEmail());
+    const a = new Api(server.url, account.api.token);
+    for (let i = 0; i < 3; i++)
+      expect((await a.get(i % 2 ? '/v1/keys?recipient=escrow' : '/v1/keys?recipient=recovery')).status).toBe(
+        200,
+      );
+    expect((await a.get('/v1/keys?recipient=recovery')).status).toBe(429);
+    // A device's own wraps are not a recovery attempt.
+    expect((await a.get(`/v1/keys?recipient=${account.deviceId}`)).status).toBe(200);
+  });
+});
