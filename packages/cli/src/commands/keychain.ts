@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Keychain } from '@tessera/vault/keychain';
 import { CliError } from '../errors.js';
 import { askSecret, openCliVault, readSecretFile } from '../home.js';
-import { keychainFor, showNotices } from './sync.js';
+import { keychainFor, showNotices, syncNow } from './sync.js';
 
 /** How long `login` (without --json) waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
@@ -45,8 +45,7 @@ export function register(program: Command): void {
         keepRecoveryKey: keeper,
       });
       if (pin !== null) await kc.setPin(client, pin);
-      const round = await kc.syncRound(client);
-      await kc.verifyBackup(client);
+      const { result: round } = await syncNow(client, { verify: true });
       if (options.json) {
         process.stdout.write(JSON.stringify({ ...result, backedUp: round.pushed, pin: pin !== null }) + '\n');
       } else {
@@ -75,8 +74,7 @@ export function register(program: Command): void {
           'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`. Waiting for approval (Ctrl-C to stop; `tessera sync` resumes)...\n',
       );
       await waitForApproval(client);
-      const kc = await import('@tessera/vault/keychain');
-      const round = await kc.syncRound(client);
+      const { result: round } = await syncNow(client, { verify: true });
       process.stdout.write(`approved; ${round.pulled} entries restored\n`);
     });
 
@@ -91,7 +89,7 @@ export function register(program: Command): void {
       let refreshError: string | null = null;
       if (client.state && !options.offline) {
         try {
-          await kc.syncRound(client);
+          await syncNow(client);
         } catch (err) {
           refreshError = (err as Error).message;
         }
@@ -176,7 +174,7 @@ export function register(program: Command): void {
       }
       if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
       else await kc.recoverWithPin(client, pin!);
-      const round = await kc.syncRound(client);
+      const { result: round } = await syncNow(client, { verify: true });
       if (options.json) process.stdout.write(JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored: round.pulled }) + '\n');
       else process.stdout.write(`this device is trusted; ${round.pulled} entries restored\n`);
     });

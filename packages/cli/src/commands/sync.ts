@@ -36,6 +36,17 @@ export async function showNotices(keychain: Keychain): Promise<void> {
   for (const notice of await takeUnshownNotices(keychain)) process.stderr.write(`tessera: notice: ${describeNotice(notice)}\n`);
 }
 
+/**
+ * One sync round, then the backup verification when it is due (daily) or asked for: a restore
+ * test that never needs a second device.
+ */
+export async function syncNow(keychain: Keychain, options: { verify?: boolean } = {}) {
+  const kc = await import('@tessera/vault/keychain');
+  const result = await kc.syncRound(keychain);
+  const verify = result.trusted && (options.verify || kc.verificationDue(keychain)) ? await kc.verifyBackup(keychain) : null;
+  return { result, verify };
+}
+
 /** After a command: back up local changes (queued on failure) and show new notices. */
 async function afterCommand(): Promise<void> {
   const vaults = [...changedVaults];
@@ -43,9 +54,9 @@ async function afterCommand(): Promise<void> {
   for (const vault of vaults) {
     const keychain = await keychainFor(vault, { timeoutMs: AUTO_SYNC_TIMEOUT_MS });
     if (keychain.state?.status !== 'trusted') continue;
-    const { syncRound, pendingRecords } = await import('@tessera/vault/keychain');
+    const { pendingRecords } = await import('@tessera/vault/keychain');
     try {
-      await syncRound(keychain);
+      await syncNow(keychain);
     } catch (err) {
       const pending = pendingRecords(keychain).length;
       process.stderr.write(`tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`);
@@ -72,18 +83,15 @@ export function register(program: Command): void {
     .action(async (options: SyncOptions, command: Command) => {
       const vault = await openCliVault(command);
       const keychain = await keychainFor(vault);
-      const kc = await import('@tessera/vault/keychain');
       keychain.requireState();
       if (options.follow) return followFeed(keychain, options);
-      const result = await kc.syncRound(keychain);
+      const { result, verify } = await syncNow(keychain, { verify: options.verify });
       await showNotices(keychain);
       if (!result.trusted) {
         if (options.json) process.stdout.write(JSON.stringify({ ...result, status: 'pending' }) + '\n');
         else process.stderr.write('This device is still waiting for approval; nothing was synced.\n');
         return;
       }
-      let verify: import('@tessera/vault/keychain').VerifyReport | null = null;
-      if (options.verify || kc.verificationDue(keychain)) verify = await kc.verifyBackup(keychain);
       if (verify && !verify.ok) {
         throw new CliError(`backup verification failed: ${verify.mismatched} of ${verify.checked} entries differ on the server; every device was notified`);
       }

@@ -4,7 +4,7 @@
  * requires a newer one (426) becomes a clear `update-required` error.
  */
 import { CLIENT_HEADER, ROUTES, type RouteName, type Static, type TSchema } from '@tessera/protocol';
-import { KeychainError } from './errors.js';
+import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 
 type Routes = typeof ROUTES;
 /** Request body of a route, from its TypeBox schema. */
@@ -141,7 +141,7 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
     return new KeychainError('conflict', 'Some items changed on the server meanwhile.', details);
   }
   if (body.error === 'escrow-destroyed') {
-    return new KeychainError('escrow-destroyed', 'The keychain PIN was locked after too many wrong attempts; use the recovery key or another device.', details);
+    return new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE, details);
   }
   const message = typeof body.message === 'string' ? body.message : `The keychain server answered HTTP ${response.status}.`;
   return new KeychainError('http', message, details);

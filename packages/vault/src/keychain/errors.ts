@@ -31,3 +31,7 @@ export class KeychainError extends Error {
     super(message);
   }
 }
+
+/** One wording wherever the escrow reports that 10 wrong PINs locked it. */
+export const ESCROW_DESTROYED_MESSAGE =
+  'The keychain PIN was locked for good after 10 wrong attempts; use the recovery key or approval from a trusted device.';

@@ -6,7 +6,7 @@
 import { ESCROW_RECIPIENT, LABELS, RECOVERY_RECIPIENT } from '@tessera/protocol';
 import { b64u, fromB64u, utf8 } from './bytes.js';
 import { buildLink } from './circle.js';
-import { KeychainError } from './errors.js';
+import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import { circleKey, escrowKeyPair, recoveryKeyPair, type X25519Holder } from './keys.js';
 import * as opaque from './opaque.js';
@@ -34,7 +34,7 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
   const client = keychain.client();
   const status = await client.call('escrowStatus');
   if (status.destroyed) {
-    throw new KeychainError('escrow-destroyed', 'The keychain PIN was locked for good after 10 wrong attempts; use the recovery key or approval from a trusted device.');
+    throw new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE);
   }
   if (!status.enabled) throw new KeychainError('escrow-missing', 'No keychain PIN is set for this account; use the recovery key or approval from a trusted device.');
   const meta = await keychain.serverMeta();

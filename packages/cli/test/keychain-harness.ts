@@ -1,0 +1,207 @@
+/**
+ * Test harness for the keychain end-to-end tests: the real server (`startServer`) on SQLite or on a
+ * fresh PostgreSQL database, and CLI homes that run the real `tessera` binary (built first with
+ * `npx tsc -b packages/cli`). Child processes are spawned asynchronously: the server runs in this
+ * process and must keep answering.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { base32Encode } from '@tessera/otp';
+import { startServer } from '@tessera/server';
+
+const BIN = fileURLToPath(new URL('../bin/tessera.js', import.meta.url));
+const PG_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export type Backend = 'sqlite' | 'postgres';
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** Generous recovery limits: these tests make more attempts in a minute than a person would. */
+const RELAXED = { limit: 10_000, windowMs: 3_600_000, freeAttempts: 10_000, baseDelayMs: 1, maxDelayMs: 1 };
+
+/** A keychain server whose database survives restarts (same port, same data), for offline and rollback tests. */
+export class TestServer {
+  url = '';
+  private running: { close(): Promise<void> } | null = null;
+  private port = 0;
+  private pgDatabase: string | null = null;
+
+  private constructor(
+    readonly backend: Backend,
+    readonly dir: string,
+  ) {}
+
+  static async start(backend: Backend, dir: string): Promise<TestServer> {
+    const server = new TestServer(backend, dir);
+    if (backend === 'postgres') {
+      server.pgDatabase = `tessera_kc_${randomBytes(6).toString('hex')}`;
+      await adminQuery(`CREATE DATABASE ${server.pgDatabase}`);
+    }
+    await server.up();
+    return server;
+  }
+
+  private get database(): string {
+    if (this.pgDatabase) return databaseUrl(this.pgDatabase);
+    return `sqlite:${join(this.dir, 'server', 'tessera.sqlite')}`;
+  }
+
+  async up(): Promise<void> {
+    const running = await startServer({
+      port: this.port,
+      dataDir: join(this.dir, 'server'),
+      database: this.database,
+      rateLimits: { recoveryAccount: RELAXED, recoveryAddress: RELAXED, signInAccount: RELAXED, signInAddress: RELAXED },
+      httpRateLimit: false,
+    });
+    this.running = running;
+    this.url = running.url;
+    this.port = Number(new URL(running.url).port);
+  }
+
+  async down(): Promise<void> {
+    await this.running?.close();
+    this.running = null;
+  }
+
+  /** Copies the whole server state (database and escrow) aside; the server must be down. */
+  async snapshot(): Promise<void> {
+    if (this.pgDatabase) {
+      await adminQuery(`CREATE DATABASE ${this.pgDatabase}_snap TEMPLATE ${this.pgDatabase}`);
+    } else {
+      cpSync(join(this.dir, 'server'), join(this.dir, 'server-snap'), { recursive: true });
+    }
+  }
+
+  /** Puts the snapshot back, as a server restored from an old backup would; the server must be down. */
+  async restoreSnapshot(): Promise<void> {
+    if (this.pgDatabase) {
+      await adminQuery(`DROP DATABASE ${this.pgDatabase}`);
+      await adminQuery(`CREATE DATABASE ${this.pgDatabase} TEMPLATE ${this.pgDatabase}_snap`);
+    } else {
+      rmSync(join(this.dir, 'server'), { recursive: true, force: true });
+      cpSync(join(this.dir, 'server-snap'), join(this.dir, 'server'), { recursive: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.down();
+    if (this.pgDatabase) {
+      await adminQuery(`DROP DATABASE IF EXISTS ${this.pgDatabase}`);
+      await adminQuery(`DROP DATABASE IF EXISTS ${this.pgDatabase}_snap`);
+    }
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One device: a CLI home in the test directory. */
+export class Device {
+  constructor(
+    readonly home: string,
+    private readonly cwd: string,
+  ) {}
+
+  /** Runs `tessera --home HOME ...args`; resolves with the exit code and output (never rejects). */
+  run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    const child = this.spawn(args, env);
+    return new Promise((resolve, reject) => {
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** Runs a command that must succeed; returns its stdout. */
+  async ok(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+    const r = await this.run(args, env);
+    if (r.code !== 0) throw new Error(`tessera ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+    return r.stdout;
+  }
+
+  /** `list --json` at a fixed time: the fields a user depends on, sorted by id (device-only entries left out unless asked). */
+  async entries(options: { time?: number; includeDeviceOnly?: boolean } = {}): Promise<{ id: string; issuer: string; account: string; secret: string; code: string | null }[]> {
+    const rows = JSON.parse(await this.ok(['list', '--json', '--time', String(options.time ?? 1_700_000_000)])) as Record<string, unknown>[];
+    return rows
+      .filter((r) => options.includeDeviceOnly || r.deviceOnly !== true)
+      .map((r) => ({ id: r.id as string, issuer: r.issuer as string, account: r.account as string, secret: r.secret as string, code: r.code as string | null }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** Starts a long-running command (e.g. `sync --follow`). */
+  spawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    return spawn(process.execPath, [BIN, '--home', this.home, ...args], {
+      cwd: this.cwd,
+      env: { ...process.env, TESSERA_KEY_STORE: 'file', TESSERA_PASSWORD: PASSWORD, TESSERA_PIN: '', TESSERA_PASSPHRASE: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  }
+}
+
+/** A temporary directory with helpers to make devices and files in it. */
+export class Workspace {
+  readonly dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));
+  private count = 0;
+
+  device(): Device {
+    return new Device(join(this.dir, `home-${++this.count}`), this.dir);
+  }
+
+  file(name: string, content: string): string {
+    const path = join(this.dir, name);
+    writeFileSync(path, content, { mode: 0o600 });
+    return path;
+  }
+
+  /** An otpauth:// list of `n` distinct TOTP entries (random secrets), one per line. */
+  otpauthList(n: number, prefix = 'Service'): string {
+    const lines = [];
+    for (let i = 0; i < n; i++) {
+      const secret = base32Encode(randomBytes(20));
+      lines.push(`otpauth://totp/${prefix}${i}:user${i}%40example.com?secret=${secret}&issuer=${prefix}${i}`);
+    }
+    return this.file(`${prefix}-${n}.txt`, lines.join('\n') + '\n');
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, intervalMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
