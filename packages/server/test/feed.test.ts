@@ -1,0 +1,145 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Api,
+  BACKENDS,
+  FeedReader,
+  b64u,
+  createStore,
+  login,
+  makeLink,
+  newDevice,
+  trustedAccount,
+  uniqueEmail,
+  type TestStore,
+} from './helpers.js';
+
+const item = () => ({
+  id: randomUUID(),
+  baseVersion: 0,
+  epoch: 1,
+  ciphertext: b64u(randomBytes(64)),
+  deleted: false,
+});
+
+describe.each(BACKENDS)('feed (%s)', (backend) => {
+  let store: TestStore;
+  let a: Api;
+  let b: Api;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    a = new Api((await store.start()).url);
+    b = new Api((await store.start()).url);
+  });
+  afterAll(() => store.cleanup());
+
+  it('delivers item, device and notice events live', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const feed = new FeedReader(account.api);
+    await feed.waitFor(() => feed.status === 200);
+    expect(feed.events).toEqual([]); // no replay without Last-Event-ID
+    await account.api.post('/v1/items', { items: [item()] });
+    await feed.waitFor((e) => e.some((x) => x.event === 'items'));
+    expect(feed.events[0]).toMatchObject({ event: 'items', data: { head: 1 } });
+    expect(feed.events[0]!.id).toMatch(/^\d+$/);
+
+    const join = await login(a, { email: account.email, password: account.password, device: newDevice() });
+    await feed.waitFor((e) => e.some((x) => x.event === 'devices'));
+    const notice = feed.events.find((x) => x.event === 'notice');
+    expect(notice?.data.notice).toMatchObject({
+      kind: 'device-join-requested',
+      data: { deviceId: join.body.deviceId },
+    });
+    feed.close();
+  });
+
+  it('resumes from Last-Event-ID with exactly the missed events', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const first = new FeedReader(account.api);
+    await first.waitFor(() => first.status === 200);
+    await account.api.post('/v1/items', { items: [item()] });
+    await first.waitFor((e) => e.length === 1);
+    first.close();
+    const lastId = first.events[0]!.id;
+    await account.api.post('/v1/items', { items: [item()] });
+    await account.api.post('/v1/items', { items: [item()] });
+
+    const resumed = new FeedReader(account.api, lastId);
+    await resumed.waitFor((e) => e.length >= 2);
+    expect(resumed.events.map((e) => e.data.head)).toEqual([2, 3]);
+    expect(Number(resumed.events[0]!.id)).toBeGreaterThan(Number(lastId));
+    await account.api.post('/v1/items', { items: [item()] });
+    await resumed.waitFor((e) => e.length === 3);
+    expect(resumed.events[2]!.data.head).toBe(4);
+    resumed.close();
+  });
+
+  it('delivers events made through another server instance on the same database', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const onA = new FeedReader(account.api);
+    await onA.waitFor(() => onA.status === 200);
+    const viaB = new Api(b.url, account.api.token);
+    expect((await viaB.post('/v1/items', { items: [item(), item()] })).status).toBe(200);
+    await onA.waitFor((e) => e.some((x) => x.event === 'items' && x.data.head === 2));
+    onA.close();
+  });
+
+  it('ends the feed of a removed device and refuses a feed without a session', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const device = newDevice('phone');
+    const join = await login(a, { email: account.email, password: account.password, device });
+    const phone = a.as(join.body.session);
+    const add = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: { id: join.body.deviceId, name: device.name, encPub: device.encPub, signPub: device.signPub },
+    });
+    const head = (await account.api.post('/v1/circle', { link: add, wraps: [] })).body.head;
+    const feed = new FeedReader(phone);
+    await feed.waitFor(() => feed.status === 200);
+    const remove = makeLink({
+      op: 'remove-device',
+      seq: 2,
+      epoch: 2,
+      prev: head.hash,
+      by: account.deviceId,
+      device: add.device,
+    });
+    expect(
+      (await new Api(b.url, account.api.token).post('/v1/circle', { link: remove, wraps: [] })).status,
+    ).toBe(200);
+    await feed.ended;
+    const anonymous = new FeedReader(a.as(null));
+    await anonymous.waitFor(() => anonymous.status !== 0);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('accepts the client version as a query parameter, for EventSource', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const bare = new Api(a.url, account.api.token, null);
+    expect((await bare.get('/v1/feed')).status).toBe(400);
+    const controller = new AbortController();
+    const res = await fetch(`${a.url}/v1/feed?client=tessera-web/0.1.0`, {
+      headers: { authorization: `Bearer ${account.api.token}` },
+      signal: controller.signal,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    controller.abort();
+  });
+
+  it('closes open feeds when the server shuts down', async () => {
+    const server = await store.start();
+    const account = await trustedAccount(new Api(server.url), uniqueEmail());
+    const feed = new FeedReader(new Api(server.url, account.api.token));
+    await feed.waitFor(() => feed.status === 200);
+    const started = Date.now();
+    await server.close();
+    await feed.ended;
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
