@@ -1,0 +1,209 @@
+// A deliberately malicious server: a tampering proxy (the test double) in front of the real keychain
+// server. Two real devices (Node vaults, real keys) talk to it; each attack must be refused with a
+// clear error, and the vault key must never be wrapped to a device the circle does not prove.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '@tessera/server';
+import { openNodeVault } from '@tessera/vault/node';
+import type { Vault } from '../../src/vault.js';
+import {
+  approve,
+  b64u,
+  buildLink,
+  circleKey,
+  Keychain,
+  KeychainError,
+  linkHash,
+  login,
+  metaDeviceKeyStore,
+  newVaultKey,
+  removeDevice,
+  signup,
+  syncRound,
+  type CircleLink,
+} from '../../src/keychain/index.js';
+import { tempHome, totpEntry } from '../fixtures.js';
+
+type Json = Record<string, any>;
+type Tamper = (request: { method: string; path: string; body: Json | null }, response: Json) => Json | undefined;
+
+/** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
+class TamperingProxy {
+  tamper: Tamper | null = null;
+  readonly requests: { method: string; path: string; body: Json | null }[] = [];
+  private server: Server | null = null;
+  url = '';
+
+  constructor(private readonly upstream: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address() as { port: number };
+    this.url = `http://127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const request = { method: req.method!, path: req.url!, body: raw ? (JSON.parse(raw) as Json) : null };
+    this.requests.push(request);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    const upstream = await fetch(this.upstream + req.url, { method: req.method, headers, body: raw || undefined });
+    const text = await upstream.text();
+    let out = text;
+    if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {
+      const changed = this.tamper(request, JSON.parse(text) as Json);
+      if (changed !== undefined) out = JSON.stringify(changed);
+    }
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
+    res.end(out);
+  }
+}
+
+async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
+  const vault = await openNodeVault({ home: tempHome(), env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
+  const keychain = new Keychain({ host: vault, deviceKeys: metaDeviceKeyStore(vault), clientId: 'tessera-cli/0.1.0' });
+  return { vault, keychain };
+}
+
+async function refused(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err, `expected ${code}`).toBeInstanceOf(KeychainError);
+  expect((err as KeychainError).code).toBe(code);
+  expect((err as Error).message).toMatch(message);
+}
+
+const isGet = (path: string) => (r: { method: string; path: string }) => r.method === 'GET' && r.path.startsWith(path);
+
+describe('a malicious server', () => {
+  let real: { url: string; close(): Promise<void> };
+  let proxy: TamperingProxy;
+  let a: Awaited<ReturnType<typeof device>>;
+  let b: Awaited<ReturnType<typeof device>>;
+  const password = 'correct horse battery staple';
+
+  beforeAll(async () => {
+    real = await startServer({ port: 0 });
+    proxy = new TamperingProxy(real.url);
+    await proxy.start();
+    a = await device();
+    b = await device();
+    for (let n = 0; n < 5; n++) await a.vault.add(totpEntry(n));
+    await signup(a.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'A', keepRecoveryKey: async () => undefined });
+    await syncRound(a.keychain);
+    const joined = await login(b.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'B' });
+    await approve(a.keychain, joined.verificationCode);
+    await syncRound(b.keychain);
+    expect(b.vault.entries()).toHaveLength(5);
+  });
+
+  afterAll(async () => {
+    proxy.tamper = null;
+    await proxy?.close();
+    await real?.close();
+  });
+
+  it('cannot add a device of its own to the circle', async () => {
+    const state = a.keychain.requireTrusted();
+    const forged = buildLink(state.circle, {
+      op: 'add-device',
+      by: state.deviceId,
+      via: 'approval',
+      device: { id: crypto.randomUUID(), name: 'server', encPub: b64u(new Uint8Array(32).fill(5)), signPub: b64u(new Uint8Array(32).fill(6)) },
+      signer: circleKey(newVaultKey()),
+    });
+    proxy.tamper = (req, res) =>
+      isGet('/v1/circle')(req) ? { links: [...res.links, forged], head: { seq: forged.seq, hash: linkHash(forged) } } : undefined;
+    await refused(syncRound(a.keychain), 'circle-invalid', /not signed by the circle key/);
+    proxy.tamper = null;
+  });
+
+  it('cannot get the vault key approved for a key pair of its own', async () => {
+    const joined = await login((await device()).keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'C' });
+    // The server swaps in its own public key for the pending device the user is approving.
+    proxy.tamper = (req, res) =>
+      isGet('/v1/devices')(req)
+        ? { devices: res.devices.map((d: Json) => (d.id === joined.deviceId ? { ...d, encPub: b64u(new Uint8Array(32).fill(7)) } : d)) }
+        : undefined;
+    const posted = proxy.requests.length;
+    await refused(approve(a.keychain, joined.verificationCode), 'code-not-found', /No device waiting for approval shows this code/);
+    expect(proxy.requests.slice(posted).some((r) => r.method === 'POST' && r.path === '/v1/circle')).toBe(false);
+    proxy.tamper = null;
+  });
+
+  it('swapping two items\' ciphertexts is refused and nothing is applied', async () => {
+    await a.vault.rename(a.vault.entries()[0]!.id, { issuer: 'Swap One' });
+    await a.vault.rename(a.vault.entries()[1]!.id, { issuer: 'Swap Two' });
+    await syncRound(a.keychain);
+    const before = JSON.stringify(b.vault.entries());
+    proxy.tamper = (req, res) => {
+      if (!isGet('/v1/items')(req) || res.items.length < 2) return undefined;
+      const [x, y] = res.items;
+      return { ...res, items: [{ ...x, ciphertext: y.ciphertext }, { ...y, ciphertext: x.ciphertext }, ...res.items.slice(2)] };
+    };
+    await refused(syncRound(b.keychain), 'item-invalid', /does not decrypt for this account, id and key epoch/);
+    expect(JSON.stringify(b.vault.entries())).toBe(before);
+    proxy.tamper = null;
+    await syncRound(b.keychain);
+    expect(b.vault.entries().map((e) => e.issuer)).toContain('Swap Two');
+  });
+
+  it('replaying an old copy of an item as a new version is refused', async () => {
+    const id = a.vault.entries()[2]!.id;
+    let old: Json | null = null;
+    proxy.tamper = (req, res) => {
+      if (isGet('/v1/items')(req)) old ??= res.items.find((i: Json) => i.id === id) ?? null;
+      return undefined;
+    };
+    // Capture the current copy, then change the entry so the server holds a newer one.
+    await b.keychain.client().call('items', { query: { since: 0 } });
+    expect(old).not.toBeNull();
+    await a.vault.rename(id, { account: 'changed-later' });
+    await syncRound(a.keychain);
+    await syncRound(b.keychain);
+    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { items: [{ ...old!, version: res.head + 1 }], head: res.head + 1, more: false } : undefined);
+    await refused(syncRound(b.keychain), 'item-replayed', /older copy of item .* \(a replay\)/);
+    proxy.tamper = null;
+    expect(b.vault.get(id)!.account).toBe('changed-later');
+  });
+
+  it('rolling the circle back is refused', async () => {
+    proxy.tamper = (req, res) => {
+      if (!isGet('/v1/circle')(req)) return undefined;
+      return { links: [], head: { seq: 0, hash: 'A'.repeat(43) } };
+    };
+    await refused(syncRound(b.keychain), 'circle-rollback', /older circle \(link 0\) than this device has verified \(link 1\)/);
+    proxy.tamper = null;
+  });
+
+  it('serving an older item state is refused', async () => {
+    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { items: [], head: 1, more: false } : undefined);
+    await refused(syncRound(a.keychain), 'server-rollback', /serves an older state \(version 1\) than this device has seen/);
+    proxy.tamper = null;
+  });
+
+  it('listing an extra "trusted" device does not get it a wrap when a device is removed', async () => {
+    const fakeId = crypto.randomUUID();
+    proxy.tamper = (req, res) =>
+      isGet('/v1/devices')(req)
+        ? { devices: [...res.devices, { ...res.devices[0], id: fakeId, name: 'server', status: 'trusted', encPub: b64u(new Uint8Array(32).fill(9)) }] }
+        : undefined;
+    const start = proxy.requests.length;
+    await removeDevice(a.keychain, b.keychain.requireState().deviceId);
+    proxy.tamper = null;
+    const post = proxy.requests.slice(start).find((r) => r.method === 'POST' && r.path === '/v1/circle')!;
+    const recipients = (post.body!.wraps as Json[]).map((w) => w.recipientId).sort();
+    expect(recipients).toEqual([a.keychain.requireState().deviceId, 'recovery'].sort());
+    expect((post.body!.link as CircleLink).op).toBe('remove-device');
+  });
+});
