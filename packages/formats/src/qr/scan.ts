@@ -8,21 +8,24 @@ import type { RgbaImage } from './image.js';
  */
 
 /**
- * Longest side of the downscaled copies. The full picture goes first (a module of a code in an export
- * or screenshot is usually 4+ pixels wide, which jsQR reads best); smaller copies help with photos and
- * with codes drawn large; 1200 is last because halving small modules tends to blur them together.
+ * Longest side of the downscaled copies, in the order tried. A module of a code in an export or a
+ * screenshot is usually 4+ pixels wide; shrinking a big picture brings it near jsQR's sweet spot,
+ * and shrinking by an integer factor keeps edges sharp.
  */
-const TARGET_SIDES = [800, 500, 1200];
-/** The full picture is tried as it is up to this many pixels (jsQR's time grows with pixels). */
-const MAX_FULL_PIXELS = 16_000_000;
-/** Binarised copies are made only of pictures this small. */
-const MAX_BINARISED_PIXELS = 4_000_000;
+const TARGET_SIDES = [800, 1200, 500, 1600];
+/**
+ * Pictures up to this size are tried whole, first. jsQR's time grows with pixels and, on busy or
+ * noisy pictures, with the candidate finder patterns it meets: a noisy 10-megapixel picture takes
+ * jsQR about 10 s, so bigger pictures are only read through their smaller copies.
+ */
+const MAX_FULL_PIXELS = 2_500_000;
 
+type Inversion = 'dontInvert' | 'attemptBoth';
 type JsQr = (
   data: Uint8ClampedArray,
   width: number,
   height: number,
-  options?: { inversionAttempts?: string },
+  options?: { inversionAttempts?: Inversion },
 ) => { data: string } | null;
 
 /** Luminance (ITU-R BT.601 weights, in integers) of pixel i of an RGBA buffer. */
@@ -107,23 +110,26 @@ export function binarise(image: RgbaImage): RgbaImage {
   return greyImage(image.width, image.height, grey);
 }
 
-/** The copies to try, in order: the picture, smaller copies, then binarised ones. */
-function* attempts(image: RgbaImage): Generator<RgbaImage> {
+/**
+ * The copies to try, in order, with the polarities to try: the picture (if small enough) and smaller
+ * copies as they are, then binarised copies both ways round (light-on-dark codes of dark themes).
+ */
+function* attempts(image: RgbaImage): Generator<[RgbaImage, Inversion]> {
   const longest = Math.max(image.width, image.height);
-  const pixels = image.width * image.height;
+  const small = image.width * image.height <= MAX_FULL_PIXELS;
   const sides = TARGET_SIDES.filter((side) => side < longest);
-  if (pixels <= MAX_FULL_PIXELS) yield image;
-  for (const side of sides) yield downscale(image, side);
-  if (pixels <= MAX_BINARISED_PIXELS) yield binarise(image);
-  for (const side of sides.slice(0, 2)) yield binarise(downscale(image, side));
+  if (small) yield [image, 'dontInvert'];
+  for (const side of sides) yield [downscale(image, side), 'dontInvert'];
+  if (small) yield [binarise(image), 'attemptBoth'];
+  for (const side of sides.slice(0, 2)) yield [binarise(downscale(image, side)), 'attemptBoth'];
 }
 
 /** The text of the first QR code found in the picture, or null. */
 export async function findQrText(image: RgbaImage): Promise<string | null> {
   const mod = (await import('jsqr')) as unknown as { default: JsQr | { default: JsQr } };
   const jsQR = typeof mod.default === 'function' ? mod.default : mod.default.default;
-  for (const copy of attempts(image)) {
-    const found = jsQR(copy.data, copy.width, copy.height, { inversionAttempts: 'attemptBoth' });
+  for (const [copy, inversionAttempts] of attempts(image)) {
+    const found = jsQR(copy.data, copy.width, copy.height, { inversionAttempts });
     if (found && found.data !== '') return found.data;
   }
   return null;
