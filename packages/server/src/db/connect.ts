@@ -79,6 +79,10 @@ export async function openDatabase<T>(options: {
   });
   // An idle client dying (database restart) must not crash the process; the next query reconnects.
   pool.on('error', (err) => options.onPoolError?.(err));
+  // A client checked out but between queries when the server goes away emits 'error' itself (the
+  // pool only listens on idle clients); unhandled, that would end the process. The query that
+  // uses it next fails normally and is answered 503.
+  pool.on('connect', (client) => client.on('error', (err) => options.onPoolError?.(err)));
   const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }), plugins });
   return { db, dialect, location: options.url, close: () => db.destroy() };
 }

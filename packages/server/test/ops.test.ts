@@ -1,0 +1,211 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '@tessera/protocol';
+import { startServer } from '@tessera/server';
+import {
+  Api,
+  BACKENDS,
+  createStore,
+  login,
+  makeLink,
+  newDevice,
+  trustedAccount,
+  uniqueEmail,
+  type TestStore,
+} from './helpers.js';
+
+function metric(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+describe.each(BACKENDS)('operations (%s)', (backend) => {
+  let store: TestStore;
+  let api: Api;
+  let webRoot: string;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    webRoot = join(store.dataDir, 'web');
+    await mkdir(join(webRoot, 'assets'), { recursive: true });
+    await writeFile(
+      join(webRoot, 'index.html'),
+      '<!doctype html><title>Tessera</title><script type="module" src="/assets/app-1234.js"></script>',
+    );
+    await writeFile(join(webRoot, 'assets', 'app-1234.js'), 'console.log(1)');
+    api = new Api((await store.start({ webRoot })).url);
+  });
+  afterAll(() => store.cleanup());
+
+  it('answers health and readiness, and describes every protocol route in /openapi.json', async () => {
+    expect((await api.get('/healthz')).status).toBe(200);
+    expect((await api.get('/readyz')).body).toEqual({ ok: true });
+    const doc = (await api.get('/openapi.json')).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const route of Object.values(ROUTES)) {
+      expect(
+        doc.paths[route.url]?.[route.method.toLowerCase()],
+        `${route.method} ${route.url}`,
+      ).toBeDefined();
+    }
+    expect(
+      doc.paths['/v1/items'].post.requestBody.content['application/json'].schema.properties.items.maxItems,
+    ).toBeGreaterThan(0);
+  });
+
+  it('counts sign-ins, restores by path, pushes, conflicts and feed connections', async () => {
+    const before = (await api.get('/metrics')).body as string;
+    const account = await trustedAccount(api, uniqueEmail());
+    const device = newDevice();
+    const join = await login(api, { email: account.email, password: account.password, device });
+    const add = makeLink({
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: { id: join.body.deviceId, name: device.name, encPub: device.encPub, signPub: device.signPub },
+    });
+    await account.api.post('/v1/circle', { link: add, wraps: [] });
+    const id = randomUUID();
+    await account.api.post('/v1/items', {
+      items: [{ id, baseVersion: 0, epoch: 1, ciphertext: 'AAAA', deleted: false }],
+    });
+    await account.api.post('/v1/items', {
+      items: [{ id, baseVersion: 0, epoch: 1, ciphertext: 'AAAA', deleted: false }],
+    });
+    const after = (await api.get('/metrics')).body as string;
+    const delta = (name: string, labels = '') => metric(after, name, labels) - metric(before, name, labels);
+    expect(delta('tessera_sign_ins_total', 'outcome="succeeded"')).toBe(1);
+    expect(delta('tessera_restores_total', 'path="approval",outcome="success"')).toBe(1);
+    expect(delta('tessera_item_pushes_total', 'outcome="ok"')).toBe(1);
+    expect(delta('tessera_item_pushes_total', 'outcome="conflict"')).toBe(1);
+    expect(delta('tessera_item_conflicts_total')).toBe(1);
+    expect(after).toMatch(/^tessera_feed_connections \d+$/m);
+  });
+
+  it('serves the web app with a strict CSP, long-lived hashed assets and an SPA fallback', async () => {
+    const index = await fetch(`${api.url}/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<title>Tessera</title>');
+    const csp = index.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'(;|$)/);
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const asset = await fetch(`${api.url}/assets/app-1234.js`);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    const deep = await fetch(`${api.url}/settings/devices`);
+    expect(deep.status).toBe(200);
+    expect(deep.headers.get('content-type')).toMatch(/text\/html/);
+    expect((await fetch(`${api.url}/missing.js`)).status).toBe(404);
+    const apiMiss = await api.get('/v1/nothing');
+    expect(apiMiss.status).toBe(404);
+    expect(apiMiss.body.error).toBe('not-found');
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a PostgreSQL tool as the `postgres` user when the tests run as root (initdb refuses root). */
+function pgTool(tool: string, args: string[]): void {
+  const path = join('/usr/lib/postgresql/15/bin', tool);
+  if (process.getuid?.() === 0)
+    execFileSync('runuser', ['-u', 'postgres', '--', path, ...args], { stdio: 'ignore' });
+  else execFileSync(path, args, { stdio: 'ignore' });
+}
+
+describe('an unavailable database', () => {
+  let dir: string;
+  let port: number;
+  const stop = () => pgTool('pg_ctl', ['-D', join(dir, 'pg'), '-m', 'immediate', 'stop']);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tessera-pgdown-'));
+    if (process.getuid?.() === 0) execFileSync('chown', ['postgres', dir]);
+    port = await freePort();
+    pgTool('initdb', ['-D', join(dir, 'pg'), '-U', 'postgres', '-A', 'trust']);
+    pgTool('pg_ctl', [
+      '-D',
+      join(dir, 'pg'),
+      '-w',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1`,
+      'start',
+    ]);
+  });
+  afterAll(async () => {
+    try {
+      stop();
+    } catch {
+      /* already stopped by the test */
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 503 with a clear error, not a hang, and /readyz says not ready', async () => {
+    const server = await startServer({
+      database: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      httpRateLimit: false,
+    });
+    try {
+      const api = new Api(server.url);
+      const account = await trustedAccount(api, uniqueEmail());
+      stop();
+      const started = Date.now();
+      const res = await account.api.get('/v1/items');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({
+        error: 'database-unavailable',
+        message: 'The database is unavailable; try again shortly.',
+      });
+      expect((await api.get('/readyz')).status).toBe(503);
+      expect((await api.get('/healthz')).status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('tessera serve', () => {
+  it('prints the URL to open, serves, and stops cleanly on SIGTERM', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'tessera-serve-'));
+    const cli = join(import.meta.dirname, '../../cli/bin/tessera.js');
+    const child = spawn(
+      process.execPath,
+      [cli, 'serve', '--port', '0', '--data', data, '--log-level', 'silent'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          const m = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+});
