@@ -39,7 +39,8 @@ export function ensureBuilt(): void {
   const index = join(WEB_ROOT, 'index.html');
   const sources = Math.max(newest(join(WEB_PACKAGE, 'src')), statSync(join(WEB_PACKAGE, 'index.html')).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_PACKAGE, stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which would make Vite build the development variant.
+  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_PACKAGE, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 export interface Harness {

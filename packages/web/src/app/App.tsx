@@ -89,9 +89,9 @@ export function Shell({ app }: { app: App }) {
             This device’s clock is off, so codes may be refused: {state.clockWarning.replace(/^this computer's clock is /, 'it is ')}
           </p>
         )}
-        {state.keychain?.status === 'removed' && ready && (
+        {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (
           <p class="banner error" role="alert">
-            This device was removed from your keychain. Its codes stay here but are no longer backed up.
+            This device was removed from your keychain, or signed out. Its codes stay here but are no longer backed up.
           </p>
         )}
         {body}

@@ -37,6 +37,8 @@ export interface KeychainView {
   pendingChanges: number;
   syncing: boolean;
   syncError: string | null;
+  /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
+  sessionEnded: boolean;
 }
 
 export type Phase = 'loading' | 'first-run' | 'locked' | 'ready' | 'fatal';

@@ -58,6 +58,7 @@ export class KeychainSession {
   private devices: DeviceView[] = [];
   private syncing = false;
   private transientError: string | null = null;
+  private sessionEnded = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
   private unsubscribe: () => void;
@@ -236,7 +237,8 @@ export class KeychainSession {
       },
     }).catch((err: Error) => {
       this.syncing = false;
-      this.transientError = err.message;
+      this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
+      this.transientError = this.sessionEnded ? 'This device is no longer signed in to the keychain.' : err.message;
       this.publish();
       this.roundDone();
     });
@@ -279,6 +281,7 @@ export class KeychainSession {
       pendingChanges: status.pendingChanges,
       syncing: this.syncing,
       syncError: this.transientError ?? state.lastError,
+      sessionEnded: this.sessionEnded,
     };
     this.options.store.set({ keychain: view, keychainOn: true });
   }

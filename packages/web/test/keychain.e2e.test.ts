@@ -1,0 +1,169 @@
+/**
+ * The keychain stories in real browsers against the real server: backup, a new device approved with
+ * the verification code, edits flowing both ways, the PIN and recovery-key paths, removing a
+ * device, and offline edits that sync when the connection is back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { addTyped, startDeviceOnly, startHarness, type Device, type Harness } from './harness.js';
+
+const EMAIL = 'story@example.com';
+const PASSWORD = 'correct horse battery staple';
+const PIN = '493817';
+const ENTRIES = [
+  { issuer: 'GitHub', account: 'alice', secret: 'JBSWY3DPEHPK3PXP' },
+  { issuer: 'Bank', account: 'alice@example.com', secret: 'GEZDGNBVGY3TQOJQ' },
+  { issuer: 'Mail', account: 'alice@mail.example', secret: 'KRSXG5CTMVRXEZLU' },
+];
+
+let harness: Harness;
+let a: Device;
+let recoveryKey = '';
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 120_000);
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** `issuer|account` of every row, sorted. */
+async function labels(page: Page): Promise<string[]> {
+  return page.locator('.row').evaluateAll((rows) =>
+    rows.map((row) => `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`).sort(),
+  );
+}
+
+async function waitForLabels(page: Page, expected: string[]): Promise<void> {
+  await expect.poll(() => labels(page), { timeout: 20_000 }).toEqual([...expected].sort());
+}
+
+/** A new browser signs in to the keychain and lands on the join screen. */
+async function signIn(): Promise<Device> {
+  const device = await harness.device();
+  await device.page.goto('/');
+  await device.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+  await device.page.getByRole('button', { name: 'I have an account' }).click();
+  await device.page.getByLabel('Email').fill(EMAIL);
+  await device.page.getByLabel('Account password').fill(PASSWORD);
+  await device.page.getByRole('button', { name: 'Sign in' }).click();
+  await device.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
+  return device;
+}
+
+const expectedLabels = ENTRIES.map((e) => `${e.issuer}|${e.account}`);
+
+describe('keychain backup and restore in the browser', () => {
+  it('A backs up three entries; B signs in, A approves with the code B shows, B gets the codes; an edit on B reaches A', async () => {
+    a = await harness.device();
+    await startDeviceOnly(a.page);
+    for (const entry of ENTRIES) await addTyped(a.page, entry);
+
+    await a.page.goto('/#/backup');
+    await a.page.getByLabel('Email').fill(EMAIL);
+    await a.page.getByLabel('Account password').fill(PASSWORD);
+    await a.page.getByLabel('Password again').fill(PASSWORD);
+    await a.page.getByLabel('Keychain PIN (optional)').fill(PIN);
+    await a.page.getByRole('button', { name: 'Create keychain' }).click();
+    recoveryKey = (await a.page.getByTestId('recovery-key').textContent())!.trim();
+    expect(recoveryKey).toMatch(/^([A-Z2-7]{4}-){8}[A-Z2-7]{4}$/);
+    await a.page.getByRole('button', { name: 'I wrote it down' }).click();
+    await a.page.getByLabel('Type the recovery key to confirm').fill('not the key at all, not even close 1234');
+    expect(await a.page.getByRole('button', { name: 'Done' }).isDisabled()).toBe(true);
+    await a.page.getByLabel('Type the recovery key to confirm').fill(recoveryKey.toLowerCase().replace(/-/g, ' '));
+    await a.page.getByRole('button', { name: 'Done' }).click();
+    await a.page.locator('.row').first().waitFor();
+    await a.page.goto('/#/backup');
+    await a.page.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+
+    const b = await signIn();
+    const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
+    expect(code).toMatch(/^\d{4}-\d{4}$/);
+
+    await a.page.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
+    await a.page.getByLabel('Verification code').fill(code);
+    await a.page.getByRole('button', { name: 'Approve' }).click();
+    await a.page.getByRole('status').filter({ hasText: 'can now see your codes' }).waitFor({ timeout: 20_000 });
+
+    await b.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    await waitForLabels(b.page, expectedLabels);
+
+    await b.page.getByRole('button', { name: 'Edit Bank' }).click();
+    await b.page.getByLabel('Issuer').fill('Savings Bank');
+    await b.page.getByRole('button', { name: 'Save' }).click();
+    await a.page.goto('/#/');
+    await waitForLabels(a.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await b.context.close();
+  }, 60_000);
+
+  it('a new device restores with the PIN, showing the attempts left after a wrong one', async () => {
+    const c = await signIn();
+    await c.page.getByRole('button', { name: 'Keychain PIN' }).click();
+    await c.page.getByTestId('attempts-left').filter({ hasText: '10 attempts left' }).waitFor();
+    await c.page.getByLabel('Keychain PIN').fill('000000');
+    await c.page.getByRole('button', { name: 'Use PIN' }).click();
+    await c.page.getByRole('alert').filter({ hasText: 'Wrong keychain PIN; 9 attempts left' }).waitFor({ timeout: 20_000 });
+    await c.page.getByTestId('attempts-left').filter({ hasText: '9 attempts left' }).waitFor();
+    await c.page.getByLabel('Keychain PIN').fill(PIN);
+    await c.page.getByRole('button', { name: 'Use PIN' }).click();
+    await c.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    await waitForLabels(c.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+    expect(c.errors).toEqual([]);
+    await c.context.close();
+  }, 60_000);
+
+  it('a new device restores with the recovery key; A then removes it after confirming', async () => {
+    const d = await signIn();
+    await d.page.getByRole('button', { name: 'Recovery key' }).click();
+    await d.page.getByLabel('Recovery key').fill('AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH-IIII');
+    await d.page.getByRole('button', { name: 'Use recovery key' }).click();
+    await d.page.getByRole('alert').waitFor();
+    await d.page.getByLabel('Recovery key').fill(recoveryKey);
+    await d.page.getByRole('button', { name: 'Use recovery key' }).click();
+    await d.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    await waitForLabels(d.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+
+    await a.page.goto('/#/backup');
+    const notices = a.page.getByRole('region', { name: 'Security notices' });
+    await notices.getByText(/recovery key/i).first().waitFor({ timeout: 20_000 });
+    const devices = a.page.getByRole('region', { name: 'Devices' });
+    await expect.poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 }).toBe(3);
+    const row = devices.getByRole('listitem').filter({ hasNotText: 'this device' }).last();
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(await devices.getByRole('button', { name: 'Remove' }).count()).toBe(3);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Remove device' }).click();
+    await expect.poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 }).toBe(2);
+    await d.page.getByRole('alert').filter({ hasText: 'removed from your keychain, or signed out' }).waitFor({ timeout: 20_000 });
+    expect(d.errors).toEqual([]);
+    await d.context.close();
+  }, 60_000);
+
+  it('works offline: codes show after an offline reload, an offline edit syncs when the connection is back', async () => {
+    const page = a.page;
+    await page.goto('/#/');
+    // The offline copy: the service worker has installed and precached the app shell.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+    await a.context.setOffline(true);
+    await page.reload();
+    await page.locator('.row').first().waitFor();
+    await page.getByText(/^Offline\./).waitFor();
+    await addTyped(page, { issuer: 'Offline Shop', account: 'o@example.com', secret: 'MFRGGZDFMZTWQ2LK' });
+    await page.goto('/#/backup');
+    await page.getByTestId('backup-state').filter({ hasText: '1 change will be backed up when the connection is back' }).waitFor();
+
+    const e = await signIn();
+    await e.page.getByRole('button', { name: 'Recovery key' }).click();
+    await e.page.getByLabel('Recovery key').fill(recoveryKey);
+    await e.page.getByRole('button', { name: 'Use recovery key' }).click();
+    await e.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    expect(await labels(e.page)).not.toContain('Offline Shop|o@example.com');
+
+    await a.context.setOffline(false);
+    await page.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+    await waitForLabels(e.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example', 'Offline Shop|o@example.com']);
+    expect(e.errors).toEqual([]);
+  }, 90_000);
+});
