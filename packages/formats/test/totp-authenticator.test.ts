@@ -78,8 +78,10 @@ describe('TOTP Authenticator', () => {
   });
 
   it("opens a backup made without a password of the user's (the app's built-in one) with no password given", async () => {
-    const r = await importFiles({ sources: [source('backup.bin', backup('TotpAuthenticator'))] });
-    expect(r.entries.map(core)).toEqual(EXPECTED);
+    const file = source('backup.bin', backup('TotpAuthenticator'));
+    expect((await importFiles({ sources: [file] })).entries.map(core)).toEqual(EXPECTED);
+    // ... and when the user gives a password, thinking they had set one.
+    expect((await importFiles({ sources: [file], password: 'guess' })).entries.map(core)).toEqual(EXPECTED);
   });
 
   it('says a password is needed, or wrong', async () => {

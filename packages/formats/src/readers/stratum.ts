@@ -99,9 +99,9 @@ function decryptedJson(ctx: FormatContext, plain: Uint8Array | null): unknown {
 
 async function decrypt(ctx: FormatContext, bytes: Uint8Array, password: string): Promise<unknown> {
   if (startsWithText(bytes, HEADER)) {
+    if (bytes.length < 44 + 16) throw damaged(ctx, 'too short for an encrypted Stratum backup');
     const salt = bytes.subarray(16, 32);
     const iv = bytes.subarray(32, 44);
-    if (bytes.length < 44 + 16) throw damaged(ctx, 'too short for an encrypted Stratum backup');
     const key = await argon2idKey(ctx, 'argon2', {
       password,
       salt,
@@ -113,9 +113,9 @@ async function decrypt(ctx: FormatContext, bytes: Uint8Array, password: string):
     const plain = gcmOpen(ctx, { key, nonce: iv, sealed: bytes.subarray(44) });
     return decryptedJson(ctx, plain);
   }
+  if (bytes.length < 52 + 16) throw damaged(ctx, 'too short for a legacy encrypted Stratum backup');
   const salt = bytes.subarray(16, 36);
   const iv = bytes.subarray(36, 52);
-  if (bytes.length < 52 + 16) throw damaged(ctx, 'too short for a legacy encrypted Stratum backup');
   const key = await pbkdf2Key(ctx, 'pbkdf2', {
     hash: 'SHA-1',
     password,

@@ -97,7 +97,8 @@ export const totpAuthenticator: FormatReader = {
       return readAccounts(ctx, requireStringPref(ctx, parsePrefs(ctx, text), PREF_KEY), PREF_KEY);
     const sealed = base64Decode(text.trim());
     if (!sealed || sealed.length % 16 !== 0) throw damaged(ctx, 'expected Base64 of AES blocks');
-    const list = openBackup(sealed, password || BUILT_IN_PASSWORD);
+    // The built-in password is tried too: users often do not know whether they set one.
+    const list = (password ? openBackup(sealed, password) : null) ?? openBackup(sealed, BUILT_IN_PASSWORD);
     if (list === null) throw password ? wrongPassword(ctx) : passwordRequired(ctx);
     return readAccounts(ctx, list, 'accounts');
   },
