@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,19 @@ export class TestServer {
     }
   }
 
+  /**
+   * Everything the server stores, as bytes: every file of its data directory (SQLite databases and
+   * their journals, escrow store, secrets) and, on PostgreSQL, a full `pg_dump`.
+   */
+  async dump(): Promise<Buffer> {
+    const parts = listFiles(join(this.dir, 'server')).map((file) => readFileSync(file));
+    if (this.pgDatabase) {
+      const url = databaseUrl(this.pgDatabase);
+      parts.push(await run(join(PG_BIN, 'pg_dump'), ['--dbname', url]));
+    }
+    return Buffer.concat(parts);
+  }
+
   async close(): Promise<void> {
     await this.down();
     if (this.pgDatabase) {
@@ -96,6 +109,26 @@ export class TestServer {
       await adminQuery(`DROP DATABASE IF EXISTS ${this.pgDatabase}_snap`);
     }
   }
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? listFiles(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [],
+  );
+}
+
+function run(command: string, args: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited ${code}: ${err}`))));
+  });
 }
 
 function databaseUrl(name: string): string {

@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { decryptItem, fromB64u, KeychainClient, type KeychainState } from '@tessera/vault/keychain';
+import { base32Decode } from '@tessera/otp';
 import { Device, eventually, PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
 
 const EMAIL = 'alice@example.com';
@@ -14,13 +15,26 @@ async function keychainState(device: Device): Promise<KeychainState> {
   return vault.getMeta('keychain') as unknown as KeychainState;
 }
 
+/** A secret in every encoding it could leak in: raw bytes, Base32, hex, Base64 and Base64url at every alignment. */
+function encodings(bytes: Buffer, base32: string): (string | Buffer)[] {
+  const forms: (string | Buffer)[] = [bytes, base32, bytes.toString('hex')];
+  for (let shift = 0; shift < 3; shift++) {
+    // Inside a longer Base64 text the first and last characters depend on the neighbouring bytes.
+    const inner = bytes.subarray(shift);
+    const usable = inner.subarray(0, inner.length - (inner.length % 3));
+    forms.push(usable.toString('base64'), usable.toString('base64url'));
+  }
+  return forms;
+}
+
 describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (backend) => {
   const ws = new Workspace();
   let server: TestServer;
   const a = ws.device();
   let shared: Awaited<ReturnType<Device['entries']>>;
   const rkFile = `${ws.dir}/recovery-key.txt`;
-  const pinFile = ws.file('pin', '4821\n');
+  const pinFile = ws.file('pin', 'tessera-pin-4821\n');
+  let importFile = '';
 
   /** Every device must show exactly the first device's entries, with identical codes. */
   async function expectSameAsA(device: Device): Promise<void> {
@@ -38,7 +52,8 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
 
   beforeAll(async () => {
     server = await TestServer.start(backend, ws.dir);
-    await a.ok(['import', ws.otpauthList(ENTRIES)]);
+    importFile = ws.otpauthList(ENTRIES);
+    await a.ok(['import', importFile]);
     await a.ok(['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'LocalOnly', '--account', 'secret-admin', '--device-only']);
     const out = await a.ok(['keychain', 'signup', '--server', server.url, '--email', EMAIL, '--recovery-key-file', rkFile, '--pin-file', pinFile]);
     expect(out).toMatch(new RegExp(`${ENTRIES} entries backed up; PIN set`));
@@ -183,6 +198,28 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     expect(r.stderr).toMatch(/serves an older state \(version \d+\) than this device has seen/);
     expect((await a.entries()).some((x) => x.issuer === 'BeforeRollback')).toBe(true);
     expect(JSON.parse(await a.ok(['keychain', 'status', '--json', '--offline'])).lastError).toMatch(/older state/);
+  });
+
+  it('leaves no secret, issuer or account name in the server data, in any encoding', async () => {
+    const needles = [PASSWORD, 'tessera-pin-4821', readFileSync(rkFile, 'utf8').trim()];
+    const secrets = ['JBSWY3DPEHPK3PXP', 'GEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJR', 'GEZDGNBVGY3TQOJS', 'GEZDGNBVGY3TQOJT'];
+    needles.push('LocalOnly', 'secret-admin', 'OfflineA', 'OfflineC', 'AfterRemoval', 'BeforeRollback', 'Renamed Seven', 'renamed-on-a');
+    for (const line of readFileSync(importFile, 'utf8').trim().split('\n')) {
+      const uri = new URL(line);
+      secrets.push(uri.searchParams.get('secret')!);
+      needles.push(uri.searchParams.get('issuer')!, decodeURIComponent(uri.pathname.split(':')[1]!));
+    }
+    const dump = await server.dump();
+    const lower = dump.toString('latin1').toLowerCase();
+    const found = (needle: string | Buffer) =>
+      typeof needle === 'string' ? lower.includes(needle.toLowerCase()) : dump.includes(needle);
+    for (const secret of secrets) {
+      const bytes = Buffer.from(base32Decode(secret));
+      for (const form of encodings(bytes, secret)) expect(found(form), `secret ${secret} as ${form.toString().slice(0, 40)}`).toBe(false);
+    }
+    for (const needle of needles) expect(found(needle), needle).toBe(false);
+    // The dump is real: it holds what the server may know, e.g. the account email.
+    expect(found(EMAIL)).toBe(true);
   });
 });
 
