@@ -151,6 +151,8 @@ export async function buildApp(options: {
   };
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  // The API speaks JSON only; anything else is 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
   ctx.log = app.log;
 
   const { default: cookie } = await import('@fastify/cookie');

@@ -65,6 +65,9 @@ export function localBus(location: string): EventBus {
   return new LocalBus(emitter);
 }
 
+/** Longest wait between attempts to re-open the LISTEN connection (one cheap connect per process). */
+const LISTEN_RETRY_MAX_MS = 2_000;
+
 /** LISTEN on a dedicated connection; reconnects with back-off and then wakes every feed. */
 export async function postgresBus(options: {
   url: string;
@@ -105,7 +108,8 @@ export async function postgresBus(options: {
         .then(() => emitter.emit(ALL_ACCOUNTS))
         .catch((err: Error) => {
           options.onError(err);
-          retryMs = Math.min(retryMs * 2, 30_000);
+          // Capped low: until it reconnects, feeds here miss other processes' changes.
+          retryMs = Math.min(retryMs * 2, LISTEN_RETRY_MAX_MS);
           const dead = new pg.Client();
           client = dead;
           reconnectLater(dead);

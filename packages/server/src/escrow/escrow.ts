@@ -16,6 +16,7 @@ import { ESCROW_MAX_FAILED_ATTEMPTS, LABELS } from '@tessera/protocol';
 import { b64u, fromB64u, randomB64u } from '../bytes.js';
 import { openDatabase, type Database } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
+import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
 import type { EscrowSecret } from '../secrets.js';
 import { open, seal } from './aead.js';
 import { escrowMigrations, type EscrowDatabase, type EscrowRecordsTable } from './store.js';
@@ -90,15 +91,18 @@ export class Escrow {
   }
 
   registrationResponse(accountId: string, registrationRequest: string): string {
-    return opaque.server.createRegistrationResponse({
-      serverSetup: this.secret.opaqueServerSetup,
-      userIdentifier: accountId,
-      registrationRequest,
-    }).registrationResponse;
+    return withClientMessage('registrationRequest', () =>
+      opaque.server.createRegistrationResponse({
+        serverSetup: this.secret.opaqueServerSetup,
+        userIdentifier: accountId,
+        registrationRequest,
+      }),
+    ).registrationResponse;
   }
 
   /** Sets or replaces the PIN record and EK; the attempt count starts afresh. */
   async register(accountId: string, registrationRecord: string, escrowKey: Uint8Array): Promise<void> {
+    checkRegistrationRecord(this.secret.opaqueServerSetup, accountId, registrationRecord);
     const sealedEk = b64u(seal(this.secret.storageKey, escrowKey, ekAad(accountId)));
     const row = {
       opaque_record: registrationRecord,
@@ -134,12 +138,14 @@ export class Escrow {
         return { kind: 'destroyed', events } as const;
       }
       // Computed before the attempt is counted, so a failure inside OPAQUE counts nothing.
-      const { serverLoginState, loginResponse } = opaque.server.startLogin({
-        serverSetup: this.secret.opaqueServerSetup,
-        userIdentifier: accountId,
-        registrationRecord: record.opaque_record,
-        startLoginRequest,
-      });
+      const { serverLoginState, loginResponse } = withClientMessage('startLoginRequest', () =>
+        opaque.server.startLogin({
+          serverSetup: this.secret.opaqueServerSetup,
+          userIdentifier: accountId,
+          registrationRecord: record.opaque_record,
+          startLoginRequest,
+        }),
+      );
       const failedCount = record.failed_count + 1;
       const attemptId = randomB64u(16);
       await trx

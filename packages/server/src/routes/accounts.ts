@@ -13,6 +13,7 @@ import { appendEvent } from '../events.js';
 import { HttpError, badRequest, notFound } from '../http-error.js';
 import { consume, release, type RateKey } from '../rate-limit.js';
 import { handle } from '../route.js';
+import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
 import { clearSessionCookie, createSession, setSessionCookie } from '../sessions.js';
 import type { Insertable, Transaction } from 'kysely';
 
@@ -59,16 +60,19 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   }));
 
   handle(app, ctx, 'registerStart', async ({ body }) => {
-    const { registrationResponse } = opaque.server.createRegistrationResponse({
-      serverSetup: ctx.opaqueServerSetup,
-      userIdentifier: normalizeEmail(body.email),
-      registrationRequest: body.registrationRequest,
-    });
+    const { registrationResponse } = withClientMessage('registrationRequest', () =>
+      opaque.server.createRegistrationResponse({
+        serverSetup: ctx.opaqueServerSetup,
+        userIdentifier: normalizeEmail(body.email),
+        registrationRequest: body.registrationRequest,
+      }),
+    );
     return { registrationResponse };
   });
 
   handle(app, ctx, 'registerFinish', async ({ body, request, reply }) => {
     const email = normalizeEmail(body.email);
+    checkRegistrationRecord(ctx.opaqueServerSetup, email, body.registrationRecord);
     const now = Date.now();
     const accountId = randomUUID();
     try {
@@ -118,12 +122,14 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       .executeTakeFirst();
     // With no record, serenity answers with a fake one derived from the setup and the identifier, so
     // an unknown email looks exactly like a known one with a wrong password (RFC 9807 §10.9).
-    const { serverLoginState, loginResponse } = opaque.server.startLogin({
-      serverSetup: ctx.opaqueServerSetup,
-      userIdentifier: email,
-      registrationRecord: account?.opaque_record ?? null,
-      startLoginRequest: body.startLoginRequest,
-    });
+    const { serverLoginState, loginResponse } = withClientMessage('startLoginRequest', () =>
+      opaque.server.startLogin({
+        serverSetup: ctx.opaqueServerSetup,
+        userIdentifier: email,
+        registrationRecord: account?.opaque_record ?? null,
+        startLoginRequest: body.startLoginRequest,
+      }),
+    );
     const loginId = randomB64u(16);
     await ctx.db
       .insertInto('logins')

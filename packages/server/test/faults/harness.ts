@@ -17,7 +17,14 @@ import * as opaque from '@serenity-kit/opaque';
 import pg from 'pg';
 import { Vault, type VaultStorage } from '@tessera/vault';
 import { base32Encode, type OtpEntry } from '@tessera/otp';
-import { Keychain, login, metaDeviceKeyStore, signup } from '@tessera/vault/keychain';
+import {
+  Keychain,
+  KeychainClient,
+  login,
+  metaDeviceKeyStore,
+  readFeed,
+  signup,
+} from '@tessera/vault/keychain';
 import { ADMIN_URL, CLIENT } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -366,4 +373,58 @@ export function entry(n: number, type: 'totp' | 'hotp' = 'totp'): OtpEntry {
     issuer: `Issuer ${n}`,
     account: `user${n}@example.test`,
   };
+}
+
+/**
+ * A feed follower like the keychain client's (`readFeed` of @tessera/vault/keychain): it reconnects
+ * after any end or error with `Last-Event-ID`, so it resumes from the last event it received.
+ */
+export class FeedFollower {
+  readonly events: Array<{ id: string | null; type: string; data: any }> = [];
+  connections = 0;
+  private abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private lastEventId: string | null = null;
+
+  constructor(
+    private readonly server: string,
+    private readonly session: string,
+  ) {}
+
+  /** Starts (or restarts) following. */
+  start(): void {
+    this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const client = new KeychainClient({ server: this.server, client: CLIENT, session: this.session });
+    this.running = (async () => {
+      while (!signal.aborted) {
+        try {
+          this.lastEventId = await readFeed({
+            client,
+            signal,
+            lastEventId: this.lastEventId,
+            onOpen: () => void this.connections++,
+            onEvent: (event) => {
+              this.events.push(event as FeedFollower['events'][number]);
+              this.lastEventId = event.id;
+            },
+          });
+        } catch {
+          /* the server is away; try again */
+        }
+        if (!signal.aborted) await sleep(200);
+      }
+    })();
+  }
+
+  /** Stops following (the connection closes); `start()` resumes after the last event received. */
+  async pause(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  /** Heads of the `items` events received, in order. */
+  heads(): number[] {
+    return this.events.filter((e) => e.type === 'items').map((e) => e.data.head as number);
+  }
 }
