@@ -118,7 +118,9 @@ export class App {
 
   private async open(): Promise<void> {
     try {
+      performance.mark('tessera:vault-open-start');
       this.vaultRef = await Vault.open({ storage: this.storage, keys: this.keys });
+      performance.mark('tessera:vault-open-end');
     } catch (err) {
       if (err instanceof VaultError && err.code === 'passphrase-required') {
         this.store.set({ phase: 'locked', lock: { ...this.store.get().lock, passphrase: true } });
