@@ -45,6 +45,8 @@ export interface ServerOptions {
   httpRateLimit?: { max: number; windowMs: number } | false;
   /** How long an escrow PIN attempt may take between start and finish. */
   escrowAttemptTtlMs?: number;
+  /** How often housekeeping runs (expired PIN attempts become failures, old rows go). */
+  maintenanceIntervalMs?: number;
   /** Environment to read secrets and database settings from; default process.env. */
   env?: NodeJS.ProcessEnv;
 }

@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
     const app = await buildApp({ ctx, config: options, hub });
     cleanups.push(() => app.close());
-    const stopMaintenance = startMaintenance(ctx);
+    const stopMaintenance = startMaintenance(ctx, options.maintenanceIntervalMs);
     cleanups.push(async () => stopMaintenance());
 
     const address = await app.listen({

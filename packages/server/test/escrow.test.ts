@@ -219,6 +219,25 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
     expect((await account.api.get('/v1/escrow/status')).body.attemptsLeft).toBe(9);
   });
 
+  it('makes an abandoned attempt a failure and tells every device', async () => {
+    const server = await store.start({ ...options, escrowAttemptTtlMs: 100, maintenanceIntervalMs: 100 });
+    const api = new Api(server.url);
+    const account = await trustedAccount(api, uniqueEmail());
+    await setPin(account.api);
+    const phone = await joiningDevice(account, api);
+    expect((await tryPin(phone, account.accountId, '111111')).rejected).toBe(true);
+    const deadline = Date.now() + 5000;
+    let notices: any[] = [];
+    while (Date.now() < deadline) {
+      notices = (await account.api.get('/v1/notices')).body.notices.filter(
+        (n: any) => n.kind === 'pin-attempt-failed',
+      );
+      if (notices.length > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(notices.map((n) => n.data)).toEqual([{ attemptsLeft: 9 }]);
+  });
+
   it('removes the PIN escrow when a set-escrow link clears escrowPub', async () => {
     const account = await trustedAccount(a, uniqueEmail());
     await setPin(account.api);

@@ -89,6 +89,40 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     expect(after).toMatch(/^tessera_feed_connections \d+$/m);
   });
 
+  it('logs requests without tokens, cookies, OPAQUE messages or ciphertext', async () => {
+    const lines: string[] = [];
+    const server = await store.start({
+      logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
+    });
+    const logged = new Api(server.url);
+    const account = await trustedAccount(logged, uniqueEmail());
+    const ciphertext = 'Q2lwaGVydGV4dE1hcmtlcg'.repeat(4);
+    await account.api.post('/v1/items', {
+      items: [{ id: randomUUID(), baseVersion: 0, epoch: 1, ciphertext, deleted: false }],
+    });
+    const res = await login(logged, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    await logged.as(null).get('/v1/devices', { cookie });
+    await account.api.get('/v1/devices', { authorization: 'Bearer nonsense' });
+    const text = lines.join('');
+    expect(text).toContain('/v1/items'); // requests are logged
+    for (const secret of [
+      account.api.token!,
+      res.body.session,
+      cookie.split('=')[1]!,
+      ciphertext.slice(0, 30),
+    ]) {
+      expect(text.includes(secret)).toBe(false);
+    }
+    expect(text).not.toMatch(
+      /"(registrationRecord|startLoginRequest|finishLoginRequest|loginResponse)":"[A-Za-z0-9_-]{20,}/,
+    );
+  });
+
   it('serves the web app with a strict CSP, long-lived hashed assets and an SPA fallback', async () => {
     const index = await fetch(`${api.url}/`);
     expect(index.status).toBe(200);
