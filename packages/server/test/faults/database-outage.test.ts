@@ -21,7 +21,7 @@ import {
 
 describe('a PostgreSQL outage under two server processes', () => {
   let cluster: PrivatePostgres;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
   const dirs: string[] = [];
 
   beforeAll(async () => {

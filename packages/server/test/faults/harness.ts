@@ -380,7 +380,7 @@ export function entry(n: number, type: 'totp' | 'hotp' = 'totp'): OtpEntry {
  * after any end or error with `Last-Event-ID`, so it resumes from the last event it received.
  */
 export class FeedFollower {
-  readonly events: Array<{ id: string | null; type: string; data: any }> = [];
+  readonly events: Array<{ id: string | null; type: string; data: { head?: number } }> = [];
   connections = 0;
   private abort = new AbortController();
   private running: Promise<void> | null = null;
@@ -425,6 +425,6 @@ export class FeedFollower {
 
   /** Heads of the `items` events received, in order. */
   heads(): number[] {
-    return this.events.filter((e) => e.type === 'items').map((e) => e.data.head as number);
+    return this.events.filter((e) => e.type === 'items').map((e) => e.data.head!);
   }
 }
