@@ -21,6 +21,22 @@ const MAX_HEADER_BYTES = 4096;
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
 
+/**
+ * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03) as the vault file uses it. The default is
+ * @noble/ciphers; Node passes a native one (`node/native-aead.ts`) that gives identical bytes,
+ * because a CLI start decrypts the whole vault before its JIT has warmed up.
+ */
+export interface XChaChaAead {
+  encrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Throws when authentication fails. */
+  decrypt(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array;
+}
+
+export const nobleXChaCha: XChaChaAead = {
+  encrypt: (key, nonce, aad, plaintext) => xchacha20poly1305(key, nonce, aad).encrypt(plaintext),
+  decrypt: (key, nonce, aad, sealed) => xchacha20poly1305(key, nonce, aad).decrypt(sealed),
+};
+
 /** Passphrase wrap of the storage key (see `passphrase.ts`). */
 export interface PassphraseWrap {
   alg: 'argon2id';
@@ -52,7 +68,17 @@ export interface VaultHeader {
 }
 
 /** Encrypts `payload` under `key` into the file layout above. */
-export function sealVaultFile({ key, header, payload }: { key: Uint8Array; header: VaultHeader; payload: Uint8Array }): Uint8Array {
+export function sealVaultFile({
+  key,
+  header,
+  payload,
+  aead = nobleXChaCha,
+}: {
+  key: Uint8Array;
+  header: VaultHeader;
+  payload: Uint8Array;
+  aead?: XChaChaAead;
+}): Uint8Array {
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   if (headerBytes.length > MAX_HEADER_BYTES) throw new Error('vault header too large');
   const aad = new Uint8Array(12 + headerBytes.length);
@@ -60,7 +86,7 @@ export function sealVaultFile({ key, header, payload }: { key: Uint8Array; heade
   new DataView(aad.buffer).setUint32(8, headerBytes.length);
   aad.set(headerBytes, 12);
   const nonce = randomBytes(NONCE_BYTES);
-  const sealed = xchacha20poly1305(key, nonce, aad).encrypt(payload);
+  const sealed = aead.encrypt(key, nonce, aad, payload);
   const out = new Uint8Array(aad.length + NONCE_BYTES + sealed.length);
   out.set(aad, 0);
   out.set(nonce, aad.length);
@@ -89,11 +115,21 @@ export function readVaultHeader(bytes: Uint8Array, file?: string): { header: Vau
 }
 
 /** Decrypts and authenticates the payload; throws VaultDamagedError when anything was altered. */
-export function openVaultFile({ key, bytes, file }: { key: Uint8Array; bytes: Uint8Array; file?: string }): Uint8Array {
+export function openVaultFile({
+  key,
+  bytes,
+  file,
+  aead = nobleXChaCha,
+}: {
+  key: Uint8Array;
+  bytes: Uint8Array;
+  file?: string;
+  aead?: XChaChaAead;
+}): Uint8Array {
   const { headerEnd } = readVaultHeader(bytes, file);
   const nonce = bytes.subarray(headerEnd, headerEnd + NONCE_BYTES);
   try {
-    return xchacha20poly1305(key, nonce, bytes.subarray(0, headerEnd)).decrypt(bytes.subarray(headerEnd + NONCE_BYTES));
+    return aead.decrypt(key, nonce, bytes.subarray(0, headerEnd), bytes.subarray(headerEnd + NONCE_BYTES));
   } catch {
     throw new VaultDamagedError('authentication failed (a byte was changed, or the file was cut short)', file);
   }

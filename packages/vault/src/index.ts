@@ -13,6 +13,8 @@ export {
   type VaultHeader,
   type KeyCustody,
   type PassphraseWrap,
+  type XChaChaAead,
+  nobleXChaCha,
 } from './file-format.js';
 export { wrapKeyWithPassphrase, unwrapKeyWithPassphrase, PASSPHRASE_KDF, PASSPHRASE_KDF_LIMITS } from './passphrase.js';
 export {

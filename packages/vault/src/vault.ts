@@ -2,7 +2,7 @@ import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { randomBytes } from './bytes.js';
 import { clockSkewWarning, measureServerClock, SERVER_CLOCK_META_KEY, serverClockFromMeta, type ServerClock } from './clock-skew.js';
 import { DuplicateEntryError, VaultDamagedError, VaultError } from './errors.js';
-import { openVaultFile, readVaultHeader, sealVaultFile, type KeyCustody, type PassphraseWrap, type VaultHeader } from './file-format.js';
+import { openVaultFile, readVaultHeader, sealVaultFile, type KeyCustody, type PassphraseWrap, type VaultHeader, type XChaChaAead } from './file-format.js';
 import { HybridClock, isHlc } from './hlc.js';
 import { mergeRecords } from './merge.js';
 import { findEntries, findOneEntry } from './query.js';
@@ -33,6 +33,8 @@ export interface OpenVaultOptions {
   now?: () => number;
   /** Appended to damage errors: how to recover on this platform (e.g. the restore command). */
   damageHint?: string;
+  /** The vault file cipher; default @noble/ciphers (Node passes a native, byte-identical one). */
+  aead?: XChaChaAead;
 }
 
 /** What `check()` found. */
@@ -418,7 +420,7 @@ export class Vault {
       ...(key.kdf ? { kdf: key.kdf } : {}),
       writtenAt: this.now(),
     };
-    const bytes = sealVaultFile({ key: key.key, header, payload: new TextEncoder().encode(JSON.stringify(payload)) });
+    const bytes = sealVaultFile({ key: key.key, header, payload: new TextEncoder().encode(JSON.stringify(payload)), aead: this.options.aead });
     await this.options.storage.save(bytes);
     this.key = key;
     this.generation_ = header.generation;
@@ -435,7 +437,7 @@ export class Vault {
     try {
       const { header } = readVaultHeader(bytes, label);
       const key = this.key && this.key.keyId === header.keyId ? this.key : await this.options.keys.unlock(header);
-      const payload = decodePayload(openVaultFile({ key: key.key, bytes, file: label }), label);
+      const payload = decodePayload(openVaultFile({ key: key.key, bytes, file: label, aead: this.options.aead }), label);
       const previous = this.records_;
       const previousMeta = JSON.stringify(this.meta_);
       this.records_ = new Map(payload.records.map((r) => [r.entry.id, r]));

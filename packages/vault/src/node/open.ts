@@ -1,10 +1,11 @@
 /// <reference types="node" />
 import { VaultDamagedError, VaultError } from '../errors.js';
-import { openVaultFile, readVaultHeader, type KeyCustody } from '../file-format.js';
+import { readVaultHeader, type KeyCustody } from '../file-format.js';
 import { Vault, type VaultKey } from '../vault.js';
 import { randomBytes, toB64u } from '../bytes.js';
 import { wrapKeyWithPassphrase } from '../passphrase.js';
 import { NodeFileStorage } from './file-storage.js';
+import { nativeXChaCha } from './native-aead.js';
 import { NodeKeyProvider, type KeyStoreChoice } from './key-provider.js';
 import { RESTORE_COMMAND, vaultPaths } from './paths.js';
 
@@ -39,6 +40,7 @@ export async function openNodeVault(options: NodeVaultOptions): Promise<Vault> {
   return Vault.open({
     storage,
     keys,
+    aead: nativeXChaCha,
     now: options.now,
     damageHint: `the previous generation ${paths.previous} is kept: restore it with \`${RESTORE_COMMAND}\``,
   });
@@ -76,7 +78,7 @@ async function checkBytes(path: string, bytes: Uint8Array | null, keys: NodeKeyP
     report.generation = header.generation;
     report.writtenAt = new Date(header.writtenAt).toISOString();
     report.custody = header.custody;
-    const vault = await Vault.open({ storage: memoryStorage(bytes, path), keys });
+    const vault = await Vault.open({ storage: memoryStorage(bytes, path), keys, aead: nativeXChaCha });
     const check = vault.check();
     Object.assign(report, { ok: check.ok, entries: check.live, tombstones: check.tombstones, problems: check.problems });
   } catch (err) {
@@ -100,13 +102,11 @@ export async function restorePreviousGeneration(
     const previous = await storage.loadPrevious();
     if (!previous) throw new VaultError('not-found', `there is no previous generation to restore (${paths.previous} is missing)`);
     const { header } = readVaultHeader(previous, paths.previous);
-    const key = await keys.unlock(header);
-    openVaultFile({ key: key.key, bytes: previous, file: paths.previous });
-    const vault = await Vault.open({ storage: memoryStorage(previous, paths.previous), keys });
+    const vault = await Vault.open({ storage: memoryStorage(previous, paths.previous), keys, aead: nativeXChaCha });
     const check = vault.check();
     if (!check.ok) throw new VaultDamagedError(check.problems[0] ?? 'its records do not validate', paths.previous);
     if (!options.force) {
-      const intact = await Vault.open({ storage, keys }).then(
+      const intact = await Vault.open({ storage, keys, aead: nativeXChaCha }).then(
         () => true,
         () => false,
       );
