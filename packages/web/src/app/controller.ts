@@ -18,7 +18,8 @@ export interface DeviceView {
 export interface NoticeView {
   id: string;
   kind: string;
-  detail: string | null;
+  /** One line for people. */
+  detail: string;
   createdAt: string | number;
 }
 

@@ -30,6 +30,24 @@ export interface KeychainSessionOptions {
 /** Local edits are pushed this long after the last one, so a burst of edits is one round. */
 const PUSH_DELAY_MS = 300;
 
+type Notice = Parameters<typeof describeNotice>[0];
+
+/** One line for people; the library's wording names CLI commands where the web app has buttons. */
+function noticeText(notice: Notice): string {
+  const data = notice.data as Record<string, unknown>;
+  const name = typeof data.name === 'string' ? `“${data.name}”` : 'A device';
+  switch (notice.kind) {
+    case 'device-join-requested':
+      return `${name} asked to join your keychain. If it is yours, approve it with the code its screen shows.`;
+    case 'escrow-destroyed':
+      return 'The keychain PIN stopped working after 10 wrong attempts. Set a new PIN on this page.';
+    case 'backup-mismatch':
+      return 'A device found that the backup on the server differs from its own copy; it will back up again.';
+    default:
+      return describeNotice(notice);
+  }
+}
+
 /** The vault as the keychain client sees it. */
 function vaultHost(vault: Vault): KeychainHost {
   return {
@@ -276,7 +294,7 @@ export class KeychainSession {
       verificationCode: state.status === 'pending' ? this.verificationCode : null,
       escrow: this.escrow,
       devices: this.devices,
-      notices: state.notices.map((n) => ({ id: String(n.id), kind: n.kind, detail: describeNotice(n), createdAt: n.createdAt })),
+      notices: state.notices.map((n) => ({ id: String(n.id), kind: n.kind, detail: noticeText(n), createdAt: n.createdAt })),
       lastSyncAt: state.lastSyncAt,
       pendingChanges: status.pendingChanges,
       syncing: this.syncing,

@@ -382,17 +382,6 @@ function Devices({ app }: { app: App }) {
   );
 }
 
-const NOTICE_TEXT: Record<string, string> = {
-  'device-join-requested': 'A device asked to join',
-  'device-joined': 'A device joined',
-  'device-removed': 'A device was removed',
-  'pin-attempt-failed': 'A wrong keychain PIN was entered',
-  'escrow-destroyed': 'The keychain PIN stopped working after too many wrong tries',
-  'recovery-key-used': 'The recovery key was used',
-  'backup-mismatch': 'A device found a backup that did not match',
-  server: 'Message from the server',
-};
-
 function Notices({ app }: { app: App }) {
   const { keychain } = useStore(app.store);
   const notices = keychain!.notices;
@@ -406,7 +395,7 @@ function Notices({ app }: { app: App }) {
           {[...notices].reverse().slice(0, 50).map((n) => (
             <li key={n.id}>
               <span class="grow">
-                {n.detail ?? NOTICE_TEXT[n.kind] ?? n.kind}
+                {n.detail}
                 <br />
                 <span class="hint">{timeAgo(n.createdAt)}</span>
               </span>

@@ -1,0 +1,110 @@
+// Screenshots of the main screens for docs/screenshots and the README: light, dark and 360 px wide.
+// Usage: npm run screenshots -w @tessera/web   (after `npm run build`; starts its own server)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const out = join(root, 'docs/screenshots');
+const { startServer } = await import(join(root, 'packages/server/dist/index.js'));
+const dataDir = mkdtempSync(join(tmpdir(), 'tessera-shots-'));
+const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, webRoot: join(root, 'packages/web/dist'), logger: false });
+const browser = await chromium.launch({
+  executablePath: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars'],
+});
+
+const ENTRIES = [
+  ['GitHub', 'octo-alice', 'JBSWY3DPEHPK3PXP', 'work'],
+  ['Google', 'alice@example.com', 'GEZDGNBVGY3TQOJQ', 'personal'],
+  ['AWS', 'alice-admin', 'KRSXG5CTMVRXEZLU', 'work'],
+  ['Proton Mail', 'alice@proton.example', 'MFRGGZDFMZTWQ2LK', 'personal'],
+  ['Savings Bank', '4312 •••• 9921', 'ONSWG4TFORXW4ZLS', 'money'],
+  ['Mastodon', '@alice@social.example', 'NBSWY3DPO5XXE3DE', 'personal'],
+  ['Cloudflare', 'alice@example.com', 'GAYTEMZUGU3DOOBZ', 'work'],
+];
+const list = ENTRIES.map(([issuer, account, secret]) => `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`).join('\n');
+
+async function device({ colorScheme = 'light', width = 900, height = 640 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme, deviceScaleFactor: 1, baseURL: server.url });
+  return context.newPage();
+}
+
+async function seed(page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: /Use on this device only/ }).click();
+  await page.goto('/#/files');
+  await page.getByLabel(/^Export file/).setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Imported' }).waitFor();
+  await page.goto('/#/');
+  for (const [issuer, , , tag] of ENTRIES) {
+    await page.getByRole('button', { name: `Edit ${issuer}` }).click();
+    await page.getByLabel(/^Tags/).fill(tag);
+    if (issuer === 'GitHub') await page.getByLabel('Pin to the top').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+  }
+}
+
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(out, `${name}.png`) });
+  console.log(`docs/screenshots/${name}.png`);
+}
+
+try {
+  const light = await device();
+  await seed(light);
+  await shot(light, 'codes-light');
+
+  const dark = await device({ colorScheme: 'dark' });
+  await seed(dark);
+  await shot(dark, 'codes-dark');
+
+  const narrow = await device({ width: 360, height: 740 });
+  await seed(narrow);
+  await shot(narrow, 'codes-narrow');
+  await narrow.goto('/#/add');
+  await narrow.getByRole('button', { name: 'Type it in' }).click();
+  await narrow.getByLabel('Issuer', { exact: true }).fill('Example');
+  await narrow.getByLabel('Secret key').fill('JBSW Y3DP 1');
+  await shot(narrow, 'add-narrow');
+
+  // Keychain: A backs up, B signs in and shows its verification code, A sees the request.
+  await light.goto('/#/backup');
+  await light.getByLabel('Email').fill('alice@example.com');
+  await light.getByLabel('Account password').fill('correct horse battery staple');
+  await light.getByLabel('Password again').fill('correct horse battery staple');
+  await light.getByRole('button', { name: 'Create keychain' }).click();
+  await light.getByTestId('recovery-key').waitFor();
+  await shot(light, 'recovery-key-light');
+  const key = await light.getByTestId('recovery-key').textContent();
+  await light.getByRole('button', { name: 'I wrote it down' }).click();
+  await light.getByLabel('Type the recovery key to confirm').fill(key);
+  await light.getByRole('button', { name: 'Done' }).click();
+  await light.locator('.row').first().waitFor();
+
+  const b = await device({ colorScheme: 'dark', width: 360, height: 740 });
+  await b.goto('/');
+  await b.getByRole('button', { name: /Turn on keychain backup/ }).click();
+  await b.getByRole('button', { name: 'I have an account' }).click();
+  await b.getByLabel('Email').fill('alice@example.com');
+  await b.getByLabel('Account password').fill('correct horse battery staple');
+  await b.getByRole('button', { name: 'Sign in' }).click();
+  await b.getByTestId('verification-code').filter({ hasText: /\d{4}-\d{4}/ }).waitFor();
+  await shot(b, 'new-device-dark-narrow');
+
+  await light.goto('/#/backup');
+  await light.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
+  await light.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+  await light.setViewportSize({ width: 900, height: 1100 });
+  await shot(light, 'backup-light');
+} finally {
+  await browser.close();
+  await server.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
