@@ -38,6 +38,13 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
   return <Screen app={app} />;
 }
 
+/** "2 minutes ahead of", "40 seconds behind". */
+function describeOffset(offsetMs: number): string {
+  const seconds = Math.round(Math.abs(offsetMs) / 1000);
+  const amount = seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`;
+  return `${amount} ${offsetMs > 0 ? 'behind' : 'ahead of'}`;
+}
+
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
   ['add', 'Add'],
@@ -84,9 +91,10 @@ export function Shell({ app }: { app: App }) {
             Offline. Your codes work as usual{state.keychainOn ? '; changes are backed up when the connection is back' : ''}.
           </p>
         )}
-        {state.clockWarning && ready && (
+        {state.clockOffsetMs !== null && ready && (
           <p class="banner" role="alert" data-testid="clock-warning">
-            This device’s clock is off, so codes may be refused: {state.clockWarning.replace(/^this computer's clock is /, 'it is ')}
+            This device’s clock is {describeOffset(state.clockOffsetMs)} the server’s, so sites may refuse your codes. Turn
+            on “Set time automatically” in the system settings.
           </p>
         )}
         {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (

@@ -58,7 +58,8 @@ export interface AppState {
   keychainOn: boolean;
   keychain: KeychainView | null;
   online: boolean;
-  clockWarning: string | null;
+  /** Server time minus device time, in ms, when it is large enough to matter; else null. */
+  clockOffsetMs: number | null;
 }
 
 export type ImportOutcome =
@@ -70,6 +71,11 @@ export type ImportOutcome =
 const PINNED_META = 'web.pinned';
 /** IndexedDB key of the passkey lock. */
 const PASSKEY_KEY = 'passkey-lock';
+/** The clock check waits until the codes are up, then compares with the server. */
+const CLOCK_CHECK_DELAY_MS = 1500;
+/** A new offset is stored when it differs from the stored one by this much, or daily. */
+const CLOCK_RECORD_DELTA_MS = 1000;
+const DAY_MS = 86_400_000;
 /** How long the "Copied" confirmation stays. */
 const COPIED_MS = 1800;
 
@@ -91,7 +97,7 @@ export class App {
     keychainOn: false,
     keychain: null,
     online: navigator.onLine,
-    clockWarning: null,
+    clockOffsetMs: null,
   });
   private readonly keys = new BrowserKeys();
   private readonly storage = indexedDbStorage();
@@ -138,12 +144,36 @@ export class App {
     const settings = this.store.get().settings;
     this.store.set({
       lock: { ...this.store.get().lock, passphrase: vault.custody === 'passphrase' },
-      clockWarning: vault.clockWarning(),
     });
     this.refreshEntries();
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
     if (keychainOn) void this.startKeychain();
+    else setTimeout(() => void this.measureClock(), CLOCK_CHECK_DELAY_MS);
+  }
+
+  /**
+   * Compares this device's clock with the server that served the app (GET /v1/meta), so a wrong
+   * clock, the usual reason for refused codes, is pointed out even without a keychain. Stored only
+   * when the offset moved, so opening the app does not rewrite the vault each time.
+   */
+  private async measureClock(): Promise<void> {
+    const vault = this.vaultRef;
+    if (!vault || !navigator.onLine) return;
+    try {
+      const sentAt = Date.now();
+      const response = await fetch('/v1/meta', { headers: { 'Tessera-Client': `tessera-web/${__APP_VERSION__}` } });
+      const receivedAt = Date.now();
+      if (!response.ok) return;
+      const { time } = (await response.json()) as { time?: unknown };
+      if (typeof time !== 'number') return;
+      const offset = time - (sentAt + receivedAt) / 2;
+      const known = vault.serverClock();
+      if (known && Math.abs(known.offsetMs - offset) < CLOCK_RECORD_DELTA_MS && receivedAt - known.measuredAt < DAY_MS) return;
+      await vault.recordServerTime({ serverTime: time, sentAt, receivedAt });
+    } catch {
+      // No server answers (a static copy, or offline): nothing to compare with.
+    }
   }
 
   private refreshEntries(): void {
@@ -153,7 +183,7 @@ export class App {
     this.store.set({
       entries: vault.entries(),
       pinned: new Set(Array.isArray(pinned) ? pinned.filter((x): x is string => typeof x === 'string') : []),
-      clockWarning: vault.clockWarning(),
+      clockOffsetMs: vault.clockWarning() ? (vault.serverClock()?.offsetMs ?? null) : null,
     });
   }
 

@@ -100,6 +100,8 @@ export class KeychainSession {
     if (state.status === 'pending') this.verificationCode = await ownVerificationCode(this.keychain);
     this.publish();
     this.startFollowing();
+    // Refreshes the clock offset behind the clock-off warning.
+    await this.keychain.serverMeta().catch(() => undefined);
   }
 
   /**

@@ -245,6 +245,7 @@ export function JoinScreen({ app }: { app: App }) {
 export function Backup({ app }: { app: App }) {
   const state = useStore(app.store);
   const keychain = state.keychain;
+  if (!keychain && state.keychainOn) return <p class="hint" aria-busy="true">Loading…</p>;
   if (!keychain) {
     return (
       <>

@@ -1,0 +1,132 @@
+/**
+ * What the web app asks of the device itself: QR codes from a picture and from the camera, passkey
+ * unlock (WebAuthn PRF, on Chromium's virtual authenticator), the clock-off warning, and the
+ * Content Security Policy it runs under.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import QRCode from 'qrcode';
+import { addTyped, CHROMIUM, CHROMIUM_ARGS, startDeviceOnly, startHarness, type Harness } from './harness.js';
+
+let harness: Harness;
+const scratch = mkdtempSync(join(tmpdir(), 'tessera-web-devices-'));
+beforeAll(async () => {
+  harness = await startHarness();
+}, 120_000);
+afterAll(async () => {
+  await harness?.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/**
+ * A Y4M video (what Chromium's fake camera plays) showing a QR code: the luma plane is the QR
+ * picture, chroma is neutral grey.
+ */
+async function qrVideo(text: string): Promise<string> {
+  const png = PNG.sync.read(await QRCode.toBuffer(text, { scale: 6, margin: 4 }));
+  const width = png.width - (png.width % 2);
+  const height = png.height - (png.height % 2);
+  const luma = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) luma[y * width + x] = png.data[(y * png.width + x) * 4]!;
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
+  const path = join(scratch, 'qr.y4m');
+  writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), ...Array(10).fill(frame)]));
+  return path;
+}
+
+describe('web app and the device', () => {
+  it('serves the app under a CSP without inline scripts, and the page has none', async () => {
+    const { page, errors } = await harness.device();
+    const response = await page.goto('/');
+    const csp = response!.headers()['content-security-policy']!;
+    const scriptSrc = csp.split(';').find((d) => d.trim().startsWith('script-src'))!;
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(scriptSrc).not.toContain("'unsafe-eval'");
+    await page.getByRole('button', { name: /Use on this device only/ }).waitFor();
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    const manifest = await (await page.request.get('/manifest.webmanifest')).json();
+    expect(manifest).toMatchObject({ name: 'Tessera', display: 'standalone', start_url: '/' });
+    expect(errors).toEqual([]);
+  });
+
+  it('adds from a picture of a QR code', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.goto('/#/add');
+    await page.getByRole('button', { name: 'Picture' }).click();
+    const picture = await QRCode.toBuffer('otpauth://totp/Pictured:pic@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Pictured', { scale: 8 });
+    await page.getByLabel('Open a screenshot or photo of the QR code').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: picture });
+    await page.getByRole('status').filter({ hasText: 'Added Pictured' }).waitFor();
+    await page.getByLabel('Open a screenshot or photo of the QR code').setInputFiles({ name: 'blank.png', mimeType: 'image/png', buffer: PNG.sync.write(new PNG({ width: 50, height: 50, fill: true })) });
+    await page.getByRole('alert').filter({ hasText: 'No QR code was found' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('adds by scanning with the camera', async () => {
+    const video = await qrVideo('otpauth://totp/Scanned:cam@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Scanned');
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+    });
+    try {
+      const context = await browser.newContext({ baseURL: harness.url, permissions: ['camera'] });
+      const page = await context.newPage();
+      await startDeviceOnly(page);
+      await page.goto('/#/add');
+      await page.getByRole('button', { name: 'Scan' }).click();
+      await page.getByRole('status').filter({ hasText: 'Added Scanned' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('unlocks with a passkey through the WebAuthn PRF extension', async () => {
+    const { context, page, errors } = await harness.device();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, hasPrf: true },
+    });
+    // WebAuthn refuses IP addresses as relying parties; localhost is a secure context too.
+    const origin = harness.url.replace('127.0.0.1', 'localhost');
+    await page.goto(`${origin}/`);
+    await page.getByRole('button', { name: /Use on this device only/ }).click();
+    await page.goto(`${origin}/#/add`);
+    await page.getByRole('button', { name: 'Type it in' }).click();
+    await page.getByLabel('Issuer', { exact: true }).fill('Passkeyed');
+    await page.getByLabel('Secret key').fill('JBSWY3DPEHPK3PXP');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.goto(`${origin}/#/settings`);
+    await page.getByLabel('Passphrase', { exact: true }).fill('a long passphrase');
+    await page.getByLabel('Passphrase again').fill('a long passphrase');
+    await page.getByRole('button', { name: 'Turn on app lock' }).click();
+    await page.getByRole('status').filter({ hasText: 'The app lock is on.' }).waitFor();
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await page.getByRole('status').filter({ hasText: 'Passkey unlock is on.' }).waitFor();
+
+    await page.goto(`${origin}/`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+    await page.getByRole('button', { name: 'Unlock with passkey' }).click();
+    await page.locator('.row', { hasText: 'Passkeyed' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('warns when the device clock is off', async () => {
+    const { context, page } = await harness.device();
+    await context.addInitScript(() => {
+      const real = Date.now.bind(Date);
+      Date.now = () => real() + 180_000;
+    });
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Clocked', account: 'c@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    const warning = page.getByTestId('clock-warning');
+    await warning.waitFor({ timeout: 15_000 });
+    expect(await warning.textContent()).toContain('3 minutes ahead of the server’s');
+  });
+});
