@@ -194,9 +194,12 @@ export async function buildApp(options: {
   app.addHook('onRequest', async (request) => {
     if (isV1(request.url)) checkClient(request, ctx.minClientVersion);
   });
+  // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
+  let closing = false;
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     if (isV1(request.url)) reply.header('cache-control', 'no-store');
+    if (closing) reply.header('connection', 'close');
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -247,6 +250,9 @@ export async function buildApp(options: {
   noticeRoutes(app, ctx);
   feedRoutes(app, ctx, hub);
 
-  app.addHook('preClose', async () => hub.closeAll());
+  app.addHook('preClose', async () => {
+    closing = true;
+    hub.closeAll();
+  });
   return app;
 }

@@ -11,14 +11,18 @@ import { handle } from '../route.js';
 const BATCH = 200;
 
 interface FeedConnection {
-  close(): void;
+  /** Ends the stream; `last` is written first (e.g. a reconnection hint). */
+  close(last?: string): void;
 }
 
-/** Open feeds of this server, closed on shutdown. */
+/** Reconnection delay hinted to feeds closed by a shutdown: 1-5 s, spread so they do not all return at once. */
+export const shutdownRetryHint = () => `retry: ${1000 + Math.floor(Math.random() * 4000)}\n\n`;
+
+/** Open feeds of this server, closed on shutdown with a reconnection hint (SSE `retry:` field). */
 export class FeedHub {
   readonly connections = new Set<FeedConnection>();
   closeAll(): void {
-    for (const c of [...this.connections]) c.close();
+    for (const c of [...this.connections]) c.close(shutdownRetryHint());
   }
 }
 
@@ -109,14 +113,14 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
     const ping = setInterval(() => res.write(': ping\n\n'), FEED_PING_INTERVAL_MS);
     const unsubscribe = ctx.bus.subscribe(session.accountId, () => void pump());
     const connection: FeedConnection = {
-      close() {
+      close(last) {
         if (closed) return;
         closed = true;
         clearInterval(ping);
         unsubscribe();
         hub.connections.delete(connection);
         ctx.metrics.feedConnections.dec();
-        res.end();
+        res.end(last);
       },
     };
     hub.connections.add(connection);
