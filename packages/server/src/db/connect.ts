@@ -2,7 +2,15 @@
  * Opens a Kysely database on SQLite (better-sqlite3) or PostgreSQL (pg) from one URL:
  * `sqlite:PATH` or `postgres://…`.
  */
-import { Kysely, PostgresDialect, SqliteDialect, WithSchemaPlugin, type KyselyPlugin } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  WithSchemaPlugin,
+  type KyselyPlugin,
+  type SqliteDatabase,
+} from 'kysely';
+import type { Database as BetterSqliteDatabase } from 'better-sqlite3';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -36,6 +44,29 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
+/**
+ * Kysely prepares every query anew; preparing is a large part of a small query's cost in SQLite,
+ * and the server runs a few dozen distinct statements, so prepared statements are kept by SQL text.
+ * Safe because better-sqlite3 runs one statement at a time (synchronously).
+ */
+function cachingStatements(sqlite: BetterSqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, ReturnType<BetterSqliteDatabase['prepare']>>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        statement = sqlite.prepare(sqlText);
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
 export async function openDatabase<T>(options: {
   url: string;
   /** PostgreSQL schema every query runs in (the escrow's own schema). */
@@ -57,7 +88,10 @@ export async function openDatabase<T>(options: {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     sqlite.pragma('foreign_keys = ON');
-    const db = new Kysely<T>({ dialect: new SqliteDialect({ database: sqlite }), plugins });
+    const db = new Kysely<T>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+      plugins,
+    });
     return { db, dialect, location: sqlite.name, close: () => db.destroy() };
   }
   const pg = await import('pg');

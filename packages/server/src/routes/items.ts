@@ -39,32 +39,38 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
   handle(app, ctx, 'items', async ({ session, query }) => {
     const since = query.since ?? 0;
     const limit = query.limit ?? LIMITS.defaultPullLimit;
-    const [rows, account] = await Promise.all([
-      ctx.db
-        .selectFrom('items')
-        .select(['id', 'version', 'epoch', 'ciphertext', 'deleted'])
-        .where('account_id', '=', session.accountId)
-        .where('version', '>', since)
-        .orderBy('version')
-        .limit(limit + 1)
-        .execute(),
-      ctx.db
-        .selectFrom('accounts')
-        .select('item_head')
-        .where('id', '=', session.accountId)
-        .executeTakeFirstOrThrow(),
-    ]);
+    // One statement, so the head and the page come from one snapshot; the head is never below a
+    // version in the page (a client refuses a head lower than a version it has seen).
+    const rows = await ctx.db
+      .selectFrom('accounts')
+      .leftJoin('items', (join) =>
+        join.onRef('items.account_id', '=', 'accounts.id').on('items.version', '>', since),
+      )
+      .select([
+        'accounts.item_head',
+        'items.id',
+        'items.version',
+        'items.epoch',
+        'items.ciphertext',
+        'items.deleted',
+      ])
+      .where('accounts.id', '=', session.accountId)
+      .orderBy('items.version')
+      .limit(limit + 1)
+      .execute();
+    const head = rows[0]?.item_head ?? 0;
+    if (rows.length === 1 && rows[0]!.id === null) rows.length = 0;
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     return {
       items: page.map((r) => ({
-        id: r.id,
-        version: r.version,
-        epoch: r.epoch,
-        ciphertext: r.ciphertext,
+        id: r.id!,
+        version: r.version!,
+        epoch: r.epoch!,
+        ciphertext: r.ciphertext!,
         deleted: r.deleted === 1,
       })),
-      head: account.item_head,
+      head,
       more,
     };
   });
