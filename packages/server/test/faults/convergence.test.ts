@@ -16,7 +16,7 @@ import { uniqueEmail } from '../helpers.js';
 import { Device, entry, freshDatabase, sharedSecrets, spawnServer, type ServerProcess } from './harness.js';
 
 const DEVICES = 4;
-const NUM_RUNS = 8;
+const NUM_RUNS = 25;
 
 type Op =
   | { kind: 'add'; device: number; hotp: boolean; deviceOnly: boolean }
@@ -117,7 +117,7 @@ describe('convergence of devices syncing through two server processes', () => {
     let runs = 0;
     let syncs = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), async (ops) => {
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40 }), async (ops) => {
         runs++;
         const changes: Change[] = [];
         const counters = new Map<string, number>();
@@ -205,7 +205,7 @@ describe('convergence of devices syncing through two server processes', () => {
     console.info(
       `convergence: ${runs} runs, ${syncs} concurrent sync rounds besides the final ones, ${devices[0]!.vault.records().length} records`,
     );
-  });
+  }, 90_000);
 });
 
 function fieldOf(record: VaultRecord, field: string): unknown {
