@@ -1,5 +1,7 @@
 // Screenshots of the main screens for docs/screenshots and the README: light, dark and 360 px wide.
 // Usage: npm run screenshots -w @tessera/web   (after `npm run build`; starts its own server)
+/* global window -- used inside page.evaluate callbacks, which run in the browser */
+import { Buffer } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +12,26 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const out = join(root, 'docs/screenshots');
 const { startServer } = await import(join(root, 'packages/server/dist/index.js'));
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-shots-'));
-const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, webRoot: join(root, 'packages/web/dist'), logger: false });
+const server = await startServer({
+  port: 0,
+  host: '127.0.0.1',
+  dataDir,
+  webRoot: join(root, 'packages/web/dist'),
+  logger: false,
+});
 const browser = await chromium.launch({
   executablePath: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--hide-scrollbars'],
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--hide-scrollbars',
+  ],
 });
 
 const ENTRIES = [
@@ -25,10 +43,18 @@ const ENTRIES = [
   ['Mastodon', '@alice@social.example', 'NBSWY3DPO5XXE3DE', 'personal'],
   ['Cloudflare', 'alice@example.com', 'GAYTEMZUGU3DOOBZ', 'work'],
 ];
-const list = ENTRIES.map(([issuer, account, secret]) => `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`).join('\n');
+const list = ENTRIES.map(
+  ([issuer, account, secret]) =>
+    `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`,
+).join('\n');
 
 async function device({ colorScheme = 'light', width = 900, height = 640 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme, deviceScaleFactor: 1, baseURL: server.url });
+  const context = await browser.newContext({
+    viewport: { width, height },
+    colorScheme,
+    deviceScaleFactor: 1,
+    baseURL: server.url,
+  });
   return context.newPage();
 }
 
@@ -36,7 +62,9 @@ async function seed(page) {
   await page.goto('/');
   await page.getByRole('button', { name: /Use on this device only/ }).click();
   await page.goto('/#/files');
-  await page.getByLabel(/^Export file/).setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+  await page
+    .getByLabel(/^Export file/)
+    .setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Imported' }).waitFor();
   await page.goto('/#/');
@@ -95,12 +123,18 @@ try {
   await b.getByLabel('Email').fill('alice@example.com');
   await b.getByLabel('Account password').fill('correct horse battery staple');
   await b.getByRole('button', { name: 'Sign in' }).click();
-  await b.getByTestId('verification-code').filter({ hasText: /\d{4}-\d{4}/ }).waitFor();
+  await b
+    .getByTestId('verification-code')
+    .filter({ hasText: /\d{4}-\d{4}/ })
+    .waitFor();
   await shot(b, 'new-device-dark-narrow');
 
   await light.goto('/#/backup');
   await light.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
-  await light.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+  await light
+    .getByTestId('backup-state')
+    .filter({ hasText: 'Everything is backed up' })
+    .waitFor({ timeout: 20_000 });
   await light.setViewportSize({ width: 900, height: 1100 });
   await shot(light, 'backup-light');
 } finally {

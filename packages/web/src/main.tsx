@@ -18,11 +18,17 @@ async function boot(): Promise<void> {
   try {
     await app.start();
   } catch (err) {
-    app.store.set({ phase: 'fatal', fatal: `Tessera could not open its storage in this browser: ${(err as Error).message}` });
+    app.store.set({
+      phase: 'fatal',
+      fatal: `Tessera could not open its storage in this browser: ${(err as Error).message}`,
+    });
   }
   if ('serviceWorker' in navigator && import.meta.env.PROD) {
     // After the codes show, so installing the offline copy never competes with the first paint.
-    setTimeout(() => void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined), 500);
+    setTimeout(
+      () => void navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => undefined),
+      500,
+    );
   }
 }
 

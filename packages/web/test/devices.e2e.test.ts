@@ -31,11 +31,18 @@ async function qrVideo(text: string): Promise<string> {
   const width = png.width - (png.width % 2);
   const height = png.height - (png.height % 2);
   const luma = Buffer.alloc(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) luma[y * width + x] = png.data[(y * png.width + x) * 4]!;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) luma[y * width + x] = png.data[(y * png.width + x) * 4]!;
   const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
   const path = join(scratch, 'qr.y4m');
-  writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), ...Array(10).fill(frame)]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`),
+      ...Array(10).fill(frame),
+    ]),
+  );
   return path;
 }
 
@@ -59,19 +66,35 @@ describe('web app and the device', () => {
     await startDeviceOnly(page);
     await page.goto('/#/add');
     await page.getByRole('button', { name: 'Picture' }).click();
-    const picture = await QRCode.toBuffer('otpauth://totp/Pictured:pic@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Pictured', { scale: 8 });
-    await page.getByLabel('Open a screenshot or photo of the QR code').setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: picture });
+    const picture = await QRCode.toBuffer(
+      'otpauth://totp/Pictured:pic@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Pictured',
+      { scale: 8 },
+    );
+    await page
+      .getByLabel('Open a screenshot or photo of the QR code')
+      .setInputFiles({ name: 'shot.png', mimeType: 'image/png', buffer: picture });
     await page.getByRole('status').filter({ hasText: 'Added Pictured' }).waitFor();
-    await page.getByLabel('Open a screenshot or photo of the QR code').setInputFiles({ name: 'blank.png', mimeType: 'image/png', buffer: PNG.sync.write(new PNG({ width: 50, height: 50, fill: true })) });
+    await page.getByLabel('Open a screenshot or photo of the QR code').setInputFiles({
+      name: 'blank.png',
+      mimeType: 'image/png',
+      buffer: PNG.sync.write(new PNG({ width: 50, height: 50, fill: true })),
+    });
     await page.getByRole('alert').filter({ hasText: 'No QR code was found' }).waitFor();
     expect(errors).toEqual([]);
   });
 
   it('adds by scanning with the camera', async () => {
-    const video = await qrVideo('otpauth://totp/Scanned:cam@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Scanned');
+    const video = await qrVideo(
+      'otpauth://totp/Scanned:cam@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Scanned',
+    );
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+      args: [
+        ...CHROMIUM_ARGS,
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-video-capture=${video}`,
+      ],
     });
     try {
       const context = await browser.newContext({ baseURL: harness.url, permissions: ['camera'] });
@@ -90,7 +113,15 @@ describe('web app and the device', () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, hasPrf: true },
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+        hasPrf: true,
+      },
     });
     // WebAuthn refuses IP addresses as relying parties; localhost is a secure context too.
     const origin = harness.url.replace('127.0.0.1', 'localhost');

@@ -3,7 +3,7 @@
  * loopback, and Debian's Chromium driven by playwright-core.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,29 +25,30 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-function newest(dir: string): number {
-  let latest = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, name.name);
-    latest = Math.max(latest, name.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds the web app when dist is missing or older than its sources (`npm test` builds it first). */
+/**
+ * Builds the web app when dist is missing or older than its sources (`npm test` builds it first).
+ * Test files run in parallel processes, so the check and the build happen under one lock.
+ */
 export function ensureBuilt(): void {
-  const index = join(WEB_ROOT, 'index.html');
-  const sources = Math.max(newest(join(WEB_PACKAGE, 'src')), statSync(join(WEB_PACKAGE, 'index.html')).mtimeMs);
-  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  // Vitest sets NODE_ENV=test, which would make Vite build the development variant.
-  execFileSync('npx', ['vite', 'build', '--logLevel', 'error'], { cwd: WEB_PACKAGE, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  const stale =
+    'if [ ! -f dist/index.html ] || [ -n "$(find src index.html vite.config.ts public -newer dist/index.html -print -quit)" ]; ' +
+    'then npx vite build --logLevel error; fi';
+  execFileSync('flock', [join(tmpdir(), 'tessera-web-build.lock'), 'sh', '-c', stale], {
+    cwd: WEB_PACKAGE,
+    stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would make Vite build the development variant.
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export interface Harness {
   url: string;
   browser: Browser;
   /** A fresh browser profile (its own IndexedDB): one "device". */
-  device(options?: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }): Promise<Device>;
+  device(options?: {
+    viewport?: { width: number; height: number };
+    colorScheme?: 'light' | 'dark';
+  }): Promise<Device>;
   stopServer(): Promise<void>;
   startServerAgain(): Promise<void>;
   close(): Promise<void>;
@@ -65,7 +66,14 @@ export async function startHarness(): Promise<Harness> {
   ensureBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
   const serve = (port = 0) =>
-    startServer({ port, host: '127.0.0.1', database: `sqlite:${join(dataDir, 'tessera.sqlite')}`, dataDir, webRoot: WEB_ROOT, logger: false });
+    startServer({
+      port,
+      host: '127.0.0.1',
+      database: `sqlite:${join(dataDir, 'tessera.sqlite')}`,
+      dataDir,
+      webRoot: WEB_ROOT,
+      logger: false,
+    });
   let server = await serve();
   const url = server.url.replace(/\/$/, '');
   const port = Number(new URL(url).port);
@@ -86,7 +94,10 @@ export async function startHarness(): Promise<Harness> {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
       page.on('console', (message) => {
-        if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED|net::ERR/.test(message.text())) {
+        if (
+          message.type() === 'error' &&
+          !/Failed to load resource|ERR_INTERNET_DISCONNECTED|net::ERR/.test(message.text())
+        ) {
           errors.push(`console: ${message.text()}`);
         }
       });
@@ -114,7 +125,10 @@ export async function startDeviceOnly(page: Page): Promise<void> {
 }
 
 /** Adds an entry through the typed form. */
-export async function addTyped(page: Page, entry: { issuer: string; account: string; secret: string }): Promise<void> {
+export async function addTyped(
+  page: Page,
+  entry: { issuer: string; account: string; secret: string },
+): Promise<void> {
   await page.goto('/#/add');
   await page.getByRole('button', { name: 'Type it in' }).click();
   await page.getByLabel('Issuer', { exact: true }).fill(entry.issuer);

@@ -29,9 +29,16 @@ afterAll(async () => {
 
 /** `issuer|account` of every row, sorted. */
 async function labels(page: Page): Promise<string[]> {
-  return page.locator('.row').evaluateAll((rows) =>
-    rows.map((row) => `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`).sort(),
-  );
+  return page
+    .locator('.row')
+    .evaluateAll((rows) =>
+      rows
+        .map(
+          (row) =>
+            `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`,
+        )
+        .sort(),
+    );
 }
 
 async function waitForLabels(page: Page, expected: string[]): Promise<void> {
@@ -68,13 +75,20 @@ describe('keychain backup and restore in the browser', () => {
     recoveryKey = (await a.page.getByTestId('recovery-key').textContent())!.trim();
     expect(recoveryKey).toMatch(/^([A-Z2-7]{4}-){8}[A-Z2-7]{4}$/);
     await a.page.getByRole('button', { name: 'I wrote it down' }).click();
-    await a.page.getByLabel('Type the recovery key to confirm').fill('not the key at all, not even close 1234');
+    await a.page
+      .getByLabel('Type the recovery key to confirm')
+      .fill('not the key at all, not even close 1234');
     expect(await a.page.getByRole('button', { name: 'Done' }).isDisabled()).toBe(true);
-    await a.page.getByLabel('Type the recovery key to confirm').fill(recoveryKey.toLowerCase().replace(/-/g, ' '));
+    await a.page
+      .getByLabel('Type the recovery key to confirm')
+      .fill(recoveryKey.toLowerCase().replace(/-/g, ' '));
     await a.page.getByRole('button', { name: 'Done' }).click();
     await a.page.locator('.row').first().waitFor();
     await a.page.goto('/#/backup');
-    await a.page.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+    await a.page
+      .getByTestId('backup-state')
+      .filter({ hasText: 'Everything is backed up' })
+      .waitFor({ timeout: 20_000 });
 
     const b = await signIn();
     const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
@@ -83,7 +97,10 @@ describe('keychain backup and restore in the browser', () => {
     await a.page.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
     await a.page.getByLabel('Verification code').fill(code);
     await a.page.getByRole('button', { name: 'Approve' }).click();
-    await a.page.getByRole('status').filter({ hasText: 'can now see your codes' }).waitFor({ timeout: 20_000 });
+    await a.page
+      .getByRole('status')
+      .filter({ hasText: 'can now see your codes' })
+      .waitFor({ timeout: 20_000 });
 
     await b.page.locator('.row').first().waitFor({ timeout: 20_000 });
     await waitForLabels(b.page, expectedLabels);
@@ -92,7 +109,11 @@ describe('keychain backup and restore in the browser', () => {
     await b.page.getByLabel('Issuer').fill('Savings Bank');
     await b.page.getByRole('button', { name: 'Save' }).click();
     await a.page.goto('/#/');
-    await waitForLabels(a.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+    await waitForLabels(a.page, [
+      'GitHub|alice',
+      'Savings Bank|alice@example.com',
+      'Mail|alice@mail.example',
+    ]);
     expect([...a.errors, ...b.errors]).toEqual([]);
     await b.context.close();
   }, 60_000);
@@ -103,12 +124,19 @@ describe('keychain backup and restore in the browser', () => {
     await c.page.getByTestId('attempts-left').filter({ hasText: '10 attempts left' }).waitFor();
     await c.page.getByLabel('Keychain PIN').fill('000000');
     await c.page.getByRole('button', { name: 'Use PIN' }).click();
-    await c.page.getByRole('alert').filter({ hasText: 'Wrong keychain PIN; 9 attempts left' }).waitFor({ timeout: 20_000 });
+    await c.page
+      .getByRole('alert')
+      .filter({ hasText: 'Wrong keychain PIN; 9 attempts left' })
+      .waitFor({ timeout: 20_000 });
     await c.page.getByTestId('attempts-left').filter({ hasText: '9 attempts left' }).waitFor();
     await c.page.getByLabel('Keychain PIN').fill(PIN);
     await c.page.getByRole('button', { name: 'Use PIN' }).click();
     await c.page.locator('.row').first().waitFor({ timeout: 20_000 });
-    await waitForLabels(c.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+    await waitForLabels(c.page, [
+      'GitHub|alice',
+      'Savings Bank|alice@example.com',
+      'Mail|alice@mail.example',
+    ]);
     expect(c.errors).toEqual([]);
     await c.context.close();
   }, 60_000);
@@ -122,21 +150,35 @@ describe('keychain backup and restore in the browser', () => {
     await d.page.getByLabel('Recovery key').fill(recoveryKey);
     await d.page.getByRole('button', { name: 'Use recovery key' }).click();
     await d.page.locator('.row').first().waitFor({ timeout: 20_000 });
-    await waitForLabels(d.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example']);
+    await waitForLabels(d.page, [
+      'GitHub|alice',
+      'Savings Bank|alice@example.com',
+      'Mail|alice@mail.example',
+    ]);
 
     await a.page.goto('/#/backup');
     const notices = a.page.getByRole('region', { name: 'Security notices' });
-    await notices.getByText(/recovery key/i).first().waitFor({ timeout: 20_000 });
+    await notices
+      .getByText(/recovery key/i)
+      .first()
+      .waitFor({ timeout: 20_000 });
     const devices = a.page.getByRole('region', { name: 'Devices' });
-    await expect.poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 }).toBe(3);
+    await expect
+      .poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 })
+      .toBe(3);
     const row = devices.getByRole('listitem').filter({ hasNotText: 'this device' }).last();
     await row.getByRole('button', { name: 'Remove' }).click();
     await a.page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(await devices.getByRole('button', { name: 'Remove' }).count()).toBe(3);
     await row.getByRole('button', { name: 'Remove' }).click();
     await a.page.getByRole('dialog').getByRole('button', { name: 'Remove device' }).click();
-    await expect.poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 }).toBe(2);
-    await d.page.getByRole('alert').filter({ hasText: 'removed from your keychain, or signed out' }).waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 })
+      .toBe(2);
+    await d.page
+      .getByRole('alert')
+      .filter({ hasText: 'removed from your keychain, or signed out' })
+      .waitFor({ timeout: 20_000 });
     expect(d.errors).toEqual([]);
     await d.context.close();
   }, 60_000);
@@ -152,7 +194,10 @@ describe('keychain backup and restore in the browser', () => {
     await page.getByText(/^Offline\./).waitFor();
     await addTyped(page, { issuer: 'Offline Shop', account: 'o@example.com', secret: 'MFRGGZDFMZTWQ2LK' });
     await page.goto('/#/backup');
-    await page.getByTestId('backup-state').filter({ hasText: '1 change will be backed up when the connection is back' }).waitFor();
+    await page
+      .getByTestId('backup-state')
+      .filter({ hasText: '1 change will be backed up when the connection is back' })
+      .waitFor();
 
     const e = await signIn();
     await e.page.getByRole('button', { name: 'Recovery key' }).click();
@@ -162,8 +207,16 @@ describe('keychain backup and restore in the browser', () => {
     expect(await labels(e.page)).not.toContain('Offline Shop|o@example.com');
 
     await a.context.setOffline(false);
-    await page.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
-    await waitForLabels(e.page, ['GitHub|alice', 'Savings Bank|alice@example.com', 'Mail|alice@mail.example', 'Offline Shop|o@example.com']);
+    await page
+      .getByTestId('backup-state')
+      .filter({ hasText: 'Everything is backed up' })
+      .waitFor({ timeout: 20_000 });
+    await waitForLabels(e.page, [
+      'GitHub|alice',
+      'Savings Bank|alice@example.com',
+      'Mail|alice@mail.example',
+      'Offline Shop|o@example.com',
+    ]);
     expect(e.errors).toEqual([]);
   }, 90_000);
 });

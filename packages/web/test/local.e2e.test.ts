@@ -42,16 +42,24 @@ describe('web app on this device only', () => {
     await page.getByRole('status').filter({ hasText: 'Added Bank' }).waitFor();
 
     await page.getByRole('button', { name: 'Link' }).click();
-    await page.getByLabel(/Setup link/).fill('otpauth://totp/Forge:bob@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Forge&digits=8');
+    await page
+      .getByLabel(/Setup link/)
+      .fill('otpauth://totp/Forge:bob@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Forge&digits=8');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Added Forge' }).waitFor();
 
     await addTyped(page, { issuer: 'Mail', account: 'carol@example.com', secret: 'KRSXG5CTMVRXEZLU' });
     const rows = await visibleCodes(page);
-    expect(rows.map((r) => r.split('|').slice(0, 2).join('|'))).toEqual(['Bank|', 'Forge|bob@example.com', 'Mail|carol@example.com']);
+    expect(rows.map((r) => r.split('|').slice(0, 2).join('|'))).toEqual([
+      'Bank|',
+      'Forge|bob@example.com',
+      'Mail|carol@example.com',
+    ]);
     const forge = rows.find((r) => r.startsWith('Forge'))!.split('|')[2]!;
     expect(forge).toHaveLength(8);
-    const forgeExpected = [0, 30].map((back) => totp({ secret: 'GEZDGNBVGY3TQOJQ', digits: 8, time: Math.floor(Date.now() / 1000) - back }));
+    const forgeExpected = [0, 30].map((back) =>
+      totp({ secret: 'GEZDGNBVGY3TQOJQ', digits: 8, time: Math.floor(Date.now() / 1000) - back }),
+    );
     expect(forgeExpected).toContain(forge);
 
     // Enter on a focused row copies its code and says so.
@@ -59,7 +67,9 @@ describe('web app on this device only', () => {
     await mailRow.focus();
     await page.keyboard.press('Enter');
     await page.locator('.row', { hasText: 'Mail' }).getByText('Copied').waitFor();
-    expect(likelyCodes('KRSXG5CTMVRXEZLU')).toContain(await page.evaluate(() => navigator.clipboard.readText()));
+    expect(likelyCodes('KRSXG5CTMVRXEZLU')).toContain(
+      await page.evaluate(() => navigator.clipboard.readText()),
+    );
 
     // Search narrows the list; tags and pins from the edit dialog.
     await page.getByLabel('Search codes').fill('forge');
@@ -82,8 +92,11 @@ describe('web app on this device only', () => {
     const { page, errors } = await harness.device();
     await startDeviceOnly(page);
     await page.goto('/#/files');
-    const list = 'otpauth://totp/Alpha:a@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Alpha\notpauth://hotp/Beta:b@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Beta&counter=5\n';
-    await page.getByLabel(/^Export file/).setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+    const list =
+      'otpauth://totp/Alpha:a@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Alpha\notpauth://hotp/Beta:b@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Beta&counter=5\n';
+    await page
+      .getByLabel(/^Export file/)
+      .setInputFiles({ name: 'codes.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Imported 2 codes' }).waitFor();
 
@@ -93,7 +106,9 @@ describe('web app on this device only', () => {
       password: 'correct horse battery',
     });
     const file = backup.files[0]!;
-    await page.getByLabel(/^Export file/).setInputFiles({ name: file.name, mimeType: file.mime, buffer: Buffer.from(file.bytes) });
+    await page
+      .getByLabel(/^Export file/)
+      .setInputFiles({ name: file.name, mimeType: file.mime, buffer: Buffer.from(file.bytes) });
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByLabel(/^Password of the file/).fill('wrong password');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
@@ -111,7 +126,10 @@ describe('web app on this device only', () => {
 
     await page.goto('/#/files');
     await page.getByLabel('Format', { exact: true }).selectOption('otpauth');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: /^Export 3 codes/ }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: /^Export 3 codes/ }).click(),
+    ]);
     const text = await (await download.createReadStream()).toArray();
     const exported = Buffer.concat(text).toString('utf8');
     expect(exported).toMatch(/otpauth:\/\/totp\/Alpha:a(@|%40)example.com\?/);
@@ -182,7 +200,11 @@ describe('web app on this device only', () => {
         await page.locator('main h1, main h2').first().waitFor();
         const result = await new AxeBuilder({ page }).analyze();
         const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-        expect(serious.map((v) => `${colorScheme} ${route}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+        expect(
+          serious.map(
+            (v) => `${colorScheme} ${route}: ${v.id} ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          ),
+        ).toEqual([]);
       }
     }
   });

@@ -33,7 +33,12 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
       .catch(() => setError('This part of Tessera could not be loaded. Check the connection and reload.'));
   }, [name]);
   if (error) return <p role="alert">{error}</p>;
-  if (!screen) return <p class="hint" aria-busy="true">Loading…</p>;
+  if (!screen)
+    return (
+      <p class="hint" aria-busy="true">
+        Loading…
+      </p>
+    );
   const Screen = screen;
   return <Screen app={app} />;
 }
@@ -58,7 +63,12 @@ export function Shell({ app }: { app: App }) {
   const ready = state.phase === 'ready';
   const joining = ready && state.keychain?.status === 'pending';
   let body;
-  if (state.phase === 'loading') body = <p class="hint" aria-busy="true">Opening…</p>;
+  if (state.phase === 'loading')
+    body = (
+      <p class="hint" aria-busy="true">
+        Opening…
+      </p>
+    );
   else if (state.phase === 'fatal') body = <p role="alert">{state.fatal}</p>;
   else if (state.phase === 'first-run') body = <Lazy name="first-run" app={app} />;
   else if (state.phase === 'locked') body = <Lazy name="lock" app={app} />;
@@ -77,7 +87,11 @@ export function Shell({ app }: { app: App }) {
           {ready && (
             <nav class="nav" aria-label="Main">
               {NAV.map(([id, name]) => (
-                <a key={id} href={id === 'codes' ? '#/' : `#/${id}`} aria-current={route === id ? 'page' : undefined}>
+                <a
+                  key={id}
+                  href={id === 'codes' ? '#/' : `#/${id}`}
+                  aria-current={route === id ? 'page' : undefined}
+                >
                   {name}
                 </a>
               ))}
@@ -88,18 +102,20 @@ export function Shell({ app }: { app: App }) {
       <main id="main">
         {!state.online && ready && (
           <p class="banner" role="status">
-            Offline. Your codes work as usual{state.keychainOn ? '; changes are backed up when the connection is back' : ''}.
+            Offline. Your codes work as usual
+            {state.keychainOn ? '; changes are backed up when the connection is back' : ''}.
           </p>
         )}
         {state.clockOffsetMs !== null && ready && (
           <p class="banner" role="alert" data-testid="clock-warning">
-            This device’s clock is {describeOffset(state.clockOffsetMs)} the server’s, so sites may refuse your codes. Turn
-            on “Set time automatically” in the system settings.
+            This device’s clock is {describeOffset(state.clockOffsetMs)} the server’s, so sites may refuse
+            your codes. Turn on “Set time automatically” in the system settings.
           </p>
         )}
         {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (
           <p class="banner error" role="alert">
-            This device was removed from your keychain, or signed out. Its codes stay here but are no longer backed up.
+            This device was removed from your keychain, or signed out. Its codes stay here but are no longer
+            backed up.
           </p>
         )}
         {body}

@@ -162,14 +162,21 @@ export class App {
     if (!vault || !navigator.onLine) return;
     try {
       const sentAt = Date.now();
-      const response = await fetch('/v1/meta', { headers: { 'Tessera-Client': `tessera-web/${__APP_VERSION__}` } });
+      const response = await fetch('/v1/meta', {
+        headers: { 'Tessera-Client': `tessera-web/${__APP_VERSION__}` },
+      });
       const receivedAt = Date.now();
       if (!response.ok) return;
       const { time } = (await response.json()) as { time?: unknown };
       if (typeof time !== 'number') return;
       const offset = time - (sentAt + receivedAt) / 2;
       const known = vault.serverClock();
-      if (known && Math.abs(known.offsetMs - offset) < CLOCK_RECORD_DELTA_MS && receivedAt - known.measuredAt < DAY_MS) return;
+      if (
+        known &&
+        Math.abs(known.offsetMs - offset) < CLOCK_RECORD_DELTA_MS &&
+        receivedAt - known.measuredAt < DAY_MS
+      )
+        return;
       await vault.recordServerTime({ serverTime: time, sentAt, receivedAt });
     } catch {
       // No server answers (a static copy, or offline): nothing to compare with.
@@ -219,7 +226,10 @@ export class App {
     }
   }
 
-  async addEntries(entries: OtpEntry[], options: { deviceOnly: boolean; tags: string[] }): Promise<{ added: number; duplicates: number }> {
+  async addEntries(
+    entries: OtpEntry[],
+    options: { deviceOnly: boolean; tags: string[] },
+  ): Promise<{ added: number; duplicates: number }> {
     const { added, duplicates } = await this.vault.addMany(entries, options);
     await this.ensureMode();
     return { added: added.length, duplicates: duplicates.length };
@@ -246,7 +256,9 @@ export class App {
 
   async importFiles(files: File[], password?: string): Promise<ImportOutcome> {
     const { importFiles, FormatError } = await import('@tessera/formats');
-    const sources = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    const sources = await Promise.all(
+      files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+    );
     try {
       const result = await importFiles({ sources, password });
       const { added, duplicates } = await this.vault.addMany(result.entries);
@@ -267,8 +279,14 @@ export class App {
   }
 
   /** Exports every entry; returns the names of the files offered for download. */
-  async exportAs(format: 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera', password?: string): Promise<string[]> {
-    const [{ exportEntries }, { downloadFile }] = await Promise.all([import('@tessera/formats'), import('../platform/download.js')]);
+  async exportAs(
+    format: 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera',
+    password?: string,
+  ): Promise<string[]> {
+    const [{ exportEntries }, { downloadFile }] = await Promise.all([
+      import('@tessera/formats'),
+      import('../platform/download.js'),
+    ]);
     const { files } = await exportEntries({ entries: this.vault.entries(), format, password });
     for (const file of files) downloadFile(file);
     return files.map((f) => f.name);
@@ -292,7 +310,11 @@ export class App {
   private async keychain(): Promise<KeychainSession> {
     if (!this.keychainSession) {
       const { KeychainSession } = await import('./keychain.js');
-      this.keychainSession = new KeychainSession({ vault: this.vault, store: this.store, toast: (m) => this.toast(m) });
+      this.keychainSession = new KeychainSession({
+        vault: this.vault,
+        store: this.store,
+        toast: (m) => this.toast(m),
+      });
     }
     return this.keychainSession;
   }
@@ -306,7 +328,13 @@ export class App {
   }
 
   /** Creates the account; resolves to the recovery key to show once. */
-  async signUp(options: { server: string; email: string; password: string; pin: string | null; deviceName: string }): Promise<string> {
+  async signUp(options: {
+    server: string;
+    email: string;
+    password: string;
+    pin: string | null;
+    deviceName: string;
+  }): Promise<string> {
     await this.saveSettings({ server: options.server });
     return (await this.keychain()).signUp(options);
   }
@@ -319,7 +347,12 @@ export class App {
     location.hash = '#/';
   }
 
-  async signIn(options: { server: string; email: string; password: string; deviceName: string }): Promise<void> {
+  async signIn(options: {
+    server: string;
+    email: string;
+    password: string;
+    deviceName: string;
+  }): Promise<void> {
     await this.saveSettings({ server: options.server, mode: 'keychain' });
     await (await this.keychain()).signIn(options);
     this.store.set({ phase: 'ready', keychainOn: true });
@@ -410,7 +443,8 @@ export class App {
     try {
       await this.open();
     } catch (err) {
-      if (err instanceof VaultError && err.code === 'wrong-passphrase') throw new Error('That passphrase does not open Tessera.');
+      if (err instanceof VaultError && err.code === 'wrong-passphrase')
+        throw new Error('That passphrase does not open Tessera.', { cause: err });
       throw err;
     }
   }

@@ -17,9 +17,13 @@ export async function entriesFromText(text: string): Promise<ParsedInput> {
   if (/^otpauth:\/\//i.test(trimmed)) return { entries: [parseUri(trimmed)], skipped: [] };
   if (/^otpauth-migration:\/\//i.test(trimmed)) {
     const { importFiles } = await import('@tessera/formats');
-    const result = await importFiles({ sources: [{ name: 'the scanned code', bytes: new TextEncoder().encode(trimmed) }] });
+    const result = await importFiles({
+      sources: [{ name: 'the scanned code', bytes: new TextEncoder().encode(trimmed) }],
+    });
     return { entries: result.entries, skipped: result.skipped.map((s) => `${s.label}: ${s.reason}`) };
   }
   if (trimmed === '') throw new Error('Nothing to read: the text is empty.');
-  throw new Error('This is not a two-factor code: expected a link starting with otpauth:// or otpauth-migration://.');
+  throw new Error(
+    'This is not a two-factor code: expected a link starting with otpauth:// or otpauth-migration://.',
+  );
 }

@@ -108,7 +108,13 @@ export class KeychainSession {
    * Creates the account. Resolves with the recovery key as soon as it exists; the keychain is only
    * created once `finishSignUp` confirms the key was written down.
    */
-  signUp(options: { server: string; email: string; password: string; pin: string | null; deviceName: string }): Promise<string> {
+  signUp(options: {
+    server: string;
+    email: string;
+    password: string;
+    pin: string | null;
+    deviceName: string;
+  }): Promise<string> {
     return new Promise<string>((resolveKey, reject) => {
       const keepRecoveryKey = (recoveryKey: string) =>
         new Promise<void>((confirmed) => {
@@ -132,7 +138,12 @@ export class KeychainSession {
     await this.signupDone;
   }
 
-  async signIn(options: { server: string; email: string; password: string; deviceName: string }): Promise<void> {
+  async signIn(options: {
+    server: string;
+    email: string;
+    password: string;
+    deviceName: string;
+  }): Promise<void> {
     const result = await login(this.keychain, options);
     this.verificationCode = result.verificationCode;
     this.publish();
@@ -204,7 +215,10 @@ export class KeychainSession {
   async signOut(): Promise<void> {
     await this.stopFollowing();
     if (this.keychain.state) {
-      await this.keychain.client().call('logout').catch(() => undefined);
+      await this.keychain
+        .client()
+        .call('logout')
+        .catch(() => undefined);
       await this.options.vault.setMeta('keychain', undefined);
     }
     this.stop();
@@ -258,7 +272,9 @@ export class KeychainSession {
     }).catch((err: Error) => {
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
-      this.transientError = this.sessionEnded ? 'This device is no longer signed in to the keychain.' : err.message;
+      this.transientError = this.sessionEnded
+        ? 'This device is no longer signed in to the keychain.'
+        : err.message;
       this.publish();
       this.roundDone();
     });
@@ -273,7 +289,12 @@ export class KeychainSession {
   private async refreshDevices(): Promise<void> {
     if (this.keychain.state?.status !== 'trusted') return this.publish();
     try {
-      this.devices = (await listDevices(this.keychain)).map((d) => ({ id: d.id, name: d.name, status: d.status, lastSeenAt: d.lastSeenAt }));
+      this.devices = (await listDevices(this.keychain)).map((d) => ({
+        id: d.id,
+        name: d.name,
+        status: d.status,
+        lastSeenAt: d.lastSeenAt,
+      }));
     } catch {
       // Offline or the server is away; the list shown stays the last one.
     }
@@ -296,7 +317,12 @@ export class KeychainSession {
       verificationCode: state.status === 'pending' ? this.verificationCode : null,
       escrow: this.escrow,
       devices: this.devices,
-      notices: state.notices.map((n) => ({ id: String(n.id), kind: n.kind, detail: noticeText(n), createdAt: n.createdAt })),
+      notices: state.notices.map((n) => ({
+        id: String(n.id),
+        kind: n.kind,
+        detail: noticeText(n),
+        createdAt: n.createdAt,
+      })),
       lastSyncAt: state.lastSyncAt,
       pendingChanges: status.pendingChanges,
       syncing: this.syncing,

@@ -29,7 +29,7 @@ export interface CodeListProps {
  * pull-to-refresh, find-in-page of visible rows and screen-reader browsing natural.
  */
 export function CodeList(props: CodeListProps) {
-  const { entries, now } = props;
+  const { entries } = props;
   const listRef = useRef<HTMLUListElement>(null);
   const [rowHeight, setRowHeight] = useState(76);
   const [range, setRange] = useState<[number, number]>([0, 24]);
@@ -58,7 +58,9 @@ export function CodeList(props: CodeListProps) {
 
   useEffect(() => {
     if (focusIndex === null) return;
-    const button = listRef.current?.querySelector<HTMLButtonElement>(`button.copy[data-index="${focusIndex}"]`);
+    const button = listRef.current?.querySelector<HTMLButtonElement>(
+      `button.copy[data-index="${focusIndex}"]`,
+    );
     if (button) {
       button.focus();
       setFocusIndex(null);
@@ -87,7 +89,15 @@ export function CodeList(props: CodeListProps) {
   const [first, last] = range;
   const rows = [];
   for (let index = first; index < last && index < entries.length; index++) {
-    rows.push(<CodeRow key={entries[index]!.id} index={index} top={index * stride} {...props} entry={entries[index]!} />);
+    rows.push(
+      <CodeRow
+        key={entries[index]!.id}
+        index={index}
+        top={index * stride}
+        {...props}
+        entry={entries[index]!}
+      />,
+    );
   }
   return (
     <ul
@@ -108,7 +118,18 @@ interface RowProps extends CodeListProps {
   top: number;
 }
 
-function CodeRow({ entry, index, top, now, hotpCodes, copiedId, pinnedIds, onActivate, onMore, entries }: RowProps) {
+function CodeRow({
+  entry,
+  index,
+  top,
+  now,
+  hotpCodes,
+  copiedId,
+  pinnedIds,
+  onActivate,
+  onMore,
+  entries,
+}: RowProps) {
   const seconds = now / 1000;
   const label = entry.issuer || entry.account || 'Unnamed';
   let code: string | null;
@@ -140,11 +161,21 @@ function CodeRow({ entry, index, top, now, hotpCodes, copiedId, pinnedIds, onAct
       aria-setsize={entries.length}
       aria-posinset={index + 1}
     >
-      <button type="button" class="copy" data-index={index} aria-label={spoken} onClick={() => onActivate(entry, code)}>
+      <button
+        type="button"
+        class="copy"
+        data-index={index}
+        aria-label={spoken}
+        onClick={() => onActivate(entry, code)}
+      >
         {ring ?? <span class="ring" aria-hidden="true" />}
         <span class="who">
           <span class="issuer">
-            {pinned && <span class="pin" title="Pinned">★</span>}
+            {pinned && (
+              <span class="pin" title="Pinned">
+                ★
+              </span>
+            )}
             {label}
           </span>
           {entry.issuer && entry.account && <span class="account">{entry.account}</span>}

@@ -6,7 +6,14 @@ import { Dialog } from './Dialog.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** Edit the labels of one entry, pin it, keep it on this device only, or delete it. */
@@ -24,7 +31,12 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   const save = async (event: Event) => {
     event.preventDefault();
     try {
-      await app.updateEntry(entry.id, { issuer: issuer.trim(), account: account.trim(), tags: parseTags(tags), deviceOnly });
+      await app.updateEntry(entry.id, {
+        issuer: issuer.trim(),
+        account: account.trim(),
+        tags: parseTags(tags),
+        deviceOnly,
+      });
       if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
       onClose();
     } catch (e) {
@@ -36,8 +48,9 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
     return (
       <Dialog title={`Delete ${label}?`} onClose={onClose}>
         <p>
-          Its codes will be gone from this device{state.keychainOn && !entry.deviceOnly ? ' and from your other devices' : ''}.
-          Make sure you can still sign in to {label} another way, for example with its recovery codes.
+          Its codes will be gone from this device
+          {state.keychainOn && !entry.deviceOnly ? ' and from your other devices' : ''}. Make sure you can
+          still sign in to {label} another way, for example with its recovery codes.
         </p>
         <div class="actions">
           <button
@@ -62,15 +75,27 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
     <Dialog title={`Edit ${label}`} onClose={onClose}>
       <form onSubmit={save}>
         <label for="edit-issuer">Issuer</label>
-        <input id="edit-issuer" value={issuer} onInput={(e) => setIssuer((e.target as HTMLInputElement).value)} />
+        <input
+          id="edit-issuer"
+          value={issuer}
+          onInput={(e) => setIssuer((e.target as HTMLInputElement).value)}
+        />
         <label for="edit-account">Account</label>
-        <input id="edit-account" value={account} onInput={(e) => setAccount((e.target as HTMLInputElement).value)} />
+        <input
+          id="edit-account"
+          value={account}
+          onInput={(e) => setAccount((e.target as HTMLInputElement).value)}
+        />
         <label for="edit-tags">
           Tags <span class="hint">separated by commas</span>
         </label>
         <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
         <label class="check">
-          <input type="checkbox" checked={pinned} onChange={(e) => setPinned((e.target as HTMLInputElement).checked)} />
+          <input
+            type="checkbox"
+            checked={pinned}
+            onChange={(e) => setPinned((e.target as HTMLInputElement).checked)}
+          />
           Pin to the top
         </label>
         <label class="check">

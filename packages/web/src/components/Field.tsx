@@ -12,7 +12,9 @@ export function Field(props: {
   error?: string | null;
   input?: InputProps;
 }) {
-  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = [props.hint ? `${props.id}-hint` : '', props.error ? `${props.id}-error` : '']
+    .filter(Boolean)
+    .join(' ');
   return (
     <div>
       <label for={props.id}>{props.label}</label>

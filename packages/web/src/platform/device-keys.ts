@@ -1,4 +1,9 @@
-import { deviceKeysFromCryptoKeys, generateDeviceKeyPairs, type DeviceCryptoKeys, type DeviceKeyStore } from '@tessera/vault/keychain';
+import {
+  deviceKeysFromCryptoKeys,
+  generateDeviceKeyPairs,
+  type DeviceCryptoKeys,
+  type DeviceKeyStore,
+} from '@tessera/vault/keychain';
 import { db } from './db.js';
 
 const DEVICE_KEYS = 'device-keys';

@@ -65,7 +65,11 @@ export async function createPasskeyLock(secret: Uint8Array): Promise<PasskeyLock
     publicKey: {
       challenge: crypto.getRandomValues(new Uint8Array(32)),
       rp: { name: 'Tessera', id: location.hostname },
-      user: { id: crypto.getRandomValues(new Uint8Array(16)), name: 'Tessera app lock', displayName: 'Tessera app lock' },
+      user: {
+        id: crypto.getRandomValues(new Uint8Array(16)),
+        name: 'Tessera app lock',
+        displayName: 'Tessera app lock',
+      },
       pubKeyCredParams: [
         { type: 'public-key', alg: -7 },
         { type: 'public-key', alg: -257 },
@@ -76,11 +80,14 @@ export async function createPasskeyLock(secret: Uint8Array): Promise<PasskeyLock
   })) as PublicKeyCredential | null;
   if (!credential) throw new Error('No passkey was created.');
   const results = credential.getClientExtensionResults() as PrfResults;
-  if (results.prf?.enabled === false) throw new Error('This authenticator does not support unlocking apps (no PRF).');
+  if (results.prf?.enabled === false)
+    throw new Error('This authenticator does not support unlocking apps (no PRF).');
   const credentialId = new Uint8Array(credential.rawId);
   const prf = results.prf?.results?.first ?? (await evaluate(credentialId, salt));
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const wrapped = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyFromPrf(prf, salt), secret as BufferSource));
+  const wrapped = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyFromPrf(prf, salt), secret as BufferSource),
+  );
   return { credentialId, salt, iv, wrapped };
 }
 
@@ -89,7 +96,13 @@ export async function openPasskeyLock(lock: PasskeyLock): Promise<Uint8Array> {
   const prf = await evaluate(lock.credentialId, lock.salt);
   try {
     const key = await keyFromPrf(prf, lock.salt);
-    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: lock.iv as BufferSource }, key, lock.wrapped as BufferSource));
+    return new Uint8Array(
+      await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: lock.iv as BufferSource },
+        key,
+        lock.wrapped as BufferSource,
+      ),
+    );
   } catch {
     throw new Error('This passkey does not open Tessera on this device.');
   }

@@ -1,4 +1,10 @@
-import { unwrapKeyWithPassphrase, VaultError, type KeyProvider, type VaultKey, type VaultStorage } from '@tessera/vault';
+import {
+  unwrapKeyWithPassphrase,
+  VaultError,
+  type KeyProvider,
+  type VaultKey,
+  type VaultStorage,
+} from '@tessera/vault';
 import { db } from './db.js';
 
 /** IndexedDB key of the vault bytes and of its lock name (one vault per browser profile and origin). */
@@ -56,7 +62,10 @@ export function newStorageKey(): VaultKey {
 }
 
 function toB64u(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /**
@@ -91,10 +100,19 @@ export class BrowserKeys implements KeyProvider {
     if (header.custody === 'browser') {
       const held = (await (await db()).get('keys', BROWSER_KEY)) as BrowserHeldKey | undefined;
       if (!held || held.keyId !== header.keyId) {
-        throw new VaultError('wrong-key', 'The key of the stored vault is missing from this browser; restore from your keychain or a backup file.');
+        throw new VaultError(
+          'wrong-key',
+          'The key of the stored vault is missing from this browser; restore from your keychain or a backup file.',
+        );
       }
       const wrapping = (await (await db()).get('keys', WRAPPING_KEY)) as CryptoKey;
-      const key = new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: held.iv as BufferSource }, wrapping, held.wrapped as BufferSource));
+      const key = new Uint8Array(
+        await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: held.iv as BufferSource },
+          wrapping,
+          held.wrapped as BufferSource,
+        ),
+      );
       return (this.current = { key, keyId: header.keyId, custody: 'browser' });
     }
     if (header.custody === 'passphrase' && header.kdf) {
@@ -103,11 +121,19 @@ export class BrowserKeys implements KeyProvider {
       if (offered.key && offered.key.keyId === header.keyId) {
         return (this.current = { ...offered.key, custody: 'passphrase', kdf: header.kdf });
       }
-      if (offered.passphrase === undefined) throw new VaultError('passphrase-required', 'Tessera is locked: enter your passphrase.');
-      const key = await unwrapKeyWithPassphrase({ wrap: header.kdf, keyId: header.keyId, passphrase: offered.passphrase });
+      if (offered.passphrase === undefined)
+        throw new VaultError('passphrase-required', 'Tessera is locked: enter your passphrase.');
+      const key = await unwrapKeyWithPassphrase({
+        wrap: header.kdf,
+        keyId: header.keyId,
+        passphrase: offered.passphrase,
+      });
       return (this.current = { key, keyId: header.keyId, custody: 'passphrase', kdf: header.kdf });
     }
-    throw new VaultError('wrong-key', `This vault was made elsewhere (its key is kept by ${header.custody}).`);
+    throw new VaultError(
+      'wrong-key',
+      `This vault was made elsewhere (its key is kept by ${header.custody}).`,
+    );
   }
 
   /** Keeps the storage key in IndexedDB, wrapped under a non-extractable AES-GCM key. */
@@ -115,11 +141,16 @@ export class BrowserKeys implements KeyProvider {
     const database = await db();
     let wrapping = (await database.get('keys', WRAPPING_KEY)) as CryptoKey | undefined;
     if (!wrapping) {
-      wrapping = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+      wrapping = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+        'encrypt',
+        'decrypt',
+      ]);
       await database.put('keys', wrapping, WRAPPING_KEY);
     }
     const iv = crypto.getRandomValues(new Uint8Array(12));
-    const wrapped = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, wrapping, key as BufferSource));
+    const wrapped = new Uint8Array(
+      await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, wrapping, key as BufferSource),
+    );
     const held: BrowserHeldKey = { kind: 'browser-key', keyId, iv, wrapped };
     await database.put('keys', held, BROWSER_KEY);
   }

@@ -1,5 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { normalizeEntry, OtpError, ALGORITHMS, type OtpEntry, type OtpType, type Algorithm } from '@tessera/otp';
+import {
+  normalizeEntry,
+  OtpError,
+  ALGORITHMS,
+  type OtpEntry,
+  type OtpType,
+  type Algorithm,
+} from '@tessera/otp';
 import type { App } from '../app/controller.js';
 import { entriesFromText } from '../app/entry-input.js';
 import { cameraAvailable, readQrFromImage, readQrFromVideo } from '../platform/qr.js';
@@ -17,8 +24,12 @@ export function Add({ app }: { app: App }) {
   const add = async (entries: OtpEntry[], skipped: string[] = []) => {
     const result = await app.addEntries(entries, { deviceOnly, tags: parseTags(tags) });
     const parts = [];
-    if (result.added > 0) parts.push(`Added ${result.added === 1 ? entries[0]!.issuer || entries[0]!.account || 'the code' : `${result.added} codes`}.`);
-    if (result.duplicates > 0) parts.push(`${result.duplicates === 1 ? 'It was' : `${result.duplicates} were`} already here.`);
+    if (result.added > 0)
+      parts.push(
+        `Added ${result.added === 1 ? entries[0]!.issuer || entries[0]!.account || 'the code' : `${result.added} codes`}.`,
+      );
+    if (result.duplicates > 0)
+      parts.push(`${result.duplicates === 1 ? 'It was' : `${result.duplicates} were`} already here.`);
     if (skipped.length > 0) parts.push(`Could not read: ${skipped.join('; ')}.`);
     setMessage({ error: result.added === 0, text: parts.join(' ') });
     if (result.added > 0) app.toast(parts[0]!);
@@ -43,14 +54,24 @@ export function Add({ app }: { app: App }) {
       <h1>Add a code</h1>
       <div class="tabs" role="group" aria-label="How to add">
         {ways.map(([id, name]) => (
-          <button key={id} type="button" aria-pressed={way === id} onClick={() => { setWay(id); setMessage(null); }}>
+          <button
+            key={id}
+            type="button"
+            aria-pressed={way === id}
+            onClick={() => {
+              setWay(id);
+              setMessage(null);
+            }}
+          >
             {name}
           </button>
         ))}
       </div>
       <div class="card">
         {way === 'scan' && <Scan onText={fromText} />}
-        {way === 'image' && <Picture onText={fromText} onError={(text) => setMessage({ error: true, text })} />}
+        {way === 'image' && (
+          <Picture onText={fromText} onError={(text) => setMessage({ error: true, text })} />
+        )}
         {way === 'link' && <Link onText={fromText} />}
         {way === 'manual' && <Manual onEntry={(entry) => add([entry])} />}
         {message && (
@@ -65,7 +86,11 @@ export function Add({ app }: { app: App }) {
         </label>
         <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
         <label class="check">
-          <input type="checkbox" checked={deviceOnly} onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)} />
+          <input
+            type="checkbox"
+            checked={deviceOnly}
+            onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)}
+          />
           Keep on this device only (never backed up)
         </label>
       </div>
@@ -156,7 +181,12 @@ function Picture({ onText, onError }: { onText(text: string): void; onError(text
   return (
     <div class="drop">
       <label for="qr-image">Open a screenshot or photo of the QR code</label>
-      <input id="qr-image" type="file" accept="image/*" onChange={(e) => void read((e.target as HTMLInputElement).files?.[0])} />
+      <input
+        id="qr-image"
+        type="file"
+        accept="image/*"
+        onChange={(e) => void read((e.target as HTMLInputElement).files?.[0])}
+      />
       <p class="hint">Or copy a picture and paste it here (Ctrl+V or long-press → Paste).</p>
     </div>
   );
@@ -165,11 +195,23 @@ function Picture({ onText, onError }: { onText(text: string): void; onError(text
 function Link({ onText }: { onText(text: string): void }) {
   const [text, setText] = useState('');
   return (
-    <form onSubmit={(e) => { e.preventDefault(); onText(text); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        onText(text);
+      }}
+    >
       <label for="uri">
         Setup link <span class="hint">starts with otpauth:// or otpauth-migration://</span>
       </label>
-      <textarea id="uri" rows={3} value={text} autocomplete="off" spellcheck={false} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+      <textarea
+        id="uri"
+        rows={3}
+        value={text}
+        autocomplete="off"
+        spellcheck={false}
+        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+      />
       <div class="actions">
         <button type="submit" class="primary" disabled={text.trim() === ''}>
           Add
@@ -191,7 +233,11 @@ interface ManualFields {
 }
 
 /** Validates the typed fields with the OTP engine; returns the entry or the failing field and why. */
-function validate(fields: ManualFields): { entry: OtpEntry | null; field: string | null; reason: string | null } {
+function validate(fields: ManualFields): {
+  entry: OtpEntry | null;
+  field: string | null;
+  reason: string | null;
+} {
   if (fields.secret.trim() === '') return { entry: null, field: 'secret', reason: null };
   try {
     const entry = normalizeEntry({
@@ -204,7 +250,12 @@ function validate(fields: ManualFields): { entry: OtpEntry | null; field: string
       period: fields.type === 'totp' ? Number(fields.period) : undefined,
       counter: fields.type === 'hotp' ? Number(fields.counter) : undefined,
     });
-    if (!entry.issuer && !entry.account) return { entry: null, field: 'issuer', reason: 'give the issuer or the account, so you can tell this code apart' };
+    if (!entry.issuer && !entry.account)
+      return {
+        entry: null,
+        field: 'issuer',
+        reason: 'give the issuer or the account, so you can tell this code apart',
+      };
     return { entry, field: null, reason: null };
   } catch (e) {
     if (e instanceof OtpError) return { entry: null, field: e.field, reason: e.reason };
@@ -214,7 +265,14 @@ function validate(fields: ManualFields): { entry: OtpEntry | null; field: string
 
 function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
   const [fields, setFields] = useState<ManualFields>({
-    issuer: '', account: '', secret: '', type: 'totp', algorithm: 'SHA1', digits: '6', period: '30', counter: '0',
+    issuer: '',
+    account: '',
+    secret: '',
+    type: 'totp',
+    algorithm: 'SHA1',
+    digits: '6',
+    period: '30',
+    counter: '0',
   });
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const result = validate(fields);
@@ -222,7 +280,8 @@ function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
     setFields({ ...fields, [name]: (event.target as HTMLInputElement).value });
     setTouched(new Set(touched).add(name));
   };
-  const errorFor = (name: string) => (result.field === name && result.reason && touched.has(name) ? result.reason : null);
+  const errorFor = (name: string) =>
+    result.field === name && result.reason && touched.has(name) ? result.reason : null;
   const field = (name: keyof ManualFields, label: string, extra: Record<string, unknown> = {}) => {
     const error = errorFor(name);
     return (
@@ -260,7 +319,12 @@ function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
         {field('issuer', 'Issuer', { placeholder: 'Example: GitHub', autocomplete: 'off' })}
         {field('account', 'Account', { placeholder: 'you@example.com', autocomplete: 'off' })}
       </div>
-      {field('secret', 'Secret key', { autocomplete: 'off', spellcheck: false, class: 'mono', placeholder: 'Base32, e.g. JBSW Y3DP EHPK 3PXP' })}
+      {field('secret', 'Secret key', {
+        autocomplete: 'off',
+        spellcheck: false,
+        class: 'mono',
+        placeholder: 'Base32, e.g. JBSW Y3DP EHPK 3PXP',
+      })}
       <div class="grid2">
         <div>
           <label for="f-type">Type</label>

@@ -44,7 +44,8 @@ export function Codes({ app }: { app: App }) {
 
   useEffect(() => {
     // Read by bench/web.bench.mjs and the e2e tests: the moment the first codes are on screen.
-    if (state.entries.length > 0 && performance.getEntriesByName(CODES_VISIBLE).length === 0) performance.mark(CODES_VISIBLE);
+    if (state.entries.length > 0 && performance.getEntriesByName(CODES_VISIBLE).length === 0)
+      performance.mark(CODES_VISIBLE);
   }, [state.entries.length > 0]);
 
   const shown = useMemo(() => {
@@ -99,7 +100,12 @@ export function Codes({ app }: { app: App }) {
             All
           </button>
           {allTags.map((t) => (
-            <button key={t} type="button" aria-pressed={tag === t} onClick={() => setTag(tag === t ? null : t)}>
+            <button
+              key={t}
+              type="button"
+              aria-pressed={tag === t}
+              onClick={() => setTag(tag === t ? null : t)}
+            >
               {t}
             </button>
           ))}

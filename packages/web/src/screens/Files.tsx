@@ -5,11 +5,36 @@ import { ErrorText } from '../components/Field.js';
 
 /** The export formats the formats package writes, with what each is for. */
 const EXPORTS = [
-  { id: 'tessera', name: 'Tessera backup (encrypted)', needsPassword: true, hint: 'Restores everything into Tessera, protected by a password.' },
-  { id: 'aegis', name: 'Aegis (JSON)', needsPassword: false, hint: 'Opens in Aegis and many other apps. Not encrypted.' },
-  { id: 'otpauth', name: 'otpauth:// links (text)', needsPassword: false, hint: 'One link per line; most apps import it. Not encrypted.' },
-  { id: 'google-qr', name: 'Google Authenticator QR codes', needsPassword: false, hint: 'Pictures to scan with Google Authenticator. Not encrypted.' },
-  { id: 'html', name: 'Printable page with QR codes', needsPassword: false, hint: 'A page to print and keep somewhere safe. Not encrypted.' },
+  {
+    id: 'tessera',
+    name: 'Tessera backup (encrypted)',
+    needsPassword: true,
+    hint: 'Restores everything into Tessera, protected by a password.',
+  },
+  {
+    id: 'aegis',
+    name: 'Aegis (JSON)',
+    needsPassword: false,
+    hint: 'Opens in Aegis and many other apps. Not encrypted.',
+  },
+  {
+    id: 'otpauth',
+    name: 'otpauth:// links (text)',
+    needsPassword: false,
+    hint: 'One link per line; most apps import it. Not encrypted.',
+  },
+  {
+    id: 'google-qr',
+    name: 'Google Authenticator QR codes',
+    needsPassword: false,
+    hint: 'Pictures to scan with Google Authenticator. Not encrypted.',
+  },
+  {
+    id: 'html',
+    name: 'Printable page with QR codes',
+    needsPassword: false,
+    hint: 'A page to print and keep somewhere safe. Not encrypted.',
+  },
 ] as const;
 export type ExportFormat = (typeof EXPORTS)[number]['id'];
 
@@ -47,7 +72,9 @@ function Import({ app }: { app: App }) {
       const result = await app.importFiles(files, needsPassword ? password : undefined);
       if (result.kind === 'password-required' || result.kind === 'wrong-password') {
         setNeedsPassword(true);
-        setError(result.kind === 'wrong-password' ? 'That password does not open the file. Try again.' : null);
+        setError(
+          result.kind === 'wrong-password' ? 'That password does not open the file. Try again.' : null,
+        );
       } else {
         setOutcome(result);
         setNeedsPassword(false);
@@ -65,7 +92,10 @@ function Import({ app }: { app: App }) {
       <h2 id="import-title">Import from another app</h2>
       <form onSubmit={run}>
         <label for="import-file">
-          Export file <span class="hint">Tessera recognises the format; pick several files for a multi-part Google export</span>
+          Export file{' '}
+          <span class="hint">
+            Tessera recognises the format; pick several files for a multi-part Google export
+          </span>
         </label>
         <input
           id="import-file"
@@ -104,7 +134,10 @@ function Import({ app }: { app: App }) {
         <div role="status">
           <p>
             Imported {outcome.added} code{outcome.added === 1 ? '' : 's'} from {outcome.format}
-            {outcome.duplicates > 0 ? `; ${outcome.duplicates} ${outcome.duplicates === 1 ? 'was' : 'were'} already here` : ''}.
+            {outcome.duplicates > 0
+              ? `; ${outcome.duplicates} ${outcome.duplicates === 1 ? 'was' : 'were'} already here`
+              : ''}
+            .
           </p>
           {outcome.skipped.length > 0 && (
             <>
@@ -151,7 +184,11 @@ function Export({ app }: { app: App }) {
         }}
       >
         <label for="export-format">Format</label>
-        <select id="export-format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value as ExportFormat)}>
+        <select
+          id="export-format"
+          value={format}
+          onChange={(e) => setFormat((e.target as HTMLSelectElement).value as ExportFormat)}
+        >
           {EXPORTS.map((x) => (
             <option key={x.id} value={x.id}>
               {x.name}
@@ -163,11 +200,24 @@ function Export({ app }: { app: App }) {
           <div class="grid2">
             <div>
               <label for="export-password">Password for the file</label>
-              <input id="export-password" type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+              <input
+                id="export-password"
+                type="password"
+                autocomplete="new-password"
+                value={password}
+                onInput={(e) => setPassword((e.target as HTMLInputElement).value)}
+              />
             </div>
             <div>
               <label for="export-confirm">Same password again</label>
-              <input id="export-confirm" type="password" autocomplete="new-password" value={confirm} aria-invalid={mismatch ? 'true' : 'false'} onInput={(e) => setConfirm((e.target as HTMLInputElement).value)} />
+              <input
+                id="export-confirm"
+                type="password"
+                autocomplete="new-password"
+                value={confirm}
+                aria-invalid={mismatch ? 'true' : 'false'}
+                onInput={(e) => setConfirm((e.target as HTMLInputElement).value)}
+              />
             </div>
           </div>
         )}
@@ -176,7 +226,10 @@ function Export({ app }: { app: App }) {
           <button
             type="submit"
             class="primary"
-            disabled={state.entries.length === 0 || (chosen.needsPassword && (password === '' || password !== confirm))}
+            disabled={
+              state.entries.length === 0 ||
+              (chosen.needsPassword && (password === '' || password !== confirm))
+            }
           >
             Export {state.entries.length} code{state.entries.length === 1 ? '' : 's'}
           </button>

@@ -14,8 +14,8 @@ export function FirstRun({ app }: { app: App }) {
         <button type="button" class="choice" onClick={() => setBackup(true)}>
           <strong>Turn on keychain backup</strong>
           <span>
-            Create an account or sign in. Your codes are encrypted on this device before they are backed up, and come
-            back when you sign in on a new one.
+            Create an account or sign in. Your codes are encrypted on this device before they are backed up,
+            and come back when you sign in on a new one.
           </span>
         </button>
         <button type="button" class="choice" onClick={() => void app.chooseDeviceOnly()}>

@@ -26,9 +26,13 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   if (recoveryKey) return <RecoveryKeyStep app={app} recoveryKey={recoveryKey} />;
 
   const passwordError =
-    mode === 'signup' && password !== '' && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null;
-  const againError = mode === 'signup' && again !== '' && again !== password ? 'The two passwords differ.' : null;
-  const pinError = mode === 'signup' && pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null;
+    mode === 'signup' && password !== '' && password.length < MIN_PASSWORD
+      ? `Use at least ${MIN_PASSWORD} characters.`
+      : null;
+  const againError =
+    mode === 'signup' && again !== '' && again !== password ? 'The two passwords differ.' : null;
+  const pinError =
+    mode === 'signup' && pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null;
   const ready =
     email.includes('@') &&
     password !== '' &&
@@ -51,26 +55,49 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
           e.preventDefault();
           void run(async () => {
             if (mode === 'signup') {
-              setRecoveryKey(await app.signUp({ server, email: email.trim(), password, pin: pin || null, deviceName }));
+              setRecoveryKey(
+                await app.signUp({ server, email: email.trim(), password, pin: pin || null, deviceName }),
+              );
             } else {
               await app.signIn({ server, email: email.trim(), password, deviceName });
             }
           });
         }}
       >
-        <Field id="kc-email" label="Email" value={email} onValue={setEmail} input={{ type: 'email', autocomplete: 'username', required: true }} />
+        <Field
+          id="kc-email"
+          label="Email"
+          value={email}
+          onValue={setEmail}
+          input={{ type: 'email', autocomplete: 'username', required: true }}
+        />
         <Field
           id="kc-password"
           label="Account password"
           value={password}
           onValue={setPassword}
-          hint={mode === 'signup' ? 'Never sent to the server, not even hashed. It alone cannot reveal your codes.' : undefined}
+          hint={
+            mode === 'signup'
+              ? 'Never sent to the server, not even hashed. It alone cannot reveal your codes.'
+              : undefined
+          }
           error={passwordError}
-          input={{ type: 'password', autocomplete: mode === 'signup' ? 'new-password' : 'current-password', required: true }}
+          input={{
+            type: 'password',
+            autocomplete: mode === 'signup' ? 'new-password' : 'current-password',
+            required: true,
+          }}
         />
         {mode === 'signup' && (
           <>
-            <Field id="kc-again" label="Password again" value={again} onValue={setAgain} error={againError} input={{ type: 'password', autocomplete: 'new-password' }} />
+            <Field
+              id="kc-again"
+              label="Password again"
+              value={again}
+              onValue={setAgain}
+              error={againError}
+              input={{ type: 'password', autocomplete: 'new-password' }}
+            />
             <Field
               id="kc-pin"
               label="Keychain PIN (optional)"
@@ -84,7 +111,13 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
         )}
         <details>
           <summary>Server and device name</summary>
-          <Field id="kc-server" label="Keychain server" value={server} onValue={setServer} input={{ type: 'url' }} />
+          <Field
+            id="kc-server"
+            label="Keychain server"
+            value={server}
+            onValue={setServer}
+            input={{ type: 'url' }}
+          />
           <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
         </details>
         <ErrorText error={error} />
@@ -117,10 +150,14 @@ function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }
       <h1>Write down your recovery key</h1>
       <div class="card">
         <p>
-          If you lose every device, this key brings your codes back. It is shown only now. Write it on paper or keep it in
-          a password manager, away from this device.
+          If you lose every device, this key brings your codes back. It is shown only now. Write it on paper
+          or keep it in a password manager, away from this device.
         </p>
-        <p class="recovery-key mono" aria-label={`Recovery key: ${recoveryKey.split('').join(' ')}`} data-testid="recovery-key">
+        <p
+          class="recovery-key mono"
+          aria-label={`Recovery key: ${recoveryKey.split('').join(' ')}`}
+          data-testid="recovery-key"
+        >
           {recoveryKey}
         </p>
         {!saved ? (
@@ -142,7 +179,11 @@ function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }
               value={typed}
               onValue={setTyped}
               hint="Hyphens and spaces do not matter."
-              error={typed !== '' && normalizeKey(typed).length >= normalizeKey(recoveryKey).length && !matches ? 'This is not the key shown above.' : null}
+              error={
+                typed !== '' && normalizeKey(typed).length >= normalizeKey(recoveryKey).length && !matches
+                  ? 'This is not the key shown above.'
+                  : null
+              }
               input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
             />
             <div class="actions">
@@ -187,10 +228,14 @@ export function JoinScreen({ app }: { app: App }) {
         {way === 'approve' && (
           <>
             <p>
-              On a device that already has your codes, open <strong>Backup</strong> and enter this code. Check that it is
-              the same code there.
+              On a device that already has your codes, open <strong>Backup</strong> and enter this code. Check
+              that it is the same code there.
             </p>
-            <p class="big-code mono" data-testid="verification-code" aria-label={`Verification code ${(keychain.verificationCode ?? '').split('').join(' ')}`}>
+            <p
+              class="big-code mono"
+              data-testid="verification-code"
+              aria-label={`Verification code ${(keychain.verificationCode ?? '').split('').join(' ')}`}
+            >
               {keychain.verificationCode ?? '…'}
             </p>
             <p role="status" class="hint">
@@ -199,17 +244,32 @@ export function JoinScreen({ app }: { app: App }) {
           </>
         )}
         {way === 'pin' && (
-          <form onSubmit={(e) => { e.preventDefault(); void run(() => app.joinWithPin(pin)); }}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(() => app.joinWithPin(pin));
+            }}
+          >
             {escrow?.destroyed ? (
-              <p role="alert">Too many wrong PINs were entered, so the PIN no longer works. Use another device or your recovery key.</p>
+              <p role="alert">
+                Too many wrong PINs were entered, so the PIN no longer works. Use another device or your
+                recovery key.
+              </p>
             ) : escrow && !escrow.enabled ? (
               <p>No keychain PIN is set for this account. Use another device or your recovery key.</p>
             ) : (
               <>
-                <Field id="join-pin" label="Keychain PIN" value={pin} onValue={setPin} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
+                <Field
+                  id="join-pin"
+                  label="Keychain PIN"
+                  value={pin}
+                  onValue={setPin}
+                  input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+                />
                 {escrow && (
                   <p class="hint" data-testid="attempts-left">
-                    {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN stops working.
+                    {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN
+                    stops working.
                   </p>
                 )}
                 <ErrorText error={error} />
@@ -223,8 +283,20 @@ export function JoinScreen({ app }: { app: App }) {
           </form>
         )}
         {way === 'recovery' && (
-          <form onSubmit={(e) => { e.preventDefault(); void run(() => app.joinWithRecoveryKey(key)); }}>
-            <Field id="join-rk" label="Recovery key" value={key} onValue={setKey} hint="The key you wrote down when you created the keychain." input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }} />
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(() => app.joinWithRecoveryKey(key));
+            }}
+          >
+            <Field
+              id="join-rk"
+              label="Recovery key"
+              value={key}
+              onValue={setKey}
+              hint="The key you wrote down when you created the keychain."
+              input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
+            />
             <ErrorText error={error} />
             <div class="actions">
               <button type="submit" class="primary" disabled={busy || key.trim() === ''}>
@@ -245,13 +317,20 @@ export function JoinScreen({ app }: { app: App }) {
 export function Backup({ app }: { app: App }) {
   const state = useStore(app.store);
   const keychain = state.keychain;
-  if (!keychain && state.keychainOn) return <p class="hint" aria-busy="true">Loading…</p>;
+  if (!keychain && state.keychainOn)
+    return (
+      <p class="hint" aria-busy="true">
+        Loading…
+      </p>
+    );
   if (!keychain) {
     return (
       <>
         <div class="card">
           <h2>Keychain backup is off</h2>
-          <p>Your codes are only in this browser. Turn on the keychain backup to restore them on a new device.</p>
+          <p>
+            Your codes are only in this browser. Turn on the keychain backup to restore them on a new device.
+          </p>
         </div>
         <KeychainStart app={app} />
       </>
@@ -313,8 +392,8 @@ function Approve({ app }: { app: App }) {
       <h2 id="approve-title">Approve a new device</h2>
       {pending.length > 0 && (
         <p>
-          {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the code its screen
-          shows. If it is not, ignore it and change your account password.
+          {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the code
+          its screen shows. If it is not, ignore it and change your account password.
         </p>
       )}
       <form
@@ -327,7 +406,13 @@ function Approve({ app }: { app: App }) {
           });
         }}
       >
-        <Field id="approve-code" label="Verification code" value={code} onValue={setCode} input={{ inputMode: 'numeric', autocomplete: 'off', class: 'mono', placeholder: '1234-5678' }} />
+        <Field
+          id="approve-code"
+          label="Verification code"
+          value={code}
+          onValue={setCode}
+          input={{ inputMode: 'numeric', autocomplete: 'off', class: 'mono', placeholder: '1234-5678' }}
+        />
         <ErrorText error={error} />
         <div class="actions">
           <button type="submit" class="primary" disabled={busy || code.replace(/\D/g, '').length !== 8}>
@@ -393,15 +478,18 @@ function Notices({ app }: { app: App }) {
         <p class="hint">Nothing to report.</p>
       ) : (
         <ul class="list">
-          {[...notices].reverse().slice(0, 50).map((n) => (
-            <li key={n.id}>
-              <span class="grow">
-                {n.detail}
-                <br />
-                <span class="hint">{timeAgo(n.createdAt)}</span>
-              </span>
-            </li>
-          ))}
+          {[...notices]
+            .reverse()
+            .slice(0, 50)
+            .map((n) => (
+              <li key={n.id}>
+                <span class="grow">
+                  {n.detail}
+                  <br />
+                  <span class="hint">{timeAgo(n.createdAt)}</span>
+                </span>
+              </li>
+            ))}
         </ul>
       )}
     </section>
@@ -431,8 +519,22 @@ function Pin({ app }: { app: App }) {
         }}
       >
         <div class="grid2">
-          <Field id="pin-new" label={enabled ? 'New PIN' : 'PIN'} value={pin} onValue={setPin} error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
-          <Field id="pin-again" label="PIN again" value={again} onValue={setAgain} error={again !== '' && again !== pin ? 'The two PINs differ.' : null} input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }} />
+          <Field
+            id="pin-new"
+            label={enabled ? 'New PIN' : 'PIN'}
+            value={pin}
+            onValue={setPin}
+            error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
+            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+          />
+          <Field
+            id="pin-again"
+            label="PIN again"
+            value={again}
+            onValue={setAgain}
+            error={again !== '' && again !== pin ? 'The two PINs differ.' : null}
+            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+          />
         </div>
         <ErrorText error={error} />
         <div class="actions">

@@ -19,7 +19,13 @@ export function Lock({ app }: { app: App }) {
           void attempt(() => app.unlockWithPassphrase(passphrase));
         }}
       >
-        <Field id="unlock-passphrase" label="Passphrase" value={passphrase} onValue={setPassphrase} input={{ type: 'password', autocomplete: 'current-password', autofocus: true }} />
+        <Field
+          id="unlock-passphrase"
+          label="Passphrase"
+          value={passphrase}
+          onValue={setPassphrase}
+          input={{ type: 'password', autocomplete: 'current-password', autofocus: true }}
+        />
         <ErrorText error={error} />
         <div class="actions">
           <button type="submit" class="primary" disabled={busy || passphrase === ''}>

@@ -62,11 +62,29 @@ function AppLock({ app }: { app: App }) {
         }}
       >
         <div class="grid2">
-          <Field id="lock-new" label={lock.passphrase ? 'New passphrase' : 'Passphrase'} value={passphrase} onValue={setPassphrase} error={tooShort ? `Use at least ${MIN_PASSPHRASE} characters.` : null} input={{ type: 'password', autocomplete: 'new-password' }} />
-          <Field id="lock-again" label="Passphrase again" value={again} onValue={setAgain} error={again !== '' && again !== passphrase ? 'The two passphrases differ.' : null} input={{ type: 'password', autocomplete: 'new-password' }} />
+          <Field
+            id="lock-new"
+            label={lock.passphrase ? 'New passphrase' : 'Passphrase'}
+            value={passphrase}
+            onValue={setPassphrase}
+            error={tooShort ? `Use at least ${MIN_PASSPHRASE} characters.` : null}
+            input={{ type: 'password', autocomplete: 'new-password' }}
+          />
+          <Field
+            id="lock-again"
+            label="Passphrase again"
+            value={again}
+            onValue={setAgain}
+            error={again !== '' && again !== passphrase ? 'The two passphrases differ.' : null}
+            input={{ type: 'password', autocomplete: 'new-password' }}
+          />
         </div>
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy || tooShort || passphrase === '' || passphrase !== again}>
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy || tooShort || passphrase === '' || passphrase !== again}
+          >
             {lock.passphrase ? 'Change passphrase' : 'Turn on app lock'}
           </button>
           {lock.passphrase && (
@@ -74,7 +92,11 @@ function AppLock({ app }: { app: App }) {
               <button type="button" disabled={busy} onClick={() => app.lockNow()}>
                 Lock now
               </button>
-              <button type="button" disabled={busy} onClick={() => void attempt(async () => (await app.removeLock(), 'The app lock is off.'))}>
+              <button
+                type="button"
+                disabled={busy}
+                onClick={() => void attempt(async () => (await app.removeLock(), 'The app lock is off.'))}
+              >
                 Turn off app lock
               </button>
             </>
@@ -88,20 +110,32 @@ function AppLock({ app }: { app: App }) {
             lock.passkey ? (
               <p>
                 You can unlock with your passkey.{' '}
-                <button type="button" class="link" onClick={() => void attempt(async () => (await app.removePasskey(), 'Passkey unlock is off.'))}>
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() =>
+                    void attempt(async () => (await app.removePasskey(), 'Passkey unlock is off.'))
+                  }
+                >
                   Stop using it
                 </button>
               </p>
             ) : (
               <>
                 <p>Unlock with a fingerprint, face or security key instead of typing the passphrase.</p>
-                <button type="button" disabled={busy} onClick={() => void attempt(async () => (await app.addPasskey(), 'Passkey unlock is on.'))}>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => void attempt(async () => (await app.addPasskey(), 'Passkey unlock is on.'))}
+                >
                   Use a passkey
                 </button>
               </>
             )
           ) : (
-            <p class="hint">This browser cannot unlock with a passkey (it lacks the WebAuthn PRF extension).</p>
+            <p class="hint">
+              This browser cannot unlock with a passkey (it lacks the WebAuthn PRF extension).
+            </p>
           )}
         </div>
       )}
@@ -117,7 +151,13 @@ function Appearance({ app }: { app: App }) {
     <section class="card" aria-labelledby="appearance-title">
       <h2 id="appearance-title">Appearance</h2>
       <label for="theme">Theme</label>
-      <select id="theme" value={settings.theme ?? 'system'} onChange={(e) => void app.setTheme((e.target as HTMLSelectElement).value as 'system' | 'light' | 'dark')}>
+      <select
+        id="theme"
+        value={settings.theme ?? 'system'}
+        onChange={(e) =>
+          void app.setTheme((e.target as HTMLSelectElement).value as 'system' | 'light' | 'dark')
+        }
+      >
         <option value="system">Same as the system</option>
         <option value="light">Light</option>
         <option value="dark">Dark</option>

@@ -16,11 +16,14 @@ export function Unsupported({ missing }: { missing: MissingFeature[] }) {
           ))}
         </ul>
         {onlyHttps ? (
-          <p>Open this page with an address that starts with <strong>https://</strong>, or ask whoever runs this server to turn on https.</p>
+          <p>
+            Open this page with an address that starts with <strong>https://</strong>, or ask whoever runs
+            this server to turn on https.
+          </p>
         ) : (
           <p>
-            Try a current version of Firefox, Chrome, Edge or Safari in a normal (not private) window. Your codes are
-            not affected: nothing was stored.
+            Try a current version of Firefox, Chrome, Edge or Safari in a normal (not private) window. Your
+            codes are not affected: nothing was stored.
           </p>
         )}
       </div>
