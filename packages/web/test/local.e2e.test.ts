@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import { exportEntries } from '@tessera/formats';
 import { normalizeEntry, totp } from '@tessera/otp';
+import initSqlJs from 'sql.js';
 import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -117,6 +118,26 @@ describe('web app on this device only', () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Imported 1 code' }).waitFor();
 
+    // A SQLite export (Google Authenticator's database) goes through sql.js's self-hosted WebAssembly.
+    const SQL = await initSqlJs();
+    const database = new SQL.Database();
+    database.run(
+      'CREATE TABLE accounts (_id INTEGER PRIMARY KEY, email TEXT NOT NULL, secret TEXT NOT NULL, counter INTEGER DEFAULT 0, type INTEGER, provider INTEGER DEFAULT 0, issuer TEXT DEFAULT NULL, original_name TEXT DEFAULT NULL)',
+    );
+    database.run(
+      "INSERT INTO accounts (email, secret, counter, type, issuer) VALUES ('Delta:d@example.com', 'MFRGGZDFMZTWQ2LK', 0, 0, 'Delta')",
+    );
+    const sqlite = Buffer.from(database.export());
+    database.close();
+    await page
+      .getByLabel(/^Export file/)
+      .setInputFiles({ name: 'databases', mimeType: 'application/octet-stream', buffer: sqlite });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Imported 1 code from Google Authenticator database (Android)' })
+      .waitFor();
+
     // HOTP codes are made on demand; the counter advances.
     await page.goto('/#/');
     await page.getByRole('button', { name: /^Beta, b@example.com: counter code/ }).click();
@@ -128,12 +149,13 @@ describe('web app on this device only', () => {
     await page.getByLabel('Format', { exact: true }).selectOption('otpauth');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('button', { name: /^Export 3 codes/ }).click(),
+      page.getByRole('button', { name: /^Export 4 codes/ }).click(),
     ]);
     const text = await (await download.createReadStream()).toArray();
     const exported = Buffer.concat(text).toString('utf8');
     expect(exported).toMatch(/otpauth:\/\/totp\/Alpha:a(@|%40)example.com\?/);
     expect(exported).toContain('issuer=Gamma');
+    expect(exported).toContain('issuer=Delta');
     expect(exported).toMatch(/otpauth:\/\/hotp\/Beta:b(@|%40)example.com\?[^\n]*counter=6/);
     expect(errors).toEqual([]);
   });

@@ -255,7 +255,7 @@ export class App {
   // ---- files ----
 
   async importFiles(files: File[], password?: string): Promise<ImportOutcome> {
-    const { importFiles, FormatError } = await import('@tessera/formats');
+    const { importFiles, listFormats, FormatError } = await import('../platform/formats.js');
     const sources = await Promise.all(
       files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
     );
@@ -265,7 +265,7 @@ export class App {
       await this.ensureMode();
       return {
         kind: 'done',
-        format: result.format,
+        format: listFormats().find((f) => f.id === result.format)?.name ?? result.format,
         added: added.length,
         duplicates: duplicates.length,
         skipped: result.skipped.map((s) => `${s.label || `entry ${s.index + 1}`}: ${s.reason}`),
@@ -284,7 +284,7 @@ export class App {
     password?: string,
   ): Promise<string[]> {
     const [{ exportEntries }, { downloadFile }] = await Promise.all([
-      import('@tessera/formats'),
+      import('../platform/formats.js'),
       import('../platform/download.js'),
     ]);
     const { files } = await exportEntries({ entries: this.vault.entries(), format, password });

@@ -16,7 +16,7 @@ export async function entriesFromText(text: string): Promise<ParsedInput> {
   const trimmed = text.trim();
   if (/^otpauth:\/\//i.test(trimmed)) return { entries: [parseUri(trimmed)], skipped: [] };
   if (/^otpauth-migration:\/\//i.test(trimmed)) {
-    const { importFiles } = await import('@tessera/formats');
+    const { importFiles } = await import('../platform/formats.js');
     const result = await importFiles({
       sources: [{ name: 'the scanned code', bytes: new TextEncoder().encode(trimmed) }],
     });

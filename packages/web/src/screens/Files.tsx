@@ -59,7 +59,7 @@ function Import({ app }: { app: App }) {
   const [formats, setFormats] = useState<string[]>([]);
 
   useEffect(() => {
-    void import('@tessera/formats').then((f) => setFormats(f.listFormats().map((x) => x.name)));
+    void import('../platform/formats.js').then((f) => setFormats(f.listFormats().map((x) => x.name)));
   }, []);
 
   const run = async (event?: Event) => {
