@@ -148,7 +148,8 @@ export class App {
     this.refreshEntries();
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
-    if (keychainOn) void this.startKeychain();
+    // The keychain chunk (OPAQUE, Argon2id) loads after the codes are painted, never before.
+    if (keychainOn) requestAnimationFrame(() => setTimeout(() => void this.startKeychain(), 0));
     else setTimeout(() => void this.measureClock(), CLOCK_CHECK_DELAY_MS);
   }
 

@@ -151,7 +151,12 @@ function Import({ app }: { app: App }) {
           )}
         </div>
       )}
-      {formats.length > 0 && <p class="hint">Supported: {formats.join(', ')}.</p>}
+      {formats.length > 0 && (
+        <details>
+          <summary>Supported apps and files</summary>
+          <p class="hint">{formats.join(', ')}.</p>
+        </details>
+      )}
     </section>
   );
 }

@@ -144,6 +144,7 @@ function normalizeKey(text: string): string {
 function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }) {
   const [typed, setTyped] = useState('');
   const [saved, setSaved] = useState(false);
+  const { busy, error, run } = useBusy();
   const matches = normalizeKey(typed) === normalizeKey(recoveryKey);
   return (
     <>
@@ -170,7 +171,7 @@ function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              if (matches) void app.finishSignUp();
+              if (matches) void run(() => app.finishSignUp());
             }}
           >
             <Field
@@ -186,9 +187,10 @@ function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }
               }
               input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
             />
+            <ErrorText error={error} />
             <div class="actions">
-              <button type="submit" class="primary" disabled={!matches}>
-                Done
+              <button type="submit" class="primary" disabled={!matches || busy}>
+                {busy ? 'Creating your keychain…' : 'Done'}
               </button>
             </div>
           </form>
