@@ -202,6 +202,18 @@ describe('web app on this device only', () => {
     expect(errors).toEqual([]);
   });
 
+  it('keeps two tabs of the same browser in step', async () => {
+    const { context, page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'First', account: 'one@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    const other = await context.newPage();
+    await other.goto('/');
+    await other.locator('.row', { hasText: 'First' }).waitFor();
+    await addTyped(page, { issuer: 'Second', account: 'two@example.com', secret: 'GEZDGNBVGY3TQOJQ' });
+    await other.locator('.row', { hasText: 'Second' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
   it('explains in plain words when the browser lacks what Tessera needs', async () => {
     const { context, page } = await harness.device();
     await context.addInitScript(() => {

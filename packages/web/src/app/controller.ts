@@ -1,8 +1,15 @@
 import type { OtpEntry } from '@tessera/otp';
-import { Vault, VaultError, wrapKeyWithPassphrase, type EntryPatch, type VaultEntry } from '@tessera/vault';
+import {
+  readVaultHeader,
+  Vault,
+  VaultError,
+  wrapKeyWithPassphrase,
+  type EntryPatch,
+  type VaultEntry,
+} from '@tessera/vault';
 import { Store } from './store.js';
 import { db, eraseAll, loadSettings, saveSettings, type LocalSettings } from '../platform/db.js';
-import { BrowserKeys, indexedDbStorage, newStorageKey } from '../platform/storage.js';
+import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../platform/storage.js';
 import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession } from './keychain.js';
@@ -76,6 +83,8 @@ const CLOCK_CHECK_DELAY_MS = 1500;
 /** A new offset is stored when it differs from the stored one by this much, or daily. */
 const CLOCK_RECORD_DELTA_MS = 1000;
 const DAY_MS = 86_400_000;
+/** The app lock closes the vault when the app was in the background this long. */
+const LOCK_AFTER_HIDDEN_MS = 5 * 60_000;
 /** How long the "Copied" confirmation stays. */
 const COPIED_MS = 1800;
 
@@ -116,6 +125,8 @@ export class App {
   async start(): Promise<void> {
     window.addEventListener('online', () => this.setOnline(true));
     window.addEventListener('offline', () => this.setOnline(false));
+    vaultChannel().onmessage = () => void this.vaultRef?.refresh().catch(() => undefined);
+    document.addEventListener('visibilitychange', () => this.onVisibility());
     const settings = await loadSettings();
     applyTheme(settings.theme);
     const passkey = (await (await db()).get('keys', PASSKEY_KEY)) !== undefined;
@@ -193,6 +204,21 @@ export class App {
       pinned: new Set(Array.isArray(pinned) ? pinned.filter((x): x is string => typeof x === 'string') : []),
       clockOffsetMs: vault.clockWarning() ? (vault.serverClock()?.offsetMs ?? null) : null,
     });
+  }
+
+  /** With the app lock on, a tab left in the background this long locks itself. */
+  private hiddenAt: number | null = null;
+
+  private onVisibility(): void {
+    if (document.visibilityState === 'hidden') {
+      this.hiddenAt = Date.now();
+      return;
+    }
+    const away = this.hiddenAt === null ? 0 : Date.now() - this.hiddenAt;
+    this.hiddenAt = null;
+    if (this.store.get().phase === 'ready' && this.store.get().lock.passphrase && away > LOCK_AFTER_HIDDEN_MS)
+      this.lockNow();
+    else void this.vaultRef?.refresh().catch(() => undefined);
   }
 
   private setOnline(online: boolean): void {
@@ -455,7 +481,6 @@ export class App {
     const lock = (await (await db()).get('keys', PASSKEY_KEY)) as PasskeyLock;
     const key = await openPasskeyLock(lock);
     const stored = await this.storage.load();
-    const { readVaultHeader } = await import('@tessera/vault');
     const { header } = readVaultHeader(stored!);
     this.keys.offerKey({ key, keyId: header.keyId, custody: 'passphrase' });
     await this.open();

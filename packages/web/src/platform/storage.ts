@@ -27,6 +27,7 @@ export function indexedDbStorage(): VaultStorage {
       const tx = database.transaction('vault', 'readwrite', { durability: 'strict' });
       await tx.store.put(bytes, VAULT_KEY);
       await tx.done;
+      vaultChannel().postMessage('saved');
     },
     lock() {
       return new Promise((resolveLock) => {
@@ -36,6 +37,14 @@ export function indexedDbStorage(): VaultStorage {
       });
     },
   };
+}
+
+let channel: BroadcastChannel | null = null;
+
+/** Tells other tabs of this origin that the vault changed, so they re-read it. */
+export function vaultChannel(): BroadcastChannel {
+  channel ??= new BroadcastChannel('tessera-vault');
+  return channel;
 }
 
 /** Whether any vault has been saved in this browser yet. */
