@@ -26,18 +26,30 @@ try {
   const { openNodeVault } = await import('../packages/vault/dist/node/index.js');
   const vault = await openNodeVault({ home, keyStore: 'file' });
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const secret = (n) => `JBSWY3DPEHPK${[3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('')}`;
+  const secret = (n) =>
+    `JBSWY3DPEHPK${[3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('')}`;
   await vault.addMany(
     Array.from({ length: ENTRIES }, (_, n) => ({
-      type: 'totp', secret: secret(n), algorithm: 'SHA1', digits: 6, period: 30, counter: null,
-      issuer: `Service ${n}`, account: `user${n}@example.com`,
+      type: 'totp',
+      secret: secret(n),
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      counter: null,
+      issuer: `Service ${n}`,
+      account: `user${n}@example.com`,
     })),
   );
 
-  const check = spawnSync(process.execPath, [bin, 'list', '--json'], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const check = spawnSync(process.execPath, [bin, 'list', '--json'], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (check.status !== 0) throw new Error(`tessera list failed: ${check.stderr}`);
   const listed = JSON.parse(check.stdout);
-  if (listed.length !== ENTRIES || !listed.every((e) => /^\d{6}$/.test(e.code))) throw new Error('tessera list --json did not print 1,000 codes');
+  if (listed.length !== ENTRIES || !listed.every((e) => /^\d{6}$/.test(e.code)))
+    throw new Error('tessera list --json did not print 1,000 codes');
 
   const commands = {
     'node -e 0': [process.execPath, ['-e', '0']],
@@ -66,7 +78,9 @@ try {
     'min ms': Math.min(...xs).toFixed(1),
     'max ms': Math.max(...xs).toFixed(1),
   }));
-  console.log(`\n${RUNS} alternating runs each (after ${WARMUP} warm-up), ${ENTRIES} entries, Node ${process.version}`);
+  console.log(
+    `\n${RUNS} alternating runs each (after ${WARMUP} warm-up), ${ENTRIES} entries, Node ${process.version}`,
+  );
   console.table(rows);
   const ratio = median(times['tessera list --json']) / median(times['node -e 0']);
   const minRatio = Math.min(...times['tessera list --json']) / Math.min(...times['node -e 0']);

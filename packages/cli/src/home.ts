@@ -15,7 +15,10 @@ export function resolveHome(command: Command): string {
 
 /** Adds the global `--passphrase-file` option (called once, by the vault command module). */
 export function registerPassphraseOption(program: Command): void {
-  program.option('--passphrase-file <file>', 'file whose first line is the vault passphrase (or TESSERA_PASSPHRASE_FILE, TESSERA_PASSPHRASE)');
+  program.option(
+    '--passphrase-file <file>',
+    'file whose first line is the vault passphrase (or TESSERA_PASSPHRASE_FILE, TESSERA_PASSPHRASE)',
+  );
 }
 
 /**
@@ -23,7 +26,9 @@ export function registerPassphraseOption(program: Command): void {
  * then TESSERA_PASSPHRASE (like restic's password options). Never taken as a plain argument.
  */
 export async function givenPassphrase(command: Command): Promise<string | undefined> {
-  const file = (command.optsWithGlobals() as { passphraseFile?: string }).passphraseFile ?? process.env.TESSERA_PASSPHRASE_FILE;
+  const file =
+    (command.optsWithGlobals() as { passphraseFile?: string }).passphraseFile ??
+    process.env.TESSERA_PASSPHRASE_FILE;
   if (file) return readSecretFile(file, 'passphrase file');
   const value = process.env.TESSERA_PASSPHRASE;
   return value && value.length > 0 ? value : undefined;
@@ -36,7 +41,9 @@ export async function readSecretFile(file: string, what: string): Promise<string
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   const line = text.split(/\r?\n/, 1)[0] ?? '';
   if (line.length === 0) throw new CliError(`the ${what} ${file} is empty`);
@@ -44,7 +51,9 @@ export async function readSecretFile(file: string, what: string): Promise<string
 }
 
 /** How the vault of a command's home is opened: home, the given passphrase, and a prompt on a terminal. */
-export async function vaultOptions(command: Command): Promise<{ home: string; passphrase?: string; askPassphrase?: () => Promise<string> }> {
+export async function vaultOptions(
+  command: Command,
+): Promise<{ home: string; passphrase?: string; askPassphrase?: () => Promise<string> }> {
   return {
     home: resolveHome(command),
     passphrase: await givenPassphrase(command),
@@ -81,6 +90,7 @@ export function warnClockSkew(vault: Vault): void {
 export function parseTimeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const time = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(time)) throw new CliError(`--time: ${JSON.stringify(value)} is not a number of seconds since 1970`);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(time))
+    throw new CliError(`--time: ${JSON.stringify(value)} is not a number of seconds since 1970`);
   return time;
 }

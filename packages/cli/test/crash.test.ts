@@ -13,12 +13,20 @@ function secretFor(n: number): string {
 }
 
 /** Runs `tessera add`, killing it with SIGKILL after `killAfterMs` unless it finished first. */
-function addKilledAfter(home: string, n: number, killAfterMs: number): Promise<{ code: number | null; signal: string | null; stderr: string; ms: number }> {
+function addKilledAfter(
+  home: string,
+  n: number,
+  killAfterMs: number,
+): Promise<{ code: number | null; signal: string | null; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, '--home', home, 'add', '--secret', secretFor(n), '--issuer', `Entry ${n}`, '--account', 'crash'], {
-    env: cliEnv(),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, '--home', home, 'add', '--secret', secretFor(n), '--issuer', `Entry ${n}`, '--account', 'crash'],
+    {
+      env: cliEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);

@@ -7,7 +7,11 @@ import { addSecret, listJson, ok, RFC_SECRET, tempDir, tessera } from './vault-h
 describe('tessera list', () => {
   it('on an empty or missing vault says how to start, prints [] with --json, and creates nothing', () => {
     const home = join(tempDir(), 'nowhere');
-    expect(tessera(home, ['list'])).toEqual({ status: 0, stdout: '', stderr: 'no entries yet: add one with `tessera add`\n' });
+    expect(tessera(home, ['list'])).toEqual({
+      status: 0,
+      stdout: '',
+      stderr: 'no entries yet: add one with `tessera add`\n',
+    });
     expect(ok(home, ['list', '--json'])).toBe('[]\n');
     expect(existsSync(home)).toBe(false);
   });
@@ -29,14 +33,64 @@ describe('tessera list', () => {
 
   it('--json gives the entry shape plus id, tags, deviceOnly, code and secondsLeft', () => {
     const home = join(tempDir(), 'home');
-    ok(home, ['add', '--secret', RFC_SECRET, '--issuer', 'RFC', '--account', 'sha1', '--digits', '8', '--tag', 'test']);
-    ok(home, ['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'Steam', '--account', 'gamer', '--type', 'steam']);
+    ok(home, [
+      'add',
+      '--secret',
+      RFC_SECRET,
+      '--issuer',
+      'RFC',
+      '--account',
+      'sha1',
+      '--digits',
+      '8',
+      '--tag',
+      'test',
+    ]);
+    ok(home, [
+      'add',
+      '--secret',
+      'JBSWY3DPEHPK3PXP',
+      '--issuer',
+      'Steam',
+      '--account',
+      'gamer',
+      '--type',
+      'steam',
+    ]);
     const [rfc, steam] = listJson(home, ['--time', '1111111109']);
     expect(Object.keys(rfc!).sort()).toEqual(
-      ['id', 'type', 'issuer', 'account', 'secret', 'algorithm', 'digits', 'period', 'counter', 'tags', 'deviceOnly', 'code', 'secondsLeft'].sort(),
+      [
+        'id',
+        'type',
+        'issuer',
+        'account',
+        'secret',
+        'algorithm',
+        'digits',
+        'period',
+        'counter',
+        'tags',
+        'deviceOnly',
+        'code',
+        'secondsLeft',
+      ].sort(),
     );
-    expect(rfc).toMatchObject({ type: 'totp', secret: RFC_SECRET, digits: 8, period: 30, counter: null, tags: ['test'], deviceOnly: false, code: '07081804', secondsLeft: 1 });
-    expect(steam).toMatchObject({ type: 'steam', digits: 5, code: expect.stringMatching(/^[2-9BCDFGHJKMNPQRTVWXY]{5}$/) });
+    expect(rfc).toMatchObject({
+      type: 'totp',
+      secret: RFC_SECRET,
+      digits: 8,
+      period: 30,
+      counter: null,
+      tags: ['test'],
+      deviceOnly: false,
+      code: '07081804',
+      secondsLeft: 1,
+    });
+    expect(steam).toMatchObject({
+      type: 'steam',
+      digits: 5,
+      code: expect.stringMatching(/^[2-9BCDFGHJKMNPQRTVWXY]{5}$/),
+    });
     expect(listJson(home, ['--tag', 'TEST']).map((e) => e.issuer)).toEqual(['RFC']);
   });
 
@@ -49,11 +103,16 @@ describe('tessera list', () => {
     const r = tessera(home, ['list', '--json']);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^tessera: warning: this computer's clock is 95 s behind the keychain server's .*codes may be refused/);
+    expect(r.stderr).toMatch(
+      /^tessera: warning: this computer's clock is 95 s behind the keychain server's .*codes may be refused/,
+    );
   });
 
   it('refuses a bad --time', () => {
     const r = tessera(join(tempDir(), 'home'), ['list', '--time', 'noon']);
-    expect([r.status, r.stderr]).toEqual([1, 'tessera: --time: "noon" is not a number of seconds since 1970\n']);
+    expect([r.status, r.stderr]).toEqual([
+      1,
+      'tessera: --time: "noon" is not a number of seconds since 1970\n',
+    ]);
   });
 });

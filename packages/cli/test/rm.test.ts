@@ -7,7 +7,9 @@ describe('tessera rm', () => {
     const home = join(tempDir(), 'home');
     addSecret(home, 'JBSWY3DPEHPK3PXP', 'GitHub', 'alice');
     addSecret(home, 'JBSWY3DPEHPK3PXQ', 'GitHub', 'bob');
-    expect(fails(home, ['rm', 'alice'])).toBe('not deleting GitHub (alice) without confirmation: run on a terminal, or pass --yes');
+    expect(fails(home, ['rm', 'alice'])).toBe(
+      'not deleting GitHub (alice) without confirmation: run on a terminal, or pass --yes',
+    );
     expect(fails(home, ['rm', 'github', '--yes'])).toMatch(/^"github" matches 2 entries/);
     expect(listJson(home)).toHaveLength(2);
     expect(ok(home, ['rm', 'alice', '--yes'])).toBe('deleted GitHub (alice)\n');

@@ -20,18 +20,32 @@ describe('tessera show', () => {
     expect(ok(home, ['show', 'ALICE', '--time', '59'])).toBe('94287082\n');
     expect(ok(home, ['show', 'gitlab', '--time', '59'])).toMatch(/^\d{6}\n$/);
     expect(ok(home, ['show', 'github:bob', '--time', '59'])).toBe('996554\n');
-    expect(JSON.parse(ok(home, ['show', 'alice', '--json', '--time', '59']))).toMatchObject({ issuer: 'GitHub', account: 'alice', code: '94287082', secondsLeft: 1, counter: null });
+    expect(JSON.parse(ok(home, ['show', 'alice', '--json', '--time', '59']))).toMatchObject({
+      issuer: 'GitHub',
+      account: 'alice',
+      code: '94287082',
+      secondsLeft: 1,
+      counter: null,
+    });
   });
 
   it('lists the matches of an ambiguous query and exits non-zero; names a query that matches nothing', () => {
-    expect(fails(home, ['show', 'git'])).toBe('"git" matches 3 entries: GitHub (alice), GitHub (bob), GitLab (carol); be more specific (e.g. "issuer:account")');
-    expect(fails(home, ['show', 'github'])).toMatch(/^"github" matches 2 entries: GitHub \(alice\), GitHub \(bob\)/);
+    expect(fails(home, ['show', 'git'])).toBe(
+      '"git" matches 3 entries: GitHub (alice), GitHub (bob), GitLab (carol); be more specific (e.g. "issuer:account")',
+    );
+    expect(fails(home, ['show', 'github'])).toMatch(
+      /^"github" matches 2 entries: GitHub \(alice\), GitHub \(bob\)/,
+    );
     expect(fails(home, ['show', 'nobody'])).toBe('no entry matches "nobody"');
   });
 
   it('advances and saves an HOTP counter before printing each code (RFC 4226 Appendix D)', () => {
     expect(ok(home, ['show', 'bank'])).toBe('755224\n');
-    expect(JSON.parse(ok(home, ['show', 'bank', '--json']))).toMatchObject({ code: '287082', counter: 1, secondsLeft: null });
+    expect(JSON.parse(ok(home, ['show', 'bank', '--json']))).toMatchObject({
+      code: '287082',
+      counter: 1,
+      secondsLeft: null,
+    });
     expect(ok(home, ['show', 'bank'])).toBe('359152\n');
     expect(listJson(home).find((e) => e.issuer === 'Bank')!.counter).toBe(3);
   });
@@ -51,9 +65,13 @@ describe('tessera show', () => {
 
   it('--copy without a clipboard says so and what to do', () => {
     // Only node's own directory on PATH: no clipboard tool can be found.
-    const r = tessera(home, ['show', 'alice', '--copy'], { env: { PATH: dirname(process.execPath), WAYLAND_DISPLAY: '', DISPLAY: '' } });
+    const r = tessera(home, ['show', 'alice', '--copy'], {
+      env: { PATH: dirname(process.execPath), WAYLAND_DISPLAY: '', DISPLAY: '' },
+    });
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('tessera: no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy\n');
+    expect(r.stderr).toBe(
+      'tessera: no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy\n',
+    );
   });
 
   it('warns when the clock is known to be off', async () => {
@@ -65,6 +83,8 @@ describe('tessera show', () => {
     const r = tessera(other, ['show', 'alice']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^\d{6}\n$/);
-    expect(r.stderr).toMatch(/^tessera: warning: this computer's clock is 30 s ahead of the keychain server's/);
+    expect(r.stderr).toMatch(
+      /^tessera: warning: this computer's clock is 30 s ahead of the keychain server's/,
+    );
   });
 });

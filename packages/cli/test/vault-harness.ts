@@ -28,14 +28,23 @@ export function tempDir(prefix = 'tessera-cli-'): string {
 /** The environment of a test run: no OS keychain, no inherited home or passphrase. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_KEY_STORE: 'file', ...extra };
-  for (const name of ['TESSERA_HOME', 'TESSERA_PASSPHRASE', 'TESSERA_PASSPHRASE_FILE', 'TESSERA_NEW_PASSPHRASE']) {
+  for (const name of [
+    'TESSERA_HOME',
+    'TESSERA_PASSPHRASE',
+    'TESSERA_PASSPHRASE_FILE',
+    'TESSERA_NEW_PASSPHRASE',
+  ]) {
     if (!(name in extra)) delete env[name];
   }
   return env;
 }
 
 /** Runs `tessera --home HOME ...args`. */
-export function tessera(home: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Run {
+export function tessera(
+  home: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Run {
   const r = spawnSync(process.execPath, [BIN, '--home', home, ...args], {
     encoding: 'utf8',
     env: cliEnv(options.env),
@@ -46,7 +55,11 @@ export function tessera(home: string, args: string[], options: { env?: NodeJS.Pr
 }
 
 /** Runs a command that must succeed; returns its stdout. */
-export function ok(home: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): string {
+export function ok(
+  home: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): string {
   const r = tessera(home, args, options);
   expect(r.stderr, `tessera ${args.join(' ')}`).toBe('');
   expect(r.status, `tessera ${args.join(' ')}`).toBe(0);
@@ -54,7 +67,11 @@ export function ok(home: string, args: string[], options: { env?: NodeJS.Process
 }
 
 /** Runs a command that must fail with exit 1 and one `tessera: ...` line on stderr; returns that line. */
-export function fails(home: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): string {
+export function fails(
+  home: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): string {
   const r = tessera(home, args, options);
   expect(r.status, `tessera ${args.join(' ')}: ${r.stderr}`).toBe(1);
   expect(r.stdout).toBe('');
@@ -68,6 +85,12 @@ export function listJson(home: string, extra: string[] = []): Array<Record<strin
 }
 
 /** Adds a TOTP entry from a secret and labels. */
-export function addSecret(home: string, secret: string, issuer: string, account: string, extra: string[] = []): string {
+export function addSecret(
+  home: string,
+  secret: string,
+  issuer: string,
+  account: string,
+  extra: string[] = [],
+): string {
   return ok(home, ['add', '--secret', secret, '--issuer', issuer, '--account', account, ...extra]);
 }

@@ -28,7 +28,9 @@ class Terminal {
 
   /** `alternate_on` and `cursor_flag` of the pane. */
   modes(): { alternate: boolean; cursorVisible: boolean } {
-    const [alternate, cursor] = this.tmux(['display', '-p', '#{alternate_on} #{cursor_flag}']).trim().split(' ');
+    const [alternate, cursor] = this.tmux(['display', '-p', '#{alternate_on} #{cursor_flag}'])
+      .trim()
+      .split(' ');
     return { alternate: alternate === '1', cursorVisible: cursor === '1' };
   }
 
@@ -58,7 +60,9 @@ class Terminal {
 /** A code is right if it is the code of now or of the step just before/after (the screen is read a moment later). */
 function plausibleCodes(secret: string, digits = 6): string[] {
   const now = Date.now() / 1000;
-  return [-30, 0, 30].map((d) => totp({ secret, time: now + d, digits })).map((c) => `${c.slice(0, digits / 2)} ${c.slice(digits / 2)}`);
+  return [-30, 0, 30]
+    .map((d) => totp({ secret, time: now + d, digits }))
+    .map((c) => `${c.slice(0, digits / 2)} ${c.slice(digits / 2)}`);
 }
 
 describe('tessera watch', () => {
@@ -85,7 +89,11 @@ describe('tessera watch', () => {
     // The countdown redraws every second.
     const secondsLeft = (s: string) => /(\d+)s\s*$/.exec(row(s, 'GitHub'))?.[1];
     const first = secondsLeft(screen);
-    screen = await term.waitFor((s) => secondsLeft(s) !== undefined && secondsLeft(s) !== first, 'the countdown to tick', 4000);
+    await term.waitFor(
+      (s) => secondsLeft(s) !== undefined && secondsLeft(s) !== first,
+      'the countdown to tick',
+      4000,
+    );
 
     term.type('LAB');
     screen = await term.waitFor((s) => s.includes('Search: LAB'), 'the search text');
@@ -97,7 +105,7 @@ describe('tessera watch', () => {
     term.type('bank');
     await term.waitFor((s) => s.includes('Search: bank') && row(s, 'GitHub') === '', 'the bank entry alone');
     term.keys('Enter');
-    screen = await term.waitFor((s) => row(s, 'Bank').includes('755 224'), 'the first HOTP code (RFC 4226)');
+    await term.waitFor((s) => row(s, 'Bank').includes('755 224'), 'the first HOTP code (RFC 4226)');
     // With a search typed, q is part of the search; Esc clears it; then q quits.
     term.type('q');
     await term.waitFor((s) => s.includes('Search: bankq'), 'q typed into the search');
@@ -124,7 +132,11 @@ describe('tessera watch', () => {
     terminals.push(term);
     await term.waitFor((s) => s.includes('Tessera: 3 entries'), 'the live list');
     addSecret(home, 'JBSWY3DPEHPK3PXR', 'Added', 'later');
-    await term.waitFor((s) => s.includes('Tessera: 4 entries') && s.includes('Added'), 'the new entry', 10_000);
+    await term.waitFor(
+      (s) => s.includes('Tessera: 4 entries') && s.includes('Added'),
+      'the new entry',
+      10_000,
+    );
     term.keys('C-c');
     await term.waitFor((s) => s.includes('EXITED 0'), 'watch to exit');
   }, 30_000);

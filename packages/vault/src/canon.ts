@@ -8,7 +8,8 @@ export function canon(value: unknown): string {
     if (text === undefined) throw new TypeError(`canon: cannot encode ${typeof value}`);
     return text;
   }
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canon(item))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? 'null' : canon(item))).join(',')}]`;
   const keys = Object.keys(value)
     .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
     .sort();

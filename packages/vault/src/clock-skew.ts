@@ -19,8 +19,20 @@ export interface ServerClock {
  * Offset from one request: the server's `time` (GET /v1/meta) against the midpoint of the local
  * send and receive times (the NTP estimate, RFC 5905 §8, with one sample).
  */
-export function measureServerClock({ serverTime, sentAt, receivedAt }: { serverTime: number; sentAt: number; receivedAt: number }): ServerClock {
-  return { offsetMs: Math.round(serverTime - (sentAt + receivedAt) / 2), measuredAt: receivedAt, roundTripMs: Math.max(0, receivedAt - sentAt) };
+export function measureServerClock({
+  serverTime,
+  sentAt,
+  receivedAt,
+}: {
+  serverTime: number;
+  sentAt: number;
+  receivedAt: number;
+}): ServerClock {
+  return {
+    offsetMs: Math.round(serverTime - (sentAt + receivedAt) / 2),
+    measuredAt: receivedAt,
+    roundTripMs: Math.max(0, receivedAt - sentAt),
+  };
 }
 
 /** Reads a ServerClock back from meta; null when absent or malformed. */

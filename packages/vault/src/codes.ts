@@ -11,5 +11,8 @@ export interface CodeView {
 /** The current TOTP/Steam code of `entry` at `time` (unix seconds, default now). */
 export function currentCode(entry: OtpEntry, time: number = Date.now() / 1000): CodeView {
   if (entry.type === 'hotp') return { code: null, secondsLeft: null };
-  return { code: generateCode({ entry, time }), secondsLeft: secondsRemaining({ period: entry.period ?? 30, time }) };
+  return {
+    code: generateCode({ entry, time }),
+    secondsLeft: secondsRemaining({ period: entry.period ?? 30, time }),
+  };
 }

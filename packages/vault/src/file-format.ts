@@ -53,7 +53,8 @@ export interface PassphraseWrap {
 }
 
 /** Where the storage key is kept; `os:*` values name the OS keychain used. */
-export type KeyCustody = 'file' | 'passphrase' | 'os:secret-service' | 'os:macos-keychain' | 'os:windows-credentials' | 'browser';
+export type KeyCustody =
+  'file' | 'passphrase' | 'os:secret-service' | 'os:macos-keychain' | 'os:windows-credentials' | 'browser';
 
 export interface VaultHeader {
   /** Incremented by every write; lets a reader tell which of two files is newer. */
@@ -95,7 +96,10 @@ export function sealVaultFile({
 }
 
 /** Reads the (unauthenticated) header; enough to find the key. Throws VaultDamagedError on bad framing. */
-export function readVaultHeader(bytes: Uint8Array, file?: string): { header: VaultHeader; headerEnd: number } {
+export function readVaultHeader(
+  bytes: Uint8Array,
+  file?: string,
+): { header: VaultHeader; headerEnd: number } {
   if (bytes.length < 12 || !MAGIC.every((b, i) => bytes[i] === b)) {
     throw new VaultDamagedError('it does not start with the Tessera vault signature', file);
   }
@@ -131,7 +135,10 @@ export function openVaultFile({
   try {
     return aead.decrypt(key, nonce, bytes.subarray(0, headerEnd), bytes.subarray(headerEnd + NONCE_BYTES));
   } catch {
-    throw new VaultDamagedError('authentication failed (a byte was changed, or the file was cut short)', file);
+    throw new VaultDamagedError(
+      'authentication failed (a byte was changed, or the file was cut short)',
+      file,
+    );
   }
 }
 

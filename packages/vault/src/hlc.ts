@@ -50,7 +50,8 @@ export class HybridClock {
     private readonly now: () => number = () => Date.now(),
     last?: string,
   ) {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId)) throw new Error(`invalid HLC device id ${JSON.stringify(deviceId)}`);
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(deviceId))
+      throw new Error(`invalid HLC device id ${JSON.stringify(deviceId)}`);
     if (last) this.observe(last);
   }
 

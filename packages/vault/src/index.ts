@@ -1,4 +1,12 @@
-export type { VaultEntry, VaultRecord, RecordClock, EntryPatch, MetaValue, VaultChange, ChangeListener } from './types.js';
+export type {
+  VaultEntry,
+  VaultRecord,
+  RecordClock,
+  EntryPatch,
+  MetaValue,
+  VaultChange,
+  ChangeListener,
+} from './types.js';
 export { VaultError, DuplicateEntryError, VaultDamagedError } from './errors.js';
 export { HybridClock, parseHlc, formatHlc, isHlc, maxHlc, type HlcParts } from './hlc.js';
 export { mergeRecords, isDeleted } from './merge.js';
@@ -16,7 +24,12 @@ export {
   type XChaChaAead,
   nobleXChaCha,
 } from './file-format.js';
-export { wrapKeyWithPassphrase, unwrapKeyWithPassphrase, PASSPHRASE_KDF, PASSPHRASE_KDF_LIMITS } from './passphrase.js';
+export {
+  wrapKeyWithPassphrase,
+  unwrapKeyWithPassphrase,
+  PASSPHRASE_KDF,
+  PASSPHRASE_KDF_LIMITS,
+} from './passphrase.js';
 export {
   SERVER_CLOCK_META_KEY,
   CLOCK_SKEW_WARN_MS,
@@ -25,7 +38,14 @@ export {
   clockSkewWarning,
   type ServerClock,
 } from './clock-skew.js';
-export { Vault, type VaultKey, type KeyProvider, type OpenVaultOptions, type AddOptions, type VaultCheckReport } from './vault.js';
+export {
+  Vault,
+  type VaultKey,
+  type KeyProvider,
+  type OpenVaultOptions,
+  type AddOptions,
+  type VaultCheckReport,
+} from './vault.js';
 export { toB64u, fromB64u } from './bytes.js';
 export { currentCode, type CodeView } from './codes.js';
 // Keep this entry point light: the CLI loads it on every vault command. The keychain client (which

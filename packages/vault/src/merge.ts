@@ -26,7 +26,10 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
   for (const field of lwwFields(a, b)) {
     const ca = a.clock[field];
     const cb = b.clock[field];
-    const takeA = ca === cb ? canonOrEmpty(ea[field]) >= canonOrEmpty(eb[field]) : ca !== undefined && (cb === undefined || ca > cb);
+    const takeA =
+      ca === cb
+        ? canonOrEmpty(ea[field]) >= canonOrEmpty(eb[field])
+        : ca !== undefined && (cb === undefined || ca > cb);
     const value = takeA ? ea[field] : eb[field];
     if (value !== undefined) entry[field] = value;
     const c = maxHlc(ca, cb);
@@ -48,7 +51,12 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
 const SPECIAL_FIELDS = new Set(['id', 'counter', 'createdAt', 'updatedAt', 'deleted']);
 
 function lwwFields(a: VaultRecord, b: VaultRecord): string[] {
-  const fields = new Set([...Object.keys(a.entry), ...Object.keys(b.entry), ...Object.keys(a.clock), ...Object.keys(b.clock)]);
+  const fields = new Set([
+    ...Object.keys(a.entry),
+    ...Object.keys(b.entry),
+    ...Object.keys(a.clock),
+    ...Object.keys(b.clock),
+  ]);
   return [...fields].filter((field) => !SPECIAL_FIELDS.has(field)).sort();
 }
 

@@ -52,14 +52,24 @@ export async function unwrapKeyWithPassphrase({
 }): Promise<Uint8Array> {
   const { t, m, p } = wrap;
   const limits = PASSPHRASE_KDF_LIMITS;
-  if (wrap.alg !== 'argon2id' || !inRange(t, 1, limits.t) || !inRange(m, 8 * p, limits.m) || !inRange(p, 1, limits.p)) {
-    throw new VaultError('damaged', `the passphrase parameters in the vault header are out of range (argon2id t=${t} m=${m} KiB p=${p})`);
+  if (
+    wrap.alg !== 'argon2id' ||
+    !inRange(t, 1, limits.t) ||
+    !inRange(m, 8 * p, limits.m) ||
+    !inRange(p, 1, limits.p)
+  ) {
+    throw new VaultError(
+      'damaged',
+      `the passphrase parameters in the vault header are out of range (argon2id t=${t} m=${m} KiB p=${p})`,
+    );
   }
   const salt = fromB64u(wrap.salt, 'kdf.salt');
   const wrapped = fromB64u(wrap.wrapped, 'kdf.wrapped');
   const kek = await deriveKek({ passphrase, salt, t, m, p });
   try {
-    return xchacha20poly1305(kek, wrapped.subarray(0, WRAP_NONCE), wrapAad(keyId)).decrypt(wrapped.subarray(WRAP_NONCE));
+    return xchacha20poly1305(kek, wrapped.subarray(0, WRAP_NONCE), wrapAad(keyId)).decrypt(
+      wrapped.subarray(WRAP_NONCE),
+    );
   } catch {
     throw new VaultError('wrong-passphrase', 'the passphrase does not open this vault');
   }
@@ -69,10 +79,30 @@ function wrapAad(keyId: string): Uint8Array {
   return new TextEncoder().encode(`tessera/v1/vault-key|${keyId}`);
 }
 
-async function deriveKek({ passphrase, salt, t, m, p }: { passphrase: string; salt: Uint8Array; t: number; m: number; p: number }): Promise<Uint8Array> {
+async function deriveKek({
+  passphrase,
+  salt,
+  t,
+  m,
+  p,
+}: {
+  passphrase: string;
+  salt: Uint8Array;
+  t: number;
+  m: number;
+  p: number;
+}): Promise<Uint8Array> {
   // hash-wasm carries every hash's WASM; load it only when a passphrase is actually used.
   const { argon2id } = await import('hash-wasm');
-  return argon2id({ password: passphrase, salt, iterations: t, memorySize: m, parallelism: p, hashLength: 32, outputType: 'binary' });
+  return argon2id({
+    password: passphrase,
+    salt,
+    iterations: t,
+    memorySize: m,
+    parallelism: p,
+    hashLength: 32,
+    outputType: 'binary',
+  });
 }
 
 function inRange(n: number, lo: number, hi: number): boolean {

@@ -30,7 +30,10 @@ export class AmbiguousQueryError extends VaultError {
     readonly query: string,
     readonly matches: VaultEntry[],
   ) {
-    super('ambiguous', `"${query}" matches ${matches.length} entries: ${matches.map(entryLabel).join(', ')}; be more specific (e.g. "issuer:account")`);
+    super(
+      'ambiguous',
+      `"${query}" matches ${matches.length} entries: ${matches.map(entryLabel).join(', ')}; be more specific (e.g. "issuer:account")`,
+    );
   }
 }
 

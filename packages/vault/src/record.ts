@@ -4,11 +4,30 @@ import { isHlc } from './hlc.js';
 import { isDeleted } from './merge.js';
 import type { EntryPatch, VaultEntry, VaultRecord } from './types.js';
 
+/** The OTP fields of an entry, validated together by `normalizeEntry`. */
+const OTP_FIELDS = [
+  'type',
+  'secret',
+  'algorithm',
+  'digits',
+  'period',
+  'counter',
+  'issuer',
+  'account',
+] as const;
+
 /** Fields stamped with a clock when a record is created (every field but `id` and the timestamps). */
-const CLOCKED_FIELDS = ['type', 'secret', 'algorithm', 'digits', 'period', 'counter', 'issuer', 'account', 'extra', 'tags', 'order', 'deviceOnly'] as const;
+const CLOCKED_FIELDS = [...OTP_FIELDS, 'extra', 'tags', 'order', 'deviceOnly'] as const;
 
 /** Fields `EntryPatch` may change. */
-const EDITABLE_FIELDS: ReadonlySet<string> = new Set(['issuer', 'account', 'tags', 'order', 'deviceOnly', 'extra']);
+const EDITABLE_FIELDS: ReadonlySet<string> = new Set([
+  'issuer',
+  'account',
+  'tags',
+  'order',
+  'deviceOnly',
+  'extra',
+]);
 
 /** A new live record for `entry`, every field stamped with the clock `stamp`. */
 export function createRecord({
@@ -57,7 +76,10 @@ export function patchRecord(record: VaultRecord, patch: EntryPatch, stamp: strin
   let changed = false;
   for (const [field, raw] of Object.entries(patch)) {
     if (!EDITABLE_FIELDS.has(field)) {
-      throw new VaultError('invalid', `${field}: cannot be changed after an entry is created (add a new entry instead)`);
+      throw new VaultError(
+        'invalid',
+        `${field}: cannot be changed after an entry is created (add a new entry instead)`,
+      );
     }
     if (raw === undefined) continue;
     const value = checkPatchField(field, raw);
@@ -105,17 +127,23 @@ function checkPatchField(field: string, value: unknown): unknown {
       if (typeof value !== 'string') throw new VaultError('invalid', `${field}: must be text`);
       return value.trim();
     case 'tags':
-      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string')) throw new VaultError('invalid', 'tags: must be a list of text');
+      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
+        throw new VaultError('invalid', 'tags: must be a list of text');
       return normalizeTags(value);
     case 'order':
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new VaultError('invalid', 'order: must be a finite number');
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new VaultError('invalid', 'order: must be a finite number');
       return value;
     case 'deviceOnly':
       if (typeof value !== 'boolean') throw new VaultError('invalid', 'deviceOnly: must be true or false');
       return value;
     default: // extra
       if (value === null) return null;
-      if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value as object).every((v) => typeof v === 'string')) {
+      if (
+        typeof value !== 'object' ||
+        Array.isArray(value) ||
+        !Object.values(value as object).every((v) => typeof v === 'string')
+      ) {
         throw new VaultError('invalid', 'extra: must map names to text');
       }
       return { ...(value as Record<string, string>) };
@@ -124,7 +152,12 @@ function checkPatchField(field: string, value: unknown): unknown {
 
 /** Key under which two entries count as the same credential: type, secret, issuer and account. */
 export function duplicateKey(entry: Pick<OtpEntry, 'type' | 'secret' | 'issuer' | 'account'>): string {
-  return [entry.type, entry.secret, entry.issuer.trim().toLowerCase(), entry.account.trim().toLowerCase()].join('\n');
+  return [
+    entry.type,
+    entry.secret,
+    entry.issuer.trim().toLowerCase(),
+    entry.account.trim().toLowerCase(),
+  ].join('\n');
 }
 
 /** "Issuer (account)" for messages. */
@@ -152,22 +185,26 @@ export function validateRecord(value: unknown): VaultRecord {
   if (typeof e.id !== 'string' || !UUID.test(e.id)) fail('entry.id', 'is not a UUID v4');
   try {
     const normalized = normalizeEntry(e as unknown as OtpEntry);
-    for (const field of ['type', 'secret', 'algorithm', 'digits', 'period', 'counter', 'issuer', 'account'] as const) {
-      if (JSON.stringify(normalized[field]) !== JSON.stringify(e[field])) fail(`entry.${field}`, 'is not in canonical form');
+    for (const field of OTP_FIELDS) {
+      if (JSON.stringify(normalized[field]) !== JSON.stringify(e[field]))
+        fail(`entry.${field}`, 'is not in canonical form');
     }
   } catch (err) {
     if (err instanceof VaultError) throw err;
     fail('entry', (err as Error).message);
   }
-  if (!Array.isArray(e.tags) || !e.tags.every((t) => typeof t === 'string')) fail('entry.tags', 'must be a list of text');
+  if (!Array.isArray(e.tags) || !e.tags.every((t) => typeof t === 'string'))
+    fail('entry.tags', 'must be a list of text');
   if (typeof e.order !== 'number' || !Number.isFinite(e.order)) fail('entry.order', 'must be a number');
   if (typeof e.deviceOnly !== 'boolean') fail('entry.deviceOnly', 'must be true or false');
   for (const field of ['createdAt', 'updatedAt']) {
-    if (!Number.isSafeInteger(e[field]) || (e[field] as number) < 0) fail(`entry.${field}`, 'must be a time in milliseconds');
+    if (!Number.isSafeInteger(e[field]) || (e[field] as number) < 0)
+      fail(`entry.${field}`, 'must be a time in milliseconds');
   }
   const clock = r.clock as Record<string, unknown> | undefined;
   if (typeof clock !== 'object' || clock === null || Array.isArray(clock)) return fail('clock', 'is missing');
-  for (const [field, c] of Object.entries(clock)) if (!isHlc(c)) fail(`clock.${field}`, 'is not a hybrid logical clock');
+  for (const [field, c] of Object.entries(clock))
+    if (!isHlc(c)) fail(`clock.${field}`, 'is not a hybrid logical clock');
   if (typeof r.deleted !== 'boolean') fail('deleted', 'must be true or false');
   if (r.deleted !== isDeleted(clock as Record<string, string>)) fail('deleted', 'disagrees with the clocks');
   return value as VaultRecord;

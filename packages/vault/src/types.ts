@@ -35,7 +35,9 @@ export interface VaultRecord {
 }
 
 /** The fields of an entry a user may change after creation. */
-export type EntryPatch = Partial<Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra'>>;
+export type EntryPatch = Partial<
+  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra'>
+>;
 
 /** JSON-compatible value kept in the vault's `meta` section. */
 export type MetaValue = null | boolean | number | string | MetaValue[] | { [key: string]: MetaValue };

@@ -1,12 +1,35 @@
 import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { randomBytes } from './bytes.js';
-import { clockSkewWarning, measureServerClock, SERVER_CLOCK_META_KEY, serverClockFromMeta, type ServerClock } from './clock-skew.js';
+import {
+  clockSkewWarning,
+  measureServerClock,
+  SERVER_CLOCK_META_KEY,
+  serverClockFromMeta,
+  type ServerClock,
+} from './clock-skew.js';
 import { DuplicateEntryError, VaultDamagedError, VaultError } from './errors.js';
-import { openVaultFile, readVaultHeader, sealVaultFile, type KeyCustody, type PassphraseWrap, type VaultHeader, type XChaChaAead } from './file-format.js';
-import { HybridClock, isHlc } from './hlc.js';
+import {
+  openVaultFile,
+  readVaultHeader,
+  sealVaultFile,
+  type KeyCustody,
+  type PassphraseWrap,
+  type VaultHeader,
+  type XChaChaAead,
+} from './file-format.js';
+import { HybridClock } from './hlc.js';
+import { decodePayload, encodePayload } from './payload.js';
 import { mergeRecords } from './merge.js';
 import { findEntries, findOneEntry } from './query.js';
-import { createRecord, deleteRecord, duplicateKey, entryLabel, patchRecord, validateRecord, withCounter } from './record.js';
+import {
+  createRecord,
+  deleteRecord,
+  duplicateKey,
+  entryLabel,
+  patchRecord,
+  validateRecord,
+  withCounter,
+} from './record.js';
 import type { VaultStorage } from './storage.js';
 import type { ChangeListener, EntryPatch, MetaValue, VaultChange, VaultEntry, VaultRecord } from './types.js';
 
@@ -45,16 +68,6 @@ export interface VaultCheckReport {
   live: number;
   tombstones: number;
   problems: string[];
-}
-
-/** Decrypted content of the vault file. */
-interface VaultPayload {
-  v: 1;
-  deviceId: string;
-  /** Latest HLC this device produced or observed, so clocks never go back across sessions. */
-  hlc: string;
-  records: VaultRecord[];
-  meta: Record<string, MetaValue>;
 }
 
 /** Options for entries being added. */
@@ -115,7 +128,11 @@ export class Vault {
     const live: VaultEntry[] = [];
     for (const record of this.records_.values()) if (!record.deleted) live.push(record.entry);
     return live.sort(
-      (a, b) => a.order - b.order || a.issuer.localeCompare(b.issuer) || a.account.localeCompare(b.account) || a.id.localeCompare(b.id),
+      (a, b) =>
+        a.order - b.order ||
+        a.issuer.localeCompare(b.issuer) ||
+        a.account.localeCompare(b.account) ||
+        a.id.localeCompare(b.id),
     );
   }
 
@@ -190,7 +207,13 @@ export class Vault {
         this.records_.set(record.entry.id, record);
         added.push(record.entry);
       }
-      return { result: { added, duplicates }, changes: localChanges('records', added.map((e) => e.id)) };
+      return {
+        result: { added, duplicates },
+        changes: localChanges(
+          'records',
+          added.map((e) => e.id),
+        ),
+      };
     });
   }
 
@@ -227,7 +250,8 @@ export class Vault {
   async nextHotp(id: string): Promise<string> {
     return this.mutate(() => {
       const record = this.liveRecord(id);
-      if (record.entry.type !== 'hotp') throw new VaultError('invalid', `${entryLabel(record.entry)} is not an HOTP entry`);
+      if (record.entry.type !== 'hotp')
+        throw new VaultError('invalid', `${entryLabel(record.entry)} is not an HOTP entry`);
       const counter = record.entry.counter ?? 0;
       const code = generateCode({ entry: record.entry });
       this.records_.set(id, withCounter(record, counter + 1, this.clock.tick(), this.now()));
@@ -256,7 +280,8 @@ export class Vault {
         }
       }
       const metaKeys = options.meta ? this.patchMeta(options.meta) : [];
-      const changes: VaultChange[] = changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];
+      const changes: VaultChange[] =
+        changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];
       return { result: { changed }, changes: [...changes, ...localChanges('meta', metaKeys)] };
     });
   }
@@ -286,7 +311,11 @@ export class Vault {
   }
 
   /** Stores the offset of the local clock from the keychain server's, measured by one request. */
-  async recordServerTime(sample: { serverTime: number; sentAt: number; receivedAt: number }): Promise<ServerClock> {
+  async recordServerTime(sample: {
+    serverTime: number;
+    sentAt: number;
+    receivedAt: number;
+  }): Promise<ServerClock> {
     const clock = measureServerClock(sample);
     await this.setMeta(SERVER_CLOCK_META_KEY, { ...clock });
     return clock;
@@ -406,13 +435,12 @@ export class Vault {
 
   private async persist(): Promise<void> {
     const key = this.key ?? (await this.options.keys.create());
-    const payload: VaultPayload = {
-      v: 1,
+    const payload = encodePayload({
       deviceId: this.deviceId_,
       hlc: this.clock.current(),
       records: [...this.records_.values()],
       meta: this.meta_,
-    };
+    });
     const header: VaultHeader = {
       generation: this.generation_ + 1,
       keyId: key.keyId,
@@ -420,7 +448,7 @@ export class Vault {
       ...(key.kdf ? { kdf: key.kdf } : {}),
       writtenAt: this.now(),
     };
-    const bytes = sealVaultFile({ key: key.key, header, payload: new TextEncoder().encode(JSON.stringify(payload)), aead: this.options.aead });
+    const bytes = sealVaultFile({ key: key.key, header, payload, aead: this.options.aead });
     await this.options.storage.save(bytes);
     this.key = key;
     this.generation_ = header.generation;
@@ -436,8 +464,12 @@ export class Vault {
     const label = this.options.storage.label;
     try {
       const { header } = readVaultHeader(bytes, label);
-      const key = this.key && this.key.keyId === header.keyId ? this.key : await this.options.keys.unlock(header);
-      const payload = decodePayload(openVaultFile({ key: key.key, bytes, file: label, aead: this.options.aead }), label);
+      const key =
+        this.key && this.key.keyId === header.keyId ? this.key : await this.options.keys.unlock(header);
+      const payload = decodePayload(
+        openVaultFile({ key: key.key, bytes, file: label, aead: this.options.aead }),
+        label,
+      );
       const previous = this.records_;
       const previousMeta = JSON.stringify(this.meta_);
       this.records_ = new Map(payload.records.map((r) => [r.entry.id, r]));
@@ -497,29 +529,4 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Parses the decrypted payload, checking its outline (records are checked in depth by `check()`). */
-function decodePayload(bytes: Uint8Array, file?: string): VaultPayload {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    throw new VaultDamagedError('its content is not valid JSON', file);
-  }
-  const p = payload as Partial<VaultPayload> | null;
-  if (
-    typeof p !== 'object' ||
-    p === null ||
-    p.v !== 1 ||
-    typeof p.deviceId !== 'string' ||
-    !isHlc(p.hlc) ||
-    !Array.isArray(p.records) ||
-    typeof p.meta !== 'object' ||
-    p.meta === null ||
-    !p.records.every((r) => typeof r === 'object' && r !== null && typeof r.entry?.id === 'string' && typeof r.clock === 'object')
-  ) {
-    throw new VaultDamagedError('its content does not have the vault layout', file);
-  }
-  return p as VaultPayload;
 }

@@ -17,10 +17,28 @@ export function totpEntry(n: number, labels: Partial<Pick<OtpEntry, 'issuer' | '
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
   const secret = `JBSWY3DPEHPK${tail}`;
-  return { type: 'totp', secret, algorithm: 'SHA1', digits: 6, period: 30, counter: null, issuer: labels.issuer ?? `Issuer ${n}`, account: labels.account ?? `user${n}` };
+  return {
+    type: 'totp',
+    secret,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    counter: null,
+    issuer: labels.issuer ?? `Issuer ${n}`,
+    account: labels.account ?? `user${n}`,
+  };
 }
 
 /** The RFC 4226 Appendix D test secret as an HOTP entry (codes 755224, 287082, 359152, ...). */
 export function rfcHotpEntry(): OtpEntry {
-  return { type: 'hotp', secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', algorithm: 'SHA1', digits: 6, period: null, counter: 0, issuer: 'Bank', account: 'me' };
+  return {
+    type: 'hotp',
+    secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+    algorithm: 'SHA1',
+    digits: 6,
+    period: null,
+    counter: 0,
+    issuer: 'Bank',
+    account: 'me',
+  };
 }

@@ -12,7 +12,10 @@ describe('hybrid logical clocks', () => {
   it('string order is clock order (ms, then counter, then device)', () => {
     fc.assert(
       fc.property(parts, parts, (a, b) => {
-        const byParts = a.ms - b.ms || a.counter - b.counter || (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0);
+        const byParts =
+          a.ms - b.ms ||
+          a.counter - b.counter ||
+          (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0);
         const sa = formatHlc(a);
         const sb = formatHlc(b);
         const byString = sa < sb ? -1 : sa > sb ? 1 : 0;
@@ -53,7 +56,13 @@ describe('hybrid logical clocks', () => {
 
   it('refuses malformed clocks and device ids', () => {
     expect(isHlc('1700000000000:0000:dev')).toBe(true);
-    for (const bad of ['170000000000:0000:dev', '1700000000000:000:dev', '1700000000000:0000:', '1700000000000:0000:a:b', 42]) {
+    for (const bad of [
+      '170000000000:0000:dev',
+      '1700000000000:000:dev',
+      '1700000000000:0000:',
+      '1700000000000:0000:a:b',
+      42,
+    ]) {
       expect(isHlc(bad)).toBe(false);
     }
     expect(() => parseHlc('nope')).toThrow(/not a hybrid logical clock/);

@@ -13,16 +13,22 @@ describe('passphrase wrap (Argon2id)', () => {
     const key = crypto.getRandomValues(new Uint8Array(32));
     const wrap = await wrapKeyWithPassphrase({ key, keyId: 'k1', passphrase: 'correct horse', params: FAST });
     expect(await unwrapKeyWithPassphrase({ wrap, keyId: 'k1', passphrase: 'correct horse' })).toEqual(key);
-    await expect(unwrapKeyWithPassphrase({ wrap, keyId: 'k1', passphrase: 'Correct horse' })).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    await expect(
+      unwrapKeyWithPassphrase({ wrap, keyId: 'k1', passphrase: 'Correct horse' }),
+    ).rejects.toMatchObject({ code: 'wrong-passphrase' });
     // The wrap is bound to its key id.
-    await expect(unwrapKeyWithPassphrase({ wrap, keyId: 'k2', passphrase: 'correct horse' })).rejects.toMatchObject({ code: 'wrong-passphrase' });
+    await expect(
+      unwrapKeyWithPassphrase({ wrap, keyId: 'k2', passphrase: 'correct horse' }),
+    ).rejects.toMatchObject({ code: 'wrong-passphrase' });
   });
 
   it('refuses KDF parameters beyond the caps before running the KDF', async () => {
     const key = new Uint8Array(32);
     const wrap = await wrapKeyWithPassphrase({ key, keyId: 'k', passphrase: 'p', params: FAST });
     for (const bad of [{ m: 4 * 1024 * 1024 }, { t: 1000 }, { p: 64 }, { m: 1 }]) {
-      await expect(unwrapKeyWithPassphrase({ wrap: { ...wrap, ...bad }, keyId: 'k', passphrase: 'p' })).rejects.toThrow(/out of range/);
+      await expect(
+        unwrapKeyWithPassphrase({ wrap: { ...wrap, ...bad }, keyId: 'k', passphrase: 'p' }),
+      ).rejects.toThrow(/out of range/);
     }
   });
 });
@@ -34,17 +40,27 @@ describe('vault passphrase', () => {
     const vault = await openNodeVault({ home, keyStore: 'file' });
     await vault.add(totpEntry(1));
     await vault.add(totpEntry(2));
-    expect(await setVaultPassphrase({ home, newPassphrase: 'correct horse' })).toEqual({ custody: 'passphrase' });
+    expect(await setVaultPassphrase({ home, newPassphrase: 'correct horse' })).toEqual({
+      custody: 'passphrase',
+    });
     expect(existsSync(paths.keyFile)).toBe(false); // the old key is gone, not left beside the vault
     await expect(openNodeVault({ home })).rejects.toMatchObject({ code: 'passphrase-required' });
-    await expect(openNodeVault({ home, passphrase: 'wrong' })).rejects.toThrow('the passphrase does not open this vault');
+    await expect(openNodeVault({ home, passphrase: 'wrong' })).rejects.toThrow(
+      'the passphrase does not open this vault',
+    );
     let asked = 0;
     const opened = await openNodeVault({ home, askPassphrase: async () => (asked++, 'correct horse') });
     expect([asked, opened.entries().length]).toEqual([1, 2]);
     // Both generations open with the new key.
     const report = await checkNodeVault({ home, passphrase: 'correct horse' });
-    expect([report.ok, report.current.custody, report.previous.custody]).toEqual([true, 'passphrase', 'passphrase']);
-    expect(await setVaultPassphrase({ home, passphrase: 'correct horse', newPassphrase: null, keyStore: 'file' })).toEqual({ custody: 'file' });
+    expect([report.ok, report.current.custody, report.previous.custody]).toEqual([
+      true,
+      'passphrase',
+      'passphrase',
+    ]);
+    expect(
+      await setVaultPassphrase({ home, passphrase: 'correct horse', newPassphrase: null, keyStore: 'file' }),
+    ).toEqual({ custody: 'file' });
     expect((await openNodeVault({ home })).entries()).toHaveLength(2);
   });
 });
@@ -73,7 +89,15 @@ esac
 `,
   );
   chmodSync(join(bin, 'secret-tool'), 0o755);
-  return { env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent' }, store, argvLog };
+  return {
+    env: {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent',
+    },
+    store,
+    argvLog,
+  };
 }
 
 describe('OS keychain custody', () => {
@@ -89,7 +113,9 @@ describe('OS keychain custody', () => {
     const key = (reopened as unknown as { key: { key: Uint8Array } }).key.key;
     expect(readFileSync(argvLog, 'utf8')).not.toContain(toB64u(key));
     // Without the keychain (another session), the error says where the key is.
-    await expect(openNodeVault({ home, env: { PATH: '/nonexistent' } })).rejects.toThrow(/kept in the OS keychain \(os:secret-service\), which is not reachable/);
+    await expect(openNodeVault({ home, env: { PATH: '/nonexistent' } })).rejects.toThrow(
+      /kept in the OS keychain \(os:secret-service\), which is not reachable/,
+    );
   });
 
   it('falls back to the key file when no keychain is reachable; TESSERA_KEY_STORE=os insists', async () => {
@@ -97,8 +123,15 @@ describe('OS keychain custody', () => {
     const vault = await openNodeVault({ home, env: { PATH: '/nonexistent' } });
     await vault.add(totpEntry(1));
     expect(vault.custody).toBe('file');
-    const strict = await openNodeVault({ home: tempHome(), env: { PATH: '/nonexistent', TESSERA_KEY_STORE: 'os' } });
-    await expect(strict.add(totpEntry(1))).rejects.toThrow(/TESSERA_KEY_STORE=os, but no OS keychain is reachable/);
-    await expect((await openNodeVault({ home: tempHome(), env: { TESSERA_KEY_STORE: 'usb' } })).add(totpEntry(1))).rejects.toThrow(/TESSERA_KEY_STORE must be/);
+    const strict = await openNodeVault({
+      home: tempHome(),
+      env: { PATH: '/nonexistent', TESSERA_KEY_STORE: 'os' },
+    });
+    await expect(strict.add(totpEntry(1))).rejects.toThrow(
+      /TESSERA_KEY_STORE=os, but no OS keychain is reachable/,
+    );
+    await expect(
+      (await openNodeVault({ home: tempHome(), env: { TESSERA_KEY_STORE: 'usb' } })).add(totpEntry(1)),
+    ).rejects.toThrow(/TESSERA_KEY_STORE must be/);
   });
 });

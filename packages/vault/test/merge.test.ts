@@ -7,7 +7,11 @@ const ID = '0b6f3b7e-9d1c-4f3a-8e2b-5a6c7d8e9f01';
 
 /** Few distinct clock values, so equal clocks (ties) happen often. */
 const hlc = fc
-  .record({ ms: fc.integer({ min: 1, max: 4 }), counter: fc.integer({ min: 0, max: 1 }), deviceId: fc.constantFrom('a', 'b') })
+  .record({
+    ms: fc.integer({ min: 1, max: 4 }),
+    counter: fc.integer({ min: 0, max: 1 }),
+    deviceId: fc.constantFrom('a', 'b'),
+  })
   .map(formatHlc);
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
@@ -24,12 +28,24 @@ const record: fc.Arbitrary<VaultRecord> = fc
     createdAt: fc.integer({ min: 0, max: 10 }),
     updatedAt: fc.integer({ min: 10, max: 20 }),
     clocks: fc.record(
-      { issuer: hlc, account: hlc, tags: hlc, order: hlc, deviceOnly: hlc, counter: hlc, extra: hlc, deleted: hlc },
+      {
+        issuer: hlc,
+        account: hlc,
+        tags: hlc,
+        order: hlc,
+        deviceOnly: hlc,
+        counter: hlc,
+        extra: hlc,
+        deleted: hlc,
+      },
       { requiredKeys: ['issuer', 'account'] },
     ),
   })
   .map(({ clocks, extra, ...fields }) => {
-    const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<
+      string,
+      string
+    >;
     const entry = {
       id: ID,
       type: 'hotp' as const,
@@ -45,9 +61,12 @@ const record: fc.Arbitrary<VaultRecord> = fc
 
 describe('mergeRecords is a semilattice join (every device converges)', () => {
   it('is commutative', () => {
-    fc.assert(fc.property(record, record, (a, b) => {
-      expect(mergeRecords(a, b)).toStrictEqual(mergeRecords(b, a));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        expect(mergeRecords(a, b)).toStrictEqual(mergeRecords(b, a));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('is associative', () => {
@@ -60,9 +79,12 @@ describe('mergeRecords is a semilattice join (every device converges)', () => {
   });
 
   it('is idempotent', () => {
-    fc.assert(fc.property(record, (a) => {
-      expect(mergeRecords(a, a)).toStrictEqual(a);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(record, (a) => {
+        expect(mergeRecords(a, a)).toStrictEqual(a);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps the highest HOTP counter whatever the clocks say', () => {
@@ -76,10 +98,19 @@ describe('mergeRecords is a semilattice join (every device converges)', () => {
 });
 
 describe('mergeRecords rules', () => {
-  const t = (ms: number, device = 'a') => formatHlc({ ms: 1_700_000_000_000 + ms, counter: 0, deviceId: device });
+  const t = (ms: number, device = 'a') =>
+    formatHlc({ ms: 1_700_000_000_000 + ms, counter: 0, deviceId: device });
   const base = (): VaultRecord => ({
     v: 1,
-    entry: { ...totpEntry(0, { issuer: 'GitHub', account: 'alice' }), id: ID, tags: [], order: 0, deviceOnly: false, createdAt: 1, updatedAt: 1 },
+    entry: {
+      ...totpEntry(0, { issuer: 'GitHub', account: 'alice' }),
+      id: ID,
+      tags: [],
+      order: 0,
+      deviceOnly: false,
+      createdAt: 1,
+      updatedAt: 1,
+    },
     clock: { type: t(0), secret: t(0), issuer: t(0), account: t(0), tags: t(0) },
     deleted: false,
   });
@@ -88,14 +119,21 @@ describe('mergeRecords rules', () => {
     entry: { ...r.entry, [field]: value },
     clock: { ...r.clock, [field]: at },
   });
-  const remove = (r: VaultRecord, at: string): VaultRecord => ({ ...r, clock: { ...r.clock, deleted: at }, deleted: true });
+  const remove = (r: VaultRecord, at: string): VaultRecord => ({
+    ...r,
+    clock: { ...r.clock, deleted: at },
+    deleted: true,
+  });
 
   it('takes each field from the copy that wrote it last, independently', () => {
     const a = edit(base(), 'issuer', 'GitHub Inc', t(10, 'a'));
     const b = edit(base(), 'account', 'alice@example.com', t(5, 'b'));
     const merged = mergeRecords(a, b);
     expect([merged.entry.issuer, merged.entry.account]).toEqual(['GitHub Inc', 'alice@example.com']);
-    expect(mergeRecords(edit(base(), 'issuer', 'Old', t(3)), edit(base(), 'issuer', 'New', t(4, 'b'))).entry.issuer).toBe('New');
+    expect(
+      mergeRecords(edit(base(), 'issuer', 'Old', t(3)), edit(base(), 'issuer', 'New', t(4, 'b'))).entry
+        .issuer,
+    ).toBe('New');
   });
 
   it('a deletion wins over edits made before it', () => {

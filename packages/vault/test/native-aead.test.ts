@@ -8,17 +8,31 @@ const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: 
 describe('native XChaCha20-Poly1305 (HChaCha20 + OpenSSL ChaCha20-Poly1305)', () => {
   it('produces the same bytes as @noble/ciphers and opens what noble sealed', () => {
     fc.assert(
-      fc.property(bytes(32), bytes(24), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 300 }), (key, nonce, aad, plaintext) => {
-        const sealed = nativeXChaCha.encrypt(key, nonce, aad, plaintext);
-        expect(sealed).toEqual(nobleXChaCha.encrypt(key, nonce, aad, plaintext));
-        expect(nativeXChaCha.decrypt(key, nonce, aad, nobleXChaCha.encrypt(key, nonce, aad, plaintext))).toEqual(plaintext);
-      }),
+      fc.property(
+        bytes(32),
+        bytes(24),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (key, nonce, aad, plaintext) => {
+          const sealed = nativeXChaCha.encrypt(key, nonce, aad, plaintext);
+          expect(sealed).toEqual(nobleXChaCha.encrypt(key, nonce, aad, plaintext));
+          expect(
+            nativeXChaCha.decrypt(key, nonce, aad, nobleXChaCha.encrypt(key, nonce, aad, plaintext)),
+          ).toEqual(plaintext);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('matches the draft-irtf-cfrg-xchacha-03 §A.3.1 test vector', () => {
-    const hex = (h: string) => Uint8Array.from(h.replace(/\s/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
+    const hex = (h: string) =>
+      Uint8Array.from(
+        h
+          .replace(/\s/g, '')
+          .match(/../g)!
+          .map((b) => parseInt(b, 16)),
+      );
     const plaintext = new TextEncoder().encode(
       "Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
     );
@@ -26,7 +40,9 @@ describe('native XChaCha20-Poly1305 (HChaCha20 + OpenSSL ChaCha20-Poly1305)', ()
     const nonce = hex('404142434445464748494a4b4c4d4e4f5051525354555657');
     const aad = hex('50515253c0c1c2c3c4c5c6c7');
     const sealed = nativeXChaCha.encrypt(key, nonce, aad, plaintext);
-    expect(Buffer.from(sealed.subarray(sealed.length - 16)).toString('hex')).toBe('c0875924c1c7987947deafd8780acf49');
+    expect(Buffer.from(sealed.subarray(sealed.length - 16)).toString('hex')).toBe(
+      'c0875924c1c7987947deafd8780acf49',
+    );
     expect(Buffer.from(sealed.subarray(0, 8)).toString('hex')).toBe('bd6d179d3e83d43b');
   });
 

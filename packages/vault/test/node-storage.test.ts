@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,11 +30,16 @@ describe('vault files', () => {
     const home = await homeWith(2);
     const paths = vaultPaths(home);
     expect(readdirSync(home).sort()).toEqual(['vault.bin', 'vault.bin.1', 'vault.key']);
-    for (const file of [paths.vault, paths.previous, paths.keyFile]) expect(statSync(file).mode & 0o777).toBe(0o600);
+    for (const file of [paths.vault, paths.previous, paths.keyFile])
+      expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(home).mode & 0o777).toBe(0o700);
     const report = await checkNodeVault({ home });
     expect(report.ok).toBe(true);
-    expect([report.current.generation, report.current.entries, report.current.custody]).toEqual([2, 2, 'file']);
+    expect([report.current.generation, report.current.entries, report.current.custody]).toEqual([
+      2,
+      2,
+      'file',
+    ]);
     expect([report.previous.generation, report.previous.entries]).toEqual([1, 1]);
   });
 
@@ -41,7 +55,9 @@ describe('vault files', () => {
       const error = await open(home).catch((e: unknown) => e);
       expect(error, `byte ${i}`).toBeInstanceOf(VaultDamagedError);
       expect((error as Error).message, `byte ${i}`).toMatch(
-        new RegExp(`^${paths.vault.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged or was modified: .*restore it with \`tessera vault restore-previous\``),
+        new RegExp(
+          `^${paths.vault.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged or was modified: .*restore it with \`tessera vault restore-previous\``,
+        ),
       );
     }
     writeFileSync(paths.vault, good.subarray(0, good.length - 1));
@@ -53,7 +69,9 @@ describe('vault files', () => {
   it('restores the previous generation, keeping the damaged file aside; refuses while the vault is intact', async () => {
     const home = await homeWith(3);
     const paths = vaultPaths(home);
-    await expect(restorePreviousGeneration({ home })).rejects.toThrow(/is intact; restoring .* would undo the latest change \(pass --force/);
+    await expect(restorePreviousGeneration({ home })).rejects.toThrow(
+      /is intact; restoring .* would undo the latest change \(pass --force/,
+    );
     const bytes = readFileSync(paths.vault);
     bytes[bytes.length - 40] ^= 0xff;
     writeFileSync(paths.vault, bytes);
@@ -73,7 +91,9 @@ describe('vault files', () => {
     const home = await homeWith(2);
     const paths = vaultPaths(home);
     renameSync(paths.vault, join(home, 'elsewhere'));
-    await expect(open(home)).rejects.toThrow(/vault\.bin is damaged or was modified: it is missing, but the previous generation .*vault\.bin\.1 exists/);
+    await expect(open(home)).rejects.toThrow(
+      /vault\.bin is damaged or was modified: it is missing, but the previous generation .*vault\.bin\.1 exists/,
+    );
     await restorePreviousGeneration({ home });
     expect((await open(home)).entries()).toHaveLength(1);
   });
@@ -82,7 +102,9 @@ describe('vault files', () => {
     const home = await homeWith(1);
     const paths = vaultPaths(home);
     chmodSync(paths.keyFile, 0o644);
-    await expect(open(home)).rejects.toThrow(/vault\.key can be read by other users \(mode 0644\); run: chmod 600/);
+    await expect(open(home)).rejects.toThrow(
+      /vault\.key can be read by other users \(mode 0644\); run: chmod 600/,
+    );
     chmodSync(paths.keyFile, 0o600);
     const other = await homeWith(1);
     const ownKey = readFileSync(paths.keyFile);
@@ -116,7 +138,10 @@ describe('the write lock', () => {
     const home = await homeWith(1);
     const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
     await new Promise((resolve) => holder.once('spawn', resolve));
-    writeFileSync(vaultPaths(home).lock, JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }));
+    writeFileSync(
+      vaultPaths(home).lock,
+      JSON.stringify({ pid: holder.pid, host: hostname(), at: Date.now() }),
+    );
     const vault = await open(home, { lockTimeoutMs: 10_000 });
     let done = false;
     const write = vault.add(totpEntry(2)).then(() => (done = true));

@@ -31,7 +31,9 @@ describe('Vault', () => {
     const vault = await open(tempHome());
     const first = await vault.add(totpEntry(1, { issuer: 'GitHub', account: 'alice' }));
     const generation = vault.generation;
-    const error = await vault.add(totpEntry(1, { issuer: ' github', account: 'ALICE' })).catch((e: unknown) => e);
+    const error = await vault
+      .add(totpEntry(1, { issuer: ' github', account: 'ALICE' }))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DuplicateEntryError);
     expect((error as DuplicateEntryError).existingId).toBe(first.id);
     expect((error as Error).message).toBe('github (ALICE) is already in the vault');
@@ -45,7 +47,12 @@ describe('Vault', () => {
     const vault = await open(tempHome());
     await vault.add(totpEntry(1));
     const before = vault.generation;
-    const { added, duplicates } = await vault.addMany([totpEntry(1), totpEntry(2), totpEntry(3), totpEntry(2)]);
+    const { added, duplicates } = await vault.addMany([
+      totpEntry(1),
+      totpEntry(2),
+      totpEntry(3),
+      totpEntry(2),
+    ]);
     expect(added.map((e) => e.issuer)).toEqual(['Issuer 2', 'Issuer 3']);
     expect(duplicates.map((e) => e.issuer)).toEqual(['Issuer 1', 'Issuer 2']);
     expect(vault.generation).toBe(before + 1);
@@ -92,7 +99,9 @@ describe('Vault', () => {
     expect(record.clock.issuer! > record.clock.account!).toBe(true);
     await vault.update(entry.id, { tags: ['a', 'a', ' b '] });
     expect(vault.get(entry.id)!.tags).toEqual(['a', 'b']);
-    await expect(vault.update(entry.id, { secret: 'AAAA' } as never)).rejects.toThrow(/secret: cannot be changed/);
+    await expect(vault.update(entry.id, { secret: 'AAAA' } as never)).rejects.toThrow(
+      /secret: cannot be changed/,
+    );
     await expect(vault.update(entry.id, { order: Number.NaN })).rejects.toThrow(/order/);
   });
 
@@ -149,7 +158,9 @@ describe('Vault', () => {
     const entry = await phone.add(totpEntry(1, { issuer: 'GitHub' }));
     const changes: VaultChange[] = [];
     laptop.onChange((c) => changes.push(c));
-    expect(await laptop.applyRemote(phone.records(), { meta: { cursor: 7 } })).toEqual({ changed: [entry.id] });
+    expect(await laptop.applyRemote(phone.records(), { meta: { cursor: 7 } })).toEqual({
+      changed: [entry.id],
+    });
     expect(laptop.get(entry.id)!.issuer).toBe('GitHub');
     expect(laptop.getMeta('cursor')).toBe(7);
     expect(changes).toEqual([
@@ -204,7 +215,11 @@ describe('Vault', () => {
   it('stores and warns about a measured server clock offset', async () => {
     const vault = await open(tempHome());
     expect(vault.clockWarning()).toBeNull();
-    const clock = await vault.recordServerTime({ serverTime: 1_000_000 + 42_000, sentAt: 999_900, receivedAt: 1_000_100 });
+    const clock = await vault.recordServerTime({
+      serverTime: 1_000_000 + 42_000,
+      sentAt: 999_900,
+      receivedAt: 1_000_100,
+    });
     expect(clock).toEqual({ offsetMs: 42_000, measuredAt: 1_000_100, roundTripMs: 200 });
     expect(vault.clockWarning()).toMatch(/^this computer's clock is 42 s behind the keychain server's/);
     await vault.recordServerTime({ serverTime: 1_000_000 - 3_000, sentAt: 1_000_000, receivedAt: 1_000_000 });
@@ -215,7 +230,9 @@ describe('Vault', () => {
 
   it('raises VaultError with codes callers can branch on', async () => {
     const vault = await open(tempHome());
-    const error = await vault.update('00000000-0000-4000-8000-000000000000', { issuer: 'x' }).catch((e: unknown) => e);
+    const error = await vault
+      .update('00000000-0000-4000-8000-000000000000', { issuer: 'x' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VaultError);
     expect((error as VaultError).code).toBe('not-found');
   });

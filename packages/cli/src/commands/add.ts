@@ -34,24 +34,48 @@ export function register(program: Command): void {
     .option('--period <seconds>', 'TOTP period')
     .option('--counter <n>', 'HOTP counter')
     .option('--device-only', 'never back this entry up to the keychain')
-    .option('--tag <tag>', 'tag the entry (repeatable)', (tag: string, all: string[]) => [...all, tag], [] as string[])
+    .option(
+      '--tag <tag>',
+      'tag the entry (repeatable)',
+      (tag: string, all: string[]) => [...all, tag],
+      [] as string[],
+    )
     .option('--json', 'print the added entries as JSON')
     .action(async (options: AddOptions, command: Command) => {
       const entries = await readEntries(options);
       const vault = await openCliVault(command);
       const { entryLabel } = await import('@tessera/vault');
-      const { added, duplicates } = await vault.addMany(entries, { deviceOnly: options.deviceOnly ?? false, tags: options.tag });
+      const { added, duplicates } = await vault.addMany(entries, {
+        deviceOnly: options.deviceOnly ?? false,
+        tags: options.tag,
+      });
       if (added.length === 0) {
         const existing = vault.findDuplicate(duplicates[0]!);
-        throw new CliError(`${entryLabel(duplicates[0]!)} is already in the vault${existing ? ` (id ${existing.id})` : ''}; nothing added`);
+        throw new CliError(
+          `${entryLabel(duplicates[0]!)} is already in the vault${existing ? ` (id ${existing.id})` : ''}; nothing added`,
+        );
       }
       if (options.json) {
-        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({ id, type, issuer, account, tags, deviceOnly }));
-        process.stdout.write(JSON.stringify({ added: shown, duplicates: duplicates.map(({ issuer, account }) => ({ issuer, account })) }) + '\n');
+        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({
+          id,
+          type,
+          issuer,
+          account,
+          tags,
+          deviceOnly,
+        }));
+        process.stdout.write(
+          JSON.stringify({
+            added: shown,
+            duplicates: duplicates.map(({ issuer, account }) => ({ issuer, account })),
+          }) + '\n',
+        );
       } else {
-        for (const entry of added) process.stdout.write(`added ${entryLabel(entry)}${entry.deviceOnly ? ' (device only)' : ''}\n`);
+        for (const entry of added)
+          process.stdout.write(`added ${entryLabel(entry)}${entry.deviceOnly ? ' (device only)' : ''}\n`);
       }
-      for (const entry of duplicates) process.stderr.write(`tessera: skipped ${entryLabel(entry)}: already in the vault\n`);
+      for (const entry of duplicates)
+        process.stderr.write(`tessera: skipped ${entryLabel(entry)}: already in the vault\n`);
     });
 }
 
@@ -63,12 +87,18 @@ async function readEntries(options: AddOptions) {
   const fields = ['type', 'algorithm', 'digits', 'period', 'counter'] as const;
   if (options.secret === undefined) {
     const stray = fields.find((f) => options[f] !== undefined);
-    if (stray) throw new CliError(`--${stray} goes with --secret; a URI or QR code carries its own parameters`);
+    if (stray)
+      throw new CliError(`--${stray} goes with --secret; a URI or QR code carries its own parameters`);
   }
   const labels = (entry: import('@tessera/otp').OtpEntry) =>
-    otp.normalizeEntry({ ...entry, issuer: options.issuer ?? entry.issuer, account: options.account ?? entry.account });
+    otp.normalizeEntry({
+      ...entry,
+      issuer: options.issuer ?? entry.issuer,
+      account: options.account ?? entry.account,
+    });
   if (options.secret !== undefined) {
-    if (options.issuer === undefined && options.account === undefined) throw new CliError('--secret needs --issuer and/or --account to name the entry');
+    if (options.issuer === undefined && options.account === undefined)
+      throw new CliError('--secret needs --issuer and/or --account to name the entry');
     return [
       otp.normalizeEntry({
         secret: options.secret,
@@ -89,7 +119,8 @@ async function readEntries(options: AddOptions) {
       ? { name: 'uri', bytes: new TextEncoder().encode(options.uri) }
       : { name: options.qr!, bytes: await readImage(options.qr!) };
   const result = await importFiles({ sources: [source] });
-  for (const skipped of result.skipped) process.stderr.write(`tessera: skipped ${skipped.label}: ${skipped.reason}\n`);
+  for (const skipped of result.skipped)
+    process.stderr.write(`tessera: skipped ${skipped.label}: ${skipped.reason}\n`);
   if (result.entries.length === 0) throw new CliError(`${source.name}: no entry could be read`);
   const single = result.entries.length === 1;
   return result.entries.map((entry) => (single ? { ...labels(entry), tags: entry.tags ?? [] } : entry));
@@ -106,6 +137,8 @@ async function readImage(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
-    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }

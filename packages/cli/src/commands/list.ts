@@ -33,14 +33,23 @@ export function register(program: Command): void {
       const { currentCode } = await import('@tessera/vault');
       warnClockSkew(vault);
       const tag = options.tag?.toLowerCase();
-      const entries = vault.entries().filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
-      const rows: EntryJson[] = entries.map((entry) => ({ ...entryJson(entry), ...currentCode(entry, time) }));
+      const entries = vault
+        .entries()
+        .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
+      const rows: EntryJson[] = entries.map((entry) => ({
+        ...entryJson(entry),
+        ...currentCode(entry, time),
+      }));
       if (options.json) {
         process.stdout.write(JSON.stringify(rows) + '\n');
         return;
       }
       if (rows.length === 0) {
-        process.stderr.write(vault.entries().length === 0 ? 'no entries yet: add one with `tessera add`\n' : 'no entry has that tag\n');
+        process.stderr.write(
+          vault.entries().length === 0
+            ? 'no entries yet: add one with `tessera add`\n'
+            : 'no entry has that tag\n',
+        );
         return;
       }
       process.stdout.write(formatTable(rows));
@@ -55,7 +64,20 @@ export function entryJson(entry: VaultEntry): Omit<EntryJson, 'code' | 'secondsL
 
 /** Aligned columns: issuer, account, code, seconds left. */
 function formatTable(rows: EntryJson[]): string {
-  const cells = rows.map((r) => [r.issuer || '-', r.account || '-', r.code ?? 'hotp: tessera show', r.secondsLeft === null ? '' : `${r.secondsLeft}s`]);
+  const cells = rows.map((r) => [
+    r.issuer || '-',
+    r.account || '-',
+    r.code ?? 'hotp: tessera show',
+    r.secondsLeft === null ? '' : `${r.secondsLeft}s`,
+  ]);
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i]!.length)));
-  return cells.map((c) => c.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell)).join('  ').trimEnd() + '\n').join('');
+  return cells
+    .map(
+      (c) =>
+        c
+          .map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell))
+          .join('  ')
+          .trimEnd() + '\n',
+    )
+    .join('');
 }

@@ -11,7 +11,8 @@ export function register(program: Command): void {
     .option('--issuer <name>', 'new issuer')
     .option('--account <name>', 'new account name')
     .action(async (query: string, options: { issuer?: string; account?: string }, command: Command) => {
-      if (options.issuer === undefined && options.account === undefined) throw new CliError('give --issuer and/or --account');
+      if (options.issuer === undefined && options.account === undefined)
+        throw new CliError('give --issuer and/or --account');
       const vault = await openCliVault(command);
       const { entryLabel } = await import('@tessera/vault');
       const entry = vault.findOne(query);

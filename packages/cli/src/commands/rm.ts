@@ -15,9 +15,14 @@ export function register(program: Command): void {
       const entry = vault.findOne(query);
       const label = entryLabel(entry);
       if (!options.yes) {
-        if (!process.stdin.isTTY) throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
+        if (!process.stdin.isTTY)
+          throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
         const { confirm, isCancel } = await import('@clack/prompts');
-        const answer = await confirm({ message: `Delete ${label}? Its codes will no longer be available.`, initialValue: false, output: process.stderr });
+        const answer = await confirm({
+          message: `Delete ${label}? Its codes will no longer be available.`,
+          initialValue: false,
+          output: process.stderr,
+        });
         if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
       }
       await vault.remove(entry.id);

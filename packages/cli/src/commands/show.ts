@@ -11,31 +11,35 @@ export function register(program: Command): void {
     .option('--copy', 'put the code on the clipboard instead of printing it')
     .option('--json', 'print {id, issuer, account, code, secondsLeft, counter}')
     .option('--time <unix-seconds>', 'the code at this time instead of now (TOTP, Steam)')
-    .action(async (query: string, options: { copy?: boolean; json?: boolean; time?: string }, command: Command) => {
-      const time = parseTimeOption(options.time);
-      const vault = await openCliVault(command);
-      const { currentCode, entryLabel } = await import('@tessera/vault');
-      warnClockSkew(vault);
-      const entry = vault.findOne(query);
-      let view = currentCode(entry, time);
-      let counter: number | null = null;
-      if (entry.type === 'hotp') {
-        counter = entry.counter ?? 0;
-        view = { code: await vault.nextHotp(entry.id), secondsLeft: null };
-      }
-      const code = view.code!;
-      if (options.copy) {
-        await copyToClipboard(code);
-        const left = view.secondsLeft === null ? '' : `, ${view.secondsLeft}s left`;
-        process.stderr.write(`copied the code of ${entryLabel(entry)}${left}\n`);
-      }
-      if (options.json) {
-        const { id, issuer, account } = entry;
-        process.stdout.write(JSON.stringify({ id, issuer, account, code, secondsLeft: view.secondsLeft, counter }) + '\n');
-      } else if (!options.copy) {
-        process.stdout.write(code + '\n');
-      }
-    });
+    .action(
+      async (query: string, options: { copy?: boolean; json?: boolean; time?: string }, command: Command) => {
+        const time = parseTimeOption(options.time);
+        const vault = await openCliVault(command);
+        const { currentCode, entryLabel } = await import('@tessera/vault');
+        warnClockSkew(vault);
+        const entry = vault.findOne(query);
+        let view = currentCode(entry, time);
+        let counter: number | null = null;
+        if (entry.type === 'hotp') {
+          counter = entry.counter ?? 0;
+          view = { code: await vault.nextHotp(entry.id), secondsLeft: null };
+        }
+        const code = view.code!;
+        if (options.copy) {
+          await copyToClipboard(code);
+          const left = view.secondsLeft === null ? '' : `, ${view.secondsLeft}s left`;
+          process.stderr.write(`copied the code of ${entryLabel(entry)}${left}\n`);
+        }
+        if (options.json) {
+          const { id, issuer, account } = entry;
+          process.stdout.write(
+            JSON.stringify({ id, issuer, account, code, secondsLeft: view.secondsLeft, counter }) + '\n',
+          );
+        } else if (!options.copy) {
+          process.stdout.write(code + '\n');
+        }
+      },
+    );
 }
 
 /** Clipboard tools by platform, first found wins. */
@@ -44,7 +48,11 @@ function clipboardTools(): { tool: string; args: string[] }[] {
   if (process.platform === 'win32') return [{ tool: 'clip.exe', args: [] }];
   const tools: { tool: string; args: string[] }[] = [];
   if (process.env.WAYLAND_DISPLAY) tools.push({ tool: 'wl-copy', args: [] });
-  if (process.env.DISPLAY) tools.push({ tool: 'xclip', args: ['-selection', 'clipboard'] }, { tool: 'xsel', args: ['--clipboard', '--input'] });
+  if (process.env.DISPLAY)
+    tools.push(
+      { tool: 'xclip', args: ['-selection', 'clipboard'] },
+      { tool: 'xsel', args: ['--clipboard', '--input'] },
+    );
   return tools;
 }
 
@@ -54,7 +62,9 @@ async function copyToClipboard(text: string): Promise<void> {
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   const found = clipboardTools().find(({ tool }) => dirs.some((dir) => existsSync(join(dir, tool))));
   if (!found) {
-    throw new CliError('no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy');
+    throw new CliError(
+      'no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy',
+    );
   }
   const { spawn } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +72,11 @@ async function copyToClipboard(text: string): Promise<void> {
     // tool's own exit, not for its inherited pipes to close.
     const child = spawn(found.tool, found.args, { stdio: ['pipe', 'ignore', 'ignore'] });
     child.on('error', (err) => reject(new CliError(`${found.tool} failed: ${err.message}`)));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new CliError(`${found.tool} exited with status ${code}; the code was not copied`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new CliError(`${found.tool} exited with status ${code}; the code was not copied`)),
+    );
     child.stdin.end(text);
   });
 }

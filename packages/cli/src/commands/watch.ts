@@ -23,9 +23,12 @@ const REFRESH_EVERY_MS = 3_000;
 export function register(program: Command): void {
   program
     .command('watch')
-    .description('live full-screen codes: type to search, arrows to select, Enter for an HOTP code, q or Ctrl-C to quit')
+    .description(
+      'live full-screen codes: type to search, arrows to select, Enter for an HOTP code, q or Ctrl-C to quit',
+    )
     .action(async (_options: unknown, command: Command) => {
-      if (!process.stdin.isTTY || !process.stdout.isTTY) throw new CliError('watch needs a terminal; use `tessera list` in scripts');
+      if (!process.stdin.isTTY || !process.stdout.isTTY)
+        throw new CliError('watch needs a terminal; use `tessera list` in scripts');
       const vault = await openCliVault(command);
       const { currentCode, entryLabel } = await import('@tessera/vault');
       await new WatchScreen(vault, currentCode, entryLabel).run();
@@ -100,6 +103,7 @@ class WatchScreen {
 
   private async handleKeys(keys: string): Promise<void> {
     // Whole escape sequences first (arrows), then one character at a time (typing, pasting).
+    // eslint-disable-next-line no-control-regex -- terminal key sequences start with ESC
     const arrow = /^\x1b\[([AB])$|^\x1bO([AB])$/.exec(keys);
     if (arrow) {
       this.selected += (arrow[1] ?? arrow[2]) === 'A' ? -1 : 1;
@@ -115,7 +119,8 @@ class WatchScreen {
       if (ch === '\x1b') this.search = '';
       else if (ch === '\x7f' || ch === '\b') this.search = this.search.slice(0, -1);
       else if (ch === '\r' || ch === '\n') await this.reveal();
-      else if (ch === '\x15') this.search = ''; // Ctrl-U
+      else if (ch === '\x15')
+        this.search = ''; // Ctrl-U
       else if (ch >= ' ') this.search += ch;
       this.selected = this.search === '' ? this.selected : 0;
     }
@@ -154,7 +159,9 @@ class WatchScreen {
     this.selected = Math.max(0, Math.min(this.selected, entries.length - 1));
     const lines: string[] = [];
     const warning = this.vault.clockWarning();
-    lines.push(`Tessera: ${this.vault.entries().length} entries${warning ? `  ${YELLOW}warning: ${warning}${RESET}` : ''}`);
+    lines.push(
+      `Tessera: ${this.vault.entries().length} entries${warning ? `  ${YELLOW}warning: ${warning}${RESET}` : ''}`,
+    );
     lines.push(`Search: ${this.search}${INVERSE} ${RESET}`);
     lines.push('');
     const room = Math.max(1, rows - lines.length - 2);
@@ -166,9 +173,15 @@ class WatchScreen {
       const row = this.row(entry, now, issuerWidth, accountWidth);
       lines.push(first + i === this.selected ? `${INVERSE}${row}${RESET}` : row);
     }
-    if (entries.length === 0) lines.push(this.vault.entries().length === 0 ? 'No entries yet: add one with `tessera add`.' : `Nothing matches "${this.search}".`);
+    if (entries.length === 0)
+      lines.push(
+        this.vault.entries().length === 0
+          ? 'No entries yet: add one with `tessera add`.'
+          : `Nothing matches "${this.search}".`,
+      );
     while (lines.length < rows - 1) lines.push('');
-    const footer = this.message || 'type to search · ↑↓ select · Enter: HOTP code · Esc clears · q or Ctrl-C quits';
+    const footer =
+      this.message || 'type to search · ↑↓ select · Enter: HOTP code · Esc clears · q or Ctrl-C quits';
     lines.push(`${DIM}${footer}${RESET}`);
     this.message = '';
     const clipped = lines.slice(0, rows).map((line) => clip(line, columns));
@@ -207,6 +220,7 @@ function clip(line: string, columns: number): string {
   let visible = 0;
   let out = '';
   for (let i = 0; i < line.length; i++) {
+    // eslint-disable-next-line no-control-regex -- SGR and cursor sequences start with ESC
     const escape = /^\x1b\[[0-9;?]*[A-Za-z]/.exec(line.slice(i));
     if (escape) {
       out += escape[0];

@@ -28,7 +28,10 @@ export class NodeFileStorage implements VaultStorage {
   async load(): Promise<Uint8Array | null> {
     const bytes = await readBounded(this.paths.vault);
     if (bytes === null && (await exists(this.paths.previous))) {
-      throw new VaultDamagedError(`it is missing, but the previous generation ${this.paths.previous} exists`, this.paths.vault);
+      throw new VaultDamagedError(
+        `it is missing, but the previous generation ${this.paths.previous} exists`,
+        this.paths.vault,
+      );
     }
     return bytes;
   }
@@ -90,7 +93,9 @@ export class NodeFileStorage implements VaultStorage {
     const names = await readdir(dirname(this.paths.vault)).catch(() => [] as string[]);
     const prefixes = [`${basename(this.paths.vault)}.tmp-`, `${basename(this.paths.previous)}.tmp-`];
     await Promise.all(
-      names.filter((name) => prefixes.some((p) => name.startsWith(p))).map((name) => unlink(join(dirname(this.paths.vault), name)).catch(() => undefined)),
+      names
+        .filter((name) => prefixes.some((p) => name.startsWith(p)))
+        .map((name) => unlink(join(dirname(this.paths.vault), name)).catch(() => undefined)),
     );
   }
 }
@@ -99,7 +104,10 @@ async function readBounded(file: string): Promise<Uint8Array | null> {
   try {
     const info = await stat(file);
     if (info.size > MAX_VAULT_BYTES) {
-      throw new VaultDamagedError(`it is ${info.size} bytes, more than the ${MAX_VAULT_BYTES} a vault can be`, file);
+      throw new VaultDamagedError(
+        `it is ${info.size} bytes, more than the ${MAX_VAULT_BYTES} a vault can be`,
+        file,
+      );
     }
     return new Uint8Array(await readFile(file));
   } catch (err) {

@@ -8,7 +8,10 @@ import { join } from 'node:path';
  * `~/Library/Application Support/Tessera` on macOS, `%LOCALAPPDATA%\Tessera` on Windows (local,
  * not roaming: a home holds one device's state and keys).
  */
-export function defaultHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultHome(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (platform === 'win32') return join(env.LOCALAPPDATA || join(homedir(), 'AppData', 'Local'), 'Tessera');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Tessera');
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'tessera');

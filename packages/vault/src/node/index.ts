@@ -18,7 +18,9 @@ export async function openNodeVault(options: NodeVaultOptions): Promise<Vault> {
 }
 
 /** Verifies the current vault and the previous generation; see open.ts. */
-export async function checkNodeVault(options: NodeVaultOptions): Promise<{ ok: boolean; current: VaultFileReport; previous: VaultFileReport }> {
+export async function checkNodeVault(
+  options: NodeVaultOptions,
+): Promise<{ ok: boolean; current: VaultFileReport; previous: VaultFileReport }> {
   return (await import('./open.js')).checkNodeVault(options);
 }
 
@@ -30,6 +32,8 @@ export async function restorePreviousGeneration(
 }
 
 /** Sets, changes or (null) removes the vault passphrase; see open.ts. */
-export async function setVaultPassphrase(options: NodeVaultOptions & { newPassphrase: string | null }): Promise<{ custody: KeyCustody }> {
+export async function setVaultPassphrase(
+  options: NodeVaultOptions & { newPassphrase: string | null },
+): Promise<{ custody: KeyCustody }> {
   return (await import('./open.js')).setVaultPassphrase(options);
 }

@@ -35,10 +35,17 @@ export class NodeKeyProvider implements KeyProvider {
       case 'file':
         return { key: await this.readKeyFile(header.keyId), keyId: header.keyId, custody: 'file' };
       case 'passphrase': {
-        if (!header.kdf) throw new VaultDamagedError('its header says passphrase but holds no passphrase parameters', paths.vault);
+        if (!header.kdf)
+          throw new VaultDamagedError(
+            'its header says passphrase but holds no passphrase parameters',
+            paths.vault,
+          );
         const passphrase = this.options.passphrase ?? (await this.options.askPassphrase?.());
         if (passphrase === undefined) {
-          throw new VaultError('passphrase-required', `${paths.vault} is locked with a passphrase: set TESSERA_PASSPHRASE_FILE (or TESSERA_PASSPHRASE)`);
+          throw new VaultError(
+            'passphrase-required',
+            `${paths.vault} is locked with a passphrase: set TESSERA_PASSPHRASE_FILE (or TESSERA_PASSPHRASE)`,
+          );
         }
         const key = await unwrapKeyWithPassphrase({ wrap: header.kdf, keyId: header.keyId, passphrase });
         return { key, keyId: header.keyId, custody: 'passphrase', kdf: header.kdf };
@@ -48,16 +55,25 @@ export class NodeKeyProvider implements KeyProvider {
       case 'os:windows-credentials': {
         const keychain = osKeychainFor(header.custody, this.env);
         if (!keychain) {
-          throw new VaultError('wrong-key', `the key of ${paths.vault} is kept in the OS keychain (${header.custody}), which is not reachable from this session`);
+          throw new VaultError(
+            'wrong-key',
+            `the key of ${paths.vault} is kept in the OS keychain (${header.custody}), which is not reachable from this session`,
+          );
         }
         const secret = await keychain.get(header.keyId);
         if (!secret) {
-          throw new VaultError('wrong-key', `${keychain.describe} holds no key ${header.keyId} for ${paths.vault} (the keychain item was deleted, or the vault header was altered)`);
+          throw new VaultError(
+            'wrong-key',
+            `${keychain.describe} holds no key ${header.keyId} for ${paths.vault} (the keychain item was deleted, or the vault header was altered)`,
+          );
         }
         return { key: decodeKey(secret, keychain.describe), keyId: header.keyId, custody: header.custody };
       }
       default:
-        throw new VaultDamagedError(`its header names an unknown key custody ${JSON.stringify(String(header.custody).slice(0, 40))}`, paths.vault);
+        throw new VaultDamagedError(
+          `its header names an unknown key custody ${JSON.stringify(String(header.custody).slice(0, 40))}`,
+          paths.vault,
+        );
     }
   }
 
@@ -66,7 +82,12 @@ export class NodeKeyProvider implements KeyProvider {
     const keyId = toB64u(randomBytes(12));
     const passphrase = this.options.passphrase;
     if (passphrase !== undefined) {
-      return { key, keyId, custody: 'passphrase', kdf: await wrapKeyWithPassphrase({ key, keyId, passphrase }) };
+      return {
+        key,
+        keyId,
+        custody: 'passphrase',
+        kdf: await wrapKeyWithPassphrase({ key, keyId, passphrase }),
+      };
     }
     return this.store(key, keyId);
   }
@@ -81,10 +102,17 @@ export class NodeKeyProvider implements KeyProvider {
           await keychain.set(keyId, toB64u(key), `Tessera vault key (${this.options.paths.home})`);
           if ((await keychain.get(keyId)) === toB64u(key)) return { key, keyId, custody: keychain.custody };
         } catch (err) {
-          if (choice === 'os') throw new VaultError('wrong-key', `could not store the vault key in ${keychain.describe}: ${(err as Error).message}`);
+          if (choice === 'os')
+            throw new VaultError(
+              'wrong-key',
+              `could not store the vault key in ${keychain.describe}: ${(err as Error).message}`,
+            );
         }
       } else if (choice === 'os') {
-        throw new VaultError('wrong-key', 'TESSERA_KEY_STORE=os, but no OS keychain is reachable (secret-tool with a session bus, macOS security, or Windows PowerShell)');
+        throw new VaultError(
+          'wrong-key',
+          'TESSERA_KEY_STORE=os, but no OS keychain is reachable (secret-tool with a session bus, macOS security, or Windows PowerShell)',
+        );
       }
     }
     const text = JSON.stringify({ v: 1, keyId, key: toB64u(key) }) + '\n';
@@ -96,7 +124,8 @@ export class NodeKeyProvider implements KeyProvider {
   async forget(old: VaultKey): Promise<void> {
     if (old.custody === 'file') {
       const current = await readFile(this.options.paths.keyFile, 'utf8').catch(() => null);
-      if (current && parseKeyFile(current, this.options.paths.keyFile).keyId === old.keyId) await unlink(this.options.paths.keyFile);
+      if (current && parseKeyFile(current, this.options.paths.keyFile).keyId === old.keyId)
+        await unlink(this.options.paths.keyFile);
     } else if (old.custody.startsWith('os:')) {
       await osKeychainFor(old.custody, this.env)?.delete(old.keyId);
     }
@@ -113,13 +142,19 @@ export class NodeKeyProvider implements KeyProvider {
       if (process.platform !== 'win32') {
         const mode = (await stat(file)).mode & 0o777;
         if (mode & 0o077) {
-          throw new VaultError('wrong-key', `${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}`);
+          throw new VaultError(
+            'wrong-key',
+            `${file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}`,
+          );
         }
       }
       text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new VaultError('wrong-key', `the key of ${this.options.paths.vault} should be in ${file}, which is missing`);
+        throw new VaultError(
+          'wrong-key',
+          `the key of ${this.options.paths.vault} should be in ${file}, which is missing`,
+        );
       }
       throw err;
     }
@@ -138,13 +173,17 @@ export class NodeKeyProvider implements KeyProvider {
 export function keyStoreFromEnv(env: NodeJS.ProcessEnv): KeyStoreChoice {
   const value = (env.TESSERA_KEY_STORE ?? 'auto').toLowerCase();
   if (value === 'file' || value === 'os' || value === 'auto') return value;
-  throw new VaultError('invalid', `TESSERA_KEY_STORE must be auto, os or file, not ${JSON.stringify(value.slice(0, 20))}`);
+  throw new VaultError(
+    'invalid',
+    `TESSERA_KEY_STORE must be auto, os or file, not ${JSON.stringify(value.slice(0, 20))}`,
+  );
 }
 
 function parseKeyFile(text: string, file: string): { keyId: string; key: string } {
   try {
     const parsed = JSON.parse(text) as { v?: unknown; keyId?: unknown; key?: unknown };
-    if (parsed.v === 1 && typeof parsed.keyId === 'string' && typeof parsed.key === 'string') return { keyId: parsed.keyId, key: parsed.key };
+    if (parsed.v === 1 && typeof parsed.keyId === 'string' && typeof parsed.key === 'string')
+      return { keyId: parsed.keyId, key: parsed.key };
   } catch {
     // fall through to the error below
   }
@@ -158,6 +197,7 @@ function decodeKey(text: string, where: string): Uint8Array {
   } catch {
     throw new VaultError('wrong-key', `the key in ${where} is not base64url`);
   }
-  if (key.length !== 32) throw new VaultError('wrong-key', `the key in ${where} is ${key.length} bytes, not 32`);
+  if (key.length !== 32)
+    throw new VaultError('wrong-key', `the key in ${where} is ${key.length} bytes, not 32`);
   return key;
 }

@@ -20,7 +20,10 @@ interface LockOwner {
  * removed if it still holds the same owner, so two processes breaking at once cannot both win.
  * No dependency needed: Node has no flock(2), and O_EXCL works on every local file system.
  */
-export async function acquireFileLock(file: string, timeoutMs = LOCK_TIMEOUT_MS): Promise<() => Promise<void>> {
+export async function acquireFileLock(
+  file: string,
+  timeoutMs = LOCK_TIMEOUT_MS,
+): Promise<() => Promise<void>> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const me: LockOwner = { pid: process.pid, host: hostname(), at: Date.now() };
   const text = JSON.stringify(me);
@@ -77,7 +80,8 @@ async function readOwner(file: string): Promise<LockOwner | 'gone' | 'unreadable
   }
   try {
     const owner = JSON.parse(text) as LockOwner;
-    if (Number.isSafeInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.at === 'number') return owner;
+    if (Number.isSafeInteger(owner.pid) && typeof owner.host === 'string' && typeof owner.at === 'number')
+      return owner;
   } catch {
     // A lock file cut short by a crash between create and write.
   }
@@ -102,7 +106,8 @@ async function breakStaleLock(file: string, owner: LockOwner | 'unreadable'): Pr
   if (!(await createExclusive(breaker, breakerText))) {
     // Someone else is breaking it; if that breaker died too, clear its file and try again.
     const other = await readOwner(breaker);
-    if (other !== 'gone' && (other === 'unreadable' || !isAlive(other))) await unlink(breaker).catch(() => undefined);
+    if (other !== 'gone' && (other === 'unreadable' || !isAlive(other)))
+      await unlink(breaker).catch(() => undefined);
     await sleep(5);
     return;
   }
@@ -113,7 +118,13 @@ async function breakStaleLock(file: string, owner: LockOwner | 'unreadable'): Pr
       await sleep(50);
       const again = await readOwner(file);
       if (again === 'unreadable') await unlink(file).catch(() => undefined);
-    } else if (now !== 'gone' && now !== 'unreadable' && now.pid === owner.pid && now.at === owner.at && now.host === owner.host) {
+    } else if (
+      now !== 'gone' &&
+      now !== 'unreadable' &&
+      now.pid === owner.pid &&
+      now.at === owner.at &&
+      now.host === owner.host
+    ) {
       await unlink(file).catch(() => undefined);
     }
   } finally {

@@ -11,14 +11,18 @@ import type { XChaChaAead } from '../file-format.js';
  */
 export const nativeXChaCha: XChaChaAead = {
   encrypt(key, nonce, aad, plaintext) {
-    const cipher = createCipheriv('chacha20-poly1305', subkey(key, nonce), innerNonce(nonce), { authTagLength: TAG });
+    const cipher = createCipheriv('chacha20-poly1305', subkey(key, nonce), innerNonce(nonce), {
+      authTagLength: TAG,
+    });
     cipher.setAAD(aad, { plaintextLength: plaintext.length });
     const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   },
   decrypt(key, nonce, aad, sealed) {
     if (sealed.length < TAG) throw new Error('ciphertext shorter than its tag');
-    const decipher = createDecipheriv('chacha20-poly1305', subkey(key, nonce), innerNonce(nonce), { authTagLength: TAG });
+    const decipher = createDecipheriv('chacha20-poly1305', subkey(key, nonce), innerNonce(nonce), {
+      authTagLength: TAG,
+    });
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
     decipher.setAAD(aad, { plaintextLength: sealed.length - TAG });
     const body = Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
@@ -31,7 +35,8 @@ const TAG = 16;
 const SIGMA = words(new TextEncoder().encode('expand 32-byte k'));
 
 function subkey(key: Uint8Array, nonce: Uint8Array): Uint8Array {
-  if (key.length !== 32 || nonce.length !== 24) throw new Error('XChaCha20-Poly1305 needs a 32-byte key and a 24-byte nonce');
+  if (key.length !== 32 || nonce.length !== 24)
+    throw new Error('XChaCha20-Poly1305 needs a 32-byte key and a 24-byte nonce');
   const out = new Uint32Array(8);
   hchacha(SIGMA, words(key), words(nonce.subarray(0, 16)), out);
   return new Uint8Array(out.buffer);

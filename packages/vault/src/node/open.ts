@@ -27,7 +27,13 @@ export interface NodeVaultOptions {
 function parts(options: NodeVaultOptions) {
   const paths = vaultPaths(options.home);
   const storage = new NodeFileStorage(paths, options.lockTimeoutMs);
-  const keys = new NodeKeyProvider({ paths, passphrase: options.passphrase, askPassphrase: options.askPassphrase, keyStore: options.keyStore, env: options.env });
+  const keys = new NodeKeyProvider({
+    paths,
+    passphrase: options.passphrase,
+    askPassphrase: options.askPassphrase,
+    keyStore: options.keyStore,
+    env: options.env,
+  });
   return { paths, storage, keys };
 }
 
@@ -60,15 +66,31 @@ export interface VaultFileReport {
 }
 
 /** Verifies the current vault and the previous generation without changing anything. */
-export async function checkNodeVault(options: NodeVaultOptions): Promise<{ ok: boolean; current: VaultFileReport; previous: VaultFileReport }> {
+export async function checkNodeVault(
+  options: NodeVaultOptions,
+): Promise<{ ok: boolean; current: VaultFileReport; previous: VaultFileReport }> {
   const { paths, storage, keys } = parts(options);
   const current = await checkBytes(paths.vault, await storage.load().catch(() => null), keys);
   const previous = await checkBytes(paths.previous, await storage.loadPrevious(), keys);
   return { ok: current.ok && (previous.ok || !previous.present), current, previous };
 }
 
-async function checkBytes(path: string, bytes: Uint8Array | null, keys: NodeKeyProvider): Promise<VaultFileReport> {
-  const report: VaultFileReport = { path, present: bytes !== null, ok: false, generation: null, writtenAt: null, custody: null, entries: null, tombstones: null, problems: [] };
+async function checkBytes(
+  path: string,
+  bytes: Uint8Array | null,
+  keys: NodeKeyProvider,
+): Promise<VaultFileReport> {
+  const report: VaultFileReport = {
+    path,
+    present: bytes !== null,
+    ok: false,
+    generation: null,
+    writtenAt: null,
+    custody: null,
+    entries: null,
+    tombstones: null,
+    problems: [],
+  };
   if (bytes === null) {
     report.problems.push('missing');
     return report;
@@ -80,7 +102,12 @@ async function checkBytes(path: string, bytes: Uint8Array | null, keys: NodeKeyP
     report.custody = header.custody;
     const vault = await Vault.open({ storage: memoryStorage(bytes, path), keys, aead: nativeXChaCha });
     const check = vault.check();
-    Object.assign(report, { ok: check.ok, entries: check.live, tombstones: check.tombstones, problems: check.problems });
+    Object.assign(report, {
+      ok: check.ok,
+      entries: check.live,
+      tombstones: check.tombstones,
+      problems: check.problems,
+    });
   } catch (err) {
     if (!(err instanceof VaultError)) throw err;
     report.problems.push(err.message);
@@ -100,22 +127,39 @@ export async function restorePreviousGeneration(
   const release = await storage.lock();
   try {
     const previous = await storage.loadPrevious();
-    if (!previous) throw new VaultError('not-found', `there is no previous generation to restore (${paths.previous} is missing)`);
+    if (!previous)
+      throw new VaultError(
+        'not-found',
+        `there is no previous generation to restore (${paths.previous} is missing)`,
+      );
     const { header } = readVaultHeader(previous, paths.previous);
-    const vault = await Vault.open({ storage: memoryStorage(previous, paths.previous), keys, aead: nativeXChaCha });
+    const vault = await Vault.open({
+      storage: memoryStorage(previous, paths.previous),
+      keys,
+      aead: nativeXChaCha,
+    });
     const check = vault.check();
-    if (!check.ok) throw new VaultDamagedError(check.problems[0] ?? 'its records do not validate', paths.previous);
+    if (!check.ok)
+      throw new VaultDamagedError(check.problems[0] ?? 'its records do not validate', paths.previous);
     if (!options.force) {
       const intact = await Vault.open({ storage, keys, aead: nativeXChaCha }).then(
         () => true,
         () => false,
       );
       if (intact) {
-        throw new VaultError('invalid', `${paths.vault} is intact; restoring ${paths.previous} would undo the latest change (pass --force to do it anyway)`);
+        throw new VaultError(
+          'invalid',
+          `${paths.vault} is intact; restoring ${paths.previous} would undo the latest change (pass --force to do it anyway)`,
+        );
       }
     }
     const setAside = await storage.restore(previous);
-    return { generation: header.generation, writtenAt: new Date(header.writtenAt).toISOString(), entries: check.live, setAside };
+    return {
+      generation: header.generation,
+      writtenAt: new Date(header.writtenAt).toISOString(),
+      entries: check.live,
+      setAside,
+    };
   } finally {
     await release();
   }
@@ -126,7 +170,9 @@ export async function restorePreviousGeneration(
  * goes back to the OS keychain or the key file. A fresh storage key is made each time, both
  * generations are rewritten under it, and the old key is forgotten.
  */
-export async function setVaultPassphrase(options: NodeVaultOptions & { newPassphrase: string | null }): Promise<{ custody: KeyCustody }> {
+export async function setVaultPassphrase(
+  options: NodeVaultOptions & { newPassphrase: string | null },
+): Promise<{ custody: KeyCustody }> {
   const { storage, keys } = parts(options);
   const vault = await openNodeVault(options);
   const key = randomBytes(32);
@@ -134,7 +180,12 @@ export async function setVaultPassphrase(options: NodeVaultOptions & { newPassph
   const next: VaultKey =
     options.newPassphrase === null
       ? await keys.store(key, keyId)
-      : { key, keyId, custody: 'passphrase', kdf: await wrapKeyWithPassphrase({ key, keyId, passphrase: options.newPassphrase }) };
+      : {
+          key,
+          keyId,
+          custody: 'passphrase',
+          kdf: await wrapKeyWithPassphrase({ key, keyId, passphrase: options.newPassphrase }),
+        };
   const oldKey = await vault.rekey(next);
   const release = await storage.lock();
   try {

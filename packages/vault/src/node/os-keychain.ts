@@ -23,15 +23,23 @@ const SERVICE = 'tessera-vault';
 const TIMEOUT_MS = 20_000;
 
 /** The keychain this machine offers now, or null (no tool, or no session bus to reach it). */
-export function detectOsKeychain(env: NodeJS.ProcessEnv = process.env, platform = process.platform): OsKeychain | null {
+export function detectOsKeychain(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): OsKeychain | null {
   const run: Run = (tool, args, input) => runTool(env, tool, args, input);
   if (platform === 'darwin' && onPath('security', env)) return macKeychain(run);
   if (platform === 'win32' && onPath('powershell.exe', env)) return windowsCredentials(run);
-  if (platform !== 'darwin' && platform !== 'win32' && onPath('secret-tool', env) && hasSessionBus(env)) return secretService(run);
+  if (platform !== 'darwin' && platform !== 'win32' && onPath('secret-tool', env) && hasSessionBus(env))
+    return secretService(run);
   return null;
 }
 
-type Run = (tool: string, args: string[], input?: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+type Run = (
+  tool: string,
+  args: string[],
+  input?: string,
+) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 /** The keychain a header's custody names, if this machine has its tool. */
 export function osKeychainFor(custody: KeyCustody, env: NodeJS.ProcessEnv = process.env): OsKeychain | null {
@@ -47,7 +55,12 @@ const secretService = (run: Run): OsKeychain => ({
     return code === 0 && stdout.trim() ? stdout.trim() : null;
   },
   async set(keyId, secret, label) {
-    await runOk(run, 'secret-tool', ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId], secret);
+    await runOk(
+      run,
+      'secret-tool',
+      ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId],
+      secret,
+    );
   },
   async delete(keyId) {
     await run('secret-tool', ['clear', 'service', SERVICE, 'keyid', keyId]);
@@ -58,14 +71,26 @@ const macKeychain = (run: Run): OsKeychain => ({
   custody: 'os:macos-keychain',
   describe: 'the macOS Keychain (security)',
   async get(keyId) {
-    const { code, stdout } = await run('security', ['find-generic-password', '-s', SERVICE, '-a', keyId, '-w']);
+    const { code, stdout } = await run('security', [
+      'find-generic-password',
+      '-s',
+      SERVICE,
+      '-a',
+      keyId,
+      '-w',
+    ]);
     return code === 0 && stdout.trim() ? stdout.trim() : null;
   },
   async set(keyId, secret, label) {
     // `security -i` reads commands from stdin, which keeps the secret out of the process list.
     // Key ids and secrets are base64url and labels are quoted, so the command line cannot be broken.
     const quotedLabel = `"${label.replace(/["\\]/g, '')}"`;
-    await runOk(run, 'security', ['-i'], `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`);
+    await runOk(
+      run,
+      'security',
+      ['-i'],
+      `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`,
+    );
   },
   async delete(keyId) {
     await run('security', ['delete-generic-password', '-s', SERVICE, '-a', keyId]);
@@ -81,7 +106,12 @@ const windowsCredentials = (run: Run): OsKeychain => ({
   describe: 'the Windows Credential Manager (PowerShell PasswordVault)',
   async get(keyId) {
     const script = `${POWERSHELL_VAULT} try { $c = $v.Retrieve('${SERVICE}', '${keyId}'); $c.RetrievePassword(); $c.Password } catch { exit 3 }`;
-    const { code, stdout } = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
+    const { code, stdout } = await run('powershell.exe', [
+      '-NoProfile',
+      '-NonInteractive',
+      '-Command',
+      script,
+    ]);
     return code === 0 && stdout.trim() ? stdout.trim() : null;
   },
   async set(keyId, secret) {
@@ -106,10 +136,19 @@ function hasSessionBus(env: NodeJS.ProcessEnv): boolean {
 
 function runTool(env: NodeJS.ProcessEnv, tool: string, args: string[], input?: string): ReturnType<Run> {
   return new Promise((resolve) => {
-    const child = execFile(tool, args, { env, timeout: TIMEOUT_MS, windowsHide: true }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      tool,
+      args,
+      { env, timeout: TIMEOUT_MS, windowsHide: true },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     child.stdin?.end(input ?? '');
   });
 }
