@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addSecret, fails, listJson, ok, tempDir } from './vault-harness.js';
+import { mkdirSync } from 'node:fs';
+import { addSecret, BIN, fails, listJson, ok, tempDir, Terminal } from './vault-harness.js';
 
 describe('tessera rm', () => {
   it('deletes with --yes, refuses without confirmation off a terminal, and refuses ambiguous queries', () => {
@@ -20,3 +21,41 @@ describe('tessera rm', () => {
     expect(listJson(home)).toHaveLength(2);
   });
 });
+
+describe('tessera rm on a terminal', () => {
+  it('asks first: "no" keeps the entry, "yes" deletes it', async () => {
+    const dir = tempDir();
+    const home = join(dir, 'home');
+    addSecret(home, 'JBSWY3DPEHPK3PXP', 'GitHub', 'alice');
+    const command = `TESSERA_KEY_STORE=file '${process.execPath}' '${BIN}' --home '${home}' rm alice`;
+    const keep = new Terminal(mkdir(join(dir, 'keep')), command);
+    try {
+      await keep.waitFor((s) => s.includes('Delete GitHub (alice)?'), 'the question');
+      keep.type('n');
+      keep.keys('Enter');
+      const screen = await keep.waitFor((s) => s.includes('EXITED'), 'rm to exit');
+      expect(screen).toContain('tessera: kept GitHub (alice)');
+      expect(screen).toContain('EXITED 1');
+    } finally {
+      keep.close();
+    }
+    expect(listJson(home)).toHaveLength(1);
+    const remove = new Terminal(mkdir(join(dir, 'remove')), command);
+    try {
+      await remove.waitFor((s) => s.includes('Delete GitHub (alice)?'), 'the question');
+      remove.type('y');
+      remove.keys('Enter');
+      const screen = await remove.waitFor((s) => s.includes('EXITED'), 'rm to exit');
+      expect(screen).toContain('deleted GitHub (alice)');
+      expect(screen).toContain('EXITED 0');
+    } finally {
+      remove.close();
+    }
+    expect(listJson(home)).toEqual([]);
+  }, 30_000);
+});
+
+function mkdir(path: string): string {
+  mkdirSync(path);
+  return path;
+}

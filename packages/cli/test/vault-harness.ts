@@ -1,6 +1,6 @@
 // Runs the real `tessera` binary (built by `npm test`, or `npx tsc -b packages/cli`) in temporary
 // homes, for the tests of the vault commands (add, list, show, rm, rename, watch, crash, tamper).
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,4 +93,57 @@ export function addSecret(
   extra: string[] = [],
 ): string {
   return ok(home, ['add', '--secret', secret, '--issuer', issuer, '--account', account, ...extra]);
+}
+
+/**
+ * A real pseudo-terminal for interactive commands: tmux runs the command in a detached 90x20 session,
+ * `send-keys` types, `capture-pane` reads the screen, and tmux's own flags tell whether the
+ * alternate screen is on and the cursor visible.
+ */
+export class Terminal {
+  private readonly socket: string;
+
+  constructor(dir: string, command: string) {
+    this.socket = join(dir, 'tmux.sock');
+    // After watch exits, the shell prints its status and waits, so the restored screen can be read.
+    this.tmux(['new-session', '-d', '-x', '90', '-y', '20', `${command}; echo "EXITED $?"; sleep 120`]);
+  }
+
+  tmux(args: string[]): string {
+    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+
+  screen(): string {
+    return this.tmux(['capture-pane', '-p']);
+  }
+
+  /** `alternate_on` and `cursor_flag` of the pane. */
+  modes(): { alternate: boolean; cursorVisible: boolean } {
+    const [alternate, cursor] = this.tmux(['display', '-p', '#{alternate_on} #{cursor_flag}'])
+      .trim()
+      .split(' ');
+    return { alternate: alternate === '1', cursorVisible: cursor === '1' };
+  }
+
+  type(text: string): void {
+    this.tmux(['send-keys', '-l', text]);
+  }
+
+  keys(...names: string[]): void {
+    this.tmux(['send-keys', ...names]);
+  }
+
+  async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (predicate(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  close(): void {
+    spawnSync('tmux', ['-S', this.socket, 'kill-server']);
+  }
 }

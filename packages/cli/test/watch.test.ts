@@ -1,61 +1,7 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { totp } from '@tessera/otp';
-import { addSecret, BIN, fails, listJson, ok, RFC_SECRET, tempDir } from './vault-harness.js';
-
-/**
- * `tessera watch` driven through a real pseudo-terminal: tmux runs it in a detached 90x20 session,
- * `send-keys` types, `capture-pane` reads the screen, and tmux's own flags tell whether the
- * alternate screen is on and the cursor visible.
- */
-class Terminal {
-  private readonly socket: string;
-
-  constructor(dir: string, command: string) {
-    this.socket = join(dir, 'tmux.sock');
-    // After watch exits, the shell prints its status and waits, so the restored screen can be read.
-    this.tmux(['new-session', '-d', '-x', '90', '-y', '20', `${command}; echo "EXITED $?"; sleep 120`]);
-  }
-
-  tmux(args: string[]): string {
-    return execFileSync('tmux', ['-S', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-  }
-
-  screen(): string {
-    return this.tmux(['capture-pane', '-p']);
-  }
-
-  /** `alternate_on` and `cursor_flag` of the pane. */
-  modes(): { alternate: boolean; cursorVisible: boolean } {
-    const [alternate, cursor] = this.tmux(['display', '-p', '#{alternate_on} #{cursor_flag}'])
-      .trim()
-      .split(' ');
-    return { alternate: alternate === '1', cursorVisible: cursor === '1' };
-  }
-
-  type(text: string): void {
-    this.tmux(['send-keys', '-l', text]);
-  }
-
-  keys(...names: string[]): void {
-    this.tmux(['send-keys', ...names]);
-  }
-
-  async waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      if (predicate(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  close(): void {
-    spawnSync('tmux', ['-S', this.socket, 'kill-server']);
-  }
-}
+import { addSecret, BIN, fails, listJson, ok, RFC_SECRET, tempDir, Terminal } from './vault-harness.js';
 
 /** A code is right if it is the code of now or of the step just before/after (the screen is read a moment later). */
 function plausibleCodes(secret: string, digits = 6): string[] {
