@@ -70,6 +70,8 @@ export const LABELS = {
   item: 'tessera/v1/item',
   sas: 'tessera/v1/sas',
   escrowRelease: 'tessera/v1/escrow-release',
+  /** Device proof when resuming an existing device at sign-in: sign `resume|loginId|deviceId`. */
+  resume: 'tessera/v1/resume',
 } as const;
 
 /** Recipient ids that are not devices (§1.1). */

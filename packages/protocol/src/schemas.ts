@@ -57,11 +57,9 @@ export const OpaqueMessage = B64u(LIMITS.maxOpaqueMessageChars, 'OPAQUE message 
 /** Session token: 32 random bytes, unpadded base64url. */
 export const SessionToken = B64uBytes(32, 'session token: 32 random bytes, unpadded base64url');
 
-const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v)));
-
-export const DeviceStatus = literals(DEVICE_STATUSES);
+export const DeviceStatus = Type.Enum(DEVICE_STATUSES);
 export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
-export const NoticeKind = literals(NOTICE_KINDS);
+export const NoticeKind = Type.Enum(NOTICE_KINDS);
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -140,8 +138,17 @@ export const LoginFinishBody = Type.Object(
     finishLoginRequest: OpaqueMessage,
     device: Type.Optional(NewDevice),
     deviceId: Type.Optional(DeviceId),
+    deviceProof: Type.Optional(
+      B64uBytes(
+        64,
+        'with deviceId: Ed25519 signature by the device signing key over utf8("tessera/v1/resume|" + loginId + "|" + deviceId)',
+      ),
+    ),
   },
-  { additionalProperties: false, description: 'exactly one of device (a join request) or deviceId (resume)' },
+  {
+    additionalProperties: false,
+    description: 'exactly one of device (a join request) or deviceId + deviceProof (resume)',
+  },
 );
 export const LoginFinishResponse = Type.Object({
   accountId: AccountId,
@@ -188,13 +195,13 @@ export const CircleLink = Type.Object(
     v: Type.Literal(1),
     seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     prev: Type.Union([B64uBytes(32, 'b64u H(canon(previous link))'), Type.Null()]),
-    op: literals(CIRCLE_OPS),
+    op: Type.Enum(CIRCLE_OPS),
     epoch: Epoch,
     circlePub: PublicKey,
     device: Type.Optional(Type.Union([LinkDevice, Type.Null()])),
     recoveryPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
     escrowPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
-    via: Type.Optional(Type.Union([literals(JOIN_VIAS), Type.Null()])),
+    via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),
     by: DeviceId,
     at: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time' }),
     sig: B64uBytes(64, 'Ed25519 signature, unpadded base64url'),
@@ -333,7 +340,7 @@ export const NoticesQuery = Type.Object({
 });
 export const NoticesResponse = Type.Object({ notices: Type.Array(Notice) });
 export const NoticePostBody = Type.Object(
-  { kind: literals(CLIENT_NOTICE_KINDS), data: Type.Record(Type.String(), Type.Unknown()) },
+  { kind: Type.Enum(CLIENT_NOTICE_KINDS), data: Type.Record(Type.String(), Type.Unknown()) },
   { additionalProperties: false },
 );
 export const NoticePostResponse = Type.Object({ notice: Notice });

@@ -5,6 +5,7 @@ import {
   BACKENDS,
   FAST,
   accountRows,
+  deviceProof,
   createStore,
   login,
   register,
@@ -117,11 +118,45 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
       loginId: start.body.loginId,
       finishLoginRequest: fin.finishLoginRequest,
       deviceId: account.deviceId,
+      deviceProof: deviceProof(start.body.loginId, account.deviceId),
     };
     expect((await api.post('/v1/sessions/finish', body)).status).toBe(200);
     const replay = await api.post('/v1/sessions/finish', body);
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('login-expired');
+  });
+
+  it("resumes an existing device only with the device's own signature of this sign-in", async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const other = await register(api, uniqueEmail());
+    await opaque.ready;
+    const attempt = async (proof: (loginId: string) => string | undefined) => {
+      const { clientLoginState, startLoginRequest } = opaque.client.startLogin({
+        password: account.password,
+      });
+      const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
+      const fin = opaque.client.finishLogin({
+        clientLoginState,
+        loginResponse: start.body.loginResponse,
+        password: account.password,
+        ...FAST,
+      })!;
+      const deviceProof = proof(start.body.loginId);
+      return api.post('/v1/sessions/finish', {
+        loginId: start.body.loginId,
+        finishLoginRequest: fin.finishLoginRequest,
+        deviceId: account.deviceId,
+        ...(deviceProof ? { deviceProof } : {}),
+      });
+    };
+    // The password alone: refused, though the password is right.
+    expect((await attempt(() => undefined)).status).toBe(403);
+    // Another device's key, or a proof of another sign-in: refused.
+    expect((await attempt((loginId) => deviceProof(loginId, other.deviceId))).status).toBe(403);
+    expect((await attempt(() => deviceProof('AAAAAAAAAAAAAAAAAAAAAA', account.deviceId))).status).toBe(403);
+    const ok = await attempt((loginId) => deviceProof(loginId, account.deviceId));
+    expect(ok.status).toBe(200);
+    expect(ok.body.deviceStatus).toBe('trusted');
   });
 
   it('sets an HttpOnly SameSite=Strict cookie that authenticates the web app, and signs out', async () => {

@@ -7,6 +7,7 @@ import {
   linkHash,
   login,
   makeLink,
+  newCircleKey,
   newDevice,
   register,
   trustedAccount,
@@ -59,6 +60,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     const account = await trustedAccount(api, uniqueEmail());
     const setEscrow = (prev: string | null, seq: number) =>
       makeLink({
+        signer: account.circleKey,
         op: 'set-escrow',
         seq,
         prev,
@@ -86,9 +88,41 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect((await account.api.get('/v1/circle')).body.links).toHaveLength(2);
   });
 
+  it('accepts only links signed by the circle key of the head, and circle key changes only on removal', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const base = {
+      op: 'set-escrow' as const,
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      escrowPub: null,
+    };
+    const outsider = makeLink({ ...base, signer: newCircleKey(), circlePub: account.circleKey.pub });
+    expect((await account.api.post('/v1/circle', { link: outsider, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+    const tampered = { ...makeLink({ ...base, signer: account.circleKey }), at: new Date(0).toISOString() };
+    expect((await account.api.post('/v1/circle', { link: tampered, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+    const rotating = makeLink({ ...base, signer: account.circleKey, circlePub: newCircleKey().pub });
+    expect((await account.api.post('/v1/circle', { link: rotating, wraps: [] })).body.error).toBe(
+      'invalid-link',
+    );
+    expect(
+      (
+        await account.api.post('/v1/circle', {
+          link: makeLink({ ...base, signer: account.circleKey }),
+          wraps: [],
+        })
+      ).status,
+    ).toBe(200);
+  });
+
   it('refuses a first link that is not a genesis, and a genesis adding another device', async () => {
     const account = await register(api, uniqueEmail());
     const notGenesis = makeLink({
+      signer: newCircleKey(),
       op: 'set-escrow',
       seq: 0,
       prev: null,
@@ -100,6 +134,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     );
     const other = await joinRequest(api, account);
     const foreign = makeLink({
+      signer: newCircleKey(),
       op: 'genesis',
       seq: 0,
       prev: null,
@@ -134,6 +169,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     });
 
     const link = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -154,6 +190,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     const a = await joinRequest(api, account, 'a');
     const b = await joinRequest(api, account, 'b');
     const addB = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -163,6 +200,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     });
     expect((await a.api.post('/v1/circle', { link: addB, wraps: [] })).status).toBe(403);
     const approveSelf = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -172,6 +210,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     });
     expect((await a.api.post('/v1/circle', { link: approveSelf, wraps: [] })).status).toBe(403);
     const wrapOthers = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -196,6 +235,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect(kinds).toContain('device-joined');
     // Link keys must be those the device registered.
     const forged = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 2,
       prev: ok.body.head.hash,
@@ -212,6 +252,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     const account = await trustedAccount(api, uniqueEmail());
     const phone = await joinRequest(api, account);
     const add = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -223,6 +264,8 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       .body.head;
 
     const sameEpoch = makeLink({
+      signer: account.circleKey,
+      circlePub: newCircleKey().pub,
       op: 'remove-device',
       seq: 2,
       prev: head1.hash,
@@ -232,7 +275,16 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect((await account.api.post('/v1/circle', { link: sameEpoch, wraps: [] })).body.error).toBe(
       'invalid-link',
     );
-    const remove = { ...sameEpoch, epoch: 2 };
+    const remove = makeLink({
+      signer: account.circleKey,
+      op: 'remove-device',
+      seq: 2,
+      epoch: 2,
+      circlePub: newCircleKey().pub,
+      prev: head1.hash,
+      by: account.deviceId,
+      device: linkDevice(phone.deviceId, phone.device),
+    });
     const toRemoved = await account.api.post('/v1/circle', {
       link: remove,
       wraps: [fakeWrap(phone.deviceId, 2)],
@@ -266,6 +318,8 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     const mine = await trustedAccount(api, uniqueEmail());
     const theirs = await trustedAccount(api, uniqueEmail());
     const remove = makeLink({
+      signer: mine.circleKey,
+      circlePub: newCircleKey().pub,
       op: 'remove-device',
       seq: 1,
       epoch: 2,

@@ -242,6 +242,7 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
     const account = await trustedAccount(a, uniqueEmail());
     await setPin(account.api);
     const link = makeLink({
+      signer: account.circleKey,
       op: 'set-escrow',
       seq: 1,
       prev: account.head.hash,

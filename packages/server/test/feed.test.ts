@@ -8,6 +8,7 @@ import {
   createStore,
   login,
   makeLink,
+  newCircleKey,
   newDevice,
   trustedAccount,
   uniqueEmail,
@@ -91,6 +92,7 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     const join = await login(a, { email: account.email, password: account.password, device });
     const phone = a.as(join.body.session);
     const add = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,
@@ -102,6 +104,8 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     const feed = new FeedReader(phone);
     await feed.waitFor(() => feed.status === 200);
     const remove = makeLink({
+      signer: account.circleKey,
+      circlePub: newCircleKey().pub,
       op: 'remove-device',
       seq: 2,
       epoch: 2,

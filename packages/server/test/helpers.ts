@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as opaque from '@serenity-kit/opaque';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import pg from 'pg';
 import { CLIENT_HEADER, canon, type CircleLink, type NewDevice } from '@tessera/protocol';
 import { startServer, type RunningServer, type ServerOptions } from '@tessera/server';
@@ -139,8 +140,32 @@ export class Api {
   }
 }
 
-export function newDevice(name = 'test device'): NewDevice & { id?: string } {
-  return { name, encPub: randomKey(), signPub: randomKey(), nonce: b64u(randomBytes(16)) };
+const deviceSecrets = new WeakMap<object, Uint8Array>();
+const secretsById = new Map<string, Uint8Array>();
+
+/** A device with a real Ed25519 signing key (kept here, never sent), so it can prove itself on resume. */
+export function newDevice(name = 'test device'): NewDevice {
+  const secret = ed25519.utils.randomSecretKey();
+  const device = {
+    name,
+    encPub: randomKey(),
+    signPub: b64u(ed25519.getPublicKey(secret)),
+    nonce: b64u(randomBytes(16)),
+  };
+  deviceSecrets.set(device, secret);
+  return device;
+}
+
+/** Remembers which device id the server gave a device, for later resume proofs. */
+export function rememberDevice(device: NewDevice, deviceId: string): void {
+  const secret = deviceSecrets.get(device);
+  if (secret) secretsById.set(deviceId, secret);
+}
+
+/** `deviceProof` of PROTOCOL.md §4: the device's signature of `tessera/v1/resume|loginId|deviceId`. */
+export function deviceProof(loginId: string, deviceId: string): string {
+  const secret = secretsById.get(deviceId) ?? ed25519.utils.randomSecretKey();
+  return b64u(ed25519.sign(new TextEncoder().encode(`tessera/v1/resume|${loginId}|${deviceId}`), secret));
 }
 
 export interface Account {
@@ -172,6 +197,7 @@ export async function register(
   const finish = await api.post('/v1/accounts/register/finish', { email, registrationRecord, device });
   if (finish.status !== 200)
     throw new Error(`register/finish ${finish.status} ${JSON.stringify(finish.body)}`);
+  rememberDevice(device, finish.body.deviceId);
   return {
     email,
     password,
@@ -198,32 +224,53 @@ export async function login(
     ...FAST,
   });
   if (!finished) return { status: 0, body: { error: 'client-rejected' }, headers: new Headers() };
-  return api.post('/v1/sessions/finish', {
+  const res = await api.post('/v1/sessions/finish', {
     loginId: start.body.loginId,
     finishLoginRequest: finished.finishLoginRequest,
     ...(options.device ? { device: options.device } : {}),
-    ...(options.deviceId ? { deviceId: options.deviceId } : {}),
+    ...(options.deviceId
+      ? { deviceId: options.deviceId, deviceProof: deviceProof(start.body.loginId, options.deviceId) }
+      : {}),
   });
+  if (res.status === 200 && options.device) rememberDevice(options.device, res.body.deviceId);
+  return res;
 }
 
 export const linkHash = (link: CircleLink) => b64u(sha256(new TextEncoder().encode(canon(link))));
 
-/** A circle link with random keys and signature (the server checks structure, not signatures). */
+/** An Ed25519 key pair standing in for the circle key of an epoch (§1). */
+export interface CircleKey {
+  secret: Uint8Array;
+  pub: string;
+}
+
+export function newCircleKey(): CircleKey {
+  const secret = ed25519.utils.randomSecretKey();
+  return { secret, pub: b64u(ed25519.getPublicKey(secret)) };
+}
+
+/**
+ * A circle link signed by `signer` (the head's circle key) over canon(link without sig); its
+ * circlePub is the signer's unless given (remove-device brings a new one).
+ */
 export function makeLink(
-  fields: Partial<CircleLink> & Pick<CircleLink, 'op' | 'seq' | 'prev' | 'by'>,
+  fields: Partial<CircleLink> & Pick<CircleLink, 'op' | 'seq' | 'prev' | 'by'> & { signer: CircleKey },
 ): CircleLink {
-  return {
-    v: 1,
+  const { signer, ...rest } = fields;
+  const body = {
+    v: 1 as const,
     epoch: 1,
-    circlePub: randomKey(),
+    circlePub: signer.pub,
     device: null,
     recoveryPub: null,
     escrowPub: null,
     via: null,
     at: new Date().toISOString(),
-    sig: b64u(randomBytes(64)),
-    ...fields,
+    ...rest,
   };
+  delete (body as { sig?: string }).sig;
+  const sig = fields.sig ?? b64u(ed25519.sign(new TextEncoder().encode(canon(body)), signer.secret));
+  return { ...body, sig };
 }
 
 export const fakeWrap = (recipientId: string, epoch = 1) => ({
@@ -236,9 +283,11 @@ export const fakeWrap = (recipientId: string, epoch = 1) => ({
 export async function trustedAccount(
   api: Api,
   email: string,
-): Promise<Account & { head: { seq: number; hash: string } }> {
+): Promise<Account & { head: { seq: number; hash: string }; circleKey: CircleKey }> {
   const account = await register(api, email);
+  const circleKey = newCircleKey();
   const link = makeLink({
+    signer: circleKey,
     op: 'genesis',
     seq: 0,
     prev: null,
@@ -257,7 +306,7 @@ export async function trustedAccount(
     wraps: [fakeWrap(account.deviceId), fakeWrap('recovery')],
   });
   if (res.status !== 200) throw new Error(`genesis ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...account, head: res.body.head };
+  return { ...account, head: res.body.head, circleKey };
 }
 
 export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.test`;

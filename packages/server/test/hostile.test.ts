@@ -15,6 +15,7 @@ import {
   fakeWrap,
   login,
   makeLink,
+  newCircleKey,
   query,
   trustedAccount,
   uniqueEmail,
@@ -229,7 +230,13 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
           headers: json(t),
           body: JSON.stringify({
             link: {
-              ...makeLink({ op: 'set-escrow', seq: 1, prev: attacker.head.hash, by: attacker.deviceId }),
+              ...makeLink({
+                signer: attacker.circleKey,
+                op: 'set-escrow',
+                seq: 1,
+                prev: attacker.head.hash,
+                by: attacker.deviceId,
+              }),
               admin: true,
             },
             wraps: [],
@@ -330,6 +337,8 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
     });
     expect(resume.status).toBe(404);
     const remove = makeLink({
+      signer: attacker.circleKey,
+      circlePub: newCircleKey().pub,
       op: 'remove-device',
       seq: attacker.head.seq + 1,
       epoch: 2,
@@ -346,6 +355,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
       (await me.post('/v1/circle', { link: remove, wraps: [fakeWrap(victim.deviceId, 2)] })).status,
     ).toBe(422);
     const wrapToVictim = makeLink({
+      signer: attacker.circleKey,
       op: 'set-escrow',
       seq: attacker.head.seq + 1,
       prev: (await me.get('/v1/circle')).body.head.hash,
@@ -356,6 +366,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
       (await me.post('/v1/circle', { link: wrapToVictim, wraps: [fakeWrap(victim.deviceId)] })).status,
     ).toBe(422);
     const foreignBy = makeLink({
+      signer: attacker.circleKey,
       op: 'set-escrow',
       seq: attacker.head.seq + 1,
       prev: (await me.get('/v1/circle')).body.head.hash,

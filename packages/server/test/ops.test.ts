@@ -64,6 +64,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     const device = newDevice();
     const join = await login(api, { email: account.email, password: account.password, device });
     const add = makeLink({
+      signer: account.circleKey,
       op: 'add-device',
       seq: 1,
       prev: account.head.hash,

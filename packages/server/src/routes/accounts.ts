@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
+import { LABELS, PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
 import { addNotice, lockAccount } from '../accounts.js';
 import { randomB64u, sha256Hex } from '../bytes.js';
 import { DEFAULTS } from '../config.js';
@@ -10,7 +10,8 @@ import type { ServerContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
-import { HttpError, badRequest, notFound } from '../http-error.js';
+import { HttpError, badRequest, forbidden, notFound } from '../http-error.js';
+import { verifySignature } from '../signatures.js';
 import { consume, release, type RateKey } from '../rate-limit.js';
 import { handle } from '../route.js';
 import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
@@ -186,7 +187,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (body.deviceId !== undefined) {
         const device = await trx
           .selectFrom('devices')
-          .select(['id', 'status'])
+          .select(['id', 'status', 'sign_pub'])
           .where('id', '=', body.deviceId)
           .where('account_id', '=', accountId)
           .executeTakeFirst();
@@ -197,6 +198,15 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
             'device-removed',
             'This device was removed from the keychain; join again as a new device.',
           );
+        // The password alone must not yield a session of an existing (possibly trusted) device.
+        const proven =
+          body.deviceProof !== undefined &&
+          verifySignature({
+            publicKey: device.sign_pub,
+            message: `${LABELS.resume}|${body.loginId}|${device.id}`,
+            signature: body.deviceProof,
+          });
+        if (!proven) throw forbidden('Resuming a device needs deviceProof, its signature of this sign-in.');
         deviceId = device.id;
         deviceStatus = device.status;
         await trx.updateTable('devices').set({ last_seen_at: now }).where('id', '=', deviceId).execute();

@@ -23,6 +23,7 @@ import { appendEvent } from '../events.js';
 import { HttpError, forbidden, invalidLink } from '../http-error.js';
 import { consume, type RateKey } from '../rate-limit.js';
 import { handle } from '../route.js';
+import { verifySignature } from '../signatures.js';
 
 const headOf = (account: Pick<AccountsTable, 'circle_seq' | 'circle_hash'>): CircleHead =>
   account.circle_seq === null || account.circle_hash === null
@@ -195,6 +196,41 @@ async function applyLink(options: {
   ctx.metrics.circleLinks.inc({ op: link.op });
 }
 
+/**
+ * The link must be signed by the circle key of the head link (the genesis by its own key), and only
+ * remove-device may bring a new circle key (§2). Public keys suffice to check this, so someone
+ * without VK, such as a holder of the password alone, cannot append links.
+ */
+async function checkSignature(
+  trx: Transaction<MainDatabase>,
+  accountId: string,
+  head: CircleHead,
+  link: CircleLink,
+): Promise<void> {
+  let signer = link.circlePub;
+  if (head !== null) {
+    const row = await trx
+      .selectFrom('circle_links')
+      .select('body')
+      .where('account_id', '=', accountId)
+      .where('seq', '=', head.seq)
+      .executeTakeFirstOrThrow();
+    signer = (JSON.parse(row.body) as CircleLink).circlePub;
+    const rotates = link.circlePub !== signer;
+    if (rotates !== (link.op === 'remove-device')) {
+      throw invalidLink(
+        link.op === 'remove-device'
+          ? 'remove-device must bring a new circlePub.'
+          : `${link.op} must keep the circlePub of the head.`,
+      );
+    }
+  }
+  const { sig, ...body } = link;
+  if (!verifySignature({ publicKey: signer, message: canon(body), signature: sig })) {
+    throw invalidLink('The link signature does not verify under the circle key of the head.');
+  }
+}
+
 export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
   handle(app, ctx, 'devices', async ({ session }) => {
     const rows = await ctx.db
@@ -266,6 +302,7 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       if (current === null && link.op !== 'genesis')
         throw invalidLink('The first link of a circle must be the genesis.');
       if (current !== null && link.op === 'genesis') throw invalidLink('The circle already has a genesis.');
+      await checkSignature(trx, accountId, current, link);
       const devices = new Map(
         (
           await trx
