@@ -8,6 +8,7 @@ interface ServeOptions {
   database?: string;
   minClientVersion?: string;
   logLevel?: string;
+  trustProxy?: boolean;
 }
 
 const DEFAULT_PORT = 8080;
@@ -38,6 +39,10 @@ export function register(program: Command): void {
       '--min-client-version <semver>',
       'clients older than this get "update required" (or TESSERA_MIN_CLIENT_VERSION)',
     )
+    .option(
+      '--trust-proxy',
+      'behind a TLS-terminating reverse proxy: take the client address and protocol from X-Forwarded-* (or TESSERA_TRUST_PROXY=1)',
+    )
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
     .action(async (options: ServeOptions) => {
       const env = process.env;
@@ -67,6 +72,7 @@ export function register(program: Command): void {
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
             : {}),
           logger: logLevel === 'silent' ? false : { level: logLevel },
+          trustProxy: options.trustProxy ?? env.TESSERA_TRUST_PROXY === '1',
         });
       } catch (err) {
         if (err instanceof CliError) throw err;
