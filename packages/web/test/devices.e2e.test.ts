@@ -46,7 +46,8 @@ async function qrVideo(text: string): Promise<string> {
   return path;
 }
 
-describe('web app and the device', () => {
+// Generous timeout: CI runs every package's tests at once on two cores.
+describe('web app and the device', { timeout: 90_000 }, () => {
   it('serves the app under a CSP without inline scripts, and the page has none', async () => {
     const { page, errors } = await harness.device();
     const response = await page.goto('/');

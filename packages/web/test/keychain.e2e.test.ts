@@ -60,7 +60,8 @@ async function signIn(): Promise<Device> {
 
 const expectedLabels = ENTRIES.map((e) => `${e.issuer}|${e.account}`);
 
-describe('keychain backup and restore in the browser', () => {
+// Generous timeout: CI runs every package's tests at once on two cores.
+describe('keychain backup and restore in the browser', { timeout: 90_000 }, () => {
   it('A backs up three entries; B signs in, A approves with the code B shows, B gets the codes; an edit on B reaches A', async () => {
     a = await harness.device();
     await startDeviceOnly(a.page);
@@ -116,7 +117,7 @@ describe('keychain backup and restore in the browser', () => {
     ]);
     expect([...a.errors, ...b.errors]).toEqual([]);
     await b.context.close();
-  }, 60_000);
+  });
 
   it('a new device restores with the PIN, showing the attempts left after a wrong one', async () => {
     const c = await signIn();
@@ -139,7 +140,7 @@ describe('keychain backup and restore in the browser', () => {
     ]);
     expect(c.errors).toEqual([]);
     await c.context.close();
-  }, 60_000);
+  });
 
   it('a new device restores with the recovery key; A then removes it after confirming', async () => {
     const d = await signIn();
@@ -181,7 +182,7 @@ describe('keychain backup and restore in the browser', () => {
       .waitFor({ timeout: 20_000 });
     expect(d.errors).toEqual([]);
     await d.context.close();
-  }, 60_000);
+  });
 
   it('works offline: codes show after an offline reload, an offline edit syncs when the connection is back', async () => {
     const page = a.page;
@@ -218,5 +219,5 @@ describe('keychain backup and restore in the browser', () => {
       'Offline Shop|o@example.com',
     ]);
     expect(e.errors).toEqual([]);
-  }, 90_000);
+  });
 });

@@ -23,7 +23,8 @@ function likelyCodes(secret: string): string[] {
   return [totp({ secret, time: now }), totp({ secret, time: now - 30 })];
 }
 
-describe('web app on this device only', () => {
+// Generous timeout: CI runs every package's tests at once on two cores.
+describe('web app on this device only', { timeout: 90_000 }, () => {
   it('adds by typing (validated as you type) and by link, copies on Enter, searches, pins and keeps entries across reloads', async () => {
     const { page, errors } = await harness.device();
     await startDeviceOnly(page);
