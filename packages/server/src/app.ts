@@ -18,6 +18,7 @@ import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { HttpError } from './http-error.js';
+import { noticeOutdatedDevice } from './update-notice.js';
 import { accountRoutes } from './routes/accounts.js';
 import { circleRoutes } from './routes/circle.js';
 import { escrowRoutes } from './routes/escrow.js';
@@ -67,7 +68,8 @@ function validatorCompiler() {
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
-function checkClient(request: FastifyRequest, minClientVersion: string): void {
+async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise<void> {
+  const minClientVersion = ctx.minClientVersion;
   let value = request.headers[CLIENT_HEADER.toLowerCase()];
   if (value === undefined && request.url.startsWith('/v1/feed')) {
     value = (request.query as Record<string, string | undefined> | undefined)?.[CLIENT_QUERY_PARAM];
@@ -82,6 +84,9 @@ function checkClient(request: FastifyRequest, minClientVersion: string): void {
     );
   }
   if (compareVersions(client.version, minClientVersion) < 0) {
+    await noticeOutdatedDevice(ctx, request, client).catch((err) =>
+      request.log.warn({ err }, 'update notice failed'),
+    );
     throw new HttpError(
       426,
       'update-required',
@@ -192,7 +197,7 @@ export async function buildApp(options: {
   }
 
   app.addHook('onRequest', async (request) => {
-    if (isV1(request.url)) checkClient(request, ctx.minClientVersion);
+    if (isV1(request.url)) await checkClient(ctx, request);
   });
   // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
   let closing = false;

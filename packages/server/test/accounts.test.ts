@@ -204,6 +204,22 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
       (await new Api(server.url, account.api.token, 'tessera-web/2.0.0').get('/v1/devices')).status,
     ).toBe(200);
     expect((await new Api(server.url, null, 'tessera-web/2.0.0-rc.1').get('/v1/meta')).status).toBe(426);
+    // Every device of the account is told, once, which device needs an update.
+    await new Api(server.url, account.api.token, 'tessera-web/1.9.9').get('/v1/items');
+    const notices = (await new Api(server.url, account.api.token, 'tessera-web/2.0.0').get('/v1/notices'))
+      .body.notices;
+    expect(notices.filter((n: any) => n.kind === 'server')).toEqual([
+      expect.objectContaining({
+        data: expect.objectContaining({
+          reason: 'update-required',
+          deviceId: account.deviceId,
+          minimumVersion: '2.0.0',
+        }),
+      }),
+    ]);
+    expect(notices.find((n: any) => n.kind === 'server').data.message).toMatch(
+      /"first" runs tessera-web 1\.9\.9; update it to 2\.0\.0/,
+    );
   });
 
   it('deletes an account with everything it holds, and only that account', async () => {
