@@ -161,6 +161,50 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('exports to every format, and reads its encrypted Aegis and Google QR exports back', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Round', account: 'trip@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    await page.goto('/#/files');
+    const exported = new Map<string, { name: string; bytes: Buffer }[]>();
+    for (const choice of ['tessera', 'aegis-encrypted', 'aegis', 'otpauth', 'google-qr', 'html']) {
+      await page.getByLabel('Format', { exact: true }).selectOption(choice);
+      if (await page.getByLabel('Password for the file').isVisible()) {
+        await page.getByLabel('Password for the file').fill('export password');
+        await page.getByLabel('Same password again').fill('export password');
+      }
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: /^Export 1 code/ }).click(),
+      ]);
+      const bytes = Buffer.concat(await (await download.createReadStream()).toArray());
+      exported.set(choice, [{ name: download.suggestedFilename(), bytes }]);
+      await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    }
+    expect(exported.get('html')![0]!.bytes.toString('utf8')).toContain('Round');
+    expect(exported.get('aegis-encrypted')![0]!.bytes.toString('utf8')).not.toContain('JBSWY3DPEHPK3PXP');
+    expect(exported.get('google-qr')![0]!.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+
+    for (const choice of ['aegis-encrypted', 'google-qr']) {
+      const { page: fresh } = await harness.device();
+      await startDeviceOnly(fresh);
+      await fresh.goto('/#/files');
+      const file = exported.get(choice)![0]!;
+      await fresh
+        .getByLabel(/^Export file/)
+        .setInputFiles({ name: file.name, mimeType: 'application/octet-stream', buffer: file.bytes });
+      await fresh.getByRole('button', { name: 'Import', exact: true }).click();
+      if (choice === 'aegis-encrypted') {
+        await fresh.getByLabel(/^Password of the file/).fill('export password');
+        await fresh.getByRole('button', { name: 'Import', exact: true }).click();
+      }
+      await fresh.getByRole('status').filter({ hasText: 'Imported 1 code' }).waitFor();
+      await fresh.goto('/#/');
+      await fresh.locator('.row', { hasText: 'Round' }).waitFor();
+    }
+    expect(errors).toEqual([]);
+  });
+
   it('locks with a passphrase, refuses a wrong one, and opens with the right one', async () => {
     const { page, errors } = await harness.device();
     await startDeviceOnly(page);

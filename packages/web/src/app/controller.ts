@@ -69,6 +69,9 @@ export interface AppState {
   clockOffsetMs: number | null;
 }
 
+/** The formats `@tessera/formats` exports to. */
+export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera';
+
 export type ImportOutcome =
   | { kind: 'done'; format: string; added: number; duplicates: number; skipped: string[] }
   | { kind: 'password-required' }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { App, ImportOutcome } from '../app/controller.js';
+import type { App, ExportFormat, ImportOutcome } from '../app/controller.js';
 import { useStore } from '../app/store.js';
 import { ErrorText } from '../components/Field.js';
 
@@ -10,6 +10,13 @@ const EXPORTS = [
     name: 'Tessera backup (encrypted)',
     needsPassword: true,
     hint: 'Restores everything into Tessera, protected by a password.',
+  },
+  {
+    id: 'aegis-encrypted',
+    format: 'aegis',
+    name: 'Aegis vault (encrypted)',
+    needsPassword: true,
+    hint: 'Opens in Aegis, protected by a password.',
   },
   {
     id: 'aegis',
@@ -36,7 +43,7 @@ const EXPORTS = [
     hint: 'A page to print and keep somewhere safe. Not encrypted.',
   },
 ] as const;
-export type ExportFormat = (typeof EXPORTS)[number]['id'];
+type ExportChoice = (typeof EXPORTS)[number]['id'];
 
 /** Import another app's export file; export to every supported format. */
 export function Files({ app }: { app: App }) {
@@ -163,7 +170,7 @@ function Import({ app }: { app: App }) {
 
 function Export({ app }: { app: App }) {
   const state = useStore(app.store);
-  const [format, setFormat] = useState<ExportFormat>('tessera');
+  const [format, setFormat] = useState<ExportChoice>('tessera');
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -179,7 +186,8 @@ function Export({ app }: { app: App }) {
           setError(null);
           setDone(null);
           try {
-            const names = await app.exportAs(format, chosen.needsPassword ? password : undefined);
+            const target = ('format' in chosen ? chosen.format : chosen.id) as ExportFormat;
+            const names = await app.exportAs(target, chosen.needsPassword ? password : undefined);
             setDone(`Saved ${names.join(', ')}.`);
             setPassword('');
             setConfirm('');
@@ -192,7 +200,7 @@ function Export({ app }: { app: App }) {
         <select
           id="export-format"
           value={format}
-          onChange={(e) => setFormat((e.target as HTMLSelectElement).value as ExportFormat)}
+          onChange={(e) => setFormat((e.target as HTMLSelectElement).value as ExportChoice)}
         >
           {EXPORTS.map((x) => (
             <option key={x.id} value={x.id}>
