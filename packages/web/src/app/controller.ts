@@ -1,4 +1,4 @@
-import type { OtpEntry } from '@tessera/otp';
+import { generateCode, type OtpEntry } from '@tessera/otp';
 import {
   readVaultHeader,
   Vault,
@@ -174,7 +174,8 @@ export class App {
    */
   private async measureClock(): Promise<void> {
     const vault = this.vaultRef;
-    if (!vault || !navigator.onLine) return;
+    // Not during first run: that would store a vault before the user chose how to use Tessera.
+    if (!vault || !navigator.onLine || this.store.get().phase !== 'ready') return;
     try {
       const sentAt = Date.now();
       const response = await fetch('/v1/meta', {
@@ -245,6 +246,9 @@ export class App {
         code = await this.vault.nextHotp(entry.id);
         const hotpCodes = new Map(this.store.get().hotpCodes).set(entry.id, code);
         this.store.set({ hotpCodes });
+      } else if (entry.type !== 'hotp') {
+        // The code of this very moment: the row may have been drawn in the previous period.
+        code = generateCode({ entry, time: Math.floor(Date.now() / 1000) });
       }
       await copyText(code!);
       clearTimeout(this.copiedTimer);
