@@ -91,6 +91,23 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
       .filter({ hasText: 'Everything is backed up' })
       .waitFor({ timeout: 20_000 });
 
+    // The device keys are WebCrypto keys kept by IndexedDB, and their private halves cannot be read.
+    const keys = await a.page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open('tessera');
+        request.onsuccess = () => resolve(request.result);
+      });
+      const pairs = await new Promise<Record<string, CryptoKeyPair>>((resolve) => {
+        const request = db.transaction('keys').objectStore('keys').get('device-keys');
+        request.onsuccess = () => resolve(request.result);
+      });
+      return Object.values(pairs).map((p) => [p.privateKey.algorithm.name, p.privateKey.extractable]);
+    });
+    expect(keys).toEqual([
+      ['X25519', false],
+      ['Ed25519', false],
+    ]);
+
     const b = await signIn();
     const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
     expect(code).toMatch(/^\d{4}-\d{4}$/);
