@@ -1,3 +1,4 @@
+/* global Buffer, fetch */
 // Load test of the keychain server: autocannon against pull and push with realistic payloads, on
 // SQLite and on PostgreSQL, and against a no-op route (/healthz) of the same server in the same run.
 // Prints requests/s, p50 and p99 latency, and each route's ratio to the no-op route.

@@ -12,6 +12,7 @@ import {
   trustedAccount,
   uniqueEmail,
   type TestStore,
+  type Json,
 } from './helpers.js';
 
 describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
@@ -208,7 +209,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     await new Api(server.url, account.api.token, 'tessera-web/1.9.9').get('/v1/items');
     const notices = (await new Api(server.url, account.api.token, 'tessera-web/2.0.0').get('/v1/notices'))
       .body.notices;
-    expect(notices.filter((n: any) => n.kind === 'server')).toEqual([
+    expect(notices.filter((n: Json) => n.kind === 'server')).toEqual([
       expect.objectContaining({
         data: expect.objectContaining({
           reason: 'update-required',
@@ -217,7 +218,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
         }),
       }),
     ]);
-    expect(notices.find((n: any) => n.kind === 'server').data.message).toMatch(
+    expect(notices.find((n: Json) => n.kind === 'server').data.message).toMatch(
       /"first" runs tessera-web 1\.9\.9; update it to 2\.0\.0/,
     );
   });

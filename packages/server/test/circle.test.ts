@@ -14,6 +14,7 @@ import {
   uniqueEmail,
   type Account,
   type TestStore,
+  type Json,
 } from './helpers.js';
 
 /** A second device signs in with `device` (a join request) and stays pending. */
@@ -158,9 +159,9 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect((await phone.api.get('/v1/items')).status).toBe(403);
     expect((await phone.api.get(`/v1/keys?recipient=${account.deviceId}`)).status).toBe(403);
     const notices = await account.api.get('/v1/notices');
-    expect(notices.body.notices.map((n: any) => n.kind)).toContain('device-join-requested');
+    expect(notices.body.notices.map((n: Json) => n.kind)).toContain('device-join-requested');
     const listed = (await account.api.get('/v1/devices')).body.devices.find(
-      (d: any) => d.id === phone.deviceId,
+      (d: Json) => d.id === phone.deviceId,
     );
     expect(listed).toMatchObject({
       status: 'pending',
@@ -181,7 +182,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect(res.status).toBe(200);
     expect((await phone.api.get(`/v1/keys?recipient=${phone.deviceId}`)).body.wraps).toHaveLength(1);
     expect((await phone.api.get('/v1/items')).status).toBe(200);
-    const kinds = (await phone.api.get('/v1/notices')).body.notices.map((n: any) => n.kind);
+    const kinds = (await phone.api.get('/v1/notices')).body.notices.map((n: Json) => n.kind);
     expect(kinds).toEqual(['device-join-requested', 'device-joined']);
   });
 
@@ -230,7 +231,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect((await a.api.get('/v1/keys?recipient=recovery')).body.wraps).toEqual(keysBefore);
     const ok = await a.api.post('/v1/circle', { link: wrapOthers, wraps: [fakeWrap(a.deviceId)] });
     expect(ok.status).toBe(200);
-    const kinds = (await account.api.get('/v1/notices')).body.notices.map((n: any) => n.kind);
+    const kinds = (await account.api.get('/v1/notices')).body.notices.map((n: Json) => n.kind);
     expect(kinds).toContain('recovery-key-used');
     expect(kinds).toContain('device-joined');
     // Link keys must be those the device registered.
@@ -304,9 +305,9 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect(again.status).toBe(403);
     expect(again.body.error).toBe('device-removed');
     const rows = (await account.api.get('/v1/devices')).body.devices;
-    expect(rows.find((d: any) => d.id === phone.deviceId).status).toBe('removed');
+    expect(rows.find((d: Json) => d.id === phone.deviceId).status).toBe('removed');
     expect(
-      (await account.api.get(`/v1/keys?recipient=${account.deviceId}`)).body.wraps.map((w: any) => w.epoch),
+      (await account.api.get(`/v1/keys?recipient=${account.deviceId}`)).body.wraps.map((w: Json) => w.epoch),
     ).toEqual([1, 2]);
     expect((await account.api.get('/v1/notices')).body.notices.at(-1)).toMatchObject({
       kind: 'device-removed',

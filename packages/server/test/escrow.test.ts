@@ -19,6 +19,7 @@ import {
   trustedAccount,
   uniqueEmail,
   type TestStore,
+  type Json,
 } from './helpers.js';
 
 const PIN = '482916';
@@ -145,9 +146,9 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
     expect(ok.ek).toBeDefined();
     expect((await phone.get('/v1/escrow/status')).body.attemptsLeft).toBe(6);
     const kinds = (await account.api.get('/v1/notices')).body.notices.filter(
-      (n: any) => n.kind === 'pin-attempt-failed',
+      (n: Json) => n.kind === 'pin-attempt-failed',
     );
-    expect(kinds.map((n: any) => n.data.attemptsLeft)).toEqual([9, 8, 7, 6]);
+    expect(kinds.map((n: Json) => n.data.attemptsLeft)).toEqual([9, 8, 7, 6]);
     // An attempt is used once.
     const replay = await phone.post('/v1/escrow/login/finish', {
       attemptId: ok.start.body.attemptId,
@@ -175,10 +176,10 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
       destroyed: true,
     });
     const notices = (await account.api.get('/v1/notices')).body.notices;
-    expect(notices.filter((n: any) => n.kind === 'pin-attempt-failed')).toHaveLength(
+    expect(notices.filter((n: Json) => n.kind === 'pin-attempt-failed')).toHaveLength(
       ESCROW_MAX_FAILED_ATTEMPTS,
     );
-    expect(notices.filter((n: any) => n.kind === 'escrow-destroyed')).toHaveLength(1);
+    expect(notices.filter((n: Json) => n.kind === 'escrow-destroyed')).toHaveLength(1);
     // Nothing that could test a PIN or release EK remains in the escrow.
     const rows = await query(
       store,
@@ -227,10 +228,10 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
     const phone = await joiningDevice(account, api);
     expect((await tryPin(phone, account.accountId, '111111')).rejected).toBe(true);
     const deadline = Date.now() + 5000;
-    let notices: any[] = [];
+    let notices: Json[] = [];
     while (Date.now() < deadline) {
       notices = (await account.api.get('/v1/notices')).body.notices.filter(
-        (n: any) => n.kind === 'pin-attempt-failed',
+        (n: Json) => n.kind === 'pin-attempt-failed',
       );
       if (notices.length > 0) break;
       await new Promise((r) => setTimeout(r, 50));

@@ -13,6 +13,10 @@ import pg from 'pg';
 import { CLIENT_HEADER, canon, type CircleLink, type NewDevice } from '@tessera/protocol';
 import { startServer, type RunningServer, type ServerOptions } from '@tessera/server';
 
+/** Response bodies and rows, inspected structurally by the tests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 export const ADMIN_URL =
@@ -87,7 +91,7 @@ export async function createStore(backend: Backend): Promise<TestStore> {
   };
 }
 
-export interface Reply<T = any> {
+export interface Reply<T = Json> {
   status: number;
   body: T;
   headers: Headers;
@@ -105,7 +109,7 @@ export class Api {
     return new Api(this.url, token, this.client);
   }
 
-  async request<T = any>(
+  async request<T = Json>(
     method: string,
     path: string,
     body?: unknown,
@@ -129,13 +133,13 @@ export class Api {
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
-  get<T = any>(path: string, headers?: Record<string, string>) {
+  get<T = Json>(path: string, headers?: Record<string, string>) {
     return this.request<T>('GET', path, undefined, headers);
   }
-  post<T = any>(path: string, body: unknown, headers?: Record<string, string>) {
+  post<T = Json>(path: string, body: unknown, headers?: Record<string, string>) {
     return this.request<T>('POST', path, body, headers);
   }
-  delete<T = any>(path: string) {
+  delete<T = Json>(path: string) {
     return this.request<T>('DELETE', path);
   }
 }
@@ -313,7 +317,7 @@ export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}
 
 /** An SSE reader over fetch (like the keychain client): collects events until closed. */
 export class FeedReader {
-  readonly events: Array<{ id: string; event: string; data: any }> = [];
+  readonly events: Array<{ id: string; event: string; data: Json }> = [];
   comments = 0;
   status = 0;
   private controller = new AbortController();
@@ -386,7 +390,7 @@ export async function query(
   text: string,
   params: unknown[] = [],
   options: { escrow?: boolean } = {},
-): Promise<any[]> {
+): Promise<Json[]> {
   if (store.backend === 'postgres') {
     const client = new pg.Client({ connectionString: store.database });
     await client.connect();

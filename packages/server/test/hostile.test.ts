@@ -20,6 +20,7 @@ import {
   trustedAccount,
   uniqueEmail,
   type TestStore,
+  type Json,
 } from './helpers.js';
 
 /** A raw HTTP request, so paths reach the server exactly as written (fetch normalises them). */
@@ -50,7 +51,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
   let victimItem: string;
   const snapshot = async () => ({
     items: (await victim.api.get('/v1/items')).body,
-    devices: (await victim.api.get('/v1/devices')).body.devices.map((d: any) => ({ ...d, lastSeenAt: 0 })),
+    devices: (await victim.api.get('/v1/devices')).body.devices.map((d: Json) => ({ ...d, lastSeenAt: 0 })),
     circle: (await victim.api.get('/v1/circle')).body,
     keys: (await victim.api.get(`/v1/keys?recipient=${victim.deviceId}`)).body,
   });
@@ -70,7 +71,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
     before = await snapshot();
   });
   afterAll(async () => {
-    // Nothing any test here did changed the victim's account.
+    // Nothing Json test here did changed the victim's account.
     expect(await snapshot()).toEqual(before);
     await store.cleanup();
   });

@@ -10,6 +10,7 @@ import {
   trustedAccount,
   uniqueEmail,
   type TestStore,
+  type Json,
 } from './helpers.js';
 
 const cipher = (bytes = 300) => b64u(randomBytes(bytes));
@@ -60,7 +61,7 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
       })),
     );
     const page = await me.get('/v1/items?since=1&limit=2');
-    expect(page.body.items.map((i: any) => i.version)).toEqual([2, 3]);
+    expect(page.body.items.map((i: Json) => i.version)).toEqual([2, 3]);
     expect(page.body.more).toBe(true);
     expect((await me.get('/v1/items?since=5')).body).toEqual({ items: [], head: 5, more: false });
   });
@@ -85,12 +86,12 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
     expect(recreate.body.conflicts).toEqual([{ id: b.id, version: 2 }]);
     const after = await me.get('/v1/items');
     expect(after.body.head).toBe(3);
-    expect(after.body.items.find((i: any) => i.id === b.id).ciphertext).toBe(b.ciphertext);
+    expect(after.body.items.find((i: Json) => i.id === b.id).ciphertext).toBe(b.ciphertext);
     const missing = await me.post('/v1/items', { items: [item({ baseVersion: 7 })] });
     expect(missing.body.conflicts[0].version).toBe(0);
   });
 
-  it('keeps tombstones and syncs them like any change', async () => {
+  it('keeps tombstones and syncs them like Json change', async () => {
     const { api: me } = await trustedAccount(api, uniqueEmail());
     const a = item();
     await me.post('/v1/items', { items: [a] });

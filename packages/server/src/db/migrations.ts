@@ -9,7 +9,7 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
   const serial = dialect === 'postgres' ? ('bigserial' as const) : ('integer' as const);
   return {
     '0001_init': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('accounts')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -114,14 +114,15 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
 }
 
 /** Runs `migrations` to the latest; several processes starting at once are serialised by Kysely's lock. */
-export async function migrate(options: {
-  db: Kysely<any>;
+export async function migrate<T>(options: {
+  db: Kysely<T>;
   migrations: Record<string, Migration>;
   schema?: string;
 }): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => options.migrations };
   const migrator = new Migrator({
-    db: options.db,
+    // Migrations see the database untyped: they create the tables the types describe.
+    db: options.db as unknown as Kysely<unknown>,
     provider,
     ...(options.schema ? { migrationTableSchema: options.schema } : {}),
   });

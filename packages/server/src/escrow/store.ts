@@ -30,7 +30,7 @@ export interface EscrowDatabase {
 export function escrowMigrations(schema: string | null): Record<string, Migration> {
   return {
     '0001_escrow': {
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
         await db.schema
           .createTable('escrow_records')

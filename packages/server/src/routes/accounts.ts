@@ -163,17 +163,18 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'This sign-in attempt expired or was already used; start again.',
       );
     }
-    let ok = false;
+    let proven: boolean;
     try {
       opaque.server.finishLogin({
         serverLoginState: login.server_state,
         finishLoginRequest: body.finishLoginRequest,
       });
-      ok = login.account_id !== null;
+      proven = true;
     } catch {
-      ok = false;
+      proven = false;
     }
-    if (!ok || !login.account_id) {
+    // An unknown email (no account) always fails, like a wrong password.
+    if (!proven || !login.account_id) {
       ctx.metrics.signIns.inc({ outcome: 'failed' });
       throw new HttpError(401, 'invalid-credentials', 'The email or password is wrong.');
     }
