@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../packages/web/scripts/chromium.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 2;
@@ -30,19 +30,7 @@ const { startServer } = await import('../packages/server/dist/index.js');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-web-'));
 const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, webRoot, logger: false });
-const browser = await chromium.launch({
-  executablePath: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const secret = (n) =>

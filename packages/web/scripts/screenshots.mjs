@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const out = join(root, 'docs/screenshots');
@@ -19,20 +19,7 @@ const server = await startServer({
   webRoot: join(root, 'packages/web/dist'),
   logger: false,
 });
-const browser = await chromium.launch({
-  executablePath: process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--hide-scrollbars',
-  ],
-});
+const browser = await launchChromium(['--hide-scrollbars']);
 
 const ENTRIES = [
   ['GitHub', 'octo-alice', 'JBSWY3DPEHPK3PXP', 'work'],

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { addTyped, CHROMIUM, CHROMIUM_ARGS, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { launchChromium } from '../scripts/chromium.mjs';
 
 let harness: Harness;
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-web-devices-'));
@@ -88,15 +88,11 @@ describe('web app and the device', { timeout: 90_000 }, () => {
     const video = await qrVideo(
       'otpauth://totp/Scanned:cam@example.com?secret=GEZDGNBVGY3TQOJQ&issuer=Scanned',
     );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        ...CHROMIUM_ARGS,
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-        `--use-file-for-fake-video-capture=${video}`,
-      ],
-    });
+    const browser = await launchChromium([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
     try {
       const context = await browser.newContext({ baseURL: harness.url, permissions: ['camera'] });
       const page = await context.newPage();

@@ -7,23 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { startServer } from '@tessera/server';
 
 export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 const WEB_PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
-export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 /**
  * Builds the web app when dist is missing or older than its sources (`npm test` builds it first).
@@ -77,7 +68,7 @@ export async function startHarness(): Promise<Harness> {
   let server = await serve();
   const url = server.url.replace(/\/$/, '');
   const port = Number(new URL(url).port);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   const contexts: BrowserContext[] = [];
   return {
     url,

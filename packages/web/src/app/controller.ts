@@ -12,7 +12,7 @@ import { db, eraseAll, loadSettings, saveSettings, type LocalSettings } from '..
 import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../platform/storage.js';
 import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
-import type { KeychainSession } from './keychain.js';
+import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -362,13 +362,7 @@ export class App {
   }
 
   /** Creates the account; resolves to the recovery key to show once. */
-  async signUp(options: {
-    server: string;
-    email: string;
-    password: string;
-    pin: string | null;
-    deviceName: string;
-  }): Promise<string> {
+  async signUp(options: SignUpRequest): Promise<string> {
     await this.saveSettings({ server: options.server });
     return (await this.keychain()).signUp(options);
   }
@@ -381,12 +375,7 @@ export class App {
     location.hash = '#/';
   }
 
-  async signIn(options: {
-    server: string;
-    email: string;
-    password: string;
-    deviceName: string;
-  }): Promise<void> {
+  async signIn(options: SignInRequest): Promise<void> {
     await this.saveSettings({ server: options.server, mode: 'keychain' });
     await (await this.keychain()).signIn(options);
     this.store.set({ phase: 'ready', keychainOn: true });

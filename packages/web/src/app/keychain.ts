@@ -21,6 +21,19 @@ import type { Store } from './store.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
 
+/** What the sign-in form collects. */
+export interface SignInRequest {
+  server: string;
+  email: string;
+  password: string;
+  deviceName: string;
+}
+
+/** What the sign-up form collects: sign-in plus the optional keychain PIN. */
+export interface SignUpRequest extends SignInRequest {
+  pin: string | null;
+}
+
 export interface KeychainSessionOptions {
   vault: Vault;
   store: Store<AppState>;
@@ -108,13 +121,7 @@ export class KeychainSession {
    * Creates the account. Resolves with the recovery key as soon as it exists; the keychain is only
    * created once `finishSignUp` confirms the key was written down.
    */
-  signUp(options: {
-    server: string;
-    email: string;
-    password: string;
-    pin: string | null;
-    deviceName: string;
-  }): Promise<string> {
+  signUp(options: SignUpRequest): Promise<string> {
     return new Promise<string>((resolveKey, reject) => {
       const keepRecoveryKey = (recoveryKey: string) =>
         new Promise<void>((confirmed) => {
@@ -138,12 +145,7 @@ export class KeychainSession {
     await this.signupDone;
   }
 
-  async signIn(options: {
-    server: string;
-    email: string;
-    password: string;
-    deviceName: string;
-  }): Promise<void> {
+  async signIn(options: SignInRequest): Promise<void> {
     const result = await login(this.keychain, options);
     this.verificationCode = result.verificationCode;
     this.publish();

@@ -3,6 +3,7 @@ import type { VaultEntry } from '@tessera/vault';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
+import { Checkbox, ErrorText } from './Field.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
 export function parseTags(text: string): string[] {
@@ -90,27 +91,13 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
           Tags <span class="hint">separated by commas</span>
         </label>
         <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={pinned}
-            onChange={(e) => setPinned((e.target as HTMLInputElement).checked)}
-          />
-          Pin to the top
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={deviceOnly}
-            onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)}
-          />
-          Keep on this device only (never backed up)
-        </label>
-        {error && (
-          <p class="error-text" role="alert">
-            {error}
-          </p>
-        )}
+        <Checkbox label="Pin to the top" checked={pinned} onChecked={setPinned} />
+        <Checkbox
+          label="Keep on this device only (never backed up)"
+          checked={deviceOnly}
+          onChecked={setDeviceOnly}
+        />
+        <ErrorText error={error} />
         <div class="actions">
           <button type="submit" class="primary">
             Save

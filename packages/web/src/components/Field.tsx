@@ -48,3 +48,17 @@ export function ErrorText({ error }: { error: string | null }) {
     </p>
   ) : null;
 }
+
+/** A checkbox with its label, bound to a boolean. */
+export function Checkbox(props: { label: string; checked: boolean; onChecked(checked: boolean): void }) {
+  return (
+    <label class="check">
+      <input
+        type="checkbox"
+        checked={props.checked}
+        onChange={(e) => props.onChecked((e.target as HTMLInputElement).checked)}
+      />
+      {props.label}
+    </label>
+  );
+}

@@ -11,6 +11,7 @@ import type { App } from '../app/controller.js';
 import { entriesFromText } from '../app/entry-input.js';
 import { cameraAvailable, readQrFromImage, readQrFromVideo } from '../platform/qr.js';
 import { parseTags } from '../components/EntryDialog.js';
+import { Checkbox } from '../components/Field.js';
 
 type Way = 'scan' | 'image' | 'link' | 'manual';
 
@@ -85,14 +86,11 @@ export function Add({ app }: { app: App }) {
           Tags for what you add <span class="hint">optional, separated by commas</span>
         </label>
         <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
-        <label class="check">
-          <input
-            type="checkbox"
-            checked={deviceOnly}
-            onChange={(e) => setDeviceOnly((e.target as HTMLInputElement).checked)}
-          />
-          Keep on this device only (never backed up)
-        </label>
+        <Checkbox
+          label="Keep on this device only (never backed up)"
+          checked={deviceOnly}
+          onChecked={setDeviceOnly}
+        />
       </div>
       <p>
         Moving from another app? <a href="#/files">Import its export file</a>.
