@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as opaque from '@serenity-kit/opaque';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Api, login, trustedAccount, uniqueEmail, type Account } from '../helpers.js';
+import { Api } from '../helpers.js';
 import {
+  Device,
   FeedFollower,
   PrivatePostgres,
   sharedSecrets,
@@ -42,8 +43,9 @@ describe('a PostgreSQL outage under two server processes', () => {
 
   it('fails fast with 503, recovers by itself, and loses no feed event', async () => {
     const [a, b] = servers as [ServerProcess, ServerProcess];
-    const owner = await trustedAccount(new Api(a.url), uniqueEmail('outage'));
-    const onB = await sessionOn(b, owner);
+    const [first, second] = await Device.family([a.url, b.url], 'outage');
+    const owner = { api: first!.api(), email: first!.keychain.state!.email };
+    const onB = second!.api();
     const id = crypto.randomUUID();
     let version = 0;
     const push = async (api: Api) => {
@@ -59,6 +61,8 @@ describe('a PostgreSQL outage under two server processes', () => {
     const resuming = new FeedFollower(a.url, owner.api.token!);
     live.start();
     resuming.start();
+    // A feed opened without Last-Event-ID starts from the present: push only once both are open.
+    await waitFor('both feeds to open', () => live.connections === 1 && resuming.connections === 1);
     expect((await push(owner.api)).status).toBe(200);
     await waitFor(
       'both feeds to see version 1',
@@ -135,10 +139,3 @@ describe('a PostgreSQL outage under two server processes', () => {
     expect(items.body.items).toEqual([expect.objectContaining({ id, version: 3, ciphertext: 'v3' })]);
   });
 });
-
-async function sessionOn(server: ServerProcess, owner: Account): Promise<Api> {
-  const api = new Api(server.url);
-  const res = await login(api, { email: owner.email, password: owner.password, deviceId: owner.deviceId });
-  expect(res.status).toBe(200);
-  return api.as(res.body.session);
-}

@@ -18,14 +18,16 @@ import pg from 'pg';
 import { Vault, type VaultStorage } from '@tessera/vault';
 import { base32Encode, type OtpEntry } from '@tessera/otp';
 import {
+  approve,
   Keychain,
   KeychainClient,
   login,
   metaDeviceKeyStore,
   readFeed,
   signup,
+  syncRound,
 } from '@tessera/vault/keychain';
-import { ADMIN_URL, CLIENT } from '../helpers.js';
+import { ADMIN_URL, Api, CLIENT, uniqueEmail } from '../helpers.js';
 
 const run = promisify(execFile);
 export const BIN = fileURLToPath(new URL('../../../cli/bin/tessera.js', import.meta.url));
@@ -42,7 +44,7 @@ export async function waitFor<T>(
     const value = await check();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(25);
+    await sleep(10);
   }
 }
 
@@ -356,6 +358,31 @@ export class Device {
   async login(server: string, email: string): Promise<string> {
     const result = await login(this.keychain, { server, email, password: PASSWORD, deviceName: this.name });
     return result.verificationCode;
+  }
+
+  /** A raw API client with this device's session, on its server or on `server`. */
+  api(server?: string): Api {
+    const state = this.keychain.state!;
+    return new Api((server ?? state.server).replace(/\/$/, ''), state.session);
+  }
+
+  /**
+   * One account with a trusted device on each server: the first signs up, each other one signs in
+   * there and is approved by the first (the real flows, so the server sees valid circle links).
+   */
+  static async family(servers: string[], tag = 'family'): Promise<Device[]> {
+    const email = uniqueEmail(tag);
+    const first = await Device.create('device 0');
+    await first.signup(servers[0]!, email);
+    const devices = [first];
+    for (let i = 1; i < servers.length; i++) {
+      const next = await Device.create(`device ${i}`);
+      await approve(first.keychain, await next.login(servers[i]!, email));
+      const { trusted } = await syncRound(next.keychain);
+      if (!trusted) throw new Error(`device ${i} was not trusted after approval`);
+      devices.push(next);
+    }
+    return devices;
   }
 }
 
