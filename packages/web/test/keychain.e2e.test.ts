@@ -4,6 +4,7 @@
  * device, and offline edits that sync when the connection is back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { addTyped, startDeviceOnly, startHarness, type Device, type Harness } from './harness.js';
 
@@ -56,6 +57,13 @@ async function signIn(): Promise<Device> {
   await device.page.getByRole('button', { name: 'Sign in' }).click();
   await device.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
   return device;
+}
+
+/** No serious or critical axe-core violations on the page as it is. */
+async function expectAccessible(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
 const expectedLabels = ENTRIES.map((e) => `${e.issuer}|${e.account}`);
@@ -112,7 +120,12 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
     const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
     expect(code).toMatch(/^\d{4}-\d{4}$/);
 
+    await a.page
+      .getByRole('link', { name: /^Backup\W+1 device waiting for approval$/ })
+      .waitFor({ timeout: 20_000 });
     await a.page.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
+    await expectAccessible(a.page);
+    await expectAccessible(b.page);
     await a.page.getByLabel('Verification code').fill(code);
     await a.page.getByRole('button', { name: 'Approve' }).click();
     await a.page

@@ -62,6 +62,10 @@ export function Shell({ app }: { app: App }) {
   const route = useRoute();
   const ready = state.phase === 'ready';
   const joining = ready && state.keychain?.status === 'pending';
+  const waiting =
+    state.keychain?.status === 'trusted'
+      ? state.keychain.devices.filter((d) => d.status === 'pending').length
+      : 0;
   let body;
   if (state.phase === 'loading')
     body = (
@@ -93,6 +97,16 @@ export function Shell({ app }: { app: App }) {
                   aria-current={route === id ? 'page' : undefined}
                 >
                   {name}
+                  {id === 'backup' && waiting > 0 && (
+                    <>
+                      <span class="badge" aria-hidden="true">
+                        {waiting}
+                      </span>
+                      <span class="visually-hidden">
+                        , {waiting} device{waiting === 1 ? '' : 's'} waiting for approval
+                      </span>
+                    </>
+                  )}
                 </a>
               ))}
             </nav>

@@ -93,6 +93,8 @@ export class KeychainSession {
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
   private unsubscribe: () => void;
+  /** Notices up to this id were on screen already (in memory only: a reload does not repeat them). */
+  private toastedNotice = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: KeychainSessionOptions) {
     this.keychain = new Keychain({
@@ -310,6 +312,12 @@ export class KeychainSession {
       this.options.store.set({ keychain: null });
       return;
     }
+    const newest = state.notices.reduce((max, n) => Math.max(max, n.id), 0);
+    if (newest > this.toastedNotice) {
+      const fresh = state.notices.filter((n) => n.id > this.toastedNotice);
+      this.options.toast(noticeText(fresh[fresh.length - 1]!));
+    }
+    this.toastedNotice = newest;
     const status = keychainStatus(this.keychain);
     const view: KeychainView = {
       status: state.status,

@@ -136,7 +136,6 @@ function CodeRow({
   let next: string | null = null;
   let ring = null;
   let low = false;
-  let remainingText = '';
   if (entry.type === 'hotp') {
     code = hotpCodes.get(entry.id) ?? null;
   } else {
@@ -147,12 +146,11 @@ function CodeRow({
     code = generateCode({ entry, time: Math.floor(seconds) });
     if (low) next = generateCode({ entry, time: Math.floor(seconds) + period });
     ring = <Ring period={period} elapsed={elapsed} step={Math.floor(seconds / period)} low={low} />;
-    remainingText = `, ${remaining} seconds left`;
   }
   const copied = copiedId === entry.id;
   const pinned = pinnedIds.has(entry.id);
   const spoken = code
-    ? `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: ${spokenCode(code)}${remainingText}. Press to copy.`
+    ? `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: ${spokenCode(code)}. Press to copy.`
     : `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: counter code. Press for the next code.`;
   return (
     <li
