@@ -123,6 +123,7 @@ try {
     .filter({ hasText: 'Everything is backed up' })
     .waitFor({ timeout: 20_000 });
   await light.setViewportSize({ width: 900, height: 1100 });
+  await light.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
   await shot(light, 'backup-light');
 } finally {
   await browser.close();
