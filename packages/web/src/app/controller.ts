@@ -1,5 +1,6 @@
 import { generateCode, type OtpEntry } from '@tessera/otp';
 import {
+  measureServerClock,
   readVaultHeader,
   Vault,
   VaultError,
@@ -185,15 +186,15 @@ export class App {
       if (!response.ok) return;
       const { time } = (await response.json()) as { time?: unknown };
       if (typeof time !== 'number') return;
-      const offset = time - (sentAt + receivedAt) / 2;
+      const sample = { serverTime: time, sentAt, receivedAt };
       const known = vault.serverClock();
       if (
         known &&
-        Math.abs(known.offsetMs - offset) < CLOCK_RECORD_DELTA_MS &&
+        Math.abs(known.offsetMs - measureServerClock(sample).offsetMs) < CLOCK_RECORD_DELTA_MS &&
         receivedAt - known.measuredAt < DAY_MS
       )
         return;
-      await vault.recordServerTime({ serverTime: time, sentAt, receivedAt });
+      await vault.recordServerTime(sample);
     } catch {
       // No server answers (a static copy, or offline): nothing to compare with.
     }
