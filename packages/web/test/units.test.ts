@@ -1,0 +1,66 @@
+/** The web app's pure helpers, in Node: code grouping, times, device names, tags, browser checks. */
+import { describe, expect, it } from 'vitest';
+import { defaultDeviceName, groupCode, spokenCode, timeAgo } from '../src/format.js';
+import { missingFeatures } from '../src/support.js';
+import { parseTags } from '../src/components/EntryDialog.js';
+
+describe('web helpers', () => {
+  it('groups codes for reading and leaves Steam codes whole', () => {
+    expect(groupCode('123456')).toBe('123 456');
+    expect(groupCode('1234567')).toBe('1234 567');
+    expect(groupCode('12345678')).toBe('1234 5678');
+    expect(groupCode('1234567890')).toBe('12345 67890');
+    expect(groupCode('2BX7K')).toBe('2BX7K');
+    expect(spokenCode('123')).toBe('1 2 3');
+  });
+
+  it('says how long ago in words', () => {
+    const now = Date.parse('2026-01-10T12:00:00Z');
+    expect(timeAgo(null, now)).toBe('never');
+    expect(timeAgo(now - 10_000, now)).toBe('just now');
+    expect(timeAgo(now - 60_000, now)).toBe('1 minute ago');
+    expect(timeAgo(new Date(now - 3 * 3_600_000).toISOString(), now)).toBe('3 hours ago');
+    expect(timeAgo('not a date', now)).toBe('unknown');
+  });
+
+  it('names the device from its user agent', () => {
+    expect(
+      defaultDeviceName('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/156.0 Safari/537.36'),
+    ).toBe('Chrome on Linux');
+    expect(
+      defaultDeviceName(
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1',
+      ),
+    ).toBe('Safari on iOS');
+    expect(
+      defaultDeviceName('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0'),
+    ).toBe('Firefox on Windows');
+  });
+
+  it('cleans tags typed with commas', () => {
+    expect(parseTags(' work, bank ,, work ,personal ')).toEqual(['work', 'bank', 'personal']);
+    expect(parseTags('')).toEqual([]);
+  });
+
+  it('lists what a browser lacks, and nothing for a complete one', () => {
+    const complete = {
+      isSecureContext: true,
+      crypto: globalThis.crypto,
+      indexedDB: {},
+      WebAssembly: {},
+    } as unknown as typeof globalThis;
+    expect(missingFeatures(complete)).toEqual([]);
+    const bare = {
+      isSecureContext: false,
+      crypto: undefined,
+      indexedDB: undefined,
+      WebAssembly: undefined,
+    } as unknown as typeof globalThis;
+    expect(missingFeatures(bare).map((m) => m.id)).toEqual([
+      'secure-context',
+      'webcrypto',
+      'indexeddb',
+      'webassembly',
+    ]);
+  });
+});
