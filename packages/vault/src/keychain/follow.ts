@@ -69,34 +69,36 @@ function serialRounds(keychain: Keychain, options: FollowOptions) {
   let running: Promise<void> | null = null;
   let again = false;
   const state = { fatal: null as Error | null };
-  const run = async () => {
-    do {
-      again = false;
-      try {
-        options.onRound?.(await syncRound(keychain));
-        if (keychain.state?.status === 'trusted' && verificationDue(keychain)) await verifyBackup(keychain);
-      } catch (err) {
-        if (err instanceof KeychainError && FATAL.has(err.code)) {
-          state.fatal = err;
-          return;
-        }
-        options.onError?.(err as Error);
+  const runOnce = async () => {
+    try {
+      // Not `onRound?.(await syncRound())`: optional call skips evaluating its argument.
+      const result = await syncRound(keychain);
+      options.onRound?.(result);
+      if (keychain.state?.status === 'trusted' && verificationDue(keychain)) await verifyBackup(keychain);
+    } catch (err) {
+      if (err instanceof KeychainError && FATAL.has(err.code)) state.fatal = err;
+      else options.onError?.(err as Error);
+    }
+  };
+  const request = (): void => {
+    again = true;
+    if (running || state.fatal) return;
+    running = (async () => {
+      while (again && !state.fatal && !options.signal.aborted) {
+        again = false;
+        await runOnce();
       }
-    } while (again && !options.signal.aborted);
+    })().finally(() => {
+      running = null;
+      // A request that arrived after the loop's last check but before this point is not lost.
+      if (again && !state.fatal && !options.signal.aborted) request();
+    });
   };
   return {
     get fatal() {
       return state.fatal;
     },
-    request() {
-      if (running) {
-        again = true;
-        return;
-      }
-      running = run().finally(() => {
-        running = null;
-      });
-    },
+    request,
     async idle() {
       while (running) await running;
     },
