@@ -1,4 +1,4 @@
-/* global Buffer, fetch */
+/* global Buffer, fetch, TextEncoder */
 // Load test of the keychain server: autocannon against pull and push with realistic payloads, on
 // SQLite and on PostgreSQL, and against a no-op route (/healthz) of the same server in the same run.
 // Prints requests/s, p50 and p99 latency, and each route's ratio to the no-op route.
@@ -39,6 +39,8 @@ async function main() {
     },
   });
   const { default: autocannon } = await import('autocannon');
+  const { ed25519 } = await import('@noble/curves/ed25519.js');
+  const { canon } = await import('../packages/protocol/dist/index.js');
   const opaque = await import('@serenity-kit/opaque');
   await opaque.ready;
   const admin = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -70,6 +72,8 @@ async function main() {
       child.once('message', resolve);
       child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
     });
+    // A failure below must not leave the server child holding the terminal.
+    process.once('exit', () => child.kill());
     const call = async (method, path, body, token) => {
       const res = await fetch(url + path, {
         method,
@@ -107,21 +111,23 @@ async function main() {
       registrationRecord,
       device,
     });
-    const link = {
+    // The genesis is signed by its own circle key (the server verifies link signatures).
+    const circleSecret = ed25519.utils.randomSecretKey();
+    const body = {
       v: 1,
       seq: 0,
       prev: null,
       op: 'genesis',
       epoch: 1,
-      circlePub: b64u(randomBytes(32)),
+      circlePub: b64u(ed25519.getPublicKey(circleSecret)),
       device: { id: deviceId, name: 'bench', encPub: device.encPub, signPub: device.signPub },
       recoveryPub: b64u(randomBytes(32)),
       escrowPub: null,
       via: 'genesis',
       by: deviceId,
       at: new Date().toISOString(),
-      sig: b64u(randomBytes(64)),
     };
+    const link = { ...body, sig: b64u(ed25519.sign(new TextEncoder().encode(canon(body)), circleSecret)) };
     await call(
       'POST',
       '/v1/circle',
