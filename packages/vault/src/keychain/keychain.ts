@@ -13,7 +13,7 @@ import type { DeviceKeys } from './device-keys.js';
 import type { DeviceKeyStore } from './device-key-store.js';
 import { KeychainError } from './errors.js';
 import { circleKey } from './keys.js';
-import { loadState, saveState, type KeychainHost, type KeychainState } from './state.js';
+import { KEYCHAIN_META_KEY, loadState, saveState, type KeychainHost, type KeychainState } from './state.js';
 import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
 
 export interface KeychainOptions {
@@ -32,6 +32,7 @@ export class Keychain {
   readonly now: () => number;
   private readonly fetchImpl: typeof globalThis.fetch | undefined;
   private stateValue: KeychainState | null;
+  private savedJson: string | null = null;
   private clientValue: KeychainClient | null = null;
   private keysValue: DeviceKeys | null = null;
 
@@ -42,6 +43,7 @@ export class Keychain {
     this.now = options.now ?? (() => Date.now());
     this.fetchImpl = options.fetch;
     this.stateValue = loadState(this.host);
+    this.savedJson = JSON.stringify(this.stateValue);
   }
 
   /** The saved state, or null when this device never signed in. */
@@ -72,6 +74,7 @@ export class Keychain {
   /** Re-reads the state from the vault (another process may have changed it). */
   reload(): void {
     this.stateValue = loadState(this.host);
+    this.savedJson = JSON.stringify(this.stateValue);
     this.clientValue = null;
   }
 
@@ -81,8 +84,19 @@ export class Keychain {
     await this.save();
   }
 
+  /** Saves the state when it changed since it was last loaded or saved (each save rewrites the vault file). */
   async save(): Promise<void> {
-    if (this.stateValue) await saveState(this.host, this.stateValue);
+    if (!this.stateValue) return;
+    const json = JSON.stringify(this.stateValue);
+    if (json === this.savedJson) return;
+    await saveState(this.host, this.stateValue);
+    this.savedJson = json;
+  }
+
+  /** The state as the vault meta should hold it now (for writes that also merge records). */
+  stateForMeta(): { [KEYCHAIN_META_KEY]: MetaValue } {
+    this.savedJson = JSON.stringify(this.stateValue);
+    return { [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
   }
 
   /** An HTTP client for `server` (defaults to the signed-in server and session). */

@@ -10,8 +10,11 @@ import type { Notice } from '@tessera/protocol';
 export interface KeychainHost {
   /** Every record, tombstones included. */
   records(): VaultRecord[];
-  /** Merges records from the server into the vault (one atomic write); returns the ids that changed. */
-  applyRemote(records: VaultRecord[]): Promise<{ changed: string[] }>;
+  /**
+   * Merges records from the server into the vault and sets `meta` keys, in one atomic write;
+   * returns the ids that changed.
+   */
+  applyRemote(records: VaultRecord[], options?: { meta?: Record<string, MetaValue | undefined> }): Promise<{ changed: string[] }>;
   getMeta(key: string): MetaValue | undefined;
   setMeta(key: string, value: MetaValue | undefined): Promise<void>;
   /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */

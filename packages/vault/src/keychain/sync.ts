@@ -36,6 +36,9 @@ export async function syncRound(keychain: Keychain, options: { reencryptAll?: bo
     return { pulled: 0, pushed: 0, trusted: false };
   }
   keychain.requireTrusted();
+  // Set first so the round's own writes carry them (each write rewrites the vault file).
+  state.lastSyncAt = keychain.now();
+  state.lastError = null;
   try {
     await keychain.refreshCircle();
     keychain.requireTrusted();
@@ -51,8 +54,6 @@ export async function syncRound(keychain: Keychain, options: { reencryptAll?: bo
       }
     }
     await fetchNotices(keychain);
-    state.lastSyncAt = keychain.now();
-    state.lastError = null;
     await keychain.save();
     return { pulled, pushed, trusted: true };
   } catch (err) {
@@ -104,7 +105,7 @@ export async function pull(keychain: Keychain): Promise<number> {
   const state = keychain.requireTrusted();
   let changed = 0;
   for (;;) {
-    const page = await keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.defaultPullLimit } });
+    const page = await keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
     checkHead(state, page.head);
     const records: VaultRecord[] = [];
     const seen: Record<string, SyncedItem> = {};
@@ -116,12 +117,14 @@ export async function pull(keychain: Keychain): Promise<number> {
       seen[item.id] = { v: item.version, h: item.epoch < current ? '' : recordHash(record), m: latestClock(record) };
       state.cursor = Math.max(state.cursor, item.version);
     }
-    if (records.length > 0) {
-      changed += (await keychain.host.applyRemote(records)).changed.length;
-      Object.assign(state.synced, seen);
-    }
     state.highestSeen = Math.max(state.highestSeen, page.head);
-    await keychain.save();
+    if (records.length > 0) {
+      Object.assign(state.synced, seen);
+      // The merge and the cursor that covers it are saved together, so a crash cannot skip items.
+      changed += (await keychain.host.applyRemote(records, { meta: keychain.stateForMeta() })).changed.length;
+    } else {
+      await keychain.save();
+    }
     if (!page.more || page.items.length === 0) return changed;
   }
 }
@@ -165,6 +168,11 @@ export async function push(keychain: Keychain, all = false): Promise<number> {
     }));
     const res = await keychain.client().call('push', { body: { items } });
     const versions = new Map(res.versions.map((v) => [v.id, v.version]));
+    // When every version after the cursor is one of ours, nobody else wrote meanwhile: skip pulling our own copies.
+    const ours = new Set(res.versions.map((v) => v.version));
+    let next = state.cursor;
+    while (next < res.head && ours.has(next + 1)) next++;
+    if (next === res.head) state.cursor = res.head;
     for (const record of batch) {
       const version = versions.get(record.entry.id);
       if (version === undefined) continue;
