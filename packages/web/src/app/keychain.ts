@@ -5,7 +5,6 @@ import {
   Keychain,
   KeychainError,
   keychainStatus,
-  listDevices,
   login,
   ownVerificationCode,
   recoverWithPin,
@@ -81,6 +80,8 @@ function vaultHost(vault: Vault): KeychainHost {
 export class KeychainSession {
   private readonly keychain: Keychain;
   private following: Promise<void> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
   private abort: AbortController | null = null;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
   private roundWaiters: (() => void)[] = [];
@@ -162,43 +163,33 @@ export class KeychainSession {
 
   async joinWithPin(pin: string): Promise<void> {
     try {
-      await recoverWithPin(this.keychain, pin);
+      await this.exclusive(() => recoverWithPin(this.keychain, pin));
     } catch (err) {
       await this.refreshEscrow().catch(() => undefined);
       throw err;
     }
-    await this.afterJoin();
+    this.verificationCode = null;
   }
 
   async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
-    await recoverWithRecoveryKey(this.keychain, recoveryKey);
-    await this.afterJoin();
-  }
-
-  private async afterJoin(): Promise<void> {
+    await this.exclusive(() => recoverWithRecoveryKey(this.keychain, recoveryKey));
     this.verificationCode = null;
-    await this.restart();
   }
 
   /** Approves the pending device whose screen shows `code`; resolves to its name. */
   async approve(code: string): Promise<string> {
-    const device = await approve(this.keychain, code);
+    const device = await this.exclusive(() => approve(this.keychain, code));
     await this.refreshDevices();
     return device.name;
   }
 
   async removeDevice(id: string): Promise<void> {
-    await this.stopFollowing();
-    try {
-      await removeDevice(this.keychain, id);
-    } finally {
-      this.startFollowing();
-    }
+    await this.exclusive(() => removeDevice(this.keychain, id));
     await this.refreshDevices();
   }
 
   async setPin(pin: string): Promise<void> {
-    await setPin(this.keychain, pin);
+    await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
   }
 
@@ -213,11 +204,12 @@ export class KeychainSession {
   /** Pushes local changes shortly (debounced); also called when the browser comes back online. */
   syncSoon(): void {
     clearTimeout(this.pushTimer);
-    this.pushTimer = setTimeout(() => void this.restart(), PUSH_DELAY_MS);
+    this.pushTimer = setTimeout(() => void this.restart().catch(() => undefined), PUSH_DELAY_MS);
   }
 
   async signOut(): Promise<void> {
-    await this.stopFollowing();
+    this.stopped = true;
+    await this.exclusive(async () => undefined);
     if (this.keychain.state) {
       await this.keychain
         .client()
@@ -229,24 +221,39 @@ export class KeychainSession {
   }
 
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.pushTimer);
     this.abort?.abort();
     this.unsubscribe();
   }
 
-  private async restart(): Promise<void> {
-    await this.stopFollowing();
-    this.startFollowing();
+  /** Restarts the follow loop, whose first act on connecting is a round. */
+  private restart(): Promise<void> {
+    return this.exclusive(async () => undefined);
   }
 
-  private async stopFollowing(): Promise<void> {
-    this.abort?.abort();
-    await this.following?.catch(() => undefined);
-    this.following = null;
+  /**
+   * Runs `work` with the follow loop stopped, then starts it again. Every flow changes the keychain
+   * state the loop's rounds also change, so they never overlap; the queue keeps restarts in order.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      this.abort?.abort();
+      await this.following;
+      this.following = null;
+      try {
+        return await work();
+      } finally {
+        this.startFollowing();
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private startFollowing(): void {
-    if (this.following || !this.keychain.state || this.keychain.state.status === 'removed') return;
+    if (this.stopped || this.following || !this.keychain.state || this.keychain.state.status === 'removed')
+      return;
     const abort = (this.abort = new AbortController());
     this.syncing = true;
     this.publish();
@@ -290,15 +297,29 @@ export class KeychainSession {
     for (const resolve of waiters) resolve();
   }
 
+  /**
+   * The devices to list: the members of the circle the last round verified, plus the join requests
+   * the server reports. Read-only on purpose (the library's listDevices refreshes and saves the
+   * circle, which must not run beside a round of the follow loop).
+   */
   private async refreshDevices(): Promise<void> {
-    if (this.keychain.state?.status !== 'trusted') return this.publish();
+    const state = this.keychain.state;
+    const circle = state?.circle;
+    if (state?.status !== 'trusted' || !circle) return this.publish();
     try {
-      this.devices = (await listDevices(this.keychain)).map((d) => ({
-        id: d.id,
-        name: d.name,
-        status: d.status,
-        lastSeenAt: d.lastSeenAt,
-      }));
+      const { devices } = await this.keychain.client().call('devices');
+      const seen = new Map(devices.map((d) => [d.id, d]));
+      this.devices = [
+        ...Object.values(circle.devices).map((m) => ({
+          id: m.device.id,
+          name: m.device.name,
+          status: m.status,
+          lastSeenAt: seen.get(m.device.id)?.lastSeenAt ?? null,
+        })),
+        ...devices
+          .filter((d) => d.status === 'pending' && !circle.devices[d.id])
+          .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
+      ];
     } catch {
       // Offline or the server is away; the list shown stays the last one.
     }

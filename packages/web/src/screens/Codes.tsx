@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
 import type { VaultEntry } from '@tessera/vault';
 import { CodeList } from '../components/CodeList.js';
-import { EntryDialog } from '../components/EntryDialog.js';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 
@@ -35,6 +35,17 @@ export function Codes({ app }: { app: App }) {
   const [query, setQuery] = useState('');
   const [tag, setTag] = useState<string | null>(null);
   const [editing, setEditing] = useState<VaultEntry | null>(null);
+  // The edit dialog is a chunk of its own: it is not needed to show codes.
+  const [Editor, setEditor] = useState<ComponentType<{
+    app: App;
+    entry: VaultEntry;
+    onClose(): void;
+  }> | null>(null);
+  const edit = (entry: VaultEntry) =>
+    void import('../components/EntryDialog.js').then((m) => {
+      setEditor(() => m.EntryDialog);
+      setEditing(entry);
+    });
 
   const allTags = useMemo(() => {
     const tags = new Set<string>();
@@ -121,10 +132,10 @@ export function Codes({ app }: { app: App }) {
           copiedId={state.copiedId}
           pinnedIds={state.pinned}
           onActivate={(entry, code) => void app.activate(entry, code)}
-          onMore={setEditing}
+          onMore={edit}
         />
       )}
-      {editing && <EntryDialog app={app} entry={editing} onClose={() => setEditing(null)} />}
+      {editing && Editor && <Editor app={app} entry={editing} onClose={() => setEditing(null)} />}
     </>
   );
 }

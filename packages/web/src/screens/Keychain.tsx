@@ -14,7 +14,8 @@ const PIN_PATTERN = /^\d{6,12}$/;
 /** Sign up or sign in to a keychain (from first run or from the Backup screen). */
 export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }) {
   const [mode, setMode] = useState<'signup' | 'signin'>('signup');
-  const [server, setServer] = useState(location.origin);
+  // The app talks only to the server that serves it (its CSP allows no other), so that is the keychain.
+  const server = location.origin;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
@@ -110,15 +111,12 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
           </>
         )}
         <details>
-          <summary>Server and device name</summary>
-          <Field
-            id="kc-server"
-            label="Keychain server"
-            value={server}
-            onValue={setServer}
-            input={{ type: 'url' }}
-          />
+          <summary>Device name and server</summary>
           <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
+          <p class="hint">
+            Your keychain lives on the server that serves this app, <strong>{location.host}</strong>. To use
+            another keychain server, open the app from that server.
+          </p>
         </details>
         <ErrorText error={error} />
         <div class="actions">
