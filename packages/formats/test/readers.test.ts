@@ -66,6 +66,18 @@ describe('otpauth URI lists (plain, Aegis .txt, Ente plain)', () => {
     expect(JSON.stringify(r.entries)).not.toContain('private note');
     expect(r.entries[1]).toMatchObject({ type: 'hotp', counter: 0, period: null });
   });
+
+  it("labels a skipped line by the URI's label only, never by text that may hold the secret", async () => {
+    const text = [
+      'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP',
+      'steam://JBSWY3DPEHPK3PX1',
+      'otpauth://totp?secret=JBSWY3DPEHPK3PX1',
+    ].join('\n');
+    const r = await read('list.txt', text);
+    expect(r.entries).toHaveLength(1);
+    expect(r.skipped.map((s) => s.label)).toEqual(['(unreadable line)', '(unreadable line)']);
+    expect(JSON.stringify(r.skipped)).not.toContain('JBSWY3DP');
+  });
 });
 
 describe('Google Authenticator otpauth-migration', () => {
@@ -646,6 +658,24 @@ describe('Proton Authenticator', () => {
     expect((await read('proton-enc.json', file, 'test')).entries.map(core)).toEqual(expected);
     expect((await failure('proton-enc.json', file, 'x')).code).toBe('wrong-password');
   });
+
+  it('labels a skipped unnamed entry by its URI label, not by the URI and its secret', async () => {
+    const bad = {
+      version: 1,
+      entries: [
+        {
+          content: {
+            uri: 'otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&digits=12',
+            entry_type: 'Totp',
+          },
+        },
+      ],
+    };
+    const r = await read('proton.json', json(bad));
+    expect(r.skipped).toEqual([
+      { index: 0, label: 'Example:alice', reason: 'digits: must be 6 to 10, got 12' },
+    ]);
+  });
 });
 
 describe('LastPass, Steam, Duo, FreeOTP+', () => {
@@ -796,6 +826,17 @@ describe('limits', () => {
   it('refuses files over the size limit before parsing', async () => {
     const err = await failure('huge.txt', new Uint8Array(LIMITS.maxFileBytes + 1));
     expect(err.code).toBe('too-large');
+  });
+
+  it("never quotes a damaged file's text, which may be a secret, in the error", async () => {
+    const text = '{"secret": JBSWY3DPEHPK3PXP}';
+    const detected = await failure('x.json', text);
+    expect(detected.message).toMatch(/invalid JSON: unexpected character/);
+    const forced = await importFiles({ sources: [source('x.json', text)], format: 'aegis' }).catch(
+      (e: unknown) => e as FormatError,
+    );
+    expect(forced).toMatchObject({ code: 'damaged', message: expect.stringMatching(/invalid JSON/) });
+    for (const err of [detected, forced]) expect(err.message).not.toContain('JBSWY3DP');
   });
 
   it('names unknown formats and bad --format values', async () => {

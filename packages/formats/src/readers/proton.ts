@@ -8,7 +8,7 @@ import { isObject } from '../util/json.js';
 import { argon2idKey } from '../util/kdf.js';
 import { parseJsonOrThrow, readJson, sniff } from '../util/sniff.js';
 import { decodeUtf8, utf8 } from '../util/text.js';
-import { entryFromUri } from '../util/uri.js';
+import { entryFromUri, labelFromUri } from '../util/uri.js';
 
 /**
  * Proton Authenticator export (spec §7.3): `{version: 1, entries: [{content: {uri, entry_type, name}}]}`,
@@ -45,7 +45,12 @@ function readEntries(ctx: FormatContext, json: Record<string, unknown>): ImportR
   const collector = new EntryCollector(ctx);
   entries.forEach((raw, i) => {
     const content = isObject(raw) && isObject(raw.content) ? raw.content : {};
-    collector.add(i, labelOf(undefined, content.name ?? content.uri), () => {
+    // The name, else the URI's label: never the URI itself, which holds the secret.
+    const name =
+      typeof content.name === 'string' && content.name.trim() !== ''
+        ? labelOf(undefined, content.name)
+        : labelFromUri(typeof content.uri === 'string' ? content.uri : '');
+    collector.add(i, name, () => {
       const c = Fields.of(raw).obj_('content');
       const input = entryFromUri(c.str('uri'));
       if (!input.account) input.account = c.optStr('name') ?? '';

@@ -36,8 +36,18 @@ export function parseJsonBounded(
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, problem: { kind: 'syntax', message: (err as Error).message } };
+    return { ok: false, problem: { kind: 'syntax', message: syntaxMessage(err) } };
   }
+}
+
+/**
+ * JSON.parse's reason without the file's own text: V8's "Unexpected token" messages quote the input
+ * around the error, and that text may be a secret. Messages that quote nothing (a position, or an
+ * unexpected end) are kept as they are.
+ */
+function syntaxMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return /["']/.test(message) ? 'unexpected character' : message;
 }
 
 export type JsonObject = Record<string, unknown>;

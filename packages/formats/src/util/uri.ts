@@ -39,10 +39,14 @@ export function entryFromUri(uri: string): EntryInput {
   return input;
 }
 
-/** Issuer and account as far as a broken URI shows them, for skipped-entry reports. */
+/**
+ * Issuer and account as far as a broken URI shows them (its label path), for skipped-entry reports.
+ * Anything else on the line is not shown: `steam://SECRET`, a query, or a line that is not a URI
+ * at all may hold the secret.
+ */
 export function labelFromUri(uri: string): string {
-  const m = /^[a-z-]+:\/\/[^/]*\/([^?]*)/i.exec(uri.trim());
-  if (!m) return uri.trim().slice(0, 40) || '(empty line)';
+  const m = /^[a-z-]+:\/\/[^/?]*\/([^?]*)/i.exec(uri.trim());
+  if (!m) return '(unreadable line)';
   try {
     return decodeURIComponent(m[1]!) || '(unnamed)';
   } catch {
