@@ -92,6 +92,18 @@ describe('FreeOTP 2 backups (Java-serialized, PBKDF2 + AES-GCM)', () => {
     expect(err.message).toContain('mIterations');
   });
 
+  it('names the master key field that holds something other than bytes', async () => {
+    const { bytes } = backup('pw');
+    const map = readJavaStringMap(bytes);
+    map.set('masterKey', map.get('masterKey')!.replace('"mSalt":[', '"mSalt":[999,'));
+    const err = (await importFiles({
+      sources: [source('b.xml', javaStringMap([...map]))],
+      password: 'pw',
+    }).catch((e) => e)) as FormatError;
+    expect(err).toMatchObject({ code: 'damaged', details: { field: 'masterKey.mSalt' } });
+    expect(err.message).toMatch(/\(field masterKey\.mSalt\): item 0 is not a byte$/);
+  });
+
   it('skips a token whose metadata is missing, naming it, and imports the rest', async () => {
     const { bytes, entries } = backup('pw');
     const map = readJavaStringMap(bytes);

@@ -11,8 +11,7 @@ import {
 } from '../util/java-serialization.js';
 import { pbkdf2Key, type Pbkdf2Hash } from '../util/kdf.js';
 import { utf8 } from '../util/text.js';
-import { freeotpTokenInput, freeotpTokenLabel } from './freeotp.js';
-import { fromJavaBytes } from './freeotp-plus.js';
+import { freeotpTokenInput, freeotpTokenLabel, fromJavaBytes } from './freeotp.js';
 
 /**
  * FreeOTP (v2, 2.0+) backups, `externalBackup.xml`: not XML but a Java-serialized
@@ -74,9 +73,9 @@ function encryptedKey(k: Fields): EncryptedKey {
   const cipher = k.str('mCipher');
   if (cipher !== 'AES/GCM/NoPadding')
     throw new EntryProblem('mCipher', `unsupported cipher ${JSON.stringify(cipher)}`);
-  const nonce = nonceFromDer(fromJavaBytes(k.arr('mParameters')));
+  const nonce = nonceFromDer(fromJavaBytes(k.arr('mParameters'), 'mParameters'));
   if (!nonce || nonce.length === 0) throw new EntryProblem('mParameters', 'holds no nonce');
-  return { sealed: fromJavaBytes(k.arr('mCipherText')), nonce, aad: utf8(k.str('mToken')) };
+  return { sealed: fromJavaBytes(k.arr('mCipherText'), 'mCipherText'), nonce, aad: utf8(k.str('mToken')) };
 }
 
 function jsonFields(text: string | undefined, field: string): Fields {
@@ -97,7 +96,7 @@ async function unlockMasterKey(
   try {
     mk = jsonFields(masterKeyJson, 'masterKey');
     sealed = encryptedKey(mk.obj_('mEncryptedKey'));
-    salt = fromJavaBytes(mk.arr('mSalt'));
+    salt = fromJavaBytes(mk.arr('mSalt'), 'mSalt');
   } catch (err) {
     if (err instanceof EntryProblem) throw damaged(ctx, err.reason, { field: `masterKey.${err.field}` });
     throw err;

@@ -2,10 +2,9 @@ import type { FormatReader, ImportResult } from '../types.js';
 import { looksLikePrefs, parsePrefs } from '../util/android-prefs.js';
 import { collectEntries, labelFrom, type EntryInput } from '../util/entries.js';
 import { contextOf, type FormatContext } from '../util/errors.js';
-import { Fields } from '../util/fields.js';
+import { EntryProblem, Fields } from '../util/fields.js';
 import { parseJsonBounded } from '../util/json.js';
 import { readText, sniff } from '../util/sniff.js';
-import { fromJavaBytes } from './freeotp-plus.js';
 
 /**
  * FreeOTP's token store (`shared_prefs/tokens.xml`), which FreeOTP+ also kept before its database:
@@ -15,8 +14,21 @@ import { fromJavaBytes } from './freeotp-plus.js';
  * "Steam" is a Steam token, as FreeOTP shows it.
  */
 
+/** Java's signed bytes (-128..127; 128..255 accepted too) as raw bytes; `field` names the array in errors. */
+export function fromJavaBytes(values: unknown[], field: string): Uint8Array {
+  const out = new Uint8Array(values.length);
+  values.forEach((v, i) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -128 || v > 255) {
+      throw new EntryProblem(field, `item ${i} is not a byte`);
+    }
+    out[i] = v & 0xff;
+  });
+  return out;
+}
+
 /**
- * One FreeOTP token object (also the plaintext token metadata of FreeOTP v2 backups) as an entry;
+ * One FreeOTP token object (also FreeOTP+'s JSON export tokens and the plaintext token metadata of
+ * FreeOTP v2 backups) as an entry;
  * `secret` is given when it is stored apart from the token (v2).
  */
 export function freeotpTokenInput(t: Fields, secret?: Uint8Array): EntryInput {
@@ -25,7 +37,7 @@ export function freeotpTokenInput(t: Fields, secret?: Uint8Array): EntryInput {
   if (type === 'totp' && issuer === 'Steam') type = 'steam';
   return {
     type,
-    secret: secret ?? fromJavaBytes(t.arr('secret')),
+    secret: secret ?? fromJavaBytes(t.arr('secret'), 'secret'),
     algorithm: t.optStr('algo'),
     digits: type === 'steam' ? undefined : t.optNum('digits'),
     period: type === 'totp' ? t.optNum('period') : null,
