@@ -116,8 +116,9 @@ export class KeychainSession {
     if (state.status === 'pending') this.verificationCode = await ownVerificationCode(this.keychain);
     this.publish();
     this.startFollowing();
-    // Refreshes the clock offset behind the clock-off warning.
+    // Refreshes the clock offset behind the clock-off warning, and whether a PIN is set.
     await this.keychain.serverMeta().catch(() => undefined);
+    await this.refreshEscrow().catch(() => undefined);
   }
 
   /**

@@ -506,7 +506,13 @@ function Pin({ app }: { app: App }) {
   return (
     <section class="card" aria-labelledby="pin-title">
       <h2 id="pin-title">Keychain PIN</h2>
-      <p>{enabled ? 'A PIN is set. A new device can use it instead of an approval.' : 'No PIN is set.'}</p>
+      <p>
+        {keychain!.escrow === null
+          ? 'Checking whether a PIN is set…'
+          : enabled
+            ? 'A PIN is set. A new device can use it instead of an approval.'
+            : 'No PIN is set.'}
+      </p>
       <form
         onSubmit={(e) => {
           e.preventDefault();
