@@ -1,3 +1,4 @@
+import { equalBytes } from '@noble/ciphers/utils.js';
 import { normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { VaultError } from './errors.js';
 import { isHlc } from './hlc.js';
@@ -150,14 +151,48 @@ function checkPatchField(field: string, value: unknown): unknown {
   }
 }
 
-/** Key under which two entries count as the same credential: type, secret, issuer and account. */
-export function duplicateKey(entry: Pick<OtpEntry, 'type' | 'secret' | 'issuer' | 'account'>): string {
-  return [
-    entry.type,
-    entry.secret,
-    entry.issuer.trim().toLowerCase(),
-    entry.account.trim().toLowerCase(),
-  ].join('\n');
+type Credential = Pick<OtpEntry, 'type' | 'secret' | 'issuer' | 'account'>;
+
+/** Type and names (case-insensitive): the part of a credential that may be looked up by value. */
+function credentialNames(entry: Credential): string {
+  return [entry.type, entry.issuer.trim().toLowerCase(), entry.account.trim().toLowerCase()].join('\n');
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Whether two entries hold the same credential: same type, issuer, account (case-insensitive) and
+ * secret. The secrets are compared in constant time, never by value as lookup keys.
+ */
+export function sameCredential(a: Credential, b: Credential): boolean {
+  return (
+    credentialNames(a) === credentialNames(b) &&
+    equalBytes(encoder.encode(a.secret), encoder.encode(b.secret))
+  );
+}
+
+/**
+ * Entries indexed for duplicate checks: looked up by type and names, then the few that share them
+ * compared with `sameCredential`, so an import into a large vault stays linear.
+ */
+export class CredentialIndex<T extends Credential> {
+  private readonly byNames = new Map<string, T[]>();
+
+  constructor(entries: Iterable<T> = []) {
+    for (const entry of entries) this.add(entry);
+  }
+
+  add(entry: T): void {
+    const key = credentialNames(entry);
+    const group = this.byNames.get(key);
+    if (group) group.push(entry);
+    else this.byNames.set(key, [entry]);
+  }
+
+  /** An indexed entry holding the same credential as `entry`, if any. */
+  find(entry: Credential): T | undefined {
+    return this.byNames.get(credentialNames(entry))?.find((other) => sameCredential(other, entry));
+  }
 }
 
 /** "Issuer (account)" for messages. */

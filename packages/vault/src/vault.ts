@@ -23,8 +23,8 @@ import { mergeRecords } from './merge.js';
 import { findEntries, findOneEntry } from './query.js';
 import {
   createRecord,
+  CredentialIndex,
   deleteRecord,
-  duplicateKey,
   entryLabel,
   patchRecord,
   validateRecord,
@@ -183,17 +183,16 @@ export class Vault {
   ): Promise<{ added: VaultEntry[]; duplicates: OtpEntry[] }> {
     const normalized = entries.map((entry) => ({ entry: normalizeEntry(entry), tags: entry.tags ?? [] }));
     return this.mutate(() => {
-      const seen = new Set(this.entries().map(duplicateKey));
+      const stored = new CredentialIndex<OtpEntry>(this.entries());
       let order = this.entries().reduce((max, e) => Math.max(max, e.order), -1);
       const added: VaultEntry[] = [];
       const duplicates: OtpEntry[] = [];
       for (const { entry, tags } of normalized) {
-        const key = duplicateKey(entry);
-        if (seen.has(key)) {
+        if (stored.find(entry)) {
           duplicates.push(entry);
           continue;
         }
-        seen.add(key);
+        stored.add(entry);
         order += 1;
         const record = createRecord({
           entry,
@@ -382,8 +381,7 @@ export class Vault {
 
   /** The live entry holding the same credential as `entry` (type, secret, issuer, account), if any. */
   findDuplicate(entry: OtpEntry): VaultEntry | undefined {
-    const key = duplicateKey(entry);
-    return this.entries().find((e) => duplicateKey(e) === key);
+    return new CredentialIndex(this.entries()).find(entry);
   }
 
   private patchMeta(patch: Record<string, MetaValue | undefined>): string[] {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
-import { AmbiguousQueryError, DuplicateEntryError, VaultError, type VaultChange } from '@tessera/vault';
+import {
+  AmbiguousQueryError,
+  DuplicateEntryError,
+  sameCredential,
+  VaultError,
+  type VaultChange,
+} from '@tessera/vault';
 import { rfcHotpEntry, tempHome, totpEntry } from './fixtures.js';
 
 const open = (home: string) => openNodeVault({ home, keyStore: 'file' });
@@ -38,9 +44,22 @@ describe('Vault', () => {
     expect((error as DuplicateEntryError).existingId).toBe(first.id);
     expect((error as Error).message).toBe('github (ALICE) is already in the vault');
     expect(vault.generation).toBe(generation);
-    // Same secret under another account is another credential.
+    // Same secret under another account is another credential, and so is another secret under the same names.
     await vault.add(totpEntry(1, { issuer: 'GitHub', account: 'alice-work' }));
-    expect(vault.entries()).toHaveLength(2);
+    await vault.add(totpEntry(2, { issuer: 'GitHub', account: 'alice' }));
+    expect(vault.entries()).toHaveLength(3);
+    expect(vault.findDuplicate(totpEntry(2, { issuer: 'GITHUB', account: 'alice ' }))?.secret).toBe(
+      totpEntry(2).secret,
+    );
+    expect(vault.findDuplicate(totpEntry(3, { issuer: 'GitHub', account: 'alice' }))).toBeUndefined();
+  });
+
+  it('sameCredential: type, secret, and names in any case', () => {
+    const a = totpEntry(1, { issuer: 'GitHub', account: 'alice' });
+    expect(sameCredential(a, { ...a, issuer: 'github ', account: 'ALICE' })).toBe(true);
+    expect(sameCredential(a, totpEntry(2, { issuer: 'GitHub', account: 'alice' }))).toBe(false);
+    expect(sameCredential(a, { ...a, type: 'steam' })).toBe(false);
+    expect(sameCredential(a, { ...a, secret: `${a.secret}AA` })).toBe(false);
   });
 
   it('addMany stores a batch in one write and reports duplicates in the vault and in the batch', async () => {
