@@ -63,11 +63,3 @@ export function randomBytes(length: number): Uint8Array {
   globalThis.crypto.getRandomValues(out);
   return out;
 }
-
-/** Compares without an early exit, so timing reveals nothing about where two MACs differ. */
-export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
