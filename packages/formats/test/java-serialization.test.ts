@@ -4,6 +4,7 @@ import {
   JAVA_LIMITS,
   JavaSerializationError,
   readJavaObject,
+  type JavaObject,
   readJavaStringMap,
 } from '../src/util/java-serialization.js';
 import { javaStringMap } from './app-fixtures.js';
@@ -69,6 +70,26 @@ describe('Java serialization reader (bounded)', () => {
       0x70,
     ]);
     expect(() => readJavaObject(bytes)).toThrow(`objects nested deeper than ${JAVA_LIMITS.maxDepth}`);
+  });
+
+  it('caps the items a class writes after its fields (empty blocks take no handle)', () => {
+    // An object of class "A" (SC_WRITE_METHOD | SC_SERIALIZABLE, no fields) followed by a million
+    // empty TC_BLOCKDATA items.
+    const head = [0xac, 0xed, 0, 5, 0x73, 0x72, 0, 1, 0x41, 0, 0, 0, 0, 0, 0, 0, 1, 0x03, 0, 0, 0x78, 0x70];
+    const blocks = 1_000_000;
+    const bytes = new Uint8Array(head.length + 2 * blocks + 1);
+    bytes.set(head);
+    for (let i = 0; i < blocks; i++) bytes[head.length + 2 * i] = 0x77;
+    bytes[bytes.length - 1] = 0x78;
+    expect(() => readJavaObject(bytes)).toThrow(JavaSerializationError);
+    expect(() => readJavaObject(bytes)).toThrow(
+      `more than ${JAVA_LIMITS.maxAnnotations} items written by one class`,
+    );
+    const few = Uint8Array.from([...head, 0x77, 0, 0x77, 1, 42, 0x78]);
+    expect((readJavaObject(few) as JavaObject).annotations).toEqual([
+      new Uint8Array(0),
+      Uint8Array.from([42]),
+    ]);
   });
 
   it('reports a HashMap whose size disagrees with its contents', () => {

@@ -6,7 +6,7 @@
  * Hand-written because no maintained JavaScript library reads this protocol; the few npm packages
  * that try are unmaintained and build arbitrary object graphs. This one reads only plain objects,
  * strings, block data, references and null, refuses everything else (arrays, enums, classes, proxies,
- * exceptions), and caps nesting depth, handle count and field count so hostile input fails fast with a
+ * exceptions), and caps nesting depth, handle, field and annotation counts so hostile input fails fast with a
  * `JavaSerializationError` naming the byte offset.
  */
 
@@ -42,6 +42,8 @@ export const JAVA_LIMITS = {
   maxDepth: 16,
   maxHandles: 100_000,
   maxFields: 256,
+  /** Items a writeObject method may write after its fields (a HashMap: two per entry, plus its size block). */
+  maxAnnotations: 100_000,
 } as const;
 
 export class JavaSerializationError extends Error {
@@ -307,7 +309,12 @@ class StreamReader {
 
   private annotationsUntilEnd(): (JavaValue | Uint8Array)[] {
     const items: (JavaValue | Uint8Array)[] = [];
-    while (this.peek() !== TC_ENDBLOCKDATA) items.push(this.content());
+    while (this.peek() !== TC_ENDBLOCKDATA) {
+      // Empty blocks cost two bytes and take no handle, so they are counted here.
+      if (items.length >= JAVA_LIMITS.maxAnnotations)
+        this.fail(`more than ${JAVA_LIMITS.maxAnnotations} items written by one class`);
+      items.push(this.content());
+    }
     this.u8();
     return items;
   }
@@ -359,7 +366,8 @@ class StreamReader {
       for (const f of d.fields) {
         obj.fields.set(f.name, f.type === 'L' || f.type === '[' ? this.object() : this.primitive(f.type));
       }
-      if (d.flags & SC_WRITE_METHOD) obj.annotations.push(...this.annotationsUntilEnd());
+      if (d.flags & SC_WRITE_METHOD)
+        for (const item of this.annotationsUntilEnd()) obj.annotations.push(item);
     }
     this.leave();
     return obj;
