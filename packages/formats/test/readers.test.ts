@@ -281,6 +281,17 @@ describe('Aegis', () => {
     );
   });
 
+  it(`refuses more than ${LIMITS.aegisMaxPasswordSlots} password slots before running any scrypt`, async () => {
+    const vault = JSON.parse(aegisEncrypted(aegisContent, 'test'));
+    const slot = vault.header.slots.find((s: { type: number }) => s.type === 1);
+    vault.header.slots = Array.from({ length: LIMITS.aegisMaxPasswordSlots + 1 }, () => slot);
+    const err = await failure('many-slots.json', json(vault), 'test');
+    expect(err).toMatchObject({ code: 'kdf-too-costly', details: { field: 'header.slots' } });
+    expect(err.message).toMatch(/5 password slots, one scrypt run each \(limit 4\)/);
+    vault.header.slots = vault.header.slots.slice(0, LIMITS.aegisMaxPasswordSlots);
+    expect((await read('four-slots.json', json(vault), 'test')).entries).toHaveLength(3);
+  });
+
   it('a damaged header names the field', async () => {
     const vault = JSON.parse(aegisEncrypted(aegisContent, 'test'));
     vault.header.params.nonce = 'zz';

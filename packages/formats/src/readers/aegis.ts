@@ -12,7 +12,8 @@ import {
 } from '../util/errors.js';
 import { EntryProblem, expectArray, expectObject, expectString, Fields } from '../util/fields.js';
 import { isObject } from '../util/json.js';
-import { scryptKey } from '../util/kdf.js';
+import { scryptKey, tooCostly } from '../util/kdf.js';
+import { LIMITS } from '../util/limits.js';
 import { parseJsonOrThrow, readJson, sniff } from '../util/sniff.js';
 import { decodeUtf8 } from '../util/text.js';
 
@@ -35,6 +36,14 @@ function hexField(ctx: FormatContext, value: unknown, field: string, length: num
 }
 
 async function unlockMasterKey(ctx: FormatContext, slots: unknown[], password: string): Promise<Uint8Array> {
+  const tries = slots.filter((slot) => isObject(slot) && slot.type === 1).length;
+  if (tries > LIMITS.aegisMaxPasswordSlots) {
+    throw tooCostly(
+      ctx,
+      'header.slots',
+      `${tries} password slots, one scrypt run each (limit ${LIMITS.aegisMaxPasswordSlots})`,
+    );
+  }
   let passwordSlots = 0;
   for (const [i, raw] of slots.entries()) {
     const slot = expectObject(ctx, raw, `header.slots[${i}]`);

@@ -8,7 +8,8 @@ import { utf8 } from './text.js';
  * LIMITS before running anything, so a file asking for scrypt N = 2^31 fails at once.
  */
 
-function tooCostly(ctx: FormatContext, field: string, what: string): FormatError {
+/** `kdf-too-costly`: the file asks for `what` in `field`. */
+export function tooCostly(ctx: FormatContext, field: string, what: string): FormatError {
   return new FormatError(
     'kdf-too-costly',
     `${ctx.file}: ${ctx.formatName} asks for ${what} in field ${field}; refusing to run a key derivation that costly`,

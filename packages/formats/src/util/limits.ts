@@ -14,6 +14,11 @@ export const LIMITS = {
   scryptMaxR: 32,
   scryptMaxP: 16,
   scryptMaxMemoryBytes: 1024 * 1024 * 1024,
+  /**
+   * Password slots tried in one Aegis vault, each a full scrypt run: a file could otherwise multiply
+   * the capped cost by any number. Aegis writes one, or two with a backup password.
+   */
+  aegisMaxPasswordSlots: 4,
   /** PBKDF2 iterations (andOTP ~150k, Bitwarden 600k). */
   pbkdf2MaxIterations: 10_000_000,
   /**
