@@ -749,6 +749,11 @@ describe('LastPass, Steam, Duo, FreeOTP+', () => {
     };
     expect((await read('carol.maFile', json(account))).entries.map(core)).toEqual([steam]);
     expect((await read('steam.json', json({ accounts: { a: account } }))).entries.map(core)).toEqual([steam]);
+    const forced = await importFiles({
+      sources: [source('other.json', json({ accounts: { a: { name: 'x' } } }))],
+      format: 'steam',
+    }).catch((e: unknown) => e as FormatError);
+    expect(forced).toMatchObject({ code: 'damaged', details: { field: 'shared_secret' } });
   });
 
   it('Duo: counter means HOTP, no issuer', async () => {

@@ -1,7 +1,7 @@
 import type { FormatReader } from '../types.js';
 import { base64Decode } from '../util/bytes.js';
 import { collectEntries, labelFrom } from '../util/entries.js';
-import { contextOf } from '../util/errors.js';
+import { contextOf, damaged } from '../util/errors.js';
 import { EntryProblem, expectObject, Fields } from '../util/fields.js';
 import { isObject } from '../util/json.js';
 import { readJson, sniff } from '../util/sniff.js';
@@ -31,7 +31,12 @@ export const steamFile: FormatReader = {
   async read(source) {
     const ctx = contextOf(steamFile, source);
     const json = expectObject(ctx, readJson(ctx, source));
-    const accounts = accountsOf(json) ?? [];
+    const accounts = accountsOf(json);
+    if (!accounts) {
+      throw damaged(ctx, 'expected an account with a shared_secret, or {"accounts": {…}} of them', {
+        field: 'shared_secret',
+      });
+    }
     return collectEntries(ctx, accounts, labelFrom(undefined, 'account_name'), (raw) => {
       const a = Fields.of(raw);
       const secret = base64Decode(a.str('shared_secret'));
