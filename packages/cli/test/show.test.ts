@@ -72,6 +72,15 @@ describe('tessera show', () => {
     expect(r.stderr).toBe(
       'tessera: no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy\n',
     );
+    // An HOTP code that could not be copied is not made: the counter stays where it was.
+    const counter = () => listJson(home).find((e) => e.issuer === 'Bank')!.counter;
+    const before = counter();
+    const hotp = tessera(home, ['show', 'bank', '--copy'], {
+      env: { PATH: dirname(process.execPath), WAYLAND_DISPLAY: '', DISPLAY: '' },
+    });
+    expect(hotp.status).toBe(1);
+    expect(hotp.stderr).toMatch(/^tessera: no clipboard is reachable/);
+    expect(counter()).toBe(before);
   });
 
   it('warns when the clock is known to be off', async () => {

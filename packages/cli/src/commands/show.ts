@@ -18,6 +18,8 @@ export function register(program: Command): void {
         const { currentCode, entryLabel } = await import('@tessera/vault');
         warnClockSkew(vault);
         const entry = vault.findOne(query);
+        // Found before an HOTP counter moves: a code made but never shown would be lost.
+        const clipboard = options.copy ? await findClipboard() : null;
         let view = currentCode(entry, time);
         let counter: number | null = null;
         if (entry.type === 'hotp') {
@@ -25,8 +27,8 @@ export function register(program: Command): void {
           view = { code: await vault.nextHotp(entry.id), secondsLeft: null };
         }
         const code = view.code!;
-        if (options.copy) {
-          await copyToClipboard(code);
+        if (clipboard) {
+          await copyToClipboard(clipboard, code);
           const left = view.secondsLeft === null ? '' : `, ${view.secondsLeft}s left`;
           process.stderr.write(`copied the code of ${entryLabel(entry)}${left}\n`);
         }
@@ -56,7 +58,10 @@ function clipboardTools(): { tool: string; args: string[] }[] {
   return tools;
 }
 
-async function copyToClipboard(text: string): Promise<void> {
+type ClipboardTool = ReturnType<typeof clipboardTools>[number];
+
+/** The first clipboard tool on PATH for this session; a CliError saying what is needed when none is. */
+async function findClipboard(): Promise<ClipboardTool> {
   const { existsSync } = await import('node:fs');
   const { delimiter, join } = await import('node:path');
   const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
@@ -66,6 +71,10 @@ async function copyToClipboard(text: string): Promise<void> {
       'no clipboard is reachable (needs wl-copy on Wayland, xclip or xsel on X11, pbcopy, or clip.exe); run without --copy',
     );
   }
+  return found;
+}
+
+async function copyToClipboard(found: ClipboardTool, text: string): Promise<void> {
   const { spawn } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
     // Clipboard tools on X11/Wayland fork a process that keeps serving the selection: wait for the
