@@ -70,6 +70,18 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
   const c = ws.device();
   const d = ws.device();
 
+  it('refuses to lose a recovery key or to use a mistyped one', async () => {
+    const other = ws.device();
+    const r = await other.run(['keychain', 'signup', '--server', server.url, '--email', 'other@example.com']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not on a terminal: give --recovery-key-file F/);
+    const typo = readFileSync(rkFile, 'utf8').replace(/^(.)/, (ch) => (ch === 'A' ? 'B' : 'A'));
+    const t = await other.run(['keychain', 'recover', '--recovery-key-file', ws.file('typo', typo), '--server', server.url, '--email', EMAIL]);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/^tessera: The recovery key has a typo: its checksum does not match\.$/m);
+    expect(JSON.parse(await other.ok(['keychain', 'status', '--json'])).signedIn).toBe(false);
+  });
+
   it('restores 200 entries by approval, by recovery key and by PIN, with identical codes everywhere', async () => {
     const { verificationCode } = JSON.parse(await join(b)) as { verificationCode: string };
     // Pending: nothing restored yet, and `sync` says so.
@@ -150,12 +162,25 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
 
     await e.ok(['keychain', 'recover', '--recovery-key-file', rkFile]);
     await expectSameAsA(e);
+    // Approval, with `login` waiting for it and restoring by itself.
     const f = ws.device();
-    const { verificationCode } = JSON.parse(await join(f)) as { verificationCode: string };
-    await a.ok(['keychain', 'approve', '--code', verificationCode]);
-    await f.ok(['sync']);
+    const waiting = f.spawn(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
+    let out = '';
+    waiting.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => waiting.on('close', resolve));
+    await eventually(async () => /verification code: \d{4}-\d{4}/.test(out));
+    await a.ok(['keychain', 'approve', '--code', /verification code: (\d{4}-\d{4})/.exec(out)![1]!]);
+    expect(await exited).toBe(0);
+    expect(out).toMatch(new RegExp(`approved; ${ENTRIES + 1} entries restored`));
     await expectSameAsA(f);
-    expect(await a.ok(['keychain', 'status'])).toMatch(/PIN was locked for good/);
+
+    // Other commands tell the user in one line each; status lists the notices.
+    const add = await a.run(['add', '--secret', 'GEZDGNBVGY3TQOJU', '--issuer', 'AfterLockout', '--account', 'v']);
+    expect(add.code).toBe(0);
+    expect(add.stderr).toMatch(/^tessera: notice: A wrong keychain PIN was tried \(9 attempts left\)\.$/m);
+    expect(add.stderr).toMatch(/^tessera: notice: The keychain PIN was locked for good after 10 wrong attempts/m);
+    expect(add.stderr).toMatch(/^tessera: notice: The recovery key was used to add /m);
+    expect(await a.ok(['keychain', 'status'])).toMatch(/notice: .* The keychain PIN was locked for good/);
   });
 
   it('leaves a removed device unable to read anything written afterwards', async () => {

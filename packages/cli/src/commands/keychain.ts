@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--device-name <name>', 'name of this device in the keychain')
     .option('--json', 'print {deviceId, verificationCode} and return without waiting')
     .action(async (options: AccountOptions, command: Command) => {
-      const { keychain: client } = await open(command);
+      const { keychain: client, vault } = await open(command);
       const joined = await loginWith(client, options);
       if (options.json) {
         process.stdout.write(JSON.stringify({ deviceId: joined.deviceId, verificationCode: joined.verificationCode }) + '\n');
@@ -74,8 +74,8 @@ export function register(program: Command): void {
           'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`. Waiting for approval (Ctrl-C to stop; `tessera sync` resumes)...\n',
       );
       await waitForApproval(client);
-      const { result: round } = await syncNow(client, { verify: true });
-      process.stdout.write(`approved; ${round.pulled} entries restored\n`);
+      await syncNow(client, { verify: true });
+      process.stdout.write(`approved; ${vault.entries().length} entries restored\n`);
     });
 
   keychain
@@ -167,16 +167,17 @@ export function register(program: Command): void {
       const recoveryKey = options.recoveryKeyFile ? await readWholeFile(options.recoveryKeyFile, 'recovery key file') : null;
       if (recoveryKey !== null) kc.parseRecoveryKey(recoveryKey);
       const pin = options.pinFile ? await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' }) : null;
-      const { keychain: client } = await open(command);
+      const { keychain: client, vault } = await open(command);
       if (!client.state || client.state.status === 'removed') {
         if (!options.server || !options.email) throw new CliError('this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once');
         await loginWith(client, options as AccountOptions);
       }
       if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
       else await kc.recoverWithPin(client, pin!);
-      const { result: round } = await syncNow(client, { verify: true });
-      if (options.json) process.stdout.write(JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored: round.pulled }) + '\n');
-      else process.stdout.write(`this device is trusted; ${round.pulled} entries restored\n`);
+      await syncNow(client, { verify: true });
+      const restored = vault.entries().length;
+      if (options.json) process.stdout.write(JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored }) + '\n');
+      else process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
     });
 
   keychain
@@ -203,9 +204,9 @@ export function register(program: Command): void {
     });
 }
 
-async function open(command: Command): Promise<{ keychain: Keychain }> {
+async function open(command: Command): Promise<{ keychain: Keychain; vault: import('@tessera/vault').Vault }> {
   const vault = await openCliVault(command);
-  return { keychain: await keychainFor(vault) };
+  return { keychain: await keychainFor(vault), vault };
 }
 
 async function loginWith(client: Keychain, options: AccountOptions) {

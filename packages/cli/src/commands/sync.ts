@@ -7,7 +7,8 @@ import { openCliVault } from '../home.js';
 /** How long the automatic backup after a command may take before the change is left queued. */
 const AUTO_SYNC_TIMEOUT_MS = 4_000;
 
-/** Vaults changed locally by this run; pushed once the command's action has finished. */
+/** Vaults this run opened, and those it changed locally (pushed once the command's action has finished). */
+const openedVaults = new Set<Vault>();
 const changedVaults = new Set<Vault>();
 
 /**
@@ -15,6 +16,7 @@ const changedVaults = new Set<Vault>();
  * `postAction` hook below backs them up. This is the one place where changes reach the keychain.
  */
 export function watchForBackup(vault: Vault): void {
+  openedVaults.add(vault);
   vault.onChange((change) => {
     if (change.kind === 'records' && change.source === 'local') changedVaults.add(vault);
   });
@@ -47,22 +49,28 @@ export async function syncNow(keychain: Keychain, options: { verify?: boolean } 
   return { result, verify };
 }
 
-/** After a command: back up local changes (queued on failure) and show new notices. */
+/**
+ * After a command: back up local changes (queued on failure), then show notices not shown yet
+ * (those fetched by this or an earlier sync) as one line each on stderr.
+ */
 async function afterCommand(): Promise<void> {
-  const vaults = [...changedVaults];
-  changedVaults.clear();
+  const vaults = [...openedVaults];
+  openedVaults.clear();
   for (const vault of vaults) {
+    if (vault.getMeta('keychain') === undefined) continue;
     const keychain = await keychainFor(vault, { timeoutMs: AUTO_SYNC_TIMEOUT_MS });
-    if (keychain.state?.status !== 'trusted') continue;
-    const { pendingRecords } = await import('@tessera/vault/keychain');
-    try {
-      await syncNow(keychain);
-    } catch (err) {
-      const pending = pendingRecords(keychain).length;
-      process.stderr.write(`tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`);
+    if (changedVaults.has(vault) && keychain.state?.status === 'trusted') {
+      const { pendingRecords } = await import('@tessera/vault/keychain');
+      try {
+        await syncNow(keychain);
+      } catch (err) {
+        const pending = pendingRecords(keychain).length;
+        process.stderr.write(`tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`);
+      }
     }
     await showNotices(keychain);
   }
+  changedVaults.clear();
 }
 
 interface SyncOptions {

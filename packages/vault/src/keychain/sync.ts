@@ -5,6 +5,7 @@
  * an entry is pending while its hash differs from the copy last seen on the server.
  */
 import { canon, LIMITS } from '@tessera/protocol';
+import { SERVER_CLOCK_META_KEY, serverClockFromMeta } from '../clock-skew.js';
 import { validateRecord } from '../record.js';
 import type { VaultRecord } from '../types.js';
 import { b64u, hash, utf8 } from './bytes.js';
@@ -40,6 +41,7 @@ export async function syncRound(keychain: Keychain, options: { reencryptAll?: bo
   state.lastSyncAt = keychain.now();
   state.lastError = null;
   try {
+    await measureClockIfStale(keychain);
     await keychain.refreshCircle();
     keychain.requireTrusted();
     let pulled = await pull(keychain);
@@ -63,6 +65,14 @@ export async function syncRound(keychain: Keychain, options: { reencryptAll?: bo
     }
     throw err;
   }
+}
+
+/** How often a round also asks the server's time, for the clock-skew warning of codes. */
+const CLOCK_MEASURE_INTERVAL_MS = 60 * 60 * 1000;
+
+async function measureClockIfStale(keychain: Keychain): Promise<void> {
+  const clock = serverClockFromMeta(keychain.host.getMeta(SERVER_CLOCK_META_KEY));
+  if (!clock || keychain.now() - clock.measuredAt > CLOCK_MEASURE_INTERVAL_MS) await keychain.serverMeta();
 }
 
 /** `b64u(H(canon(record)))`, shortened: equality of copies, not a security boundary. */

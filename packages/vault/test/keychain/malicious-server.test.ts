@@ -20,6 +20,10 @@ import {
   removeDevice,
   signup,
   syncRound,
+  verifyBackup,
+  keychainStatus,
+  fetchNotices,
+  KeychainClient,
   type CircleLink,
 } from '../../src/keychain/index.js';
 import { tempHome, totpEntry } from '../fixtures.js';
@@ -192,6 +196,22 @@ describe('a malicious server', () => {
     proxy.tamper = null;
   });
 
+  it('hiding an item from the backup is caught by backup verification and told to every device', async () => {
+    await syncRound(a.keychain);
+    const hidden = a.vault.entries()[3]!.id;
+    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { ...res, items: res.items.filter((i: Json) => i.id !== hidden) } : undefined);
+    const start = proxy.requests.length;
+    const report = await verifyBackup(a.keychain);
+    proxy.tamper = null;
+    expect(report).toMatchObject({ ok: false, mismatched: 1, mismatchedIds: [hidden] });
+    expect(keychainStatus(a.keychain)).toMatchObject({ lastVerifyOk: false });
+    const posted = proxy.requests.slice(start).find((r) => r.method === 'POST' && r.path === '/v1/notices');
+    expect(posted?.body).toEqual({ kind: 'backup-mismatch', data: { checked: 5, mismatched: 1 } });
+    const notices = await fetchNotices(a.keychain);
+    expect(notices.map((n) => n.kind)).toContain('backup-mismatch');
+    expect((await verifyBackup(a.keychain)).ok).toBe(true);
+  });
+
   it('listing an extra "trusted" device does not get it a wrap when a device is removed', async () => {
     const fakeId = crypto.randomUUID();
     proxy.tamper = (req, res) =>
@@ -205,5 +225,19 @@ describe('a malicious server', () => {
     const recipients = (post.body!.wraps as Json[]).map((w) => w.recipientId).sort();
     expect(recipients).toEqual([a.keychain.requireState().deviceId, 'recovery'].sort());
     expect((post.body!.link as CircleLink).op).toBe('remove-device');
+  });
+});
+
+describe('an outdated client', () => {
+  it('is told clearly that an update is required (426)', async () => {
+    const server = await startServer({ port: 0, minClientVersion: '9.1.0' });
+    try {
+      const client = new KeychainClient({ server: server.url, client: 'tessera-cli/0.1.0' });
+      await refused(client.call('meta'), 'update-required', /^Update required: this keychain server needs Tessera 9\.1\.0 or newer, and this is 0\.1\.0\.$/);
+      const current = new KeychainClient({ server: server.url, client: 'tessera-cli/9.1.0' });
+      expect((await current.call('meta')).minClientVersion).toBe('9.1.0');
+    } finally {
+      await server.close();
+    }
   });
 });
