@@ -33,14 +33,27 @@ let homes = 0;
 
 async function device() {
   const vault = await openNodeVault({ home: join(dir, `home-${++homes}`), env });
-  const keychain = new kc.Keychain({ host: vault, deviceKeys: kc.metaDeviceKeyStore(vault), clientId: 'tessera-cli/0.1.0' });
+  const keychain = new kc.Keychain({
+    host: vault,
+    deviceKeys: kc.metaDeviceKeyStore(vault),
+    clientId: 'tessera-cli/0.1.0',
+  });
   return { vault, keychain };
 }
 
 function entry(n) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
-  return { type: 'totp', secret: `JBSWY3DPEHPK${tail}`, algorithm: 'SHA1', digits: 6, period: 30, counter: null, issuer: `Service ${n}`, account: `user${n}@example.com` };
+  return {
+    type: 'totp',
+    secret: `JBSWY3DPEHPK${tail}`,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    counter: null,
+    issuer: `Service ${n}`,
+    account: `user${n}@example.com`,
+  };
 }
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -52,15 +65,35 @@ async function kdfTimes() {
   await opaque.ready;
   const setup = opaque.server.createSetup();
   const reg = opaque.client.startRegistration({ password: PASSWORD });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup: setup, userIdentifier: 'u', registrationRequest: reg.registrationRequest });
-  const { registrationRecord } = opaque.client.finishRegistration({ clientRegistrationState: reg.clientRegistrationState, registrationResponse, password: PASSWORD });
+  const { registrationResponse } = opaque.server.createRegistrationResponse({
+    serverSetup: setup,
+    userIdentifier: 'u',
+    registrationRequest: reg.registrationRequest,
+  });
+  const { registrationRecord } = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse,
+    password: PASSWORD,
+  });
   const start = opaque.client.startLogin({ password: PASSWORD });
-  const { loginResponse } = opaque.server.startLogin({ serverSetup: setup, registrationRecord, startLoginRequest: start.startLoginRequest, userIdentifier: 'u' });
+  const { loginResponse } = opaque.server.startLogin({
+    serverSetup: setup,
+    registrationRecord,
+    startLoginRequest: start.startLoginRequest,
+    userIdentifier: 'u',
+  });
   const t0 = now();
   opaque.client.finishLogin({ clientLoginState: start.clientLoginState, loginResponse, password: PASSWORD });
   const signIn = ms(t0);
   const t1 = now();
-  await verificationCode({ accountId: 'a', deviceId: 'd', encPub: 'e', signPub: 's', nonce: 'n', circleHead: 'h' });
+  await verificationCode({
+    accountId: 'a',
+    deviceId: 'd',
+    encPub: 'e',
+    signPub: 's',
+    nonce: 'n',
+    circleHead: 'h',
+  });
   return { signIn, code: ms(t1) };
 }
 
@@ -70,13 +103,19 @@ try {
   const a = await device();
   await a.vault.addMany(Array.from({ length: ENTRIES }, (_, n) => entry(n)));
   let recoveryKey = '';
-  await kc.signup(a.keychain, { server: server.url, email: EMAIL, password: PASSWORD, deviceName: 'A', keepRecoveryKey: async (k) => void (recoveryKey = k) });
+  await kc.signup(a.keychain, {
+    server: server.url,
+    email: EMAIL,
+    password: PASSWORD,
+    deviceName: 'A',
+    keepRecoveryKey: async (k) => void (recoveryKey = k),
+  });
   await kc.syncRound(a.keychain);
   const kdf = await kdfTimes();
 
   // Peer: the same items as raw HTTP.
   const t0 = now();
-  for (let since = 0, more = true; more; ) {
+  for (let since = 0, more = true; more;) {
     const page = await a.keychain.client().call('items', { query: { since, limit: 1000 } });
     since = page.items.at(-1)?.version ?? since;
     more = page.more && page.items.length > 0;
@@ -95,7 +134,12 @@ try {
   // Approval path: sign in, the trusted device approves (one code KDF on each side), restore.
   const c = await device();
   const t2 = now();
-  const joined = await kc.login(c.keychain, { server: server.url, email: EMAIL, password: PASSWORD, deviceName: 'C' });
+  const joined = await kc.login(c.keychain, {
+    server: server.url,
+    email: EMAIL,
+    password: PASSWORD,
+    deviceName: 'C',
+  });
   await kc.approve(a.keychain, joined.verificationCode);
   await kc.completeJoin(c.keychain);
   await kc.syncRound(c.keychain);
@@ -103,12 +147,16 @@ try {
   if (c.vault.entries().length !== ENTRIES) throw new Error(`restored ${c.vault.entries().length} entries`);
 
   // Live edits: B follows the feed; A edits and pushes; time until B's vault shows the edit.
-  const controller = new AbortController();
+  const controller = new globalThis.AbortController();
   let waiter = null;
   b.vault.onChange(() => waiter?.());
   let connected;
   const ready = new Promise((resolve) => (connected = resolve));
-  const following = kc.follow(b.keychain, { signal: controller.signal, onConnected: () => connected(), onError: (e) => console.error('follow:', e.message) });
+  const following = kc.follow(b.keychain, {
+    signal: controller.signal,
+    onConnected: () => connected(),
+    onError: (e) => console.error('follow:', e.message),
+  });
   await ready;
   const ids = a.vault.entries().map((e) => e.id);
   const latencies = [];
@@ -131,10 +179,16 @@ try {
   const kdfApproval = kdf.signIn + 2 * kdf.code;
   const r = (x) => x.toFixed(0).padStart(6);
   console.log(`restore of ${ENTRIES} entries, credentials to usable (KDF apart):`);
-  console.log(`  recovery key  total ${r(byRecovery)} ms   KDF ${r(kdfRecovery)} ms   besides KDF ${r(byRecovery - kdfRecovery)} ms   ratio to raw pull ${((byRecovery - kdfRecovery) / rawPull).toFixed(1)}x`);
-  console.log(`  approval      total ${r(byApproval)} ms   KDF ${r(kdfApproval)} ms   besides KDF ${r(byApproval - kdfApproval)} ms   ratio to raw pull ${((byApproval - kdfApproval) / rawPull).toFixed(1)}x`);
+  console.log(
+    `  recovery key  total ${r(byRecovery)} ms   KDF ${r(kdfRecovery)} ms   besides KDF ${r(byRecovery - kdfRecovery)} ms   ratio to raw pull ${((byRecovery - kdfRecovery) / rawPull).toFixed(1)}x`,
+  );
+  console.log(
+    `  approval      total ${r(byApproval)} ms   KDF ${r(kdfApproval)} ms   besides KDF ${r(byApproval - kdfApproval)} ms   ratio to raw pull ${((byApproval - kdfApproval) / rawPull).toFixed(1)}x`,
+  );
   console.log(`  peer: raw HTTP pull of the same ${ENTRIES} items ${r(rawPull)} ms`);
-  console.log(`edit to another device through the feed, ${EDITS} edits: p50 ${r(quantile(latencies, 0.5))} ms   p99 ${r(quantile(latencies, 0.99))} ms   (aims: restore < 300 ms besides KDF, p99 < 250 ms)`);
+  console.log(
+    `edit to another device through the feed, ${EDITS} edits: p50 ${r(quantile(latencies, 0.5))} ms   p99 ${r(quantile(latencies, 0.99))} ms   (aims: restore < 300 ms besides KDF, p99 < 250 ms)`,
+  );
 } finally {
   await server.close();
   rmSync(dir, { recursive: true, force: true });

@@ -56,7 +56,12 @@ export class TestServer {
       port: this.port,
       dataDir: join(this.dir, 'server'),
       database: this.database,
-      rateLimits: { recoveryAccount: RELAXED, recoveryAddress: RELAXED, signInAccount: RELAXED, signInAddress: RELAXED },
+      rateLimits: {
+        recoveryAccount: RELAXED,
+        recoveryAddress: RELAXED,
+        signInAccount: RELAXED,
+        signInAddress: RELAXED,
+      },
       httpRateLimit: false,
     });
     this.running = running;
@@ -127,7 +132,9 @@ function run(command: string, args: string[]): Promise<Buffer> {
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited ${code}: ${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited ${code}: ${err}`)),
+    );
   });
 }
 
@@ -181,11 +188,21 @@ export class Device {
   }
 
   /** `list --json` at a fixed time: the fields a user depends on, sorted by id (device-only entries left out unless asked). */
-  async entries(options: { time?: number; includeDeviceOnly?: boolean } = {}): Promise<{ id: string; issuer: string; account: string; secret: string; code: string | null }[]> {
-    const rows = JSON.parse(await this.ok(['list', '--json', '--time', String(options.time ?? 1_700_000_000)])) as Record<string, unknown>[];
+  async entries(
+    options: { time?: number; includeDeviceOnly?: boolean } = {},
+  ): Promise<{ id: string; issuer: string; account: string; secret: string; code: string | null }[]> {
+    const rows = JSON.parse(
+      await this.ok(['list', '--json', '--time', String(options.time ?? 1_700_000_000)]),
+    ) as Record<string, unknown>[];
     return rows
       .filter((r) => options.includeDeviceOnly || r.deviceOnly !== true)
-      .map((r) => ({ id: r.id as string, issuer: r.issuer as string, account: r.account as string, secret: r.secret as string, code: r.code as string | null }))
+      .map((r) => ({
+        id: r.id as string,
+        issuer: r.issuer as string,
+        account: r.account as string,
+        secret: r.secret as string,
+        code: r.code as string | null,
+      }))
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -193,7 +210,14 @@ export class Device {
   spawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
     return spawn(process.execPath, [BIN, '--home', this.home, ...args], {
       cwd: this.cwd,
-      env: { ...process.env, TESSERA_KEY_STORE: 'file', TESSERA_PASSWORD: PASSWORD, TESSERA_PIN: '', TESSERA_PASSPHRASE: '', ...env },
+      env: {
+        ...process.env,
+        TESSERA_KEY_STORE: 'file',
+        TESSERA_PASSWORD: PASSWORD,
+        TESSERA_PIN: '',
+        TESSERA_PASSPHRASE: '',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
@@ -230,7 +254,11 @@ export class Workspace {
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, intervalMs = 200): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 15_000,
+  intervalMs = 200,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

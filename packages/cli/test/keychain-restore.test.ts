@@ -11,7 +11,10 @@ const EMAIL = 'alice@example.com';
 const ENTRIES = 200;
 
 async function keychainState(device: Device): Promise<KeychainState> {
-  const vault = await openNodeVault({ home: device.home, env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
+  const vault = await openNodeVault({
+    home: device.home,
+    env: { ...process.env, TESSERA_KEY_STORE: 'file' },
+  });
   return vault.getMeta('keychain') as unknown as KeychainState;
 }
 
@@ -54,8 +57,28 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     server = await TestServer.start(backend, ws.dir);
     importFile = ws.otpauthList(ENTRIES);
     await a.ok(['import', importFile]);
-    await a.ok(['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'LocalOnly', '--account', 'secret-admin', '--device-only']);
-    const out = await a.ok(['keychain', 'signup', '--server', server.url, '--email', EMAIL, '--recovery-key-file', rkFile, '--pin-file', pinFile]);
+    await a.ok([
+      'add',
+      '--secret',
+      'JBSWY3DPEHPK3PXP',
+      '--issuer',
+      'LocalOnly',
+      '--account',
+      'secret-admin',
+      '--device-only',
+    ]);
+    const out = await a.ok([
+      'keychain',
+      'signup',
+      '--server',
+      server.url,
+      '--email',
+      EMAIL,
+      '--recovery-key-file',
+      rkFile,
+      '--pin-file',
+      pinFile,
+    ]);
     expect(out).toMatch(new RegExp(`${ENTRIES} entries backed up; PIN set`));
     expect(readFileSync(rkFile, 'utf8')).toMatch(/^([A-Z2-7]{4}-){8}[A-Z2-7]{4}\n$/);
     expect(statSync(rkFile).mode & 0o777).toBe(0o600);
@@ -76,7 +99,16 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not on a terminal: give --recovery-key-file F/);
     const typo = readFileSync(rkFile, 'utf8').replace(/^(.)/, (ch) => (ch === 'A' ? 'B' : 'A'));
-    const t = await other.run(['keychain', 'recover', '--recovery-key-file', ws.file('typo', typo), '--server', server.url, '--email', EMAIL]);
+    const t = await other.run([
+      'keychain',
+      'recover',
+      '--recovery-key-file',
+      ws.file('typo', typo),
+      '--server',
+      server.url,
+      '--email',
+      EMAIL,
+    ]);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/^tessera: The recovery key has a typo: its checksum does not match\.$/m);
     expect(JSON.parse(await other.ok(['keychain', 'status', '--json'])).signedIn).toBe(false);
@@ -93,17 +125,36 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     expect((await b.entries({ includeDeviceOnly: true })).some((e) => e.issuer === 'LocalOnly')).toBe(false);
     expect((await a.entries({ includeDeviceOnly: true })).some((e) => e.issuer === 'LocalOnly')).toBe(true);
 
-    expect(await c.ok(['keychain', 'recover', '--recovery-key-file', rkFile, '--server', server.url, '--email', EMAIL])).toMatch(
-      new RegExp(`trusted; ${ENTRIES} entries restored`),
-    );
+    expect(
+      await c.ok([
+        'keychain',
+        'recover',
+        '--recovery-key-file',
+        rkFile,
+        '--server',
+        server.url,
+        '--email',
+        EMAIL,
+      ]),
+    ).toMatch(new RegExp(`trusted; ${ENTRIES} entries restored`));
     await expectSameAsA(c);
 
     await join(d);
-    expect(await d.ok(['keychain', 'recover', '--pin-file', pinFile])).toMatch(new RegExp(`${ENTRIES} entries restored`));
+    expect(await d.ok(['keychain', 'recover', '--pin-file', pinFile])).toMatch(
+      new RegExp(`${ENTRIES} entries restored`),
+    );
     await expectSameAsA(d);
 
-    const devices = JSON.parse(await a.ok(['keychain', 'devices', '--json'])) as { status: string; via: string }[];
-    expect(devices.map((x) => `${x.status}:${x.via}`).sort()).toEqual(['trusted:approval', 'trusted:genesis', 'trusted:pin', 'trusted:recovery']);
+    const devices = JSON.parse(await a.ok(['keychain', 'devices', '--json'])) as {
+      status: string;
+      via: string;
+    }[];
+    expect(devices.map((x) => `${x.status}:${x.via}`).sort()).toEqual([
+      'trusted:approval',
+      'trusted:genesis',
+      'trusted:pin',
+      'trusted:recovery',
+    ]);
     const status = JSON.parse(await c.ok(['keychain', 'status', '--json'])) as Record<string, unknown>;
     expect(status).toMatchObject({ trusted: true, pendingChanges: 0, account: EMAIL, trustedDevices: 4 });
     expect(status.lastVerifiedAt).not.toBeNull();
@@ -126,7 +177,15 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
 
   it('merges offline edits made on two devices without losing any', async () => {
     await server.down();
-    const offlineA = await a.run(['add', '--secret', 'GEZDGNBVGY3TQOJQ', '--issuer', 'OfflineA', '--account', 'x']);
+    const offlineA = await a.run([
+      'add',
+      '--secret',
+      'GEZDGNBVGY3TQOJQ',
+      '--issuer',
+      'OfflineA',
+      '--account',
+      'x',
+    ]);
     expect(offlineA.code).toBe(0);
     expect(offlineA.stderr).toMatch(/backup queued \(1 pending change\)/);
     await a.ok(['rename', 'Service1', '--account', 'renamed-on-a']);
@@ -153,11 +212,17 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     for (let attempt = 1; attempt <= 10; attempt++) {
       const r = await e.run(['keychain', 'recover', '--pin-file', wrong]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(attempt < 10 ? new RegExp(`Wrong keychain PIN; ${10 - attempt} attempts? left`) : /last attempt, the PIN is now locked/);
+      expect(r.stderr).toMatch(
+        attempt < 10
+          ? new RegExp(`Wrong keychain PIN; ${10 - attempt} attempts? left`)
+          : /last attempt, the PIN is now locked/,
+      );
     }
     const eleventh = await e.run(['keychain', 'recover', '--pin-file', pinFile]);
     expect(eleventh.code).toBe(1);
-    expect(eleventh.stderr).toMatch(/PIN was locked for good after 10 wrong attempts; use the recovery key or approval/);
+    expect(eleventh.stderr).toMatch(
+      /PIN was locked for good after 10 wrong attempts; use the recovery key or approval/,
+    );
     expect(JSON.parse(await e.ok(['keychain', 'status', '--json'])).trusted).toBe(false);
 
     await e.ok(['keychain', 'recover', '--recovery-key-file', rkFile]);
@@ -175,10 +240,20 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     await expectSameAsA(f);
 
     // Other commands tell the user in one line each; status lists the notices.
-    const add = await a.run(['add', '--secret', 'GEZDGNBVGY3TQOJU', '--issuer', 'AfterLockout', '--account', 'v']);
+    const add = await a.run([
+      'add',
+      '--secret',
+      'GEZDGNBVGY3TQOJU',
+      '--issuer',
+      'AfterLockout',
+      '--account',
+      'v',
+    ]);
     expect(add.code).toBe(0);
     expect(add.stderr).toMatch(/^tessera: notice: A wrong keychain PIN was tried \(9 attempts left\)\.$/m);
-    expect(add.stderr).toMatch(/^tessera: notice: The keychain PIN was locked for good after 10 wrong attempts/m);
+    expect(add.stderr).toMatch(
+      /^tessera: notice: The keychain PIN was locked for good after 10 wrong attempts/m,
+    );
     expect(add.stderr).toMatch(/^tessera: notice: The recovery key was used to add /m);
     expect(await a.ok(['keychain', 'status'])).toMatch(/notice: .* The keychain PIN was locked for good/);
   });
@@ -194,14 +269,26 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     // Even with the server's copy in hand, the removed device's keys open nothing: every item is now
     // under epoch 2, whose key was never wrapped to it.
     const owner = await keychainState(a);
-    const client = new KeychainClient({ server: owner.server, client: 'tessera-cli/0.1.0', session: owner.session });
+    const client = new KeychainClient({
+      server: owner.server,
+      client: 'tessera-cli/0.1.0',
+      session: owner.session,
+    });
     const { items } = await client.call('items', { query: { since: 0, limit: 1000 } });
     expect(items.length).toBeGreaterThan(ENTRIES);
     expect(new Set(items.map((i) => i.epoch))).toEqual(new Set([2]));
     expect(Object.keys(removed.vaultKeys)).toEqual(['1']);
     for (const item of items) {
       for (const epoch of [1, 2]) {
-        expect(() => decryptItem({ accountId: owner.accountId, id: item.id, epoch, vk: fromB64u(removed.vaultKeys['1']!), ciphertext: item.ciphertext })).toThrow();
+        expect(() =>
+          decryptItem({
+            accountId: owner.accountId,
+            id: item.id,
+            epoch,
+            vk: fromB64u(removed.vaultKeys['1']!),
+            ciphertext: item.ciphertext,
+          }),
+        ).toThrow();
       }
     }
     // The remaining devices follow the rotation and keep reading everything.
@@ -222,13 +309,30 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/serves an older state \(version \d+\) than this device has seen/);
     expect((await a.entries()).some((x) => x.issuer === 'BeforeRollback')).toBe(true);
-    expect(JSON.parse(await a.ok(['keychain', 'status', '--json', '--offline'])).lastError).toMatch(/older state/);
+    expect(JSON.parse(await a.ok(['keychain', 'status', '--json', '--offline'])).lastError).toMatch(
+      /older state/,
+    );
   });
 
   it('leaves no secret, issuer or account name in the server data, in any encoding', async () => {
     const needles = [PASSWORD, 'tessera-pin-4821', readFileSync(rkFile, 'utf8').trim()];
-    const secrets = ['JBSWY3DPEHPK3PXP', 'GEZDGNBVGY3TQOJQ', 'GEZDGNBVGY3TQOJR', 'GEZDGNBVGY3TQOJS', 'GEZDGNBVGY3TQOJT'];
-    needles.push('LocalOnly', 'secret-admin', 'OfflineA', 'OfflineC', 'AfterRemoval', 'BeforeRollback', 'Renamed Seven', 'renamed-on-a');
+    const secrets = [
+      'JBSWY3DPEHPK3PXP',
+      'GEZDGNBVGY3TQOJQ',
+      'GEZDGNBVGY3TQOJR',
+      'GEZDGNBVGY3TQOJS',
+      'GEZDGNBVGY3TQOJT',
+    ];
+    needles.push(
+      'LocalOnly',
+      'secret-admin',
+      'OfflineA',
+      'OfflineC',
+      'AfterRemoval',
+      'BeforeRollback',
+      'Renamed Seven',
+      'renamed-on-a',
+    );
     for (const line of readFileSync(importFile, 'utf8').trim().split('\n')) {
       const uri = new URL(line);
       secrets.push(uri.searchParams.get('secret')!);
@@ -240,7 +344,8 @@ describe.each<Backend>(['sqlite', 'postgres'])('keychain end to end on %s', (bac
       typeof needle === 'string' ? lower.includes(needle.toLowerCase()) : dump.includes(needle);
     for (const secret of secrets) {
       const bytes = Buffer.from(base32Decode(secret));
-      for (const form of encodings(bytes, secret)) expect(found(form), `secret ${secret} as ${form.toString().slice(0, 40)}`).toBe(false);
+      for (const form of encodings(bytes, secret))
+        expect(found(form), `secret ${secret} as ${form.toString().slice(0, 40)}`).toBe(false);
     }
     for (const needle of needles) expect(found(needle), needle).toBe(false);
     // The dump is real: it holds what the server may know, e.g. the account email.

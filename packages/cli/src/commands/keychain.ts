@@ -18,40 +18,66 @@ interface AccountOptions {
 
 /** `tessera keychain ...`: sign up, join, approve, recover, PIN, devices and status. */
 export function register(program: Command): void {
-  const keychain = program.command('keychain').description('end-to-end encrypted backup and restore across your devices');
+  const keychain = program
+    .command('keychain')
+    .description('end-to-end encrypted backup and restore across your devices');
 
   keychain
     .command('signup')
-    .description('create a keychain account; this device becomes its first trusted device and backs up every entry')
+    .description(
+      'create a keychain account; this device becomes its first trusted device and backs up every entry',
+    )
     .requiredOption('--server <url>', 'keychain server, e.g. https://keys.example.org')
     .requiredOption('--email <email>', 'account email')
     .option('--password-file <file>', 'file whose first line is the account password (or TESSERA_PASSWORD)')
-    .option('--recovery-key-file <file>', 'write the recovery key to this file (mode 0600) instead of showing it')
+    .option(
+      '--recovery-key-file <file>',
+      'write the recovery key to this file (mode 0600) instead of showing it',
+    )
     .option('--pin-file <file>', 'file whose first line is the keychain PIN to set (or TESSERA_PIN)')
     .option('--device-name <name>', 'name of this device in the keychain')
     .option('--json', 'print the result as JSON')
-    .action(async (options: AccountOptions & { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
-      const password = await secret({ file: options.passwordFile, env: 'TESSERA_PASSWORD', what: 'password file', prompt: 'Keychain password' });
-      const pin = options.pinFile || process.env.TESSERA_PIN ? await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' }) : null;
-      const kc = await import('@tessera/vault/keychain');
-      if (pin !== null) kc.checkPin(pin);
-      const keeper = recoveryKeyKeeper(options.recoveryKeyFile);
-      const { keychain: client } = await open(command);
-      const result = await kc.signup(client, {
-        server: options.server,
-        email: options.email,
-        password,
-        deviceName: await deviceName(options.deviceName),
-        keepRecoveryKey: keeper,
-      });
-      if (pin !== null) await kc.setPin(client, pin);
-      const { result: round } = await syncNow(client, { verify: true });
-      if (options.json) {
-        process.stdout.write(JSON.stringify({ ...result, backedUp: round.pushed, pin: pin !== null }) + '\n');
-      } else {
-        process.stdout.write(`keychain created for ${options.email}; this device is trusted; ${round.pushed} entries backed up${pin !== null ? '; PIN set' : ''}\n`);
-      }
-    });
+    .action(
+      async (options: AccountOptions & { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+        const password = await secret({
+          file: options.passwordFile,
+          env: 'TESSERA_PASSWORD',
+          what: 'password file',
+          prompt: 'Keychain password',
+        });
+        const pin =
+          options.pinFile || process.env.TESSERA_PIN
+            ? await secret({
+                file: options.pinFile,
+                env: 'TESSERA_PIN',
+                what: 'PIN file',
+                prompt: 'Keychain PIN',
+              })
+            : null;
+        const kc = await import('@tessera/vault/keychain');
+        if (pin !== null) kc.checkPin(pin);
+        const keeper = recoveryKeyKeeper(options.recoveryKeyFile);
+        const { keychain: client } = await open(command);
+        const result = await kc.signup(client, {
+          server: options.server,
+          email: options.email,
+          password,
+          deviceName: await deviceName(options.deviceName),
+          keepRecoveryKey: keeper,
+        });
+        if (pin !== null) await kc.setPin(client, pin);
+        const { result: round } = await syncNow(client, { verify: true });
+        if (options.json) {
+          process.stdout.write(
+            JSON.stringify({ ...result, backedUp: round.pushed, pin: pin !== null }) + '\n',
+          );
+        } else {
+          process.stdout.write(
+            `keychain created for ${options.email}; this device is trusted; ${round.pushed} entries backed up${pin !== null ? '; PIN set' : ''}\n`,
+          );
+        }
+      },
+    );
 
   keychain
     .command('login')
@@ -65,12 +91,16 @@ export function register(program: Command): void {
       const { keychain: client, vault } = await open(command);
       const joined = await loginWith(client, options);
       if (options.json) {
-        process.stdout.write(JSON.stringify({ deviceId: joined.deviceId, verificationCode: joined.verificationCode }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ deviceId: joined.deviceId, verificationCode: joined.verificationCode }) + '\n',
+        );
         return;
       }
       process.stdout.write(`verification code: ${joined.verificationCode}\n`);
       process.stderr.write(
-        'On a trusted device, run `tessera keychain approve --code ' + joined.verificationCode + '`,\n' +
+        'On a trusted device, run `tessera keychain approve --code ' +
+          joined.verificationCode +
+          '`,\n' +
           'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`. Waiting for approval (Ctrl-C to stop; `tessera sync` resumes)...\n',
       );
       await waitForApproval(client);
@@ -114,14 +144,17 @@ export function register(program: Command): void {
       ];
       if (refreshError) lines.push(`server:         unreachable or refused: ${refreshError}`);
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
-      for (const notice of status.notices) lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
+      for (const notice of status.notices)
+        lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
       process.stdout.write(lines.join('\n') + '\n');
       await markNoticesShown(client);
     });
 
   keychain
     .command('devices')
-    .description('devices of the keychain (trusted and removed as the verified circle says; pending requests)')
+    .description(
+      'devices of the keychain (trusted and removed as the verified circle says; pending requests)',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const { keychain: client } = await open(command);
@@ -132,7 +165,9 @@ export function register(program: Command): void {
         return;
       }
       for (const d of devices) {
-        process.stdout.write(`${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`);
+        process.stdout.write(
+          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`,
+        );
       }
     });
 
@@ -160,32 +195,60 @@ export function register(program: Command): void {
     .option('--password-file <file>', 'account password file (or TESSERA_PASSWORD), when not signed in yet')
     .option('--device-name <name>', 'name of this device in the keychain')
     .option('--json', 'print the result as JSON')
-    .action(async (options: Partial<AccountOptions> & { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
-      if (!options.recoveryKeyFile === !options.pinFile) throw new CliError('give exactly one of --recovery-key-file or --pin-file');
-      const kc = await import('@tessera/vault/keychain');
-      // Read (and check) the secret before any network call: a typo in a recovery key costs nothing.
-      const recoveryKey = options.recoveryKeyFile ? await readWholeFile(options.recoveryKeyFile, 'recovery key file') : null;
-      if (recoveryKey !== null) kc.parseRecoveryKey(recoveryKey);
-      const pin = options.pinFile ? await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' }) : null;
-      const { keychain: client, vault } = await open(command);
-      if (!client.state || client.state.status === 'removed') {
-        if (!options.server || !options.email) throw new CliError('this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once');
-        await loginWith(client, options as AccountOptions);
-      }
-      if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
-      else await kc.recoverWithPin(client, pin!);
-      await syncNow(client, { verify: true });
-      const restored = vault.entries().length;
-      if (options.json) process.stdout.write(JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored }) + '\n');
-      else process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
-    });
+    .action(
+      async (
+        options: Partial<AccountOptions> & { recoveryKeyFile?: string; pinFile?: string },
+        command: Command,
+      ) => {
+        if (!options.recoveryKeyFile === !options.pinFile)
+          throw new CliError('give exactly one of --recovery-key-file or --pin-file');
+        const kc = await import('@tessera/vault/keychain');
+        // Read (and check) the secret before any network call: a typo in a recovery key costs nothing.
+        const recoveryKey = options.recoveryKeyFile
+          ? await readWholeFile(options.recoveryKeyFile, 'recovery key file')
+          : null;
+        if (recoveryKey !== null) kc.parseRecoveryKey(recoveryKey);
+        const pin = options.pinFile
+          ? await secret({
+              file: options.pinFile,
+              env: 'TESSERA_PIN',
+              what: 'PIN file',
+              prompt: 'Keychain PIN',
+            })
+          : null;
+        const { keychain: client, vault } = await open(command);
+        if (!client.state || client.state.status === 'removed') {
+          if (!options.server || !options.email)
+            throw new CliError(
+              'this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once',
+            );
+          await loginWith(client, options as AccountOptions);
+        }
+        if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
+        else await kc.recoverWithPin(client, pin!);
+        await syncNow(client, { verify: true });
+        const restored = vault.entries().length;
+        if (options.json)
+          process.stdout.write(
+            JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored }) + '\n',
+          );
+        else process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
+      },
+    );
 
   keychain
     .command('set-pin')
-    .description('set or replace the keychain PIN (a new device can then join with it; 10 wrong PINs lock it)')
+    .description(
+      'set or replace the keychain PIN (a new device can then join with it; 10 wrong PINs lock it)',
+    )
     .option('--pin-file <file>', 'file whose first line is the new PIN (or TESSERA_PIN)')
     .action(async (options: { pinFile?: string }, command: Command) => {
-      const pin = await secret({ file: options.pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'New keychain PIN' });
+      const pin = await secret({
+        file: options.pinFile,
+        env: 'TESSERA_PIN',
+        what: 'PIN file',
+        prompt: 'New keychain PIN',
+      });
       const { keychain: client } = await open(command);
       const { setPin } = await import('@tessera/vault/keychain');
       await setPin(client, pin);
@@ -200,19 +263,33 @@ export function register(program: Command): void {
       const { keychain: client } = await open(command);
       const { removeDevice } = await import('@tessera/vault/keychain');
       const device = await removeDevice(client, id);
-      process.stdout.write(`removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted\n`);
+      process.stdout.write(
+        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted\n`,
+      );
     });
 }
 
-async function open(command: Command): Promise<{ keychain: Keychain; vault: import('@tessera/vault').Vault }> {
+async function open(
+  command: Command,
+): Promise<{ keychain: Keychain; vault: import('@tessera/vault').Vault }> {
   const vault = await openCliVault(command);
   return { keychain: await keychainFor(vault), vault };
 }
 
 async function loginWith(client: Keychain, options: AccountOptions) {
-  const password = await secret({ file: options.passwordFile, env: 'TESSERA_PASSWORD', what: 'password file', prompt: 'Keychain password' });
+  const password = await secret({
+    file: options.passwordFile,
+    env: 'TESSERA_PASSWORD',
+    what: 'password file',
+    prompt: 'Keychain password',
+  });
   const { login } = await import('@tessera/vault/keychain');
-  return login(client, { server: options.server, email: options.email, password, deviceName: await deviceName(options.deviceName) });
+  return login(client, {
+    server: options.server,
+    email: options.email,
+    password,
+    deviceName: await deviceName(options.deviceName),
+  });
 }
 
 /** Polls until a trusted device (or `recover` in another terminal) has made this device trusted. */
@@ -232,12 +309,19 @@ async function waitForApproval(client: Keychain): Promise<void> {
 }
 
 /** A secret from its file, its environment variable, or a prompt on a terminal. */
-async function secret(options: { file?: string; env: string; what: string; prompt: string }): Promise<string> {
+async function secret(options: {
+  file?: string;
+  env: string;
+  what: string;
+  prompt: string;
+}): Promise<string> {
   if (options.file) return readSecretFile(options.file, options.what);
   const value = process.env[options.env];
   if (value) return value;
   if (process.stdin.isTTY) return askSecret(options.prompt);
-  throw new CliError(`no ${options.what.replace(' file', '')} given: use --${options.what.replace(' ', '-')} F or ${options.env}`);
+  throw new CliError(
+    `no ${options.what.replace(' file', '')} given: use --${options.what.replace(' ', '-')} F or ${options.env}`,
+  );
 }
 
 async function readWholeFile(file: string, what: string): Promise<string> {
@@ -245,7 +329,9 @@ async function readWholeFile(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -269,16 +355,22 @@ function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<v
       try {
         await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' });
       } catch (err) {
-        throw new CliError(`cannot write the recovery key to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (the file must not exist yet)`);
+        throw new CliError(
+          `cannot write the recovery key to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (the file must not exist yet)`,
+        );
       }
     };
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new CliError('not on a terminal: give --recovery-key-file F so the recovery key is saved, not lost in a log');
+    throw new CliError(
+      'not on a terminal: give --recovery-key-file F so the recovery key is saved, not lost in a log',
+    );
   }
   return async (key) => {
     const { parseRecoveryKey } = await import('@tessera/vault/keychain');
-    process.stdout.write(`\nYour recovery key (shown once; write it down and keep it safe):\n\n    ${key}\n\n`);
+    process.stdout.write(
+      `\nYour recovery key (shown once; write it down and keep it safe):\n\n    ${key}\n\n`,
+    );
     for (let attempt = 0; attempt < 3; attempt++) {
       const typed = await askSecret('Type the recovery key back to confirm');
       try {

@@ -27,15 +27,22 @@ export async function keychainFor(vault: Vault, options: { timeoutMs?: number } 
   const { Keychain, metaDeviceKeyStore } = await import('@tessera/vault/keychain');
   const { VERSION } = await import('../main.js');
   const fetchWithTimeout: typeof fetch | undefined = options.timeoutMs
-    ? (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(options.timeoutMs!) })
+    ? (input, init) =>
+        fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(options.timeoutMs!) })
     : undefined;
-  return new Keychain({ host: vault, deviceKeys: metaDeviceKeyStore(vault), clientId: `tessera-cli/${VERSION}`, fetch: fetchWithTimeout });
+  return new Keychain({
+    host: vault,
+    deviceKeys: metaDeviceKeyStore(vault),
+    clientId: `tessera-cli/${VERSION}`,
+    fetch: fetchWithTimeout,
+  });
 }
 
 /** Prints notices not shown yet, one line each, on stderr. */
 export async function showNotices(keychain: Keychain): Promise<void> {
   const { takeUnshownNotices, describeNotice } = await import('@tessera/vault/keychain');
-  for (const notice of await takeUnshownNotices(keychain)) process.stderr.write(`tessera: notice: ${describeNotice(notice)}\n`);
+  for (const notice of await takeUnshownNotices(keychain))
+    process.stderr.write(`tessera: notice: ${describeNotice(notice)}\n`);
 }
 
 /**
@@ -45,7 +52,10 @@ export async function showNotices(keychain: Keychain): Promise<void> {
 export async function syncNow(keychain: Keychain, options: { verify?: boolean } = {}) {
   const kc = await import('@tessera/vault/keychain');
   const result = await kc.syncRound(keychain);
-  const verify = result.trusted && (options.verify || kc.verificationDue(keychain)) ? await kc.verifyBackup(keychain) : null;
+  const verify =
+    result.trusted && (options.verify || kc.verificationDue(keychain))
+      ? await kc.verifyBackup(keychain)
+      : null;
   return { result, verify };
 }
 
@@ -65,7 +75,9 @@ async function afterCommand(): Promise<void> {
         await syncNow(keychain);
       } catch (err) {
         const pending = pendingRecords(keychain).length;
-        process.stderr.write(`tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`);
+        process.stderr.write(
+          `tessera: backup queued (${pending} pending change${pending === 1 ? '' : 's'}): ${(err as Error).message}\n`,
+        );
       }
     }
     await showNotices(keychain);
@@ -101,12 +113,18 @@ export function register(program: Command): void {
         return;
       }
       if (verify && !verify.ok) {
-        throw new CliError(`backup verification failed: ${verify.mismatched} of ${verify.checked} entries differ on the server; every device was notified`);
+        throw new CliError(
+          `backup verification failed: ${verify.mismatched} of ${verify.checked} entries differ on the server; every device was notified`,
+        );
       }
       if (options.json) {
-        process.stdout.write(JSON.stringify({ ...result, status: 'trusted', verified: verify ? verify.ok : null }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ ...result, status: 'trusted', verified: verify ? verify.ok : null }) + '\n',
+        );
       } else {
-        process.stdout.write(`synced: ${result.pulled} received, ${result.pushed} sent${verify ? `; backup verified (${verify.checked} entries)` : ''}\n`);
+        process.stdout.write(
+          `synced: ${result.pulled} received, ${result.pushed} sent${verify ? `; backup verified (${verify.checked} entries)` : ''}\n`,
+        );
       }
     });
 }
@@ -124,7 +142,8 @@ async function followFeed(keychain: Keychain, options: SyncOptions): Promise<voi
       signal: controller.signal,
       onConnected: () => print({ event: 'connected' }, 'connected; following changes (Ctrl-C stops)'),
       onRound: (r) => {
-        if (r.pulled > 0 || r.pushed > 0) print({ event: 'synced', ...r }, `synced: ${r.pulled} received, ${r.pushed} sent`);
+        if (r.pulled > 0 || r.pushed > 0)
+          print({ event: 'synced', ...r }, `synced: ${r.pulled} received, ${r.pushed} sent`);
         void showNotices(keychain);
       },
       onError: (err) => process.stderr.write(`tessera: ${err.message} (retrying)\n`),

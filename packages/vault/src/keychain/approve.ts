@@ -24,10 +24,18 @@ export async function approve(keychain: Keychain, code: string): Promise<CircleD
     const state = keychain.requireTrusted();
     const { devices } = await keychain.client().call('devices');
     const pending = devices
-      .filter((d) => d.status === 'pending' && !circle.devices[d.id] && keychain.now() - d.createdAt < 2 * JOIN_REQUEST_TTL_MS)
+      .filter(
+        (d) =>
+          d.status === 'pending' &&
+          !circle.devices[d.id] &&
+          keychain.now() - d.createdAt < 2 * JOIN_REQUEST_TTL_MS,
+      )
       .sort((a, b) => b.createdAt - a.createdAt);
     if (pending.length > MAX_PENDING_CONSIDERED) {
-      throw new KeychainError('code-not-found', `${pending.length} devices are waiting for approval at once, more than the ${MAX_PENDING_CONSIDERED} this device will consider; this can be an attack. Try again later.`);
+      throw new KeychainError(
+        'code-not-found',
+        `${pending.length} devices are waiting for approval at once, more than the ${MAX_PENDING_CONSIDERED} this device will consider; this can be an attack. Try again later.`,
+      );
     }
     const matches = [];
     for (const d of pending) {
@@ -42,16 +50,35 @@ export async function approve(keychain: Keychain, code: string): Promise<CircleD
       if (codesMatch(expected, code)) matches.push(d);
     }
     if (matches.length === 0) {
-      throw new KeychainError('code-not-found', 'No device waiting for approval shows this code; check the code on the new device (it changes when the circle changes; run `tessera keychain login` there again if it expired).');
+      throw new KeychainError(
+        'code-not-found',
+        'No device waiting for approval shows this code; check the code on the new device (it changes when the circle changes; run `tessera keychain login` there again if it expired).',
+      );
     }
     if (matches.length > 1) {
-      throw new KeychainError('code-not-found', 'Two waiting devices show this code, which only happens under attack; nothing was approved.');
+      throw new KeychainError(
+        'code-not-found',
+        'Two waiting devices show this code, which only happens under attack; nothing was approved.',
+      );
     }
     const target = matches[0]!;
-    const device: CircleDevice = { id: target.id, name: target.name, encPub: target.encPub, signPub: target.signPub };
+    const device: CircleDevice = {
+      id: target.id,
+      name: target.name,
+      encPub: target.encPub,
+      signPub: target.signPub,
+    };
     const { epoch, vk } = keychain.currentVaultKey();
-    const link = buildLink(circle, { op: 'add-device', by: state.deviceId, device, via: 'approval', signer: circleKey(vk) });
-    const wraps = keychain.wrapsForCircle(circle, vk, epoch, [device]).filter((w) => w.recipientId === device.id);
+    const link = buildLink(circle, {
+      op: 'add-device',
+      by: state.deviceId,
+      device,
+      via: 'approval',
+      signer: circleKey(vk),
+    });
+    const wraps = keychain
+      .wrapsForCircle(circle, vk, epoch, [device])
+      .filter((w) => w.recipientId === device.id);
     await keychain.adoptCircle(await postLink(keychain, link, wraps));
     return device;
   });

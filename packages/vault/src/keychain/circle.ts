@@ -97,7 +97,11 @@ export interface NewLink {
 export function buildLink(state: CircleState | null, link: NewLink): CircleLink {
   const epoch = state === null ? 1 : link.op === 'remove-device' ? state.epoch + 1 : state.epoch;
   const circlePub =
-    link.nextCirclePub !== undefined ? b64u(link.nextCirclePub) : state ? state.circlePubs[state.epoch]! : null;
+    link.nextCirclePub !== undefined
+      ? b64u(link.nextCirclePub)
+      : state
+        ? state.circlePubs[state.epoch]!
+        : null;
   if (!circlePub) throw new TypeError('a genesis or remove-device link needs nextCirclePub');
   const body: CircleLinkBody = {
     v: 1,
@@ -117,7 +121,10 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
 }
 
 function invalid(link: { seq?: unknown }, why: string): KeychainError {
-  return new KeychainError('circle-invalid', `Circle link ${String(link.seq)} ${why}; the circle was refused.`);
+  return new KeychainError(
+    'circle-invalid',
+    `Circle link ${String(link.seq)} ${why}; the circle was refused.`,
+  );
 }
 
 /**
@@ -125,11 +132,19 @@ function invalid(link: { seq?: unknown }, why: string): KeychainError {
  * `circle-invalid` for any bad link and `circle-rollback` when the server's `head` is behind or
  * beside the state already verified.
  */
-export function applyLinks(state: CircleState | null, links: CircleLink[], serverHead?: CircleHead | null): CircleState {
+export function applyLinks(
+  state: CircleState | null,
+  links: CircleLink[],
+  serverHead?: CircleHead | null,
+): CircleState {
   if (serverHead !== undefined) checkNotRolledBack(state, serverHead);
   let current = state;
   for (const link of links) current = applyLink(current, link);
-  if (serverHead && current && (current.head.seq !== serverHead.seq || current.head.hash !== serverHead.hash)) {
+  if (
+    serverHead &&
+    current &&
+    (current.head.seq !== serverHead.seq || current.head.hash !== serverHead.hash)
+  ) {
     throw new KeychainError(
       'circle-invalid',
       `The server's circle head (link ${serverHead.seq}) is not the end of the links it sent; the circle was refused.`,
@@ -181,16 +196,19 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   }
   const { sig, ...body } = link;
   const signerPub = state ? state.circlePubs[state.epoch]! : link.circlePub;
-  let signatureOk = false;
+  let signatureOk: boolean;
   try {
     signatureOk = verifySignature(fromB64u(signerPub), utf8(canon(body)), fromB64u(String(sig), 'sig'));
   } catch {
     signatureOk = false;
   }
   if (!signatureOk) throw invalid(link, 'is not signed by the circle key (only vault-key holders can sign)');
-  if (typeof link.at !== 'string' || Number.isNaN(Date.parse(link.at))) throw invalid(link, 'has no valid time');
-  if (link.op !== 'genesis' && (link.recoveryPub ?? null) !== null) throw invalid(link, 'changes the recovery key');
-  if (link.op !== 'set-escrow' && (link.escrowPub ?? null) !== null) throw invalid(link, 'sets an escrow outside set-escrow');
+  if (typeof link.at !== 'string' || Number.isNaN(Date.parse(link.at)))
+    throw invalid(link, 'has no valid time');
+  if (link.op !== 'genesis' && (link.recoveryPub ?? null) !== null)
+    throw invalid(link, 'changes the recovery key');
+  if (link.op !== 'set-escrow' && (link.escrowPub ?? null) !== null)
+    throw invalid(link, 'sets an escrow outside set-escrow');
   checkPublicKey(link, link.circlePub, 'circlePub');
 
   if (state === null) return applyGenesis(link);
@@ -204,7 +222,8 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
     case 'add-device': {
       sameEpoch(state, link);
       const device = checkDevice(link);
-      if (state.devices[device.id]) throw invalid(link, `adds device ${device.id}, which is already in the circle`);
+      if (state.devices[device.id])
+        throw invalid(link, `adds device ${device.id}, which is already in the circle`);
       if (Object.values(state.devices).some((m) => m.device.encPub === device.encPub)) {
         throw invalid(link, 'adds a key that another device already uses');
       }
@@ -216,15 +235,23 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       } else {
         throw invalid(link, 'adds a device without saying how it got the vault key');
       }
-      next.devices[device.id] = { device, status: 'trusted', via: link.via, addedBy: link.by, addedAt: link.at };
+      next.devices[device.id] = {
+        device,
+        status: 'trusted',
+        via: link.via,
+        addedBy: link.by,
+        addedAt: link.at,
+      };
       return next;
     }
     case 'remove-device': {
-      if (link.epoch !== state.epoch + 1) throw invalid(link, 'removes a device without starting a new key epoch');
+      if (link.epoch !== state.epoch + 1)
+        throw invalid(link, 'removes a device without starting a new key epoch');
       if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
       const target = link.device?.id ? state.devices[link.device.id] : undefined;
       if (!target || target.status !== 'trusted') throw invalid(link, 'removes a device that is not trusted');
-      if (link.circlePub === state.circlePubs[state.epoch]) throw invalid(link, 'does not rotate the circle key');
+      if (link.circlePub === state.circlePubs[state.epoch])
+        throw invalid(link, 'does not rotate the circle key');
       next.devices[target.device.id] = { ...target, status: 'removed', removedAt: link.at };
       next.epoch = link.epoch;
       next.circlePubs[String(link.epoch)] = link.circlePub;
@@ -233,7 +260,8 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
     case 'set-escrow':
       sameEpoch(state, link);
       if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
-      if ((link.device ?? null) !== null || (link.via ?? null) !== null) throw invalid(link, 'carries a device');
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null)
+        throw invalid(link, 'carries a device');
       if (link.escrowPub != null) checkPublicKey(link, link.escrowPub, 'escrowPub');
       next.escrowPub = link.escrowPub ?? null;
       return next;
@@ -254,7 +282,9 @@ function applyGenesis(link: CircleLink): CircleState {
     head: { seq: 0, hash: linkHash(link) },
     epoch: 1,
     circlePubs: { '1': link.circlePub },
-    devices: { [device.id]: { device, status: 'trusted', via: 'genesis', addedBy: device.id, addedAt: link.at } },
+    devices: {
+      [device.id]: { device, status: 'trusted', via: 'genesis', addedBy: device.id, addedAt: link.at },
+    },
     recoveryPub: link.recoveryPub,
     escrowPub: null,
   };
@@ -268,14 +298,15 @@ function sameEpoch(state: CircleState, link: CircleLink): void {
 
 function checkDevice(link: CircleLink): CircleDevice {
   const d = link.device;
-  if (!d || typeof d.id !== 'string' || !d.id || typeof d.name !== 'string') throw invalid(link, 'names no device');
+  if (!d || typeof d.id !== 'string' || !d.id || typeof d.name !== 'string')
+    throw invalid(link, 'names no device');
   checkPublicKey(link, d.encPub, 'device.encPub');
   checkPublicKey(link, d.signPub, 'device.signPub');
   return { id: d.id, name: d.name, encPub: d.encPub, signPub: d.signPub };
 }
 
 function checkPublicKey(link: CircleLink, value: unknown, field: string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = typeof value === 'string' && fromB64u(value).length === 32;
   } catch {

@@ -8,11 +8,17 @@ import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 
 type Routes = typeof ROUTES;
 /** Request body of a route, from its TypeBox schema. */
-export type BodyOf<N extends RouteName> = Routes[N] extends { body: infer B extends TSchema } ? Static<B> : never;
+export type BodyOf<N extends RouteName> = Routes[N] extends { body: infer B extends TSchema }
+  ? Static<B>
+  : never;
 /** Query string of a route. */
-export type QueryOf<N extends RouteName> = Routes[N] extends { querystring: infer Q extends TSchema } ? Static<Q> : never;
+export type QueryOf<N extends RouteName> = Routes[N] extends { querystring: infer Q extends TSchema }
+  ? Static<Q>
+  : never;
 /** Response body of a route (null for 204). */
-export type ResponseOf<N extends RouteName> = Routes[N] extends { response: infer R extends TSchema } ? Static<R> : unknown;
+export type ResponseOf<N extends RouteName> = Routes[N] extends { response: infer R extends TSchema }
+  ? Static<R>
+  : unknown;
 
 export interface KeychainClientOptions {
   /** Base URL of the keychain server, e.g. `https://keys.example.org`. */
@@ -90,7 +96,8 @@ export class KeychainClient {
       response = await this.fetchImpl(url, init);
     } catch (err) {
       if (init.signal?.aborted && (init.signal.reason as Error)?.name !== 'TimeoutError') throw err;
-      const why = (err as Error)?.name === 'TimeoutError' ? 'it did not answer in time' : describeNetworkError(err);
+      const why =
+        (err as Error)?.name === 'TimeoutError' ? 'it did not answer in time' : describeNetworkError(err);
       throw new KeychainError('offline', `Cannot reach the keychain server at ${this.server}: ${why}.`);
     }
     if (response.ok) return response;
@@ -105,7 +112,10 @@ export function normalizeServer(server: string): string {
   try {
     url = new URL(withScheme);
   } catch {
-    throw new KeychainError('http', `"${server}" is not a server address (expected e.g. https://keys.example.org).`);
+    throw new KeychainError(
+      'http',
+      `"${server}" is not a server address (expected e.g. https://keys.example.org).`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new KeychainError('http', `The server address must start with https:// (got ${url.protocol}).`);
@@ -135,7 +145,11 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
     );
   }
   if (response.status === 401) {
-    return new KeychainError('not-signed-in', 'The keychain session has ended; sign in again with `tessera keychain login`.', details);
+    return new KeychainError(
+      'not-signed-in',
+      'The keychain session has ended; sign in again with `tessera keychain login`.',
+      details,
+    );
   }
   if (response.status === 409 && body.error === 'conflict') {
     return new KeychainError('conflict', 'Some items changed on the server meanwhile.', details);
@@ -143,6 +157,7 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
   if (body.error === 'escrow-destroyed') {
     return new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE, details);
   }
-  const message = typeof body.message === 'string' ? body.message : `The keychain server answered HTTP ${response.status}.`;
+  const message =
+    typeof body.message === 'string' ? body.message : `The keychain server answered HTTP ${response.status}.`;
   return new KeychainError('http', message, details);
 }

@@ -41,7 +41,10 @@ function subtle(): SubtleCrypto {
 /** Makes new device keys; `extractable: false` in browsers, true where they are exported to a file. */
 export async function generateDeviceKeyPairs(options: { extractable: boolean }): Promise<DeviceCryptoKeys> {
   const enc = (await subtle().generateKey(X25519, options.extractable, ['deriveBits'])) as CryptoKeyPair;
-  const sign = (await subtle().generateKey(ED25519, options.extractable, ['sign', 'verify'])) as CryptoKeyPair;
+  const sign = (await subtle().generateKey(ED25519, options.extractable, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   return { enc, sign };
 }
 
@@ -54,7 +57,9 @@ export async function deviceKeysFromCryptoKeys(keys: DeviceCryptoKeys): Promise<
     signPub,
     async deriveShared(peerPublic) {
       const peer = await subtle().importKey('raw', owned(peerPublic), X25519, false, []);
-      return new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: peer }, keys.enc.privateKey, 256));
+      return new Uint8Array(
+        await subtle().deriveBits({ name: 'X25519', public: peer }, keys.enc.privateKey, 256),
+      );
     },
     async sign(message) {
       return new Uint8Array(await subtle().sign(ED25519, keys.sign.privateKey, owned(message)));

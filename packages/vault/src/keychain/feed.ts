@@ -23,7 +23,10 @@ export async function readFeed(options: {
   onOpen?: () => void;
   onEvent: (event: FeedEvent) => void | Promise<void>;
 }): Promise<string | null> {
-  const response = await options.client.openFeed({ signal: options.signal, lastEventId: options.lastEventId ?? null });
+  const response = await options.client.openFeed({
+    signal: options.signal,
+    lastEventId: options.lastEventId ?? null,
+  });
   options.onOpen?.();
   let lastId = options.lastEventId ?? null;
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();

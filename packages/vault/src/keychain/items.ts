@@ -66,7 +66,9 @@ export function encryptItem(options: ItemContext & { vk: Uint8Array; record: Ite
  * Decrypts and checks one item. Any tampering (another item's ciphertext, another epoch, another
  * account, a flipped bit, a record whose id is not the item's) is refused with `item-invalid`.
  */
-export function decryptItem(options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean }): ItemPlaintext {
+export function decryptItem(
+  options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean },
+): ItemPlaintext {
   const refuse = (why: string) =>
     new KeychainError('item-invalid', `The server's copy of item ${options.id} ${why}; it was refused.`, {
       id: options.id,
@@ -78,7 +80,8 @@ export function decryptItem(options: ItemContext & { vk: Uint8Array; ciphertext:
     throw refuse('is not base64url');
   }
   const padded = open(itemKey(options.vk), sealed, itemAad(options));
-  if (!padded) throw refuse('does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
+  if (!padded)
+    throw refuse('does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
   const plain = unpad(padded);
   if (!plain) throw refuse('has malformed padding');
   let record: unknown;

@@ -32,7 +32,10 @@ export interface LoginResult {
 export async function login(keychain: Keychain, options: LoginOptions): Promise<LoginResult> {
   const existing = keychain.state;
   if (existing && existing.status !== 'removed') {
-    throw new KeychainError('already-trusted', `This device is already signed in to ${existing.email} on ${existing.server} (${existing.status}).`);
+    throw new KeychainError(
+      'already-trusted',
+      `This device is already signed in to ${existing.email} on ${existing.server} (${existing.status}).`,
+    );
   }
   checkPassword(options.password);
   const client = keychain.client(options.server);
@@ -105,11 +108,20 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
   const circle = await keychain.refreshCircle();
   const member = circle.devices[state.deviceId];
   if (member?.status !== 'trusted') {
-    throw new KeychainError('circle-invalid', 'A vault key was wrapped to this device, but the circle does not include it; it was refused.');
+    throw new KeychainError(
+      'circle-invalid',
+      'A vault key was wrapped to this device, but the circle does not include it; it was refused.',
+    );
   }
   const keys = await keychain.deviceKeys();
   for (const wrap of wraps) {
-    const vk = await unwrapVaultKey({ accountId: state.accountId, recipientId: state.deviceId, epoch: wrap.epoch, wrapped: wrap.wrapped, recipient: keys });
+    const vk = await unwrapVaultKey({
+      accountId: state.accountId,
+      recipientId: state.deviceId,
+      epoch: wrap.epoch,
+      wrapped: wrap.wrapped,
+      recipient: keys,
+    });
     keychain.checkVaultKeyMatchesCircle(vk, wrap.epoch);
     state.vaultKeys[String(wrap.epoch)] = b64u(vk);
   }

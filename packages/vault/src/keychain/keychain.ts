@@ -7,7 +7,13 @@ import { ESCROW_RECIPIENT, RECOVERY_RECIPIENT, type Wrap } from '@tessera/protoc
 import { measureServerClock, SERVER_CLOCK_META_KEY } from '../clock-skew.js';
 import type { MetaValue } from '../types.js';
 import { b64u, constantTimeEqual, fromB64u } from './bytes.js';
-import { applyLinks, trustedDevices, type CircleDevice, type CircleLink, type CircleState } from './circle.js';
+import {
+  applyLinks,
+  trustedDevices,
+  type CircleDevice,
+  type CircleLink,
+  type CircleState,
+} from './circle.js';
 import { KeychainClient } from './client.js';
 import type { DeviceKeys } from './device-keys.js';
 import type { DeviceKeyStore } from './device-key-store.js';
@@ -54,7 +60,10 @@ export class Keychain {
   /** The state of a signed-in device; throws `not-signed-in` otherwise. */
   requireState(): KeychainState {
     if (!this.stateValue) {
-      throw new KeychainError('not-signed-in', 'This device is not signed in to a keychain; run `tessera keychain signup` or `tessera keychain login`.');
+      throw new KeychainError(
+        'not-signed-in',
+        'This device is not signed in to a keychain; run `tessera keychain signup` or `tessera keychain login`.',
+      );
     }
     return this.stateValue;
   }
@@ -63,10 +72,16 @@ export class Keychain {
   requireTrusted(): KeychainState {
     const state = this.requireState();
     if (state.status === 'removed') {
-      throw new KeychainError('not-trusted', 'This device was removed from the keychain; sign in again with `tessera keychain login`.');
+      throw new KeychainError(
+        'not-trusted',
+        'This device was removed from the keychain; sign in again with `tessera keychain login`.',
+      );
     }
     if (state.status !== 'trusted') {
-      throw new KeychainError('not-trusted', 'This device is waiting for approval: run `tessera keychain approve --code CODE` on a trusted device, or `tessera keychain recover`.');
+      throw new KeychainError(
+        'not-trusted',
+        'This device is waiting for approval: run `tessera keychain approve --code CODE` on a trusted device, or `tessera keychain recover`.',
+      );
     }
     return state;
   }
@@ -101,16 +116,23 @@ export class Keychain {
 
   /** An HTTP client for `server` (defaults to the signed-in server and session). */
   client(server?: string): KeychainClient {
-    if (server !== undefined) return new KeychainClient({ server, client: this.clientId, fetch: this.fetchImpl });
+    if (server !== undefined)
+      return new KeychainClient({ server, client: this.clientId, fetch: this.fetchImpl });
     const state = this.requireState();
-    this.clientValue ??= new KeychainClient({ server: state.server, client: this.clientId, session: state.session, fetch: this.fetchImpl });
+    this.clientValue ??= new KeychainClient({
+      server: state.server,
+      client: this.clientId,
+      session: state.session,
+      fetch: this.fetchImpl,
+    });
     return this.clientValue;
   }
 
   /** This device's keys (loaded once). */
   async deviceKeys(): Promise<DeviceKeys> {
     this.keysValue ??= await this.deviceKeyStore.load();
-    if (!this.keysValue) throw new KeychainError('not-signed-in', 'This device has no keychain keys; sign in first.');
+    if (!this.keysValue)
+      throw new KeychainError('not-signed-in', 'This device has no keychain keys; sign in first.');
     return this.keysValue;
   }
 
@@ -133,7 +155,12 @@ export class Keychain {
   async selfDevice(): Promise<CircleDevice> {
     const state = this.requireState();
     const keys = await this.deviceKeys();
-    return { id: state.deviceId, name: state.deviceName, encPub: b64u(keys.encPub), signPub: b64u(keys.signPub) };
+    return {
+      id: state.deviceId,
+      name: state.deviceName,
+      encPub: b64u(keys.encPub),
+      signPub: b64u(keys.signPub),
+    };
   }
 
   /** The newest epoch this device holds a vault key for, and that key. */
@@ -141,7 +168,11 @@ export class Keychain {
     const state = this.requireTrusted();
     const epoch = state.circle?.epoch ?? 0;
     const vk = state.vaultKeys[String(epoch)];
-    if (!vk) throw new KeychainError('not-trusted', `This device has no vault key for key epoch ${epoch}; run \`tessera sync\`.`);
+    if (!vk)
+      throw new KeychainError(
+        'not-trusted',
+        `This device has no vault key for key epoch ${epoch}; run \`tessera sync\`.`,
+      );
     return { epoch, vk: fromB64u(vk) };
   }
 
@@ -170,7 +201,10 @@ export class Keychain {
     const member = circle.devices[state.deviceId];
     const keys = await this.deviceKeys();
     if (member && !constantTimeEqual(fromB64u(member.device.encPub), keys.encPub)) {
-      throw new KeychainError('circle-invalid', 'The circle lists this device with keys that are not its own; the circle was refused.');
+      throw new KeychainError(
+        'circle-invalid',
+        'The circle lists this device with keys that are not its own; the circle was refused.',
+      );
     }
     if (member?.status === 'removed' && state.status !== 'removed') {
       state.status = 'removed';
@@ -190,12 +224,21 @@ export class Keychain {
     const keys = await this.deviceKeys();
     for (const wrap of wraps) {
       if (state.vaultKeys[String(wrap.epoch)]) continue;
-      const vk = await unwrapVaultKey({ accountId: state.accountId, recipientId: state.deviceId, epoch: wrap.epoch, wrapped: wrap.wrapped, recipient: keys });
+      const vk = await unwrapVaultKey({
+        accountId: state.accountId,
+        recipientId: state.deviceId,
+        epoch: wrap.epoch,
+        wrapped: wrap.wrapped,
+        recipient: keys,
+      });
       this.checkVaultKeyMatchesCircle(vk, wrap.epoch);
       state.vaultKeys[String(wrap.epoch)] = b64u(vk);
     }
     if (!state.vaultKeys[String(circle.epoch)]) {
-      throw new KeychainError('not-trusted', `No vault key for key epoch ${circle.epoch} was wrapped to this device yet.`);
+      throw new KeychainError(
+        'not-trusted',
+        `No vault key for key epoch ${circle.epoch} was wrapped to this device yet.`,
+      );
     }
   }
 
@@ -207,7 +250,10 @@ export class Keychain {
     const circle = this.requireState().circle;
     const expected = circle?.circlePubs[String(epoch)];
     if (!expected || b64u(circleKey(vk).publicKey) !== expected) {
-      throw new KeychainError('circle-invalid', `The vault key of epoch ${epoch} does not match the circle's signing key; the circle or the key was forged.`);
+      throw new KeychainError(
+        'circle-invalid',
+        `The vault key of epoch ${epoch} does not match the circle's signing key; the circle or the key was forged.`,
+      );
     }
   }
 

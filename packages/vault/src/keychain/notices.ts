@@ -28,7 +28,12 @@ export async function takeUnshownNotices(keychain: Keychain): Promise<Notice[]> 
 /** One line for people. */
 export function describeNotice(notice: Notice): string {
   const data = notice.data as Record<string, unknown>;
-  const name = typeof data.name === 'string' ? `"${data.name}"` : typeof data.deviceId === 'string' ? data.deviceId : 'a device';
+  const name =
+    typeof data.name === 'string'
+      ? `"${data.name}"`
+      : typeof data.deviceId === 'string'
+        ? data.deviceId
+        : 'a device';
   switch (notice.kind) {
     case 'device-join-requested':
       return `${name} asks to join the keychain; approve it with \`tessera keychain approve --code CODE\` if it is yours.`;
@@ -45,7 +50,9 @@ export function describeNotice(notice: Notice): string {
     case 'backup-mismatch':
       return 'A device found that the server copy of the backup differs from its own vault; run `tessera sync` and `tessera keychain status`.';
     case 'server':
-      return typeof data.message === 'string' ? `Server: ${data.message}` : 'A message from the keychain server.';
+      return typeof data.message === 'string'
+        ? `Server: ${data.message}`
+        : 'A message from the keychain server.';
     default:
       return `Keychain notice: ${String(notice.kind)}.`;
   }

@@ -19,7 +19,10 @@ export const PIN_MAX_LENGTH = 64;
 /** Refuses a PIN that is too short to survive 10 guesses, or absurdly long. */
 export function checkPin(pin: string): void {
   if (pin.length < PIN_MIN_LENGTH || pin.length > PIN_MAX_LENGTH) {
-    throw new KeychainError('wrong-pin', `The keychain PIN must have ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} characters.`);
+    throw new KeychainError(
+      'wrong-pin',
+      `The keychain PIN must have ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} characters.`,
+    );
   }
 }
 
@@ -30,22 +33,43 @@ export async function setPin(keychain: Keychain, pin: string): Promise<void> {
   const client = keychain.client();
   const meta = await keychain.serverMeta();
   const reg = await opaque.startRegistration(pin);
-  const { registrationResponse } = await client.call('escrowRegisterStart', { body: { registrationRequest: reg.registrationRequest } });
+  const { registrationResponse } = await client.call('escrowRegisterStart', {
+    body: { registrationRequest: reg.registrationRequest },
+  });
   const finished = await opaque.finishRegistration({
     secret: pin,
     state: reg.clientRegistrationState,
     registrationResponse,
     expectedServerKey: meta.escrowOpaquePublicKey,
   });
-  if (!finished.serverKeyMatches) throw new KeychainError('http', 'The escrow answered with a key other than the one the server announced; the PIN was not set.');
+  if (!finished.serverKeyMatches)
+    throw new KeychainError(
+      'http',
+      'The escrow answered with a key other than the one the server announced; the PIN was not set.',
+    );
   const ek = randomBytes(32);
-  await client.call('escrowRegisterFinish', { body: { registrationRecord: finished.registrationRecord, escrowKey: b64u(ek) } });
+  await client.call('escrowRegisterFinish', {
+    body: { registrationRecord: finished.registrationRecord, escrowKey: b64u(ek) },
+  });
   const escrowPub = escrowKeyPair(ek, finished.exportKey).encPub;
   await withCircleRetry(keychain, async () => {
     const circle = await keychain.refreshCircle();
     const { epoch, vk } = keychain.currentVaultKey();
-    const link = buildLink(circle, { op: 'set-escrow', by: state.deviceId, escrowPub: b64u(escrowPub), signer: circleKey(vk) });
-    const wrap = wrapVaultKey({ accountId: state.accountId, recipientId: ESCROW_RECIPIENT, epoch, vk, recipientPub: escrowPub });
-    await keychain.adoptCircle(await postLink(keychain, link, [{ recipientId: ESCROW_RECIPIENT, epoch, wrapped: wrap }]));
+    const link = buildLink(circle, {
+      op: 'set-escrow',
+      by: state.deviceId,
+      escrowPub: b64u(escrowPub),
+      signer: circleKey(vk),
+    });
+    const wrap = wrapVaultKey({
+      accountId: state.accountId,
+      recipientId: ESCROW_RECIPIENT,
+      epoch,
+      vk,
+      recipientPub: escrowPub,
+    });
+    await keychain.adoptCircle(
+      await postLink(keychain, link, [{ recipientId: ESCROW_RECIPIENT, epoch, wrapped: wrap }]),
+    );
   });
 }

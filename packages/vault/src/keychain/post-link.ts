@@ -14,10 +14,16 @@ export async function postLink(keychain: Keychain, link: CircleLink, wraps: Wrap
   const next = applyLinks(state.circle, [link]);
   try {
     // The protocol's TypeBox union of literals widens `op`/`via` oddly; the link is checked by applyLinks above.
-    await keychain.client().call('circlePost', { body: { link: link as unknown as BodyOf<'circlePost'>['link'], wraps } });
+    await keychain
+      .client()
+      .call('circlePost', { body: { link: link as unknown as BodyOf<'circlePost'>['link'], wraps } });
   } catch (err) {
     if (err instanceof KeychainError && err.details.status === 409) {
-      throw new KeychainError('conflict', 'The circle changed on the server meanwhile; try again.', err.details);
+      throw new KeychainError(
+        'conflict',
+        'The circle changed on the server meanwhile; try again.',
+        err.details,
+      );
     }
     throw err;
   }

@@ -22,7 +22,10 @@ export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText
   const holder = recoveryKeyPair(rk);
   const circle = await keychain.refreshCircle();
   if (b64u(holder.encPub) !== circle.recoveryPub) {
-    throw new KeychainError('recovery-key-invalid', 'This recovery key does not belong to this keychain account.');
+    throw new KeychainError(
+      'recovery-key-invalid',
+      'This recovery key does not belong to this keychain account.',
+    );
   }
   await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
 }
@@ -36,10 +39,16 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
   if (status.destroyed) {
     throw new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE);
   }
-  if (!status.enabled) throw new KeychainError('escrow-missing', 'No keychain PIN is set for this account; use the recovery key or approval from a trusted device.');
+  if (!status.enabled)
+    throw new KeychainError(
+      'escrow-missing',
+      'No keychain PIN is set for this account; use the recovery key or approval from a trusted device.',
+    );
   const meta = await keychain.serverMeta();
   const start = await opaque.startLogin(pin);
-  const attempt = await client.call('escrowLoginStart', { body: { startLoginRequest: start.startLoginRequest } });
+  const attempt = await client.call('escrowLoginStart', {
+    body: { startLoginRequest: start.startLoginRequest },
+  });
   const finished = await opaque.finishLogin({
     secret: pin,
     state: start.clientLoginState,
@@ -59,34 +68,67 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
     body: { attemptId: attempt.attemptId, finishLoginRequest: finished.finishLoginRequest },
   });
   const releaseKey = hkdf({ ikm: finished.sessionKey, info: LABELS.escrowRelease });
-  const ek = open(releaseKey, fromB64u(sealedEscrowKey, 'sealedEscrowKey'), utf8(`${LABELS.escrowRelease}|${state.accountId}`));
-  if (!ek || ek.length !== 32) throw new KeychainError('circle-invalid', 'The escrow released a key that does not open; nothing was changed.');
+  const ek = open(
+    releaseKey,
+    fromB64u(sealedEscrowKey, 'sealedEscrowKey'),
+    utf8(`${LABELS.escrowRelease}|${state.accountId}`),
+  );
+  if (!ek || ek.length !== 32)
+    throw new KeychainError(
+      'circle-invalid',
+      'The escrow released a key that does not open; nothing was changed.',
+    );
   const holder = escrowKeyPair(ek, finished.exportKey);
   const circle = await keychain.refreshCircle();
   if (!circle.escrowPub || b64u(holder.encPub) !== circle.escrowPub) {
-    throw new KeychainError('circle-invalid', 'The escrow key does not match the one the circle names; the PIN may have been changed on another device.');
+    throw new KeychainError(
+      'circle-invalid',
+      'The escrow key does not match the one the circle names; the PIN may have been changed on another device.',
+    );
   }
   await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });
 }
 
 function requirePending(keychain: Keychain): void {
   const state = keychain.requireState();
-  if (state.status === 'trusted') throw new KeychainError('already-trusted', 'This device is already trusted; nothing to recover.');
+  if (state.status === 'trusted')
+    throw new KeychainError('already-trusted', 'This device is already trusted; nothing to recover.');
   if (state.status === 'removed') keychain.requireTrusted();
 }
 
-async function joinWith(keychain: Keychain, options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' }): Promise<void> {
+async function joinWith(
+  keychain: Keychain,
+  options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' },
+): Promise<void> {
   const state = keychain.requireState();
   const { wraps } = await keychain.client().call('keys', { query: { recipient: options.recipientId } });
   await withCircleRetry(keychain, async () => {
     const circle = state.circle!;
     const wrap = wraps.find((w) => w.epoch === circle.epoch);
-    if (!wrap) throw new KeychainError('circle-invalid', `The server holds no ${options.recipientId} wrap of the current key epoch ${circle.epoch}.`);
-    const vk = await unwrapVaultKey({ accountId: state.accountId, recipientId: options.recipientId, epoch: wrap.epoch, wrapped: wrap.wrapped, recipient: options.holder });
+    if (!wrap)
+      throw new KeychainError(
+        'circle-invalid',
+        `The server holds no ${options.recipientId} wrap of the current key epoch ${circle.epoch}.`,
+      );
+    const vk = await unwrapVaultKey({
+      accountId: state.accountId,
+      recipientId: options.recipientId,
+      epoch: wrap.epoch,
+      wrapped: wrap.wrapped,
+      recipient: options.holder,
+    });
     keychain.checkVaultKeyMatchesCircle(vk, wrap.epoch);
     const self = await keychain.selfDevice();
-    const link = buildLink(circle, { op: 'add-device', by: self.id, device: self, via: options.via, signer: circleKey(vk) });
-    const own = keychain.wrapsForCircle(circle, vk, circle.epoch, [self]).filter((w) => w.recipientId === self.id);
+    const link = buildLink(circle, {
+      op: 'add-device',
+      by: self.id,
+      device: self,
+      via: options.via,
+      signer: circleKey(vk),
+    });
+    const own = keychain
+      .wrapsForCircle(circle, vk, circle.epoch, [self])
+      .filter((w) => w.recipientId === self.id);
     const next = await postLink(keychain, link, own);
     state.vaultKeys[String(circle.epoch)] = b64u(vk);
     state.status = 'trusted';

@@ -20,11 +20,17 @@ export async function removeDevice(keychain: Keychain, deviceId: string): Promis
     const circle = await keychain.refreshCircle();
     const state = keychain.requireTrusted();
     if (deviceId === state.deviceId) {
-      throw new KeychainError('not-trusted', 'A device cannot remove itself; remove it from another trusted device.');
+      throw new KeychainError(
+        'not-trusted',
+        'A device cannot remove itself; remove it from another trusted device.',
+      );
     }
     const member = circle.devices[deviceId];
     if (!member || member.status !== 'trusted') {
-      throw new KeychainError('not-trusted', `Device ${deviceId} is not a trusted device of this keychain (see \`tessera keychain devices\`).`);
+      throw new KeychainError(
+        'not-trusted',
+        `Device ${deviceId} is not a trusted device of this keychain (see \`tessera keychain devices\`).`,
+      );
     }
     const old = keychain.currentVaultKey();
     const vk = newVaultKey();

@@ -34,7 +34,10 @@ export interface SignupResult {
  */
 export async function signup(keychain: Keychain, options: SignupOptions): Promise<SignupResult> {
   if (keychain.state && keychain.state.status !== 'removed') {
-    throw new KeychainError('already-trusted', `This device is already signed in to ${keychain.state.email} on ${keychain.state.server}.`);
+    throw new KeychainError(
+      'already-trusted',
+      `This device is already signed in to ${keychain.state.email} on ${keychain.state.server}.`,
+    );
   }
   checkPassword(options.password);
   const rk = newRecoveryKey();
@@ -54,7 +57,10 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
     expectedServerKey: meta.opaquePublicKey,
   });
   if (!finished.serverKeyMatches) {
-    throw new KeychainError('http', 'The server signed the registration with a key other than the one it announced; sign-up stopped.');
+    throw new KeychainError(
+      'http',
+      'The server signed the registration with a key other than the one it announced; sign-up stopped.',
+    );
   }
   const device = { name: options.deviceName, encPub: b64u(keys.encPub), signPub: b64u(keys.signPub), nonce };
   const account = await client.call('registerFinish', {
@@ -87,8 +93,16 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
   });
   const ctx = { accountId: account.accountId, epoch: 1, vk };
   const circle = await postLink(keychain, genesis, [
-    { recipientId: self.id, epoch: 1, wrapped: wrapVaultKey({ ...ctx, recipientId: self.id, recipientPub: keys.encPub }) },
-    { recipientId: RECOVERY_RECIPIENT, epoch: 1, wrapped: wrapVaultKey({ ...ctx, recipientId: RECOVERY_RECIPIENT, recipientPub: recoveryPub }) },
+    {
+      recipientId: self.id,
+      epoch: 1,
+      wrapped: wrapVaultKey({ ...ctx, recipientId: self.id, recipientPub: keys.encPub }),
+    },
+    {
+      recipientId: RECOVERY_RECIPIENT,
+      epoch: 1,
+      wrapped: wrapVaultKey({ ...ctx, recipientId: RECOVERY_RECIPIENT, recipientPub: recoveryPub }),
+    },
   ]);
   const state = keychain.requireState();
   state.circle = circle;
@@ -100,5 +114,6 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
 
 /** The account password only protects sign-in, but a trivially short one invites online guessing. */
 export function checkPassword(password: string): void {
-  if (password.length < 8) throw new KeychainError('wrong-password', 'The keychain password must have at least 8 characters.');
+  if (password.length < 8)
+    throw new KeychainError('wrong-password', 'The keychain password must have at least 8 characters.');
 }

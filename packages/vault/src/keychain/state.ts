@@ -14,7 +14,10 @@ export interface KeychainHost {
    * Merges records from the server into the vault and sets `meta` keys, in one atomic write;
    * returns the ids that changed.
    */
-  applyRemote(records: VaultRecord[], options?: { meta?: Record<string, MetaValue | undefined> }): Promise<{ changed: string[] }>;
+  applyRemote(
+    records: VaultRecord[],
+    options?: { meta?: Record<string, MetaValue | undefined> },
+  ): Promise<{ changed: string[] }>;
   getMeta(key: string): MetaValue | undefined;
   setMeta(key: string, value: MetaValue | undefined): Promise<void>;
   /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */
@@ -82,7 +85,12 @@ export async function saveState(host: KeychainHost, state: KeychainState): Promi
 }
 
 /** Fresh state for a device that has just registered or joined. */
-export function newState(fields: Pick<KeychainState, 'server' | 'email' | 'accountId' | 'deviceId' | 'deviceName' | 'session' | 'nonce'>): KeychainState {
+export function newState(
+  fields: Pick<
+    KeychainState,
+    'server' | 'email' | 'accountId' | 'deviceId' | 'deviceName' | 'session' | 'nonce'
+  >,
+): KeychainState {
   return {
     v: 1,
     ...fields,

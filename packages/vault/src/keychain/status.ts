@@ -50,7 +50,14 @@ export function keychainStatus(keychain: Keychain): KeychainStatus {
     pendingChanges: state?.status === 'trusted' ? pendingRecords(keychain).length : 0,
     lastError: state?.lastError ?? null,
     serverClockOffsetMs: clock?.offsetMs ?? null,
-    notices: (state?.notices ?? []).slice(-10).map((n) => ({ id: n.id, kind: n.kind, message: describeNotice(n), createdAt: new Date(n.createdAt).toISOString() })),
+    notices: (state?.notices ?? [])
+      .slice(-10)
+      .map((n) => ({
+        id: n.id,
+        kind: n.kind,
+        message: describeNotice(n),
+        createdAt: new Date(n.createdAt).toISOString(),
+      })),
   };
 }
 
@@ -82,7 +89,15 @@ export async function listDevices(keychain: Keychain): Promise<DeviceView[]> {
   }));
   for (const d of devices) {
     if (circle.devices[d.id] || d.status !== 'pending') continue;
-    views.push({ id: d.id, name: d.name, status: 'pending', via: null, thisDevice: d.id === state.deviceId, createdAt: iso(d.createdAt), lastSeenAt: iso(d.lastSeenAt) });
+    views.push({
+      id: d.id,
+      name: d.name,
+      status: 'pending',
+      via: null,
+      thisDevice: d.id === state.deviceId,
+      createdAt: iso(d.createdAt),
+      lastSeenAt: iso(d.lastSeenAt),
+    });
   }
   return views;
 }

@@ -28,7 +28,10 @@ export interface SyncResult {
 const MAX_CONFLICT_RETRIES = 5;
 
 /** One full round: circle, pull, push, notices. A pending device first checks for its approval. */
-export async function syncRound(keychain: Keychain, options: { reencryptAll?: boolean } = {}): Promise<SyncResult> {
+export async function syncRound(
+  keychain: Keychain,
+  options: { reencryptAll?: boolean } = {},
+): Promise<SyncResult> {
   await keychain.host.refresh?.();
   keychain.reload();
   const state = keychain.requireState();
@@ -51,7 +54,8 @@ export async function syncRound(keychain: Keychain, options: { reencryptAll?: bo
         pushed += await push(keychain, options.reencryptAll === true && attempt === 0);
         break;
       } catch (err) {
-        if (!(err instanceof KeychainError && err.code === 'conflict') || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        if (!(err instanceof KeychainError && err.code === 'conflict') || attempt >= MAX_CONFLICT_RETRIES)
+          throw err;
         pulled += await pull(keychain);
       }
     }
@@ -92,20 +96,36 @@ export function openServerItem(
   const state = keychain.requireState();
   const vk = keychain.vaultKeyFor(item.epoch);
   if (!vk) {
-    throw new KeychainError('item-invalid', `Item ${item.id} is encrypted under key epoch ${item.epoch}, which this device does not hold.`);
+    throw new KeychainError(
+      'item-invalid',
+      `Item ${item.id} is encrypted under key epoch ${item.epoch}, which this device does not hold.`,
+    );
   }
-  const plain = decryptItem({ accountId: state.accountId, id: item.id, epoch: item.epoch, vk, ciphertext: item.ciphertext, deleted: item.deleted });
+  const plain = decryptItem({
+    accountId: state.accountId,
+    id: item.id,
+    epoch: item.epoch,
+    vk,
+    ciphertext: item.ciphertext,
+    deleted: item.deleted,
+  });
   let record: VaultRecord;
   try {
     record = validateRecord(plain);
   } catch (err) {
-    throw new KeychainError('item-invalid', `The server's copy of item ${item.id} is not a valid entry: ${(err as Error).message}`);
+    throw new KeychainError(
+      'item-invalid',
+      `The server's copy of item ${item.id} is not a valid entry: ${(err as Error).message}`,
+    );
   }
   const seen = state.synced[item.id];
   // Every copy a device pushes merges the copy it was based on, so each new server copy carries
   // clocks at least as new; an older one is a replay of a previous ciphertext.
   if (seen && (item.version < seen.v || latestClock(record) < seen.m)) {
-    throw new KeychainError('item-replayed', `The server served an older copy of item ${item.id} than this device has seen (a replay); it was refused.`);
+    throw new KeychainError(
+      'item-replayed',
+      `The server served an older copy of item ${item.id} than this device has seen (a replay); it was refused.`,
+    );
   }
   return record;
 }
@@ -115,7 +135,9 @@ export async function pull(keychain: Keychain): Promise<number> {
   const state = keychain.requireTrusted();
   let changed = 0;
   for (;;) {
-    const page = await keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
+    const page = await keychain
+      .client()
+      .call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
     checkHead(state, page.head);
     const records: VaultRecord[] = [];
     const seen: Record<string, SyncedItem> = {};
@@ -124,7 +146,11 @@ export async function pull(keychain: Keychain): Promise<number> {
       const record = openServerItem(keychain, item);
       records.push(record);
       // A copy under an old epoch is re-encrypted under the current one by the next push (h = '').
-      seen[item.id] = { v: item.version, h: item.epoch < current ? '' : recordHash(record), m: latestClock(record) };
+      seen[item.id] = {
+        v: item.version,
+        h: item.epoch < current ? '' : recordHash(record),
+        m: latestClock(record),
+      };
       state.cursor = Math.max(state.cursor, item.version);
     }
     state.highestSeen = Math.max(state.highestSeen, page.head);

@@ -47,11 +47,24 @@ export async function verifyBackup(keychain: Keychain): Promise<VerifyReport> {
     checked++;
     if (server.get(id) !== recordHash(record)) mismatched.add(id);
   }
-  const report: VerifyReport = { at: keychain.now(), ok: mismatched.size === 0, checked, mismatched: mismatched.size, mismatchedIds: [...mismatched] };
+  const report: VerifyReport = {
+    at: keychain.now(),
+    ok: mismatched.size === 0,
+    checked,
+    mismatched: mismatched.size,
+    mismatchedIds: [...mismatched],
+  };
   state.lastVerify = { at: report.at, ok: report.ok, checked, mismatched: report.mismatched };
   await keychain.save();
   if (!report.ok) {
-    await keychain.client().call('noticePost', { body: { kind: 'backup-mismatch' as BodyOf<'noticePost'>['kind'], data: { checked, mismatched: report.mismatched } } });
+    await keychain
+      .client()
+      .call('noticePost', {
+        body: {
+          kind: 'backup-mismatch' as BodyOf<'noticePost'>['kind'],
+          data: { checked, mismatched: report.mismatched },
+        },
+      });
   }
   return report;
 }

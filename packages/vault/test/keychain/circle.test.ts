@@ -28,12 +28,29 @@ function buildCircle() {
   const key1 = circleKey(vk1);
   const recoveryPub = b64u(recoveryKeyPair(newRecoveryKey()).encPub);
   const genesis = buildLink(null, {
-    op: 'genesis', by: 'A', device: device('A'), via: 'genesis', recoveryPub, signer: key1, nextCirclePub: key1.publicKey,
+    op: 'genesis',
+    by: 'A',
+    device: device('A'),
+    via: 'genesis',
+    recoveryPub,
+    signer: key1,
+    nextCirclePub: key1.publicKey,
   });
   const s0 = applyLinks(null, [genesis]);
-  const addB = buildLink(s0, { op: 'add-device', by: 'A', device: device('B'), via: 'approval', signer: key1 });
+  const addB = buildLink(s0, {
+    op: 'add-device',
+    by: 'A',
+    device: device('B'),
+    via: 'approval',
+    signer: key1,
+  });
   const s1 = applyLinks(s0, [addB]);
-  const escrow = buildLink(s1, { op: 'set-escrow', by: 'B', escrowPub: b64u(new Uint8Array(32).fill(9)), signer: key1 });
+  const escrow = buildLink(s1, {
+    op: 'set-escrow',
+    by: 'B',
+    escrowPub: b64u(new Uint8Array(32).fill(9)),
+    signer: key1,
+  });
   const s2 = applyLinks(s1, [escrow]);
   return { vk1, key1, links: [genesis, addB, escrow], states: [s0, s1, s2] };
 }
@@ -64,7 +81,13 @@ describe('circle (PROTOCOL §2)', () => {
   it('refuses a device the server added with a key of its own', () => {
     const { links, states } = buildCircle();
     const serverKey = circleKey(newVaultKey());
-    const forged = buildLink(states[2]!, { op: 'add-device', by: 'A', device: device('S'), via: 'approval', signer: serverKey });
+    const forged = buildLink(states[2]!, {
+      op: 'add-device',
+      by: 'A',
+      device: device('S'),
+      via: 'approval',
+      signer: serverKey,
+    });
     expectRefused(() => applyLinks(states[2]!, [forged]), 'circle-invalid', /not signed by the circle key/);
     expectRefused(() => applyLinks(null, [...links, forged]), 'circle-invalid');
   });
@@ -82,7 +105,11 @@ describe('circle (PROTOCOL §2)', () => {
     expectRefused(() => applyLinks(states[2]!, [], null), 'circle-rollback');
     // A link at the same place but different content (a fork), even correctly signed.
     const fork = buildLink(states[1]!, { op: 'set-escrow', by: 'A', escrowPub: null, signer: key1 });
-    expectRefused(() => applyLinks(states[2]!, [], { seq: 2, hash: linkHash(fork) }), 'circle-rollback', /fork/);
+    expectRefused(
+      () => applyLinks(states[2]!, [], { seq: 2, hash: linkHash(fork) }),
+      'circle-rollback',
+      /fork/,
+    );
     expectRefused(() => applyLinks(states[2]!, [fork]), 'circle-rollback');
     // A replayed old link.
     expectRefused(() => applyLinks(states[2]!, [links[1]!]), 'circle-rollback');
@@ -91,28 +118,70 @@ describe('circle (PROTOCOL §2)', () => {
   it('rotates the circle key on removal; the removed device can no longer sign', () => {
     const { key1, states } = buildCircle();
     const key2 = circleKey(newVaultKey());
-    const remove = buildLink(states[2]!, { op: 'remove-device', by: 'A', device: device('B'), signer: key1, nextCirclePub: key2.publicKey });
+    const remove = buildLink(states[2]!, {
+      op: 'remove-device',
+      by: 'A',
+      device: device('B'),
+      signer: key1,
+      nextCirclePub: key2.publicKey,
+    });
     const s3 = applyLinks(states[2]!, [remove]);
     expect(s3.epoch).toBe(2);
     expect(deviceStatus(s3, 'B')).toBe('removed');
     expect(trustedDevices(s3).map((d) => d.id)).toEqual(['A']);
     // B still knows the epoch 1 vault key, hence key1: a link signed with it is refused now.
-    const sneak = buildLink(s3, { op: 'add-device', by: 'A', device: device('C'), via: 'approval', signer: key1 });
+    const sneak = buildLink(s3, {
+      op: 'add-device',
+      by: 'A',
+      device: device('C'),
+      via: 'approval',
+      signer: key1,
+    });
     expectRefused(() => applyLinks(s3, [sneak]), 'circle-invalid', /not signed/);
-    const ok = buildLink(s3, { op: 'add-device', by: 'A', device: device('C'), via: 'approval', signer: key2 });
+    const ok = buildLink(s3, {
+      op: 'add-device',
+      by: 'A',
+      device: device('C'),
+      via: 'approval',
+      signer: key2,
+    });
     expect(deviceStatus(applyLinks(s3, [ok]), 'C')).toBe('trusted');
   });
 
   it('enforces who may make each link', () => {
     const { key1, states } = buildCircle();
     const s = states[2]!;
-    const byStranger = buildLink(s, { op: 'add-device', by: 'Z', device: device('C'), via: 'approval', signer: key1 });
+    const byStranger = buildLink(s, {
+      op: 'add-device',
+      by: 'Z',
+      device: device('C'),
+      via: 'approval',
+      signer: key1,
+    });
     expectRefused(() => applyLinks(s, [byStranger]), 'circle-invalid', /not a trusted device/);
-    const selfByOther = buildLink(s, { op: 'add-device', by: 'A', device: device('C'), via: 'recovery', signer: key1 });
+    const selfByOther = buildLink(s, {
+      op: 'add-device',
+      by: 'A',
+      device: device('C'),
+      via: 'recovery',
+      signer: key1,
+    });
     expectRefused(() => applyLinks(s, [selfByOther]), 'circle-invalid', /self-join/);
-    const twice = buildLink(s, { op: 'add-device', by: 'A', device: device('B'), via: 'approval', signer: key1 });
+    const twice = buildLink(s, {
+      op: 'add-device',
+      by: 'A',
+      device: device('B'),
+      via: 'approval',
+      signer: key1,
+    });
     expectRefused(() => applyLinks(s, [twice]), 'circle-invalid', /already in the circle/);
-    const noRotation = buildLink(s, { op: 'remove-device', by: 'A', device: device('B'), signer: key1, nextCirclePub: key1.publicKey });
+    const noRotation = buildLink(s, {
+      op: 'remove-device',
+      by: 'A',
+      device: device('B'),
+      signer: key1,
+      nextCirclePub: key1.publicKey,
+    });
     expectRefused(() => applyLinks(s, [noRotation]), 'circle-invalid', /rotate/);
     const { sig: _sig, ...body } = buildLink(s, { op: 'set-escrow', by: 'A', signer: key1 });
     const recoveryChange = signLink({ ...body, recoveryPub: s.recoveryPub }, key1);

@@ -44,9 +44,15 @@ describe('VK wrapping (PROTOCOL §1.1)', () => {
     const vk = newVaultKey();
     const wrapped = wrapVaultKey({ ...ctx, vk, recipientPub: device.encPub });
     expect(await unwrapVaultKey({ ...ctx, wrapped, recipient: device })).toEqual(vk);
-    await expectCode(unwrapVaultKey({ ...ctx, recipientId: 'dev-2', wrapped, recipient: device }), 'circle-invalid');
+    await expectCode(
+      unwrapVaultKey({ ...ctx, recipientId: 'dev-2', wrapped, recipient: device }),
+      'circle-invalid',
+    );
     await expectCode(unwrapVaultKey({ ...ctx, epoch: 2, wrapped, recipient: device }), 'circle-invalid');
-    await expectCode(unwrapVaultKey({ ...ctx, accountId: 'other', wrapped, recipient: device }), 'circle-invalid');
+    await expectCode(
+      unwrapVaultKey({ ...ctx, accountId: 'other', wrapped, recipient: device }),
+      'circle-invalid',
+    );
     const other = await deviceKeysFromCryptoKeys(await generateDeviceKeyPairs({ extractable: false }));
     await expectCode(unwrapVaultKey({ ...ctx, wrapped, recipient: other }), 'circle-invalid');
     const flipped = fromB64u(wrapped);
@@ -60,16 +66,28 @@ describe('VK wrapping (PROTOCOL §1.1)', () => {
     const recovery = recoveryKeyPair(rk);
     const wrapped = wrapVaultKey({ ...ctx, recipientId: 'recovery', vk, recipientPub: recovery.encPub });
     // A second derivation from the same bytes (as on a new device) opens it.
-    expect(await unwrapVaultKey({ ...ctx, recipientId: 'recovery', wrapped, recipient: recoveryKeyPair(rk) })).toEqual(vk);
+    expect(
+      await unwrapVaultKey({ ...ctx, recipientId: 'recovery', wrapped, recipient: recoveryKeyPair(rk) }),
+    ).toEqual(vk);
 
     const ek = newVaultKey();
     const exportKey = new Uint8Array(64).fill(7);
     const escrow = escrowKeyPair(ek, exportKey);
     const toEscrow = wrapVaultKey({ ...ctx, recipientId: 'escrow', vk, recipientPub: escrow.encPub });
-    expect(await unwrapVaultKey({ ...ctx, recipientId: 'escrow', wrapped: toEscrow, recipient: escrowKeyPair(ek, exportKey) })).toEqual(vk);
+    expect(
+      await unwrapVaultKey({
+        ...ctx,
+        recipientId: 'escrow',
+        wrapped: toEscrow,
+        recipient: escrowKeyPair(ek, exportKey),
+      }),
+    ).toEqual(vk);
     // A wrong PIN gives another export key and so another key pair.
     const wrongPin = escrowKeyPair(ek, new Uint8Array(64).fill(8));
-    await expectCode(unwrapVaultKey({ ...ctx, recipientId: 'escrow', wrapped: toEscrow, recipient: wrongPin }), 'circle-invalid');
+    await expectCode(
+      unwrapVaultKey({ ...ctx, recipientId: 'escrow', wrapped: toEscrow, recipient: wrongPin }),
+      'circle-invalid',
+    );
   });
 });
 
@@ -80,7 +98,9 @@ describe('device keys', () => {
     const keys = await deviceKeysFromCryptoKeys(await importDeviceKeys(saved));
     expect(b64u(keys.encPub)).toBe(saved.encPub);
     const peer = x25519.utils.randomSecretKey();
-    expect(await keys.deriveShared(x25519.getPublicKey(peer))).toEqual(x25519.getSharedSecret(peer, keys.encPub));
+    expect(await keys.deriveShared(x25519.getPublicKey(peer))).toEqual(
+      x25519.getSharedSecret(peer, keys.encPub),
+    );
     const message = new TextEncoder().encode('hello');
     expect(ed25519.verify(await keys.sign(message), message, keys.signPub)).toBe(true);
   });

@@ -28,8 +28,13 @@ import {
 } from '../../src/keychain/index.js';
 import { tempHome, totpEntry } from '../fixtures.js';
 
+// Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
-type Tamper = (request: { method: string; path: string; body: Json | null }, response: Json) => Json | undefined;
+type Tamper = (
+  request: { method: string; path: string; body: Json | null },
+  response: Json,
+) => Json | undefined;
 
 /** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
 class TamperingProxy {
@@ -58,8 +63,13 @@ class TamperingProxy {
     const request = { method: req.method!, path: req.url!, body: raw ? (JSON.parse(raw) as Json) : null };
     this.requests.push(request);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-    const upstream = await fetch(this.upstream + req.url, { method: req.method, headers, body: raw || undefined });
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    const upstream = await fetch(this.upstream + req.url, {
+      method: req.method,
+      headers,
+      body: raw || undefined,
+    });
     const text = await upstream.text();
     let out = text;
     if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {
@@ -73,7 +83,11 @@ class TamperingProxy {
 
 async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
   const vault = await openNodeVault({ home: tempHome(), env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
-  const keychain = new Keychain({ host: vault, deviceKeys: metaDeviceKeyStore(vault), clientId: 'tessera-cli/0.1.0' });
+  const keychain = new Keychain({
+    host: vault,
+    deviceKeys: metaDeviceKeyStore(vault),
+    clientId: 'tessera-cli/0.1.0',
+  });
   return { vault, keychain };
 }
 
@@ -87,7 +101,8 @@ async function refused(promise: Promise<unknown>, code: string, message: RegExp)
   expect((err as Error).message).toMatch(message);
 }
 
-const isGet = (path: string) => (r: { method: string; path: string }) => r.method === 'GET' && r.path.startsWith(path);
+const isGet = (path: string) => (r: { method: string; path: string }) =>
+  r.method === 'GET' && r.path.startsWith(path);
 
 describe('a malicious server', () => {
   let real: { url: string; close(): Promise<void> };
@@ -103,9 +118,20 @@ describe('a malicious server', () => {
     a = await device();
     b = await device();
     for (let n = 0; n < 5; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'A', keepRecoveryKey: async () => undefined });
+    await signup(a.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'A',
+      keepRecoveryKey: async () => undefined,
+    });
     await syncRound(a.keychain);
-    const joined = await login(b.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'B' });
+    const joined = await login(b.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'B',
+    });
     await approve(a.keychain, joined.verificationCode);
     await syncRound(b.keychain);
     expect(b.vault.entries()).toHaveLength(5);
@@ -123,29 +149,51 @@ describe('a malicious server', () => {
       op: 'add-device',
       by: state.deviceId,
       via: 'approval',
-      device: { id: crypto.randomUUID(), name: 'server', encPub: b64u(new Uint8Array(32).fill(5)), signPub: b64u(new Uint8Array(32).fill(6)) },
+      device: {
+        id: crypto.randomUUID(),
+        name: 'server',
+        encPub: b64u(new Uint8Array(32).fill(5)),
+        signPub: b64u(new Uint8Array(32).fill(6)),
+      },
       signer: circleKey(newVaultKey()),
     });
     proxy.tamper = (req, res) =>
-      isGet('/v1/circle')(req) ? { links: [...res.links, forged], head: { seq: forged.seq, hash: linkHash(forged) } } : undefined;
+      isGet('/v1/circle')(req)
+        ? { links: [...res.links, forged], head: { seq: forged.seq, hash: linkHash(forged) } }
+        : undefined;
     await refused(syncRound(a.keychain), 'circle-invalid', /not signed by the circle key/);
     proxy.tamper = null;
   });
 
   it('cannot get the vault key approved for a key pair of its own', async () => {
-    const joined = await login((await device()).keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'C' });
+    const joined = await login((await device()).keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'C',
+    });
     // The server swaps in its own public key for the pending device the user is approving.
     proxy.tamper = (req, res) =>
       isGet('/v1/devices')(req)
-        ? { devices: res.devices.map((d: Json) => (d.id === joined.deviceId ? { ...d, encPub: b64u(new Uint8Array(32).fill(7)) } : d)) }
+        ? {
+            devices: res.devices.map((d: Json) =>
+              d.id === joined.deviceId ? { ...d, encPub: b64u(new Uint8Array(32).fill(7)) } : d,
+            ),
+          }
         : undefined;
     const posted = proxy.requests.length;
-    await refused(approve(a.keychain, joined.verificationCode), 'code-not-found', /No device waiting for approval shows this code/);
-    expect(proxy.requests.slice(posted).some((r) => r.method === 'POST' && r.path === '/v1/circle')).toBe(false);
+    await refused(
+      approve(a.keychain, joined.verificationCode),
+      'code-not-found',
+      /No device waiting for approval shows this code/,
+    );
+    expect(proxy.requests.slice(posted).some((r) => r.method === 'POST' && r.path === '/v1/circle')).toBe(
+      false,
+    );
     proxy.tamper = null;
   });
 
-  it('swapping two items\' ciphertexts is refused and nothing is applied', async () => {
+  it("swapping two items' ciphertexts is refused and nothing is applied", async () => {
     await a.vault.rename(a.vault.entries()[0]!.id, { issuer: 'Swap One' });
     await a.vault.rename(a.vault.entries()[1]!.id, { issuer: 'Swap Two' });
     await syncRound(a.keychain);
@@ -153,9 +201,20 @@ describe('a malicious server', () => {
     proxy.tamper = (req, res) => {
       if (!isGet('/v1/items')(req) || res.items.length < 2) return undefined;
       const [x, y] = res.items;
-      return { ...res, items: [{ ...x, ciphertext: y.ciphertext }, { ...y, ciphertext: x.ciphertext }, ...res.items.slice(2)] };
+      return {
+        ...res,
+        items: [
+          { ...x, ciphertext: y.ciphertext },
+          { ...y, ciphertext: x.ciphertext },
+          ...res.items.slice(2),
+        ],
+      };
     };
-    await refused(syncRound(b.keychain), 'item-invalid', /does not decrypt for this account, id and key epoch/);
+    await refused(
+      syncRound(b.keychain),
+      'item-invalid',
+      /does not decrypt for this account, id and key epoch/,
+    );
     expect(JSON.stringify(b.vault.entries())).toBe(before);
     proxy.tamper = null;
     await syncRound(b.keychain);
@@ -175,31 +234,43 @@ describe('a malicious server', () => {
     await a.vault.rename(id, { account: 'changed-later' });
     await syncRound(a.keychain);
     await syncRound(b.keychain);
-    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { items: [{ ...old!, version: res.head + 1 }], head: res.head + 1, more: false } : undefined);
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? { items: [{ ...old!, version: res.head + 1 }], head: res.head + 1, more: false }
+        : undefined;
     await refused(syncRound(b.keychain), 'item-replayed', /older copy of item .* \(a replay\)/);
     proxy.tamper = null;
     expect(b.vault.get(id)!.account).toBe('changed-later');
   });
 
   it('rolling the circle back is refused', async () => {
-    proxy.tamper = (req, res) => {
+    proxy.tamper = (req) => {
       if (!isGet('/v1/circle')(req)) return undefined;
       return { links: [], head: { seq: 0, hash: 'A'.repeat(43) } };
     };
-    await refused(syncRound(b.keychain), 'circle-rollback', /older circle \(link 0\) than this device has verified \(link 1\)/);
+    await refused(
+      syncRound(b.keychain),
+      'circle-rollback',
+      /older circle \(link 0\) than this device has verified \(link 1\)/,
+    );
     proxy.tamper = null;
   });
 
   it('serving an older item state is refused', async () => {
-    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { items: [], head: 1, more: false } : undefined);
-    await refused(syncRound(a.keychain), 'server-rollback', /serves an older state \(version 1\) than this device has seen/);
+    proxy.tamper = (req) => (isGet('/v1/items')(req) ? { items: [], head: 1, more: false } : undefined);
+    await refused(
+      syncRound(a.keychain),
+      'server-rollback',
+      /serves an older state \(version 1\) than this device has seen/,
+    );
     proxy.tamper = null;
   });
 
   it('hiding an item from the backup is caught by backup verification and told to every device', async () => {
     await syncRound(a.keychain);
     const hidden = a.vault.entries()[3]!.id;
-    proxy.tamper = (req, res) => (isGet('/v1/items')(req) ? { ...res, items: res.items.filter((i: Json) => i.id !== hidden) } : undefined);
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req) ? { ...res, items: res.items.filter((i: Json) => i.id !== hidden) } : undefined;
     const start = proxy.requests.length;
     const report = await verifyBackup(a.keychain);
     proxy.tamper = null;
@@ -216,7 +287,18 @@ describe('a malicious server', () => {
     const fakeId = crypto.randomUUID();
     proxy.tamper = (req, res) =>
       isGet('/v1/devices')(req)
-        ? { devices: [...res.devices, { ...res.devices[0], id: fakeId, name: 'server', status: 'trusted', encPub: b64u(new Uint8Array(32).fill(9)) }] }
+        ? {
+            devices: [
+              ...res.devices,
+              {
+                ...res.devices[0],
+                id: fakeId,
+                name: 'server',
+                status: 'trusted',
+                encPub: b64u(new Uint8Array(32).fill(9)),
+              },
+            ],
+          }
         : undefined;
     const start = proxy.requests.length;
     await removeDevice(a.keychain, b.keychain.requireState().deviceId);
@@ -233,7 +315,11 @@ describe('an outdated client', () => {
     const server = await startServer({ port: 0, minClientVersion: '9.1.0' });
     try {
       const client = new KeychainClient({ server: server.url, client: 'tessera-cli/0.1.0' });
-      await refused(client.call('meta'), 'update-required', /^Update required: this keychain server needs Tessera 9\.1\.0 or newer, and this is 0\.1\.0\.$/);
+      await refused(
+        client.call('meta'),
+        'update-required',
+        /^Update required: this keychain server needs Tessera 9\.1\.0 or newer, and this is 0\.1\.0\.$/,
+      );
       const current = new KeychainClient({ server: server.url, client: 'tessera-cli/9.1.0' });
       expect((await current.call('meta')).minClientVersion).toBe('9.1.0');
     } finally {
