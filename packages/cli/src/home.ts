@@ -50,6 +50,13 @@ export async function readSecretFile(file: string, what: string): Promise<string
   return line;
 }
 
+/** The password of an export file: `--password-file`, else TESSERA_PASSWORD. Never an argument. */
+export async function givenPassword(passwordFile: string | undefined): Promise<string | undefined> {
+  if (passwordFile) return readSecretFile(passwordFile, 'password file');
+  const value = process.env.TESSERA_PASSWORD;
+  return value && value.length > 0 ? value : undefined;
+}
+
 /** How the vault of a command's home is opened: home, the given passphrase, and a prompt on a terminal. */
 export async function vaultOptions(
   command: Command,
@@ -86,11 +93,18 @@ export function warnClockSkew(vault: Vault): void {
   if (warning) process.stderr.write(`tessera: warning: ${warning}\n`);
 }
 
-/** `--time UNIX_SECONDS` for reproducible output; undefined means now. */
+/** `--time UNIX_SECONDS` for reproducible output; undefined means now. The engine checks the range. */
 export function parseTimeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const time = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(time))
-    throw new CliError(`--time: ${JSON.stringify(value)} is not a number of seconds since 1970`);
-  return time;
+  if (!/^\d{1,16}(?:\.\d{1,9})?$/.test(value))
+    throw new CliError(`--time: must be Unix seconds (e.g. 1700000000), got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** A whole-number option such as `--digits 8`; undefined when not given. The engine checks the range. */
+export function wholeNumberOption(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value))
+    throw new CliError(`--${flag}: must be a whole number, got ${JSON.stringify(value)}`);
+  return Number(value);
 }

@@ -153,7 +153,7 @@ describe('tessera add', () => {
     );
     expect(fails(home, ['add', '--secret', 'JBSWY3DP!', '--issuer', 'x'])).toMatch(/^secret: not Base32/);
     expect(fails(home, ['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'x', '--digits', 'six'])).toBe(
-      '--digits: "six" is not a whole number',
+      '--digits: must be a whole number, got "six"',
     );
     expect(fails(home, ['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'x', '--digits', '12'])).toMatch(
       /^digits: /,

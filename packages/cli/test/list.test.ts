@@ -112,7 +112,7 @@ describe('tessera list', () => {
     const r = tessera(join(tempDir(), 'home'), ['list', '--time', 'noon']);
     expect([r.status, r.stderr]).toEqual([
       1,
-      'tessera: --time: "noon" is not a number of seconds since 1970\n',
+      'tessera: --time: must be Unix seconds (e.g. 1700000000), got "noon"\n',
     ]);
   });
 });

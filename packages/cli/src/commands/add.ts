@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { openCliVault } from '../home.js';
+import { openCliVault, wholeNumberOption } from '../home.js';
 
 interface AddOptions {
   uri?: string;
@@ -105,10 +105,10 @@ async function readEntries(options: AddOptions) {
         issuer: options.issuer,
         account: options.account,
         type: options.type as never,
-        algorithm: options.algorithm?.toUpperCase() as never,
-        digits: numberOption('digits', options.digits),
-        period: numberOption('period', options.period),
-        counter: numberOption('counter', options.counter),
+        algorithm: options.algorithm as never,
+        digits: wholeNumberOption('digits', options.digits),
+        period: wholeNumberOption('period', options.period),
+        counter: wholeNumberOption('counter', options.counter),
       }),
     ];
   }
@@ -124,12 +124,6 @@ async function readEntries(options: AddOptions) {
   if (result.entries.length === 0) throw new CliError(`${source.name}: no entry could be read`);
   const single = result.entries.length === 1;
   return result.entries.map((entry) => (single ? { ...labels(entry), tags: entry.tags ?? [] } : entry));
-}
-
-function numberOption(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new CliError(`--${name}: ${JSON.stringify(value)} is not a whole number`);
-  return Number(value);
 }
 
 async function readImage(file: string): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { parseTimeOption, wholeNumberOption } from '../home.js';
 
 interface CodeOptions {
   secret?: string;
@@ -15,19 +16,6 @@ interface CodeOptions {
 /** Options that describe a secret's parameters; a URI carries its own. */
 const SECRET_OPTIONS = ['type', 'algorithm', 'digits', 'period', 'counter'] as const;
 
-function wholeNumber(flag: string, value: string): number {
-  if (!/^\d{1,15}$/.test(value))
-    throw new CliError(`--${flag}: must be a whole number, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-function unixSeconds(value: string): number {
-  if (!/^\d{1,16}(?:\.\d{1,9})?$/.test(value)) {
-    throw new CliError(`--time: must be Unix seconds (e.g. 1700000000), got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
 function counterValue(value: string): bigint {
   if (!/^\d{1,20}$/.test(value))
     throw new CliError(`--counter: must be a whole number, got ${JSON.stringify(value)}`);
@@ -37,7 +25,7 @@ function counterValue(value: string): bigint {
 /** The code the options describe; flag conflicts are CliErrors, field errors OtpErrors. */
 async function code(options: CodeOptions): Promise<string> {
   const otp = await import('@tessera/otp');
-  const time = options.time === undefined ? undefined : unixSeconds(options.time);
+  const time = parseTimeOption(options.time);
   if (options.uri !== undefined) {
     if (options.secret !== undefined) throw new CliError('--secret and --uri exclude each other; give one');
     const given = SECRET_OPTIONS.find((name) => options[name] !== undefined);
@@ -59,8 +47,8 @@ async function code(options: CodeOptions): Promise<string> {
     type: type as 'totp',
     secret: options.secret,
     algorithm: options.algorithm as 'SHA1' | undefined,
-    digits: options.digits === undefined ? undefined : wholeNumber('digits', options.digits),
-    period: options.period === undefined ? undefined : wholeNumber('period', options.period),
+    digits: wholeNumberOption('digits', options.digits),
+    period: wholeNumberOption('period', options.period),
   });
   if (entry.type === 'hotp') {
     const counter = counterValue(options.counter as string);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { askPassword, givenPassword } from './import.js';
+import { askSecret, givenPassword, openCliVault } from '../home.js';
 
 /**
  * `tessera export --format F`: writes this device's entries, device-only ones included, in an open
@@ -17,8 +17,8 @@ interface ExportOptions {
 }
 
 async function newPassword(format: Format): Promise<string> {
-  const first = await askPassword(`Password for the ${format} export`);
-  const again = await askPassword('Same password again');
+  const first = await askSecret(`Password for the ${format} export`);
+  const again = await askSecret('Same password again');
   if (first !== again) throw new CliError('the two passwords differ; nothing written');
   return first;
 }
@@ -51,7 +51,6 @@ async function run(opts: ExportOptions, command: Command): Promise<void> {
       throw new CliError('a Tessera backup is always encrypted: give --password-file or TESSERA_PASSWORD');
     password = await newPassword(format);
   }
-  const { openCliVault } = await import('../home.js');
   const vault = await openCliVault(command);
   const entries = vault.entries();
   const { exportEntries, qrTerminal } = await import('@tessera/formats');

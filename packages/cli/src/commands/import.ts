@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
+import { askSecret, givenPassword, openCliVault } from '../home.js';
 
 /**
  * `tessera import FILE...`: detect each file's format (or take --format), decrypt with the password
@@ -13,24 +14,6 @@ interface ImportOptions {
   json?: boolean;
   listFormats?: boolean;
   deviceOnly?: boolean;
-}
-
-/** The password for encrypted files: --password-file, else TESSERA_PASSWORD. Never an argument. */
-export async function givenPassword(passwordFile: string | undefined): Promise<string | undefined> {
-  if (passwordFile) {
-    const { readSecretFile } = await import('../home.js');
-    return readSecretFile(passwordFile, 'password file');
-  }
-  const value = process.env.TESSERA_PASSWORD;
-  return value && value.length > 0 ? value : undefined;
-}
-
-/** Asks for a password on the terminal (only when stdin is one). */
-export async function askPassword(message: string): Promise<string> {
-  const { password, isCancel } = await import('@clack/prompts');
-  const answer = await password({ message, output: process.stderr });
-  if (isCancel(answer) || !answer) throw new CliError('no password given');
-  return answer;
 }
 
 async function readSources(files: string[], maxBytes: number) {
@@ -54,12 +37,9 @@ async function readSources(files: string[], maxBytes: number) {
   return sources;
 }
 
-function label(e: { issuer: string; account: string }): string {
-  return e.issuer && e.account ? `${e.issuer} (${e.account})` : e.issuer || e.account || '(unnamed)';
-}
-
 async function run(files: string[], opts: ImportOptions, command: Command): Promise<void> {
   const formats = await import('@tessera/formats');
+  const { entryLabel } = await import('@tessera/vault');
   if (opts.listFormats) {
     const list = formats.listFormats();
     if (opts.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
@@ -88,7 +68,7 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
       process.stdin.isTTY
     ))
       throw err;
-    password = await askPassword(`Password for ${err.details.file ?? 'the file'}`);
+    password = await askSecret(`Password for ${err.details.file ?? 'the file'}`);
     result = await attempt();
   }
   const skippedLines = result.skipped.map(
@@ -116,13 +96,12 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
       process.stdout.write(
         `${result.entries.length} entries read (${result.format}); nothing stored (--dry-run)\n`,
       );
-      for (const e of result.entries) process.stdout.write(`  ${e.type.padEnd(5)} ${label(e)}\n`);
+      for (const e of result.entries) process.stdout.write(`  ${e.type.padEnd(5)} ${entryLabel(e)}\n`);
     }
     for (const line of skippedLines) process.stderr.write(`${line}\n`);
     return;
   }
 
-  const { openCliVault } = await import('../home.js');
   const vault = await openCliVault(command);
   const { added, duplicates } = await vault.addMany(
     result.entries,
@@ -141,7 +120,7 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
   process.stdout.write(
     `Imported from ${files.join(', ')} (${result.format}): ${added.length} added, ${duplicates.length} already stored, ${result.skipped.length} skipped\n`,
   );
-  for (const e of duplicates) process.stdout.write(`already stored: ${label(e)}\n`);
+  for (const e of duplicates) process.stdout.write(`already stored: ${entryLabel(e)}\n`);
   for (const line of skippedLines) process.stdout.write(`${line}\n`);
 }
 
