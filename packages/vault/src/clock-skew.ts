@@ -39,7 +39,9 @@ export function measureServerClock({
 export function serverClockFromMeta(value: MetaValue | undefined): ServerClock | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const { offsetMs, measuredAt, roundTripMs } = value;
-  if (typeof offsetMs !== 'number' || typeof measuredAt !== 'number') return null;
+  // A time Date cannot show (NaN, beyond ±8.64e15 ms) would make the warning itself throw.
+  if (typeof offsetMs !== 'number' || !Number.isFinite(offsetMs)) return null;
+  if (typeof measuredAt !== 'number' || Number.isNaN(new Date(measuredAt).getTime())) return null;
   return { offsetMs, measuredAt, roundTripMs: typeof roundTripMs === 'number' ? roundTripMs : 0 };
 }
 

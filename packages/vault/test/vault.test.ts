@@ -245,6 +245,9 @@ describe('Vault', () => {
     expect(vault.clockWarning()).toBeNull();
     await vault.recordServerTime({ serverTime: 1_000_000 - 9_000, sentAt: 1_000_000, receivedAt: 1_000_000 });
     expect(vault.clockWarning()).toMatch(/9 s ahead of/);
+    // A measurement whose time cannot be shown is ignored, not a crash of every code command.
+    await vault.setMeta('serverClock', { offsetMs: 60_000, measuredAt: 1e20 });
+    expect(vault.clockWarning()).toBeNull();
   });
 
   it('raises VaultError with codes callers can branch on', async () => {
