@@ -6,7 +6,6 @@ import {
   type ReadOptions,
   type SourceDecoder,
 } from './types.js';
-import { OtpError } from '@tessera/otp';
 import { LIMITS } from './util/limits.js';
 import { sniff } from './util/sniff.js';
 import { aegis } from './readers/aegis.js';
@@ -145,7 +144,7 @@ async function guarded(
   } catch (err) {
     if (err instanceof FormatError) throw err;
     const file = sources.map((s) => s.name).join(', ');
-    const why = err instanceof OtpError ? err.message : err instanceof Error ? err.message : String(err);
+    const why = err instanceof Error ? err.message : String(err);
     throw new FormatError('damaged', `${file}: damaged ${reader.name} file: ${why}`, {
       file,
       format: reader.id,

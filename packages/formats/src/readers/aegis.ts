@@ -104,7 +104,7 @@ function entryInput(raw: unknown, groupNames: Map<string, string>): EntryInput {
   if (type !== 'totp' && type !== 'hotp' && type !== 'steam') {
     throw new EntryProblem('type', `${type} entries are not supported by Tessera`);
   }
-  const info = e.obj_('info');
+  const info = e.object('info');
   const tags: string[] = [];
   if (e.has('groups')) {
     for (const id of e.arr('groups')) {

@@ -27,7 +27,7 @@ export const duo: FormatReader = {
       labelFrom(undefined, 'name'),
       (raw) => {
         const a = Fields.of(raw);
-        const generator = a.obj_('otpGenerator');
+        const generator = a.object('otpGenerator');
         const counter = generator.optNum('counter');
         return {
           type: counter === undefined ? 'totp' : 'hotp',

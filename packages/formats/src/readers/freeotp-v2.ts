@@ -95,7 +95,7 @@ async function unlockMasterKey(
   let salt: Uint8Array;
   try {
     mk = jsonFields(masterKeyJson, 'masterKey');
-    sealed = encryptedKey(mk.obj_('mEncryptedKey'));
+    sealed = encryptedKey(mk.object('mEncryptedKey'));
     salt = fromJavaBytes(mk.arr('mSalt'), 'mSalt');
   } catch (err) {
     if (err instanceof EntryProblem) throw damaged(ctx, err.reason, { field: `masterKey.${err.field}` });

@@ -1,4 +1,3 @@
-import { OtpError } from '@tessera/otp';
 import type { FormatReader, ImportResult } from '../types.js';
 import { checkEntryCount, EntryCollector, type EntryInput } from '../util/entries.js';
 import { contextOf, damaged, unsupported, type FormatContext } from '../util/errors.js';
@@ -79,17 +78,7 @@ function entryOf(code: Code): EntryInput {
 
 function readCodes(ctx: FormatContext, codes: Code[]): ImportResult {
   const collector = new EntryCollector(ctx);
-  codes.forEach((code, i) =>
-    collector.add(i, code.label || '(unnamed)', () => {
-      try {
-        return entryOf(code);
-      } catch (err) {
-        // A URI the parser refuses is that entry's problem, not the file's.
-        if (err instanceof OtpError) throw err;
-        throw new OtpError('totpUri', (err as Error).message);
-      }
-    }),
-  );
+  codes.forEach((code, i) => collector.add(i, code.label || '(unnamed)', () => entryOf(code)));
   return collector.result();
 }
 

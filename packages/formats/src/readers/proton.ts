@@ -51,7 +51,7 @@ function readEntries(ctx: FormatContext, json: Record<string, unknown>): ImportR
         ? labelOf(undefined, content.name)
         : labelFromUri(typeof content.uri === 'string' ? content.uri : '');
     collector.add(i, name, () => {
-      const c = Fields.of(raw).obj_('content');
+      const c = Fields.of(raw).object('content');
       const input = entryFromUri(c.str('uri'));
       if (!input.account) input.account = c.optStr('name') ?? '';
       return input;

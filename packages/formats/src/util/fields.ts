@@ -62,7 +62,8 @@ export class Fields {
     return this.num(key);
   }
 
-  obj_(key: string): Fields {
+  /** The object at `key`, as Fields. */
+  object(key: string): Fields {
     return Fields.of(this.obj[key], key);
   }
 
