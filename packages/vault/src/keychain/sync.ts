@@ -79,9 +79,17 @@ async function measureClockIfStale(keychain: Keychain): Promise<void> {
   if (!clock || keychain.now() - clock.measuredAt > CLOCK_MEASURE_INTERVAL_MS) await keychain.serverMeta();
 }
 
+/** Hashes of records already hashed: the vault replaces a record object on every change, never edits it. */
+const hashes = new WeakMap<VaultRecord, string>();
+
 /** `b64u(H(canon(record)))`, shortened: equality of copies, not a security boundary. */
 export function recordHash(record: VaultRecord): string {
-  return b64u(hash(utf8(canon(record))).subarray(0, 16));
+  let value = hashes.get(record);
+  if (value === undefined) {
+    value = b64u(hash(utf8(canon(record))).subarray(0, 16));
+    hashes.set(record, value);
+  }
+  return value;
 }
 
 function latestClock(record: VaultRecord): string {
