@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles } from '../src/index.js';
 import { sqliteBytes, zipBytes } from './app-fixtures.js';
-import { core, source } from './helpers.js';
+import { ALICE, core, source } from './helpers.js';
 
 const ACCOUNTS = [
   'otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example',
@@ -20,16 +20,7 @@ describe('Authenticator Plus export (password-protected ZIP of Accounts.txt)', (
     const r = await importFiles({ sources: [file], password: 'zip pw' });
     expect(r.format).toBe('authenticator-plus');
     expect(r.entries.map(core)).toEqual([
-      {
-        type: 'totp',
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'Example',
-        account: 'alice@example.com',
-      },
+      ALICE,
       {
         type: 'hotp',
         secret: 'KUVJJOM753IHTNDSZVCNKL7GII',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles } from '../src/index.js';
 import { cbcEncrypt, pbkdf2, prefsXml, randomBytes } from './app-fixtures.js';
-import { core, source } from './helpers.js';
+import { ALICE, core, source } from './helpers.js';
 
 const KEY = 'com.authy.storage.tokens.authenticator.key';
 
@@ -42,16 +42,7 @@ function encryptedToken(t: Token, password: string) {
 const xml = (tokens: unknown[]) => prefsXml({ key_version: 121, [KEY]: JSON.stringify(tokens) });
 
 const EXPECTED = [
-  {
-    type: 'totp',
-    secret: 'JBSWY3DPEHPK3PXP',
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: 'Example',
-    account: 'alice@example.com',
-  },
+  ALICE,
   {
     type: 'totp',
     secret: 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BA',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles } from '../src/index.js';
 import { sqliteBytes, sqlString } from './app-fixtures.js';
-import { core, source } from './helpers.js';
+import { ALICE, core, source } from './helpers.js';
 
 const SCHEMA =
   'CREATE TABLE accounts (_id INTEGER PRIMARY KEY, email TEXT NOT NULL, secret TEXT NOT NULL, counter INTEGER DEFAULT 0, type INTEGER, provider INTEGER DEFAULT 0, issuer TEXT DEFAULT NULL, original_name TEXT DEFAULT NULL)';
@@ -22,16 +22,7 @@ describe('Google Authenticator database (Android)', () => {
     expect(detectFormat(file)).toBe('google-authenticator-db');
     const r = await importFiles({ sources: [file] });
     expect(r.entries.map(core)).toEqual([
-      {
-        type: 'totp',
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'Example',
-        account: 'alice@example.com',
-      },
+      ALICE,
       {
         type: 'hotp',
         secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',

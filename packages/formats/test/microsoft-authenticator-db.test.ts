@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, importFiles } from '../src/index.js';
 import { sqliteBytes, sqlString } from './app-fixtures.js';
-import { core, source } from './helpers.js';
+import { ALICE, core, source } from './helpers.js';
 
 const SCHEMA =
   'CREATE TABLE `accounts` (`_id` INTEGER PRIMARY KEY AUTOINCREMENT, `name` TEXT NOT NULL, `username` TEXT NOT NULL, `oath_secret_key` TEXT NOT NULL, `account_type` INTEGER NOT NULL, `ux_position` INTEGER NOT NULL)';
@@ -20,16 +20,7 @@ describe('Microsoft Authenticator database (Android)', () => {
     expect(detectFormat(file)).toBe('microsoft-authenticator-db');
     const r = await importFiles({ sources: [file] });
     expect(r.entries.map(core)).toEqual([
-      {
-        type: 'totp',
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'Example',
-        account: 'alice@example.com',
-      },
+      ALICE,
       {
         type: 'totp',
         secret: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
