@@ -39,7 +39,8 @@ export async function readFeed(options: {
       if (done) break;
       buffer += value;
       let newline: number;
-      while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
+      while ((newline = buffer.search(/\r\n|\r(?!$)|\n/)) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
         if (line === '') {

@@ -50,14 +50,12 @@ export function keychainStatus(keychain: Keychain): KeychainStatus {
     pendingChanges: state?.status === 'trusted' ? pendingRecords(keychain).length : 0,
     lastError: state?.lastError ?? null,
     serverClockOffsetMs: clock?.offsetMs ?? null,
-    notices: (state?.notices ?? [])
-      .slice(-10)
-      .map((n) => ({
-        id: n.id,
-        kind: n.kind,
-        message: describeNotice(n),
-        createdAt: new Date(n.createdAt).toISOString(),
-      })),
+    notices: (state?.notices ?? []).slice(-10).map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      message: describeNotice(n),
+      createdAt: new Date(n.createdAt).toISOString(),
+    })),
   };
 }
 

@@ -57,14 +57,12 @@ export async function verifyBackup(keychain: Keychain): Promise<VerifyReport> {
   state.lastVerify = { at: report.at, ok: report.ok, checked, mismatched: report.mismatched };
   await keychain.save();
   if (!report.ok) {
-    await keychain
-      .client()
-      .call('noticePost', {
-        body: {
-          kind: 'backup-mismatch' as BodyOf<'noticePost'>['kind'],
-          data: { checked, mismatched: report.mismatched },
-        },
-      });
+    await keychain.client().call('noticePost', {
+      body: {
+        kind: 'backup-mismatch' as BodyOf<'noticePost'>['kind'],
+        data: { checked, mismatched: report.mismatched },
+      },
+    });
   }
   return report;
 }
