@@ -118,6 +118,27 @@ describe('OS keychain custody', () => {
     );
   });
 
+  it('never repeats the key when the keychain tool fails and echoes its input', async () => {
+    const dir = tempHome();
+    const bin = join(dir, 'bin');
+    const received = join(dir, 'received');
+    mkdirSync(bin, { recursive: true });
+    // A secret-tool that refuses to store, complaining with what it was given.
+    writeFileSync(
+      join(bin, 'secret-tool'),
+      `#!/bin/sh\ninput=$(cat)\nprintf %s "$input" > '${received}'\necho "cannot store $input" >&2\nexit 1\n`,
+    );
+    chmodSync(join(bin, 'secret-tool'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DBUS_SESSION_BUS_ADDRESS: 'unix:x' };
+    const vault = await openNodeVault({ home: tempHome(), env, keyStore: 'os' });
+    const error = (await vault.add(totpEntry(1)).catch((e: unknown) => e)) as Error;
+    const key = readFileSync(received, 'utf8');
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(error.message).toBe(
+      'could not store the vault key in the Secret Service (secret-tool): secret-tool failed (exit 1): cannot store [key]',
+    );
+  });
+
   it('falls back to the key file when no keychain is reachable; TESSERA_KEY_STORE=os insists', async () => {
     const home = tempHome();
     const vault = await openNodeVault({ home, env: { PATH: '/nonexistent' } });

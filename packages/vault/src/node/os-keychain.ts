@@ -60,6 +60,7 @@ const secretService = (run: Run): OsKeychain => ({
       'secret-tool',
       ['store', `--label=${label}`, 'service', SERVICE, 'keyid', keyId],
       secret,
+      secret,
     );
   },
   async delete(keyId) {
@@ -90,6 +91,7 @@ const macKeychain = (run: Run): OsKeychain => ({
       'security',
       ['-i'],
       `add-generic-password -U -s ${SERVICE} -a ${keyId} -l ${quotedLabel} -w ${secret}\n`,
+      secret,
     );
   },
   async delete(keyId) {
@@ -116,7 +118,13 @@ const windowsCredentials = (run: Run): OsKeychain => ({
   },
   async set(keyId, secret) {
     const script = `${POWERSHELL_VAULT} $s = [Console]::In.ReadLine(); $v.Add((New-Object Windows.Security.Credentials.PasswordCredential('${SERVICE}', '${keyId}', $s)))`;
-    await runOk(run, 'powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], `${secret}\n`);
+    await runOk(
+      run,
+      'powershell.exe',
+      ['-NoProfile', '-NonInteractive', '-Command', script],
+      `${secret}\n`,
+      secret,
+    );
   },
   async delete(keyId) {
     const script = `${POWERSHELL_VAULT} try { $v.Remove($v.Retrieve('${SERVICE}', '${keyId}')) } catch { }`;
@@ -153,8 +161,11 @@ function runTool(env: NodeJS.ProcessEnv, tool: string, args: string[], input?: s
   });
 }
 
-async function runOk(run: Run, tool: string, args: string[], input: string): Promise<void> {
+/** Runs a tool that is given `secret` on stdin; a failure names the tool and its first error line. */
+async function runOk(run: Run, tool: string, args: string[], input: string, secret: string): Promise<void> {
   const { code, stderr } = await run(tool, args, input);
-  // The tool's own message, never ours with the secret in it.
-  if (code !== 0) throw new Error(`${tool} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`);
+  if (code === 0) return;
+  // A tool may echo what it read (`security -i` reads a whole command line): never pass the secret on.
+  const line = (stderr.trim().split('\n')[0] ?? '').split(secret).join('[key]');
+  throw new Error(`${tool} failed (exit ${code}): ${line}`);
 }
