@@ -38,6 +38,12 @@ describe('exporters round-trip through the importers', () => {
     expect(back.format).toBe('aegis');
     expect(back.entries.map(core)).toEqual(SAMPLE.map(core));
     expect(back.entries[1]!.tags).toEqual(['Work']);
+    const { db } = JSON.parse(out.text!);
+    const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    expect(db.entries.every((e: { uuid: string }) => v4.test(e.uuid))).toBe(true);
+    expect(new Set(db.entries.map((e: { uuid: string }) => e.uuid)).size).toBe(SAMPLE.length);
+    expect(db.groups).toEqual([{ uuid: expect.stringMatching(v4), name: 'Work' }]);
+    expect(db.entries[1].groups).toEqual([db.groups[0].uuid]);
   });
 
   it('aegis encrypted uses scrypt N=2^15 like Aegis and needs the password', async () => {

@@ -14,24 +14,16 @@ export const AEGIS_SCRYPT = { N: 2 ** 15, r: 8, p: 1 } as const;
 
 const exportContext = { file: 'aegis-export.json', formatId: 'aegis', formatName: 'Aegis vault' };
 
-/** A random version-4 UUID (RFC 9562 §5.4). */
-function uuidV4(): string {
-  const b = randomBytes(16);
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = hexEncode(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** Vault content version 3, with one group per tag. */
 function vaultContent(entries: (OtpEntry & { tags?: string[] })[]) {
   const groups = new Map<string, string>();
-  for (const e of entries) for (const t of e.tags ?? []) if (!groups.has(t)) groups.set(t, uuidV4());
+  for (const e of entries)
+    for (const t of e.tags ?? []) if (!groups.has(t)) groups.set(t, globalThis.crypto.randomUUID());
   return {
     version: 3,
     entries: entries.map((e) => ({
       type: e.type,
-      uuid: uuidV4(),
+      uuid: globalThis.crypto.randomUUID(),
       name: e.account,
       issuer: e.issuer,
       note: '',
@@ -72,7 +64,7 @@ export async function exportAegis(entries: OtpEntry[], password?: string): Promi
       slots: [
         {
           type: 1,
-          uuid: uuidV4(),
+          uuid: globalThis.crypto.randomUUID(),
           key: hexEncode(wrapped.subarray(0, 32)),
           key_params: { nonce: hexEncode(slotNonce), tag: hexEncode(wrapped.subarray(32)) },
           n: AEGIS_SCRYPT.N,
