@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { startServer } from '@tessera/server';
+import { addTyped, startDeviceOnly, startHarness, WEB_ROOT, type Harness } from './harness.js';
 import { launchChromium } from '../scripts/chromium.mjs';
 
 let harness: Harness;
@@ -143,6 +144,26 @@ describe('web app and the device', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Unlock with passkey' }).click();
     await page.locator('.row', { hasText: 'Passkeyed' }).waitFor();
     expect(errors).toEqual([]);
+  });
+
+  it('tells the user when the server needs a newer app', async () => {
+    const dataDir = mkdtempSync(join(scratch, 'server-'));
+    const strict = await startServer({ port: 0, dataDir, webRoot: WEB_ROOT, minClientVersion: '99.0.0' });
+    try {
+      const { page } = await harness.device();
+      await page.goto(strict.url);
+      await page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+      await page.getByLabel('Email').fill('old@example.com');
+      await page.getByLabel('Account password').fill('correct horse battery');
+      await page.getByLabel('Password again').fill('correct horse battery');
+      await page.getByRole('button', { name: 'Create keychain' }).click();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /Update required.*99\.0\.0/ })
+        .waitFor({ timeout: 20_000 });
+    } finally {
+      await strict.close();
+    }
   });
 
   it('warns when the device clock is off', async () => {

@@ -126,6 +126,14 @@ export function Shell({ app }: { app: App }) {
             your codes. Turn on “Set time automatically” in the system settings.
           </p>
         )}
+        {state.keychain?.updateRequired && ready && (
+          <p class="banner error" role="alert">
+            The keychain server needs a newer version of Tessera, so backups are paused.{' '}
+            <button type="button" class="link" onClick={() => void app.updateApp()}>
+              Update now
+            </button>
+          </p>
+        )}
         {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (
           <p class="banner error" role="alert">
             This device was removed from your keychain, or signed out. Its codes stay here but are no longer

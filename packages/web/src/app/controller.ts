@@ -48,6 +48,8 @@ export interface KeychainView {
   syncError: string | null;
   /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
   sessionEnded: boolean;
+  /** The server answered 426: this copy of the app is older than it accepts. */
+  updateRequired: boolean;
 }
 
 export type Phase = 'loading' | 'first-run' | 'locked' | 'ready' | 'fatal';
@@ -488,6 +490,13 @@ export class App {
   async setTheme(theme: 'system' | 'light' | 'dark'): Promise<void> {
     await this.saveSettings({ theme });
     applyTheme(theme);
+  }
+
+  /** Fetches the newest app from the server (the service worker takes it over) and reloads. */
+  async updateApp(): Promise<void> {
+    const registration = await navigator.serviceWorker?.getRegistration();
+    await registration?.update().catch(() => undefined);
+    location.reload();
   }
 
   async eraseBrowser(): Promise<void> {

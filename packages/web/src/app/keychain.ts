@@ -91,6 +91,7 @@ export class KeychainSession {
   private syncing = false;
   private transientError: string | null = null;
   private sessionEnded = false;
+  private updateRequired = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
   private unsubscribe: () => void;
@@ -125,7 +126,10 @@ export class KeychainSession {
    * Creates the account. Resolves with the recovery key as soon as it exists; the keychain is only
    * created once `finishSignUp` confirms the key was written down.
    */
-  signUp(options: SignUpRequest): Promise<string> {
+  async signUp(options: SignUpRequest): Promise<string> {
+    // The library makes the recovery key before any request; asking the server first means an
+    // unreachable or too-new server is reported before the user writes a key down.
+    await this.keychain.client(options.server).call('meta');
     return new Promise<string>((resolveKey, reject) => {
       const keepRecoveryKey = (recoveryKey: string) =>
         new Promise<void>((confirmed) => {
@@ -284,6 +288,7 @@ export class KeychainSession {
     }).catch((err: Error) => {
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
+      this.updateRequired = err instanceof KeychainError && err.code === 'update-required';
       this.transientError = this.sessionEnded
         ? 'This device is no longer signed in to the keychain.'
         : err.message;
@@ -360,6 +365,7 @@ export class KeychainSession {
       syncing: this.syncing,
       syncError: this.transientError ?? state.lastError,
       sessionEnded: this.sessionEnded,
+      updateRequired: this.updateRequired,
     };
     this.options.store.set({ keychain: view, keychainOn: true });
   }

@@ -24,7 +24,9 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
   const { busy, error, run } = useBusy();
 
-  if (recoveryKey) return <RecoveryKeyStep app={app} recoveryKey={recoveryKey} />;
+  if (recoveryKey) {
+    return <RecoveryKeyStep app={app} recoveryKey={recoveryKey} onStartOver={() => setRecoveryKey(null)} />;
+  }
 
   const passwordError =
     mode === 'signup' && password !== '' && password.length < MIN_PASSWORD
@@ -139,7 +141,8 @@ function normalizeKey(text: string): string {
 }
 
 /** Shows the recovery key once and asks for it back, so it is written down before we go on. */
-function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }) {
+function RecoveryKeyStep(props: { app: App; recoveryKey: string; onStartOver(): void }) {
+  const { app, recoveryKey } = props;
   const [typed, setTyped] = useState('');
   const [saved, setSaved] = useState(false);
   const { busy, error, run } = useBusy();
@@ -190,6 +193,11 @@ function RecoveryKeyStep({ app, recoveryKey }: { app: App; recoveryKey: string }
               <button type="submit" class="primary" disabled={!matches || busy}>
                 {busy ? 'Creating your keychain…' : 'Done'}
               </button>
+              {error && (
+                <button type="button" onClick={props.onStartOver}>
+                  Start over
+                </button>
+              )}
             </div>
           </form>
         )}
