@@ -1,0 +1,3 @@
+import { keychainScenario } from './keychain-scenario.js';
+
+keychainScenario('sqlite');
