@@ -259,6 +259,21 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('stores entries in a browser without the Web Locks API', async () => {
+    const { context, page, errors } = await harness.device();
+    await context.addInitScript(() => {
+      Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+    });
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Lockless', account: 'l@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    await addTyped(page, { issuer: 'Lockless Two', account: 'l2@example.com', secret: 'GEZDGNBVGY3TQOJQ' });
+    await page.goto('/#/');
+    await page.reload();
+    await page.locator('.row', { hasText: 'Lockless Two' }).waitFor();
+    expect(await page.evaluate(() => navigator.locks)).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
   it('explains in plain words when the browser lacks what Tessera needs', async () => {
     const { context, page } = await harness.device();
     await context.addInitScript(() => {

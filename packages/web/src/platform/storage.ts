@@ -30,6 +30,8 @@ export function indexedDbStorage(): VaultStorage {
       vaultChannel().postMessage('saved');
     },
     lock() {
+      // Browsers without the Web Locks API (older Safari) get a lock of this tab only.
+      if (!navigator.locks) return tabLock();
       return new Promise((resolveLock) => {
         void navigator.locks.request(LOCK_NAME, { mode: 'exclusive' }, () => {
           return new Promise<void>((release) => resolveLock(async () => release()));
@@ -45,6 +47,17 @@ let channel: BroadcastChannel | null = null;
 export function vaultChannel(): BroadcastChannel {
   channel ??= new BroadcastChannel('tessera-vault');
   return channel;
+}
+
+let tail: Promise<void> = Promise.resolve();
+
+/** An exclusive lock among the callers in this tab: each waits for the previous one's release. */
+function tabLock(): Promise<() => Promise<void>> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const acquired = tail.then(() => async () => release());
+  tail = tail.then(() => held);
+  return acquired;
 }
 
 /** Whether any vault has been saved in this browser yet. */
