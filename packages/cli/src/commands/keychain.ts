@@ -106,6 +106,7 @@ export function register(program: Command): void {
       await waitForApproval(client);
       await syncNow(client, { verify: true });
       process.stdout.write(`approved; ${vault.entries().length} entries restored\n`);
+      warnIfNothingRestored(vault.entries().length);
     });
 
   keychain
@@ -233,6 +234,7 @@ export function register(program: Command): void {
             JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored }) + '\n',
           );
         else process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
+        warnIfNothingRestored(restored);
       },
     );
 
@@ -390,4 +392,16 @@ function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<v
 async function markNoticesShown(client: Keychain): Promise<void> {
   const { takeUnshownNotices } = await import('@tessera/vault/keychain');
   await takeUnshownNotices(client);
+}
+
+/**
+ * A joining device cannot tell a fabricated keychain from the real one by itself (docs/SECURITY.md,
+ * "Known limitation"); an empty restore is the visible sign, so say it.
+ */
+function warnIfNothingRestored(count: number): void {
+  if (count > 0) return;
+  process.stderr.write(
+    'tessera: warning: nothing was restored. If this keychain should hold entries, check that this device appears in ' +
+      '`tessera keychain devices` on another device before adding entries here (see docs/SECURITY.md).\n',
+  );
 }
