@@ -340,10 +340,11 @@ export class KeychainSession {
       return;
     }
     const newest = state.notices.reduce((max, n) => Math.max(max, n.id), 0);
-    if (newest > this.toastedNotice) {
-      const fresh = state.notices.filter((n) => n.id > this.toastedNotice);
-      this.options.toast(noticeText(fresh[fresh.length - 1]!));
-    }
+    // A device is not told about its own join request: the screen it shows already says so.
+    const fresh = state.notices.filter(
+      (n) => n.id > this.toastedNotice && (n.data as { deviceId?: unknown }).deviceId !== state.deviceId,
+    );
+    if (fresh.length > 0) this.options.toast(noticeText(fresh[fresh.length - 1]!));
     this.toastedNotice = newest;
     const status = keychainStatus(this.keychain);
     const view: KeychainView = {
