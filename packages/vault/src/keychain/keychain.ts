@@ -19,7 +19,7 @@ import type { DeviceKeys } from './device-keys.js';
 import type { DeviceKeyStore } from './device-key-store.js';
 import { KeychainError } from './errors.js';
 import { circleKey } from './keys.js';
-import { KEYCHAIN_META_KEY, loadState, saveState, type KeychainHost, type KeychainState } from './state.js';
+import { KEYCHAIN_META_KEY, loadState, type KeychainHost, type KeychainState } from './state.js';
 import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
 
 export interface KeychainOptions {
@@ -39,6 +39,7 @@ export class Keychain {
   private readonly fetchImpl: typeof globalThis.fetch | undefined;
   private stateValue: KeychainState | null;
   private savedJson: string | null = null;
+  private pendingMeta: Record<string, MetaValue> = {};
   private clientValue: KeychainClient | null = null;
   private keysValue: DeviceKeys | null = null;
 
@@ -103,15 +104,19 @@ export class Keychain {
   async save(): Promise<void> {
     if (!this.stateValue) return;
     const json = JSON.stringify(this.stateValue);
-    if (json === this.savedJson) return;
-    await saveState(this.host, this.stateValue);
+    if (json === this.savedJson && Object.keys(this.pendingMeta).length === 0) return;
+    const patch = this.stateForMeta();
+    if (this.host.updateMeta) await this.host.updateMeta(patch);
+    else for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
     this.savedJson = json;
   }
 
-  /** The state as the vault meta should hold it now (for writes that also merge records). */
-  stateForMeta(): { [KEYCHAIN_META_KEY]: MetaValue } {
+  /** The meta the vault should hold now: the state and values waiting for the next write. */
+  stateForMeta(): Record<string, MetaValue> {
     this.savedJson = JSON.stringify(this.stateValue);
-    return { [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
+    const patch = { ...this.pendingMeta, [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
+    this.pendingMeta = {};
+    return patch;
   }
 
   /** An HTTP client for `server` (defaults to the signed-in server and session). */
@@ -147,7 +152,9 @@ export class Keychain {
     const sentAt = this.now();
     const meta = await client.call('meta');
     const clock = measureServerClock({ serverTime: meta.time, sentAt, receivedAt: this.now() });
-    await this.host.setMeta(SERVER_CLOCK_META_KEY, clock as unknown as MetaValue);
+    // Written with the next state save (each write rewrites the vault file), or now before sign-in.
+    if (this.stateValue) this.pendingMeta[SERVER_CLOCK_META_KEY] = clock as unknown as MetaValue;
+    else await this.host.setMeta(SERVER_CLOCK_META_KEY, clock as unknown as MetaValue);
     return meta;
   }
 

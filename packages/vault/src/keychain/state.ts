@@ -20,6 +20,8 @@ export interface KeychainHost {
   ): Promise<{ changed: string[] }>;
   getMeta(key: string): MetaValue | undefined;
   setMeta(key: string, value: MetaValue | undefined): Promise<void>;
+  /** Sets several meta keys in one write, when the host can. */
+  updateMeta?(patch: Record<string, MetaValue | undefined>): Promise<void>;
   /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */
   refresh?(): Promise<void>;
 }
