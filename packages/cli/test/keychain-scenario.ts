@@ -291,6 +291,17 @@ export function keychainScenario(backend: Backend): void {
         );
         expect(add.stderr).toMatch(/^tessera: notice: The recovery key was used to add /m);
         expect(await a.ok(['keychain', 'status'])).toMatch(/notice: .* The keychain PIN was locked for good/);
+
+        // A trusted device sets a new PIN; the PIN path works again.
+        const newPin = ws.file('new-pin', 'another-pin-7310\n');
+        expect(await a.ok(['keychain', 'set-pin', '--pin-file', newPin])).toMatch(/keychain PIN set/);
+        const g = ws.device();
+        await join(g);
+        expect((await g.run(['keychain', 'recover', '--pin-file', pinFile])).stderr).toMatch(
+          /Wrong keychain PIN; 9 attempts left/,
+        );
+        await g.ok(['keychain', 'recover', '--pin-file', newPin]);
+        await expectSameAsA(g);
       },
       STEP_TIMEOUT_MS,
     );
