@@ -17,4 +17,19 @@ import { register as serve } from './serve.js';
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [code, uri, importCommand, exportCommand, add, list, show, rm, rename, watch, vault, serve, keychain, sync];
+export const commands: RegisterCommand[] = [
+  code,
+  uri,
+  importCommand,
+  exportCommand,
+  add,
+  list,
+  show,
+  rm,
+  rename,
+  watch,
+  vault,
+  serve,
+  keychain,
+  sync,
+];
