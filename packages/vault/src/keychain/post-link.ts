@@ -1,7 +1,6 @@
 /** Posting a circle link with its wraps, and adopting the result. */
 import type { Wrap } from '@tessera/protocol';
 import { applyLinks, type CircleLink, type CircleState } from './circle.js';
-import type { BodyOf } from './client.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 
@@ -13,10 +12,7 @@ export async function postLink(keychain: Keychain, link: CircleLink, wraps: Wrap
   const state = keychain.requireState();
   const next = applyLinks(state.circle, [link]);
   try {
-    // The protocol's TypeBox union of literals widens `op`/`via` oddly; the link is checked by applyLinks above.
-    await keychain
-      .client()
-      .call('circlePost', { body: { link: link as unknown as BodyOf<'circlePost'>['link'], wraps } });
+    await keychain.client().call('circlePost', { body: { link, wraps } });
   } catch (err) {
     if (err instanceof KeychainError && err.details.status === 409) {
       throw new KeychainError(

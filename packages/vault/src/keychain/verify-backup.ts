@@ -4,7 +4,6 @@
  * notice for every device, and never silent.
  */
 import { LIMITS } from '@tessera/protocol';
-import type { BodyOf } from './client.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import { pendingRecords, openServerItem, recordHash } from './sync.js';
@@ -59,7 +58,7 @@ export async function verifyBackup(keychain: Keychain): Promise<VerifyReport> {
   if (!report.ok) {
     await keychain.client().call('noticePost', {
       body: {
-        kind: 'backup-mismatch' as BodyOf<'noticePost'>['kind'],
+        kind: 'backup-mismatch',
         data: { checked, mismatched: report.mismatched },
       },
     });
