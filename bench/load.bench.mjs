@@ -154,7 +154,7 @@ async function must(device, method, path, body) {
   for (;;) {
     const res = await request(device, method, path, body);
     if (res.status === 429) {
-      await sleep((res.body?.retryAfter ?? 1) * 1000);
+      await sleep((res.body?.error?.retryAfter ?? 1) * 1000);
       continue;
     }
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -103,7 +103,7 @@ export const CLIENT_NOTICE_KINDS = ['backup-mismatch'] as const;
 export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices'] as const;
 export type FeedEventType = (typeof FEED_EVENTS)[number];
 
-/** Error codes the server answers with (`{ error, message }`). */
+/** Error codes the server answers with (`{ error: { code, message } }`). */
 export const ERROR_CODES = [
   'bad-request',
   'client-header-required',

@@ -8,6 +8,7 @@ import {
   CIRCLE_OPS,
   CLIENT_NOTICE_KINDS,
   DEVICE_STATUSES,
+  ERROR_CODES,
   JOIN_VIAS,
   LIMITS,
   NOTICE_KINDS,
@@ -65,18 +66,26 @@ export type NoticeKind = (typeof NOTICE_KINDS)[number];
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Every error: `{ error, message }`, plus the fields some errors carry. */
-export const ErrorBody = Type.Object({
-  error: Type.String({ description: 'error code' }),
-  message: Type.String({ description: 'one sentence for people' }),
-  minimumVersion: Type.Optional(Type.String({ description: 'with update-required (426)' })),
-  retryAfter: Type.Optional(Type.Integer({ description: 'seconds, with rate-limited (429)' })),
-  attemptsLeft: Type.Optional(Type.Integer()),
-  head: Type.Optional(Type.Any({ description: 'with circle-conflict (409): the current circle head' })),
-  conflicts: Type.Optional(
-    Type.Array(Type.Object({ id: Uuid, version: Version }), { description: 'with conflict (409)' }),
-  ),
-});
+/**
+ * Every error: `{ error: { code, message } }`, plus the fields some errors carry inside `error`.
+ * Extra fields are allowed so the response serializer keeps them, and new ones need no schema change.
+ */
+export const ErrorDetail = Type.Object(
+  {
+    code: Type.Enum(ERROR_CODES, { description: 'error code' }),
+    message: Type.String({ description: 'one sentence for people' }),
+    minimumVersion: Type.Optional(Type.String({ description: 'with update-required (426)' })),
+    retryAfter: Type.Optional(Type.Integer({ description: 'seconds, with rate-limited (429)' })),
+    attemptsLeft: Type.Optional(Type.Integer({ description: 'with pin-incorrect (401)' })),
+    head: Type.Optional(Type.Any({ description: 'with circle-conflict (409): the current circle head' })),
+    conflicts: Type.Optional(
+      Type.Array(Type.Object({ id: Uuid, version: Version }), { description: 'with conflict (409)' }),
+    ),
+  },
+  { additionalProperties: true },
+);
+export type ErrorDetail = Static<typeof ErrorDetail>;
+export const ErrorBody = Type.Object({ error: ErrorDetail });
 export type ErrorBody = Static<typeof ErrorBody>;
 
 // ---------------------------------------------------------------------------------------------

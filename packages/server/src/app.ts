@@ -13,11 +13,12 @@ import {
   PROTOCOL_VERSION,
   compareVersions,
   parseClientHeader,
+  type ErrorBody,
 } from '@tessera/protocol';
 import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { isDatabaseUnavailable } from './db/errors.js';
-import { HttpError } from './http-error.js';
+import { errorBody, HttpError } from './http-error.js';
 import { noticeOutdatedDevice } from './update-notice.js';
 import { accountRoutes } from './routes/accounts.js';
 import { circleRoutes } from './routes/circle.js';
@@ -96,48 +97,39 @@ async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise
   }
 }
 
-/** Maps any error to `{ error, message }`; no stack trace or secret leaves the server. */
-function toErrorReply(err: FastifyError & { retryAfter?: number }, request: FastifyRequest) {
+/** Maps any error to `{ error: { code, message } }`; no stack trace or secret leaves the server. */
+function toErrorReply(
+  err: FastifyError & { retryAfter?: number },
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } {
   if (err instanceof HttpError)
-    return { status: err.status, body: { error: err.code, message: err.message, ...err.extra } };
-  if (err.validation) {
-    return { status: 400, body: { error: 'bad-request', message: `Invalid request: ${err.message}.` } };
-  }
+    return { status: err.status, body: errorBody(err.code, err.message, err.extra) };
+  if (err.validation)
+    return { status: 400, body: errorBody('bad-request', `Invalid request: ${err.message}.`) };
   if (isDatabaseUnavailable(err)) {
     request.log.error({ err }, 'database unavailable');
     return {
       status: 503,
-      body: { error: 'database-unavailable', message: 'The database is unavailable; try again shortly.' },
+      body: errorBody('database-unavailable', 'The database is unavailable; try again shortly.'),
     };
   }
   const status = err.statusCode ?? 500;
   if (status === 429) {
-    return {
-      status,
-      body: {
-        error: 'rate-limited',
-        message: err.message,
-        ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}),
-      },
-    };
+    const extra = err.retryAfter ? { retryAfter: err.retryAfter } : {};
+    return { status, body: errorBody('rate-limited', err.message, extra) };
   }
-  if (status === 413)
-    return { status, body: { error: 'too-large', message: 'The request body is too large.' } };
-  if (status === 415)
-    return { status, body: { error: 'bad-request', message: 'Send the body as application/json.' } };
+  if (status === 413) return { status, body: errorBody('too-large', 'The request body is too large.') };
+  if (status === 415) return { status, body: errorBody('bad-request', 'Send the body as application/json.') };
   if (status === 503)
-    return {
-      status,
-      body: { error: 'unavailable', message: 'The server is shutting down; try again shortly.' },
-    };
+    return { status, body: errorBody('unavailable', 'The server is shutting down; try again shortly.') };
   if (status >= 400 && status < 500) {
     // Fastify's own client errors (bad JSON, empty body...) have safe, specific messages.
-    return { status, body: { error: 'bad-request', message: err.message } };
+    return { status, body: errorBody('bad-request', err.message) };
   }
   request.log.error({ err }, 'unexpected error');
   return {
     status: 500,
-    body: { error: 'internal', message: 'Something went wrong on the server; it has been logged.' },
+    body: errorBody('internal', 'Something went wrong on the server; it has been logged.'),
   };
 }
 
@@ -216,7 +208,7 @@ export async function buildApp(options: {
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = toErrorReply(err, request);
-    if (status === 429 && body.retryAfter) reply.header('retry-after', String(body.retryAfter));
+    if (status === 429 && body.error.retryAfter) reply.header('retry-after', String(body.error.retryAfter));
     return reply.code(status).send(body);
   });
 
@@ -228,7 +220,7 @@ export async function buildApp(options: {
       return reply.type('text/html').sendFile('index.html');
     return reply
       .code(404)
-      .send({ error: 'not-found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+      .send(errorBody('not-found', `No route ${request.method} ${request.url.split('?')[0]}.`));
   });
 
   // Operational routes (no client header, no session).
@@ -239,7 +231,7 @@ export async function buildApp(options: {
       return { ok: true };
     } catch (err) {
       ctx.log.warn({ err }, 'readiness check failed');
-      return reply.code(503).send({ error: 'database-unavailable', message: 'The database is unavailable.' });
+      return reply.code(503).send(errorBody('database-unavailable', 'The database is unavailable.'));
     }
   });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

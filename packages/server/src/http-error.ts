@@ -1,6 +1,6 @@
-import type { ErrorCode } from '@tessera/protocol';
+import type { ErrorBody, ErrorCode } from '@tessera/protocol';
 
-/** An error answered as `{ error: code, message, ...extra }` with `status` (docs/PROTOCOL.md §4). */
+/** An error answered as `{ error: { code, message, ...extra } }` with `status` (docs/PROTOCOL.md §4). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -12,6 +12,15 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/** The one error body shape of docs/PROTOCOL.md §4: `{ error: { code, message, ...extra } }`. */
+export const errorBody = (
+  code: ErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ErrorBody => ({
+  error: { ...extra, code, message },
+});
 
 export const badRequest = (message: string) => new HttpError(400, 'bad-request', message);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);

@@ -86,11 +86,11 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     expect(b.body.loginResponse.length).toBe(a.body.loginResponse.length);
     // A wrong password: the real client notices first and never finishes.
     expect(
-      (await login(api, { email: known.email, password: 'wrong', deviceId: known.deviceId })).body.error,
+      (await login(api, { email: known.email, password: 'wrong', deviceId: known.deviceId })).body.error.code,
     ).toBe('client-rejected');
     expect(
-      (await login(api, { email: uniqueEmail('nobody'), password: 'x', deviceId: known.deviceId })).body
-        .error,
+      (await login(api, { email: uniqueEmail('nobody'), password: 'x', deviceId: known.deviceId })).body.error
+        .code,
     ).toBe('client-rejected');
     // A client that finishes anyway (garbage proof) gets the same 401 for both.
     for (const start of [a, b]) {
@@ -100,7 +100,9 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
         deviceId: known.deviceId,
       });
       expect(res.status).toBe(401);
-      expect(res.body).toEqual({ error: 'invalid-credentials', message: 'The email or password is wrong.' });
+      expect(res.body).toEqual({
+        error: { code: 'invalid-credentials', message: 'The email or password is wrong.' },
+      });
     }
   });
 
@@ -124,7 +126,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     expect((await api.post('/v1/sessions/finish', body)).status).toBe(200);
     const replay = await api.post('/v1/sessions/finish', body);
     expect(replay.status).toBe(401);
-    expect(replay.body.error).toBe('login-expired');
+    expect(replay.body.error.code).toBe('login-expired');
   });
 
   it("resumes an existing device only with the device's own signature of this sign-in", async () => {
@@ -189,7 +191,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     const bare = new Api(api.url, account.api.token, null);
     const missing = await bare.get('/v1/devices');
     expect(missing.status).toBe(400);
-    expect(missing.body.error).toBe('client-header-required');
+    expect(missing.body.error.code).toBe('client-header-required');
     for (const bad of ['tessera-cli', 'tessera-cli/1', 'tessera-cli/v1.0.0', 'x'.repeat(300) + '/1.0.0']) {
       expect((await bare.get('/v1/meta', { 'Tessera-Client': bad })).status).toBe(400);
     }
@@ -197,9 +199,11 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     const old = await new Api(server.url, account.api.token, 'tessera-web/1.9.9').get('/v1/devices');
     expect(old.status).toBe(426);
     expect(old.body).toEqual({
-      error: 'update-required',
-      message: 'tessera-web 1.9.9 is too old for this server; update Tessera to 2.0.0 or later.',
-      minimumVersion: '2.0.0',
+      error: {
+        code: 'update-required',
+        message: 'tessera-web 1.9.9 is too old for this server; update Tessera to 2.0.0 or later.',
+        minimumVersion: '2.0.0',
+      },
     });
     expect(
       (await new Api(server.url, account.api.token, 'tessera-web/2.0.0').get('/v1/devices')).status,
@@ -235,7 +239,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     // The record is gone: the server answers with a fake one, which the real client refuses.
     expect(
       (await login(api, { email: doomed.email, password: doomed.password, deviceId: doomed.deviceId })).body
-        .error,
+        .error.code,
     ).toBe('client-rejected');
     const rows = await accountRows(store, doomed.accountId);
     expect(
@@ -264,15 +268,15 @@ describe.each(BACKENDS)('sign-in rate limits shared by processes (%s)', (backend
     const b = new Api((await store.start(options)).url);
     const account = await register(a, uniqueEmail());
     const wrong = { email: account.email, password: 'wrong', deviceId: account.deviceId };
-    expect((await login(a, wrong)).body.error).toBe('client-rejected');
-    expect((await login(b, wrong)).body.error).toBe('client-rejected');
+    expect((await login(a, wrong)).body.error.code).toBe('client-rejected');
+    expect((await login(b, wrong)).body.error.code).toBe('client-rejected');
     // Third attempt: past the free ones, so back-off begins; the fourth must wait.
-    expect((await login(a, wrong)).body.error).toBe('client-rejected');
+    expect((await login(a, wrong)).body.error.code).toBe('client-rejected');
     const blocked = await login(b, { ...wrong, password: account.password });
     expect(blocked.status).toBe(429);
-    expect(blocked.body.error).toBe('rate-limited');
-    expect(blocked.body.retryAfter).toBeGreaterThan(0);
-    expect(Number(blocked.headers.get('retry-after'))).toBe(blocked.body.retryAfter);
+    expect(blocked.body.error.code).toBe('rate-limited');
+    expect(blocked.body.error.retryAfter).toBeGreaterThan(0);
+    expect(Number(blocked.headers.get('retry-after'))).toBe(blocked.body.error.retryAfter);
     // Another account is not affected.
     const other = await register(b, uniqueEmail());
     expect(

@@ -70,7 +70,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       });
     const stale = await account.api.post('/v1/circle', { link: setEscrow(null, 0), wraps: [] });
     expect(stale.status).toBe(409);
-    expect(stale.body).toMatchObject({ error: 'circle-conflict', head: account.head });
+    expect(stale.body).toMatchObject({ error: { code: 'circle-conflict', head: account.head } });
     const wrongSeq = await account.api.post('/v1/circle', {
       link: setEscrow(account.head.hash, 5),
       wraps: [],
@@ -99,15 +99,15 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       escrowPub: null,
     };
     const outsider = makeLink({ ...base, signer: newCircleKey(), circlePub: account.circleKey.pub });
-    expect((await account.api.post('/v1/circle', { link: outsider, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: outsider, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
     const tampered = { ...makeLink({ ...base, signer: account.circleKey }), at: new Date(0).toISOString() };
-    expect((await account.api.post('/v1/circle', { link: tampered, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: tampered, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
     const rotating = makeLink({ ...base, signer: account.circleKey, circlePub: newCircleKey().pub });
-    expect((await account.api.post('/v1/circle', { link: rotating, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: rotating, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
     expect(
@@ -130,7 +130,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       by: account.deviceId,
       escrowPub: null,
     });
-    expect((await account.api.post('/v1/circle', { link: notGenesis, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: notGenesis, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
     const other = await joinRequest(api, account);
@@ -146,7 +146,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     });
     const res = await account.api.post('/v1/circle', { link: foreign, wraps: [] });
     expect(res.status).toBe(422);
-    expect(res.body.error).toBe('invalid-link');
+    expect(res.body.error.code).toBe('invalid-link');
     expect((await account.api.get('/v1/circle')).body.head).toBeNull();
   });
 
@@ -244,7 +244,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       via: 'approval',
       device: { ...linkDevice(b.deviceId, b.device), encPub: a.device.encPub },
     });
-    expect((await account.api.post('/v1/circle', { link: forged, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: forged, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
   });
@@ -273,7 +273,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       by: account.deviceId,
       device: linkDevice(phone.deviceId, phone.device),
     });
-    expect((await account.api.post('/v1/circle', { link: sameEpoch, wraps: [] })).body.error).toBe(
+    expect((await account.api.post('/v1/circle', { link: sameEpoch, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
     const remove = makeLink({
@@ -290,7 +290,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       link: remove,
       wraps: [fakeWrap(phone.deviceId, 2)],
     });
-    expect(toRemoved.body.error).toBe('invalid-link');
+    expect(toRemoved.body.error.code).toBe('invalid-link');
     const res = await account.api.post('/v1/circle', {
       link: remove,
       wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
@@ -303,7 +303,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       deviceId: phone.deviceId,
     });
     expect(again.status).toBe(403);
-    expect(again.body.error).toBe('device-removed');
+    expect(again.body.error.code).toBe('device-removed');
     const rows = (await account.api.get('/v1/devices')).body.devices;
     expect(rows.find((d: Json) => d.id === phone.deviceId).status).toBe('removed');
     expect(
@@ -328,7 +328,9 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
       by: mine.deviceId,
       device: linkDevice(theirs.deviceId, theirs.device),
     });
-    expect((await mine.api.post('/v1/circle', { link: remove, wraps: [] })).body.error).toBe('invalid-link');
+    expect((await mine.api.post('/v1/circle', { link: remove, wraps: [] })).body.error.code).toBe(
+      'invalid-link',
+    );
     expect((await mine.api.get(`/v1/keys?recipient=${theirs.deviceId}`)).status).toBe(403);
     expect((await theirs.api.get('/v1/devices')).body.devices[0].status).toBe('trusted');
   });

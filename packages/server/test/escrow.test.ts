@@ -140,7 +140,7 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
       finishLoginRequest: 'A'.repeat(86),
     });
     expect(garbage.status).toBe(401);
-    expect(garbage.body).toMatchObject({ error: 'pin-incorrect', attemptsLeft: 6 });
+    expect(garbage.body).toMatchObject({ error: { code: 'pin-incorrect', attemptsLeft: 6 } });
     expect((await phone.get('/v1/escrow/status')).body.attemptsLeft).toBe(6);
     const ok = await tryPin(phone, account.accountId, PIN);
     expect(ok.ek).toBeDefined();
@@ -154,7 +154,7 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
       attemptId: ok.start.body.attemptId,
       finishLoginRequest: 'A'.repeat(86),
     });
-    expect(replay.body.error).toBe('attempt-expired');
+    expect(replay.body.error.code).toBe('attempt-expired');
   });
 
   it(`destroys the record after ${ESCROW_MAX_FAILED_ATTEMPTS} failures counted across processes, and tells every device`, async () => {
@@ -168,7 +168,7 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
     }
     const final = await tryPin(onA, account.accountId, PIN);
     expect(final.start.status).toBe(410);
-    expect(final.start.body.error).toBe('escrow-destroyed');
+    expect(final.start.body.error.code).toBe('escrow-destroyed');
     expect((await tryPin(onB, account.accountId, PIN)).start.status).toBe(410);
     expect((await account.api.get('/v1/escrow/status')).body).toEqual({
       enabled: false,
@@ -216,7 +216,7 @@ describe.each(BACKENDS)('escrow (%s)', (backend) => {
       finishLoginRequest: fin.finishLoginRequest,
     });
     expect(late.status).toBe(410);
-    expect(late.body.error).toBe('attempt-expired');
+    expect(late.body.error.code).toBe('attempt-expired');
     expect((await account.api.get('/v1/escrow/status')).body.attemptsLeft).toBe(9);
   });
 

@@ -227,7 +227,7 @@ export async function login(
     password: options.password,
     ...FAST,
   });
-  if (!finished) return { status: 0, body: { error: 'client-rejected' }, headers: new Headers() };
+  if (!finished) return { status: 0, body: { error: { code: 'client-rejected' } }, headers: new Headers() };
   const res = await api.post('/v1/sessions/finish', {
     loginId: start.body.loginId,
     finishLoginRequest: finished.finishLoginRequest,

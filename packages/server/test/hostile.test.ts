@@ -257,8 +257,8 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
       const res = await raw(api.url, req);
       expect(res.status, `${name}: ${res.body.slice(0, 200)}`).toBe(status);
       const body = JSON.parse(res.body);
-      expect(typeof body.error, name).toBe('string');
-      expect(typeof body.message, name).toBe('string');
+      expect(typeof body.error.code, name).toBe('string');
+      expect(typeof body.error.message, name).toBe('string');
       expect(res.body, name).not.toMatch(/ at .*\.(js|ts):\d+/); // no stack traces
     }
   });
@@ -329,7 +329,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
       items: [{ id: victimItem, baseVersion: 1, epoch: 1, ciphertext: 'AAAA', deleted: true }],
     });
     expect(push.status).toBe(409);
-    expect(push.body.conflicts).toEqual([{ id: victimItem, version: 0 }]);
+    expect(push.body.error.conflicts).toEqual([{ id: victimItem, version: 0 }]);
     expect((await me.get(`/v1/keys?recipient=${victim.deviceId}`)).status).toBe(403);
     const resume = await login(api, {
       email: attacker.email,

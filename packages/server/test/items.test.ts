@@ -81,14 +81,14 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
       ],
     });
     expect(stale.status).toBe(409);
-    expect(stale.body).toMatchObject({ error: 'conflict', conflicts: [{ id: a.id, version: 3 }] });
+    expect(stale.body).toMatchObject({ error: { code: 'conflict', conflicts: [{ id: a.id, version: 3 }] } });
     const recreate = await me.post('/v1/items', { items: [{ ...b, baseVersion: 0 }] });
-    expect(recreate.body.conflicts).toEqual([{ id: b.id, version: 2 }]);
+    expect(recreate.body.error.conflicts).toEqual([{ id: b.id, version: 2 }]);
     const after = await me.get('/v1/items');
     expect(after.body.head).toBe(3);
     expect(after.body.items.find((i: Json) => i.id === b.id).ciphertext).toBe(b.ciphertext);
     const missing = await me.post('/v1/items', { items: [item({ baseVersion: 7 })] });
-    expect(missing.body.conflicts[0].version).toBe(0);
+    expect(missing.body.error.conflicts[0].version).toBe(0);
   });
 
   it('keeps tombstones and syncs them like Json change', async () => {
@@ -113,7 +113,7 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
       items: [item({ ciphertext: 'A'.repeat(LIMITS.maxCiphertextChars + 1) })],
     });
     expect(big.status).toBe(413);
-    expect(big.body.error).toBe('too-large');
+    expect(big.body.error.code).toBe('too-large');
     const largest = await me.post('/v1/items', {
       items: [item({ ciphertext: 'A'.repeat(LIMITS.maxCiphertextChars) })],
     });
@@ -134,7 +134,7 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
     }
     const over = await me.post('/v1/items', { items: [item()] });
     expect(over.status).toBe(422);
-    expect(over.body.error).toBe('too-many-items');
+    expect(over.body.error.code).toBe('too-many-items');
     const swap = await me.post('/v1/items', {
       items: [{ ...item(), id: first[0]!, baseVersion: 1, deleted: true }, item()],
     });
@@ -170,7 +170,7 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
     ]) {
       const res = await me.post('/v1/items', bad);
       expect(res.status, JSON.stringify(bad).slice(0, 80)).toBe(400);
-      expect(res.body.error).toBe('bad-request');
+      expect(res.body.error.code).toBe('bad-request');
     }
     expect((await me.get('/v1/items?since=abc')).status).toBe(400);
     expect((await me.get('/v1/items?limit=100000')).status).toBe(400);

@@ -141,7 +141,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     expect((await fetch(`${api.url}/missing.js`)).status).toBe(404);
     const apiMiss = await api.get('/v1/nothing');
     expect(apiMiss.status).toBe(404);
-    expect(apiMiss.body.error).toBe('not-found');
+    expect(apiMiss.body.error.code).toBe('not-found');
   });
 });
 
@@ -203,8 +203,7 @@ describe('an unavailable database', () => {
       const res = await account.api.get('/v1/items');
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
-        error: 'database-unavailable',
-        message: 'The database is unavailable; try again shortly.',
+        error: { code: 'database-unavailable', message: 'The database is unavailable; try again shortly.' },
       });
       expect((await api.get('/readyz')).status).toBe(503);
       expect((await api.get('/healthz')).status).toBe(200);

@@ -17,12 +17,15 @@ const WEB_PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 export { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
 
 /**
- * Builds the web app when dist is missing or older than its sources (`npm test` builds it first).
- * Test files run in parallel processes, so the check and the build happen under one lock.
+ * Builds the web app when dist is missing or older than its sources, its own or those of the
+ * workspace packages it bundles (`npm test` builds it first). Test files run in parallel processes,
+ * so the check and the build happen under one lock.
  */
 export function ensureBuilt(): void {
+  const sources =
+    'src index.html vite.config.ts public ../vault/src ../protocol/src ../otp/src ../formats/src';
   const stale =
-    'if [ ! -f dist/index.html ] || [ -n "$(find src index.html vite.config.ts public -newer dist/index.html -print -quit)" ]; ' +
+    `if [ ! -f dist/index.html ] || [ -n "$(find ${sources} -newer dist/index.html -print -quit)" ]; ` +
     'then npx vite build --logLevel error; fi';
   execFileSync('flock', [join(tmpdir(), 'tessera-web-build.lock'), 'sh', '-c', stale], {
     cwd: WEB_PACKAGE,

@@ -169,7 +169,7 @@ describe('several server processes on one PostgreSQL database', () => {
       }),
     );
     expect(final.status).toBe(410);
-    expect(final.body.error).toBe('escrow-destroyed');
+    expect(final.body.error.code).toBe('escrow-destroyed');
     for (const server of servers) {
       const status = await new Api(server.url, api.token).get('/v1/escrow/status');
       expect(status.body).toMatchObject({ destroyed: true, attemptsLeft: 0 });

@@ -88,8 +88,7 @@ describe('a PostgreSQL outage under two server processes', () => {
         timings.push(performance.now() - started);
         expect(res.status, JSON.stringify(res.body)).toBe(503);
         expect(res.body).toEqual({
-          error: 'database-unavailable',
-          message: 'The database is unavailable; try again shortly.',
+          error: { code: 'database-unavailable', message: 'The database is unavailable; try again shortly.' },
         });
       }
       expect((await api.get('/readyz')).status).toBe(503);

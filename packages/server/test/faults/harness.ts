@@ -277,7 +277,7 @@ export async function roundRobinProxy(
     );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: 'bad-gateway', message: 'upstream unreachable' }));
+      res.end(JSON.stringify({ error: { code: 'bad-gateway', message: 'upstream unreachable' } }));
     });
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);

@@ -3,7 +3,14 @@
  * table). Works in Node 20+ and browsers. Every request names the client version; a server that
  * requires a newer one (426) becomes a clear `update-required` error.
  */
-import { CLIENT_HEADER, ROUTES, type RouteName, type Static, type TSchema } from '@tessera/protocol';
+import {
+  CLIENT_HEADER,
+  ROUTES,
+  type ErrorDetail,
+  type RouteName,
+  type Static,
+  type TSchema,
+} from '@tessera/protocol';
 import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 
 type Routes = typeof ROUTES;
@@ -128,13 +135,18 @@ function describeNetworkError(err: unknown): string {
   return cause?.code ?? cause?.message ?? (err as Error)?.message ?? 'network error';
 }
 
-async function errorFrom(response: Response, clientId: string): Promise<KeychainError> {
-  let body: { error?: string; message?: string; minimumVersion?: string } & Record<string, unknown> = {};
+/** The `error` object of a §4 error body `{ error: { code, message, ...extra } }`, or `{}`. */
+async function errorDetail(response: Response): Promise<Partial<ErrorDetail> & Record<string, unknown>> {
   try {
-    body = (await response.json()) as typeof body;
+    const body = (await response.json()) as { error?: unknown };
+    return typeof body?.error === 'object' && body.error !== null ? (body.error as Partial<ErrorDetail>) : {};
   } catch {
-    body = {};
+    return {};
   }
+}
+
+async function errorFrom(response: Response, clientId: string): Promise<KeychainError> {
+  const body = await errorDetail(response);
   const details = { status: response.status, ...body };
   if (response.status === 426) {
     const version = clientId.split('/')[1] ?? clientId;
@@ -151,10 +163,10 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
       details,
     );
   }
-  if (response.status === 409 && body.error === 'conflict') {
+  if (response.status === 409 && body.code === 'conflict') {
     return new KeychainError('conflict', 'Some items changed on the server meanwhile.', details);
   }
-  if (body.error === 'escrow-destroyed') {
+  if (body.code === 'escrow-destroyed') {
     return new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE, details);
   }
   const message =
