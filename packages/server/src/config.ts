@@ -47,6 +47,8 @@ export interface ServerOptions {
   escrowAttemptTtlMs?: number;
   /** How often housekeeping runs (expired PIN attempts become failures, old rows go). */
   maintenanceIntervalMs?: number;
+  /** How long this process may reuse a session lookup (ms); 0 disables the cache. See session-cache.ts. */
+  sessionCacheTtlMs?: number;
   /** Environment to read secrets and database settings from; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -63,6 +65,12 @@ export const DEFAULTS = {
   /** Sessions slide: each use (at most hourly) pushes expiry this far ahead. */
   sessionTtlMs: 30 * 24 * HOUR,
   sessionTouchIntervalMs: HOUR,
+  /**
+   * Reuse of a session lookup within one process: saves a query per request; revocations reach
+   * other processes by NOTIFY at once, so this only bounds staleness if a notification is lost.
+   */
+  sessionCacheTtlMs: 5_000,
+  sessionCacheMaxEntries: 10_000,
   loginTtlMs: 2 * 60_000,
   escrowAttemptTtlMs: 2 * 60_000,
   eventRetentionMs: 7 * 24 * HOUR,

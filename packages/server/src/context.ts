@@ -6,6 +6,7 @@ import type { MainDatabase } from './db/tables.js';
 import type { Escrow } from './escrow/escrow.js';
 import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
+import type { SessionCache } from './session-cache.js';
 
 /** Everything a route needs, made once per server. */
 export interface ServerContext {
@@ -13,6 +14,8 @@ export interface ServerContext {
   dialect: Dialect;
   escrow: Escrow;
   bus: EventBus;
+  /** Session lookups of this process (see session-cache.ts for why revocation stays effective). */
+  sessionCache: SessionCache;
   metrics: Metrics;
   opaqueServerSetup: string;
   opaquePublicKey: string;

@@ -9,6 +9,8 @@ import type { FeedEventType } from '@tessera/protocol';
 import type { MainDatabase } from './db/tables.js';
 
 export const NOTIFY_CHANNEL = 'tessera_events';
+/** Separate from the events: a push must not evict every cached session of its account. */
+export const SESSIONS_CHANNEL = 'tessera_sessions';
 /** Wakes every feed of every account (after the bus reconnects and may have missed notifications). */
 export const ALL_ACCOUNTS = '*';
 
@@ -33,7 +35,23 @@ export interface EventBus {
   publish(accountIds: string[]): Promise<void>;
   /** Calls `wake` when the account (or ALL_ACCOUNTS) is published. */
   subscribe(accountId: string, wake: () => void): () => void;
+  /**
+   * Tells this process (at once, before returning) and every other process that sessions or device
+   * statuses of the account changed (sign-out, device trusted or removed, account deleted), so
+   * cached sessions go (`SessionCache`). Call after commit.
+   */
+  revokeSessions(accountId: string): Promise<void>;
+  /** Calls `listener` with the account id, or ALL_ACCOUNTS when notifications may have been missed. */
+  onSessionsRevoked(listener: (accountId: string) => void): () => void;
   close(): Promise<void>;
+}
+
+/** Emitter event of session revocations (a symbol: it cannot collide with an account id). */
+const REVOKED = Symbol('sessions revoked');
+
+function onRevoked(emitter: EventEmitter, listener: (accountId: string) => void): () => void {
+  emitter.on(REVOKED, listener);
+  return () => emitter.off(REVOKED, listener);
 }
 
 class LocalBus implements EventBus {
@@ -48,6 +66,12 @@ class LocalBus implements EventBus {
       this.emitter.off(accountId, wake);
       this.emitter.off(ALL_ACCOUNTS, wake);
     };
+  }
+  async revokeSessions(accountId: string): Promise<void> {
+    this.emitter.emit(REVOKED, accountId);
+  }
+  onSessionsRevoked(listener: (accountId: string) => void): () => void {
+    return onRevoked(this.emitter, listener);
   }
   async close(): Promise<void> {}
 }
@@ -87,6 +111,7 @@ export async function postgresBus(options: {
     const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000 });
     c.on('notification', (msg) => {
       if (msg.channel === NOTIFY_CHANNEL && msg.payload) emitter.emit(msg.payload);
+      if (msg.channel === SESSIONS_CHANNEL && msg.payload) emitter.emit(REVOKED, msg.payload);
     });
     c.on('error', (err) => {
       options.onError(err);
@@ -94,7 +119,7 @@ export async function postgresBus(options: {
     });
     c.on('end', () => reconnectLater(c));
     await c.connect();
-    await c.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    await c.query(`LISTEN ${NOTIFY_CHANNEL}; LISTEN ${SESSIONS_CHANNEL}`);
     client = c;
     retryMs = 500;
   };
@@ -105,7 +130,11 @@ export async function postgresBus(options: {
     timer = setTimeout(() => {
       timer = null;
       connect()
-        .then(() => emitter.emit(ALL_ACCOUNTS))
+        .then(() => {
+          // Revocations may have been missed while disconnected: forget every cached session too.
+          emitter.emit(REVOKED, ALL_ACCOUNTS);
+          emitter.emit(ALL_ACCOUNTS);
+        })
         .catch((err: Error) => {
           options.onError(err);
           // Capped low: until it reconnects, feeds here miss other processes' changes.
@@ -125,6 +154,12 @@ export async function postgresBus(options: {
         await sql`select pg_notify(${NOTIFY_CHANNEL}, ${id})`.execute(options.db);
     },
     subscribe: (accountId, wake) => local.subscribe(accountId, wake),
+    async revokeSessions(accountId) {
+      // Here at once (the notification comes back to this process too, later), then everywhere.
+      emitter.emit(REVOKED, accountId);
+      await sql`select pg_notify(${SESSIONS_CHANNEL}, ${accountId})`.execute(options.db);
+    },
+    onSessionsRevoked: (listener) => onRevoked(emitter, listener),
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -17,6 +17,7 @@ import { localBus, postgresBus, type EventBus } from './events.js';
 import { createMetrics } from './metrics.js';
 import { startMaintenance } from './maintenance.js';
 import { FeedHub } from './routes/feed.js';
+import { SessionCache } from './session-cache.js';
 import { loadSecrets } from './secrets.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -88,12 +89,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
           })
         : localBus(main.location);
     cleanups.push(() => bus.close());
+    const sessionCache = new SessionCache({
+      ttlMs: options.sessionCacheTtlMs ?? DEFAULTS.sessionCacheTtlMs,
+      maxEntries: DEFAULTS.sessionCacheMaxEntries,
+    });
+    const unsubscribe = bus.onSessionsRevoked((accountId) => sessionCache.revoke(accountId));
+    cleanups.push(async () => unsubscribe());
 
     Object.assign(ctx, {
       db: main.db,
       dialect: main.dialect,
       escrow,
       bus,
+      sessionCache,
       opaqueServerSetup: secrets.opaqueServerSetup,
       opaquePublicKey: opaque.server.getPublicKey(secrets.opaqueServerSetup),
       minClientVersion:

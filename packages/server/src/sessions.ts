@@ -10,6 +10,7 @@ import { DEFAULTS } from './config.js';
 import type { ServerContext, Session } from './context.js';
 import type { MainDatabase } from './db/tables.js';
 import { HttpError } from './http-error.js';
+import type { CachedSession } from './session-cache.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -78,6 +79,48 @@ export async function authenticate(
   if (!token) throw new HttpError(401, 'unauthorized', 'Sign in first: this request needs a session.');
   const tokenHash = sha256Hex(token);
   const now = Date.now();
+  const session = ctx.sessionCache.get(tokenHash, now) ?? (await lookUpSession(ctx, tokenHash, now));
+  if (!session || session.expiresAt <= now || session.status === 'removed') {
+    throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
+  }
+  if (need === 'trusted' && session.status !== 'trusted') {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'This device is not trusted yet: approve it from a trusted device or restore with the PIN or recovery key.',
+    );
+  }
+  if (now - session.lastUsedAt >= DEFAULTS.sessionTouchIntervalMs) {
+    // At most hourly per session: sliding expiry and the device's last-seen time cost no write
+    // on ordinary requests. The cached copy moves with them so other requests don't touch again.
+    session.lastUsedAt = now;
+    session.expiresAt = now + DEFAULTS.sessionTtlMs;
+    await ctx.db
+      .updateTable('sessions')
+      .set({ last_used_at: now, expires_at: session.expiresAt })
+      .where('token_hash', '=', tokenHash)
+      .execute();
+    await ctx.db
+      .updateTable('devices')
+      .set({ last_seen_at: now })
+      .where('id', '=', session.deviceId)
+      .execute();
+  }
+  return {
+    tokenHash,
+    accountId: session.accountId,
+    deviceId: session.deviceId,
+    deviceStatus: session.status,
+  };
+}
+
+/** The session and its device's status from the database, stored in the cache (`SessionCache`). */
+async function lookUpSession(
+  ctx: ServerContext,
+  tokenHash: string,
+  now: number,
+): Promise<CachedSession | undefined> {
+  const generation = ctx.sessionCache.generation;
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('devices', 'devices.id', 'sessions.device_id')
@@ -90,23 +133,14 @@ export async function authenticate(
     ])
     .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
-  if (!row || row.expires_at <= now || row.status === 'removed') {
-    throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
-  }
-  if (need === 'trusted' && row.status !== 'trusted') {
-    throw new HttpError(
-      403,
-      'forbidden',
-      'This device is not trusted yet: approve it from a trusted device or restore with the PIN or recovery key.',
-    );
-  }
-  if (now - row.last_used_at >= DEFAULTS.sessionTouchIntervalMs) {
-    await ctx.db
-      .updateTable('sessions')
-      .set({ last_used_at: now, expires_at: now + DEFAULTS.sessionTtlMs })
-      .where('token_hash', '=', tokenHash)
-      .execute();
-    await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', row.device_id).execute();
-  }
-  return { tokenHash, accountId: row.account_id, deviceId: row.device_id, deviceStatus: row.status };
+  if (!row) return undefined;
+  const session: CachedSession = {
+    accountId: row.account_id,
+    deviceId: row.device_id,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    status: row.status,
+  };
+  if (session.status !== 'removed') ctx.sessionCache.store(tokenHash, session, generation, now);
+  return session;
 }

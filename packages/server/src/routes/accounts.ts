@@ -227,6 +227,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   handle(app, ctx, 'logout', async ({ session, request, reply }) => {
     await ctx.db.deleteFrom('sessions').where('token_hash', '=', session.tokenHash).execute();
+    await ctx.bus.revokeSessions(session.accountId);
     clearSessionCookie(request, reply);
   });
 
@@ -254,6 +255,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .execute();
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
     });
+    await ctx.bus.revokeSessions(accountId);
     await ctx.bus.publish([accountId]);
     clearSessionCookie(request, reply);
   });

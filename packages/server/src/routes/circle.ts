@@ -337,6 +337,9 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       await appendEvent(trx, accountId, 'circle', { head: newHead });
       return newHead;
     });
+    // A link may have trusted or removed a device: cached sessions of the account must not keep
+    // the old status (a removed device's session must fail at once).
+    await ctx.bus.revokeSessions(accountId);
     if (link.op === 'add-device')
       ctx.metrics.restores.inc({ path: link.via ?? 'unknown', outcome: 'success' });
     if (link.op === 'set-escrow' && link.escrowPub === null) await ctx.escrow.deleteAccount(accountId);

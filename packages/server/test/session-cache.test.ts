@@ -1,0 +1,183 @@
+/**
+ * The per-process session cache (src/session-cache.ts) must not keep a revoked session alive: the
+ * process that revokes forgets at once, other processes on the same database when the revocation's
+ * notification arrives (long before their TTL), and a lookup racing a revocation is not stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionCache, type CachedSession } from '../src/session-cache.js';
+import { ALL_ACCOUNTS } from '../src/events.js';
+import {
+  Api,
+  BACKENDS,
+  createStore,
+  fakeWrap,
+  login,
+  makeLink,
+  newCircleKey,
+  newDevice,
+  trustedAccount,
+  uniqueEmail,
+  type Account,
+  type TestStore,
+} from './helpers.js';
+import type { NewDevice } from '@tessera/protocol';
+
+type TrustedAccount = Awaited<ReturnType<typeof trustedAccount>>;
+
+/** Far longer than any wait below: only the revocation notification can explain a prompt 401. */
+const OTHER_TTL_MS = 60_000;
+/** How long another process may take to hear a revocation in these tests. */
+const NOTIFY_WITHIN_MS = 5_000;
+
+const linkDevice = (id: string, d: NewDevice) => ({ id, name: d.name, encPub: d.encPub, signPub: d.signPub });
+
+/** Polls until `path` answers `status` (or fails after NOTIFY_WITHIN_MS). */
+async function eventually(api: Api, path: string, status: number): Promise<void> {
+  const deadline = Date.now() + NOTIFY_WITHIN_MS;
+  let last = 0;
+  while (Date.now() < deadline) {
+    last = (await api.get(path)).status;
+    if (last === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  expect(last, `${path} still answered ${last} after ${NOTIFY_WITHIN_MS} ms`).toBe(status);
+}
+
+describe.each(BACKENDS)('session cache and revocation (%s)', (backend) => {
+  let store: TestStore;
+  let here: Api;
+  let there: Api;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    here = new Api((await store.start()).url);
+    there = new Api((await store.start({ sessionCacheTtlMs: OTHER_TTL_MS })).url);
+  });
+  afterAll(() => store.cleanup());
+
+  /** A second device signs in (pending) on `here`. */
+  async function joinDevice(account: Account, name: string) {
+    const device = newDevice(name);
+    const joined = await login(here, { email: account.email, password: account.password, device });
+    expect(joined.status).toBe(200);
+    return { device, deviceId: joined.body.deviceId as string, token: joined.body.session as string };
+  }
+
+  /** The account's first device approves `joined` (add-device at seq 1) and returns the new head. */
+  async function approve(account: TrustedAccount, joined: { device: NewDevice; deviceId: string }) {
+    const add = makeLink({
+      signer: account.circleKey,
+      op: 'add-device',
+      seq: 1,
+      prev: account.head.hash,
+      by: account.deviceId,
+      via: 'approval',
+      device: linkDevice(joined.deviceId, joined.device),
+    });
+    const res = await account.api.post('/v1/circle', { link: add, wraps: [fakeWrap(joined.deviceId)] });
+    expect(res.status).toBe(200);
+    return res.body.head as { seq: number; hash: string };
+  }
+
+  it('approving a device lets it pull at once here and promptly on another process', async () => {
+    const account = await trustedAccount(here, uniqueEmail());
+    const phone = await joinDevice(account, 'phone');
+    // Both processes cache the session while the device is pending (pull needs a trusted device).
+    expect((await here.as(phone.token).get('/v1/items')).status).toBe(403);
+    expect((await there.as(phone.token).get('/v1/items')).status).toBe(403);
+    await approve(account, phone);
+    expect((await here.as(phone.token).get('/v1/items')).status).toBe(200);
+    await eventually(there.as(phone.token), '/v1/items', 200);
+  });
+
+  it("a removed device's session gets 401 at once here and promptly on another process", async () => {
+    const account = await trustedAccount(here, uniqueEmail());
+    const laptop = await joinDevice(account, 'laptop');
+    const { device, deviceId } = laptop;
+    const head = await approve(account, laptop);
+    const laptopHere = here.as(laptop.token);
+    const laptopThere = there.as(laptop.token);
+    expect((await laptopHere.get('/v1/items')).status).toBe(200);
+    await eventually(laptopThere, '/v1/items', 200);
+
+    const remove = makeLink({
+      signer: account.circleKey,
+      op: 'remove-device',
+      seq: 2,
+      epoch: 2,
+      circlePub: newCircleKey().pub,
+      prev: head.hash,
+      by: account.deviceId,
+      device: linkDevice(deviceId, device),
+    });
+    const removed = await account.api.post('/v1/circle', {
+      link: remove,
+      wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
+    });
+    expect(removed.status).toBe(200);
+    expect((await laptopHere.get('/v1/items')).status).toBe(401);
+    const push = {
+      items: [{ id: crypto.randomUUID(), baseVersion: 0, epoch: 2, ciphertext: 'x', deleted: false }],
+    };
+    expect((await laptopHere.post('/v1/items', push)).status).toBe(401);
+    await eventually(laptopThere, '/v1/items', 401);
+    // The account's remaining device is unaffected.
+    expect((await there.as(account.api.token).get('/v1/items')).status).toBe(200);
+  });
+
+  it('signing out ends the session at once here and promptly on another process', async () => {
+    const account = await trustedAccount(here, uniqueEmail());
+    const elsewhere = there.as(account.api.token);
+    expect((await elsewhere.get('/v1/items')).status).toBe(200);
+    expect((await account.api.get('/v1/items')).status).toBe(200);
+    expect((await account.api.delete('/v1/sessions/current')).status).toBe(204);
+    expect((await account.api.get('/v1/items')).status).toBe(401);
+    await eventually(elsewhere, '/v1/items', 401);
+  });
+});
+
+describe('SessionCache', () => {
+  const session = (accountId: string): CachedSession => ({
+    accountId,
+    deviceId: 'd',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    lastUsedAt: 0,
+    status: 'trusted',
+  });
+
+  it('keeps an entry for at most its TTL', () => {
+    const cache = new SessionCache({ ttlMs: 5_000, maxEntries: 10 });
+    cache.store('t', session('a'), cache.generation, 1_000);
+    expect(cache.get('t', 5_999)).toBeDefined();
+    expect(cache.get('t', 6_000)).toBeUndefined();
+  });
+
+  it('does not store a lookup that began before a revocation', () => {
+    const cache = new SessionCache({ ttlMs: 5_000, maxEntries: 10 });
+    const generation = cache.generation;
+    cache.revoke('a');
+    cache.store('t', session('a'), generation, 0);
+    expect(cache.get('t', 0)).toBeUndefined();
+  });
+
+  it("forgets only the revoked account's sessions, or all of them", () => {
+    const cache = new SessionCache({ ttlMs: 5_000, maxEntries: 10 });
+    cache.store('t1', session('a'), cache.generation, 0);
+    cache.store('t2', session('b'), cache.generation, 0);
+    cache.revoke('a');
+    expect(cache.get('t1', 0)).toBeUndefined();
+    expect(cache.get('t2', 0)).toBeDefined();
+    cache.revoke(ALL_ACCOUNTS);
+    expect(cache.get('t2', 0)).toBeUndefined();
+  });
+
+  it('stores nothing with TTL 0 and stays within maxEntries', () => {
+    const off = new SessionCache({ ttlMs: 0, maxEntries: 10 });
+    off.store('t', session('a'), off.generation, 0);
+    expect(off.get('t', 0)).toBeUndefined();
+    const small = new SessionCache({ ttlMs: 5_000, maxEntries: 2 });
+    for (const t of ['t1', 't2', 't3']) small.store(t, session('a'), small.generation, 0);
+    expect(small.get('t1', 0)).toBeUndefined();
+    expect(small.get('t3', 0)).toBeDefined();
+  });
+});
