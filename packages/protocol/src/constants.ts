@@ -66,6 +66,10 @@ export const LABELS = {
   circle: 'tessera/v1/circle',
   recovery: 'tessera/v1/recovery',
   escrow: 'tessera/v1/escrow',
+  /** Ed25519 seed from the recovery key; signs the genesis so a device can tell the real keychain (§2). */
+  recoverySign: 'tessera/v1/recovery-sign',
+  /** Ed25519 seed from `EK || exportKey`; signs the set-escrow link naming the escrow key (§2). */
+  escrowSign: 'tessera/v1/escrow-sign',
   wrap: 'tessera/v1/wrap',
   item: 'tessera/v1/item',
   sas: 'tessera/v1/sas',

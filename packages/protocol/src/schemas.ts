@@ -210,6 +210,20 @@ export const CircleLink = Type.Object(
     device: Type.Optional(Type.Union([LinkDevice, Type.Null()])),
     recoveryPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
     escrowPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
+    recoverySignPub: Type.Optional(PublicKey),
+    recoverySig: Type.Optional(
+      B64uBytes(
+        64,
+        'genesis only: Ed25519 signature by the recovery signing key over canon(link without sig, recoverySig)',
+      ),
+    ),
+    escrowSignPub: Type.Optional(PublicKey),
+    escrowSig: Type.Optional(
+      B64uBytes(
+        64,
+        'set-escrow only: Ed25519 signature by the escrow signing key over canon({ genesis: b64u H(canon(genesis link)), link: link without sig, escrowSig })',
+      ),
+    ),
     via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),
     by: DeviceId,
     at: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time' }),

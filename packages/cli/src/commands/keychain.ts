@@ -395,8 +395,8 @@ async function markNoticesShown(client: Keychain): Promise<void> {
 }
 
 /**
- * A joining device cannot tell a fabricated keychain from the real one by itself (docs/SECURITY.md,
- * "Known limitation"); an empty restore is the visible sign, so say it.
+ * Recovery refuses a keychain the user's recovery key or PIN did not sign (docs/SECURITY.md, "A new
+ * device's first view of the keychain"); an empty restore is still worth a word, as a last check.
  */
 function warnIfNothingRestored(count: number): void {
   if (count > 0) return;

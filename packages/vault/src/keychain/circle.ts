@@ -34,6 +34,12 @@ export interface CircleLinkBody {
   via: JoinVia | null;
   by: string;
   at: string;
+  /** Genesis only: public key of the recovery signing key (§1) and its signature, see `recoveryMessage`. */
+  recoverySignPub?: string;
+  recoverySig?: string;
+  /** Set-escrow only: public key of the escrow signing key (§1) and its signature, see `escrowMessage`. */
+  escrowSignPub?: string;
+  escrowSig?: string;
 }
 
 export interface CircleLink extends CircleLinkBody {
@@ -54,6 +60,12 @@ export interface CircleState {
   devices: Record<string, CircleMember>;
   recoveryPub: string;
   escrowPub: string | null;
+  /** `linkHash` of the genesis. */
+  genesisHash: string;
+  /** The recovery signing key that signed the genesis (null: an unanchored genesis). */
+  recoverySignPub: string | null;
+  /** The escrow signing key that signed the set-escrow link naming `escrowPub`. */
+  escrowSignPub: string | null;
 }
 
 export interface CircleMember {
@@ -73,6 +85,26 @@ export function linkHash(link: CircleLink): string {
   return b64u(hash(utf8(canon(link))));
 }
 
+/** What the recovery signing key signs: `utf8(canon(link without sig and recoverySig))`. */
+export function recoveryMessage(link: CircleLinkBody): Uint8Array {
+  const { recoverySig: _ignored, ...body } = withoutSig(link);
+  return utf8(canon(body));
+}
+
+/**
+ * What the escrow signing key signs: `utf8(canon({ genesis, link }))` with `genesis` the
+ * `linkHash` of the genesis and `link` the set-escrow link without `sig` and `escrowSig`.
+ */
+export function escrowMessage(genesisHash: string, link: CircleLinkBody): Uint8Array {
+  const { escrowSig: _ignored, ...body } = withoutSig(link);
+  return utf8(canon({ genesis: genesisHash, link: body }));
+}
+
+function withoutSig(link: CircleLinkBody): CircleLinkBody {
+  const { sig: _ignored, ...body } = link as CircleLink;
+  return body;
+}
+
 /** Signs a link body with the circle key of the previous link's epoch (or the genesis key). */
 export function signLink(body: CircleLinkBody, key: CircleKey): CircleLink {
   return { ...body, sig: b64u(key.sign(utf8(canon(body)))) };
@@ -88,6 +120,8 @@ export interface NewLink {
   escrowPub?: string | null;
   /** The key signing this link: the current circle key (or, for genesis, its own). */
   signer: CircleKey;
+  /** Genesis: the recovery signing key; set-escrow: the escrow signing key (§2). */
+  anchor?: CircleKey;
   /** The circle key of the new epoch (remove-device and genesis). */
   nextCirclePub?: Uint8Array;
   now?: Date;
@@ -117,6 +151,17 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
     by: link.by,
     at: (link.now ?? new Date()).toISOString(),
   };
+  if (link.anchor) {
+    if (link.op === 'genesis') {
+      body.recoverySignPub = b64u(link.anchor.publicKey);
+      body.recoverySig = b64u(link.anchor.sign(recoveryMessage(body)));
+    } else if (link.op === 'set-escrow' && state) {
+      body.escrowSignPub = b64u(link.anchor.publicKey);
+      body.escrowSig = b64u(link.anchor.sign(escrowMessage(state.genesisHash, body)));
+    } else {
+      throw new TypeError('only the genesis and set-escrow links carry an anchor signature');
+    }
+  }
   return signLink(body, link.signer);
 }
 
@@ -209,6 +254,10 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
     throw invalid(link, 'changes the recovery key');
   if (link.op !== 'set-escrow' && (link.escrowPub ?? null) !== null)
     throw invalid(link, 'sets an escrow outside set-escrow');
+  if (link.op !== 'genesis' && (link.recoverySignPub != null || link.recoverySig != null))
+    throw invalid(link, 'carries a recovery signature outside the genesis');
+  if (link.op !== 'set-escrow' && (link.escrowSignPub != null || link.escrowSig != null))
+    throw invalid(link, 'carries an escrow signature outside set-escrow');
   checkPublicKey(link, link.circlePub, 'circlePub');
 
   if (state === null) return applyGenesis(link);
@@ -263,7 +312,14 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       if ((link.device ?? null) !== null || (link.via ?? null) !== null)
         throw invalid(link, 'carries a device');
       if (link.escrowPub != null) checkPublicKey(link, link.escrowPub, 'escrowPub');
+      else if (link.escrowSignPub != null) throw invalid(link, 'signs the removal of the escrow');
       next.escrowPub = link.escrowPub ?? null;
+      next.escrowSignPub = checkAnchor(link, {
+        pub: link.escrowSignPub,
+        sig: link.escrowSig,
+        field: 'escrowSignPub',
+        message: () => escrowMessage(state.genesisHash, link),
+      });
       return next;
     default:
       throw invalid(link, `has an unknown operation "${String((link as { op: unknown }).op)}"`);
@@ -278,8 +334,18 @@ function applyGenesis(link: CircleLink): CircleState {
   if (link.by !== device.id) throw invalid(link, 'is a genesis made by another device');
   if (typeof link.recoveryPub !== 'string') throw invalid(link, 'sets no recovery key');
   checkPublicKey(link, link.recoveryPub, 'recoveryPub');
+  const recoverySignPub = checkAnchor(link, {
+    pub: link.recoverySignPub,
+    sig: link.recoverySig,
+    field: 'recoverySignPub',
+    message: () => recoveryMessage(link),
+  });
+  const hash = linkHash(link);
   return {
-    head: { seq: 0, hash: linkHash(link) },
+    head: { seq: 0, hash },
+    genesisHash: hash,
+    recoverySignPub,
+    escrowSignPub: null,
     epoch: 1,
     circlePubs: { '1': link.circlePub },
     devices: {
@@ -288,6 +354,30 @@ function applyGenesis(link: CircleLink): CircleState {
     recoveryPub: link.recoveryPub,
     escrowPub: null,
   };
+}
+
+/**
+ * Checks an optional anchor signature (recovery or escrow signing key) and returns its public key,
+ * or null when the link carries none. A key without a valid signature, or the reverse, is refused.
+ */
+function checkAnchor(
+  link: CircleLink,
+  anchor: { pub: unknown; sig: unknown; field: string; message: () => Uint8Array },
+): string | null {
+  if (anchor.pub == null && anchor.sig == null) return null;
+  checkPublicKey(link, anchor.pub, anchor.field);
+  let ok: boolean;
+  try {
+    ok = verifySignature(
+      fromB64u(anchor.pub as string),
+      anchor.message(),
+      fromB64u(String(anchor.sig), 'sig'),
+    );
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw invalid(link, `is not signed by the ${anchor.field} it names`);
+  return anchor.pub as string;
 }
 
 function sameEpoch(state: CircleState, link: CircleLink): void {

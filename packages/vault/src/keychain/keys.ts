@@ -31,13 +31,32 @@ export function itemKey(vk: Uint8Array): Uint8Array {
   return hkdf({ ikm: vk, info: LABELS.items });
 }
 
+/** An Ed25519 signing key whose 32-byte private seed is `seed` (RFC 8032 §5.1.5). */
+function seededEd25519(seed: Uint8Array): CircleKey {
+  const secret = seed.slice();
+  return {
+    publicKey: ed25519.getPublicKey(secret),
+    sign: (message) => ed25519.sign(message, secret),
+  };
+}
+
 /** The circle key of the epoch whose vault key is `vk`. */
 export function circleKey(vk: Uint8Array): CircleKey {
-  const seed = hkdf({ ikm: vk, info: LABELS.circle });
-  return {
-    publicKey: ed25519.getPublicKey(seed),
-    sign: (message) => ed25519.sign(message, seed),
-  };
+  return seededEd25519(hkdf({ ikm: vk, info: LABELS.circle }));
+}
+
+/**
+ * The recovery signing key: seed `HKDF(rk, "", "tessera/v1/recovery-sign", 32)`. It signs the
+ * genesis, so a device recovering with `rk` can tell the keychain `rk` created from one a server
+ * built around the (public) recovery key.
+ */
+export function recoverySigningKey(rk: Uint8Array): CircleKey {
+  return seededEd25519(hkdf({ ikm: rk, info: LABELS.recoverySign }));
+}
+
+/** The escrow signing key: seed `HKDF(EK || exportKey, "", "tessera/v1/escrow-sign", 32)`; signs the set-escrow link. */
+export function escrowSigningKey(escrowKey: Uint8Array, exportKey: Uint8Array): CircleKey {
+  return seededEd25519(hkdf({ ikm: concat(escrowKey, exportKey), info: LABELS.escrowSign }));
 }
 
 /** Verifies an Ed25519 signature; false for any malformed input. */

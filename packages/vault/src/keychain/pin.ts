@@ -8,7 +8,7 @@ import { b64u, randomBytes } from './bytes.js';
 import { buildLink } from './circle.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
-import { circleKey, escrowKeyPair } from './keys.js';
+import { circleKey, escrowKeyPair, escrowSigningKey } from './keys.js';
 import * as opaque from './opaque.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { wrapVaultKey } from './wrap.js';
@@ -52,6 +52,8 @@ export async function setPin(keychain: Keychain, pin: string): Promise<void> {
     body: { registrationRecord: finished.registrationRecord, escrowKey: b64u(ek) },
   });
   const escrowPub = escrowKeyPair(ek, finished.exportKey).encPub;
+  // Anchors the escrow key to this circle: only who holds EK and the PIN's export key can sign (§2).
+  const anchor = escrowSigningKey(ek, finished.exportKey);
   await withCircleRetry(keychain, async () => {
     const circle = await keychain.refreshCircle();
     const { epoch, vk } = keychain.currentVaultKey();
@@ -60,6 +62,7 @@ export async function setPin(keychain: Keychain, pin: string): Promise<void> {
       by: state.deviceId,
       escrowPub: b64u(escrowPub),
       signer: circleKey(vk),
+      anchor,
     });
     const wrap = wrapVaultKey({
       accountId: state.accountId,

@@ -8,7 +8,14 @@ import { b64u, fromB64u, utf8 } from './bytes.js';
 import { buildLink } from './circle.js';
 import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
-import { circleKey, escrowKeyPair, recoveryKeyPair, type X25519Holder } from './keys.js';
+import {
+  circleKey,
+  escrowKeyPair,
+  escrowSigningKey,
+  recoveryKeyPair,
+  recoverySigningKey,
+  type X25519Holder,
+} from './keys.js';
 import * as opaque from './opaque.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { hkdf, open } from './primitives.js';
@@ -25,6 +32,14 @@ export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText
     throw new KeychainError(
       'recovery-key-invalid',
       'This recovery key does not belong to this keychain account.',
+    );
+  }
+  // The recovery public key is public: only a genesis signed with the key derived from rk proves
+  // that this recovery key created the circle (and so that the VK wrapped to it is the real one).
+  if (circle.recoverySignPub !== b64u(recoverySigningKey(rk).publicKey)) {
+    throw new KeychainError(
+      'circle-invalid',
+      'The server presented a keychain that this recovery key did not create (its genesis is not signed by the recovery key); nothing was changed.',
     );
   }
   await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
@@ -84,6 +99,14 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
     throw new KeychainError(
       'circle-invalid',
       'The escrow key does not match the one the circle names; the PIN may have been changed on another device.',
+    );
+  }
+  // escrowPub is public too: the set-escrow link naming it must be signed with the key only EK and
+  // the PIN's export key derive (applyLinks verified that signature and the chain from the genesis).
+  if (circle.escrowSignPub !== b64u(escrowSigningKey(ek, finished.exportKey).publicKey)) {
+    throw new KeychainError(
+      'circle-invalid',
+      'The server presented a keychain whose PIN setting this escrow key did not sign (a keychain this PIN did not protect); nothing was changed.',
     );
   }
   await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });

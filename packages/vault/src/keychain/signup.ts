@@ -4,7 +4,7 @@ import { b64u, randomBytes } from './bytes.js';
 import { buildLink } from './circle.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
-import { circleKey, newVaultKey, recoveryKeyPair } from './keys.js';
+import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './keys.js';
 import * as opaque from './opaque.js';
 import { postLink } from './post-link.js';
 import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
@@ -89,6 +89,8 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
     via: 'genesis',
     recoveryPub: b64u(recoveryPub),
     signer: key,
+    // Anchors the circle to the recovery key: only its holder can make this signature (§2).
+    anchor: recoverySigningKey(rk),
     nextCirclePub: key.publicKey,
   });
   const ctx = { accountId: account.accountId, epoch: 1, vk };

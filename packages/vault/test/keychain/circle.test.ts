@@ -5,11 +5,14 @@ import {
   buildLink,
   circleKey,
   deviceStatus,
+  escrowSigningKey,
   KeychainError,
   linkHash,
   newRecoveryKey,
   newVaultKey,
+  randomBytes,
   recoveryKeyPair,
+  recoverySigningKey,
   signLink,
   trustedDevices,
   type CircleDevice,
@@ -192,5 +195,68 @@ describe('circle (PROTOCOL §2)', () => {
     const { states } = buildCircle();
     const restored = JSON.parse(JSON.stringify(states[2])) as CircleState;
     expect(restored).toEqual(states[2]);
+  });
+
+  it('verifies the recovery and escrow anchor signatures and refuses them forged or misplaced', () => {
+    const rk = newRecoveryKey();
+    const recoveryKey = recoverySigningKey(rk);
+    const escrowKey = escrowSigningKey(randomBytes(32), randomBytes(64));
+    const key = circleKey(newVaultKey());
+    const genesis = buildLink(null, {
+      op: 'genesis',
+      by: 'A',
+      device: device('A'),
+      via: 'genesis',
+      recoveryPub: b64u(recoveryKeyPair(rk).encPub),
+      signer: key,
+      anchor: recoveryKey,
+      nextCirclePub: key.publicKey,
+    });
+    const s0 = applyLinks(null, [genesis]);
+    expect(s0.recoverySignPub).toBe(b64u(recoveryKey.publicKey));
+    const escrow = buildLink(s0, {
+      op: 'set-escrow',
+      by: 'A',
+      escrowPub: b64u(new Uint8Array(32).fill(9)),
+      signer: key,
+      anchor: escrowKey,
+    });
+    expect(applyLinks(s0, [escrow]).escrowSignPub).toBe(b64u(escrowKey.publicKey));
+
+    // A server that copies the real recoverySignPub into a genesis of its own cannot sign it.
+    const other = circleKey(newVaultKey());
+    const { sig: _sig, ...forgedBody } = { ...genesis, circlePub: b64u(other.publicKey) };
+    expectRefused(
+      () => applyLinks(null, [signLink(forgedBody, other)]),
+      'circle-invalid',
+      /is not signed by the recoverySignPub it names/,
+    );
+    // The escrow signature covers the genesis hash: replayed onto another genesis, it fails.
+    const otherGenesis = buildLink(null, {
+      op: 'genesis',
+      by: 'A',
+      device: device('A'),
+      via: 'genesis',
+      recoveryPub: genesis.recoveryPub!,
+      signer: key,
+      nextCirclePub: key.publicKey,
+    });
+    const { sig: _sig2, ...replayed } = { ...escrow, prev: linkHash(otherGenesis) };
+    expectRefused(
+      () => applyLinks(null, [otherGenesis, signLink(replayed, key)]),
+      'circle-invalid',
+      /is not signed by the escrowSignPub it names/,
+    );
+    // Anchor fields outside their link are refused.
+    const { sig: _sig3, ...misplaced } = {
+      ...buildLink(s0, { op: 'add-device', by: 'A', device: device('B'), via: 'approval', signer: key }),
+      recoverySignPub: genesis.recoverySignPub!,
+      recoverySig: genesis.recoverySig!,
+    };
+    expectRefused(
+      () => applyLinks(s0, [signLink(misplaced, key)]),
+      'circle-invalid',
+      /carries a recovery signature outside the genesis/,
+    );
   });
 });

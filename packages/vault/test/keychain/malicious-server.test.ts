@@ -7,23 +7,32 @@ import { startServer } from '@tessera/server';
 import { openNodeVault } from '@tessera/vault/node';
 import type { Vault } from '../../src/vault.js';
 import {
+  applyLinks,
   approve,
   b64u,
   buildLink,
   circleKey,
+  escrowSigningKey,
+  fromB64u,
   Keychain,
   KeychainError,
   linkHash,
   login,
   metaDeviceKeyStore,
   newVaultKey,
+  randomBytes,
+  recoverWithPin,
+  recoverWithRecoveryKey,
+  recoverySigningKey,
   removeDevice,
+  setPin,
   signup,
   syncRound,
   verifyBackup,
   keychainStatus,
   fetchNotices,
   KeychainClient,
+  wrapVaultKey,
   type CircleLink,
 } from '../../src/keychain/index.js';
 import { tempHome, totpEntry } from '../fixtures.js';
@@ -101,6 +110,9 @@ async function refused(promise: Promise<unknown>, code: string, message: RegExp)
   expect((err as Error).message).toMatch(message);
 }
 
+/** The verified state of a chain that starts at its genesis. */
+const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
+
 const isGet = (path: string) => (r: { method: string; path: string }) =>
   r.method === 'GET' && r.path.startsWith(path);
 
@@ -110,6 +122,7 @@ describe('a malicious server', () => {
   let a: Awaited<ReturnType<typeof device>>;
   let b: Awaited<ReturnType<typeof device>>;
   const password = 'correct horse battery staple';
+  let recoveryKey = '';
 
   beforeAll(async () => {
     real = await startServer({ port: 0 });
@@ -123,7 +136,9 @@ describe('a malicious server', () => {
       email: 'm@example.com',
       password,
       deviceName: 'A',
-      keepRecoveryKey: async () => undefined,
+      keepRecoveryKey: async (rk) => {
+        recoveryKey = rk;
+      },
     });
     await syncRound(a.keychain);
     const joined = await login(b.keychain, {
@@ -307,6 +322,140 @@ describe('a malicious server', () => {
     const recipients = (post.body!.wraps as Json[]).map((w) => w.recipientId).sort();
     expect(recipients).toEqual([a.keychain.requireState().deviceId, 'recovery'].sort());
     expect((post.body!.link as CircleLink).op).toBe('remove-device');
+  });
+
+  /**
+   * The fake-keychain attack: a circle of the server's own (its own VK and circle key, its own
+   * "first device") naming the real, public recoveryPub / escrowPub, with its VK wrapped to them.
+   * `anchor` is what the server signs the genesis / set-escrow link with (none, or a key of its own).
+   */
+  function fakeKeychain(options: { recipient: 'recovery' | 'escrow'; anchor: 'none' | 'own-key' }): {
+    links: CircleLink[];
+    wrapped: string;
+  } {
+    const real = a.keychain.requireTrusted();
+    const vk = newVaultKey();
+    const key = circleKey(vk);
+    const ownKey = options.anchor === 'own-key';
+    const fakeDevice = {
+      id: crypto.randomUUID(),
+      name: 'A',
+      encPub: b64u(randomBytes(32)),
+      signPub: b64u(randomBytes(32)),
+    };
+    const genesis = buildLink(null, {
+      op: 'genesis',
+      by: fakeDevice.id,
+      device: fakeDevice,
+      via: 'genesis',
+      recoveryPub: real.circle!.recoveryPub,
+      signer: key,
+      nextCirclePub: key.publicKey,
+      ...(ownKey ? { anchor: recoverySigningKey(randomBytes(20)) } : {}),
+    });
+    const links = [genesis];
+    let recipientPub = real.circle!.recoveryPub;
+    if (options.recipient === 'escrow') {
+      recipientPub = real.circle!.escrowPub!;
+      links.push(
+        buildLink(applyLinksOf(links), {
+          op: 'set-escrow',
+          by: fakeDevice.id,
+          escrowPub: recipientPub,
+          signer: key,
+          ...(ownKey ? { anchor: escrowSigningKey(randomBytes(32), randomBytes(64)) } : {}),
+        }),
+      );
+    }
+    const wrapped = wrapVaultKey({
+      accountId: real.accountId,
+      recipientId: options.recipient,
+      epoch: 1,
+      vk,
+      recipientPub: fromB64u(recipientPub),
+    });
+    return { links, wrapped };
+  }
+
+  /** Serves `fake` as the circle and the only wraps to its recipient; returns the request log start. */
+  function presentFake(fake: { links: CircleLink[]; wrapped: string }, recipient: string): number {
+    const last = fake.links[fake.links.length - 1]!;
+    proxy.tamper = (req) => {
+      if (isGet('/v1/circle')(req)) {
+        const since = Number(new URL(req.path, proxy.url).searchParams.get('since') ?? -1);
+        return {
+          links: fake.links.filter((l) => l.seq > since),
+          head: { seq: last.seq, hash: linkHash(last) },
+        };
+      }
+      if (isGet(`/v1/keys?recipient=${recipient}`)(req))
+        return { wraps: [{ recipientId: recipient, epoch: 1, wrapped: fake.wrapped }] };
+      return undefined;
+    };
+    return proxy.requests.length;
+  }
+
+  async function pendingDevice(name: string): Promise<Keychain> {
+    const { keychain } = await device();
+    await login(keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: name });
+    return keychain;
+  }
+
+  function expectNothingWrapped(keychain: Keychain, start: number): void {
+    const posts = proxy.requests.slice(start).filter((r) => r.method === 'POST' && r.path === '/v1/circle');
+    expect(posts).toEqual([]);
+    expect(keychain.requireState().status).toBe('pending');
+    expect(keychain.requireState().vaultKeys).toEqual({});
+  }
+
+  it.each(['none', 'own-key'] as const)(
+    'cannot pass off a keychain of its own to a device recovering with the recovery key (anchor: %s)',
+    async (anchor) => {
+      // The server shows the fake from the device's very first view (the sign-in).
+      const start = presentFake(fakeKeychain({ recipient: 'recovery', anchor }), 'recovery');
+      try {
+        const victim = await pendingDevice('R');
+        await refused(
+          recoverWithRecoveryKey(victim, recoveryKey),
+          'circle-invalid',
+          /^The server presented a keychain that this recovery key did not create/,
+        );
+        expectNothingWrapped(victim, start);
+      } finally {
+        proxy.tamper = null;
+      }
+    },
+  );
+
+  it('the genuine keychain still recovers with the recovery key', async () => {
+    const honest = await pendingDevice('R2');
+    await recoverWithRecoveryKey(honest, recoveryKey);
+    expect(honest.requireState().status).toBe('trusted');
+  });
+
+  it.each(['none', 'own-key'] as const)(
+    'cannot pass off a keychain of its own to a device recovering with the PIN (anchor: %s)',
+    async (anchor) => {
+      if (!a.keychain.requireTrusted().circle!.escrowPub) await setPin(a.keychain, '2468');
+      const start = presentFake(fakeKeychain({ recipient: 'escrow', anchor }), 'escrow');
+      try {
+        const victim = await pendingDevice('P');
+        await refused(
+          recoverWithPin(victim, '2468'),
+          'circle-invalid',
+          /^The server presented a keychain whose PIN setting this escrow key did not sign/,
+        );
+        expectNothingWrapped(victim, start);
+      } finally {
+        proxy.tamper = null;
+      }
+    },
+  );
+
+  it('the genuine keychain still recovers with the PIN', async () => {
+    const honest = await pendingDevice('P2');
+    await recoverWithPin(honest, '2468');
+    expect(honest.requireState().status).toBe('trusted');
   });
 });
 
