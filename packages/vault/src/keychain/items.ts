@@ -3,7 +3,7 @@
  * server learns only a coarse size, sealed under the epoch's item key with associated data binding
  * account, item id and epoch, so the server cannot move, swap or re-label items unnoticed.
  */
-import { b64u, fromB64u, fromUtf8, utf8 } from './bytes.js';
+import { b64u, constantTimeEqual, fromB64u, fromUtf8, utf8 } from './bytes.js';
 import { canon, LABELS, PADDING_BUCKETS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { itemKey } from './keys.js';
@@ -25,6 +25,16 @@ export interface ItemContext {
   accountId: string;
   id: string;
   epoch: number;
+}
+
+/** The item key of the vault key used last: a pull or push of 1,000 items derives it once, not per item. */
+let lastItemKey: { vk: Uint8Array; key: Uint8Array } | null = null;
+
+function itemKeyOf(vk: Uint8Array): Uint8Array {
+  if (lastItemKey && constantTimeEqual(lastItemKey.vk, vk)) return lastItemKey.key;
+  const key = itemKey(vk);
+  lastItemKey = { vk: vk.slice(), key };
+  return key;
 }
 
 function itemAad(ctx: ItemContext): Uint8Array {
@@ -59,7 +69,7 @@ export function unpad(padded: Uint8Array): Uint8Array | null {
 export function encryptItem(options: ItemContext & { vk: Uint8Array; record: ItemPlaintext }): string {
   if (options.record.entry.id !== options.id) throw new TypeError('record id and item id differ');
   const padded = pad(utf8(canon(options.record)));
-  return b64u(seal(itemKey(options.vk), padded, itemAad(options)));
+  return b64u(seal(itemKeyOf(options.vk), padded, itemAad(options)));
 }
 
 /**
@@ -79,7 +89,7 @@ export function decryptItem(
   } catch {
     throw refuse('is not base64url');
   }
-  const padded = open(itemKey(options.vk), sealed, itemAad(options));
+  const padded = open(itemKeyOf(options.vk), sealed, itemAad(options));
   if (!padded)
     throw refuse('does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
   const plain = unpad(padded);
