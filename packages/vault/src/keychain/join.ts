@@ -9,7 +9,6 @@ import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import * as opaque from './opaque.js';
 import { newState } from './state.js';
-import { unwrapVaultKey } from './wrap.js';
 import { verificationCode } from './verification-code.js';
 import { checkPassword } from './signup.js';
 
@@ -113,18 +112,7 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
       'A vault key was wrapped to this device, but the circle does not include it; it was refused.',
     );
   }
-  const keys = await keychain.deviceKeys();
-  for (const wrap of wraps) {
-    const vk = await unwrapVaultKey({
-      accountId: state.accountId,
-      recipientId: state.deviceId,
-      epoch: wrap.epoch,
-      wrapped: wrap.wrapped,
-      recipient: keys,
-    });
-    keychain.checkVaultKeyMatchesCircle(vk, wrap.epoch);
-    state.vaultKeys[String(wrap.epoch)] = b64u(vk);
-  }
+  await keychain.acceptOwnWraps(wraps);
   if (!state.vaultKeys[String(circle.epoch)]) return false;
   state.status = 'trusted';
   await keychain.save();

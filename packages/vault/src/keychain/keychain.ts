@@ -222,12 +222,12 @@ export class Keychain {
     await this.save();
   }
 
-  /** Unwraps vault keys of epochs this trusted device lacks (after another device rotated). */
-  async fetchMissingVaultKeys(): Promise<void> {
+  /**
+   * Unwraps the vault keys wrapped to this device for epochs it lacks, refusing any key that does not
+   * derive the circle key of its epoch (a server cannot slip in a key of its own).
+   */
+  async acceptOwnWraps(wraps: readonly { epoch: number; wrapped: string }[]): Promise<void> {
     const state = this.requireState();
-    const circle = state.circle!;
-    if (state.vaultKeys[String(circle.epoch)]) return;
-    const { wraps } = await this.client().call('keys', { query: { recipient: state.deviceId } });
     const keys = await this.deviceKeys();
     for (const wrap of wraps) {
       if (state.vaultKeys[String(wrap.epoch)]) continue;
@@ -241,6 +241,15 @@ export class Keychain {
       this.checkVaultKeyMatchesCircle(vk, wrap.epoch);
       state.vaultKeys[String(wrap.epoch)] = b64u(vk);
     }
+  }
+
+  /** Unwraps vault keys of epochs this trusted device lacks (after another device rotated). */
+  async fetchMissingVaultKeys(): Promise<void> {
+    const state = this.requireState();
+    const circle = state.circle!;
+    if (state.vaultKeys[String(circle.epoch)]) return;
+    const { wraps } = await this.client().call('keys', { query: { recipient: state.deviceId } });
+    await this.acceptOwnWraps(wraps);
     if (!state.vaultKeys[String(circle.epoch)]) {
       throw new KeychainError(
         'not-trusted',
