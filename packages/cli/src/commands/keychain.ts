@@ -45,15 +45,7 @@ export function register(program: Command): void {
           what: 'password file',
           prompt: 'Keychain password',
         });
-        const pin =
-          options.pinFile || process.env.TESSERA_PIN
-            ? await secret({
-                file: options.pinFile,
-                env: 'TESSERA_PIN',
-                what: 'PIN file',
-                prompt: 'Keychain PIN',
-              })
-            : null;
+        const pin = await optionalPin(options.pinFile);
         const kc = await import('@tessera/vault/keychain');
         if (pin !== null) kc.checkPin(pin);
         const keeper = recoveryKeyKeeper(options.recoveryKeyFile);
@@ -201,22 +193,17 @@ export function register(program: Command): void {
         options: Partial<AccountOptions> & { recoveryKeyFile?: string; pinFile?: string },
         command: Command,
       ) => {
-        if (!options.recoveryKeyFile === !options.pinFile)
-          throw new CliError('give exactly one of --recovery-key-file or --pin-file');
+        if (options.recoveryKeyFile && options.pinFile)
+          throw new CliError('give one of --recovery-key-file or --pin-file, not both');
+        if (!options.recoveryKeyFile && !options.pinFile && !process.env.TESSERA_PIN)
+          throw new CliError('give --recovery-key-file or --pin-file (or TESSERA_PIN)');
         const kc = await import('@tessera/vault/keychain');
         // Read (and check) the secret before any network call: a typo in a recovery key costs nothing.
         const recoveryKey = options.recoveryKeyFile
           ? await readWholeFile(options.recoveryKeyFile, 'recovery key file')
           : null;
         if (recoveryKey !== null) kc.parseRecoveryKey(recoveryKey);
-        const pin = options.pinFile
-          ? await secret({
-              file: options.pinFile,
-              env: 'TESSERA_PIN',
-              what: 'PIN file',
-              prompt: 'Keychain PIN',
-            })
-          : null;
+        const pin = recoveryKey === null ? await optionalPin(options.pinFile) : null;
         const { keychain: client, vault } = await open(command);
         if (!client.state || client.state.status === 'removed') {
           if (!options.server || !options.email)
@@ -404,4 +391,10 @@ function warnIfNothingRestored(count: number): void {
     'tessera: warning: nothing was restored. If this keychain should hold entries, check that this device appears in ' +
       '`tessera keychain devices` on another device before adding entries here (see docs/SECURITY.md).\n',
   );
+}
+
+/** The keychain PIN from `--pin-file` or `TESSERA_PIN`, or null when neither is given. */
+async function optionalPin(pinFile: string | undefined): Promise<string | null> {
+  if (!pinFile && !process.env.TESSERA_PIN) return null;
+  return secret({ file: pinFile, env: 'TESSERA_PIN', what: 'PIN file', prompt: 'Keychain PIN' });
 }
