@@ -84,7 +84,7 @@ export const ESCROW_RECIPIENT = 'escrow';
 
 export const DEVICE_STATUSES = ['pending', 'trusted', 'removed'] as const;
 
-export const CIRCLE_OPS = ['genesis', 'add-device', 'remove-device', 'set-escrow'] as const;
+export const CIRCLE_OPS = ['genesis', 'add-device', 'remove-device', 'set-escrow', 'rotate'] as const;
 export type CircleOp = (typeof CIRCLE_OPS)[number];
 
 export const JOIN_VIAS = ['genesis', 'approval', 'recovery', 'pin'] as const;
@@ -99,6 +99,11 @@ export const NOTICE_KINDS = [
   'recovery-key-used',
   'backup-mismatch',
   'server',
+  // v2 circle
+  'recovery-key-replaced',
+  'pin-changed',
+  /** Made by a client itself, never by the server: it refused an item sealed under an old epoch. */
+  'item-refused',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */
@@ -133,5 +138,7 @@ export const ERROR_CODES = [
   'database-unavailable',
   'unavailable',
   'internal',
+  // v2 circle
+  'epoch-stale',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -201,7 +201,7 @@ export const LinkDevice = Type.Object(
  */
 export const CircleLink = Type.Object(
   {
-    v: Type.Literal(1),
+    v: Type.Union([Type.Literal(1), Type.Literal(2)]),
     seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     prev: Type.Union([B64uBytes(32, 'b64u H(canon(previous link))'), Type.Null()]),
     op: Type.Enum(CIRCLE_OPS),
@@ -214,14 +214,14 @@ export const CircleLink = Type.Object(
     recoverySig: Type.Optional(
       B64uBytes(
         64,
-        'genesis only: Ed25519 signature by the recovery signing key over canon(link without sig, recoverySig)',
+        'genesis: Ed25519 signature by the recovery signing key over canon(link without sig, recoverySig); v2 rotate and remove-device: over canon({ genesis, link: link without sig, recoverySig, escrowSig })',
       ),
     ),
     escrowSignPub: Type.Optional(PublicKey),
     escrowSig: Type.Optional(
       B64uBytes(
         64,
-        'set-escrow only: Ed25519 signature by the escrow signing key over canon({ genesis: b64u H(canon(genesis link)), link: link without sig, escrowSig })',
+        'v1 set-escrow: Ed25519 signature by the escrow signing key over canon({ genesis: b64u H(canon(genesis link)), link: link without sig, escrowSig }); v2 links: link without sig, recoverySig, escrowSig',
       ),
     ),
     via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),

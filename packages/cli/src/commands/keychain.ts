@@ -246,14 +246,49 @@ export function register(program: Command): void {
 
   keychain
     .command('remove-device')
-    .description('remove a device: rotates the vault key and re-encrypts everything, so it reads nothing new')
+    .description(
+      'remove a device: rotates the vault key and re-encrypts everything, so it reads nothing new; ' +
+        'also replaces the recovery key and the PIN escrow, so nothing from before the removal restores an old view',
+    )
     .argument('<id>', 'device id (see `tessera keychain devices`)')
-    .action(async (id: string, _options: unknown, command: Command) => {
+    .option(
+      '--recovery-key-file <file>',
+      'write the NEW recovery key to this file (mode 0600) instead of showing it',
+    )
+    .option(
+      '--pin-file <file>',
+      'keep a keychain PIN: file whose first line is the PIN (or TESSERA_PIN); without it the PIN is turned off',
+    )
+    .action(async (id: string, options: { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+      const pin = await optionalPin(options.pinFile);
+      const kc = await import('@tessera/vault/keychain');
+      if (pin !== null) kc.checkPin(pin);
+      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile);
       const { keychain: client } = await open(command);
-      const { removeDevice } = await import('@tessera/vault/keychain');
-      const device = await removeDevice(client, id);
+      const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
-        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted\n`,
+        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted; ` +
+          `the recovery key was replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; ` +
+          `${pin !== null ? 'the PIN was set again under a new escrow key' : 'the keychain PIN is now off (set one with `tessera keychain set-pin`)'}\n`,
+      );
+    });
+
+  keychain
+    .command('rotate-recovery-key')
+    .description(
+      'make a new recovery key and retire the old one (the vault key rotates too, so the old key reads nothing new)',
+    )
+    .option(
+      '--recovery-key-file <file>',
+      'write the new recovery key to this new file (mode 0600) instead of showing it',
+    )
+    .action(async (options: { recoveryKeyFile?: string }, command: Command) => {
+      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile);
+      const { keychain: client } = await open(command);
+      const { rotateRecoveryKey } = await import('@tessera/vault/keychain');
+      await rotateRecoveryKey(client, { keepRecoveryKey });
+      process.stdout.write(
+        `recovery key replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; the old one no longer restores the keychain\n`,
       );
     });
 }
@@ -372,7 +407,7 @@ function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<v
       }
       process.stderr.write('that is not the recovery key shown above; try again\n');
     }
-    throw new CliError('the recovery key was not confirmed; nothing was created');
+    throw new CliError('the recovery key was not confirmed; nothing was changed');
   };
 }
 

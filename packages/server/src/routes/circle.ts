@@ -94,6 +94,14 @@ function checkLink(options: {
       if (link.epoch !== headEpoch + 1) throw invalidLink(`remove-device starts epoch ${headEpoch + 1}.`);
       if (!subject) throw invalidLink('remove-device needs link.device.');
       if (subject.status === 'removed') throw invalidLink(`Device ${subject.id} is already removed.`);
+      if (link.v === 2 && !link.recoveryPub)
+        throw invalidLink('A version 2 remove-device must replace the recovery key (recoveryPub).');
+      break;
+    case 'rotate':
+      if (pending) throw forbidden('Only a trusted device may rotate the keys.');
+      if (link.v !== 2) throw invalidLink('rotate exists from link version 2.');
+      if (link.epoch !== headEpoch + 1) throw invalidLink(`rotate starts epoch ${headEpoch + 1}.`);
+      if (link.device) throw invalidLink('rotate names no device.');
       break;
     case 'set-escrow':
       if (pending) throw forbidden('Only a trusted device may set the escrow.');
@@ -186,14 +194,46 @@ async function applyLink(options: {
       now,
     );
     await appendEvent(trx, accountId, 'devices', {});
-  } else if (link.op === 'set-escrow' && link.escrowPub === null) {
-    await trx
+  }
+  await retireAnchors({ trx, link, accountId, now });
+  ctx.metrics.circleLinks.inc({ op: link.op });
+}
+
+/** Links after which the escrow record must be destroyed: it is turned off (§2, §7). */
+export function turnsEscrowOff(link: CircleLink): boolean {
+  return (link.op === 'set-escrow' || (link.v === 2 && ROTATING_OPS.has(link.op))) && !link.escrowPub;
+}
+
+const ROTATING_OPS = new Set<CircleLink['op']>(['remove-device', 'rotate']);
+
+/**
+ * §7: only the current recovery key and escrow keep wraps. A link that replaces the recovery key
+ * retires the older recovery wraps; one that sets, replaces or turns off the escrow (or starts a
+ * new epoch) retires the older escrow wraps. A retired key then opens nothing this server serves.
+ */
+async function retireAnchors(options: {
+  trx: Transaction<MainDatabase>;
+  link: CircleLink;
+  accountId: string;
+  now: number;
+}): Promise<void> {
+  const { trx, link, accountId, now } = options;
+  const rotates = link.v === 2 && ROTATING_OPS.has(link.op);
+  const retire = async (recipient: string, below: number | 'all') => {
+    let query = trx
       .deleteFrom('wraps')
       .where('account_id', '=', accountId)
-      .where('recipient_id', '=', ESCROW_RECIPIENT)
-      .execute();
+      .where('recipient_id', '=', recipient);
+    if (below !== 'all') query = query.where('epoch', '<', below);
+    await query.execute();
+  };
+  if (rotates && link.recoveryPub) {
+    await retire(RECOVERY_RECIPIENT, link.epoch);
+    await addNotice(trx, accountId, 'recovery-key-replaced', { by: link.by }, now);
   }
-  ctx.metrics.circleLinks.inc({ op: link.op });
+  if (turnsEscrowOff(link)) await retire(ESCROW_RECIPIENT, 'all');
+  else if (rotates || link.op === 'set-escrow') await retire(ESCROW_RECIPIENT, link.epoch);
+  if (link.op === 'set-escrow' && link.escrowPub) await addNotice(trx, accountId, 'pin-changed', {}, now);
 }
 
 /**
@@ -217,10 +257,10 @@ async function checkSignature(
       .executeTakeFirstOrThrow();
     signer = (JSON.parse(row.body) as CircleLink).circlePub;
     const rotates = link.circlePub !== signer;
-    if (rotates !== (link.op === 'remove-device')) {
+    if (rotates !== ROTATING_OPS.has(link.op)) {
       throw invalidLink(
-        link.op === 'remove-device'
-          ? 'remove-device must bring a new circlePub.'
+        ROTATING_OPS.has(link.op)
+          ? `${link.op} must bring a new circlePub.`
           : `${link.op} must keep the circlePub of the head.`,
       );
     }
@@ -342,7 +382,7 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await ctx.bus.revokeSessions(accountId);
     if (link.op === 'add-device')
       ctx.metrics.restores.inc({ path: link.via ?? 'unknown', outcome: 'success' });
-    if (link.op === 'set-escrow' && link.escrowPub === null) await ctx.escrow.deleteAccount(accountId);
+    if (turnsEscrowOff(link)) await ctx.escrow.deleteAccount(accountId);
     await ctx.bus.publish([accountId]);
     return { head };
   });

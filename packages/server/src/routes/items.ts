@@ -98,6 +98,15 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
             'bad-request',
             `Item ${tooNew.id}: epoch ${tooNew.epoch} is ahead of the circle (${account.circle_epoch}).`,
           );
+        // §7 monotonic epochs: after a rotation, nothing new is sealed under a key a removed device
+        // may hold. A device that missed the rotation refreshes its circle and re-encrypts.
+        const stale = items.find((i) => i.epoch < (account.circle_epoch ?? 0));
+        if (stale)
+          throw new HttpError(
+            409,
+            'epoch-stale',
+            `Item ${stale.id} is sealed under key epoch ${stale.epoch}, older than the circle's epoch ${account.circle_epoch}; fetch the circle and the new key, then push again.`,
+          );
         const current = new Map<string, { version: number; deleted: number }>();
         for (let i = 0; i < items.length; i += CHUNK) {
           const ids = items.slice(i, i + CHUNK).map((it) => it.id);

@@ -9,7 +9,13 @@ import { canon, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { verifySignature, type CircleKey } from './keys.js';
 
-export type CircleOp = 'genesis' | 'add-device' | 'remove-device' | 'set-escrow';
+export type CircleOp = 'genesis' | 'add-device' | 'remove-device' | 'set-escrow' | 'rotate';
+
+/** The link version this client writes (docs/PROTOCOL.md §2.1); v1 links still verify under v1 rules. */
+export const LINK_VERSION = 2;
+
+/** Ops that start a new key epoch with a new circle key. */
+const ROTATING_OPS: ReadonlySet<CircleOp> = new Set(['remove-device', 'rotate']);
 export type JoinVia = 'genesis' | 'approval' | 'recovery' | 'pin';
 
 /** A device as the circle names it (public keys b64u). */
@@ -22,7 +28,7 @@ export interface CircleDevice {
 
 /** A link without its signature. */
 export interface CircleLinkBody {
-  v: 1;
+  v: 1 | 2;
   seq: number;
   prev: string | null;
   op: CircleOp;
@@ -34,10 +40,13 @@ export interface CircleLinkBody {
   via: JoinVia | null;
   by: string;
   at: string;
-  /** Genesis only: public key of the recovery signing key (§1) and its signature, see `recoveryMessage`. */
+  /**
+   * Wherever a recovery key is set (genesis; v2 also rotate and remove-device): public key of the
+   * recovery signing key (§1) and its signature, see `recoveryMessage`.
+   */
   recoverySignPub?: string;
   recoverySig?: string;
-  /** Set-escrow only: public key of the escrow signing key (§1) and its signature, see `escrowMessage`. */
+  /** Wherever an escrow key is set: public key of the escrow signing key (§1) and its signature, see `escrowMessage`. */
   escrowSignPub?: string;
   escrowSig?: string;
 }
@@ -66,6 +75,18 @@ export interface CircleState {
   recoverySignPub: string | null;
   /** The escrow signing key that signed the set-escrow link naming `escrowPub`. */
   escrowSignPub: string | null;
+  /** Highest link version seen: once a v2 link is verified, v1 links are refused (§2.1). */
+  version?: 1 | 2;
+  /** Recovery signing keys replaced by later links, oldest first (§7: "this key was replaced on ..."). */
+  retiredRecovery?: RetiredAnchor[];
+}
+
+/** A recovery signing key that a later link replaced. */
+export interface RetiredAnchor {
+  signPub: string;
+  /** `at` and `seq` of the link that replaced it. */
+  replacedAt: string;
+  replacedSeq: number;
 }
 
 export interface CircleMember {
@@ -85,18 +106,33 @@ export function linkHash(link: CircleLink): string {
   return b64u(hash(utf8(canon(link))));
 }
 
-/** What the recovery signing key signs: `utf8(canon(link without sig and recoverySig))`. */
-export function recoveryMessage(link: CircleLinkBody): Uint8Array {
+/**
+ * What the recovery signing key signs. The genesis (v1 and v2): `utf8(canon(link without sig and
+ * recoverySig))`. A v2 rotate or remove-device: `anchorMessage`, like the escrow key.
+ */
+export function recoveryMessage(link: CircleLinkBody, genesisHash?: string): Uint8Array {
+  if (link.op !== 'genesis') return anchorMessage(genesisHash!, link);
   const { recoverySig: _ignored, ...body } = withoutSig(link);
   return utf8(canon(body));
 }
 
 /**
- * What the escrow signing key signs: `utf8(canon({ genesis, link }))` with `genesis` the
- * `linkHash` of the genesis and `link` the set-escrow link without `sig` and `escrowSig`.
+ * What the escrow signing key signs. v1 set-escrow: `utf8(canon({ genesis, link }))` with `genesis`
+ * the `linkHash` of the genesis and `link` the link without `sig` and `escrowSig`. v2: `anchorMessage`.
  */
 export function escrowMessage(genesisHash: string, link: CircleLinkBody): Uint8Array {
+  if (link.v !== 1) return anchorMessage(genesisHash, link);
   const { escrowSig: _ignored, ...body } = withoutSig(link);
+  return utf8(canon({ genesis: genesisHash, link: body }));
+}
+
+/**
+ * v2 anchor message (§2.1): `utf8(canon({ genesis, link }))` with `link` without `sig`,
+ * `recoverySig` and `escrowSig`, so one link can carry both anchors, each bound to its place in
+ * this account's chain.
+ */
+function anchorMessage(genesisHash: string, link: CircleLinkBody): Uint8Array {
+  const { recoverySig: _r, escrowSig: _e, ...body } = withoutSig(link);
   return utf8(canon({ genesis: genesisHash, link: body }));
 }
 
@@ -122,23 +158,27 @@ export interface NewLink {
   signer: CircleKey;
   /** Genesis: the recovery signing key; set-escrow: the escrow signing key (§2). */
   anchor?: CircleKey;
-  /** The circle key of the new epoch (remove-device and genesis). */
+  /** A rotate or remove-device that replaces the recovery key: its signing key (§2.1). */
+  recoveryAnchor?: CircleKey;
+  /** A rotate or remove-device that sets a new escrow key: its signing key (§2.1). */
+  escrowAnchor?: CircleKey;
+  /** The circle key of the new epoch (genesis, remove-device and rotate). */
   nextCirclePub?: Uint8Array;
   now?: Date;
 }
 
 /** Builds and signs the link that extends `state` (null: the genesis). */
 export function buildLink(state: CircleState | null, link: NewLink): CircleLink {
-  const epoch = state === null ? 1 : link.op === 'remove-device' ? state.epoch + 1 : state.epoch;
+  const epoch = state === null ? 1 : ROTATING_OPS.has(link.op) ? state.epoch + 1 : state.epoch;
   const circlePub =
     link.nextCirclePub !== undefined
       ? b64u(link.nextCirclePub)
       : state
         ? state.circlePubs[state.epoch]!
         : null;
-  if (!circlePub) throw new TypeError('a genesis or remove-device link needs nextCirclePub');
+  if (!circlePub) throw new TypeError('a genesis, remove-device or rotate link needs nextCirclePub');
   const body: CircleLinkBody = {
-    v: 1,
+    v: LINK_VERSION,
     seq: state ? state.head.seq + 1 : 0,
     prev: state ? state.head.hash : null,
     op: link.op,
@@ -151,17 +191,18 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
     by: link.by,
     at: (link.now ?? new Date()).toISOString(),
   };
-  if (link.anchor) {
-    if (link.op === 'genesis') {
-      body.recoverySignPub = b64u(link.anchor.publicKey);
-      body.recoverySig = b64u(link.anchor.sign(recoveryMessage(body)));
-    } else if (link.op === 'set-escrow' && state) {
-      body.escrowSignPub = b64u(link.anchor.publicKey);
-      body.escrowSig = b64u(link.anchor.sign(escrowMessage(state.genesisHash, body)));
-    } else {
-      throw new TypeError('only the genesis and set-escrow links carry an anchor signature');
-    }
-  }
+  const recoveryAnchor = link.op === 'genesis' ? link.anchor : link.recoveryAnchor;
+  const escrowAnchor = link.op === 'set-escrow' ? link.anchor : link.escrowAnchor;
+  if (link.anchor && link.op !== 'genesis' && link.op !== 'set-escrow')
+    throw new TypeError('only the genesis and set-escrow links take `anchor`');
+  // Both anchors sign before either signature is added (§2.1: neither covers the other).
+  if (recoveryAnchor) body.recoverySignPub = b64u(recoveryAnchor.publicKey);
+  if (escrowAnchor) body.escrowSignPub = b64u(escrowAnchor.publicKey);
+  const genesisHash = state?.genesisHash ?? '';
+  const recoverySig = recoveryAnchor?.sign(recoveryMessage(body, genesisHash));
+  const escrowSig = escrowAnchor?.sign(escrowMessage(genesisHash, body));
+  if (recoverySig) body.recoverySig = b64u(recoverySig);
+  if (escrowSig) body.escrowSig = b64u(escrowSig);
   return signLink(body, link.signer);
 }
 
@@ -220,7 +261,9 @@ export function checkNotRolledBack(state: CircleState | null, serverHead: Circle
 function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   if (typeof link !== 'object' || link === null) throw invalid({}, 'is not an object');
   if (utf8(canon(link)).length > MAX_LINK_BYTES) throw invalid(link, 'is too large');
-  if (link.v !== 1) throw invalid(link, 'has an unknown version');
+  if (link.v !== 1 && link.v !== 2) throw invalid(link, 'has an unknown version');
+  if (state && link.v < (state.version ?? 1))
+    throw invalid(link, 'is a version 1 link after a version 2 link (a downgrade)');
   const expectedSeq = state ? state.head.seq + 1 : 0;
   if (link.seq !== expectedSeq) {
     if (state && typeof link.seq === 'number' && link.seq <= state.head.seq) {
@@ -250,19 +293,13 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   if (!signatureOk) throw invalid(link, 'is not signed by the circle key (only vault-key holders can sign)');
   if (typeof link.at !== 'string' || Number.isNaN(Date.parse(link.at)))
     throw invalid(link, 'has no valid time');
-  if (link.op !== 'genesis' && (link.recoveryPub ?? null) !== null)
-    throw invalid(link, 'changes the recovery key');
-  if (link.op !== 'set-escrow' && (link.escrowPub ?? null) !== null)
-    throw invalid(link, 'sets an escrow outside set-escrow');
-  if (link.op !== 'genesis' && (link.recoverySignPub != null || link.recoverySig != null))
-    throw invalid(link, 'carries a recovery signature outside the genesis');
-  if (link.op !== 'set-escrow' && (link.escrowSignPub != null || link.escrowSig != null))
-    throw invalid(link, 'carries an escrow signature outside set-escrow');
+  checkAnchorFields(link);
   checkPublicKey(link, link.circlePub, 'circlePub');
 
   if (state === null) return applyGenesis(link);
   const next: CircleState = structuredClone(state);
   next.head = { seq: link.seq, hash: linkHash(link) };
+  next.version = link.v;
   const byMember = state.devices[link.by];
   const byTrusted = byMember?.status === 'trusted';
   switch (link.op) {
@@ -294,18 +331,25 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       return next;
     }
     case 'remove-device': {
-      if (link.epoch !== state.epoch + 1)
-        throw invalid(link, 'removes a device without starting a new key epoch');
-      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      rotatesEpoch(state, link, byTrusted);
       const target = link.device?.id ? state.devices[link.device.id] : undefined;
       if (!target || target.status !== 'trusted') throw invalid(link, 'removes a device that is not trusted');
-      if (link.circlePub === state.circlePubs[state.epoch])
-        throw invalid(link, 'does not rotate the circle key');
+      if (link.v === 2) {
+        // §7: a removal replaces the recovery key and the escrow, so no credential from before it
+        // can be shown a view of the circle from before it.
+        if (link.recoveryPub == null)
+          throw invalid(link, 'removes a device without replacing the recovery key');
+        if (link.escrowPub !== null && link.escrowPub === state.escrowPub)
+          throw invalid(link, 'removes a device without replacing or turning off the PIN escrow');
+      }
       next.devices[target.device.id] = { ...target, status: 'removed', removedAt: link.at };
-      next.epoch = link.epoch;
-      next.circlePubs[String(link.epoch)] = link.circlePub;
-      return next;
+      return applyRotation(state, next, link);
     }
+    case 'rotate':
+      rotatesEpoch(state, link, byTrusted);
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null)
+        throw invalid(link, 'carries a device');
+      return applyRotation(state, next, link);
     case 'set-escrow':
       sameEpoch(state, link);
       if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
@@ -326,6 +370,81 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   }
 }
 
+/**
+ * Which links may name a recovery or escrow key and carry their anchor signatures (§2.1): the
+ * genesis sets the recovery key, set-escrow the escrow key, and v2 rotate and remove-device either.
+ */
+function checkAnchorFields(link: CircleLink): void {
+  const rotatingV2 = link.v === 2 && ROTATING_OPS.has(link.op);
+  if (link.op !== 'genesis' && !rotatingV2) {
+    if ((link.recoveryPub ?? null) !== null) throw invalid(link, 'changes the recovery key');
+    if (link.recoverySignPub != null || link.recoverySig != null)
+      throw invalid(link, 'carries a recovery signature outside the genesis');
+  }
+  if (link.op !== 'set-escrow' && !rotatingV2) {
+    if ((link.escrowPub ?? null) !== null) throw invalid(link, 'sets an escrow outside set-escrow');
+    if (link.escrowSignPub != null || link.escrowSig != null)
+      throw invalid(link, 'carries an escrow signature outside set-escrow');
+  }
+  if (link.op === 'rotate' && link.v !== 2) throw invalid(link, 'is a rotation in a version 1 link');
+}
+
+function rotatesEpoch(state: CircleState, link: CircleLink, byTrusted: boolean): void {
+  if (link.epoch !== state.epoch + 1) throw invalid(link, `is a ${link.op} without a new key epoch`);
+  if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+  if (link.circlePub === state.circlePubs[state.epoch]) throw invalid(link, 'does not rotate the circle key');
+}
+
+/**
+ * The new epoch of a remove-device or rotate link, and (v2) the recovery and escrow keys it states:
+ * a new recovery key retires the old one; `escrowPub` is the escrow after the link (the same key,
+ * a new anchored one, or null for none).
+ */
+function applyRotation(state: CircleState, next: CircleState, link: CircleLink): CircleState {
+  next.epoch = link.epoch;
+  next.circlePubs[String(link.epoch)] = link.circlePub;
+  if (link.v !== 2) return next;
+  if (link.recoveryPub != null) {
+    checkPublicKey(link, link.recoveryPub, 'recoveryPub');
+    if (link.recoveryPub === state.recoveryPub) throw invalid(link, 'names the recovery key it replaces');
+    const signPub = checkAnchor(link, {
+      pub: link.recoverySignPub,
+      sig: link.recoverySig,
+      field: 'recoverySignPub',
+      message: () => recoveryMessage(link, state.genesisHash),
+    });
+    if (!signPub) throw invalid(link, 'replaces the recovery key without its signature');
+    next.retiredRecovery = [
+      ...(state.retiredRecovery ?? []),
+      ...(state.recoverySignPub
+        ? [{ signPub: state.recoverySignPub, replacedAt: link.at, replacedSeq: link.seq }]
+        : []),
+    ];
+    next.recoveryPub = link.recoveryPub;
+    next.recoverySignPub = signPub;
+  } else if (link.recoverySignPub != null || link.recoverySig != null) {
+    throw invalid(link, 'carries a recovery signature without a recovery key');
+  }
+  const escrowPub = link.escrowPub ?? null;
+  if (escrowPub !== null && escrowPub !== state.escrowPub) {
+    checkPublicKey(link, escrowPub, 'escrowPub');
+    const signPub = checkAnchor(link, {
+      pub: link.escrowSignPub,
+      sig: link.escrowSig,
+      field: 'escrowSignPub',
+      message: () => escrowMessage(state.genesisHash, link),
+    });
+    if (!signPub) throw invalid(link, 'sets an escrow key without its signature');
+    next.escrowSignPub = signPub;
+  } else if (link.escrowSignPub != null || link.escrowSig != null) {
+    throw invalid(link, 'carries an escrow signature without a new escrow key');
+  } else if (escrowPub === null) {
+    next.escrowSignPub = null;
+  }
+  next.escrowPub = escrowPub;
+  return next;
+}
+
 function applyGenesis(link: CircleLink): CircleState {
   if (link.op !== 'genesis') throw invalid(link, 'should be the genesis');
   if (link.epoch !== 1) throw invalid(link, 'starts at an epoch other than 1');
@@ -342,6 +461,8 @@ function applyGenesis(link: CircleLink): CircleState {
   });
   const hash = linkHash(link);
   return {
+    version: link.v,
+    retiredRecovery: [],
     head: { seq: 0, hash },
     genesisHash: hash,
     recoverySignPub,

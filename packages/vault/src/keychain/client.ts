@@ -166,6 +166,9 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
   if (response.status === 409 && body.code === 'conflict') {
     return new KeychainError('conflict', 'Some items changed on the server meanwhile.', details);
   }
+  if (response.status === 409 && body.code === 'epoch-stale') {
+    return new KeychainError('epoch-stale', 'The keychain moved to a new key epoch meanwhile.', details);
+  }
   if (body.code === 'escrow-destroyed') {
     return new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE, details);
   }

@@ -18,6 +18,9 @@ export type KeychainErrorCode =
   | 'recovery-key-invalid'
   | 'code-not-found'
   | 'conflict'
+  | 'epoch-stale'
+  | 'item-refused'
+  | 'recovery-key-replaced'
   | 'too-large';
 
 /** A keychain failure with a precise one-sentence message that never contains a secret. */

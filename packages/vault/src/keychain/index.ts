@@ -18,7 +18,8 @@ export { login, completeJoin, ownVerificationCode, type LoginOptions, type Login
 export { approve } from './approve.js';
 export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
 export { setPin, checkPin } from './pin.js';
-export { removeDevice } from './remove-device.js';
+export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
+export { rotateRecoveryKey } from './rotate-recovery-key.js';
 export { syncRound, pull, push, pendingRecords, type SyncResult } from './sync.js';
 export { follow, type FollowOptions } from './follow.js';
 export { verifyBackup, verificationDue, VERIFY_INTERVAL_MS, type VerifyReport } from './verify-backup.js';

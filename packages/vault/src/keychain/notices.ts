@@ -1,7 +1,7 @@
 /** Notices (docs/PROTOCOL.md §4): fetched with each sync round, kept for `status`, shown once. */
 import type { Notice } from '@tessera/protocol';
 import type { Keychain } from './keychain.js';
-import { MAX_KEPT_NOTICES } from './state.js';
+import { MAX_KEPT_NOTICES, type KeychainState } from './state.js';
 
 /** Fetches notices after the last one seen and keeps the newest. */
 export async function fetchNotices(keychain: Keychain): Promise<Notice[]> {
@@ -14,13 +14,28 @@ export async function fetchNotices(keychain: Keychain): Promise<Notice[]> {
   return notices;
 }
 
+/**
+ * Records a notice this device made itself (e.g. `item-refused`), kept and shown like the server's.
+ * Local notices take negative ids (-1, -2, ...), so they never collide with the server's cursor.
+ */
+export function addLocalNotice(
+  state: KeychainState,
+  notice: { kind: Notice['kind']; data: Record<string, unknown>; at: number },
+): void {
+  const id = Math.min(0, ...state.notices.map((n) => n.id), state.localNoticesShown ?? 0) - 1;
+  const entry: Notice = { id, kind: notice.kind, data: notice.data, createdAt: notice.at };
+  state.notices = [...state.notices, entry].slice(-MAX_KEPT_NOTICES);
+}
+
 /** Notices not yet shown, marked shown (for one-line messages on other commands). */
 export async function takeUnshownNotices(keychain: Keychain): Promise<Notice[]> {
   const state = keychain.state;
   if (!state) return [];
-  const fresh = state.notices.filter((n) => n.id > state.noticesShown);
+  const localShown = state.localNoticesShown ?? 0;
+  const fresh = state.notices.filter((n) => n.id > state.noticesShown || (n.id < 0 && n.id < localShown));
   if (fresh.length === 0) return [];
-  state.noticesShown = Math.max(...fresh.map((n) => n.id));
+  state.noticesShown = Math.max(state.noticesShown, ...fresh.map((n) => n.id));
+  state.localNoticesShown = Math.min(localShown, ...fresh.map((n) => n.id));
   await keychain.save();
   return fresh;
 }
@@ -49,6 +64,14 @@ export function describeNotice(notice: Notice): string {
       return `The recovery key was used to add ${name}.`;
     case 'backup-mismatch':
       return 'A device found that the server copy of the backup differs from its own vault; run `tessera sync` and `tessera keychain status`.';
+    case 'recovery-key-replaced':
+      return `The recovery key was replaced${typeof data.by === 'string' ? ` by ${data.by}` : ''}; only the newest recovery key restores the keychain now.`;
+    case 'pin-changed':
+      return 'The keychain PIN was changed; the old PIN no longer restores the keychain.';
+    case 'item-refused':
+      return typeof data.message === 'string'
+        ? data.message
+        : 'An item sealed under an old key epoch was refused.';
     case 'server':
       return typeof data.message === 'string'
         ? `Server: ${data.message}`

@@ -8,7 +8,7 @@ import { b64u, randomBytes } from './bytes.js';
 import { buildLink } from './circle.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
-import { circleKey, escrowKeyPair, escrowSigningKey } from './keys.js';
+import { circleKey, escrowKeyPair, escrowSigningKey, type CircleKey } from './keys.js';
 import * as opaque from './opaque.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { wrapVaultKey } from './wrap.js';
@@ -26,10 +26,20 @@ export function checkPin(pin: string): void {
   }
 }
 
-/** Sets or replaces the PIN. */
-export async function setPin(keychain: Keychain, pin: string): Promise<void> {
+/** An escrow key registered with the escrow, ready to be named in a link (§1 "escrow key pair"). */
+export interface RegisteredEscrow {
+  escrowPub: Uint8Array;
+  /** Signs the link naming `escrowPub` (§2): only who holds EK and the PIN's export key can. */
+  anchor: CircleKey;
+}
+
+/**
+ * Registers `pin` with the escrow under a fresh EK. This replaces any earlier record at the escrow
+ * (the old EK is destroyed there), so a circle naming the old escrow key can no longer be unlocked.
+ */
+export async function registerEscrow(keychain: Keychain, pin: string): Promise<RegisteredEscrow> {
   checkPin(pin);
-  const state = keychain.requireTrusted();
+  keychain.requireTrusted();
   const client = keychain.client();
   const meta = await keychain.serverMeta();
   const reg = await opaque.startRegistration(pin);
@@ -51,9 +61,16 @@ export async function setPin(keychain: Keychain, pin: string): Promise<void> {
   await client.call('escrowRegisterFinish', {
     body: { registrationRecord: finished.registrationRecord, escrowKey: b64u(ek) },
   });
-  const escrowPub = escrowKeyPair(ek, finished.exportKey).encPub;
-  // Anchors the escrow key to this circle: only who holds EK and the PIN's export key can sign (§2).
-  const anchor = escrowSigningKey(ek, finished.exportKey);
+  return {
+    escrowPub: escrowKeyPair(ek, finished.exportKey).encPub,
+    anchor: escrowSigningKey(ek, finished.exportKey),
+  };
+}
+
+/** Sets or replaces the PIN (the old escrow record is destroyed by the escrow). */
+export async function setPin(keychain: Keychain, pin: string): Promise<void> {
+  const state = keychain.requireTrusted();
+  const { escrowPub, anchor } = await registerEscrow(keychain, pin);
   await withCircleRetry(keychain, async () => {
     const circle = await keychain.refreshCircle();
     const { epoch, vk } = keychain.currentVaultKey();

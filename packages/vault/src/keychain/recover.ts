@@ -5,7 +5,7 @@
  */
 import { ESCROW_RECIPIENT, LABELS, RECOVERY_RECIPIENT } from '@tessera/protocol';
 import { b64u, fromB64u, utf8 } from './bytes.js';
-import { buildLink } from './circle.js';
+import { buildLink, type CircleState } from './circle.js';
 import { ESCROW_DESTROYED_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import {
@@ -28,21 +28,39 @@ export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText
   requirePending(keychain);
   const holder = recoveryKeyPair(rk);
   const circle = await keychain.refreshCircle();
-  if (b64u(holder.encPub) !== circle.recoveryPub) {
+  checkRecoveryKeyIsCurrent(circle, {
+    encPub: b64u(holder.encPub),
+    signPub: b64u(recoverySigningKey(rk).publicKey),
+  });
+  await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
+}
+
+/**
+ * The recovery public key is public: only the latest recovery anchor of the circle, signed with the
+ * key derived from rk, proves that this recovery key is the keychain's current one, so that the VK
+ * wrapped to it is the real, current one (§7). A server showing a view from before a removal names
+ * an older recovery key there; a key that a later link replaced is told so, with the date.
+ */
+function checkRecoveryKeyIsCurrent(circle: CircleState, key: { encPub: string; signPub: string }): void {
+  const retired = circle.retiredRecovery?.find((r) => r.signPub === key.signPub);
+  if (retired) {
+    throw new KeychainError(
+      'recovery-key-replaced',
+      `This recovery key was replaced on ${retired.replacedAt.slice(0, 10)} (circle link ${retired.replacedSeq}); use the newer recovery key. Nothing was changed.`,
+    );
+  }
+  if (key.encPub !== circle.recoveryPub) {
     throw new KeychainError(
       'recovery-key-invalid',
-      'This recovery key does not belong to this keychain account.',
+      'This recovery key is not the current recovery key of the keychain the server shows: it belongs to another account, or the server shows an old view from before this key was made; nothing was changed.',
     );
   }
-  // The recovery public key is public: only a genesis signed with the key derived from rk proves
-  // that this recovery key created the circle (and so that the VK wrapped to it is the real one).
-  if (circle.recoverySignPub !== b64u(recoverySigningKey(rk).publicKey)) {
+  if (circle.recoverySignPub !== key.signPub) {
     throw new KeychainError(
       'circle-invalid',
-      'The server presented a keychain that this recovery key did not create (its genesis is not signed by the recovery key); nothing was changed.',
+      'The server presented a keychain that this recovery key did not create (its recovery key is not signed by this recovery key); nothing was changed.',
     );
   }
-  await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
 }
 
 /** Joins with the keychain PIN through the escrow (at most 10 wrong PINs in total). */
@@ -96,9 +114,11 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
   const holder = escrowKeyPair(ek, finished.exportKey);
   const circle = await keychain.refreshCircle();
   if (!circle.escrowPub || b64u(holder.encPub) !== circle.escrowPub) {
+    // §7: a removal or a new PIN replaces the escrow record, so a view from before it names a key the
+    // escrow no longer releases.
     throw new KeychainError(
       'circle-invalid',
-      'The escrow key does not match the one the circle names; the PIN may have been changed on another device.',
+      'The escrow key does not match the one the circle names: the PIN was changed after the view of the keychain this server shows (a rollback), or on another device just now; nothing was changed.',
     );
   }
   // escrowPub is public too: the set-escrow link naming it must be signed with the key only EK and

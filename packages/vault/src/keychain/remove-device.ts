@@ -1,54 +1,48 @@
 /**
- * Removing a device (docs/PROTOCOL.md §5 "Removing a device"): a new vault key and circle key, a
- * `remove-device` link signed with the old circle key, wraps of the new key to every remaining
- * device, the recovery key and the escrow, then every item re-encrypted under the new epoch. The
- * removed device holds only old keys, so it can read nothing written afterwards.
+ * Removing a device (docs/PROTOCOL.md §5 "Removing a device", §7): a key rotation whose link names
+ * the removed device. It also replaces the recovery key and the PIN escrow, so that no credential
+ * from before the removal can be shown a view of the keychain from before it; the removed device
+ * holds only old keys, so it can read nothing written afterwards.
  */
-import { b64u } from './bytes.js';
-import { applyLinks, buildLink, type CircleDevice } from './circle.js';
+import type { CircleDevice, CircleState } from './circle.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
-import { circleKey, newVaultKey } from './keys.js';
-import { postLink, withCircleRetry } from './post-link.js';
-import { syncRound } from './sync.js';
+import { rotateKeys } from './rotate.js';
 
-export async function removeDevice(keychain: Keychain, deviceId: string): Promise<CircleDevice> {
-  keychain.requireTrusted();
-  // Bring this device up to date first, so nothing is re-encrypted from a stale copy.
-  await syncRound(keychain);
-  const device = await withCircleRetry(keychain, async () => {
-    const circle = await keychain.refreshCircle();
-    const state = keychain.requireTrusted();
-    if (deviceId === state.deviceId) {
-      throw new KeychainError(
-        'not-trusted',
-        'A device cannot remove itself; remove it from another trusted device.',
-      );
-    }
-    const member = circle.devices[deviceId];
-    if (!member || member.status !== 'trusted') {
-      throw new KeychainError(
-        'not-trusted',
-        `Device ${deviceId} is not a trusted device of this keychain (see \`tessera keychain devices\`).`,
-      );
-    }
-    const old = keychain.currentVaultKey();
-    const vk = newVaultKey();
-    const link = buildLink(circle, {
-      op: 'remove-device',
-      by: state.deviceId,
-      device: member.device,
-      signer: circleKey(old.vk),
-      nextCirclePub: circleKey(vk).publicKey,
-    });
-    const after = applyLinks(circle, [link]);
-    // Wraps go to the devices still trusted after the link, so never to the removed one.
-    const next = await postLink(keychain, link, keychain.wrapsForCircle(after, vk, after.epoch));
-    state.vaultKeys[String(after.epoch)] = b64u(vk);
-    await keychain.adoptCircle(next);
-    return member.device;
+export interface RemoveDeviceOptions {
+  /** Receives the new recovery key before anything is sent (see `RotateOptions.keepRecoveryKey`). */
+  keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  /** Keeps a PIN: registered afresh under a new escrow key. Without it the PIN is turned off. */
+  pin?: string;
+}
+
+export async function removeDevice(
+  keychain: Keychain,
+  deviceId: string,
+  options: RemoveDeviceOptions,
+): Promise<CircleDevice> {
+  const removed = await rotateKeys(keychain, {
+    op: 'remove-device',
+    keepRecoveryKey: options.keepRecoveryKey,
+    escrow: options.pin !== undefined ? { pin: options.pin } : 'off',
+    removing: (circle) => removable(keychain, circle, deviceId),
   });
-  // Re-encrypt every item under the new epoch.
-  await syncRound(keychain, { reencryptAll: true });
-  return device;
+  return removed!;
+}
+
+function removable(keychain: Keychain, circle: CircleState, deviceId: string): CircleDevice {
+  if (deviceId === keychain.requireTrusted().deviceId) {
+    throw new KeychainError(
+      'not-trusted',
+      'A device cannot remove itself; remove it from another trusted device.',
+    );
+  }
+  const member = circle.devices[deviceId];
+  if (!member || member.status !== 'trusted') {
+    throw new KeychainError(
+      'not-trusted',
+      `Device ${deviceId} is not a trusted device of this keychain (see \`tessera keychain devices\`).`,
+    );
+  }
+  return member.device;
 }

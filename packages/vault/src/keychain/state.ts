@@ -31,6 +31,8 @@ export interface SyncedItem {
   v: number;
   h: string;
   m: string;
+  /** Key epoch of that copy (absent in state saved by protocol v1 clients). */
+  e?: number;
 }
 
 export interface VerifyResult {
@@ -64,6 +66,8 @@ export interface KeychainState {
   notices: Notice[];
   /** Notices up to this id were already shown as one-line messages. */
   noticesShown: number;
+  /** Local notices (negative ids, `addLocalNotice`) down to this id were shown. */
+  localNoticesShown?: number;
   lastSyncAt: number | null;
   lastBackupAt: number | null;
   lastVerify: VerifyResult | null;

@@ -13,7 +13,7 @@ import { KeychainError } from './errors.js';
 import { decryptItem, encryptItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
-import { fetchNotices } from './notices.js';
+import { addLocalNotice, fetchNotices } from './notices.js';
 import type { KeychainState, SyncedItem } from './state.js';
 
 export interface SyncResult {
@@ -54,8 +54,11 @@ export async function syncRound(
         pushed += await push(keychain, options.reencryptAll === true && attempt === 0);
         break;
       } catch (err) {
-        if (!(err instanceof KeychainError && err.code === 'conflict') || attempt >= MAX_CONFLICT_RETRIES)
-          throw err;
+        const retryable =
+          err instanceof KeychainError && (err.code === 'conflict' || err.code === 'epoch-stale');
+        if (!retryable || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        // A rotation happened meanwhile: take the new epoch's key, then re-encrypt everything under it.
+        if (err.code === 'epoch-stale') await keychain.refreshCircle();
         pulled += await pull(keychain);
       }
     }
@@ -151,6 +154,13 @@ export async function pull(keychain: Keychain): Promise<number> {
     const seen: Record<string, SyncedItem> = {};
     const current = state.circle!.epoch;
     for (const item of page.items) {
+      state.cursor = Math.max(state.cursor, item.version);
+      if (item.epoch < current && !predatesRotation(state, item)) {
+        refuseOldEpochItem(keychain, item, current);
+        // Based on the refused version, this device's own copy (if any) overwrites it on the next push.
+        seen[item.id] = { v: item.version, h: '', m: state.synced[item.id]?.m ?? '' };
+        continue;
+      }
       const record = openServerItem(keychain, item);
       records.push(record);
       // A copy under an old epoch is re-encrypted under the current one by the next push (h = '').
@@ -158,11 +168,11 @@ export async function pull(keychain: Keychain): Promise<number> {
         v: item.version,
         h: item.epoch < current ? '' : recordHash(record),
         m: latestClock(record),
+        e: item.epoch,
       };
-      state.cursor = Math.max(state.cursor, item.version);
     }
     state.highestSeen = Math.max(state.highestSeen, page.head);
-    if (records.length > 0) {
+    if (records.length > 0 || Object.keys(seen).length > 0) {
       Object.assign(state.synced, seen);
       // The merge and the cursor that covers it are saved together, so a crash cannot skip items.
       changed += (await keychain.host.applyRemote(records, { meta: keychain.stateForMeta() })).changed.length;
@@ -171,6 +181,39 @@ export async function pull(keychain: Keychain): Promise<number> {
     }
     if (!page.more || page.items.length === 0) return changed;
   }
+}
+
+/**
+ * §7 monotonic epochs: a copy sealed under an epoch older than the circle's is accepted only when
+ * this device already holds that very copy (same version, recorded under that epoch before it adopted
+ * the newer one). Anything else may have been sealed with a key a removed device still holds.
+ */
+function predatesRotation(
+  state: KeychainState,
+  item: { id: string; version: number; epoch: number },
+): boolean {
+  const seen = state.synced[item.id];
+  // State saved by a v1 client has no `e`; the same version is then the same copy.
+  return seen !== undefined && seen.v === item.version && (seen.e ?? item.epoch) === item.epoch;
+}
+
+/** Keeps a refused item out of the vault and tells the user (a local `item-refused` notice). */
+function refuseOldEpochItem(
+  keychain: Keychain,
+  item: { id: string; version: number; epoch: number },
+  current: number,
+): void {
+  const state = keychain.requireState();
+  const message =
+    `Refused item ${item.id} (version ${item.version}): it is sealed under key epoch ${item.epoch}, ` +
+    `older than the current epoch ${current}, and this device never saw it before the key was rotated; ` +
+    'a removed device may have made it. Nothing was merged.';
+  state.lastError = message;
+  addLocalNotice(state, {
+    kind: 'item-refused',
+    data: { id: item.id, version: item.version, epoch: item.epoch, current, message },
+    at: keychain.now(),
+  });
 }
 
 /** A head below the highest version this device has seen means the server lost or hid changes. */
@@ -220,7 +263,7 @@ export async function push(keychain: Keychain, all = false): Promise<number> {
     for (const record of batch) {
       const version = versions.get(record.entry.id);
       if (version === undefined) continue;
-      state.synced[record.entry.id] = { v: version, h: recordHash(record), m: latestClock(record) };
+      state.synced[record.entry.id] = { v: version, h: recordHash(record), m: latestClock(record), e: epoch };
     }
     checkHead(state, res.head);
     state.highestSeen = Math.max(state.highestSeen, res.head);

@@ -25,6 +25,11 @@ function device(id: string): CircleDevice {
   return { id, name: `Device ${id}`, encPub: key(1), signPub: key(2) };
 }
 
+/** The fields of a v2 rotation that replaces the recovery key with a fresh one (§2.1). */
+function newRecovery(rk = newRecoveryKey()) {
+  return { recoveryPub: b64u(recoveryKeyPair(rk).encPub), recoveryAnchor: recoverySigningKey(rk) };
+}
+
 /** A circle of A (genesis) + B (approved), then an escrow; returns links, states and keys. */
 function buildCircle() {
   const vk1 = newVaultKey();
@@ -127,6 +132,7 @@ describe('circle (PROTOCOL §2)', () => {
       device: device('B'),
       signer: key1,
       nextCirclePub: key2.publicKey,
+      ...newRecovery(),
     });
     const s3 = applyLinks(states[2]!, [remove]);
     expect(s3.epoch).toBe(2);
@@ -184,6 +190,7 @@ describe('circle (PROTOCOL §2)', () => {
       device: device('B'),
       signer: key1,
       nextCirclePub: key1.publicKey,
+      ...newRecovery(),
     });
     expectRefused(() => applyLinks(s, [noRotation]), 'circle-invalid', /rotate/);
     const { sig: _sig, ...body } = buildLink(s, { op: 'set-escrow', by: 'A', signer: key1 });
@@ -258,5 +265,176 @@ describe('circle (PROTOCOL §2)', () => {
       'circle-invalid',
       /carries a recovery signature outside the genesis/,
     );
+  });
+
+  describe('version 2 links (§2.1, §7)', () => {
+    /** A genesis signed by the recovery key `rk`, plus B, then an anchored escrow. */
+    function anchoredCircle() {
+      const rk = newRecoveryKey();
+      const key1 = circleKey(newVaultKey());
+      const genesis = buildLink(null, {
+        op: 'genesis',
+        by: 'A',
+        device: device('A'),
+        via: 'genesis',
+        recoveryPub: b64u(recoveryKeyPair(rk).encPub),
+        signer: key1,
+        anchor: recoverySigningKey(rk),
+        nextCirclePub: key1.publicKey,
+      });
+      const s0 = applyLinks(null, [genesis]);
+      const s1 = applyLinks(s0, [
+        buildLink(s0, { op: 'add-device', by: 'A', device: device('B'), via: 'approval', signer: key1 }),
+      ]);
+      const escrowKey = escrowSigningKey(randomBytes(32), randomBytes(64));
+      const s2 = applyLinks(s1, [
+        buildLink(s1, {
+          op: 'set-escrow',
+          by: 'A',
+          escrowPub: b64u(new Uint8Array(32).fill(9)),
+          signer: key1,
+          anchor: escrowKey,
+        }),
+      ]);
+      return { rk, key1, s2, genesis };
+    }
+
+    it('writes v2 links and refuses a v1 link after one (no downgrade)', () => {
+      const { key1, s2, genesis } = anchoredCircle();
+      expect(genesis.v).toBe(2);
+      expect(s2.version).toBe(2);
+      const { sig: _sig, ...body } = buildLink(s2, {
+        op: 'add-device',
+        by: 'A',
+        device: device('C'),
+        via: 'approval',
+        signer: key1,
+      });
+      expectRefused(
+        () => applyLinks(s2, [signLink({ ...body, v: 1 }, key1)]),
+        'circle-invalid',
+        /version 1 link after a version 2 link/,
+      );
+    });
+
+    it('a removal must replace the recovery key and the escrow; the old recovery key is retired with its date', () => {
+      const { rk, key1, s2 } = anchoredCircle();
+      const key2 = circleKey(newVaultKey());
+      const base = { op: 'remove-device' as const, by: 'A', device: device('B'), signer: key1 };
+      const keepsRecovery = buildLink(s2, {
+        ...base,
+        nextCirclePub: key2.publicKey,
+        escrowPub: s2.escrowPub,
+      });
+      expectRefused(
+        () => applyLinks(s2, [keepsRecovery]),
+        'circle-invalid',
+        /without replacing the recovery key/,
+      );
+      const keepsEscrow = buildLink(s2, {
+        ...base,
+        nextCirclePub: key2.publicKey,
+        ...newRecovery(),
+        escrowPub: s2.escrowPub,
+      });
+      expectRefused(
+        () => applyLinks(s2, [keepsEscrow]),
+        'circle-invalid',
+        /without replacing or turning off/,
+      );
+      // A recovery key named without its signature, or signed by another key, is refused.
+      const rk2 = newRecoveryKey();
+      const unsigned = buildLink(s2, {
+        ...base,
+        nextCirclePub: key2.publicKey,
+        recoveryPub: b64u(recoveryKeyPair(rk2).encPub),
+      });
+      expectRefused(() => applyLinks(s2, [unsigned]), 'circle-invalid', /without its signature/);
+      const { sig: _s, ...signedBody } = buildLink(s2, {
+        ...base,
+        nextCirclePub: key2.publicKey,
+        ...newRecovery(rk2),
+      });
+      const wrongSigner = signLink(
+        { ...signedBody, recoverySignPub: b64u(recoverySigningKey(newRecoveryKey()).publicKey) },
+        key1,
+      );
+      expectRefused(
+        () => applyLinks(s2, [wrongSigner]),
+        'circle-invalid',
+        /not signed by the recoverySignPub/,
+      );
+
+      const removal = buildLink(s2, { ...base, nextCirclePub: key2.publicKey, ...newRecovery(rk2) });
+      const s3 = applyLinks(s2, [removal]);
+      expect(s3.epoch).toBe(2);
+      expect(s3.escrowPub).toBeNull();
+      expect(s3.escrowSignPub).toBeNull();
+      expect(s3.recoverySignPub).toBe(b64u(recoverySigningKey(rk2).publicKey));
+      expect(s3.retiredRecovery).toEqual([
+        { signPub: b64u(recoverySigningKey(rk).publicKey), replacedAt: removal.at, replacedSeq: 3 },
+      ]);
+    });
+
+    it('a removal may set the escrow afresh, anchored by the new escrow signing key', () => {
+      const { key1, s2 } = anchoredCircle();
+      const key2 = circleKey(newVaultKey());
+      const escrowKey = escrowSigningKey(randomBytes(32), randomBytes(64));
+      const escrowPub = b64u(new Uint8Array(32).fill(7));
+      const base = {
+        op: 'remove-device' as const,
+        by: 'A',
+        device: device('B'),
+        signer: key1,
+        nextCirclePub: key2.publicKey,
+        escrowPub,
+        ...newRecovery(),
+      };
+      expectRefused(
+        () => applyLinks(s2, [buildLink(s2, base)]),
+        'circle-invalid',
+        /escrow key without its signature/,
+      );
+      const s3 = applyLinks(s2, [buildLink(s2, { ...base, escrowAnchor: escrowKey })]);
+      expect(s3.escrowPub).toBe(escrowPub);
+      expect(s3.escrowSignPub).toBe(b64u(escrowKey.publicKey));
+    });
+
+    it('rotate starts a new epoch, keeps the members and may keep the escrow', () => {
+      const { key1, s2 } = anchoredCircle();
+      const key2 = circleKey(newVaultKey());
+      const rotate = buildLink(s2, {
+        op: 'rotate',
+        by: 'B',
+        signer: key1,
+        nextCirclePub: key2.publicKey,
+        escrowPub: s2.escrowPub,
+        ...newRecovery(),
+      });
+      const s3 = applyLinks(s2, [rotate]);
+      expect(s3.epoch).toBe(2);
+      expect(trustedDevices(s3).map((d) => d.id)).toEqual(['A', 'B']);
+      expect(s3.escrowPub).toBe(s2.escrowPub);
+      expect(s3.escrowSignPub).toBe(s2.escrowSignPub);
+      expect(s3.retiredRecovery).toHaveLength(1);
+      const { sig: _s, ...body } = buildLink(s2, {
+        op: 'rotate',
+        by: 'B',
+        signer: key1,
+        nextCirclePub: key1.publicKey,
+      });
+      expectRefused(
+        () => applyLinks(s2, [signLink(body, key1)]),
+        'circle-invalid',
+        /does not rotate the circle key/,
+      );
+      const byStranger = buildLink(s2, {
+        op: 'rotate',
+        by: 'Z',
+        signer: key1,
+        nextCirclePub: key2.publicKey,
+      });
+      expectRefused(() => applyLinks(s2, [byStranger]), 'circle-invalid', /not a trusted device/);
+    });
   });
 });

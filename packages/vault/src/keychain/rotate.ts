@@ -1,0 +1,71 @@
+/**
+ * A new key epoch (docs/PROTOCOL.md §2.1, §7): a new vault key and circle key, a link signed with the
+ * old circle key naming the new one and a new recovery key, wraps of the new key to every remaining
+ * device, the new recovery key and the escrow, then every item re-encrypted under the new epoch.
+ * Removing a device and replacing the recovery key are both this; see remove-device.ts and
+ * rotate-recovery-key.ts.
+ */
+import { b64u } from './bytes.js';
+import { applyLinks, buildLink, type CircleDevice, type CircleState } from './circle.js';
+import type { Keychain } from './keychain.js';
+import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './keys.js';
+import { registerEscrow, type RegisteredEscrow } from './pin.js';
+import { postLink, withCircleRetry } from './post-link.js';
+import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
+import { syncRound } from './sync.js';
+
+export interface RotateOptions {
+  /** `remove-device`: the device it removes, checked against the freshly verified circle. */
+  removing?: (circle: CircleState) => CircleDevice;
+  /**
+   * Receives the new recovery key before anything is sent, so it is saved (or typed back) before
+   * the old one stops working. Throwing aborts with nothing changed.
+   */
+  keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  /**
+   * The escrow after the rotation: `keep` the current one (rotate only), register this PIN under a
+   * fresh escrow key, or `off` (the escrow record is destroyed).
+   */
+  escrow: 'keep' | 'off' | { pin: string };
+}
+
+/** Rotates the keys; returns the removed device, if any. */
+export async function rotateKeys(
+  keychain: Keychain,
+  options: RotateOptions & { op: 'remove-device' | 'rotate' },
+): Promise<CircleDevice | null> {
+  keychain.requireTrusted();
+  // Bring this device up to date first, so nothing is re-encrypted from a stale copy.
+  await syncRound(keychain);
+  const rk = newRecoveryKey();
+  await options.keepRecoveryKey(formatRecoveryKey(rk));
+  const escrow: RegisteredEscrow | null =
+    typeof options.escrow === 'object' ? await registerEscrow(keychain, options.escrow.pin) : null;
+  const removed = await withCircleRetry(keychain, async () => {
+    const circle = await keychain.refreshCircle();
+    const state = keychain.requireTrusted();
+    const device = options.removing ? options.removing(circle) : null;
+    const old = keychain.currentVaultKey();
+    const vk = newVaultKey();
+    const escrowPub = escrow ? b64u(escrow.escrowPub) : options.escrow === 'keep' ? circle.escrowPub : null;
+    const link = buildLink(circle, {
+      op: options.op,
+      by: state.deviceId,
+      device,
+      signer: circleKey(old.vk),
+      nextCirclePub: circleKey(vk).publicKey,
+      recoveryPub: b64u(recoveryKeyPair(rk).encPub),
+      recoveryAnchor: recoverySigningKey(rk),
+      escrowPub,
+      ...(escrow ? { escrowAnchor: escrow.anchor } : {}),
+    });
+    const after = applyLinks(circle, [link]);
+    // Wraps go to the devices still trusted after the link, so never to a removed one.
+    const next = await postLink(keychain, link, keychain.wrapsForCircle(after, vk, after.epoch));
+    state.vaultKeys[String(after.epoch)] = b64u(vk);
+    await keychain.adoptCircle(next);
+    return device;
+  });
+  await syncRound(keychain, { reencryptAll: true });
+  return removed;
+}
