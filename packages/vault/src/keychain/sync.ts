@@ -150,6 +150,8 @@ export async function pull(keychain: Keychain): Promise<number> {
       .client()
       .call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
     checkHead(state, page.head);
+    // Items of a newer epoch: the circle moved since this round fetched it; catch up on its key.
+    if (page.items.some((item) => item.epoch > state.circle!.epoch)) await keychain.refreshCircle();
     const records: VaultRecord[] = [];
     const seen: Record<string, SyncedItem> = {};
     const current = state.circle!.epoch;

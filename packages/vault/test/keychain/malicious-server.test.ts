@@ -1,13 +1,9 @@
 // A deliberately malicious server: a tampering proxy (the test double) in front of the real keychain
 // server. Two real devices (Node vaults, real keys) talk to it; each attack must be refused with a
 // clear error, and the vault key must never be wrapped to a device the circle does not prove.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
-import { openNodeVault } from '@tessera/vault/node';
-import type { Vault } from '../../src/vault.js';
 import {
-  applyLinks,
   approve,
   b64u,
   buildLink,
@@ -15,10 +11,8 @@ import {
   escrowSigningKey,
   fromB64u,
   Keychain,
-  KeychainError,
   linkHash,
   login,
-  metaDeviceKeyStore,
   newVaultKey,
   randomBytes,
   recoverWithPin,
@@ -35,86 +29,8 @@ import {
   wrapVaultKey,
   type CircleLink,
 } from '../../src/keychain/index.js';
-import { tempHome, totpEntry } from '../fixtures.js';
-
-// Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = Record<string, any>;
-type Tamper = (
-  request: { method: string; path: string; body: Json | null },
-  response: Json,
-) => Json | undefined;
-
-/** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
-class TamperingProxy {
-  tamper: Tamper | null = null;
-  readonly requests: { method: string; path: string; body: Json | null }[] = [];
-  private server: Server | null = null;
-  url = '';
-
-  constructor(private readonly upstream: string) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const address = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${address.port}`;
-  }
-
-  async close(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    const request = { method: req.method!, path: req.url!, body: raw ? (JSON.parse(raw) as Json) : null };
-    this.requests.push(request);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-    const upstream = await fetch(this.upstream + req.url, {
-      method: req.method,
-      headers,
-      body: raw || undefined,
-    });
-    const text = await upstream.text();
-    let out = text;
-    if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {
-      const changed = this.tamper(request, JSON.parse(text) as Json);
-      if (changed !== undefined) out = JSON.stringify(changed);
-    }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
-    res.end(out);
-  }
-}
-
-async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
-  const vault = await openNodeVault({ home: tempHome(), env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
-  const keychain = new Keychain({
-    host: vault,
-    deviceKeys: metaDeviceKeyStore(vault),
-    clientId: 'tessera-cli/0.1.0',
-  });
-  return { vault, keychain };
-}
-
-async function refused(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(KeychainError);
-  expect((err as KeychainError).code).toBe(code);
-  expect((err as Error).message).toMatch(message);
-}
-
-/** The verified state of a chain that starts at its genesis. */
-const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
-
-const isGet = (path: string) => (r: { method: string; path: string }) =>
-  r.method === 'GET' && r.path.startsWith(path);
+import { totpEntry } from '../fixtures.js';
+import { applyLinksOf, device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
 
 describe('a malicious server', () => {
   let real: { url: string; close(): Promise<void> };
@@ -316,7 +232,11 @@ describe('a malicious server', () => {
           }
         : undefined;
     const start = proxy.requests.length;
-    await removeDevice(a.keychain, b.keychain.requireState().deviceId);
+    await removeDevice(a.keychain, b.keychain.requireState().deviceId, {
+      keepRecoveryKey: async (rk) => {
+        recoveryKey = rk;
+      },
+    });
     proxy.tamper = null;
     const post = proxy.requests.slice(start).find((r) => r.method === 'POST' && r.path === '/v1/circle')!;
     const recipients = (post.body!.wraps as Json[]).map((w) => w.recipientId).sort();

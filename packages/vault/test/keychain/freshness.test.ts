@@ -1,0 +1,271 @@
+// Freshness after a removal (docs/PROTOCOL.md §7, docs/SECURITY.md "Freshness after removal"): a
+// malicious server that also holds a removed device's keys plays the attacker through a tampering
+// proxy in front of the real server. It shows new devices the circle as it was before the removal,
+// with the genuine wraps of that time, and injects items sealed under the old epoch. Real devices
+// holding the current credentials must refuse every one of these, and post nothing.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '@tessera/server';
+import {
+  encryptItem,
+  fromB64u,
+  wrapVaultKey,
+  keychainStatus,
+  login,
+  recoverWithPin,
+  recoverWithRecoveryKey,
+  removeDevice,
+  rotateRecoveryKey,
+  signup,
+  syncRound,
+  setPin,
+  takeUnshownNotices,
+  type CircleLink,
+} from '../../src/keychain/index.js';
+import { totpEntry } from '../fixtures.js';
+import { device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
+
+type Device = Awaited<ReturnType<typeof device>>;
+
+describe('after a removal, a server holding the removed device keys', () => {
+  let real: { url: string; close(): Promise<void> };
+  let proxy: TamperingProxy;
+  let a: Device;
+  let b: Device;
+  let c: Device;
+  const email = 'fresh@example.com';
+  const password = 'correct horse battery staple';
+  const pin = '4821';
+  const recoveryKeys: string[] = [];
+  const keep = async (rk: string) => {
+    recoveryKeys.push(rk);
+  };
+  /** What the server kept from before the removal: the circle and the recovery and escrow wraps. */
+  let before: { links: CircleLink[]; head: Json; recovery: Json[]; escrow: Json[] };
+
+  /** Serves the pre-removal circle and wraps to whoever asks (set before the victim signs in). */
+  const showPreRemovalView = (
+    extra: (req: { method: string; path: string }) => Json | undefined = () => undefined,
+  ) => {
+    proxy.tamper = (req) => {
+      if (isGet('/v1/circle')(req)) {
+        const since = Number(new URL(req.path, 'http://x').searchParams.get('since') ?? -1);
+        return { links: before.links.filter((l) => l.seq > since), head: before.head };
+      }
+      if (isGet('/v1/keys?recipient=recovery')(req)) return { wraps: before.recovery };
+      if (isGet('/v1/keys?recipient=escrow')(req)) return { wraps: before.escrow };
+      return extra(req);
+    };
+  };
+  const postsSince = (start: number) =>
+    proxy.requests.slice(start).filter((r) => r.method === 'POST' && r.path === '/v1/circle');
+  const newDevice = async (name: string) => {
+    const d = await device();
+    await login(d.keychain, { server: proxy.url, email, password, deviceName: name });
+    return d;
+  };
+
+  beforeAll(async () => {
+    real = await startServer({ port: 0 });
+    proxy = new TamperingProxy(real.url);
+    await proxy.start();
+    a = await device();
+    for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
+    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey: keep });
+    await setPin(a.keychain, pin);
+    await syncRound(a.keychain);
+    b = await newDevice('B (to be lost)');
+    await recoverWithRecoveryKey(b.keychain, recoveryKeys[0]!);
+    await syncRound(b.keychain);
+    expect(b.vault.entries()).toHaveLength(3);
+
+    const client = a.keychain.client();
+    const circle = await client.call('circle', { query: {} });
+    before = {
+      links: circle.links as CircleLink[],
+      head: circle.head!,
+      recovery: (await client.call('keys', { query: { recipient: 'recovery' } })).wraps,
+      escrow: (await client.call('keys', { query: { recipient: 'escrow' } })).wraps,
+    };
+    // B is lost: A removes it, replacing the recovery key and keeping the PIN under a new escrow key.
+    await removeDevice(a.keychain, b.keychain.requireState().deviceId, { keepRecoveryKey: keep, pin });
+    expect(a.keychain.requireTrusted().circle!.epoch).toBe(2);
+    expect(recoveryKeys).toHaveLength(2);
+  });
+
+  afterAll(async () => {
+    proxy.tamper = null;
+    await proxy?.close();
+    await real?.close();
+  });
+
+  /**
+   * The thief's wraps: B's epoch-1 vault key wrapped to a public key the real circle names now
+   * (anyone can wrap to a public key), so the old view comes with a wrap the current credential opens.
+   */
+  const thiefWrap = (recipientId: 'recovery' | 'escrow') => {
+    const current = a.keychain.requireTrusted().circle!;
+    const pub = recipientId === 'recovery' ? current.recoveryPub : current.escrowPub!;
+    const wrapped = wrapVaultKey({
+      accountId: a.keychain.requireState().accountId,
+      recipientId,
+      epoch: 1,
+      vk: b.keychain.vaultKeyFor(1)!,
+      recipientPub: fromB64u(pub),
+    });
+    return [{ recipientId, epoch: 1, wrapped }];
+  };
+
+  it('a device recovering with the current recovery key refuses the pre-removal view', async () => {
+    before.recovery = thiefWrap('recovery');
+    showPreRemovalView();
+    const start = proxy.requests.length;
+    const victim = await newDevice('C (fork, recovery key)');
+    await refused(
+      recoverWithRecoveryKey(victim.keychain, recoveryKeys[1]!),
+      'recovery-key-invalid',
+      /not the current recovery key of the keychain the server shows: .* old view from before this key was made/,
+    );
+    proxy.tamper = null;
+    expect(postsSince(start)).toEqual([]);
+    expect(victim.keychain.requireState().status).toBe('pending');
+    expect(victim.keychain.requireState().vaultKeys).toEqual({});
+  });
+
+  it('the replaced recovery key is told when it was replaced, and the current one restores everything', async () => {
+    const start = proxy.requests.length;
+    const late = await newDevice('C (old key)');
+    const today = new Date().toISOString().slice(0, 10);
+    await refused(
+      recoverWithRecoveryKey(late.keychain, recoveryKeys[0]!),
+      'recovery-key-replaced',
+      new RegExp(
+        `^This recovery key was replaced on ${today} \\(circle link \\d+\\); use the newer recovery key`,
+      ),
+    );
+    expect(postsSince(start)).toEqual([]);
+    c = await newDevice('C');
+    await recoverWithRecoveryKey(c.keychain, recoveryKeys[1]!);
+    await syncRound(c.keychain);
+    expect(
+      c.vault
+        .entries()
+        .map((e) => e.issuer)
+        .sort(),
+    ).toEqual(['Issuer 0', 'Issuer 1', 'Issuer 2']);
+    // The server retired the old recovery wraps: only the current epoch's is left.
+    const wraps = (await c.keychain.client().call('keys', { query: { recipient: 'recovery' } })).wraps;
+    expect(wraps.map((w) => w.epoch)).toEqual([2]);
+  });
+
+  it('a device recovering with the PIN refuses the pre-removal view (the escrow now holds a new key)', async () => {
+    before.escrow = thiefWrap('escrow');
+    showPreRemovalView();
+    const start = proxy.requests.length;
+    const victim = await newDevice('D (fork, PIN)');
+    await refused(
+      recoverWithPin(victim.keychain, pin),
+      'circle-invalid',
+      /^The escrow key does not match the one the circle names: the PIN was changed after the view of the keychain this server shows/,
+    );
+    proxy.tamper = null;
+    expect(postsSince(start)).toEqual([]);
+    expect(victim.keychain.requireState().vaultKeys).toEqual({});
+    // The same PIN on the genuine keychain still works.
+    const honest = await newDevice('D');
+    await recoverWithPin(honest.keychain, pin);
+    await syncRound(honest.keychain);
+    expect(honest.vault.entries()).toHaveLength(3);
+  });
+
+  it('an item sealed under the old epoch with the removed device key is refused, recorded and shown', async () => {
+    // C adds an entry (a real new version on the server); the server swaps in B's forgery for it.
+    const added = await c.vault.add(totpEntry(7, { issuer: 'Genuine 7' }));
+    await syncRound(c.keychain);
+    const accountId = a.keychain.requireState().accountId;
+    const forged = b.vault.records()[0]!;
+    const record = { ...forged, entry: { ...forged.entry, id: added.id, issuer: 'Injected by B' } };
+    const ciphertext = encryptItem({
+      accountId,
+      id: added.id,
+      epoch: 1,
+      vk: b.keychain.vaultKeyFor(1)!,
+      record,
+    });
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? {
+            ...res,
+            items: res.items.map((i: Json) => (i.id === added.id ? { ...i, epoch: 1, ciphertext } : i)),
+          }
+        : undefined;
+    await syncRound(a.keychain);
+    proxy.tamper = null;
+    expect(a.vault.entries().map((e) => e.issuer)).not.toContain('Injected by B');
+    expect(a.vault.get(added.id)).toBeUndefined();
+    const message =
+      /^Refused item .* sealed under key epoch 1, older than the current epoch 2, .* Nothing was merged\.$/;
+    expect(keychainStatus(a.keychain).lastError).toMatch(message);
+    const shown = await takeUnshownNotices(a.keychain);
+    expect(shown.filter((n) => n.kind === 'item-refused').map((n) => n.data.message)).toEqual([
+      expect.stringMatching(message),
+    ]);
+    // Shown once; the genuine entry arrives with its next change.
+    expect((await takeUnshownNotices(a.keychain)).filter((n) => n.kind === 'item-refused')).toEqual([]);
+    await c.vault.rename(added.id, { account: 'again' });
+    await syncRound(c.keychain);
+    await syncRound(a.keychain);
+    expect(a.vault.get(added.id)).toMatchObject({ issuer: 'Genuine 7', account: 'again' });
+  });
+
+  it('a device that missed a rotation is refused its old-epoch push and re-encrypts under the new key', async () => {
+    await syncRound(c.keychain);
+    const id = c.vault.entries()[0]!.id;
+    await c.vault.rename(id, { account: 'edited before hearing of the rotation' });
+    await rotateRecoveryKey(a.keychain, { keepRecoveryKey: keep });
+    expect(a.keychain.requireTrusted().circle!.epoch).toBe(3);
+    // Until C pushes, the server shows it neither the rotation nor the items re-encrypted under it
+    // (C fetched both just before the rotation landed).
+    let hiding = true;
+    const knownHead = c.keychain.requireState().circle!.head;
+    proxy.tamper = (req, res) => {
+      if (req.method === 'POST' && req.path === '/v1/items') hiding = false;
+      if (!hiding) return undefined;
+      if (isGet('/v1/circle')(req)) return { links: [], head: knownHead };
+      if (isGet('/v1/items')(req)) return { ...res, items: res.items.filter((i: Json) => i.epoch < 3) };
+      return undefined;
+    };
+    const start = proxy.requests.length;
+    await syncRound(c.keychain);
+    proxy.tamper = null;
+    const pushes = proxy.requests
+      .slice(start)
+      .filter((r) => r.method === 'POST' && r.path === '/v1/items')
+      .map((r) => (r.body!.items as Json[]).map((i) => i.epoch));
+    expect(pushes).toEqual([[2], [3]]);
+    await syncRound(a.keychain);
+    expect(a.vault.get(id)!.account).toBe('edited before hearing of the rotation');
+    // The recovery key from before the rotation is retired and told so; the new one is current.
+    const late = await newDevice('E');
+    await refused(
+      recoverWithRecoveryKey(late.keychain, recoveryKeys[1]!),
+      'recovery-key-replaced',
+      /was replaced on/,
+    );
+    await recoverWithRecoveryKey(late.keychain, recoveryKeys[2]!);
+    await syncRound(late.keychain);
+    expect(late.vault.get(id)!.account).toBe('edited before hearing of the rotation');
+  });
+
+  it('a removal without the PIN destroys the escrow: the pre-removal view gets no PIN path either', async () => {
+    await removeDevice(a.keychain, c.keychain.requireState().deviceId, { keepRecoveryKey: keep });
+    expect((await a.keychain.client().call('escrowStatus')).enabled).toBe(false);
+    showPreRemovalView((req) =>
+      isGet('/v1/escrow/status')(req) ? { enabled: true, attemptsLeft: 10, destroyed: false } : undefined,
+    );
+    const start = proxy.requests.length;
+    const victim = await newDevice('F (fork, PIN off)');
+    await refused(recoverWithPin(victim.keychain, pin), 'http', /No keychain PIN is set for this account/);
+    proxy.tamper = null;
+    expect(postsSince(start)).toEqual([]);
+  });
+});

@@ -1,0 +1,93 @@
+// The test double of a malicious server: a tampering proxy in front of the real keychain server,
+// and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { expect } from 'vitest';
+import { openNodeVault } from '@tessera/vault/node';
+import type { Vault } from '../../src/vault.js';
+import {
+  applyLinks,
+  Keychain,
+  KeychainError,
+  metaDeviceKeyStore,
+  type CircleLink,
+} from '../../src/keychain/index.js';
+import { tempHome } from '../fixtures.js';
+
+// Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+export type Tamper = (
+  request: { method: string; path: string; body: Json | null },
+  response: Json,
+) => Json | undefined;
+
+/** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
+export class TamperingProxy {
+  tamper: Tamper | null = null;
+  readonly requests: { method: string; path: string; body: Json | null }[] = [];
+  private server: Server | null = null;
+  url = '';
+
+  constructor(private readonly upstream: string) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address() as { port: number };
+    this.url = `http://127.0.0.1:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const request = { method: req.method!, path: req.url!, body: raw ? (JSON.parse(raw) as Json) : null };
+    this.requests.push(request);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    const upstream = await fetch(this.upstream + req.url, {
+      method: req.method,
+      headers,
+      body: raw || undefined,
+    });
+    const text = await upstream.text();
+    let out = text;
+    if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {
+      const changed = this.tamper(request, JSON.parse(text) as Json);
+      if (changed !== undefined) out = JSON.stringify(changed);
+    }
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
+    res.end(out);
+  }
+}
+
+export async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
+  const vault = await openNodeVault({ home: tempHome(), env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
+  const keychain = new Keychain({
+    host: vault,
+    deviceKeys: metaDeviceKeyStore(vault),
+    clientId: 'tessera-cli/0.1.0',
+  });
+  return { vault, keychain };
+}
+
+export async function refused(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err, `expected ${code}`).toBeInstanceOf(KeychainError);
+  expect((err as KeychainError).code).toBe(code);
+  expect((err as Error).message).toMatch(message);
+}
+
+/** The verified state of a chain that starts at its genesis. */
+export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
+
+export const isGet = (path: string) => (r: { method: string; path: string }) =>
+  r.method === 'GET' && r.path.startsWith(path);
