@@ -41,6 +41,7 @@ export function keychainScenario(backend: Backend): void {
     let shared: Awaited<ReturnType<Device['entries']>>;
     const rkFile = `${ws.dir}/recovery-key.txt`;
     const pinFile = ws.file('pin', 'tessera-pin-4821\n');
+    const rkAfterRemoval = `${ws.dir}/recovery-key-2.txt`;
     let importFile = '';
 
     /** Every device must show exactly the first device's entries, with identical codes. */
@@ -311,7 +312,23 @@ export function keychainScenario(backend: Backend): void {
       'leaves a removed device unable to read anything written afterwards',
       async () => {
         const removed = await keychainState(d);
-        await a.ok(['keychain', 'remove-device', removed.deviceId]);
+        // A removal replaces the recovery key: off a terminal it must be written to a file.
+        const refused = await a.run(['keychain', 'remove-device', removed.deviceId]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/not on a terminal: give --recovery-key-file F/);
+        expect(
+          JSON.parse(await a.ok(['keychain', 'devices', '--json'])).find(
+            (x: { id: string }) => x.id === removed.deviceId,
+          ).status,
+        ).toBe('trusted');
+        const removal = await a.ok(
+          ['keychain', 'remove-device', removed.deviceId, '--recovery-key-file', rkAfterRemoval],
+          { TESSERA_PIN: 'another-pin-7310' },
+        );
+        expect(removal).toMatch(
+          /removed .*; the vault key was rotated and every entry re-encrypted; the recovery key was replaced \(new key in .*\); the PIN was set again under a new escrow key/,
+        );
+        expect(statSync(rkAfterRemoval).mode & 0o777).toBe(0o600);
         await a.ok(['add', '--secret', 'GEZDGNBVGY3TQOJS', '--issuer', 'AfterRemoval', '--account', 'z']);
         const r = await d.run(['sync']);
         expect(r.code).toBe(1);
@@ -345,6 +362,43 @@ export function keychainScenario(backend: Backend): void {
         // The remaining devices follow the rotation and keep reading everything.
         await b.ok(['sync']);
         await expectSameAsA(b);
+      },
+      STEP_TIMEOUT_MS,
+    );
+
+    it(
+      'after the removal only the new recovery key and the kept PIN restore; rotate-recovery-key retires a key again',
+      async () => {
+        const e = ws.device();
+        await join(e);
+        const old = await e.run(['keychain', 'recover', '--recovery-key-file', rkFile]);
+        expect(old.code).toBe(1);
+        expect(old.stderr).toMatch(
+          /^tessera: This recovery key was replaced on \d{4}-\d{2}-\d{2} \(circle link \d+\); use the newer recovery key/m,
+        );
+        await e.ok(['keychain', 'recover', '--recovery-key-file', rkAfterRemoval]);
+        await expectSameAsA(e);
+        const f = ws.device();
+        await join(f);
+        await f.ok(['keychain', 'recover'], { TESSERA_PIN: 'another-pin-7310' });
+        await expectSameAsA(f);
+
+        const rotated = `${ws.dir}/recovery-key-3.txt`;
+        expect(await b.ok(['keychain', 'rotate-recovery-key', '--recovery-key-file', rotated])).toMatch(
+          /recovery key replaced \(new key in .*\); the old one no longer restores the keychain/,
+        );
+        expect(readFileSync(rotated, 'utf8')).toMatch(/^([A-Z2-7]{4}-){8}[A-Z2-7]{4}\n$/);
+        // Every device follows the new epoch; the key it replaced is told so.
+        await a.ok(['sync']);
+        await expectSameAsA(b);
+        const g = ws.device();
+        await join(g);
+        expect((await g.run(['keychain', 'recover', '--recovery-key-file', rkAfterRemoval])).stderr).toMatch(
+          /This recovery key was replaced on/,
+        );
+        await g.ok(['keychain', 'recover', '--recovery-key-file', rotated]);
+        await expectSameAsA(g);
+        expect(await a.ok(['keychain', 'status'])).toMatch(/notice: .*The recovery key was replaced/);
       },
       STEP_TIMEOUT_MS,
     );
