@@ -202,7 +202,20 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
     await a.page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     expect(await devices.getByRole('button', { name: 'Remove' }).count()).toBe(3);
     await row.getByRole('button', { name: 'Remove' }).click();
+    // The removal replaces the recovery key and the PIN escrow: the PIN is typed again to keep it.
+    await a.page.getByRole('dialog').getByLabel('Keychain PIN (to keep it)').fill(PIN);
     await a.page.getByRole('dialog').getByRole('button', { name: 'Remove device' }).click();
+    await a.page
+      .getByRole('heading', { name: 'Write down your new recovery key' })
+      .waitFor({ timeout: 20_000 });
+    const oldKey = recoveryKey;
+    recoveryKey = (await a.page.getByTestId('recovery-key').textContent())!.trim();
+    expect(recoveryKey).toMatch(/^([A-Z2-7]{4}-){8}[A-Z2-7]{4}$/);
+    expect(recoveryKey).not.toBe(oldKey);
+    await a.page.getByRole('button', { name: 'I wrote it down' }).click();
+    await a.page.getByLabel('Type the recovery key to confirm').fill(recoveryKey);
+    await a.page.getByRole('button', { name: 'Done' }).click();
+    await a.page.getByRole('heading', { name: 'Backup', exact: true, level: 1 }).waitFor({ timeout: 20_000 });
     await expect
       .poll(() => devices.getByRole('button', { name: 'Remove' }).count(), { timeout: 20_000 })
       .toBe(2);
@@ -212,6 +225,22 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
       .waitFor({ timeout: 20_000 });
     expect(d.errors).toEqual([]);
     await d.context.close();
+
+    // The replaced recovery key is refused with its date; the kept PIN still restores.
+    const late = await signIn();
+    await late.page.getByRole('button', { name: 'Recovery key' }).click();
+    await late.page.getByLabel('Recovery key').fill(oldKey);
+    await late.page.getByRole('button', { name: 'Use recovery key' }).click();
+    await late.page
+      .getByRole('alert')
+      .filter({ hasText: /This recovery key was replaced on \d{4}-\d{2}-\d{2}/ })
+      .waitFor({ timeout: 20_000 });
+    await late.page.getByRole('button', { name: 'Keychain PIN' }).click();
+    await late.page.getByLabel('Keychain PIN').fill(PIN);
+    await late.page.getByRole('button', { name: 'Use PIN' }).click();
+    await late.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    expect(late.errors).toEqual([]);
+    await late.context.close();
   });
 
   it('works offline: codes show after an offline reload, an offline edit syncs when the connection is back', async () => {

@@ -401,9 +401,24 @@ export class App {
     return (await this.keychain()).approve(code);
   }
 
-  async removeDevice(id: string): Promise<void> {
-    await (await this.keychain()).removeDevice(id);
-    this.toast('The device was removed.');
+  /** Starts removing a device; resolves with the new recovery key to show (see `finishRotation`). */
+  async startRemoval(id: string, pin: string | null): Promise<string> {
+    return (await this.keychain()).startRotation({ removeDeviceId: id, pin });
+  }
+
+  /** Starts replacing the recovery key; resolves with the new one to show (see `finishRotation`). */
+  async startRecoveryKeyRotation(): Promise<string> {
+    return (await this.keychain()).startRotation('recovery-key');
+  }
+
+  /** The new recovery key was written down: the removal or replacement goes ahead. */
+  async finishRotation(): Promise<void> {
+    await (await this.keychain()).finishRotation();
+    this.toast('Done. Your keys were changed and the new recovery key is the only one that works now.');
+  }
+
+  async cancelRotation(): Promise<void> {
+    await (await this.keychain()).cancelRotation();
   }
 
   async setPin(pin: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
+  rotateRecoveryKey,
   setPin,
   signup,
   syncRound,
@@ -94,6 +95,8 @@ export class KeychainSession {
   private updateRequired = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
+  private rotationDecision: { confirmed(): void; cancelled(err: Error): void } | null = null;
+  private rotationDone: Promise<void> | null = null;
   private unsubscribe: () => void;
   /** Notices up to this id were on screen already (in memory only: a reload does not repeat them). */
   private toastedNotice = Number.POSITIVE_INFINITY;
@@ -188,9 +191,45 @@ export class KeychainSession {
     return device.name;
   }
 
-  async removeDevice(id: string): Promise<void> {
-    await this.exclusive(() => removeDevice(this.keychain, id));
+  /**
+   * Starts a key rotation that replaces the recovery key: removing a device (`pin` keeps the PIN
+   * under a new escrow key; null turns it off) or replacing the recovery key alone. Resolves with the
+   * new recovery key as soon as it exists; nothing is sent until `finishRotation` confirms the user
+   * wrote it down, and `cancelRotation` aborts with nothing changed.
+   */
+  startRotation(what: { removeDeviceId: string; pin: string | null } | 'recovery-key'): Promise<string> {
+    return new Promise<string>((resolveKey, reject) => {
+      const keepRecoveryKey = (recoveryKey: string) =>
+        new Promise<void>((confirmed, cancelled) => {
+          this.rotationDecision = { confirmed, cancelled };
+          resolveKey(recoveryKey);
+        });
+      this.rotationDone = this.exclusive(async () => {
+        if (what === 'recovery-key') await rotateRecoveryKey(this.keychain, { keepRecoveryKey });
+        else
+          await removeDevice(this.keychain, what.removeDeviceId, {
+            keepRecoveryKey,
+            ...(what.pin !== null ? { pin: what.pin } : {}),
+          });
+      });
+      this.rotationDone.catch(reject);
+    });
+  }
+
+  /** The user wrote the new recovery key down: the rotation goes ahead. */
+  async finishRotation(): Promise<void> {
+    this.rotationDecision?.confirmed();
+    this.rotationDecision = null;
+    await this.rotationDone;
+    await this.refreshEscrow().catch(() => undefined);
     await this.refreshDevices();
+  }
+
+  /** Stops a rotation before anything was sent. */
+  async cancelRotation(): Promise<void> {
+    this.rotationDecision?.cancelled(new Error('Cancelled; nothing was changed.'));
+    this.rotationDecision = null;
+    await this.rotationDone?.catch(() => undefined);
   }
 
   async setPin(pin: string): Promise<void> {

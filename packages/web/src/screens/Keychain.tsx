@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { App } from '../app/controller.js';
 import { useStore } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
-import { Confirm } from '../components/Dialog.js';
+import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
@@ -25,7 +25,14 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   const { busy, error, run } = useBusy();
 
   if (recoveryKey) {
-    return <RecoveryKeyStep app={app} recoveryKey={recoveryKey} onStartOver={() => setRecoveryKey(null)} />;
+    return (
+      <RecoveryKeyStep
+        recoveryKey={recoveryKey}
+        onConfirmed={() => app.finishSignUp()}
+        busyLabel="Creating your keychain…"
+        onStartOver={() => setRecoveryKey(null)}
+      />
+    );
   }
 
   const passwordError =
@@ -140,20 +147,30 @@ function normalizeKey(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
-/** Shows the recovery key once and asks for it back, so it is written down before we go on. */
-function RecoveryKeyStep(props: { app: App; recoveryKey: string; onStartOver(): void }) {
-  const { app, recoveryKey } = props;
+/** Shows a recovery key once and asks for it back, so it is written down before we go on. */
+function RecoveryKeyStep(props: {
+  recoveryKey: string;
+  /** Runs once the key was typed back (creates the keychain, or goes ahead with a key rotation). */
+  onConfirmed(): Promise<void>;
+  busyLabel: string;
+  title?: string;
+  intro?: string;
+  onStartOver(): void;
+  /** Offered before anything was sent (a key rotation can still be called off). */
+  onCancel?: () => void;
+}) {
+  const { recoveryKey } = props;
   const [typed, setTyped] = useState('');
   const [saved, setSaved] = useState(false);
   const { busy, error, run } = useBusy();
   const matches = normalizeKey(typed) === normalizeKey(recoveryKey);
   return (
     <>
-      <h1>Write down your recovery key</h1>
+      <h1>{props.title ?? 'Write down your recovery key'}</h1>
       <div class="card">
         <p>
-          If you lose every device, this key brings your codes back. It is shown only now. Write it on paper
-          or keep it in a password manager, away from this device.
+          {props.intro ??
+            'If you lose every device, this key brings your codes back. It is shown only now. Write it on paper or keep it in a password manager, away from this device.'}
         </p>
         <p
           class="recovery-key mono"
@@ -167,12 +184,17 @@ function RecoveryKeyStep(props: { app: App; recoveryKey: string; onStartOver(): 
             <button type="button" class="primary" onClick={() => setSaved(true)}>
               I wrote it down
             </button>
+            {props.onCancel && (
+              <button type="button" onClick={props.onCancel}>
+                Cancel
+              </button>
+            )}
           </div>
         ) : (
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              if (matches) void run(() => app.finishSignUp());
+              if (matches) void run(() => props.onConfirmed());
             }}
           >
             <Field
@@ -191,8 +213,13 @@ function RecoveryKeyStep(props: { app: App; recoveryKey: string; onStartOver(): 
             <ErrorText error={error} />
             <div class="actions">
               <button type="submit" class="primary" disabled={!matches || busy}>
-                {busy ? 'Creating your keychain…' : 'Done'}
+                {busy ? props.busyLabel : 'Done'}
               </button>
+              {props.onCancel && !busy && (
+                <button type="button" onClick={props.onCancel}>
+                  Cancel
+                </button>
+              )}
               {error && (
                 <button type="button" onClick={props.onStartOver}>
                   Start over
@@ -325,6 +352,8 @@ export function JoinScreen({ app }: { app: App }) {
 export function Backup({ app }: { app: App }) {
   const state = useStore(app.store);
   const keychain = state.keychain;
+  // A key rotation waiting for its new recovery key to be written down (removal or replacement).
+  const [newKey, setNewKey] = useState<{ key: string; why: string } | null>(null);
   if (!keychain && state.keychainOn)
     return (
       <p class="hint" aria-busy="true">
@@ -344,14 +373,31 @@ export function Backup({ app }: { app: App }) {
       </>
     );
   }
+  if (newKey) {
+    return (
+      <RecoveryKeyStep
+        recoveryKey={newKey.key}
+        title="Write down your new recovery key"
+        intro={`${newKey.why} Your old recovery key stops working: it is shown only now. Write the new one on paper or keep it in a password manager, away from this device.`}
+        busyLabel="Changing your keys…"
+        onConfirmed={async () => {
+          await app.finishRotation();
+          setNewKey(null);
+        }}
+        onCancel={() => void app.cancelRotation().then(() => setNewKey(null))}
+        onStartOver={() => setNewKey(null)}
+      />
+    );
+  }
   return (
     <>
       <h1>Backup</h1>
       <BackupState app={app} />
       <Approve app={app} />
-      <Devices app={app} />
+      <Devices app={app} onNewKey={setNewKey} />
       <Notices app={app} />
       <Pin app={app} />
+      <RecoveryKeyCard app={app} onNewKey={setNewKey} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
@@ -433,7 +479,9 @@ function Approve({ app }: { app: App }) {
   );
 }
 
-function Devices({ app }: { app: App }) {
+type NewKey = (rotation: { key: string; why: string }) => void;
+
+function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
   const { keychain } = useStore(app.store);
   const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
   const { error, run } = useBusy();
@@ -460,15 +508,93 @@ function Devices({ app }: { app: App }) {
       </ul>
       <ErrorText error={error} />
       {removing && (
-        <Confirm
-          title={`Remove ${removing.name}?`}
-          message="It will no longer receive your codes or changes. Your keys are changed so it cannot read anything backed up from now on. Codes it already has stay on it."
-          confirmLabel="Remove device"
+        <RemoveDialog
+          name={removing.name}
+          pinSet={keychain!.escrow?.enabled === true}
           onCancel={() => setRemoving(null)}
-          onConfirm={() => {
-            const id = removing.id;
+          onConfirm={(pin) => {
+            const { id, name } = removing;
             setRemoving(null);
-            void run(() => app.removeDevice(id));
+            void run(async () =>
+              onNewKey({
+                key: await app.startRemoval(id, pin),
+                why: `Removing ${name} changes every key of your keychain, the recovery key too.`,
+              }),
+            );
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+/**
+ * Asks before removing a device. A removal also replaces the recovery key and the PIN escrow
+ * (docs/SECURITY.md "Freshness after removal"), so the PIN is typed again to keep it.
+ */
+function RemoveDialog(props: {
+  name: string;
+  pinSet: boolean;
+  onConfirm(pin: string | null): void;
+  onCancel(): void;
+}) {
+  const [pin, setPin] = useState('');
+  return (
+    <Dialog title={`Remove ${props.name}?`} onClose={props.onCancel}>
+      <p>
+        It will no longer receive your codes or changes. Your keys are changed so it cannot read anything
+        backed up from now on, and you get a new recovery key. Codes it already has stay on it.
+      </p>
+      {props.pinSet && (
+        <Field
+          id="remove-pin"
+          label="Keychain PIN (to keep it)"
+          value={pin}
+          onValue={setPin}
+          hint="Leave empty to turn the PIN off; you can set a new one afterwards."
+          input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+        />
+      )}
+      <div class="actions">
+        <button type="button" class="danger" onClick={() => props.onConfirm(pin === '' ? null : pin)}>
+          Remove device
+        </button>
+        <button type="button" onClick={props.onCancel} autofocus>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+function RecoveryKeyCard({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
+  const [asking, setAsking] = useState(false);
+  const { busy, error, run } = useBusy();
+  return (
+    <section class="card" aria-labelledby="recovery-title">
+      <h2 id="recovery-title">Recovery key</h2>
+      <p>
+        If your recovery key may have been seen by someone else, replace it. Your keys change too, so the old
+        recovery key opens nothing from then on.
+      </p>
+      <button type="button" onClick={() => setAsking(true)} disabled={busy}>
+        Replace recovery key
+      </button>
+      <ErrorText error={error} />
+      {asking && (
+        <Confirm
+          title="Replace the recovery key?"
+          message="You get a new recovery key to write down; the old one stops working."
+          confirmLabel="Replace recovery key"
+          onCancel={() => setAsking(false)}
+          onConfirm={() => {
+            setAsking(false);
+            void run(async () =>
+              onNewKey({
+                key: await app.startRecoveryKeyRotation(),
+                why: 'You asked for a new recovery key.',
+              }),
+            );
           }}
         />
       )}
