@@ -436,5 +436,53 @@ describe('circle (PROTOCOL §2)', () => {
       });
       expectRefused(() => applyLinks(s2, [byStranger]), 'circle-invalid', /not a trusted device/);
     });
+    it('upgrades a protocol 1 keychain in place: v1 links verify, the first v2 link extends them', () => {
+      const { key1, states, links } = buildCircle();
+      // buildCircle writes v2 links; a keychain made by protocol 1 has the same links with v 1.
+      const v1 = (link: CircleLink, signer: typeof key1): CircleLink => {
+        const { sig: _sig, ...body } = link;
+        return signLink({ ...body, v: 1 }, signer);
+      };
+      const genesis = v1(links[0]!, key1);
+      const s0 = applyLinks(null, [genesis]);
+      expect(s0.version).toBe(1);
+      const addB = buildLink(s0, {
+        op: 'add-device',
+        by: 'A',
+        device: device('B'),
+        via: 'approval',
+        signer: key1,
+      });
+      const s1 = applyLinks(s0, [v1(addB, key1)]);
+      // A v1 removal did not replace the recovery key; it still verifies in an old chain.
+      const key2 = circleKey(newVaultKey());
+      const { sig: _s, ...removal } = buildLink(s1, {
+        op: 'remove-device',
+        by: 'A',
+        device: device('B'),
+        signer: key1,
+        nextCirclePub: key2.publicKey,
+      });
+      const s2 = applyLinks(s1, [signLink({ ...removal, v: 1 }, key1)]);
+      expect(s2.epoch).toBe(2);
+      // The first link a protocol 2 client writes is v2; from then on the chain is v2.
+      const addC = buildLink(s2, {
+        op: 'add-device',
+        by: 'A',
+        device: device('C'),
+        via: 'approval',
+        signer: key2,
+      });
+      expect(addC.v).toBe(2);
+      const s3 = applyLinks(s2, [addC]);
+      expect(s3.version).toBe(2);
+      expect(trustedDevices(s3).map((d) => d.id)).toEqual(['A', 'C']);
+      // A saved v1 state (no version, no retiredRecovery) keeps verifying too.
+      const saved = JSON.parse(JSON.stringify(s2)) as CircleState;
+      delete saved.version;
+      delete saved.retiredRecovery;
+      expect(applyLinks(saved, [addC]).version).toBe(2);
+      expect(states).toHaveLength(3);
+    });
   });
 });
