@@ -74,6 +74,10 @@ export const LABELS = {
   item: 'tessera/v1/item',
   sas: 'tessera/v1/sas',
   escrowRelease: 'tessera/v1/escrow-release',
+  /** Passkey restore (§8): the PRF input, and HKDF infos of the passkey's X25519 and Ed25519 seeds. */
+  passkeyPrf: 'tessera/v2/passkey-restore',
+  passkey: 'tessera/v2/passkey',
+  passkeySign: 'tessera/v2/passkey-sign',
   /** Device proof when resuming an existing device at sign-in: sign `resume|loginId|deviceId`. */
   resume: 'tessera/v1/resume',
 } as const;
@@ -81,13 +85,24 @@ export const LABELS = {
 /** Recipient ids that are not devices (§1.1). */
 export const RECOVERY_RECIPIENT = 'recovery';
 export const ESCROW_RECIPIENT = 'escrow';
+/** A passkey for restore is recipient `passkey:<id>` (§8). */
+export const PASSKEY_RECIPIENT_PREFIX = 'passkey:';
 
 export const DEVICE_STATUSES = ['pending', 'trusted', 'removed'] as const;
 
-export const CIRCLE_OPS = ['genesis', 'add-device', 'remove-device', 'set-escrow', 'rotate'] as const;
+export const CIRCLE_OPS = [
+  'genesis',
+  'add-device',
+  'remove-device',
+  'set-escrow',
+  'rotate',
+  // v2 passkey restore
+  'add-passkey',
+  'remove-passkey',
+] as const;
 export type CircleOp = (typeof CIRCLE_OPS)[number];
 
-export const JOIN_VIAS = ['genesis', 'approval', 'recovery', 'pin'] as const;
+export const JOIN_VIAS = ['genesis', 'approval', 'recovery', 'pin', 'passkey'] as const;
 export type JoinVia = (typeof JOIN_VIAS)[number];
 
 export const NOTICE_KINDS = [
@@ -104,6 +119,10 @@ export const NOTICE_KINDS = [
   'pin-changed',
   /** Made by a client itself, never by the server: it refused an item sealed under an old epoch. */
   'item-refused',
+  // v2 passkey restore
+  'passkey-added',
+  'passkey-removed',
+  'passkey-used',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */

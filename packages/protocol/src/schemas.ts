@@ -42,8 +42,8 @@ export const AccountId = Uuid;
 export const DeviceId = Uuid;
 /** A recipient of a VK wrap: a device id, `recovery` or `escrow` (§1.1). */
 export const RecipientId = Type.String({
-  pattern: `^(recovery|escrow|${UUID_V4_PATTERN.slice(1, -1)})$`,
-  description: 'device id, "recovery" or "escrow"',
+  pattern: `^(recovery|escrow|passkey:[A-Za-z0-9_-]{22}|${UUID_V4_PATTERN.slice(1, -1)})$`,
+  description: 'device id, "recovery", "escrow" or "passkey:<id>"',
 });
 /** Milliseconds since the Unix epoch. */
 export const Millis = Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch' });
@@ -195,6 +195,18 @@ export const LinkDevice = Type.Object(
   { additionalProperties: false },
 );
 
+/** A passkey for restore as the circle names it (§8). */
+export const LinkPasskey = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'b64u of the first 16 bytes of H(credentialId)' }),
+    credentialId: B64u(1400, 'WebAuthn credential id, unpadded base64url'),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.maxDeviceNameChars }),
+    encPub: PublicKey,
+    signPub: PublicKey,
+  },
+  { additionalProperties: false },
+);
+
 /**
  * A circle link exactly as signed by the client. Nullable fields may be present as null or absent;
  * the server stores and returns the link unchanged (its hash is `H(canon(link))`).
@@ -225,6 +237,10 @@ export const CircleLink = Type.Object(
       ),
     ),
     via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),
+    passkey: Type.Optional(Type.Union([LinkPasskey, Type.Null()])),
+    passkeySig: Type.Optional(
+      B64uBytes(64, 'add-passkey: Ed25519 signature by the passkey signing key over the v2 anchor message'),
+    ),
     by: DeviceId,
     at: Type.String({ minLength: 10, maxLength: 40, description: 'ISO 8601 time' }),
     sig: B64uBytes(64, 'Ed25519 signature, unpadded base64url'),

@@ -9,6 +9,7 @@ import {
   ESCROW_RECIPIENT,
   JOIN_REQUEST_TTL_MS,
   LIMITS,
+  PASSKEY_RECIPIENT_PREFIX,
   RECOVERY_RECIPIENT,
   canon,
   type CircleHead,
@@ -76,10 +77,15 @@ function checkLink(options: {
         throw invalidLink(`Device ${subject.id} is ${subject.status}, not pending.`);
       if (pending) {
         if (subject.id !== session.deviceId) throw forbidden('A pending device may only add itself.');
-        if (link.via !== 'recovery' && link.via !== 'pin')
-          throw forbidden('A pending device may only add itself with via "recovery" or "pin".');
-      } else if (link.via !== 'approval' && link.via !== 'recovery' && link.via !== 'pin') {
-        throw invalidLink('add-device needs via "approval", "recovery" or "pin".');
+        if (link.via !== 'recovery' && link.via !== 'pin' && link.via !== 'passkey')
+          throw forbidden('A pending device may only add itself with via "recovery", "pin" or "passkey".');
+      } else if (
+        link.via !== 'approval' &&
+        link.via !== 'recovery' &&
+        link.via !== 'pin' &&
+        link.via !== 'passkey'
+      ) {
+        throw invalidLink('add-device needs via "approval", "recovery", "pin" or "passkey".');
       }
       if (link.via === 'approval' && now - subject.created_at > JOIN_REQUEST_TTL_MS) {
         throw new HttpError(
@@ -96,6 +102,13 @@ function checkLink(options: {
       if (subject.status === 'removed') throw invalidLink(`Device ${subject.id} is already removed.`);
       if (link.v === 2 && !link.recoveryPub)
         throw invalidLink('A version 2 remove-device must replace the recovery key (recoveryPub).');
+      break;
+    case 'add-passkey':
+    case 'remove-passkey':
+      if (pending) throw forbidden('Only a trusted device may add or remove a passkey.');
+      if (link.v !== 2) throw invalidLink(`${link.op} exists from link version 2.`);
+      if (link.epoch !== headEpoch) throw invalidLink(`${link.op} keeps the epoch (${headEpoch}).`);
+      if (!link.passkey) throw invalidLink(`${link.op} needs link.passkey.`);
       break;
     case 'rotate':
       if (pending) throw forbidden('Only a trusted device may rotate the keys.');
@@ -135,7 +148,14 @@ function checkWraps(options: {
     seen.add(key);
     if (wrap.epoch > link.epoch)
       throw invalidLink(`A wrap for epoch ${wrap.epoch} is ahead of the link's epoch ${link.epoch}.`);
-    if (wrap.recipientId === RECOVERY_RECIPIENT || wrap.recipientId === ESCROW_RECIPIENT) {
+    const passkey = wrap.recipientId.startsWith(PASSKEY_RECIPIENT_PREFIX);
+    if (
+      passkey &&
+      link.op === 'add-passkey' &&
+      wrap.recipientId !== PASSKEY_RECIPIENT_PREFIX + link.passkey!.id
+    )
+      throw invalidLink('An add-passkey link may only carry a wrap to the passkey it adds.');
+    if (wrap.recipientId === RECOVERY_RECIPIENT || wrap.recipientId === ESCROW_RECIPIENT || passkey) {
       if (session.deviceStatus !== 'trusted' && link.op !== 'genesis')
         throw forbidden('A pending device may only wrap to itself.');
       continue;
@@ -168,11 +188,11 @@ async function applyLink(options: {
         { deviceId: subject!.id, name: link.device!.name, via: link.via },
         now,
       );
-      if (link.via === 'recovery')
+      if (link.via === 'recovery' || link.via === 'passkey')
         await addNotice(
           trx,
           accountId,
-          'recovery-key-used',
+          link.via === 'recovery' ? 'recovery-key-used' : 'passkey-used',
           { deviceId: subject!.id, name: link.device!.name },
           now,
         );
@@ -194,6 +214,20 @@ async function applyLink(options: {
       now,
     );
     await appendEvent(trx, accountId, 'devices', {});
+  } else if (link.op === 'add-passkey' || link.op === 'remove-passkey') {
+    if (link.op === 'remove-passkey')
+      await trx
+        .deleteFrom('wraps')
+        .where('account_id', '=', accountId)
+        .where('recipient_id', '=', PASSKEY_RECIPIENT_PREFIX + link.passkey!.id)
+        .execute();
+    await addNotice(
+      trx,
+      accountId,
+      link.op === 'add-passkey' ? 'passkey-added' : 'passkey-removed',
+      { name: link.passkey!.name, by: link.by },
+      now,
+    );
   }
   await retireAnchors({ trx, link, accountId, now });
   ctx.metrics.circleLinks.inc({ op: link.op });
@@ -230,6 +264,14 @@ async function retireAnchors(options: {
   if (rotates && link.recoveryPub) {
     await retire(RECOVERY_RECIPIENT, link.epoch);
     await addNotice(trx, accountId, 'recovery-key-replaced', { by: link.by }, now);
+  }
+  if (rotates) {
+    // §8: passkeys keep only the current epoch's wrap; a removal drops every passkey.
+    const passkeys = trx
+      .deleteFrom('wraps')
+      .where('account_id', '=', accountId)
+      .where('recipient_id', 'like', `${PASSKEY_RECIPIENT_PREFIX}%`);
+    await (link.op === 'remove-device' ? passkeys : passkeys.where('epoch', '<', link.epoch)).execute();
   }
   if (turnsEscrowOff(link)) await retire(ESCROW_RECIPIENT, 'all');
   else if (rotates || link.op === 'set-escrow') await retire(ESCROW_RECIPIENT, link.epoch);
@@ -389,10 +431,16 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   handle(app, ctx, 'keys', async ({ session, query, request }) => {
     const recipient = query.recipient;
-    if (recipient === RECOVERY_RECIPIENT || recipient === ESCROW_RECIPIENT) {
+    if (
+      recipient === RECOVERY_RECIPIENT ||
+      recipient === ESCROW_RECIPIENT ||
+      recipient.startsWith(PASSKEY_RECIPIENT_PREFIX)
+    ) {
       await consume(ctx.db, recoveryKeys(ctx, session.accountId, request.ip));
     } else if (recipient !== session.deviceId) {
-      throw forbidden('A device may fetch only its own wraps, or those of "recovery" and "escrow".');
+      throw forbidden(
+        'A device may fetch only its own wraps, or those of "recovery", "escrow" and passkeys.',
+      );
     }
     const rows = await ctx.db
       .selectFrom('wraps')

@@ -9,14 +9,15 @@ import { canon, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { verifySignature, type CircleKey } from './keys.js';
 
-export type CircleOp = 'genesis' | 'add-device' | 'remove-device' | 'set-escrow' | 'rotate';
+export type CircleOp =
+  'genesis' | 'add-device' | 'remove-device' | 'set-escrow' | 'rotate' | 'add-passkey' | 'remove-passkey';
 
 /** The link version this client writes (docs/PROTOCOL.md §2.1); v1 links still verify under v1 rules. */
 export const LINK_VERSION = 2;
 
 /** Ops that start a new key epoch with a new circle key. */
 const ROTATING_OPS: ReadonlySet<CircleOp> = new Set(['remove-device', 'rotate']);
-export type JoinVia = 'genesis' | 'approval' | 'recovery' | 'pin';
+export type JoinVia = 'genesis' | 'approval' | 'recovery' | 'pin' | 'passkey';
 
 /** A device as the circle names it (public keys b64u). */
 export interface CircleDevice {
@@ -24,6 +25,22 @@ export interface CircleDevice {
   name: string;
   encPub: string;
   signPub: string;
+}
+
+/** A passkey for restore as the circle names it (§8): public keys derived from its PRF output. */
+export interface CirclePasskey {
+  /** `passkeyId(credentialId)`; the wrap recipient is `passkey:<id>`. */
+  id: string;
+  /** b64u WebAuthn credential id, so a restoring device can ask the platform for this passkey. */
+  credentialId: string;
+  name: string;
+  encPub: string;
+  signPub: string;
+}
+
+/** `b64u` of the first 16 bytes of `H(credentialId)`: a short, fixed-length id for any credential id. */
+export function passkeyId(credentialId: Uint8Array): string {
+  return b64u(hash(credentialId).subarray(0, 16));
 }
 
 /** A link without its signature. */
@@ -49,6 +66,9 @@ export interface CircleLinkBody {
   /** Wherever an escrow key is set: public key of the escrow signing key (§1) and its signature, see `escrowMessage`. */
   escrowSignPub?: string;
   escrowSig?: string;
+  /** add-passkey and remove-passkey: the passkey; add-passkey also its anchor signature (§8). */
+  passkey?: CirclePasskey | null;
+  passkeySig?: string;
 }
 
 export interface CircleLink extends CircleLinkBody {
@@ -79,6 +99,8 @@ export interface CircleState {
   version?: 1 | 2;
   /** Recovery signing keys replaced by later links, oldest first (§7: "this key was replaced on ..."). */
   retiredRecovery?: RetiredAnchor[];
+  /** Passkeys for restore, by id (§8); a v2 removal drops them all. */
+  passkeys?: Record<string, CirclePasskey & { addedAt: string; addedBy: string }>;
 }
 
 /** A recovery signing key that a later link replaced. */
@@ -128,11 +150,15 @@ export function escrowMessage(genesisHash: string, link: CircleLinkBody): Uint8A
 
 /**
  * v2 anchor message (§2.1): `utf8(canon({ genesis, link }))` with `link` without `sig`,
- * `recoverySig` and `escrowSig`, so one link can carry both anchors, each bound to its place in
- * this account's chain.
+ * `recoverySig`, `escrowSig` and `passkeySig`, so one link can carry several anchors, each bound to
+ * its place in this account's chain.
  */
+export function passkeyMessage(genesisHash: string, link: CircleLinkBody): Uint8Array {
+  return anchorMessage(genesisHash, link);
+}
+
 function anchorMessage(genesisHash: string, link: CircleLinkBody): Uint8Array {
-  const { recoverySig: _r, escrowSig: _e, ...body } = withoutSig(link);
+  const { recoverySig: _r, escrowSig: _e, passkeySig: _p, ...body } = withoutSig(link);
   return utf8(canon({ genesis: genesisHash, link: body }));
 }
 
@@ -162,6 +188,10 @@ export interface NewLink {
   recoveryAnchor?: CircleKey;
   /** A rotate or remove-device that sets a new escrow key: its signing key (§2.1). */
   escrowAnchor?: CircleKey;
+  /** add-passkey and remove-passkey: the passkey (§8). */
+  passkey?: CirclePasskey;
+  /** add-passkey: the passkey's signing key, derived from its PRF output. */
+  passkeyAnchor?: CircleKey;
   /** The circle key of the new epoch (genesis, remove-device and rotate). */
   nextCirclePub?: Uint8Array;
   now?: Date;
@@ -191,6 +221,7 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
     by: link.by,
     at: (link.now ?? new Date()).toISOString(),
   };
+  if (link.passkey) body.passkey = link.passkey;
   const recoveryAnchor = link.op === 'genesis' ? link.anchor : link.recoveryAnchor;
   const escrowAnchor = link.op === 'set-escrow' ? link.anchor : link.escrowAnchor;
   if (link.anchor && link.op !== 'genesis' && link.op !== 'set-escrow')
@@ -201,8 +232,10 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
   const genesisHash = state?.genesisHash ?? '';
   const recoverySig = recoveryAnchor?.sign(recoveryMessage(body, genesisHash));
   const escrowSig = escrowAnchor?.sign(escrowMessage(genesisHash, body));
+  const passkeySig = link.passkeyAnchor?.sign(passkeyMessage(genesisHash, body));
   if (recoverySig) body.recoverySig = b64u(recoverySig);
   if (escrowSig) body.escrowSig = b64u(escrowSig);
+  if (passkeySig) body.passkeySig = b64u(passkeySig);
   return signLink(body, link.signer);
 }
 
@@ -315,9 +348,11 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       }
       if (link.via === 'approval') {
         if (!byTrusted) throw invalid(link, `is an approval by ${link.by}, which is not a trusted device`);
-      } else if (link.via === 'recovery' || link.via === 'pin') {
+      } else if (link.via === 'recovery' || link.via === 'pin' || link.via === 'passkey') {
         if (link.by !== device.id) throw invalid(link, 'is a self-join made by another device');
         if (link.via === 'pin' && !state.escrowPub) throw invalid(link, 'joins by PIN while no PIN is set');
+        if (link.via === 'passkey' && Object.keys(state.passkeys ?? {}).length === 0)
+          throw invalid(link, 'joins by passkey while no passkey is registered');
       } else {
         throw invalid(link, 'adds a device without saying how it got the vault key');
       }
@@ -343,7 +378,40 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
           throw invalid(link, 'removes a device without replacing or turning off the PIN escrow');
       }
       next.devices[target.device.id] = { ...target, status: 'removed', removedAt: link.at };
+      // §8: passkeys cannot be replaced without their owner's touch, so a removal drops them.
+      if (link.v === 2) next.passkeys = {};
       return applyRotation(state, next, link);
+    }
+    case 'add-passkey': {
+      sameEpoch(state, link);
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null)
+        throw invalid(link, 'carries a device');
+      const passkey = checkPasskey(link);
+      const known = state.passkeys ?? {};
+      if (known[passkey.id]) throw invalid(link, 'adds a passkey that is already in the circle');
+      if (Object.values(known).some((p) => p.encPub === passkey.encPub))
+        throw invalid(link, 'adds a passkey key that another passkey already uses');
+      const signPub = checkAnchor(link, {
+        pub: passkey.signPub,
+        sig: link.passkeySig,
+        field: 'passkey.signPub',
+        message: () => passkeyMessage(state.genesisHash, link),
+      });
+      if (signPub === null) throw invalid(link, 'adds a passkey without its signature');
+      next.passkeys = { ...known, [passkey.id]: { ...passkey, addedAt: link.at, addedBy: link.by } };
+      return next;
+    }
+    case 'remove-passkey': {
+      sameEpoch(state, link);
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null)
+        throw invalid(link, 'carries a device');
+      const id = link.passkey?.id;
+      if (!id || !state.passkeys?.[id]) throw invalid(link, 'removes a passkey that is not in the circle');
+      const { [id]: _removed, ...rest } = state.passkeys;
+      next.passkeys = rest;
+      return next;
     }
     case 'rotate':
       rotatesEpoch(state, link, byTrusted);
@@ -387,6 +455,35 @@ function checkAnchorFields(link: CircleLink): void {
       throw invalid(link, 'carries an escrow signature outside set-escrow');
   }
   if (link.op === 'rotate' && link.v !== 2) throw invalid(link, 'is a rotation in a version 1 link');
+  const passkeyOp = link.op === 'add-passkey' || link.op === 'remove-passkey';
+  if (passkeyOp && link.v !== 2) throw invalid(link, 'is a passkey change in a version 1 link');
+  if (!passkeyOp && (link.passkey ?? null) !== null)
+    throw invalid(link, 'names a passkey outside add-passkey');
+  if (link.op !== 'add-passkey' && link.passkeySig != null)
+    throw invalid(link, 'carries a passkey signature outside add-passkey');
+}
+
+function checkPasskey(link: CircleLink): CirclePasskey {
+  const p = link.passkey;
+  if (
+    !p ||
+    typeof p.id !== 'string' ||
+    typeof p.name !== 'string' ||
+    !p.name ||
+    typeof p.credentialId !== 'string'
+  )
+    throw invalid(link, 'names no passkey');
+  let credentialId: Uint8Array;
+  try {
+    credentialId = fromB64u(p.credentialId, 'passkey.credentialId');
+  } catch {
+    throw invalid(link, 'has a malformed passkey.credentialId');
+  }
+  if (credentialId.length === 0 || p.id !== passkeyId(credentialId))
+    throw invalid(link, 'names a passkey whose id does not match its credential id');
+  checkPublicKey(link, p.encPub, 'passkey.encPub');
+  checkPublicKey(link, p.signPub, 'passkey.signPub');
+  return { id: p.id, credentialId: p.credentialId, name: p.name, encPub: p.encPub, signPub: p.signPub };
 }
 
 function rotatesEpoch(state: CircleState, link: CircleLink, byTrusted: boolean): void {
@@ -463,6 +560,7 @@ function applyGenesis(link: CircleLink): CircleState {
   return {
     version: link.v,
     retiredRecovery: [],
+    passkeys: {},
     head: { seq: 0, hash },
     genesisHash: hash,
     recoverySignPub,

@@ -20,6 +20,14 @@ export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
 export { setPin, checkPin } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
 export { rotateRecoveryKey } from './rotate-recovery-key.js';
+export {
+  addPasskey,
+  removePasskey,
+  listPasskeys,
+  recoverWithPasskey,
+  passkeyEntry,
+  type PasskeySecret,
+} from './passkey.js';
 export { syncRound, pull, push, pendingRecords, type SyncResult } from './sync.js';
 export { follow, type FollowOptions } from './follow.js';
 export { verifyBackup, verificationDue, VERIFY_INTERVAL_MS, type VerifyReport } from './verify-backup.js';

@@ -3,7 +3,7 @@
  * every flow shares (the verified circle, the vault key of each epoch). Flows live in their own
  * modules (signup, join, approve, recover, pin, remove-device, sync, verify-backup).
  */
-import { ESCROW_RECIPIENT, RECOVERY_RECIPIENT, type Wrap } from '@tessera/protocol';
+import { ESCROW_RECIPIENT, PASSKEY_RECIPIENT_PREFIX, RECOVERY_RECIPIENT, type Wrap } from '@tessera/protocol';
 import { measureServerClock, SERVER_CLOCK_META_KEY } from '../clock-skew.js';
 import type { MetaValue } from '../types.js';
 import { b64u, constantTimeEqual, fromB64u } from './bytes.js';
@@ -273,13 +273,17 @@ export class Keychain {
     }
   }
 
-  /** Wraps of `vk` to every trusted device in `circle` and to the recovery key and escrow. */
+  /** Wraps of `vk` to every trusted device in `circle` and to the recovery key, escrow and passkeys. */
   wrapsForCircle(circle: CircleState, vk: Uint8Array, epoch: number, extra: CircleDevice[] = []): Wrap[] {
     const accountId = this.requireState().accountId;
     const recipients = [
       ...[...trustedDevices(circle), ...extra].map((d) => ({ id: d.id, pub: d.encPub })),
       { id: RECOVERY_RECIPIENT, pub: circle.recoveryPub },
       ...(circle.escrowPub ? [{ id: ESCROW_RECIPIENT, pub: circle.escrowPub }] : []),
+      ...Object.values(circle.passkeys ?? {}).map((p) => ({
+        id: PASSKEY_RECIPIENT_PREFIX + p.id,
+        pub: p.encPub,
+      })),
     ];
     return recipients.map((r) => ({
       recipientId: r.id,

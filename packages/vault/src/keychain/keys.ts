@@ -3,7 +3,7 @@
  * X25519 key pairs of the recovery key and the escrow, and random VK generation.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { concat, randomBytes } from './bytes.js';
+import { concat, hash, randomBytes, utf8 } from './bytes.js';
 import { LABELS } from '@tessera/protocol';
 import { hkdf } from './primitives.js';
 
@@ -94,4 +94,21 @@ export function ephemeralX25519(): { publicKey: Uint8Array; shared(peer: Uint8Ar
     publicKey: x25519.getPublicKey(secret),
     shared: (peer) => x25519.getSharedSecret(secret, peer),
   };
+}
+
+/**
+ * The PRF input a passkey for restore is evaluated on (WebAuthn Level 3 §10.1.4, `prf.eval.first`):
+ * `H("tessera/v2/passkey-restore")`, fixed, so any trusted device can wrap to the passkey's public
+ * key without asking for it again (§8).
+ */
+export const PASSKEY_PRF_INPUT: Uint8Array = hash(utf8(LABELS.passkeyPrf));
+
+/** The X25519 key pair of a passkey for restore: seed `HKDF(prf, "", "tessera/v2/passkey", 32)`. */
+export function passkeyKeyPair(prf: Uint8Array): X25519Holder {
+  return seededX25519(hkdf({ ikm: prf, info: LABELS.passkey }));
+}
+
+/** The passkey's signing key: seed `HKDF(prf, "", "tessera/v2/passkey-sign", 32)`; anchors it (§8). */
+export function passkeySigningKey(prf: Uint8Array): CircleKey {
+  return seededEd25519(hkdf({ ikm: prf, info: LABELS.passkeySign }));
 }

@@ -132,16 +132,21 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
   await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });
 }
 
-function requirePending(keychain: Keychain): void {
+export function requirePending(keychain: Keychain): void {
   const state = keychain.requireState();
   if (state.status === 'trusted')
     throw new KeychainError('already-trusted', 'This device is already trusted; nothing to recover.');
   if (state.status === 'removed') keychain.requireTrusted();
 }
 
-async function joinWith(
+/**
+ * Opens the current epoch's wrap to `recipientId` with `holder`, checks that the vault key derives
+ * the circle key, and adds this device to the circle itself. Callers first check that `holder` is
+ * the key the verified circle anchors for that path.
+ */
+export async function joinWith(
   keychain: Keychain,
-  options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' },
+  options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' | 'passkey' },
 ): Promise<void> {
   const state = keychain.requireState();
   const { wraps } = await keychain.client().call('keys', { query: { recipient: options.recipientId } });
