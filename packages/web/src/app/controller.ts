@@ -50,6 +50,8 @@ export interface KeychainView {
   sessionEnded: boolean;
   /** The server answered 426: this copy of the app is older than it accepts. */
   updateRequired: boolean;
+  /** Passkeys registered for restore, as the verified circle names them. */
+  passkeys: { id: string; name: string; addedAt: string }[];
 }
 
 export type Phase = 'loading' | 'first-run' | 'locked' | 'ready' | 'fatal';
@@ -399,6 +401,20 @@ export class App {
   /** Approves the pending device showing `code`; resolves to its name. */
   async approve(code: string): Promise<string> {
     return (await this.keychain()).approve(code);
+  }
+
+  /** Creates a passkey for restore and registers it in the keychain. */
+  async addRestorePasskey(): Promise<void> {
+    await (await this.keychain()).addRestorePasskey();
+    this.toast('Passkey added. A new device can now restore your codes with it.');
+  }
+
+  async removeRestorePasskey(id: string): Promise<void> {
+    await (await this.keychain()).removeRestorePasskey(id);
+  }
+
+  async joinWithPasskey(): Promise<void> {
+    await (await this.keychain()).joinWithPasskey();
   }
 
   /** Starts removing a device; resolves with the new recovery key to show (see `finishRotation`). */

@@ -1,5 +1,10 @@
 import {
+  addPasskey,
   approve,
+  fromB64u,
+  PASSKEY_PRF_INPUT,
+  recoverWithPasskey,
+  removePasskey,
   describeNotice,
   follow,
   Keychain,
@@ -184,6 +189,49 @@ export class KeychainSession {
     this.verificationCode = null;
   }
 
+  /** Creates a passkey for restore (WebAuthn with PRF) and anchors it in the circle (PROTOCOL §8). */
+  async addRestorePasskey(): Promise<void> {
+    const { createRestorePasskey } = await import('../platform/passkey.js');
+    const state = this.keychain.requireTrusted();
+    const secret = await createRestorePasskey({ prfInput: PASSKEY_PRF_INPUT, userName: state.email });
+    await this.exclusive(() =>
+      addPasskey(this.keychain, { ...secret, name: `Passkey added on ${state.deviceName}` }),
+    );
+    this.publish();
+  }
+
+  async removeRestorePasskey(id: string): Promise<void> {
+    const credentialId = this.keychain.state?.circle?.passkeys?.[id]?.credentialId;
+    await this.exclusive(() => removePasskey(this.keychain, id));
+    if (credentialId) await this.forgetPasskeys([credentialId]);
+    this.publish();
+  }
+
+  /** A pending device restores with one of the passkeys the keychain names. */
+  async joinWithPasskey(): Promise<void> {
+    const { getRestorePasskey } = await import('../platform/passkey.js');
+    await this.exclusive(async () => {
+      const circle = await this.keychain.refreshCircle();
+      const credentialIds = Object.values(circle.passkeys ?? {}).map((p) => fromB64u(p.credentialId));
+      if (credentialIds.length === 0)
+        throw new KeychainError(
+          'recovery-key-invalid',
+          'No passkey is registered for restore in this keychain.',
+        );
+      await recoverWithPasskey(
+        this.keychain,
+        await getRestorePasskey({ prfInput: PASSKEY_PRF_INPUT, credentialIds }),
+      );
+    });
+    this.verificationCode = null;
+  }
+
+  /** Tells the passkey provider about passkeys the keychain dropped, so it can delete them. */
+  private async forgetPasskeys(credentialIds: string[]): Promise<void> {
+    const { forgetRestorePasskey } = await import('../platform/passkey.js');
+    for (const id of credentialIds) await forgetRestorePasskey(fromB64u(id));
+  }
+
   /** Approves the pending device whose screen shows `code`; resolves to its name. */
   async approve(code: string): Promise<string> {
     const device = await this.exclusive(() => approve(this.keychain, code));
@@ -218,9 +266,14 @@ export class KeychainSession {
 
   /** The user wrote the new recovery key down: the rotation goes ahead. */
   async finishRotation(): Promise<void> {
+    const before = Object.values(this.keychain.state?.circle?.passkeys ?? {}).map((p) => p.credentialId);
     this.rotationDecision?.confirmed();
     this.rotationDecision = null;
     await this.rotationDone;
+    const after = new Set(
+      Object.values(this.keychain.state?.circle?.passkeys ?? {}).map((p) => p.credentialId),
+    );
+    await this.forgetPasskeys(before.filter((id) => !after.has(id)));
     await this.refreshEscrow().catch(() => undefined);
     await this.refreshDevices();
   }
@@ -406,6 +459,11 @@ export class KeychainSession {
       syncError: this.transientError ?? state.lastError,
       sessionEnded: this.sessionEnded,
       updateRequired: this.updateRequired,
+      passkeys: Object.values(state.circle?.passkeys ?? {}).map((p) => ({
+        id: p.id,
+        name: p.name,
+        addedAt: p.addedAt,
+      })),
     };
     this.options.store.set({ keychain: view, keychainOn: true });
   }

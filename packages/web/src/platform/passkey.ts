@@ -107,3 +107,83 @@ export async function openPasskeyLock(lock: PasskeyLock): Promise<Uint8Array> {
     throw new Error('This passkey does not open Tessera on this device.');
   }
 }
+
+/** What a passkey for restore gives the keychain library: its credential id and PRF output. */
+export interface RestorePasskey {
+  credentialId: Uint8Array;
+  prf: Uint8Array;
+}
+
+/**
+ * Creates a passkey for restoring the keychain on a new device (docs/PROTOCOL.md §8) and evaluates
+ * its PRF on the protocol's fixed input. Synced passkeys (iCloud Keychain, Google Password Manager,
+ * 1Password) then reach the user's next device; the PRF output never leaves this function's caller.
+ */
+export async function createRestorePasskey(options: {
+  prfInput: Uint8Array;
+  userName: string;
+}): Promise<RestorePasskey> {
+  const credential = (await navigator.credentials.create({
+    publicKey: {
+      challenge: crypto.getRandomValues(new Uint8Array(32)),
+      rp: { name: 'Tessera', id: location.hostname },
+      user: {
+        id: crypto.getRandomValues(new Uint8Array(16)),
+        name: options.userName,
+        displayName: `Tessera restore (${options.userName})`,
+      },
+      pubKeyCredParams: [
+        { type: 'public-key', alg: -7 },
+        { type: 'public-key', alg: -257 },
+      ],
+      authenticatorSelection: { userVerification: 'required', residentKey: 'required' },
+      extensions: {
+        prf: { eval: { first: options.prfInput as BufferSource } },
+      } as AuthenticationExtensionsClientInputs,
+    },
+  })) as PublicKeyCredential | null;
+  if (!credential) throw new Error('No passkey was created.');
+  const results = credential.getClientExtensionResults() as PrfResults;
+  if (results.prf?.enabled === false)
+    throw new Error('This passkey provider cannot restore Tessera (it does not support the PRF extension).');
+  const credentialId = new Uint8Array(credential.rawId);
+  const first = results.prf?.results?.first ?? (await evaluate(credentialId, options.prfInput));
+  return { credentialId, prf: new Uint8Array(first) };
+}
+
+/** Asks the platform for one of `credentialIds` (the passkeys the keychain names) and its PRF output. */
+export async function getRestorePasskey(options: {
+  prfInput: Uint8Array;
+  credentialIds: Uint8Array[];
+}): Promise<RestorePasskey> {
+  const credential = (await navigator.credentials.get({
+    publicKey: {
+      challenge: crypto.getRandomValues(new Uint8Array(32)),
+      allowCredentials: options.credentialIds.map((id) => ({
+        type: 'public-key' as const,
+        id: id as BufferSource,
+      })),
+      userVerification: 'required',
+      extensions: {
+        prf: { eval: { first: options.prfInput as BufferSource } },
+      } as AuthenticationExtensionsClientInputs,
+    },
+  })) as PublicKeyCredential | null;
+  const first = (credential?.getClientExtensionResults() as PrfResults | undefined)?.prf?.results?.first;
+  if (!credential || !first) throw new Error('This passkey cannot restore Tessera (it gave no PRF secret).');
+  return { credentialId: new Uint8Array(credential.rawId), prf: new Uint8Array(first) };
+}
+
+/**
+ * Tells the passkey provider that a credential is gone (WebAuthn Signal API), so it can delete a
+ * passkey that a device removal dropped; browsers without the API keep it and the user deletes it.
+ */
+export async function forgetRestorePasskey(credentialId: Uint8Array): Promise<void> {
+  const PKC = globalThis.PublicKeyCredential as
+    { signalUnknownCredential?: (o: { rpId: string; credentialId: string }) => Promise<void> } | undefined;
+  const id = btoa(String.fromCharCode(...credentialId))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+  await PKC?.signalUnknownCredential?.({ rpId: location.hostname, credentialId: id }).catch(() => undefined);
+}

@@ -237,7 +237,7 @@ function RecoveryKeyStep(props: {
 export function JoinScreen({ app }: { app: App }) {
   const state = useStore(app.store);
   const keychain = state.keychain!;
-  const [way, setWay] = useState<'approve' | 'pin' | 'recovery'>('approve');
+  const [way, setWay] = useState<'approve' | 'pin' | 'recovery' | 'passkey'>('approve');
   const [pin, setPin] = useState('');
   const [key, setKey] = useState('');
   const { busy, error, run } = useBusy();
@@ -257,6 +257,9 @@ export function JoinScreen({ app }: { app: App }) {
         </button>
         <button type="button" aria-pressed={way === 'recovery'} onClick={() => setWay('recovery')}>
           Recovery key
+        </button>
+        <button type="button" aria-pressed={way === 'passkey'} onClick={() => setWay('passkey')}>
+          Passkey
         </button>
       </div>
       <div class="card">
@@ -315,6 +318,25 @@ export function JoinScreen({ app }: { app: App }) {
                 </div>
               </>
             )}
+          </form>
+        )}
+        {way === 'passkey' && (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void run(() => app.joinWithPasskey());
+            }}
+          >
+            <p>
+              If you added a passkey for restore on another device, and your passkeys sync (iCloud Keychain,
+              Google Password Manager, a password manager or a security key), use it here.
+            </p>
+            <ErrorText error={error} />
+            <div class="actions">
+              <button type="submit" class="primary" disabled={busy}>
+                {busy ? 'Checking…' : 'Restore with passkey'}
+              </button>
+            </div>
           </form>
         )}
         {way === 'recovery' && (
@@ -398,6 +420,7 @@ export function Backup({ app }: { app: App }) {
       <Notices app={app} />
       <Pin app={app} />
       <RecoveryKeyCard app={app} onNewKey={setNewKey} />
+      <RestorePasskeys app={app} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
@@ -598,6 +621,48 @@ function RecoveryKeyCard({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
           }}
         />
       )}
+    </section>
+  );
+}
+
+/** Passkeys for restore (docs/PROTOCOL.md §8): list, add, remove. */
+function RestorePasskeys({ app }: { app: App }) {
+  const { keychain } = useStore(app.store);
+  const { busy, error, run } = useBusy();
+  const passkeys = keychain!.passkeys;
+  return (
+    <section class="card" aria-labelledby="passkeys-title">
+      <h2 id="passkeys-title">Passkeys for restore</h2>
+      <p>
+        With a passkey that syncs to your other devices, a new device gets your codes back after signing in,
+        with no other device, PIN or recovery key. Removing a device removes these passkeys too; add one again
+        afterwards.
+      </p>
+      {passkeys.length > 0 && (
+        <ul class="list">
+          {passkeys.map((p) => (
+            <li key={p.id}>
+              <span class="grow">
+                <strong>{p.name}</strong>
+                <br />
+                <span class="hint">Added {timeAgo(Date.parse(p.addedAt))}</span>
+              </span>
+              <button
+                type="button"
+                class="danger"
+                disabled={busy}
+                onClick={() => void run(() => app.removeRestorePasskey(p.id))}
+              >
+                Remove passkey
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <ErrorText error={error} />
+      <button type="button" disabled={busy} onClick={() => void run(() => app.addRestorePasskey())}>
+        {busy ? 'Waiting for the passkey…' : 'Add a passkey for restore'}
+      </button>
     </section>
   );
 }
