@@ -198,7 +198,10 @@ export const LinkDevice = Type.Object(
 /** A passkey for restore as the circle names it (§8). */
 export const LinkPasskey = Type.Object(
   {
-    id: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'b64u of the first 16 bytes of H(credentialId)' }),
+    id: Type.String({
+      pattern: '^[A-Za-z0-9_-]{22}$',
+      description: 'b64u of the first 16 bytes of H(credentialId)',
+    }),
     credentialId: B64u(1400, 'WebAuthn credential id, unpadded base64url'),
     name: Type.String({ minLength: 1, maxLength: LIMITS.maxDeviceNameChars }),
     encPub: PublicKey,
