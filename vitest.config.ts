@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@tessera\/vault\/node$/, replacement: pkg('vault') + '/node/index.ts' },
       { find: /^@tessera\/vault\/keychain$/, replacement: pkg('vault') + '/keychain/index.ts' },
+      { find: /^@tessera\/vault\/share$/, replacement: pkg('vault') + '/share/index.ts' },
       { find: /^@tessera\/(otp|formats|vault|protocol|server|cli)$/, replacement: pkg('$1') + '/index.ts' },
     ],
   },

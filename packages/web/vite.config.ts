@@ -16,6 +16,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tessera\/vault\/keychain$/, replacement: source('vault') + '/keychain/index.ts' },
+      { find: /^@tessera\/vault\/share$/, replacement: source('vault') + '/share/index.ts' },
       { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
     ],
   },
@@ -28,6 +29,13 @@ export default defineConfig({
     // The OPAQUE, Argon2id, QR and SQLite chunks are large by nature and loaded only when needed.
     chunkSizeWarningLimit: 2048,
     reportCompressedSize: false,
+    // The app, and the page of a time-limited code link (which loads none of the vault).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        share: fileURLToPath(new URL('./share.html', import.meta.url)),
+      },
+    },
   },
   worker: { format: 'es' },
   plugins: [

@@ -44,6 +44,12 @@ export const LIMITS = {
   maxDeviceNameChars: 64,
   /** Length of an email address. */
   maxEmailChars: 254,
+  /** Sealed codes of one code link (b64u characters): 2 hours of 30-second codes fit easily. */
+  maxShareCiphertextChars: 64 * 1024,
+  /** Longest window of a code link, in seconds (§9). */
+  maxShareSeconds: 2 * 60 * 60,
+  /** Code links one account may have open at once. */
+  maxOpenShares: 50,
   /** Length of any OPAQUE message (b64u characters); real ones are under 500. */
   maxOpaqueMessageChars: 2048,
 } as const;
@@ -159,5 +165,7 @@ export const ERROR_CODES = [
   'internal',
   // v2 circle
   'epoch-stale',
+  // v2 shared codes
+  'share-expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

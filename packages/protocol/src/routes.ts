@@ -206,6 +206,33 @@ export const ROUTES = {
     summary: 'Server-sent events: items, circle, notice, devices; Last-Event-ID resumes',
     querystring: S.FeedQuery,
   }),
+  // v2 shared codes: time-limited code links (§9)
+  sharePost: route({
+    method: 'POST',
+    url: '/v1/shares',
+    auth: 'trusted',
+    status: 200,
+    summary: 'Stores the sealed codes of a time-limited code link until its window ends',
+    body: S.SharePostBody,
+    response: S.SharePostResponse,
+  }),
+  shareGet: route({
+    method: 'GET',
+    url: '/v1/shares',
+    auth: 'none',
+    status: 200,
+    summary: "A code link's sealed codes (the key is in the link's fragment, never sent); 410 once expired",
+    querystring: S.ShareQuery,
+    response: S.ShareResponse,
+  }),
+  shareDelete: route({
+    method: 'DELETE',
+    url: '/v1/shares',
+    auth: 'trusted',
+    status: 204,
+    summary: 'Withdraws a code link of this account before its window ends',
+    querystring: S.ShareQuery,
+  }),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

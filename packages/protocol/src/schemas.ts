@@ -404,3 +404,19 @@ export const FeedEventData = {
 export const Empty = Type.Null({ description: 'no content (204)' });
 
 export type { Static, TSchema };
+
+// ---------------------------------------------------------------------------------------------
+// v2 shared codes: time-limited code links (§9)
+
+export const ShareId = B64uBytes(16, 'random share id, unpadded base64url');
+export const SharePostBody = Type.Object(
+  {
+    id: ShareId,
+    ciphertext: B64u(LIMITS.maxShareCiphertextChars, 'b64u(nonce || XChaCha20-Poly1305(codes))'),
+    expiresAt: Type.Integer({ minimum: 0, description: 'Unix seconds; the link answers 410 from then on' }),
+  },
+  { additionalProperties: false },
+);
+export const SharePostResponse = Type.Object({ id: ShareId, expiresAt: Type.Integer() });
+export const ShareQuery = Type.Object({ id: ShareId }, { additionalProperties: false });
+export const ShareResponse = Type.Object({ ciphertext: Type.String(), expiresAt: Type.Integer() });

@@ -26,6 +26,7 @@ import { escrowRoutes } from './routes/escrow.js';
 import { FeedHub, feedRoutes } from './routes/feed.js';
 import { itemRoutes } from './routes/items.js';
 import { noticeRoutes } from './routes/notices.js';
+import { shareRoutes } from './routes/shares.js';
 import { SECURITY_HEADERS, registerWebApp } from './web.js';
 
 /** Log redaction: tokens, cookies and every body field holding OPAQUE messages, keys or ciphertext. */
@@ -245,6 +246,7 @@ export async function buildApp(options: {
   escrowRoutes(app, ctx);
   itemRoutes(app, ctx);
   noticeRoutes(app, ctx);
+  shareRoutes(app, ctx);
   feedRoutes(app, ctx, hub);
 
   app.addHook('preClose', async () => {

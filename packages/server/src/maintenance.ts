@@ -13,6 +13,10 @@ export async function runMaintenance(ctx: ServerContext, now = Date.now()): Prom
   await ctx.db.deleteFrom('logins').where('expires_at', '<', now).execute();
   await ctx.db.deleteFrom('sessions').where('expires_at', '<', now).execute();
   await ctx.db
+    .deleteFrom('shares')
+    .where('expires_at', '<=', Math.floor(now / 1000))
+    .execute();
+  await ctx.db
     .deleteFrom('events')
     .where('created_at', '<', now - DEFAULTS.eventRetentionMs)
     .execute();

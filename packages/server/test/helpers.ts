@@ -411,9 +411,16 @@ export async function query(
   const file = options.escrow
     ? join(store.dataDir, 'escrow', 'escrow.sqlite')
     : store.database.slice('sqlite:'.length);
-  const db = new Database(file, { readonly: true });
+  // Read-only unless the statement writes (a test moving a row's expiry into the past).
+  const writes = !/^\s*select/i.test(text);
+  const db = new Database(file, { readonly: !writes });
   try {
-    return db.prepare(text).all(...params);
+    const statement = db.prepare(text);
+    if (!statement.reader) {
+      statement.run(...params);
+      return [];
+    }
+    return statement.all(...params) as Json[];
   } finally {
     db.close();
   }
@@ -429,6 +436,7 @@ export const MAIN_TABLES = [
   'items',
   'notices',
   'events',
+  'shares',
 ] as const;
 
 /** Rows of every main table that belong to the account. */

@@ -13,6 +13,7 @@ import { register as vault } from './vault.js';
 import { register as keychain } from './keychain.js';
 import { register as sync } from './sync.js';
 import { register as serve } from './serve.js';
+import { register as share } from './share.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
@@ -32,4 +33,5 @@ export const commands: RegisterCommand[] = [
   serve,
   keychain,
   sync,
+  share,
 ];

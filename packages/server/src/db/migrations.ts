@@ -110,6 +110,20 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_shares': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('shares')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('ciphertext', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('shares_account').on('shares').column('account_id').execute();
+        await db.schema.createIndex('shares_expiry').on('shares').column('expires_at').execute();
+      },
+    },
   };
 }
 

@@ -113,4 +113,15 @@ export interface MainDatabase {
   notices: NoticesTable;
   events: EventsTable;
   rate_limits: RateLimitsTable;
+  shares: SharesTable;
+}
+
+/** Sealed codes of a time-limited code link (§9); deleted when the window ends. */
+export interface SharesTable {
+  id: string;
+  account_id: string;
+  ciphertext: string;
+  /** Unix seconds. */
+  expires_at: number;
+  created_at: number;
 }

@@ -245,6 +245,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'circle_links',
         'notices',
         'events',
+        'shares',
         'devices',
       ] as const) {
         await trx.deleteFrom(table).where('account_id', '=', accountId).execute();

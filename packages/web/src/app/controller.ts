@@ -265,6 +265,23 @@ export class App {
     }
   }
 
+  /** Copies any text (a link), telling the user with `message`. */
+  async copyText(text: string, message: string): Promise<void> {
+    try {
+      await copyText(text);
+      this.toast(message);
+    } catch (err) {
+      this.toast((err as Error).message);
+    }
+  }
+
+  /** A time-limited code link for one entry (docs/PROTOCOL.md §9); resolves to its URL. */
+  async shareCodes(id: string, minutes: number): Promise<string> {
+    const entry = this.vault.get(id);
+    if (!entry) throw new Error('This entry is gone.');
+    return (await this.keychain()).shareCodes(entry, minutes);
+  }
+
   async addEntries(
     entries: OtpEntry[],
     options: { deviceOnly: boolean; tags: string[] },

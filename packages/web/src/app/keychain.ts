@@ -22,6 +22,7 @@ import {
   type KeychainHost,
 } from '@tessera/vault/keychain';
 import type { Vault } from '@tessera/vault';
+import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
@@ -230,6 +231,21 @@ export class KeychainSession {
   private async forgetPasskeys(credentialIds: string[]): Promise<void> {
     const { forgetRestorePasskey } = await import('../platform/passkey.js');
     for (const id of credentialIds) await forgetRestorePasskey(fromB64u(id));
+  }
+
+  /**
+   * Seals the entry's codes of the next `minutes` (at the server's time) and uploads them; the key
+   * stays in the returned link's fragment.
+   */
+  async shareCodes(entry: OtpEntry, minutes: number): Promise<string> {
+    const { makeShare, shareLink } = await import('@tessera/vault/share');
+    const state = this.keychain.requireTrusted();
+    const meta = await this.keychain.serverMeta();
+    const share = makeShare({ entry, minutes, now: meta.time / 1000 });
+    await this.keychain.client().call('sharePost', {
+      body: { id: share.id, ciphertext: share.ciphertext, expiresAt: share.expiresAt },
+    });
+    return shareLink(state.server, share);
   }
 
   /** Approves the pending device whose screen shows `code`; resolves to its name. */
