@@ -37,7 +37,7 @@ async function device() {
   const keychain = new kc.Keychain({
     host: vault,
     deviceKeys: kc.metaDeviceKeyStore(vault),
-    clientId: 'tessera-cli/0.1.0',
+    clientId: 'tessera-cli/0.2.0',
   });
   return { vault, keychain };
 }

@@ -20,7 +20,7 @@ export default defineConfig({
       { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
     ],
   },
-  define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.1.0') },
+  define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.2.0') },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError } from './errors.js';
 import { commands } from './commands/index.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 /** Builds the `tessera` program. Each command module registers itself; heavy modules load in actions. */
 export function buildProgram(): Command {

@@ -339,7 +339,7 @@ export function keychainScenario(backend: Backend): void {
         const owner = await keychainState(a);
         const client = new KeychainClient({
           server: owner.server,
-          client: 'tessera-cli/0.1.0',
+          client: 'tessera-cli/0.2.0',
           session: owner.session,
         });
         const { items } = await client.call('items', { query: { since: 0, limit: 1000 } });

@@ -7,7 +7,7 @@ import { openShare, parseShareLink } from '@tessera/vault/share';
 import { TestServer, Workspace } from './keychain-harness.js';
 
 const SECRET = 'KRSXG5CTMVRXEZLUN5XXGZLT';
-const CLIENT = { 'Tessera-Client': 'tessera-cli/0.1.0' };
+const CLIENT = { 'Tessera-Client': 'tessera-cli/0.2.0' };
 
 describe('tessera share', () => {
   const ws = new Workspace();

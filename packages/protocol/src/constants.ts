@@ -4,9 +4,9 @@
  */
 
 /** The protocol version this package describes (docs/PROTOCOL.md title). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-/** Header every /v1 request carries: `<client>/<semver>`, e.g. `tessera-cli/0.1.0` (§4). */
+/** Header every /v1 request carries: `<client>/<semver>`, e.g. `tessera-cli/0.2.0` (§4). */
 export const CLIENT_HEADER = 'Tessera-Client';
 
 /**
@@ -19,7 +19,7 @@ export const CLIENT_QUERY_PARAM = 'client';
 export const SESSION_COOKIE = 'tessera_session';
 
 /** Minimum client version a server requires unless configured otherwise. */
-export const DEFAULT_MIN_CLIENT_VERSION = '0.1.0';
+export const DEFAULT_MIN_CLIENT_VERSION = '0.2.0';
 
 /** Size and count limits the server enforces (§4 "Limits"). */
 export const LIMITS = {

@@ -82,7 +82,7 @@ async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise
     throw new HttpError(
       400,
       'client-header-required',
-      `Every request needs a ${CLIENT_HEADER} header like "tessera-cli/0.1.0".`,
+      `Every request needs a ${CLIENT_HEADER} header like "tessera-cli/0.2.0".`,
     );
   }
   if (compareVersions(client.version, minClientVersion) < 0) {

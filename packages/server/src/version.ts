@@ -1,2 +1,2 @@
 /** This server's version (reported by /v1/meta); kept equal to packages/server/package.json. */
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = '0.2.0';

@@ -28,7 +28,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
   it('publishes its version, the minimum client version and both OPAQUE public keys', async () => {
     const res = await api.get('/v1/meta');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ serverVersion: '0.1.0', protocolVersion: 1, minClientVersion: '0.1.0' });
+    expect(res.body).toMatchObject({ serverVersion: '0.2.0', protocolVersion: 2, minClientVersion: '0.2.0' });
     expect(res.body.opaquePublicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(res.body.escrowOpaquePublicKey).not.toBe(res.body.opaquePublicKey);
     expect(Math.abs(res.body.time - Date.now())).toBeLessThan(5000);

@@ -127,7 +127,7 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     const bare = new Api(a.url, account.api.token, null);
     expect((await bare.get('/v1/feed')).status).toBe(400);
     const controller = new AbortController();
-    const res = await fetch(`${a.url}/v1/feed?client=tessera-web/0.1.0`, {
+    const res = await fetch(`${a.url}/v1/feed?client=tessera-web/0.2.0`, {
       headers: { authorization: `Bearer ${account.api.token}` },
       signal: controller.signal,
     });

@@ -21,7 +21,7 @@ export type Backend = 'sqlite' | 'postgres';
 export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
 export const ADMIN_URL =
   process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const CLIENT = 'tessera-cli/0.1.0';
+export const CLIENT = 'tessera-cli/0.2.0';
 
 /**
  * Cheap client-side key stretching for tests: it happens only in the OPAQUE client, so the server

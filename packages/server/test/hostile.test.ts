@@ -413,7 +413,7 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
       (
         await raw(api.url, {
           path: '/v1/meta',
-          headers: { [CLIENT_HEADER]: 'tessera-cli/0.1.0\r\nX-Injected: 1'.replace(/\r\n/, ' ') },
+          headers: { [CLIENT_HEADER]: 'tessera-cli/0.2.0\r\nX-Injected: 1'.replace(/\r\n/, ' ') },
         })
       ).status,
     ).toBe(400);

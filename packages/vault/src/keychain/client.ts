@@ -30,7 +30,7 @@ export type ResponseOf<N extends RouteName> = Routes[N] extends { response: infe
 export interface KeychainClientOptions {
   /** Base URL of the keychain server, e.g. `https://keys.example.org`. */
   server: string;
-  /** `Tessera-Client` value, e.g. `tessera-cli/0.1.0`. */
+  /** `Tessera-Client` value, e.g. `tessera-cli/0.2.0`. */
   client: string;
   /** Session token (Bearer); browsers may rely on the HttpOnly cookie instead. */
   session?: string | null;

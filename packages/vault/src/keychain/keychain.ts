@@ -25,7 +25,7 @@ import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
 export interface KeychainOptions {
   host: KeychainHost;
   deviceKeys: DeviceKeyStore;
-  /** `Tessera-Client` value, e.g. `tessera-cli/0.1.0`. */
+  /** `Tessera-Client` value, e.g. `tessera-cli/0.2.0`. */
   clientId: string;
   fetch?: typeof globalThis.fetch;
   now?: () => number;

@@ -5,7 +5,7 @@ import { KeychainClient, readFeed, type FeedEvent } from '../../src/keychain/ind
 function clientStreaming(chunks: string[], seen: { headers?: Headers } = {}): KeychainClient {
   return new KeychainClient({
     server: 'http://127.0.0.1:1',
-    client: 'tessera-cli/0.1.0',
+    client: 'tessera-cli/0.2.0',
     session: 'S'.repeat(43),
     fetch: async (_url, init) => {
       seen.headers = new Headers(init?.headers);
@@ -55,7 +55,7 @@ describe('change feed reader (server-sent events)', () => {
   it('sends the session, the client version and Last-Event-ID', async () => {
     const { headers } = await events([], '41');
     expect(headers.get('authorization')).toBe(`Bearer ${'S'.repeat(43)}`);
-    expect(headers.get('tessera-client')).toBe('tessera-cli/0.1.0');
+    expect(headers.get('tessera-client')).toBe('tessera-cli/0.2.0');
     expect(headers.get('last-event-id')).toBe('41');
     expect(headers.get('accept')).toBe('text/event-stream');
   });

@@ -383,7 +383,7 @@ describe('an outdated client', () => {
   it('is told clearly that an update is required (426)', async () => {
     const server = await startServer({ port: 0, minClientVersion: '9.1.0' });
     try {
-      const client = new KeychainClient({ server: server.url, client: 'tessera-cli/0.1.0' });
+      const client = new KeychainClient({ server: server.url, client: 'tessera-cli/0.2.0' });
       await refused(
         client.call('meta'),
         'update-required',

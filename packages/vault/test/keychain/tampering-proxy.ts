@@ -71,7 +71,7 @@ export async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
   const keychain = new Keychain({
     host: vault,
     deviceKeys: metaDeviceKeyStore(vault),
-    clientId: 'tessera-cli/0.1.0',
+    clientId: 'tessera-cli/0.2.0',
   });
   return { vault, keychain };
 }
