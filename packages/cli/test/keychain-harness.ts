@@ -192,7 +192,7 @@ export class Device {
     options: { time?: number; includeDeviceOnly?: boolean } = {},
   ): Promise<{ id: string; issuer: string; account: string; secret: string; code: string | null }[]> {
     const rows = JSON.parse(
-      await this.ok(['list', '--json', '--time', String(options.time ?? 1_700_000_000)]),
+      await this.ok(['list', '--json', '--secrets', '--time', String(options.time ?? 1_700_000_000)]),
     ) as Record<string, unknown>[];
     return rows
       .filter((r) => options.includeDeviceOnly || r.deviceOnly !== true)

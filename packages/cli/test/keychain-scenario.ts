@@ -1,6 +1,6 @@
 // End-to-end scenario (run by keychain-restore-*.test.ts): the real keychain server on SQLite or PostgreSQL, and several CLI homes running the
 // real `tessera` binary (build first: `npx tsc -b packages/cli`). Steps share one account and run in order.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { decryptItem, fromB64u, KeychainClient, type KeychainState } from '@tessera/vault/keychain';
@@ -112,6 +112,21 @@ export function keychainScenario(backend: Backend): void {
         ]);
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/not on a terminal: give --recovery-key-file F/);
+        // A sign-up that fails (here: the email is taken) leaves no key file behind to mislead or block a retry.
+        const unused = `${ws.dir}/unused-recovery-key.txt`;
+        const taken = await other.run([
+          'keychain',
+          'signup',
+          '--server',
+          server.url,
+          '--email',
+          EMAIL,
+          '--recovery-key-file',
+          unused,
+        ]);
+        expect(taken.code).toBe(1);
+        expect(taken.stderr).toMatch(/already exists; sign in instead/);
+        expect(existsSync(unused)).toBe(false);
         const typo = readFileSync(rkFile, 'utf8').replace(/^(.)/, (ch) => (ch === 'A' ? 'B' : 'A'));
         const t = await other.run([
           'keychain',

@@ -25,6 +25,8 @@ async function failure(name: string, content: string | Uint8Array, password?: st
   return err as FormatError;
 }
 
+const ALICE_URI = 'otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example';
+
 describe('otpauth URI lists (plain, Aegis .txt, Ente plain)', () => {
   it('reads every line; a bad line is skipped with its reason while the rest import', async () => {
     const text = [
@@ -49,8 +51,18 @@ describe('otpauth URI lists (plain, Aegis .txt, Ente plain)', () => {
       },
     ]);
     expect(r.skipped).toEqual([
-      { index: 1, label: 'Bad:x', reason: expect.stringMatching(/^algorithm: unsupported "MD5"/) },
+      { index: 1, line: 3, label: 'Bad:x', reason: expect.stringMatching(/^algorithm: unsupported "MD5"/) },
     ]);
+  });
+
+  it('takes a list with a stray line that is no URI, skipping that line by number without echoing it', async () => {
+    const r = await read(
+      'list.txt',
+      [ALICE_URI, 'note: JBSWY3DPEHPK3PXP', ALICE_URI.replace('alice', 'bob')].join('\n'),
+    );
+    expect(r.format).toBe('otpauth');
+    expect(r.entries.map((e) => e.account)).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(r.skipped).toEqual([{ index: 1, line: 2, label: '', reason: 'not an otpauth:// URI' }]);
   });
 
   it('Ente lines: codeDisplay tags become tags, the note is not kept, HOTP without counter reads 0', async () => {

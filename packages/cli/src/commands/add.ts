@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { CliError, fileError } from '../errors.js';
 import { openCliVault, wholeNumberOption } from '../home.js';
 
 interface AddOptions {
@@ -131,8 +131,6 @@ async function readImage(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
-    throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(err, file);
   }
 }

@@ -324,7 +324,10 @@ export class App {
         format: listFormats().find((f) => f.id === result.format)?.name ?? result.format,
         added: added.length,
         duplicates: duplicates.length,
-        skipped: result.skipped.map((s) => `${s.label || `entry ${s.index + 1}`}: ${s.reason}`),
+        skipped: result.skipped.map(
+          (s) =>
+            `${[s.line !== undefined ? `line ${s.line}` : '', s.label].filter(Boolean).join(' ') || `entry ${s.index + 1}`}: ${s.reason}`,
+        ),
       };
     } catch (err) {
       if (err instanceof FormatError && (err.code === 'password-required' || err.code === 'wrong-password')) {
