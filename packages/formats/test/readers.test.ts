@@ -232,6 +232,18 @@ const aegisContent = {
 };
 
 describe('Aegis', () => {
+  it('a file cut off in the middle says it ends early, not that its format is unknown', async () => {
+    const whole = json({ version: 1, header: { slots: null, params: null }, db: aegisContent });
+    const cut = await failure('aegis-export-plain.json', whole.slice(0, Math.floor(whole.length / 2)));
+    expect(cut.code).toBe('damaged');
+    expect(cut.message).toMatch(
+      /^aegis-export-plain\.json: the file ends early \(it stops in the middle of its JSON\)/,
+    );
+    // A mistyped (not cut) JSON file is still named as such.
+    const typo = await failure('x.json', whole.replace('"version"', 'version'));
+    expect(typo.message).toMatch(/^x\.json: not a format Tessera recognises \(invalid JSON/);
+  });
+
   it('plain: entries, groups as tags, unsupported types and broken entries skipped with index and field', async () => {
     const r = await read(
       'aegis-export-plain.json',
@@ -499,10 +511,27 @@ describe('andOTP', () => {
     const costly = andotpEncrypted(entries, 'test', 2000);
     new DataView(costly.buffer, costly.byteOffset).setUint32(0, 0x7fffffff);
     const err = await failure('x.aes', costly, 'test');
-    expect(err.code).toBe('kdf-too-costly');
+    expect(err.code).toBe('unknown-format');
     expect(err.message).toMatch(
-      /^x\.aes: andOTP backup asks for 2147483647 PBKDF2 iterations \(limit 1000000\) in field iterations/,
+      /^x\.aes: not a format Tessera recognises \(read as an andOTP backup, its header would ask for 2,147,483,647 PBKDF2 iterations, where andOTP writes 140,000–160,000\)/,
     );
+  });
+
+  it('does not take random bytes for an encrypted andOTP backup', async () => {
+    // 0xeeb44825 = 4,004,792,357: what a random header asked for before the check.
+    const noise = new Uint8Array(300).map((_, i) => (i * 131 + 7) % 256);
+    noise.set([0xee, 0xb4, 0x48, 0x25]);
+    const without = await failure('noise.bin', noise);
+    expect(without.code).toBe('unknown-format');
+    expect(without.message).toMatch(
+      /4,004,792,357 PBKDF2 iterations.*give its password; otherwise name the format/,
+    );
+    const withPassword = await failure('noise.bin', noise, 'test');
+    expect(withPassword.code).toBe('unknown-format');
+    expect(withPassword.message).toMatch(/the password is wrong or the file was altered\.$/);
+    // A plausible header is still an andOTP backup that needs its password.
+    const plausible = andotpEncrypted(entries, 'test', 150_000);
+    expect((await failure('otp_accounts.json.aes', plausible)).code).toBe('password-required');
   });
 });
 
