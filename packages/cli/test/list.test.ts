@@ -71,6 +71,7 @@ describe('tessera list', () => {
         'counter',
         'tags',
         'deviceOnly',
+        'sites',
         'code',
         'secondsLeft',
       ].sort(),

@@ -15,6 +15,7 @@ interface AddOptions {
   counter?: string;
   deviceOnly?: boolean;
   tag: string[];
+  site: string[];
   json?: boolean;
 }
 
@@ -40,6 +41,12 @@ export function register(program: Command): void {
       (tag: string, all: string[]) => [...all, tag],
       [] as string[],
     )
+    .option(
+      '--site <domain>',
+      'let the browser extension fill this code on this site, e.g. example.com (repeatable)',
+      (site: string, all: string[]) => [...all, site],
+      [] as string[],
+    )
     .option('--json', 'print the added entries as JSON')
     .action(async (options: AddOptions, command: Command) => {
       const entries = await readEntries(options);
@@ -48,6 +55,7 @@ export function register(program: Command): void {
       const { added, duplicates } = await vault.addMany(entries, {
         deviceOnly: options.deviceOnly ?? false,
         tags: options.tag,
+        sites: options.site,
       });
       if (added.length === 0) {
         const existing = vault.findDuplicate(duplicates[0]!);
@@ -56,13 +64,14 @@ export function register(program: Command): void {
         );
       }
       if (options.json) {
-        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({
+        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly, sites }) => ({
           id,
           type,
           issuer,
           account,
           tags,
           deviceOnly,
+          sites: sites ?? [],
         }));
         process.stdout.write(
           JSON.stringify({

@@ -19,6 +19,8 @@ export interface EntryJson {
   counter: number | null;
   tags: string[];
   deviceOnly: boolean;
+  /** Where the browser extension may fill the code; [] when nowhere. */
+  sites: string[];
   code: string | null;
   secondsLeft: number | null;
 }
@@ -75,7 +77,8 @@ export function entryJson(
   options: { secrets: boolean },
 ): Omit<EntryJson, 'code' | 'secondsLeft'> {
   const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
-  const shown = { id, type, issuer, account, algorithm, digits, period, counter, tags, deviceOnly };
+  const sites = entry.sites ?? [];
+  const shown = { id, type, issuer, account, algorithm, digits, period, counter, tags, deviceOnly, sites };
   return options.secrets ? { ...shown, secret } : shown;
 }
 
