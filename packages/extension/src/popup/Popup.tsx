@@ -1,6 +1,6 @@
 /// <reference types="chrome" />
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { generateCode, normalizeEntry } from '@tessera/otp';
+import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { entryLabel, normalizeSites, type Vault, type VaultEntry } from '@tessera/vault';
 import { entriesFromText } from '../../../web/src/app/entry-input.js';
 import { groupCode } from '../../../web/src/format.js';
@@ -71,6 +71,10 @@ export function Popup() {
       </main>
     );
   if (!vault) return <main class="popup" aria-busy="true" />;
+  if (!performance.getEntriesByName('tessera:codes-visible').length) {
+    // After this render paints: what `npm run bench:extension` measures.
+    requestAnimationFrame(() => setTimeout(() => performance.mark('tessera:codes-visible'), 0));
+  }
 
   return (
     <main class="popup">
@@ -181,6 +185,19 @@ function filter(entries: VaultEntry[], query: string): VaultEntry[] {
   return entries.filter((e) => `${e.issuer} ${e.account} ${e.tags.join(' ')}`.toLowerCase().includes(q));
 }
 
+/** A pasted list, one link per line (what other apps' plain exports hold). */
+async function severalLinks(lines: string[]): Promise<{ entries: OtpEntry[]; skipped: string[] }> {
+  const entries: OtpEntry[] = [];
+  for (const [i, line] of lines.entries()) {
+    try {
+      entries.push(...(await entriesFromText(line)).entries);
+    } catch (err) {
+      throw new Error(`Line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+  return { entries, skipped: [] };
+}
+
 /** Add from a link or secret, or from a QR code shown on the current page (read from a screenshot of the tab). */
 function AddForm(props: {
   vault: Vault;
@@ -198,19 +215,23 @@ function AddForm(props: {
     setError(null);
     try {
       const trimmed = fromText.trim();
-      const parsed = /^otpauth(-migration)?:\/\//i.test(trimmed)
-        ? await entriesFromText(trimmed)
-        : {
-            entries: [
-              normalizeEntry({
-                type: 'totp',
-                secret: trimmed,
-                issuer: issuer.trim(),
-                account: account.trim(),
-              }),
-            ],
-            skipped: [],
-          };
+      const lines = trimmed.split(/\s*\n\s*/).filter(Boolean);
+      const parsed =
+        lines.length > 1
+          ? await severalLinks(lines)
+          : /^otpauth(-migration)?:\/\//i.test(trimmed)
+            ? await entriesFromText(trimmed)
+            : {
+                entries: [
+                  normalizeEntry({
+                    type: 'totp',
+                    secret: trimmed,
+                    issuer: issuer.trim(),
+                    account: account.trim(),
+                  }),
+                ],
+                skipped: [],
+              };
       const sites = bindHere && props.site ? normalizeSites([props.site]) : [];
       const { added, duplicates } = await props.vault.addMany(
         parsed.entries.map((e) => ({
@@ -258,9 +279,10 @@ function AddForm(props: {
       >
         <label>
           Link (otpauth://) or secret
-          <input
+          <textarea
+            rows={2}
             value={text}
-            onInput={(e) => setText((e.target as HTMLInputElement).value)}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
             autocomplete="off"
             spellcheck={false}
           />
