@@ -19,6 +19,7 @@ import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { errorBody, HttpError } from './http-error.js';
+import { parseTrustedProxies } from './trust-proxy.js';
 import { noticeOutdatedDevice } from './update-notice.js';
 import { accountRoutes } from './routes/accounts.js';
 import { circleRoutes } from './routes/circle.js';
@@ -142,7 +143,13 @@ export async function buildApp(options: {
   const { ctx, config, hub } = options;
   const fastifyOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logger),
-    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
+    trustProxy:
+      config.trustProxy === undefined
+        ? false
+        : parseTrustedProxies({
+            value: config.trustProxy,
+            source: 'trustProxy (--trust-proxy, TESSERA_TRUST_PROXY)',
+          }),
     bodyLimit: DEFAULTS.bodyLimit,
     forceCloseConnections: 'idle',
     return503OnClosing: true,

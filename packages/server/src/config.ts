@@ -38,8 +38,12 @@ export interface ServerOptions {
   minClientVersion?: string;
   /** Escrow database URL (`sqlite:PATH` or `postgres://…`); default `<data>/escrow/escrow.sqlite` with SQLite, or schema `escrow` of the main PostgreSQL database. */
   escrowDatabase?: string;
-  /** Fastify `trustProxy` (honour X-Forwarded-For for the client address). Default false. */
-  trustProxy?: boolean | string | number;
+  /**
+   * Addresses of the reverse proxies in front (IP addresses, CIDR ranges, `loopback`; a list or a
+   * comma-separated string). Requests from them may name the client address (X-Forwarded-For, the
+   * first untrusted hop from the right) and protocol (X-Forwarded-Proto). Default: none.
+   */
+  trustProxy?: string | readonly string[];
   rateLimits?: Partial<RateLimits>;
   /** General per-address request limit of this process (@fastify/rate-limit); false disables it. */
   httpRateLimit?: { max: number; windowMs: number } | false;

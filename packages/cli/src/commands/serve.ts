@@ -8,7 +8,7 @@ interface ServeOptions {
   database?: string;
   minClientVersion?: string;
   logLevel?: string;
-  trustProxy?: boolean;
+  trustProxy?: string;
 }
 
 const DEFAULT_PORT = 8080;
@@ -18,6 +18,16 @@ function port(value: string): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
     throw new CliError(`--port: must be 0-65535, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** The proxies whose X-Forwarded-* headers count; "1" (which used to trust every peer) is refused. */
+function trustProxy(value: string | undefined): { trustProxy?: string } {
+  if (value === undefined || value === '') return {};
+  if (/^(1|true|yes|on)$/i.test(value.trim()))
+    throw new CliError(
+      `--trust-proxy/TESSERA_TRUST_PROXY: name the addresses of your reverse proxies (e.g. 127.0.0.1 or 10.0.0.0/8), not ${JSON.stringify(value)}: trusting every peer would let clients choose their own address`,
+    );
+  return { trustProxy: value };
 }
 
 /** `tessera serve`: the keychain server and the web app, until SIGTERM or SIGINT (then a graceful stop). */
@@ -40,8 +50,8 @@ export function register(program: Command): void {
       'clients older than this get "update required" (or TESSERA_MIN_CLIENT_VERSION)',
     )
     .option(
-      '--trust-proxy',
-      'behind a TLS-terminating reverse proxy: take the client address and protocol from X-Forwarded-* (or TESSERA_TRUST_PROXY=1)',
+      '--trust-proxy <addresses>',
+      'addresses of the reverse proxies in front (IPs, CIDR ranges, "loopback"; comma-separated): only their X-Forwarded-For/-Proto are believed (or TESSERA_TRUST_PROXY)',
     )
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
     .action(async (options: ServeOptions) => {
@@ -72,7 +82,7 @@ export function register(program: Command): void {
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
             : {}),
           logger: logLevel === 'silent' ? false : { level: logLevel },
-          trustProxy: options.trustProxy ?? env.TESSERA_TRUST_PROXY === '1',
+          ...trustProxy(options.trustProxy ?? env.TESSERA_TRUST_PROXY),
         });
       } catch (err) {
         if (err instanceof CliError) throw err;
