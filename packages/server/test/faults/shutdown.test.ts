@@ -33,7 +33,8 @@ describe('SIGTERM', () => {
     expect(feed.status).toBe(200);
     let feedText = '';
     const feedDone = (async () => {
-      for await (const chunk of feed.body!) feedText += Buffer.from(chunk as Uint8Array).toString();
+      for await (const chunk of feed.body! as unknown as AsyncIterable<Uint8Array>)
+        feedText += Buffer.from(chunk as Uint8Array).toString();
     })();
 
     // A large push whose body is still arriving when the signal comes.
