@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { generateCode, normalizeEntry } from '@tessera/otp';
+import { findLeaks, readTree } from '../../server/test/leaks.js';
 import { addTyped, startDeviceOnly, startHarness, type Device, type Harness } from './harness.js';
 
 const EMAIL = 'story@example.com';
@@ -186,6 +187,22 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
     ]);
     expect([...a.errors, ...b.errors]).toEqual([]);
     await b.context.close();
+
+    // What the web app uploaded holds none of it: secrets, labels (old and new), PIN, password,
+    // recovery key. B showed every entry, so these labels did travel through the server.
+    const leaks = findLeaks(readTree(harness.dataDir), {
+      secrets: ENTRIES.map((e) => e.secret),
+      // Labels of 6 characters or more: shorter ones ("Mail") occur by chance, e.g. in column names.
+      texts: [
+        ...ENTRIES.flatMap((e) => [e.issuer, e.account]),
+        'Savings Bank',
+        PIN,
+        PASSWORD,
+        recoveryKey,
+      ].filter((t) => t.length >= 6),
+    });
+    expect(leaks).toEqual([]);
+    expect(readTree(harness.dataDir).includes(Buffer.from(EMAIL))).toBe(true);
   });
 
   it('a new device restores with the PIN, showing the attempts left after a wrong one', async () => {
