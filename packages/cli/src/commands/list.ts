@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { VaultEntry } from '@tessera/vault';
 import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code. */
 export interface EntryJson {
@@ -65,8 +66,8 @@ export function entryJson(entry: VaultEntry): Omit<EntryJson, 'code' | 'secondsL
 /** Aligned columns: issuer, account, code, seconds left. */
 function formatTable(rows: EntryJson[]): string {
   const cells = rows.map((r) => [
-    r.issuer || '-',
-    r.account || '-',
+    printable(r.issuer || '-'),
+    printable(r.account || '-'),
     r.code ?? 'hotp: tessera show',
     r.secondsLeft === null ? '' : `${r.secondsLeft}s`,
   ]);
