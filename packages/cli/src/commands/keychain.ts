@@ -3,6 +3,7 @@ import type { Keychain } from '@tessera/vault/keychain';
 import { CliError, fileError } from '../errors.js';
 import { askSecret, openCliVault, readSecretFile } from '../home.js';
 import { keychainFor, showNotices, syncNow } from './sync.js';
+import { printable } from '../terminal-text.js';
 
 /** How long `login` (without --json) waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
@@ -147,7 +148,7 @@ export function register(program: Command): void {
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
       for (const notice of status.notices)
         lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(lines.map(printable).join('\n') + '\n');
       await markNoticesShown(client);
     });
 
@@ -167,7 +168,9 @@ export function register(program: Command): void {
       }
       for (const d of devices) {
         process.stdout.write(
-          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`,
+          printable(
+            `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}`,
+          ) + '\n',
         );
       }
     });
@@ -182,7 +185,7 @@ export function register(program: Command): void {
       const { approve } = await import('@tessera/vault/keychain');
       const device = await approve(client, options.code);
       if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
-      else process.stdout.write(`approved ${device.name} (${device.id})\n`);
+      else process.stdout.write(`approved ${printable(`${device.name} (${device.id})`)}\n`);
       await showNotices(client);
     });
 
@@ -275,7 +278,7 @@ export function register(program: Command): void {
       const { keychain: client } = await open(command);
       const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
-        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted; ` +
+        `removed ${printable(`${device.name} (${device.id})`)}; the vault key was rotated and every entry re-encrypted; ` +
           `the recovery key was replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; ` +
           `${pin !== null ? 'the PIN was set again under a new escrow key' : 'the keychain PIN is now off (set one with `tessera keychain set-pin`)'}\n`,
       );
