@@ -35,6 +35,7 @@ import { stratum } from './readers/stratum.js';
 import { totpAuthenticator } from './readers/totp-authenticator.js';
 import { qrImage } from './qr/image-source.js';
 import { enpass } from './readers/enpass.js';
+import { keepass } from './readers/keepass.js';
 import { onePassword1pux } from './readers/one-password-1pux.js';
 import {
   applePasswordsCsv,
@@ -73,6 +74,7 @@ export const readers: FormatReader[] = [
   microsoftAuthenticatorDb,
   authenticatorPlus,
   protonPass,
+  keepass, // KDBX signature
   onePassword1pux, // ZIP with export.data and export.attributes
   // text formats
   googleMigration,
