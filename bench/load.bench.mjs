@@ -86,7 +86,7 @@ function spawnServer({ database, dataDir, env }) {
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /open http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      const m = /listens on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1]), output: () => out });
     });
     child.once('exit', (code) => reject(new Error(`tessera serve exited (${code}):\n${out}`)));

@@ -228,11 +228,11 @@ async function serve(args: string[]) {
     [cli, 'serve', '--port', '0', '--data', data, '--log-level', 'silent', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
     child.stdout.on('data', (d) => {
       out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      const m = /(?:listens on |\(API only\): )(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`exited ${code}`)));
@@ -241,7 +241,7 @@ async function serve(args: string[]) {
     child.kill('SIGKILL');
     await rm(data, { recursive: true, force: true });
   };
-  return { child, url, stop };
+  return { child, url, stop, output: () => out };
 }
 
 describe('tessera serve', () => {
@@ -252,6 +252,19 @@ describe('tessera serve', () => {
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('prints a localhost address for the browser (passkeys refuse an IP) and a line per request on request', async () => {
+    const { url, stop, output } = await serve(['--log-level', 'info', '--log-format', 'text']);
+    try {
+      const port = new URL(url).port;
+      expect(output()).toContain(`Tessera keychain server: open http://localhost:${port}\n`);
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      await expect.poll(() => output()).toMatch(/^\d\d:\d\d:\d\d GET \/healthz 200 \d+ ms$/m);
+      expect(output()).not.toMatch(/^\{/m);
     } finally {
       await stop();
     }

@@ -8,6 +8,7 @@ interface ServeOptions {
   database?: string;
   minClientVersion?: string;
   logLevel?: string;
+  logFormat?: string;
   trustProxy?: string;
   metricsTokenFile?: string;
   metricsHost?: string;
@@ -101,6 +102,10 @@ export function register(program: Command): void {
     )
     .option('--no-web', 'serve the API only, no web app (or TESSERA_NO_WEB=1)')
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
+    .option(
+      '--log-format <format>',
+      'text (a line per request) or json (or TESSERA_LOG_FORMAT; default text on a terminal, json otherwise)',
+    )
     .action(async (options: ServeOptions) => {
       const env = process.env;
       const { existsSync } = await import('node:fs');
@@ -113,6 +118,12 @@ export function register(program: Command): void {
         throw new CliError(
           `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
         );
+      const logFormat =
+        options.logFormat ?? env.TESSERA_LOG_FORMAT ?? (process.stdout.isTTY ? 'text' : 'json');
+      if (logFormat !== 'text' && logFormat !== 'json')
+        throw new CliError(`--log-format: must be text or json, got ${JSON.stringify(logFormat)}`);
+      const { textLogStream } = await import('../log-lines.js');
+      const logStream = logFormat === 'text' ? { stream: textLogStream(process.stdout) } : {};
       const dataDir = options.data ?? env.TESSERA_DATA ?? join(defaultHome(), 'server');
       // The web app built by `npm run build -w packages/web`, next to this package in the workspace.
       const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -132,7 +143,7 @@ export function register(program: Command): void {
           ...((options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION)
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
             : {}),
-          logger: logLevel === 'silent' ? false : { level: logLevel },
+          logger: logLevel === 'silent' ? false : { level: logLevel, ...logStream },
           ...trustProxy(options.trustProxy ?? env.TESSERA_TRUST_PROXY),
         });
       } catch (err) {
@@ -141,7 +152,7 @@ export function register(program: Command): void {
       }
       process.stdout.write(
         web
-          ? `Tessera keychain server: open ${server.url}\n`
+          ? `Tessera keychain server: open ${browserUrl(server.url)}\n${loopbackNote(server.url)}`
           : `Tessera keychain server (API only): ${server.url}\n`,
       );
       if (server.metricsUrl) process.stdout.write(`Metrics: ${server.metricsUrl}/metrics\n`);
@@ -154,4 +165,19 @@ export function register(program: Command): void {
         process.once('SIGINT', () => stop('SIGINT'));
       });
     });
+}
+
+/**
+ * On loopback, the address to open is `localhost`: WebAuthn (passkey unlock and restore) refuses an
+ * IP address as its relying party ("This is an invalid domain"), and localhost is a secure context.
+ */
+function browserUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === '127.0.0.1' || parsed.hostname === '[::1]') parsed.hostname = 'localhost';
+  return parsed.toString().replace(/\/$/, '');
+}
+
+function loopbackNote(url: string): string {
+  if (browserUrl(url) === url.replace(/\/$/, '')) return '';
+  return `  (localhost, not the address, so that passkeys work; the server listens on ${url.replace(/\/$/, '')})\n`;
 }

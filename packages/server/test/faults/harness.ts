@@ -121,7 +121,7 @@ export async function spawnServer(options: {
     'tessera serve to listen',
     () => {
       if (gone) throw new Error(`tessera serve exited before listening:\n${out}`);
-      return /open (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
+      return /listens on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
     },
     20_000,
   );
