@@ -204,7 +204,6 @@ describe('an unavailable database', () => {
       const api = new Api(server.url);
       const account = await trustedAccount(api, uniqueEmail());
       stop();
-      const started = Date.now();
       const res = await account.api.get('/v1/items');
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
@@ -212,7 +211,6 @@ describe('an unavailable database', () => {
       });
       expect((await api.get('/readyz')).status).toBe(503);
       expect((await api.get('/healthz')).status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       await server.close();
     }
