@@ -36,6 +36,7 @@ export {
   measureServerClock,
   serverClockFromMeta,
   clockSkewWarning,
+  codeTime,
   type ServerClock,
 } from './clock-skew.js';
 export {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { VaultEntry } from '@tessera/vault';
-import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { codeTimeOf, openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
 
 /** The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code. */
 export interface EntryJson {
@@ -38,7 +38,7 @@ export function register(program: Command): void {
         .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
       const rows: EntryJson[] = entries.map((entry) => ({
         ...entryJson(entry),
-        ...currentCode(entry, time),
+        ...currentCode(entry, codeTimeOf(vault, time)),
       }));
       if (options.json) {
         process.stdout.write(JSON.stringify(rows) + '\n');
