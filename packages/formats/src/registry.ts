@@ -7,7 +7,7 @@ import {
   type SourceDecoder,
 } from './types.js';
 import { LIMITS } from './util/limits.js';
-import { sniff } from './util/sniff.js';
+import { endsEarly, sniff } from './util/sniff.js';
 import { aegis } from './readers/aegis.js';
 import { andotp } from './readers/andotp.js';
 import { bitwardenCsv, bitwardenJson } from './readers/bitwarden.js';
@@ -144,6 +144,7 @@ function unknownFormat(source: ImportSource): FormatError {
       },
     );
   }
+  if (problem?.kind === 'syntax' && problem.truncated) return endsEarly(source.name);
   return new FormatError(
     'unknown-format',
     `${source.name}: not a format Tessera recognises${problem ? ` (invalid JSON: ${problem.message})` : ''}; name it with --format (see the list of formats)`,
