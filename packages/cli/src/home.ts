@@ -91,6 +91,20 @@ export function warnClockSkew(vault: Vault): void {
   if (warning) process.stderr.write(`tessera: warning: ${warning}\n`);
 }
 
+/**
+ * This device's clock in Unix ms. TESSERA_TEST_CLOCK_OFFSET_MS shifts it, so tests can play a device
+ * whose clock is off (codes are then corrected by the measured server offset, clock-skew.ts).
+ */
+export function deviceNowMs(): number {
+  const shift = Number(process.env.TESSERA_TEST_CLOCK_OFFSET_MS ?? 0);
+  return Date.now() + (Number.isFinite(shift) ? shift : 0);
+}
+
+/** Unix seconds to compute the vault's codes for: `--time`, else the corrected device clock. */
+export function codeTimeOf(vault: Vault, explicit: number | undefined): number {
+  return vault.codeTime({ deviceNowMs: deviceNowMs(), ...(explicit !== undefined ? { explicit } : {}) });
+}
+
 /** `--time UNIX_SECONDS` for reproducible output; undefined means now. The engine checks the range. */
 export function parseTimeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -117,7 +117,36 @@ describe('tessera list', () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
     expect(r.stderr).toMatch(
-      /^tessera: warning: this computer's clock is 95 s behind the keychain server's .*codes may be refused/,
+      /^tessera: warning: this computer's clock is 95 s behind the keychain server's .*codes are computed with the server's time/,
+    );
+  });
+
+  it('with the device clock 90 s ahead, list and show give the codes of the true time', async () => {
+    const home = join(tempDir(), 'home');
+    addSecret(home, 'JBSWY3DPEHPK3PXP', 'GitHub', 'alice');
+    // The device runs 90 s ahead (TESSERA_TEST_CLOCK_OFFSET_MS); its measurement against the
+    // server (whose clock is true) finds the server 90 s behind it.
+    const skew = 90_000;
+    const vault = await openNodeVault({ home, keyStore: 'file' });
+    const now = Date.now();
+    await vault.recordServerTime({ serverTime: now, sentAt: now + skew, receivedAt: now + skew });
+    const env = { TESSERA_TEST_CLOCK_OFFSET_MS: String(skew) };
+    const before = Math.floor(Date.now() / 1000);
+    const listed = tessera(home, ['list', '--json'], { env });
+    const shown = tessera(home, ['show', 'GitHub', '--json'], { env });
+    const after = Math.floor(Date.now() / 1000);
+    // The true time is somewhere in [before, after]: the code must be that of one of those seconds.
+    const truth = new Set(
+      [before, after].map((t) =>
+        ok(home, ['code', '--secret', 'JBSWY3DPEHPK3PXP', '--time', String(t)]).trim(),
+      ),
+    );
+    const skewed = ok(home, ['code', '--secret', 'JBSWY3DPEHPK3PXP', '--time', String(before + 90)]).trim();
+    expect(truth.has(skewed)).toBe(false);
+    expect(truth).toContain(JSON.parse(listed.stdout)[0].code);
+    expect(truth).toContain(JSON.parse(shown.stdout).code);
+    expect(listed.stderr).toMatch(
+      /clock is 90 s ahead of the keychain server's .*computed with the server's time/,
     );
   });
 

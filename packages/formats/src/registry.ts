@@ -34,6 +34,7 @@ import { raivo } from './readers/raivo.js';
 import { stratum } from './readers/stratum.js';
 import { totpAuthenticator } from './readers/totp-authenticator.js';
 import { qrImage } from './qr/image-source.js';
+import { cxf } from './readers/cxf.js';
 import { enpass } from './readers/enpass.js';
 import { keepass } from './readers/keepass.js';
 import { onePassword1pux } from './readers/one-password-1pux.js';
@@ -52,6 +53,7 @@ import {
 export const readers: FormatReader[] = [
   // JSON formats
   tesseraBackup,
+  cxf, // header with version{major}, exporterRpId and accounts[]
   aegis,
   twofas,
   enteEncrypted,

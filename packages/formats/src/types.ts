@@ -88,7 +88,7 @@ export interface SourceDecoder {
   decode(source: ImportSource): Promise<ImportSource[]>;
 }
 
-export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera';
+export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera' | 'cxf';
 
 export interface ExportedFile {
   name: string;

@@ -164,7 +164,7 @@ describe('1Password 1PUX', () => {
     expect(r.entries.map(core)).toEqual(expected);
   });
 
-  it('damaged export.data names the file, the entry and why', async () => {
+  it('damaged export.data names the file and why', async () => {
     const file = await zipBytes([
       { name: 'export.attributes', data: '{}' },
       { name: 'export.data', data: '{"accounts": [' },
@@ -174,7 +174,8 @@ describe('1Password 1PUX', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(FormatError);
-    expect((err as FormatError).message).toMatch(/^export\.1pux: .*export\.data/);
+    expect((err as FormatError).code).toBe('damaged');
+    expect((err as FormatError).message).toMatch(/^export\.1pux: .*ends early/);
   });
 });
 

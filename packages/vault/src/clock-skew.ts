@@ -52,6 +52,21 @@ export function clockSkewWarning(clock: ServerClock | null, thresholdMs = CLOCK_
   const direction = clock.offsetMs > 0 ? 'behind' : 'ahead of';
   return (
     `this computer's clock is ${seconds} s ${direction} the keychain server's (measured ${new Date(clock.measuredAt).toISOString()}); ` +
-    'codes may be refused: set the system clock (enable NTP)'
+    "codes are computed with the server's time; set the system clock (enable NTP)"
   );
+}
+
+/**
+ * Unix seconds to compute codes for: `explicit` when given (`--time`), else the device clock
+ * corrected by the measured server offset when that offset is large enough to warn about (codes
+ * then match the service's clock even on a device whose clock is off), else the device clock.
+ */
+export function codeTime(opts: {
+  clock: ServerClock | null;
+  deviceNowMs: number;
+  explicit?: number;
+}): number {
+  if (opts.explicit !== undefined) return opts.explicit;
+  const off = clockSkewWarning(opts.clock) ? opts.clock!.offsetMs : 0;
+  return (opts.deviceNowMs + off) / 1000;
 }

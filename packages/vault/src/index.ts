@@ -44,6 +44,7 @@ export {
   measureServerClock,
   serverClockFromMeta,
   clockSkewWarning,
+  codeTime,
   type ServerClock,
 } from './clock-skew.js';
 export {

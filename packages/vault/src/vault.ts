@@ -2,6 +2,7 @@ import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { randomBytes } from './bytes.js';
 import {
   clockSkewWarning,
+  codeTime as codeTimeFor,
   measureServerClock,
   SERVER_CLOCK_META_KEY,
   serverClockFromMeta,
@@ -333,6 +334,11 @@ export class Vault {
   /** A warning when the local clock is known to be off by more than a few seconds, else null. */
   clockWarning(): string | null {
     return clockSkewWarning(this.serverClock());
+  }
+
+  /** Unix seconds for codes: `explicit`, else the device clock corrected by the server offset (clock-skew.ts). */
+  codeTime(opts: { deviceNowMs: number; explicit?: number }): number {
+    return codeTimeFor({ clock: this.serverClock(), ...opts });
   }
 
   /** Calls `listener` after every saved change; returns the unsubscribe function. */

@@ -8,7 +8,7 @@ import { printable } from '../terminal-text.js';
  * format. Without --out, text formats go to stdout and Google QR codes are drawn in the terminal.
  */
 
-const FORMATS = ['otpauth', 'google-qr', 'aegis', 'html', 'tessera'] as const;
+const FORMATS = ['otpauth', 'google-qr', 'aegis', 'html', 'tessera', 'cxf'] as const;
 type Format = (typeof FORMATS)[number];
 
 interface ExportOptions {

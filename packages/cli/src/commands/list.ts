@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { VaultEntry } from '@tessera/vault';
 import { CliError } from '../errors.js';
-import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { codeTimeOf, openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
 import { printable } from '../terminal-text.js';
 
 /**
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
       const rows: EntryJson[] = entries.map((entry) => ({
         ...entryJson(entry, { secrets: options.secrets === true }),
-        ...currentCode(entry, time),
+        ...currentCode(entry, codeTimeOf(vault, time)),
       }));
       if (options.json) {
         process.stdout.write(JSON.stringify(rows) + '\n');

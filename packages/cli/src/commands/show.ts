@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { codeTimeOf, openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
 import { printable } from '../terminal-text.js';
 
 /** `tessera show QUERY`: one entry's code; an HOTP code advances and saves the counter first. */
@@ -21,7 +21,7 @@ export function register(program: Command): void {
         const entry = vault.findOne(query);
         // Found before an HOTP counter moves: a code made but never shown would be lost.
         const clipboard = options.copy ? await findClipboard() : null;
-        let view = currentCode(entry, time);
+        let view = currentCode(entry, codeTimeOf(vault, time));
         let counter: number | null = null;
         if (entry.type === 'hotp') {
           counter = entry.counter ?? 0;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Vault, VaultEntry } from '@tessera/vault';
 import { CliError } from '../errors.js';
-import { openCliVault } from '../home.js';
+import { codeTimeOf, openCliVault } from '../home.js';
 import { printable } from '../terminal-text.js';
 
 /** Terminal control sequences (ECMA-48 / xterm). */
@@ -155,7 +155,7 @@ class WatchScreen {
 
   private draw(): void {
     const { columns = 80, rows = 24 } = process.stdout;
-    const now = Date.now() / 1000;
+    const now = codeTimeOf(this.vault, undefined);
     const entries = this.visible();
     this.selected = Math.max(0, Math.min(this.selected, entries.length - 1));
     const lines: string[] = [];

@@ -4,11 +4,19 @@ import { FormatError, type ExportFormat, type ExportResult } from '../types.js';
 import type { Argon2Params } from '../util/kdf.js';
 import { decodeUtf8 } from '../util/text.js';
 import { exportAegis } from './aegis.js';
+import { exportCxf } from './cxf.js';
 import { exportGoogleQr } from './google-qr.js';
 import { exportHtml } from './html.js';
 import { exportOtpauth } from './otpauth.js';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['otpauth', 'google-qr', 'aegis', 'html', 'tessera'];
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  'otpauth',
+  'google-qr',
+  'aegis',
+  'html',
+  'tessera',
+  'cxf',
+];
 
 /** Entry fields only (vault entries carry ids, order and flags that no export format holds). */
 function clean(entry: OtpEntry & { tags?: string[] }): BackupEntry {
@@ -37,6 +45,8 @@ export async function exportEntries(opts: {
       return exportAegis(entries, opts.password);
     case 'html':
       return exportHtml(entries);
+    case 'cxf':
+      return exportCxf(entries);
     case 'tessera': {
       if (opts.password === undefined || opts.password === '') {
         throw new FormatError(

@@ -76,7 +76,7 @@ export interface AppState {
 }
 
 /** The formats `@tessera/formats` exports to. */
-export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera';
+export type ExportFormat = 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera' | 'cxf';
 
 export type ImportOutcome =
   | { kind: 'done'; format: string; added: number; duplicates: number; skipped: string[] }
@@ -339,10 +339,7 @@ export class App {
   }
 
   /** Exports every entry; returns the names of the files offered for download. */
-  async exportAs(
-    format: 'otpauth' | 'google-qr' | 'aegis' | 'html' | 'tessera',
-    password?: string,
-  ): Promise<string[]> {
+  async exportAs(format: ExportFormat, password?: string): Promise<string[]> {
     const [{ exportEntries }, { downloadFile }] = await Promise.all([
       import('../platform/formats.js'),
       import('../platform/download.js'),

@@ -42,6 +42,12 @@ const EXPORTS = [
     needsPassword: false,
     hint: 'A page to print and keep somewhere safe. Not encrypted.',
   },
+  {
+    id: 'cxf',
+    name: 'Credential Exchange Format (CXF, JSON)',
+    needsPassword: false,
+    hint: 'The FIDO Alliance standard password managers read. Time-based codes only. Not encrypted.',
+  },
 ] as const;
 type ExportChoice = (typeof EXPORTS)[number]['id'];
 
