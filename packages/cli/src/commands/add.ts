@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { CliError, fileError } from '../errors.js';
 import { openCliVault, wholeNumberOption } from '../home.js';
 import { printable } from '../terminal-text.js';
 
@@ -16,6 +16,7 @@ interface AddOptions {
   counter?: string;
   deviceOnly?: boolean;
   tag: string[];
+  site: string[];
   json?: boolean;
 }
 
@@ -41,6 +42,12 @@ export function register(program: Command): void {
       (tag: string, all: string[]) => [...all, tag],
       [] as string[],
     )
+    .option(
+      '--site <domain>',
+      'let the browser extension fill this code on this site, e.g. example.com (repeatable)',
+      (site: string, all: string[]) => [...all, site],
+      [] as string[],
+    )
     .option('--json', 'print the added entries as JSON')
     .action(async (options: AddOptions, command: Command) => {
       const entries = await readEntries(options);
@@ -49,6 +56,7 @@ export function register(program: Command): void {
       const { added, duplicates } = await vault.addMany(entries, {
         deviceOnly: options.deviceOnly ?? false,
         tags: options.tag,
+        sites: options.site,
       });
       if (added.length === 0) {
         const existing = vault.findDuplicate(duplicates[0]!);
@@ -57,13 +65,14 @@ export function register(program: Command): void {
         );
       }
       if (options.json) {
-        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({
+        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly, sites }) => ({
           id,
           type,
           issuer,
           account,
           tags,
           deviceOnly,
+          sites: sites ?? [],
         }));
         process.stdout.write(
           JSON.stringify({
@@ -134,8 +143,6 @@ async function readImage(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
-    throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(err, file);
   }
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { CliError, fileError } from '../errors.js';
 import { askSecret, givenPassword, openCliVault } from '../home.js';
 import { printable } from '../terminal-text.js';
 
@@ -30,9 +30,7 @@ async function readSources(files: string[], maxBytes: number) {
       sources.push({ name: basename(file), bytes: new Uint8Array(await readFile(file)) });
     } catch (err) {
       if (err instanceof CliError) throw err;
-      throw new CliError(
-        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+      throw fileError(err, file);
     }
   }
   return sources;
@@ -72,11 +70,11 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
     password = await askSecret(`Password for ${err.details.file ?? 'the file'}`);
     result = await attempt();
   }
-  const skippedLines = result.skipped.map((s) =>
-    printable(
-      `skipped ${s.file ? `${s.file} ` : ''}${s.index >= 0 ? `entry ${s.index} ` : ''}${s.label}: ${s.reason}`,
-    ),
-  );
+  const skippedLines = result.skipped.map((s) => {
+    const where = s.line !== undefined ? `line ${s.line}` : s.index >= 0 ? `entry ${s.index}` : '';
+    const what = [s.file, where, s.label].filter(Boolean).join(' ');
+    return printable(`skipped ${what}: ${s.reason}`);
+  });
   if (result.entries.length === 0 && result.skipped.length > 0) {
     throw new CliError(`${files.join(', ')}: no entry could be imported; first problem: ${skippedLines[0]}`);
   }

@@ -111,7 +111,7 @@ const POWERSHELL_VAULT =
 export function powershellScript({ op, keyId }: { op: 'get' | 'set' | 'delete'; keyId: string }): string {
   if (!isKeyId(keyId)) {
     throw new Error(
-      `refusing the vault key id ${JSON.stringify(keyId.slice(0, 40))}: a key id is 16 base64url characters (the vault header was altered)`,
+      `refusing the vault key id ${JSON.stringify(String(keyId).slice(0, 40))}: a key id is 16 base64url characters (the vault header was altered)`,
     );
   }
   const item = `'${SERVICE}', '${keyId}'`;

@@ -14,6 +14,7 @@ import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../p
 import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
+import { keychainServer } from './server-url.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -183,7 +184,7 @@ export class App {
     if (!vault || !navigator.onLine || this.store.get().phase !== 'ready') return;
     try {
       const sentAt = Date.now();
-      const response = await fetch('/v1/meta', {
+      const response = await fetch(`${keychainServer()}/v1/meta`, {
         headers: { 'Tessera-Client': `tessera-web/${__APP_VERSION__}` },
       });
       const receivedAt = Date.now();
@@ -327,7 +328,10 @@ export class App {
         format: listFormats().find((f) => f.id === result.format)?.name ?? result.format,
         added: added.length,
         duplicates: duplicates.length,
-        skipped: result.skipped.map((s) => `${s.label || `entry ${s.index + 1}`}: ${s.reason}`),
+        skipped: result.skipped.map(
+          (s) =>
+            `${[s.line !== undefined ? `line ${s.line}` : '', s.label].filter(Boolean).join(' ') || `entry ${s.index + 1}`}: ${s.reason}`,
+        ),
       };
     } catch (err) {
       if (err instanceof FormatError && (err.code === 'password-required' || err.code === 'wrong-password')) {
