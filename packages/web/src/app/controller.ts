@@ -312,12 +312,15 @@ export class App {
   // ---- files ----
 
   async importFiles(files: File[], password?: string): Promise<ImportOutcome> {
-    const { importFiles, listFormats, FormatError } = await import('../platform/formats.js');
+    const [{ listFormats, FormatError }, { importInWorker }] = await Promise.all([
+      import('../platform/formats.js'),
+      import('../platform/import-files.js'),
+    ]);
     const sources = await Promise.all(
       files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
     );
     try {
-      const result = await importFiles({ sources, password });
+      const result = await importInWorker({ sources, ...(password !== undefined ? { password } : {}) });
       const { added, duplicates } = await this.vault.addMany(result.entries);
       await this.ensureMode();
       return {
