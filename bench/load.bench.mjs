@@ -41,7 +41,7 @@ const DEVICES_PER_ACCOUNT = 4;
 const ITEMS_PER_ACCOUNT = 20;
 const SETUP_CONCURRENCY = 16;
 const REQUEST_TIMEOUT_MS = 30_000;
-const CLIENT = 'tessera-bench/0.1.0';
+const CLIENT = 'tessera-bench/0.2.0';
 const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 // Client-side key stretching only (the server sees the same OPAQUE messages); real clients keep the default.
 const FAST = { keyStretching: { 'argon2id-custom': { iterations: 1, memory: 256, parallelism: 1 } } };

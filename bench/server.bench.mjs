@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const HEADER = { 'Tessera-Client': 'tessera-bench/0.1.0' };
+const HEADER = { 'Tessera-Client': 'tessera-bench/0.2.0' };
 
 // Child mode: run one server and report its URL (the load generator must not share its event loop).
 if (process.argv[2] === '--serve') {

@@ -18,3 +18,21 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/**
+ * A file that could not be read, in words: `ENOENT` means nothing to most people.
+ * `what` names the file's role ("the password file"); without it the path alone is named.
+ */
+export function fileError(err: unknown, file: string, what?: string): CliError {
+  const named = what ? `the ${what} ${file}` : file;
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOENT'
+      ? `${named} does not exist`
+      : code === 'EACCES' || code === 'EPERM'
+        ? `no permission to read ${named}`
+        : code === 'EISDIR'
+          ? `${named} is a folder, not a file`
+          : `cannot read ${named}: ${code ?? (err as Error).message}`;
+  return new CliError(reason);
+}

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultHome } from '@tessera/vault/node';
 import type { Vault } from '@tessera/vault';
-import { CliError } from './errors.js';
+import { CliError, fileError } from './errors.js';
 
 /**
  * The directory holding this device's state: `--home` ?? TESSERA_HOME ?? the platform data
@@ -41,9 +41,7 @@ export async function readSecretFile(file: string, what: string): Promise<string
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(
-      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(err, file, what);
   }
   const line = text.split(/\r?\n/, 1)[0] ?? '';
   if (line.length === 0) throw new CliError(`the ${what} ${file} is empty`);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from './errors.js';
 import { commands } from './commands/index.js';
+import { printable } from './terminal-text.js';
 
 export const VERSION = '0.2.0';
 
@@ -24,6 +25,11 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   });
   const program = buildProgram();
+  const unknown = unknownCommand(program, argv.slice(2));
+  if (unknown) {
+    process.stderr.write(`tessera: ${unknown}\n`);
+    return 1;
+  }
   try {
     await program.parseAsync(argv);
     return 0;
@@ -32,7 +38,50 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit through here with code 0; commander already printed its message.
       return err.exitCode;
     }
-    process.stderr.write(`tessera: ${describeError(err)}\n`);
+    process.stderr.write(`tessera: ${printable(describeError(err))}\n`);
     return 1;
   }
+}
+
+/**
+ * Commander shows the top-level help for `tessera folder --help` and exits 0 when `folder` is no
+ * command; a script (or a person) must learn the command does not exist. Walks the words that name
+ * commands and says which one is unknown, with the nearest real name.
+ */
+function unknownCommand(program: Command, args: string[]): string | null {
+  let command = program;
+  let path = 'tessera';
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return null;
+    if (arg.startsWith('-')) {
+      if (arg === '--home') i++; // the global option that takes a value
+      continue;
+    }
+    if (command.commands.length === 0) return null;
+    if (arg === 'help') return null;
+    const next = command.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!next) {
+      const names = command.commands.map((c) => c.name());
+      const near = names.filter((name) => editDistance(name, arg) <= 2 || name.startsWith(arg));
+      const hint = near.length > 0 ? `did you mean ${near.map((n) => `'${n}'`).join(' or ')}? ` : '';
+      return `unknown command '${arg}' for ${path}; ${hint}see \`${path} --help\``;
+    }
+    command = next;
+    path = `${path} ${arg}`;
+  }
+  return null;
+}
+
+/** Levenshtein distance, for "did you mean"; names are short. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }

@@ -100,7 +100,7 @@ describe('tessera add', () => {
     writeFileSync(join(dir, 'blank.png'), await QRCode.toBuffer('not an otpauth uri', { type: 'png' }));
     expect(fails(home, ['add', '--qr', join(dir, 'blank.png')])).toMatch(/blank\.png/);
     expect(fails(home, ['add', '--qr', join(dir, 'missing.png')])).toBe(
-      `cannot read ${join(dir, 'missing.png')}: ENOENT`,
+      `${join(dir, 'missing.png')} does not exist`,
     );
   });
 
@@ -130,6 +130,24 @@ describe('tessera add', () => {
     });
     expect(parsed.duplicates).toEqual([]);
     expect(listJson(home)[0]).toMatchObject({ deviceOnly: true, tags: ['work', 'vpn'] });
+  });
+
+  it('binds an entry to sites with --site, which list --json shows; a bad site stores nothing', () => {
+    const home = join(tempDir(), 'home');
+    addSecret(home, 'JBSWY3DPEHPK3PXP', 'Bank', 'alice', [
+      '--site',
+      'Bank.Example.com',
+      '--site',
+      'bank.example.org',
+    ]);
+    expect(listJson(home)[0]).toMatchObject({
+      issuer: 'Bank',
+      sites: ['bank.example.com', 'bank.example.org'],
+    });
+    expect(
+      fails(home, ['add', '--secret', 'JBSWY3DPEHPK3PXQ', '--issuer', 'X', '--site', 'https://x.example']),
+    ).toBe('sites: "https://x.example" is not a domain name like example.com');
+    expect(listJson(home)).toHaveLength(1);
   });
 
   it('refuses a duplicate (same secret, type, issuer and account) and changes nothing', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
-import { addSecret, listJson, ok, RFC_SECRET, tempDir, tessera } from './vault-harness.js';
+import { addSecret, fails, listJson, ok, RFC_SECRET, tempDir, tessera } from './vault-harness.js';
 
 describe('tessera list', () => {
   it('on an empty or missing vault says how to start, prints [] with --json, and creates nothing', () => {
@@ -71,6 +71,7 @@ describe('tessera list', () => {
         'counter',
         'tags',
         'deviceOnly',
+        'sites',
         'code',
         'secondsLeft',
       ].sort(),
@@ -92,6 +93,18 @@ describe('tessera list', () => {
       code: expect.stringMatching(/^[2-9BCDFGHJKMNPQRTVWXY]{5}$/),
     });
     expect(listJson(home, ['--tag', 'TEST']).map((e) => e.issuer)).toEqual(['RFC']);
+  });
+
+  it('leaves secrets out of --json unless --secrets is given', () => {
+    const home = join(tempDir(), 'home');
+    addSecret(home, RFC_SECRET, 'RFC', 'alice');
+    const plain = ok(home, ['list', '--json']);
+    expect(plain).not.toContain(RFC_SECRET);
+    const [row] = JSON.parse(plain) as Array<Record<string, unknown>>;
+    expect(row).not.toHaveProperty('secret');
+    expect(row).toMatchObject({ issuer: 'RFC', account: 'alice', code: expect.stringMatching(/^\d{6}$/) });
+    expect(listJson(home)[0]).toMatchObject({ secret: RFC_SECRET });
+    expect(fails(home, ['list', '--secrets'])).toBe('--secrets goes with --json');
   });
 
   it('warns on stderr when the clock is known to be off, leaving stdout clean', async () => {

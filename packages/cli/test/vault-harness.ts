@@ -79,9 +79,9 @@ export function fails(
   return r.stderr.slice('tessera: '.length).trimEnd();
 }
 
-/** `list --json` parsed. */
+/** `list --json --secrets` parsed (the tests compare secrets; users get them only when they ask). */
 export function listJson(home: string, extra: string[] = []): Array<Record<string, unknown>> {
-  return JSON.parse(ok(home, ['list', '--json', ...extra])) as Array<Record<string, unknown>>;
+  return JSON.parse(ok(home, ['list', '--json', '--secrets', ...extra])) as Array<Record<string, unknown>>;
 }
 
 /** Adds a TOTP entry from a secret and labels. */

@@ -16,6 +16,8 @@ export interface ImportSource {
 export interface SkippedEntry {
   /** 0-based position in the file. */
   index: number;
+  /** 1-based line, for formats with an entry per line. */
+  line?: number;
   /** Issuer/account as far as they could be read, for the user to recognise it. */
   label: string;
   /** Which field failed and why, e.g. `digits: 12 is out of range 6..10`. */

@@ -25,6 +25,8 @@ async function failure(name: string, content: string | Uint8Array, password?: st
   return err as FormatError;
 }
 
+const ALICE_URI = 'otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example';
+
 describe('otpauth URI lists (plain, Aegis .txt, Ente plain)', () => {
   it('reads every line; a bad line is skipped with its reason while the rest import', async () => {
     const text = [
@@ -49,8 +51,18 @@ describe('otpauth URI lists (plain, Aegis .txt, Ente plain)', () => {
       },
     ]);
     expect(r.skipped).toEqual([
-      { index: 1, label: 'Bad:x', reason: expect.stringMatching(/^algorithm: unsupported "MD5"/) },
+      { index: 1, line: 3, label: 'Bad:x', reason: expect.stringMatching(/^algorithm: unsupported "MD5"/) },
     ]);
+  });
+
+  it('takes a list with a stray line that is no URI, skipping that line by number without echoing it', async () => {
+    const r = await read(
+      'list.txt',
+      [ALICE_URI, 'note: JBSWY3DPEHPK3PXP', ALICE_URI.replace('alice', 'bob')].join('\n'),
+    );
+    expect(r.format).toBe('otpauth');
+    expect(r.entries.map((e) => e.account)).toEqual(['alice@example.com', 'bob@example.com']);
+    expect(r.skipped).toEqual([{ index: 1, line: 2, label: '', reason: 'not an otpauth:// URI' }]);
   });
 
   it('Ente lines: codeDisplay tags become tags, the note is not kept, HOTP without counter reads 0', async () => {
@@ -220,6 +232,18 @@ const aegisContent = {
 };
 
 describe('Aegis', () => {
+  it('a file cut off in the middle says it ends early, not that its format is unknown', async () => {
+    const whole = json({ version: 1, header: { slots: null, params: null }, db: aegisContent });
+    const cut = await failure('aegis-export-plain.json', whole.slice(0, Math.floor(whole.length / 2)));
+    expect(cut.code).toBe('damaged');
+    expect(cut.message).toMatch(
+      /^aegis-export-plain\.json: the file ends early \(it stops in the middle of its JSON\)/,
+    );
+    // A mistyped (not cut) JSON file is still named as such.
+    const typo = await failure('x.json', whole.replace('"version"', 'version'));
+    expect(typo.message).toMatch(/^x\.json: not a format Tessera recognises \(invalid JSON/);
+  });
+
   it('plain: entries, groups as tags, unsupported types and broken entries skipped with index and field', async () => {
     const r = await read(
       'aegis-export-plain.json',
@@ -487,10 +511,27 @@ describe('andOTP', () => {
     const costly = andotpEncrypted(entries, 'test', 2000);
     new DataView(costly.buffer, costly.byteOffset).setUint32(0, 0x7fffffff);
     const err = await failure('x.aes', costly, 'test');
-    expect(err.code).toBe('kdf-too-costly');
+    expect(err.code).toBe('unknown-format');
     expect(err.message).toMatch(
-      /^x\.aes: andOTP backup asks for 2147483647 PBKDF2 iterations \(limit 1000000\) in field iterations/,
+      /^x\.aes: not a format Tessera recognises \(read as an andOTP backup, its header would ask for 2,147,483,647 PBKDF2 iterations, where andOTP writes 140,000–160,000\)/,
     );
+  });
+
+  it('does not take random bytes for an encrypted andOTP backup', async () => {
+    // 0xeeb44825 = 4,004,792,357: what a random header asked for before the check.
+    const noise = new Uint8Array(300).map((_, i) => (i * 131 + 7) % 256);
+    noise.set([0xee, 0xb4, 0x48, 0x25]);
+    const without = await failure('noise.bin', noise);
+    expect(without.code).toBe('unknown-format');
+    expect(without.message).toMatch(
+      /4,004,792,357 PBKDF2 iterations.*give its password; otherwise name the format/,
+    );
+    const withPassword = await failure('noise.bin', noise, 'test');
+    expect(withPassword.code).toBe('unknown-format');
+    expect(withPassword.message).toMatch(/the password is wrong or the file was altered\.$/);
+    // A plausible header is still an andOTP backup that needs its password.
+    const plausible = andotpEncrypted(entries, 'test', 150_000);
+    expect((await failure('otp_accounts.json.aes', plausible)).code).toBe('password-required');
   });
 });
 
@@ -847,7 +888,8 @@ describe('limits', () => {
     const text = '{"secret": JBSWY3DPEHPK3PXP}';
     const detected = await failure('x.json', text);
     expect(detected.message).toMatch(/invalid JSON: unexpected character/);
-    const forced = await importFiles({ sources: [source('x.json', text)], format: 'aegis' }).catch(
+    const forced = await importFiles({ sources: [source('x.json', text)], format: 'aegis' }).then(
+      () => expect.unreachable('a damaged file imported'),
       (e: unknown) => e as FormatError,
     );
     expect(forced).toMatchObject({ code: 'damaged', message: expect.stringMatching(/invalid JSON/) });
@@ -856,7 +898,8 @@ describe('limits', () => {
 
   it('names unknown formats and bad --format values', async () => {
     expect((await failure('x.bin', 'hello world')).code).toBe('unknown-format');
-    const err = await importFiles({ sources: [source('x.txt', 'x')], format: 'nope' }).catch(
+    const err = await importFiles({ sources: [source('x.txt', 'x')], format: 'nope' }).then(
+      () => expect.unreachable('an unknown --format was accepted'),
       (e: unknown) => e as FormatError,
     );
     expect(err.message).toMatch(/^unknown format "nope"; known: /);

@@ -19,6 +19,9 @@ import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { errorBody, HttpError } from './http-error.js';
+import { parseCorsOrigins, registerCors } from './cors.js';
+import { registerMetricsRoute } from './metrics-access.js';
+import { parseTrustedProxies } from './trust-proxy.js';
 import { noticeOutdatedDevice } from './update-notice.js';
 import { accountRoutes } from './routes/accounts.js';
 import { circleRoutes } from './routes/circle.js';
@@ -142,7 +145,13 @@ export async function buildApp(options: {
   const { ctx, config, hub } = options;
   const fastifyOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logger),
-    trustProxy: (config.trustProxy ?? false) as FastifyServerOptions['trustProxy'],
+    trustProxy:
+      config.trustProxy === undefined
+        ? false
+        : parseTrustedProxies({
+            value: config.trustProxy,
+            source: 'trustProxy (--trust-proxy, TESSERA_TRUST_PROXY)',
+          }),
     bodyLimit: DEFAULTS.bodyLimit,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -189,6 +198,17 @@ export async function buildApp(options: {
     });
   }
 
+  // Before the client check: a preflight carries no Tessera-Client header.
+  registerCors({
+    app,
+    origins:
+      config.corsOrigins === undefined
+        ? []
+        : parseCorsOrigins({
+            value: config.corsOrigins,
+            source: 'corsOrigins (--cors-origin, TESSERA_CORS_ORIGINS)',
+          }),
+  });
   app.addHook('onRequest', async (request) => {
     if (isV1(request.url)) await checkClient(ctx, request);
   });
@@ -235,10 +255,7 @@ export async function buildApp(options: {
       return reply.code(503).send(errorBody('database-unavailable', 'The database is unavailable.'));
     }
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    reply.type(ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
-  });
+  registerMetricsRoute({ app, metrics: ctx.metrics, token: config.metrics?.token });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   accountRoutes(app, ctx);

@@ -1,5 +1,6 @@
 /** Options of `startServer` and the one place their defaults live. */
 import { DEFAULT_MIN_CLIENT_VERSION } from '@tessera/protocol';
+import type { MetricsAccess } from './metrics-access.js';
 
 /** A counter shared by all processes: `limit` hits per `windowMs`, then a growing wait after `freeAttempts`. */
 export interface RateLimitRule {
@@ -30,17 +31,31 @@ export interface ServerOptions {
   database?: string;
   /** Holds the SQLite files and the secret files; default a temporary directory removed on close. */
   dataDir?: string;
-  /** The built web app to serve at `/` (SPA fallback to index.html). */
+  /** The built web app to serve at `/` (SPA fallback to index.html). Without it no HTML is served. */
   webRoot?: string;
+  /**
+   * Origins allowed to call the API from a browser (CORS), for the web app served as static files
+   * from another origin: a list or a comma-separated string of `https://app.example.org`. Default none.
+   */
+  corsOrigins?: string | readonly string[];
   /** pino options, true for defaults, false (default) for none. */
   logger?: boolean | Record<string, unknown>;
   /** Clients older than this get 426. */
   minClientVersion?: string;
   /** Escrow database URL (`sqlite:PATH` or `postgres://…`); default `<data>/escrow/escrow.sqlite` with SQLite, or schema `escrow` of the main PostgreSQL database. */
   escrowDatabase?: string;
-  /** Fastify `trustProxy` (honour X-Forwarded-For for the client address). Default false. */
-  trustProxy?: boolean | string | number;
+  /**
+   * Addresses of the reverse proxies in front (IP addresses, CIDR ranges, `loopback`; a list or a
+   * comma-separated string). Requests from them may name the client address (X-Forwarded-For, the
+   * first untrusted hop from the right) and protocol (X-Forwarded-Proto). Default: none.
+   */
+  trustProxy?: string | readonly string[];
   rateLimits?: Partial<RateLimits>;
+  /**
+   * Who may read `/metrics` (metrics-access.ts): a bearer token on the main listener and/or a
+   * separate listener (`port`, `host` default 127.0.0.1). Default: `/metrics` is not served.
+   */
+  metrics?: MetricsAccess;
   /** General per-address request limit of this process (@fastify/rate-limit); false disables it. */
   httpRateLimit?: { max: number; windowMs: number } | false;
   /** How long an escrow PIN attempt may take between start and finish. */

@@ -15,6 +15,7 @@ import type { MainDatabase } from './db/tables.js';
 import { Escrow } from './escrow/escrow.js';
 import { localBus, postgresBus, type EventBus } from './events.js';
 import { createMetrics } from './metrics.js';
+import { checkMetricsToken, startMetricsListener } from './metrics-access.js';
 import { startMaintenance } from './maintenance.js';
 import { FeedHub } from './routes/feed.js';
 import { SessionCache } from './session-cache.js';
@@ -24,6 +25,8 @@ import { SERVER_VERSION } from './version.js';
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** Base URL of the separate metrics listener, when `metrics.port` is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     for (const fn of cleanups.reverse()) await fn().catch(() => {});
   };
   try {
+    if (options.metrics?.token !== undefined)
+      checkMetricsToken({ token: options.metrics.token, source: 'metrics.token' });
     let dataDir: string;
     if (options.dataDir) {
       dataDir = resolve(options.dataDir);
@@ -119,11 +124,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       port: options.port ?? DEFAULTS.port,
       host: options.host ?? DEFAULTS.host,
     });
+    let metricsUrl: string | undefined;
+    if (options.metrics?.port !== undefined) {
+      const listener = await startMetricsListener({
+        metrics,
+        host: options.metrics.host ?? DEFAULTS.host,
+        port: options.metrics.port,
+      });
+      cleanups.push(() => listener.close());
+      metricsUrl = listener.url;
+    }
     const base = new URL(address);
     if (base.hostname === '0.0.0.0' || base.hostname === '[::]') base.hostname = 'localhost';
     let closing: Promise<void> | null = null;
     return {
       url: base.origin,
+      ...(metricsUrl ? { metricsUrl } : {}),
       close: () => (closing ??= cleanup()),
     };
   } catch (err) {

@@ -24,7 +24,10 @@ import {
 
 const PIN = '482916';
 const loose = { limit: 1000, windowMs: 3_600_000, freeAttempts: 1000, baseDelayMs: 1, maxDelayMs: 1 };
-const options = { rateLimits: { recoveryAccount: loose, recoveryAddress: loose } };
+// PIN attempts also count against the sign-in limits (credential-limits.ts); these tests count PINs.
+const options = {
+  rateLimits: { recoveryAccount: loose, recoveryAddress: loose, signInAccount: loose, signInAddress: loose },
+};
 
 /** Sets the PIN with the real OPAQUE client; returns EK. */
 async function setPin(api: Api, pin = PIN): Promise<Uint8Array> {

@@ -1,4 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,10 @@ import {
   uniqueEmail,
   type TestStore,
 } from './helpers.js';
+import { pgBin } from './pg-bin.js';
+
+const METRICS_TOKEN = 'metrics-token-'.padEnd(40, 'x');
+const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 function metric(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
@@ -38,7 +43,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
       '<!doctype html><title>Tessera</title><script type="module" src="/assets/app-1234.js"></script>',
     );
     await writeFile(join(webRoot, 'assets', 'app-1234.js'), 'console.log(1)');
-    api = new Api((await store.start({ webRoot })).url);
+    api = new Api((await store.start({ webRoot, metrics: { token: METRICS_TOKEN } })).url);
   });
   afterAll(() => store.cleanup());
 
@@ -59,7 +64,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
   });
 
   it('counts sign-ins, restores by path, pushes, conflicts and feed connections', async () => {
-    const before = (await api.get('/metrics')).body as string;
+    const before = (await api.get('/metrics', metricsAuth)).body as string;
     const account = await trustedAccount(api, uniqueEmail());
     const device = newDevice();
     const join = await login(api, { email: account.email, password: account.password, device });
@@ -80,7 +85,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     await account.api.post('/v1/items', {
       items: [{ id, baseVersion: 0, epoch: 1, ciphertext: 'AAAA', deleted: false }],
     });
-    const after = (await api.get('/metrics')).body as string;
+    const after = (await api.get('/metrics', metricsAuth)).body as string;
     const delta = (name: string, labels = '') => metric(after, name, labels) - metric(before, name, labels);
     expect(delta('tessera_sign_ins_total', 'outcome="succeeded"')).toBe(1);
     expect(delta('tessera_restores_total', 'path="approval",outcome="success"')).toBe(1);
@@ -156,7 +161,7 @@ async function freePort(): Promise<number> {
 
 /** Runs a PostgreSQL tool as the `postgres` user when the tests run as root (initdb refuses root). */
 function pgTool(tool: string, args: string[]): void {
-  const path = join('/usr/lib/postgresql/15/bin', tool);
+  const path = pgBin(tool);
   if (process.getuid?.() === 0)
     execFileSync('runuser', ['-u', 'postgres', '--', path, ...args], { stdio: 'ignore' });
   else execFileSync(path, args, { stdio: 'ignore' });
@@ -214,32 +219,67 @@ describe('an unavailable database', () => {
   });
 });
 
+/** Runs `tessera serve` on a free port; resolves with the printed URL once it listens. */
+async function serve(args: string[]) {
+  const data = await mkdtemp(join(tmpdir(), 'tessera-serve-'));
+  const cli = join(import.meta.dirname, '../../cli/bin/tessera.js');
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--port', '0', '--data', data, '--log-level', 'silent', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\n/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+  });
+  const stop = async () => {
+    child.kill('SIGKILL');
+    await rm(data, { recursive: true, force: true });
+  };
+  return { child, url, stop };
+}
+
 describe('tessera serve', () => {
   it('prints the URL to open, serves, and stops cleanly on SIGTERM', async () => {
-    const data = await mkdtemp(join(tmpdir(), 'tessera-serve-'));
-    const cli = join(import.meta.dirname, '../../cli/bin/tessera.js');
-    const child = spawn(
-      process.execPath,
-      [cli, 'serve', '--port', '0', '--data', data, '--log-level', 'silent'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const { child, url, stop } = await serve([]);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /open (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`exited ${code}`)));
-      });
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
-      await rm(data, { recursive: true, force: true });
+      await stop();
+    }
+  });
+
+  it('serves the built web app, and with --no-web no HTML at all', async () => {
+    const webIndex = join(import.meta.dirname, '../../web/dist/index.html');
+    expect(existsSync(webIndex), 'the web app must be built first (npm run build)').toBe(true);
+    const withWeb = await serve([]);
+    try {
+      const page = await fetch(`${withWeb.url}/`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    } finally {
+      await withWeb.stop();
+    }
+    const apiOnly = await serve(['--no-web']);
+    try {
+      for (const path of ['/', '/index.html', '/settings/devices', '/sw.js', '/share.html']) {
+        const res = await fetch(`${apiOnly.url}${path}`);
+        expect(res.status, path).toBe(404);
+        expect(res.headers.get('content-type'), path).not.toMatch(/html/);
+      }
+      expect(
+        (await fetch(`${apiOnly.url}/v1/meta`, { headers: { 'tessera-client': 'tessera-cli/0.2.0' } }))
+          .status,
+      ).toBe(200);
+    } finally {
+      await apiOnly.stop();
     }
   });
 });

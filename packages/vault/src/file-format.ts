@@ -115,6 +115,12 @@ export function readVaultHeader(
     throw new VaultDamagedError('its header is not valid JSON', file);
   }
   if (!isHeader(header)) throw new VaultDamagedError('its header is missing required fields', file);
+  if (!isKeyId(header.keyId)) {
+    throw new VaultDamagedError(
+      'its header key id is not 16 base64url characters (the header was altered)',
+      file,
+    );
+  }
   return { header, headerEnd };
 }
 
@@ -140,6 +146,18 @@ export function openVaultFile({
       file,
     );
   }
+}
+
+/**
+ * Storage key ids are 12 random bytes in base64url (16 characters). The header is read before it is
+ * authenticated and the id names an OS keychain item (it reaches `secret-tool`, `security -i` and a
+ * PowerShell script), so anything else is refused here, where the header is parsed.
+ */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{16}$/;
+
+/** True for a well-formed storage key id (see KEY_ID_PATTERN). */
+export function isKeyId(value: unknown): boolean {
+  return typeof value === 'string' && KEY_ID_PATTERN.test(value);
 }
 
 function isHeader(x: unknown): x is VaultHeader {

@@ -11,7 +11,15 @@ export { VaultError, DuplicateEntryError, VaultDamagedError } from './errors.js'
 export { HybridClock, parseHlc, formatHlc, isHlc, maxHlc, type HlcParts } from './hlc.js';
 export { mergeRecords, isDeleted } from './merge.js';
 export { canon } from './canon.js';
-export { createRecord, validateRecord, sameCredential, entryLabel, normalizeTags } from './record.js';
+export {
+  createRecord,
+  validateRecord,
+  sameCredential,
+  entryLabel,
+  normalizeTags,
+  normalizeSites,
+  MAX_SITES,
+} from './record.js';
 export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
 export type { VaultStorage } from './storage.js';
 export {

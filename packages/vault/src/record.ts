@@ -28,7 +28,11 @@ const EDITABLE_FIELDS: ReadonlySet<string> = new Set([
   'order',
   'deviceOnly',
   'extra',
+  'sites',
 ]);
+
+/** More sites than anyone binds one code to is a sign of a bug or of hostile input. */
+export const MAX_SITES = 32;
 
 /** A new live record for `entry`, every field stamped with the clock `stamp`. */
 export function createRecord({
@@ -36,6 +40,7 @@ export function createRecord({
   id,
   tags,
   deviceOnly,
+  sites,
   order,
   stamp,
   now,
@@ -44,6 +49,7 @@ export function createRecord({
   id: string;
   tags: string[];
   deviceOnly: boolean;
+  sites?: string[];
   order: number;
   stamp: string;
   now: number;
@@ -62,11 +68,13 @@ export function createRecord({
     tags: normalizeTags(tags),
     order,
     deviceOnly,
+    ...(sites && sites.length > 0 ? { sites: normalizeSites(sites) } : {}),
     createdAt: now,
     updatedAt: now,
   };
   const clock: Record<string, string> = {};
   for (const field of CLOCKED_FIELDS) clock[field] = stamp;
+  if (full.sites) clock.sites = stamp;
   return { v: 1, entry: full, clock, deleted: false };
 }
 
@@ -116,6 +124,33 @@ export function deleteRecord(record: VaultRecord, stamp: string, now: number): V
   };
 }
 
+/**
+ * Domain names lower-cased and in their ASCII (punycode) form, without duplicates; refuses anything
+ * that is not a plain host name (no scheme, port, path or wildcard), so a binding means one site.
+ */
+export function normalizeSites(sites: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of sites) {
+    const site = raw.trim().toLowerCase().replace(/\.$/, '');
+    let host = '';
+    try {
+      host = new URL(`http://${site}`).hostname;
+    } catch {
+      // reported below
+    }
+    const plainHost = /^[^\s/:@?#\\*]+$/.test(site);
+    if (!plainHost || !/^[a-z0-9.-]+$/.test(host) || !host.includes('.') || host.length > 253) {
+      throw new VaultError(
+        'invalid',
+        `sites: ${JSON.stringify(raw.slice(0, 80))} is not a domain name like example.com`,
+      );
+    }
+    out.add(host);
+  }
+  if (out.size > MAX_SITES) throw new VaultError('invalid', `sites: at most ${MAX_SITES}`);
+  return [...out];
+}
+
 /** Tags trimmed, without empties or duplicates, in first-seen order. */
 export function normalizeTags(tags: readonly string[]): string[] {
   return [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag.length > 0))];
@@ -138,6 +173,11 @@ function checkPatchField(field: string, value: unknown): unknown {
     case 'deviceOnly':
       if (typeof value !== 'boolean') throw new VaultError('invalid', 'deviceOnly: must be true or false');
       return value;
+    case 'sites':
+      if (value === null) return null;
+      if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
+        throw new VaultError('invalid', 'sites: must be a list of domain names');
+      return normalizeSites(value);
     default: // extra
       if (value === null) return null;
       if (
@@ -232,6 +272,10 @@ export function validateRecord(value: unknown): VaultRecord {
     fail('entry.tags', 'must be a list of text');
   if (typeof e.order !== 'number' || !Number.isFinite(e.order)) fail('entry.order', 'must be a number');
   if (typeof e.deviceOnly !== 'boolean') fail('entry.deviceOnly', 'must be true or false');
+  if (e.sites !== undefined) {
+    if (!Array.isArray(e.sites) || e.sites.length > MAX_SITES || !e.sites.every((t) => typeof t === 'string'))
+      fail('entry.sites', `must be a list of at most ${MAX_SITES} domain names`);
+  }
   for (const field of ['createdAt', 'updatedAt']) {
     if (!Number.isSafeInteger(e[field]) || (e[field] as number) < 0)
       fail(`entry.${field}`, 'must be a time in milliseconds');

@@ -13,6 +13,11 @@ export interface VaultEntry extends OtpEntry {
   order: number;
   /** A device-only entry never leaves this device (the sync engine skips it). */
   deviceOnly: boolean;
+  /**
+   * Sites (registrable domains, e.g. `example.co.uk`) where the browser extension may fill this
+   * entry's code; absent or empty: nowhere. Synced with the entry like any display field.
+   */
+  sites?: string[];
   /** Unix milliseconds. */
   createdAt: number;
   /** Unix milliseconds of the last change. */
@@ -36,7 +41,7 @@ export interface VaultRecord {
 
 /** The fields of an entry a user may change after creation. */
 export type EntryPatch = Partial<
-  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra'>
+  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra' | 'sites'>
 >;
 
 /** JSON-compatible value kept in the vault's `meta` section. */

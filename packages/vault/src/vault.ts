@@ -23,6 +23,7 @@ import { mergeRecords } from './merge.js';
 import { findEntries, findOneEntry } from './query.js';
 import {
   createRecord,
+  normalizeSites,
   CredentialIndex,
   deleteRecord,
   entryLabel,
@@ -74,6 +75,8 @@ export interface VaultCheckReport {
 export interface AddOptions {
   deviceOnly?: boolean;
   tags?: string[];
+  /** Sites where the browser extension may fill the code (see `VaultEntry.sites`). */
+  sites?: string[];
 }
 
 /**
@@ -182,6 +185,7 @@ export class Vault {
     options: AddOptions = {},
   ): Promise<{ added: VaultEntry[]; duplicates: OtpEntry[] }> {
     const normalized = entries.map((entry) => ({ entry: normalizeEntry(entry), tags: entry.tags ?? [] }));
+    const sites = options.sites && options.sites.length > 0 ? normalizeSites(options.sites) : undefined;
     return this.mutate(() => {
       const stored = new CredentialIndex<OtpEntry>(this.entries());
       let order = this.entries().reduce((max, e) => Math.max(max, e.order), -1);
@@ -199,6 +203,7 @@ export class Vault {
           id: globalThis.crypto.randomUUID(),
           tags: [...tags, ...(options.tags ?? [])],
           deviceOnly: options.deviceOnly ?? false,
+          ...(sites ? { sites } : {}),
           order,
           stamp: this.clock.tick(),
           now: this.now(),

@@ -33,6 +33,30 @@ describe('Vault', () => {
     expect(raw.includes(Buffer.from(a.secret))).toBe(false);
   });
 
+  it('binds an entry to sites (normalized host names), refuses anything else, and unbinds with null', async () => {
+    const home = tempHome();
+    const vault = await open(home);
+    const { id } = await vault.add(totpEntry(1, { issuer: 'Bank', account: 'alice' }));
+    expect(vault.get(id)!.sites).toBeUndefined();
+    await vault.update(id, { sites: [' Bank.Example.COM. ', 'bücher.de', 'bank.example.com'] });
+    expect((await open(home)).get(id)!.sites).toEqual(['bank.example.com', 'xn--bcher-kva.de']);
+    for (const bad of [
+      'https://bank.example.com',
+      'bank.example.com/login',
+      '*.example.com',
+      'localhost',
+      'a b.com',
+      'x.com:443',
+    ]) {
+      await expect(vault.update(id, { sites: [bad] }), bad).rejects.toThrow(
+        /^sites: .* is not a domain name like example\.com$/,
+      );
+    }
+    expect(vault.get(id)!.sites).toEqual(['bank.example.com', 'xn--bcher-kva.de']);
+    await vault.update(id, { sites: null as unknown as string[] });
+    expect(vault.get(id)!.sites).toBeUndefined();
+  });
+
   it('refuses a duplicate (same type, secret, issuer and account, any case) and stores nothing', async () => {
     const vault = await open(tempHome());
     const first = await vault.add(totpEntry(1, { issuer: 'GitHub', account: 'alice' }));

@@ -13,6 +13,7 @@ import {
   type SharePayload,
 } from '@tessera/vault/share';
 import { CLIENT_HEADER } from '@tessera/protocol';
+import { keychainServer } from './app/server-url.js';
 import './styles.css';
 
 type State =
@@ -21,7 +22,7 @@ type State =
 async function load(): Promise<SharePayload> {
   const { id, key } = parseShareLink(location.hash);
   // The key never leaves the fragment; the server sees only the id.
-  const response = await fetch(`/v1/shares?id=${encodeURIComponent(id)}`, {
+  const response = await fetch(`${keychainServer()}/v1/shares?id=${encodeURIComponent(id)}`, {
     headers: { [CLIENT_HEADER]: `tessera-web/${__APP_VERSION__}` },
   });
   if (response.status === 404 || response.status === 410)

@@ -44,6 +44,8 @@ export interface Harness {
     colorScheme?: 'light' | 'dark';
   }): Promise<Device>;
   stopServer(): Promise<void>;
+  /** The server's data directory: its SQLite database and journals, secrets and escrow store. */
+  dataDir: string;
   startServerAgain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startHarness(): Promise<Harness> {
   const contexts: BrowserContext[] = [];
   return {
     url,
+    dataDir,
     browser,
     async device(options = {}) {
       const context = await browser.newContext({
@@ -130,6 +133,24 @@ export async function addTyped(
   await page.getByLabel('Secret key').fill(entry.secret);
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
+}
+
+/** From the Backup page: creates a keychain with no PIN and confirms the recovery key; returns it. */
+export async function createKeychain(
+  page: Page,
+  account: { email: string; password: string },
+): Promise<string> {
+  await page.goto('/#/backup');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Account password').fill(account.password);
+  await page.getByLabel('Password again').fill(account.password);
+  await page.getByRole('button', { name: 'Create keychain' }).click();
+  const key = (await page.getByTestId('recovery-key').textContent())!.trim();
+  await page.getByRole('button', { name: 'I wrote it down' }).click();
+  await page.getByLabel('Type the recovery key to confirm').fill(key);
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.locator('.row').first().waitFor();
+  return key;
 }
 
 /** The rows of the codes list as text: `issuer|account|code`. */

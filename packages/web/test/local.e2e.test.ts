@@ -114,7 +114,10 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByLabel(/^Password of the file/).fill('wrong password');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByRole('alert').filter({ hasText: 'does not open the file' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'does not open the file, or the file was altered' })
+      .waitFor();
     await page.getByLabel(/^Password of the file/).fill('correct horse battery');
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Imported 1 code' }).waitFor();

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '@tessera/otp';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
 
 const SECRET = 'KRSXG5CTMVRXEZLU';
 let harness: Harness;
@@ -21,16 +21,7 @@ describe('code links', { timeout: 90_000 }, () => {
     const a = await harness.device();
     await startDeviceOnly(a.page);
     await addTyped(a.page, { issuer: 'Registrar', account: 'oncall@example.com', secret: SECRET });
-    await a.page.goto('/#/backup');
-    await a.page.getByLabel('Email').fill('links@example.com');
-    await a.page.getByLabel('Account password').fill('correct horse battery staple');
-    await a.page.getByLabel('Password again').fill('correct horse battery staple');
-    await a.page.getByRole('button', { name: 'Create keychain' }).click();
-    const key = (await a.page.getByTestId('recovery-key').textContent())!.trim();
-    await a.page.getByRole('button', { name: 'I wrote it down' }).click();
-    await a.page.getByLabel('Type the recovery key to confirm').fill(key);
-    await a.page.getByRole('button', { name: 'Done' }).click();
-    await a.page.locator('.row').first().waitFor();
+    await createKeychain(a.page, { email: 'links@example.com', password: 'correct horse battery staple' });
 
     await a.page.getByRole('button', { name: 'Edit Registrar' }).click();
     await a.page.getByRole('button', { name: 'Share codes for 10 minutes' }).click();

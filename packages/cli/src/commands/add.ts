@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { CliError, fileError } from '../errors.js';
 import { openCliVault, wholeNumberOption } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 interface AddOptions {
   uri?: string;
@@ -15,6 +16,7 @@ interface AddOptions {
   counter?: string;
   deviceOnly?: boolean;
   tag: string[];
+  site: string[];
   json?: boolean;
 }
 
@@ -40,6 +42,12 @@ export function register(program: Command): void {
       (tag: string, all: string[]) => [...all, tag],
       [] as string[],
     )
+    .option(
+      '--site <domain>',
+      'let the browser extension fill this code on this site, e.g. example.com (repeatable)',
+      (site: string, all: string[]) => [...all, site],
+      [] as string[],
+    )
     .option('--json', 'print the added entries as JSON')
     .action(async (options: AddOptions, command: Command) => {
       const entries = await readEntries(options);
@@ -48,6 +56,7 @@ export function register(program: Command): void {
       const { added, duplicates } = await vault.addMany(entries, {
         deviceOnly: options.deviceOnly ?? false,
         tags: options.tag,
+        sites: options.site,
       });
       if (added.length === 0) {
         const existing = vault.findDuplicate(duplicates[0]!);
@@ -56,13 +65,14 @@ export function register(program: Command): void {
         );
       }
       if (options.json) {
-        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly }) => ({
+        const shown = added.map(({ id, type, issuer, account, tags, deviceOnly, sites }) => ({
           id,
           type,
           issuer,
           account,
           tags,
           deviceOnly,
+          sites: sites ?? [],
         }));
         process.stdout.write(
           JSON.stringify({
@@ -72,10 +82,12 @@ export function register(program: Command): void {
         );
       } else {
         for (const entry of added)
-          process.stdout.write(`added ${entryLabel(entry)}${entry.deviceOnly ? ' (device only)' : ''}\n`);
+          process.stdout.write(
+            `added ${printable(entryLabel(entry))}${entry.deviceOnly ? ' (device only)' : ''}\n`,
+          );
       }
       for (const entry of duplicates)
-        process.stderr.write(`tessera: skipped ${entryLabel(entry)}: already in the vault\n`);
+        process.stderr.write(`tessera: skipped ${printable(entryLabel(entry))}: already in the vault\n`);
     });
 }
 
@@ -120,7 +132,7 @@ async function readEntries(options: AddOptions) {
       : { name: options.qr!, bytes: await readImage(options.qr!) };
   const result = await importFiles({ sources: [source] });
   for (const skipped of result.skipped)
-    process.stderr.write(`tessera: skipped ${skipped.label}: ${skipped.reason}\n`);
+    process.stderr.write(`tessera: skipped ${printable(`${skipped.label}: ${skipped.reason}`)}\n`);
   if (result.entries.length === 0) throw new CliError(`${source.name}: no entry could be read`);
   const single = result.entries.length === 1;
   return result.entries.map((entry) => (single ? { ...labels(entry), tags: entry.tags ?? [] } : entry));
@@ -131,8 +143,6 @@ async function readImage(file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (err) {
-    throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(err, file);
   }
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Keychain } from '@tessera/vault/keychain';
-import { CliError } from '../errors.js';
+import { CliError, fileError } from '../errors.js';
 import { askSecret, openCliVault, readSecretFile } from '../home.js';
 import { keychainFor, showNotices, syncNow } from './sync.js';
+import { printable } from '../terminal-text.js';
 
 /** How long `login` (without --json) waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
@@ -50,13 +51,21 @@ export function register(program: Command): void {
         if (pin !== null) kc.checkPin(pin);
         const keeper = recoveryKeyKeeper(options.recoveryKeyFile);
         const { keychain: client } = await open(command);
-        const result = await kc.signup(client, {
-          server: options.server,
-          email: options.email,
-          password,
-          deviceName: await deviceName(options.deviceName),
-          keepRecoveryKey: keeper,
-        });
+        let result: Awaited<ReturnType<typeof kc.signup>>;
+        try {
+          result = await kc.signup(client, {
+            server: options.server,
+            email: options.email,
+            password,
+            deviceName: await deviceName(options.deviceName),
+            keepRecoveryKey: keeper.keep,
+          });
+        } catch (err) {
+          // No account came of it (a taken email, an unreachable server): a key file left behind
+          // would look valid, and would block the retry with the same file name.
+          if (!client.state || client.state.status === 'removed') await keeper.discard();
+          throw err;
+        }
         if (pin !== null) await kc.setPin(client, pin);
         const { result: round } = await syncNow(client, { verify: true });
         if (options.json) {
@@ -139,7 +148,7 @@ export function register(program: Command): void {
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
       for (const notice of status.notices)
         lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(lines.map(printable).join('\n') + '\n');
       await markNoticesShown(client);
     });
 
@@ -159,7 +168,9 @@ export function register(program: Command): void {
       }
       for (const d of devices) {
         process.stdout.write(
-          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`,
+          printable(
+            `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}`,
+          ) + '\n',
         );
       }
     });
@@ -174,7 +185,7 @@ export function register(program: Command): void {
       const { approve } = await import('@tessera/vault/keychain');
       const device = await approve(client, options.code);
       if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
-      else process.stdout.write(`approved ${device.name} (${device.id})\n`);
+      else process.stdout.write(`approved ${printable(`${device.name} (${device.id})`)}\n`);
       await showNotices(client);
     });
 
@@ -263,11 +274,11 @@ export function register(program: Command): void {
       const pin = await optionalPin(options.pinFile);
       const kc = await import('@tessera/vault/keychain');
       if (pin !== null) kc.checkPin(pin);
-      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile);
+      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile).keep;
       const { keychain: client } = await open(command);
       const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
-        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted; ` +
+        `removed ${printable(`${device.name} (${device.id})`)}; the vault key was rotated and every entry re-encrypted; ` +
           `the recovery key was replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; ` +
           `${pin !== null ? 'the PIN was set again under a new escrow key' : 'the keychain PIN is now off (set one with `tessera keychain set-pin`)'}\n`,
       );
@@ -283,7 +294,7 @@ export function register(program: Command): void {
       'write the new recovery key to this new file (mode 0600) instead of showing it',
     )
     .action(async (options: { recoveryKeyFile?: string }, command: Command) => {
-      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile);
+      const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile).keep;
       const { keychain: client } = await open(command);
       const { rotateRecoveryKey } = await import('@tessera/vault/keychain');
       await rotateRecoveryKey(client, { keepRecoveryKey });
@@ -353,9 +364,7 @@ async function readWholeFile(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {
-    throw new CliError(
-      `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(err, file, what);
   }
 }
 
@@ -372,17 +381,26 @@ async function deviceName(given: string | undefined): Promise<string> {
  * Where the recovery key goes before the keychain is created: a new 0600 file, or the terminal,
  * where the user must type it back (a key nobody wrote down is no recovery key).
  */
-function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<void> {
+function recoveryKeyKeeper(file: string | undefined): RecoveryKeyKeeper {
   if (file) {
-    return async (key) => {
-      const { writeFile } = await import('node:fs/promises');
-      try {
-        await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' });
-      } catch (err) {
-        throw new CliError(
-          `cannot write the recovery key to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (the file must not exist yet)`,
-        );
-      }
+    let written = false;
+    return {
+      async keep(key) {
+        const { writeFile } = await import('node:fs/promises');
+        try {
+          await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' });
+          written = true;
+        } catch (err) {
+          throw new CliError(
+            `cannot write the recovery key to ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message} (the file must not exist yet)`,
+          );
+        }
+      },
+      async discard() {
+        if (!written) return;
+        const { rm } = await import('node:fs/promises');
+        await rm(file, { force: true });
+      },
     };
   }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -390,25 +408,39 @@ function recoveryKeyKeeper(file: string | undefined): (key: string) => Promise<v
       'not on a terminal: give --recovery-key-file F so the recovery key is saved, not lost in a log',
     );
   }
-  return async (key) => {
-    const { parseRecoveryKey } = await import('@tessera/vault/keychain');
-    process.stdout.write(
-      `\nYour recovery key (shown once; write it down and keep it safe):\n\n    ${key}\n\n`,
-    );
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const typed = await askSecret('Type the recovery key back to confirm');
-      try {
-        if (parseRecoveryKey(typed).join() === parseRecoveryKey(key).join()) {
-          process.stdout.write('\x1b[2A\x1b[J');
-          return;
+  let shown = false;
+  return {
+    async keep(key) {
+      const { parseRecoveryKey } = await import('@tessera/vault/keychain');
+      process.stdout.write(
+        `\nYour recovery key (shown once; write it down and keep it safe):\n\n    ${key}\n\n`,
+      );
+      shown = true;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const typed = await askSecret('Type the recovery key back to confirm');
+        try {
+          if (parseRecoveryKey(typed).join() === parseRecoveryKey(key).join()) {
+            process.stdout.write('\x1b[2A\x1b[J');
+            return;
+          }
+        } catch {
+          // fall through to the retry message
         }
-      } catch {
-        // fall through to the retry message
+        process.stderr.write('that is not the recovery key shown above; try again\n');
       }
-      process.stderr.write('that is not the recovery key shown above; try again\n');
-    }
-    throw new CliError('the recovery key was not confirmed; nothing was changed');
+      throw new CliError('the recovery key was not confirmed; nothing was changed');
+    },
+    async discard() {
+      if (shown)
+        process.stderr.write('tessera: no keychain was created: the recovery key shown above is void\n');
+    },
   };
+}
+
+/** Keeps the recovery key before the account exists, and takes it back if sign-up then fails. */
+interface RecoveryKeyKeeper {
+  keep(key: string): Promise<void>;
+  discard(): Promise<void>;
 }
 
 async function markNoticesShown(client: Keychain): Promise<void> {

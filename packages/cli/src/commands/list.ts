@@ -1,20 +1,27 @@
 import type { Command } from 'commander';
 import type { VaultEntry } from '@tessera/vault';
+import { CliError } from '../errors.js';
 import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { printable } from '../terminal-text.js';
 
-/** The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code. */
+/**
+ * The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code.
+ * `secret` is there only with `--secrets`: a listing piped into a log or a ticket must not carry seeds.
+ */
 export interface EntryJson {
   id: string;
   type: VaultEntry['type'];
   issuer: string;
   account: string;
-  secret: string;
+  secret?: string;
   algorithm: VaultEntry['algorithm'];
   digits: number;
   period: number | null;
   counter: number | null;
   tags: string[];
   deviceOnly: boolean;
+  /** Where the browser extension may fill the code; [] when nowhere. */
+  sites: string[];
   code: string | null;
   secondsLeft: number | null;
 }
@@ -25,9 +32,11 @@ export function register(program: Command): void {
     .command('list')
     .description('list entries with their current codes (HOTP codes: tessera show)')
     .option('--json', 'print a JSON array')
+    .option('--secrets', 'with --json: include each secret (Base32); leave it off wherever output is kept')
     .option('--tag <tag>', 'only entries with this tag')
     .option('--time <unix-seconds>', 'codes at this time instead of now')
-    .action(async (options: { json?: boolean; tag?: string; time?: string }, command: Command) => {
+    .action(async (options: ListOptions, command: Command) => {
+      if (options.secrets && !options.json) throw new CliError('--secrets goes with --json');
       const time = parseTimeOption(options.time);
       const vault = await openCliVault(command);
       const { currentCode } = await import('@tessera/vault');
@@ -37,7 +46,7 @@ export function register(program: Command): void {
         .entries()
         .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
       const rows: EntryJson[] = entries.map((entry) => ({
-        ...entryJson(entry),
+        ...entryJson(entry, { secrets: options.secrets === true }),
         ...currentCode(entry, time),
       }));
       if (options.json) {
@@ -56,17 +65,29 @@ export function register(program: Command): void {
     });
 }
 
+interface ListOptions {
+  json?: boolean;
+  secrets?: boolean;
+  tag?: string;
+  time?: string;
+}
+
 /** The stored fields of an entry as `list --json` shows them (code fields filled by the caller). */
-export function entryJson(entry: VaultEntry): Omit<EntryJson, 'code' | 'secondsLeft'> {
+export function entryJson(
+  entry: VaultEntry,
+  options: { secrets: boolean },
+): Omit<EntryJson, 'code' | 'secondsLeft'> {
   const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
-  return { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly };
+  const sites = entry.sites ?? [];
+  const shown = { id, type, issuer, account, algorithm, digits, period, counter, tags, deviceOnly, sites };
+  return options.secrets ? { ...shown, secret } : shown;
 }
 
 /** Aligned columns: issuer, account, code, seconds left. */
 function formatTable(rows: EntryJson[]): string {
   const cells = rows.map((r) => [
-    r.issuer || '-',
-    r.account || '-',
+    printable(r.issuer || '-'),
+    printable(r.account || '-'),
     r.code ?? 'hotp: tessera show',
     r.secondsLeft === null ? '' : `${r.secondsLeft}s`,
   ]);

@@ -8,16 +8,59 @@ interface ServeOptions {
   database?: string;
   minClientVersion?: string;
   logLevel?: string;
-  trustProxy?: boolean;
+  trustProxy?: string;
+  metricsTokenFile?: string;
+  metricsHost?: string;
+  metricsPort?: string;
+  corsOrigin?: string;
+  /** false with --no-web. */
+  web: boolean;
 }
 
 const DEFAULT_PORT = 8080;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function port(value: string): number {
+function port(value: string, option = '--port'): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
-    throw new CliError(`--port: must be 0-65535, got ${JSON.stringify(value)}`);
+    throw new CliError(`${option}: must be 0-65535, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** Who may read /metrics: a token from a file and/or a separate listener; neither = not served. */
+async function metricsAccess(options: ServeOptions, env: NodeJS.ProcessEnv) {
+  const tokenFile = options.metricsTokenFile ?? env.TESSERA_METRICS_TOKEN_FILE;
+  const host = options.metricsHost ?? env.TESSERA_METRICS_HOST;
+  const listenPort = options.metricsPort ?? env.TESSERA_METRICS_PORT;
+  if (host !== undefined && listenPort === undefined)
+    throw new CliError('--metrics-host: give --metrics-port (or TESSERA_METRICS_PORT) too');
+  let token: string | undefined;
+  if (tokenFile !== undefined) {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      token = (await readFile(tokenFile, 'utf8')).trim();
+    } catch (err) {
+      throw new CliError(`--metrics-token-file: cannot read ${tokenFile}: ${(err as Error).message}`);
+    }
+  }
+  if (token === undefined && listenPort === undefined) return {};
+  return {
+    metrics: {
+      ...(token !== undefined ? { token } : {}),
+      ...(listenPort !== undefined
+        ? { port: port(listenPort, '--metrics-port'), host: host ?? '127.0.0.1' }
+        : {}),
+    },
+  };
+}
+
+/** The proxies whose X-Forwarded-* headers count; "1" (which used to trust every peer) is refused. */
+function trustProxy(value: string | undefined): { trustProxy?: string } {
+  if (value === undefined || value === '') return {};
+  if (/^(1|true|yes|on)$/i.test(value.trim()))
+    throw new CliError(
+      `--trust-proxy/TESSERA_TRUST_PROXY: name the addresses of your reverse proxies (e.g. 127.0.0.1 or 10.0.0.0/8), not ${JSON.stringify(value)}: trusting every peer would let clients choose their own address`,
+    );
+  return { trustProxy: value };
 }
 
 /** `tessera serve`: the keychain server and the web app, until SIGTERM or SIGINT (then a graceful stop). */
@@ -40,9 +83,23 @@ export function register(program: Command): void {
       'clients older than this get "update required" (or TESSERA_MIN_CLIENT_VERSION)',
     )
     .option(
-      '--trust-proxy',
-      'behind a TLS-terminating reverse proxy: take the client address and protocol from X-Forwarded-* (or TESSERA_TRUST_PROXY=1)',
+      '--trust-proxy <addresses>',
+      'addresses of the reverse proxies in front (IPs, CIDR ranges, "loopback"; comma-separated): only their X-Forwarded-For/-Proto are believed (or TESSERA_TRUST_PROXY)',
     )
+    .option(
+      '--metrics-token-file <file>',
+      'serve /metrics to requests with this bearer token (or TESSERA_METRICS_TOKEN_FILE; default: /metrics is not served)',
+    )
+    .option('--metrics-port <port>', 'serve /metrics on a separate listener (or TESSERA_METRICS_PORT)')
+    .option(
+      '--metrics-host <host>',
+      'address of the metrics listener (or TESSERA_METRICS_HOST; default 127.0.0.1)',
+    )
+    .option(
+      '--cors-origin <origins>',
+      'origins of a web app served elsewhere that may call the API, comma-separated, e.g. https://app.example.org (or TESSERA_CORS_ORIGINS)',
+    )
+    .option('--no-web', 'serve the API only, no web app (or TESSERA_NO_WEB=1)')
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
     .action(async (options: ServeOptions) => {
       const env = process.env;
@@ -60,6 +117,8 @@ export function register(program: Command): void {
       // The web app built by `npm run build -w packages/web`, next to this package in the workspace.
       const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
       const database = options.database ?? env.DATABASE_URL;
+      const web = options.web && env.TESSERA_NO_WEB !== '1';
+      const corsOrigins = options.corsOrigin ?? env.TESSERA_CORS_ORIGINS;
       let server;
       try {
         server = await startServer({
@@ -67,18 +126,25 @@ export function register(program: Command): void {
           host: options.host ?? env.TESSERA_HOST ?? '127.0.0.1',
           dataDir,
           ...(database ? { database } : {}),
-          ...(existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
+          ...(web && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
+          ...(corsOrigins ? { corsOrigins } : {}),
+          ...(await metricsAccess(options, env)),
           ...((options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION)
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
             : {}),
           logger: logLevel === 'silent' ? false : { level: logLevel },
-          trustProxy: options.trustProxy ?? env.TESSERA_TRUST_PROXY === '1',
+          ...trustProxy(options.trustProxy ?? env.TESSERA_TRUST_PROXY),
         });
       } catch (err) {
         if (err instanceof CliError) throw err;
         throw new CliError(`cannot start the server: ${(err as Error).message}`);
       }
-      process.stdout.write(`Tessera keychain server: open ${server.url}\n`);
+      process.stdout.write(
+        web
+          ? `Tessera keychain server: open ${server.url}\n`
+          : `Tessera keychain server (API only): ${server.url}\n`,
+      );
+      if (server.metricsUrl) process.stdout.write(`Metrics: ${server.metricsUrl}/metrics\n`);
       await new Promise<void>((resolveStop) => {
         const stop = (signal: string) => {
           process.stderr.write(`tessera serve: ${signal}, stopping (finishing requests in flight)\n`);

@@ -1,8 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { FormatReader, ImportSource } from '../types.js';
+import { FormatError, type FormatReader, type ImportSource } from '../types.js';
 import { gcmTryOpen } from '../util/aead.js';
 import { collectEntries, labelFrom, type EntryInput } from '../util/entries.js';
-import { contextOf, damaged, requirePassword, wrongPassword, type FormatContext } from '../util/errors.js';
+import { contextOf, damaged, passwordRequired, wrongPassword, type FormatContext } from '../util/errors.js';
 import { expectArray, Fields } from '../util/fields.js';
 import { isObject } from '../util/json.js';
 import { checkPbkdf2, pbkdf2Key } from '../util/kdf.js';
@@ -33,16 +33,53 @@ function looksEncrypted(source: ImportSource): boolean {
   return s.text === null && s.magic === null && source.bytes.length >= 12 + TAG;
 }
 
-async function decrypt(ctx: FormatContext, bytes: Uint8Array, password: string): Promise<Uint8Array> {
-  // The old format costs one hash to try, so it goes first; then the iteration header is checked.
+/** The iteration count a new-format header asks for; andOTP writes 140,000–160,000. */
+function headerIterations(bytes: Uint8Array): number | null {
+  if (bytes.length < HEADER + TAG) return null;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+}
+
+function plausibleIterations(iterations: number | null): iterations is number {
+  return iterations !== null && iterations >= 1 && iterations <= LIMITS.andotpMaxIterations;
+}
+
+/**
+ * Binary bytes with no plausible andOTP header are most likely not andOTP at all (random bytes, a
+ * damaged file): say so, rather than demand a password or run billions of PBKDF2 rounds.
+ */
+function notAndotp(ctx: FormatContext, iterations: number | null, triedPassword: boolean): FormatError {
+  const header =
+    iterations === null
+      ? 'it is too short'
+      : `its header would ask for ${iterations.toLocaleString('en-US')} PBKDF2 iterations, where andOTP writes 140,000–160,000`;
+  return new FormatError(
+    'unknown-format',
+    `${ctx.file}: not a format Tessera recognises (read as an andOTP backup, ${header}). ` +
+      (triedPassword
+        ? 'If it is an andOTP backup from before 2019, the password is wrong or the file was altered.'
+        : 'If it is an andOTP backup from before 2019, give its password; otherwise name the format with --format.'),
+    { file: ctx.file, format: ctx.formatId },
+  );
+}
+
+async function decrypt(
+  ctx: FormatContext,
+  bytes: Uint8Array,
+  password: string | undefined,
+): Promise<Uint8Array> {
+  const iterations = headerIterations(bytes);
+  if (password === undefined || password === '') {
+    if (!plausibleIterations(iterations)) throw notAndotp(ctx, iterations, false);
+    throw passwordRequired(ctx);
+  }
+  // The old format (no header, so no telling it from random bytes) costs one hash to try: first.
   const old = gcmTryOpen({
     key: sha256(utf8(password)),
     nonce: bytes.subarray(0, 12),
     sealed: bytes.subarray(12),
   });
   if (old) return old;
-  if (bytes.length < HEADER + TAG) throw wrongPassword(ctx);
-  const iterations = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, false);
+  if (!plausibleIterations(iterations)) throw notAndotp(ctx, iterations, true);
   checkPbkdf2(ctx, 'iterations', iterations, LIMITS.andotpMaxIterations);
   const key = await pbkdf2Key(ctx, 'iterations', {
     hash: 'SHA-1',
@@ -91,7 +128,7 @@ export const andotp: FormatReader = {
     let json: unknown;
     if (sniff(source).text !== null) json = readJson(ctx, source);
     else {
-      const plain = await decrypt(ctx, source.bytes, requirePassword(ctx, password));
+      const plain = await decrypt(ctx, source.bytes, password);
       const text = decodeUtf8(plain);
       if (text === null) throw damaged(ctx, 'decrypted content is not UTF-8');
       json = parseJsonOrThrow(ctx, text);

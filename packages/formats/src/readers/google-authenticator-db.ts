@@ -28,7 +28,12 @@ export const googleAuthenticatorDb: FormatReader = {
     sqliteSchemaMentions(source.bytes, ['CREATE TABLE accounts', 'email TEXT', 'secret TEXT']),
   async read(source) {
     const ctx = contextOf(googleAuthenticatorDb, source);
-    const rows = await selectRows(ctx, source.bytes, 'SELECT * FROM accounts ORDER BY _id');
+    const rows = await selectRows({
+      ctx,
+      bytes: source.bytes,
+      table: 'accounts',
+      query: 'SELECT * FROM accounts ORDER BY _id',
+    });
     return collectEntries(
       ctx,
       rows,

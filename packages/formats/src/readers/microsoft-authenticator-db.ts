@@ -36,7 +36,12 @@ export const microsoftAuthenticatorDb: FormatReader = {
   detect: (source) => sqliteSchemaMentions(source.bytes, ['oath_secret_key', 'account_type']),
   async read(source) {
     const ctx = contextOf(microsoftAuthenticatorDb, source);
-    const rows = await selectRows(ctx, source.bytes, 'SELECT * FROM accounts ORDER BY _id');
+    const rows = await selectRows({
+      ctx,
+      bytes: source.bytes,
+      table: 'accounts',
+      query: 'SELECT * FROM accounts ORDER BY _id',
+    });
     return collectEntries(ctx, rows, labelFrom('name', 'username'), (raw) => entryOf(raw as Row));
   },
 };

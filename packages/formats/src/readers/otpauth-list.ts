@@ -11,19 +11,29 @@ import { entryFromUri, labelFromUri } from '../util/uri.js';
  */
 const URI_LINE = /^(otpauth|steam|motp):\/\//i;
 
-function lines(text: string): string[] {
+/** The non-blank lines, each with its 1-based line number in the file. */
+function lines(text: string): { line: number; text: string }[] {
   return text
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+    .map((l, i) => ({ line: i + 1, text: l.trim() }))
+    .filter((l) => l.text !== '');
 }
 
-/** Entries of URI-per-line text (also the plaintext of Ente's encrypted export). */
+/**
+ * Entries of URI-per-line text (also the plaintext of Ente's encrypted export). A line that is not a
+ * URI is skipped and named by its line number; the others still import.
+ */
 export function readUriLines(ctx: FormatContext, text: string): ImportResult {
   const all = lines(text);
   checkEntryCount(ctx, all.length);
   const collector = new EntryCollector(ctx);
-  all.forEach((line, i) => collector.add(i, labelFromUri(line), () => entryFromUri(line)));
+  all.forEach(({ line, text }, i) => {
+    if (!URI_LINE.test(text)) {
+      collector.skip(i, '', 'not an otpauth:// URI', line);
+      return;
+    }
+    collector.add(i, labelFromUri(text), () => entryFromUri(text), line);
+  });
   return collector.result();
 }
 
@@ -34,8 +44,10 @@ export const otpauthList: FormatReader = {
   detect(source) {
     const text = sniff(source).text;
     if (text === null) return false;
+    // Mostly URIs: a list with a stray bad line is still a list, and its good lines must import.
     const all = lines(text);
-    return all.length > 0 && all.every((l) => URI_LINE.test(l));
+    const uris = all.filter((l) => URI_LINE.test(l.text)).length;
+    return uris > 0 && uris * 2 >= all.length;
   },
   read: async (source) => {
     const ctx = contextOf(otpauthList, source);

@@ -127,11 +127,13 @@ async function decrypt(ctx: FormatContext, bytes: Uint8Array, password: string):
 }
 
 async function fromDatabase(ctx: FormatContext, bytes: Uint8Array): Promise<ImportResult> {
-  const rows = await selectRows(
+  const rows = await selectRows({
     ctx,
     bytes,
-    'SELECT type, issuer, username, secret, algorithm, digits, period, counter FROM authenticator ORDER BY ranking',
-  );
+    table: 'authenticator',
+    query:
+      'SELECT type, issuer, username, secret, algorithm, digits, period, counter FROM authenticator ORDER BY ranking',
+  });
   return collectEntries(ctx, rows, labelFrom('issuer', 'username'), (raw) => {
     const row = raw as Record<string, unknown>;
     return toEntry({

@@ -42,7 +42,7 @@ export class EntryCollector {
    * Builds entry `index` with `build` and validates it. `label` is what the user recognises
    * ("Issuer (account)"), computed defensively since the entry may be broken.
    */
-  add(index: number, label: string, build: () => EntryInput): void {
+  add(index: number, label: string, build: () => EntryInput, line?: number): void {
     checkEntryCount(this.ctx, this.entries.length + this.skipped.length + 1);
     try {
       const { tags, ...input } = build();
@@ -51,13 +51,14 @@ export class EntryCollector {
       this.entries.push(entry);
     } catch (err) {
       if (err instanceof OtpError || err instanceof EntryProblem) {
-        this.skip(index, label, `${err.field}: ${err.reason}`);
+        this.skip(index, label, `${err.field}: ${err.reason}`, line);
       } else throw err;
     }
   }
 
-  skip(index: number, label: string, reason: string): void {
-    this.skipped.push({ index, label, reason });
+  /** `line` (1-based) names where a text format's entry sits, which a person can find in an editor. */
+  skip(index: number, label: string, reason: string, line?: number): void {
+    this.skipped.push(line === undefined ? { index, label, reason } : { index, line, label, reason });
   }
 
   result(): ImportResult {

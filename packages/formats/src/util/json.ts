@@ -1,10 +1,16 @@
 import { LIMITS } from './limits.js';
 
 /** Why text was refused as JSON. */
-export type JsonProblem = { kind: 'too-deep'; depth: number } | { kind: 'syntax'; message: string };
+export type JsonProblem =
+  | { kind: 'too-deep'; depth: number }
+  /** `truncated`: brackets or a string still open at the end: the file was cut off, not mistyped. */
+  | { kind: 'syntax'; message: string; truncated: boolean };
 
-/** Deepest `{`/`[` nesting of JSON text, ignoring brackets inside strings. Linear, no recursion. */
-export function jsonDepth(text: string): number {
+/**
+ * Deepest `{`/`[` nesting of JSON text, ignoring brackets inside strings, and whether anything is
+ * still open at the end. Linear, no recursion.
+ */
+function scanBrackets(text: string): { max: number; open: boolean } {
   let depth = 0;
   let max = 0;
   let inString = false;
@@ -20,7 +26,12 @@ export function jsonDepth(text: string): number {
       if (depth > max) max = depth;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return max;
+  return { max, open: inString || depth > 0 };
+}
+
+/** Deepest `{`/`[` nesting of JSON text, ignoring brackets inside strings. */
+export function jsonDepth(text: string): number {
+  return scanBrackets(text).max;
 }
 
 /**
@@ -31,12 +42,12 @@ export function parseJsonBounded(
   text: string,
   maxDepth: number = LIMITS.maxJsonDepth,
 ): { ok: true; value: unknown } | { ok: false; problem: JsonProblem } {
-  const depth = jsonDepth(text);
-  if (depth > maxDepth) return { ok: false, problem: { kind: 'too-deep', depth } };
+  const scan = scanBrackets(text);
+  if (scan.max > maxDepth) return { ok: false, problem: { kind: 'too-deep', depth: scan.max } };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (err) {
-    return { ok: false, problem: { kind: 'syntax', message: syntaxMessage(err) } };
+    return { ok: false, problem: { kind: 'syntax', message: syntaxMessage(err), truncated: scan.open } };
   }
 }
 

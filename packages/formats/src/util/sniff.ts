@@ -1,4 +1,4 @@
-import type { ImportSource } from '../types.js';
+import { FormatError, type ImportSource } from '../types.js';
 import { damaged, tooLarge, type FormatContext } from './errors.js';
 import { parseJsonBounded, type JsonProblem } from './json.js';
 import { LIMITS } from './limits.js';
@@ -90,5 +90,15 @@ function jsonFailure(ctx: FormatContext, problem: JsonProblem, field?: string): 
   if (problem.kind === 'too-deep') {
     throw tooLarge(ctx, `JSON nested ${problem.depth} levels deep (limit ${LIMITS.maxJsonDepth})`);
   }
+  if (problem.truncated) throw endsEarly(ctx.file);
   throw damaged(ctx, `invalid JSON: ${problem.message}`, field ? { field } : {});
+}
+
+/** A JSON file cut off in the middle: a failed download or copy, not a wrong format. */
+export function endsEarly(file: string): FormatError {
+  return new FormatError(
+    'damaged',
+    `${file}: the file ends early (it stops in the middle of its JSON): it was probably cut off while being copied or downloaded; export it again`,
+    { file },
+  );
 }

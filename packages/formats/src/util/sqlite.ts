@@ -57,10 +57,28 @@ export function sqliteSchemaMentions(bytes: Uint8Array, markers: string[]): bool
 export type Row = Record<string, unknown>;
 
 /**
- * Runs one SELECT over a database given as bytes and returns its rows as objects, at most
+ * Runs one SELECT over `table` of a database given as bytes and returns its rows as objects, at most
  * LIMITS.maxEntries of them (more is refused, not truncated).
+ *
+ * The file is untrusted: `accounts` may be a VIEW whose recursive CTE never ends (a 4 KB file that
+ * hangs the reader for ever), and sql.js offers no progress handler to stop a runaway statement. So
+ * the schema is read first (`sqlite_master` is a plain table, bounded by the file size) and the query
+ * runs only when `table` is an ordinary table without computed (generated) columns and the file holds
+ * no views or triggers, none of which the apps whose databases are read here create.
  */
-export async function selectRows(ctx: FormatContext, bytes: Uint8Array, sql: string): Promise<Row[]> {
+export async function selectRows({
+  ctx,
+  bytes,
+  table,
+  query,
+}: {
+  ctx: FormatContext;
+  bytes: Uint8Array;
+  /** The one table `query` reads. */
+  table: string;
+  /** A SELECT over `table` only; a LIMIT is appended. */
+  query: string;
+}): Promise<Row[]> {
   if (bytes.length > LIMITS.maxFileBytes)
     throw tooLarge(ctx, `file larger than ${LIMITS.maxFileBytes} bytes`);
   if (!isSqlite(bytes)) throw damaged(ctx, 'not an SQLite database');
@@ -73,13 +91,14 @@ export async function selectRows(ctx: FormatContext, bytes: Uint8Array, sql: str
     throw damaged(ctx, `cannot open the SQLite database: ${(err as Error).message}`);
   }
   try {
-    const result = db.exec(`${sql} LIMIT ${LIMITS.maxEntries + 1}`);
-    const table = result[0];
-    if (!table) return [];
-    if (table.values.length > LIMITS.maxEntries) {
+    requirePlainTable(ctx, db, table);
+    const result = db.exec(`${query} LIMIT ${LIMITS.maxEntries + 1}`);
+    const rows = result[0];
+    if (!rows) return [];
+    if (rows.values.length > LIMITS.maxEntries) {
       throw tooLarge(ctx, `more than ${LIMITS.maxEntries} rows`);
     }
-    return table.values.map((values) => Object.fromEntries(table.columns.map((c, i) => [c, values[i]])));
+    return rows.values.map((values) => Object.fromEntries(rows.columns.map((c, i) => [c, values[i]])));
   } catch (err) {
     if (err instanceof Error && err.name === 'FormatError') throw err;
     throw damaged(ctx, `cannot read the SQLite database: ${(err as Error).message}`);
@@ -87,6 +106,36 @@ export async function selectRows(ctx: FormatContext, bytes: Uint8Array, sql: str
     db.close();
   }
 }
+
+/** Refuses a schema that could make a SELECT over `table` run code of the file's choosing. */
+function requirePlainTable(ctx: FormatContext, db: SqlJsDatabase, table: string): void {
+  const schema = db.exec(`SELECT type, name, sql FROM sqlite_master LIMIT ${MAX_SCHEMA_OBJECTS + 1}`)[0];
+  const objects = (schema?.values ?? []).map(([type, name, sql]) => ({
+    type: String(type),
+    name: String(name),
+    sql: typeof sql === 'string' ? sql : '',
+  }));
+  if (objects.length > MAX_SCHEMA_OBJECTS)
+    throw tooLarge(ctx, `more than ${MAX_SCHEMA_OBJECTS} tables, indexes, views and triggers`);
+  const hostile = objects.find((o) => o.type === 'view' || o.type === 'trigger');
+  if (hostile) {
+    throw damaged(
+      ctx,
+      `it contains the ${hostile.type} "${hostile.name.slice(0, 60)}", which the app never creates; only plain tables are read (the file may be damaged or hostile)`,
+    );
+  }
+  const found = objects.find((o) => o.type === 'table' && o.name.toLowerCase() === table.toLowerCase());
+  if (!found) throw damaged(ctx, `it has no table "${table}"`);
+  if (!/^\s*CREATE\s+TABLE\b/i.test(found.sql) || /\bAS\s*\(/i.test(found.sql)) {
+    throw damaged(
+      ctx,
+      `its table "${table}" is virtual or has computed columns, which the app never creates (the file may be damaged or hostile)`,
+    );
+  }
+}
+
+/** Far more than any authenticator app's schema; a bound on what is read before the query. */
+const MAX_SCHEMA_OBJECTS = 200;
 
 /** A text column, or '' when NULL. */
 export function textColumn(row: Row, column: string): string {

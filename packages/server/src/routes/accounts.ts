@@ -1,10 +1,10 @@
 /** Meta, OPAQUE registration and sign-in, sign-out and account deletion. */
 import { randomUUID } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { LABELS, PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
 import { addNotice, lockAccount } from '../accounts.js';
-import { randomB64u, sha256Hex } from '../bytes.js';
+import { randomB64u } from '../bytes.js';
 import { DEFAULTS } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -12,21 +12,18 @@ import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError, badRequest, forbidden, notFound } from '../http-error.js';
 import { verifySignature } from '../signatures.js';
-import { consume, release, type RateKey } from '../rate-limit.js';
+import { accountLimitKey, signInKeys } from '../credential-limits.js';
+import { consume, release } from '../rate-limit.js';
 import { handle } from '../route.js';
 import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
 import { clearSessionCookie, createSession, setSessionCookie } from '../sessions.js';
 import type { Insertable, Transaction } from 'kysely';
 
+const emailTaken = () =>
+  new HttpError(409, 'email-taken', 'An account with this email already exists; sign in instead.');
+
 /** Emails are compared case-insensitively; the normalised form is the OPAQUE user identifier. */
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
-
-function signInKeys(ctx: ServerContext, request: FastifyRequest, email: string): RateKey[] {
-  return [
-    { key: `signin:account:${sha256Hex(email)}`, rule: ctx.rateLimits.signInAccount },
-    { key: `signin:address:${request.ip}`, rule: ctx.rateLimits.signInAddress },
-  ];
-}
 
 async function insertDevice(
   trx: Transaction<MainDatabase>,
@@ -60,11 +57,24 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     time: Date.now(),
   }));
 
-  handle(app, ctx, 'registerStart', async ({ body }) => {
+  handle(app, ctx, 'registerStart', async ({ body, request }) => {
+    const email = normalizeEmail(body.email);
+    // The OPRF key of an email is fixed (derived from the server setup and the email), so answering
+    // a registration for an existing account would evaluate its password's OPRF: with one sign-in
+    // start, each call would test one password guess. So registration counts against the sign-in
+    // limits, and an existing email is refused before any evaluation. That says the email is taken,
+    // which a sign-up must say anyway (register/finish always did); see SECURITY.md.
+    await consume(ctx.db, signInKeys({ ctx, ip: request.ip, email }));
+    const taken = await ctx.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirst();
+    if (taken) throw emailTaken();
     const { registrationResponse } = withClientMessage('registrationRequest', () =>
       opaque.server.createRegistrationResponse({
         serverSetup: ctx.opaqueServerSetup,
-        userIdentifier: normalizeEmail(body.email),
+        userIdentifier: email,
         registrationRequest: body.registrationRequest,
       }),
     );
@@ -94,22 +104,22 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         const deviceId = await insertDevice(trx, accountId, body.device, now);
         return { deviceId, session: await createSession(trx, accountId, deviceId, now) };
       });
+      // A completed sign-up is not a failed attempt: give back the hit of its register/start.
+      await release(
+        ctx.db,
+        signInKeys({ ctx, ip: request.ip, email }).map((k) => k.key),
+      );
       setSessionCookie(request, reply, session);
       return { accountId, deviceId, session };
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw new HttpError(
-          409,
-          'email-taken',
-          'An account with this email already exists; sign in instead.',
-        );
+      if (isUniqueViolation(err)) throw emailTaken();
       throw err;
     }
   });
 
   handle(app, ctx, 'loginStart', async ({ body, request }) => {
     const email = normalizeEmail(body.email);
-    const keys = signInKeys(ctx, request, email);
+    const keys = signInKeys({ ctx, ip: request.ip, email });
     try {
       await consume(ctx.db, keys);
     } catch (err) {
@@ -252,7 +262,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       await trx
         .deleteFrom('rate_limits')
-        .where('key', 'in', [`signin:account:${sha256Hex(account.email)}`, `recovery:account:${accountId}`])
+        .where('key', 'in', [accountLimitKey(account.email), `recovery:account:${accountId}`])
         .execute();
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
     });

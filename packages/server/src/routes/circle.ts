@@ -22,7 +22,8 @@ import type { ServerContext, Session } from '../context.js';
 import type { AccountsTable, MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError, forbidden, invalidLink } from '../http-error.js';
-import { consume, type RateKey } from '../rate-limit.js';
+import { recoveryKeys } from '../credential-limits.js';
+import { consume } from '../rate-limit.js';
 import { handle } from '../route.js';
 import { verifySignature } from '../signatures.js';
 
@@ -30,14 +31,6 @@ const headOf = (account: Pick<AccountsTable, 'circle_seq' | 'circle_hash'>): Cir
   account.circle_seq === null || account.circle_hash === null
     ? null
     : { seq: account.circle_seq, hash: account.circle_hash };
-
-/** Rate-limit keys of a recovery attempt (PIN proofs, fetching the recovery or escrow wraps). */
-export function recoveryKeys(ctx: ServerContext, accountId: string, ip: string): RateKey[] {
-  return [
-    { key: `recovery:account:${accountId}`, rule: ctx.rateLimits.recoveryAccount },
-    { key: `recovery:address:${ip}`, rule: ctx.rateLimits.recoveryAddress },
-  ];
-}
 
 type DeviceRow = {
   id: string;
@@ -436,7 +429,7 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
       recipient === ESCROW_RECIPIENT ||
       recipient.startsWith(PASSKEY_RECIPIENT_PREFIX)
     ) {
-      await consume(ctx.db, recoveryKeys(ctx, session.accountId, request.ip));
+      await consume(ctx.db, await recoveryKeys({ ctx, accountId: session.accountId, ip: request.ip }));
     } else if (recipient !== session.deviceId) {
       throw forbidden(
         'A device may fetch only its own wraps, or those of "recovery", "escrow" and passkeys.',

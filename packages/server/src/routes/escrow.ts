@@ -5,9 +5,9 @@ import { fromB64u } from '../bytes.js';
 import type { ServerContext } from '../context.js';
 import type { EscrowEvents } from '../escrow/escrow.js';
 import { HttpError } from '../http-error.js';
+import { recoveryKeys } from '../credential-limits.js';
 import { consume, release } from '../rate-limit.js';
 import { handle } from '../route.js';
-import { recoveryKeys } from './circle.js';
 
 const destroyedError = () =>
   new HttpError(
@@ -53,7 +53,7 @@ export function escrowRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   handle(app, ctx, 'escrowLoginStart', async ({ session, body, request }) => {
-    const keys = recoveryKeys(ctx, session.accountId, request.ip);
+    const keys = await recoveryKeys({ ctx, accountId: session.accountId, ip: request.ip });
     try {
       await consume(ctx.db, keys);
     } catch (err) {
@@ -94,7 +94,7 @@ export function escrowRoutes(app: FastifyInstance, ctx: ServerContext): void {
       case 'released':
         await release(
           ctx.db,
-          recoveryKeys(ctx, session.accountId, request.ip).map((k) => k.key),
+          (await recoveryKeys({ ctx, accountId: session.accountId, ip: request.ip })).map((k) => k.key),
         );
         ctx.metrics.escrowAttempts.inc({ outcome: 'succeeded' });
         return { sealedEscrowKey: result.sealedEscrowKey };

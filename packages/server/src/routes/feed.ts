@@ -46,6 +46,8 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      // Headers set by hooks so far (CORS for a web app on another origin): hijacking skips the rest.
+      ...(reply.getHeaders() as Record<string, string>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',

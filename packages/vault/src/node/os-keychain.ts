@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { KeyCustody } from '../file-format.js';
+import { isKeyId, type KeyCustody } from '../file-format.js';
 
 /**
  * The operating system's keychain, driven through its own command-line tool so Tessera needs no
@@ -103,11 +103,30 @@ const POWERSHELL_VAULT =
   '[void][Windows.Security.Credentials.PasswordVault,Windows.Security.Credentials,ContentType=WindowsRuntime];' +
   '$v = New-Object Windows.Security.Credentials.PasswordVault;';
 
+/**
+ * The PowerShell scripts for one operation on the item named `keyId`. The id is spliced into the
+ * script text, so it is checked again here (the header parser already refuses others): a quote in
+ * it would end the string literal and run whatever follows as PowerShell.
+ */
+export function powershellScript({ op, keyId }: { op: 'get' | 'set' | 'delete'; keyId: string }): string {
+  if (!isKeyId(keyId)) {
+    throw new Error(
+      `refusing the vault key id ${JSON.stringify(String(keyId).slice(0, 40))}: a key id is 16 base64url characters (the vault header was altered)`,
+    );
+  }
+  const item = `'${SERVICE}', '${keyId}'`;
+  if (op === 'get')
+    return `${POWERSHELL_VAULT} try { $c = $v.Retrieve(${item}); $c.RetrievePassword(); $c.Password } catch { exit 3 }`;
+  if (op === 'set')
+    return `${POWERSHELL_VAULT} $s = [Console]::In.ReadLine(); $v.Add((New-Object Windows.Security.Credentials.PasswordCredential(${item}, $s)))`;
+  return `${POWERSHELL_VAULT} try { $v.Remove($v.Retrieve(${item})) } catch { }`;
+}
+
 const windowsCredentials = (run: Run): OsKeychain => ({
   custody: 'os:windows-credentials',
   describe: 'the Windows Credential Manager (PowerShell PasswordVault)',
   async get(keyId) {
-    const script = `${POWERSHELL_VAULT} try { $c = $v.Retrieve('${SERVICE}', '${keyId}'); $c.RetrievePassword(); $c.Password } catch { exit 3 }`;
+    const script = powershellScript({ op: 'get', keyId });
     const { code, stdout } = await run('powershell.exe', [
       '-NoProfile',
       '-NonInteractive',
@@ -117,7 +136,7 @@ const windowsCredentials = (run: Run): OsKeychain => ({
     return code === 0 && stdout.trim() ? stdout.trim() : null;
   },
   async set(keyId, secret) {
-    const script = `${POWERSHELL_VAULT} $s = [Console]::In.ReadLine(); $v.Add((New-Object Windows.Security.Credentials.PasswordCredential('${SERVICE}', '${keyId}', $s)))`;
+    const script = powershellScript({ op: 'set', keyId });
     await runOk(
       run,
       'powershell.exe',
@@ -127,7 +146,7 @@ const windowsCredentials = (run: Run): OsKeychain => ({
     );
   },
   async delete(keyId) {
-    const script = `${POWERSHELL_VAULT} try { $v.Remove($v.Retrieve('${SERVICE}', '${keyId}')) } catch { }`;
+    const script = powershellScript({ op: 'delete', keyId });
     await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script]);
   },
 });

@@ -387,7 +387,7 @@ describe('an outdated client', () => {
       await refused(
         client.call('meta'),
         'update-required',
-        /^Update required: this keychain server needs Tessera 9\.1\.0 or newer, and this is 0\.1\.0\.$/,
+        /^Update required: this keychain server needs Tessera 9\.1\.0 or newer, and this is 0\.2\.0\.$/,
       );
       const current = new KeychainClient({ server: server.url, client: 'tessera-cli/9.1.0' });
       expect((await current.call('meta')).minClientVersion).toBe('9.1.0');

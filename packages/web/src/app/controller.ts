@@ -14,6 +14,7 @@ import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../p
 import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
+import { keychainServer } from './server-url.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -183,7 +184,7 @@ export class App {
     if (!vault || !navigator.onLine || this.store.get().phase !== 'ready') return;
     try {
       const sentAt = Date.now();
-      const response = await fetch('/v1/meta', {
+      const response = await fetch(`${keychainServer()}/v1/meta`, {
         headers: { 'Tessera-Client': `tessera-web/${__APP_VERSION__}` },
       });
       const receivedAt = Date.now();
@@ -324,7 +325,10 @@ export class App {
         format: listFormats().find((f) => f.id === result.format)?.name ?? result.format,
         added: added.length,
         duplicates: duplicates.length,
-        skipped: result.skipped.map((s) => `${s.label || `entry ${s.index + 1}`}: ${s.reason}`),
+        skipped: result.skipped.map(
+          (s) =>
+            `${[s.line !== undefined ? `line ${s.line}` : '', s.label].filter(Boolean).join(' ') || `entry ${s.index + 1}`}: ${s.reason}`,
+        ),
       };
     } catch (err) {
       if (err instanceof FormatError && (err.code === 'password-required' || err.code === 'wrong-password')) {
@@ -471,24 +475,35 @@ export class App {
 
   // ---- app lock ----
 
-  /** Turns the app lock on, or changes its passphrase (the storage key stays; only its wrap changes). */
+  /**
+   * Turns the app lock on, or changes its passphrase. As the CLI does (`setVaultPassphrase`), a fresh
+   * storage key is made and the vault re-encrypted under it: re-wrapping the same key would leave a
+   * key that opens the vault in whatever kept the old wrap (the browser-held copy and its wrapping
+   * key, an old passphrase, the passkey lock). Those are deleted once the vault is saved.
+   */
   async setLockPassphrase(passphrase: string): Promise<void> {
-    const current = this.keys.current ?? newStorageKey();
-    const kdf = await wrapKeyWithPassphrase({ key: current.key, keyId: current.keyId, passphrase });
-    await this.vault.rekey({ key: current.key, keyId: current.keyId, custody: 'passphrase', kdf });
-    this.keys.current = { ...current, custody: 'passphrase', kdf };
+    const next = newStorageKey();
+    const kdf = await wrapKeyWithPassphrase({ key: next.key, keyId: next.keyId, passphrase });
+    const locked = { ...next, custody: 'passphrase' as const, kdf };
+    await this.vault.rekey(locked);
+    this.keys.current = locked;
     await this.keys.dropBrowserCopy();
-    this.store.set({ lock: { ...this.store.get().lock, passphrase: true } });
+    await this.dropPasskeyLock();
   }
 
+  /** Turns the app lock off: a fresh storage key, held in this browser (see setLockPassphrase). */
   async removeLock(): Promise<void> {
-    const current = this.keys.current!;
-    const key = { key: current.key, keyId: current.keyId, custody: 'browser' as const };
-    await this.keys.holdInBrowser(key);
-    await this.vault.rekey(key);
-    this.keys.current = key;
+    const next = newStorageKey();
+    await this.keys.holdInBrowser(next);
+    await this.vault.rekey(next);
+    this.keys.current = next;
+    await this.dropPasskeyLock();
+  }
+
+  /** The passkey lock wraps the storage key it was made for; after a rekey it would only keep the old one. */
+  private async dropPasskeyLock(): Promise<void> {
     await (await db()).delete('keys', PASSKEY_KEY);
-    this.store.set({ lock: { passphrase: false, passkey: false } });
+    this.store.set({ lock: { passphrase: this.keys.current?.custody === 'passphrase', passkey: false } });
   }
 
   async addPasskey(): Promise<void> {

@@ -239,13 +239,14 @@ export class KeychainSession {
    */
   async shareCodes(entry: OtpEntry, minutes: number): Promise<string> {
     const { makeShare, shareLink } = await import('@tessera/vault/share');
-    const state = this.keychain.requireTrusted();
+    this.keychain.requireTrusted();
     const meta = await this.keychain.serverMeta();
     const share = makeShare({ entry, minutes, now: meta.time / 1000 });
     await this.keychain.client().call('sharePost', {
       body: { id: share.id, ciphertext: share.ciphertext, expiresAt: share.expiresAt },
     });
-    return shareLink(state.server, share);
+    // The link opens share.html where this app is served (the keychain server may serve no pages).
+    return shareLink(location.origin, share);
   }
 
   /** Approves the pending device whose screen shows `code`; resolves to its name. */

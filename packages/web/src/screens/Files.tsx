@@ -80,7 +80,9 @@ function Import({ app }: { app: App }) {
       if (result.kind === 'password-required' || result.kind === 'wrong-password') {
         setNeedsPassword(true);
         setError(
-          result.kind === 'wrong-password' ? 'That password does not open the file. Try again.' : null,
+          result.kind === 'wrong-password'
+            ? 'That password does not open the file, or the file was altered. Check the password and try again.'
+            : null,
         );
       } else {
         setOutcome(result);

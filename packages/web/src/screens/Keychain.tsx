@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { App } from '../app/controller.js';
+import { keychainServer } from '../app/server-url.js';
 import { useStore } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
@@ -14,8 +15,8 @@ const PIN_PATTERN = /^\d{6,12}$/;
 /** Sign up or sign in to a keychain (from first run or from the Backup screen). */
 export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }) {
   const [mode, setMode] = useState<'signup' | 'signin'>('signup');
-  // The app talks only to the server that serves it (its CSP allows no other), so that is the keychain.
-  const server = location.origin;
+  // The server that served the app, or the one its page names (static hosting elsewhere).
+  const server = keychainServer();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
@@ -123,8 +124,8 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
           <summary>Device name and server</summary>
           <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
           <p class="hint">
-            Your keychain lives on the server that serves this app, <strong>{location.host}</strong>. To use
-            another keychain server, open the app from that server.
+            Your keychain lives on <strong>{new URL(server).host}</strong>, the server this copy of the app is
+            set up for. To use another keychain server, open the app from that server.
           </p>
         </details>
         <ErrorText error={error} />

@@ -1,0 +1,105 @@
+/**
+ * Builds the extension: `dist/chromium` and `dist/firefox` (unpacked) and a zip of each.
+ * The popup and the background are ES modules; the content script is one classic script (browsers
+ * do not load content scripts as modules), so it is built on its own.
+ */
+import { Buffer } from 'node:buffer';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+import { build } from 'vite';
+import preact from '@preact/preset-vite';
+import { BlobWriter, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js';
+import { manifest } from './manifest.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const source = (name) => fileURLToPath(new URL(`../../${name}/src`, import.meta.url));
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const dist = join(root, 'dist');
+const chromium = join(dist, 'chromium');
+
+const shared = {
+  configFile: false,
+  root,
+  logLevel: 'warn',
+  resolve: {
+    alias: [
+      { find: /^@tessera\/vault\/keychain$/, replacement: source('vault') + '/keychain/index.ts' },
+      { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
+    ],
+  },
+  define: { __APP_VERSION__: JSON.stringify(version) },
+};
+
+rmSync(dist, { recursive: true, force: true });
+
+await build({
+  ...shared,
+  plugins: [preact()],
+  build: {
+    outDir: chromium,
+    emptyOutDir: false,
+    target: 'es2022',
+    // The background is a service worker: no document, so no preload helper that touches one.
+    modulePreload: false,
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 4096,
+    rollupOptions: {
+      input: { popup: join(root, 'popup.html'), background: join(root, 'src/background.ts') },
+      output: {
+        entryFileNames: (chunk) =>
+          chunk.name === 'background' ? 'background.js' : 'assets/[name]-[hash].js',
+      },
+    },
+  },
+});
+
+await build({
+  ...shared,
+  build: {
+    outDir: chromium,
+    emptyOutDir: false,
+    target: 'es2022',
+    reportCompressedSize: false,
+    lib: {
+      entry: join(root, 'src/content.ts'),
+      formats: ['iife'],
+      name: 'tesseraContent',
+      fileName: () => 'content.js',
+    },
+  },
+});
+
+mkdirSync(join(chromium, 'icons'), { recursive: true });
+for (const size of [192, 512])
+  cpSync(join(root, '../web/public', `icon-${size}.png`), join(chromium, 'icons', `icon-${size}.png`));
+
+const firefox = join(dist, 'firefox');
+cpSync(chromium, firefox, { recursive: true });
+writeFileSync(
+  join(chromium, 'manifest.json'),
+  JSON.stringify(manifest({ target: 'chromium', version }), null, 2),
+);
+writeFileSync(
+  join(firefox, 'manifest.json'),
+  JSON.stringify(manifest({ target: 'firefox', version }), null, 2),
+);
+
+for (const [name, dir] of [
+  ['chromium', chromium],
+  ['firefox', firefox],
+]) {
+  const zip = new ZipWriter(new BlobWriter('application/zip'));
+  for (const file of files(dir)) await zip.add(relative(dir, file), new Uint8ArrayReader(readFileSync(file)));
+  const blob = await zip.close();
+  writeFileSync(join(dist, `tessera-${name}-${version}.zip`), Buffer.from(await blob.arrayBuffer()));
+}
+console.log(`extension built: ${relative(process.cwd(), dist)}/{chromium,firefox} and their zips`);
+
+function files(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}

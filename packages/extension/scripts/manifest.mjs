@@ -1,0 +1,44 @@
+/**
+ * The extension's manifest (Manifest V3) for one browser. Every permission is justified in
+ * packages/extension/README.md; nothing here lets the extension talk to a host by itself.
+ */
+export function manifest({ target, version }) {
+  const background =
+    target === 'firefox'
+      ? { scripts: ['background.js'], type: 'module' }
+      : { service_worker: 'background.js', type: 'module' };
+  return {
+    manifest_version: 3,
+    name: 'Tessera',
+    version,
+    description: 'Two-factor codes, filled only on the sites they belong to.',
+    icons: { 192: 'icons/icon-192.png', 512: 'icons/icon-512.png' },
+    action: { default_popup: 'popup.html', default_title: 'Tessera' },
+    background,
+    // Code fields can be on any site; the script reads field attributes only (README: "Permissions").
+    content_scripts: [
+      {
+        matches: ['http://*/*', 'https://*/*'],
+        js: ['content.js'],
+        run_at: 'document_idle',
+        all_frames: true,
+      },
+    ],
+    host_permissions: ['http://*/*', 'https://*/*'],
+    permissions: ['activeTab'],
+    commands: {
+      'fill-code': {
+        suggested_key: { default: 'Alt+Shift+Y' },
+        description: 'Fill the one-time code for this site',
+      },
+    },
+    content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" },
+    ...(target === 'firefox'
+      ? {
+          browser_specific_settings: {
+            gecko: { id: 'extension@tessera.invalid', strict_min_version: '128.0' },
+          },
+        }
+      : {}),
+  };
+}

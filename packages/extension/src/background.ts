@@ -1,0 +1,87 @@
+/// <reference types="chrome" />
+import type { Reply, Request, ToContent } from './messages.js';
+import { siteOf } from './site.js';
+import { codesForSite, openVault, vaultProblem } from './vault-access.js';
+import { entryLabel } from '@tessera/vault';
+
+/**
+ * The extension's background: the only part that opens the vault for pages. A content script gets
+ * a code only for the site of the frame it runs in, as the browser reports it.
+ */
+chrome.runtime.onMessage.addListener((message: Request, sender, sendResponse: (reply: Reply) => void) => {
+  handle(message, sender).then(sendResponse, (err: unknown) =>
+    sendResponse({ ok: false, error: vaultProblem(err) }),
+  );
+  return true; // the reply is sent asynchronously
+});
+
+chrome.commands.onCommand.addListener((command) => {
+  if (command !== 'fill-code') return;
+  void chrome.tabs.query({ active: true, currentWindow: true }).then(([tab]) => {
+    if (tab?.id !== undefined) void sendToTab(tab.id, { type: 'fill-request' });
+  });
+});
+
+async function handle(message: Request, sender: chrome.runtime.MessageSender): Promise<Reply> {
+  if (sender.id !== chrome.runtime.id) return { ok: false, error: 'refused' };
+  const fromPage = sender.tab !== undefined && !sender.url?.startsWith(chrome.runtime.getURL(''));
+  switch (message.type) {
+    case 'fields': {
+      const site = siteOf(sender.url);
+      const matches = codesForSite(await openVault(), site).length;
+      if (sender.tab?.id !== undefined && sender.frameId === 0) await setBadge(sender.tab.id, matches);
+      return { ok: true, site, matches };
+    }
+    case 'code': {
+      const site = siteOf(sender.url);
+      const codes = codesForSite(await openVault(), site);
+      if (codes.length === 1)
+        return { ok: true, site, code: codes[0]!.code, label: entryLabel(codes[0]!.entry) };
+      return { ok: true, site, code: null, reason: codes.length === 0 ? 'none' : 'several' };
+    }
+    case 'fill-tab': {
+      // Only the extension's own pages (the popup) may fill a tab by choice; pages only get their own site's code.
+      if (fromPage) return { ok: false, error: 'refused' };
+      return fillTab(message);
+    }
+  }
+}
+
+/** The popup's fill: the user picked the entry; the site is the tab's, read now. */
+async function fillTab({
+  tabId,
+  entryId,
+  bind,
+}: {
+  tabId: number;
+  entryId: string;
+  bind: boolean;
+}): Promise<Reply> {
+  const tab = await chrome.tabs.get(tabId);
+  const site = siteOf(tab.url);
+  if (!site) return { ok: false, error: 'This page is not a web site, so no code is filled here.' };
+  const vault = await openVault();
+  const entry = vault.get(entryId);
+  if (!entry) return { ok: false, error: 'That entry is gone.' };
+  if (bind && !(entry.sites ?? []).includes(site)) {
+    await vault.update(entryId, { sites: [...(entry.sites ?? []), site] });
+  }
+  const match = codesForSite(vault, site).find((c) => c.entry.id === entryId);
+  if (!match) return { ok: false, error: `${entryLabel(entry)} is not bound to ${site}.` };
+  await setBadge(tabId, codesForSite(vault, site).length);
+  const filled = await sendToTab(tabId, { type: 'fill', code: match.code, origin: new URL(tab.url!).origin });
+  return { ok: true, filled };
+}
+
+async function sendToTab(tabId: number, message: ToContent): Promise<boolean> {
+  try {
+    return (await chrome.tabs.sendMessage(tabId, message)) === true;
+  } catch {
+    return false; // no content script in that tab (a browser page, or not loaded yet)
+  }
+}
+
+async function setBadge(tabId: number, matches: number): Promise<void> {
+  await chrome.action.setBadgeText({ tabId, text: matches > 0 ? String(matches) : '' });
+  await chrome.action.setBadgeBackgroundColor({ tabId, color: '#2f5bd3' });
+}

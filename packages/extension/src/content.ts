@@ -1,0 +1,137 @@
+/// <reference types="chrome" />
+import { findCodeFields } from './detect.js';
+import { fillField } from './fill.js';
+import type { Reply, ToContent } from './messages.js';
+
+/**
+ * Runs in every http(s) page. It looks for one-time-code fields (attributes only), tells the
+ * background how many it found, and offers a fill button next to a focused code field. It never
+ * reads the page's text and holds no code longer than it takes to fill one.
+ */
+
+let announced = false;
+let lastFocused: HTMLInputElement | null = null;
+const chip = makeChip();
+
+function scan(): void {
+  const fields = findCodeFields(document);
+  if (fields.length === 0) return;
+  for (const field of fields) {
+    if (field.dataset.tesseraSeen) continue;
+    field.dataset.tesseraSeen = '1';
+    field.addEventListener('focus', () => {
+      lastFocused = field;
+      chip.show(field);
+    });
+  }
+  if (!announced) {
+    announced = true;
+    void chrome.runtime.sendMessage({ type: 'fields', count: fields.length });
+  }
+}
+
+/** Asks the background for this frame's code and fills `field`; says why not on the button otherwise. */
+async function fillFrom(field: HTMLInputElement | null): Promise<void> {
+  const target = field ?? findCodeFields(document)[0] ?? null;
+  if (!target) return;
+  const reply = (await chrome.runtime.sendMessage({ type: 'code' })) as Reply;
+  if (!reply.ok) return chip.say(target, reply.error, 'error');
+  if ('code' in reply && reply.code) {
+    fillField(target, reply.code);
+    chip.hide('filled');
+    return;
+  }
+  if ('reason' in reply) {
+    chip.say(
+      target,
+      reply.reason === 'several'
+        ? 'Several codes fit this site: choose one in the Tessera toolbar button.'
+        : `No code is bound to ${reply.site ?? 'this page'}: choose one in the Tessera toolbar button.`,
+      reply.reason,
+    );
+  }
+}
+
+chrome.runtime.onMessage.addListener((message: ToContent, sender, sendResponse: (done: boolean) => void) => {
+  if (sender.id !== chrome.runtime.id) return false;
+  if (message.type === 'fill') {
+    // The page may have navigated since the background looked: fill only the origin it checked.
+    if (location.origin !== message.origin) return (sendResponse(false), false);
+    const target = lastFocused ?? findCodeFields(document)[0];
+    if (!target) return (sendResponse(false), false);
+    fillField(target, message.code);
+    sendResponse(true);
+    return false;
+  }
+  if (message.type === 'fill-request') {
+    void fillFrom(lastFocused).then(() => sendResponse(true));
+    return true;
+  }
+  return false;
+});
+
+/**
+ * The small button next to a focused code field, in a closed shadow root the page cannot reach.
+ * Its host carries only the outcome of the last click (`data-state`), which the page learns anyway
+ * from whether the field was filled.
+ */
+function makeChip() {
+  const host = document.createElement('tessera-fill');
+  const root = host.attachShadow({ mode: 'closed' });
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Fill code from Tessera';
+  const style = document.createElement('style');
+  style.textContent =
+    'button{all:initial;font:13px system-ui,sans-serif;background:#2f5bd3;color:#fff;padding:4px 10px;border-radius:6px;cursor:pointer;box-shadow:0 1px 4px #0004}' +
+    'button[data-note]{background:#fff;color:#1d2433;border:1px solid #c7ccd6;cursor:default}';
+  root.append(style, button);
+  host.style.cssText = 'position:absolute;z-index:2147483647;display:none';
+  let field: HTMLInputElement | null = null;
+  // Only a real click fills: a page's synthetic click (isTrusted false) gets nothing.
+  button.addEventListener('mousedown', (event) => event.preventDefault());
+  button.addEventListener('click', (event) => {
+    if (!event.isTrusted || button.dataset.note) return;
+    void fillFrom(field);
+  });
+  return {
+    show(target: HTMLInputElement) {
+      field = target;
+      delete button.dataset.note;
+      button.textContent = 'Fill code from Tessera';
+      const box = target.getBoundingClientRect();
+      host.style.left = `${box.left + window.scrollX}px`;
+      host.style.top = `${box.bottom + window.scrollY + 4}px`;
+      host.style.display = 'block';
+      if (!host.isConnected) document.documentElement.append(host);
+    },
+    say(target: HTMLInputElement, note: string, state: string) {
+      this.show(target);
+      button.dataset.note = '1';
+      button.textContent = note;
+      host.dataset.state = state;
+    },
+    hide(state: string) {
+      host.style.display = 'none';
+      host.dataset.state = state;
+    },
+  };
+}
+
+scan();
+// Sign-in pages often add the code field after the password step: look again when inputs appear.
+let pending = false;
+new MutationObserver((records) => {
+  if (pending) return;
+  const addedInput = records.some((r) =>
+    [...r.addedNodes].some(
+      (n) => n instanceof Element && (n.tagName === 'INPUT' || n.querySelector('input')),
+    ),
+  );
+  if (!addedInput) return;
+  pending = true;
+  setTimeout(() => {
+    pending = false;
+    scan();
+  }, 100);
+}).observe(document.documentElement, { childList: true, subtree: true });

@@ -1,0 +1,32 @@
+import { getDomain } from 'tldts';
+import type { VaultEntry } from '@tessera/vault';
+
+/**
+ * The site a page belongs to: its registrable domain (eTLD+1 by the Public Suffix List, via tldts),
+ * so `login.bank.example` and `bank.example` are one site and `bank-example.com` is another. Only
+ * http(s) pages have a site; a look-alike domain is simply a different site.
+ */
+export function siteOf(url: string | undefined): string | null {
+  if (!url) return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  return getDomain(parsed.hostname, { allowPrivateDomains: true }) ?? null;
+}
+
+/**
+ * Entries bound to `site`. A binding names a registrable domain; one stored as a longer host name
+ * (from a CLI `--site login.bank.example`) binds the site it belongs to.
+ */
+export function entriesForSite(entries: readonly VaultEntry[], site: string | null): VaultEntry[] {
+  if (!site) return [];
+  return entries.filter((entry) => (entry.sites ?? []).some((bound) => siteOfHost(bound) === site));
+}
+
+function siteOfHost(host: string): string | null {
+  return getDomain(host, { allowPrivateDomains: true }) ?? null;
+}

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchWithExtension, LOOKALIKE, REAL, SHOP, startSite, type ExtensionBrowser } from './harness.js';
+
+const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
+const SECRET = 'JBSWY3DPEHPK3PXP';
+
+/** `tessera code` for SECRET at `unixSeconds`: the CLI is the reference the extension must match. */
+function cliCode(unixSeconds: number): string {
+  return execFileSync(process.execPath, [CLI, 'code', '--secret', SECRET, '--time', String(unixSeconds)], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+describe(
+  'the extension fills codes on the site they are bound to, and nowhere else',
+  { timeout: 120_000 },
+  () => {
+    let ext: ExtensionBrowser;
+    let site: { port: number; server: Server };
+
+    beforeAll(async () => {
+      site = await startSite();
+      ext = await launchWithExtension();
+    }, 120_000);
+
+    afterAll(async () => {
+      await ext?.close();
+      site?.server.close();
+    });
+
+    const url = (host: string, path: string) => `http://${host}:${site.port}${path}`;
+
+    it('adds a code bound to the real site from the popup, fills it there on a click, matching tessera code', async () => {
+      const bank = await ext.context.newPage();
+      await bank.goto(url(REAL, '/2fa'));
+      const popup = await ext.popup(bank);
+      await popup.getByText(`No code is bound to ${REAL}`).waitFor();
+      await popup.getByText('Add a code').click();
+      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
+      await popup.getByLabel('Issuer').fill('Bank');
+      await popup.getByLabel('Account').fill('alice');
+      await popup.getByRole('button', { name: 'Add', exact: true }).click();
+      await popup
+        .getByRole('status')
+        .filter({ hasText: `Added Bank (alice) for ${REAL}` })
+        .waitFor();
+      await popup
+        .getByRole('region', { name: `Codes for ${REAL}` })
+        .getByText('Bank (alice)')
+        .waitFor();
+
+      // The page learns of the binding on its next load: badge 1, and the fill button fills.
+      await bank.reload();
+      await expect.poll(() => ext.badge(bank)).toBe('1');
+      const before = Math.floor(Date.now() / 1000);
+      await clickFillButton(bank);
+      await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+      const after = Math.floor(Date.now() / 1000);
+      const filled = await bank.locator('#otp').inputValue();
+      expect([cliCode(before), cliCode(after)]).toContain(filled);
+    });
+
+    it('fills nothing on a look-alike site, even when the page clicks the button itself', async () => {
+      const fake = await ext.context.newPage();
+      await fake.goto(url(LOOKALIKE, '/2fa'));
+      await clickFillButton(fake);
+      // The page cannot reach the button (closed shadow root), and a click it makes up is not trusted.
+      await fake
+        .evaluate(() => {
+          const host = document.querySelector('tessera-fill');
+          host?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+          return host?.shadowRoot ?? null;
+        })
+        .then((root) => expect(root).toBeNull());
+      await fake.locator('tessera-fill[data-state="none"]').waitFor({ state: 'attached' });
+      expect(await fake.locator('#otp').inputValue()).toBe('');
+      expect(await ext.badge(fake)).toBe('');
+      // The popup on the look-alike lists no code for it.
+      const popup = await ext.popup(fake);
+      await popup.getByText(`No code is bound to ${LOOKALIKE}`).waitFor();
+      expect(await fake.locator('#otp').inputValue()).toBe('');
+    });
+
+    it('binds a code to another site on its first fill, chosen in the popup, and remembers it', async () => {
+      const shop = await ext.context.newPage();
+      await shop.goto(url(SHOP, '/2fa'));
+      await clickFillButton(shop);
+      await shop.locator('tessera-fill[data-state="none"]').waitFor({ state: 'attached' });
+      const popup = await ext.popup(shop);
+      await popup.getByRole('button', { name: 'Use Bank (alice) here' }).click();
+      await popup
+        .getByRole('status')
+        .filter({ hasText: `Filled Bank (alice) on ${SHOP}` })
+        .waitFor();
+      expect(await shop.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+      // Remembered: the next visit fills with one click, and the badge counts it.
+      await shop.reload();
+      await expect.poll(() => ext.badge(shop)).toBe('1');
+      await clickFillButton(shop);
+      await expect.poll(() => shop.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    });
+  },
+);
+
+/**
+ * A real (trusted) click on the fill button shown under the focused code field. The button lives in
+ * a closed shadow root, so neither the page nor a test locator can reach it: the test clicks where a
+ * person would.
+ */
+async function clickFillButton(page: import('playwright-core').Page): Promise<void> {
+  const field = page.locator('#otp');
+  await field.click();
+  const box = (await field.boundingBox())!;
+  await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}

@@ -1,0 +1,115 @@
+/**
+ * Browser tests of the extension: Debian's Chromium with the built extension loaded
+ * (`--load-extension`, persistent profile), and a small test site on loopback reachable under
+ * two names, the real site and a look-alike (`--host-resolver-rules`).
+ */
+import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../web/scripts/chromium.mjs';
+
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+export const EXTENSION = join(PACKAGE, 'dist', 'chromium');
+
+/** Host names of the test site: the real one and a look-alike a phisher would register. */
+export const REAL = 'bank.test';
+export const LOOKALIKE = 'bank-secure-login.test';
+/** A second real site, whose code is bound on its first fill. */
+export const SHOP = 'shop.test';
+
+/** Builds the extension when dist is missing or older than the sources it bundles. */
+export function ensureBuilt(): void {
+  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src';
+  const stale =
+    `if [ ! -f dist/chromium/manifest.json ] || [ -n "$(find ${sources} -newer dist/chromium/manifest.json -print -quit)" ]; ` +
+    'then node scripts/build.mjs; fi';
+  execFileSync('flock', [join(tmpdir(), 'tessera-extension-build.lock'), 'sh', '-c', stale], {
+    cwd: PACKAGE,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+}
+
+/** The test site: a sign-in step with a one-time-code field, and a page with none. */
+export function startSite(): Promise<{ port: number; server: Server }> {
+  const page = (body: string) =>
+    `<!doctype html><html><head><title>Bank</title></head><body>${body}</body></html>`;
+  const server = createServer((req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    if (req.url?.startsWith('/2fa')) {
+      res.end(
+        page(
+          '<form><label>Code from your app <input id="otp" name="otp" autocomplete="one-time-code" inputmode="numeric" maxlength="6"></label><button>Verify</button></form>',
+        ),
+      );
+    } else res.end(page('<p>Welcome. No code field here.</p><input name="search">'));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ port: (server.address() as { port: number }).port, server }),
+    ),
+  );
+}
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  worker: Worker;
+  id: string;
+  /** The popup as a page of its own, acting on `tab` (the page under test). */
+  popup(tab: Page): Promise<Page>;
+  /** The toolbar badge text of the tab showing `tab`. */
+  badge(tab: Page): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Chromium with the extension, in a fresh profile. */
+export async function launchWithExtension(): Promise<ExtensionBrowser> {
+  ensureBuilt();
+  const profile = mkdtempSync(join(tmpdir(), 'tessera-ext-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: false,
+    args: [
+      ...CHROMIUM_ARGS,
+      `--disable-extensions-except=${EXTENSION}`,
+      `--load-extension=${EXTENSION}`,
+      `--host-resolver-rules=MAP ${REAL} 127.0.0.1, MAP ${LOOKALIKE} 127.0.0.1, MAP ${SHOP} 127.0.0.1`,
+    ],
+  });
+  // Fail a wait with its locator's name well before the test's own time runs out.
+  context.setDefaultTimeout(20_000);
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const id = new URL(worker.url()).host;
+  const tabIdOf = async (tab: Page): Promise<number> => {
+    const found = await worker.evaluate(
+      async (url) => (await chrome.tabs.query({ url })).map((t) => t.id),
+      tab.url(),
+    );
+    if (found.length !== 1 || found[0] === undefined)
+      throw new Error(`expected one tab at ${tab.url()}, found ${found.length}`);
+    return found[0];
+  };
+  return {
+    context,
+    worker,
+    id,
+    async popup(tab) {
+      const tabId = await tabIdOf(tab);
+      const page = await context.newPage();
+      await page.goto(`chrome-extension://${id}/popup.html?tab=${tabId}`);
+      return page;
+    },
+    async badge(tab) {
+      const tabId = await tabIdOf(tab);
+      return worker.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId);
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
