@@ -9,6 +9,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 
 const Point = ristretto255.Point;
+type RistrettoPoint = ReturnType<typeof Point.fromBytes>;
 const encoder = new TextEncoder();
 
 /** G_Ristretto255.DSI (draft §"CPace group objects G_Ristretto255 ..."). */
@@ -76,8 +77,17 @@ export function generatorString(options: { prs: Uint8Array; ci: Uint8Array; sid:
 }
 
 /** G.calculate_generator: element_derivation(SHA-512(generator_string)) (RFC 9496 §4.3.4). */
-export function calculateGenerator(options: { prs: Uint8Array; ci: Uint8Array; sid: Uint8Array }) {
-  return ristretto255_hasher.deriveToCurve(sha512(generatorString(options)));
+function generatorPoint(options: { prs: Uint8Array; ci: Uint8Array; sid: Uint8Array }): RistrettoPoint {
+  return ristretto255_hasher.deriveToCurve!(sha512(generatorString(options)));
+}
+
+/** The encoded generator (for the draft's vectors; the protocol keeps it internal). */
+export function calculateGenerator(options: {
+  prs: Uint8Array;
+  ci: Uint8Array;
+  sid: Uint8Array;
+}): Uint8Array {
+  return generatorPoint(options).toBytes();
 }
 
 /** Reads a little-endian scalar. */
@@ -100,8 +110,8 @@ export function sampleScalar(random: (n: number) => Uint8Array): Uint8Array {
 }
 
 /** G.scalar_mult(y, g): encode(y * g). */
-export function scalarMult(y: Uint8Array, g: InstanceType<typeof Point>): Uint8Array {
-  return g.multiply(scalarFromLe(y)).toBytes();
+export function scalarMult(y: Uint8Array, g: Uint8Array): Uint8Array {
+  return Point.fromBytes(g).multiply(scalarFromLe(y)).toBytes();
 }
 
 /** G.I, the encoding of the identity. */
@@ -138,9 +148,9 @@ export function startCpace(options: {
   sid: Uint8Array;
   random: (n: number) => Uint8Array;
 }): CpaceShare {
-  const g = calculateGenerator(options);
+  const g = generatorPoint(options);
   const y = sampleScalar(options.random);
-  return { y, share: scalarMult(y, g) };
+  return { y, share: g.multiply(scalarFromLe(y)).toBytes() };
 }
 
 /** The outcome of a finished run: ISK and the two confirmation tags (draft §"Key confirmation"). */

@@ -102,7 +102,7 @@ describe('CPACE-RISTR255-SHA512 test vectors', () => {
     expect(hex(generatorString(inputs))).toBe(V.genString);
     expect(generatorString(inputs).length).toBe(170);
     expect(hex(sha512(generatorString(inputs)))).toBe(V.genHash);
-    expect(hex(calculateGenerator(inputs).toBytes())).toBe(V.g);
+    expect(hex(calculateGenerator(inputs))).toBe(V.g);
   });
 
   it('messages from A and B, K, ISK (initiator-responder and parallel), sid_output', () => {
