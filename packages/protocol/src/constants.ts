@@ -167,7 +167,5 @@ export const ERROR_CODES = [
   'epoch-stale',
   // v2 shared codes
   'share-expired',
-  // v2 credential lifecycle (§10)
-  'session-expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -64,8 +64,6 @@ export interface ServerOptions {
   maintenanceIntervalMs?: number;
   /** How long this process may reuse a session lookup (ms); 0 disables the cache. See session-cache.ts. */
   sessionCacheTtlMs?: number;
-  /** Absolute session lifetime from sign-in (ms), on top of the sliding one; default 90 days. */
-  sessionMaxAgeMs?: number;
   /** Environment to read secrets and database settings from; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -82,8 +80,6 @@ export const DEFAULTS = {
   /** Sessions slide: each use (at most hourly) pushes expiry this far ahead. */
   sessionTtlMs: 30 * 24 * HOUR,
   sessionTouchIntervalMs: HOUR,
-  /** However often a session is used, it ends this long after sign-in (PROTOCOL §10). */
-  sessionMaxAgeMs: 90 * 24 * HOUR,
   /**
    * Reuse of a session lookup within one process: saves a query per request; revocations reach
    * other processes by NOTIFY at once, so this only bounds staleness if a notification is lost.

@@ -16,8 +16,6 @@ export interface ServerContext {
   bus: EventBus;
   /** Session lookups of this process (see session-cache.ts for why revocation stays effective). */
   sessionCache: SessionCache;
-  /** Absolute session lifetime (ms) from sign-in, whatever the sliding expiry says (PROTOCOL §10). */
-  sessionMaxAgeMs: number;
   metrics: Metrics;
   opaqueServerSetup: string;
   opaquePublicKey: string;

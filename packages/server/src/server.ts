@@ -107,7 +107,6 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       escrow,
       bus,
       sessionCache,
-      sessionMaxAgeMs: options.sessionMaxAgeMs ?? DEFAULTS.sessionMaxAgeMs,
       opaqueServerSetup: secrets.opaqueServerSetup,
       opaquePublicKey: opaque.server.getPublicKey(secrets.opaqueServerSetup),
       minClientVersion:

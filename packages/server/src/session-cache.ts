@@ -18,8 +18,6 @@ export interface CachedSession {
   accountId: string;
   deviceId: string;
   expiresAt: number;
-  /** Sign-in time: the absolute lifetime counts from here. */
-  createdAt: number;
   lastUsedAt: number;
   status: 'pending' | 'trusted' | 'removed';
 }

@@ -83,14 +83,6 @@ export async function authenticate(
   if (!session || session.expiresAt <= now || session.status === 'removed') {
     throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
   }
-  if (now - session.createdAt >= ctx.sessionMaxAgeMs) {
-    // The absolute lifetime (PROTOCOL §10): a stolen token that is used every day still ends.
-    throw new HttpError(
-      401,
-      'session-expired',
-      'Signed out: this session reached its maximum age; sign in again.',
-    );
-  }
   if (need === 'trusted' && session.status !== 'trusted') {
     throw new HttpError(
       403,
@@ -136,7 +128,6 @@ async function lookUpSession(
       'sessions.account_id',
       'sessions.device_id',
       'sessions.expires_at',
-      'sessions.created_at',
       'sessions.last_used_at',
       'devices.status',
     ])
@@ -147,7 +138,6 @@ async function lookUpSession(
     accountId: row.account_id,
     deviceId: row.device_id,
     expiresAt: row.expires_at,
-    createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at,
     status: row.status,
   };

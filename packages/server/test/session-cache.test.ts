@@ -141,7 +141,6 @@ describe('SessionCache', () => {
     accountId,
     deviceId: 'd',
     expiresAt: Number.MAX_SAFE_INTEGER,
-    createdAt: 0,
     lastUsedAt: 0,
     status: 'trusted',
   });
