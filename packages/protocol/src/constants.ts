@@ -167,5 +167,7 @@ export const ERROR_CODES = [
   'epoch-stale',
   // v2 shared codes
   'share-expired',
+  // credential lifecycle (§10)
+  'join-removed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

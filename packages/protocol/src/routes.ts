@@ -91,6 +91,15 @@ export const ROUTES = {
     summary: 'Devices of the account',
     response: S.DevicesResponse,
   }),
+  evictDevice: route({
+    method: 'POST',
+    url: '/v1/devices/evict',
+    auth: 'trusted',
+    status: 204,
+    summary: 'Evicts a pending device (§10): its join request ends and its sessions stop working',
+    body: S.EvictDeviceBody,
+    response: S.Empty,
+  }),
   circle: route({
     method: 'GET',
     url: '/v1/circle',

@@ -80,6 +80,15 @@ export async function authenticate(
   const tokenHash = sha256Hex(token);
   const now = Date.now();
   const session = ctx.sessionCache.get(tokenHash, now) ?? (await lookUpSession(ctx, tokenHash, now));
+  if (session && session.status === 'removed' && session.expiresAt > now) {
+    // Only an evicted join request keeps sessions on a removed device (circle.ts deletes the
+    // sessions of a removed trusted device): docs/PROTOCOL.md §10.
+    throw new HttpError(
+      401,
+      'join-removed',
+      'This request to join was removed by a trusted device; sign in again to ask anew.',
+    );
+  }
   if (!session || session.expiresAt <= now || session.status === 'removed') {
     throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
   }

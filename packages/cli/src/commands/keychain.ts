@@ -167,7 +167,7 @@ export function register(program: Command): void {
       }
       for (const d of devices) {
         process.stdout.write(
-          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}\n`,
+          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}${pendingNote(d)}\n`,
         );
       }
     });
@@ -268,11 +268,12 @@ export function register(program: Command): void {
       'keep a keychain PIN: file whose first line is the PIN (or TESSERA_PIN); without it the PIN is turned off',
     )
     .action(async (id: string, options: { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+      const { keychain: client } = await open(command);
+      if (await evictIfPending(client, id)) return;
       const pin = await optionalPin(options.pinFile);
       const kc = await import('@tessera/vault/keychain');
       if (pin !== null) kc.checkPin(pin);
       const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile).keep;
-      const { keychain: client } = await open(command);
       const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
         `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted; ` +
@@ -299,6 +300,26 @@ export function register(program: Command): void {
         `recovery key replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; the old one no longer restores the keychain\n`,
       );
     });
+}
+
+/** ` pending, asked <when>` for a join request nobody approved yet. */
+function pendingNote(device: { status: string; createdAt: string | null }): string {
+  return device.status === 'pending'
+    ? `  (pending: asked to join ${device.createdAt ?? 'at an unknown time'})`
+    : '';
+}
+
+/**
+ * `remove-device` on a pending device: evicts the join request (docs/PROTOCOL.md §10). It never
+ * held a key, so no rotation, recovery key or PIN is involved. False when the device is not pending.
+ */
+async function evictIfPending(client: Keychain, id: string): Promise<boolean> {
+  const { listDevices, evictPendingDevice } = await import('@tessera/vault/keychain');
+  const device = (await listDevices(client)).find((d) => d.id === id);
+  if (!device || device.status !== 'pending') return false;
+  const name = await evictPendingDevice(client, { deviceId: id });
+  process.stdout.write(`removed the pending request of ${name} (${id}); its session no longer works\n`);
+  return true;
 }
 
 async function open(

@@ -20,6 +20,7 @@ export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
 export { setPin, checkPin } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
 export { rotateRecoveryKey } from './rotate-recovery-key.js';
+export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';
 export {
   addPasskey,
   removePasskey,

@@ -1,0 +1,73 @@
+/** Credential lifecycle (docs/PROTOCOL.md §10): evicting a pending device. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Api,
+  BACKENDS,
+  createStore,
+  login,
+  newDevice,
+  trustedAccount,
+  uniqueEmail,
+  type Account,
+  type TestStore,
+} from './helpers.js';
+
+async function joinRequest(api: Api, account: Account, name = 'phone') {
+  const device = newDevice(name);
+  const res = await login(api, { email: account.email, password: account.password, device });
+  expect(res.body.deviceStatus).toBe('pending');
+  return { deviceId: res.body.deviceId as string, api: api.as(res.body.session) };
+}
+
+describe.each(BACKENDS)('credential lifecycle (%s)', (backend) => {
+  let store: TestStore;
+  let api: Api;
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    api = new Api((await store.start()).url);
+  });
+  afterAll(() => store.cleanup());
+
+  it('lists a pending device and evicts it: its session then says the join request was removed', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const pending = await joinRequest(api, account);
+    // The pending device works before the eviction (and its session is cached by this request).
+    expect((await pending.api.get('/v1/devices')).status).toBe(200);
+    const listed = await account.api.get('/v1/devices');
+    expect(listed.body.devices.find((d: { id: string }) => d.id === pending.deviceId)).toMatchObject({
+      status: 'pending',
+      name: 'phone',
+    });
+
+    const evicted = await account.api.post('/v1/devices/evict', { deviceId: pending.deviceId });
+    expect(evicted.status).toBe(204);
+
+    const after = await pending.api.get('/v1/circle');
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('join-removed');
+    expect(after.body.error.message).toMatch(/request to join was removed/);
+    const devices = (await account.api.get('/v1/devices')).body.devices;
+    expect(devices.find((d: { id: string }) => d.id === pending.deviceId).status).toBe('removed');
+    // The trusted device's own session is untouched.
+    expect((await account.api.get('/v1/circle')).status).toBe(200);
+  });
+
+  it('refuses eviction from a pending session, of a trusted device, and of another account', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const pending = await joinRequest(api, account);
+    const other = await trustedAccount(api, uniqueEmail());
+
+    const byPending = await pending.api.post('/v1/devices/evict', { deviceId: pending.deviceId });
+    expect(byPending.status).toBe(403);
+    const trusted = await pending.api.as(account.api.token).post('/v1/devices/evict', {
+      deviceId: account.deviceId,
+    });
+    expect(trusted.status).toBe(400);
+    expect(trusted.body.error.message).toMatch(/is trusted, not pending/);
+    const foreign = await other.api.post('/v1/devices/evict', { deviceId: pending.deviceId });
+    expect(foreign.status).toBe(404);
+    // Nothing changed: the pending device still works.
+    expect((await pending.api.get('/v1/circle')).status).toBe(200);
+  });
+});
