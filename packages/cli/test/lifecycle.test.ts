@@ -12,6 +12,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
   let server: TestServer;
   const a = ws.device();
   const b = ws.device();
+  const c = ws.device();
 
   beforeAll(async () => {
     server = await TestServer.start(backend, ws.dir);
@@ -56,6 +57,33 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       expect(evicted.stderr).toMatch(/request to join was removed/);
       // The trusted device keeps its entries and its session.
       expect((await a.run(['keychain', 'status'])).code).toBe(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'lock-account ends every session and pending request; the trusted device keeps its codes and signs in again',
+    async () => {
+      const before = await a.entries();
+      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      const locked = await a.ok(['keychain', 'lock-account']);
+      expect(locked).toMatch(/account locked: every session ended, this one too/);
+
+      // The caller's session ended too; its local codes did not.
+      const ended = await a.run(['keychain', 'devices']);
+      expect(ended.code).not.toBe(0);
+      expect(ended.stderr).toMatch(/session has ended; sign in again/);
+      expect(await a.entries()).toEqual(before);
+      const pending = await c.run(['keychain', 'devices']);
+      expect(pending.stderr).toMatch(/request to join was removed/);
+
+      // Signing in again needs only the password: no approval, the device is still trusted.
+      const again = await a.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
+      expect(again).toMatch(/signed in again; this device is still trusted/);
+      const status = JSON.parse(await a.ok(['keychain', 'status', '--json'])) as Record<string, unknown>;
+      expect(JSON.stringify(status)).toMatch(/account was locked/);
+      expect((await a.run(['sync'])).code).toBe(0);
+      expect(await a.entries()).toEqual(before);
     },
     STEP_TIMEOUT_MS,
   );

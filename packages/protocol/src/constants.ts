@@ -129,6 +129,8 @@ export const NOTICE_KINDS = [
   'passkey-added',
   'passkey-removed',
   'passkey-used',
+  // credential lifecycle (§10)
+  'account-locked',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */

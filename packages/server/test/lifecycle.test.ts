@@ -53,6 +53,50 @@ describe.each(BACKENDS)('credential lifecycle (%s)', (backend) => {
     expect((await account.api.get('/v1/circle')).status).toBe(200);
   });
 
+  it('lock-account ends every session, evicts pending devices, leaves a notice; trusted devices resume', async () => {
+    const account = await trustedAccount(api, uniqueEmail());
+    const pending = await joinRequest(api, account);
+    const second = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    expect(second.status).toBe(200);
+    const other = api.as(second.body.session);
+    expect((await other.get('/v1/circle')).status).toBe(200);
+
+    expect((await pending.api.post('/v1/accounts/lock', null)).status).toBe(403);
+    expect((await account.api.post('/v1/accounts/lock', null)).status).toBe(204);
+
+    // Every session of the trusted device, the caller's included, is gone.
+    expect((await account.api.get('/v1/circle')).status).toBe(401);
+    expect((await other.get('/v1/circle')).status).toBe(401);
+    const evicted = await pending.api.get('/v1/circle');
+    expect(evicted.status).toBe(401);
+    expect(evicted.body.error.code).toBe('join-removed');
+
+    // The trusted device signs in again with the password and its device key: still trusted.
+    const again = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.deviceStatus).toBe('trusted');
+    const fresh = api.as(again.body.session);
+    const notices = (await fresh.get('/v1/notices')).body.notices as { kind: string }[];
+    expect(notices.map((n) => n.kind)).toContain('account-locked');
+    const devices = (await fresh.get('/v1/devices')).body.devices as { id: string; status: string }[];
+    expect(devices.find((d) => d.id === pending.deviceId)!.status).toBe('removed');
+    // The evicted pending device cannot resume: it must start over.
+    const resumed = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: pending.deviceId,
+    });
+    expect(resumed.status).toBe(403);
+  });
+
   it('refuses eviction from a pending session, of a trusted device, and of another account', async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const pending = await joinRequest(api, account);

@@ -89,6 +89,7 @@ export function register(program: Command): void {
     .option('--json', 'print {deviceId, verificationCode} and return without waiting')
     .action(async (options: AccountOptions, command: Command) => {
       const { keychain: client, vault } = await open(command);
+      if (await signInAgainIfTrusted(client, options)) return;
       const joined = await loginWith(client, options);
       if (options.json) {
         process.stdout.write(
@@ -283,6 +284,22 @@ export function register(program: Command): void {
     });
 
   keychain
+    .command('lock-account')
+    .description(
+      "kill switch after a theft: ends every session (this device's too) and evicts every pending device; " +
+        'trusted devices keep their codes and sign in again with `tessera keychain login`',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { lockAccount } = await import('@tessera/vault/keychain');
+      await lockAccount(client);
+      process.stdout.write(
+        'account locked: every session ended, this one too, and every pending device evicted; ' +
+          'sign in again on each trusted device with `tessera keychain login`\n',
+      );
+    });
+
+  keychain
     .command('rotate-recovery-key')
     .description(
       'make a new recovery key and retire the old one (the vault key rotates too, so the old key reads nothing new)',
@@ -327,6 +344,30 @@ async function open(
 ): Promise<{ keychain: Keychain; vault: import('@tessera/vault').Vault }> {
   const vault = await openCliVault(command);
   return { keychain: await keychainFor(vault), vault };
+}
+
+/**
+ * `login` on a trusted device whose session ended (lock-account, session lifetime): a new session
+ * for the same device, proven by its device key, with no approval (docs/PROTOCOL.md §10.2).
+ */
+async function signInAgainIfTrusted(client: Keychain, options: AccountOptions): Promise<boolean> {
+  const state = client.state;
+  if (!state || state.status !== 'trusted') return false;
+  const { signInAgain, normalizeServer } = await import('@tessera/vault/keychain');
+  if (state.server !== normalizeServer(options.server) || state.email !== options.email)
+    throw new CliError(
+      `this device is a trusted device of ${state.email} on ${state.server}; give that --server and --email to sign in again`,
+    );
+  const password = await secret({
+    file: options.passwordFile,
+    env: 'TESSERA_PASSWORD',
+    what: 'password file',
+    prompt: 'Keychain password',
+  });
+  await signInAgain(client, { password });
+  if (options.json) process.stdout.write(JSON.stringify({ deviceId: state.deviceId, trusted: true }) + '\n');
+  else process.stdout.write('signed in again; this device is still trusted\n');
+  return true;
 }
 
 async function loginWith(client: Keychain, options: AccountOptions) {
