@@ -171,5 +171,6 @@ export const ERROR_CODES = [
   'share-expired',
   // credential lifecycle (§10)
   'join-removed',
+  'session-expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

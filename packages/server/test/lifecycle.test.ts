@@ -97,6 +97,32 @@ describe.each(BACKENDS)('credential lifecycle (%s)', (backend) => {
     expect(resumed.status).toBe(403);
   });
 
+  it('ends a session at its absolute lifetime however recently it was used (session-expired)', async () => {
+    let offset = 0;
+    const timed = await createStore(backend);
+    try {
+      const url = (await timed.start({ sessionAbsoluteLifetimeMs: 60_000, clock: () => Date.now() + offset }))
+        .url;
+      const account = await trustedAccount(new Api(url), uniqueEmail());
+      offset = 59_000;
+      expect((await account.api.get('/v1/circle')).status).toBe(200);
+      offset = 60_000;
+      const expired = await account.api.get('/v1/circle');
+      expect(expired.status).toBe(401);
+      expect(expired.body.error.code).toBe('session-expired');
+      expect(expired.body.error.message).toMatch(/^Signed out: .*sign in again/);
+      // A new sign-in starts a new lifetime.
+      const again = await login(new Api(url), {
+        email: account.email,
+        password: account.password,
+        deviceId: account.deviceId,
+      });
+      expect(again.status).toBe(200);
+    } finally {
+      await timed.cleanup();
+    }
+  });
+
   it('refuses eviction from a pending session, of a trusted device, and of another account', async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const pending = await joinRequest(api, account);

@@ -163,6 +163,13 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
       details,
     );
   }
+  if (response.status === 401 && body.code === 'session-expired') {
+    return new KeychainError(
+      'not-signed-in',
+      'Signed out: this session reached its maximum lifetime; sign in again with `tessera keychain login`.',
+      details,
+    );
+  }
   if (response.status === 401) {
     return new KeychainError(
       'not-signed-in',
