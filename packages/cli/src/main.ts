@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from './errors.js';
 import { commands } from './commands/index.js';
+import { printable } from './terminal-text.js';
 
 export const VERSION = '0.2.0';
 
@@ -37,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version exit through here with code 0; commander already printed its message.
       return err.exitCode;
     }
-    process.stderr.write(`tessera: ${describeError(err)}\n`);
+    process.stderr.write(`tessera: ${printable(describeError(err))}\n`);
     return 1;
   }
 }

@@ -64,4 +64,30 @@ describe('crash safety', () => {
     expect(killed).toBeGreaterThan(0);
     expect(reported.length).toBeGreaterThan(1);
   }, 240_000);
+
+  it('a SIGKILL in the middle of the vault write itself leaves the vault as it was, and the next add works', async () => {
+    const home = join(tempDir(), 'home');
+    ok(home, ['add', '--secret', secretFor(1), '--issuer', 'Before', '--account', 'crash']);
+    const child = spawn(
+      process.execPath,
+      [BIN, '--home', home, 'add', '--secret', secretFor(2), '--issuer', 'During', '--account', 'crash'],
+      { env: { ...cliEnv(), TESSERA_TEST_PAUSE_IN_WRITE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const closed = new Promise((resolve) => child.on('close', (_code, signal) => resolve(signal)));
+    // Half of the new vault is on disk (fsynced) when the hook says so: kill right there.
+    await new Promise<void>((resolve, reject) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('paused in the middle of a vault write')) resolve();
+      });
+      child.on('close', () => reject(new Error(`add ended before its write: ${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    expect(await closed).toBe('SIGKILL');
+    expect(ok(home, ['vault', 'check'])).toMatch(/vault\.bin: ok/);
+    expect(listJson(home).map((e) => e.issuer)).toEqual(['Before']);
+    ok(home, ['add', '--secret', secretFor(3), '--issuer', 'After', '--account', 'crash']);
+    expect(listJson(home).map((e) => e.issuer)).toEqual(['Before', 'After']);
+  }, 60_000);
 });

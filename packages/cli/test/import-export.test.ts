@@ -159,7 +159,7 @@ describe('tessera import', () => {
       (await exportEntries({ entries: ONE_ENTRY, format: 'aegis', password: 'pw' })).text!,
     );
     vault.header.slots[0].n = 2 ** 31;
-    const started = Date.now();
+    // Refused before any derivation: run, N = 2^31 would need 2 TiB and fail with another message.
     const r = tessera([
       'import',
       file('costly.json', JSON.stringify(vault)),
@@ -170,7 +170,6 @@ describe('tessera import', () => {
     expect(r.stderr).toBe(
       'tessera: costly.json: Aegis vault asks for scrypt N=2^31 (limit 2^20) in field header.slots[0].n; refusing to run a key derivation that costly\n',
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('names an unknown file and exits 1', () => {

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { base32Encode } from '@tessera/otp';
 import { startServer } from '@tessera/server';
+import { pgBin } from '../../server/test/pg-bin.js';
 
 const BIN = fileURLToPath(new URL('../bin/tessera.js', import.meta.url));
 const PG_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -99,10 +100,10 @@ export class TestServer {
    * their journals, escrow store, secrets) and, on PostgreSQL, a full `pg_dump`.
    */
   async dump(): Promise<Buffer> {
-    const parts = listFiles(join(this.dir, 'server')).map((file) => readFileSync(file));
+    const parts: Buffer[] = listFiles(join(this.dir, 'server')).map((file) => readFileSync(file));
     if (this.pgDatabase) {
       const url = databaseUrl(this.pgDatabase);
-      parts.push(await run(join(PG_BIN, 'pg_dump'), ['--dbname', url]));
+      parts.push(await run(pgBin('pg_dump'), ['--dbname', url]));
     }
     return Buffer.concat(parts);
   }
@@ -115,8 +116,6 @@ export class TestServer {
     }
   }
 }
-
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

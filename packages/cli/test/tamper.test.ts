@@ -11,7 +11,7 @@ describe('a tampered vault', () => {
     addSecret(home, 'JBSWY3DPEHPK3PXR', 'Three', 'c');
     const vaultFile = join(home, 'vault.bin');
     const bytes = readFileSync(vaultFile);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x20; // one byte, in the ciphertext
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x20; // one byte, in the ciphertext
     writeFileSync(vaultFile, bytes);
 
     const message = `${vaultFile} is damaged or was modified: authentication failed (a byte was changed, or the file was cut short); the previous generation ${vaultFile}.1 is kept: restore it with \`tessera vault restore-previous\``;

@@ -34,6 +34,15 @@ import { raivo } from './readers/raivo.js';
 import { stratum } from './readers/stratum.js';
 import { totpAuthenticator } from './readers/totp-authenticator.js';
 import { qrImage } from './qr/image-source.js';
+import { enpass } from './readers/enpass.js';
+import { keepass } from './readers/keepass.js';
+import { onePassword1pux } from './readers/one-password-1pux.js';
+import {
+  applePasswordsCsv,
+  dashlaneCsv,
+  nordpassCsv,
+  onePasswordCsv,
+} from './readers/password-manager-csv.js';
 
 /**
  * Every importable format. ORDER MATTERS: the first reader whose detect() answers true reads the file,
@@ -53,6 +62,7 @@ export const readers: FormatReader[] = [
   steamFile,
   duo,
   raivo, // JSON array with kind/timer, or its AES ZIP
+  enpass, // items[] with fields[] beside folders[]
   // XML, binary and database formats
   stratum, // JSON, encrypted .bin (magic header) and SQLite
   authy,
@@ -64,10 +74,16 @@ export const readers: FormatReader[] = [
   microsoftAuthenticatorDb,
   authenticatorPlus,
   protonPass,
+  keepass, // KDBX signature
+  onePassword1pux, // ZIP with export.data and export.attributes
   // text formats
   googleMigration,
   otpauthList,
   bitwardenCsv,
+  applePasswordsCsv,
+  onePasswordCsv,
+  dashlaneCsv,
+  nordpassCsv,
   // heuristic fallbacks (no magic number): keep last
   totpAuthenticator, // its backup is bare Base64 text (its preferences XML is specific)
   andotp, // plain JSON arrays, or any unrecognised binary (andOTP has no magic number)

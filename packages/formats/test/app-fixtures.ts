@@ -8,7 +8,7 @@
  */
 import { argon2id } from '@noble/hashes/argon2.js';
 import Database from 'better-sqlite3';
-import { createCipheriv, createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, pbkdf2Sync, randomBytes, type CipherGCMTypes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,7 +52,7 @@ export function gcmEncrypt(
   plaintext: Uint8Array,
   aad?: Uint8Array,
 ): Buffer {
-  const c = createCipheriv(`aes-${key.length * 8}-gcm`, key, nonce);
+  const c = createCipheriv(`aes-${key.length * 8}-gcm` as CipherGCMTypes, key, nonce);
   if (aad) c.setAAD(aad);
   return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
 }

@@ -135,8 +135,9 @@ describe('Authy (Android token store)', () => {
     const noTokens = prefsXml({ [KEY + '.other']: 'x' });
     expect(
       (
-        await importFiles({ sources: [source('a.xml', noTokens)], format: 'authy' }).catch(
-          (e: FormatError) => e,
+        await importFiles({ sources: [source('a.xml', noTokens)], format: 'authy' }).then(
+          () => expect.unreachable('a file without tokens imported'),
+          (e: unknown) => e as FormatError,
         )
       ).code,
     ).toBe('damaged');

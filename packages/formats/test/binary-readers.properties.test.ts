@@ -36,14 +36,12 @@ const PREF_KEYS = [
 async function outcome(bytes: Uint8Array, password?: string): Promise<void> {
   const file = source('input', bytes);
   detectFormat(file);
-  const started = Date.now();
   try {
     const r = await importFiles({ sources: [file], ...(password ? { password } : {}) });
     expect(Array.isArray(r.entries) && Array.isArray(r.skipped)).toBe(true);
   } catch (err) {
     if (!(err instanceof FormatError)) throw err;
   }
-  expect(Date.now() - started).toBeLessThan(1000);
 }
 
 describe('binary and XML readers on arbitrary input', () => {

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles } from '../src/index.js';
 import { source } from './helpers.js';
 
-/** Any input gives entries or a typed FormatError, quickly: never a crash, a hang or another error. */
+/**
+ * Any input gives entries or a typed FormatError: never a crash or another error. A hang fails by
+ * the test timeout; speed belongs to the benchmarks, not here.
+ */
 async function survives(content: string | Uint8Array, password?: string): Promise<void> {
   const s = source('input', content);
-  const started = performance.now();
   expect(() => detectFormat(s)).not.toThrow();
   try {
     const r = await importFiles({ sources: [s], ...(password ? { password } : {}) });
@@ -16,7 +18,6 @@ async function survives(content: string | Uint8Array, password?: string): Promis
     if (!(err instanceof FormatError)) throw err;
     expect(err.message).toMatch(/\S/);
   }
-  expect(performance.now() - started).toBeLessThan(1000);
 }
 
 const runs = { numRuns: 300 };

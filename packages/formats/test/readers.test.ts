@@ -888,7 +888,8 @@ describe('limits', () => {
     const text = '{"secret": JBSWY3DPEHPK3PXP}';
     const detected = await failure('x.json', text);
     expect(detected.message).toMatch(/invalid JSON: unexpected character/);
-    const forced = await importFiles({ sources: [source('x.json', text)], format: 'aegis' }).catch(
+    const forced = await importFiles({ sources: [source('x.json', text)], format: 'aegis' }).then(
+      () => expect.unreachable('a damaged file imported'),
       (e: unknown) => e as FormatError,
     );
     expect(forced).toMatchObject({ code: 'damaged', message: expect.stringMatching(/invalid JSON/) });
@@ -897,7 +898,8 @@ describe('limits', () => {
 
   it('names unknown formats and bad --format values', async () => {
     expect((await failure('x.bin', 'hello world')).code).toBe('unknown-format');
-    const err = await importFiles({ sources: [source('x.txt', 'x')], format: 'nope' }).catch(
+    const err = await importFiles({ sources: [source('x.txt', 'x')], format: 'nope' }).then(
+      () => expect.unreachable('an unknown --format was accepted'),
       (e: unknown) => e as FormatError,
     );
     expect(err.message).toMatch(/^unknown format "nope"; known: /);

@@ -141,9 +141,8 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     const account = await trustedAccount(new Api(server.url), uniqueEmail());
     const feed = new FeedReader(new Api(server.url, account.api.token));
     await feed.waitFor(() => feed.status === 200);
-    const started = Date.now();
+    // `ended` settles only when the server closes the stream; a feed left open fails by the test timeout.
     await server.close();
     await feed.ended;
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

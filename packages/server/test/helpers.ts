@@ -339,7 +339,7 @@ export class FeedReader {
     if (!res.body) return;
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const chunk of res.body) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buffer += decoder.decode(chunk as Uint8Array, { stream: true });
       let idx;
       while ((idx = buffer.indexOf('\n\n')) >= 0) {

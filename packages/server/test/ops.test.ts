@@ -19,6 +19,7 @@ import {
   uniqueEmail,
   type TestStore,
 } from './helpers.js';
+import { pgBin } from './pg-bin.js';
 
 const METRICS_TOKEN = 'metrics-token-'.padEnd(40, 'x');
 const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` };
@@ -160,7 +161,7 @@ async function freePort(): Promise<number> {
 
 /** Runs a PostgreSQL tool as the `postgres` user when the tests run as root (initdb refuses root). */
 function pgTool(tool: string, args: string[]): void {
-  const path = join('/usr/lib/postgresql/15/bin', tool);
+  const path = pgBin(tool);
   if (process.getuid?.() === 0)
     execFileSync('runuser', ['-u', 'postgres', '--', path, ...args], { stdio: 'ignore' });
   else execFileSync(path, args, { stdio: 'ignore' });

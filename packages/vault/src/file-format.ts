@@ -156,7 +156,7 @@ export function openVaultFile({
 export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{16}$/;
 
 /** True for a well-formed storage key id (see KEY_ID_PATTERN). */
-export function isKeyId(value: unknown): value is string {
+export function isKeyId(value: unknown): boolean {
   return typeof value === 'string' && KEY_ID_PATTERN.test(value);
 }
 

@@ -24,7 +24,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
     order: fc.integer({ min: 0, max: 3 }),
     deviceOnly: fc.boolean(),
     counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
-    extra: maybe(fc.constantFrom({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
+    extra: maybe(fc.constantFrom<Record<string, string>>({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
     createdAt: fc.integer({ min: 0, max: 10 }),
     updatedAt: fc.integer({ min: 10, max: 20 }),
     clocks: fc.record(

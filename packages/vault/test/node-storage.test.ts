@@ -73,7 +73,7 @@ describe('vault files', () => {
       /is intact; restoring .* would undo the latest change \(pass --force/,
     );
     const bytes = readFileSync(paths.vault);
-    bytes[bytes.length - 40] ^= 0xff;
+    bytes[bytes.length - 40]! ^= 0xff;
     writeFileSync(paths.vault, bytes);
     const vaultWrite = open(home).then((v) => v.add(totpEntry(99)));
     await expect(vaultWrite).rejects.toBeInstanceOf(VaultDamagedError);

@@ -44,6 +44,8 @@ export interface Harness {
     colorScheme?: 'light' | 'dark';
   }): Promise<Device>;
   stopServer(): Promise<void>;
+  /** The server's data directory: its SQLite database and journals, secrets and escrow store. */
+  dataDir: string;
   startServerAgain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +77,7 @@ export async function startHarness(): Promise<Harness> {
   const contexts: BrowserContext[] = [];
   return {
     url,
+    dataDir,
     browser,
     async device(options = {}) {
       const context = await browser.newContext({

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, fileError } from '../errors.js';
 import { openCliVault, wholeNumberOption } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 interface AddOptions {
   uri?: string;
@@ -81,10 +82,12 @@ export function register(program: Command): void {
         );
       } else {
         for (const entry of added)
-          process.stdout.write(`added ${entryLabel(entry)}${entry.deviceOnly ? ' (device only)' : ''}\n`);
+          process.stdout.write(
+            `added ${printable(entryLabel(entry))}${entry.deviceOnly ? ' (device only)' : ''}\n`,
+          );
       }
       for (const entry of duplicates)
-        process.stderr.write(`tessera: skipped ${entryLabel(entry)}: already in the vault\n`);
+        process.stderr.write(`tessera: skipped ${printable(entryLabel(entry))}: already in the vault\n`);
     });
 }
 
@@ -129,7 +132,7 @@ async function readEntries(options: AddOptions) {
       : { name: options.qr!, bytes: await readImage(options.qr!) };
   const result = await importFiles({ sources: [source] });
   for (const skipped of result.skipped)
-    process.stderr.write(`tessera: skipped ${skipped.label}: ${skipped.reason}\n`);
+    process.stderr.write(`tessera: skipped ${printable(`${skipped.label}: ${skipped.reason}`)}\n`);
   if (result.entries.length === 0) throw new CliError(`${source.name}: no entry could be read`);
   const single = result.entries.length === 1;
   return result.entries.map((entry) => (single ? { ...labels(entry), tags: entry.tags ?? [] } : entry));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { askSecret, givenPassword, openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /**
  * `tessera export --format F`: writes this device's entries, device-only ones included, in an open
@@ -55,7 +56,8 @@ async function run(opts: ExportOptions, command: Command): Promise<void> {
   const entries = vault.entries();
   const { exportEntries, qrTerminal } = await import('@tessera/formats');
   const result = await exportEntries({ entries, format, ...(password !== undefined ? { password } : {}) });
-  for (const s of result.skipped ?? []) process.stderr.write(`not exported: ${s.label}: ${s.reason}\n`);
+  for (const s of result.skipped ?? [])
+    process.stderr.write(`not exported: ${printable(`${s.label}: ${s.reason}`)}\n`);
 
   if (opts.out) {
     const { writeFile, mkdir } = await import('node:fs/promises');

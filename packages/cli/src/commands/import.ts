@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, fileError } from '../errors.js';
 import { askSecret, givenPassword, openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /**
  * `tessera import FILE...`: detect each file's format (or take --format), decrypt with the password
@@ -72,7 +73,7 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
   const skippedLines = result.skipped.map((s) => {
     const where = s.line !== undefined ? `line ${s.line}` : s.index >= 0 ? `entry ${s.index}` : '';
     const what = [s.file, where, s.label].filter(Boolean).join(' ');
-    return `skipped ${what}: ${s.reason}`;
+    return printable(`skipped ${what}: ${s.reason}`);
   });
   if (result.entries.length === 0 && result.skipped.length > 0) {
     throw new CliError(`${files.join(', ')}: no entry could be imported; first problem: ${skippedLines[0]}`);
@@ -95,7 +96,8 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
       process.stdout.write(
         `${result.entries.length} entries read (${result.format}); nothing stored (--dry-run)\n`,
       );
-      for (const e of result.entries) process.stdout.write(`  ${e.type.padEnd(5)} ${entryLabel(e)}\n`);
+      for (const e of result.entries)
+        process.stdout.write(`  ${e.type.padEnd(5)} ${printable(entryLabel(e))}\n`);
     }
     for (const line of skippedLines) process.stderr.write(`${line}\n`);
     return;
@@ -119,7 +121,7 @@ async function run(files: string[], opts: ImportOptions, command: Command): Prom
   process.stdout.write(
     `Imported from ${files.join(', ')} (${result.format}): ${added.length} added, ${duplicates.length} already stored, ${result.skipped.length} skipped\n`,
   );
-  for (const e of duplicates) process.stdout.write(`already stored: ${entryLabel(e)}\n`);
+  for (const e of duplicates) process.stdout.write(`already stored: ${printable(entryLabel(e))}\n`);
   for (const line of skippedLines) process.stdout.write(`${line}\n`);
 }
 

@@ -3,6 +3,7 @@ import type { Keychain } from '@tessera/vault/keychain';
 import { CliError, fileError } from '../errors.js';
 import { askSecret, openCliVault, readSecretFile } from '../home.js';
 import { keychainFor, showNotices, syncNow } from './sync.js';
+import { printable } from '../terminal-text.js';
 
 /** How long `login` (without --json) waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
@@ -148,7 +149,7 @@ export function register(program: Command): void {
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
       for (const notice of status.notices)
         lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(lines.map(printable).join('\n') + '\n');
       await markNoticesShown(client);
     });
 
@@ -168,7 +169,9 @@ export function register(program: Command): void {
       }
       for (const d of devices) {
         process.stdout.write(
-          `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}${pendingNote(d)}\n`,
+          printable(
+            `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}${pendingNote(d)}`,
+          ) + '\n',
         );
       }
     });
@@ -183,7 +186,7 @@ export function register(program: Command): void {
       const { approve } = await import('@tessera/vault/keychain');
       const device = await approve(client, options.code);
       if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
-      else process.stdout.write(`approved ${device.name} (${device.id})\n`);
+      else process.stdout.write(`approved ${printable(`${device.name} (${device.id})`)}\n`);
       await showNotices(client);
     });
 
@@ -277,7 +280,7 @@ export function register(program: Command): void {
       const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile).keep;
       const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
-        `removed ${device.name} (${device.id}); the vault key was rotated and every entry re-encrypted; ` +
+        `removed ${printable(`${device.name} (${device.id})`)}; the vault key was rotated and every entry re-encrypted; ` +
           `the recovery key was replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; ` +
           `${pin !== null ? 'the PIN was set again under a new escrow key' : 'the keychain PIN is now off (set one with `tessera keychain set-pin`)'}\n`,
       );
@@ -335,7 +338,9 @@ async function evictIfPending(client: Keychain, id: string): Promise<boolean> {
   const device = (await listDevices(client)).find((d) => d.id === id);
   if (!device || device.status !== 'pending') return false;
   const name = await evictPendingDevice(client, { deviceId: id });
-  process.stdout.write(`removed the pending request of ${name} (${id}); its session no longer works\n`);
+  process.stdout.write(
+    `removed the pending request of ${printable(`${name} (${id})`)}; its session no longer works\n`,
+  );
   return true;
 }
 

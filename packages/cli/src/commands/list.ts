@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { VaultEntry } from '@tessera/vault';
 import { CliError } from '../errors.js';
 import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /**
  * The JSON form of an entry in `list --json`: the brief's entry shape plus vault fields and the code.
@@ -85,8 +86,8 @@ export function entryJson(
 /** Aligned columns: issuer, account, code, seconds left. */
 function formatTable(rows: EntryJson[]): string {
   const cells = rows.map((r) => [
-    r.issuer || '-',
-    r.account || '-',
+    printable(r.issuer || '-'),
+    printable(r.account || '-'),
     r.code ?? 'hotp: tessera show',
     r.secondsLeft === null ? '' : `${r.secondsLeft}s`,
   ]);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** `tessera rename QUERY --issuer I --account A`. */
 export function register(program: Command): void {
@@ -17,6 +18,6 @@ export function register(program: Command): void {
       const { entryLabel } = await import('@tessera/vault');
       const entry = vault.findOne(query);
       const renamed = await vault.rename(entry.id, { issuer: options.issuer, account: options.account });
-      process.stdout.write(`renamed ${entryLabel(entry)} to ${entryLabel(renamed)}\n`);
+      process.stdout.write(`renamed ${printable(entryLabel(entry))} to ${printable(entryLabel(renamed))}\n`);
     });
 }

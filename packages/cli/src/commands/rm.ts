@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** `tessera rm QUERY`: deletes an entry after asking (or with `--yes`). */
 export function register(program: Command): void {
@@ -13,7 +14,7 @@ export function register(program: Command): void {
       const vault = await openCliVault(command);
       const { entryLabel } = await import('@tessera/vault');
       const entry = vault.findOne(query);
-      const label = entryLabel(entry);
+      const label = printable(entryLabel(entry));
       if (!options.yes) {
         if (!process.stdin.isTTY)
           throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);

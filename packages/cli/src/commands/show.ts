@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { openCliVault, parseTimeOption, warnClockSkew } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** `tessera show QUERY`: one entry's code; an HOTP code advances and saves the counter first. */
 export function register(program: Command): void {
@@ -30,7 +31,7 @@ export function register(program: Command): void {
         if (clipboard) {
           await copyToClipboard(clipboard, code);
           const left = view.secondsLeft === null ? '' : `, ${view.secondsLeft}s left`;
-          process.stderr.write(`copied the code of ${entryLabel(entry)}${left}\n`);
+          process.stderr.write(`copied the code of ${printable(entryLabel(entry))}${left}\n`);
         }
         if (options.json) {
           const { id, issuer, account } = entry;

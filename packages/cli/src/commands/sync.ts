@@ -3,6 +3,7 @@ import type { Vault } from '@tessera/vault';
 import type { Keychain } from '@tessera/vault/keychain';
 import { CliError } from '../errors.js';
 import { openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** How long the automatic backup after a command may take before the change is left queued. */
 const AUTO_SYNC_TIMEOUT_MS = 4_000;
@@ -42,7 +43,7 @@ export async function keychainFor(vault: Vault, options: { timeoutMs?: number } 
 export async function showNotices(keychain: Keychain): Promise<void> {
   const { takeUnshownNotices, describeNotice } = await import('@tessera/vault/keychain');
   for (const notice of await takeUnshownNotices(keychain))
-    process.stderr.write(`tessera: notice: ${describeNotice(notice)}\n`);
+    process.stderr.write(`tessera: notice: ${printable(describeNotice(notice))}\n`);
 }
 
 /**
@@ -146,7 +147,7 @@ async function followFeed(keychain: Keychain, options: SyncOptions): Promise<voi
           print({ event: 'synced', ...r }, `synced: ${r.pulled} received, ${r.pushed} sent`);
         void showNotices(keychain);
       },
-      onError: (err) => process.stderr.write(`tessera: ${err.message} (retrying)\n`),
+      onError: (err) => process.stderr.write(`tessera: ${printable(err.message)} (retrying)\n`),
     });
   } finally {
     process.off('SIGINT', stop);

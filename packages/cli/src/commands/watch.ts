@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Vault, VaultEntry } from '@tessera/vault';
 import { CliError } from '../errors.js';
 import { openCliVault } from '../home.js';
+import { printable } from '../terminal-text.js';
 
 /** Terminal control sequences (ECMA-48 / xterm). */
 const CSI = '\x1b[';
@@ -31,7 +32,7 @@ export function register(program: Command): void {
         throw new CliError('watch needs a terminal; use `tessera list` in scripts');
       const vault = await openCliVault(command);
       const { currentCode, entryLabel } = await import('@tessera/vault');
-      await new WatchScreen(vault, currentCode, entryLabel).run();
+      await new WatchScreen(vault, currentCode, (entry) => printable(entryLabel(entry))).run();
     });
 }
 
@@ -138,7 +139,7 @@ class WatchScreen {
     try {
       this.revealed.set(entry.id, await this.vault.nextHotp(entry.id));
     } catch (err) {
-      this.flash((err as Error).message);
+      this.flash(printable((err as Error).message));
     }
   }
 
@@ -189,7 +190,7 @@ class WatchScreen {
   }
 
   private row(entry: VaultEntry, now: number, issuerWidth: number, accountWidth: number): string {
-    const names = `${fit(entry.issuer || '-', issuerWidth)}  ${fit(entry.account || '-', accountWidth)}`;
+    const names = `${fit(printable(entry.issuer || '-'), issuerWidth)}  ${fit(printable(entry.account || '-'), accountWidth)}`;
     if (entry.type === 'hotp') {
       const code = this.revealed.get(entry.id);
       return `${names}  ${code ? group(code) : `${DIM}Enter for a code${RESET}`}`;

@@ -27,6 +27,8 @@ export const LIMITS = {
    */
   andotpMaxIterations: 1_000_000,
   /** Argon2: memory ≤ 1 GiB, passes ≤ 20, lanes ≤ 16 (Ente nominal: 256 MiB, 16 passes). */
+  /** KeePass AES-KDF rounds (KDBX 3.1 and 4): KeePass's one-second setting is some millions. */
+  aesKdfMaxRounds: 50_000_000,
   argon2MaxMemoryKiB: 1024 * 1024,
   argon2MaxIterations: 20,
   argon2MaxParallelism: 16,

@@ -28,10 +28,10 @@ import {
   syncRound,
 } from '@tessera/vault/keychain';
 import { ADMIN_URL, Api, CLIENT, uniqueEmail } from '../helpers.js';
+import { pgBin } from '../pg-bin.js';
 
 const run = promisify(execFile);
 export const BIN = fileURLToPath(new URL('../../../cli/bin/tessera.js', import.meta.url));
-const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 /** Polls `check` until it returns a truthy value; fails with `what` after `ms`. */
 export async function waitFor<T>(
@@ -197,8 +197,8 @@ export class PrivatePostgres {
   private async pg(tool: string, args: string[]): Promise<void> {
     const command =
       process.getuid?.() === 0
-        ? ['runuser', ['-u', 'postgres', '--', join(PG_BIN, tool), ...args]]
-        : [join(PG_BIN, tool), args];
+        ? ['runuser', ['-u', 'postgres', '--', pgBin(tool), ...args]]
+        : [pgBin(tool), args];
     try {
       await run(command[0] as string, command[1] as string[], { timeout: 60_000 });
     } catch (err) {

@@ -33,7 +33,8 @@ describe('SIGTERM', () => {
     expect(feed.status).toBe(200);
     let feedText = '';
     const feedDone = (async () => {
-      for await (const chunk of feed.body!) feedText += Buffer.from(chunk as Uint8Array).toString();
+      for await (const chunk of feed.body! as unknown as AsyncIterable<Uint8Array>)
+        feedText += Buffer.from(chunk as Uint8Array).toString();
     })();
 
     // A large push whose body is still arriving when the signal comes.
@@ -45,41 +46,48 @@ describe('SIGTERM', () => {
       deleted: false,
     }));
     const body = Buffer.from(JSON.stringify({ items }));
-    const answer = new Promise<{ status: number; body: { head: number } }>((resolve, reject) => {
-      const req = http.request(
-        `${server.url}/v1/items`,
-        {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'content-length': body.length,
-            'tessera-client': CLIENT,
-            authorization: `Bearer ${owner.api.token}`,
+    const answer = new Promise<{ status: number; connection: string | undefined; body: { head: number } }>(
+      (resolve, reject) => {
+        const req = http.request(
+          `${server.url}/v1/items`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': body.length,
+              'tessera-client': CLIENT,
+              authorization: `Bearer ${owner.api.token}`,
+            },
           },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d: Buffer) => (text += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.write(body.subarray(0, body.length / 2));
-      void sleep(300).then(() => {
-        server.child.kill('SIGTERM');
-        return waitFor('the server to stop accepting', async () => {
-          try {
-            await fetch(`${server.url}/healthz`);
-            return false;
-          } catch (err) {
-            return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-          }
-        }).then(() => req.end(body.subarray(body.length / 2)), reject);
-      });
-    });
+          (res) => {
+            let text = '';
+            res.on('data', (d: Buffer) => (text += d.toString()));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode!,
+                connection: res.headers.connection,
+                body: JSON.parse(text),
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.write(body.subarray(0, body.length / 2));
+        void sleep(300).then(() => {
+          server.child.kill('SIGTERM');
+          return waitFor('the server to stop accepting', async () => {
+            try {
+              await fetch(`${server.url}/healthz`);
+              return false;
+            } catch (err) {
+              return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+            }
+          }).then(() => req.end(body.subarray(body.length / 2)), reject);
+        });
+      },
+    );
 
     const pushed = await answer;
-    const answeredAt = performance.now();
     expect(pushed.status).toBe(200);
     expect(pushed.body.head).toBe(items.length);
     await feedDone;
@@ -89,8 +97,8 @@ describe('SIGTERM', () => {
     expect(hint).toBeGreaterThanOrEqual(1000);
     expect(hint).toBeLessThan(5000);
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    // Promptly: the last answer closed its connection instead of idling in keep-alive (5 s).
-    expect(performance.now() - answeredAt).toBeLessThan(3_000);
+    // The last answer closes its connection rather than idling in keep-alive until the server's timeout.
+    expect(pushed.connection).toBe('close');
     expect(server.output()).toMatch(/SIGTERM, stopping/);
 
     // Everything acknowledged is stored.

@@ -14,6 +14,7 @@ export async function writeFileDurably(file: string, bytes: Uint8Array, mode = 0
   try {
     const handle = await open(temp, 'wx', mode);
     try {
+      await pauseInWriteForTests(handle, bytes);
       await handle.writeFile(bytes);
       await handle.sync();
     } finally {
@@ -41,4 +42,20 @@ export async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Test hook (crash tests only): with `TESSERA_TEST_PAUSE_IN_WRITE=1`, writes the first half of the
+ * bytes, says so on stderr and waits for ever, so a test can SIGKILL the process in the middle of
+ * the write itself. The write then starts over from the beginning of the file as usual.
+ */
+async function pauseInWriteForTests(
+  handle: import('node:fs/promises').FileHandle,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (process.env.TESSERA_TEST_PAUSE_IN_WRITE !== '1') return;
+  await handle.write(bytes, 0, Math.floor(bytes.length / 2), 0);
+  await handle.sync();
+  process.stderr.write('tessera-test: paused in the middle of a vault write\n');
+  await new Promise(() => undefined);
 }

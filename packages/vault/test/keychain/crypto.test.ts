@@ -25,9 +25,11 @@ import {
 const ctx = { accountId: 'acct-1', recipientId: 'dev-1', epoch: 1 };
 
 function record(id: string, issuer = 'Example'): ItemPlaintext {
+  // The item layer reads only the id; the rest of the entry travels as the vault wrote it.
+  const entry = { id, issuer, account: 'alice@example.com', secret: 'JBSWY3DPEHPK3PXP' };
   return {
     v: 1,
-    entry: { id, issuer, account: 'alice@example.com', secret: 'JBSWY3DPEHPK3PXP' },
+    entry,
     clock: { issuer: '0000000000001:0000:dev-1' },
     deleted: false,
   };

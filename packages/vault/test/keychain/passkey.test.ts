@@ -143,7 +143,7 @@ describe('passkeys for restore', () => {
       nextCirclePub: fakeKey.publicKey,
     });
     const s0 = applyLinks(null, [genesis]);
-    const { addedAt: _a, addedBy: _b, ...entry } = real;
+    const { addedAt: _a, ...entry } = real;
     const forgedAnchor = buildLink(s0, {
       op: 'add-passkey',
       by: fakeDevice.id,

@@ -475,24 +475,35 @@ export class App {
 
   // ---- app lock ----
 
-  /** Turns the app lock on, or changes its passphrase (the storage key stays; only its wrap changes). */
+  /**
+   * Turns the app lock on, or changes its passphrase. As the CLI does (`setVaultPassphrase`), a fresh
+   * storage key is made and the vault re-encrypted under it: re-wrapping the same key would leave a
+   * key that opens the vault in whatever kept the old wrap (the browser-held copy and its wrapping
+   * key, an old passphrase, the passkey lock). Those are deleted once the vault is saved.
+   */
   async setLockPassphrase(passphrase: string): Promise<void> {
-    const current = this.keys.current ?? newStorageKey();
-    const kdf = await wrapKeyWithPassphrase({ key: current.key, keyId: current.keyId, passphrase });
-    await this.vault.rekey({ key: current.key, keyId: current.keyId, custody: 'passphrase', kdf });
-    this.keys.current = { ...current, custody: 'passphrase', kdf };
+    const next = newStorageKey();
+    const kdf = await wrapKeyWithPassphrase({ key: next.key, keyId: next.keyId, passphrase });
+    const locked = { ...next, custody: 'passphrase' as const, kdf };
+    await this.vault.rekey(locked);
+    this.keys.current = locked;
     await this.keys.dropBrowserCopy();
-    this.store.set({ lock: { ...this.store.get().lock, passphrase: true } });
+    await this.dropPasskeyLock();
   }
 
+  /** Turns the app lock off: a fresh storage key, held in this browser (see setLockPassphrase). */
   async removeLock(): Promise<void> {
-    const current = this.keys.current!;
-    const key = { key: current.key, keyId: current.keyId, custody: 'browser' as const };
-    await this.keys.holdInBrowser(key);
-    await this.vault.rekey(key);
-    this.keys.current = key;
+    const next = newStorageKey();
+    await this.keys.holdInBrowser(next);
+    await this.vault.rekey(next);
+    this.keys.current = next;
+    await this.dropPasskeyLock();
+  }
+
+  /** The passkey lock wraps the storage key it was made for; after a rekey it would only keep the old one. */
+  private async dropPasskeyLock(): Promise<void> {
     await (await db()).delete('keys', PASSKEY_KEY);
-    this.store.set({ lock: { passphrase: false, passkey: false } });
+    this.store.set({ lock: { passphrase: this.keys.current?.custody === 'passphrase', passkey: false } });
   }
 
   async addPasskey(): Promise<void> {

@@ -177,8 +177,9 @@ export class BrowserKeys implements KeyProvider {
     await database.put('keys', held, BROWSER_KEY);
   }
 
-  /** Forgets the browser-held copy (the app lock was turned on). */
+  /** Forgets the browser-held copy and the key that wrapped it (the app lock was turned on). */
   async dropBrowserCopy(): Promise<void> {
-    await (await db()).delete('keys', BROWSER_KEY);
+    const tx = (await db()).transaction('keys', 'readwrite');
+    await Promise.all([tx.store.delete(BROWSER_KEY), tx.store.delete(WRAPPING_KEY), tx.done]);
   }
 }
