@@ -13,6 +13,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
   const a = ws.device();
   const b = ws.device();
   const c = ws.device();
+  const d = ws.device();
 
   beforeAll(async () => {
     server = await TestServer.start(backend, ws.dir);
@@ -84,6 +85,23 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       expect(JSON.stringify(status)).toMatch(/account was locked/);
       expect((await a.run(['sync'])).code).toBe(0);
       expect(await a.entries()).toEqual(before);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'set-pin replaces the PIN: the old one no longer restores, the new one does',
+    async () => {
+      const oldPin = ws.file('old-pin', 'first-pin-1234\n');
+      const newPin = ws.file('new-pin', 'second-pin-5678\n');
+      expect(await a.ok(['keychain', 'set-pin', '--pin-file', oldPin])).toMatch(/keychain PIN set/);
+      expect(await a.ok(['keychain', 'set-pin', '--pin-file', newPin])).toMatch(/keychain PIN set/);
+      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      const old = await d.run(['keychain', 'recover', '--pin-file', oldPin]);
+      expect(old.code).not.toBe(0);
+      expect(old.stderr).toMatch(/Wrong keychain PIN/);
+      await d.ok(['keychain', 'recover', '--pin-file', newPin]);
+      expect(await d.entries()).toEqual(await a.entries());
     },
     STEP_TIMEOUT_MS,
   );
