@@ -129,6 +129,8 @@ export const NOTICE_KINDS = [
   'passkey-added',
   'passkey-removed',
   'passkey-used',
+  // credential lifecycle (§10)
+  'account-locked',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */
@@ -167,5 +169,8 @@ export const ERROR_CODES = [
   'epoch-stale',
   // v2 shared codes
   'share-expired',
+  // credential lifecycle (§10)
+  'join-removed',
+  'session-expired',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

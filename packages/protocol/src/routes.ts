@@ -83,6 +83,15 @@ export const ROUTES = {
     summary: 'Deletes the account and everything it holds, escrow included',
     response: S.Empty,
   }),
+  lockAccount: route({
+    method: 'POST',
+    url: '/v1/accounts/lock',
+    auth: 'trusted',
+    status: 204,
+    summary:
+      "Kill switch (§10): revokes every session of the account, the caller's too, and evicts every pending device",
+    response: S.Empty,
+  }),
   devices: route({
     method: 'GET',
     url: '/v1/devices',
@@ -90,6 +99,15 @@ export const ROUTES = {
     status: 200,
     summary: 'Devices of the account',
     response: S.DevicesResponse,
+  }),
+  evictDevice: route({
+    method: 'POST',
+    url: '/v1/devices/evict',
+    auth: 'trusted',
+    status: 204,
+    summary: 'Evicts a pending device (§10): its join request ends and its sessions stop working',
+    body: S.EvictDeviceBody,
+    response: S.Empty,
   }),
   circle: route({
     method: 'GET',

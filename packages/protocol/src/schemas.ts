@@ -181,6 +181,8 @@ export const Device = Type.Object({
 });
 export type Device = Static<typeof Device>;
 export const DevicesResponse = Type.Object({ devices: Type.Array(Device) });
+/** §10: evicts a pending device (a join request nobody approved). */
+export const EvictDeviceBody = Type.Object({ deviceId: DeviceId }, { additionalProperties: false });
 
 // ---------------------------------------------------------------------------------------------
 // Circle (§2)

@@ -64,6 +64,13 @@ export interface ServerOptions {
   maintenanceIntervalMs?: number;
   /** How long this process may reuse a session lookup (ms); 0 disables the cache. See session-cache.ts. */
   sessionCacheTtlMs?: number;
+  /**
+   * Absolute session lifetime (ms) from sign-in, whatever the sliding expiry says (PROTOCOL §10.3);
+   * default 90 days, or TESSERA_SESSION_ABSOLUTE_LIFETIME_MS.
+   */
+  sessionAbsoluteLifetimeMs?: number;
+  /** The clock sessions are checked against; tests move it forward instead of sleeping. */
+  clock?: () => number;
   /** Environment to read secrets and database settings from; default process.env. */
   env?: NodeJS.ProcessEnv;
 }
@@ -80,6 +87,8 @@ export const DEFAULTS = {
   /** Sessions slide: each use (at most hourly) pushes expiry this far ahead. */
   sessionTtlMs: 30 * 24 * HOUR,
   sessionTouchIntervalMs: HOUR,
+  /** However often it is used, a session ends this long after sign-in (PROTOCOL §10.3). */
+  sessionAbsoluteLifetimeMs: 90 * 24 * HOUR,
   /**
    * Reuse of a session lookup within one process: saves a query per request; revocations reach
    * other processes by NOTIFY at once, so this only bounds staleness if a notification is lost.

@@ -23,6 +23,10 @@ export interface ServerContext {
   serverVersion: string;
   rateLimits: RateLimits;
   log: FastifyBaseLogger;
+  /** Absolute session lifetime from sign-in (ms), PROTOCOL §10.3. */
+  sessionAbsoluteLifetimeMs: number;
+  /** Milliseconds since the epoch; `Date.now` unless a test moves time. */
+  clock: () => number;
 }
 
 /** The caller's session, resolved from the bearer token or the cookie. */

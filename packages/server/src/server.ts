@@ -113,6 +113,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION ?? DEFAULTS.minClientVersion,
       serverVersion: SERVER_VERSION,
       rateLimits: { ...DEFAULTS.rateLimits, ...options.rateLimits },
+      sessionAbsoluteLifetimeMs: absoluteLifetime(options, env),
+      clock: options.clock ?? Date.now,
     } satisfies Omit<ServerContext, 'log' | 'metrics'>);
 
     const app = await buildApp({ ctx, config: options, hub });
@@ -146,4 +148,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await cleanup();
     throw err;
   }
+}
+
+/** `sessionAbsoluteLifetimeMs`, else TESSERA_SESSION_ABSOLUTE_LIFETIME_MS, else 90 days; a positive integer. */
+function absoluteLifetime(options: ServerOptions, env: NodeJS.ProcessEnv): number {
+  const raw = options.sessionAbsoluteLifetimeMs ?? env.TESSERA_SESSION_ABSOLUTE_LIFETIME_MS;
+  if (raw === undefined) return DEFAULTS.sessionAbsoluteLifetimeMs;
+  const value = typeof raw === 'number' ? raw : /^\d{1,15}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new Error(
+      `sessionAbsoluteLifetimeMs (TESSERA_SESSION_ABSOLUTE_LIFETIME_MS) must be a positive number of milliseconds, not "${String(raw)}".`,
+    );
+  return value;
 }

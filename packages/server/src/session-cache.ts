@@ -19,6 +19,8 @@ export interface CachedSession {
   deviceId: string;
   expiresAt: number;
   lastUsedAt: number;
+  /** Sign-in time: the absolute lifetime counts from here (PROTOCOL §10.3). */
+  createdAt: number;
   status: 'pending' | 'trusted' | 'removed';
 }
 

@@ -78,8 +78,25 @@ export async function authenticate(
   const token = tokenOf(request);
   if (!token) throw new HttpError(401, 'unauthorized', 'Sign in first: this request needs a session.');
   const tokenHash = sha256Hex(token);
-  const now = Date.now();
+  const now = ctx.clock();
   const session = ctx.sessionCache.get(tokenHash, now) ?? (await lookUpSession(ctx, tokenHash, now));
+  if (session && session.status === 'removed' && session.expiresAt > now) {
+    // Only an evicted join request keeps sessions on a removed device (circle.ts deletes the
+    // sessions of a removed trusted device): docs/PROTOCOL.md §10.
+    throw new HttpError(
+      401,
+      'join-removed',
+      'This request to join was removed by a trusted device; sign in again to ask anew.',
+    );
+  }
+  if (session && now - session.createdAt >= ctx.sessionAbsoluteLifetimeMs) {
+    // However often it slid, a session ends this long after sign-in (PROTOCOL §10.3).
+    throw new HttpError(
+      401,
+      'session-expired',
+      'Signed out: this session reached its maximum lifetime; sign in again.',
+    );
+  }
   if (!session || session.expiresAt <= now || session.status === 'removed') {
     throw new HttpError(401, 'unauthorized', 'This session has expired or was revoked; sign in again.');
   }
@@ -129,6 +146,7 @@ async function lookUpSession(
       'sessions.device_id',
       'sessions.expires_at',
       'sessions.last_used_at',
+      'sessions.created_at',
       'devices.status',
     ])
     .where('sessions.token_hash', '=', tokenHash)
@@ -139,6 +157,7 @@ async function lookUpSession(
     deviceId: row.device_id,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
+    createdAt: Number(row.created_at),
     status: row.status,
   };
   if (session.status !== 'removed') ctx.sessionCache.store(tokenHash, session, generation, now);

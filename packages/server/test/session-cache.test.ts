@@ -142,6 +142,7 @@ describe('SessionCache', () => {
     deviceId: 'd',
     expiresAt: Number.MAX_SAFE_INTEGER,
     lastUsedAt: 0,
+    createdAt: 0,
     status: 'trusted',
   });
 

@@ -90,6 +90,7 @@ export function register(program: Command): void {
     .option('--json', 'print {deviceId, verificationCode} and return without waiting')
     .action(async (options: AccountOptions, command: Command) => {
       const { keychain: client, vault } = await open(command);
+      if (await signInAgainIfTrusted(client, options)) return;
       const joined = await loginWith(client, options);
       if (options.json) {
         process.stdout.write(
@@ -169,7 +170,7 @@ export function register(program: Command): void {
       for (const d of devices) {
         process.stdout.write(
           printable(
-            `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}`,
+            `${d.id}  ${d.status.padEnd(8)} ${d.name}${d.thisDevice ? ' (this device)' : ''}${d.via ? ` via ${d.via}` : ''}${pendingNote(d)}`,
           ) + '\n',
         );
       }
@@ -271,16 +272,33 @@ export function register(program: Command): void {
       'keep a keychain PIN: file whose first line is the PIN (or TESSERA_PIN); without it the PIN is turned off',
     )
     .action(async (id: string, options: { recoveryKeyFile?: string; pinFile?: string }, command: Command) => {
+      const { keychain: client } = await open(command);
+      if (await evictIfPending(client, id)) return;
       const pin = await optionalPin(options.pinFile);
       const kc = await import('@tessera/vault/keychain');
       if (pin !== null) kc.checkPin(pin);
       const keepRecoveryKey = recoveryKeyKeeper(options.recoveryKeyFile).keep;
-      const { keychain: client } = await open(command);
       const device = await kc.removeDevice(client, id, { keepRecoveryKey, ...(pin !== null ? { pin } : {}) });
       process.stdout.write(
         `removed ${printable(`${device.name} (${device.id})`)}; the vault key was rotated and every entry re-encrypted; ` +
           `the recovery key was replaced${options.recoveryKeyFile ? ` (new key in ${options.recoveryKeyFile})` : ''}; ` +
           `${pin !== null ? 'the PIN was set again under a new escrow key' : 'the keychain PIN is now off (set one with `tessera keychain set-pin`)'}\n`,
+      );
+    });
+
+  keychain
+    .command('lock-account')
+    .description(
+      "kill switch after a theft: ends every session (this device's too) and evicts every pending device; " +
+        'trusted devices keep their codes and sign in again with `tessera keychain login`',
+    )
+    .action(async (_options: unknown, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { lockAccount } = await import('@tessera/vault/keychain');
+      await lockAccount(client);
+      process.stdout.write(
+        'account locked: every session ended, this one too, and every pending device evicted; ' +
+          'sign in again on each trusted device with `tessera keychain login`\n',
       );
     });
 
@@ -304,11 +322,57 @@ export function register(program: Command): void {
     });
 }
 
+/** ` pending, asked <when>` for a join request nobody approved yet. */
+function pendingNote(device: { status: string; createdAt: string | null }): string {
+  return device.status === 'pending'
+    ? `  (pending: asked to join ${device.createdAt ?? 'at an unknown time'})`
+    : '';
+}
+
+/**
+ * `remove-device` on a pending device: evicts the join request (docs/PROTOCOL.md §10). It never
+ * held a key, so no rotation, recovery key or PIN is involved. False when the device is not pending.
+ */
+async function evictIfPending(client: Keychain, id: string): Promise<boolean> {
+  const { listDevices, evictPendingDevice } = await import('@tessera/vault/keychain');
+  const device = (await listDevices(client)).find((d) => d.id === id);
+  if (!device || device.status !== 'pending') return false;
+  const name = await evictPendingDevice(client, { deviceId: id });
+  process.stdout.write(
+    `removed the pending request of ${printable(`${name} (${id})`)}; its session no longer works\n`,
+  );
+  return true;
+}
+
 async function open(
   command: Command,
 ): Promise<{ keychain: Keychain; vault: import('@tessera/vault').Vault }> {
   const vault = await openCliVault(command);
   return { keychain: await keychainFor(vault), vault };
+}
+
+/**
+ * `login` on a trusted device whose session ended (lock-account, session lifetime): a new session
+ * for the same device, proven by its device key, with no approval (docs/PROTOCOL.md §10.2).
+ */
+async function signInAgainIfTrusted(client: Keychain, options: AccountOptions): Promise<boolean> {
+  const state = client.state;
+  if (!state || state.status !== 'trusted') return false;
+  const { signInAgain, normalizeServer } = await import('@tessera/vault/keychain');
+  if (state.server !== normalizeServer(options.server) || state.email !== options.email)
+    throw new CliError(
+      `this device is a trusted device of ${state.email} on ${state.server}; give that --server and --email to sign in again`,
+    );
+  const password = await secret({
+    file: options.passwordFile,
+    env: 'TESSERA_PASSWORD',
+    what: 'password file',
+    prompt: 'Keychain password',
+  });
+  await signInAgain(client, { password });
+  if (options.json) process.stdout.write(JSON.stringify({ deviceId: state.deviceId, trusted: true }) + '\n');
+  else process.stdout.write('signed in again; this device is still trusted\n');
+  return true;
 }
 
 async function loginWith(client: Keychain, options: AccountOptions) {

@@ -241,6 +241,39 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     clearSessionCookie(request, reply);
   });
 
+  // §10.2: after a theft. Trusted devices sign in again with the password and their device key
+  // (resume); pending devices are evicted and keep their session rows only to be told so.
+  handle(app, ctx, 'lockAccount', async ({ session, request, reply }) => {
+    const { accountId } = session;
+    const now = Date.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, accountId);
+      const pending = await trx
+        .selectFrom('devices')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('status', '=', 'pending')
+        .execute();
+      const pendingIds = pending.map((d) => d.id);
+      let revoke = trx.deleteFrom('sessions').where('account_id', '=', accountId);
+      if (pendingIds.length > 0) revoke = revoke.where('device_id', 'not in', pendingIds);
+      await revoke.execute();
+      if (pendingIds.length > 0)
+        await trx.updateTable('devices').set({ status: 'removed' }).where('id', 'in', pendingIds).execute();
+      await addNotice(
+        trx,
+        accountId,
+        'account-locked',
+        { by: session.deviceId, evicted: pendingIds.length },
+        now,
+      );
+      await appendEvent(trx, accountId, 'devices', {});
+    });
+    await ctx.bus.revokeSessions(accountId);
+    await ctx.bus.publish([accountId]);
+    clearSessionCookie(request, reply);
+  });
+
   handle(app, ctx, 'deleteAccount', async ({ session, request, reply }) => {
     const { accountId } = session;
     // The escrow first: if the main delete then fails, the user retries and nothing testable is left.

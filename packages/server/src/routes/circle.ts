@@ -21,7 +21,7 @@ import { sha256B64u } from '../bytes.js';
 import type { ServerContext, Session } from '../context.js';
 import type { AccountsTable, MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
-import { HttpError, forbidden, invalidLink } from '../http-error.js';
+import { HttpError, badRequest, forbidden, invalidLink, notFound } from '../http-error.js';
 import { recoveryKeys } from '../credential-limits.js';
 import { consume } from '../rate-limit.js';
 import { handle } from '../route.js';
@@ -326,6 +326,29 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         lastSeenAt: d.last_seen_at,
       })),
     };
+  });
+
+  // §10: a join request nobody approved can be evicted by a trusted device. The device becomes
+  // `removed` but its session rows stay: they no longer authenticate, and let its next request be
+  // told "this request to join was removed" rather than a bare 401 (sessions.ts).
+  handle(app, ctx, 'evictDevice', async ({ session, body }) => {
+    await ctx.db.transaction().execute(async (trx) => {
+      const device = await trx
+        .selectFrom('devices')
+        .select(['id', 'status'])
+        .where('account_id', '=', session.accountId)
+        .where('id', '=', body.deviceId)
+        .executeTakeFirst();
+      if (!device) throw notFound(`Device ${body.deviceId} is not a device of this account.`);
+      if (device.status !== 'pending')
+        throw badRequest(
+          `Device ${body.deviceId} is ${device.status}, not pending: only a pending device can be evicted.`,
+        );
+      await trx.updateTable('devices').set({ status: 'removed' }).where('id', '=', device.id).execute();
+      await appendEvent(trx, session.accountId, 'devices', {});
+    });
+    await ctx.bus.revokeSessions(session.accountId);
+    await ctx.bus.publish([session.accountId]);
   });
 
   handle(app, ctx, 'circle', async ({ session, query }) => {

@@ -156,6 +156,20 @@ async function errorFrom(response: Response, clientId: string): Promise<Keychain
       details,
     );
   }
+  if (response.status === 401 && body.code === 'join-removed') {
+    return new KeychainError(
+      'join-removed',
+      'This request to join was removed by a trusted device; sign in again with `tessera keychain login` to ask anew.',
+      details,
+    );
+  }
+  if (response.status === 401 && body.code === 'session-expired') {
+    return new KeychainError(
+      'not-signed-in',
+      'Signed out: this session reached its maximum lifetime; sign in again with `tessera keychain login`.',
+      details,
+    );
+  }
   if (response.status === 401) {
     return new KeychainError(
       'not-signed-in',

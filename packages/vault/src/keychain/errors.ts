@@ -21,7 +21,8 @@ export type KeychainErrorCode =
   | 'epoch-stale'
   | 'item-refused'
   | 'recovery-key-replaced'
-  | 'too-large';
+  | 'too-large'
+  | 'join-removed';
 
 /** A keychain failure with a precise one-sentence message that never contains a secret. */
 export class KeychainError extends Error {

@@ -20,6 +20,9 @@ export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
 export { setPin, checkPin } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
 export { rotateRecoveryKey } from './rotate-recovery-key.js';
+export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';
+export { lockAccount } from './lock-account.js';
+export { signInAgain, type SignInAgainOptions } from './sign-in-again.js';
 export {
   addPasskey,
   removePasskey,

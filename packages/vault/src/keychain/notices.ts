@@ -72,6 +72,8 @@ export function describeNotice(notice: Notice): string {
       return typeof data.message === 'string'
         ? data.message
         : 'An item sealed under an old key epoch was refused.';
+    case 'account-locked':
+      return 'The account was locked: every session was ended and every pending device evicted; trusted devices sign in again with `tessera keychain login`.';
     case 'server':
       return typeof data.message === 'string'
         ? `Server: ${data.message}`

@@ -1,0 +1,124 @@
+// Credential lifecycle end to end (docs/PROTOCOL.md §10): the real keychain server on SQLite and
+// PostgreSQL and the real `tessera` binary (build first: `npx tsc -b packages/cli`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestServer, Workspace, type Backend } from './keychain-harness.js';
+
+const EMAIL = 'carol@example.com';
+/** Each step runs several CLI processes; a loaded machine needs more than the default 30 s. */
+const STEP_TIMEOUT_MS = 180_000;
+
+describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CLI on %s', (backend) => {
+  const ws = new Workspace();
+  let server: TestServer;
+  const a = ws.device();
+  const b = ws.device();
+  const c = ws.device();
+  const d = ws.device();
+
+  beforeAll(async () => {
+    server = await TestServer.start(backend, ws.dir);
+    await a.ok(['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'Example', '--account', 'carol']);
+    await a.ok([
+      'keychain',
+      'signup',
+      '--server',
+      server.url,
+      '--email',
+      EMAIL,
+      '--recovery-key-file',
+      `${ws.dir}/rk`,
+    ]);
+  }, STEP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await server?.close();
+    ws.remove();
+  });
+
+  it(
+    'lists a pending device with when it asked, evicts it without any key, and tells it so',
+    async () => {
+      const { deviceId } = JSON.parse(
+        await b.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']),
+      ) as { deviceId: string };
+      const listed = await a.ok(['keychain', 'devices']);
+      const line = listed.split('\n').find((l) => l.startsWith(deviceId));
+      expect(line).toMatch(/pending .*\(pending: asked to join \d{4}-\d{2}-\d{2}T/);
+      // The pending device can still reach the keychain before the eviction.
+      expect((await b.run(['keychain', 'devices'])).code).toBe(0);
+
+      // No --recovery-key-file and no PIN: a pending device holds no key, so nothing rotates.
+      const removed = await a.ok(['keychain', 'remove-device', deviceId]);
+      expect(removed).toMatch(new RegExp(`removed the pending request of .* \\(${deviceId}\\)`));
+      const after = JSON.parse(await a.ok(['keychain', 'devices', '--json'])) as { id: string }[];
+      expect(after.map((d) => d.id)).not.toContain(deviceId);
+
+      const evicted = await b.run(['keychain', 'devices']);
+      expect(evicted.code).not.toBe(0);
+      expect(evicted.stderr).toMatch(/request to join was removed/);
+      // The trusted device keeps its entries and its session.
+      expect((await a.run(['keychain', 'status'])).code).toBe(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'lock-account ends every session and pending request; the trusted device keeps its codes and signs in again',
+    async () => {
+      const before = await a.entries();
+      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      const locked = await a.ok(['keychain', 'lock-account']);
+      expect(locked).toMatch(/account locked: every session ended, this one too/);
+
+      // The caller's session ended too; its local codes did not.
+      const ended = await a.run(['keychain', 'devices']);
+      expect(ended.code).not.toBe(0);
+      expect(ended.stderr).toMatch(/session has ended; sign in again/);
+      expect(await a.entries()).toEqual(before);
+      const pending = await c.run(['keychain', 'devices']);
+      expect(pending.stderr).toMatch(/request to join was removed/);
+
+      // Signing in again needs only the password: no approval, the device is still trusted.
+      const again = await a.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
+      expect(again).toMatch(/signed in again; this device is still trusted/);
+      const status = JSON.parse(await a.ok(['keychain', 'status', '--json'])) as Record<string, unknown>;
+      expect(JSON.stringify(status)).toMatch(/account was locked/);
+      expect((await a.run(['sync'])).code).toBe(0);
+      expect(await a.entries()).toEqual(before);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'set-pin replaces the PIN: the old one no longer restores, the new one does',
+    async () => {
+      const oldPin = ws.file('old-pin', 'first-pin-1234\n');
+      const newPin = ws.file('new-pin', 'second-pin-5678\n');
+      expect(await a.ok(['keychain', 'set-pin', '--pin-file', oldPin])).toMatch(/keychain PIN set/);
+      expect(await a.ok(['keychain', 'set-pin', '--pin-file', newPin])).toMatch(/keychain PIN set/);
+      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      const old = await d.run(['keychain', 'recover', '--pin-file', oldPin]);
+      expect(old.code).not.toBe(0);
+      expect(old.stderr).toMatch(/Wrong keychain PIN/);
+      await d.ok(['keychain', 'recover', '--pin-file', newPin]);
+      expect(await d.entries()).toEqual(await a.entries());
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses to evict an unknown device with a clear message',
+    async () => {
+      const r = await a.run([
+        'keychain',
+        'remove-device',
+        '00000000-0000-4000-8000-000000000000',
+        '--recovery-key-file',
+        `${ws.dir}/rk-unused`,
+      ]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/not a trusted device of this keychain/);
+    },
+    STEP_TIMEOUT_MS,
+  );
+});
