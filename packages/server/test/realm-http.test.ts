@@ -15,7 +15,14 @@ async function post(realm: Realm, step: string, body: Record<string, string>) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, string> };
+  return {
+    status: res.status,
+    json: (await res.json()) as Record<string, string> & {
+      payload: string;
+      nonce: string;
+      signature: string;
+    },
+  };
 }
 
 async function evaluate(realm: Realm, realmId: string, account: string, pin: string, step: string) {
@@ -46,7 +53,7 @@ describe('realm over HTTP, three realms on loopback', () => {
     for (const realmId of ids) realms.push(await startRealmHttp({ realmId }));
     await Promise.all(
       realms.map(async (r, i) => {
-        const commitment = await evaluate(r, ids[i], 'acct', '2468', 'register1');
+        const commitment = await evaluate(r, ids[i]!, 'acct', '2468', 'register1');
         const res = await post(r, 'register2', {
           account: 'acct',
           share: b64(Uint8Array.of(i + 1)),
@@ -61,21 +68,23 @@ describe('realm over HTTP, three realms on loopback', () => {
   });
 
   it('recovers shares from the two running realms, in parallel, with one stopped', async () => {
-    await realms[2].close();
-    const got = await Promise.all([0, 1].map((i) => recover(realms[i], ids[i], 'acct', '2468')));
+    await realms[2]!.close();
+    const got = await Promise.all([0, 1].map((i) => recover(realms[i]!, ids[i]!, 'acct', '2468')));
     expect(got.map((g) => g.status)).toEqual([200, 200]);
     expect(got.map((g) => unb64(g.json.payload)[0])).toEqual([1, 2]);
-    await expect(fetch(`${realms[2].url}/healthz`)).rejects.toThrow();
+    await expect(fetch(`${realms[2]!.url}/healthz`)).rejects.toThrow();
   });
 
   it('counts parallel guesses exactly and deletes after the budget', async () => {
-    const r = realms[0];
+    const r = realms[0]!;
     const wrong = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => recover(r, ids[0], 'acct', `000${i}`)),
+      Array.from({ length: 4 }, (_, i) => recover(r, ids[0]!, 'acct', `000${i}`)),
     );
     expect(wrong.map((w) => w.status)).toEqual([403, 403, 403, 403]);
     expect(r.core.guessesLeft({ account: 'acct' })).toBe(REALM_MAX_GUESSES - 4);
-    await Promise.all(Array.from({ length: 6 }, (_, i) => evaluate(r, ids[0], 'acct', `11${i}`, 'recover1')));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => evaluate(r, ids[0]!, 'acct', `11${i}`, 'recover1')),
+    );
     const right = await post(r, 'recover2', {
       account: 'acct',
       nonce: b64(realmNonce()),
@@ -92,7 +101,7 @@ describe('realm over HTTP, three realms on loopback', () => {
   });
 
   it('refuses malformed input with the field named', async () => {
-    const res = await post(realms[1], 'recover1', {
+    const res = await post(realms[1]!, 'recover1', {
       account: 'acct',
       nonce: b64(realmNonce()),
       blinded: 42 as never,
