@@ -81,16 +81,7 @@ describe('CXF', () => {
     const r = await importFiles({ sources: [source('export.cxf.json', file)] });
     expect(r.format).toBe('cxf');
     expect(r.entries.map(core)).toEqual([
-      {
-        type: 'totp',
-        secret: 'JBSWY3DPEHPK3PXP',
-        algorithm: 'SHA1',
-        digits: 6,
-        period: 30,
-        counter: null,
-        issuer: 'Example',
-        account: 'alice@example.com',
-      },
+      SAMPLE[0]!,
       {
         type: 'totp',
         secret: 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT',

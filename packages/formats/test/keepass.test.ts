@@ -2,7 +2,7 @@ import { argon2d, argon2id } from 'hash-wasm';
 import * as kdbxweb from 'kdbxweb';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles, type ImportResult } from '../src/index.js';
-import { core, source } from './helpers.js';
+import { core, SAMPLE, source } from './helpers.js';
 
 /** KeePass databases made by kdbxweb itself (an independent writer), with hash-wasm as its Argon2. */
 kdbxweb.CryptoEngine.setArgon2Impl(async (password, salt, memory, iterations, length, parallelism, type) => {
@@ -69,16 +69,7 @@ async function database(
 }
 
 const expected = [
-  {
-    type: 'totp',
-    secret: 'JBSWY3DPEHPK3PXP',
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: 'Example',
-    account: 'alice@example.com',
-  },
+  SAMPLE[0]!,
   {
     type: 'totp',
     secret: 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, FormatError, importFiles, listFormats, type ImportResult } from '../src/index.js';
 import { zipBytes } from './app-fixtures.js';
-import { core, json, source } from './helpers.js';
+import { core, json, SAMPLE, source } from './helpers.js';
 
 /**
  * Password-manager exports with a one-time-password field beside each login. Fixtures are written
@@ -13,16 +13,7 @@ async function read(name: string, content: string | Uint8Array): Promise<ImportR
 
 const URI = 'otpauth://totp/Example:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example';
 const expected = [
-  {
-    type: 'totp',
-    secret: 'JBSWY3DPEHPK3PXP',
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: 'Example',
-    account: 'alice@example.com',
-  },
+  SAMPLE[0]!,
   {
     type: 'totp',
     secret: 'GEZDGNBVGY3TQOJQ',
