@@ -40,7 +40,16 @@ export function keychainScenario(backend: Backend): void {
 
     async function join(device: Device): Promise<string> {
       const { deviceId, verificationCode } = JSON.parse(
-        await device.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']),
+        await device.ok([
+          'keychain',
+          'login',
+          '--server',
+          server.url,
+          '--email',
+          EMAIL,
+          '--no-wait',
+          '--json',
+        ]),
       ) as { deviceId: string; verificationCode: string };
       expect(verificationCode).toMatch(/^\d{4}-\d{4}$/);
       return JSON.stringify({ deviceId, verificationCode });
@@ -139,8 +148,11 @@ export function keychainScenario(backend: Backend): void {
         const { verificationCode } = JSON.parse(await join(b)) as { verificationCode: string };
         // Pending: nothing restored yet, and `sync` says so.
         expect((await b.run(['sync'])).stderr).toMatch(/waiting for approval/);
-        expect(await a.ok(['keychain', 'approve', '--code', verificationCode])).toMatch(/^approved /);
-        await b.ok(['sync']);
+        // `login` again resumes the same run with the same code, and waits while A approves.
+        const joined = await b.joinApprovedBy(a, { server: server.url, email: EMAIL });
+        expect(joined.code).toBe(verificationCode);
+        expect(joined.approved).toMatch(/^approved /);
+        expect(joined.restored).toBe(ENTRIES);
         await expectSameAsA(b);
         expect(shared).toHaveLength(ENTRIES);
         expect((await b.entries({ includeDeviceOnly: true })).some((e) => e.issuer === 'LocalOnly')).toBe(

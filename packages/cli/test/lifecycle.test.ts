@@ -39,7 +39,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
     'lists a pending device with when it asked, evicts it without any key, and tells it so',
     async () => {
       const { deviceId } = JSON.parse(
-        await b.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']),
+        await b.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']),
       ) as { deviceId: string };
       const listed = await a.ok(['keychain', 'devices']);
       const line = listed.split('\n').find((l) => l.startsWith(deviceId));
@@ -66,7 +66,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
     'lock-account ends every session and pending request; the trusted device keeps its codes and signs in again',
     async () => {
       const before = await a.entries();
-      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
       const locked = await a.ok(['keychain', 'lock-account']);
       expect(locked).toMatch(/account locked: every session ended, this one too/);
 
@@ -96,12 +96,34 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       const newPin = ws.file('new-pin', 'second-pin-5678\n');
       expect(await a.ok(['keychain', 'set-pin', '--pin-file', oldPin])).toMatch(/keychain PIN set/);
       expect(await a.ok(['keychain', 'set-pin', '--pin-file', newPin])).toMatch(/keychain PIN set/);
-      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
       const old = await d.run(['keychain', 'recover', '--pin-file', oldPin]);
       expect(old.code).not.toBe(0);
       expect(old.stderr).toMatch(/Wrong keychain PIN/);
       await d.ok(['keychain', 'recover', '--pin-file', newPin]);
       expect(await d.entries()).toEqual(await a.entries());
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'a wrong code ends the attempt on both devices; login again shows a new code, and that one works',
+    async () => {
+      const e = ws.device();
+      const first = await e.waitingLogin({ server: server.url, email: EMAIL });
+      const wrong = first.code === '1234-5678' ? '8765-4321' : '1234-5678';
+      const refused = await a.run(['keychain', 'approve', '--code', wrong]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^tessera: The code did not match\. Start again on the new device/m);
+      const waiting = await first.ended;
+      expect(waiting.code).toBe(1);
+      expect(waiting.stderr).toMatch(/^tessera: The code did not match\. Start again on the new device/m);
+      // The spent code is refused even when it is now typed right.
+      expect((await a.run(['keychain', 'approve', '--code', first.code])).code).toBe(1);
+      const again = await e.joinApprovedBy(a, { server: server.url, email: EMAIL });
+      expect(again.code).not.toBe(first.code);
+      expect(again.restored).toBe((await a.entries()).length);
+      expect(await e.entries()).toEqual(await a.entries());
     },
     STEP_TIMEOUT_MS,
   );

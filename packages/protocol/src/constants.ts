@@ -23,6 +23,8 @@ export const DEFAULT_MIN_CLIENT_VERSION = '0.2.0';
 
 /** Size and count limits the server enforces (§4 "Limits"). */
 export const LIMITS = {
+  /** One relayed approval message (§1.3), b64u characters; the sealed delivery is the largest. 413 above. */
+  maxJoinMessageChars: 16 * 1024,
   /** Length of one item's `ciphertext` string (b64u characters). 413 above. */
   maxCiphertextChars: 24 * 1024,
   /** Live (not deleted) items per account. 422 above. */
@@ -172,5 +174,8 @@ export const ERROR_CODES = [
   // credential lifecycle (§10)
   'join-removed',
   'session-expired',
+  // v2 approval relay (§1.3)
+  'join-failed',
+  'join-slot-taken',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

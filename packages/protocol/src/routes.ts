@@ -251,6 +251,25 @@ export const ROUTES = {
     summary: 'Withdraws a code link of this account before its window ends',
     querystring: S.ShareQuery,
   }),
+  // v2 approval by CPace (§1.3): the server relays opaque messages, keyed by the pending device
+  joinMessagePost: route({
+    method: 'POST',
+    url: '/v1/join',
+    auth: 'pending',
+    status: 204,
+    summary:
+      'Writes one slot of a join attempt (a, confirm-a: the pending device itself; b, sealed: a trusted device; fail: either); each slot once',
+    body: S.JoinMessagePostBody,
+  }),
+  joinMessages: route({
+    method: 'GET',
+    url: '/v1/join',
+    auth: 'pending',
+    status: 200,
+    summary: 'The slots written so far of a join attempt (the pending device itself or a trusted device)',
+    querystring: S.JoinMessagesQuery,
+    response: S.JoinMessagesResponse,
+  }),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -124,6 +124,30 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('shares_expiry').on('shares').column('expires_at').execute();
       },
     },
+    '0003_join_messages': {
+      async up(db: Kysely<unknown>) {
+        // Opaque CPace messages of device approval (docs/PROTOCOL.md §1.3), each slot written once.
+        await db.schema
+          .createTable('join_messages')
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('slot', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('join_messages_pk', ['device_id', 'slot'])
+          .execute();
+        await db.schema
+          .createIndex('join_messages_account')
+          .on('join_messages')
+          .column('account_id')
+          .execute();
+        await db.schema
+          .createIndex('join_messages_created')
+          .on('join_messages')
+          .column('created_at')
+          .execute();
+      },
+    },
   };
 }
 

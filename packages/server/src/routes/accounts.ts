@@ -289,6 +289,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'notices',
         'events',
         'shares',
+        'join_messages',
         'devices',
       ] as const) {
         await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
