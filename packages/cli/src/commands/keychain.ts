@@ -200,7 +200,13 @@ export function register(program: Command): void {
     .action(async (options: { code: string; device?: string; json?: boolean }, command: Command) => {
       const { keychain: client } = await open(command);
       const { approve } = await import('@tessera/vault/keychain');
-      const device = await approve(client, { code: options.code, deviceId: options.device });
+      const device = await approve(client, { code: options.code, deviceId: options.device }).catch(
+        (err: Error) => {
+          if (/devices are waiting for approval/.test(err.message))
+            throw new CliError(`${err.message.replace(/\.$/, '')} with --device ID.`);
+          throw err;
+        },
+      );
       if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
       else process.stdout.write(`approved ${printable(`${device.name} (${device.id})`)}\n`);
       await showNotices(client);

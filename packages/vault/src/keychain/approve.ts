@@ -73,7 +73,7 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
   if (ready.length > 1) {
     throw new KeychainError(
       'code-not-found',
-      `${ready.length} devices are waiting for approval (${ready.map((r) => `${r.d.name} ${r.d.id}`).join(', ')}); say which one (--device ID).`,
+      `${ready.length} devices are waiting for approval (${ready.map((r) => `${r.d.name} ${r.d.id}`).join(', ')}); name the one that shows this code.`,
     );
   }
   const { d: target, a } = ready[0]!;

@@ -13,6 +13,8 @@ const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
   'update-required',
   'not-signed-in',
   'not-trusted',
+  // A spent approval run: a pending device must sign in again for a new code (§1.3).
+  'code-mismatch',
   'circle-invalid',
   'circle-rollback',
   'server-rollback',

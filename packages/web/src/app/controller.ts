@@ -47,6 +47,8 @@ export interface KeychainView {
   pendingChanges: number;
   syncing: boolean;
   syncError: string | null;
+  /** The approval run ended with a wrong code (§1.3): this pending device must sign in again. */
+  joinFailed: string | null;
   /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
   sessionEnded: boolean;
   /** The server answered 426: this copy of the app is older than it accepts. */
@@ -419,9 +421,9 @@ export class App {
     await (await this.keychain()).joinWithRecoveryKey(recoveryKey);
   }
 
-  /** Approves the pending device showing `code`; resolves to its name. */
-  async approve(code: string): Promise<string> {
-    return (await this.keychain()).approve(code);
+  /** Approves the pending device showing `code` (`deviceId` when several wait); resolves to its name. */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    return (await this.keychain()).approve(code, deviceId);
   }
 
   /** Creates a passkey for restore and registers it in the keychain. */

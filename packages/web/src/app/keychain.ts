@@ -98,6 +98,7 @@ export class KeychainSession {
   private syncing = false;
   private transientError: string | null = null;
   private sessionEnded = false;
+  private joinFailed: string | null = null;
   private updateRequired = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
@@ -249,9 +250,12 @@ export class KeychainSession {
     return shareLink(location.origin, share);
   }
 
-  /** Approves the pending device whose screen shows `code`; resolves to its name. */
-  async approve(code: string): Promise<string> {
-    const device = await this.exclusive(() => approve(this.keychain, code));
+  /**
+   * Approves the pending device whose screen shows `code` (the CPace run of docs/PROTOCOL.md §1.3,
+   * while that device waits); resolves to its name.
+   */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    const device = await this.exclusive(() => approve(this.keychain, { code, deviceId }));
     await this.refreshDevices();
     return device.name;
   }
@@ -397,6 +401,7 @@ export class KeychainSession {
     }).catch((err: Error) => {
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
+      this.joinFailed = err instanceof KeychainError && err.code === 'code-mismatch' ? err.message : null;
       this.updateRequired = err instanceof KeychainError && err.code === 'update-required';
       this.transientError = this.sessionEnded
         ? 'This device is no longer signed in to the keychain.'
@@ -475,6 +480,7 @@ export class KeychainSession {
       syncing: this.syncing,
       syncError: this.transientError ?? state.lastError,
       sessionEnded: this.sessionEnded,
+      joinFailed: state.status === 'pending' ? this.joinFailed : null,
       updateRequired: this.updateRequired,
       passkeys: Object.values(state.circle?.passkeys ?? {}).map((p) => ({
         id: p.id,

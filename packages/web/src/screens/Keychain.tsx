@@ -264,11 +264,21 @@ export function JoinScreen({ app }: { app: App }) {
         </button>
       </div>
       <div class="card">
-        {way === 'approve' && (
+        {way === 'approve' && keychain.joinFailed && (
+          <>
+            <p role="alert">{keychain.joinFailed}</p>
+            <div class="actions">
+              <button type="button" class="primary" onClick={() => void app.signOut()}>
+                Sign in again for a new code
+              </button>
+            </div>
+          </>
+        )}
+        {way === 'approve' && !keychain.joinFailed && (
           <>
             <p>
-              On a device that already has your codes, open <strong>Backup</strong> and enter this code. Check
-              that it is the same code there.
+              On a device that already has your codes, open <strong>Backup</strong> and type this code. It
+              never leaves this device; keep this page open until that device has approved it.
             </p>
             <p
               class="big-code mono"
@@ -464,6 +474,9 @@ function Approve({ app }: { app: App }) {
   const { busy, error, run } = useBusy();
   const [done, setDone] = useState<string | null>(null);
   const pending = keychain!.devices.filter((d) => d.status === 'pending');
+  const [chosen, setChosen] = useState<string | null>(null);
+  // With several devices waiting, the user says which one shows the code (each try spends its run).
+  const target = pending.length > 1 ? (pending.find((d) => d.id === chosen)?.id ?? null) : undefined;
   if (pending.length === 0 && !done) return null;
   return (
     <section class="card" aria-labelledby="approve-title">
@@ -478,12 +491,29 @@ function Approve({ app }: { app: App }) {
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            const name = await app.approve(code);
+            const name = await app.approve(code, target ?? undefined);
             setDone(`${name} can now see your codes.`);
             setCode('');
           });
         }}
       >
+        {pending.length > 1 && (
+          <fieldset>
+            <legend>Which device shows the code?</legend>
+            {pending.map((d) => (
+              <label key={d.id} class="choice">
+                <input
+                  type="radio"
+                  name="approve-device"
+                  value={d.id}
+                  checked={chosen === d.id}
+                  onChange={() => setChosen(d.id)}
+                />{' '}
+                {d.name} <span class="hint mono">{d.id.slice(0, 8)}</span>
+              </label>
+            ))}
+          </fieldset>
+        )}
         <Field
           id="approve-code"
           label="Verification code"
@@ -493,8 +523,12 @@ function Approve({ app }: { app: App }) {
         />
         <ErrorText error={error} />
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy || code.replace(/\D/g, '').length !== 8}>
-            {busy ? 'Checking…' : 'Approve'}
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy || code.replace(/\D/g, '').length !== 8 || target === null}
+          >
+            {busy ? 'Waiting for the new device…' : 'Approve'}
           </button>
         </div>
       </form>
