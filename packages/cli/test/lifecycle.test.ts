@@ -1,7 +1,8 @@
 // Credential lifecycle end to end (docs/PROTOCOL.md §10): the real keychain server on SQLite and
 // PostgreSQL and the real `tessera` binary (build first: `npx tsc -b packages/cli`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { findLeaks } from '../../server/test/leaks.js';
 
 const EMAIL = 'carol@example.com';
 /** Each step runs several CLI processes; a loaded machine needs more than the default 30 s. */
@@ -124,6 +125,70 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       expect(again.code).not.toBe(first.code);
       expect(again.restored).toBe((await a.entries()).length);
       expect(await e.entries()).toEqual(await a.entries());
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'password: proves the current one; every other session ends, pending devices are evicted, only the new one signs in',
+    async () => {
+      const newPassword = 'a brand new passphrase 42';
+      const newFile = ws.file('new-password', `${newPassword}\n`);
+      const oldFile = ws.file('old-password', `${PASSWORD}\n`);
+      const f = ws.device();
+      await f.joinApprovedBy(a, { server: server.url, email: EMAIL });
+      const p = ws.device();
+      await p.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
+
+      // A wrong current password changes nothing: no session ends.
+      const wrong = await a.run([
+        'keychain',
+        'password',
+        '--password-file',
+        ws.file('wrong-password', 'not the password at all\n'),
+        '--new-password-file',
+        newFile,
+      ]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(
+        /^tessera: The current password is wrong; the password was not changed\.$/m,
+      );
+      expect((await f.run(['keychain', 'devices'])).code).toBe(0);
+
+      expect(await a.ok(['keychain', 'password', '--new-password-file', newFile])).toMatch(
+        /^password changed; every other session ended and pending devices were evicted/,
+      );
+      expect((await a.run(['keychain', 'devices'])).code).toBe(0);
+      const ended = await f.run(['keychain', 'devices']);
+      expect(ended.code).not.toBe(0);
+      expect(ended.stderr).toMatch(/session has ended; sign in again/);
+      expect((await p.run(['keychain', 'devices'])).stderr).toMatch(/request to join was removed/);
+
+      // The old password no longer signs in; the new one does, and the other device is told why.
+      const late = await ws
+        .device()
+        .run(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/Wrong email or password/);
+      expect(
+        await f.ok([
+          'keychain',
+          'login',
+          '--server',
+          server.url,
+          '--email',
+          EMAIL,
+          '--password-file',
+          newFile,
+        ]),
+      ).toMatch(/signed in again; this device is still trusted/);
+      expect(await f.ok(['keychain', 'status'])).toMatch(/notice: .*The account password was changed/);
+      expect(await f.entries()).toEqual(await a.entries());
+      // Neither password is anywhere in the server's files.
+      expect(findLeaks(await server.dump(), { secrets: [], texts: [newPassword, PASSWORD] })).toEqual([]);
+
+      // Back to the first password for the tests after this one.
+      await a.ok(['keychain', 'password', '--password-file', newFile, '--new-password-file', oldFile]);
     },
     STEP_TIMEOUT_MS,
   );

@@ -133,6 +133,7 @@ export const NOTICE_KINDS = [
   'passkey-used',
   // credential lifecycle (§10)
   'account-locked',
+  'password-changed',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */

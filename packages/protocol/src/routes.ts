@@ -83,6 +83,26 @@ export const ROUTES = {
     summary: 'Deletes the account and everything it holds, escrow included',
     response: S.Empty,
   }),
+  passwordStart: route({
+    method: 'POST',
+    url: '/v1/accounts/password/start',
+    auth: 'trusted',
+    status: 200,
+    summary:
+      'Password change (§10.4), step 1: an OPAQUE sign-in with the current password and a registration of the new one',
+    body: S.PasswordStartBody,
+    response: S.PasswordStartResponse,
+  }),
+  passwordFinish: route({
+    method: 'POST',
+    url: '/v1/accounts/password/finish',
+    auth: 'trusted',
+    status: 204,
+    summary:
+      'Password change, step 2: proves the current password, replaces the record, revokes every other session and evicts pending devices',
+    body: S.PasswordFinishBody,
+    response: S.Empty,
+  }),
   lockAccount: route({
     method: 'POST',
     url: '/v1/accounts/lock',

@@ -285,6 +285,20 @@ export const KeysResponse = Type.Object({ wraps: Type.Array(Wrap) });
 // ---------------------------------------------------------------------------------------------
 // Escrow
 
+export const PasswordStartBody = Type.Object(
+  { startLoginRequest: OpaqueMessage, registrationRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const PasswordStartResponse = Type.Object({
+  loginId: Type.String({ description: 'opaque handle of this change, valid for 2 minutes' }),
+  loginResponse: Type.String(),
+  registrationResponse: Type.String(),
+});
+export const PasswordFinishBody = Type.Object(
+  { loginId: B64u(64), finishLoginRequest: OpaqueMessage, registrationRecord: OpaqueMessage },
+  { additionalProperties: false },
+);
+
 export const EscrowRegisterStartBody = Type.Object(
   { registrationRequest: OpaqueMessage },
   { additionalProperties: false },

@@ -260,6 +260,37 @@ export function register(program: Command): void {
     );
 
   keychain
+    .command('password')
+    .description(
+      'change the account password (proves the current one); every other session ends and pending devices are evicted',
+    )
+    .option('--password-file <file>', 'file whose first line is the current password (or TESSERA_PASSWORD)')
+    .option(
+      '--new-password-file <file>',
+      'file whose first line is the new password (or TESSERA_NEW_PASSWORD)',
+    )
+    .action(async (options: { passwordFile?: string; newPasswordFile?: string }, command: Command) => {
+      const current = await secret({
+        file: options.passwordFile,
+        env: 'TESSERA_PASSWORD',
+        what: 'password file',
+        prompt: 'Current keychain password',
+      });
+      const next = await secret({
+        file: options.newPasswordFile,
+        env: 'TESSERA_NEW_PASSWORD',
+        what: 'new password file',
+        prompt: 'New keychain password',
+      });
+      const { keychain: client } = await open(command);
+      const { changePassword } = await import('@tessera/vault/keychain');
+      await changePassword(client, { current, next });
+      process.stdout.write(
+        'password changed; every other session ended and pending devices were evicted; sign in again on your other devices with `tessera keychain login`\n',
+      );
+    });
+
+  keychain
     .command('set-pin')
     .description(
       'set or replace the keychain PIN (a new device can then join with it; 10 wrong PINs lock it)',

@@ -31,6 +31,7 @@ export { rotateRecoveryKey } from './rotate-recovery-key.js';
 export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';
 export { lockAccount } from './lock-account.js';
 export { signInAgain, type SignInAgainOptions } from './sign-in-again.js';
+export { changePassword, type ChangePasswordOptions } from './password.js';
 export {
   addPasskey,
   removePasskey,
