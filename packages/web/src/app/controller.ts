@@ -421,6 +421,21 @@ export class App {
     await (await this.keychain()).joinWithRecoveryKey(recoveryKey);
   }
 
+  /** Changes the account password, proving the current one. */
+  async changePassword(current: string, next: string): Promise<void> {
+    await (await this.keychain()).changePassword(current, next);
+  }
+
+  /** Signs this trusted device in again after its session ended. */
+  async signInAgain(password: string): Promise<void> {
+    await (await this.keychain()).signInAgain(password);
+  }
+
+  /** Removes a device that asked to join and is not the user's. */
+  async evict(deviceId: string): Promise<string> {
+    return (await this.keychain()).evict(deviceId);
+  }
+
   /** Approves the pending device showing `code` (`deviceId` when several wait); resolves to its name. */
   async approve(code: string, deviceId?: string): Promise<string> {
     return (await this.keychain()).approve(code, deviceId);

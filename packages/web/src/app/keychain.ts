@@ -1,6 +1,8 @@
 import {
   addPasskey,
   approve,
+  changePassword,
+  evictPendingDevice,
   fromB64u,
   PASSKEY_PRF_INPUT,
   recoverWithPasskey,
@@ -17,6 +19,7 @@ import {
   removeDevice,
   rotateRecoveryKey,
   setPin,
+  signInAgain,
   signup,
   syncRound,
   type KeychainHost,
@@ -306,6 +309,29 @@ export class KeychainSession {
     await this.rotationDone?.catch(() => undefined);
   }
 
+  /** Changes the account password (§10.4): every other session ends, pending devices are evicted. */
+  async changePassword(current: string, next: string): Promise<void> {
+    await this.exclusive(() => changePassword(this.keychain, { current, next }));
+    await this.refreshDevices();
+  }
+
+  /** A trusted device whose session ended signs in again with the password (§10.2). */
+  async signInAgain(password: string): Promise<void> {
+    await this.exclusive(async () => {
+      await signInAgain(this.keychain, { password });
+      this.sessionEnded = false;
+      this.transientError = null;
+    });
+    await this.refreshDevices();
+  }
+
+  /** Evicts a pending device (a join request that is not the user's); resolves to its name. */
+  async evict(deviceId: string): Promise<string> {
+    const name = await this.exclusive(() => evictPendingDevice(this.keychain, { deviceId }));
+    await this.refreshDevices();
+    return name;
+  }
+
   async setPin(pin: string): Promise<void> {
     await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
@@ -401,7 +427,13 @@ export class KeychainSession {
     }).catch((err: Error) => {
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
-      this.joinFailed = err instanceof KeychainError && err.code === 'code-mismatch' ? err.message : null;
+      this.joinFailed = !(err instanceof KeychainError)
+        ? null
+        : err.code === 'code-mismatch'
+          ? err.message
+          : err.code === 'join-removed'
+            ? 'This request to join was removed by one of your trusted devices. If this device is yours, sign in again.'
+            : null;
       this.updateRequired = err instanceof KeychainError && err.code === 'update-required';
       this.transientError = this.sessionEnded
         ? 'This device is no longer signed in to the keychain.'

@@ -7,8 +7,7 @@ import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
-/** Minimum account password length; the server cannot check (OPAQUE), so the app does. */
-const MIN_PASSWORD = 10;
+import { MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
 /** PIN length accepted for the keychain escrow. */
 const PIN_PATTERN = /^\d{6,12}$/;
 
@@ -425,6 +424,7 @@ export function Backup({ app }: { app: App }) {
   return (
     <>
       <h1>Backup</h1>
+      {keychain.sessionEnded && keychain.status === 'trusted' && <SignInAgain app={app} />}
       <BackupState app={app} />
       <Approve app={app} />
       <Devices app={app} onNewKey={setNewKey} />
@@ -432,6 +432,7 @@ export function Backup({ app }: { app: App }) {
       <Pin app={app} />
       <RecoveryKeyCard app={app} onNewKey={setNewKey} />
       <RestorePasskeys app={app} />
+      <Password app={app} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
@@ -482,10 +483,34 @@ function Approve({ app }: { app: App }) {
     <section class="card" aria-labelledby="approve-title">
       <h2 id="approve-title">Approve a new device</h2>
       {pending.length > 0 && (
-        <p>
-          {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the code
-          its screen shows. If it is not, ignore it and change your account password.
-        </p>
+        <>
+          <p>
+            {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the
+            code its screen shows while it waits. If it is not, remove it and change your account password.
+          </p>
+          <ul class="list">
+            {pending.map((d) => (
+              <li key={d.id}>
+                <span class="grow">
+                  <strong>{d.name}</strong> <span class="hint">waiting to join</span>
+                </span>
+                <button
+                  type="button"
+                  aria-label={`Remove ${d.name}, not my device`}
+                  disabled={busy}
+                  onClick={() =>
+                    void run(async () => {
+                      const name = await app.evict(d.id);
+                      setDone(`${name} was removed; it can no longer reach your keychain.`);
+                    })
+                  }
+                >
+                  Not mine: remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       <form
         onSubmit={(e) => {
