@@ -418,5 +418,25 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
     await expect.poll(() => labels(a.page), { timeout: 20_000 }).toContain('GitHub Enterprise|alice');
     expect(other.errors).toEqual([]);
     await other.context.close();
+
+    // The kill switch: A locks the account; it keeps its codes and signs in again with the password.
+    await a.page.goto('/#/backup');
+    await a.page.getByRole('button', { name: 'Lock the account' }).click();
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Lock now' }).click();
+    const locked = a.page.getByRole('region', { name: 'Sign in again' });
+    await locked.waitFor({ timeout: 20_000 });
+    await locked.getByLabel('Account password').fill(NEW_PASSWORD);
+    await locked.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await locked.waitFor({ state: 'detached', timeout: 20_000 });
+    await a.page
+      .getByTestId('backup-state')
+      .filter({ hasText: 'Everything is backed up' })
+      .waitFor({ timeout: 20_000 });
+    await a.page
+      .getByRole('region', { name: 'Security notices' })
+      .getByText('The account was locked')
+      .first()
+      .waitFor();
+    expect(a.errors).toEqual([]);
   });
 });

@@ -426,6 +426,11 @@ export class App {
     await (await this.keychain()).changePassword(current, next);
   }
 
+  /** Locks the account: every session ends (this one too) and pending devices are evicted. */
+  async lockAccount(): Promise<void> {
+    await (await this.keychain()).lockAccount();
+  }
+
   /** Signs this trusted device in again after its session ended. */
   async signInAgain(password: string): Promise<void> {
     await (await this.keychain()).signInAgain(password);

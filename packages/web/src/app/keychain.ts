@@ -2,6 +2,7 @@ import {
   addPasskey,
   approve,
   changePassword,
+  lockAccount,
   evictPendingDevice,
   fromB64u,
   PASSKEY_PRF_INPUT,
@@ -313,6 +314,14 @@ export class KeychainSession {
   async changePassword(current: string, next: string): Promise<void> {
     await this.exclusive(() => changePassword(this.keychain, { current, next }));
     await this.refreshDevices();
+  }
+
+  /** The kill switch after a theft (§10.2): every session ends, this one too; pending devices go. */
+  async lockAccount(): Promise<void> {
+    await this.exclusive(async () => {
+      await lockAccount(this.keychain);
+      this.sessionEnded = true;
+    });
   }
 
   /** A trusted device whose session ended signs in again with the password (§10.2). */

@@ -7,7 +7,7 @@ import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
-import { MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
+import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
 /** PIN length accepted for the keychain escrow. */
 const PIN_PATTERN = /^\d{6,12}$/;
 
@@ -433,6 +433,7 @@ export function Backup({ app }: { app: App }) {
       <RecoveryKeyCard app={app} onNewKey={setNewKey} />
       <RestorePasskeys app={app} />
       <Password app={app} />
+      <LockAccount app={app} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>

@@ -4,6 +4,7 @@ import type { App } from '../app/controller.js';
 import { useStore } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { useBusy } from '../components/useBusy.js';
+import { Confirm } from '../components/Dialog.js';
 
 /** Minimum account password length; the server cannot check (OPAQUE), so the app does. */
 export const MIN_PASSWORD = 10;
@@ -116,6 +117,40 @@ export function SignInAgain({ app }: { app: App }) {
           </button>
         </div>
       </form>
+    </section>
+  );
+}
+
+/** The kill switch after a theft: every session ends, this one too; trusted devices sign in again. */
+export function LockAccount({ app }: { app: App }) {
+  const [asking, setAsking] = useState(false);
+  const { busy, error, run } = useBusy();
+  return (
+    <section class="card" aria-labelledby="lock-title">
+      <h2 id="lock-title">Lock the account</h2>
+      <p>
+        After a theft of your password or a device: ends every session, this one too, and removes devices
+        waiting to join. Your devices keep their codes and sign in again with the password. Remove a lost
+        device too, and change the password.
+      </p>
+      <ErrorText error={error} />
+      <div class="actions">
+        <button type="button" class="danger" disabled={busy} onClick={() => setAsking(true)}>
+          Lock the account
+        </button>
+      </div>
+      {asking && (
+        <Confirm
+          title="Lock the account?"
+          message="Every device, this one too, is signed out until it signs in again with the password."
+          confirmLabel="Lock now"
+          onCancel={() => setAsking(false)}
+          onConfirm={() => {
+            setAsking(false);
+            void run(() => app.lockAccount());
+          }}
+        />
+      )}
     </section>
   );
 }
