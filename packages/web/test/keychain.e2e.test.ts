@@ -439,4 +439,38 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
       .waitFor();
     expect(a.errors).toEqual([]);
   });
+  it('server down: every screen says so with what waits; the last known devices and PIN stay; it catches up when the server is back', async () => {
+    await a.page.goto('/#/backup');
+    const state = a.page.getByTestId('backup-state');
+    await state.filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+    const devices = a.page.getByRole('region', { name: 'Devices' }).getByRole('listitem');
+    const known = await devices.allTextContents();
+    expect(known.length).toBeGreaterThan(1);
+
+    await harness.stopServer();
+    await state.filter({ hasText: "Can't reach the keychain server since" }).waitFor({ timeout: 30_000 });
+    await addTyped(a.page, { issuer: 'While Away', account: 'w@example.com', secret: 'MFRGGZDFMZTWQ2LK' });
+    await a.page.goto('/#/');
+    await a.page
+      .getByTestId('unreachable-banner')
+      .filter({ hasText: '1 change waiting to be backed up' })
+      .waitFor({ timeout: 20_000 });
+    // Reloaded while the server is away (the app comes from its offline copy): still the last known.
+    await a.page.reload();
+    await a.page.goto('/#/backup');
+    await state.filter({ hasText: "Can't reach the keychain server since" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.allTextContents()).toEqual(known);
+    await a.page.getByText('A PIN is set.').waitFor();
+    await a.page.getByRole('button', { name: 'Back up now' }).click();
+    await a.page
+      .getByRole('alert')
+      .filter({ hasText: 'The keychain server does not answer. 1 change is kept on this device' })
+      .waitFor({ timeout: 30_000 });
+
+    await harness.startServerAgain();
+    await a.page.getByRole('button', { name: 'Back up now' }).click();
+    await state.filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 30_000 });
+    await a.page.getByTestId('unreachable-banner').waitFor({ state: 'detached' });
+    expect(a.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import type { App } from './controller.js';
 import { useStore } from './store.js';
+import { unreachableText } from '../format.js';
 import { useRoute, type Route } from './router.js';
 import { Codes } from '../screens/Codes.js';
 
@@ -132,6 +133,11 @@ export function Shell({ app }: { app: App }) {
             <button type="button" class="link" onClick={() => void app.updateApp()}>
               Update now
             </button>
+          </p>
+        )}
+        {state.keychain?.unreachableSince != null && state.keychain.status === 'trusted' && ready && (
+          <p class="banner" role="status" data-testid="unreachable-banner">
+            {unreachableText(state.keychain.unreachableSince, state.keychain.pendingChanges)}
           </p>
         )}
         {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (

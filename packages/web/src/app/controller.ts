@@ -49,6 +49,8 @@ export interface KeychainView {
   syncError: string | null;
   /** The approval run ended with a wrong code (§1.3): this pending device must sign in again. */
   joinFailed: string | null;
+  /** Since when the keychain server has not answered (ms), or null while it answers. */
+  unreachableSince: number | null;
   /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
   sessionEnded: boolean;
   /** The server answered 426: this copy of the app is older than it accepts. */

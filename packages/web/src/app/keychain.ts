@@ -25,11 +25,19 @@ import {
   syncRound,
   type KeychainHost,
 } from '@tessera/vault/keychain';
-import type { Vault } from '@tessera/vault';
+import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
+
+/** Local meta key of the last devices and PIN state the server reported (this device only). */
+const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
+interface LastKnown {
+  devices: DeviceView[];
+  escrow: KeychainView['escrow'];
+  at: number;
+}
 
 /** What the sign-in form collects. */
 export interface SignInRequest {
@@ -103,6 +111,8 @@ export class KeychainSession {
   private transientError: string | null = null;
   private sessionEnded = false;
   private joinFailed: string | null = null;
+  /** When the server stopped answering (null while it answers). */
+  private unreachableSince: number | null = null;
   private updateRequired = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
@@ -129,6 +139,7 @@ export class KeychainSession {
     const state = this.keychain.state;
     if (!state) return;
     if (state.status === 'pending') this.verificationCode = await ownVerificationCode(this.keychain);
+    this.recall();
     this.publish();
     this.startFollowing();
     // Refreshes the clock offset behind the clock-off warning, and whether a PIN is set.
@@ -177,7 +188,26 @@ export class KeychainSession {
   async refreshEscrow(): Promise<void> {
     const status = await this.keychain.client().call('escrowStatus');
     this.escrow = { enabled: status.enabled, attemptsLeft: status.attemptsLeft, destroyed: status.destroyed };
+    await this.remember();
     this.publish();
+  }
+
+  /**
+   * Keeps the last devices and PIN state the server reported in the vault's local meta, so a reload
+   * while the server is away still shows them (marked as last known), not an empty list.
+   */
+  private async remember(): Promise<void> {
+    const seen: LastKnown = { devices: this.devices, escrow: this.escrow, at: Date.now() };
+    await this.options.vault
+      .setMeta(LAST_KNOWN_META_KEY, seen as unknown as MetaValue)
+      .catch(() => undefined);
+  }
+
+  private recall(): void {
+    const seen = this.options.vault.getMeta(LAST_KNOWN_META_KEY) as unknown as LastKnown | undefined;
+    if (!seen) return;
+    if (this.devices.length === 0) this.devices = seen.devices ?? [];
+    this.escrow ??= seen.escrow ?? null;
   }
 
   async joinWithPin(pin: string): Promise<void> {
@@ -352,6 +382,12 @@ export class KeychainSession {
     await this.restart();
     await done;
     if (this.transientError) throw new Error(this.transientError);
+    if (this.unreachableSince !== null) {
+      const waiting = keychainStatus(this.keychain).pendingChanges;
+      throw new Error(
+        `The keychain server does not answer. ${waiting} change${waiting === 1 ? ' is' : 's are'} kept on this device and will be backed up when it answers.`,
+      );
+    }
   }
 
   /** Pushes local changes shortly (debounced); also called when the browser comes back online. */
@@ -414,11 +450,13 @@ export class KeychainSession {
       signal: abort.signal,
       onConnected: () => {
         this.syncing = true;
+        this.unreachableSince = null;
         this.publish();
       },
       onRound: (result) => {
         this.syncing = false;
         this.transientError = null;
+        this.unreachableSince = null;
         if (result.trusted && this.verificationCode) {
           this.verificationCode = null;
           this.options.toast('This device is approved. Your codes are here.');
@@ -429,7 +467,9 @@ export class KeychainSession {
       },
       onError: (err) => {
         this.syncing = false;
-        this.transientError = err instanceof KeychainError && err.code === 'offline' ? null : err.message;
+        const unreachable = err instanceof KeychainError && err.code === 'offline';
+        if (unreachable) this.unreachableSince ??= Date.now();
+        this.transientError = unreachable ? null : err.message;
         this.publish();
         this.roundDone();
       },
@@ -481,6 +521,7 @@ export class KeychainSession {
           .filter((d) => d.status === 'pending' && !circle.devices[d.id])
           .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
       ];
+      await this.remember();
     } catch {
       // Offline or the server is away; the list shown stays the last one.
     }
@@ -521,6 +562,7 @@ export class KeychainSession {
       syncing: this.syncing,
       syncError: this.transientError ?? state.lastError,
       sessionEnded: this.sessionEnded,
+      unreachableSince: this.unreachableSince,
       joinFailed: state.status === 'pending' ? this.joinFailed : null,
       updateRequired: this.updateRequired,
       passkeys: Object.values(state.circle?.passkeys ?? {}).map((p) => ({

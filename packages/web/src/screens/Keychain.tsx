@@ -4,7 +4,7 @@ import { keychainServer } from '../app/server-url.js';
 import { useStore } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
-import { defaultDeviceName, timeAgo } from '../format.js';
+import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
 import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
@@ -447,6 +447,7 @@ export function Backup({ app }: { app: App }) {
 
 function BackupState({ app }: { app: App }) {
   const { keychain, online } = useStore(app.store);
+  const { busy, error, run } = useBusy();
   const k = keychain!;
   return (
     <section class="card" aria-labelledby="state-title">
@@ -457,15 +458,22 @@ function BackupState({ app }: { app: App }) {
       <p data-testid="backup-state">
         {!online
           ? `Offline. ${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} will be backed up when the connection is back.`
-          : k.syncError
-            ? `Backup failed: ${k.syncError}`
-            : k.pendingChanges > 0
-              ? `${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} waiting to be backed up.`
-              : `Everything is backed up. Last backup ${timeAgo(k.lastSyncAt)}.`}
+          : k.unreachableSince !== null
+            ? unreachableText(k.unreachableSince, k.pendingChanges)
+            : k.syncError
+              ? `Backup failed: ${k.syncError}`
+              : k.pendingChanges > 0
+                ? `${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} waiting to be backed up.`
+                : `Everything is backed up. Last backup ${timeAgo(k.lastSyncAt)}.`}
       </p>
-      <button type="button" onClick={() => void app.syncNow()} disabled={!online || k.syncing}>
-        {k.syncing ? 'Backing up…' : 'Back up now'}
+      <button
+        type="button"
+        onClick={() => void run(() => app.syncNow())}
+        disabled={!online || k.syncing || busy}
+      >
+        {k.syncing || busy ? 'Backing up…' : 'Back up now'}
       </button>
+      <ErrorText error={error} />
     </section>
   );
 }
@@ -768,48 +776,53 @@ function Pin({ app }: { app: App }) {
       <h2 id="pin-title">Keychain PIN</h2>
       <p>
         {keychain!.escrow === null
-          ? 'Checking whether a PIN is set…'
+          ? keychain!.unreachableSince !== null
+            ? "Can't check whether a PIN is set while the keychain server does not answer."
+            : 'Checking whether a PIN is set…'
           : enabled
             ? 'A PIN is set. A new device can use it instead of an approval.'
             : 'No PIN is set.'}
       </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await app.setPin(pin);
-            setPin('');
-            setAgain('');
-            setDone(true);
-          });
-        }}
-      >
-        <div class="grid2">
-          <Field
-            id="pin-new"
-            label={enabled ? 'New PIN' : 'PIN'}
-            value={pin}
-            onValue={setPin}
-            error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
-            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-          />
-          <Field
-            id="pin-again"
-            label="PIN again"
-            value={again}
-            onValue={setAgain}
-            error={again !== '' && again !== pin ? 'The two PINs differ.' : null}
-            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-          />
-        </div>
-        <ErrorText error={error} />
-        <div class="actions">
-          <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
-            {enabled ? 'Change PIN' : 'Set PIN'}
-          </button>
-        </div>
-        {done && <p role="status">The PIN is set.</p>}
-      </form>
+      {/* Never offer to set a PIN without knowing whether one is set (and the attempts it has). */}
+      {keychain!.escrow !== null && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await app.setPin(pin);
+              setPin('');
+              setAgain('');
+              setDone(true);
+            });
+          }}
+        >
+          <div class="grid2">
+            <Field
+              id="pin-new"
+              label={enabled ? 'New PIN' : 'PIN'}
+              value={pin}
+              onValue={setPin}
+              error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
+              input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+            />
+            <Field
+              id="pin-again"
+              label="PIN again"
+              value={again}
+              onValue={setAgain}
+              error={again !== '' && again !== pin ? 'The two PINs differ.' : null}
+              input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+            />
+          </div>
+          <ErrorText error={error} />
+          <div class="actions">
+            <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
+              {enabled ? 'Change PIN' : 'Set PIN'}
+            </button>
+          </div>
+          {done && <p role="status">The PIN is set.</p>}
+        </form>
+      )}
     </section>
   );
 }
