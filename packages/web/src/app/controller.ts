@@ -15,6 +15,7 @@ import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 import { keychainServer } from './server-url.js';
+import { forScreen } from './words.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -266,7 +267,7 @@ export class App {
       this.copiedTimer = setTimeout(() => this.store.set({ copiedId: null }), COPIED_MS);
       this.toast(`Copied the code for ${entry.issuer || entry.account || 'this account'}`);
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 
@@ -276,7 +277,7 @@ export class App {
       await copyText(text);
       this.toast(message);
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 
@@ -387,7 +388,7 @@ export class App {
     try {
       await (await this.keychain()).resume();
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 

@@ -30,6 +30,7 @@ import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
+import { forScreen } from './words.js';
 
 /** Local meta key of the last devices and PIN state the server reported (this device only). */
 const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
@@ -74,6 +75,10 @@ function noticeText(notice: Notice): string {
       return 'The keychain PIN stopped working after 10 wrong attempts. Set a new PIN on this page.';
     case 'backup-mismatch':
       return 'A device found that the backup on the server differs from its own copy; it will back up again.';
+    case 'account-locked':
+      return 'The account was locked: every session ended and every device waiting to join was removed. Sign in again on the Backup page.';
+    case 'password-changed':
+      return 'The account password was changed: other devices were signed out and devices waiting to join were removed. Sign in again with the new password on the Backup page.';
     default:
       return describeNotice(notice);
   }
@@ -469,7 +474,7 @@ export class KeychainSession {
         this.syncing = false;
         const unreachable = err instanceof KeychainError && err.code === 'offline';
         if (unreachable) this.unreachableSince ??= Date.now();
-        this.transientError = unreachable ? null : err.message;
+        this.transientError = unreachable ? null : forScreen(err);
         this.publish();
         this.roundDone();
       },
@@ -486,7 +491,7 @@ export class KeychainSession {
       this.updateRequired = err instanceof KeychainError && err.code === 'update-required';
       this.transientError = this.sessionEnded
         ? 'This device is no longer signed in to the keychain.'
-        : err.message;
+        : forScreen(err);
       this.publish();
       this.roundDone();
     });
