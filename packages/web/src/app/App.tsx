@@ -135,6 +135,14 @@ export function Shell({ app }: { app: App }) {
             </button>
           </p>
         )}
+        {state.localBackups?.remindSince != null && ready && (
+          <p class="banner" role="status" data-testid="backup-reminder">
+            {state.localBackups.lastAt === null
+              ? 'You have no backup file of your codes yet.'
+              : `Your last backup file is from ${new Date(state.localBackups.lastAt).toLocaleDateString()}.`}{' '}
+            <a href="#/backup">Download a backup file</a>
+          </p>
+        )}
         {state.keychain?.unreachableSince != null && state.keychain.status === 'trusted' && ready && (
           <p class="banner" role="status" data-testid="unreachable-banner">
             {unreachableText(state.keychain.unreachableSince, state.keychain.pendingChanges)}

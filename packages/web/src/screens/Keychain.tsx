@@ -8,6 +8,7 @@ import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
 import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
+import { LocalBackupsCard } from './LocalBackups.js';
 /** PIN length accepted for the keychain escrow. */
 const PIN_PATTERN = /^\d{6,12}$/;
 
@@ -402,6 +403,7 @@ export function Backup({ app }: { app: App }) {
           </p>
         </div>
         <KeychainStart app={app} />
+        <LocalBackupsCard app={app} />
       </>
     );
   }
@@ -434,6 +436,7 @@ export function Backup({ app }: { app: App }) {
       <RestorePasskeys app={app} />
       <Password app={app} />
       <LockAccount app={app} />
+      <LocalBackupsCard app={app} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
