@@ -2,7 +2,8 @@
  * The one set of migrations of the main database, for both dialects (Kysely Migrator with an
  * in-code provider). The only dialect difference is how an auto-increment key is spelled.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { NOTIFY_CHANNEL } from '../events.js';
 import type { Dialect } from './connect.js';
 
 export function mainMigrations(dialect: Dialect): Record<string, Migration> {
@@ -146,6 +147,23 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .on('join_messages')
           .column('created_at')
           .execute();
+      },
+    },
+    '0004_events_notify': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: every event wakes the feeds of its account on every process when its
+        // transaction commits (NOTIFY is transactional and deduplicated within a transaction), so a
+        // write needs no extra round trip to notify. SQLite feeds share one in-process emitter.
+        if (dialect !== 'postgres') return;
+        await sql`
+          create function tessera_events_notify() returns trigger language plpgsql as $$
+          begin
+            perform pg_notify(${sql.lit(NOTIFY_CHANNEL)}, new.account_id);
+            return null;
+          end $$`.execute(db);
+        await sql`
+          create trigger events_notify after insert on events
+          for each row execute function tessera_events_notify()`.execute(db);
       },
     },
   };
