@@ -21,6 +21,7 @@
 // Needs PostgreSQL for postgres configurations: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench:load [-- --duration 60 --devices 1000 --interval 5 --configs sqlite:1,postgres:2]
 //        npm run bench:load -- --capacity [--configs sqlite:1,postgres:1,postgres:2,postgres:3]
+//        npm run bench:load -- --profile DIR   (a CPU profile of each server process, for where the time goes)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     'max-devices': { type: 'string', default: '12000' },
     step: { type: 'string', default: '1.5' },
     'step-duration': { type: 'string', default: '15' },
+    // Writes a CPU profile of each server process into this directory (node --cpu-prof).
+    profile: { type: 'string' },
   },
 });
 const CAPACITY = values.capacity;
@@ -122,7 +125,19 @@ function spawnServer({ database, dataDir, env }) {
   const bin = join(root, 'packages/cli/bin/tessera.js');
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--port', '0', '--data', dataDir, '--database', database, '--log-level', 'warn'],
+    [
+      ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--database',
+      database,
+      '--log-level',
+      'warn',
+    ],
     { env: { ...process.env, ...env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
