@@ -374,6 +374,24 @@ export function keychainScenario(backend: Backend): void {
             ).toThrow();
           }
         }
+        // The removed device says so: not "trusted: yes"; signing in again says why, then it can join anew.
+        expect(await d.ok(['keychain', 'status'])).toMatch(
+          /^trusted: +signed out: the server ended this device's session/m,
+        );
+        const again = await d.run(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toMatch(
+          /^tessera: This device was removed from the keychain; run `tessera keychain login` again to join as a new device\.$/m,
+        );
+        expect(await d.ok(['keychain', 'status', '--offline'])).toMatch(/^trusted: +no, removed$/m);
+        const rejoin = JSON.parse(
+          (
+            await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json'])
+          ).split('\n')[0]!,
+        ) as { deviceId: string; verificationCode: string };
+        expect(rejoin.verificationCode).toMatch(/^\d{4}-\d{4}$/);
+        await a.ok(['keychain', 'remove-device', rejoin.deviceId]);
+
         // The remaining devices follow the rotation and keep reading everything.
         await b.ok(['sync']);
         await expectSameAsA(b);

@@ -135,14 +135,20 @@ export function register(program: Command): void {
       const { keychain: client } = await open(command);
       const kc = await import('@tessera/vault/keychain');
       let refreshError: string | null = null;
+      let sessionEnded = false;
       if (client.state && !options.offline) {
         try {
           await syncNow(client);
         } catch (err) {
           refreshError = (err as Error).message;
+          sessionEnded = err instanceof kc.KeychainError && err.code === 'not-signed-in';
         }
       }
-      const status = { ...kc.keychainStatus(client), ...(refreshError ? { refreshError } : {}) };
+      const status = {
+        ...kc.keychainStatus(client),
+        ...(refreshError ? { refreshError } : {}),
+        ...(sessionEnded ? { sessionEnded } : {}),
+      };
       if (options.json) {
         process.stdout.write(JSON.stringify(status) + '\n');
         return;
@@ -154,7 +160,7 @@ export function register(program: Command): void {
       const lines = [
         `account:        ${status.account} on ${status.server}`,
         `device:         ${status.deviceName} (${status.deviceId})`,
-        `trusted:        ${status.trusted ? 'yes' : status.status === 'pending' ? 'no, waiting for approval' : 'no, removed'}`,
+        `trusted:        ${sessionEnded && status.status === 'trusted' ? "signed out: the server ended this device's session (removed, account locked, or expired); `tessera keychain login` signs in again or says why" : status.trusted ? 'yes' : status.status === 'pending' ? 'no, waiting for approval' : 'no, removed'}`,
         `devices:        ${status.trustedDevices} trusted; key epoch ${status.keyEpoch ?? '-'}`,
         `last backup:    ${status.lastBackupAt ?? 'never'}`,
         `last verified:  ${status.lastVerifiedAt ? `${status.lastVerifiedAt} (${status.lastVerifyOk ? 'ok' : 'MISMATCH'})` : 'never'}`,
