@@ -61,7 +61,7 @@ describe('backup files', { timeout: 120_000 }, () => {
     await page.goto('/#/backup');
     const card = page.getByRole('region', { name: 'Backup files' });
     await card.getByLabel('Password for backup files').fill(PASSWORD);
-    await card.getByLabel('Same password again').fill(PASSWORD);
+    await card.getByLabel('Confirm the backup file password').fill(PASSWORD);
     await card.getByLabel('Backups to keep in the folder').fill('3');
     await card.getByRole('button', { name: 'Back up to a folder automatically…' }).click();
     await card
@@ -114,7 +114,7 @@ describe('backup files', { timeout: 120_000 }, () => {
     const card = page.getByRole('region', { name: 'Backup files' });
     expect(await card.getByRole('button', { name: /folder/ }).count()).toBe(0);
     await card.getByLabel('Password for backup files').fill(PASSWORD);
-    await card.getByLabel('Same password again').fill(PASSWORD);
+    await card.getByLabel('Confirm the backup file password').fill(PASSWORD);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       card.getByRole('button', { name: 'Download a backup file' }).click(),
@@ -144,7 +144,7 @@ describe('backup files', { timeout: 120_000 }, () => {
       await reminder.getByRole('link', { name: 'Download a backup file' }).click();
       const again = later.getByRole('region', { name: 'Backup files' });
       await again.getByLabel('Password for backup files').fill(PASSWORD);
-      await again.getByLabel('Same password again').fill(PASSWORD);
+      await again.getByLabel('Confirm the backup file password').fill(PASSWORD);
       await Promise.all([
         later.waitForEvent('download'),
         again.getByRole('button', { name: 'Download a backup file' }).click(),

@@ -89,7 +89,7 @@ export function LocalBackupsCard({ app }: { app: App }) {
           />
           <Field
             id="backup-file-again"
-            label="Same password again"
+            label="Confirm the backup file password"
             value={again}
             onValue={setAgain}
             error={again !== '' && again !== password ? 'The two passwords differ.' : null}
