@@ -200,6 +200,18 @@ describe('web app and the device', { timeout: 90_000 }, () => {
     expect(expected).toContain(shown);
     expect(expected).toContain(copied);
     expect(trueCodes(before - 200_000, after - 200_000)).not.toContain(shown);
+
+    // The countdown ring runs on the corrected time too: its start offset is the seconds into the
+    // true period, as of the last once-a-second tick (so up to one tick before `from`).
+    const from = Date.now();
+    const delay = await page
+      .locator('.row', { hasText: 'Clocked' })
+      .locator('.ring .left')
+      .evaluate((el) => Number.parseFloat((el as SVGElement).style.animationDelay));
+    const to = Date.now();
+    const ringAt = Math.floor(from / 30_000) * 30_000 - delay * 1000;
+    const atStep = (ms: number) => [ms, ms - 30_000, ms + 30_000];
+    expect(atStep(ringAt).some((t) => t >= from - 1_100 && t <= to)).toBe(true);
     expect(errors).toEqual([]);
   });
 });
