@@ -192,8 +192,23 @@ describe('tessera import', () => {
         'google-migration',
         'otpauth',
         'tessera',
+        'dashlane-json',
       ]),
     );
+  });
+
+  it('imports a Dashlane JSON export (otpSecret of AUTHENTIFIANT entries)', () => {
+    const dashlane = JSON.stringify({
+      AUTHENTIFIANT: [
+        { title: 'Example', login: 'alice@example.com', password: 'pw', otpSecret: 'JBSWY3DPEHPK3PXP' },
+        { title: 'No code', login: 'zoe', password: 'pw', otpSecret: '' },
+      ],
+    });
+    const r = tessera(['import', '--dry-run', '--json', file('dashlane.json', dashlane)]);
+    expect(r.status).toBe(0);
+    expect(
+      JSON.parse(r.stdout).map((e: { issuer: string; account: string }) => [e.issuer, e.account]),
+    ).toEqual([['Example', 'alice@example.com']]);
   });
 });
 

@@ -35,6 +35,7 @@ import { stratum } from './readers/stratum.js';
 import { totpAuthenticator } from './readers/totp-authenticator.js';
 import { qrImage } from './qr/image-source.js';
 import { cxf } from './readers/cxf.js';
+import { dashlaneJson } from './readers/dashlane-json.js';
 import { enpass } from './readers/enpass.js';
 import { keepass } from './readers/keepass.js';
 import { onePassword1pux } from './readers/one-password-1pux.js';
@@ -65,6 +66,7 @@ export const readers: FormatReader[] = [
   duo,
   raivo, // JSON array with kind/timer, or its AES ZIP
   enpass, // items[] with fields[] beside folders[]
+  dashlaneJson, // AUTHENTIFIANT[] at the top
   // XML, binary and database formats
   stratum, // JSON, encrypted .bin (magic header) and SQLite
   authy,

@@ -196,3 +196,73 @@ describe('Enpass JSON', () => {
     expect(r.entries.map(core)).toEqual(expected);
   });
 });
+
+describe('Dashlane JSON', () => {
+  // Written from the readable JSON export's published shape (see docs/IMPORT-FORMATS.md).
+  const cred = (title: string, login: string, otp: Record<string, unknown>) => ({
+    title,
+    domain: `${title.toLowerCase().replace(/\W+/g, '')}.test`,
+    login,
+    email: '',
+    secondaryLogin: '',
+    password: 'pw',
+    note: '',
+    ...otp,
+  });
+  const file = json({
+    AUTHENTIFIANT: [
+      cred('Example', 'alice@example.com', { otpSecret: URI }),
+      cred('Bare, Inc', 'dan', { otpSecret: 'GEZDGNBVGY3TQOJQ' }),
+      // Newer exports: otpUrl, read before a stale otpSecret.
+      cred('Air Canada', 'bob', { otpUrl: URI2, otpSecret: 'not base32!' }),
+      cred('No code', 'zoe', { otpSecret: '' }),
+    ],
+    SECURENOTE: [{ title: 'n', content: 'x' }],
+  });
+
+  it('reads otpSecret and otpUrl of AUTHENTIFIANT entries field by field; detected; listed', async () => {
+    expect(detectFormat(source('dashlane.json', file))).toBe('dashlane-json');
+    const r = await read('dashlane.json', file);
+    expect(r.format).toBe('dashlane-json');
+    expect(r.entries.map(core)).toEqual(expected);
+    expect(r.skipped).toEqual([]);
+    expect(listFormats().map((f) => f.id)).toContain('dashlane-json');
+  });
+
+  it('skips a bad entry naming its field; the account falls back to the email', async () => {
+    const r = await read(
+      'dashlane.json',
+      json({
+        AUTHENTIFIANT: [
+          { title: 'Mail', login: '', email: 'carol@example.com', otpSecret: 'KRSXG5CTMVRXEZLU' },
+          { title: 'Typed', login: 'eve', otpSecret: 123456 },
+          { title: 'Broken', login: 'eve', otpUrl: 'not base32!' },
+          'not an object',
+        ],
+      }),
+    );
+    expect(r.entries.map((e) => [e.issuer, e.account, e.secret])).toEqual([
+      ['Mail', 'carol@example.com', 'KRSXG5CTMVRXEZLU'],
+    ]);
+    expect(r.skipped).toEqual([
+      { index: 1, label: 'Typed (eve)', reason: 'otpSecret: expected a string, found number' },
+      { index: 2, label: 'Broken (eve)', reason: expect.stringMatching(/^secret: /) },
+      { index: 3, label: '(unnamed)', reason: 'AUTHENTIFIANT[3]: expected an object' },
+    ]);
+  });
+
+  it('a file without the AUTHENTIFIANT list, read as Dashlane JSON, is refused naming the field', async () => {
+    const err = await importFiles({
+      sources: [source('dashlane.json', json({ AUTHENTIFIANT: { title: 'x' } }))],
+      format: 'dashlane-json',
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as FormatError).code).toBe('damaged');
+    expect((err as FormatError).message).toMatch(
+      /^dashlane\.json: .*AUTHENTIFIANT.*expected an array, found an object/,
+    );
+  });
+});

@@ -27,6 +27,20 @@ export function timeAgo(then: number | string | null | undefined, now = Date.now
   return new Date(at).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+/**
+ * The clock banner: how far this device's clock is from the server's (offset = server − device)
+ * and that codes are drawn with the corrected time, e.g. "Your device clock is 3 min 20 s behind;
+ * codes use the corrected time."
+ */
+export function clockOffsetNotice(offsetMs: number): string {
+  const total = Math.round(Math.abs(offsetMs) / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const parts = [h && `${h} h`, m && `${m} min`, (s || total === 0) && `${s} s`].filter(Boolean);
+  return `Your device clock is ${parts.join(' ')} ${offsetMs > 0 ? 'behind' : 'ahead'}; codes use the corrected time.`;
+}
+
 /** A readable name for this browser and system, used as the device name in the keychain. */
 export function defaultDeviceName(userAgent = navigator.userAgent): string {
   const browser = /Edg\//.test(userAgent)

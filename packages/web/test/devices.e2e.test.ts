@@ -1,6 +1,6 @@
 /**
  * What the web app asks of the device itself: QR codes from a picture and from the camera, passkey
- * unlock (WebAuthn PRF, on Chromium's virtual authenticator), the clock-off warning, and the
+ * unlock (WebAuthn PRF, on Chromium's virtual authenticator), clock correction and its warning, and the
  * Content Security Policy it runs under.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { startServer } from '@tessera/server';
-import { addTyped, startDeviceOnly, startHarness, WEB_ROOT, type Harness } from './harness.js';
+import { totp } from '@tessera/otp';
+import { addTyped, startDeviceOnly, startHarness, visibleCodes, WEB_ROOT, type Harness } from './harness.js';
 import { launchChromium } from '../scripts/chromium.mjs';
 
 let harness: Harness;
@@ -166,16 +167,51 @@ describe('web app and the device', { timeout: 90_000 }, () => {
     }
   });
 
-  it('warns when the device clock is off', async () => {
-    const { context, page } = await harness.device();
+  it('corrects codes with the server time when the device clock is off, and says so', async () => {
+    const { context, page, errors } = await harness.device();
+    // The device runs 3 min 20 s behind; the server on loopback keeps the true time.
     await context.addInitScript(() => {
       const real = Date.now.bind(Date);
-      Date.now = () => real() + 180_000;
+      Date.now = () => real() - 200_000;
     });
     await startDeviceOnly(page);
     await addTyped(page, { issuer: 'Clocked', account: 'c@example.com', secret: 'JBSWY3DPEHPK3PXP' });
     const warning = page.getByTestId('clock-warning');
     await warning.waitFor({ timeout: 15_000 });
-    expect(await warning.textContent()).toContain('3 minutes ahead of the server’s');
+    expect(await warning.textContent()).toContain(
+      'Your device clock is 3 min 20 s behind; codes use the corrected time.',
+    );
+
+    // The code on screen and the one copied are those of the true time (read between two true
+    // readings, so a step boundary in between is allowed), never those of the device's clock.
+    const trueCodes = (from: number, to: number) => {
+      const codes: string[] = [];
+      for (let step = Math.floor(from / 30_000); step <= Math.floor(to / 30_000); step++)
+        codes.push(totp({ secret: 'JBSWY3DPEHPK3PXP', time: step * 30 }));
+      return codes;
+    };
+    const before = Date.now();
+    const [shown] = await visibleCodes(page).then((rows) => rows.map((r) => r.split('|')[2]!));
+    await page.getByRole('button', { name: /^Clocked, c@example.com: / }).click();
+    await page.locator('.row', { hasText: 'Clocked' }).getByText('Copied').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    const after = Date.now();
+    const expected = trueCodes(before, after);
+    expect(expected).toContain(shown);
+    expect(expected).toContain(copied);
+    expect(trueCodes(before - 200_000, after - 200_000)).not.toContain(shown);
+
+    // The countdown ring runs on the corrected time too: its start offset is the seconds into the
+    // true period, as of the last once-a-second tick (so up to one tick before `from`).
+    const from = Date.now();
+    const delay = await page
+      .locator('.row', { hasText: 'Clocked' })
+      .locator('.ring .left')
+      .evaluate((el) => Number.parseFloat((el as SVGElement).style.animationDelay));
+    const to = Date.now();
+    const ringAt = Math.floor(from / 30_000) * 30_000 - delay * 1000;
+    const atStep = (ms: number) => [ms, ms - 30_000, ms + 30_000];
+    expect(atStep(ringAt).some((t) => t >= from - 1_100 && t <= to)).toBe(true);
+    expect(errors).toEqual([]);
   });
 });

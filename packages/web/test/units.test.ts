@@ -1,6 +1,6 @@
 /** The web app's pure helpers, in Node: code grouping, times, device names, tags, browser checks. */
 import { describe, expect, it } from 'vitest';
-import { defaultDeviceName, groupCode, spokenCode, timeAgo } from '../src/format.js';
+import { clockOffsetNotice, defaultDeviceName, groupCode, spokenCode, timeAgo } from '../src/format.js';
 import { missingFeatures } from '../src/support.js';
 import { parseTags } from '../src/components/EntryDialog.js';
 import { forScreen } from '../src/app/words.js';
@@ -28,6 +28,19 @@ describe('web helpers', () => {
     expect(timeAgo(now - 60_000, now)).toBe('1 minute ago');
     expect(timeAgo(new Date(now - 3 * 3_600_000).toISOString(), now)).toBe('3 hours ago');
     expect(timeAgo('not a date', now)).toBe('unknown');
+  });
+
+  it('words the clock banner: how far off, which way, and that codes are corrected', () => {
+    expect(clockOffsetNotice(200_000)).toBe(
+      'Your device clock is 3 min 20 s behind; codes use the corrected time.',
+    );
+    expect(clockOffsetNotice(-90_400)).toBe(
+      'Your device clock is 1 min 30 s ahead; codes use the corrected time.',
+    );
+    expect(clockOffsetNotice(-7_200_000)).toBe(
+      'Your device clock is 2 h ahead; codes use the corrected time.',
+    );
+    expect(clockOffsetNotice(6_000)).toBe('Your device clock is 6 s behind; codes use the corrected time.');
   });
 
   it('names the device from its user agent', () => {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import type { App } from './controller.js';
 import { useStore } from './store.js';
-import { unreachableText } from '../format.js';
+import { clockOffsetNotice, unreachableText } from '../format.js';
 import { useRoute, type Route } from './router.js';
 import { Codes } from '../screens/Codes.js';
 
@@ -45,12 +45,6 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
 }
 
 /** "2 minutes ahead of", "40 seconds behind". */
-function describeOffset(offsetMs: number): string {
-  const seconds = Math.round(Math.abs(offsetMs) / 1000);
-  const amount = seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`;
-  return `${amount} ${offsetMs > 0 ? 'behind' : 'ahead of'}`;
-}
-
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
   ['add', 'Add'],
@@ -123,8 +117,7 @@ export function Shell({ app }: { app: App }) {
         )}
         {state.clockOffsetMs !== null && ready && (
           <p class="banner" role="alert" data-testid="clock-warning">
-            This device’s clock is {describeOffset(state.clockOffsetMs)} the server’s, so sites may refuse
-            your codes. Turn on “Set time automatically” in the system settings.
+            {clockOffsetNotice(state.clockOffsetMs)} Turn on “Set time automatically” in the system settings.
           </p>
         )}
         {state.keychain?.updateRequired && ready && (

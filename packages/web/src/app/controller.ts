@@ -227,6 +227,15 @@ export class App {
     }
   }
 
+  /**
+   * Unix ms that codes and countdowns are drawn for: the device clock, corrected by the measured
+   * server offset when it is large enough to warn about (vault codeTime, as the CLI does).
+   */
+  codeNowMs(): number {
+    const deviceNowMs = Date.now();
+    return this.vaultRef ? this.vaultRef.codeTime({ deviceNowMs }) * 1000 : deviceNowMs;
+  }
+
   private refreshEntries(): void {
     const vault = this.vaultRef;
     if (!vault) return;
@@ -276,7 +285,7 @@ export class App {
         this.store.set({ hotpCodes });
       } else if (entry.type !== 'hotp') {
         // The code of this very moment: the row may have been drawn in the previous period.
-        code = generateCode({ entry, time: Math.floor(Date.now() / 1000) });
+        code = generateCode({ entry, time: Math.floor(this.codeNowMs() / 1000) });
       }
       await copyText(code!);
       clearTimeout(this.copiedTimer);

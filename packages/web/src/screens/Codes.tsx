@@ -8,18 +8,21 @@ import type { App } from '../app/controller.js';
 /** Performance mark set when codes first show. */
 export const CODES_VISIBLE = 'tessera:codes-visible';
 
-/** Ticks once a second, on the second, so every ring and code changes together. */
-function useNow(): number {
-  const [now, setNow] = useState(Date.now());
+/**
+ * Ticks once a second, on the second of `clock` (the corrected code time), so every ring and code
+ * changes together.
+ */
+function useNow(clock: () => number): number {
+  const [now, setNow] = useState(clock);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout>;
     const tick = () => {
-      setNow(Date.now());
-      timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+      setNow(clock());
+      timer = setTimeout(tick, 1000 - (clock() % 1000) + 5);
     };
-    timer = setTimeout(tick, 1000 - (Date.now() % 1000) + 5);
+    tick();
     return () => clearTimeout(timer);
-  }, []);
+  }, [clock]);
   return now;
 }
 
@@ -31,7 +34,8 @@ function matches(entry: VaultEntry, words: string[]): boolean {
 /** The main screen: every code, searchable and filterable by tag, pinned entries first. */
 export function Codes({ app }: { app: App }) {
   const state = useStore(app.store);
-  const now = useNow();
+  // A new measured offset shows at once rather than on the next tick.
+  const now = useNow(useMemo(() => () => app.codeNowMs(), [app, state.clockOffsetMs]));
   const [query, setQuery] = useState('');
   const [tag, setTag] = useState<string | null>(null);
   const [editing, setEditing] = useState<VaultEntry | null>(null);
