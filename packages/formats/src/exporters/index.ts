@@ -1,11 +1,11 @@
 import { normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { sealBackup, type BackupEntry } from '../tessera-backup.js';
-import { FormatError, type ExportFormat, type ExportResult } from '../types.js';
+import { FormatError, type ExportFormat, type ExportResult, type SkippedEntry } from '../types.js';
 import type { Argon2Params } from '../util/kdf.js';
 import { decodeUtf8 } from '../util/text.js';
 import { exportAegis } from './aegis.js';
 import { exportCxf } from './cxf.js';
-import { exportGoogleQr } from './google-qr.js';
+import { exportGoogleQr, migrationUris } from './google-qr.js';
 import { exportHtml } from './html.js';
 import { exportOtpauth } from './otpauth.js';
 
@@ -23,6 +23,20 @@ function clean(entry: OtpEntry & { tags?: string[] }): BackupEntry {
   const e: BackupEntry = normalizeEntry(entry);
   if (entry.tags && entry.tags.length > 0) e.tags = [...entry.tags];
   return e;
+}
+
+/**
+ * What `format` cannot carry of `entries`, without writing anything, so an app can say so before the
+ * file is saved (the same reasons `exportEntries` reports in `skipped`).
+ */
+export function exportLimits(
+  entries: (OtpEntry & { tags?: string[] })[],
+  format: ExportFormat,
+): SkippedEntry[] {
+  const cleaned = entries.map(clean);
+  if (format === 'google-qr') return migrationUris(cleaned).skipped;
+  if (format === 'cxf') return exportCxf(cleaned).skipped ?? [];
+  return [];
 }
 
 /**

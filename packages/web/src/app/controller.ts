@@ -373,6 +373,19 @@ export class App {
   }
 
   /** Exports every entry; returns the names of the files offered for download. */
+  /** The entries `format` cannot carry, with the reason, for the export screen to list before saving. */
+  async exportLimits(format: ExportFormat): Promise<{ label: string; reason: string }[]> {
+    const { exportLimits } = await import('../platform/formats.js');
+    return exportLimits(this.vault.entries(), format).map(({ label, reason }) => ({ label, reason }));
+  }
+
+  /** The Google Authenticator transfer QR codes as images to show on screen, one per batch. */
+  async googleQrImages(): Promise<string[]> {
+    const { migrationUris, qrPngDataUrl } = await import('../platform/formats.js');
+    const { uris } = migrationUris(this.vault.entries());
+    return Promise.all(uris.map((uri) => qrPngDataUrl(uri, 6)));
+  }
+
   async exportAs(format: ExportFormat, password?: string): Promise<string[]> {
     const [{ exportEntries }, { downloadFile }] = await Promise.all([
       import('../platform/formats.js'),
@@ -622,6 +635,10 @@ export class App {
   }
 
   // ---- settings ----
+
+  async setHideCodes(hideCodes: boolean): Promise<void> {
+    await this.saveSettings({ hideCodes });
+  }
 
   async setTheme(theme: 'system' | 'light' | 'dark'): Promise<void> {
     await this.saveSettings({ theme });

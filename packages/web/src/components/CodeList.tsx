@@ -19,6 +19,8 @@ export interface CodeListProps {
   hotpCodes: ReadonlyMap<string, string>;
   copiedId: string | null;
   pinnedIds: ReadonlySet<string>;
+  /** Codes show as ••• ••• until a row is tapped, which reveals it (the next tap copies). */
+  hideCodes?: boolean;
   onActivate(entry: VaultEntry, code: string | null): void;
   onMore(entry: VaultEntry): void;
 }
@@ -34,6 +36,7 @@ export function CodeList(props: CodeListProps) {
   const [rowHeight, setRowHeight] = useState(76);
   const [range, setRange] = useState<[number, number]>([0, 24]);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
+  const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
   const stride = rowHeight + GAP;
 
   useLayoutEffect(() => {
@@ -96,6 +99,8 @@ export function CodeList(props: CodeListProps) {
         top={index * stride}
         {...props}
         entry={entries[index]!}
+        hidden={props.hideCodes === true && !revealed.has(entries[index]!.id)}
+        onReveal={(id) => setRevealed((r) => new Set(r).add(id))}
       />,
     );
   }
@@ -116,6 +121,8 @@ interface RowProps extends CodeListProps {
   entry: VaultEntry;
   index: number;
   top: number;
+  hidden: boolean;
+  onReveal(id: string): void;
 }
 
 function CodeRow({
@@ -129,6 +136,8 @@ function CodeRow({
   onActivate,
   onMore,
   entries,
+  hidden,
+  onReveal,
 }: RowProps) {
   const seconds = now / 1000;
   const label = entry.issuer || entry.account || 'Unnamed';
@@ -149,9 +158,12 @@ function CodeRow({
   }
   const copied = copiedId === entry.id;
   const pinned = pinnedIds.has(entry.id);
-  const spoken = code
-    ? `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: ${spokenCode(code)}. Press to copy.`
-    : `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: counter code. Press for the next code.`;
+  const who = `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}`;
+  const spoken = hidden
+    ? `${who}: code hidden. Press to show it.`
+    : code
+      ? `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: ${spokenCode(code)}. Press to copy.`
+      : `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: counter code. Press for the next code.`;
   return (
     <li
       class="row"
@@ -164,7 +176,7 @@ function CodeRow({
         class="copy"
         data-index={index}
         aria-label={spoken}
-        onClick={() => onActivate(entry, code)}
+        onClick={() => (hidden ? onReveal(entry.id) : onActivate(entry, code))}
       >
         {ring ?? <span class="ring" aria-hidden="true" />}
         <span class="who">
@@ -179,9 +191,13 @@ function CodeRow({
           {entry.issuer && entry.account && <span class="account">{entry.account}</span>}
         </span>
         <span class="code-box">
-          <span class={low ? 'code mono low' : 'code mono'}>{code ? groupCode(code) : '••• •••'}</span>
+          <span class={low ? 'code mono low' : 'code mono'}>
+            {code && !hidden ? groupCode(code) : '••• •••'}
+          </span>
           {copied ? (
             <span class="copied">Copied</span>
+          ) : hidden ? (
+            <span class="next">tap to show</span>
           ) : next ? (
             <span class="next">next {groupCode(next)}</span>
           ) : entry.type === 'hotp' && !code ? (

@@ -8,6 +8,8 @@ export interface LocalSettings {
   /** 'device': this device only; 'keychain': backed up. Absent until first run finishes. */
   mode?: 'device' | 'keychain';
   theme?: 'system' | 'light' | 'dark';
+  /** Codes show as ••• ••• until tapped (for screen sharing); kept per device, like the theme. */
+  hideCodes?: boolean;
   /** Keychain server URL; the page's own origin unless set. */
   server?: string;
 }

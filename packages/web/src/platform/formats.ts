@@ -8,4 +8,12 @@ import { setSqlJsWasmLocator } from '@tessera/formats';
 
 setSqlJsWasmLocator(() => sqlWasmUrl);
 
-export { importFiles, exportEntries, listFormats, FormatError } from '@tessera/formats';
+export {
+  importFiles,
+  exportEntries,
+  exportLimits,
+  migrationUris,
+  qrPngDataUrl,
+  listFormats,
+  FormatError,
+} from '@tessera/formats';

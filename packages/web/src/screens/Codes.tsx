@@ -135,6 +135,7 @@ export function Codes({ app }: { app: App }) {
           hotpCodes={state.hotpCodes}
           copiedId={state.copiedId}
           pinnedIds={state.pinned}
+          hideCodes={state.settings.hideCodes === true}
           onActivate={(entry, code) => void app.activate(entry, code)}
           onMore={edit}
         />

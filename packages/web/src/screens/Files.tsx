@@ -185,6 +185,20 @@ function Export({ app }: { app: App }) {
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const chosen = EXPORTS.find((e) => e.id === format)!;
+  const target = ('format' in chosen ? chosen.format : chosen.id) as ExportFormat;
+  const [limits, setLimits] = useState<{ label: string; reason: string }[] | null>(null);
+  const [qrImages, setQrImages] = useState<string[] | null>(null);
+  // Recomputed whenever the format or the entries change, so the list is right before saving.
+  useEffect(() => {
+    let live = true;
+    setLimits(null);
+    setQrImages(null);
+    void app.exportLimits(target).then((l) => live && setLimits(l));
+    return () => {
+      live = false;
+    };
+  }, [app, target, state.entries]);
+  const carried = state.entries.length - (limits?.length ?? 0);
   const mismatch = chosen.needsPassword && confirm !== '' && password !== confirm;
   return (
     <section class="card" aria-labelledby="export-title">
@@ -195,7 +209,6 @@ function Export({ app }: { app: App }) {
           setError(null);
           setDone(null);
           try {
-            const target = ('format' in chosen ? chosen.format : chosen.id) as ExportFormat;
             const names = await app.exportAs(target, chosen.needsPassword ? password : undefined);
             setDone(`Saved ${names.join(', ')}.`);
             setPassword('');
@@ -218,6 +231,26 @@ function Export({ app }: { app: App }) {
           ))}
         </select>
         <p class="hint">{chosen.hint}</p>
+        {limits && limits.length > 0 && (
+          <div class="notice" role="note" aria-labelledby="export-limits-title">
+            <p id="export-limits-title">
+              <strong>
+                {limits.length} code{limits.length === 1 ? '' : 's'} will not be exported in this format:
+              </strong>
+            </p>
+            <ul class="export-limits">
+              {limits.map((l, i) => (
+                <li key={i}>
+                  <span class="export-limit-label">{l.label}</span>: {l.reason}
+                </li>
+              ))}
+            </ul>
+            <p>A Tessera backup carries every code.</p>
+            <button type="button" onClick={() => setFormat('tessera')}>
+              Use a Tessera backup instead
+            </button>
+          </div>
+        )}
         {chosen.needsPassword && (
           <div class="grid2">
             <div>
@@ -248,15 +281,47 @@ function Export({ app }: { app: App }) {
           <button
             type="submit"
             class="primary"
-            disabled={
-              state.entries.length === 0 ||
-              (chosen.needsPassword && (password === '' || password !== confirm))
-            }
+            disabled={carried <= 0 || (chosen.needsPassword && (password === '' || password !== confirm))}
           >
-            Export {state.entries.length} code{state.entries.length === 1 ? '' : 's'}
+            Export {carried} code{carried === 1 ? '' : 's'}
           </button>
+          {format === 'google-qr' && (
+            <button
+              type="button"
+              disabled={carried <= 0}
+              onClick={async () => {
+                setError(null);
+                try {
+                  setQrImages(await app.googleQrImages());
+                } catch (err) {
+                  setError(forScreen(err));
+                }
+              }}
+            >
+              Show QR codes on screen
+            </button>
+          )}
         </div>
       </form>
+      {qrImages && (
+        <div class="qr-transfer" aria-label="QR codes to scan">
+          <p class="hint">
+            In Google Authenticator, choose Transfer accounts, then Import accounts, and scan each code in
+            turn.
+          </p>
+          {qrImages.map((src, i) => (
+            <figure key={i}>
+              <img src={src} alt={`Transfer code ${i + 1} of ${qrImages.length}`} />
+              <figcaption>
+                Code {i + 1} of {qrImages.length}
+              </figcaption>
+            </figure>
+          ))}
+          <button type="button" onClick={() => setQrImages(null)}>
+            Hide QR codes
+          </button>
+        </div>
+      )}
       <ErrorText error={error} />
       {done && <p role="status">{done}</p>}
     </section>

@@ -163,6 +163,14 @@ function Appearance({ app }: { app: App }) {
         <option value="light">Light</option>
         <option value="dark">Dark</option>
       </select>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={settings.hideCodes === true}
+          onChange={(e) => void app.setHideCodes((e.target as HTMLInputElement).checked)}
+        />{' '}
+        Hide codes until tapped <span class="hint">for sharing your screen; remembered on this device</span>
+      </label>
     </section>
   );
 }
