@@ -25,7 +25,7 @@ export function manifest({ target, version }) {
       },
     ],
     host_permissions: ['http://*/*', 'https://*/*'],
-    permissions: ['activeTab'],
+    permissions: ['activeTab', 'alarms', 'storage'],
     commands: {
       'fill-code': {
         suggested_key: { default: 'Alt+Shift+Y' },
