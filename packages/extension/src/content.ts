@@ -13,7 +13,14 @@ let announced = false;
 /** Whether the background offers codes here (false while Tessera is locked): the button shows only then. */
 let offered = false;
 let lastFocused: HTMLInputElement | null = null;
-const chip = makeChip();
+// Made on first use: a page without a code field (most pages) pays for no element or shadow root.
+let made: ReturnType<typeof makeChip> | null = null;
+const chip = {
+  show: (target: HTMLInputElement) => (made ??= makeChip()).show(target),
+  say: (target: HTMLInputElement, note: string, state: string) =>
+    (made ??= makeChip()).say(target, note, state),
+  hide: (state: string) => (made ??= makeChip()).hide(state),
+};
 
 function scan(): void {
   const fields = findCodeFields(document);
