@@ -150,6 +150,26 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     for (const f of feeds.slice(0, 2)) f.close();
   });
 
+  it('under concurrent pushes through both processes, every feed on each gets every event once, in order', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const onB = new Api(b.url, account.api.token);
+    const feeds = [account.api, account.api, account.api, onB, onB, onB].map((api) => new FeedReader(api));
+    for (const f of feeds) await f.waitFor(() => f.status === 200);
+    const pushes = 40;
+    const results = await Promise.all(
+      Array.from({ length: pushes }, (_, n) =>
+        (n % 2 ? onB : account.api).post('/v1/items', { items: [item()] }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const expected = Array.from({ length: pushes }, (_, n) => n + 1);
+    for (const f of feeds) {
+      await f.waitFor((e) => e.filter((x) => x.event === 'items').length >= pushes);
+      expect(f.events.filter((x) => x.event === 'items').map((x) => x.data.head)).toEqual(expected);
+      f.close();
+    }
+  });
+
   it('accepts the client version as a query parameter, for EventSource', async () => {
     const account = await trustedAccount(a, uniqueEmail());
     const bare = new Api(a.url, account.api.token, null);

@@ -29,8 +29,14 @@ type EventRow = { id: number | string | bigint; type: string; data: string };
 /** Open feeds of this server, closed on shutdown with a reconnection hint (SSE `retry:` field). */
 export class FeedHub {
   readonly connections = new Set<FeedConnection>();
-  /** Reads in flight, by account and position: feeds asking for the same rows share one query. */
+  /** Reads in flight, by account, position and wake: feeds asking for the same rows share one query. */
   private readonly reads = new Map<string, Promise<EventRow[]>>();
+  /**
+   * Per account with feeds here: the serial of its latest wake, taken from one counter that only
+   * grows, so a key is never reused, even after the account's last feed left and a new one came.
+   */
+  private readonly wakes = new Map<string, { count: number; feeds: number; stop: () => void }>();
+  private serial = 0;
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -38,9 +44,34 @@ export class FeedHub {
     for (const c of [...this.connections]) c.close(shutdownRetryHint());
   }
 
+  /**
+   * Calls `wake` when the account has news. The hub's own listener is registered first, so a wake
+   * is counted before any feed hears it: a read asked for after a wake never joins a read that
+   * started before it (which could predate the change the wake announces).
+   */
+  follow(accountId: string, wake: () => void): () => void {
+    let counter = this.wakes.get(accountId);
+    if (!counter) {
+      const fresh = { count: ++this.serial, feeds: 0, stop: () => {} };
+      fresh.stop = this.ctx.bus.subscribe(accountId, () => void (fresh.count = ++this.serial));
+      this.wakes.set(accountId, fresh);
+      counter = fresh;
+    }
+    counter.feeds++;
+    const stop = this.ctx.bus.subscribe(accountId, wake);
+    const owned = counter;
+    return () => {
+      stop();
+      if (--owned.feeds === 0) {
+        owned.stop();
+        this.wakes.delete(accountId);
+      }
+    };
+  }
+
   /** Up to BATCH events of the account after `lastId`, in id order. */
   eventsAfter(accountId: string, lastId: number): Promise<EventRow[]> {
-    const key = `${accountId}\u0000${lastId}`;
+    const key = `${accountId}\u0000${lastId}\u0000${this.wakes.get(accountId)?.count ?? 0}`;
     let read = this.reads.get(key);
     if (!read) {
       read = this.ctx.db
@@ -157,7 +188,7 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
       res.write(': ping\n\n');
       void checkSession();
     }, FEED_PING_INTERVAL_MS);
-    const unsubscribe = ctx.bus.subscribe(session.accountId, () => void pump());
+    const unsubscribe = hub.follow(session.accountId, () => void pump());
     const unsubscribeRevoked = ctx.bus.onSessionsRevoked((accountId) => {
       if (accountId === session.accountId || accountId === ALL_ACCOUNTS) void checkSession();
     });

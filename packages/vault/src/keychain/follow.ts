@@ -24,7 +24,17 @@ const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
   'item-replayed',
 ]);
 
-const MAX_BACKOFF_MS = 30_000;
+/**
+ * Longest wait between reconnection attempts: short enough that a device is back within a few
+ * seconds of the server, and randomised (see nextBackoff) so devices do not all return at once.
+ */
+export const MAX_BACKOFF_MS = 5_000;
+
+/** The wait after `current`: doubled, capped at MAX_BACKOFF_MS, then jittered down by up to a fifth. */
+export function nextBackoff(current: number, random: () => number = Math.random): number {
+  const capped = Math.min(current * 2, MAX_BACKOFF_MS);
+  return Math.round(capped * (0.8 + 0.2 * random()));
+}
 
 export interface FollowOptions {
   signal: AbortSignal;
@@ -68,7 +78,7 @@ export async function follow(keychain: Keychain, options: FollowOptions): Promis
       await rounds.idle();
       if (rounds.fatal) throw rounds.fatal;
       await sleep(backoff, stop.signal);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      backoff = nextBackoff(backoff);
     }
     await rounds.idle();
     if (rounds.fatal) throw rounds.fatal;
