@@ -25,7 +25,7 @@ export function manifest({ target, version }) {
       },
     ],
     host_permissions: ['http://*/*', 'https://*/*'],
-    permissions: ['activeTab'],
+    permissions: ['activeTab', 'alarms', 'storage'],
     commands: {
       'fill-code': {
         suggested_key: { default: 'Alt+Shift+Y' },
@@ -36,7 +36,14 @@ export function manifest({ target, version }) {
     ...(target === 'firefox'
       ? {
           browser_specific_settings: {
-            gecko: { id: 'extension@tessera.invalid', strict_min_version: '128.0' },
+            gecko: {
+              id: 'extension@tessera.invalid',
+              // 140 (the ESR) is the first to read data_collection_permissions; on Android, 142.
+              strict_min_version: '140.0',
+              // Firefox asks add-ons to declare what they collect: nothing leaves the browser.
+              data_collection_permissions: { required: ['none'] },
+            },
+            gecko_android: { strict_min_version: '142.0' },
           },
         }
       : {}),

@@ -1,8 +1,9 @@
 /// <reference types="chrome" />
 import type { Reply, Request, ToContent } from './messages.js';
 import { siteOf } from './site.js';
-import { codesForSite, openVault, vaultProblem } from './vault-access.js';
-import { entryLabel } from '@tessera/vault';
+import { codesForSite, isLocked, lockVault, openVault, touch, vaultProblem } from './vault-access.js';
+import { LOCK_ALARM } from './lock-settings.js';
+import { entryLabel, VaultError } from '@tessera/vault';
 
 /**
  * The extension's background: the only part that opens the vault for pages. A content script gets
@@ -13,6 +14,11 @@ chrome.runtime.onMessage.addListener((message: Request, sender, sendResponse: (r
     sendResponse({ ok: false, error: vaultProblem(err) }),
   );
   return true; // the reply is sent asynchronously
+});
+
+// The idle lock: the alarm is set on each use (vault-access.ts `touch`) and fires after the idle time.
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === LOCK_ALARM) void lockVault();
 });
 
 chrome.commands.onCommand.addListener((command) => {
@@ -28,13 +34,23 @@ async function handle(message: Request, sender: chrome.runtime.MessageSender): P
   switch (message.type) {
     case 'fields': {
       const site = siteOf(sender.url);
-      const matches = codesForSite(await openVault(), site).length;
+      // Locked: the page is offered nothing (no badge, no fill button) until Tessera is unlocked.
+      const vault = await openVault().catch((err: unknown) => {
+        if (isLocked(err)) return null;
+        throw err;
+      });
+      if (!vault) {
+        if (sender.tab?.id !== undefined && sender.frameId === 0) await setBadge(sender.tab.id, 0);
+        return { ok: false, error: vaultProblem(new VaultError('passphrase-required', 'locked')) };
+      }
+      const matches = codesForSite(vault, site).length;
       if (sender.tab?.id !== undefined && sender.frameId === 0) await setBadge(sender.tab.id, matches);
       return { ok: true, site, matches };
     }
     case 'code': {
       const site = siteOf(sender.url);
       const codes = codesForSite(await openVault(), site);
+      await touch();
       if (codes.length === 1)
         return { ok: true, site, code: codes[0]!.code, label: entryLabel(codes[0]!.entry) };
       return { ok: true, site, code: null, reason: codes.length === 0 ? 'none' : 'several' };
@@ -61,6 +77,7 @@ async function fillTab({
   const site = siteOf(tab.url);
   if (!site) return { ok: false, error: 'This page is not a web site, so no code is filled here.' };
   const vault = await openVault();
+  await touch();
   const entry = vault.get(entryId);
   if (!entry) return { ok: false, error: 'That entry is gone.' };
   if (bind && !(entry.sites ?? []).includes(site)) {

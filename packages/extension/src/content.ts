@@ -10,8 +10,17 @@ import type { Reply, ToContent } from './messages.js';
  */
 
 let announced = false;
+/** Whether the background offers codes here (false while Tessera is locked): the button shows only then. */
+let offered = false;
 let lastFocused: HTMLInputElement | null = null;
-const chip = makeChip();
+// Made on first use: a page without a code field (most pages) pays for no element or shadow root.
+let made: ReturnType<typeof makeChip> | null = null;
+const chip = {
+  show: (target: HTMLInputElement) => (made ??= makeChip()).show(target),
+  say: (target: HTMLInputElement, note: string, state: string) =>
+    (made ??= makeChip()).say(target, note, state),
+  hide: (state: string) => (made ??= makeChip()).hide(state),
+};
 
 function scan(): void {
   const fields = findCodeFields(document);
@@ -21,13 +30,23 @@ function scan(): void {
     field.dataset.tesseraSeen = '1';
     field.addEventListener('focus', () => {
       lastFocused = field;
-      chip.show(field);
+      if (offered) return chip.show(field);
+      // Tessera may have been unlocked since: ask again, and offer the button only if it says yes.
+      void announce(fields.length).then(() => {
+        if (offered && document.activeElement === field) chip.show(field);
+      });
     });
   }
   if (!announced) {
     announced = true;
-    void chrome.runtime.sendMessage({ type: 'fields', count: fields.length });
+    void announce(fields.length);
   }
+}
+
+async function announce(count: number): Promise<void> {
+  const reply = (await chrome.runtime.sendMessage({ type: 'fields', count })) as Reply;
+  offered = reply.ok;
+  if (!offered) chip.hide('locked');
 }
 
 /** Asks the background for this frame's code and fills `field`; says why not on the button otherwise. */
@@ -57,6 +76,7 @@ chrome.runtime.onMessage.addListener((message: ToContent, sender, sendResponse: 
   if (message.type === 'fill') {
     // The page may have navigated since the background looked: fill only the origin it checked.
     if (location.origin !== message.origin) return (sendResponse(false), false);
+    offered = true; // the popup filled, so Tessera is unlocked
     const target = lastFocused ?? findCodeFields(document)[0];
     if (!target) return (sendResponse(false), false);
     fillField(target, message.code);
@@ -114,6 +134,7 @@ function makeChip() {
     hide(state: string) {
       host.style.display = 'none';
       host.dataset.state = state;
+      if (!host.isConnected) document.documentElement.append(host);
     },
   };
 }

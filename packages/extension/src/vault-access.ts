@@ -1,21 +1,34 @@
-import { currentCode, Vault, VaultError, type VaultEntry } from '@tessera/vault';
-// The browser's vault storage and key custody are the web app's (one implementation for both).
+/// <reference types="chrome" />
+import { currentCode, Vault, VaultError, type VaultEntry, type VaultKey } from '@tessera/vault';
+// The browser's vault storage, key custody and app lock are the web app's (one implementation for both).
 import { BrowserKeys, indexedDbStorage, vaultChannel } from '../../web/src/platform/storage.js';
+import { setLockPassphrase, unlockWithPassphrase } from '../../web/src/platform/app-lock.js';
 import { loadSettings, saveSettings } from '../../web/src/platform/db.js';
 import { entriesForSite } from './site.js';
+import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
 
 let opening: Promise<Vault> | null = null;
+let keys = new BrowserKeys();
 
 /**
  * The vault of this extension (IndexedDB of the extension's own origin), opened once per context
- * and re-read when another context (popup, app tab, background) saves.
+ * and re-read when another context (popup, background) saves.
+ *
+ * With the app lock on, the storage key unlocked by the passphrase is kept in `chrome.storage.session`:
+ * memory only, gone when the browser closes, readable by the extension's own pages and background but
+ * not by content scripts. That lets the background (a service worker the browser stops when idle) and
+ * the popup share one unlock; locking removes it and every context forgets its open vault.
  */
 export function openVault(): Promise<Vault> {
   opening ??= (async () => {
-    const vault = await Vault.open({ storage: indexedDbStorage(), keys: new BrowserKeys() });
+    const held = (await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY] as StoredKey | undefined;
+    if (held) keys.offerKey({ key: new Uint8Array(held.key), keyId: held.keyId, custody: 'passphrase' });
+    const vault = await Vault.open({ storage: indexedDbStorage(), keys });
     vaultChannel().addEventListener('message', () => void vault.refresh().catch(() => undefined));
     const settings = await loadSettings();
     if (!settings.mode) await saveSettings({ mode: 'device' });
+    // A passphrase unlock (not one from session storage) is shared with the other contexts.
+    if (!held && vault.custody === 'passphrase' && keys.current) await holdUnlocked(keys.current);
     return vault;
   })().catch((err: unknown) => {
     opening = null;
@@ -24,11 +37,69 @@ export function openVault(): Promise<Vault> {
   return opening;
 }
 
+interface StoredKey {
+  key: number[];
+  keyId: string;
+}
+
+async function holdUnlocked(key: VaultKey): Promise<void> {
+  const stored: StoredKey = { key: [...key.key], keyId: key.keyId };
+  await chrome.storage.session.set({ [UNLOCKED_KEY]: stored });
+  await touch();
+}
+
+/** Opens the locked vault with the passphrase; a wrong one is refused in words. */
+export async function unlockVault(passphrase: string): Promise<Vault> {
+  opening = null;
+  return unlockWithPassphrase(keys, passphrase, openVault);
+}
+
+/** Turns the app lock on (or changes its passphrase); this unlock stays open. */
+export async function setAppLock(passphrase: string): Promise<void> {
+  const locked = await setLockPassphrase(await openVault(), keys, passphrase);
+  await holdUnlocked(locked);
+}
+
+/** Locks now: the unlocked key leaves session storage, and every context drops its vault (below). */
+export async function lockVault(): Promise<void> {
+  await chrome.storage.session.remove(UNLOCKED_KEY);
+  await chrome.alarms.clear(LOCK_ALARM);
+  forget();
+}
+
+/** Use of Tessera: the idle lock starts counting again from now. */
+export async function touch(): Promise<void> {
+  if (!(await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY]) return;
+  await chrome.alarms.create(LOCK_ALARM, { when: Date.now() + (await lockAfterMinutes()) * 60_000 });
+}
+
+const lockListeners = new Set<() => void>();
+
+/** Calls `listener` when Tessera locks (in any context). */
+export function onLocked(listener: () => void): () => void {
+  lockListeners.add(listener);
+  return () => lockListeners.delete(listener);
+}
+
+function forget(): void {
+  opening = null;
+  keys = new BrowserKeys();
+  for (const listener of lockListeners) listener();
+}
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'session' && UNLOCKED_KEY in changes && changes[UNLOCKED_KEY]!.newValue === undefined)
+    forget();
+});
+
 /** Why the vault cannot be used right now, in words for the popup or the page's fill button. */
 export function vaultProblem(err: unknown): string {
-  if (err instanceof VaultError && err.code === 'passphrase-required')
-    return 'Tessera is locked: open it and unlock first.';
+  if (isLocked(err)) return 'Tessera is locked: open it and unlock first.';
   return err instanceof Error ? err.message : String(err);
+}
+
+export function isLocked(err: unknown): boolean {
+  return err instanceof VaultError && err.code === 'passphrase-required';
 }
 
 /** The entries bound to `site`, each with its current code (HOTP entries excluded: filling one would spend a counter). */

@@ -7,7 +7,8 @@ import { groupCode } from '../../../web/src/format.js';
 import { copyText } from '../../../web/src/platform/clipboard.js';
 import type { Reply } from '../messages.js';
 import { siteOf } from '../site.js';
-import { codesForSite, openVault, vaultProblem } from '../vault-access.js';
+import { codesForSite, isLocked, onLocked, openVault, touch, vaultProblem } from '../vault-access.js';
+import { LockScreen, LockSettings } from './Lock.js';
 import { targetTab } from './tab.js';
 
 /** Rows drawn before the user searches: enough to scan by eye, few enough to open at once. */
@@ -23,18 +24,32 @@ export function Popup() {
   const [, setGeneration] = useState(0);
   const [query, setQuery] = useState('');
   const [note, setNote] = useState<string | null>(null);
+  const [locked, setLocked] = useState(false);
+
+  const opened = (open: Vault) => {
+    open.onChange(() => setGeneration((g) => g + 1));
+    setLocked(false);
+    setVault(open);
+  };
 
   useEffect(() => {
     void targetTab().then(setTab);
     openVault().then(
-      (opened) => {
-        opened.onChange(() => setGeneration((g) => g + 1));
-        setVault(opened);
+      (open) => {
+        opened(open);
+        void touch(); // opening the popup is use: the idle lock counts from now
       },
-      (err: unknown) => setProblem(vaultProblem(err)),
+      (err: unknown) => (isLocked(err) ? setLocked(true) : setProblem(vaultProblem(err))),
     );
+    const stop = onLocked(() => {
+      setVault(null);
+      setLocked(true);
+    });
     const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
+    return () => {
+      stop();
+      clearInterval(timer);
+    };
   }, []);
 
   const site = siteOf(tab?.url);
@@ -70,6 +85,7 @@ export function Popup() {
         <p role="alert">{problem}</p>
       </main>
     );
+  if (locked) return <LockScreen onUnlocked={opened} />;
   if (!vault) return <main class="popup" aria-busy="true" />;
   if (!performance.getEntriesByName('tessera:codes-visible').length) {
     // After this render paints: what `npm run bench:extension` measures.
@@ -131,6 +147,7 @@ export function Popup() {
       )}
       {entries.length === 0 && <p>No codes yet: add one below.</p>}
       <AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
+      <LockSettings vault={vault} onDone={setNote} />
     </main>
   );
 }

@@ -4,7 +4,6 @@ import {
   readVaultHeader,
   Vault,
   VaultError,
-  wrapKeyWithPassphrase,
   type EntryPatch,
   type VaultEntry,
 } from '@tessera/vault';
@@ -12,6 +11,7 @@ import { Store } from './store.js';
 import { db, eraseAll, loadSettings, saveSettings, type LocalSettings } from '../platform/db.js';
 import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../platform/storage.js';
 import { copyText } from '../platform/clipboard.js';
+import { setLockPassphrase, unlockWithPassphrase } from '../platform/app-lock.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 import { keychainServer } from './server-url.js';
@@ -561,19 +561,9 @@ export class App {
 
   // ---- app lock ----
 
-  /**
-   * Turns the app lock on, or changes its passphrase. As the CLI does (`setVaultPassphrase`), a fresh
-   * storage key is made and the vault re-encrypted under it: re-wrapping the same key would leave a
-   * key that opens the vault in whatever kept the old wrap (the browser-held copy and its wrapping
-   * key, an old passphrase, the passkey lock). Those are deleted once the vault is saved.
-   */
+  /** Turns the app lock on, or changes its passphrase (`platform/app-lock.ts`), and drops the passkey lock. */
   async setLockPassphrase(passphrase: string): Promise<void> {
-    const next = newStorageKey();
-    const kdf = await wrapKeyWithPassphrase({ key: next.key, keyId: next.keyId, passphrase });
-    const locked = { ...next, custody: 'passphrase' as const, kdf };
-    await this.vault.rekey(locked);
-    this.keys.current = locked;
-    await this.keys.dropBrowserCopy();
+    await setLockPassphrase(this.vault, this.keys, passphrase);
     await this.dropPasskeyLock();
   }
 
@@ -614,14 +604,7 @@ export class App {
   }
 
   async unlockWithPassphrase(passphrase: string): Promise<void> {
-    this.keys.offerPassphrase(passphrase);
-    try {
-      await this.open();
-    } catch (err) {
-      if (err instanceof VaultError && err.code === 'wrong-passphrase')
-        throw new Error('That passphrase does not open Tessera.', { cause: err });
-      throw err;
-    }
+    await unlockWithPassphrase(this.keys, passphrase, () => this.open());
   }
 
   async unlockWithPasskey(): Promise<void> {

@@ -5,9 +5,7 @@ import { Confirm } from '../components/Dialog.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { passkeyPrfSupported } from '../platform/passkey.js';
 import { forScreen } from '../app/words.js';
-
-/** Minimum app-lock passphrase length. */
-const MIN_PASSPHRASE = 8;
+import { MIN_PASSPHRASE } from '../platform/app-lock.js';
 
 export function Settings({ app }: { app: App }) {
   return (

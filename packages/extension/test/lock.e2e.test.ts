@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+
+const SECRET = 'JBSWY3DPEHPK3PXP';
+const PASSPHRASE = 'correct horse battery';
+const LOCK_ALARM = 'tessera-idle-lock';
+
+describe(
+  'the app lock: locked, the extension gives no code anywhere until the passphrase opens it',
+  { timeout: 120_000 },
+  () => {
+    let ext: ExtensionBrowser;
+    let site: { port: number; server: Server };
+
+    beforeAll(async () => {
+      site = await startSite();
+      ext = await launchWithExtension();
+    }, 120_000);
+
+    afterAll(async () => {
+      await ext?.close();
+      site?.server.close();
+    });
+
+    const url = (path: string) => `http://${REAL}:${site.port}${path}`;
+
+    it('locks after the idle time (the alarm), offers nothing while locked, refuses a wrong passphrase and opens with the right one', async () => {
+      const bank = await ext.context.newPage();
+      await bank.goto(url('/2fa'));
+      const popup = await ext.popup(bank);
+      await popup.getByText('Add a code').click();
+      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
+      await popup.getByLabel('Issuer').fill('Bank');
+      await popup.getByLabel('Account').fill('alice');
+      await popup.getByRole('button', { name: 'Add', exact: true }).click();
+      await popup.getByRole('status').filter({ hasText: 'Added Bank (alice)' }).waitFor();
+
+      // Turn the lock on with the default idle time: the alarm is set 5 minutes from now.
+      await popup.getByText('App lock', { exact: true }).click();
+      expect(await popup.getByLabel('Lock after (minutes unused)').inputValue()).toBe('5');
+      await popup.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+      const before = Date.now();
+      await popup.getByRole('button', { name: 'Turn on app lock' }).click();
+      await popup.getByRole('status').filter({ hasText: 'App lock on' }).waitFor();
+      const after = Date.now();
+      const alarm = await ext.worker.evaluate((name) => chrome.alarms.get(name), LOCK_ALARM);
+      expect(alarm?.scheduledTime).toBeGreaterThanOrEqual(before + 5 * 60_000);
+      expect(alarm?.scheduledTime).toBeLessThanOrEqual(after + 5 * 60_000);
+
+      // Unlocked, the page gets its code.
+      await bank.reload();
+      await expect.poll(() => ext.badge(bank)).toBe('1');
+
+      // The idle time passes: the same alarm, moved to now, fires and locks every part.
+      await ext.worker.evaluate((name) => chrome.alarms.create(name, { when: Date.now() }), LOCK_ALARM);
+      await popup.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+      expect(await popup.getByLabel(/^Code for/).count()).toBe(0);
+
+      // Locked, the page is offered nothing: no badge, no fill button, no code.
+      await bank.reload();
+      await bank.locator('#otp').click();
+      await bank.locator('tessera-fill[data-state="locked"]').waitFor({ state: 'attached' });
+      expect(await bank.locator('tessera-fill').isVisible()).toBe(false);
+      expect(await ext.badge(bank)).toBe('');
+      expect(await bank.locator('#otp').inputValue()).toBe('');
+      // Nor does a fresh popup show a code.
+      const fresh = await ext.popup(bank);
+      await fresh.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+      expect(await fresh.getByLabel(/^Code for/).count()).toBe(0);
+
+      // A wrong passphrase is refused in words, and Tessera stays locked.
+      await fresh.getByLabel('Passphrase').fill('wrong passphrase');
+      await fresh.getByRole('button', { name: 'Unlock' }).click();
+      await fresh.getByRole('alert').filter({ hasText: 'That passphrase does not open Tessera.' }).waitFor();
+      expect(await fresh.getByLabel(/^Code for/).count()).toBe(0);
+
+      // The right one restores the codes, in the popup and on the page.
+      await fresh.getByLabel('Passphrase').fill(PASSPHRASE);
+      await fresh.getByRole('button', { name: 'Unlock' }).click();
+      await expect
+        .poll(() => fresh.getByLabel('Code for Bank (alice)').first().textContent())
+        .toMatch(/^\d{3} \d{3}$/);
+      await bank.reload();
+      await expect.poll(() => ext.badge(bank)).toBe('1');
+      await clickFillButton(bank);
+      await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    });
+  },
+);
+
+async function clickFillButton(page: Page): Promise<void> {
+  const field = page.locator('#otp');
+  await field.click();
+  await page.locator('tessera-fill').waitFor();
+  const box = (await field.boundingBox())!;
+  await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}
