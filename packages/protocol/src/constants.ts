@@ -172,5 +172,9 @@ export const ERROR_CODES = [
   // credential lifecycle (§10)
   'join-removed',
   'session-expired',
+  // escrow realms (§11)
+  'realm-no-record',
+  'realm-record-exists',
+  'realm-record-destroyed',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
