@@ -39,4 +39,3 @@ export function toErrorReply(
     body: errorBody('internal', 'Something went wrong on the server; it has been logged.'),
   };
 }
-

@@ -34,4 +34,3 @@ export function loggerOptions(
   const paths = [...REDACT_PATHS, ...extraFields.flatMap((f) => [f, `*.${f}`, `*.*.${f}`])];
   return { level: 'info', ...base, redact: { paths, censor: '[redacted]' } };
 }
-

@@ -73,7 +73,10 @@ export async function consume<T extends RateLimitDatabase>(
 }
 
 /** Gives back one hit on each key (a successful attempt is not a failure) and lifts any back-off. */
-export async function release<T extends RateLimitDatabase>(database: Kysely<T>, keys: string[]): Promise<void> {
+export async function release<T extends RateLimitDatabase>(
+  database: Kysely<T>,
+  keys: string[],
+): Promise<void> {
   const db = database as unknown as Kysely<RateLimitDatabase>;
   if (keys.length === 0) return;
   await db

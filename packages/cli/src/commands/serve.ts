@@ -30,7 +30,8 @@ export function port(value: string, option = '--port'): number {
 /** Who may read /metrics: a token from a file and/or a separate listener; neither = not served. */
 export async function metricsAccess(
   options: Pick<ServeOptions, 'metricsTokenFile' | 'metricsHost' | 'metricsPort'>,
-  env: NodeJS.ProcessEnv) {
+  env: NodeJS.ProcessEnv,
+) {
   const tokenFile = options.metricsTokenFile ?? env.TESSERA_METRICS_TOKEN_FILE;
   const host = options.metricsHost ?? env.TESSERA_METRICS_HOST;
   const listenPort = options.metricsPort ?? env.TESSERA_METRICS_PORT;
@@ -73,7 +74,9 @@ export async function loggerOption(
 ): Promise<false | Record<string, unknown>> {
   const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
-    throw new CliError(`--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+    throw new CliError(
+      `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+    );
   const logFormat = options.logFormat ?? env.TESSERA_LOG_FORMAT ?? (process.stdout.isTTY ? 'text' : 'json');
   if (logFormat !== 'text' && logFormat !== 'json')
     throw new CliError(`--log-format: must be text or json, got ${JSON.stringify(logFormat)}`);

@@ -31,8 +31,7 @@ export type RealmEvent = 'registered' | 'guess' | 'wrong' | 'released' | 'destro
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
 
-const noRecord = () =>
-  new HttpError(404, 'realm-no-record', 'This realm holds no PIN record with this id.');
+const noRecord = () => new HttpError(404, 'realm-no-record', 'This realm holds no PIN record with this id.');
 const destroyed = () =>
   new HttpError(
     410,

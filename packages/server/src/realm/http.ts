@@ -48,7 +48,10 @@ const RecordId = Type.String({ pattern: '^[A-Za-z0-9_-]{22,86}$' });
 const Nonce = B64(32);
 const Element = B64(32);
 
-const Step1 = Type.Object({ record: RecordId, nonce: Nonce, blinded: Element }, { additionalProperties: false });
+const Step1 = Type.Object(
+  { record: RecordId, nonce: Nonce, blinded: Element },
+  { additionalProperties: false },
+);
 const Register2 = Type.Object(
   { record: RecordId, nonce: Nonce, commitment: B64(32), masked: B64Up(128), share: B64Up(128) },
   { additionalProperties: false },
@@ -87,7 +90,10 @@ export async function buildRealmApp(o: {
     trustProxy:
       o.trustProxy === undefined
         ? false
-        : parseTrustedProxies({ value: o.trustProxy, source: 'trustProxy (--trust-proxy, TESSERA_TRUST_PROXY)' }),
+        : parseTrustedProxies({
+            value: o.trustProxy,
+            source: 'trustProxy (--trust-proxy, TESSERA_TRUST_PROXY)',
+          }),
     bodyLimit: REALM_DEFAULTS.bodyLimit,
     forceCloseConnections: true,
     return503OnClosing: true,

@@ -37,7 +37,9 @@ export function parseRealmSecret(value: string, where: string): RealmKeys {
       bytes = new Uint8Array();
     }
     if (bytes.length !== 32)
-      throw new Error(`${where}: the ${i === 0 ? 'signing seed' : 'storage key'} must be 32 bytes of base64url`);
+      throw new Error(
+        `${where}: the ${i === 0 ? 'signing seed' : 'storage key'} must be 32 bytes of base64url`,
+      );
     return bytes;
   }) as [Uint8Array, Uint8Array];
   const publicKey = ed25519.getPublicKey(signingKey);
@@ -50,9 +52,13 @@ export function realmIdOf(publicKey: Uint8Array): string {
 }
 
 /** Reads the realm secret from the environment or the data directory, creating the file on first start. */
-export async function loadRealmKeys(options: { dataDir: string; env?: NodeJS.ProcessEnv }): Promise<RealmKeys> {
+export async function loadRealmKeys(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<RealmKeys> {
   const env = options.env ?? process.env;
-  if (env.TESSERA_REALM_SECRET) return parseRealmSecret(env.TESSERA_REALM_SECRET.trim(), 'TESSERA_REALM_SECRET');
+  if (env.TESSERA_REALM_SECRET)
+    return parseRealmSecret(env.TESSERA_REALM_SECRET.trim(), 'TESSERA_REALM_SECRET');
   const path = join(options.dataDir, REALM_SECRET_FILE);
   return parseRealmSecret(await readOrCreate(path, makeRealmSecret), path);
 }

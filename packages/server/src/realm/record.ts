@@ -35,7 +35,12 @@ export function sealPending(key: Uint8Array, id: string, oprfKey: Uint8Array): U
 export function openRecord(key: Uint8Array, id: string, sealed: Uint8Array): RecordSecrets {
   const plain = open(key, sealed, aad(id));
   if (plain.length === 32)
-    return { oprfKey: plain, commitment: new Uint8Array(), masked: new Uint8Array(), share: new Uint8Array() };
+    return {
+      oprfKey: plain,
+      commitment: new Uint8Array(),
+      masked: new Uint8Array(),
+      share: new Uint8Array(),
+    };
   const m = plain[64]!;
   return {
     oprfKey: plain.slice(0, 32),

@@ -43,7 +43,8 @@ function realmMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migrati
   return {
     '0001_realm': {
       async up(db: Kysely<unknown>) {
-        if (dialect === 'postgres') await sql`create schema if not exists ${sql.id(REALM_SCHEMA)}`.execute(db);
+        if (dialect === 'postgres')
+          await sql`create schema if not exists ${sql.id(REALM_SCHEMA)}`.execute(db);
         await db.schema
           .createTable('realm_records')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -74,7 +75,9 @@ function realmMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migrati
 async function isKeychainDatabase(store: Database<RealmDatabase>): Promise<boolean> {
   const found =
     store.dialect === 'sqlite'
-      ? await sql<{ n: number }>`select count(*) as n from sqlite_master where name in ('circle_links', 'escrow_records')`.execute(
+      ? await sql<{
+          n: number;
+        }>`select count(*) as n from sqlite_master where name in ('circle_links', 'escrow_records')`.execute(
           store.db,
         )
       : await sql<{
