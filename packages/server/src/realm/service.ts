@@ -57,10 +57,10 @@ export async function startRealm(options: RealmOptions): Promise<RunningRealm> {
     const keys = await loadRealmKeys({ dataDir, ...(options.env ? { env: options.env } : {}) });
     const url = options.database ?? `sqlite:${join(dataDir, REALM_SQLITE_FILE)}`;
     const metrics = createRealmMetrics();
-    let log: { warn(o: object, m: string): void } | undefined;
+    const logs: { log?: { warn(o: object, m: string): void } } = {};
     const store = await openRealmStore({
       url: url.startsWith('sqlite:') ? `sqlite:${resolve(url.slice('sqlite:'.length))}` : url,
-      onPoolError: (err) => log?.warn({ err }, 'realm database connection lost'),
+      onPoolError: (err) => logs.log?.warn({ err }, 'realm database connection lost'),
     });
     cleanups.push(() => store.close());
     const core = new RealmCore(store, keys, countEvent(metrics));
@@ -74,7 +74,7 @@ export async function startRealm(options: RealmOptions): Promise<RunningRealm> {
       ...(options.httpRateLimit !== undefined ? { httpRateLimit: options.httpRateLimit } : {}),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     });
-    log = app.log;
+    logs.log = app.log;
     cleanups.push(() => app.close());
     const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     let metricsUrl: string | undefined;

@@ -39,7 +39,9 @@ export async function fetchRealmPin(url: string, transport: RealmTransport = {})
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     json = (await res.json()) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`realm ${base} is unreachable or not a Tessera realm: ${(err as Error).message}`);
+    throw new Error(`realm ${base} is unreachable or not a Tessera realm: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   if (typeof json.realmId !== 'string' || typeof json.publicKey !== 'string')
     throw new Error(`realm ${base} answered /v1/realm without realmId and publicKey`);
