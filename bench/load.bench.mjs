@@ -10,8 +10,18 @@
 //
 // Prints requests/s, p50/p99 latency per kind of request, change propagation (push sent -> the other
 // devices' feeds announce it), conflicts, errors (must be 0) and the servers' memory (RSS).
-// Needs PostgreSQL for the second run: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-// Usage: npm run bench:load [-- --duration 60 --devices 1000 --interval 5 --backends sqlite,postgres]
+// The load generator is this process; every server is a process of its own.
+//
+// --capacity finds, per configuration, the highest device count that keeps the p99 of all requests
+// under 250 ms with the offered edits delivered (within 3 standard deviations of the Poisson mean)
+// and no error: device counts grow by
+// --step (x1.5) from --start-devices, each step measured for --step-duration seconds, the servers and
+// the accounts already set up kept between steps. Configurations (--configs) are backend:processes.
+// Every run ends with one `RESULT {json}` line of its headline figures.
+// Needs PostgreSQL for postgres configurations: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// Usage: npm run bench:load [-- --duration 60 --devices 1000 --interval 5 --configs sqlite:1,postgres:2]
+//        npm run bench:load -- --capacity [--configs sqlite:1,postgres:1,postgres:2,postgres:3]
+//        npm run bench:load -- --profile DIR   (a CPU profile of each server process, for where the time goes)
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -28,14 +38,51 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     devices: { type: 'string', default: '1000' },
     interval: { type: 'string', default: '5' },
-    backends: { type: 'string', default: 'sqlite,postgres' },
+    backends: { type: 'string' },
+    configs: { type: 'string' },
+    capacity: { type: 'boolean', default: false },
+    'start-devices': { type: 'string', default: '500' },
+    'max-devices': { type: 'string', default: '12000' },
+    step: { type: 'string', default: '1.5' },
+    'step-duration': { type: 'string', default: '15' },
+    // Writes a CPU profile of each server process into this directory (node --cpu-prof).
+    profile: { type: 'string' },
   },
 });
+const CAPACITY = values.capacity;
+const P99_LIMIT_MS = 250;
+const CONFIGS = (
+  values.configs ??
+  (values.backends
+    ? values.backends
+        .split(',')
+        .map((b) => `${b}:${b === 'postgres' ? 2 : 1}`)
+        .join(',')
+    : CAPACITY
+      ? 'sqlite:1,postgres:1,postgres:2,postgres:3'
+      : 'sqlite:1,postgres:2')
+)
+  .split(',')
+  .map((c) => {
+    const [backend, n] = c.split(':');
+    const processes = Number(n ?? 1);
+    if (!['sqlite', 'postgres'].includes(backend) || !(processes >= 1 && processes <= 8))
+      throw new Error(`--configs: backend:processes, e.g. sqlite:1,postgres:2 (got ${c})`);
+    if (backend === 'sqlite' && processes !== 1) throw new Error('--configs: SQLite runs one process');
+    return { backend, processes };
+  });
 const DURATION_S = Number(values.duration);
 const DEVICES = Number(values.devices);
 const EDIT_INTERVAL_MS = Number(values.interval) * 1000;
 if (!(DURATION_S > 0 && DURATION_S <= 3600)) throw new Error('--duration: 1 to 3600 seconds');
 if (!(DEVICES >= 4 && DEVICES <= 20_000)) throw new Error('--devices: 4 to 20000');
+const START_DEVICES = Number(values['start-devices']);
+const MAX_DEVICES = Number(values['max-devices']);
+const STEP = Number(values.step);
+const STEP_DURATION_S = Number(values['step-duration']);
+if (!(START_DEVICES >= 4 && MAX_DEVICES <= 60_000 && START_DEVICES <= MAX_DEVICES))
+  throw new Error('--start-devices/--max-devices: 4 <= start <= max <= 60000');
+if (!(STEP > 1 && STEP_DURATION_S >= 5)) throw new Error('--step > 1, --step-duration >= 5 seconds');
 if (!(EDIT_INTERVAL_MS >= 100)) throw new Error('--interval: at least 0.1 seconds');
 const DEVICES_PER_ACCOUNT = 4;
 const ITEMS_PER_ACCOUNT = 20;
@@ -78,7 +125,19 @@ function spawnServer({ database, dataDir, env }) {
   const bin = join(root, 'packages/cli/bin/tessera.js');
   const child = spawn(
     process.execPath,
-    [bin, 'serve', '--port', '0', '--data', dataDir, '--database', database, '--log-level', 'warn'],
+    [
+      ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+      bin,
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--database',
+      database,
+      '--log-level',
+      'warn',
+    ],
     { env: { ...process.env, ...env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -166,11 +225,18 @@ async function must(device, method, path, body) {
 // Metrics
 
 class Metrics {
-  latencies = { push: [], pull: [], feed: [] };
-  propagation = [];
-  counts = { push: 0, pull: 0, conflicts: 0, feedEvents: 0, feedReconnects: 0 };
-  errors = 0;
-  errorSamples = [];
+  constructor() {
+    this.reset();
+  }
+
+  /** Starts a new measurement; feeds and pulls in flight record into the same object. */
+  reset() {
+    this.latencies = { push: [], pull: [], feed: [] };
+    this.propagation = [];
+    this.counts = { push: 0, pull: 0, conflicts: 0, feedEvents: 0, feedReconnects: 0 };
+    this.errors = 0;
+    this.errorSamples = [];
+  }
 
   error(what) {
     this.errors++;
@@ -436,10 +502,9 @@ function openFeed(device, metrics, running) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// One run
+// A cluster of server processes, its devices, and measurements over them
 
-async function run(backend) {
-  const processes = backend === 'postgres' ? 2 : 1;
+async function startCluster({ backend, processes }) {
   const dataDirs = [];
   const cleanups = [];
   let database;
@@ -460,95 +525,143 @@ async function run(backend) {
     });
   }
   const env = await sharedSecrets();
-  const servers = [];
+  const cluster = {
+    backend,
+    processes,
+    servers: [],
+    devices: [],
+    metrics: new Metrics(),
+    live: true,
+    setupSeconds: 0,
+    async stop() {
+      this.live = false;
+      for (const device of this.devices) device.feed?.destroy();
+      await Promise.all(this.devices.map((d) => d.pulling));
+      agent.destroy();
+      for (const server of this.servers) await stopServer(server);
+      for (const fn of cleanups) await fn();
+      for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+    },
+  };
   try {
     for (let i = 0; i < processes; i++) {
       const dataDir = await mkdtemp(join(tmpdir(), 'tessera-load-'));
       dataDirs.push(dataDir);
       database ??= `sqlite:${join(dataDir, 'tessera.sqlite')}`;
-      servers.push(await spawnServer({ database, dataDir, env }));
+      cluster.servers.push(await spawnServer({ database, dataDir, env }));
     }
-
-    // Devices of one account sit on different processes (round robin), so changes cross processes.
-    const accounts = [];
-    const devices = [];
-    for (let a = 0; a < Math.floor(DEVICES / DEVICES_PER_ACCOUNT); a++) {
-      const account = { sentAt: new Map(), devices: [] };
-      for (let d = 0; d < DEVICES_PER_ACCOUNT; d++) {
-        const n = devices.length;
-        const device = new Device(n, servers[n % processes].port, account);
-        account.devices.push(device);
-        devices.push(device);
-      }
-      accounts.push(account);
-    }
-    const setupStarted = performance.now();
-    const queue = [...accounts];
-    await Promise.all(
-      Array.from({ length: SETUP_CONCURRENCY }, async () => {
-        for (let account; (account = queue.shift());) await setupAccount(account.devices);
-      }),
-    );
-    const setupSeconds = (performance.now() - setupStarted) / 1000;
-    const rssAfterSetup = servers.map((s) => rssBytes(s.child.pid));
-
-    const metrics = new Metrics();
-    let live = true;
-    const running = () => live;
-    for (const device of devices) openFeed(device, metrics, running);
-    await sleep(1000);
-    const peakRss = servers.map((s) => rssBytes(s.child.pid));
-    const sampler = setInterval(() => {
-      servers.forEach((s, i) => (peakRss[i] = Math.max(peakRss[i], rssBytes(s.child.pid))));
-    }, 1000);
-    const cpuBefore = { servers: servers.map((s) => cpuSeconds(s.child.pid)), self: process.cpuUsage() };
-    const started = performance.now();
-    const deadline = started + DURATION_S * 1000;
-    const loops = devices.map(async (device) => {
-      // Exponential pauses (a Poisson process per device), the first one spreading the start.
-      const pause = () => -Math.log(1 - Math.random()) * EDIT_INTERVAL_MS;
-      for (let at = performance.now() + pause(); at < deadline; at = performance.now() + pause()) {
-        await sleep(at - performance.now());
-        if (performance.now() >= deadline) break;
-        try {
-          await edit(device, metrics);
-        } catch (err) {
-          metrics.error(err.message);
-        }
-      }
-    });
-    await Promise.all(loops);
-    const elapsed = (performance.now() - started) / 1000;
-    const cpu = {
-      servers: servers.map((s, i) => cpuSeconds(s.child.pid) - cpuBefore.servers[i]),
-      self: (() => {
-        const used = process.cpuUsage(cpuBefore.self);
-        return (used.user + used.system) / 1e6;
-      })(),
-    };
-    live = false;
-    clearInterval(sampler);
-    for (const device of devices) device.feed?.destroy();
-    await Promise.all(devices.map((d) => d.pulling));
-    const rssEnd = servers.map((s) => rssBytes(s.child.pid));
-    return {
-      backend,
-      processes,
-      setupSeconds,
-      elapsed,
-      metrics,
-      rssAfterSetup,
-      peakRss,
-      rssEnd,
-      cpu,
-      feeds: devices.length,
-    };
-  } finally {
-    agent.destroy();
-    for (const server of servers) await stopServer(server);
-    for (const fn of cleanups) await fn();
-    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+  } catch (err) {
+    await cluster.stop();
+    throw err;
   }
+  return cluster;
+}
+
+/** Adds accounts until the cluster has `count` devices, each with its feed open. */
+async function growTo(cluster, count) {
+  const started = performance.now();
+  const accounts = [];
+  const added = [];
+  while (cluster.devices.length + added.length + DEVICES_PER_ACCOUNT <= count) {
+    // Devices of one account sit on different processes (round robin), so changes cross processes.
+    const account = { sentAt: new Map(), devices: [] };
+    for (let d = 0; d < DEVICES_PER_ACCOUNT; d++) {
+      const n = cluster.devices.length + added.length;
+      const device = new Device(n, cluster.servers[n % cluster.processes].port, account);
+      account.devices.push(device);
+      added.push(device);
+    }
+    accounts.push(account);
+  }
+  const queue = [...accounts];
+  await Promise.all(
+    Array.from({ length: SETUP_CONCURRENCY }, async () => {
+      for (let account; (account = queue.shift());) await setupAccount(account.devices);
+    }),
+  );
+  const running = () => cluster.live;
+  for (const device of added) openFeed(device, cluster.metrics, running);
+  cluster.devices.push(...added);
+  cluster.setupSeconds += (performance.now() - started) / 1000;
+  await sleep(1000);
+}
+
+/** Every device of the cluster edits for `seconds`; returns what one report needs. */
+async function measure(cluster, seconds) {
+  const { servers, devices, metrics } = cluster;
+  metrics.reset();
+  const rssAfterSetup = servers.map((s) => rssBytes(s.child.pid));
+  const peakRss = [...rssAfterSetup];
+  const sampler = setInterval(() => {
+    servers.forEach((s, i) => (peakRss[i] = Math.max(peakRss[i], rssBytes(s.child.pid))));
+  }, 1000);
+  const cpuBefore = { servers: servers.map((s) => cpuSeconds(s.child.pid)), self: process.cpuUsage() };
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const loops = devices.map(async (device) => {
+    // Exponential pauses (a Poisson process per device), the first one spreading the start.
+    const pause = () => -Math.log(1 - Math.random()) * EDIT_INTERVAL_MS;
+    for (let at = performance.now() + pause(); at < deadline; at = performance.now() + pause()) {
+      await sleep(at - performance.now());
+      if (performance.now() >= deadline) break;
+      try {
+        await edit(device, metrics);
+      } catch (err) {
+        metrics.error(err.message);
+      }
+    }
+  });
+  await Promise.all(loops);
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = {
+    servers: servers.map((s, i) => cpuSeconds(s.child.pid) - cpuBefore.servers[i]),
+    self: (() => {
+      const used = process.cpuUsage(cpuBefore.self);
+      return (used.user + used.system) / 1e6;
+    })(),
+  };
+  clearInterval(sampler);
+  // Let pulls started by the last feed events finish inside this measurement.
+  await Promise.all(devices.map((d) => d.pulling));
+  return {
+    backend: cluster.backend,
+    processes: cluster.processes,
+    setupSeconds: cluster.setupSeconds,
+    elapsed,
+    metrics: {
+      ...metrics,
+      latencies: { ...metrics.latencies },
+      counts: { ...metrics.counts },
+      propagation: [...metrics.propagation],
+    },
+    rssAfterSetup,
+    peakRss,
+    rssEnd: servers.map((s) => rssBytes(s.child.pid)),
+    cpu,
+    feeds: devices.length,
+  };
+}
+
+/** Headline figures of one measurement. */
+function summary(r) {
+  const sorted = (xs) => Float64Array.from(xs).sort();
+  const m = r.metrics;
+  const offeredPushes = (r.feeds / (EDIT_INTERVAL_MS / 1000)) * r.elapsed;
+  return {
+    backend: r.backend,
+    processes: r.processes,
+    devices: r.feeds,
+    requestsPerS: Math.round((m.counts.push + m.counts.pull) / r.elapsed),
+    p99Ms: Number(percentile(sorted([...m.latencies.push, ...m.latencies.pull]), 0.99).toFixed(1)),
+    propagationP99Ms: Number(percentile(sorted(m.propagation), 0.99).toFixed(1)),
+    // Conflict retries are pushes too, so only first attempts count against the offered rate.
+    deliveredShare: Number(((m.counts.push - m.counts.conflicts) / offeredPushes).toFixed(3)),
+    // Edits are a Poisson process: fewer first pushes than 3 standard deviations below the mean
+    // means the servers held the devices back (an edit waits for the previous one to be answered).
+    offeredHeld: m.counts.push - m.counts.conflicts >= offeredPushes - 3 * Math.sqrt(offeredPushes),
+    conflicts: m.counts.conflicts,
+    errors: m.errors,
+  };
 }
 
 function report(r) {
@@ -588,14 +701,62 @@ function report(r) {
   );
 }
 
-console.log(
-  `bench:load: ${DEVICES} devices (${DEVICES_PER_ACCOUNT} per account), an edit every ${EDIT_INTERVAL_MS / 1000} s per device on average, ${DURATION_S} s per backend`,
-);
+const results = [];
 let failed = false;
-for (const backend of values.backends.split(',')) {
-  const result = await run(backend);
-  report(result);
-  if (result.metrics.errors > 0) failed = true;
+if (!CAPACITY) {
+  console.log(
+    `bench:load: ${DEVICES} devices (${DEVICES_PER_ACCOUNT} per account), an edit every ${EDIT_INTERVAL_MS / 1000} s per device on average, ${DURATION_S} s per configuration`,
+  );
+  for (const config of CONFIGS) {
+    const cluster = await startCluster(config);
+    try {
+      await growTo(cluster, DEVICES);
+      const result = await measure(cluster, DURATION_S);
+      report(result);
+      results.push(summary(result));
+      if (result.metrics.errors > 0) failed = true;
+    } finally {
+      await cluster.stop();
+    }
+  }
+  console.log(
+    `RESULT ${JSON.stringify({ bench: 'load', mode: 'fixed', intervalS: EDIT_INTERVAL_MS / 1000, results })}`,
+  );
+} else {
+  console.log(
+    `bench:load --capacity: devices (${DEVICES_PER_ACCOUNT} per account) editing every ${EDIT_INTERVAL_MS / 1000} s on average; from ${START_DEVICES} devices x${STEP} per ${STEP_DURATION_S}-s step while p99 < ${P99_LIMIT_MS} ms, the offered edits delivered, no errors`,
+  );
+  for (const config of CONFIGS) {
+    const cluster = await startCluster(config);
+    let best = null;
+    try {
+      for (let count = START_DEVICES; count <= MAX_DEVICES; count = Math.round(count * STEP)) {
+        await growTo(cluster, count);
+        // The first step warms the servers up (JIT, pools, caches) unmeasured, as later steps are.
+        if (count === START_DEVICES) await measure(cluster, 5);
+        const s = summary(await measure(cluster, STEP_DURATION_S));
+        const pass = s.p99Ms < P99_LIMIT_MS && s.offeredHeld && s.errors === 0;
+        console.log(
+          `  ${config.backend}:${config.processes} ${String(s.devices).padStart(6)} devices: ${s.requestsPerS} req/s, p99 ${s.p99Ms} ms, propagation p99 ${s.propagationP99Ms} ms, delivered ${(s.deliveredShare * 100).toFixed(0)} %, ${s.errors} errors -> ${pass ? 'holds' : 'over capacity'}`,
+        );
+        if (!pass) break;
+        best = s;
+      }
+    } finally {
+      await cluster.stop();
+    }
+    results.push({ ...config, capacityDevices: best?.devices ?? 0, atCapacity: best });
+  }
+  const base = results.find((r) => r.backend === 'sqlite' && r.processes === 1)?.capacityDevices;
+  console.log('\ncapacity (highest device count that held; ratio to SQLite with 1 process):');
+  for (const r of results) {
+    console.log(
+      `  ${`${r.backend}, ${r.processes} process${r.processes > 1 ? 'es' : ''}`.padEnd(22)} ${String(r.capacityDevices).padStart(6)} devices${r.atCapacity ? `  (${r.atCapacity.requestsPerS} req/s, p99 ${r.atCapacity.p99Ms} ms)` : ''}${base ? `  ${(r.capacityDevices / base).toFixed(2)}x` : ''}`,
+    );
+  }
+  console.log(
+    `RESULT ${JSON.stringify({ bench: 'load', mode: 'capacity', intervalS: EDIT_INTERVAL_MS / 1000, p99LimitMs: P99_LIMIT_MS, results })}`,
+  );
 }
 if (failed) {
   console.error('\nbench:load: errors occurred (there must be none)');

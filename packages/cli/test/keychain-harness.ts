@@ -205,6 +205,65 @@ export class Device {
       .sort((a, b) => a.id.localeCompare(b.id));
   }
 
+  /**
+   * Starts `keychain login --json` (resuming a `--no-wait` sign-in, if any), which waits for approval;
+   * resolves once it shows its code, with a promise of how the process ended.
+   */
+  async waitingLogin(options: {
+    server: string;
+    email: string;
+  }): Promise<{ code: string; ended: Promise<CliResult> }> {
+    const child = this.spawn([
+      'keychain',
+      'login',
+      '--server',
+      options.server,
+      '--email',
+      options.email,
+      '--json',
+    ]);
+    let stdout = '';
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ended = new Promise<CliResult>((resolve) =>
+      child.on('close', (code) => resolve({ code, stdout, stderr })),
+    );
+    const firstLine = new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')));
+      });
+      void ended.then((r) => reject(new Error(`keychain login exited ${r.code}: ${r.stderr.trim()}`)));
+    });
+    const { verificationCode } = JSON.parse(await firstLine) as { verificationCode: string };
+    return { code: verificationCode, ended };
+  }
+
+  /**
+   * This device waits in `keychain login` while `approver` runs `keychain approve` with the code it
+   * shows: both sides of the approval at once, as a user with two devices does. Returns the code,
+   * what `approve` printed, and how many entries the login restored.
+   */
+  async joinApprovedBy(
+    approver: Device,
+    options: { server: string; email: string; approveArgs?: string[] },
+  ): Promise<{ code: string; approved: string; restored: number }> {
+    const { code, ended } = await this.waitingLogin(options);
+    const approved = await approver.ok([
+      'keychain',
+      'approve',
+      '--code',
+      code,
+      ...(options.approveArgs ?? []),
+    ]);
+    const r = await ended;
+    if (r.code !== 0) throw new Error(`keychain login exited ${r.code}: ${r.stderr.trim()}`);
+    const last = r.stdout.trim().split('\n').at(-1)!;
+    const result = JSON.parse(last) as { status: string; restored: number };
+    if (result.status !== 'trusted') throw new Error(`keychain login ended with ${last}`);
+    return { code, approved, restored: result.restored };
+  }
+
   /** Starts a long-running command (e.g. `sync --follow`). */
   spawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
     return spawn(process.execPath, [BIN, '--home', this.home, ...args], {

@@ -40,7 +40,16 @@ export function keychainScenario(backend: Backend): void {
 
     async function join(device: Device): Promise<string> {
       const { deviceId, verificationCode } = JSON.parse(
-        await device.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']),
+        await device.ok([
+          'keychain',
+          'login',
+          '--server',
+          server.url,
+          '--email',
+          EMAIL,
+          '--no-wait',
+          '--json',
+        ]),
       ) as { deviceId: string; verificationCode: string };
       expect(verificationCode).toMatch(/^\d{4}-\d{4}$/);
       return JSON.stringify({ deviceId, verificationCode });
@@ -139,8 +148,11 @@ export function keychainScenario(backend: Backend): void {
         const { verificationCode } = JSON.parse(await join(b)) as { verificationCode: string };
         // Pending: nothing restored yet, and `sync` says so.
         expect((await b.run(['sync'])).stderr).toMatch(/waiting for approval/);
-        expect(await a.ok(['keychain', 'approve', '--code', verificationCode])).toMatch(/^approved /);
-        await b.ok(['sync']);
+        // `login` again resumes the same run with the same code, and waits while A approves.
+        const joined = await b.joinApprovedBy(a, { server: server.url, email: EMAIL });
+        expect(joined.code).toBe(verificationCode);
+        expect(joined.approved).toMatch(/^approved /);
+        expect(joined.restored).toBe(ENTRIES);
         await expectSameAsA(b);
         expect(shared).toHaveLength(ENTRIES);
         expect((await b.entries({ includeDeviceOnly: true })).some((e) => e.issuer === 'LocalOnly')).toBe(
@@ -362,6 +374,24 @@ export function keychainScenario(backend: Backend): void {
             ).toThrow();
           }
         }
+        // The removed device says so: not "trusted: yes"; signing in again says why, then it can join anew.
+        expect(await d.ok(['keychain', 'status'])).toMatch(
+          /^trusted: +signed out: the server ended this device's session/m,
+        );
+        const again = await d.run(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
+        expect(again.code).toBe(1);
+        expect(again.stderr).toMatch(
+          /^tessera: This device was removed from the keychain; run `tessera keychain login` again to join as a new device\.$/m,
+        );
+        expect(await d.ok(['keychain', 'status', '--offline'])).toMatch(/^trusted: +no, removed$/m);
+        const rejoin = JSON.parse(
+          (
+            await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json'])
+          ).split('\n')[0]!,
+        ) as { deviceId: string; verificationCode: string };
+        expect(rejoin.verificationCode).toMatch(/^\d{4}-\d{4}$/);
+        await a.ok(['keychain', 'remove-device', rejoin.deviceId]);
+
         // The remaining devices follow the rotation and keep reading everything.
         await b.ok(['sync']);
         await expectSameAsA(b);

@@ -1,7 +1,8 @@
 // Credential lifecycle end to end (docs/PROTOCOL.md §10): the real keychain server on SQLite and
 // PostgreSQL and the real `tessera` binary (build first: `npx tsc -b packages/cli`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { findLeaks } from '../../server/test/leaks.js';
 
 const EMAIL = 'carol@example.com';
 /** Each step runs several CLI processes; a loaded machine needs more than the default 30 s. */
@@ -39,7 +40,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
     'lists a pending device with when it asked, evicts it without any key, and tells it so',
     async () => {
       const { deviceId } = JSON.parse(
-        await b.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']),
+        await b.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']),
       ) as { deviceId: string };
       const listed = await a.ok(['keychain', 'devices']);
       const line = listed.split('\n').find((l) => l.startsWith(deviceId));
@@ -66,7 +67,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
     'lock-account ends every session and pending request; the trusted device keeps its codes and signs in again',
     async () => {
       const before = await a.entries();
-      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      await c.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
       const locked = await a.ok(['keychain', 'lock-account']);
       expect(locked).toMatch(/account locked: every session ended, this one too/);
 
@@ -96,12 +97,98 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       const newPin = ws.file('new-pin', 'second-pin-5678\n');
       expect(await a.ok(['keychain', 'set-pin', '--pin-file', oldPin])).toMatch(/keychain PIN set/);
       expect(await a.ok(['keychain', 'set-pin', '--pin-file', newPin])).toMatch(/keychain PIN set/);
-      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--json']);
+      await d.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
       const old = await d.run(['keychain', 'recover', '--pin-file', oldPin]);
       expect(old.code).not.toBe(0);
       expect(old.stderr).toMatch(/Wrong keychain PIN/);
       await d.ok(['keychain', 'recover', '--pin-file', newPin]);
       expect(await d.entries()).toEqual(await a.entries());
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'a wrong code ends the attempt on both devices; login again shows a new code, and that one works',
+    async () => {
+      const e = ws.device();
+      const first = await e.waitingLogin({ server: server.url, email: EMAIL });
+      const wrong = first.code === '1234-5678' ? '8765-4321' : '1234-5678';
+      const refused = await a.run(['keychain', 'approve', '--code', wrong]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^tessera: The code did not match\. Start again on the new device/m);
+      const waiting = await first.ended;
+      expect(waiting.code).toBe(1);
+      expect(waiting.stderr).toMatch(/^tessera: The code did not match\. Start again on the new device/m);
+      // The spent code is refused even when it is now typed right.
+      expect((await a.run(['keychain', 'approve', '--code', first.code])).code).toBe(1);
+      const again = await e.joinApprovedBy(a, { server: server.url, email: EMAIL });
+      expect(again.code).not.toBe(first.code);
+      expect(again.restored).toBe((await a.entries()).length);
+      expect(await e.entries()).toEqual(await a.entries());
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'password: proves the current one; every other session ends, pending devices are evicted, only the new one signs in',
+    async () => {
+      const newPassword = 'a brand new passphrase 42';
+      const newFile = ws.file('new-password', `${newPassword}\n`);
+      const oldFile = ws.file('old-password', `${PASSWORD}\n`);
+      const f = ws.device();
+      await f.joinApprovedBy(a, { server: server.url, email: EMAIL });
+      const p = ws.device();
+      await p.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
+
+      // A wrong current password changes nothing: no session ends.
+      const wrong = await a.run([
+        'keychain',
+        'password',
+        '--password-file',
+        ws.file('wrong-password', 'not the password at all\n'),
+        '--new-password-file',
+        newFile,
+      ]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(
+        /^tessera: The current password is wrong; the password was not changed\.$/m,
+      );
+      expect((await f.run(['keychain', 'devices'])).code).toBe(0);
+
+      expect(await a.ok(['keychain', 'password', '--new-password-file', newFile])).toMatch(
+        /^password changed; every other session ended and pending devices were evicted/,
+      );
+      expect((await a.run(['keychain', 'devices'])).code).toBe(0);
+      const ended = await f.run(['keychain', 'devices']);
+      expect(ended.code).not.toBe(0);
+      expect(ended.stderr).toMatch(/session has ended; sign in again/);
+      expect((await p.run(['keychain', 'devices'])).stderr).toMatch(/request to join was removed/);
+
+      // The old password no longer signs in; the new one does, and the other device is told why.
+      const late = await ws
+        .device()
+        .run(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']);
+      expect(late.code).toBe(1);
+      expect(late.stderr).toMatch(/Wrong email or password/);
+      expect(
+        await f.ok([
+          'keychain',
+          'login',
+          '--server',
+          server.url,
+          '--email',
+          EMAIL,
+          '--password-file',
+          newFile,
+        ]),
+      ).toMatch(/signed in again; this device is still trusted/);
+      expect(await f.ok(['keychain', 'status'])).toMatch(/notice: .*The account password was changed/);
+      expect(await f.entries()).toEqual(await a.entries());
+      // Neither password is anywhere in the server's files.
+      expect(findLeaks(await server.dump(), { secrets: [], texts: [newPassword, PASSWORD] })).toEqual([]);
+
+      // Back to the first password for the tests after this one.
+      await a.ok(['keychain', 'password', '--password-file', newFile, '--new-password-file', oldFile]);
     },
     STEP_TIMEOUT_MS,
   );

@@ -23,6 +23,8 @@ export const DEFAULT_MIN_CLIENT_VERSION = '0.2.0';
 
 /** Size and count limits the server enforces (§4 "Limits"). */
 export const LIMITS = {
+  /** One relayed approval message (§1.3), b64u characters; the sealed delivery is the largest. 413 above. */
+  maxJoinMessageChars: 16 * 1024,
   /** Length of one item's `ciphertext` string (b64u characters). 413 above. */
   maxCiphertextChars: 24 * 1024,
   /** Live (not deleted) items per account. 422 above. */
@@ -131,6 +133,7 @@ export const NOTICE_KINDS = [
   'passkey-used',
   // credential lifecycle (§10)
   'account-locked',
+  'password-changed',
 ] as const;
 
 /** Notice kinds a client may post itself (`POST /v1/notices`). */
@@ -176,5 +179,8 @@ export const ERROR_CODES = [
   'realm-no-record',
   'realm-record-exists',
   'realm-record-destroyed',
+  // v2 approval relay (§1.3)
+  'join-failed',
+  'join-slot-taken',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -83,6 +83,26 @@ export const ROUTES = {
     summary: 'Deletes the account and everything it holds, escrow included',
     response: S.Empty,
   }),
+  passwordStart: route({
+    method: 'POST',
+    url: '/v1/accounts/password/start',
+    auth: 'trusted',
+    status: 200,
+    summary:
+      'Password change (§10.4), step 1: an OPAQUE sign-in with the current password and a registration of the new one',
+    body: S.PasswordStartBody,
+    response: S.PasswordStartResponse,
+  }),
+  passwordFinish: route({
+    method: 'POST',
+    url: '/v1/accounts/password/finish',
+    auth: 'trusted',
+    status: 204,
+    summary:
+      'Password change, step 2: proves the current password, replaces the record, revokes every other session and evicts pending devices',
+    body: S.PasswordFinishBody,
+    response: S.Empty,
+  }),
   lockAccount: route({
     method: 'POST',
     url: '/v1/accounts/lock',
@@ -250,6 +270,25 @@ export const ROUTES = {
     status: 204,
     summary: 'Withdraws a code link of this account before its window ends',
     querystring: S.ShareQuery,
+  }),
+  // v2 approval by CPace (§1.3): the server relays opaque messages, keyed by the pending device
+  joinMessagePost: route({
+    method: 'POST',
+    url: '/v1/join',
+    auth: 'pending',
+    status: 204,
+    summary:
+      'Writes one slot of a join attempt (a, confirm-a: the pending device itself; b, sealed: a trusted device; fail: either); each slot once',
+    body: S.JoinMessagePostBody,
+  }),
+  joinMessages: route({
+    method: 'GET',
+    url: '/v1/join',
+    auth: 'pending',
+    status: 200,
+    summary: 'The slots written so far of a join attempt (the pending device itself or a trusted device)',
+    querystring: S.JoinMessagesQuery,
+    response: S.JoinMessagesResponse,
   }),
 } as const;
 

@@ -285,6 +285,20 @@ export const KeysResponse = Type.Object({ wraps: Type.Array(Wrap) });
 // ---------------------------------------------------------------------------------------------
 // Escrow
 
+export const PasswordStartBody = Type.Object(
+  { startLoginRequest: OpaqueMessage, registrationRequest: OpaqueMessage },
+  { additionalProperties: false },
+);
+export const PasswordStartResponse = Type.Object({
+  loginId: Type.String({ description: 'opaque handle of this change, valid for 2 minutes' }),
+  loginResponse: Type.String(),
+  registrationResponse: Type.String(),
+});
+export const PasswordFinishBody = Type.Object(
+  { loginId: B64u(64), finishLoginRequest: OpaqueMessage, registrationRecord: OpaqueMessage },
+  { additionalProperties: false },
+);
+
 export const EscrowRegisterStartBody = Type.Object(
   { registrationRequest: OpaqueMessage },
   { additionalProperties: false },
@@ -422,3 +436,28 @@ export const SharePostBody = Type.Object(
 export const SharePostResponse = Type.Object({ id: ShareId, expiresAt: Type.Integer() });
 export const ShareQuery = Type.Object({ id: ShareId }, { additionalProperties: false });
 export const ShareResponse = Type.Object({ ciphertext: Type.String(), expiresAt: Type.Integer() });
+
+// ---------------------------------------------------------------------------------------------
+// Approval relay (§1.3): opaque CPace messages between a pending device and a trusted one
+
+/** The slots of one join attempt, each written once: a (new device), b (trusted), confirm-a, sealed, fail. */
+export const JoinSlot = Type.Union([
+  Type.Literal('a'),
+  Type.Literal('b'),
+  Type.Literal('confirm-a'),
+  Type.Literal('sealed'),
+  Type.Literal('fail'),
+]);
+export type JoinSlot = Static<typeof JoinSlot>;
+
+export const JoinMessagePostBody = Type.Object(
+  {
+    deviceId: DeviceId,
+    slot: JoinSlot,
+    body: B64u(LIMITS.maxJoinMessageChars, 'opaque to the server; b64u'),
+  },
+  { additionalProperties: false },
+);
+export const JoinMessagesQuery = Type.Object({ deviceId: DeviceId }, { additionalProperties: false });
+export const JoinMessage = Type.Object({ slot: JoinSlot, body: Type.String() });
+export const JoinMessagesResponse = Type.Object({ messages: Type.Array(JoinMessage) });

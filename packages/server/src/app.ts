@@ -29,6 +29,7 @@ import { escrowRoutes } from './routes/escrow.js';
 import { FeedHub, feedRoutes } from './routes/feed.js';
 import { itemRoutes } from './routes/items.js';
 import { noticeRoutes } from './routes/notices.js';
+import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
 import { SECURITY_HEADERS, registerWebApp } from './web.js';
 
@@ -189,6 +190,7 @@ export async function buildApp(options: {
   itemRoutes(app, ctx);
   noticeRoutes(app, ctx);
   shareRoutes(app, ctx);
+  joinRoutes(app, ctx);
   feedRoutes(app, ctx, hub);
 
   app.addHook('preClose', async () => {

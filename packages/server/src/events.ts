@@ -31,7 +31,10 @@ export async function appendEvent(
 }
 
 export interface EventBus {
-  /** Tells every process that the accounts have new events (call after commit). */
+  /**
+   * Tells every process that the accounts have new events (call after commit). On PostgreSQL the
+   * commit itself does (a trigger on `events`), so this returns at once.
+   */
   publish(accountIds: string[]): Promise<void>;
   /** Calls `wake` when the account (or ALL_ACCOUNTS) is published. */
   subscribe(accountId: string, wake: () => void): () => void;
@@ -149,10 +152,8 @@ export async function postgresBus(options: {
 
   await connect();
   return {
-    async publish(accountIds) {
-      for (const id of new Set(accountIds))
-        await sql`select pg_notify(${NOTIFY_CHANNEL}, ${id})`.execute(options.db);
-    },
+    // The events table's trigger (migration 0004_events_notify) notifies when each event commits.
+    async publish() {},
     subscribe: (accountId, wake) => local.subscribe(accountId, wake),
     async revokeSessions(accountId) {
       // Here at once (the notification comes back to this process too, later), then everywhere.

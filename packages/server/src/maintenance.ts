@@ -3,6 +3,7 @@
  * drop expired sign-ins, sessions, old events and stale rate-limit rows. Safe to run in every
  * process at once: each change is one conditional statement.
  */
+import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
 import { DEFAULTS } from './config.js';
 import type { ServerContext } from './context.js';
 import { reportEscrowEvents } from './routes/escrow.js';
@@ -15,6 +16,11 @@ export async function runMaintenance(ctx: ServerContext, now = Date.now()): Prom
   await ctx.db
     .deleteFrom('shares')
     .where('expires_at', '<=', Math.floor(now / 1000))
+    .execute();
+  // Approval messages live as long as their join request may be approved (§1.3).
+  await ctx.db
+    .deleteFrom('join_messages')
+    .where('created_at', '<', now - JOIN_REQUEST_TTL_MS)
     .execute();
   await ctx.db
     .deleteFrom('events')

@@ -59,8 +59,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await opaque.ready;
     const secrets = await loadSecrets({ dataDir, env });
     const metrics = createMetrics();
-    const hub = new FeedHub();
     const ctx = { metrics, log: undefined } as unknown as ServerContext;
+    // Filled in below (Object.assign); the hub reads ctx.db only when a feed asks.
+    const hub = new FeedHub(ctx);
 
     const url = mainDatabaseUrl(options, dataDir);
     const main: Database<MainDatabase> = await openDatabase<MainDatabase>({

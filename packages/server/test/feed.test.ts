@@ -122,6 +122,54 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     expect(anonymous.status).toBe(401);
   });
 
+  it('every feed of an account gets every event, in order, while they share reads; a sign-out elsewhere ends only its own feed', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const second = await login(a, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    const other = a.as(second.body.session);
+    const feeds = [new FeedReader(account.api), new FeedReader(account.api), new FeedReader(other)];
+    for (const f of feeds) await f.waitFor(() => f.status === 200);
+    // Pushed from the other process too, so wakes come both locally and through the bus.
+    const viaB = new Api(b.url, account.api.token);
+    for (let n = 0; n < 6; n++)
+      expect((await (n % 2 ? viaB : account.api).post('/v1/items', { items: [item()] })).status).toBe(200);
+    for (const f of feeds) await f.waitFor((e) => e.filter((x) => x.event === 'items').length === 6);
+    const heads = (f: FeedReader) => f.events.filter((x) => x.event === 'items').map((x) => x.data.head);
+    for (const f of feeds) expect(heads(f)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Signing out (on the other process) writes no event; its feed still ends before the next event,
+    // while the others go on.
+    expect((await new Api(b.url, second.body.session).delete('/v1/sessions/current')).status).toBe(204);
+    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
+    for (const f of feeds.slice(0, 2))
+      await f.waitFor((e) => e.filter((x) => x.event === 'items').length === 7);
+    await feeds[2]!.ended;
+    expect(heads(feeds[2]!)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const f of feeds.slice(0, 2)) f.close();
+  });
+
+  it('under concurrent pushes through both processes, every feed on each gets every event once, in order', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const onB = new Api(b.url, account.api.token);
+    const feeds = [account.api, account.api, account.api, onB, onB, onB].map((api) => new FeedReader(api));
+    for (const f of feeds) await f.waitFor(() => f.status === 200);
+    const pushes = 40;
+    const results = await Promise.all(
+      Array.from({ length: pushes }, (_, n) =>
+        (n % 2 ? onB : account.api).post('/v1/items', { items: [item()] }),
+      ),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const expected = Array.from({ length: pushes }, (_, n) => n + 1);
+    for (const f of feeds) {
+      await f.waitFor((e) => e.filter((x) => x.event === 'items').length >= pushes);
+      expect(f.events.filter((x) => x.event === 'items').map((x) => x.data.head)).toEqual(expected);
+      f.close();
+    }
+  });
+
   it('accepts the client version as a query parameter, for EventSource', async () => {
     const account = await trustedAccount(a, uniqueEmail());
     const bare = new Api(a.url, account.api.token, null);

@@ -1,8 +1,10 @@
 /** Credential lifecycle (docs/PROTOCOL.md §10): evicting a pending device. */
+import * as opaque from '@serenity-kit/opaque';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
   BACKENDS,
+  FAST,
   createStore,
   login,
   newDevice,
@@ -95,6 +97,100 @@ describe.each(BACKENDS)('credential lifecycle (%s)', (backend) => {
       deviceId: pending.deviceId,
     });
     expect(resumed.status).toBe(403);
+  });
+
+  it('password change: refuses without proof of the current password; then ends other sessions and evicts pending devices', async () => {
+    await opaque.ready;
+    const account = await trustedAccount(api, uniqueEmail());
+    const other = await login(api, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    const otherApi = api.as(other.body.session);
+    const pending = await joinRequest(api, account);
+    const change = (startLoginRequest: string, next: string) => {
+      const reg = opaque.client.startRegistration({ password: next });
+      return account.api
+        .post('/v1/accounts/password/start', {
+          startLoginRequest,
+          registrationRequest: reg.registrationRequest,
+        })
+        .then((res) => ({ res, reg, next }));
+    };
+    const record = (c: Awaited<ReturnType<typeof change>>) =>
+      opaque.client.finishRegistration({
+        password: c.next,
+        clientRegistrationState: c.reg.clientRegistrationState,
+        registrationResponse: c.res.body.registrationResponse,
+        ...FAST,
+      }).registrationRecord;
+
+    // A session-token thief without the password: replays a proof made for another sign-in.
+    const real = opaque.client.startLogin({ password: account.password });
+    const realStart = await api.post('/v1/sessions/start', {
+      email: account.email,
+      startLoginRequest: real.startLoginRequest,
+    });
+    const captured = opaque.client.finishLogin({
+      clientLoginState: real.clientLoginState,
+      loginResponse: realStart.body.loginResponse,
+      password: account.password,
+      ...FAST,
+    })!.finishLoginRequest;
+    const guess = opaque.client.startLogin({ password: 'a guessed password' });
+    const thief = await change(guess.startLoginRequest, 'the thief password');
+    expect(thief.res.status).toBe(200);
+    const refused = await account.api.post('/v1/accounts/password/finish', {
+      loginId: thief.res.body.loginId,
+      finishLoginRequest: captured,
+      registrationRecord: record(thief),
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatchObject({
+      code: 'invalid-credentials',
+      message: expect.stringMatching(/current password is wrong/),
+    });
+    // client-rejected: the server's OPAQUE record does not open with that password.
+    expect(
+      (await login(api, { email: account.email, password: 'the thief password', device: newDevice() })).body
+        .error.code,
+    ).toBe('client-rejected');
+    expect((await otherApi.get('/v1/circle')).status).toBe(200);
+
+    // The owner, proving the current password.
+    const mine = opaque.client.startLogin({ password: account.password });
+    const owner = await change(mine.startLoginRequest, 'the new password 42');
+    const proof = opaque.client.finishLogin({
+      clientLoginState: mine.clientLoginState,
+      loginResponse: owner.res.body.loginResponse,
+      password: account.password,
+      ...FAST,
+    })!.finishLoginRequest;
+    const done = await account.api.post('/v1/accounts/password/finish', {
+      loginId: owner.res.body.loginId,
+      finishLoginRequest: proof,
+      registrationRecord: record(owner),
+    });
+    expect(done.status).toBe(204);
+    expect((await account.api.get('/v1/circle')).status).toBe(200);
+    expect((await otherApi.get('/v1/circle')).status).toBe(401);
+    expect((await pending.api.get('/v1/circle')).body.error.code).toBe('join-removed');
+    expect(
+      (await login(api, { email: account.email, password: account.password, device: newDevice() })).body.error
+        .code,
+    ).toBe('client-rejected');
+    expect(
+      (
+        await login(api, {
+          email: account.email,
+          password: 'the new password 42',
+          deviceId: account.deviceId,
+        })
+      ).status,
+    ).toBe(200);
+    const notices = (await account.api.get('/v1/notices')).body.notices as { kind: string }[];
+    expect(notices.map((n) => n.kind)).toContain('password-changed');
   });
 
   it('ends a session at its absolute lifetime however recently it was used (session-expired)', async () => {

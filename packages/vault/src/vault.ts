@@ -424,7 +424,8 @@ export class Vault {
       let outcome: Mutation<T>;
       try {
         await this.reload();
-        const before = { records: new Map(this.records_), meta: structuredClone(this.meta_), key: this.key };
+        // Meta values are replaced, never edited in place (patchMeta), so a shallow copy restores them.
+        const before = { records: new Map(this.records_), meta: { ...this.meta_ }, key: this.key };
         try {
           outcome = fn();
           if (outcome.save ?? outcome.changes.length > 0) await this.persist();
@@ -534,8 +535,13 @@ function newDeviceId(): string {
   return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Byte equality; word by word where both views allow, as every write first re-reads the whole file. */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  const words = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 ? a.length >>> 2 : 0;
+  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
+  for (let i = words * 4; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }

@@ -255,6 +255,24 @@ describe('Vault', () => {
     expect(seen.every((c) => c.source === 'remote')).toBe(true);
   });
 
+  it('sees a change from another Vault object that leaves the file the same size', async () => {
+    const home = tempHome();
+    const a = await open(home);
+    const b = await open(home);
+    const { id } = await a.add(totpEntry(1));
+    await b.refresh();
+    // Four file lengths (one per residue mod 4), each written twice at the same length: the second
+    // write must be told apart from the first by its bytes, not by its size.
+    for (let k = 0; k < 4; k++) {
+      for (const letter of ['x', 'y']) {
+        const issuer = letter.repeat(8 + k);
+        await a.rename(id, { issuer });
+        await b.refresh();
+        expect(b.get(id)!.issuer).toBe(issuer);
+      }
+    }
+  });
+
   it('stores and warns about a measured server clock offset', async () => {
     const vault = await open(tempHome());
     expect(vault.clockWarning()).toBeNull();

@@ -51,3 +51,9 @@ export function defaultDeviceName(userAgent = navigator.userAgent): string {
             : '';
   return system ? `${browser} on ${system}` : browser;
 }
+
+/** "Can't reach the server since 14:05. 2 changes waiting." (Backup page and the banner on every screen). */
+export function unreachableText(since: number, waiting: number): string {
+  const at = new Date(since).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `Can't reach the keychain server since ${at}. ${waiting === 0 ? 'Nothing is waiting to be backed up' : `${waiting} change${waiting === 1 ? '' : 's'} waiting to be backed up`}; the devices and PIN shown are the last known.`;
+}

@@ -335,4 +335,142 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
     ]);
     expect(e.errors).toEqual([]);
   });
+  it('a wrong code ends the attempt on both browsers; a request that is not mine is removed; a password change signs the other browser out until it signs in again', async () => {
+    await a.page.goto('/#/backup');
+    const w = await signIn();
+    const code = (await w.page.getByTestId('verification-code').textContent())!.trim();
+    const wrong = code === '1234-5678' ? '8765-4321' : '1234-5678';
+    await a.page.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 20_000 });
+    await a.page.getByLabel('Verification code').fill(wrong);
+    await a.page.getByRole('button', { name: 'Approve' }).click();
+    await a.page
+      .getByRole('alert')
+      .filter({ hasText: 'The code did not match. Start again on the new device' })
+      .waitFor({ timeout: 20_000 });
+    await w.page
+      .getByRole('alert')
+      .filter({ hasText: 'The code did not match. Start again on the new device' })
+      .waitFor({ timeout: 20_000 });
+    await w.page.getByRole('button', { name: 'Sign in again for a new code' }).waitFor();
+    await w.context.close();
+
+    // A request to join that is not the user's: removed from A; that browser is told.
+    const stranger = await signIn();
+    const notMine = a.page.getByRole('button', { name: /^Remove .*, not my device$/ });
+    await expect.poll(() => notMine.count(), { timeout: 20_000 }).toBe(2);
+    for (let left = 2; left > 0; left--) {
+      await notMine.first().click();
+      await expect.poll(() => notMine.count(), { timeout: 20_000 }).toBe(left - 1);
+    }
+    await a.page.getByRole('status').filter({ hasText: 'was removed; it can no longer reach' }).waitFor();
+    await stranger.page
+      .getByRole('alert')
+      .filter({ hasText: 'This request to join was removed by one of your trusted devices' })
+      .waitFor({ timeout: 20_000 });
+    await stranger.context.close();
+
+    // Another trusted browser, then A changes the password: that browser is signed out.
+    const other = await signIn();
+    await other.page.getByRole('button', { name: 'Keychain PIN' }).click();
+    await other.page.getByLabel('Keychain PIN').fill(PIN);
+    await other.page.getByRole('button', { name: 'Use PIN' }).click();
+    await other.page.locator('.row').first().waitFor({ timeout: 20_000 });
+    const NEW_PASSWORD = 'a brand new passphrase 42';
+    await a.page.getByLabel('Current password').fill('not the password at all');
+    await a.page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await a.page.getByLabel('New password again').fill(NEW_PASSWORD);
+    await a.page.getByRole('button', { name: 'Change password' }).click();
+    await a.page
+      .getByRole('alert')
+      .filter({ hasText: 'The current password is wrong; the password was not changed.' })
+      .waitFor({ timeout: 20_000 });
+    await a.page.getByLabel('Current password').fill(PASSWORD);
+    await a.page.getByRole('button', { name: 'Change password' }).click();
+    await a.page
+      .getByRole('status')
+      .filter({ hasText: 'The password is changed.' })
+      .waitFor({ timeout: 20_000 });
+
+    await other.page.goto('/#/backup');
+    await other.page.getByRole('heading', { name: 'Sign in again' }).waitFor({ timeout: 20_000 });
+    const again = other.page.getByRole('region', { name: 'Sign in again' });
+    await again.getByLabel('Account password').fill(PASSWORD);
+    await again.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.page
+      .getByRole('alert')
+      .filter({ hasText: 'Wrong email or password' })
+      .waitFor({ timeout: 20_000 });
+    await again.getByLabel('Account password').fill(NEW_PASSWORD);
+    await again.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await other.page
+      .getByRole('heading', { name: 'Sign in again' })
+      .waitFor({ state: 'detached', timeout: 20_000 });
+    await other.page
+      .getByTestId('backup-state')
+      .filter({ hasText: 'Everything is backed up' })
+      .waitFor({ timeout: 20_000 });
+    // Back in sync: an edit on the other browser reaches A.
+    await other.page.goto('/#/');
+    await other.page.getByRole('button', { name: 'Edit GitHub' }).click();
+    await other.page.getByLabel('Issuer').fill('GitHub Enterprise');
+    await other.page.getByRole('button', { name: 'Save' }).click();
+    await a.page.goto('/#/');
+    await expect.poll(() => labels(a.page), { timeout: 20_000 }).toContain('GitHub Enterprise|alice');
+    expect(other.errors).toEqual([]);
+    await other.context.close();
+
+    // The kill switch: A locks the account; it keeps its codes and signs in again with the password.
+    await a.page.goto('/#/backup');
+    await a.page.getByRole('button', { name: 'Lock the account' }).click();
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Lock now' }).click();
+    const locked = a.page.getByRole('region', { name: 'Sign in again' });
+    await locked.waitFor({ timeout: 20_000 });
+    await locked.getByLabel('Account password').fill(NEW_PASSWORD);
+    await locked.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await locked.waitFor({ state: 'detached', timeout: 20_000 });
+    await a.page
+      .getByTestId('backup-state')
+      .filter({ hasText: 'Everything is backed up' })
+      .waitFor({ timeout: 20_000 });
+    await a.page
+      .getByRole('region', { name: 'Security notices' })
+      .getByText('The account was locked')
+      .first()
+      .waitFor();
+    expect(a.errors).toEqual([]);
+  });
+  it('server down: every screen says so with what waits; the last known devices and PIN stay; it catches up when the server is back', async () => {
+    await a.page.goto('/#/backup');
+    const state = a.page.getByTestId('backup-state');
+    await state.filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 20_000 });
+    const devices = a.page.getByRole('region', { name: 'Devices' }).getByRole('listitem');
+    const known = await devices.allTextContents();
+    expect(known.length).toBeGreaterThan(1);
+
+    await harness.stopServer();
+    await state.filter({ hasText: "Can't reach the keychain server since" }).waitFor({ timeout: 30_000 });
+    await addTyped(a.page, { issuer: 'While Away', account: 'w@example.com', secret: 'MFRGGZDFMZTWQ2LK' });
+    await a.page.goto('/#/');
+    await a.page
+      .getByTestId('unreachable-banner')
+      .filter({ hasText: '1 change waiting to be backed up' })
+      .waitFor({ timeout: 20_000 });
+    // Reloaded while the server is away (the app comes from its offline copy): still the last known.
+    await a.page.reload();
+    await a.page.goto('/#/backup');
+    await state.filter({ hasText: "Can't reach the keychain server since" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.allTextContents()).toEqual(known);
+    await a.page.getByText('A PIN is set.').waitFor();
+    await a.page.getByRole('button', { name: 'Back up now' }).click();
+    await a.page
+      .getByRole('alert')
+      .filter({ hasText: 'The keychain server does not answer. 1 change is kept on this device' })
+      .waitFor({ timeout: 30_000 });
+
+    await harness.startServerAgain();
+    await a.page.getByRole('button', { name: 'Back up now' }).click();
+    await state.filter({ hasText: 'Everything is backed up' }).waitFor({ timeout: 30_000 });
+    await a.page.getByTestId('unreachable-banner').waitFor({ state: 'detached' });
+    expect(a.errors.filter((e) => !/Failed to load resource|ERR_CONNECTION_REFUSED/.test(e))).toEqual([]);
+  });
 });

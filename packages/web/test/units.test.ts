@@ -3,6 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { defaultDeviceName, groupCode, spokenCode, timeAgo } from '../src/format.js';
 import { missingFeatures } from '../src/support.js';
 import { parseTags } from '../src/components/EntryDialog.js';
+import { forScreen } from '../src/app/words.js';
+import { importFiles } from '@tessera/formats';
+import { Keychain, metaDeviceKeyStore } from '@tessera/vault/keychain';
+import { openNodeVault } from '@tessera/vault/node';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('web helpers', () => {
   it('groups codes for reading and leaves Steam codes whole', () => {
@@ -62,5 +69,35 @@ describe('web helpers', () => {
       'indexeddb',
       'webassembly',
     ]);
+  });
+
+  it("speaks of pages and buttons, not CLI commands, for the libraries' real errors", async () => {
+    const unknown = await importFiles({
+      sources: [{ name: 'notes.txt', bytes: new TextEncoder().encode('just some notes, not an export') }],
+    }).catch((e: unknown) => e);
+    expect((unknown as Error).message).toMatch(/--format/);
+    expect(forScreen(unknown)).toMatch(
+      /^notes\.txt: not a format Tessera recognises\. Tessera reads the files listed under “Supported apps and files” below$/,
+    );
+
+    const vault = await openNodeVault({ home: mkdtempSync(join(tmpdir(), 'words-')), keyStore: 'file' });
+    const keychain = new Keychain({
+      host: vault,
+      deviceKeys: metaDeviceKeyStore(vault),
+      clientId: 'tessera-web/0.2.0',
+    });
+    const notSignedIn = (() => {
+      try {
+        keychain.requireState();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect((notSignedIn as Error).message).toMatch(/`tessera keychain/);
+    expect(forScreen(notSignedIn)).toBe(
+      'This device is not signed in to a keychain; turn on keychain backup on the Backup page.',
+    );
+    // Messages without a command pass through.
+    expect(forScreen(new Error('The code did not match.'))).toBe('The code did not match.');
   });
 });

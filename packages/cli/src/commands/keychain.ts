@@ -5,9 +5,9 @@ import { askSecret, openCliVault, readSecretFile } from '../home.js';
 import { keychainFor, showNotices, syncNow } from './sync.js';
 import { printable } from '../terminal-text.js';
 
-/** How long `login` (without --json) waits for approval: the life of a join request. */
+/** How long `login` waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
-const APPROVAL_POLL_MS = 1_000;
+const APPROVAL_POLL_MS = 300;
 
 interface AccountOptions {
   server: string;
@@ -82,33 +82,48 @@ export function register(program: Command): void {
 
   keychain
     .command('login')
-    .description('join an existing keychain: this device waits for approval, then restores every entry')
+    .description(
+      'join an existing keychain: this device shows a code, waits for approval, then restores every entry',
+    )
     .requiredOption('--server <url>', 'keychain server')
     .requiredOption('--email <email>', 'account email')
     .option('--password-file <file>', 'file whose first line is the account password (or TESSERA_PASSWORD)')
     .option('--device-name <name>', 'name of this device in the keychain')
-    .option('--json', 'print {deviceId, verificationCode} and return without waiting')
-    .action(async (options: AccountOptions, command: Command) => {
+    .option('--json', 'print JSON lines: {deviceId, verificationCode} at once, the result once approved')
+    .option('--no-wait', 'show the code and return; `tessera keychain login` again resumes waiting')
+    .action(async (options: AccountOptions & { wait: boolean }, command: Command) => {
       const { keychain: client, vault } = await open(command);
       if (await signInAgainIfTrusted(client, options)) return;
-      const joined = await loginWith(client, options);
+      const joined = (await resumableJoin(client, options)) ?? (await loginWith(client, options));
       if (options.json) {
         process.stdout.write(
-          JSON.stringify({ deviceId: joined.deviceId, verificationCode: joined.verificationCode }) + '\n',
+          JSON.stringify({
+            deviceId: joined.deviceId,
+            verificationCode: joined.verificationCode,
+            status: 'pending',
+          }) + '\n',
         );
-        return;
+      } else {
+        process.stdout.write(`verification code: ${joined.verificationCode}\n`);
+        process.stderr.write(
+          'On a trusted device, run `tessera keychain approve --code ' +
+            joined.verificationCode +
+            '` (or type it in the web app under Devices),\n' +
+            'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`.\n',
+        );
       }
-      process.stdout.write(`verification code: ${joined.verificationCode}\n`);
-      process.stderr.write(
-        'On a trusted device, run `tessera keychain approve --code ' +
-          joined.verificationCode +
-          '`,\n' +
-          'or here: `tessera keychain recover --pin-file F` or `--recovery-key-file F`. Waiting for approval (Ctrl-C to stop; `tessera sync` resumes)...\n',
-      );
+      if (!options.wait) return;
+      if (!options.json)
+        process.stderr.write('Waiting for approval (Ctrl-C to stop; `login` again resumes)...\n');
       await waitForApproval(client);
       await syncNow(client, { verify: true });
-      process.stdout.write(`approved; ${vault.entries().length} entries restored\n`);
-      warnIfNothingRestored(vault.entries().length);
+      const restored = vault.entries().length;
+      if (options.json)
+        process.stdout.write(
+          JSON.stringify({ deviceId: joined.deviceId, status: 'trusted', restored }) + '\n',
+        );
+      else process.stdout.write(`approved; ${restored} entries restored\n`);
+      warnIfNothingRestored(restored);
     });
 
   keychain
@@ -120,14 +135,20 @@ export function register(program: Command): void {
       const { keychain: client } = await open(command);
       const kc = await import('@tessera/vault/keychain');
       let refreshError: string | null = null;
+      let sessionEnded = false;
       if (client.state && !options.offline) {
         try {
           await syncNow(client);
         } catch (err) {
           refreshError = (err as Error).message;
+          sessionEnded = err instanceof kc.KeychainError && err.code === 'not-signed-in';
         }
       }
-      const status = { ...kc.keychainStatus(client), ...(refreshError ? { refreshError } : {}) };
+      const status = {
+        ...kc.keychainStatus(client),
+        ...(refreshError ? { refreshError } : {}),
+        ...(sessionEnded ? { sessionEnded } : {}),
+      };
       if (options.json) {
         process.stdout.write(JSON.stringify(status) + '\n');
         return;
@@ -139,7 +160,7 @@ export function register(program: Command): void {
       const lines = [
         `account:        ${status.account} on ${status.server}`,
         `device:         ${status.deviceName} (${status.deviceId})`,
-        `trusted:        ${status.trusted ? 'yes' : status.status === 'pending' ? 'no, waiting for approval' : 'no, removed'}`,
+        `trusted:        ${sessionEnded && status.status === 'trusted' ? "signed out: the server ended this device's session (removed, account locked, or expired); `tessera keychain login` signs in again or says why" : status.trusted ? 'yes' : status.status === 'pending' ? 'no, waiting for approval' : 'no, removed'}`,
         `devices:        ${status.trustedDevices} trusted; key epoch ${status.keyEpoch ?? '-'}`,
         `last backup:    ${status.lastBackupAt ?? 'never'}`,
         `last verified:  ${status.lastVerifiedAt ? `${status.lastVerifiedAt} (${status.lastVerifyOk ? 'ok' : 'MISMATCH'})` : 'never'}`,
@@ -178,13 +199,20 @@ export function register(program: Command): void {
 
   keychain
     .command('approve')
-    .description('approve the new device that shows this verification code')
+    .description('approve the new device that shows this verification code (it must be waiting)')
     .requiredOption('--code <code>', 'the 8-digit code shown on the new device, e.g. 1234-5678')
+    .option('--device <id>', 'which waiting device, when several are waiting (see `keychain devices`)')
     .option('--json', 'print the approved device as JSON')
-    .action(async (options: { code: string; json?: boolean }, command: Command) => {
+    .action(async (options: { code: string; device?: string; json?: boolean }, command: Command) => {
       const { keychain: client } = await open(command);
       const { approve } = await import('@tessera/vault/keychain');
-      const device = await approve(client, options.code);
+      const device = await approve(client, { code: options.code, deviceId: options.device }).catch(
+        (err: Error) => {
+          if (/devices are waiting for approval/.test(err.message))
+            throw new CliError(`${err.message.replace(/\.$/, '')} with --device ID.`);
+          throw err;
+        },
+      );
       if (options.json) process.stdout.write(JSON.stringify(device) + '\n');
       else process.stdout.write(`approved ${printable(`${device.name} (${device.id})`)}\n`);
       await showNotices(client);
@@ -236,6 +264,37 @@ export function register(program: Command): void {
         warnIfNothingRestored(restored);
       },
     );
+
+  keychain
+    .command('password')
+    .description(
+      'change the account password (proves the current one); every other session ends and pending devices are evicted',
+    )
+    .option('--password-file <file>', 'file whose first line is the current password (or TESSERA_PASSWORD)')
+    .option(
+      '--new-password-file <file>',
+      'file whose first line is the new password (or TESSERA_NEW_PASSWORD)',
+    )
+    .action(async (options: { passwordFile?: string; newPasswordFile?: string }, command: Command) => {
+      const current = await secret({
+        file: options.passwordFile,
+        env: 'TESSERA_PASSWORD',
+        what: 'password file',
+        prompt: 'Current keychain password',
+      });
+      const next = await secret({
+        file: options.newPasswordFile,
+        env: 'TESSERA_NEW_PASSWORD',
+        what: 'new password file',
+        prompt: 'New keychain password',
+      });
+      const { keychain: client } = await open(command);
+      const { changePassword } = await import('@tessera/vault/keychain');
+      await changePassword(client, { current, next });
+      process.stdout.write(
+        'password changed; every other session ended and pending devices were evicted; sign in again on your other devices with `tessera keychain login`\n',
+      );
+    });
 
   keychain
     .command('set-pin')
@@ -373,6 +432,25 @@ async function signInAgainIfTrusted(client: Keychain, options: AccountOptions): 
   if (options.json) process.stdout.write(JSON.stringify({ deviceId: state.deviceId, trusted: true }) + '\n');
   else process.stdout.write('signed in again; this device is still trusted\n');
   return true;
+}
+
+/**
+ * A pending device whose approval run is still live resumes it with the same code (the trusted
+ * device may be typing it); null when there is none to resume and a new sign-in is needed.
+ */
+async function resumableJoin(
+  client: Keychain,
+  options: AccountOptions,
+): Promise<{ deviceId: string; verificationCode: string } | null> {
+  const state = client.state;
+  if (!state || state.status !== 'pending') return null;
+  const { normalizeServer, liveJoinCode } = await import('@tessera/vault/keychain');
+  if (state.server !== normalizeServer(options.server) || state.email !== options.email)
+    throw new CliError(
+      `this device is waiting to join ${state.email} on ${state.server}; give that --server and --email, or approve or evict it there first`,
+    );
+  const code = liveJoinCode(client);
+  return code === null ? null : { deviceId: state.deviceId, verificationCode: code };
 }
 
 async function loginWith(client: Keychain, options: AccountOptions) {

@@ -2,7 +2,8 @@
  * The one set of migrations of the main database, for both dialects (Kysely Migrator with an
  * in-code provider). The only dialect difference is how an auto-increment key is spelled.
  */
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { NOTIFY_CHANNEL } from '../events.js';
 import type { Dialect } from './connect.js';
 
 export function mainMigrations(dialect: Dialect): Record<string, Migration> {
@@ -122,6 +123,47 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('shares_account').on('shares').column('account_id').execute();
         await db.schema.createIndex('shares_expiry').on('shares').column('expires_at').execute();
+      },
+    },
+    '0003_join_messages': {
+      async up(db: Kysely<unknown>) {
+        // Opaque CPace messages of device approval (docs/PROTOCOL.md §1.3), each slot written once.
+        await db.schema
+          .createTable('join_messages')
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('slot', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('join_messages_pk', ['device_id', 'slot'])
+          .execute();
+        await db.schema
+          .createIndex('join_messages_account')
+          .on('join_messages')
+          .column('account_id')
+          .execute();
+        await db.schema
+          .createIndex('join_messages_created')
+          .on('join_messages')
+          .column('created_at')
+          .execute();
+      },
+    },
+    '0004_events_notify': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: every event wakes the feeds of its account on every process when its
+        // transaction commits (NOTIFY is transactional and deduplicated within a transaction), so a
+        // write needs no extra round trip to notify. SQLite feeds share one in-process emitter.
+        if (dialect !== 'postgres') return;
+        await sql`
+          create function tessera_events_notify() returns trigger language plpgsql as $$
+          begin
+            perform pg_notify(${sql.lit(NOTIFY_CHANNEL)}, new.account_id);
+            return null;
+          end $$`.execute(db);
+        await sql`
+          create trigger events_notify after insert on events
+          for each row execute function tessera_events_notify()`.execute(db);
       },
     },
   };

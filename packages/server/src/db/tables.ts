@@ -114,6 +114,16 @@ export interface MainDatabase {
   events: EventsTable;
   rate_limits: RateLimitsTable;
   shares: SharesTable;
+  join_messages: JoinMessagesTable;
+}
+
+/** One relayed approval message (§1.3), opaque to the server; deleted with the join request's window. */
+export interface JoinMessagesTable {
+  device_id: string;
+  slot: string;
+  account_id: string;
+  body: string;
+  created_at: number;
 }
 
 /** Sealed codes of a time-limited code link (§9); deleted when the window ends. */

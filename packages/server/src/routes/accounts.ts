@@ -241,6 +241,111 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     clearSessionCookie(request, reply);
   });
 
+  // §10.4: a trusted device changes the password, proving the current one in the same exchange, so a
+  // session token alone cannot take the account's sign-in over.
+  handle(app, ctx, 'passwordStart', async ({ session, body, request }) => {
+    const account = await ctx.db
+      .selectFrom('accounts')
+      .select(['email', 'opaque_record'])
+      .where('id', '=', session.accountId)
+      .executeTakeFirstOrThrow();
+    const keys = signInKeys({ ctx, ip: request.ip, email: account.email });
+    await consume(ctx.db, keys);
+    const { serverLoginState, loginResponse } = withClientMessage('startLoginRequest', () =>
+      opaque.server.startLogin({
+        serverSetup: ctx.opaqueServerSetup,
+        userIdentifier: account.email,
+        registrationRecord: account.opaque_record,
+        startLoginRequest: body.startLoginRequest,
+      }),
+    );
+    const { registrationResponse } = withClientMessage('registrationRequest', () =>
+      opaque.server.createRegistrationResponse({
+        serverSetup: ctx.opaqueServerSetup,
+        userIdentifier: account.email,
+        registrationRequest: body.registrationRequest,
+      }),
+    );
+    const loginId = randomB64u(16);
+    await ctx.db
+      .insertInto('logins')
+      .values({
+        id: loginId,
+        account_id: session.accountId,
+        server_state: serverLoginState,
+        rate_keys: JSON.stringify(keys.map((k) => k.key)),
+        expires_at: Date.now() + DEFAULTS.loginTtlMs,
+      })
+      .execute();
+    return { loginId, loginResponse, registrationResponse };
+  });
+
+  handle(app, ctx, 'passwordFinish', async ({ session, body }) => {
+    const { accountId } = session;
+    const login = await ctx.db
+      .deleteFrom('logins')
+      .where('id', '=', body.loginId)
+      .where('account_id', '=', accountId)
+      .returningAll()
+      .executeTakeFirst();
+    if (!login || login.expires_at < Date.now()) {
+      throw new HttpError(
+        401,
+        'login-expired',
+        'This password change expired or was already used; start again.',
+      );
+    }
+    try {
+      opaque.server.finishLogin({
+        serverLoginState: login.server_state,
+        finishLoginRequest: body.finishLoginRequest,
+      });
+    } catch {
+      throw new HttpError(
+        401,
+        'invalid-credentials',
+        'The current password is wrong; the password was not changed.',
+      );
+    }
+    await release(ctx.db, JSON.parse(login.rate_keys) as string[]);
+    const now = Date.now();
+    await ctx.db.transaction().execute(async (trx) => {
+      const account = await lockAccount(trx, accountId);
+      checkRegistrationRecord(ctx.opaqueServerSetup, account.email, body.registrationRecord);
+      await trx
+        .updateTable('accounts')
+        .set({ opaque_record: body.registrationRecord })
+        .where('id', '=', accountId)
+        .execute();
+      // Pending devices joined with the old password: evicted, their sessions kept to be told so.
+      const pending = await trx
+        .selectFrom('devices')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('status', '=', 'pending')
+        .execute();
+      const pendingIds = pending.map((d) => d.id);
+      let revoke = trx
+        .deleteFrom('sessions')
+        .where('account_id', '=', accountId)
+        .where('token_hash', '!=', session.tokenHash);
+      if (pendingIds.length > 0) revoke = revoke.where('device_id', 'not in', pendingIds);
+      await revoke.execute();
+      if (pendingIds.length > 0)
+        await trx.updateTable('devices').set({ status: 'removed' }).where('id', 'in', pendingIds).execute();
+      await addNotice(
+        trx,
+        accountId,
+        'password-changed',
+        { by: session.deviceId, evicted: pendingIds.length },
+        now,
+      );
+      await appendEvent(trx, accountId, 'devices', {});
+    });
+    await ctx.bus.revokeSessions(accountId);
+    await ctx.bus.publish([accountId]);
+  });
+
   // §10.2: after a theft. Trusted devices sign in again with the password and their device key
   // (resume); pending devices are evicted and keep their session rows only to be told so.
   handle(app, ctx, 'lockAccount', async ({ session, request, reply }) => {
@@ -289,6 +394,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'notices',
         'events',
         'shares',
+        'join_messages',
         'devices',
       ] as const) {
         await trx.deleteFrom(table).where('account_id', '=', accountId).execute();

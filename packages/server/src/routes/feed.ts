@@ -2,10 +2,16 @@
  * The live feed: server-sent events per device (https://html.spec.whatwg.org/multipage/server-sent-events.html).
  * Each connection remembers the last event id it sent; when the bus says its account has news, it
  * reads the event log after that id, so resuming (`Last-Event-ID`) and live delivery are one path.
+ *
+ * Cost per event (bench/FINDINGS.md): the feeds of one account on one process are woken together
+ * and, once caught up, ask for the same rows, so identical reads share one query (`FeedHub.eventsAfter`).
+ * The session is re-checked only when it can have changed: a revocation on the bus, a `devices` or
+ * `circle` event, and at each ping (sessions that simply expire).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FEED_PING_INTERVAL_MS } from '@tessera/protocol';
 import type { ServerContext, Session } from '../context.js';
+import { ALL_ACCOUNTS } from '../events.js';
 import { handle } from '../route.js';
 
 const BATCH = 200;
@@ -18,11 +24,68 @@ interface FeedConnection {
 /** Reconnection delay hinted to feeds closed by a shutdown: 1-5 s, spread so they do not all return at once. */
 export const shutdownRetryHint = () => `retry: ${1000 + Math.floor(Math.random() * 4000)}\n\n`;
 
+type EventRow = { id: number | string | bigint; type: string; data: string };
+
 /** Open feeds of this server, closed on shutdown with a reconnection hint (SSE `retry:` field). */
 export class FeedHub {
   readonly connections = new Set<FeedConnection>();
+  /** Reads in flight, by account, position and wake: feeds asking for the same rows share one query. */
+  private readonly reads = new Map<string, Promise<EventRow[]>>();
+  /**
+   * Per account with feeds here: the serial of its latest wake, taken from one counter that only
+   * grows, so a key is never reused, even after the account's last feed left and a new one came.
+   */
+  private readonly wakes = new Map<string, { count: number; feeds: number; stop: () => void }>();
+  private serial = 0;
+
+  constructor(private readonly ctx: ServerContext) {}
+
   closeAll(): void {
     for (const c of [...this.connections]) c.close(shutdownRetryHint());
+  }
+
+  /**
+   * Calls `wake` when the account has news. The hub's own listener is registered first, so a wake
+   * is counted before any feed hears it: a read asked for after a wake never joins a read that
+   * started before it (which could predate the change the wake announces).
+   */
+  follow(accountId: string, wake: () => void): () => void {
+    let counter = this.wakes.get(accountId);
+    if (!counter) {
+      const fresh = { count: ++this.serial, feeds: 0, stop: () => {} };
+      fresh.stop = this.ctx.bus.subscribe(accountId, () => void (fresh.count = ++this.serial));
+      this.wakes.set(accountId, fresh);
+      counter = fresh;
+    }
+    counter.feeds++;
+    const stop = this.ctx.bus.subscribe(accountId, wake);
+    const owned = counter;
+    return () => {
+      stop();
+      if (--owned.feeds === 0) {
+        owned.stop();
+        this.wakes.delete(accountId);
+      }
+    };
+  }
+
+  /** Up to BATCH events of the account after `lastId`, in id order. */
+  eventsAfter(accountId: string, lastId: number): Promise<EventRow[]> {
+    const key = `${accountId}\u0000${lastId}\u0000${this.wakes.get(accountId)?.count ?? 0}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      read = this.ctx.db
+        .selectFrom('events')
+        .select(['id', 'type', 'data'])
+        .where('account_id', '=', accountId)
+        .where('id', '>', lastId)
+        .orderBy('id')
+        .limit(BATCH)
+        .execute()
+        .finally(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    return read;
   }
 }
 
@@ -77,14 +140,9 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
         do {
           again = false;
           for (;;) {
-            const rows = await ctx.db
-              .selectFrom('events')
-              .select(['id', 'type', 'data'])
-              .where('account_id', '=', session.accountId)
-              .where('id', '>', lastId!)
-              .orderBy('id')
-              .limit(BATCH)
-              .execute();
+            const rows = await hub.eventsAfter(session.accountId, lastId!);
+            // A revocation heard before these events is settled before they are sent.
+            await sessionCheck;
             if (closed) return;
             if (
               rows.some((r) => r.type === 'devices' || r.type === 'circle') &&
@@ -99,11 +157,6 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
             }
             if (rows.length < BATCH) break;
           }
-          // An account deleted or a session revoked without events of its own (sign-out elsewhere).
-          if (!(await sessionAlive(session))) {
-            connection.close();
-            return;
-          }
         } while (again && !closed);
       } catch (err) {
         ctx.log.warn({ err }, 'feed read failed; closing the stream so the client reconnects');
@@ -112,14 +165,40 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
         running = false;
       }
     };
-    const ping = setInterval(() => res.write(': ping\n\n'), FEED_PING_INTERVAL_MS);
-    const unsubscribe = ctx.bus.subscribe(session.accountId, () => void pump());
+    // A session revoked without events of its own (sign-out elsewhere, account deleted), or expired.
+    let sessionCheck: Promise<void> | null = null;
+    const checkSession = () => {
+      const previous = sessionCheck;
+      const check = (async () => {
+        await previous;
+        try {
+          if (!closed && !(await sessionAlive(session))) connection.close();
+        } catch (err) {
+          ctx.log.warn({ err }, 'feed session check failed; closing the stream so the client reconnects');
+          connection.close();
+        }
+      })();
+      sessionCheck = check;
+      void check.finally(() => {
+        if (sessionCheck === check) sessionCheck = null;
+      });
+      return check;
+    };
+    const ping = setInterval(() => {
+      res.write(': ping\n\n');
+      void checkSession();
+    }, FEED_PING_INTERVAL_MS);
+    const unsubscribe = hub.follow(session.accountId, () => void pump());
+    const unsubscribeRevoked = ctx.bus.onSessionsRevoked((accountId) => {
+      if (accountId === session.accountId || accountId === ALL_ACCOUNTS) void checkSession();
+    });
     const connection: FeedConnection = {
       close(last) {
         if (closed) return;
         closed = true;
         clearInterval(ping);
         unsubscribe();
+        unsubscribeRevoked();
         hub.connections.delete(connection);
         ctx.metrics.feedConnections.dec();
         res.end(last);

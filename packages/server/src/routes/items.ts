@@ -1,7 +1,6 @@
 /** Items: paged pull since a version, and all-or-nothing pushes compared-and-swapped per item (§3, §4). */
 import type { FastifyInstance } from 'fastify';
 import { LIMITS, type PushItem } from '@tessera/protocol';
-import { lockAccount } from '../accounts.js';
 import { DEFAULTS } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { appendEvent } from '../events.js';
@@ -89,91 +88,104 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw err;
       }
       const now = Date.now();
-      const result = await ctx.db.transaction().execute(async (trx) => {
-        const account = await lockAccount(trx, accountId);
-        const tooNew = items.find((i) => i.epoch > (account.circle_epoch ?? 0));
-        if (tooNew)
-          throw new HttpError(
-            422,
-            'bad-request',
-            `Item ${tooNew.id}: epoch ${tooNew.epoch} is ahead of the circle (${account.circle_epoch}).`,
-          );
-        // §7 monotonic epochs: after a rotation, nothing new is sealed under a key a removed device
-        // may hold. A device that missed the rotation refreshes its circle and re-encrypts.
-        const stale = items.find((i) => i.epoch < (account.circle_epoch ?? 0));
-        if (stale)
-          throw new HttpError(
-            409,
-            'epoch-stale',
-            `Item ${stale.id} is sealed under key epoch ${stale.epoch}, older than the circle's epoch ${account.circle_epoch}; fetch the circle and the new key, then push again.`,
-          );
-        const current = new Map<string, { version: number; deleted: number }>();
-        for (let i = 0; i < items.length; i += CHUNK) {
-          const ids = items.slice(i, i + CHUNK).map((it) => it.id);
-          const rows = await trx
-            .selectFrom('items')
-            .select(['id', 'version', 'deleted'])
-            .where('account_id', '=', accountId)
-            .where('id', 'in', ids)
-            .execute();
-          for (const r of rows) current.set(r.id, r);
-        }
-        const conflicts = items
-          .map((it) => ({ id: it.id, version: current.get(it.id)?.version ?? 0, base: it.baseVersion }))
-          .filter((c) => c.version !== c.base)
-          .map(({ id, version }) => ({ id, version }));
-        if (conflicts.length > 0) return { kind: 'conflict', conflicts } as const;
-        let liveDelta = 0;
-        for (const it of items) {
-          const was = current.get(it.id);
-          const wasLive = was !== undefined && was.deleted === 0;
-          liveDelta += (it.deleted ? 0 : 1) - (wasLive ? 1 : 0);
-        }
-        if (liveDelta > 0) {
-          const { live } = await trx
-            .selectFrom('items')
-            .select((eb) => eb.fn.countAll<number>().as('live'))
-            .where('account_id', '=', accountId)
-            .where('deleted', '=', 0)
-            .executeTakeFirstOrThrow();
-          if (Number(live) + liveDelta > LIMITS.maxLiveItems) {
+      const result = await ctx.db
+        .transaction()
+        .execute(async (trx) => {
+          // Locks the account row and reserves this push's versions in one statement (each statement
+          // is a round trip on PostgreSQL); a push that is refused rolls back, reserving nothing.
+          const account = await trx
+            .updateTable('accounts')
+            .set((eb) => ({ item_head: eb('item_head', '+', items.length) }))
+            .where('id', '=', accountId)
+            .returningAll()
+            .executeTakeFirst();
+          if (!account) throw new HttpError(401, 'unauthorized', 'This account no longer exists.');
+          const tooNew = items.find((i) => i.epoch > (account.circle_epoch ?? 0));
+          if (tooNew)
             throw new HttpError(
               422,
-              'too-many-items',
-              `An account holds at most ${LIMITS.maxLiveItems} entries.`,
+              'bad-request',
+              `Item ${tooNew.id}: epoch ${tooNew.epoch} is ahead of the circle (${account.circle_epoch}).`,
             );
+          // §7 monotonic epochs: after a rotation, nothing new is sealed under a key a removed device
+          // may hold. A device that missed the rotation refreshes its circle and re-encrypts.
+          const stale = items.find((i) => i.epoch < (account.circle_epoch ?? 0));
+          if (stale)
+            throw new HttpError(
+              409,
+              'epoch-stale',
+              `Item ${stale.id} is sealed under key epoch ${stale.epoch}, older than the circle's epoch ${account.circle_epoch}; fetch the circle and the new key, then push again.`,
+            );
+          const current = new Map<string, { version: number; deleted: number }>();
+          for (let i = 0; i < items.length; i += CHUNK) {
+            const ids = items.slice(i, i + CHUNK).map((it) => it.id);
+            const rows = await trx
+              .selectFrom('items')
+              .select(['id', 'version', 'deleted'])
+              .where('account_id', '=', accountId)
+              .where('id', 'in', ids)
+              .execute();
+            for (const r of rows) current.set(r.id, r);
           }
-        }
-        let head = account.item_head;
-        const versions = items.map((it) => ({ id: it.id, version: ++head }));
-        const rows = items.map((it, i) => ({
-          account_id: accountId,
-          id: it.id,
-          version: versions[i]!.version,
-          epoch: it.epoch,
-          ciphertext: it.ciphertext,
-          deleted: it.deleted ? 1 : 0,
-          updated_at: now,
-        }));
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          await trx
-            .insertInto('items')
-            .values(rows.slice(i, i + CHUNK))
-            .onConflict((oc) =>
-              oc.columns(['account_id', 'id']).doUpdateSet((eb) => ({
-                version: eb.ref('excluded.version'),
-                epoch: eb.ref('excluded.epoch'),
-                ciphertext: eb.ref('excluded.ciphertext'),
-                deleted: eb.ref('excluded.deleted'),
-                updated_at: eb.ref('excluded.updated_at'),
-              })),
-            )
-            .execute();
-        }
-        await trx.updateTable('accounts').set({ item_head: head }).where('id', '=', accountId).execute();
-        await appendEvent(trx, accountId, 'items', { head });
-        return { kind: 'ok', versions, head } as const;
-      });
+          const conflicts = items
+            .map((it) => ({ id: it.id, version: current.get(it.id)?.version ?? 0, base: it.baseVersion }))
+            .filter((c) => c.version !== c.base)
+            .map(({ id, version }) => ({ id, version }));
+          if (conflicts.length > 0) throw new PushConflict(conflicts);
+          let liveDelta = 0;
+          for (const it of items) {
+            const was = current.get(it.id);
+            const wasLive = was !== undefined && was.deleted === 0;
+            liveDelta += (it.deleted ? 0 : 1) - (wasLive ? 1 : 0);
+          }
+          if (liveDelta > 0) {
+            const { live } = await trx
+              .selectFrom('items')
+              .select((eb) => eb.fn.countAll<number>().as('live'))
+              .where('account_id', '=', accountId)
+              .where('deleted', '=', 0)
+              .executeTakeFirstOrThrow();
+            if (Number(live) + liveDelta > LIMITS.maxLiveItems) {
+              throw new HttpError(
+                422,
+                'too-many-items',
+                `An account holds at most ${LIMITS.maxLiveItems} entries.`,
+              );
+            }
+          }
+          let head = account.item_head - items.length;
+          const versions = items.map((it) => ({ id: it.id, version: ++head }));
+          const rows = items.map((it, i) => ({
+            account_id: accountId,
+            id: it.id,
+            version: versions[i]!.version,
+            epoch: it.epoch,
+            ciphertext: it.ciphertext,
+            deleted: it.deleted ? 1 : 0,
+            updated_at: now,
+          }));
+          for (let i = 0; i < rows.length; i += CHUNK) {
+            await trx
+              .insertInto('items')
+              .values(rows.slice(i, i + CHUNK))
+              .onConflict((oc) =>
+                oc.columns(['account_id', 'id']).doUpdateSet((eb) => ({
+                  version: eb.ref('excluded.version'),
+                  epoch: eb.ref('excluded.epoch'),
+                  ciphertext: eb.ref('excluded.ciphertext'),
+                  deleted: eb.ref('excluded.deleted'),
+                  updated_at: eb.ref('excluded.updated_at'),
+                })),
+              )
+              .execute();
+          }
+          await appendEvent(trx, accountId, 'items', { head });
+          return { kind: 'ok', versions, head } as const;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof PushConflict) return { kind: 'conflict', conflicts: err.conflicts } as const;
+          throw err;
+        });
       if (result.kind === 'conflict') {
         ctx.metrics.pushes.inc({ outcome: 'conflict' });
         ctx.metrics.conflicts.inc(result.conflicts.length);
@@ -193,4 +205,11 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     { bodyLimit: DEFAULTS.pushBodyLimit },
   );
+}
+
+/** Thrown inside the push transaction so that a conflicting push rolls back its reserved versions. */
+class PushConflict extends Error {
+  constructor(readonly conflicts: { id: string; version: number }[]) {
+    super('push conflict');
+  }
 }

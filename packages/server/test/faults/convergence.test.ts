@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canon, type VaultRecord } from '@tessera/vault';
-import { approve, KeychainError, syncRound } from '@tessera/vault/keychain';
+import { approve, awaitApproval, KeychainError, syncRound } from '@tessera/vault/keychain';
 import { uniqueEmail } from '../helpers.js';
 import { Device, entry, freshDatabase, sharedSecrets, spawnServer, type ServerProcess } from './harness.js';
 
@@ -108,7 +108,10 @@ describe('convergence of devices syncing through two server processes', () => {
     for (let i = 1; i < DEVICES; i++) {
       const next = await Device.create(`device ${i}`);
       const code = await next.login(servers[i % 2]!.url, email);
-      await approve(first.keychain, code);
+      await Promise.all([
+        approve(first.keychain, { code, pollMs: 20 }),
+        awaitApproval(next.keychain, { pollMs: 20 }),
+      ]);
       expect((await syncRound(next.keychain)).trusted).toBe(true);
       devices.push(next);
     }

@@ -19,6 +19,7 @@ import { Vault, type VaultStorage } from '@tessera/vault';
 import { base32Encode, type OtpEntry } from '@tessera/otp';
 import {
   approve,
+  awaitApproval,
   Keychain,
   KeychainClient,
   login,
@@ -377,7 +378,11 @@ export class Device {
     const devices = [first];
     for (let i = 1; i < servers.length; i++) {
       const next = await Device.create(`device ${i}`);
-      await approve(first.keychain, await next.login(servers[i]!, email));
+      const code = await next.login(servers[i]!, email);
+      await Promise.all([
+        approve(first.keychain, { code, pollMs: 20 }),
+        awaitApproval(next.keychain, { pollMs: 20 }),
+      ]);
       const { trusted } = await syncRound(next.keychain);
       if (!trusted) throw new Error(`device ${i} was not trusted after approval`);
       devices.push(next);

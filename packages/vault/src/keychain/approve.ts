@@ -1,85 +1,155 @@
 /**
- * A trusted device approves a pending one (docs/PROTOCOL.md §5 "Join by approval"): it finds the
- * pending device whose verification code is the one the user typed, and only then wraps the vault
- * key to it in a signed `add-device` link.
+ * A trusted device approves a pending one (docs/PROTOCOL.md §1.3, §5 "Join by approval"): with the
+ * code the user typed, it runs CPace against the pending device's share through the server's relay;
+ * only when the pending device's confirmation tag checks does it sign the `add-device` link, and it
+ * then sends the vault key and the new circle head sealed under a key from ISK.
  */
-import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
+import { canon, JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
+import { finishCpace, startCpace } from '../pake/index.js';
+import {
+  AD_NEW,
+  AD_TRUSTED,
+  burnAttempt,
+  cpaceInputs,
+  normalizeCode,
+  readSlots,
+  sealKeyOf,
+  writeSlot,
+  type SealedDelivery,
+} from './approval-channel.js';
+import { b64u, concat, constantTimeEqual, fromB64u, randomBytes, utf8 } from './bytes.js';
 import { buildLink, type CircleDevice } from './circle.js';
-import { KeychainError } from './errors.js';
+import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import { circleKey } from './keys.js';
 import { postLink, withCircleRetry } from './post-link.js';
-import { codesMatch, normalizeCode, verificationCode } from './verification-code.js';
+import { seal } from './primitives.js';
 
-// Join requests expire on the server after JOIN_REQUEST_TTL_MS; twice that here tolerates clock skew.
 /** Pending devices considered at once; a server listing more gains nothing but a refusal. */
 export const MAX_PENDING_CONSIDERED = 10;
 
-/** Approves the pending device that shows `code`; returns it. */
-export async function approve(keychain: Keychain, code: string): Promise<CircleDevice> {
-  normalizeCode(code);
-  keychain.requireTrusted();
-  return withCircleRetry(keychain, async () => {
-    const circle = await keychain.refreshCircle();
-    const state = keychain.requireTrusted();
-    const { devices } = await keychain.client().call('devices');
-    const pending = devices
-      .filter(
-        (d) =>
-          d.status === 'pending' &&
-          !circle.devices[d.id] &&
-          keychain.now() - d.createdAt < 2 * JOIN_REQUEST_TTL_MS,
-      )
-      .sort((a, b) => b.createdAt - a.createdAt);
-    if (pending.length > MAX_PENDING_CONSIDERED) {
-      throw new KeychainError(
-        'code-not-found',
-        `${pending.length} devices are waiting for approval at once, more than the ${MAX_PENDING_CONSIDERED} this device will consider; this can be an attack. Try again later.`,
-      );
-    }
-    const matches = [];
-    for (const d of pending) {
-      const expected = await verificationCode({
-        accountId: state.accountId,
-        deviceId: d.id,
-        encPub: d.encPub,
-        signPub: d.signPub,
-        nonce: d.nonce,
-        circleHead: circle.head.hash,
-      });
-      if (codesMatch(expected, code)) matches.push(d);
-    }
-    if (matches.length === 0) {
-      throw new KeychainError(
-        'code-not-found',
-        'No device waiting for approval shows this code; check the code on the new device (it changes when the circle changes; run `tessera keychain login` there again if it expired).',
-      );
-    }
-    if (matches.length > 1) {
-      throw new KeychainError(
-        'code-not-found',
-        'Two waiting devices show this code, which only happens under attack; nothing was approved.',
-      );
-    }
-    const target = matches[0]!;
-    const device: CircleDevice = {
-      id: target.id,
-      name: target.name,
-      encPub: target.encPub,
-      signPub: target.signPub,
-    };
+export interface ApproveOptions {
+  /** The code the new device shows. */
+  code: string;
+  /** Which waiting device, when more than one is waiting. */
+  deviceId?: string;
+  /** How often to look for the new device's answer. */
+  pollMs?: number;
+}
+
+/** Approves the pending device that shows the code; returns it. */
+export async function approve(keychain: Keychain, input: string | ApproveOptions): Promise<CircleDevice> {
+  const options = typeof input === 'string' ? { code: input } : input;
+  normalizeCode(options.code);
+  const state = keychain.requireTrusted();
+  await keychain.refreshCircle();
+  const circle = keychain.requireState().circle!;
+  const { devices } = await keychain.client().call('devices');
+  const waiting = devices.filter(
+    (d) =>
+      d.status === 'pending' &&
+      !circle.devices[d.id] &&
+      keychain.now() - d.createdAt < 2 * JOIN_REQUEST_TTL_MS &&
+      (options.deviceId === undefined || d.id === options.deviceId),
+  );
+  if (waiting.length > MAX_PENDING_CONSIDERED) {
+    throw new KeychainError(
+      'code-not-found',
+      `${waiting.length} devices are waiting for approval at once, more than the ${MAX_PENDING_CONSIDERED} this device will consider; this can be an attack. Try again later.`,
+    );
+  }
+  const ready = [];
+  for (const d of waiting) {
+    const slots = await readSlots(keychain, d.id);
+    if (slots.a !== undefined && slots.b === undefined && slots.fail === undefined)
+      ready.push({ d, a: slots.a });
+  }
+  if (ready.length === 0) {
+    throw new KeychainError(
+      'code-not-found',
+      'No new device is waiting for approval; run `tessera keychain login` on the new device (or open the web app there) and type the code it shows.',
+    );
+  }
+  if (ready.length > 1) {
+    throw new KeychainError(
+      'code-not-found',
+      `${ready.length} devices are waiting for approval (${ready.map((r) => `${r.d.name} ${r.d.id}`).join(', ')}); name the one that shows this code.`,
+    );
+  }
+  const { d: target, a } = ready[0]!;
+  const subject = {
+    accountId: state.accountId,
+    deviceId: target.id,
+    nonce: target.nonce,
+    encPub: target.encPub,
+    signPub: target.signPub,
+  };
+  const inputs = cpaceInputs({ code: options.code, subject });
+  const run = startCpace({ ...inputs, random: randomBytes });
+  const ya = fromB64u(a, 'join message a');
+  const keys =
+    ya.length === 32
+      ? finishCpace({
+          y: run.y,
+          peerShare: ya,
+          sid: inputs.sid,
+          ya,
+          ada: AD_NEW,
+          yb: run.share,
+          adb: AD_TRUSTED,
+        })
+      : null;
+  if (!keys) {
+    await burnAttempt(keychain, target.id);
+    throw new KeychainError('code-mismatch', CODE_MISMATCH_MESSAGE);
+  }
+  await writeSlot(keychain, target.id, 'b', b64u(concat(run.share, keys.tagB)));
+  const answer = await awaitAnswer(keychain, target.id, options.pollMs ?? 300);
+  if (answer === null || !constantTimeEqual(keys.tagA, answer)) {
+    if (answer !== null) await burnAttempt(keychain, target.id);
+    throw new KeychainError('code-mismatch', CODE_MISMATCH_MESSAGE);
+  }
+  const device: CircleDevice = {
+    id: target.id,
+    name: target.name,
+    encPub: target.encPub,
+    signPub: target.signPub,
+  };
+  await withCircleRetry(keychain, async () => {
+    const current = await keychain.refreshCircle();
+    const me = keychain.requireTrusted();
     const { epoch, vk } = keychain.currentVaultKey();
-    const link = buildLink(circle, {
+    const link = buildLink(current, {
       op: 'add-device',
-      by: state.deviceId,
+      by: me.deviceId,
       device,
       via: 'approval',
       signer: circleKey(vk),
     });
     const wraps = keychain
-      .wrapsForCircle(circle, vk, epoch, [device])
+      .wrapsForCircle(current, vk, epoch, [device])
       .filter((w) => w.recipientId === device.id);
     await keychain.adoptCircle(await postLink(keychain, link, wraps));
-    return device;
   });
+  const after = keychain.requireState().circle!;
+  const { epoch, vk } = keychain.currentVaultKey();
+  const delivery: SealedDelivery = { v: 2, epoch, vk: b64u(vk), head: after.head, by: state.deviceId };
+  const { key, aad } = sealKeyOf({ isk: keys.isk, subject });
+  await writeSlot(keychain, target.id, 'sealed', b64u(seal(key, utf8(canon(delivery)), aad)));
+  return device;
+}
+
+/** The new device's confirmation tag, or null when it reported a mismatch; waits while the request lives. */
+async function awaitAnswer(keychain: Keychain, deviceId: string, pollMs: number): Promise<Uint8Array | null> {
+  const deadline = keychain.now() + JOIN_REQUEST_TTL_MS;
+  while (keychain.now() < deadline) {
+    const slots = await readSlots(keychain, deviceId);
+    if (slots.fail !== undefined) return null;
+    if (slots['confirm-a'] !== undefined) return fromB64u(slots['confirm-a'], 'join message confirm-a');
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  throw new KeychainError(
+    'code-not-found',
+    'The new device did not answer within 10 minutes; start again on the new device.',
+  );
 }

@@ -17,6 +17,7 @@ export type KeychainErrorCode =
   | 'item-replayed'
   | 'recovery-key-invalid'
   | 'code-not-found'
+  | 'code-mismatch'
   | 'conflict'
   | 'epoch-stale'
   | 'item-refused'
@@ -39,3 +40,7 @@ export class KeychainError extends Error {
 /** One wording wherever the escrow reports that 10 wrong PINs locked it. */
 export const ESCROW_DESTROYED_MESSAGE =
   'The keychain PIN was locked for good after 10 wrong attempts; use the recovery key or approval from a trusted device.';
+
+/** What both devices say when a CPace approval run fails (§1.3): the attempt is spent. */
+export const CODE_MISMATCH_MESSAGE =
+  'The code did not match. Start again on the new device: it will show a new code.';

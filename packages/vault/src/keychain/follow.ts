@@ -13,6 +13,10 @@ const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
   'update-required',
   'not-signed-in',
   'not-trusted',
+  // A spent approval run: a pending device must sign in again for a new code (§1.3).
+  'code-mismatch',
+  // An evicted join request (§10.1): nothing more will come.
+  'join-removed',
   'circle-invalid',
   'circle-rollback',
   'server-rollback',
@@ -20,7 +24,17 @@ const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
   'item-replayed',
 ]);
 
-const MAX_BACKOFF_MS = 30_000;
+/**
+ * Longest wait between reconnection attempts: short enough that a device is back within a few
+ * seconds of the server, and randomised (see nextBackoff) so devices do not all return at once.
+ */
+export const MAX_BACKOFF_MS = 5_000;
+
+/** The wait after `current`: doubled, capped at MAX_BACKOFF_MS, then jittered down by up to a fifth. */
+export function nextBackoff(current: number, random: () => number = Math.random): number {
+  const capped = Math.min(current * 2, MAX_BACKOFF_MS);
+  return Math.round(capped * (0.8 + 0.2 * random()));
+}
 
 export interface FollowOptions {
   signal: AbortSignal;
@@ -32,40 +46,49 @@ export interface FollowOptions {
 
 /** Follows the feed until `signal` aborts; rejects on a fatal error. */
 export async function follow(keychain: Keychain, options: FollowOptions): Promise<void> {
-  const rounds = serialRounds(keychain, options);
+  // A round's fatal error also ends the feed read, which would otherwise stay open until it drops.
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  options.signal.addEventListener('abort', forward, { once: true });
+  if (options.signal.aborted) stop.abort();
+  const rounds = serialRounds(keychain, { ...options, signal: stop.signal }, forward);
   let lastEventId: string | null = null;
   let backoff = 500;
-  while (!options.signal.aborted) {
-    try {
-      lastEventId = await readFeed({
-        client: keychain.client(),
-        signal: options.signal,
-        lastEventId,
-        onOpen: () => {
-          backoff = 500;
-          options.onConnected?.();
-          rounds.request();
-        },
-        onEvent: (event) => {
-          if (event.type !== 'message') rounds.request();
-        },
-      });
-    } catch (err) {
-      if (options.signal.aborted) break;
-      if (err instanceof KeychainError && FATAL.has(err.code)) throw err;
-      options.onError?.(err as Error);
+  try {
+    while (!stop.signal.aborted) {
+      try {
+        lastEventId = await readFeed({
+          client: keychain.client(),
+          signal: stop.signal,
+          lastEventId,
+          onOpen: () => {
+            backoff = 500;
+            options.onConnected?.();
+            rounds.request();
+          },
+          onEvent: (event) => {
+            if (event.type !== 'message') rounds.request();
+          },
+        });
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        if (err instanceof KeychainError && FATAL.has(err.code)) throw err;
+        options.onError?.(err as Error);
+      }
+      await rounds.idle();
+      if (rounds.fatal) throw rounds.fatal;
+      await sleep(backoff, stop.signal);
+      backoff = nextBackoff(backoff);
     }
     await rounds.idle();
     if (rounds.fatal) throw rounds.fatal;
-    await sleep(backoff, options.signal);
-    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  } finally {
+    options.signal.removeEventListener('abort', forward);
   }
-  await rounds.idle();
-  if (rounds.fatal) throw rounds.fatal;
 }
 
 /** Runs at most one round at a time; a request during a round triggers exactly one more. */
-function serialRounds(keychain: Keychain, options: FollowOptions) {
+function serialRounds(keychain: Keychain, options: FollowOptions, onFatal: () => void) {
   let running: Promise<void> | null = null;
   let again = false;
   const state = { fatal: null as Error | null };
@@ -76,8 +99,10 @@ function serialRounds(keychain: Keychain, options: FollowOptions) {
       options.onRound?.(result);
       if (keychain.state?.status === 'trusted' && verificationDue(keychain)) await verifyBackup(keychain);
     } catch (err) {
-      if (err instanceof KeychainError && FATAL.has(err.code)) state.fatal = err;
-      else options.onError?.(err as Error);
+      if (err instanceof KeychainError && FATAL.has(err.code)) {
+        state.fatal = err;
+        onFatal();
+      } else options.onError?.(err as Error);
     }
   };
   const request = (): void => {

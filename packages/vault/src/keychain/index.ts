@@ -5,7 +5,7 @@ export * from './keys.js';
 export * from './wrap.js';
 export * from './items.js';
 export * from './recovery-key.js';
-export * from './verification-code.js';
+export { newCode, normalizeCode, CODE_DIGITS } from './approval-channel.js';
 export * from './device-keys.js';
 export * from './device-key-store.js';
 export * from './circle.js';
@@ -14,8 +14,16 @@ export * from './feed.js';
 export * from './state.js';
 export { Keychain, type KeychainOptions } from './keychain.js';
 export { signup, type SignupOptions, type SignupResult } from './signup.js';
-export { login, completeJoin, ownVerificationCode, type LoginOptions, type LoginResult } from './join.js';
-export { approve } from './approve.js';
+export {
+  login,
+  completeJoin,
+  awaitApproval,
+  ownVerificationCode,
+  liveJoinCode,
+  type LoginOptions,
+  type LoginResult,
+} from './join.js';
+export { approve, type ApproveOptions } from './approve.js';
 export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
 export { setPin, checkPin } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
@@ -23,6 +31,7 @@ export { rotateRecoveryKey } from './rotate-recovery-key.js';
 export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';
 export { lockAccount } from './lock-account.js';
 export { signInAgain, type SignInAgainOptions } from './sign-in-again.js';
+export { changePassword, type ChangePasswordOptions } from './password.js';
 export {
   addPasskey,
   removePasskey,

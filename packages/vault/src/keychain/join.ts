@@ -1,15 +1,31 @@
 /**
- * A new device joins (docs/PROTOCOL.md §5 "Join by approval"): it signs in with the password, which
- * registers it as pending with its public keys, and shows its verification code; once a trusted
- * device has wrapped the vault key to it, `completeJoin` verifies and adopts it.
+ * A new device joins (docs/PROTOCOL.md §1.3 and §5 "Join by approval"): it signs in with the password,
+ * which registers it as pending with its public keys and nonce; it draws a fresh code that never
+ * leaves it and posts its CPace share. The user types the code on a trusted device; `completeJoin`
+ * then checks the trusted device's confirmation tag, answers with its own, opens the sealed delivery
+ * (vault key and true circle head) and adopts the circle only if it ends at or extends that head.
  */
-import { b64u, randomBytes } from './bytes.js';
-import { applyLinks, type CircleLink } from './circle.js';
-import { KeychainError } from './errors.js';
+import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
+import { finishCpace, startCpace } from '../pake/index.js';
+import { b64u, constantTimeEqual, fromB64u, fromUtf8, randomBytes } from './bytes.js';
+import { applyLinks, type CircleLink, type CircleState } from './circle.js';
+import {
+  AD_NEW,
+  AD_TRUSTED,
+  burnAttempt,
+  cpaceInputs,
+  newCode,
+  readSlots,
+  sealKeyOf,
+  writeSlot,
+  type JoinSubject,
+  type SealedDelivery,
+} from './approval-channel.js';
+import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import * as opaque from './opaque.js';
+import { open } from './primitives.js';
 import { newState } from './state.js';
-import { verificationCode } from './verification-code.js';
 import { checkPassword } from './signup.js';
 
 export interface LoginOptions {
@@ -22,15 +38,16 @@ export interface LoginOptions {
 export interface LoginResult {
   accountId: string;
   deviceId: string;
-  /** `1234-5678`; the user types it on a trusted device (`approve --code`). */
+  /** `1234-5678`, fresh and random; the user types it on a trusted device. Never sent anywhere. */
   verificationCode: string;
   status: 'pending' | 'trusted';
 }
 
-/** Signs in as a new pending device (a join request); returns its verification code. */
+/** Signs in as a new pending device (a join request), starts the approval run; returns its code. */
 export async function login(keychain: Keychain, options: LoginOptions): Promise<LoginResult> {
   const existing = keychain.state;
-  if (existing && existing.status !== 'removed') {
+  // A pending device may sign in afresh (its run failed or expired); that request is left to expire.
+  if (existing && existing.status === 'trusted') {
     throw new KeychainError(
       'already-trusted',
       `This device is already signed in to ${existing.email} on ${existing.server} (${existing.status}).`,
@@ -68,53 +85,163 @@ export async function login(keychain: Keychain, options: LoginOptions): Promise<
     }),
   );
   const state = keychain.requireState();
-  // Trust on first use until a vault key arrives: the key then pins the circle (checkVaultKeyMatchesCircle).
+  // Shown for orientation only: the circle is adopted once a trusted device has sent its head.
   const res = await keychain.client().call('circle', { query: {} });
   state.circle = applyLinks(null, res.links as CircleLink[], res.head);
+  const code = newCode();
+  const run = startCpace({
+    ...cpaceInputs({ code, subject: await ownSubject(keychain) }),
+    random: randomBytes,
+  });
+  state.join = { code, y: b64u(run.y), share: b64u(run.share), startedAt: keychain.now() };
   await keychain.save();
+  await writeSlot(keychain, state.deviceId, 'a', b64u(run.share));
   return {
     accountId: session.accountId,
     deviceId: session.deviceId,
-    verificationCode: await ownVerificationCode(keychain),
+    verificationCode: code,
     status: 'pending',
   };
 }
 
-/** The code this pending device shows, from its keys, nonce and the circle head it has verified. */
-export async function ownVerificationCode(keychain: Keychain): Promise<string> {
-  const state = keychain.requireState();
-  const self = await keychain.selfDevice();
-  return verificationCode({
-    accountId: state.accountId,
-    deviceId: state.deviceId,
-    encPub: self.encPub,
-    signPub: self.signPub,
-    nonce: state.nonce,
-    circleHead: state.circle?.head.hash ?? null,
-  });
+/** The code this pending device shows (null once its attempt is over). */
+export async function ownVerificationCode(keychain: Keychain): Promise<string | null> {
+  return keychain.requireState().join?.code ?? null;
 }
 
 /**
- * Checks whether a trusted device has approved this one; when it has, verifies the circle, unwraps
- * the vault key and marks the device trusted. Returns true once trusted.
+ * The code of this pending device's approval run while the server still relays it (the join request
+ * lives JOIN_REQUEST_TTL_MS); null when the run failed or expired and a new sign-in is needed.
+ */
+export function liveJoinCode(keychain: Keychain): string | null {
+  const state = keychain.state;
+  const join = state?.status === 'pending' ? state.join : undefined;
+  if (!join || join.startedAt === undefined) return null;
+  return keychain.now() - join.startedAt < JOIN_REQUEST_TTL_MS ? join.code : null;
+}
+
+async function ownSubject(keychain: Keychain): Promise<JoinSubject> {
+  const state = keychain.requireState();
+  const self = await keychain.selfDevice();
+  return {
+    accountId: state.accountId,
+    deviceId: state.deviceId,
+    nonce: state.nonce,
+    encPub: self.encPub,
+    signPub: self.signPub,
+  };
+}
+
+async function fail(keychain: Keychain, burn: boolean): Promise<never> {
+  const state = keychain.requireState();
+  if (burn) await burnAttempt(keychain, state.deviceId);
+  delete state.join;
+  state.lastError = CODE_MISMATCH_MESSAGE;
+  await keychain.save();
+  throw new KeychainError('code-mismatch', CODE_MISMATCH_MESSAGE);
+}
+
+/**
+ * Advances the approval run: answers the trusted device's confirmation, and once the sealed delivery
+ * is there, verifies the circle against its head and becomes trusted. Returns true once trusted.
+ * Throws `code-mismatch` when the code did not match (the attempt is spent on both sides).
  */
 export async function completeJoin(keychain: Keychain): Promise<boolean> {
   const state = keychain.requireState();
   if (state.status === 'trusted') return true;
   if (state.status === 'removed') keychain.requireTrusted();
-  const { wraps } = await keychain.client().call('keys', { query: { recipient: state.deviceId } });
-  if (wraps.length === 0) return false;
-  const circle = await keychain.refreshCircle();
+  const join = state.join;
+  if (!join) {
+    throw new KeychainError(
+      'code-mismatch',
+      'This device has no approval in progress; run `tessera keychain login` again for a new code.',
+    );
+  }
+  const slots = await readSlots(keychain, state.deviceId);
+  if (slots.fail !== undefined) return fail(keychain, false);
+  const subject = await ownSubject(keychain);
+  if (!join.sealKey) {
+    if (slots.b === undefined) return false;
+    const message = fromB64u(slots.b, 'join message b');
+    if (message.length !== 32 + 64) return fail(keychain, true);
+    const yb = message.subarray(0, 32);
+    const ya = fromB64u(join.share);
+    const keys = finishCpace({
+      y: fromB64u(join.y),
+      peerShare: yb,
+      sid: fromB64u(subject.nonce),
+      ya,
+      ada: AD_NEW,
+      yb,
+      adb: AD_TRUSTED,
+    });
+    // One guess per attempt: a wrong tag (wrong code, or a share that is not the trusted device's)
+    // ends it, so a server impersonating the trusted device learns one bit for one guess.
+    if (!keys || !constantTimeEqual(keys.tagB, message.subarray(32))) return fail(keychain, true);
+    join.sealKey = b64u(sealKeyOf({ isk: keys.isk, subject }).key);
+    await keychain.save();
+    await writeSlot(keychain, state.deviceId, 'confirm-a', b64u(keys.tagA));
+    return false;
+  }
+  if (slots.sealed === undefined) return false;
+  const { aad } = sealKeyOf({ isk: new Uint8Array(64), subject });
+  const plain = open(fromB64u(join.sealKey), fromB64u(slots.sealed, 'sealed delivery'), aad);
+  if (!plain) {
+    throw new KeychainError(
+      'circle-invalid',
+      'The approval delivery did not open with the key agreed with the trusted device; it was refused.',
+    );
+  }
+  const delivery = JSON.parse(fromUtf8(plain)) as SealedDelivery;
+  const circle = await circleThrough(keychain, delivery.head);
   const member = circle.devices[state.deviceId];
   if (member?.status !== 'trusted') {
     throw new KeychainError(
       'circle-invalid',
-      'A vault key was wrapped to this device, but the circle does not include it; it was refused.',
+      'The approving device sent its circle head, but that circle does not include this device; it was refused.',
     );
   }
-  await keychain.acceptOwnWraps(wraps);
-  if (!state.vaultKeys[String(circle.epoch)]) return false;
+  state.circle = circle;
+  const vk = fromB64u(delivery.vk, 'vault key');
+  keychain.checkVaultKeyMatchesCircle(vk, delivery.epoch);
+  state.vaultKeys[String(delivery.epoch)] = b64u(vk);
+  if (!state.vaultKeys[String(circle.epoch)]) {
+    const { wraps } = await keychain.client().call('keys', { query: { recipient: state.deviceId } });
+    await keychain.acceptOwnWraps(wraps);
+    if (!state.vaultKeys[String(circle.epoch)]) return false;
+  }
+  delete state.join;
   state.status = 'trusted';
-  await keychain.save();
+  state.lastError = null;
+  await keychain.adoptCircle(circle);
   return true;
+}
+
+/**
+ * Verifies the whole circle afresh and requires that it passes through `head`, the head the trusted
+ * device sent inside the channel: a server showing an older or forked circle is refused (§1.3).
+ */
+async function circleThrough(keychain: Keychain, head: { seq: number; hash: string }): Promise<CircleState> {
+  const res = await keychain.client().call('circle', { query: {} });
+  const links = res.links as CircleLink[];
+  const upTo = links.filter((l) => l.seq <= head.seq);
+  const atHead = upTo.length > 0 ? applyLinks(null, upTo) : null;
+  if (!atHead || atHead.head.seq !== head.seq || atHead.head.hash !== head.hash) {
+    throw new KeychainError(
+      'circle-rollback',
+      `The server shows a circle that does not contain the head the approving device sent (link ${head.seq}); it may be an older or forked circle, and it was refused.`,
+    );
+  }
+  return applyLinks(
+    atHead,
+    links.filter((l) => l.seq > head.seq),
+    res.head,
+  );
+}
+
+/** Waits until this device is approved (polling the relay every `pollMs`), or the run fails. */
+export async function awaitApproval(keychain: Keychain, options: { pollMs?: number } = {}): Promise<void> {
+  while (!(await completeJoin(keychain))) {
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 300));
+  }
 }

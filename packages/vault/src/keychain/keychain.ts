@@ -41,6 +41,7 @@ export class Keychain {
   private savedJson: string | null = null;
   private pendingMeta: Record<string, MetaValue> = {};
   private clientValue: KeychainClient | null = null;
+  private clientSession: string | null = null;
   private keysValue: DeviceKeys | null = null;
 
   constructor(options: KeychainOptions) {
@@ -124,6 +125,9 @@ export class Keychain {
     if (server !== undefined)
       return new KeychainClient({ server, client: this.clientId, fetch: this.fetchImpl });
     const state = this.requireState();
+    // A new session (signing in again) needs a client that sends it; the cached one holds the old.
+    if (this.clientValue && this.clientSession !== state.session) this.clientValue = null;
+    this.clientSession = state.session;
     this.clientValue ??= new KeychainClient({
       server: state.server,
       client: this.clientId,

@@ -74,6 +74,8 @@ export function describeNotice(notice: Notice): string {
         : 'An item sealed under an old key epoch was refused.';
     case 'account-locked':
       return 'The account was locked: every session was ended and every pending device evicted; trusted devices sign in again with `tessera keychain login`.';
+    case 'password-changed':
+      return 'The account password was changed: every other session ended and pending devices were evicted; trusted devices sign in again with the new password (`tessera keychain login`).';
     case 'server':
       return typeof data.message === 'string'
         ? `Server: ${data.message}`

@@ -38,14 +38,29 @@ export async function signInAgain(keychain: Keychain, options: SignInAgainOption
   if (!finished) throw new KeychainError('wrong-password', 'Wrong email or password for this keychain.');
   const keys = await keychain.deviceKeys();
   const proof = await keys.sign(new TextEncoder().encode(`${LABELS.resume}|${loginId}|${state.deviceId}`));
-  const session = await client.call('loginFinish', {
-    body: {
-      loginId,
-      finishLoginRequest: finished.finishLoginRequest,
-      deviceId: state.deviceId,
-      deviceProof: b64u(proof),
-    },
-  });
+  const session = await client
+    .call('loginFinish', {
+      body: {
+        loginId,
+        finishLoginRequest: finished.finishLoginRequest,
+        deviceId: state.deviceId,
+        deviceProof: b64u(proof),
+      },
+    })
+    .catch(async (err: unknown) => {
+      // The server no longer lists this device: it was removed. Said once here, then the device
+      // joins anew (its local codes stay; the removal already rotated every key it held).
+      if (err instanceof KeychainError && err.details.code === 'device-removed') {
+        state.status = 'removed';
+        state.lastError = 'This device was removed from the keychain.';
+        await keychain.save();
+        throw new KeychainError(
+          'not-trusted',
+          'This device was removed from the keychain; run `tessera keychain login` again to join as a new device.',
+        );
+      }
+      throw err;
+    });
   state.session = session.session;
   await keychain.save();
 }

@@ -72,6 +72,21 @@ export interface KeychainState {
   lastBackupAt: number | null;
   lastVerify: VerifyResult | null;
   lastError: string | null;
+  /** A pending device's approval in progress (§1.3); its secrets never leave the device. */
+  join?: JoinAttempt;
+}
+
+/** The new device's side of one CPace approval run (§1.3). */
+export interface JoinAttempt {
+  /** The 8 digits shown to the user; never sent. */
+  code: string;
+  /** b64u CPace scalar ya (secret) and share Ya. */
+  y: string;
+  share: string;
+  /** When the run started (ms); the server relays it for JOIN_REQUEST_TTL_MS. */
+  startedAt?: number;
+  /** b64u key that opens the trusted device's sealed delivery, once the MACs matched. */
+  sealKey?: string;
 }
 
 /** Meta key of the keychain state. */

@@ -60,3 +60,17 @@ describe('change feed reader (server-sent events)', () => {
     expect(headers.get('accept')).toBe('text/event-stream');
   });
 });
+
+describe('reconnecting after the server went away', () => {
+  it('waits at most 5 s between attempts, doubling from 0.5 s, jittered so devices spread out', async () => {
+    const { nextBackoff, MAX_BACKOFF_MS } = await import('../../src/keychain/follow.js');
+    expect(MAX_BACKOFF_MS).toBe(5_000);
+    const waits: number[] = [];
+    for (let w = 500, n = 0; n < 12; n++) waits.push((w = nextBackoff(w, () => 1)));
+    expect(waits.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 5_000]);
+    expect(Math.max(...waits)).toBe(5_000);
+    // The jitter only shortens a wait, by up to a fifth.
+    expect(nextBackoff(4_000, () => 0)).toBe(4_000);
+    expect(nextBackoff(500, () => 0.5)).toBe(900);
+  });
+});

@@ -14,6 +14,7 @@ import {
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
+  awaitApproval,
   rotateRecoveryKey,
   signup,
   syncRound,
@@ -22,7 +23,7 @@ import {
   type CircleLink,
 } from '../../src/keychain/index.js';
 import { totpEntry } from '../fixtures.js';
-import { device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
+import { approveJoin, device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -267,5 +268,39 @@ describe('after a removal, a server holding the removed device keys', () => {
     await refused(recoverWithPin(victim.keychain, pin), 'http', /No keychain PIN is set for this account/);
     proxy.tamper = null;
     expect(postsSince(start)).toEqual([]);
+  });
+  it('a device the user approves refuses the pre-removal view: the true head comes through the channel', async () => {
+    const victim = await device();
+    const joined = await login(victim.keychain, {
+      server: proxy.url,
+      email,
+      password,
+      deviceName: 'G (fork, approval)',
+    });
+    const session = victim.keychain.requireState().session;
+    // Only the new device is shown the old circle; the approving device sees the real one.
+    proxy.tamper = (req) => {
+      if (req.session !== session || !isGet('/v1/circle')(req)) return undefined;
+      const since = Number(new URL(req.path, 'http://x').searchParams.get('since') ?? -1);
+      return { links: before.links.filter((l) => l.seq > since), head: before.head };
+    };
+    const start = proxy.requests.length;
+    await refused(
+      approveJoin(a, victim, joined.verificationCode, { nameDevice: true }),
+      'circle-rollback',
+      /does not contain the head the approving device sent .*older or forked circle/,
+    );
+    const victimPosts = proxy.requests
+      .slice(start)
+      .filter((r) => r.session === session && r.method === 'POST' && r.path !== '/v1/join');
+    expect(victimPosts).toEqual([]);
+    expect(victim.keychain.requireState().status).toBe('pending');
+    expect(victim.keychain.requireState().vaultKeys).toEqual({});
+    // Shown the real circle, the same approval completes: the channel's head is the genuine one.
+    proxy.tamper = null;
+    await awaitApproval(victim.keychain, { pollMs: 10 });
+    await syncRound(victim.keychain);
+    expect(victim.keychain.requireTrusted().circle!.epoch).toBe(a.keychain.requireTrusted().circle!.epoch);
+    expect(victim.vault.entries().length).toBe(a.vault.entries().length);
   });
 });

@@ -3,8 +3,13 @@
 // clear error, and the vault key must never be wrapped to a device the circle does not prove.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
+import { startCpace } from '../../src/pake/index.js';
+import { cpaceInputs } from '../../src/keychain/approval-channel.js';
 import {
   approve,
+  awaitApproval,
+  CODE_MISMATCH_MESSAGE,
+  completeJoin,
   b64u,
   buildLink,
   circleKey,
@@ -30,7 +35,15 @@ import {
   type CircleLink,
 } from '../../src/keychain/index.js';
 import { totpEntry } from '../fixtures.js';
-import { applyLinksOf, device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
+import {
+  applyLinksOf,
+  approveJoin,
+  device,
+  isGet,
+  refused,
+  TamperingProxy,
+  type Json,
+} from './tampering-proxy.js';
 
 describe('a malicious server', () => {
   let real: { url: string; close(): Promise<void> };
@@ -63,7 +76,7 @@ describe('a malicious server', () => {
       password,
       deviceName: 'B',
     });
-    await approve(a.keychain, joined.verificationCode);
+    await approveJoin(a, b, joined.verificationCode);
     await syncRound(b.keychain);
     expect(b.vault.entries()).toHaveLength(5);
   });
@@ -96,8 +109,9 @@ describe('a malicious server', () => {
     proxy.tamper = null;
   });
 
-  it('cannot get the vault key approved for a key pair of its own', async () => {
-    const joined = await login((await device()).keychain, {
+  it('cannot get the vault key approved for a key pair of its own (keys substituted in the relay)', async () => {
+    const c = await device();
+    const joined = await login(c.keychain, {
       server: proxy.url,
       email: 'm@example.com',
       password,
@@ -113,15 +127,139 @@ describe('a malicious server', () => {
           }
         : undefined;
     const posted = proxy.requests.length;
-    await refused(
-      approve(a.keychain, joined.verificationCode),
-      'code-not-found',
-      /No device waiting for approval shows this code/,
-    );
+    // The CPace channel id binds encPub: the keys disagree, both sides see the mismatch.
+    const results = await Promise.allSettled([
+      approve(a.keychain, { code: joined.verificationCode, pollMs: 10 }),
+      awaitApproval(c.keychain, { pollMs: 10 }),
+    ]);
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: 'code-mismatch',
+        message: CODE_MISMATCH_MESSAGE,
+      });
+    }
     expect(proxy.requests.slice(posted).some((r) => r.method === 'POST' && r.path === '/v1/circle')).toBe(
       false,
     );
+    expect(a.keychain.requireState().circle!.devices[joined.deviceId]).toBeUndefined();
     proxy.tamper = null;
+  });
+
+  it('a server-made approval without the code is refused: a guessed share burns the attempt', async () => {
+    const c = await device();
+    const joined = await login(c.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'C2',
+    });
+    // The server plays the trusted device with a code of its choosing (one online guess).
+    const guess = '0000-0000' === joined.verificationCode ? '1111-1111' : '0000-0000';
+    const state = c.keychain.requireState();
+    const self = await c.keychain.selfDevice();
+    const subject = { accountId: state.accountId, deviceId: state.deviceId, nonce: state.nonce, ...self };
+    const inputs = cpaceInputs({ code: guess, subject });
+    const fake = startCpace({ ...inputs, random: randomBytes });
+    proxy.tamper = (req, res) =>
+      isGet('/v1/join')(req)
+        ? {
+            messages: [
+              ...res.messages,
+              { slot: 'b', body: b64u(new Uint8Array([...fake.share, ...new Uint8Array(64).fill(1)])) },
+            ],
+          }
+        : undefined;
+    await refused(
+      completeJoin(c.keychain),
+      'code-mismatch',
+      /The code did not match\. Start again on the new device/,
+    );
+    proxy.tamper = null;
+    // The attempt is spent: the new device forgot its code, and the server holds the failure.
+    expect(c.keychain.requireState().join).toBeUndefined();
+    await refused(completeJoin(c.keychain), 'code-mismatch', /no approval in progress/);
+    // The real code typed afterwards on the trusted device approves nothing.
+    await refused(
+      approve(a.keychain, { code: joined.verificationCode, pollMs: 10 }),
+      'code-not-found',
+      /No new device is waiting/,
+    );
+    expect(c.keychain.requireState().status).toBe('pending');
+  });
+
+  it('a device the server registers with keys of its choosing is never approved', async () => {
+    // The server (here: someone with the password, which the server could fake) registers a device
+    // of its own and posts a share for a guessed code; the user types the real new device's code.
+    const fakeDevice = await device();
+    const fake = await login(fakeDevice.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'phone',
+    });
+    const real = await device();
+    const joined = await login(real.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'phone',
+    });
+    expect(joined.verificationCode).not.toBe(fake.verificationCode);
+    // Two devices wait; the user is asked to choose, and then picks the one the server planted.
+    await refused(approve(a.keychain, joined.verificationCode), 'code-not-found', /2 devices are waiting/);
+    const posted = proxy.requests.length;
+    const results = await Promise.allSettled([
+      approve(a.keychain, { code: joined.verificationCode, deviceId: fake.deviceId, pollMs: 10 }),
+      awaitApproval(fakeDevice.keychain, { pollMs: 10 }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((results[0] as PromiseRejectedResult).reason.code).toBe('code-mismatch');
+    expect(proxy.requests.slice(posted).some((r) => r.method === 'POST' && r.path === '/v1/circle')).toBe(
+      false,
+    );
+    await syncRound(a.keychain);
+    expect(a.keychain.requireState().circle!.devices[fake.deviceId]).toBeUndefined();
+    // The genuine device is still waiting with its attempt intact (the approval of a genuine device
+    // is covered by the suite's setup, which joins B this way).
+    expect(real.keychain.requireState().join?.code).toBe(joined.verificationCode);
+  });
+
+  it('a wrong code burns the attempt on both sides; the same code then fails again', async () => {
+    const c = await device();
+    const joined = await login(c.keychain, {
+      server: proxy.url,
+      email: 'm@example.com',
+      password,
+      deviceName: 'C3',
+    });
+    const digits = joined.verificationCode.replace('-', '');
+    const wrong = `${digits.slice(0, 7)}${(Number(digits[7]) + 1) % 10}`;
+    const results = await Promise.allSettled([
+      approve(a.keychain, { code: wrong, deviceId: joined.deviceId, pollMs: 10 }),
+      awaitApproval(c.keychain, { pollMs: 10 }),
+    ]);
+    for (const r of results) {
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: 'code-mismatch',
+        message: CODE_MISMATCH_MESSAGE,
+      });
+    }
+    await refused(
+      approve(a.keychain, { code: joined.verificationCode, deviceId: joined.deviceId, pollMs: 10 }),
+      'code-not-found',
+      /No new device is waiting/,
+    );
+    await refused(completeJoin(c.keychain), 'code-mismatch', /no approval in progress/);
+    expect(c.keychain.requireState().status).toBe('pending');
+    // The relay itself refuses further messages for the burnt attempt.
+    await refused(
+      c.keychain
+        .client()
+        .call('joinMessagePost', { body: { deviceId: joined.deviceId, slot: 'confirm-a', body: 'AAAA' } }),
+      'http',
+      /ended/,
+    );
   });
 
   it("swapping two items' ciphertexts is refused and nothing is applied", async () => {

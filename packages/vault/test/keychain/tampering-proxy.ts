@@ -6,6 +6,8 @@ import { openNodeVault } from '@tessera/vault/node';
 import type { Vault } from '../../src/vault.js';
 import {
   applyLinks,
+  approve,
+  awaitApproval,
   Keychain,
   KeychainError,
   metaDeviceKeyStore,
@@ -17,14 +19,14 @@ import { tempHome } from '../fixtures.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = Record<string, any>;
 export type Tamper = (
-  request: { method: string; path: string; body: Json | null },
+  request: { method: string; path: string; body: Json | null; session: string | null },
   response: Json,
 ) => Json | undefined;
 
 /** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
 export class TamperingProxy {
   tamper: Tamper | null = null;
-  readonly requests: { method: string; path: string; body: Json | null }[] = [];
+  readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
   url = '';
 
@@ -45,7 +47,14 @@ export class TamperingProxy {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const request = { method: req.method!, path: req.url!, body: raw ? (JSON.parse(raw) as Json) : null };
+    // The session token says which device asks, so an attack can target one device's view.
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    const request = {
+      method: req.method!,
+      path: req.url!,
+      body: raw ? (JSON.parse(raw) as Json) : null,
+      session: bearer ? bearer[1]! : null,
+    };
     this.requests.push(request);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
@@ -91,3 +100,21 @@ export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
 
 export const isGet = (path: string) => (r: { method: string; path: string }) =>
   r.method === 'GET' && r.path.startsWith(path);
+
+/**
+ * The user types `code` on `trusted` while `joining` waits: both sides of the CPace approval run at
+ * once, as on two real devices. Resolves with the approved device, or rejects with either side's error.
+ */
+export async function approveJoin(
+  trusted: { keychain: Keychain },
+  joining: { keychain: Keychain },
+  code: string,
+  options: { nameDevice?: boolean } = {},
+): Promise<void> {
+  // Earlier tests leave devices waiting; naming the device is what a user picking from a list does.
+  const deviceId = options.nameDevice ? joining.keychain.requireState().deviceId : undefined;
+  await Promise.all([
+    approve(trusted.keychain, { code, pollMs: 10, deviceId }),
+    awaitApproval(joining.keychain, { pollMs: 10 }),
+  ]);
+}

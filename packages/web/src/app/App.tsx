@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
 import type { App } from './controller.js';
 import { useStore } from './store.js';
+import { unreachableText } from '../format.js';
 import { useRoute, type Route } from './router.js';
 import { Codes } from '../screens/Codes.js';
 
@@ -132,6 +133,19 @@ export function Shell({ app }: { app: App }) {
             <button type="button" class="link" onClick={() => void app.updateApp()}>
               Update now
             </button>
+          </p>
+        )}
+        {state.localBackups?.remindSince != null && ready && (
+          <p class="banner" role="status" data-testid="backup-reminder">
+            {state.localBackups.lastAt === null
+              ? 'You have no backup file of your codes yet.'
+              : `Your last backup file is from ${new Date(state.localBackups.lastAt).toLocaleDateString()}.`}{' '}
+            <a href="#/backup">Download a backup file</a>
+          </p>
+        )}
+        {state.keychain?.unreachableSince != null && state.keychain.status === 'trusted' && ready && (
+          <p class="banner" role="status" data-testid="unreachable-banner">
+            {unreachableText(state.keychain.unreachableSince, state.keychain.pendingChanges)}
           </p>
         )}
         {(state.keychain?.status === 'removed' || state.keychain?.sessionEnded) && ready && (

@@ -15,6 +15,8 @@ import { copyText } from '../platform/clipboard.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 import { keychainServer } from './server-url.js';
+import { forScreen } from './words.js';
+import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -47,6 +49,10 @@ export interface KeychainView {
   pendingChanges: number;
   syncing: boolean;
   syncError: string | null;
+  /** The approval run ended with a wrong code (§1.3): this pending device must sign in again. */
+  joinFailed: string | null;
+  /** Since when the keychain server has not answered (ms), or null while it answers. */
+  unreachableSince: number | null;
   /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
   sessionEnded: boolean;
   /** The server answered 426: this copy of the app is older than it accepts. */
@@ -73,6 +79,8 @@ export interface AppState {
   online: boolean;
   /** Server time minus device time, in ms, when it is large enough to matter; else null. */
   clockOffsetMs: number | null;
+  /** Local backup files: folder, last backup, reminder (null until the vault is open). */
+  localBackups: LocalBackupView | null;
 }
 
 /** The formats `@tessera/formats` exports to. */
@@ -116,6 +124,16 @@ export class App {
     keychain: null,
     online: navigator.onLine,
     clockOffsetMs: null,
+    localBackups: null,
+  });
+  private readonly backups = new LocalBackups({
+    vault: () => this.vaultRef,
+    seal: async (password) => {
+      const { exportEntries } = await import('../platform/formats.js');
+      const { files } = await exportEntries({ entries: this.vault.entries(), format: 'tessera', password });
+      return files[0]!.bytes;
+    },
+    publish: (localBackups) => this.store.set({ localBackups }),
   });
   private readonly keys = new BrowserKeys();
   private readonly storage = indexedDbStorage();
@@ -160,12 +178,16 @@ export class App {
 
   private async opened(): Promise<void> {
     const vault = this.vault;
-    vault.onChange(() => this.refreshEntries());
+    vault.onChange((change) => {
+      this.refreshEntries();
+      if (change.kind === 'records' && change.source === 'local') this.backups.changed();
+    });
     const settings = this.store.get().settings;
     this.store.set({
       lock: { ...this.store.get().lock, passphrase: vault.custody === 'passphrase' },
     });
     this.refreshEntries();
+    void this.backups.start().catch(() => undefined);
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
     // The keychain chunk (OPAQUE, Argon2id) loads after the codes are painted, never before.
@@ -262,7 +284,7 @@ export class App {
       this.copiedTimer = setTimeout(() => this.store.set({ copiedId: null }), COPIED_MS);
       this.toast(`Copied the code for ${entry.issuer || entry.account || 'this account'}`);
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 
@@ -272,7 +294,7 @@ export class App {
       await copyText(text);
       this.toast(message);
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 
@@ -348,8 +370,30 @@ export class App {
       import('../platform/download.js'),
     ]);
     const { files } = await exportEntries({ entries: this.vault.entries(), format, password });
-    for (const file of files) downloadFile(file);
-    return files.map((f) => f.name);
+    // A Tessera backup carries its date in its name, and counts as the last local backup.
+    const named =
+      format === 'tessera' ? files.map((f) => ({ ...f, name: backupFileName(Date.now()) })) : files;
+    for (const file of named) downloadFile(file);
+    if (format === 'tessera') await this.backups.downloaded(named[0]!.name);
+    return named.map((f) => f.name);
+  }
+
+  /** Backs up to a folder the user picks, after changes, at most hourly, keeping the newest `keep`. */
+  async chooseBackupFolder(options: { password: string; keep: number }): Promise<void> {
+    await this.backups.chooseFolder(options);
+  }
+
+  /** Gives the app permission again to write to the backup folder (the browser asks after a reload). */
+  async allowBackupFolder(): Promise<void> {
+    await this.backups.allowFolder();
+  }
+
+  async stopBackupFolder(): Promise<void> {
+    await this.backups.stopFolder();
+  }
+
+  async backUpToFolderNow(): Promise<void> {
+    await this.backups.writeNow();
   }
 
   // ---- first run and keychain ----
@@ -383,7 +427,7 @@ export class App {
     try {
       await (await this.keychain()).resume();
     } catch (err) {
-      this.toast((err as Error).message);
+      this.toast(forScreen(err));
     }
   }
 
@@ -419,9 +463,29 @@ export class App {
     await (await this.keychain()).joinWithRecoveryKey(recoveryKey);
   }
 
-  /** Approves the pending device showing `code`; resolves to its name. */
-  async approve(code: string): Promise<string> {
-    return (await this.keychain()).approve(code);
+  /** Changes the account password, proving the current one. */
+  async changePassword(current: string, next: string): Promise<void> {
+    await (await this.keychain()).changePassword(current, next);
+  }
+
+  /** Locks the account: every session ends (this one too) and pending devices are evicted. */
+  async lockAccount(): Promise<void> {
+    await (await this.keychain()).lockAccount();
+  }
+
+  /** Signs this trusted device in again after its session ended. */
+  async signInAgain(password: string): Promise<void> {
+    await (await this.keychain()).signInAgain(password);
+  }
+
+  /** Removes a device that asked to join and is not the user's. */
+  async evict(deviceId: string): Promise<string> {
+    return (await this.keychain()).evict(deviceId);
+  }
+
+  /** Approves the pending device showing `code` (`deviceId` when several wait); resolves to its name. */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    return (await this.keychain()).approve(code, deviceId);
   }
 
   /** Creates a passkey for restore and registers it in the keychain. */

@@ -1,6 +1,9 @@
 import {
   addPasskey,
   approve,
+  changePassword,
+  lockAccount,
+  evictPendingDevice,
   fromB64u,
   PASSKEY_PRF_INPUT,
   recoverWithPasskey,
@@ -17,15 +20,25 @@ import {
   removeDevice,
   rotateRecoveryKey,
   setPin,
+  signInAgain,
   signup,
   syncRound,
   type KeychainHost,
 } from '@tessera/vault/keychain';
-import type { Vault } from '@tessera/vault';
+import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
+import { forScreen } from './words.js';
+
+/** Local meta key of the last devices and PIN state the server reported (this device only). */
+const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
+interface LastKnown {
+  devices: DeviceView[];
+  escrow: KeychainView['escrow'];
+  at: number;
+}
 
 /** What the sign-in form collects. */
 export interface SignInRequest {
@@ -62,6 +75,10 @@ function noticeText(notice: Notice): string {
       return 'The keychain PIN stopped working after 10 wrong attempts. Set a new PIN on this page.';
     case 'backup-mismatch':
       return 'A device found that the backup on the server differs from its own copy; it will back up again.';
+    case 'account-locked':
+      return 'The account was locked: every session ended and every device waiting to join was removed. Sign in again on the Backup page.';
+    case 'password-changed':
+      return 'The account password was changed: other devices were signed out and devices waiting to join were removed. Sign in again with the new password on the Backup page.';
     default:
       return describeNotice(notice);
   }
@@ -98,6 +115,9 @@ export class KeychainSession {
   private syncing = false;
   private transientError: string | null = null;
   private sessionEnded = false;
+  private joinFailed: string | null = null;
+  /** When the server stopped answering (null while it answers). */
+  private unreachableSince: number | null = null;
   private updateRequired = false;
   private confirmRecoveryKey: (() => void) | null = null;
   private signupDone: Promise<void> | null = null;
@@ -124,6 +144,7 @@ export class KeychainSession {
     const state = this.keychain.state;
     if (!state) return;
     if (state.status === 'pending') this.verificationCode = await ownVerificationCode(this.keychain);
+    this.recall();
     this.publish();
     this.startFollowing();
     // Refreshes the clock offset behind the clock-off warning, and whether a PIN is set.
@@ -172,7 +193,26 @@ export class KeychainSession {
   async refreshEscrow(): Promise<void> {
     const status = await this.keychain.client().call('escrowStatus');
     this.escrow = { enabled: status.enabled, attemptsLeft: status.attemptsLeft, destroyed: status.destroyed };
+    await this.remember();
     this.publish();
+  }
+
+  /**
+   * Keeps the last devices and PIN state the server reported in the vault's local meta, so a reload
+   * while the server is away still shows them (marked as last known), not an empty list.
+   */
+  private async remember(): Promise<void> {
+    const seen: LastKnown = { devices: this.devices, escrow: this.escrow, at: Date.now() };
+    await this.options.vault
+      .setMeta(LAST_KNOWN_META_KEY, seen as unknown as MetaValue)
+      .catch(() => undefined);
+  }
+
+  private recall(): void {
+    const seen = this.options.vault.getMeta(LAST_KNOWN_META_KEY) as unknown as LastKnown | undefined;
+    if (!seen) return;
+    if (this.devices.length === 0) this.devices = seen.devices ?? [];
+    this.escrow ??= seen.escrow ?? null;
   }
 
   async joinWithPin(pin: string): Promise<void> {
@@ -249,9 +289,12 @@ export class KeychainSession {
     return shareLink(location.origin, share);
   }
 
-  /** Approves the pending device whose screen shows `code`; resolves to its name. */
-  async approve(code: string): Promise<string> {
-    const device = await this.exclusive(() => approve(this.keychain, code));
+  /**
+   * Approves the pending device whose screen shows `code` (the CPace run of docs/PROTOCOL.md §1.3,
+   * while that device waits); resolves to its name.
+   */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    const device = await this.exclusive(() => approve(this.keychain, { code, deviceId }));
     await this.refreshDevices();
     return device.name;
   }
@@ -302,6 +345,37 @@ export class KeychainSession {
     await this.rotationDone?.catch(() => undefined);
   }
 
+  /** Changes the account password (§10.4): every other session ends, pending devices are evicted. */
+  async changePassword(current: string, next: string): Promise<void> {
+    await this.exclusive(() => changePassword(this.keychain, { current, next }));
+    await this.refreshDevices();
+  }
+
+  /** The kill switch after a theft (§10.2): every session ends, this one too; pending devices go. */
+  async lockAccount(): Promise<void> {
+    await this.exclusive(async () => {
+      await lockAccount(this.keychain);
+      this.sessionEnded = true;
+    });
+  }
+
+  /** A trusted device whose session ended signs in again with the password (§10.2). */
+  async signInAgain(password: string): Promise<void> {
+    await this.exclusive(async () => {
+      await signInAgain(this.keychain, { password });
+      this.sessionEnded = false;
+      this.transientError = null;
+    });
+    await this.refreshDevices();
+  }
+
+  /** Evicts a pending device (a join request that is not the user's); resolves to its name. */
+  async evict(deviceId: string): Promise<string> {
+    const name = await this.exclusive(() => evictPendingDevice(this.keychain, { deviceId }));
+    await this.refreshDevices();
+    return name;
+  }
+
   async setPin(pin: string): Promise<void> {
     await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
@@ -313,6 +387,12 @@ export class KeychainSession {
     await this.restart();
     await done;
     if (this.transientError) throw new Error(this.transientError);
+    if (this.unreachableSince !== null) {
+      const waiting = keychainStatus(this.keychain).pendingChanges;
+      throw new Error(
+        `The keychain server does not answer. ${waiting} change${waiting === 1 ? ' is' : 's are'} kept on this device and will be backed up when it answers.`,
+      );
+    }
   }
 
   /** Pushes local changes shortly (debounced); also called when the browser comes back online. */
@@ -375,11 +455,13 @@ export class KeychainSession {
       signal: abort.signal,
       onConnected: () => {
         this.syncing = true;
+        this.unreachableSince = null;
         this.publish();
       },
       onRound: (result) => {
         this.syncing = false;
         this.transientError = null;
+        this.unreachableSince = null;
         if (result.trusted && this.verificationCode) {
           this.verificationCode = null;
           this.options.toast('This device is approved. Your codes are here.');
@@ -390,17 +472,26 @@ export class KeychainSession {
       },
       onError: (err) => {
         this.syncing = false;
-        this.transientError = err instanceof KeychainError && err.code === 'offline' ? null : err.message;
+        const unreachable = err instanceof KeychainError && err.code === 'offline';
+        if (unreachable) this.unreachableSince ??= Date.now();
+        this.transientError = unreachable ? null : forScreen(err);
         this.publish();
         this.roundDone();
       },
     }).catch((err: Error) => {
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
+      this.joinFailed = !(err instanceof KeychainError)
+        ? null
+        : err.code === 'code-mismatch'
+          ? err.message
+          : err.code === 'join-removed'
+            ? 'This request to join was removed by one of your trusted devices. If this device is yours, sign in again.'
+            : null;
       this.updateRequired = err instanceof KeychainError && err.code === 'update-required';
       this.transientError = this.sessionEnded
         ? 'This device is no longer signed in to the keychain.'
-        : err.message;
+        : forScreen(err);
       this.publish();
       this.roundDone();
     });
@@ -435,6 +526,7 @@ export class KeychainSession {
           .filter((d) => d.status === 'pending' && !circle.devices[d.id])
           .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
       ];
+      await this.remember();
     } catch {
       // Offline or the server is away; the list shown stays the last one.
     }
@@ -475,6 +567,8 @@ export class KeychainSession {
       syncing: this.syncing,
       syncError: this.transientError ?? state.lastError,
       sessionEnded: this.sessionEnded,
+      unreachableSince: this.unreachableSince,
+      joinFailed: state.status === 'pending' ? this.joinFailed : null,
       updateRequired: this.updateRequired,
       passkeys: Object.values(state.circle?.passkeys ?? {}).map((p) => ({
         id: p.id,

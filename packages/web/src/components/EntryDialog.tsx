@@ -4,6 +4,7 @@ import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
 import { Checkbox, ErrorText } from './Field.js';
+import { forScreen } from '../app/words.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
 export function parseTags(text: string): string[] {
@@ -44,7 +45,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
       if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
       onClose();
     } catch (e) {
-      setError((e as Error).message);
+      setError(forScreen(e));
     }
   };
 
@@ -134,7 +135,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
               <button
                 type="button"
                 onClick={() =>
-                  void app.shareCodes(entry.id, 10).then(setShared, (e: Error) => setError(e.message))
+                  void app.shareCodes(entry.id, 10).then(setShared, (e: unknown) => setError(forScreen(e)))
                 }
               >
                 Share codes for 10 minutes

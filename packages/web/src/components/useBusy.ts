@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { forScreen } from '../app/words.js';
 
 /** Runs one async action at a time and keeps its error message for display. */
 export function useBusy() {
@@ -10,7 +11,7 @@ export function useBusy() {
     try {
       await work();
     } catch (e) {
-      setError((e as Error).message);
+      setError(forScreen(e));
     } finally {
       setBusy(false);
     }

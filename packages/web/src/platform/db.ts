@@ -18,17 +18,22 @@ interface TesseraDB extends DBSchema {
   /** Non-extractable WebCrypto keys (device keys, the vault key's wrapping key) and wrapped keys. */
   keys: { key: string; value: unknown };
   settings: { key: 'local'; value: LocalSettings };
+  /** File System Access handles the user granted (the local backup folder). */
+  handles: { key: string; value: FileSystemDirectoryHandle };
 }
 
 let opened: Promise<IDBPDatabase<TesseraDB>> | null = null;
 
 /** The one database connection of this page. */
 export function db(): Promise<IDBPDatabase<TesseraDB>> {
-  opened ??= openDB<TesseraDB>(DB_NAME, 1, {
-    upgrade(database) {
-      database.createObjectStore('vault');
-      database.createObjectStore('keys');
-      database.createObjectStore('settings');
+  opened ??= openDB<TesseraDB>(DB_NAME, 2, {
+    upgrade(database, oldVersion) {
+      if (oldVersion < 1) {
+        database.createObjectStore('vault');
+        database.createObjectStore('keys');
+        database.createObjectStore('settings');
+      }
+      if (oldVersion < 2) database.createObjectStore('handles');
     },
   });
   return opened;

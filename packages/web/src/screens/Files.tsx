@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { App, ExportFormat, ImportOutcome } from '../app/controller.js';
 import { useStore } from '../app/store.js';
 import { ErrorText } from '../components/Field.js';
+import { forScreen } from '../app/words.js';
 
 /** The export formats the formats package writes, with what each is for. */
 const EXPORTS = [
@@ -96,7 +97,7 @@ function Import({ app }: { app: App }) {
         setPassword('');
       }
     } catch (e) {
-      setError((e as Error).message);
+      setError(forScreen(e));
     } finally {
       setBusy(false);
     }
@@ -200,7 +201,7 @@ function Export({ app }: { app: App }) {
             setPassword('');
             setConfirm('');
           } catch (err) {
-            setError((err as Error).message);
+            setError(forScreen(err));
           }
         }}
       >

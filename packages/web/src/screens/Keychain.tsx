@@ -4,11 +4,11 @@ import { keychainServer } from '../app/server-url.js';
 import { useStore } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
-import { defaultDeviceName, timeAgo } from '../format.js';
+import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
 
-/** Minimum account password length; the server cannot check (OPAQUE), so the app does. */
-const MIN_PASSWORD = 10;
+import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
+import { LocalBackupsCard } from './LocalBackups.js';
 /** PIN length accepted for the keychain escrow. */
 const PIN_PATTERN = /^\d{6,12}$/;
 
@@ -264,11 +264,21 @@ export function JoinScreen({ app }: { app: App }) {
         </button>
       </div>
       <div class="card">
-        {way === 'approve' && (
+        {way === 'approve' && keychain.joinFailed && (
+          <>
+            <p role="alert">{keychain.joinFailed}</p>
+            <div class="actions">
+              <button type="button" class="primary" onClick={() => void app.signOut()}>
+                Sign in again for a new code
+              </button>
+            </div>
+          </>
+        )}
+        {way === 'approve' && !keychain.joinFailed && (
           <>
             <p>
-              On a device that already has your codes, open <strong>Backup</strong> and enter this code. Check
-              that it is the same code there.
+              On a device that already has your codes, open <strong>Backup</strong> and type this code. It
+              never leaves this device; keep this page open until that device has approved it.
             </p>
             <p
               class="big-code mono"
@@ -393,6 +403,7 @@ export function Backup({ app }: { app: App }) {
           </p>
         </div>
         <KeychainStart app={app} />
+        <LocalBackupsCard app={app} />
       </>
     );
   }
@@ -415,6 +426,7 @@ export function Backup({ app }: { app: App }) {
   return (
     <>
       <h1>Backup</h1>
+      {keychain.sessionEnded && keychain.status === 'trusted' && <SignInAgain app={app} />}
       <BackupState app={app} />
       <Approve app={app} />
       <Devices app={app} onNewKey={setNewKey} />
@@ -422,6 +434,9 @@ export function Backup({ app }: { app: App }) {
       <Pin app={app} />
       <RecoveryKeyCard app={app} onNewKey={setNewKey} />
       <RestorePasskeys app={app} />
+      <Password app={app} />
+      <LockAccount app={app} />
+      <LocalBackupsCard app={app} />
       <div class="card">
         <h2>Sign out</h2>
         <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
@@ -435,6 +450,7 @@ export function Backup({ app }: { app: App }) {
 
 function BackupState({ app }: { app: App }) {
   const { keychain, online } = useStore(app.store);
+  const { busy, error, run } = useBusy();
   const k = keychain!;
   return (
     <section class="card" aria-labelledby="state-title">
@@ -445,15 +461,22 @@ function BackupState({ app }: { app: App }) {
       <p data-testid="backup-state">
         {!online
           ? `Offline. ${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} will be backed up when the connection is back.`
-          : k.syncError
-            ? `Backup failed: ${k.syncError}`
-            : k.pendingChanges > 0
-              ? `${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} waiting to be backed up.`
-              : `Everything is backed up. Last backup ${timeAgo(k.lastSyncAt)}.`}
+          : k.unreachableSince !== null
+            ? unreachableText(k.unreachableSince, k.pendingChanges)
+            : k.syncError
+              ? `Backup failed: ${k.syncError}`
+              : k.pendingChanges > 0
+                ? `${k.pendingChanges} change${k.pendingChanges === 1 ? '' : 's'} waiting to be backed up.`
+                : `Everything is backed up. Last backup ${timeAgo(k.lastSyncAt)}.`}
       </p>
-      <button type="button" onClick={() => void app.syncNow()} disabled={!online || k.syncing}>
-        {k.syncing ? 'Backing up…' : 'Back up now'}
+      <button
+        type="button"
+        onClick={() => void run(() => app.syncNow())}
+        disabled={!online || k.syncing || busy}
+      >
+        {k.syncing || busy ? 'Backing up…' : 'Back up now'}
       </button>
+      <ErrorText error={error} />
     </section>
   );
 }
@@ -464,26 +487,70 @@ function Approve({ app }: { app: App }) {
   const { busy, error, run } = useBusy();
   const [done, setDone] = useState<string | null>(null);
   const pending = keychain!.devices.filter((d) => d.status === 'pending');
+  const [chosen, setChosen] = useState<string | null>(null);
+  // With several devices waiting, the user says which one shows the code (each try spends its run).
+  const target = pending.length > 1 ? (pending.find((d) => d.id === chosen)?.id ?? null) : undefined;
   if (pending.length === 0 && !done) return null;
   return (
     <section class="card" aria-labelledby="approve-title">
       <h2 id="approve-title">Approve a new device</h2>
       {pending.length > 0 && (
-        <p>
-          {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the code
-          its screen shows. If it is not, ignore it and change your account password.
-        </p>
+        <>
+          <p>
+            {pending.map((d) => d.name).join(', ')} asked to join your keychain. If it is yours, enter the
+            code its screen shows while it waits. If it is not, remove it and change your account password.
+          </p>
+          <ul class="list">
+            {pending.map((d) => (
+              <li key={d.id}>
+                <span class="grow">
+                  <strong>{d.name}</strong> <span class="hint">waiting to join</span>
+                </span>
+                <button
+                  type="button"
+                  aria-label={`Remove ${d.name}, not my device`}
+                  disabled={busy}
+                  onClick={() =>
+                    void run(async () => {
+                      const name = await app.evict(d.id);
+                      setDone(`${name} was removed; it can no longer reach your keychain.`);
+                    })
+                  }
+                >
+                  Not mine: remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       <form
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            const name = await app.approve(code);
+            const name = await app.approve(code, target ?? undefined);
             setDone(`${name} can now see your codes.`);
             setCode('');
           });
         }}
       >
+        {pending.length > 1 && (
+          <fieldset>
+            <legend>Which device shows the code?</legend>
+            {pending.map((d) => (
+              <label key={d.id} class="choice">
+                <input
+                  type="radio"
+                  name="approve-device"
+                  value={d.id}
+                  checked={chosen === d.id}
+                  onChange={() => setChosen(d.id)}
+                />{' '}
+                {d.name} <span class="hint mono">{d.id.slice(0, 8)}</span>
+              </label>
+            ))}
+          </fieldset>
+        )}
         <Field
           id="approve-code"
           label="Verification code"
@@ -493,8 +560,12 @@ function Approve({ app }: { app: App }) {
         />
         <ErrorText error={error} />
         <div class="actions">
-          <button type="submit" class="primary" disabled={busy || code.replace(/\D/g, '').length !== 8}>
-            {busy ? 'Checking…' : 'Approve'}
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy || code.replace(/\D/g, '').length !== 8 || target === null}
+          >
+            {busy ? 'Waiting for the new device…' : 'Approve'}
           </button>
         </div>
       </form>
@@ -708,48 +779,53 @@ function Pin({ app }: { app: App }) {
       <h2 id="pin-title">Keychain PIN</h2>
       <p>
         {keychain!.escrow === null
-          ? 'Checking whether a PIN is set…'
+          ? keychain!.unreachableSince !== null
+            ? "Can't check whether a PIN is set while the keychain server does not answer."
+            : 'Checking whether a PIN is set…'
           : enabled
             ? 'A PIN is set. A new device can use it instead of an approval.'
             : 'No PIN is set.'}
       </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            await app.setPin(pin);
-            setPin('');
-            setAgain('');
-            setDone(true);
-          });
-        }}
-      >
-        <div class="grid2">
-          <Field
-            id="pin-new"
-            label={enabled ? 'New PIN' : 'PIN'}
-            value={pin}
-            onValue={setPin}
-            error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
-            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-          />
-          <Field
-            id="pin-again"
-            label="PIN again"
-            value={again}
-            onValue={setAgain}
-            error={again !== '' && again !== pin ? 'The two PINs differ.' : null}
-            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-          />
-        </div>
-        <ErrorText error={error} />
-        <div class="actions">
-          <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
-            {enabled ? 'Change PIN' : 'Set PIN'}
-          </button>
-        </div>
-        {done && <p role="status">The PIN is set.</p>}
-      </form>
+      {/* Never offer to set a PIN without knowing whether one is set (and the attempts it has). */}
+      {keychain!.escrow !== null && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await app.setPin(pin);
+              setPin('');
+              setAgain('');
+              setDone(true);
+            });
+          }}
+        >
+          <div class="grid2">
+            <Field
+              id="pin-new"
+              label={enabled ? 'New PIN' : 'PIN'}
+              value={pin}
+              onValue={setPin}
+              error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
+              input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+            />
+            <Field
+              id="pin-again"
+              label="PIN again"
+              value={again}
+              onValue={setAgain}
+              error={again !== '' && again !== pin ? 'The two PINs differ.' : null}
+              input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+            />
+          </div>
+          <ErrorText error={error} />
+          <div class="actions">
+            <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
+              {enabled ? 'Change PIN' : 'Set PIN'}
+            </button>
+          </div>
+          {done && <p role="status">The PIN is set.</p>}
+        </form>
+      )}
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useStore } from '../app/store.js';
 import { Confirm } from '../components/Dialog.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { passkeyPrfSupported } from '../platform/passkey.js';
+import { forScreen } from '../app/words.js';
 
 /** Minimum app-lock passphrase length. */
 const MIN_PASSPHRASE = 8;
@@ -36,7 +37,7 @@ function AppLock({ app }: { app: App }) {
     try {
       setDone(await work());
     } catch (e) {
-      setError((e as Error).message);
+      setError(forScreen(e));
     } finally {
       setBusy(false);
     }

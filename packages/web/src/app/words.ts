@@ -1,0 +1,56 @@
+/**
+ * Words for the screen they are on. The shared libraries' messages are written for the CLI and name
+ * its commands and flags; on this screen people have pages and buttons. Errors are matched by their
+ * class name and code (not imported: the keychain library is a lazy chunk), and a message without a
+ * command in it passes through unchanged.
+ */
+
+interface CodedError {
+  name: string;
+  code: string;
+  message: string;
+}
+
+function coded(err: unknown): CodedError | null {
+  if (!(err instanceof Error)) return null;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? { name: err.name, code, message: err.message } : null;
+}
+
+/** Keychain error codes whose library message sends people to a CLI command. */
+const KEYCHAIN: Record<string, (message: string) => string> = {
+  'not-signed-in': (m) =>
+    /not signed in to a keychain/.test(m)
+      ? 'This device is not signed in to a keychain; turn on keychain backup on the Backup page.'
+      : /maximum lifetime/.test(m)
+        ? 'Signed out: this session reached its maximum lifetime. Sign in again on the Backup page.'
+        : 'The keychain session has ended. Sign in again on the Backup page.',
+  'not-trusted': (m) =>
+    /removed/.test(m)
+      ? 'This device was removed from the keychain. Sign in again on the Backup page to ask to join anew.'
+      : 'This device is waiting for approval: type the code it shows on a trusted device, or use the keychain PIN or the recovery key.',
+  'join-removed': () =>
+    'This request to join was removed by one of your trusted devices. If this device is yours, sign in again.',
+  'code-not-found': (m) =>
+    /No new device is waiting/.test(m)
+      ? 'No new device is waiting for approval. Sign in on the new device, keep its code on screen, and type that code here.'
+      : m,
+  'code-mismatch': (m) =>
+    /no approval in progress/.test(m) ? 'Sign in again on this device for a new code.' : m,
+};
+
+/** The message to show for `err` on a web page. */
+export function forScreen(err: unknown): string {
+  const e = coded(err);
+  if (e?.name === 'KeychainError' && KEYCHAIN[e.code]) return KEYCHAIN[e.code]!(e.message);
+  const message = err instanceof Error ? err.message : String(err);
+  if (e?.name === 'FormatError') {
+    return message
+      .replace(
+        /; name it with --format \(see the list of formats\)/,
+        '. Tessera reads the files listed under “Supported apps and files” below',
+      )
+      .replace(/otherwise name the format with --format\./, 'otherwise it is not a file Tessera reads.');
+  }
+  return message;
+}
