@@ -84,7 +84,7 @@ describe.each(BACKENDS)('realm PIN client, 3 realms, threshold 2 (%s)', (backend
       proxy.tamper = (req, res) => {
         if (!req.path.endsWith('/recover1')) return undefined;
         const payload = Buffer.from(res.payload as string, 'base64url');
-        payload[40] ^= 1;
+        payload[40] = payload[40]! ^ 1;
         return { ...res, payload: payload.toString('base64url') };
       };
       const got = await recoverRealmPin({ setup: viaProxy, pin: '1357' });
@@ -122,7 +122,7 @@ describe.each(BACKENDS)('realm PIN client, 3 realms, threshold 2 (%s)', (backend
       const flipSignature: Tamper = (req, res) => {
         if (!req.path.endsWith('/recover1')) return undefined;
         const signature = Buffer.from(res.signature as string, 'base64url');
-        signature[0] ^= 1;
+        signature[0] = signature[0]! ^ 1;
         return { ...res, signature: signature.toString('base64url') };
       };
       proxy.tamper = flipSignature;
