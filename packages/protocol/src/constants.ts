@@ -175,6 +175,10 @@ export const ERROR_CODES = [
   // credential lifecycle (§10)
   'join-removed',
   'session-expired',
+  // escrow realms (§11)
+  'realm-no-record',
+  'realm-record-exists',
+  'realm-record-destroyed',
   // v2 approval relay (§1.3)
   'join-failed',
   'join-slot-taken',

@@ -3,3 +3,4 @@ export * from './schemas.js';
 export * from './routes.js';
 export { canon } from './canon.js';
 export { parseClientHeader, compareVersions, type ClientId } from './client-version.js';
+export * from './realm.js';

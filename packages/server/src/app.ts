@@ -6,19 +6,19 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv, type Options as AjvOptions } from 'ajv';
 import {
   CLIENT_HEADER,
   CLIENT_QUERY_PARAM,
   PROTOCOL_VERSION,
   compareVersions,
   parseClientHeader,
-  type ErrorBody,
 } from '@tessera/protocol';
 import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
-import { isDatabaseUnavailable } from './db/errors.js';
 import { errorBody, HttpError } from './http-error.js';
+import { toErrorReply } from './error-reply.js';
+import { loggerOptions } from './logging.js';
+import { validatorCompiler } from './validation.js';
 import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerMetricsRoute } from './metrics-access.js';
 import { parseTrustedProxies } from './trust-proxy.js';
@@ -32,45 +32,6 @@ import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
 import { SECURITY_HEADERS, registerWebApp } from './web.js';
-
-/** Log redaction: tokens, cookies and every body field holding OPAQUE messages, keys or ciphertext. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  'req.body',
-  'body',
-  ...[
-    'registrationRequest',
-    'registrationResponse',
-    'registrationRecord',
-    'startLoginRequest',
-    'loginResponse',
-    'finishLoginRequest',
-    'session',
-    'escrowKey',
-    'sealedEscrowKey',
-    'ciphertext',
-    'wrapped',
-    'wraps',
-    'items',
-  ].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
-];
-
-function loggerOptions(logger: ServerOptions['logger']): false | Record<string, unknown> {
-  if (!logger) return false;
-  const base = logger === true ? {} : logger;
-  return { level: 'info', ...base, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-}
-
-/** Bodies are validated without type coercion (a string is not a number); query strings coerce. */
-function validatorCompiler() {
-  const common: AjvOptions = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false };
-  const bodies = new Ajv({ ...common, coerceTypes: false });
-  const queries = new Ajv({ ...common, coerceTypes: true });
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? bodies : queries).compile(schema);
-}
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
@@ -100,42 +61,6 @@ async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise
       { minimumVersion: minClientVersion },
     );
   }
-}
-
-/** Maps any error to `{ error: { code, message } }`; no stack trace or secret leaves the server. */
-function toErrorReply(
-  err: FastifyError & { retryAfter?: number },
-  request: FastifyRequest,
-): { status: number; body: ErrorBody } {
-  if (err instanceof HttpError)
-    return { status: err.status, body: errorBody(err.code, err.message, err.extra) };
-  if (err.validation)
-    return { status: 400, body: errorBody('bad-request', `Invalid request: ${err.message}.`) };
-  if (isDatabaseUnavailable(err)) {
-    request.log.error({ err }, 'database unavailable');
-    return {
-      status: 503,
-      body: errorBody('database-unavailable', 'The database is unavailable; try again shortly.'),
-    };
-  }
-  const status = err.statusCode ?? 500;
-  if (status === 429) {
-    const extra = err.retryAfter ? { retryAfter: err.retryAfter } : {};
-    return { status, body: errorBody('rate-limited', err.message, extra) };
-  }
-  if (status === 413) return { status, body: errorBody('too-large', 'The request body is too large.') };
-  if (status === 415) return { status, body: errorBody('bad-request', 'Send the body as application/json.') };
-  if (status === 503)
-    return { status, body: errorBody('unavailable', 'The server is shutting down; try again shortly.') };
-  if (status >= 400 && status < 500) {
-    // Fastify's own client errors (bad JSON, empty body...) have safe, specific messages.
-    return { status, body: errorBody('bad-request', err.message) };
-  }
-  request.log.error({ err }, 'unexpected error');
-  return {
-    status: 500,
-    body: errorBody('internal', 'Something went wrong on the server; it has been logged.'),
-  };
 }
 
 export async function buildApp(options: {

@@ -7,7 +7,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorBody } from './http-error.js';
-import type { Metrics } from './metrics.js';
+import type { Registry } from 'prom-client';
+
+/** Anything with its own prom-client registry (the keychain server's or a realm's metrics). */
+type Metrics = { registry: Registry };
 
 /** Shorter tokens could be guessed; 32 random bytes in base64url are 43 characters. */
 export const MIN_METRICS_TOKEN_LENGTH = 32;

@@ -5,8 +5,13 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { RateLimitRule } from './config.js';
-import type { MainDatabase } from './db/tables.js';
+import type { RateLimitsTable } from './db/tables.js';
 import { HttpError } from './http-error.js';
+
+/** Any database with the `rate_limits` table (the keychain's, a realm's). */
+export interface RateLimitDatabase {
+  rate_limits: RateLimitsTable;
+}
 
 export interface RateKey {
   key: string;
@@ -17,7 +22,12 @@ export interface RateKey {
  * Counts one hit on every key, or none if any key refuses (then throws 429 with the longest wait).
  * Runs in one transaction; the first statement writes, so concurrent callers queue on the row lock.
  */
-export async function consume(db: Kysely<MainDatabase>, keys: RateKey[], now = Date.now()): Promise<void> {
+export async function consume<T extends RateLimitDatabase>(
+  database: Kysely<T>,
+  keys: RateKey[],
+  now = Date.now(),
+): Promise<void> {
+  const db = database as unknown as Kysely<RateLimitDatabase>;
   const waitMs = await db.transaction().execute(async (trx) => {
     const rows = [];
     for (const { key, rule } of keys) {
@@ -63,7 +73,11 @@ export async function consume(db: Kysely<MainDatabase>, keys: RateKey[], now = D
 }
 
 /** Gives back one hit on each key (a successful attempt is not a failure) and lifts any back-off. */
-export async function release(db: Kysely<MainDatabase>, keys: string[]): Promise<void> {
+export async function release<T extends RateLimitDatabase>(
+  database: Kysely<T>,
+  keys: string[],
+): Promise<void> {
+  const db = database as unknown as Kysely<RateLimitDatabase>;
   if (keys.length === 0) return;
   await db
     .updateTable('rate_limits')

@@ -25,7 +25,7 @@ export interface Secrets {
 const SETUP_PATTERN = /^[A-Za-z0-9_-]{100,400}$/;
 
 /** Reads the file, or creates it (mode 0600) with `make()` when absent; concurrent first starts agree. */
-async function readOrCreate(path: string, make: () => string): Promise<string> {
+export async function readOrCreate(path: string, make: () => string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (err) {

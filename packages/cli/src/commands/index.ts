@@ -14,6 +14,7 @@ import { register as keychain } from './keychain.js';
 import { register as sync } from './sync.js';
 import { register as serve } from './serve.js';
 import { register as share } from './share.js';
+import { register as realm } from './realm.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
@@ -34,4 +35,5 @@ export const commands: RegisterCommand[] = [
   keychain,
   sync,
   share,
+  realm,
 ];

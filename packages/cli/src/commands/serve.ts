@@ -19,16 +19,19 @@ interface ServeOptions {
 }
 
 const DEFAULT_PORT = 8080;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function port(value: string, option = '--port'): number {
+export function port(value: string, option = '--port'): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
     throw new CliError(`${option}: must be 0-65535, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 /** Who may read /metrics: a token from a file and/or a separate listener; neither = not served. */
-async function metricsAccess(options: ServeOptions, env: NodeJS.ProcessEnv) {
+export async function metricsAccess(
+  options: Pick<ServeOptions, 'metricsTokenFile' | 'metricsHost' | 'metricsPort'>,
+  env: NodeJS.ProcessEnv,
+) {
   const tokenFile = options.metricsTokenFile ?? env.TESSERA_METRICS_TOKEN_FILE;
   const host = options.metricsHost ?? env.TESSERA_METRICS_HOST;
   const listenPort = options.metricsPort ?? env.TESSERA_METRICS_PORT;
@@ -55,13 +58,31 @@ async function metricsAccess(options: ServeOptions, env: NodeJS.ProcessEnv) {
 }
 
 /** The proxies whose X-Forwarded-* headers count; "1" (which used to trust every peer) is refused. */
-function trustProxy(value: string | undefined): { trustProxy?: string } {
+export function trustProxy(value: string | undefined): { trustProxy?: string } {
   if (value === undefined || value === '') return {};
   if (/^(1|true|yes|on)$/i.test(value.trim()))
     throw new CliError(
       `--trust-proxy/TESSERA_TRUST_PROXY: name the addresses of your reverse proxies (e.g. 127.0.0.1 or 10.0.0.0/8), not ${JSON.stringify(value)}: trusting every peer would let clients choose their own address`,
     );
   return { trustProxy: value };
+}
+
+/** The request logger of --log-level/--log-format (or their environment variables). */
+export async function loggerOption(
+  options: Pick<ServeOptions, 'logLevel' | 'logFormat'>,
+  env: NodeJS.ProcessEnv,
+): Promise<false | Record<string, unknown>> {
+  const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new CliError(
+      `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+    );
+  const logFormat = options.logFormat ?? env.TESSERA_LOG_FORMAT ?? (process.stdout.isTTY ? 'text' : 'json');
+  if (logFormat !== 'text' && logFormat !== 'json')
+    throw new CliError(`--log-format: must be text or json, got ${JSON.stringify(logFormat)}`);
+  if (logLevel === 'silent') return false;
+  const { textLogStream } = await import('../log-lines.js');
+  return { level: logLevel, ...(logFormat === 'text' ? { stream: textLogStream(process.stdout) } : {}) };
 }
 
 /** `tessera serve`: the keychain server and the web app, until SIGTERM or SIGINT (then a graceful stop). */
@@ -113,17 +134,6 @@ export function register(program: Command): void {
       const { fileURLToPath } = await import('node:url');
       const { defaultHome } = await import('@tessera/vault/node');
       const { startServer } = await import('@tessera/server');
-      const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? 'info';
-      if (!LOG_LEVELS.includes(logLevel))
-        throw new CliError(
-          `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
-        );
-      const logFormat =
-        options.logFormat ?? env.TESSERA_LOG_FORMAT ?? (process.stdout.isTTY ? 'text' : 'json');
-      if (logFormat !== 'text' && logFormat !== 'json')
-        throw new CliError(`--log-format: must be text or json, got ${JSON.stringify(logFormat)}`);
-      const { textLogStream } = await import('../log-lines.js');
-      const logStream = logFormat === 'text' ? { stream: textLogStream(process.stdout) } : {};
       const dataDir = options.data ?? env.TESSERA_DATA ?? join(defaultHome(), 'server');
       // The web app built by `npm run build -w packages/web`, next to this package in the workspace.
       const webRoot = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -143,7 +153,7 @@ export function register(program: Command): void {
           ...((options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION)
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }
             : {}),
-          logger: logLevel === 'silent' ? false : { level: logLevel, ...logStream },
+          logger: await loggerOption(options, env),
           ...trustProxy(options.trustProxy ?? env.TESSERA_TRUST_PROXY),
         });
       } catch (err) {

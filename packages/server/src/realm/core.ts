@@ -1,162 +1,266 @@
 /**
- * Escrow realm core (issue 12, first slice): the guess-counting state machine of one realm,
- * after Juicebox's design (juicebox-sdk, "Protocol" description): the realm holds a per-record
- * OPRF key, one secret share and a commitment to the PIN; every OPRF evaluation counts as a guess,
- * a correct commitment resets the count and releases the share, and the record (share + OPRF key)
- * is dropped once the guess budget is spent. Answers are signed with the realm key over
- * (realm id, account, client nonce, payload) so a realm answering for another account, or a
- * replayed answer, is refused by the client (see verifyRealmAnswer).
- *
- * In-memory only; the HTTP service, stores and clients are not built yet (see docs/PROTOCOL.md §11).
+ * The guess-counting state machine of one realm (docs/PROTOCOL.md §11), after Juicebox's design:
+ * per record the realm holds its own OPRF key, the client's masked unlock-key share, a commitment and
+ * one share of the unlock secret. `recover1` counts a guess before it answers (one SQL statement, so
+ * parallel guesses are each counted, in any number of processes); a matching commitment in
+ * `recover2` resets the count and releases the share; the record is deleted (and shredded) once
+ * REALM_MAX_GUESSES guesses were spent without a match. Every answer is signed over
+ * `realmAnswerMessage` (@tessera/protocol), so the client can refuse forged, misdirected or replayed
+ * answers.
  */
-import { ed25519, ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { timingSafeEqual } from 'node:crypto';
+import { ed25519, ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { REALM_MAX_GUESSES, realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
+import { HttpError } from '../http-error.js';
+import type { RealmKeys } from './keys.js';
+import { openRecord, sealPending, sealRecord } from './record.js';
+import type { RealmStore } from './store.js';
 
-/** Wrong guesses after which a realm deletes the record (issue 12: 10). */
-export const REALM_MAX_GUESSES = 10;
-
-interface RealmRecord {
-  oprfKey: Uint8Array;
-  share: Uint8Array;
-  commitment: Uint8Array;
-  guesses: number;
-}
-
-/** A signed realm answer, bound to realm, account and the client's nonce. */
+/** A signed realm answer, bound to step, realm, record and the client's nonce. */
 export interface RealmAnswer {
   realmId: string;
-  account: string;
+  record: string;
   nonce: Uint8Array;
   payload: Uint8Array;
   signature: Uint8Array;
 }
 
-const enc = new TextEncoder();
+/** What a realm reports to its metrics. */
+export type RealmEvent = 'registered' | 'guess' | 'wrong' | 'released' | 'destroyed';
 
-function transcript(o: {
-  realmId: string;
-  account: string;
-  nonce: Uint8Array;
-  payload: Uint8Array;
-}): Uint8Array {
-  const parts = [
-    enc.encode('tessera-realm-answer-v1'),
-    enc.encode(o.realmId),
-    enc.encode(o.account),
-    o.nonce,
-    o.payload,
-  ];
-  // Length-prefix every part so no two distinct tuples share a transcript.
-  const out: number[] = [];
-  for (const p of parts) {
-    out.push((p.length >>> 24) & 255, (p.length >>> 16) & 255, (p.length >>> 8) & 255, p.length & 255, ...p);
-  }
-  return sha256(Uint8Array.from(out));
-}
+const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
 
-/** One realm: its signing key and records by account. */
+const noRecord = () => new HttpError(404, 'realm-no-record', 'This realm holds no PIN record with this id.');
+const destroyed = () =>
+  new HttpError(
+    410,
+    'realm-record-destroyed',
+    `This realm deleted the record after ${REALM_MAX_GUESSES} wrong PIN guesses.`,
+  );
+
 export class RealmCore {
-  readonly realmId: string;
-  readonly publicKey: Uint8Array;
-  private readonly secretKey: Uint8Array;
-  private readonly records = new Map<string, RealmRecord>();
+  constructor(
+    private readonly store: RealmStore,
+    private readonly keys: RealmKeys,
+    private readonly onEvent: (e: RealmEvent) => void = () => {},
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  /** @param o.realmId stable realm name pinned in the circle; o.secretKey optional ed25519 seed. */
-  constructor(o: { realmId: string; secretKey?: Uint8Array }) {
-    this.realmId = o.realmId;
-    this.secretKey = o.secretKey ?? ed25519.utils.randomSecretKey();
-    this.publicKey = ed25519.getPublicKey(this.secretKey);
+  get realmId(): string {
+    return this.keys.realmId;
   }
 
-  private answer(o: { account: string; nonce: Uint8Array; payload: Uint8Array }): RealmAnswer {
-    if (o.nonce.length !== 32) throw new Error('realm: client nonce must be 32 bytes');
-    const signature = ed25519.sign(transcript({ realmId: this.realmId, ...o }), this.secretKey);
-    return { realmId: this.realmId, account: o.account, nonce: o.nonce, payload: o.payload, signature };
+  get publicKey(): Uint8Array {
+    return this.keys.publicKey;
   }
 
-  /** Stores a fresh record: generates the OPRF key, keeps share and commitment. */
-  register1(o: { account: string; nonce: Uint8Array; blinded: Uint8Array }): RealmAnswer {
+  private answer(step: RealmSignedStep, record: string, nonce: Uint8Array, payload: Uint8Array): RealmAnswer {
+    const message = realmAnswerMessage({ step, realmId: this.keys.realmId, record, nonce, payload });
+    const signature = ed25519.sign(message, this.keys.signingKey);
+    return { realmId: this.keys.realmId, record, nonce, payload, signature };
+  }
+
+  private async tombstoned(id: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('realm_tombstones')
+      .select('id')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Starts a registration: a fresh OPRF key evaluates the blinded PIN. A ready record is never replaced. */
+  async register1(o: { record: string; nonce: Uint8Array; blinded: Uint8Array }): Promise<RealmAnswer> {
     const oprfKey = ristretto255_oprf.oprf.generateKeyPair().secretKey;
-    const evaluated = ristretto255_oprf.oprf.blindEvaluate(oprfKey, o.blinded);
-    this.records.set(o.account, {
-      oprfKey,
-      share: new Uint8Array(),
-      commitment: new Uint8Array(),
+    const evaluated = evaluate(oprfKey, o.blinded);
+    const exists = () =>
+      new HttpError(
+        409,
+        'realm-record-exists',
+        'This record id is taken at this realm; register with a new random id.',
+      );
+    if (await this.tombstoned(o.record)) throw exists();
+    const row = {
+      id: o.record,
+      state: 'pending' as const,
+      sealed: sealPending(this.keys.storageKey, o.record, oprfKey),
+      pending_tag: sha256(o.nonce),
       guesses: 0,
+      updated_at: this.clock(),
+    };
+    // Replaces only a pending registration (the client that started it may be retrying).
+    const result = await this.store.db
+      .insertInto('realm_records')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({ sealed: row.sealed, pending_tag: row.pending_tag, updated_at: row.updated_at })
+          .where('realm_records.state', '=', 'pending'),
+      )
+      .executeTakeFirst();
+    oprfKey.fill(0);
+    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) throw exists();
+    return this.answer('register1', o.record, o.nonce, evaluated);
+  }
+
+  /** Completes the registration started with the same nonce: stores commitment, masked share and share. */
+  async register2(o: {
+    record: string;
+    nonce: Uint8Array;
+    commitment: Uint8Array;
+    masked: Uint8Array;
+    share: Uint8Array;
+  }): Promise<void> {
+    const row = await this.store.db
+      .selectFrom('realm_records')
+      .selectAll()
+      .where('id', '=', o.record)
+      .executeTakeFirst();
+    if (!row || row.state !== 'pending' || !row.pending_tag || !same(row.pending_tag, sha256(o.nonce)))
+      throw new HttpError(
+        409,
+        'conflict',
+        'No registration of this record was started with this nonce (send register1 first).',
+      );
+    const { oprfKey } = openRecord(this.keys.storageKey, o.record, row.sealed);
+    const sealed = sealRecord(this.keys.storageKey, o.record, {
+      oprfKey,
+      commitment: o.commitment,
+      masked: o.masked,
+      share: o.share,
     });
-    return this.answer({ account: o.account, nonce: o.nonce, payload: evaluated });
+    oprfKey.fill(0);
+    const result = await this.store.db
+      .updateTable('realm_records')
+      .set({ state: 'ready', sealed, pending_tag: null, guesses: 0, updated_at: this.clock() })
+      .where('id', '=', o.record)
+      .where('state', '=', 'pending')
+      .where('pending_tag', '=', row.pending_tag)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1)
+      throw new HttpError(409, 'conflict', 'The registration changed meanwhile; start again.');
+    this.onEvent('registered');
   }
 
-  /** Completes registration with the share and the commitment derived from the OPRF output. */
-  register2(o: { account: string; share: Uint8Array; commitment: Uint8Array }): void {
-    const r = this.records.get(o.account);
-    if (!r) throw new Error('realm: no registration in progress for this account');
-    if (o.commitment.length !== 32) throw new Error('realm: commitment must be 32 bytes');
-    r.share = Uint8Array.from(o.share);
-    r.commitment = Uint8Array.from(o.commitment);
-    r.guesses = 0;
-  }
-
-  /** Evaluates a guess; counted before answering, so parallel guesses are each counted. */
-  recover1(o: { account: string; nonce: Uint8Array; blinded: Uint8Array }): RealmAnswer {
-    const r = this.records.get(o.account);
-    if (!r || r.commitment.length === 0) throw new Error('realm: no PIN record for this account');
-    r.guesses += 1;
-    const evaluated = ristretto255_oprf.oprf.blindEvaluate(r.oprfKey, o.blinded);
-    if (r.guesses >= REALM_MAX_GUESSES) this.destroy(o.account);
-    return this.answer({ account: o.account, nonce: o.nonce, payload: evaluated });
-  }
-
-  /** Checks the commitment; on match resets the count and releases the share. */
-  recover2(o: { account: string; nonce: Uint8Array; commitment: Uint8Array }): RealmAnswer {
-    const r = this.records.get(o.account);
-    if (!r) throw new Error('realm: no PIN record for this account');
-    if (o.commitment.length !== 32 || !timingSafeEqual(o.commitment, r.commitment)) {
-      throw new Error('realm: wrong PIN');
+  /**
+   * Counts a guess, then evaluates it and returns the masked unlock-key share. The count is taken
+   * first, in one statement, so an answer is never given for an uncounted guess.
+   */
+  async recover1(o: {
+    record: string;
+    nonce: Uint8Array;
+    blinded: Uint8Array;
+  }): Promise<{ answer: RealmAnswer; guessesLeft: number }> {
+    checkElement(o.blinded); // malformed input costs no guess
+    const row = await this.store.db
+      .updateTable('realm_records')
+      .set((eb) => ({ guesses: eb('guesses', '+', 1), updated_at: this.clock() }))
+      .where('id', '=', o.record)
+      .where('state', '=', 'ready')
+      .returning(['guesses', 'sealed'])
+      .executeTakeFirst();
+    if (!row) throw (await this.tombstoned(o.record)) ? destroyed() : noRecord();
+    this.onEvent('guess');
+    if (row.guesses > REALM_MAX_GUESSES) {
+      // The budget was spent by guesses whose client never sent recover2.
+      await this.destroy(o.record);
+      throw destroyed();
     }
-    r.guesses = 0;
-    return this.answer({ account: o.account, nonce: o.nonce, payload: r.share });
+    const r = openRecord(this.keys.storageKey, o.record, row.sealed);
+    const evaluated = evaluate(r.oprfKey, o.blinded);
+    const payload = new Uint8Array(evaluated.length + r.masked.length);
+    payload.set(evaluated);
+    payload.set(r.masked, evaluated.length);
+    wipe(r);
+    return {
+      answer: this.answer('recover1', o.record, o.nonce, payload),
+      guessesLeft: REALM_MAX_GUESSES - row.guesses,
+    };
   }
 
-  /** Remaining guesses, or 0 when the record is gone. */
-  guessesLeft(o: { account: string }): number {
-    const r = this.records.get(o.account);
-    return r ? REALM_MAX_GUESSES - r.guesses : 0;
-  }
-
-  private destroy(account: string): void {
-    const r = this.records.get(account);
-    if (r) {
-      r.oprfKey.fill(0);
-      r.share.fill(0);
-      r.commitment.fill(0);
+  /** Checks the commitment; a match resets the count and releases the share, a miss may destroy. */
+  async recover2(o: { record: string; nonce: Uint8Array; commitment: Uint8Array }): Promise<RealmAnswer> {
+    const row = await this.store.db
+      .selectFrom('realm_records')
+      .select(['sealed', 'guesses'])
+      .where('id', '=', o.record)
+      .where('state', '=', 'ready')
+      .executeTakeFirst();
+    if (!row) throw (await this.tombstoned(o.record)) ? destroyed() : noRecord();
+    const r = openRecord(this.keys.storageKey, o.record, row.sealed);
+    try {
+      if (row.guesses === 0 || !same(o.commitment, r.commitment)) {
+        // No counted guess (recover1) since the last match: nothing to check against.
+        this.onEvent('wrong');
+        if (row.guesses >= REALM_MAX_GUESSES) {
+          await this.destroy(o.record);
+          throw destroyed();
+        }
+        throw new HttpError(403, 'pin-incorrect', 'Wrong PIN.', {
+          guessesLeft: REALM_MAX_GUESSES - row.guesses,
+        });
+      }
+      await this.store.db
+        .updateTable('realm_records')
+        .set({ guesses: 0, updated_at: this.clock() })
+        .where('id', '=', o.record)
+        .execute();
+      this.onEvent('released');
+      return this.answer('recover2', o.record, o.nonce, Uint8Array.from(r.share));
+    } finally {
+      wipe(r);
     }
-    this.records.delete(account);
+  }
+
+  /** Guesses left for a ready record; 0 once destroyed; null when the realm never held it. */
+  async guessesLeft(record: string): Promise<number | null> {
+    const row = await this.store.db
+      .selectFrom('realm_records')
+      .select('guesses')
+      .where('id', '=', record)
+      .where('state', '=', 'ready')
+      .executeTakeFirst();
+    if (row) return Math.max(0, REALM_MAX_GUESSES - row.guesses);
+    return (await this.tombstoned(record)) ? 0 : null;
+  }
+
+  /** Deletes the record, leaves a tombstone with the id only, and shreds the deleted bytes. */
+  private async destroy(record: string): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('realm_records').where('id', '=', record).execute();
+      await trx
+        .insertInto('realm_tombstones')
+        .values({ id: record, destroyed_at: this.clock() })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    });
+    this.onEvent('destroyed');
+    await this.store.shred();
   }
 }
 
-/** Client side: accepts an answer only if signed by the pinned realm key for this account and nonce. */
-export function verifyRealmAnswer(o: {
-  answer: RealmAnswer;
-  realmId: string;
-  realmPublicKey: Uint8Array;
-  account: string;
-  nonce: Uint8Array;
-}): Uint8Array {
-  const a = o.answer;
-  if (a.realmId !== o.realmId)
-    throw new Error(`realm answer: from realm ${a.realmId}, expected ${o.realmId}`);
-  if (a.account !== o.account) throw new Error('realm answer: for another account');
-  if (a.nonce.length !== o.nonce.length || !timingSafeEqual(a.nonce, o.nonce)) {
-    throw new Error('realm answer: nonce mismatch (replayed answer)');
+const badElement = () =>
+  new HttpError(400, 'bad-request', 'Field blinded is not a valid ristretto255 element.');
+
+function checkElement(blinded: Uint8Array): void {
+  try {
+    ristretto255.Point.fromBytes(blinded);
+  } catch {
+    throw badElement();
   }
-  const msg = transcript({ realmId: o.realmId, account: o.account, nonce: o.nonce, payload: a.payload });
-  if (!ed25519.verify(a.signature, msg, o.realmPublicKey)) throw new Error('realm answer: bad signature');
-  return a.payload;
 }
 
-/** Fresh 32-byte client nonce. */
-export function realmNonce(): Uint8Array {
-  return new Uint8Array(randomBytes(32));
+/** Evaluates a blinded element; a malformed one is the client's error, named. */
+function evaluate(oprfKey: Uint8Array, blinded: Uint8Array): Uint8Array {
+  try {
+    return ristretto255_oprf.oprf.blindEvaluate(oprfKey, blinded);
+  } catch {
+    throw badElement();
+  }
+}
+
+function wipe(r: { oprfKey: Uint8Array; commitment: Uint8Array; masked: Uint8Array; share: Uint8Array }) {
+  for (const b of [r.oprfKey, r.commitment, r.masked, r.share]) b.fill(0);
 }

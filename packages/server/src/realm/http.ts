@@ -1,145 +1,205 @@
 /**
- * Minimal HTTP face of one escrow realm (issue 12, second slice): JSON over loopback, base64url
- * bytes, body size capped, CORS open so web clients can talk to realms directly. No persistence
- * yet (the core is in memory); no rate limits or metrics yet.
+ * The HTTP face of one realm (docs/PROTOCOL.md §11): JSON with base64url bytes, the error body of
+ * §4, open CORS (answers are signed and carry nothing a third party could use: the share needs the
+ * commitment, which needs the PIN), per-address rate limits on the guess and registration routes,
+ * redacted request logs, `/healthz`, `/readyz` and `/metrics` as on the keychain server.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { RealmCore, type RealmAnswer } from './core.js';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import { REALM_MAX_GUESSES } from '@tessera/protocol';
+import { b64u, fromB64u } from '../bytes.js';
+import type { RateLimitRule, ServerOptions } from '../config.js';
+import { toErrorReply } from '../error-reply.js';
+import { errorBody } from '../http-error.js';
+import { loggerOptions } from '../logging.js';
+import { registerMetricsRoute } from '../metrics-access.js';
+import { consume } from '../rate-limit.js';
+import { parseTrustedProxies } from '../trust-proxy.js';
+import { validatorCompiler } from '../validation.js';
+import type { RealmAnswer, RealmCore } from './core.js';
+import type { RealmMetrics } from './metrics.js';
+import type { RealmStore } from './store.js';
 
-const MAX_BODY = 16 * 1024;
-const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64url');
-const bytes = (v: unknown, field: string, max = 4096): Uint8Array => {
-  if (typeof v !== 'string' || v.length > max)
-    throw new RealmHttpError(400, `realm: field ${field} must be base64url`);
-  return new Uint8Array(Buffer.from(v, 'base64url'));
-};
-const text = (v: unknown, field: string): string => {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 200)
-    throw new RealmHttpError(400, `realm: field ${field} must be a short string`);
-  return v;
-};
-
-class RealmHttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
+export interface RealmRateLimits {
+  /** Guesses (recover1) per client address. */
+  guessAddress: RateLimitRule;
+  /** Registrations (register1) per client address. */
+  registerAddress: RateLimitRule;
 }
+
+const HOUR = 3_600_000;
+export const REALM_DEFAULTS = {
+  bodyLimit: 16 * 1024,
+  httpRateLimit: { max: 600, windowMs: 60_000 },
+  rateLimits: {
+    guessAddress: { limit: 200, windowMs: HOUR, freeAttempts: 60, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+    registerAddress: { limit: 120, windowMs: HOUR, freeAttempts: 60, baseDelayMs: 1_000, maxDelayMs: 60_000 },
+  } satisfies RealmRateLimits,
+} as const;
+
+/** Body fields never logged. */
+const REDACTED = ['blinded', 'commitment', 'masked', 'share', 'payload', 'nonce', 'signature'];
+
+const B64 = (bytes: number) => Type.String({ pattern: `^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$` });
+const B64Up = (max: number) => Type.String({ pattern: `^[A-Za-z0-9_-]{2,${Math.ceil((max * 4) / 3)}}$` });
+/** Record ids are random (the client draws 16 bytes and more); short ids could be guessed. */
+const RecordId = Type.String({ pattern: '^[A-Za-z0-9_-]{22,86}$' });
+const Nonce = B64(32);
+const Element = B64(32);
+
+const Step1 = Type.Object(
+  { record: RecordId, nonce: Nonce, blinded: Element },
+  { additionalProperties: false },
+);
+const Register2 = Type.Object(
+  { record: RecordId, nonce: Nonce, commitment: B64(32), masked: B64Up(128), share: B64Up(128) },
+  { additionalProperties: false },
+);
+const Recover2 = Type.Object(
+  { record: RecordId, nonce: Nonce, commitment: B64(32) },
+  { additionalProperties: false },
+);
 
 function answerJson(a: RealmAnswer) {
   return {
     realmId: a.realmId,
-    account: a.account,
-    nonce: b64(a.nonce),
-    payload: b64(a.payload),
-    signature: b64(a.signature),
+    record: a.record,
+    nonce: b64u(a.nonce),
+    payload: b64u(a.payload),
+    signature: b64u(a.signature),
   };
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new RealmHttpError(413, 'realm: body too large');
-    chunks.push(c as Buffer);
-  }
-  try {
-    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (typeof v !== 'object' || v === null) throw new Error();
-    return v as Record<string, unknown>;
-  } catch {
-    throw new RealmHttpError(400, 'realm: body must be a JSON object');
-  }
-}
+const bytes = (v: string) => fromB64u(v);
 
-function route(core: RealmCore, path: string, b: Record<string, unknown>): unknown {
-  const account = text(b.account, 'account');
-  const wrap = (f: () => unknown) => {
-    try {
-      return f();
-    } catch (e) {
-      const m = (e as Error).message;
-      throw new RealmHttpError(
-        /wrong PIN/.test(m) ? 403 : /no PIN record|no registration/.test(m) ? 404 : 400,
-        m,
-      );
+export async function buildRealmApp(o: {
+  core: RealmCore;
+  store: RealmStore;
+  metrics: RealmMetrics;
+  logger?: ServerOptions['logger'];
+  trustProxy?: ServerOptions['trustProxy'];
+  metricsToken?: string;
+  httpRateLimit?: { max: number; windowMs: number } | false;
+  rateLimits?: Partial<RealmRateLimits>;
+}): Promise<FastifyInstance> {
+  const { core, store, metrics } = o;
+  const limits = { ...REALM_DEFAULTS.rateLimits, ...o.rateLimits };
+  const app = Fastify({
+    logger: loggerOptions(o.logger, REDACTED),
+    trustProxy:
+      o.trustProxy === undefined
+        ? false
+        : parseTrustedProxies({
+            value: o.trustProxy,
+            source: 'trustProxy (--trust-proxy, TESSERA_TRUST_PROXY)',
+          }),
+    bodyLimit: REALM_DEFAULTS.bodyLimit,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
+  app.removeContentTypeParser('text/plain');
+
+  const httpLimit = o.httpRateLimit === undefined ? REALM_DEFAULTS.httpRateLimit : o.httpRateLimit;
+  if (httpLimit) {
+    const { default: rateLimit } = await import('@fastify/rate-limit');
+    await app.register(rateLimit, {
+      global: true,
+      max: httpLimit.max,
+      timeWindow: httpLimit.windowMs,
+      errorResponseBuilder: (_req, context) => ({
+        statusCode: 429,
+        retryAfter: Math.ceil(context.ttl / 1000),
+        message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+      }),
+    });
+  }
+
+  // Open CORS: any web client may ask any realm directly (no cookies, no credentials).
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', 'retry-after');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', 'GET, POST');
+      reply.header('access-control-allow-headers', 'content-type');
+      reply.header('access-control-max-age', '600');
+      return reply.code(204).send();
     }
-  };
-  switch (path) {
-    case '/v1/realm/register1':
-      return wrap(() =>
-        answerJson(
-          core.register1({ account, nonce: bytes(b.nonce, 'nonce'), blinded: bytes(b.blinded, 'blinded') }),
-        ),
-      );
-    case '/v1/realm/register2':
-      return wrap(
-        () => (
-          core.register2({
-            account,
-            share: bytes(b.share, 'share'),
-            commitment: bytes(b.commitment, 'commitment'),
-          }),
-          { ok: true }
-        ),
-      );
-    case '/v1/realm/recover1':
-      return wrap(() =>
-        answerJson(
-          core.recover1({ account, nonce: bytes(b.nonce, 'nonce'), blinded: bytes(b.blinded, 'blinded') }),
-        ),
-      );
-    case '/v1/realm/recover2':
-      return wrap(() =>
-        answerJson(
-          core.recover2({
-            account,
-            nonce: bytes(b.nonce, 'nonce'),
-            commitment: bytes(b.commitment, 'commitment'),
-          }),
-        ),
-      );
-    default:
-      throw new RealmHttpError(404, 'realm: no such route');
-  }
-}
-
-/** Starts a realm on 127.0.0.1; resolves with its URL, public key and a close function. */
-export async function startRealmHttp(o: { realmId: string; port?: number }) {
-  const core = new RealmCore({ realmId: o.realmId });
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'access-control-allow-origin': '*',
-        'access-control-allow-headers': 'content-type',
-      });
-      res.end(JSON.stringify(body));
-    };
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    if (req.method === 'OPTIONS') return send(204, {});
-    if (req.method === 'GET' && path === '/healthz') return send(200, { ok: true });
-    if (req.method === 'GET' && path === '/v1/realm')
-      return send(200, { realmId: core.realmId, publicKey: b64(core.publicKey) });
-    if (req.method !== 'POST') return send(405, { error: 'realm: method not allowed' });
-    readJson(req)
-      .then((b) => send(200, route(core, path, b)))
-      .catch((e: unknown) =>
-        send(e instanceof RealmHttpError ? e.status : 500, {
-          error: e instanceof RealmHttpError ? e.message : 'realm: internal error',
-        }),
-      );
   });
-  await new Promise<void>((r) => server.listen(o.port ?? 0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    publicKey: core.publicKey,
-    core,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestDuration.observe(
+      { route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const { status, body } = toErrorReply(err, request);
+    if (status === 429 && body.error.retryAfter) reply.header('retry-after', String(body.error.retryAfter));
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('not-found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await store.db.selectFrom('realm_tombstones').select('id').limit(1).execute();
+      return { ok: true };
+    } catch (err) {
+      app.log.warn({ err }, 'readiness check failed');
+      return reply.code(503).send(errorBody('database-unavailable', 'The database is unavailable.'));
+    }
+  });
+  registerMetricsRoute({ app, metrics, ...(o.metricsToken !== undefined ? { token: o.metricsToken } : {}) });
+
+  app.get('/v1/realm', async () => ({
+    realmId: core.realmId,
+    publicKey: b64u(core.publicKey),
+    maxGuesses: REALM_MAX_GUESSES,
+  }));
+  const limit = (request: FastifyRequest, name: keyof RealmRateLimits) =>
+    consume(store.db, [{ key: `${name}:${request.ip}`, rule: limits[name] }]);
+
+  app.post('/v1/realm/register1', { schema: { body: Step1 } }, async (request) => {
+    const b = request.body as Static<typeof Step1>;
+    await limit(request, 'registerAddress');
+    return answerJson(
+      await core.register1({ record: b.record, nonce: bytes(b.nonce), blinded: bytes(b.blinded) }),
+    );
+  });
+  app.post('/v1/realm/register2', { schema: { body: Register2 } }, async (request) => {
+    const b = request.body as Static<typeof Register2>;
+    await core.register2({
+      record: b.record,
+      nonce: bytes(b.nonce),
+      commitment: bytes(b.commitment),
+      masked: bytes(b.masked),
+      share: bytes(b.share),
+    });
+    return { ok: true };
+  });
+  app.post('/v1/realm/recover1', { schema: { body: Step1 } }, async (request) => {
+    const b = request.body as Static<typeof Step1>;
+    await limit(request, 'guessAddress');
+    const { answer, guessesLeft } = await core.recover1({
+      record: b.record,
+      nonce: bytes(b.nonce),
+      blinded: bytes(b.blinded),
+    });
+    return { ...answerJson(answer), guessesLeft };
+  });
+  app.post('/v1/realm/recover2', { schema: { body: Recover2 } }, async (request) => {
+    const b = request.body as Static<typeof Recover2>;
+    return answerJson(
+      await core.recover2({ record: b.record, nonce: bytes(b.nonce), commitment: bytes(b.commitment) }),
+    );
+  });
+  return app;
 }
