@@ -1,3 +1,4 @@
+/* global TextEncoder */
 // Restore and live-sync latency of the keychain, with the real server (SQLite) and two Node vaults.
 //  1. Credentials to all entries usable on a new device, 1,000 entries, by the recovery-key path and
 //     by approval; the deliberate KDF time (OPAQUE's Argon2id key stretching of the password) is
