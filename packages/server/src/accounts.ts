@@ -47,3 +47,29 @@ export function noticeFromRow(row: { id: number; kind: string; data: string; cre
     createdAt: row.created_at,
   };
 }
+
+/**
+ * Ends the account's sessions (all, or all but `keepToken`'s) and evicts its pending devices, whose
+ * session rows stay so they are told `join-removed` (docs/PROTOCOL.md §10). Call after `lockAccount`,
+ * then `bus.revokeSessions` after commit. Returns how many pending devices were evicted.
+ */
+export async function endSessionsAndEvictPending(
+  trx: Transaction<MainDatabase>,
+  accountId: string,
+  options: { keepToken?: string } = {},
+): Promise<number> {
+  const pending = await trx
+    .selectFrom('devices')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'pending')
+    .execute();
+  const pendingIds = pending.map((d) => d.id);
+  let revoke = trx.deleteFrom('sessions').where('account_id', '=', accountId);
+  if (options.keepToken !== undefined) revoke = revoke.where('token_hash', '!=', options.keepToken);
+  if (pendingIds.length > 0) revoke = revoke.where('device_id', 'not in', pendingIds);
+  await revoke.execute();
+  if (pendingIds.length > 0)
+    await trx.updateTable('devices').set({ status: 'removed' }).where('id', 'in', pendingIds).execute();
+  return pendingIds.length;
+}

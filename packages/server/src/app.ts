@@ -32,6 +32,7 @@ import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
 import { SECURITY_HEADERS, registerWebApp } from './web.js';
+import { registerHttpRateLimit } from './rate-limit.js';
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
@@ -110,19 +111,7 @@ export async function buildApp(options: {
   });
 
   const httpLimit = config.httpRateLimit === undefined ? DEFAULTS.httpRateLimit : config.httpRateLimit;
-  if (httpLimit) {
-    const { default: rateLimit } = await import('@fastify/rate-limit');
-    await app.register(rateLimit, {
-      global: true,
-      max: httpLimit.max,
-      timeWindow: httpLimit.windowMs,
-      errorResponseBuilder: (_req, context) => ({
-        statusCode: 429,
-        retryAfter: Math.ceil(context.ttl / 1000),
-        message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
-      }),
-    });
-  }
+  if (httpLimit) await registerHttpRateLimit(app, httpLimit);
 
   // Before the client check: a preflight carries no Tessera-Client header.
   registerCors({

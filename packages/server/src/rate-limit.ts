@@ -3,6 +3,7 @@
  * the work it guards (an OPAQUE client learns of a wrong password before the server does), and
  * `release` gives it back when the attempt succeeds.
  */
+import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import type { RateLimitRule } from './config.js';
 import type { RateLimitsTable } from './db/tables.js';
@@ -84,4 +85,22 @@ export async function release<T extends RateLimitDatabase>(
     .set({ count: sql`CASE WHEN count > 0 THEN count - 1 ELSE 0 END`, blocked_until: 0 })
     .where('key', 'in', keys)
     .execute();
+}
+
+/** The per-address request limit of a server's HTTP face (keychain server and realm alike). */
+export async function registerHttpRateLimit(
+  app: FastifyInstance,
+  limit: { max: number; windowMs: number },
+): Promise<void> {
+  const { default: rateLimit } = await import('@fastify/rate-limit');
+  await app.register(rateLimit, {
+    global: true,
+    max: limit.max,
+    timeWindow: limit.windowMs,
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      retryAfter: Math.ceil(context.ttl / 1000),
+      message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+    }),
+  });
 }

@@ -14,7 +14,7 @@ import { toErrorReply } from '../error-reply.js';
 import { errorBody } from '../http-error.js';
 import { loggerOptions } from '../logging.js';
 import { registerMetricsRoute } from '../metrics-access.js';
-import { consume } from '../rate-limit.js';
+import { consume, registerHttpRateLimit } from '../rate-limit.js';
 import { parseTrustedProxies } from '../trust-proxy.js';
 import { validatorCompiler } from '../validation.js';
 import type { RealmAnswer, RealmCore } from './core.js';
@@ -102,19 +102,7 @@ export async function buildRealmApp(o: {
   app.removeContentTypeParser('text/plain');
 
   const httpLimit = o.httpRateLimit === undefined ? REALM_DEFAULTS.httpRateLimit : o.httpRateLimit;
-  if (httpLimit) {
-    const { default: rateLimit } = await import('@fastify/rate-limit');
-    await app.register(rateLimit, {
-      global: true,
-      max: httpLimit.max,
-      timeWindow: httpLimit.windowMs,
-      errorResponseBuilder: (_req, context) => ({
-        statusCode: 429,
-        retryAfter: Math.ceil(context.ttl / 1000),
-        message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
-      }),
-    });
-  }
+  if (httpLimit) await registerHttpRateLimit(app, httpLimit);
 
   // Open CORS: any web client may ask any realm directly (no cookies, no credentials).
   app.addHook('onRequest', async (request, reply) => {

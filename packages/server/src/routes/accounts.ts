@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
 import type { FastifyInstance } from 'fastify';
 import { LABELS, PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
-import { addNotice, lockAccount } from '../accounts.js';
+import { addNotice, endSessionsAndEvictPending, lockAccount } from '../accounts.js';
 import { randomB64u } from '../bytes.js';
 import { DEFAULTS } from '../config.js';
 import type { ServerContext } from '../context.js';
@@ -318,28 +318,8 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .where('id', '=', accountId)
         .execute();
       // Pending devices joined with the old password: evicted, their sessions kept to be told so.
-      const pending = await trx
-        .selectFrom('devices')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('status', '=', 'pending')
-        .execute();
-      const pendingIds = pending.map((d) => d.id);
-      let revoke = trx
-        .deleteFrom('sessions')
-        .where('account_id', '=', accountId)
-        .where('token_hash', '!=', session.tokenHash);
-      if (pendingIds.length > 0) revoke = revoke.where('device_id', 'not in', pendingIds);
-      await revoke.execute();
-      if (pendingIds.length > 0)
-        await trx.updateTable('devices').set({ status: 'removed' }).where('id', 'in', pendingIds).execute();
-      await addNotice(
-        trx,
-        accountId,
-        'password-changed',
-        { by: session.deviceId, evicted: pendingIds.length },
-        now,
-      );
+      const evicted = await endSessionsAndEvictPending(trx, accountId, { keepToken: session.tokenHash });
+      await addNotice(trx, accountId, 'password-changed', { by: session.deviceId, evicted }, now);
       await appendEvent(trx, accountId, 'devices', {});
     });
     await ctx.bus.revokeSessions(accountId);
@@ -353,25 +333,8 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     const now = Date.now();
     await ctx.db.transaction().execute(async (trx) => {
       await lockAccount(trx, accountId);
-      const pending = await trx
-        .selectFrom('devices')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('status', '=', 'pending')
-        .execute();
-      const pendingIds = pending.map((d) => d.id);
-      let revoke = trx.deleteFrom('sessions').where('account_id', '=', accountId);
-      if (pendingIds.length > 0) revoke = revoke.where('device_id', 'not in', pendingIds);
-      await revoke.execute();
-      if (pendingIds.length > 0)
-        await trx.updateTable('devices').set({ status: 'removed' }).where('id', 'in', pendingIds).execute();
-      await addNotice(
-        trx,
-        accountId,
-        'account-locked',
-        { by: session.deviceId, evicted: pendingIds.length },
-        now,
-      );
+      const evicted = await endSessionsAndEvictPending(trx, accountId);
+      await addNotice(trx, accountId, 'account-locked', { by: session.deviceId, evicted }, now);
       await appendEvent(trx, accountId, 'devices', {});
     });
     await ctx.bus.revokeSessions(accountId);
