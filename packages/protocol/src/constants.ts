@@ -82,6 +82,11 @@ export const LABELS = {
   item: 'tessera/v1/item',
   sas: 'tessera/v1/sas',
   escrowRelease: 'tessera/v1/escrow-release',
+  /** A PIN held by realms (§11): X25519 and Ed25519 seeds of the escrow key from the unlock secret S. */
+  realmEscrow: 'tessera/v2/realm-escrow',
+  realmEscrowSign: 'tessera/v2/realm-escrow-sign',
+  /** From the vault key of the epoch the PIN was set in: deletes the PIN's realm records (§11). */
+  realmDelete: 'tessera/v2/realm-delete',
   /** Passkey restore (§8): the PRF input, and HKDF infos of the passkey's X25519 and Ed25519 seeds. */
   passkeyPrf: 'tessera/v2/passkey-restore',
   passkey: 'tessera/v2/passkey',
@@ -179,6 +184,7 @@ export const ERROR_CODES = [
   'realm-no-record',
   'realm-record-exists',
   'realm-record-destroyed',
+  'realm-record-deleted',
   // v2 approval relay (§1.3)
   'join-failed',
   'join-slot-taken',

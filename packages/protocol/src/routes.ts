@@ -192,6 +192,16 @@ export const ROUTES = {
     body: S.EscrowLoginFinishBody,
     response: S.EscrowLoginFinishResponse,
   }),
+  realmPinReport: route({
+    method: 'POST',
+    url: '/v1/escrow/realm-report',
+    auth: 'pending',
+    status: 204,
+    summary:
+      'A device tells the account what the escrow realms answered to its PIN (wrong, destroyed): realms know no accounts, so the notice is self-reported (§11)',
+    body: S.RealmPinReportBody,
+    response: S.Empty,
+  }),
   escrowStatus: route({
     method: 'GET',
     url: '/v1/escrow/status',

@@ -97,6 +97,12 @@ export const MetaResponse = Type.Object({
   minClientVersion: Type.String(),
   opaquePublicKey: Type.String({ description: 'OPAQUE server public key of sign-in; clients pin it' }),
   escrowOpaquePublicKey: Type.String({ description: 'OPAQUE server public key of the escrow (PIN)' }),
+  escrowRealms: Type.Optional(
+    Type.Object({
+      urls: Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { minItems: 1, maxItems: 16 }),
+      threshold: Type.Integer({ minimum: 1, maximum: 16 }),
+    }),
+  ),
   time: Millis,
 });
 export type MetaResponse = Static<typeof MetaResponse>;
@@ -212,6 +218,29 @@ export const LinkPasskey = Type.Object(
   { additionalProperties: false },
 );
 
+/** Where a PIN's realm records are, pinned by the set-escrow link that sets it (§11). */
+export const LinkEscrowRealms = Type.Object(
+  {
+    v: Type.Literal(1),
+    record: Type.String({ pattern: '^[A-Za-z0-9_-]{22,86}$', description: 'random id of the records' }),
+    threshold: Type.Integer({ minimum: 1, maximum: 16 }),
+    realms: Type.Array(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 1, maxLength: 512 }),
+          realmId: Type.String({ pattern: '^realm-[A-Za-z0-9_-]{16}$' }),
+          publicKey: PublicKey,
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 16 },
+    ),
+    unlockCheck: B64uBytes(32, 'HKDF(K), §11'),
+    secretCheck: B64uBytes(32, 'HKDF(S), §11'),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * A circle link exactly as signed by the client. Nullable fields may be present as null or absent;
  * the server stores and returns the link unchanged (its hash is `H(canon(link))`).
@@ -227,6 +256,7 @@ export const CircleLink = Type.Object(
     device: Type.Optional(Type.Union([LinkDevice, Type.Null()])),
     recoveryPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
     escrowPub: Type.Optional(Type.Union([PublicKey, Type.Null()])),
+    escrowRealms: Type.Optional(Type.Union([LinkEscrowRealms, Type.Null()])),
     recoverySignPub: Type.Optional(PublicKey),
     recoverySig: Type.Optional(
       B64uBytes(
@@ -327,6 +357,14 @@ export const EscrowLoginFinishResponse = Type.Object({
       'b64u(AEAD(HKDF(b64u-decoded OPAQUE sessionKey, "", "tessera/v1/escrow-release", 32), EK, "tessera/v1/escrow-release|" + accountId))',
   }),
 });
+export const RealmPinReportBody = Type.Object(
+  {
+    outcome: Type.Union([Type.Literal('wrong'), Type.Literal('destroyed')]),
+    attemptsLeft: Type.Integer({ minimum: 0, maximum: 10 }),
+  },
+  { additionalProperties: false },
+);
+
 export const EscrowStatusResponse = Type.Object({
   enabled: Type.Boolean(),
   attemptsLeft: Type.Integer({ minimum: 0 }),

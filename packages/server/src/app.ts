@@ -31,7 +31,9 @@ import { itemRoutes } from './routes/items.js';
 import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
-import { SECURITY_HEADERS, registerWebApp } from './web.js';
+import { securityHeaders, registerWebApp } from './web.js';
+import { EMBEDDED_REALM_PATH } from './escrow-realms.js';
+import { openCors, registerRealmRoutes } from './realm/http.js';
 import { registerHttpRateLimit } from './rate-limit.js';
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
@@ -116,6 +118,8 @@ export async function buildApp(options: {
   // Before the client check: a preflight carries no Tessera-Client header.
   registerCors({
     app,
+    // The embedded realm answers every origin itself (realm/http.ts openCors).
+    skip: (url) => url.startsWith(`${EMBEDDED_REALM_PATH}/`),
     origins:
       config.corsOrigins === undefined
         ? []
@@ -129,8 +133,11 @@ export async function buildApp(options: {
   });
   // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
   let closing = false;
+  const headers = securityHeaders(
+    ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin),
+  );
   app.addHook('onSend', async (request, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     if (isV1(request.url)) reply.header('cache-control', 'no-store');
     if (closing) reply.header('connection', 'close');
     return payload;
@@ -181,6 +188,15 @@ export async function buildApp(options: {
   shareRoutes(app, ctx);
   joinRoutes(app, ctx);
   feedRoutes(app, ctx, hub);
+  const realm = ctx.embeddedRealm;
+  if (realm)
+    await app.register(
+      async (sub) => {
+        openCors(sub);
+        registerRealmRoutes(sub, { core: realm.core, store: realm.store });
+      },
+      { prefix: EMBEDDED_REALM_PATH },
+    );
 
   app.addHook('preClose', async () => {
     closing = true;

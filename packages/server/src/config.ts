@@ -42,6 +42,12 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Clients older than this get 426. */
   minClientVersion?: string;
+  /**
+   * Escrow realms that hold PINs (PROTOCOL §11): URLs of `tessera realm serve` services run by
+   * others (a list or a comma-separated string) and how many must answer (default a majority).
+   * Without it this process runs one embedded realm at `/realm`.
+   */
+  escrowRealms?: { urls: string | readonly string[]; threshold?: number | string };
   /** Escrow database URL (`sqlite:PATH` or `postgres://…`); default `<data>/escrow/escrow.sqlite` with SQLite, or schema `escrow` of the main PostgreSQL database. */
   escrowDatabase?: string;
   /**

@@ -38,11 +38,17 @@ export function parseCorsOrigins(options: { value: string | readonly string[]; s
 }
 
 /** Answers preflights and adds CORS headers for the allowed origins; registers nothing when the list is empty. */
-export function registerCors(options: { app: FastifyInstance; origins: readonly string[] }): void {
-  const { app } = options;
+export function registerCors(options: {
+  app: FastifyInstance;
+  origins: readonly string[];
+  /** Paths that answer CORS themselves. */
+  skip?: (url: string) => boolean;
+}): void {
+  const { app, skip } = options;
   if (options.origins.length === 0) return;
   const allowed = new Set(options.origins);
   app.addHook('onRequest', async (request, reply) => {
+    if (skip?.(request.url)) return;
     const origin = request.headers.origin;
     if (origin === undefined) return;
     const preflight = request.method === 'OPTIONS' && request.headers['access-control-request-method'];

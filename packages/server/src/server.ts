@@ -13,6 +13,12 @@ import { openDatabase, type Database } from './db/connect.js';
 import { mainMigrations, migrate } from './db/migrations.js';
 import type { MainDatabase } from './db/tables.js';
 import { Escrow } from './escrow/escrow.js';
+import {
+  EMBEDDED_REALM_PATH,
+  openEmbeddedRealm,
+  parseEscrowRealms,
+  type EscrowRealmsConfig,
+} from './escrow-realms.js';
 import { localBus, postgresBus, type EventBus } from './events.js';
 import { createMetrics } from './metrics.js';
 import { checkMetricsToken, startMetricsListener } from './metrics-access.js';
@@ -37,6 +43,12 @@ function mainDatabaseUrl(options: ServerOptions, dataDir: string): string {
   if (!url) return `sqlite:${join(dataDir, DEFAULTS.sqliteFile)}`;
   if (url.startsWith('sqlite:')) return `sqlite:${resolve(url.slice('sqlite:'.length))}`;
   return url;
+}
+
+/** TESSERA_ESCROW_REALMS and TESSERA_ESCROW_THRESHOLD, when set. */
+function envRealms(env: NodeJS.ProcessEnv): ServerOptions['escrowRealms'] {
+  if (!env.TESSERA_ESCROW_REALMS) return undefined;
+  return { urls: env.TESSERA_ESCROW_REALMS, threshold: env.TESSERA_ESCROW_THRESHOLD };
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -86,6 +98,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
     cleanups.push(() => escrow.close());
 
+    const configuredRealms = options.escrowRealms ?? envRealms(env);
+    const escrowRealms: EscrowRealmsConfig = configuredRealms
+      ? parseEscrowRealms({
+          urls: configuredRealms.urls,
+          threshold: configuredRealms.threshold,
+          source: 'escrowRealms (--escrow-realms, TESSERA_ESCROW_REALMS)',
+        })
+      : { urls: [EMBEDDED_REALM_PATH], threshold: 1 };
+    const embeddedRealm = configuredRealms
+      ? null
+      : await openEmbeddedRealm({
+          dataDir,
+          mainUrl: url,
+          dialect: main.dialect,
+          env,
+          onPoolError: (err) => ctx.log?.warn({ err }, 'realm database connection lost'),
+        });
+    if (embeddedRealm) cleanups.push(() => embeddedRealm.close());
+
     const bus: EventBus =
       main.dialect === 'postgres'
         ? await postgresBus({
@@ -106,6 +137,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       db: main.db,
       dialect: main.dialect,
       escrow,
+      escrowRealms,
+      embeddedRealm,
       bus,
       sessionCache,
       opaqueServerSetup: secrets.opaqueServerSetup,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
-export const CONTENT_SECURITY_POLICY = [
+const CSP_DIRECTIVES = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self' 'unsafe-inline'",
@@ -21,15 +21,21 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'self'",
   "form-action 'self'",
   "frame-ancestors 'none'",
-].join('; ');
+];
 
-export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cross-origin-opener-policy': 'same-origin',
-};
+/** The headers of every response; the web app may also reach the escrow realms' origins. */
+export function securityHeaders(connectOrigins: readonly string[] = []): Record<string, string> {
+  const csp = CSP_DIRECTIVES.map((d) =>
+    d === "connect-src 'self'" && connectOrigins.length > 0 ? `${d} ${connectOrigins.join(' ')}` : d,
+  ).join('; ');
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+  };
+}
 
 /** Registers the static files; returns whether an index.html exists for the SPA fallback. */
 export async function registerWebApp(app: FastifyInstance, webRoot: string): Promise<boolean> {

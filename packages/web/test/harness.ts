@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { startServer } from '@tessera/server';
+import { startServer, type ServerOptions } from '@tessera/server';
 
 export const WEB_ROOT = fileURLToPath(new URL('../dist', import.meta.url));
 const WEB_PACKAGE = fileURLToPath(new URL('..', import.meta.url));
@@ -58,11 +58,12 @@ export interface Device {
 }
 
 /** Starts the server on a free loopback port with a fresh SQLite database, and the browser. */
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { server?: Partial<ServerOptions> } = {}): Promise<Harness> {
   ensureBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-web-'));
   const serve = (port = 0) =>
     startServer({
+      ...options.server,
       port,
       host: '127.0.0.1',
       database: `sqlite:${join(dataDir, 'tessera.sqlite')}`,

@@ -74,7 +74,7 @@ export function register(program: Command): void {
           );
         } else {
           process.stdout.write(
-            `keychain created for ${options.email}; this device is trusted; ${round.pushed} entries backed up${pin !== null ? '; PIN set' : ''}\n`,
+            `keychain created for ${options.email}; this device is trusted; ${round.pushed} entries backed up${pin !== null ? `; PIN set, held by ${kc.keychainStatus(client).pin?.summary}` : ''}\n`,
           );
         }
       },
@@ -165,6 +165,7 @@ export function register(program: Command): void {
         `last backup:    ${status.lastBackupAt ?? 'never'}`,
         `last verified:  ${status.lastVerifiedAt ? `${status.lastVerifiedAt} (${status.lastVerifyOk ? 'ok' : 'MISMATCH'})` : 'never'}`,
         `pending:        ${status.pendingChanges} change${status.pendingChanges === 1 ? '' : 's'} not yet backed up`,
+        `PIN:            ${status.pin?.summary ?? 'unknown until this device sees the keychain'}`,
       ];
       if (refreshError) lines.push(`server:         unreachable or refused: ${refreshError}`);
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
@@ -252,15 +253,25 @@ export function register(program: Command): void {
             );
           await loginWith(client, options as AccountOptions);
         }
+        let movedToRealms = false;
         if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
-        else await kc.recoverWithPin(client, pin!);
+        else ({ movedToRealms } = await kc.recoverWithPin(client, pin!));
         await syncNow(client, { verify: true });
         const restored = vault.entries().length;
+        const pinNow = movedToRealms ? kc.keychainStatus(client).pin?.summary : undefined;
         if (options.json)
           process.stdout.write(
-            JSON.stringify({ deviceId: client.state!.deviceId, trusted: true, restored }) + '\n',
+            JSON.stringify({
+              deviceId: client.state!.deviceId,
+              trusted: true,
+              restored,
+              ...(movedToRealms ? { pinMovedToRealms: true } : {}),
+            }) + '\n',
           );
-        else process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
+        else {
+          process.stdout.write(`this device is trusted; ${restored} entries restored\n`);
+          if (pinNow) process.stdout.write(`the PIN is now held by ${pinNow}\n`);
+        }
         warnIfNothingRestored(restored);
       },
     );
@@ -310,9 +321,11 @@ export function register(program: Command): void {
         prompt: 'New keychain PIN',
       });
       const { keychain: client } = await open(command);
-      const { setPin } = await import('@tessera/vault/keychain');
+      const { setPin, keychainStatus } = await import('@tessera/vault/keychain');
       await setPin(client, pin);
-      process.stdout.write('keychain PIN set\n');
+      process.stdout.write(
+        `keychain PIN set; held by ${keychainStatus(client).pin?.summary ?? 'the escrow'}\n`,
+      );
     });
 
   keychain

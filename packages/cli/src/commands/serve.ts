@@ -14,6 +14,8 @@ interface ServeOptions {
   metricsHost?: string;
   metricsPort?: string;
   corsOrigin?: string;
+  escrowRealms?: string;
+  escrowThreshold?: string;
   /** false with --no-web. */
   web: boolean;
 }
@@ -121,6 +123,14 @@ export function register(program: Command): void {
       '--cors-origin <origins>',
       'origins of a web app served elsewhere that may call the API, comma-separated, e.g. https://app.example.org (or TESSERA_CORS_ORIGINS)',
     )
+    .option(
+      '--escrow-realms <urls>',
+      'comma-separated URLs of escrow realms (`tessera realm serve`) run by others, which hold PINs (or TESSERA_ESCROW_REALMS; default: one realm inside this server, run by you)',
+    )
+    .option(
+      '--escrow-threshold <t>',
+      'how many of the escrow realms must answer to check a PIN (or TESSERA_ESCROW_THRESHOLD; default a majority)',
+    )
     .option('--no-web', 'serve the API only, no web app (or TESSERA_NO_WEB=1)')
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
     .option(
@@ -140,6 +150,10 @@ export function register(program: Command): void {
       const database = options.database ?? env.DATABASE_URL;
       const web = options.web && env.TESSERA_NO_WEB !== '1';
       const corsOrigins = options.corsOrigin ?? env.TESSERA_CORS_ORIGINS;
+      const realmUrls = options.escrowRealms ?? env.TESSERA_ESCROW_REALMS;
+      const threshold = options.escrowThreshold ?? env.TESSERA_ESCROW_THRESHOLD;
+      if (threshold !== undefined && !realmUrls)
+        throw new CliError('--escrow-threshold: give --escrow-realms (or TESSERA_ESCROW_REALMS) too');
       let server;
       try {
         server = await startServer({
@@ -149,6 +163,7 @@ export function register(program: Command): void {
           ...(database ? { database } : {}),
           ...(web && existsSync(join(webRoot, 'index.html')) ? { webRoot } : {}),
           ...(corsOrigins ? { corsOrigins } : {}),
+          ...(realmUrls ? { escrowRealms: { urls: realmUrls, threshold } } : {}),
           ...(await metricsAccess(options, env)),
           ...((options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION)
             ? { minClientVersion: options.minClientVersion ?? env.TESSERA_MIN_CLIENT_VERSION }

@@ -14,7 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { REALM_MAX_GUESSES, realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
 import { HttpError } from '../http-error.js';
 import type { RealmKeys } from './keys.js';
-import { openRecord, sealPending, sealRecord } from './record.js';
+import { openRecord, sealKey, sealPending, sealRecord } from './record.js';
 import type { RealmStore } from './store.js';
 
 /** A signed realm answer, bound to step, realm, record and the client's nonce. */
@@ -27,7 +27,7 @@ export interface RealmAnswer {
 }
 
 /** What a realm reports to its metrics. */
-export type RealmEvent = 'registered' | 'guess' | 'wrong' | 'released' | 'destroyed';
+export type RealmEvent = 'registered' | 'guess' | 'wrong' | 'released' | 'destroyed' | 'deleted';
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && timingSafeEqual(a, b);
 
@@ -37,6 +37,12 @@ const destroyed = () =>
     410,
     'realm-record-destroyed',
     `This realm deleted the record after ${REALM_MAX_GUESSES} wrong PIN guesses.`,
+  );
+const deleted = () =>
+  new HttpError(
+    410,
+    'realm-record-deleted',
+    'The owner of this record deleted it: the PIN was replaced or turned off.',
   );
 
 export class RealmCore {
@@ -61,13 +67,33 @@ export class RealmCore {
     return { realmId: this.keys.realmId, record, nonce, payload, signature };
   }
 
-  private async tombstoned(id: string): Promise<boolean> {
-    const row = await this.store.db
-      .selectFrom('realm_tombstones')
-      .select('id')
+  /** The seal key of a record: its own key from the key store with the realm's storage key. */
+  private async recordSealKey(id: string): Promise<Uint8Array | null> {
+    const row = await this.store.keys
+      .selectFrom('realm_record_keys')
+      .select('key')
       .where('id', '=', id)
       .executeTakeFirst();
-    return row !== undefined;
+    return row ? sealKey(this.keys.storageKey, row.key) : null;
+  }
+
+  private async tombstoned(id: string): Promise<boolean> {
+    return (await this.tombstone(id)) !== undefined;
+  }
+
+  private async tombstone(id: string) {
+    return this.store.db
+      .selectFrom('realm_tombstones')
+      .select('reason')
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /** Why a ready record is not there: destroyed by guesses, deleted by its owner, or never held. */
+  private async missing(id: string): Promise<HttpError> {
+    const t = await this.tombstone(id);
+    if (!t) return noRecord();
+    return t.reason === 'deleted' ? deleted() : destroyed();
   }
 
   /** Starts a registration: a fresh OPRF key evaluates the blinded PIN. A ready record is never replaced. */
@@ -81,11 +107,26 @@ export class RealmCore {
         'This record id is taken at this realm; register with a new random id.',
       );
     if (await this.tombstoned(o.record)) throw exists();
+    const existing = await this.store.db
+      .selectFrom('realm_records')
+      .select('state')
+      .where('id', '=', o.record)
+      .executeTakeFirst();
+    if (existing?.state === 'ready') throw exists();
+    // A retried registration keeps the record key it was given (a ready record's key is never touched).
+    const recordKey = crypto.getRandomValues(new Uint8Array(32));
+    await this.store.keys
+      .insertInto('realm_record_keys')
+      .values({ id: o.record, key: recordKey })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    const key = (await this.recordSealKey(o.record))!;
     const row = {
       id: o.record,
       state: 'pending' as const,
-      sealed: sealPending(this.keys.storageKey, o.record, oprfKey),
+      sealed: sealPending(key, o.record, oprfKey),
       pending_tag: sha256(o.nonce),
+      delete_hash: null,
       guesses: 0,
       updated_at: this.clock(),
     };
@@ -112,6 +153,8 @@ export class RealmCore {
     commitment: Uint8Array;
     masked: Uint8Array;
     share: Uint8Array;
+    /** SHA-256 of the token that may later delete the record (`delete`). */
+    deleteHash: Uint8Array;
   }): Promise<void> {
     const row = await this.store.db
       .selectFrom('realm_records')
@@ -124,8 +167,10 @@ export class RealmCore {
         'conflict',
         'No registration of this record was started with this nonce (send register1 first).',
       );
-    const { oprfKey } = openRecord(this.keys.storageKey, o.record, row.sealed);
-    const sealed = sealRecord(this.keys.storageKey, o.record, {
+    const key = await this.recordSealKey(o.record);
+    if (!key) throw noRecord();
+    const { oprfKey } = openRecord(key, o.record, row.sealed);
+    const sealed = sealRecord(key, o.record, {
       oprfKey,
       commitment: o.commitment,
       masked: o.masked,
@@ -134,7 +179,14 @@ export class RealmCore {
     oprfKey.fill(0);
     const result = await this.store.db
       .updateTable('realm_records')
-      .set({ state: 'ready', sealed, pending_tag: null, guesses: 0, updated_at: this.clock() })
+      .set({
+        state: 'ready',
+        sealed,
+        pending_tag: null,
+        delete_hash: o.deleteHash,
+        guesses: 0,
+        updated_at: this.clock(),
+      })
       .where('id', '=', o.record)
       .where('state', '=', 'pending')
       .where('pending_tag', '=', row.pending_tag)
@@ -161,14 +213,16 @@ export class RealmCore {
       .where('state', '=', 'ready')
       .returning(['guesses', 'sealed'])
       .executeTakeFirst();
-    if (!row) throw (await this.tombstoned(o.record)) ? destroyed() : noRecord();
+    if (!row) throw await this.missing(o.record);
     this.onEvent('guess');
     if (row.guesses > REALM_MAX_GUESSES) {
       // The budget was spent by guesses whose client never sent recover2.
       await this.destroy(o.record);
       throw destroyed();
     }
-    const r = openRecord(this.keys.storageKey, o.record, row.sealed);
+    const key = await this.recordSealKey(o.record);
+    if (!key) throw noRecord();
+    const r = openRecord(key, o.record, row.sealed);
     const evaluated = evaluate(r.oprfKey, o.blinded);
     const payload = new Uint8Array(evaluated.length + r.masked.length);
     payload.set(evaluated);
@@ -188,8 +242,10 @@ export class RealmCore {
       .where('id', '=', o.record)
       .where('state', '=', 'ready')
       .executeTakeFirst();
-    if (!row) throw (await this.tombstoned(o.record)) ? destroyed() : noRecord();
-    const r = openRecord(this.keys.storageKey, o.record, row.sealed);
+    if (!row) throw await this.missing(o.record);
+    const key = await this.recordSealKey(o.record);
+    if (!key) throw noRecord();
+    const r = openRecord(key, o.record, row.sealed);
     try {
       if (row.guesses === 0 || !same(o.commitment, r.commitment)) {
         // No counted guess (recover1) since the last match: nothing to check against.
@@ -226,17 +282,42 @@ export class RealmCore {
     return (await this.tombstoned(record)) ? 0 : null;
   }
 
-  /** Deletes the record, leaves a tombstone with the id only, and shreds the deleted bytes. */
-  private async destroy(record: string): Promise<void> {
+  /**
+   * Deletes a record for the client that registered it (its PIN was replaced or turned off): the
+   * token's hash must match the one given at registration. Unknown and destroyed ids answer alike.
+   */
+  async delete(o: { record: string; token: Uint8Array }): Promise<void> {
+    const row = await this.store.db
+      .selectFrom('realm_records')
+      .select('delete_hash')
+      .where('id', '=', o.record)
+      .where('state', '=', 'ready')
+      .executeTakeFirst();
+    if (!row) throw await this.missing(o.record);
+    if (!row.delete_hash || !same(sha256(o.token), row.delete_hash))
+      throw new HttpError(403, 'forbidden', 'This token does not delete this record.');
+    await this.destroy(o.record, 'deleted');
+  }
+
+  /**
+   * Erases the record key first (after that no copy of the record opens), then deletes the row and
+   * leaves a tombstone with the id only, and shreds the key store's files.
+   */
+  private async destroy(record: string, event: RealmEvent = 'destroyed'): Promise<void> {
+    await this.store.keys.deleteFrom('realm_record_keys').where('id', '=', record).execute();
     await this.store.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('realm_records').where('id', '=', record).execute();
       await trx
         .insertInto('realm_tombstones')
-        .values({ id: record, destroyed_at: this.clock() })
+        .values({
+          id: record,
+          destroyed_at: this.clock(),
+          reason: event === 'deleted' ? 'deleted' : 'guesses',
+        })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
     });
-    this.onEvent('destroyed');
+    this.onEvent(event);
     await this.store.shred();
   }
 }

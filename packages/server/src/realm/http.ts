@@ -39,7 +39,7 @@ export const REALM_DEFAULTS = {
 } as const;
 
 /** Body fields never logged. */
-const REDACTED = ['blinded', 'commitment', 'masked', 'share', 'payload', 'nonce', 'signature'];
+const REDACTED = ['blinded', 'commitment', 'masked', 'share', 'payload', 'nonce', 'signature', 'token'];
 
 const B64 = (bytes: number) => Type.String({ pattern: `^[A-Za-z0-9_-]{${Math.ceil((bytes * 4) / 3)}}$` });
 const B64Up = (max: number) => Type.String({ pattern: `^[A-Za-z0-9_-]{2,${Math.ceil((max * 4) / 3)}}$` });
@@ -53,9 +53,17 @@ const Step1 = Type.Object(
   { additionalProperties: false },
 );
 const Register2 = Type.Object(
-  { record: RecordId, nonce: Nonce, commitment: B64(32), masked: B64Up(128), share: B64Up(128) },
+  {
+    record: RecordId,
+    nonce: Nonce,
+    commitment: B64(32),
+    masked: B64Up(128),
+    share: B64Up(128),
+    deleteHash: B64(32),
+  },
   { additionalProperties: false },
 );
+const Delete = Type.Object({ record: RecordId, token: B64(32) }, { additionalProperties: false });
 const Recover2 = Type.Object(
   { record: RecordId, nonce: Nonce, commitment: B64(32) },
   { additionalProperties: false },
@@ -73,6 +81,81 @@ function answerJson(a: RealmAnswer) {
 
 const bytes = (v: string) => fromB64u(v);
 
+/** Open CORS: any web client may ask any realm directly (no cookies, no credentials). */
+export function openCors(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', 'retry-after');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', 'GET, POST');
+      reply.header('access-control-allow-headers', 'content-type');
+      reply.header('access-control-max-age', '600');
+      return reply.code(204).send();
+    }
+  });
+}
+
+/**
+ * The realm's own routes (`/v1/realm…`), on a standalone realm or, under `/realm`, on the keychain
+ * server that embeds one.
+ */
+export function registerRealmRoutes(
+  app: FastifyInstance,
+  o: { core: RealmCore; store: RealmStore; rateLimits?: Partial<RealmRateLimits> },
+): void {
+  const { core, store } = o;
+  const limits = { ...REALM_DEFAULTS.rateLimits, ...o.rateLimits };
+  app.get('/v1/realm', async () => ({
+    realmId: core.realmId,
+    publicKey: b64u(core.publicKey),
+    maxGuesses: REALM_MAX_GUESSES,
+  }));
+  const limit = (request: FastifyRequest, name: keyof RealmRateLimits) =>
+    consume(store.db, [{ key: `${name}:${request.ip}`, rule: limits[name] }]);
+
+  app.post('/v1/realm/register1', { schema: { body: Step1 } }, async (request) => {
+    const b = request.body as Static<typeof Step1>;
+    await limit(request, 'registerAddress');
+    return answerJson(
+      await core.register1({ record: b.record, nonce: bytes(b.nonce), blinded: bytes(b.blinded) }),
+    );
+  });
+  app.post('/v1/realm/register2', { schema: { body: Register2 } }, async (request) => {
+    const b = request.body as Static<typeof Register2>;
+    await core.register2({
+      record: b.record,
+      nonce: bytes(b.nonce),
+      commitment: bytes(b.commitment),
+      masked: bytes(b.masked),
+      share: bytes(b.share),
+      deleteHash: bytes(b.deleteHash),
+    });
+    return { ok: true };
+  });
+  app.post('/v1/realm/delete', { schema: { body: Delete } }, async (request) => {
+    const b = request.body as Static<typeof Delete>;
+    await limit(request, 'registerAddress');
+    await core.delete({ record: b.record, token: bytes(b.token) });
+    return { ok: true };
+  });
+  app.post('/v1/realm/recover1', { schema: { body: Step1 } }, async (request) => {
+    const b = request.body as Static<typeof Step1>;
+    await limit(request, 'guessAddress');
+    const { answer, guessesLeft } = await core.recover1({
+      record: b.record,
+      nonce: bytes(b.nonce),
+      blinded: bytes(b.blinded),
+    });
+    return { ...answerJson(answer), guessesLeft };
+  });
+  app.post('/v1/realm/recover2', { schema: { body: Recover2 } }, async (request) => {
+    const b = request.body as Static<typeof Recover2>;
+    return answerJson(
+      await core.recover2({ record: b.record, nonce: bytes(b.nonce), commitment: bytes(b.commitment) }),
+    );
+  });
+}
+
 export async function buildRealmApp(o: {
   core: RealmCore;
   store: RealmStore;
@@ -84,7 +167,6 @@ export async function buildRealmApp(o: {
   rateLimits?: Partial<RealmRateLimits>;
 }): Promise<FastifyInstance> {
   const { core, store, metrics } = o;
-  const limits = { ...REALM_DEFAULTS.rateLimits, ...o.rateLimits };
   const app = Fastify({
     logger: loggerOptions(o.logger, REDACTED),
     trustProxy:
@@ -104,17 +186,7 @@ export async function buildRealmApp(o: {
   const httpLimit = o.httpRateLimit === undefined ? REALM_DEFAULTS.httpRateLimit : o.httpRateLimit;
   if (httpLimit) await registerHttpRateLimit(app, httpLimit);
 
-  // Open CORS: any web client may ask any realm directly (no cookies, no credentials).
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('access-control-allow-origin', '*');
-    reply.header('access-control-expose-headers', 'retry-after');
-    if (request.method === 'OPTIONS') {
-      reply.header('access-control-allow-methods', 'GET, POST');
-      reply.header('access-control-allow-headers', 'content-type');
-      reply.header('access-control-max-age', '600');
-      return reply.code(204).send();
-    }
-  });
+  openCors(app);
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
@@ -147,47 +219,6 @@ export async function buildRealmApp(o: {
   });
   registerMetricsRoute({ app, metrics, ...(o.metricsToken !== undefined ? { token: o.metricsToken } : {}) });
 
-  app.get('/v1/realm', async () => ({
-    realmId: core.realmId,
-    publicKey: b64u(core.publicKey),
-    maxGuesses: REALM_MAX_GUESSES,
-  }));
-  const limit = (request: FastifyRequest, name: keyof RealmRateLimits) =>
-    consume(store.db, [{ key: `${name}:${request.ip}`, rule: limits[name] }]);
-
-  app.post('/v1/realm/register1', { schema: { body: Step1 } }, async (request) => {
-    const b = request.body as Static<typeof Step1>;
-    await limit(request, 'registerAddress');
-    return answerJson(
-      await core.register1({ record: b.record, nonce: bytes(b.nonce), blinded: bytes(b.blinded) }),
-    );
-  });
-  app.post('/v1/realm/register2', { schema: { body: Register2 } }, async (request) => {
-    const b = request.body as Static<typeof Register2>;
-    await core.register2({
-      record: b.record,
-      nonce: bytes(b.nonce),
-      commitment: bytes(b.commitment),
-      masked: bytes(b.masked),
-      share: bytes(b.share),
-    });
-    return { ok: true };
-  });
-  app.post('/v1/realm/recover1', { schema: { body: Step1 } }, async (request) => {
-    const b = request.body as Static<typeof Step1>;
-    await limit(request, 'guessAddress');
-    const { answer, guessesLeft } = await core.recover1({
-      record: b.record,
-      nonce: bytes(b.nonce),
-      blinded: bytes(b.blinded),
-    });
-    return { ...answerJson(answer), guessesLeft };
-  });
-  app.post('/v1/realm/recover2', { schema: { body: Recover2 } }, async (request) => {
-    const b = request.body as Static<typeof Recover2>;
-    return answerJson(
-      await core.recover2({ record: b.record, nonce: bytes(b.nonce), commitment: bytes(b.commitment) }),
-    );
-  });
+  registerRealmRoutes(app, { core, store, ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}) });
   return app;
 }

@@ -1,9 +1,16 @@
 /**
  * A realm record at rest: `oprfKey(32) ‖ commitment(32) ‖ len(masked)(1) ‖ masked ‖ share`, sealed
- * with XChaCha20-Poly1305 under the realm's storage key, the record id as associated data (so rows
- * cannot be swapped). A pending record holds only the OPRF key.
+ * with XChaCha20-Poly1305 under `sealKey(storage key, record key)`, the record id as associated data
+ * (so rows cannot be swapped). A pending record holds only the OPRF key. The record key is the
+ * record's own random key in the key store (store.ts): erasing it destroys every copy of the record.
  */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { open, seal } from '../escrow/aead.js';
+
+/** Both halves are needed: the realm's secret (not in any database) and the record's erasable key. */
+export const sealKey = (storageKey: Uint8Array, recordKey: Uint8Array): Uint8Array =>
+  hkdf(sha256, recordKey, storageKey, new TextEncoder().encode('tessera/realm/record-seal'), 32);
 
 export interface RecordSecrets {
   oprfKey: Uint8Array;

@@ -43,6 +43,8 @@ export interface RunningRealm {
 }
 
 export const REALM_SQLITE_FILE = 'realm.sqlite';
+/** The record keys of a realm whose records live in PostgreSQL. */
+export const REALM_KEYS_FILE = 'realm-keys.sqlite';
 
 export async function startRealm(options: RealmOptions): Promise<RunningRealm> {
   const cleanups: Array<() => Promise<void>> = [];
@@ -60,6 +62,8 @@ export async function startRealm(options: RealmOptions): Promise<RunningRealm> {
     const logs: { log?: { warn(o: object, m: string): void } } = {};
     const store = await openRealmStore({
       url: url.startsWith('sqlite:') ? `sqlite:${resolve(url.slice('sqlite:'.length))}` : url,
+      // Records in PostgreSQL: their keys in a SQLite file that can really forget (store.ts).
+      keysUrl: `sqlite:${join(dataDir, REALM_KEYS_FILE)}`,
       onPoolError: (err) => logs.log?.warn({ err }, 'realm database connection lost'),
     });
     cleanups.push(() => store.close());

@@ -54,6 +54,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     minClientVersion: ctx.minClientVersion,
     opaquePublicKey: ctx.opaquePublicKey,
     escrowOpaquePublicKey: ctx.escrow.publicKey(),
+    escrowRealms: ctx.escrowRealms,
     time: Date.now(),
   }));
 

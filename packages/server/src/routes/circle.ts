@@ -440,7 +440,8 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await ctx.bus.revokeSessions(accountId);
     if (link.op === 'add-device')
       ctx.metrics.restores.inc({ path: link.via ?? 'unknown', outcome: 'success' });
-    if (turnsEscrowOff(link)) await ctx.escrow.deleteAccount(accountId);
+    // A PIN now held by realms (or none) leaves nothing for the legacy escrow to release (§11).
+    if (turnsEscrowOff(link) || link.escrowRealms) await ctx.escrow.deleteAccount(accountId);
     await ctx.bus.publish([accountId]);
     return { head };
   });

@@ -101,5 +101,15 @@ export function escrowRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
   });
 
+  // Realms know no accounts: the device that asked them tells the account (a self-reported notice,
+  // limited like PIN attempts so it cannot flood the devices).
+  handle(app, ctx, 'realmPinReport', async ({ session, body, request }) => {
+    await consume(ctx.db, await recoveryKeys({ ctx, accountId: session.accountId, ip: request.ip }));
+    await reportEscrowEvents(ctx, session.accountId, {
+      failed: body.outcome === 'wrong' ? [body.attemptsLeft] : [],
+      destroyed: body.outcome === 'destroyed' || body.attemptsLeft === 0,
+    });
+  });
+
   handle(app, ctx, 'escrowStatus', async ({ session }) => ctx.escrow.status(session.accountId));
 }

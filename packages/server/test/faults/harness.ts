@@ -69,6 +69,7 @@ export async function sharedSecrets(): Promise<Record<string, string>> {
   return {
     TESSERA_OPAQUE_SERVER_SETUP: opaque.server.createSetup(),
     TESSERA_ESCROW_SECRET: `v1.${randomBytes(32).toString('base64url')}.${opaque.server.createSetup()}`,
+    TESSERA_REALM_SECRET: `v1.${randomBytes(32).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
   };
 }
 

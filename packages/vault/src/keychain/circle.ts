@@ -8,6 +8,7 @@ import { b64u, fromB64u, hash, utf8 } from './bytes.js';
 import { canon, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { verifySignature, type CircleKey } from './keys.js';
+import { checkRealmSetup, type RealmSetup } from '../realms/pin.js';
 
 export type CircleOp =
   'genesis' | 'add-device' | 'remove-device' | 'set-escrow' | 'rotate' | 'add-passkey' | 'remove-passkey';
@@ -66,6 +67,8 @@ export interface CircleLinkBody {
   /** Wherever an escrow key is set: public key of the escrow signing key (§1) and its signature, see `escrowMessage`. */
   escrowSignPub?: string;
   escrowSig?: string;
+  /** Wherever an escrow key is set by realms (§11): where the PIN's records are, pinned here. */
+  escrowRealms?: RealmSetup | null;
   /** add-passkey and remove-passkey: the passkey; add-passkey also its anchor signature (§8). */
   passkey?: CirclePasskey | null;
   passkeySig?: string;
@@ -95,6 +98,13 @@ export interface CircleState {
   recoverySignPub: string | null;
   /** The escrow signing key that signed the set-escrow link naming `escrowPub`. */
   escrowSignPub: string | null;
+  /** The realms holding the PIN behind `escrowPub` (§11); null or absent: the legacy escrow or no PIN. */
+  escrowRealms?: RealmSetup | null;
+  /**
+   * The epoch whose vault key derived the delete key of `escrowRealms`' records: the epoch before
+   * the link that set them (registration happens before the link, under the key then current).
+   */
+  escrowRealmsEpoch?: number;
   /** Highest link version seen: once a v2 link is verified, v1 links are refused (§2.1). */
   version?: 1 | 2;
   /** Recovery signing keys replaced by later links, oldest first (§7: "this key was replaced on ..."). */
@@ -188,6 +198,8 @@ export interface NewLink {
   recoveryAnchor?: CircleKey;
   /** A rotate or remove-device that sets a new escrow key: its signing key (§2.1). */
   escrowAnchor?: CircleKey;
+  /** With a new escrow key set by realms: the realm setup to pin (§11). */
+  escrowRealms?: RealmSetup;
   /** add-passkey and remove-passkey: the passkey (§8). */
   passkey?: CirclePasskey;
   /** add-passkey: the passkey's signing key, derived from its PRF output. */
@@ -222,6 +234,7 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
     at: (link.now ?? new Date()).toISOString(),
   };
   if (link.passkey) body.passkey = link.passkey;
+  if (link.escrowRealms) body.escrowRealms = link.escrowRealms;
   const recoveryAnchor = link.op === 'genesis' ? link.anchor : link.recoveryAnchor;
   const escrowAnchor = link.op === 'set-escrow' ? link.anchor : link.escrowAnchor;
   if (link.anchor && link.op !== 'genesis' && link.op !== 'set-escrow')
@@ -432,6 +445,7 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
         field: 'escrowSignPub',
         message: () => escrowMessage(state.genesisHash, link),
       });
+      pinRealms(next, state, link);
       return next;
     default:
       throw invalid(link, `has an unknown operation "${String((link as { op: unknown }).op)}"`);
@@ -453,7 +467,10 @@ function checkAnchorFields(link: CircleLink): void {
     if ((link.escrowPub ?? null) !== null) throw invalid(link, 'sets an escrow outside set-escrow');
     if (link.escrowSignPub != null || link.escrowSig != null)
       throw invalid(link, 'carries an escrow signature outside set-escrow');
+    if (link.escrowRealms != null) throw invalid(link, 'names escrow realms outside set-escrow');
   }
+  if (link.escrowRealms != null && link.v !== 2)
+    throw invalid(link, 'names escrow realms in a version 1 link');
   if (link.op === 'rotate' && link.v !== 2) throw invalid(link, 'is a rotation in a version 1 link');
   const passkeyOp = link.op === 'add-passkey' || link.op === 'remove-passkey';
   if (passkeyOp && link.v !== 2) throw invalid(link, 'is a passkey change in a version 1 link');
@@ -461,6 +478,24 @@ function checkAnchorFields(link: CircleLink): void {
     throw invalid(link, 'names a passkey outside add-passkey');
   if (link.op !== 'add-passkey' && link.passkeySig != null)
     throw invalid(link, 'carries a passkey signature outside add-passkey');
+}
+
+/** Pins the realms of a link that sets a new escrow key (or clears them: the legacy escrow). */
+function pinRealms(next: CircleState, state: CircleState, link: CircleLink): void {
+  next.escrowRealms = linkRealms(link);
+  if (next.escrowRealms) next.escrowRealmsEpoch = state.epoch;
+  else delete next.escrowRealmsEpoch;
+}
+
+/** The realm setup a link pins with its new escrow key (§11), checked; null: the legacy escrow. */
+function linkRealms(link: CircleLink): RealmSetup | null {
+  if (link.escrowRealms == null) return null;
+  if (link.escrowPub == null) throw invalid(link, 'names escrow realms without an escrow key');
+  try {
+    return checkRealmSetup(link.escrowRealms);
+  } catch (err) {
+    throw invalid(link, `names escrow realms badly (${(err as Error).message})`);
+  }
 }
 
 function checkPasskey(link: CircleLink): CirclePasskey {
@@ -533,10 +568,15 @@ function applyRotation(state: CircleState, next: CircleState, link: CircleLink):
     });
     if (!signPub) throw invalid(link, 'sets an escrow key without its signature');
     next.escrowSignPub = signPub;
+    pinRealms(next, state, link);
   } else if (link.escrowSignPub != null || link.escrowSig != null) {
     throw invalid(link, 'carries an escrow signature without a new escrow key');
+  } else if (link.escrowRealms != null) {
+    throw invalid(link, 'names escrow realms without a new escrow key');
   } else if (escrowPub === null) {
     next.escrowSignPub = null;
+    next.escrowRealms = null;
+    delete next.escrowRealmsEpoch;
   }
   next.escrowPub = escrowPub;
   return next;
@@ -565,6 +605,7 @@ function applyGenesis(link: CircleLink): CircleState {
     genesisHash: hash,
     recoverySignPub,
     escrowSignPub: null,
+    escrowRealms: null,
     epoch: 1,
     circlePubs: { '1': link.circlePub },
     devices: {

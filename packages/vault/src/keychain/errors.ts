@@ -7,6 +7,7 @@ export type KeychainErrorCode =
   | 'wrong-pin'
   | 'escrow-destroyed'
   | 'escrow-missing'
+  | 'escrow-unavailable'
   | 'not-signed-in'
   | 'not-trusted'
   | 'already-trusted'

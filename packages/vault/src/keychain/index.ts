@@ -44,4 +44,11 @@ export { syncRound, pull, push, pendingRecords, type SyncResult } from './sync.j
 export { follow, type FollowOptions } from './follow.js';
 export { verifyBackup, verificationDue, VERIFY_INTERVAL_MS, type VerifyReport } from './verify-backup.js';
 export { fetchNotices, takeUnshownNotices, describeNotice } from './notices.js';
-export { keychainStatus, listDevices, type KeychainStatus, type DeviceView } from './status.js';
+export {
+  keychainStatus,
+  listDevices,
+  pinProtection,
+  type KeychainStatus,
+  type DeviceView,
+  type PinProtection,
+} from './status.js';

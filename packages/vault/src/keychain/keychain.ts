@@ -137,6 +137,11 @@ export class Keychain {
     return this.clientValue;
   }
 
+  /** How this device reaches escrow realms: the same fetch as the keychain server. */
+  realmTransport(): { fetch?: typeof globalThis.fetch } {
+    return this.fetchImpl ? { fetch: this.fetchImpl } : {};
+  }
+
   /** This device's keys (loaded once). */
   async deviceKeys(): Promise<DeviceKeys> {
     this.keysValue ??= await this.deviceKeyStore.load();

@@ -87,6 +87,17 @@ export function escrowKeyPair(escrowKey: Uint8Array, exportKey: Uint8Array): X25
   return seededX25519(hkdf({ ikm: concat(escrowKey, exportKey), info: LABELS.escrow }));
 }
 
+/** The escrow key pair of a PIN held by realms: from the unlock secret the realms release (§11). */
+export function realmEscrowKeys(secret: Uint8Array): { holder: X25519Holder; anchor: CircleKey } {
+  return {
+    holder: seededX25519(hkdf({ ikm: secret, info: LABELS.realmEscrow })),
+    anchor: seededEd25519(hkdf({ ikm: secret, info: LABELS.realmEscrowSign })),
+  };
+}
+
+/** Deletes the realm records of a PIN set in the epoch of `vk` (a replaced or removed PIN, §11). */
+export const realmDeleteKey = (vk: Uint8Array): Uint8Array => hkdf({ ikm: vk, info: LABELS.realmDelete });
+
 /** A one-use ephemeral X25519 pair (for wrapping). */
 export function ephemeralX25519(): { publicKey: Uint8Array; shared(peer: Uint8Array): Uint8Array } {
   const secret = x25519.utils.randomSecretKey();

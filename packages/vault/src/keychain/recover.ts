@@ -12,11 +12,14 @@ import {
   circleKey,
   escrowKeyPair,
   escrowSigningKey,
+  realmEscrowKeys,
   recoveryKeyPair,
   recoverySigningKey,
   type X25519Holder,
 } from './keys.js';
 import * as opaque from './opaque.js';
+import { checkPin, reachableSetup, setPin } from './pin.js';
+import { recoverRealmPin, RealmError } from '../realms/index.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { hkdf, open } from './primitives.js';
 import { parseRecoveryKey } from './recovery-key.js';
@@ -63,9 +66,114 @@ function checkRecoveryKeyIsCurrent(circle: CircleState, key: { encPub: string; s
   }
 }
 
-/** Joins with the keychain PIN through the escrow (at most 10 wrong PINs in total). */
-export async function recoverWithPin(keychain: Keychain, pin: string): Promise<void> {
+/** What joining by PIN did besides joining. */
+export interface PinJoin {
+  /** A PIN of the legacy single escrow was set again at the server's realms (§11 migration). */
+  movedToRealms: boolean;
+}
+
+/**
+ * Joins with the keychain PIN: through the realms the circle pins (each counts the guess; 10 wrong
+ * and they delete the PIN), or the legacy escrow for a PIN set before realms, which is then set
+ * again at the server's realms with the same PIN.
+ */
+export async function recoverWithPin(keychain: Keychain, pin: string): Promise<PinJoin> {
   requirePending(keychain);
+  const circle = await keychain.refreshCircle();
+  if (circle.escrowRealms) {
+    await recoverWithRealms(keychain, circle, pin);
+    return { movedToRealms: false };
+  }
+  await recoverWithLegacyEscrow(keychain, pin);
+  return { movedToRealms: await moveToRealms(keychain, pin) };
+}
+
+async function recoverWithRealms(keychain: Keychain, circle: CircleState, pin: string): Promise<void> {
+  checkPin(pin);
+  const setup = reachableSetup(circle.escrowRealms!, keychain.requireState().server);
+  let secret: Uint8Array;
+  try {
+    ({ secret } = await recoverRealmPin({ setup, pin, transport: keychain.realmTransport() }));
+  } catch (err) {
+    await reportToAccount(keychain, err);
+    throw realmFailure(err);
+  }
+  const { holder, anchor } = realmEscrowKeys(secret);
+  secret.fill(0);
+  // The realms' answers are signed by the pinned keys; the secret they release must also derive
+  // the escrow key this circle names and the key that signed its naming.
+  if (circle.escrowPub !== b64u(holder.encPub)) throw pinChanged();
+  if (circle.escrowSignPub !== b64u(anchor.publicKey)) throw notThisPinsKeychain();
+  await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });
+}
+
+/**
+ * Tells the account's devices of a wrong PIN (and, at the tenth, that the PIN is gone), as the
+ * legacy escrow did; best effort, never masks the error.
+ */
+async function reportToAccount(keychain: Keychain, err: unknown): Promise<void> {
+  if (!(err instanceof RealmError) || err.code !== 'wrong-pin') return;
+  const body = { outcome: 'wrong', attemptsLeft: err.guessesLeft ?? 0 } as const;
+  await keychain
+    .client()
+    .call('realmPinReport', { body })
+    .catch(() => {});
+}
+
+/** §7: a removal or a new PIN replaces the escrow, so a view from before it names a stale one. */
+const pinChanged = () =>
+  new KeychainError(
+    'circle-invalid',
+    'The escrow key does not match the one the circle names: the PIN was changed after the view of the keychain this server shows (a rollback), or on another device just now; nothing was changed.',
+  );
+
+/** The set-escrow link of the view must be signed by the key this PIN's secret derives (§2). */
+const notThisPinsKeychain = () =>
+  new KeychainError(
+    'circle-invalid',
+    'The server presented a keychain whose PIN setting this escrow key did not sign (a keychain this PIN did not protect); nothing was changed.',
+  );
+
+function realmFailure(err: unknown): Error {
+  if (!(err instanceof RealmError)) return err as Error;
+  switch (err.code) {
+    case 'wrong-pin': {
+      const left = err.guessesLeft ?? 0;
+      return new KeychainError(
+        'wrong-pin',
+        left > 0
+          ? `Wrong keychain PIN; ${left} attempt${left === 1 ? '' : 's'} left before the PIN is locked for good.`
+          : 'Wrong keychain PIN; that was the last attempt, the PIN is now locked for good. Use the recovery key or approval.',
+        { attemptsLeft: left, realms: err.realms },
+      );
+    }
+    case 'destroyed':
+      return new KeychainError('escrow-destroyed', ESCROW_DESTROYED_MESSAGE, { realms: err.realms });
+    case 'replaced':
+      return pinChanged();
+    case 'invalid':
+      return new KeychainError('circle-invalid', `The circle pins an unusable realm setup: ${err.message}.`);
+    default:
+      return new KeychainError('escrow-unavailable', `The PIN could not be checked: ${err.message}.`, {
+        realms: err.realms,
+      });
+  }
+}
+
+/** §11 migration: a PIN that opened the legacy escrow is set again at the realms (best effort). */
+async function moveToRealms(keychain: Keychain, pin: string): Promise<boolean> {
+  try {
+    const meta = await keychain.serverMeta();
+    if (!meta.escrowRealms) return false;
+    await setPin(keychain, pin);
+    return true;
+  } catch {
+    // The PIN still works through the legacy escrow; the next PIN use or set tries again.
+    return false;
+  }
+}
+
+async function recoverWithLegacyEscrow(keychain: Keychain, pin: string): Promise<void> {
   const state = keychain.requireState();
   const client = keychain.client();
   const status = await client.call('escrowStatus');
@@ -114,20 +222,13 @@ export async function recoverWithPin(keychain: Keychain, pin: string): Promise<v
   const holder = escrowKeyPair(ek, finished.exportKey);
   const circle = await keychain.refreshCircle();
   if (!circle.escrowPub || b64u(holder.encPub) !== circle.escrowPub) {
-    // §7: a removal or a new PIN replaces the escrow record, so a view from before it names a key the
-    // escrow no longer releases.
-    throw new KeychainError(
-      'circle-invalid',
-      'The escrow key does not match the one the circle names: the PIN was changed after the view of the keychain this server shows (a rollback), or on another device just now; nothing was changed.',
-    );
+    // The escrow record was replaced, so a view from before names a key it no longer releases.
+    throw pinChanged();
   }
   // escrowPub is public too: the set-escrow link naming it must be signed with the key only EK and
   // the PIN's export key derive (applyLinks verified that signature and the chain from the genesis).
   if (circle.escrowSignPub !== b64u(escrowSigningKey(ek, finished.exportKey).publicKey)) {
-    throw new KeychainError(
-      'circle-invalid',
-      'The server presented a keychain whose PIN setting this escrow key did not sign (a keychain this PIN did not protect); nothing was changed.',
-    );
+    throw notThisPinsKeychain();
   }
   await joinWith(keychain, { recipientId: ESCROW_RECIPIENT, holder, via: 'pin' });
 }

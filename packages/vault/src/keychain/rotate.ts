@@ -9,7 +9,7 @@ import { b64u } from './bytes.js';
 import { applyLinks, buildLink, type CircleDevice, type CircleState } from './circle.js';
 import type { Keychain } from './keychain.js';
 import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './keys.js';
-import { registerEscrow, type RegisteredEscrow } from './pin.js';
+import { forgetRealmPin, registerEscrow, type RegisteredEscrow } from './pin.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
 import { syncRound } from './sync.js';
@@ -41,8 +41,10 @@ export async function rotateKeys(
   await options.keepRecoveryKey(formatRecoveryKey(rk));
   const escrow: RegisteredEscrow | null =
     typeof options.escrow === 'object' ? await registerEscrow(keychain, options.escrow.pin) : null;
+  let before: CircleState | null = null;
   const removed = await withCircleRetry(keychain, async () => {
     const circle = await keychain.refreshCircle();
+    before = circle;
     const state = keychain.requireTrusted();
     const device = options.removing ? options.removing(circle) : null;
     const old = keychain.currentVaultKey();
@@ -58,6 +60,7 @@ export async function rotateKeys(
       recoveryAnchor: recoverySigningKey(rk),
       escrowPub,
       ...(escrow ? { escrowAnchor: escrow.anchor } : {}),
+      ...(escrow?.realms ? { escrowRealms: escrow.realms } : {}),
     });
     const after = applyLinks(circle, [link]);
     // Wraps go to the devices still trusted after the link, so never to a removed one.
@@ -66,6 +69,8 @@ export async function rotateKeys(
     await keychain.adoptCircle(next);
     return device;
   });
+  // A replaced or removed PIN: its realm records go (the old epoch's key is still on this device).
+  if (options.escrow !== 'keep' && before) await forgetRealmPin(keychain, before);
   await syncRound(keychain, { reencryptAll: true });
   return removed;
 }

@@ -1,6 +1,6 @@
 /** What `tessera keychain status` and `devices` show, computed from local state (and the server for devices). */
 import { SERVER_CLOCK_META_KEY, serverClockFromMeta } from '../clock-skew.js';
-import { trustedDevices } from './circle.js';
+import { trustedDevices, type CircleState } from './circle.js';
 import type { Keychain } from './keychain.js';
 import { describeNotice } from './notices.js';
 import { pendingRecords } from './sync.js';
@@ -24,6 +24,50 @@ export interface KeychainStatus {
   lastError: string | null;
   serverClockOffsetMs: number | null;
   notices: { id: number; kind: string; message: string; createdAt: string }[];
+  /** What protects the PIN, from the verified circle (null before this device saw a circle). */
+  pin: PinProtection | null;
+}
+
+/** What protects the keychain PIN (issue 12 "honest status"). */
+export interface PinProtection {
+  /** none: no PIN; legacy: the single escrow inside the keychain server; realms: §11. */
+  kind: 'none' | 'legacy' | 'realms';
+  realms: number;
+  threshold: number;
+  /** Realms on the keychain server itself (its embedded realm): run by the same operator. */
+  operatorRealms: number;
+  /** Host names of the realms, as pinned. */
+  hosts: string[];
+  /** One line for a person: "2 of 3 realms: …", "1 realm, run by this server's operator". */
+  summary: string;
+}
+
+/** What protects the PIN of `circle`, in words the CLI and the web app both show. */
+export function pinProtection(circle: CircleState, server: string): PinProtection {
+  const none = { realms: 0, threshold: 0, operatorRealms: 0, hosts: [] };
+  if (!circle.escrowPub) return { kind: 'none', ...none, summary: 'no PIN set' };
+  const setup = circle.escrowRealms;
+  if (!setup)
+    return {
+      kind: 'legacy',
+      ...none,
+      summary:
+        "the single escrow inside this server, run by its operator (set before realms; it moves to the server's realms the next time the PIN is used or set)",
+    };
+  const serverOrigin = new URL(server).origin;
+  const onServer = (url: string) => url.startsWith('/') || new URL(url).origin === serverOrigin;
+  const operatorRealms = setup.realms.filter((r) => onServer(r.url)).length;
+  const hosts = setup.realms.map((r) => (onServer(r.url) ? new URL(server).host : new URL(r.url).host));
+  const n = setup.realms.length;
+  const t = setup.threshold;
+  const operator =
+    operatorRealms === 0
+      ? ''
+      : operatorRealms === n
+        ? ", run by this server's operator"
+        : `, ${operatorRealms} run by this server's operator`;
+  const summary = n === 1 ? `1 realm${operator}` : `${t} of ${n} realms${operator}: ${hosts.join(', ')}`;
+  return { kind: 'realms', realms: n, threshold: t, operatorRealms, hosts, summary };
 }
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -56,6 +100,7 @@ export function keychainStatus(keychain: Keychain): KeychainStatus {
       message: describeNotice(n),
       createdAt: new Date(n.createdAt).toISOString(),
     })),
+    pin: state?.circle ? pinProtection(state.circle, state.server) : null,
   };
 }
 

@@ -31,3 +31,10 @@ export const unlockCheck = (k: Uint8Array, record: string) =>
 /** Lets the client test a recombined S before handing it back. */
 export const secretCheck = (s: Uint8Array, record: string) =>
   derive(s, `tessera/realm/secret-check|${record}`);
+
+/**
+ * The token that deletes realm i's record (a replaced or removed PIN); the realm keeps its SHA-256.
+ * `deleteKey` is a key the PIN's owner keeps beyond the PIN (the keychain derives it from the vault key).
+ */
+export const deleteToken = (deleteKey: Uint8Array, realmId: string, record: string) =>
+  derive(deleteKey, `tessera/realm/delete|${realmId}|${record}`);

@@ -9,6 +9,8 @@ export type RealmOutcomeKind =
   | 'forged'
   | 'wrong-pin'
   | 'destroyed'
+  /** Deleted by its owner: the PIN was replaced or turned off. */
+  | 'deleted'
   | 'no-record'
   /** Any other refusal (rate limit, bad request, conflict); `detail` says which. */
   | 'refused';
@@ -27,6 +29,8 @@ export type RealmErrorCode =
   | 'wrong-pin'
   /** Too many realms deleted the record after spending its guesses: the secret cannot come back. */
   | 'destroyed'
+  /** Too many realms had the record deleted by its owner: this PIN setting was replaced or turned off. */
+  | 'replaced'
   /** Fewer realms than the threshold answered correctly (down, forged answers, refusals). */
   | 'not-enough-realms'
   /** Registration could not reach or was refused by a realm; nothing usable was set up. */

@@ -3,6 +3,13 @@
  * threshold t, recover the unlock secret with it. One small public face; the realm service is
  * `tessera realm serve` (packages/server/src/realm).
  */
-export { registerRealmPin, recoverRealmPin, MAX_REALMS, type RealmSetup } from './pin.js';
+export {
+  registerRealmPin,
+  recoverRealmPin,
+  deleteRealmPin,
+  checkRealmSetup,
+  MAX_REALMS,
+  type RealmSetup,
+} from './pin.js';
 export { fetchRealmPin, type RealmPin, type RealmTransport } from './wire.js';
 export { RealmError, type RealmErrorCode, type RealmOutcome, type RealmOutcomeKind } from './errors.js';

@@ -9,7 +9,8 @@
  */
 import { ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { fromB64u, randomBytes, toB64u } from '../bytes.js';
-import { commitment, maskShare, oprfInput, secretCheck, unlockCheck } from './derive.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { commitment, deleteToken, maskShare, oprfInput, secretCheck, unlockCheck } from './derive.js';
 import { describeOutcomes, RealmError, type RealmOutcome } from './errors.js';
 import { combineChecked, splitT } from './threshold.js';
 import { newNonce, post, verifiedPayload, type RealmPin, type RealmTransport } from './wire.js';
@@ -56,6 +57,42 @@ function checkRealms(realms: RealmPin[], threshold: number): void {
   }
 }
 
+const B64U = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * A realm setup read from somewhere untrusted (a circle link): the shape, the realms and the
+ * threshold checked, every field named in the error.
+ */
+export function checkRealmSetup(value: unknown): RealmSetup {
+  const v = value as Partial<RealmSetup> | null;
+  const bad = (why: string) => new RealmError('invalid', `realm setup: ${why}`);
+  if (!v || typeof v !== 'object' || v.v !== 1) throw bad('not a realm PIN setup (v 1)');
+  for (const key of ['record', 'unlockCheck', 'secretCheck'] as const) {
+    const field = v[key];
+    if (typeof field !== 'string' || !B64U.test(field) || field.length > 128)
+      throw bad(`${key} must be base64url`);
+  }
+  if (!Array.isArray(v.realms)) throw bad('realms must be a list');
+  const realms = v.realms.map((r, i) => {
+    if (!r || typeof r !== 'object') throw bad(`realms[${i}] is not a realm`);
+    const { url, realmId, publicKey } = r;
+    if (typeof url !== 'string' || url.length > 2048) throw bad(`realms[${i}].url must be a URL`);
+    if (typeof realmId !== 'string' || realmId.length > 64)
+      throw bad(`realms[${i}].realmId is not a realm id`);
+    if (typeof publicKey !== 'string') throw bad(`realms[${i}].publicKey is not a key`);
+    return { url, realmId, publicKey };
+  });
+  checkRealms(realms, v.threshold as number);
+  return {
+    v: 1,
+    record: v.record!,
+    threshold: v.threshold!,
+    realms,
+    unlockCheck: v.unlockCheck!,
+    secretCheck: v.secretCheck!,
+  };
+}
+
 function checkPin(pin: string): void {
   if (typeof pin !== 'string' || pin.length === 0) throw new RealmError('invalid', 'pin: must not be empty');
 }
@@ -70,6 +107,11 @@ export async function registerRealmPin(o: {
   threshold: number;
   pin: string;
   secret?: Uint8Array;
+  /**
+   * Derives each realm's delete token (`deleteRealmPin`); 32 bytes the owner keeps. Default: random,
+   * so only 10 wrong guesses ever delete the records.
+   */
+  deleteKey?: Uint8Array;
   transport?: RealmTransport;
 }): Promise<{ setup: RealmSetup; secret: Uint8Array }> {
   checkRealms(o.realms, o.threshold);
@@ -78,6 +120,7 @@ export async function registerRealmPin(o: {
   if (secret.length < 16 || secret.length > 64)
     throw new RealmError('invalid', `secret: must be 16 to 64 bytes, got ${secret.length}`);
   const transport = o.transport ?? {};
+  const deleteKey = o.deleteKey ?? randomBytes(32);
   const record = toB64u(randomBytes(16));
   const n = o.realms.length;
   const k = randomBytes(32);
@@ -107,6 +150,7 @@ export async function registerRealmPin(o: {
           commitment: toB64u(commitment(k, realm.realmId, record)),
           masked: toB64u(maskShare(y, realm.realmId, record, kShares[i]!)),
           share: toB64u(sShares[i]!),
+          deleteHash: toB64u(sha256(deleteToken(deleteKey, realm.realmId, record))),
         },
         transport,
       );
@@ -213,7 +257,7 @@ export async function recoverRealmPin(o: {
 
   // Step 2: the commitment releases each realm's share of S (and resets its count).
   const step2 = await Promise.all(
-    answered.map(async ({ realm }) => {
+    answered.map(async ({ realm, outcome: first }) => {
       const base = { url: realm.url, realmId: realm.realmId };
       const nonce = newNonce();
       const r = await post(
@@ -223,7 +267,14 @@ export async function recoverRealmPin(o: {
         transport,
       );
       if (!r.ok) {
-        outcomes.set(realm.realmId, { ...base, ...r.outcome });
+        // The guess that spent the last attempt: deleted now, but the news is "wrong PIN, none left".
+        const lastGuess = r.outcome.kind === 'destroyed' && first.guessesLeft === 0;
+        outcomes.set(
+          realm.realmId,
+          lastGuess
+            ? { ...base, kind: 'wrong-pin', guessesLeft: 0, detail: r.outcome.detail }
+            : { ...base, ...r.outcome },
+        );
         return null;
       }
       const share = verifiedPayload({ json: r.json, realm, step: 'recover2', record, nonce });
@@ -248,12 +299,42 @@ export async function recoverRealmPin(o: {
   return { secret: secret.value, realms: report() };
 }
 
+/**
+ * Deletes this PIN's record at every realm (the PIN was replaced or turned off), in parallel. A realm
+ * that is down keeps its record until asked again; the outcomes say which.
+ */
+export async function deleteRealmPin(o: {
+  setup: RealmSetup;
+  deleteKey: Uint8Array;
+  transport?: RealmTransport;
+}): Promise<RealmOutcome[]> {
+  const { setup } = o;
+  const transport = o.transport ?? {};
+  return Promise.all(
+    setup.realms.map(async (realm): Promise<RealmOutcome> => {
+      const base = { url: realm.url, realmId: realm.realmId };
+      const token = deleteToken(o.deleteKey, realm.realmId, setup.record);
+      const r = await post(realm, 'delete', { record: setup.record, token: toB64u(token) }, transport);
+      if (r.ok) return { ...base, kind: 'ok' };
+      // Gone already is what was asked for.
+      if (['destroyed', 'deleted', 'no-record'].includes(r.outcome.kind)) return { ...base, kind: 'ok' };
+      return { ...base, ...r.outcome };
+    }),
+  );
+}
+
 /** The one error that best explains why fewer than t realms helped. */
 function failure(realms: RealmOutcome[], t: number): RealmError {
   const n = realms.length;
   const count = (kind: RealmOutcome['kind']) => realms.filter((r) => r.kind === kind).length;
   const wrong = realms.filter((r) => r.kind === 'wrong-pin');
-  const gone = count('destroyed') + count('no-record');
+  const gone = count('destroyed') + count('no-record') + count('deleted');
+  if (count('deleted') > 0 && gone > n - t)
+    return new RealmError(
+      'replaced',
+      `${gone} of ${n} realms no longer hold this PIN's record because its owner deleted it (the PIN was replaced or turned off), and ${t} are needed`,
+      realms,
+    );
   if (gone > n - t)
     return new RealmError(
       'destroyed',

@@ -53,7 +53,7 @@ export async function fetchRealmPin(url: string, transport: RealmTransport = {})
 /** POSTs one step; network failures and error bodies become an outcome, never an exception. */
 export async function post(
   realm: RealmPin,
-  step: 'register1' | 'register2' | 'recover1' | 'recover2',
+  step: 'register1' | 'register2' | 'recover1' | 'recover2' | 'delete',
   body: Record<string, string>,
   transport: RealmTransport,
 ): Promise<RealmReply> {
@@ -87,6 +87,7 @@ export async function post(
       },
     };
   if (error.code === 'realm-record-destroyed') return { ok: false, outcome: { kind: 'destroyed', detail } };
+  if (error.code === 'realm-record-deleted') return { ok: false, outcome: { kind: 'deleted', detail } };
   if (error.code === 'realm-no-record') return { ok: false, outcome: { kind: 'no-record', detail } };
   return { ok: false, outcome: { kind: 'refused', detail } };
 }

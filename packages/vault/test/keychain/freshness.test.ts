@@ -257,15 +257,17 @@ describe('after a removal, a server holding the removed device keys', () => {
     expect(late.vault.get(id)!.account).toBe('edited before hearing of the rotation');
   });
 
-  it('a removal without the PIN destroys the escrow: the pre-removal view gets no PIN path either', async () => {
+  it('a removal without the PIN deletes its realm records: the pre-removal view gets no PIN path either', async () => {
     await removeDevice(a.keychain, c.keychain.requireState().deviceId, { keepRecoveryKey: keep });
-    expect((await a.keychain.client().call('escrowStatus')).enabled).toBe(false);
-    showPreRemovalView((req) =>
-      isGet('/v1/escrow/status')(req) ? { enabled: true, attemptsLeft: 10, destroyed: false } : undefined,
-    );
+    expect(a.keychain.requireTrusted().circle!.escrowPub).toBeNull();
+    showPreRemovalView();
     const start = proxy.requests.length;
     const victim = await newDevice('F (fork, PIN off)');
-    await refused(recoverWithPin(victim.keychain, pin), 'http', /No keychain PIN is set for this account/);
+    await refused(
+      recoverWithPin(victim.keychain, pin),
+      'circle-invalid',
+      /^The escrow key does not match the one the circle names: the PIN was changed after the view/,
+    );
     proxy.tamper = null;
     expect(postsSince(start)).toEqual([]);
   });

@@ -420,6 +420,8 @@ describe('a malicious server', () => {
           op: 'set-escrow',
           by: fakeDevice.id,
           escrowPub: recipientPub,
+          // The genuine realm setup (public), so the PIN is checked at the real realms.
+          ...(real.circle!.escrowRealms ? { escrowRealms: real.circle!.escrowRealms } : {}),
           signer: key,
           ...(ownKey ? { anchor: escrowSigningKey(randomBytes(32), randomBytes(64)) } : {}),
         }),

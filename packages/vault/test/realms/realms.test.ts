@@ -158,13 +158,26 @@ describe.each(BACKENDS)('realm PIN client, 3 realms, threshold 2 (%s)', (backend
       expect(err.code).toBe('wrong-pin');
       expect(err.guessesLeft).toBe(10 - i);
     }
+    // The tenth wrong guess is told as such (none left); the realms deleted the record meanwhile.
     const last = await rejected(recoverRealmPin({ setup, pin: '9910' }));
-    expect(last.code).toBe('destroyed');
-    expect(last.realms.map((r) => r.kind)).toEqual(['destroyed', 'destroyed', 'destroyed']);
+    expect(last.code).toBe('wrong-pin');
+    expect(last.guessesLeft).toBe(0);
+    expect(last.realms.map((r) => r.kind)).toEqual(['wrong-pin', 'wrong-pin', 'wrong-pin']);
     // The right PIN fails afterwards at every realm.
     const after = await rejected(recoverRealmPin({ setup, pin: '2468' }));
     expect(after.code).toBe('destroyed');
     expect(after.message).toMatch(/3 of 3 realms no longer hold/);
+  });
+
+  it('counts parallel guesses exactly, at every realm', async () => {
+    const { setup } = await registerRealmPin({ realms: pins(), threshold: 2, pin: '2468' });
+    const parallel = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => rejected(recoverRealmPin({ setup, pin: `00${i}0` }))),
+    );
+    expect(parallel.map((e) => e.code)).toEqual(Array(6).fill('wrong-pin'));
+    const next = await rejected(recoverRealmPin({ setup, pin: '0077' }));
+    expect(next.guessesLeft).toBe(3);
+    expect(next.realms.map((r) => r.guessesLeft)).toEqual([3, 3, 3]);
   });
 
   it('counts a guess at every realm asked, also at a realm the client could not use', async () => {

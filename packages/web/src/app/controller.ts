@@ -42,7 +42,16 @@ export interface KeychainView {
   deviceId: string;
   /** Shown on a pending device until another device approves it. */
   verificationCode: string | null;
-  escrow: { enabled: boolean; attemptsLeft: number; destroyed: boolean } | null;
+  /**
+   * The PIN as last checked: set or not, attempts left (null: not known until a guess is answered,
+   * as realms answer only guesses), and what holds it ("2 of 3 realms: …").
+   */
+  escrow: {
+    enabled: boolean;
+    attemptsLeft: number | null;
+    destroyed: boolean;
+    protection: string | null;
+  } | null;
   devices: DeviceView[];
   notices: NoticeView[];
   lastSyncAt: number | null;

@@ -15,6 +15,7 @@ import {
   keychainStatus,
   login,
   ownVerificationCode,
+  pinProtection,
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
@@ -190,9 +191,25 @@ export class KeychainSession {
     this.startFollowing();
   }
 
-  async refreshEscrow(): Promise<void> {
-    const status = await this.keychain.client().call('escrowStatus');
-    this.escrow = { enabled: status.enabled, attemptsLeft: status.attemptsLeft, destroyed: status.destroyed };
+  /**
+   * The PIN as the verified circle names it; a legacy PIN's attempts from the server's escrow, a
+   * realm PIN's from the last answer the realms gave (they answer nothing else).
+   */
+  async refreshEscrow(answered?: { attemptsLeft: number; destroyed: boolean }): Promise<void> {
+    const circle = await this.keychain.refreshCircle();
+    const protection = pinProtection(circle, this.keychain.requireState().server).summary;
+    if (circle.escrowPub && !circle.escrowRealms) {
+      const status = await this.keychain.client().call('escrowStatus');
+      this.escrow = { ...status, protection };
+    } else {
+      const last = answered ?? (this.escrow?.protection === protection ? this.escrow : null);
+      this.escrow = {
+        enabled: circle.escrowPub !== null && !last?.destroyed,
+        attemptsLeft: last?.attemptsLeft ?? null,
+        destroyed: last?.destroyed ?? false,
+        protection,
+      };
+    }
     await this.remember();
     this.publish();
   }
@@ -219,7 +236,16 @@ export class KeychainSession {
     try {
       await this.exclusive(() => recoverWithPin(this.keychain, pin));
     } catch (err) {
-      await this.refreshEscrow().catch(() => undefined);
+      const code = err instanceof KeychainError ? err.code : null;
+      const answered =
+        code === 'wrong-pin' || code === 'escrow-destroyed'
+          ? {
+              attemptsLeft:
+                code === 'wrong-pin' ? Number((err as KeychainError).details.attemptsLeft ?? 0) : 0,
+              destroyed: code === 'escrow-destroyed',
+            }
+          : undefined;
+      await this.refreshEscrow(answered).catch(() => undefined);
       throw err;
     }
     this.verificationCode = null;

@@ -315,7 +315,7 @@ export function JoinScreen({ app }: { app: App }) {
                   onValue={setPin}
                   input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
                 />
-                {escrow && (
+                {escrow?.attemptsLeft != null && (
                   <p class="hint" data-testid="attempts-left">
                     {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN
                     stops working.
@@ -786,6 +786,9 @@ function Pin({ app }: { app: App }) {
             ? 'A PIN is set. A new device can use it instead of an approval.'
             : 'No PIN is set.'}
       </p>
+      {keychain!.escrow?.protection && enabled && (
+        <p data-testid="pin-protection">Held by {keychain!.escrow.protection}.</p>
+      )}
       {/* Never offer to set a PIN without knowing whether one is set (and the attempts it has). */}
       {keychain!.escrow !== null && (
         <form
