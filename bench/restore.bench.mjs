@@ -8,6 +8,7 @@
 //     200 edits.
 // The peer in the same run: pulling the same 1,000 items as raw HTTP (no decryption, no merge), so
 // the report shows what the client's own work costs as a ratio.
+//  3. The PIN path with three escrow realms next to the single embedded realm (bench/realm-pin.mjs).
 // Usage: npm run bench:restore   (builds the packages first; tsc -b is incremental)
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -262,3 +263,7 @@ try {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The PIN path: three escrow realms (2 of 3) next to the single embedded realm (issue 12).
+const { measureRealmPin, reportRealmPin } = await import('./realm-pin.mjs');
+reportRealmPin(await measureRealmPin({ startServer, openNodeVault, kc }));

@@ -8,8 +8,8 @@
  * `realmAnswerMessage` (@tessera/protocol), so the client can refuse forged, misdirected or replayed
  * answers.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { ed25519, ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
+import { createPrivateKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { REALM_MAX_GUESSES, realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
 import { HttpError } from '../http-error.js';
@@ -45,13 +45,25 @@ const deleted = () =>
     'The owner of this record deleted it: the PIN was replaced or turned off.',
   );
 
+/** PKCS#8 DER prefix of an Ed25519 private key (RFC 8410 §7); the 32-byte seed follows. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
 export class RealmCore {
+  /** Node's own Ed25519 signs every answer (several times faster than a JavaScript one). */
+  private readonly signingKey: KeyObject;
+
   constructor(
     private readonly store: RealmStore,
     private readonly keys: RealmKeys,
     private readonly onEvent: (e: RealmEvent) => void = () => {},
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.signingKey = createPrivateKey({
+      key: Buffer.concat([ED25519_PKCS8_PREFIX, keys.signingKey]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+  }
 
   get realmId(): string {
     return this.keys.realmId;
@@ -63,7 +75,7 @@ export class RealmCore {
 
   private answer(step: RealmSignedStep, record: string, nonce: Uint8Array, payload: Uint8Array): RealmAnswer {
     const message = realmAnswerMessage({ step, realmId: this.keys.realmId, record, nonce, payload });
-    const signature = ed25519.sign(message, this.keys.signingKey);
+    const signature = new Uint8Array(sign(null, message, this.signingKey));
     return { realmId: this.keys.realmId, record, nonce, payload, signature };
   }
 

@@ -138,7 +138,7 @@ export async function registerRealmPin(o: {
         transport,
       );
       if (!r1.ok) return { ...base, ...r1.outcome };
-      const evaluated = verifiedPayload({ json: r1.json, realm, step: 'register1', record, nonce });
+      const evaluated = await verifiedPayload({ json: r1.json, realm, step: 'register1', record, nonce });
       if (!evaluated) return { ...base, kind: 'forged', detail: 'register1 answer fails the pinned key' };
       const y = oprf.finalize(input, blind, evaluated);
       const r2 = await post(
@@ -208,7 +208,7 @@ export async function recoverRealmPin(o: {
         transport,
       );
       if (!r.ok) return { realm, outcome: { ...base, ...r.outcome } as RealmOutcome };
-      const payload = verifiedPayload({ json: r.json, realm, step: 'recover1', record, nonce });
+      const payload = await verifiedPayload({ json: r.json, realm, step: 'recover1', record, nonce });
       let kShare: Uint8Array | null = null;
       if (payload && payload.length > 32) {
         try {
@@ -277,7 +277,7 @@ export async function recoverRealmPin(o: {
         );
         return null;
       }
-      const share = verifiedPayload({ json: r.json, realm, step: 'recover2', record, nonce });
+      const share = await verifiedPayload({ json: r.json, realm, step: 'recover2', record, nonce });
       if (!share)
         outcomes.set(realm.realmId, {
           ...base,

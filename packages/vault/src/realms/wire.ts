@@ -96,13 +96,13 @@ export async function post(
  * The payload of a signed answer, or null when it is not from the pinned realm key, for another
  * record, or not an answer to this nonce (replayed).
  */
-export function verifiedPayload(o: {
+export async function verifiedPayload(o: {
   json: Record<string, unknown>;
   realm: RealmPin;
   step: RealmSignedStep;
   record: string;
   nonce: Uint8Array;
-}): Uint8Array | null {
+}): Promise<Uint8Array | null> {
   const { json, realm } = o;
   if (json.realmId !== realm.realmId || json.record !== o.record) return null;
   if (
@@ -121,10 +121,34 @@ export function verifiedPayload(o: {
       payload,
     });
     const signature = fromB64u(json.signature, 'signature');
-    return ed25519.verify(signature, message, fromB64u(realm.publicKey, 'publicKey')) ? payload : null;
+    return (await verifyEd25519(signature, message, fromB64u(realm.publicKey, 'publicKey'))) ? payload : null;
   } catch {
     return null;
   }
 }
 
 export const newNonce = () => randomBytes(32);
+
+/**
+ * Ed25519 verification by the platform (WebCrypto: Node, and browsers since 2025) where it has it:
+ * a recovery checks two answers per realm, and the platform's is some thirty times faster than
+ * @noble/curves, which remains the fallback.
+ */
+async function verifyEd25519(
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle) {
+    let key: CryptoKey | null = null;
+    try {
+      key = await subtle.importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify']);
+    } catch {
+      key = null; // no Ed25519 in this platform's WebCrypto
+    }
+    if (key)
+      return subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, message as BufferSource);
+  }
+  return ed25519.verify(signature, message, publicKey);
+}
