@@ -23,7 +23,13 @@ export type Backend = 'sqlite' | 'postgres';
 export const PASSWORD = 'correct horse battery staple';
 
 /** Generous recovery limits: these tests make more attempts in a minute than a person would. */
-export const RELAXED = { limit: 10_000, windowMs: 3_600_000, freeAttempts: 10_000, baseDelayMs: 1, maxDelayMs: 1 };
+export const RELAXED = {
+  limit: 10_000,
+  windowMs: 3_600_000,
+  freeAttempts: 10_000,
+  baseDelayMs: 1,
+  maxDelayMs: 1,
+};
 
 /** A keychain server whose database survives restarts (same port, same data), for offline and rollback tests. */
 export class TestServer {

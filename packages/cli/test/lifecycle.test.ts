@@ -108,6 +108,28 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
   );
 
   it(
+    'renames a device from another one; every device shows the new name',
+    async () => {
+      const dId = (JSON.parse(await d.ok(['keychain', 'status', '--json'])) as { deviceId: string }).deviceId;
+      expect(await a.ok(['keychain', 'rename-device', dId, '  Kitchen tablet '])).toMatch(
+        /^renamed .* to Kitchen tablet$/m,
+      );
+      const seen = JSON.parse(await a.ok(['keychain', 'devices', '--json'])) as {
+        id: string;
+        name: string;
+      }[];
+      expect(seen.find((x) => x.id === dId)?.name).toBe('Kitchen tablet');
+      // The renamed device learns its name from the signed circle.
+      await d.ok(['sync']);
+      expect(await d.ok(['keychain', 'status'])).toMatch(/^device: +Kitchen tablet \(/m);
+      const tooLong = await a.run(['keychain', 'rename-device', dId, 'x'.repeat(65)]);
+      expect(tooLong.code).not.toBe(0);
+      expect(tooLong.stderr).toMatch(/A device name has 1 to 64 characters; got 65/);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
     'a wrong code ends the attempt on both devices; login again shows a new code, and that one works',
     async () => {
       const e = ws.device();

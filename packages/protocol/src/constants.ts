@@ -112,6 +112,8 @@ export const CIRCLE_OPS = [
   // v2 passkey restore
   'add-passkey',
   'remove-passkey',
+  // v2: a trusted device renames a member (the name every approval prompt shows)
+  'rename-device',
 ] as const;
 export type CircleOp = (typeof CIRCLE_OPS)[number];
 

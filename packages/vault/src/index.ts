@@ -57,5 +57,6 @@ export {
 } from './vault.js';
 export { toB64u, fromB64u } from './bytes.js';
 export { currentCode, type CodeView } from './codes.js';
+export { distinctDeviceName } from './device-name.js';
 // Keep this entry point light: the CLI loads it on every vault command. The keychain client (which
 // pulls in the protocol schemas and OPAQUE) belongs behind its own entry point, not re-exported here.

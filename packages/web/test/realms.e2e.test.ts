@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('web app with escrow realms', { timeout: 120_000 }, () => {
-  it('sets the PIN at 2 of 3 realms, says so, and restores with one realm down', async () => {
+  it('sets the PIN at 2 of 3 realms, says so, restores with one realm down; a device renamed shows everywhere', async () => {
     const a = await harness.device();
     await a.page.goto('/');
     await a.page.getByRole('button', { name: /Use on this device only/ }).click();
@@ -70,6 +70,18 @@ describe('web app with escrow realms', { timeout: 120_000 }, () => {
     await b.page.getByRole('button', { name: 'Use PIN' }).click();
     await b.page.locator('.row').first().waitFor({ timeout: 30_000 });
     expect(await labels(b.page)).toEqual(rows);
+
+    // Two browsers of one kind get names apart (a short suffix); renamed from the first browser, the
+    // second shows its new name (a signed circle link).
+    await b.page.goto('/#/backup');
+    const bName = (await b.page.locator('li', { hasText: 'this device' }).locator('strong').textContent())!;
+    await a.page.goto('/#/backup');
+    await a.page.getByRole('button', { name: `Rename ${bName}` }).click();
+    await a.page.getByLabel('New name').fill('Kitchen tablet');
+    await a.page.getByRole('dialog').getByRole('button', { name: 'Rename' }).click();
+    await a.page.getByRole('button', { name: 'Rename Kitchen tablet' }).waitFor();
+    await b.page.reload();
+    await b.page.locator('li', { hasText: 'this device' }).filter({ hasText: 'Kitchen tablet' }).waitFor();
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 });

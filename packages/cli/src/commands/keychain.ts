@@ -199,6 +199,18 @@ export function register(program: Command): void {
     });
 
   keychain
+    .command('rename-device')
+    .description('rename a trusted device (this one or another); every device shows the new name')
+    .argument('<id>', 'device id (see `tessera keychain devices`)')
+    .argument('<name>', 'the new name, e.g. "Work laptop"')
+    .action(async (id: string, name: string, _options: unknown, command: Command) => {
+      const { keychain: client } = await open(command);
+      const { renameDevice } = await import('@tessera/vault/keychain');
+      const old = await renameDevice(client, { deviceId: id, name });
+      process.stdout.write(printable(`renamed ${old} to ${name.trim()}`) + '\n');
+    });
+
+  keychain
     .command('approve')
     .description('approve the new device that shows this verification code (it must be waiting)')
     .requiredOption('--code <code>', 'the 8-digit code shown on the new device, e.g. 1234-5678')
@@ -529,7 +541,8 @@ async function deviceName(given: string | undefined): Promise<string> {
     return given;
   }
   const { hostname } = await import('node:os');
-  return `${hostname()} (CLI)`.slice(0, 64);
+  const { distinctDeviceName } = await import('@tessera/vault');
+  return distinctDeviceName(`${hostname()} (CLI)`);
 }
 
 /**

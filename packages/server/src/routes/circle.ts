@@ -109,6 +109,14 @@ function checkLink(options: {
       if (link.epoch !== headEpoch + 1) throw invalidLink(`rotate starts epoch ${headEpoch + 1}.`);
       if (link.device) throw invalidLink('rotate names no device.');
       break;
+    case 'rename-device':
+      if (pending) throw forbidden('Only a trusted device may rename a device.');
+      if (link.v !== 2) throw invalidLink('rename-device exists from link version 2.');
+      if (link.epoch !== headEpoch) throw invalidLink(`rename-device keeps the epoch (${headEpoch}).`);
+      if (!subject) throw invalidLink('rename-device needs link.device.');
+      if (subject.status !== 'trusted')
+        throw invalidLink(`Device ${subject.id} is ${subject.status}, not trusted.`);
+      break;
     case 'set-escrow':
       if (pending) throw forbidden('Only a trusted device may set the escrow.');
       if (link.epoch !== headEpoch) throw invalidLink(`set-escrow keeps the epoch (${headEpoch}).`);
@@ -190,6 +198,9 @@ async function applyLink(options: {
           now,
         );
     }
+    await appendEvent(trx, accountId, 'devices', {});
+  } else if (link.op === 'rename-device') {
+    await trx.updateTable('devices').set({ name: link.device!.name }).where('id', '=', subject!.id).execute();
     await appendEvent(trx, accountId, 'devices', {});
   } else if (link.op === 'remove-device') {
     await trx.updateTable('devices').set({ status: 'removed' }).where('id', '=', subject!.id).execute();

@@ -11,7 +11,14 @@ import { verifySignature, type CircleKey } from './keys.js';
 import { checkRealmSetup, type RealmSetup } from '../realms/pin.js';
 
 export type CircleOp =
-  'genesis' | 'add-device' | 'remove-device' | 'set-escrow' | 'rotate' | 'add-passkey' | 'remove-passkey';
+  | 'genesis'
+  | 'add-device'
+  | 'remove-device'
+  | 'set-escrow'
+  | 'rotate'
+  | 'add-passkey'
+  | 'remove-passkey'
+  | 'rename-device';
 
 /** The link version this client writes (docs/PROTOCOL.md §2.1); v1 links still verify under v1 rules. */
 export const LINK_VERSION = 2;
@@ -424,6 +431,20 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       if (!id || !state.passkeys?.[id]) throw invalid(link, 'removes a passkey that is not in the circle');
       const { [id]: _removed, ...rest } = state.passkeys;
       next.passkeys = rest;
+      return next;
+    }
+    case 'rename-device': {
+      sameEpoch(state, link);
+      if (link.v !== 2) throw invalid(link, 'is a rename in a version 1 link');
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      if ((link.via ?? null) !== null) throw invalid(link, 'renames with a join method');
+      const device = checkDevice(link);
+      const member = state.devices[device.id];
+      if (!member || member.status !== 'trusted') throw invalid(link, 'renames a device that is not trusted');
+      // Only the name may change: the keys stay the member's, so a rename cannot swap a device in.
+      if (member.device.encPub !== device.encPub || member.device.signPub !== device.signPub)
+        throw invalid(link, 'renames a device with other keys');
+      next.devices[device.id] = { ...member, device: { ...member.device, name: device.name } };
       return next;
     }
     case 'rotate':

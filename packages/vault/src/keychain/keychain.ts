@@ -227,6 +227,8 @@ export class Keychain {
       state.vaultKeys = {};
       state.lastError = 'This device was removed from the keychain.';
     }
+    // The circle's name is the one every device shows (another device may have renamed this one).
+    if (member) state.deviceName = member.device.name;
     if (member?.status === 'trusted' && state.status === 'trusted') await this.fetchMissingVaultKeys();
     await this.save();
   }

@@ -141,12 +141,10 @@ async function verifyEd25519(
 ): Promise<boolean> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle) {
-    let key: CryptoKey | null = null;
-    try {
-      key = await subtle.importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify']);
-    } catch {
-      key = null; // no Ed25519 in this platform's WebCrypto
-    }
+    // null: no Ed25519 in this platform's WebCrypto.
+    const key = await subtle
+      .importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify'])
+      .catch(() => null);
     if (key)
       return subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, message as BufferSource);
   }

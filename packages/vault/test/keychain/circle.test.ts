@@ -198,6 +198,40 @@ describe('circle (PROTOCOL §2)', () => {
     expectRefused(() => applyLinks(s, [recoveryChange]), 'circle-invalid', /recovery key/);
   });
 
+  it('renames a trusted device by a signed link that keeps its keys, and nothing else', () => {
+    const { key1, states } = buildCircle();
+    const s = states[2]!;
+    const rename = buildLink(s, {
+      op: 'rename-device',
+      by: 'A',
+      device: { ...device('B'), name: 'Work laptop' },
+      signer: key1,
+    });
+    const renamed = applyLinks(s, [rename]);
+    expect(renamed.devices.B!.device).toEqual({ ...device('B'), name: 'Work laptop' });
+    expect(renamed.devices.B!.status).toBe('trusted');
+    // Other keys under the same id would swap a device in: refused.
+    const swap = buildLink(s, {
+      op: 'rename-device',
+      by: 'A',
+      device: { ...device('Z'), id: 'B', name: 'Work laptop' },
+      signer: key1,
+    });
+    expectRefused(() => applyLinks(s, [swap]), 'circle-invalid', /other keys/);
+    const stranger = buildLink(s, { op: 'rename-device', by: 'Z', device: device('B'), signer: key1 });
+    expectRefused(() => applyLinks(s, [stranger]), 'circle-invalid', /not a trusted device/);
+    const unknown = buildLink(s, { op: 'rename-device', by: 'A', device: device('C'), signer: key1 });
+    expectRefused(() => applyLinks(s, [unknown]), 'circle-invalid', /not trusted/);
+    // The server cannot rename: it has no circle key.
+    const forged = buildLink(s, {
+      op: 'rename-device',
+      by: 'A',
+      device: { ...device('B'), name: 'Evil' },
+      signer: circleKey(newVaultKey()),
+    });
+    expectRefused(() => applyLinks(s, [forged]), 'circle-invalid', /not signed/);
+  });
+
   it('keeps a verified state that survives a JSON round trip (the vault meta)', () => {
     const { states } = buildCircle();
     const restored = JSON.parse(JSON.stringify(states[2])) as CircleState;

@@ -514,6 +514,11 @@ export class App {
     return (await this.keychain()).evict(deviceId);
   }
 
+  /** Renames a trusted device of the keychain (this one or another). */
+  async renameDevice(deviceId: string, name: string): Promise<string> {
+    return (await this.keychain()).rename(deviceId, name);
+  }
+
   /** Approves the pending device showing `code` (`deviceId` when several wait); resolves to its name. */
   async approve(code: string, deviceId?: string): Promise<string> {
     return (await this.keychain()).approve(code, deviceId);

@@ -19,6 +19,7 @@ import {
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
+  renameDevice,
   rotateRecoveryKey,
   setPin,
   signInAgain,
@@ -400,6 +401,13 @@ export class KeychainSession {
     const name = await this.exclusive(() => evictPendingDevice(this.keychain, { deviceId }));
     await this.refreshDevices();
     return name;
+  }
+
+  /** Renames a trusted device (a signed circle link); resolves to its old name. */
+  async rename(deviceId: string, name: string): Promise<string> {
+    const old = await this.exclusive(() => renameDevice(this.keychain, { deviceId, name }));
+    await this.refreshDevices();
+    return old;
   }
 
   async setPin(pin: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { distinctDeviceName } from '@tessera/vault';
 import type { App } from '../app/controller.js';
 import { keychainServer } from '../app/server-url.js';
 import { useStore } from '../app/store.js';
@@ -21,7 +22,7 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
   const [pin, setPin] = useState('');
-  const [deviceName, setDeviceName] = useState(defaultDeviceName());
+  const [deviceName, setDeviceName] = useState(() => distinctDeviceName(defaultDeviceName()));
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
   const { busy, error, run } = useBusy();
 
@@ -579,6 +580,7 @@ type NewKey = (rotation: { key: string; why: string }) => void;
 function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
   const { keychain } = useStore(app.store);
   const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
+  const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
   const { error, run } = useBusy();
   const devices = keychain!.devices.filter((d) => d.status === 'trusted');
   return (
@@ -593,6 +595,13 @@ function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
               <br />
               <span class="hint">Last seen {timeAgo(d.lastSeenAt)}</span>
             </span>
+            <button
+              type="button"
+              aria-label={`Rename ${d.name}`}
+              onClick={() => setRenaming({ id: d.id, name: d.name })}
+            >
+              Rename
+            </button>
             {d.id !== keychain!.deviceId && (
               <button type="button" class="danger" onClick={() => setRemoving({ id: d.id, name: d.name })}>
                 Remove
@@ -602,6 +611,17 @@ function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
         ))}
       </ul>
       <ErrorText error={error} />
+      {renaming && (
+        <RenameDialog
+          name={renaming.name}
+          onCancel={() => setRenaming(null)}
+          onConfirm={(name) => {
+            const { id } = renaming;
+            setRenaming(null);
+            void run(async () => void (await app.renameDevice(id, name)));
+          }}
+        />
+      )}
       {removing && (
         <RemoveDialog
           name={removing.name}
@@ -620,6 +640,32 @@ function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
         />
       )}
     </section>
+  );
+}
+
+/** A new name for a device: every device of the keychain, and every approval prompt, shows it. */
+function RenameDialog(props: { name: string; onConfirm(name: string): void; onCancel(): void }) {
+  const [name, setName] = useState(props.name);
+  const valid = name.trim().length > 0 && name.trim().length <= 64;
+  return (
+    <Dialog title={`Rename ${props.name}`} onClose={props.onCancel}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (valid) props.onConfirm(name.trim());
+        }}
+      >
+        <Field id="rename-device" label="New name" value={name} onValue={setName} />
+        <div class="actions">
+          <button type="submit" class="primary" disabled={!valid}>
+            Rename
+          </button>
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 
