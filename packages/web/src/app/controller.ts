@@ -14,6 +14,7 @@ import { copyText } from '../platform/clipboard.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../platform/app-lock.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
+import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import { keychainServer } from './server-url.js';
 import { forScreen } from './words.js';
 import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
@@ -389,6 +390,22 @@ export class App {
   }
 
   /** The Google Authenticator transfer QR codes as images to show on screen, one per batch. */
+  /** A QR code of `text` as a data URL (the recovery key's printable sheet). */
+  async qrImage(text: string): Promise<string> {
+    const { qrPngDataUrl } = await import('../platform/formats.js');
+    return qrPngDataUrl(text, 6);
+  }
+
+  /** A sign-up whose recovery key was shown but not confirmed before the page closed, if any. */
+  pendingSignup(): PendingSignup | null {
+    return (this.vault.getMeta(PENDING_SIGNUP_META_KEY) as unknown as PendingSignup | undefined) ?? null;
+  }
+
+  /** Forgets an unfinished sign-up: its recovery key was never used and is void. */
+  async abandonSignup(): Promise<void> {
+    await this.vault.setMeta(PENDING_SIGNUP_META_KEY, undefined);
+  }
+
   async googleQrImages(): Promise<string[]> {
     const { migrationUris, qrPngDataUrl } = await import('../platform/formats.js');
     const { uris } = migrationUris(this.vault.entries());

@@ -7,6 +7,9 @@ import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
+import type { PendingSignup } from '../app/pending-signup.js';
+import { copyText } from '../platform/clipboard.js';
+import { downloadFile } from '../platform/download.js';
 
 import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
 import { LocalBackupsCard } from './LocalBackups.js';
@@ -24,15 +27,46 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   const [pin, setPin] = useState('');
   const [deviceName, setDeviceName] = useState(() => distinctDeviceName(defaultDeviceName()));
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
+  const [pending, setPending] = useState(() => app.pendingSignup());
+  const [voided, setVoided] = useState(false);
   const { busy, error, run } = useBusy();
 
   if (recoveryKey) {
     return (
       <RecoveryKeyStep
+        app={app}
         recoveryKey={recoveryKey}
         onConfirmed={() => app.finishSignUp()}
         busyLabel="Creating your keychain…"
-        onStartOver={() => setRecoveryKey(null)}
+        onStartOver={() => {
+          setRecoveryKey(null);
+          setPending(app.pendingSignup());
+        }}
+      />
+    );
+  }
+
+  if (pending && mode === 'signup') {
+    return (
+      <ResumeSignup
+        pending={pending}
+        onResume={async (password) =>
+          setRecoveryKey(
+            await app.signUp({
+              server: pending.server,
+              email: pending.email,
+              password,
+              pin: null,
+              deviceName: pending.deviceName,
+              recoveryKey: pending.recoveryKey,
+            }),
+          )
+        }
+        onStartOver={async () => {
+          await app.abandonSignup();
+          setPending(null);
+          setVoided(true);
+        }}
       />
     );
   }
@@ -53,6 +87,12 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   return (
     <>
       <h1>{mode === 'signup' ? 'Create your keychain' : 'Sign in to your keychain'}</h1>
+      {voided && (
+        <p role="status" data-testid="recovery-key-void">
+          The recovery key shown before was never used and is void: throw it away. You get a new one when you
+          create your keychain.
+        </p>
+      )}
       <div class="tabs" role="group" aria-label="Account">
         <button type="button" aria-pressed={mode === 'signup'} onClick={() => setMode('signup')}>
           New account
@@ -149,8 +189,135 @@ function normalizeKey(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
+/**
+ * Ways to keep the recovery key besides writing it: copy, a text file, or a printed sheet with the
+ * key and its QR code (printed alone: `.print-sheet` is all `@media print` shows).
+ */
+function KeepKeyActions({ app, recoveryKey }: { app: App; recoveryKey: string }) {
+  const [qr, setQr] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    let live = true;
+    void app.qrImage(recoveryKey).then((src) => live && setQr(src));
+    return () => {
+      live = false;
+    };
+  }, [recoveryKey]);
+  const today = new Date().toISOString().slice(0, 10);
+  return (
+    <>
+      <div class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            void copyText(recoveryKey).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {copied ? 'Key copied' : 'Copy key'}
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            downloadFile({
+              name: `tessera-recovery-key-${today}.txt`,
+              mime: 'text/plain',
+              bytes: new TextEncoder().encode(recoverySheetText(recoveryKey, today)),
+            })
+          }
+        >
+          Download key
+        </button>
+        <button type="button" onClick={() => window.print()} disabled={qr === null}>
+          Print key sheet
+        </button>
+      </div>
+      <section class="print-sheet" data-testid="print-sheet" aria-hidden="true">
+        <h1>Tessera recovery key</h1>
+        <p>Made on {today}. If you lose every device, this key brings your codes back. Keep it safe.</p>
+        <p class="recovery-key mono">{recoveryKey}</p>
+        {qr && <img src={qr} alt="The recovery key as a QR code" />}
+      </section>
+    </>
+  );
+}
+
+function recoverySheetText(recoveryKey: string, date: string): string {
+  return [
+    'Tessera recovery key',
+    '',
+    recoveryKey,
+    '',
+    `Made on ${date}. If you lose every device, this key brings your codes back.`,
+    'Keep it away from your devices; anyone who has it and your account password can read your codes.',
+    '',
+  ].join('\n');
+}
+
+/** A sign-up whose key was shown before the page closed: finish it with the same key, or start over. */
+function ResumeSignup(props: {
+  pending: PendingSignup;
+  onResume(password: string): Promise<void>;
+  onStartOver(): Promise<void>;
+}) {
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const { busy, error, run } = useBusy();
+  const short = password !== '' && password.length < MIN_PASSWORD;
+  return (
+    <>
+      <h1>Finish creating your keychain</h1>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => props.onResume(password));
+        }}
+      >
+        <p>
+          You started creating a keychain for <strong>{props.pending.email}</strong> on{' '}
+          {new Date(props.pending.at).toLocaleString()}. Nothing was sent yet; the recovery key you wrote down
+          then is kept for it. Choose your account password to go on.
+        </p>
+        <Field
+          id="resume-password"
+          label="Account password"
+          value={password}
+          onValue={setPassword}
+          error={short ? `Use at least ${MIN_PASSWORD} characters.` : null}
+          input={{ type: 'password', autocomplete: 'new-password', required: true }}
+        />
+        <Field
+          id="resume-again"
+          label="Repeat the password"
+          value={again}
+          onValue={setAgain}
+          error={again !== '' && again !== password ? 'The two passwords differ.' : null}
+          input={{ type: 'password', autocomplete: 'new-password', required: true }}
+        />
+        <ErrorText error={error} />
+        <div class="actions">
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy || short || password === '' || again !== password}
+          >
+            Continue
+          </button>
+          <button type="button" onClick={() => void run(() => props.onStartOver())} disabled={busy}>
+            Start over
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
+
 /** Shows a recovery key once and asks for it back, so it is written down before we go on. */
 function RecoveryKeyStep(props: {
+  app: App;
   recoveryKey: string;
   /** Runs once the key was typed back (creates the keychain, or goes ahead with a key rotation). */
   onConfirmed(): Promise<void>;
@@ -181,6 +348,7 @@ function RecoveryKeyStep(props: {
         >
           {recoveryKey}
         </p>
+        <KeepKeyActions app={props.app} recoveryKey={recoveryKey} />
         {!saved ? (
           <div class="actions">
             <button type="button" class="primary" onClick={() => setSaved(true)}>
@@ -411,6 +579,7 @@ export function Backup({ app }: { app: App }) {
   if (newKey) {
     return (
       <RecoveryKeyStep
+        app={app}
         recoveryKey={newKey.key}
         title="Write down your new recovery key"
         intro={`${newKey.why} Your old recovery key stops working: it is shown only now. Write the new one on paper or keep it in a password manager, away from this device.`}
