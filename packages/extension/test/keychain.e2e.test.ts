@@ -1,7 +1,7 @@
 /**
  * The extension as a keychain device, against the real keychain server: an account made in the web
  * app, the extension joined by approval from the web app (the code the popup shows), and an entry
- * added with the CLI reaching the open popup through the live feed.
+ * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
  */
 import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
@@ -89,11 +89,15 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
       EMAIL,
       '--recovery-key-file',
       keyFile,
+      '--device-name',
+      'Laptop CLI',
     ]);
     await cli.ok(['add', '--secret', 'GEZDGNBVGY3TQOJQ', '--issuer', 'Mail', '--account', 'alice']);
 
     // The popup stays open: the entry arrives through the feed, not a reload.
     await popup.getByRole('list', { name: 'All codes' }).getByText('Mail').waitFor();
     expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
+    // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
+    await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
   });
 });
