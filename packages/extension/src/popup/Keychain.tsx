@@ -70,7 +70,13 @@ export function KeychainSignIn({ keychain }: { keychain: PopupKeychain }) {
 export function KeychainStatus({ keychain }: { keychain: PopupKeychain }) {
   const { keychain: view, toast } = useStore(keychain.store);
   const { busy, error, run } = useBusy();
-  if (!view) return null;
+  const notice = toast && (
+    <p role="status" data-testid="keychain-notice">
+      {toast}
+    </p>
+  );
+  // Not resumed (yet): only why, if it failed.
+  if (!view) return notice || null;
   const state = view.sessionEnded
     ? 'Signed out by the server: sign in again.'
     : view.unreachableSince !== null
@@ -85,11 +91,7 @@ export function KeychainStatus({ keychain }: { keychain: PopupKeychain }) {
       <p role="status" data-testid="keychain-state">
         {view.email} on {new URL(view.server).host}: {state}
       </p>
-      {toast && (
-        <p role="status" data-testid="keychain-notice">
-          {toast}
-        </p>
-      )}
+      {notice}
       <ErrorText error={error} />
       <button type="button" class="link" disabled={busy} onClick={() => void run(() => keychain.signOut())}>
         Sign out of the keychain

@@ -34,7 +34,8 @@ export function Popup() {
 
   useEffect(() => {
     if (!keychain) return;
-    keychain.resume().catch((err: unknown) => setProblem(vaultProblem(err)));
+    // A keychain that cannot be resumed (the server away, say) still leaves the codes usable.
+    keychain.resume().catch((err: unknown) => keychain.store.set({ toast: vaultProblem(err) }));
     return () => keychain.stop();
   }, [keychain]);
 
