@@ -31,7 +31,7 @@ import {
 } from '@tessera/vault/keychain';
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
-import type { Store } from './store.js';
+import type { StoreLike } from './store.js';
 import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
@@ -62,10 +62,15 @@ export interface SignUpRequest extends SignInRequest {
   recoveryKey?: string;
 }
 
+/** The part of an app's state a keychain session keeps up to date (the web app's, the extension's). */
+export type KeychainState = Pick<AppState, 'keychain' | 'keychainOn'>;
+
 export interface KeychainSessionOptions {
   vault: Vault;
-  store: Store<AppState>;
+  store: StoreLike<KeychainState>;
   toast(message: string): void;
+  /** How this app names itself to the server (its User-Agent-like client id); the web app's by default. */
+  clientId?: string;
 }
 
 /** Local edits are pushed this long after the last one, so a burst of edits is one round. */
@@ -140,7 +145,7 @@ export class KeychainSession {
     this.keychain = new Keychain({
       host: vaultHost(options.vault),
       deviceKeys: indexedDbDeviceKeyStore(),
-      clientId: `tessera-web/${__APP_VERSION__}`,
+      clientId: options.clientId ?? `tessera-web/${__APP_VERSION__}`,
     });
     this.unsubscribe = options.vault.onChange((change) => {
       if (change.kind === 'records' && change.source === 'local') this.syncSoon();

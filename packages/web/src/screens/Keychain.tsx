@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { distinctDeviceName, pinProblem, PIN_RULE } from '@tessera/vault';
-import type { App } from '../app/controller.js';
+import type { App, KeychainView } from '../app/controller.js';
 import { keychainServer } from '../app/server-url.js';
-import { useStore } from '../app/store.js';
+import { useStore, type StoreLike } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
@@ -401,8 +401,21 @@ function RecoveryKeyStep(props: {
   );
 }
 
+/**
+ * What the join screen needs: the web app's controller, or the extension's (which has no passkey
+ * restore, so it leaves `joinWithPasskey` out and the screen offers no passkey).
+ */
+export interface JoinActions {
+  store: StoreLike<{ keychain: KeychainView | null }>;
+  refreshEscrow(): Promise<void>;
+  joinWithPin(pin: string): Promise<void>;
+  joinWithRecoveryKey(recoveryKey: string): Promise<void>;
+  joinWithPasskey?(): Promise<void>;
+  signOut(): Promise<void>;
+}
+
 /** A new device that signed in but holds no vault key yet: approve, PIN, or recovery key. */
-export function JoinScreen({ app }: { app: App }) {
+export function JoinScreen({ app }: { app: JoinActions }) {
   const state = useStore(app.store);
   const keychain = state.keychain!;
   const [way, setWay] = useState<'approve' | 'pin' | 'recovery' | 'passkey'>('approve');
@@ -426,9 +439,11 @@ export function JoinScreen({ app }: { app: App }) {
         <button type="button" aria-pressed={way === 'recovery'} onClick={() => setWay('recovery')}>
           Recovery key
         </button>
-        <button type="button" aria-pressed={way === 'passkey'} onClick={() => setWay('passkey')}>
-          Passkey
-        </button>
+        {app.joinWithPasskey && (
+          <button type="button" aria-pressed={way === 'passkey'} onClick={() => setWay('passkey')}>
+            Passkey
+          </button>
+        )}
       </div>
       <div class="card">
         {way === 'approve' && keychain.joinFailed && (
@@ -498,11 +513,11 @@ export function JoinScreen({ app }: { app: App }) {
             )}
           </form>
         )}
-        {way === 'passkey' && (
+        {way === 'passkey' && app.joinWithPasskey && (
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              void run(() => app.joinWithPasskey());
+              void run(() => app.joinWithPasskey!());
             }}
           >
             <p>
