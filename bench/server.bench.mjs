@@ -1,9 +1,14 @@
 /* global Buffer, fetch, TextEncoder */
 // Load test of the keychain server: autocannon against pull and push with realistic payloads, on
 // SQLite and on PostgreSQL, and against a no-op route (/healthz) of the same server in the same run.
-// Prints requests/s, p50 and p99 latency, and each route's ratio to the no-op route.
+// The peer in the same run: a bare Fastify server (bench/bare-peer.mjs: the same fastify, the same
+// driver, the same database and the same pull SQL, nothing else) with twins of the no-op and the
+// pull-10 routes. Real and bare alternate, round after round (which goes first swaps each round),
+// and each real route is reported as the median over rounds of its ratio to its bare twin
+// (issue 14 aims: pull >= 0.7x, no-op >= 0.8x). Both servers run in child processes of their own.
+// Prints requests/s, p50 and p99 latency, the ratios, and ends with one `RESULT {json}` line.
 // Needs a build (`npm run build`). PostgreSQL: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
-// Usage: npm run bench:server [-- --duration 5 --connections 10 --backends sqlite,postgres]
+// Usage: npm run bench:server [-- --duration 3 --rounds 5 --connections 10 --backends sqlite,postgres]
 import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,7 +38,8 @@ if (process.argv[2] === '--serve') {
 async function main() {
   const { values } = parseArgs({
     options: {
-      duration: { type: 'string', default: '5' },
+      duration: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       connections: { type: 'string', default: '10' },
       backends: { type: 'string', default: 'sqlite,postgres' },
     },
@@ -46,6 +52,8 @@ async function main() {
   const admin = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const duration = Number(values.duration);
   const connections = Number(values.connections);
+  const rounds = Number(values.rounds);
+  const summary = [];
   const b64u = (b) => Buffer.from(b).toString('base64url');
   // A realistic item: a 512-byte bucket sealed with XChaCha20-Poly1305 (24-byte nonce, 16-byte tag).
   const ciphertext = () => b64u(randomBytes(24 + 512 + 16));
@@ -65,15 +73,11 @@ async function main() {
       url.pathname = `/${pgName}`;
       database = url.toString();
     }
-    const child = fork(new URL(import.meta.url).pathname, ['--serve', database, dataDir], {
-      stdio: 'inherit',
-    });
-    const { url } = await new Promise((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-    });
-    // A failure below must not leave the server child holding the terminal.
-    process.once('exit', () => child.kill());
+    const { child, url } = await startChild(new URL(import.meta.url).pathname, [
+      '--serve',
+      database,
+      dataDir,
+    ]);
     const call = async (method, path, body, token) => {
       const res = await fetch(url + path, {
         method,
@@ -168,23 +172,77 @@ async function main() {
         pool.push(context.item);
       },
     };
-    const scenarios = [
-      ['no-op (GET /healthz)', { requests: [{ path: '/healthz' }] }],
+    // The bare peer opens the same database once the keychain server has created and filled it.
+    const bare = await startChild(new URL('./bare-peer.mjs', import.meta.url).pathname, [database]);
+    const pull10 = `/v1/items?since=${head - 10}`;
+    const pairs = [
+      ['no-op (GET /healthz)', { requests: [{ path: '/healthz' }] }, { requests: [{ path: '/healthz' }] }],
       [
         'pull 10 changes (GET /v1/items)',
-        { requests: [{ path: `/v1/items?since=${head - 10}`, headers: auth }] },
+        { requests: [{ path: pull10, headers: auth }] },
+        { requests: [{ path: pull10, headers: auth }] },
       ],
+    ];
+    const run = async (target, opts) => {
+      const r = await autocannon({ url: target, connections, duration, ...opts });
+      return {
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        bad: r.non2xx + r.errors + r.timeouts,
+      };
+    };
+    // Both answer the same pull the same way before anything is timed.
+    const [realBody, bareBody] = await Promise.all(
+      [url, bare.url].map(async (u) => (await fetch(u + pull10, { headers: auth })).json()),
+    );
+    if (JSON.stringify(realBody) !== JSON.stringify(bareBody))
+      throw new Error('the bare pull answers differently from the keychain server');
+    const samples = pairs.map(() => ({ real: [], bare: [] }));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ['real', 'bare'] : ['bare', 'real'];
+      for (const [i, [, realOpts, bareOpts]] of pairs.entries()) {
+        for (const side of order)
+          samples[i][side].push(
+            await run(side === 'real' ? url : bare.url, side === 'real' ? realOpts : bareOpts),
+          );
+      }
+    }
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    const pick = (runs) => ({
+      rps: median(runs.map((r) => r.rps)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      bad: runs.reduce((n, r) => n + r.bad, 0),
+    });
+    const twins = pairs.map(([name], i) => ({
+      name,
+      real: pick(samples[i].real),
+      bare: pick(samples[i].bare),
+      // Per-round ratios: both sides of a round saw the same machine load.
+      ratio: median(samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps)),
+      ratios: samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps),
+    }));
+    bare.child.send('stop');
+    await new Promise((resolve) => bare.child.once('exit', resolve));
+
+    // The heavier routes of the real server, one pass each, as a ratio to its own no-op.
+    const results = [
+      { name: 'no-op (GET /healthz)', ...twins[0].real },
+      { name: 'pull 10 changes (GET /v1/items)', ...twins[1].real },
+    ];
+    for (const [name, opts] of [
       ['pull all 200 (GET /v1/items)', { requests: [{ path: '/v1/items?since=0', headers: auth }] }],
       ['push 1 edit (POST /v1/items)', { requests: [pushRequest] }],
-    ];
-    const results = [];
-    for (const [name, opts] of scenarios) {
-      const r = await autocannon({ url, connections, duration, ...opts });
-      const bad = r.non2xx + r.errors + r.timeouts;
-      results.push({ name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad });
-    }
+    ])
+      results.push({ name, ...(await run(url, opts)) });
     const base = results[0].rps;
-    console.log(`\n${backend}: ${connections} connections, ${duration} s per route`);
+    console.log(
+      `\n${backend}: ${connections} connections, ${duration} s per route and round, ${rounds} rounds`,
+    );
     console.log(
       'route'.padEnd(36) +
         'req/s'.padStart(9) +
@@ -203,6 +261,25 @@ async function main() {
           String(r.bad).padStart(9),
       );
     }
+    console.log(
+      'against the bare Fastify twin (median req/s over rounds; ratio = median of per-round ratios):',
+    );
+    for (const t of twins) {
+      console.log(
+        `  ${t.name.padEnd(34)} real ${t.real.rps.toFixed(0).padStart(6)}  bare ${t.bare.rps.toFixed(0).padStart(6)}` +
+          `  ratio ${t.ratio.toFixed(2)}x  (rounds: ${t.ratios.map((x) => x.toFixed(2)).join(' ')})` +
+          (t.bare.bad ? `  bare non-2xx ${t.bare.bad}` : ''),
+      );
+    }
+    summary.push({
+      backend,
+      noopRatio: round2(twins[0].ratio),
+      pullRatio: round2(twins[1].ratio),
+      noopRps: { real: Math.round(twins[0].real.rps), bare: Math.round(twins[0].bare.rps) },
+      pullRps: { real: Math.round(twins[1].real.rps), bare: Math.round(twins[1].bare.rps) },
+      pullAllVsNoop: round2(results[2].rps / base),
+      pushVsNoop: round2(results[3].rps / base),
+    });
     child.send('stop');
     await new Promise((resolve) => child.once('exit', resolve));
     if (pgAdmin) {
@@ -211,4 +288,22 @@ async function main() {
     }
     await rm(dataDir, { recursive: true, force: true });
   }
+  console.log(
+    `RESULT ${JSON.stringify({ bench: 'server', connections, durationS: duration, rounds, results: summary })}`,
+  );
+}
+
+function round2(x) {
+  return Math.round(x * 100) / 100;
+}
+
+/** Forks a server child and waits for its {url}; a failure later must not leave it running. */
+async function startChild(script, args) {
+  const child = fork(script, args, { stdio: 'inherit' });
+  const { url } = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+  process.once('exit', () => child.kill());
+  return { child, url };
 }
