@@ -9,31 +9,16 @@
 // Prints requests/s, p50 and p99 latency, the ratios, and ends with one `RESULT {json}` line.
 // Needs a build (`npm run build`). PostgreSQL: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench:server [-- --duration 3 --rounds 5 --connections 10 --backends sqlite,postgres]
-import { fork } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createPgDatabase, forkServer, startChild } from './children.mjs';
 
 const HEADER = { 'Tessera-Client': 'tessera-bench/0.2.0' };
 
-// Child mode: run one server and report its URL (the load generator must not share its event loop).
-if (process.argv[2] === '--serve') {
-  const { startServer } = await import('../packages/server/dist/index.js');
-  const server = await startServer({
-    database: process.argv[3],
-    dataDir: process.argv[4],
-    httpRateLimit: false,
-  });
-  process.send({ url: server.url });
-  process.on('message', async () => {
-    await server.close();
-    process.exit(0);
-  });
-} else {
-  await main();
-}
+await main();
 
 async function main() {
   const { values } = parseArgs({
@@ -60,24 +45,10 @@ async function main() {
 
   for (const backend of values.backends.split(',')) {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
-    let database = `sqlite:${join(dataDir, 'bench.sqlite')}`;
-    let pgName = null;
-    let pgAdmin = null;
-    if (backend === 'postgres') {
-      const pg = (await import('pg')).default;
-      pgName = `tessera_bench_${randomUUID().replace(/-/g, '')}`;
-      pgAdmin = new pg.Client({ connectionString: admin });
-      await pgAdmin.connect();
-      await pgAdmin.query(`CREATE DATABASE ${pgName}`);
-      const url = new URL(admin);
-      url.pathname = `/${pgName}`;
-      database = url.toString();
-    }
-    const { child, url } = await startChild(new URL(import.meta.url).pathname, [
-      '--serve',
-      database,
-      dataDir,
-    ]);
+    const pgDatabase = backend === 'postgres' ? await createPgDatabase(admin) : null;
+    const database = pgDatabase?.url ?? `sqlite:${join(dataDir, 'bench.sqlite')}`;
+    const server = await forkServer({ database, dataDir });
+    const url = server.url;
     const call = async (method, path, body, token) => {
       const res = await fetch(url + path, {
         method,
@@ -226,8 +197,7 @@ async function main() {
       ratio: median(samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps)),
       ratios: samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps),
     }));
-    bare.child.send('stop');
-    await new Promise((resolve) => bare.child.once('exit', resolve));
+    await bare.stop();
 
     // The heavier routes of the real server, one pass each, as a ratio to its own no-op.
     const results = [
@@ -280,12 +250,8 @@ async function main() {
       pullAllVsNoop: round2(results[2].rps / base),
       pushVsNoop: round2(results[3].rps / base),
     });
-    child.send('stop');
-    await new Promise((resolve) => child.once('exit', resolve));
-    if (pgAdmin) {
-      await pgAdmin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-      await pgAdmin.end();
-    }
+    await server.stop();
+    await pgDatabase?.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
   console.log(
@@ -295,15 +261,4 @@ async function main() {
 
 function round2(x) {
   return Math.round(x * 100) / 100;
-}
-
-/** Forks a server child and waits for its {url}; a failure later must not leave it running. */
-async function startChild(script, args) {
-  const child = fork(script, args, { stdio: 'inherit' });
-  const { url } = await new Promise((resolve, reject) => {
-    child.once('message', resolve);
-    child.once('exit', (code) => reject(new Error(`${script} exited ${code}`)));
-  });
-  process.once('exit', () => child.kill());
-  return { child, url };
 }
