@@ -9,6 +9,7 @@
 // Prints requests/s, p50 and p99 latency, the ratios, and ends with one `RESULT {json}` line.
 // Needs a build (`npm run build`). PostgreSQL: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench:server [-- --duration 3 --rounds 5 --connections 10 --backends sqlite,postgres]
+//        npm run bench:server -- --profile DIR (a CPU profile of the server under the pull-10 route)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ async function main() {
     options: {
       duration: { type: 'string', default: '3' },
       rounds: { type: 'string', default: '5' },
+      // Profiles the keychain server (node --cpu-prof into DIR) under the pull-10 route alone.
+      profile: { type: 'string' },
       connections: { type: 'string', default: '10' },
       backends: { type: 'string', default: 'sqlite,postgres' },
     },
@@ -47,7 +50,8 @@ async function main() {
     const dataDir = await mkdtemp(join(tmpdir(), 'tessera-bench-'));
     const pgDatabase = backend === 'postgres' ? await createPgDatabase(admin) : null;
     const database = pgDatabase?.url ?? `sqlite:${join(dataDir, 'bench.sqlite')}`;
-    const server = await forkServer({ database, dataDir });
+    const execArgv = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+    const server = await forkServer({ database, dataDir, execArgv });
     const url = server.url;
     const call = async (method, path, body, token) => {
       const res = await fetch(url + path, {
@@ -143,6 +147,21 @@ async function main() {
         pool.push(context.item);
       },
     };
+    if (values.profile) {
+      const r = await autocannon({
+        url,
+        connections,
+        duration,
+        requests: [{ path: `/v1/items?since=${head - 10}`, headers: auth }],
+      });
+      console.log(
+        `${backend}: profiled pull 10 changes, ${r.requests.average.toFixed(0)} req/s, into ${values.profile}`,
+      );
+      await server.stop();
+      await pgDatabase?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+      continue;
+    }
     // The bare peer opens the same database once the keychain server has created and filled it.
     const bare = await startChild(new URL('./bare-peer.mjs', import.meta.url).pathname, [database]);
     const pull10 = `/v1/items?since=${head - 10}`;
@@ -254,9 +273,10 @@ async function main() {
     await pgDatabase?.drop();
     await rm(dataDir, { recursive: true, force: true });
   }
-  console.log(
-    `RESULT ${JSON.stringify({ bench: 'server', connections, durationS: duration, rounds, results: summary })}`,
-  );
+  if (!values.profile)
+    console.log(
+      `RESULT ${JSON.stringify({ bench: 'server', connections, durationS: duration, rounds, results: summary })}`,
+    );
 }
 
 function round2(x) {
