@@ -5,12 +5,14 @@
 // driver, the same database and the same pull SQL, nothing else) with twins of the no-op and the
 // pull-10 routes. Real and bare alternate, round after round (which goes first swaps each round),
 // and each real route is reported as the median over rounds of its ratio to its bare twin
-// (issue 14 aims: pull >= 0.7x, no-op >= 0.8x). Both servers run in child processes of their own.
+// (issue 14 aims: pull >= 0.7x, no-op >= 0.8x), next to the ratio of their CPU time per request
+// (Linux /proc), which a shared machine disturbs far less. Both servers run in child processes.
 // Prints requests/s, p50 and p99 latency, the ratios, and ends with one `RESULT {json}` line.
 // Needs a build (`npm run build`). PostgreSQL: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // Usage: npm run bench:server [-- --duration 3 --rounds 5 --connections 10 --backends sqlite,postgres]
 //        npm run bench:server -- --profile DIR (a CPU profile of the server under the pull-10 route)
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,9 +175,15 @@ async function main() {
         { requests: [{ path: pull10, headers: auth }] },
       ],
     ];
+    // CPU time the server process spent per answered request: unlike req/s, it barely moves when
+    // other work shares the machine, so its ratio is the steadier one here.
+    const pidOf = { [url]: server.child.pid, [bare.url]: bare.child.pid };
     const run = async (target, opts) => {
+      const cpu0 = cpuMs(pidOf[target]);
       const r = await autocannon({ url: target, connections, duration, ...opts });
+      const cpu = cpuMs(pidOf[target]) - cpu0;
       return {
+        cpuUsPerRequest: (cpu * 1000) / Math.max(1, r.requests.total),
         rps: r.requests.average,
         p50: r.latency.p50,
         p99: r.latency.p99,
@@ -203,6 +211,7 @@ async function main() {
       return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     };
     const pick = (runs) => ({
+      cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
       rps: median(runs.map((r) => r.rps)),
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
@@ -215,6 +224,8 @@ async function main() {
       // Per-round ratios: both sides of a round saw the same machine load.
       ratio: median(samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps)),
       ratios: samples[i].real.map((r, j) => r.rps / samples[i].bare[j].rps),
+      // Bare CPU per request over real CPU per request: 1 means the real route costs what the bare does.
+      cpuRatio: median(samples[i].real.map((r, j) => samples[i].bare[j].cpuUsPerRequest / r.cpuUsPerRequest)),
     }));
     await bare.stop();
 
@@ -257,6 +268,7 @@ async function main() {
       console.log(
         `  ${t.name.padEnd(34)} real ${t.real.rps.toFixed(0).padStart(6)}  bare ${t.bare.rps.toFixed(0).padStart(6)}` +
           `  ratio ${t.ratio.toFixed(2)}x  (rounds: ${t.ratios.map((x) => x.toFixed(2)).join(' ')})` +
+          `  CPU/request real ${t.real.cpuUsPerRequest.toFixed(0)} µs bare ${t.bare.cpuUsPerRequest.toFixed(0)} µs, ratio ${t.cpuRatio.toFixed(2)}x` +
           (t.bare.bad ? `  bare non-2xx ${t.bare.bad}` : ''),
       );
     }
@@ -264,6 +276,8 @@ async function main() {
       backend,
       noopRatio: round2(twins[0].ratio),
       pullRatio: round2(twins[1].ratio),
+      noopCpuRatio: round2(twins[0].cpuRatio),
+      pullCpuRatio: round2(twins[1].cpuRatio),
       noopRps: { real: Math.round(twins[0].real.rps), bare: Math.round(twins[0].bare.rps) },
       pullRps: { real: Math.round(twins[1].real.rps), bare: Math.round(twins[1].bare.rps) },
       pullAllVsNoop: round2(results[2].rps / base),
@@ -277,6 +291,12 @@ async function main() {
     console.log(
       `RESULT ${JSON.stringify({ bench: 'server', connections, durationS: duration, rounds, results: summary })}`,
     );
+}
+
+/** User + system CPU of a process so far (Linux /proc; clock ticks assumed 100 per second). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function round2(x) {
