@@ -26,6 +26,8 @@ const SESSION_SQL = {
 };
 const DEFAULT_LIMIT = 500; // LIMITS.defaultPullLimit
 
+const { pullQuery } = await import('../packages/server/dist/routes/items.js');
+
 /** Fails when the keychain server's pull builder no longer compiles to PULL_SQL (the twin would drift). */
 async function checkSameSql() {
   const k = await import(serverRequire.resolve('kysely'));
@@ -41,24 +43,7 @@ async function checkSameSql() {
         createQueryCompiler: () => new Compiler(),
       },
     });
-    // As in packages/server/src/routes/items.ts.
-    const { sql } = db
-      .selectFrom('accounts')
-      .leftJoin('items', (join) =>
-        join.onRef('items.account_id', '=', 'accounts.id').on('items.version', '>', 0),
-      )
-      .select([
-        'accounts.item_head',
-        'items.id',
-        'items.version',
-        'items.epoch',
-        'items.ciphertext',
-        'items.deleted',
-      ])
-      .where('accounts.id', '=', '')
-      .orderBy('items.version')
-      .limit(1)
-      .compile();
+    const { sql } = pullQuery(db, 0, '', 1).compile();
     if (sql !== PULL_SQL[dialect])
       throw new Error(`bare pull SQL differs from the server's (${dialect}): ${sql}`);
   }
