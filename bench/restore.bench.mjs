@@ -1,5 +1,6 @@
 /* global TextEncoder */
-// Restore and live-sync latency of the keychain, with the real server (SQLite) and two Node vaults.
+// Restore and live-sync latency of the keychain, with the real server in a process of its own
+// (SQLite, then PostgreSQL) and Node vaults in this one.
 //  1. Credentials to all entries usable on a new device, 1,000 entries, by the recovery-key path and
 //     by approval; the deliberate KDF time (OPAQUE's Argon2id key stretching of the password) is
 //     measured on its own and reported apart, and so is the CPace run of approval (both devices' share
@@ -7,19 +8,31 @@
 //  2. Time for an edit on one device to appear on another through the change feed, p50 and p99 over
 //     200 edits.
 // The peer in the same run: pulling the same 1,000 items as raw HTTP (no decryption, no merge), so
-// the report shows what the client's own work costs as a ratio.
+// the report shows what the client's own work costs as a ratio. The raw pull and both restore paths
+// alternate (the order rotates every run), RESTORES runs each; each path's ratio is the median over
+// runs of (path minus KDF) / the raw pull of the same run. Ends with one `RESULT {json}` line.
 //  3. The PIN path with three escrow realms next to the single embedded realm (bench/realm-pin.mjs).
-// Usage: npm run bench:restore   (builds the packages first; tsc -b is incremental)
+// PostgreSQL: TESSERA_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// Usage: npm run bench:restore [-- --backends sqlite,postgres --runs 7]   (builds the packages first)
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createPgDatabase, forkServer } from './children.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-b', 'packages/cli'], { cwd: root, stdio: 'inherit' });
+const { values } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'sqlite,postgres' },
+    runs: { type: 'string', default: '7' },
+  },
+});
+// Only the PIN path below still starts servers in this process (bench/realm-pin.mjs).
 const { startServer } = await import('../packages/server/dist/index.js');
 const { openNodeVault } = await import('../packages/vault/dist/node/index.js');
 const kc = await import('../packages/vault/dist/keychain/index.js');
@@ -28,13 +41,14 @@ const pake = await import('../packages/vault/dist/pake/index.js');
 
 const ENTRIES = 1000;
 const EDITS = 200;
-const RESTORES = 3;
+const RESTORES = Number(values.runs);
 const PASSWORD = 'correct horse battery staple';
 const EMAIL = 'bench@example.com';
-const dir = mkdtempSync(join(tmpdir(), 'tessera-bench-restore-'));
+const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const env = { ...process.env, TESSERA_KEY_STORE: 'file' };
 let homes = 0;
 
+let dir = '';
 async function device() {
   const vault = await openNodeVault({ home: join(dir, `home-${++homes}`), env });
   const keychain = new kc.Keychain({
@@ -62,6 +76,7 @@ function entry(n) {
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const now = () => process.hrtime.bigint();
+const median = (xs) => quantile(xs, 0.5);
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
 /** The deliberate KDF, timed alone: OPAQUE password stretching on a sign-in. */
@@ -127,143 +142,188 @@ function pakeTime() {
   return quantile(times, 0.5);
 }
 
-// The per-address request limit is for the Internet; 200 edits from one address in seconds would trip it.
-const server = await startServer({ port: 0, dataDir: join(dir, 'server'), httpRateLimit: false });
-try {
-  const a = await device();
-  await a.vault.addMany(Array.from({ length: ENTRIES }, (_, n) => entry(n)));
-  let recoveryKey = '';
-  await kc.signup(a.keychain, {
-    server: server.url,
-    email: EMAIL,
-    password: PASSWORD,
-    deviceName: 'A',
-    keepRecoveryKey: async (k) => void (recoveryKey = k),
+const kdf = await kdfTimes();
+const pakeMs = pakeTime();
+const summary = [];
+for (const backend of values.backends.split(',')) summary.push(await measure(backend));
+
+function round1(x) {
+  return Math.round(x * 10) / 10;
+}
+
+/** One backend: a fresh server process and database, RESTORES alternating runs, the feed latency. */
+async function measure(backend) {
+  dir = mkdtempSync(join(tmpdir(), 'tessera-bench-restore-'));
+  const pgDatabase = backend === 'postgres' ? await createPgDatabase(ADMIN_URL) : null;
+  const server = await forkServer({
+    database: pgDatabase?.url ?? `sqlite:${join(dir, 'server.sqlite')}`,
+    dataDir: join(dir, 'server'),
   });
-  await kc.syncRound(a.keychain);
-  const kdf = await kdfTimes();
-
-  // Peer: the same items as raw HTTP.
-  const t0 = now();
-  for (let since = 0, more = true; more;) {
-    const page = await a.keychain.client().call('items', { query: { since, limit: 1000 } });
-    since = page.items.at(-1)?.version ?? since;
-    more = page.more && page.items.length > 0;
-  }
-  const rawPull = ms(t0);
-
-  // Recovery-key path: sign in (one password KDF), recover, restore.
-  async function byRecoveryKey() {
-    const d = await device();
-    const t = now();
-    await kc.login(d.keychain, {
+  try {
+    const a = await device();
+    await a.vault.addMany(Array.from({ length: ENTRIES }, (_, n) => entry(n)));
+    let recoveryKey = '';
+    await kc.signup(a.keychain, {
       server: server.url,
       email: EMAIL,
       password: PASSWORD,
-      deviceName: `R${homes}`,
+      deviceName: 'A',
+      keepRecoveryKey: async (k) => void (recoveryKey = k),
     });
-    await kc.recoverWithRecoveryKey(d.keychain, recoveryKey);
-    await kc.syncRound(d.keychain);
-    const took = ms(t);
-    if (d.vault.entries().length !== ENTRIES) throw new Error(`restored ${d.vault.entries().length} entries`);
-    return { d, took };
-  }
+    await kc.syncRound(a.keychain);
 
-  // Approval path: sign in, then the trusted device approves while the new device waits (both sides of
-  // the CPace run at once, polling the relay every 5 ms), restore.
-  async function byApprovalOf() {
-    const d = await device();
-    const t = now();
-    const joined = await kc.login(d.keychain, {
-      server: server.url,
-      email: EMAIL,
-      password: PASSWORD,
-      deviceName: `A${homes}`,
-    });
-    await Promise.all([
-      kc.approve(a.keychain, { code: joined.verificationCode, pollMs: 5 }),
-      kc.awaitApproval(d.keychain, { pollMs: 5 }),
-    ]);
-    await kc.syncRound(d.keychain);
-    const took = ms(t);
-    if (d.vault.entries().length !== ENTRIES) throw new Error(`restored ${d.vault.entries().length} entries`);
-    return { d, took };
-  }
+    // Peer: the same items as raw HTTP.
+    async function rawPull() {
+      const t0 = now();
+      let count = 0;
+      for (let since = 0, more = true; more;) {
+        const page = await a.keychain.client().call('items', { query: { since, limit: 1000 } });
+        count += page.items.length;
+        since = page.items.at(-1)?.version ?? since;
+        more = page.more && page.items.length > 0;
+      }
+      if (count < ENTRIES) throw new Error(`raw pull got ${count} items`);
+      return ms(t0);
+    }
 
-  // Each path runs RESTORES times, alternating which goes first, so neither carries the other's
-  // warm-up (JIT, first use of the WebAssembly modules); the report takes medians.
-  const recoveryTimes = [];
-  const approvalTimes = [];
-  let b = null;
-  for (let i = 0; i < RESTORES; i++) {
-    const order = i % 2 === 0 ? ['recovery', 'approval'] : ['approval', 'recovery'];
-    for (const path of order) {
-      if (path === 'recovery') {
-        const run = await byRecoveryKey();
-        b ??= run.d;
-        recoveryTimes.push(run.took);
-      } else {
-        approvalTimes.push((await byApprovalOf()).took);
+    // Recovery-key path: sign in (one password KDF), recover, restore.
+    async function byRecoveryKey() {
+      const d = await device();
+      const t = now();
+      await kc.login(d.keychain, {
+        server: server.url,
+        email: EMAIL,
+        password: PASSWORD,
+        deviceName: `R${homes}`,
+      });
+      await kc.recoverWithRecoveryKey(d.keychain, recoveryKey);
+      await kc.syncRound(d.keychain);
+      const took = ms(t);
+      if (d.vault.entries().length !== ENTRIES)
+        throw new Error(`restored ${d.vault.entries().length} entries`);
+      return { d, took };
+    }
+
+    // Approval path: sign in, then the trusted device approves while the new device waits (both sides of
+    // the CPace run at once, polling the relay every 5 ms), restore.
+    async function byApprovalOf() {
+      const d = await device();
+      const t = now();
+      const joined = await kc.login(d.keychain, {
+        server: server.url,
+        email: EMAIL,
+        password: PASSWORD,
+        deviceName: `A${homes}`,
+      });
+      await Promise.all([
+        kc.approve(a.keychain, { code: joined.verificationCode, pollMs: 5 }),
+        kc.awaitApproval(d.keychain, { pollMs: 5 }),
+      ]);
+      await kc.syncRound(d.keychain);
+      const took = ms(t);
+      if (d.vault.entries().length !== ENTRIES)
+        throw new Error(`restored ${d.vault.entries().length} entries`);
+      return { d, took };
+    }
+
+    // Each path, and the raw pull, runs RESTORES times; the order rotates every run so none carries the
+    // others' warm-up (JIT, first use of the WebAssembly modules) or a slow moment of the machine alone.
+    // The report takes medians, and each path's ratio is taken against the raw pull of its own run.
+    const recoveryTimes = [];
+    const approvalTimes = [];
+    const rawTimes = [];
+    const orders = [
+      ['raw', 'recovery', 'approval'],
+      ['approval', 'raw', 'recovery'],
+      ['recovery', 'approval', 'raw'],
+    ];
+    let b = null;
+    for (let i = 0; i < RESTORES; i++) {
+      for (const path of orders[i % orders.length]) {
+        if (path === 'raw') rawTimes.push(await rawPull());
+        else if (path === 'recovery') {
+          const run = await byRecoveryKey();
+          b ??= run.d;
+          recoveryTimes.push(run.took);
+        } else {
+          approvalTimes.push((await byApprovalOf()).took);
+        }
       }
     }
-  }
-  const byRecovery = quantile(recoveryTimes, 0.5);
-  const byApproval = quantile(approvalTimes, 0.5);
+    const byRecovery = median(recoveryTimes);
+    const byApproval = median(approvalTimes);
+    const rawMs = median(rawTimes);
+    const recoveryRatio = median(recoveryTimes.map((t, i) => (t - kdf.signIn) / rawTimes[i]));
+    const approvalRatio = median(approvalTimes.map((t, i) => (t - kdf.signIn) / rawTimes[i]));
 
-  // Live edits: B follows the feed; A edits and pushes; time until B's vault shows the edit.
-  const controller = new globalThis.AbortController();
-  let waiter = null;
-  b.vault.onChange(() => waiter?.());
-  let connected;
-  const ready = new Promise((resolve) => (connected = resolve));
-  const following = kc.follow(b.keychain, {
-    signal: controller.signal,
-    onConnected: () => connected(),
-    onError: (e) => console.error('follow:', e.message),
-  });
-  await ready;
-  const ids = a.vault.entries().map((e) => e.id);
-  const latencies = [];
-  for (let i = 0; i < EDITS; i++) {
-    const id = ids[i % ids.length];
-    const issuer = `Edited ${i}`;
-    const seen = new Promise((resolve) => {
-      waiter = () => b.vault.get(id)?.issuer === issuer && resolve();
+    // Live edits: B follows the feed; A edits and pushes; time until B's vault shows the edit.
+    const controller = new globalThis.AbortController();
+    let waiter = null;
+    b.vault.onChange(() => waiter?.());
+    let connected;
+    const ready = new Promise((resolve) => (connected = resolve));
+    const following = kc.follow(b.keychain, {
+      signal: controller.signal,
+      onConnected: () => connected(),
+      onError: (e) => console.error('follow:', e.message),
     });
-    const t = now();
-    await a.vault.rename(id, { issuer });
-    await kc.syncRound(a.keychain);
-    await seen;
-    latencies.push(ms(t));
-  }
-  controller.abort();
-  await following;
+    await ready;
+    const ids = a.vault.entries().map((e) => e.id);
+    const latencies = [];
+    for (let i = 0; i < EDITS; i++) {
+      const id = ids[i % ids.length];
+      const issuer = `Edited ${i}`;
+      const seen = new Promise((resolve) => {
+        waiter = () => b.vault.get(id)?.issuer === issuer && resolve();
+      });
+      const t = now();
+      await a.vault.rename(id, { issuer });
+      await kc.syncRound(a.keychain);
+      await seen;
+      latencies.push(ms(t));
+    }
+    controller.abort();
+    await following;
 
-  const kdfRecovery = kdf.signIn;
-  const kdfApproval = kdf.signIn;
-  const pakeMs = pakeTime();
-  const r = (x) => x.toFixed(0).padStart(6);
-  console.log(
-    `restore of ${ENTRIES} entries, credentials to usable (KDF apart), median of ${RESTORES} runs each:`,
-  );
-  console.log(
-    `  recovery key  total ${r(byRecovery)} ms   KDF ${r(kdfRecovery)} ms   besides KDF ${r(byRecovery - kdfRecovery)} ms   ratio to raw pull ${((byRecovery - kdfRecovery) / rawPull).toFixed(1)}x`,
-  );
-  console.log(
-    `  approval      total ${r(byApproval)} ms   KDF ${r(kdfApproval)} ms   besides KDF ${r(byApproval - kdfApproval)} ms   ratio to raw pull ${((byApproval - kdfApproval) / rawPull).toFixed(1)}x`,
-  );
-  console.log(
-    `  approval's CPace run (both devices' work) ${pakeMs.toFixed(1)} ms (aim < 50 ms); approval minus recovery key ${r(byApproval - byRecovery)} ms (relay round trips and the PAKE)`,
-  );
-  console.log(`  peer: raw HTTP pull of the same ${ENTRIES} items ${r(rawPull)} ms`);
-  console.log(
-    `edit to another device through the feed, ${EDITS} edits: p50 ${r(quantile(latencies, 0.5))} ms   p99 ${r(quantile(latencies, 0.99))} ms   (aims: restore < 300 ms besides KDF, p99 < 250 ms)`,
-  );
-} finally {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
+    const kdfRecovery = kdf.signIn;
+    const kdfApproval = kdf.signIn;
+    const r = (x) => x.toFixed(0).padStart(6);
+    console.log(
+      `${backend}: restore of ${ENTRIES} entries, credentials to usable (KDF apart), median of ${RESTORES} runs each:`,
+    );
+    console.log(
+      `  recovery key  total ${r(byRecovery)} ms   KDF ${r(kdfRecovery)} ms   besides KDF ${r(byRecovery - kdfRecovery)} ms   ratio to raw pull ${recoveryRatio.toFixed(1)}x`,
+    );
+    console.log(
+      `  approval      total ${r(byApproval)} ms   KDF ${r(kdfApproval)} ms   besides KDF ${r(byApproval - kdfApproval)} ms   ratio to raw pull ${approvalRatio.toFixed(1)}x`,
+    );
+    console.log(
+      `  approval's CPace run (both devices' work) ${pakeMs.toFixed(1)} ms (aim < 50 ms); approval minus recovery key ${r(byApproval - byRecovery)} ms (relay round trips and the PAKE)`,
+    );
+    console.log(`  peer: raw HTTP pull of the same ${ENTRIES} items ${r(rawMs)} ms (median)`);
+    console.log(
+      `edit to another device through the feed, ${EDITS} edits: p50 ${r(quantile(latencies, 0.5))} ms   p99 ${r(quantile(latencies, 0.99))} ms   (aims: restore < 300 ms besides KDF, p99 < 250 ms)`,
+    );
+    return {
+      backend,
+      recoveryRatio: round1(recoveryRatio),
+      approvalRatio: round1(approvalRatio),
+      recoveryBesidesKdfMs: Math.round(byRecovery - kdf.signIn),
+      approvalBesidesKdfMs: Math.round(byApproval - kdf.signIn),
+      rawPullMs: Math.round(rawMs),
+      feedP50Ms: Math.round(quantile(latencies, 0.5)),
+      feedP99Ms: Math.round(quantile(latencies, 0.99)),
+    };
+  } finally {
+    await server.stop();
+    await pgDatabase?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // The PIN path: three escrow realms (2 of 3) next to the single embedded realm (issue 12).
 const { measureRealmPin, reportRealmPin } = await import('./realm-pin.mjs');
 reportRealmPin(await measureRealmPin({ startServer, openNodeVault, kc }));
+console.log(
+  `RESULT ${JSON.stringify({ bench: 'restore', entries: ENTRIES, runs: RESTORES, kdfMs: round1(kdf.signIn), cpaceMs: round1(pakeMs), results: summary })}`,
+);

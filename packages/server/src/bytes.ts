@@ -1,5 +1,5 @@
-/** Small byte helpers over audited primitives (@noble/hashes, node:crypto randomness). */
-import { randomBytes } from 'node:crypto';
+/** Small byte helpers over audited primitives (@noble/hashes, node:crypto hashing and randomness). */
+import { createHash, randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export function b64u(bytes: Uint8Array): string {
@@ -16,8 +16,9 @@ export function randomB64u(bytes: number): string {
   return b64u(randomBytes(bytes));
 }
 
+/** node:crypto's native SHA-256: every authenticated request hashes its token (the JS one was 3% of a pull). */
 export function sha256Hex(text: string): string {
-  return Buffer.from(sha256(new TextEncoder().encode(text))).toString('hex');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 export function sha256B64u(text: string): string {

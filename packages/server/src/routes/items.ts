@@ -1,8 +1,10 @@
 /** Items: paged pull since a version, and all-or-nothing pushes compared-and-swapped per item (§3, §4). */
 import type { FastifyInstance } from 'fastify';
+import type { CompiledQuery, InferResult, Kysely } from 'kysely';
 import { LIMITS, type PushItem } from '@tessera/protocol';
 import { DEFAULTS } from '../config.js';
 import type { ServerContext } from '../context.js';
+import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError } from '../http-error.js';
 import { handle } from '../route.js';
@@ -34,29 +36,53 @@ function checkPushShape(items: PushItem[]): void {
   }
 }
 
+/**
+ * The pull's one statement: the account's head and the page after `since`, from one snapshot.
+ * Exported for bench/bare-peer.mjs, whose bare twin must send the same SQL.
+ */
+export function pullQuery(db: Kysely<MainDatabase>, since: number, accountId: string, limit: number) {
+  return db
+    .selectFrom('accounts')
+    .leftJoin('items', (join) =>
+      join.onRef('items.account_id', '=', 'accounts.id').on('items.version', '>', since),
+    )
+    .select([
+      'accounts.item_head',
+      'items.id',
+      'items.version',
+      'items.epoch',
+      'items.ciphertext',
+      'items.deleted',
+    ])
+    .where('accounts.id', '=', accountId)
+    .orderBy('items.version')
+    .limit(limit);
+}
+
+type PullRow = InferResult<ReturnType<typeof pullQuery>>[number];
+
+/**
+ * The pull compiled once: building and compiling the query each time was a tenth of a pull's CPU
+ * (bench/FINDINGS.md). Only the parameters change per request; their order is checked here, once,
+ * so a change to `pullQuery` that moves them fails at start rather than binding the wrong values.
+ */
+function compiledPull(db: Kysely<MainDatabase>) {
+  const probe = [-7, 'probe-account', -9] as const;
+  const compiled: CompiledQuery<PullRow> = pullQuery(db, ...probe).compile();
+  if (compiled.parameters.length !== 3 || compiled.parameters.some((p, i) => p !== probe[i]))
+    throw new Error('the pull query no longer takes (since, account, limit) in this order');
+  return (since: number, accountId: string, limit: number) =>
+    db.executeQuery<PullRow>({ ...compiled, parameters: [since, accountId, limit] });
+}
+
 export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const pull = compiledPull(ctx.db);
   handle(app, ctx, 'items', async ({ session, query }) => {
     const since = query.since ?? 0;
     const limit = query.limit ?? LIMITS.defaultPullLimit;
     // One statement, so the head and the page come from one snapshot; the head is never below a
     // version in the page (a client refuses a head lower than a version it has seen).
-    const rows = await ctx.db
-      .selectFrom('accounts')
-      .leftJoin('items', (join) =>
-        join.onRef('items.account_id', '=', 'accounts.id').on('items.version', '>', since),
-      )
-      .select([
-        'accounts.item_head',
-        'items.id',
-        'items.version',
-        'items.epoch',
-        'items.ciphertext',
-        'items.deleted',
-      ])
-      .where('accounts.id', '=', session.accountId)
-      .orderBy('items.version')
-      .limit(limit + 1)
-      .execute();
+    const { rows } = await pull(since, session.accountId, limit + 1);
     const head = rows[0]?.item_head ?? 0;
     if (rows.length === 1 && rows[0]!.id === null) rows.length = 0;
     const more = rows.length > limit;
