@@ -259,13 +259,17 @@ export class Vault {
 
   /**
    * Brings an entry back from the trash (the `restored` clock, see trash.ts); throws `not-found`
-   * when `id` is not in the trash (never deleted, or wiped).
+   * when `id` is not in the trash (never deleted, or wiped), DuplicateEntryError when the same
+   * credential was added again meanwhile.
    */
   async restore(id: string): Promise<VaultEntry> {
     return this.mutate(() => {
       const record = this.records_.get(id);
       if (!record || !inTrash(record))
         throw new VaultError('not-found', `no entry with id ${id} in the trash`);
+      // The same credential may have been added again since; two live copies would only confuse.
+      const existing = this.findDuplicate(record.entry);
+      if (existing) throw new DuplicateEntryError(existing.id, entryLabel(record.entry));
       const next = restoreRecord(record, this.clock.tick(), this.now());
       this.records_.set(id, next);
       return { result: next.entry, changes: localChanges('records', [id]) };

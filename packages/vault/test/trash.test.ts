@@ -49,6 +49,15 @@ describe('Trash', () => {
     await expect(vault.restore(old.id)).rejects.toThrow(/in the trash/);
   });
 
+  it('refuses to restore an entry whose credential was added again meanwhile', async () => {
+    const { vault } = await clockedVault();
+    const entry = await vault.add(totpEntry(1, { issuer: 'GitHub', account: 'alice' }));
+    await vault.remove(entry.id);
+    await vault.add(totpEntry(1, { issuer: 'GitHub', account: 'alice' }));
+    await expect(vault.restore(entry.id)).rejects.toThrow('GitHub (alice) is already in the vault');
+    expect(vault.trash()).toHaveLength(1);
+  });
+
   it('empties the trash on demand', async () => {
     const { vault } = await clockedVault();
     const a = await vault.add(totpEntry(1, { issuer: 'A' }));
