@@ -9,7 +9,9 @@ import {
   recoverWithPasskey,
   removePasskey,
   describeNotice,
+  dismissNotice,
   follow,
+  noticeDone,
   Keychain,
   KeychainError,
   keychainStatus,
@@ -30,6 +32,7 @@ import {
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
+import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
@@ -429,6 +432,11 @@ export class KeychainSession {
     return old;
   }
 
+  async dismissNotice(id: number): Promise<void> {
+    await dismissNotice(this.keychain, id);
+    this.publish();
+  }
+
   async setPin(pin: string): Promise<void> {
     await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
@@ -577,7 +585,13 @@ export class KeychainSession {
         })),
         ...devices
           .filter((d) => d.status === 'pending' && !circle.devices[d.id])
-          .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
+          .map((d) => ({
+            id: d.id,
+            name: d.name,
+            status: 'pending' as const,
+            lastSeenAt: d.lastSeenAt,
+            expired: Date.now() - Number(d.createdAt) > JOIN_REQUEST_TTL_MS,
+          })),
       ];
       await this.remember();
     } catch {
@@ -614,6 +628,7 @@ export class KeychainSession {
         kind: n.kind,
         detail: noticeText(n),
         createdAt: n.createdAt,
+        done: noticeDone(n, state),
       })),
       lastSyncAt: state.lastSyncAt,
       pendingChanges: status.pendingChanges,
