@@ -13,7 +13,9 @@ describe('tessera rm', () => {
     );
     expect(fails(home, ['rm', 'github', '--yes'])).toMatch(/^"github" matches 2 entries/);
     expect(listJson(home)).toHaveLength(2);
-    expect(ok(home, ['rm', 'alice', '--yes'])).toBe('deleted GitHub (alice)\n');
+    expect(ok(home, ['rm', 'alice', '--yes'])).toMatch(
+      /^deleted GitHub \(alice\); `tessera trash restore \S+` brings it back within 30 days\n$/,
+    );
     expect(listJson(home).map((e) => e.account)).toEqual(['bob']);
     expect(fails(home, ['rm', 'alice', '-y'])).toBe('no entry matches "alice"');
     // The same credential can come back as a new entry.

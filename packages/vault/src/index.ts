@@ -20,6 +20,7 @@ export {
   normalizeSites,
   MAX_SITES,
 } from './record.js';
+export { TRASH_DAYS, TRASH_MS, deletedAt, inTrash, purgeRecord, restoreRecord } from './trash.js';
 export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
 export type { VaultStorage } from './storage.js';
 export {
@@ -54,6 +55,7 @@ export {
   type OpenVaultOptions,
   type AddOptions,
   type VaultCheckReport,
+  type TrashedEntry,
 } from './vault.js';
 export { toB64u, fromB64u } from './bytes.js';
 export { currentCode, type CodeView } from './codes.js';

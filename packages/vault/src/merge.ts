@@ -1,5 +1,5 @@
 import { canon } from './canon.js';
-import { maxHlc } from './hlc.js';
+import { formatHlc, maxHlc, parseHlc } from './hlc.js';
 import type { RecordClock, VaultEntry, VaultRecord } from './types.js';
 
 /**
@@ -14,7 +14,12 @@ import type { RecordClock, VaultEntry, VaultRecord } from './types.js';
  *   every field clock: a deletion wins over edits made before it, and an edit made after it (on a
  *   device that had not seen it) brings the entry back. For an authenticator, showing a deleted
  *   entry again is recoverable; losing a secret the user still needed is not. Tombstones therefore
- *   keep their entry, so a resurrected entry is complete.
+ *   keep their entry, so a resurrected entry is complete;
+ * - `clock.restored` is an ordinary clock field without value: a restore from the trash stamps it,
+ *   which makes the record live again exactly like an edit made after the deletion;
+ * - `clock.purged` (the trash was emptied, or the 30 days passed) is absorbing: once either copy is
+ *   purged the result is a tombstone with its content wiped, whatever the other copy did, and its
+ *   deletion clock is raised past every other clock so the old rule above agrees (`closePurged`).
  */
 export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
   if (a.entry.id !== b.entry.id) throw new Error(`mergeRecords: ids differ (${a.entry.id} / ${b.entry.id})`);
@@ -44,7 +49,45 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
     if (c !== undefined) clock[field] = c;
   }
 
-  return { v: 1, entry: entry as unknown as VaultEntry, clock, deleted: isDeleted(clock) };
+  return closePurged({ v: 1, entry: entry as unknown as VaultEntry, clock, deleted: isDeleted(clock) });
+}
+
+/** Fields whose values a purge wipes: everything that says what the entry was or holds its secret. */
+export const WIPED_FIELDS = ['secret', 'issuer', 'account', 'tags', 'extra', 'sites'] as const;
+
+/**
+ * A Base32 secret of ten zero bytes: what a purged record holds instead of its secret, so the record
+ * stays a valid entry for devices that validate it as one.
+ */
+export const WIPED_SECRET = 'AAAAAAAAAAAAAAAA';
+
+/** `entry` with its secret and names wiped; the non-secret parameters stay so it is still valid. */
+export function wipedEntry(entry: VaultEntry): VaultEntry {
+  const { extra: _extra, sites: _sites, ...rest } = entry;
+  return { ...rest, secret: WIPED_SECRET, issuer: '', account: '', tags: [] };
+}
+
+/**
+ * A purged record whatever it merged with: content wiped, deletion clock later than every other
+ * clock. A deterministic, monotone and idempotent step after the join, so merging stays commutative,
+ * associative and idempotent.
+ */
+function closePurged(record: VaultRecord): VaultRecord {
+  if (record.clock.purged === undefined) return record;
+  const clock = { ...record.clock };
+  let latest = '';
+  for (const [field, c] of Object.entries(clock)) if (field !== 'deleted' && c > latest) latest = c;
+  const after = nextHlc(latest);
+  if (clock.deleted === undefined || clock.deleted < after) clock.deleted = after;
+  return { v: 1, entry: wipedEntry(record.entry), clock, deleted: isDeleted(clock) };
+}
+
+/** The smallest clock of the same device later than `stamp` (hlc.ts carries past 4 digits). */
+function nextHlc(stamp: string): string {
+  const { ms, counter, deviceId } = parseHlc(stamp);
+  return counter < 9999
+    ? formatHlc({ ms, counter: counter + 1, deviceId })
+    : formatHlc({ ms: ms + 1, counter: 0, deviceId });
 }
 
 /** Fields not merged by last-writer-wins, each with its own rule above. */

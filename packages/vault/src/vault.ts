@@ -21,6 +21,7 @@ import {
 import { HybridClock } from './hlc.js';
 import { decodePayload, encodePayload } from './payload.js';
 import { mergeRecords } from './merge.js';
+import { deletedAt, inTrash, purgeRecord, restoreRecord, TRASH_MS } from './trash.js';
 import { findEntries, findOneEntry } from './query.js';
 import {
   createRecord,
@@ -244,6 +245,52 @@ export class Vault {
       const record = this.liveRecord(id);
       this.records_.set(id, deleteRecord(record, this.clock.tick(), this.now()));
       return { result: undefined, changes: localChanges('records', [id]) };
+    });
+  }
+
+  /** Entries in the trash (deleted, content kept for `TRASH_DAYS`), the most recently deleted first. */
+  trash(): TrashedEntry[] {
+    const out: TrashedEntry[] = [];
+    for (const record of this.records_.values()) {
+      if (inTrash(record)) out.push({ ...record.entry, deletedAt: deletedAt(record) });
+    }
+    return out.sort((a, b) => b.deletedAt - a.deletedAt);
+  }
+
+  /**
+   * Brings an entry back from the trash (the `restored` clock, see trash.ts); throws `not-found`
+   * when `id` is not in the trash (never deleted, or wiped), DuplicateEntryError when the same
+   * credential was added again meanwhile.
+   */
+  async restore(id: string): Promise<VaultEntry> {
+    return this.mutate(() => {
+      const record = this.records_.get(id);
+      if (!record || !inTrash(record))
+        throw new VaultError('not-found', `no entry with id ${id} in the trash`);
+      // The same credential may have been added again since; two live copies would only confuse.
+      const existing = this.findDuplicate(record.entry);
+      if (existing) throw new DuplicateEntryError(existing.id, entryLabel(record.entry));
+      const next = restoreRecord(record, this.clock.tick(), this.now());
+      this.records_.set(id, next);
+      return { result: next.entry, changes: localChanges('records', [id]) };
+    });
+  }
+
+  /**
+   * Wipes the content of trashed entries, leaving bare tombstones: with `all`, every one ("Empty
+   * trash"); otherwise those deleted at least `TRASH_DAYS` ago. Returns the ids wiped.
+   */
+  async purgeTrash(options: { all?: boolean } = {}): Promise<string[]> {
+    return this.mutate(() => {
+      const cutoff = this.now() - TRASH_MS;
+      const ids: string[] = [];
+      for (const record of [...this.records_.values()]) {
+        if (!inTrash(record) || (!options.all && deletedAt(record) > cutoff)) continue;
+        const wipe = this.clock.tick();
+        this.records_.set(record.entry.id, purgeRecord(record, wipe, this.clock.tick()));
+        ids.push(record.entry.id);
+      }
+      return { result: ids, changes: localChanges('records', ids) };
     });
   }
 
@@ -518,6 +565,11 @@ export class Vault {
       }
     }
   }
+}
+
+/** An entry in the trash and when it was deleted (Unix milliseconds). */
+export interface TrashedEntry extends VaultEntry {
+  deletedAt: number;
 }
 
 /** What a mutation returns: its result, the changes to announce, and whether to save (default: if anything changed). */

@@ -37,6 +37,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
         counter: hlc,
         extra: hlc,
         deleted: hlc,
+        restored: hlc,
+        purged: hlc,
       },
       { requiredKeys: ['issuer', 'account'] },
     ),
@@ -56,7 +58,9 @@ const record: fc.Arbitrary<VaultRecord> = fc
       ...fields,
       ...(extra ? { extra: { ...extra } } : {}),
     };
-    return { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
+    const copy = { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
+    // A purged copy exists only in its closed form (content wiped), which merging with itself gives.
+    return clock.purged === undefined ? copy : mergeRecords(copy, copy);
   });
 
 describe('mergeRecords is a semilattice join (every device converges)', () => {

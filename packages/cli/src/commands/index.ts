@@ -7,6 +7,7 @@ import { register as add } from './add.js';
 import { register as list } from './list.js';
 import { register as show } from './show.js';
 import { register as rm } from './rm.js';
+import { register as trash } from './trash.js';
 import { register as rename } from './rename.js';
 import { register as watch } from './watch.js';
 import { register as vault } from './vault.js';
@@ -29,6 +30,7 @@ export const commands: RegisterCommand[] = [
   list,
   show,
   rm,
+  trash,
   rename,
   watch,
   vault,

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .option('-y, --yes', 'do not ask')
     .action(async (query: string, options: { yes?: boolean }, command: Command) => {
       const vault = await openCliVault(command);
-      const { entryLabel } = await import('@tessera/vault');
+      const { entryLabel, TRASH_DAYS } = await import('@tessera/vault');
       const entry = vault.findOne(query);
       const label = printable(entryLabel(entry));
       if (!options.yes) {
@@ -20,13 +20,15 @@ export function register(program: Command): void {
           throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
         const { confirm, isCancel } = await import('@clack/prompts');
         const answer = await confirm({
-          message: `Delete ${label}? Its codes will no longer be available.`,
+          message: `Delete ${label}? It stays in the trash for ${TRASH_DAYS} days.`,
           initialValue: false,
           output: process.stderr,
         });
         if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
       }
       await vault.remove(entry.id);
-      process.stdout.write(`deleted ${label}\n`);
+      process.stdout.write(
+        `deleted ${label}; \`tessera trash restore ${entry.id}\` brings it back within ${TRASH_DAYS} days\n`,
+      );
     });
 }

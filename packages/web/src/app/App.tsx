@@ -5,6 +5,7 @@ import { useStore } from './store.js';
 import { clockOffsetNotice, unreachableText } from '../format.js';
 import { useRoute, type Route } from './router.js';
 import { Codes } from '../screens/Codes.js';
+import { trashWords } from './words.js';
 
 type Screen = ComponentType<{ app: App }>;
 
@@ -14,6 +15,7 @@ const loaders: Record<Exclude<Route, 'codes'> | 'first-run' | 'lock' | 'join', (
   files: () => import('../screens/Files.js').then((m) => m.Files),
   backup: () => import('../screens/Keychain.js').then((m) => m.Backup),
   settings: () => import('../screens/Settings.js').then((m) => m.Settings),
+  trash: () => import('../screens/Trash.js').then((m) => m.Trash),
   'first-run': () => import('../screens/FirstRun.js').then((m) => m.FirstRun),
   lock: () => import('../screens/Lock.js').then((m) => m.Lock),
   join: () => import('../screens/Keychain.js').then((m) => m.JoinScreen),
@@ -150,7 +152,19 @@ export function Shell({ app }: { app: App }) {
         {body}
       </main>
       <div class="toast-region" aria-live="polite" aria-atomic="true">
-        {state.toast && <div class="toast">{state.toast}</div>}
+        {state.toast && (
+          <div class="toast">
+            {state.toast}
+            {state.undo && (
+              <>
+                {' — '}
+                <button type="button" class="link" onClick={() => void app.restoreEntry(state.undo!.id)}>
+                  {trashWords.undo}
+                </button>
+              </>
+            )}
+          </div>
+        )}
       </div>
     </>
   );

@@ -4,7 +4,9 @@ import {
   readVaultHeader,
   Vault,
   VaultError,
+  entryLabel,
   type EntryPatch,
+  type TrashedEntry,
   type VaultEntry,
 } from '@tessera/vault';
 import { Store } from './store.js';
@@ -16,7 +18,7 @@ import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import { keychainServer } from './server-url.js';
-import { forScreen } from './words.js';
+import { forScreen, trashWords } from './words.js';
 import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
 
 /** A device of the keychain as the Backup screen lists it. */
@@ -85,6 +87,10 @@ export interface AppState {
   hotpCodes: ReadonlyMap<string, string>;
   copiedId: string | null;
   toast: string | null;
+  /** The entry the toast offers to bring back ("Deleted X — Undo"), or null. */
+  undo: { id: string; label: string } | null;
+  /** Deleted entries still in the trash, the most recently deleted first. */
+  trash: TrashedEntry[];
   settings: LocalSettings;
   lock: { passphrase: boolean; passkey: boolean };
   /** True once a keychain account is set up on this device (pending or trusted). */
@@ -116,6 +122,8 @@ const CLOCK_RECORD_DELTA_MS = 1000;
 const DAY_MS = 86_400_000;
 /** The app lock closes the vault when the app was in the background this long. */
 const LOCK_AFTER_HIDDEN_MS = 5 * 60_000;
+/** How long a "Deleted X — Undo" toast stays. */
+const UNDO_MS = 10_000;
 /** How long the "Copied" confirmation stays. */
 const COPIED_MS = 1800;
 
@@ -132,6 +140,8 @@ export class App {
     hotpCodes: new Map(),
     copiedId: null,
     toast: null,
+    undo: null,
+    trash: [],
     settings: {},
     lock: { passphrase: false, passkey: false },
     keychainOn: false,
@@ -201,6 +211,8 @@ export class App {
       lock: { ...this.store.get().lock, passphrase: vault.custody === 'passphrase' },
     });
     this.refreshEntries();
+    // What has been in the trash for TRASH_DAYS is wiped on the first open after (nothing to do: no write).
+    void vault.purgeTrash().catch(() => undefined);
     void this.backups.start().catch(() => undefined);
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
@@ -256,6 +268,7 @@ export class App {
     const pinned = vault.getMeta(PINNED_META);
     this.store.set({
       entries: vault.entries(),
+      trash: vault.trash(),
       pinned: new Set(Array.isArray(pinned) ? pinned.filter((x): x is string => typeof x === 'string') : []),
       clockOffsetMs: vault.clockWarning() ? (vault.serverClock()?.offsetMs ?? null) : null,
     });
@@ -282,10 +295,11 @@ export class App {
   }
 
   /** Shows a short message in the polite live region. */
-  toast(message: string): void {
+  toast(message: string, undo: AppState['undo'] = null): void {
     clearTimeout(this.toastTimer);
-    this.store.set({ toast: message });
-    this.toastTimer = setTimeout(() => this.store.set({ toast: null }), 2500);
+    this.store.set({ toast: message, undo });
+    // An Undo needs time to be read and reached; a plain message need not linger.
+    this.toastTimer = setTimeout(() => this.store.set({ toast: null, undo: null }), undo ? UNDO_MS : 2500);
   }
 
   // ---- codes ----
@@ -342,9 +356,23 @@ export class App {
   }
 
   async removeEntry(id: string): Promise<void> {
+    const entry = this.vault.get(id);
     await this.vault.remove(id);
     if (this.store.get().pinned.has(id)) await this.setPinned(id, false);
-    this.toast('Deleted.');
+    const label = entry ? entryLabel(entry) : 'the entry';
+    this.toast(trashWords.deleted(label), { id, label });
+  }
+
+  /** Brings an entry back from the trash (the toast's Undo, or the Trash page). */
+  async restoreEntry(id: string): Promise<void> {
+    const entry = await this.vault.restore(id);
+    this.toast(trashWords.restored(entryLabel(entry)));
+  }
+
+  /** "Empty trash": wipes every deleted entry's content for good. */
+  async emptyTrash(): Promise<void> {
+    const wiped = await this.vault.purgeTrash({ all: true });
+    this.toast(trashWords.emptied(wiped.length));
   }
 
   async setPinned(id: string, pinned: boolean): Promise<void> {

@@ -54,3 +54,24 @@ export function forScreen(err: unknown): string {
   }
   return message;
 }
+
+/** The trash: the toast after a delete and the Trash page (reached from Settings). */
+export const trashWords = {
+  deleted: (label: string) => `Deleted ${label}`,
+  undo: 'Undo',
+  restored: (label: string) => `Restored ${label}`,
+  emptied: (count: number) =>
+    count === 0
+      ? 'The trash was already empty.'
+      : `Emptied the trash: ${count} deleted ${count === 1 ? 'entry' : 'entries'} wiped for good.`,
+  title: 'Trash',
+  intro: (days: number) => `Deleted entries stay here for ${days} days, then they are wiped for good.`,
+  empty: 'The trash is empty.',
+  deletedOn: (at: number) => `deleted ${new Date(at).toLocaleString()}`,
+  restore: 'Restore',
+  emptyButton: 'Empty trash…',
+  emptyTitle: 'Empty the trash?',
+  emptyMessage: 'Every entry in the trash is wiped for good, on all your devices. This cannot be undone.',
+  emptyConfirm: 'Empty trash',
+  settingsLink: (count: number) => (count === 0 ? 'Open the trash' : `Open the trash (${count})`),
+};

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { VaultEntry } from '@tessera/vault';
+import { TRASH_DAYS, type VaultEntry } from '@tessera/vault';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
@@ -55,7 +55,8 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         <p>
           Its codes will be gone from this device
           {state.keychainOn && !entry.deviceOnly ? ' and from your other devices' : ''}. Make sure you can
-          still sign in to {label} another way, for example with its recovery codes.
+          still sign in to {label} another way, for example with its recovery codes. Until then it waits{' '}
+          {TRASH_DAYS} days in the trash (Settings, Trash), where you can restore it.
         </p>
         <div class="actions">
           <button

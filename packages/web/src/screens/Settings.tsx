@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { App } from '../app/controller.js';
 import { useStore } from '../app/store.js';
+import { TRASH_DAYS } from '@tessera/vault';
 import { Confirm } from '../components/Dialog.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { passkeyPrfSupported } from '../platform/passkey.js';
-import { forScreen } from '../app/words.js';
+import { forScreen, trashWords } from '../app/words.js';
 import { MIN_PASSPHRASE } from '../platform/app-lock.js';
 
 export function Settings({ app }: { app: App }) {
@@ -13,6 +14,7 @@ export function Settings({ app }: { app: App }) {
       <h1>Settings</h1>
       <AppLock app={app} />
       <Appearance app={app} />
+      <TrashLink app={app} />
       <Erase app={app} />
       <p class="hint">Tessera web {__APP_VERSION__}</p>
     </>
@@ -169,6 +171,17 @@ function Appearance({ app }: { app: App }) {
         />{' '}
         Hide codes until tapped <span class="hint">for sharing your screen; remembered on this device</span>
       </label>
+    </section>
+  );
+}
+
+function TrashLink({ app }: { app: App }) {
+  const { trash } = useStore(app.store);
+  return (
+    <section class="card" aria-labelledby="trash-title">
+      <h2 id="trash-title">{trashWords.title}</h2>
+      <p>{trashWords.intro(TRASH_DAYS)}</p>
+      <a href="#/trash">{trashWords.settingsLink(trash.length)}</a>
     </section>
   );
 }
