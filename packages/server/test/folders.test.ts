@@ -219,4 +219,53 @@ describe.each(BACKENDS)('shared folders (%s)', (backend) => {
     expect(() => openFolderEntry({ fk: bobFk, folder, sealed: after[0]! })).toThrow(FolderError);
     expect(openFolderEntry({ fk: fk2, folder, sealed: after[0]! })).toEqual(rec);
   });
+
+  it('lets a viewer read but not write, and keeps an invite pending until its own account accepts', async () => {
+    const [alice, dave] = [await member('alice'), await member('dave')];
+    const folder = b64u(randomBytes(16));
+    const fk = randomBytes(32);
+    const create = buildFolderLink({
+      state: null,
+      folder,
+      link: {
+        op: 'create',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(alice, 'owner'),
+        fk,
+      },
+    });
+    expect((await append(alice, folder, null, create)).status).toBe(204);
+    let state = await fetchLog(alice, folder);
+    const invite = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'invite', by: alice.accountId, signer: alice.sharing, member: asMember(dave, 'viewer') },
+    });
+    expect((await append(alice, folder, state, invite)).status).toBe(204);
+    // Invited, not yet a member: the log (to accept it) but no entries or wraps.
+    expect((await dave.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(403);
+    state = await fetchLog(dave, folder);
+    // An accept claiming a higher role than the invite gives: members refuse it, the server keeps the invite's.
+    const greedy = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'accept', by: dave.accountId, signer: dave.sharing, member: asMember(dave, 'owner') },
+    });
+    expect((await append(dave, folder, state, greedy)).status).toBe(204);
+    await expect(fetchLog(alice, folder)).rejects.toMatchObject({ code: 'log-forged' });
+    const sealed = sealFolderEntry({ fk, folder, epoch: 1, record: record() });
+    const write = await dave.api.post('/v1/folders/entries', { folder, entries: [sealed] });
+    expect(write.status).toBe(403);
+    expect(write.body.error.message).toMatch(/viewer cannot/);
+    expect((await dave.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(200);
+    expect(
+      (
+        await dave.api.post('/v1/folders/wraps', {
+          folder,
+          wraps: [{ account: dave.accountId, epoch: 1, wrapped: b64u(randomBytes(72)) }],
+        })
+      ).status,
+    ).toBe(403);
+  });
 });

@@ -189,6 +189,7 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .createTable('folder_members')
           .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
           .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('folder_members_pk', ['folder_id', 'account_id'])
           .execute();
         await db.schema

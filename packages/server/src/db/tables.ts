@@ -161,6 +161,8 @@ export interface FolderLinksTable {
 export interface FolderMembersTable {
   folder_id: string;
   account_id: string;
+  /** The role the log last gave: owner, editor or viewer. */
+  role: string;
 }
 
 export interface FolderWrapsTable {

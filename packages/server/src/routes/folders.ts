@@ -17,39 +17,88 @@ interface LinkFacts {
   op: string;
   by: string;
   account: string;
+  role: string;
 }
 
 function linkFacts(text: string): LinkFacts {
-  let link: { seq?: unknown; op?: unknown; by?: unknown; member?: { account?: unknown } };
+  let link: { seq?: unknown; op?: unknown; by?: unknown; member?: { account?: unknown; role?: unknown } };
   try {
     link = JSON.parse(text) as typeof link;
   } catch {
     throw badRequest('The folder link is not JSON.');
   }
-  const facts = { seq: link.seq, op: link.op, by: link.by, account: link.member?.account };
+  const facts = {
+    seq: link.seq,
+    op: link.op,
+    by: link.by,
+    account: link.member?.account,
+    role: link.member?.role,
+  };
   if (
     typeof facts.seq !== 'number' ||
     typeof facts.op !== 'string' ||
     typeof facts.by !== 'string' ||
-    typeof facts.account !== 'string'
+    typeof facts.account !== 'string' ||
+    typeof facts.role !== 'string'
   )
-    throw badRequest('The folder link lacks seq, op, by or member.account.');
+    throw badRequest('The folder link lacks seq, op, by, member.account or member.role.');
   return facts as LinkFacts;
 }
 
-/** 404 unless `accountId` is named by the folder's log: a non-member learns nothing, not even that it exists. */
-async function requireMember(
-  db: Kysely<MainDatabase> | Transaction<MainDatabase>,
-  folder: string,
-  accountId: string,
-) {
-  const row = await db
+type Db = Kysely<MainDatabase> | Transaction<MainDatabase>;
+
+/** Roles of accounts that accepted; an invited account may only read the log (to accept it). */
+const ACTIVE = ['owner', 'editor', 'viewer'];
+const WRITERS = ['owner', 'editor'];
+
+/**
+ * 404 unless `accountId` is named by the folder's log (a non-member learns nothing, not even that the
+ * folder exists); 403 when its role is not in `roles`. Access control only: members still verify.
+ */
+async function requireMember(options: {
+  db: Db;
+  folder: string;
+  accountId: string;
+  roles?: string[];
+}): Promise<string> {
+  const row = await options.db
     .selectFrom('folder_members')
-    .select('account_id')
-    .where('folder_id', '=', folder)
-    .where('account_id', '=', accountId)
+    .select('role')
+    .where('folder_id', '=', options.folder)
+    .where('account_id', '=', options.accountId)
     .executeTakeFirst();
   if (!row) throw notFound('No such folder, or this account is not a member of it.');
+  if (options.roles && !options.roles.includes(row.role))
+    throw new HttpError(403, 'forbidden', `A folder ${row.role.split(':')[0]} cannot do this.`);
+  return row.role;
+}
+
+/** Keeps `folder_members` in step with the log: who may read, and in which role. */
+async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promise<void> {
+  const row = trx
+    .deleteFrom('folder_members')
+    .where('folder_id', '=', folder)
+    .where('account_id', '=', facts.account);
+  if (facts.op === 'remove') return void (await row.execute());
+  if (facts.op === 'create' || facts.op === 'invite') {
+    // An invite keeps its role aside until the invited account accepts it.
+    const role = facts.op === 'create' ? 'owner' : `invited:${facts.role}`;
+    await trx
+      .insertInto('folder_members')
+      .values({ folder_id: folder, account_id: facts.account, role })
+      .onConflict((oc) => oc.columns(['folder_id', 'account_id']).doUpdateSet({ role }))
+      .execute();
+    return;
+  }
+  const current = await requireMember({ db: trx, folder, accountId: facts.account });
+  if (facts.op === 'accept' && !current.startsWith('invited:'))
+    throw badRequest('This account has no pending invite to accept.');
+  await trx
+    .updateTable('folder_members')
+    .set({ role: facts.op === 'accept' ? current.slice('invited:'.length) : facts.role })
+    .where('folder_id', '=', folder)
+    .where('account_id', '=', facts.account)
+    .execute();
 }
 
 export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -78,7 +127,12 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
           .values({ id: body.folder, head_seq: 0, entry_head: 0, created_at: now })
           .execute();
       } else {
-        await requireMember(trx, body.folder, session.accountId);
+        if (facts.op === 'create') throw badRequest('Only the first link of a folder creates it.');
+        // Only owners change the member list; an invited account only accepts for itself.
+        const owner = facts.op === 'accept' ? undefined : ['owner'];
+        await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: owner });
+        if (facts.op === 'accept' && facts.account !== session.accountId)
+          throw new HttpError(403, 'forbidden', 'Only the invited account accepts its invite.');
         // The conditional update is the lock: of two appends on the same head, one updates no row.
         const moved = await trx
           .updateTable('folders')
@@ -97,23 +151,12 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .insertInto('folder_links')
         .values({ folder_id: body.folder, seq: facts.seq, body: body.link, created_at: now })
         .execute();
-      if (facts.op === 'remove')
-        await trx
-          .deleteFrom('folder_members')
-          .where('folder_id', '=', body.folder)
-          .where('account_id', '=', facts.account)
-          .execute();
-      else if (facts.op === 'create' || facts.op === 'invite')
-        await trx
-          .insertInto('folder_members')
-          .values({ folder_id: body.folder, account_id: facts.account })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+      await applyMembership(trx, body.folder, facts);
     });
   });
 
   handle(app, ctx, 'folderLinks', async ({ session, query }) => {
-    await requireMember(ctx.db, query.folder, session.accountId);
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId });
     const rows = await ctx.db
       .selectFrom('folder_links')
       .select('body')
@@ -125,9 +168,9 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   handle(app, ctx, 'folderWrapsPost', async ({ session, body }) => {
     await ctx.db.transaction().execute(async (trx) => {
-      await requireMember(trx, body.folder, session.accountId);
+      await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: ['owner'] });
       for (const wrap of body.wraps) {
-        await requireMember(trx, body.folder, wrap.account);
+        await requireMember({ db: trx, folder: body.folder, accountId: wrap.account, roles: ACTIVE });
         await trx
           .insertInto('folder_wraps')
           .values({
@@ -145,7 +188,7 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   handle(app, ctx, 'folderWraps', async ({ session, query }) => {
-    await requireMember(ctx.db, query.folder, session.accountId);
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId, roles: ACTIVE });
     const rows = await ctx.db
       .selectFrom('folder_wraps')
       .select(['epoch', 'wrapped'])
@@ -160,7 +203,7 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
 
   handle(app, ctx, 'folderEntriesPost', async ({ session, body }) => {
     return ctx.db.transaction().execute(async (trx) => {
-      await requireMember(trx, body.folder, session.accountId);
+      await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: WRITERS });
       const folder = await trx
         .updateTable('folders')
         .set((eb) => ({ entry_head: eb('entry_head', '+', body.entries.length) }))
@@ -183,7 +226,7 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   handle(app, ctx, 'folderEntries', async ({ session, query }) => {
-    await requireMember(ctx.db, query.folder, session.accountId);
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId, roles: ACTIVE });
     const since = query.since ?? 0;
     const [folder, rows] = await Promise.all([
       ctx.db
