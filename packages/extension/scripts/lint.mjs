@@ -27,6 +27,11 @@ const REVIEWED = [
     why: 'kdbxweb\'s globalThis fallback, Function("return this"), a constant string; never reached where globalThis exists.',
   },
   {
+    code: 'DANGEROUS_EVAL',
+    file: /^assets\/opaque-/,
+    why: 'wasm-bindgen\'s glue in @serenity-kit/opaque (OPAQUE sign-in): js-sys\'s Function::new_no_args, called only with the constant "return this" to find the global object.',
+  },
+  {
     code: 'UNSAFE_VAR_ASSIGNMENT',
     file: /^assets\/zip\.js-/,
     why: 'zip.js imports a codec module only when a caller configures one by URL; Tessera never does.',

@@ -1,6 +1,7 @@
 /**
  * The extension's manifest (Manifest V3) for one browser. Every permission is justified in
- * packages/extension/README.md; nothing here lets the extension talk to a host by itself.
+ * packages/extension/README.md; nothing here lets the extension talk to a host by itself: the
+ * keychain server's origin is granted at run time, when the user signs in to it.
  */
 export function manifest({ target, version }) {
   const background =
@@ -24,8 +25,10 @@ export function manifest({ target, version }) {
         all_frames: true,
       },
     ],
-    host_permissions: ['http://*/*', 'https://*/*'],
-    permissions: ['activeTab', 'alarms', 'storage'],
+    // No host is reachable by default: signing in asks for the keychain server's origin alone
+    // (chrome.permissions.request from the sign-in click; README "Permissions").
+    optional_host_permissions: ['http://*/*', 'https://*/*'],
+    permissions: ['activeTab', 'alarms', 'storage', 'tabs'],
     commands: {
       'fill-code': {
         suggested_key: { default: 'Alt+Shift+Y' },

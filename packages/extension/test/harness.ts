@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,10 +67,43 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-/** Chromium with the extension, in a fresh profile. */
-export async function launchWithExtension(): Promise<ExtensionBrowser> {
+/**
+ * The id Chromium gives an unpacked extension: the first 128 bits of the SHA-256 of its path, in
+ * the letters a–p.
+ */
+function unpackedExtensionId(path: string): string {
+  const hex = createHash('sha256').update(path).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
+
+/**
+ * Chromium with the extension, in a fresh profile. `grantedOrigins` are optional host permissions
+ * the user already granted (the profile's preferences say so), as after answering the browser's
+ * prompt: a headless browser cannot show that prompt.
+ */
+export async function launchWithExtension(
+  options: { grantedOrigins?: string[] } = {},
+): Promise<ExtensionBrowser> {
   ensureBuilt();
   const profile = mkdtempSync(join(tmpdir(), 'tessera-ext-profile-'));
+  if (options.grantedOrigins) {
+    const granted = {
+      explicit_host: options.grantedOrigins,
+      api: [],
+      manifest_permissions: [],
+      scriptable_host: [],
+    };
+    const settings = {
+      granted_permissions: granted,
+      active_permissions: granted,
+      runtime_granted_permissions: granted,
+    };
+    mkdirSync(join(profile, 'Default'));
+    writeFileSync(
+      join(profile, 'Default', 'Preferences'),
+      JSON.stringify({ extensions: { settings: { [unpackedExtensionId(EXTENSION)]: settings } } }),
+    );
+  }
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: false,
@@ -84,6 +118,10 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
   context.setDefaultTimeout(20_000);
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const id = new URL(worker.url()).host;
+  if (options.grantedOrigins && id !== unpackedExtensionId(EXTENSION))
+    throw new Error(
+      `the extension's id is ${id}, not ${unpackedExtensionId(EXTENSION)} as the profile expected`,
+    );
   const tabIdOf = async (tab: Page): Promise<number> => {
     const found = await worker.evaluate(
       async (url) => (await chrome.tabs.query({ url })).map((t) => t.id),

@@ -15,6 +15,7 @@ import { register as sync } from './sync.js';
 import { register as serve } from './serve.js';
 import { register as share } from './share.js';
 import { register as realm } from './realm.js';
+import { register as backup } from './backup.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
@@ -36,4 +37,5 @@ export const commands: RegisterCommand[] = [
   sync,
   share,
   realm,
+  backup,
 ];

@@ -9,6 +9,9 @@ import type { Reply } from '../messages.js';
 import { siteOf } from '../site.js';
 import { codesForSite, isLocked, onLocked, openVault, touch, vaultProblem } from '../vault-access.js';
 import { LockScreen, LockSettings } from './Lock.js';
+import { KeychainSignIn, KeychainStatus, PendingJoin } from './Keychain.js';
+import { keychainStore, PopupKeychain } from './popup-keychain.js';
+import { useStore } from '../../../web/src/app/store.js';
 import { targetTab } from './tab.js';
 
 /** Rows drawn before the user searches: enough to scan by eye, few enough to open at once. */
@@ -25,6 +28,16 @@ export function Popup() {
   const [query, setQuery] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [locked, setLocked] = useState(false);
+  // The keychain session of this vault (idle until the vault is signed in to a keychain).
+  const keychain = useMemo(() => (vault ? new PopupKeychain(vault) : null), [vault]);
+  const keychainState = useStore(keychain?.store ?? IDLE_KEYCHAIN);
+
+  useEffect(() => {
+    if (!keychain) return;
+    // A keychain that cannot be resumed (the server away, say) still leaves the codes usable.
+    keychain.resume().catch((err: unknown) => keychain.store.set({ toast: vaultProblem(err) }));
+    return () => keychain.stop();
+  }, [keychain]);
 
   const opened = (open: Vault) => {
     open.onChange(() => setGeneration((g) => g + 1));
@@ -86,7 +99,13 @@ export function Popup() {
       </main>
     );
   if (locked) return <LockScreen onUnlocked={opened} />;
-  if (!vault) return <main class="popup" aria-busy="true" />;
+  if (!vault || !keychain) return <main class="popup" aria-busy="true" />;
+  if (keychainState.keychain?.status === 'pending')
+    return (
+      <main class="popup">
+        <PendingJoin keychain={keychain} />
+      </main>
+    );
   if (!performance.getEntriesByName('tessera:codes-visible').length) {
     // After this render paints: what `npm run bench:extension` measures.
     requestAnimationFrame(() => setTimeout(() => performance.mark('tessera:codes-visible'), 0));
@@ -147,10 +166,18 @@ export function Popup() {
       )}
       {entries.length === 0 && <p>No codes yet: add one below.</p>}
       <AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
+      {keychainState.keychainOn ? (
+        <KeychainStatus keychain={keychain} />
+      ) : (
+        <KeychainSignIn keychain={keychain} />
+      )}
       <LockSettings vault={vault} onDone={setNote} />
     </main>
   );
 }
+
+/** The store `useStore` reads before the vault is open (hooks run on every render). */
+const IDLE_KEYCHAIN = keychainStore();
 
 function CodeRow(props: {
   entry: VaultEntry;

@@ -25,6 +25,8 @@ export interface DeviceView {
   name: string;
   status: 'pending' | 'trusted' | 'removed';
   lastSeenAt: string | number | null;
+  /** A join request older than its 10 minutes: it can no longer be approved, only removed. */
+  expired?: boolean;
 }
 
 export interface NoticeView {
@@ -33,6 +35,8 @@ export interface NoticeView {
   /** One line for people. */
   detail: string;
   createdAt: string | number;
+  /** Why it no longer needs attention (acted on, overtaken, expired, dismissed); null while it does. */
+  done: string | null;
 }
 
 /** What the screens show about the keychain; kept up to date by the keychain session. */
@@ -529,6 +533,11 @@ export class App {
   /** Removes a device that asked to join and is not the user's. */
   async evict(deviceId: string): Promise<string> {
     return (await this.keychain()).evict(deviceId);
+  }
+
+  /** Marks a notice done on this device; it stays under "Show older". */
+  async dismissNotice(id: string): Promise<void> {
+    await (await this.keychain()).dismissNotice(Number(id));
   }
 
   /** Renames a trusted device of the keychain (this one or another). */

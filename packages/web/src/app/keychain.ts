@@ -9,7 +9,9 @@ import {
   recoverWithPasskey,
   removePasskey,
   describeNotice,
+  dismissNotice,
   follow,
+  noticeDone,
   Keychain,
   KeychainError,
   keychainStatus,
@@ -29,7 +31,8 @@ import {
 } from '@tessera/vault/keychain';
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
-import type { Store } from './store.js';
+import type { StoreLike } from './store.js';
+import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
@@ -59,10 +62,15 @@ export interface SignUpRequest extends SignInRequest {
   recoveryKey?: string;
 }
 
+/** The part of an app's state a keychain session keeps up to date (the web app's, the extension's). */
+export type KeychainState = Pick<AppState, 'keychain' | 'keychainOn'>;
+
 export interface KeychainSessionOptions {
   vault: Vault;
-  store: Store<AppState>;
+  store: StoreLike<KeychainState>;
   toast(message: string): void;
+  /** How this app names itself to the server (its User-Agent-like client id); the web app's by default. */
+  clientId?: string;
 }
 
 /** Local edits are pushed this long after the last one, so a burst of edits is one round. */
@@ -137,7 +145,7 @@ export class KeychainSession {
     this.keychain = new Keychain({
       host: vaultHost(options.vault),
       deviceKeys: indexedDbDeviceKeyStore(),
-      clientId: `tessera-web/${__APP_VERSION__}`,
+      clientId: options.clientId ?? `tessera-web/${__APP_VERSION__}`,
     });
     this.unsubscribe = options.vault.onChange((change) => {
       if (change.kind === 'records' && change.source === 'local') this.syncSoon();
@@ -429,6 +437,11 @@ export class KeychainSession {
     return old;
   }
 
+  async dismissNotice(id: number): Promise<void> {
+    await dismissNotice(this.keychain, id);
+    this.publish();
+  }
+
   async setPin(pin: string): Promise<void> {
     await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
@@ -577,7 +590,13 @@ export class KeychainSession {
         })),
         ...devices
           .filter((d) => d.status === 'pending' && !circle.devices[d.id])
-          .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
+          .map((d) => ({
+            id: d.id,
+            name: d.name,
+            status: 'pending' as const,
+            lastSeenAt: d.lastSeenAt,
+            expired: Date.now() - Number(d.createdAt) > JOIN_REQUEST_TTL_MS,
+          })),
       ];
       await this.remember();
     } catch {
@@ -614,6 +633,7 @@ export class KeychainSession {
         kind: n.kind,
         detail: noticeText(n),
         createdAt: n.createdAt,
+        done: noticeDone(n, state),
       })),
       lastSyncAt: state.lastSyncAt,
       pendingChanges: status.pendingChanges,

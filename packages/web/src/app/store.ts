@@ -1,7 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 
+/**
+ * A store as code that needs only part of the state sees it (a keychain session, the join screen):
+ * the web app's `Store<AppState>` and the extension's smaller store both are one.
+ */
+export interface StoreLike<T> {
+  get(): T;
+  set(patch: Partial<T>): void;
+  subscribe(listener: (value: T) => void): () => void;
+}
+
 /** A minimal observable value: the app's whole state lives in one, screens subscribe with `useStore`. */
-export class Store<T> {
+export class Store<T> implements StoreLike<T> {
   private listeners = new Set<(value: T) => void>();
   constructor(private value: T) {}
 
@@ -20,7 +30,7 @@ export class Store<T> {
   }
 }
 
-export function useStore<T>(store: Store<T>): T {
+export function useStore<T>(store: StoreLike<T>): T {
   const [value, setValue] = useState(store.get());
   useEffect(() => {
     setValue(store.get());

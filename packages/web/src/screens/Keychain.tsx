@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { distinctDeviceName } from '@tessera/vault';
-import type { App } from '../app/controller.js';
+import { distinctDeviceName, pinProblem, PIN_RULE } from '@tessera/vault';
+import type { App, KeychainView } from '../app/controller.js';
 import { keychainServer } from '../app/server-url.js';
-import { useStore } from '../app/store.js';
+import { useStore, type StoreLike } from '../app/store.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
@@ -14,7 +14,6 @@ import { downloadFile } from '../platform/download.js';
 import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
 import { LocalBackupsCard } from './LocalBackups.js';
 /** PIN length accepted for the keychain escrow. */
-const PIN_PATTERN = /^\d{6,12}$/;
 
 /** Sign up or sign in to a keychain (from first run or from the Backup screen). */
 export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }) {
@@ -77,8 +76,7 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
       : null;
   const againError =
     mode === 'signup' && again !== '' && again !== password ? 'The two passwords differ.' : null;
-  const pinError =
-    mode === 'signup' && pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null;
+  const pinError = mode === 'signup' && pin !== '' ? pinProblem(pin) : null;
   const ready =
     email.includes('@') &&
     password !== '' &&
@@ -155,7 +153,7 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
               label="Keychain PIN (optional)"
               value={pin}
               onValue={setPin}
-              hint="6 to 12 digits. Lets a new device restore your codes with the PIN when no other device is at hand. Ten wrong tries erase it."
+              hint={`${PIN_RULE} Lets a new device restore your codes with the PIN when no other device is at hand. Ten wrong tries erase it.`}
               error={pinError}
               input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
             />
@@ -403,8 +401,21 @@ function RecoveryKeyStep(props: {
   );
 }
 
+/**
+ * What the join screen needs: the web app's controller, or the extension's (which has no passkey
+ * restore, so it leaves `joinWithPasskey` out and the screen offers no passkey).
+ */
+export interface JoinActions {
+  store: StoreLike<{ keychain: KeychainView | null }>;
+  refreshEscrow(): Promise<void>;
+  joinWithPin(pin: string): Promise<void>;
+  joinWithRecoveryKey(recoveryKey: string): Promise<void>;
+  joinWithPasskey?(): Promise<void>;
+  signOut(): Promise<void>;
+}
+
 /** A new device that signed in but holds no vault key yet: approve, PIN, or recovery key. */
-export function JoinScreen({ app }: { app: App }) {
+export function JoinScreen({ app }: { app: JoinActions }) {
   const state = useStore(app.store);
   const keychain = state.keychain!;
   const [way, setWay] = useState<'approve' | 'pin' | 'recovery' | 'passkey'>('approve');
@@ -428,9 +439,11 @@ export function JoinScreen({ app }: { app: App }) {
         <button type="button" aria-pressed={way === 'recovery'} onClick={() => setWay('recovery')}>
           Recovery key
         </button>
-        <button type="button" aria-pressed={way === 'passkey'} onClick={() => setWay('passkey')}>
-          Passkey
-        </button>
+        {app.joinWithPasskey && (
+          <button type="button" aria-pressed={way === 'passkey'} onClick={() => setWay('passkey')}>
+            Passkey
+          </button>
+        )}
       </div>
       <div class="card">
         {way === 'approve' && keychain.joinFailed && (
@@ -500,11 +513,11 @@ export function JoinScreen({ app }: { app: App }) {
             )}
           </form>
         )}
-        {way === 'passkey' && (
+        {way === 'passkey' && app.joinWithPasskey && (
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              void run(() => app.joinWithPasskey());
+              void run(() => app.joinWithPasskey!());
             }}
           >
             <p>
@@ -656,11 +669,40 @@ function Approve({ app }: { app: App }) {
   const [code, setCode] = useState('');
   const { busy, error, run } = useBusy();
   const [done, setDone] = useState<string | null>(null);
-  const pending = keychain!.devices.filter((d) => d.status === 'pending');
+  const pending = keychain!.devices.filter((d) => d.status === 'pending' && !d.expired);
+  // Requests past their 10 minutes: nothing to approve any more, only to remove.
+  const abandoned = keychain!.devices.filter((d) => d.status === 'pending' && d.expired);
   const [chosen, setChosen] = useState<string | null>(null);
   // With several devices waiting, the user says which one shows the code (each try spends its run).
   const target = pending.length > 1 ? (pending.find((d) => d.id === chosen)?.id ?? null) : undefined;
-  if (pending.length === 0 && !done) return null;
+  if (pending.length === 0 && !done)
+    return abandoned.length === 0 ? null : (
+      <section class="card" aria-labelledby="abandoned-title">
+        <h2 id="abandoned-title">Old join requests</h2>
+        <p>
+          These asked to join more than 10 minutes ago and can no longer be approved. Remove them; if you did
+          not ask, change your account password.
+        </p>
+        <ul class="list">
+          {abandoned.map((d) => (
+            <li key={d.id}>
+              <span class="grow">
+                <strong>{d.name}</strong> <span class="hint">request expired</span>
+              </span>
+              <button
+                type="button"
+                aria-label={`Remove ${d.name}`}
+                disabled={busy}
+                onClick={() => void run(async () => void (await app.evict(d.id)))}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+        <ErrorText error={error} />
+      </section>
+    );
   return (
     <section class="card" aria-labelledby="approve-title">
       <h2 id="approve-title">Approve a new device</h2>
@@ -954,17 +996,23 @@ function RestorePasskeys({ app }: { app: App }) {
   );
 }
 
+/**
+ * Notices that still need attention, newest first, each dismissible; those acted on, overtaken,
+ * expired or dismissed stay under "Show older" with the reason.
+ */
 function Notices({ app }: { app: App }) {
   const { keychain } = useStore(app.store);
-  const notices = keychain!.notices;
+  const [older, setOlder] = useState(false);
+  const active = keychain!.notices.filter((n) => n.done === null);
+  const done = keychain!.notices.filter((n) => n.done !== null);
   return (
     <section class="card" aria-labelledby="notices-title">
       <h2 id="notices-title">Security notices</h2>
-      {notices.length === 0 ? (
-        <p class="hint">Nothing to report.</p>
+      {active.length === 0 ? (
+        <p class="hint">Nothing needs your attention.</p>
       ) : (
-        <ul class="list">
-          {[...notices]
+        <ul class="list" data-testid="active-notices">
+          {[...active]
             .reverse()
             .slice(0, 50)
             .map((n) => (
@@ -973,6 +1021,32 @@ function Notices({ app }: { app: App }) {
                   {n.detail}
                   <br />
                   <span class="hint">{timeAgo(n.createdAt)}</span>
+                </span>
+                <button type="button" onClick={() => void app.dismissNotice(n.id)}>
+                  Dismiss
+                </button>
+              </li>
+            ))}
+        </ul>
+      )}
+      {done.length > 0 && (
+        <button type="button" class="link" aria-expanded={older} onClick={() => setOlder(!older)}>
+          {older ? 'Hide older' : `Show older (${done.length})`}
+        </button>
+      )}
+      {older && (
+        <ul class="list" data-testid="older-notices">
+          {[...done]
+            .reverse()
+            .slice(0, 50)
+            .map((n) => (
+              <li key={n.id}>
+                <span class="grow">
+                  {n.detail}
+                  <br />
+                  <span class="hint">
+                    {timeAgo(n.createdAt)} · done: {n.done}
+                  </span>
                 </span>
               </li>
             ))}
@@ -1023,7 +1097,7 @@ function Pin({ app }: { app: App }) {
               label={enabled ? 'New PIN' : 'PIN'}
               value={pin}
               onValue={setPin}
-              error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
+              error={pin !== '' ? pinProblem(pin) : null}
               input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
             />
             <Field
@@ -1037,7 +1111,7 @@ function Pin({ app }: { app: App }) {
           </div>
           <ErrorText error={error} />
           <div class="actions">
-            <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
+            <button type="submit" disabled={busy || pin === '' || pinProblem(pin) !== null || pin !== again}>
               {enabled ? 'Change PIN' : 'Set PIN'}
             </button>
           </div>

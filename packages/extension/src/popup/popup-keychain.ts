@@ -1,0 +1,108 @@
+/// <reference types="chrome" />
+import type { Vault } from '@tessera/vault';
+import type { KeychainSession, KeychainState, SignInRequest } from '../../../web/src/app/keychain.js';
+import { Store } from '../../../web/src/app/store.js';
+import type { JoinActions } from '../../../web/src/screens/Keychain.js';
+
+/** What the popup shows about the keychain: the web app's keychain view, and the last notice. */
+export interface PopupKeychainState extends KeychainState {
+  toast: string | null;
+}
+
+/** A popup's keychain state before anything is known: not signed in. */
+export function keychainStore(): Store<PopupKeychainState> {
+  return new Store<PopupKeychainState>({ keychain: null, keychainOn: false, toast: null });
+}
+
+/**
+ * The extension as a keychain device: the web app's keychain session (the same flows, the same
+ * follow loop of the live feed) on the extension's vault. It runs in the popup while it is open;
+ * the background reads the synced entries from the shared vault storage.
+ */
+export class PopupKeychain implements JoinActions {
+  readonly store = keychainStore();
+  private session: KeychainSession | null = null;
+
+  constructor(private readonly vault: Vault) {}
+
+  /** Picks up a signed-in device (pending or trusted) and follows its feed. */
+  async resume(): Promise<void> {
+    if (this.vault.getMeta('keychain') === undefined) return;
+    this.store.set({ keychainOn: true });
+    await (await this.open()).resume();
+  }
+
+  /** Signs in; the device then waits for approval, the PIN or the recovery key (`JoinScreen`). */
+  async signIn(request: SignInRequest): Promise<void> {
+    await (await this.open()).signIn(request);
+    this.store.set({ keychainOn: true });
+  }
+
+  async refreshEscrow(): Promise<void> {
+    await (await this.open()).refreshEscrow();
+  }
+
+  async joinWithPin(pin: string): Promise<void> {
+    await (await this.open()).joinWithPin(pin);
+  }
+
+  async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
+    await (await this.open()).joinWithRecoveryKey(recoveryKey);
+  }
+
+  async signOut(): Promise<void> {
+    await (await this.open()).signOut();
+    this.session = null;
+    this.store.set({ keychain: null, keychainOn: false });
+  }
+
+  /** The popup closes (or Tessera locks): the follow loop stops; the device stays signed in. */
+  stop(): void {
+    this.session?.stop();
+    this.session = null;
+  }
+
+  /** The session comes in a lazy chunk (OPAQUE, Argon2id): a local-only popup never loads it. */
+  private async open(): Promise<KeychainSession> {
+    if (!this.session) {
+      const { KeychainSession } = await import('../../../web/src/app/keychain.js');
+      this.session = new KeychainSession({
+        vault: this.vault,
+        store: this.store,
+        toast: (message) => this.store.set({ toast: message }),
+        clientId: `tessera-extension/${__APP_VERSION__}`,
+      });
+    }
+    return this.session;
+  }
+}
+
+/**
+ * The origin of the keychain server the user typed (`keys.example.org` means https), the only host
+ * the extension asks to reach.
+ */
+export function serverOrigin(typed: string): string {
+  const text = typed.trim();
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new Error(`"${text}" is not a server address (expected e.g. https://keys.example.org).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`The server address must start with https:// (got ${url.protocol}).`);
+  return url.origin;
+}
+
+/**
+ * Asks the browser for access to the keychain server's origin, and nothing else (an optional host
+ * permission, README "Permissions"). Call it straight from the click: the browser grants optional
+ * permissions only during a user gesture.
+ */
+export async function requestServerAccess(origin: string): Promise<void> {
+  const granted = await chrome.permissions.request({ origins: [`${origin}/*`] });
+  if (!granted)
+    throw new Error(
+      `Tessera needs your permission to reach ${origin}, the keychain server; nothing was sent to it.`,
+    );
+}

@@ -1,0 +1,103 @@
+/**
+ * The extension as a keychain device, against the real keychain server: an account made in the web
+ * app, the extension joined by approval from the web app (the code the popup shows), and an entry
+ * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
+ */
+import type { Server } from 'node:http';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addTyped,
+  createKeychain,
+  startDeviceOnly,
+  startHarness,
+  type Harness,
+} from '../../web/test/harness.js';
+import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
+import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+
+const EMAIL = 'alice@example.com';
+/** The account made in the web app; the CLI device signs in with it (`TESSERA_PASSWORD`). */
+const ACCOUNT = { email: EMAIL, password: PASSWORD };
+
+let harness: Harness;
+let browser: ExtensionBrowser;
+let site: { port: number; server: Server };
+let workspace: Workspace;
+
+beforeAll(async () => {
+  harness = await startHarness();
+  browser = await launchWithExtension({ grantedOrigins: [`${harness.url}/*`] });
+  site = await startSite();
+  workspace = new Workspace();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await harness?.close();
+  site?.server.close();
+  workspace?.remove();
+});
+
+/** The labels of the popup's list of all codes. */
+function labels(popup: Page): Promise<string[]> {
+  return popup
+    .getByRole('list', { name: 'All codes' })
+    .locator('.label')
+    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
+}
+
+describe('the extension as a keychain device', { timeout: 180_000 }, () => {
+  it('joins by approval from the web app, shows the codes, and follows an entry the CLI adds', async () => {
+    const web = await harness.device();
+    await startDeviceOnly(web.page);
+    await addTyped(web.page, { issuer: 'Bank', account: 'alice', secret: 'JBSWY3DPEHPK3PXP' });
+    const recoveryKey = await createKeychain(web.page, ACCOUNT);
+
+    const tab = await browser.context.newPage();
+    await tab.goto(`http://${REAL}:${site.port}/`);
+    const popup = await browser.popup(tab);
+    await popup.getByText('Sign in to a keychain').click();
+    await popup.getByLabel('Keychain server').fill(harness.url);
+    await popup.getByLabel('Email').fill(EMAIL);
+    await popup.getByLabel('Keychain password').fill(PASSWORD);
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+
+    const code = (await popup.getByTestId('verification-code').textContent())!.trim();
+    expect(code).toMatch(/^\d{4}-\d{4}$/);
+    // Host access: the content script's match patterns, and the keychain server's origin alone.
+    const origins = await browser.worker.evaluate(async () => (await chrome.permissions.getAll()).origins);
+    expect(origins?.sort()).toEqual([`${harness.url}/*`, 'http://*/*', 'https://*/*'].sort());
+
+    await web.page.goto('/#/backup');
+    await web.page.getByRole('heading', { name: 'Approve a new device' }).waitFor();
+    await web.page.getByLabel('Verification code').fill(code);
+    await web.page.getByRole('button', { name: 'Approve' }).click();
+    await web.page.getByRole('status').filter({ hasText: 'can now see your codes' }).waitFor();
+
+    await popup.getByRole('list', { name: 'All codes' }).getByText('Bank').waitFor();
+    await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
+
+    const cli = workspace.device();
+    const keyFile = workspace.file('recovery-key.txt', recoveryKey);
+    await cli.ok([
+      'keychain',
+      'recover',
+      '--server',
+      harness.url,
+      '--email',
+      EMAIL,
+      '--recovery-key-file',
+      keyFile,
+      '--device-name',
+      'Laptop CLI',
+    ]);
+    await cli.ok(['add', '--secret', 'GEZDGNBVGY3TQOJQ', '--issuer', 'Mail', '--account', 'alice']);
+
+    // The popup stays open: the entry arrives through the feed, not a reload.
+    await popup.getByRole('list', { name: 'All codes' }).getByText('Mail').waitFor();
+    expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
+    // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
+    await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
+  });
+});
