@@ -499,3 +499,60 @@ export const JoinMessagePostBody = Type.Object(
 export const JoinMessagesQuery = Type.Object({ deviceId: DeviceId }, { additionalProperties: false });
 export const JoinMessage = Type.Object({ slot: JoinSlot, body: Type.String() });
 export const JoinMessagesResponse = Type.Object({ messages: Type.Array(JoinMessage) });
+
+// ---------------------------------------------------------------------------------------------
+// v2 shared folders (§12): the server stores signed member-log links, wraps and sealed entries
+
+export const FolderId = B64uBytes(16, 'random folder id, unpadded base64url');
+const FolderLinkText = Type.String({
+  minLength: 2,
+  maxLength: LIMITS.maxCircleLinkBytes,
+  description: 'canon JSON of one signed folder link (§12.2)',
+});
+export const FolderQuery = Type.Object({ folder: FolderId }, { additionalProperties: false });
+export const FolderLinkPostBody = Type.Object(
+  {
+    folder: FolderId,
+    /** seq of the head this link extends; -1 creates the folder. */
+    expectedHead: Type.Integer({ minimum: -1 }),
+    link: FolderLinkText,
+  },
+  { additionalProperties: false },
+);
+export const FolderLinksResponse = Type.Object({ links: Type.Array(Type.String()) });
+export const FolderWrap = Type.Object(
+  {
+    account: AccountId,
+    epoch: Type.Integer({ minimum: 1 }),
+    wrapped: B64u(512, 'b64u(ephPub || XChaCha20-Poly1305(FK)) (§12.3)'),
+  },
+  { additionalProperties: false },
+);
+export const FolderWrapsPostBody = Type.Object(
+  { folder: FolderId, wraps: Type.Array(FolderWrap, { minItems: 1, maxItems: 256 }) },
+  { additionalProperties: false },
+);
+export const FolderWrapsResponse = Type.Object({ wraps: Type.Array(FolderWrap) });
+export const FolderEntry = Type.Object(
+  {
+    id: Uuid,
+    epoch: Type.Integer({ minimum: 1 }),
+    blob: B64u(LIMITS.maxCiphertextChars, 'record sealed under FK (§12.4)'),
+  },
+  { additionalProperties: false },
+);
+export const FolderEntriesPostBody = Type.Object(
+  { folder: FolderId, entries: Type.Array(FolderEntry, { minItems: 1, maxItems: LIMITS.maxItemsPerPush }) },
+  { additionalProperties: false },
+);
+export const FolderEntriesPostResponse = Type.Object({ head: Type.Integer() });
+export const FolderEntriesQuery = Type.Object(
+  { folder: FolderId, since: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export const FolderEntriesResponse = Type.Object({
+  head: Type.Integer(),
+  entries: Type.Array(
+    Type.Object({ id: Type.String(), epoch: Type.Integer(), blob: Type.String(), version: Type.Integer() }),
+  ),
+});

@@ -166,6 +166,61 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           for each row execute function tessera_events_notify()`.execute(db);
       },
     },
+    '0005_folders': {
+      async up(db: Kysely<unknown>) {
+        // Shared folders (docs/PROTOCOL.md §12): members verify the signed log themselves; these
+        // tables keep its order (head), who may read it, the wraps and the sealed entries.
+        await db.schema
+          .createTable('folders')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('head_seq', 'bigint', (c) => c.notNull())
+          .addColumn('entry_head', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('folder_links')
+          .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('folder_links_pk', ['folder_id', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('folder_members')
+          .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('folder_members_pk', ['folder_id', 'account_id'])
+          .execute();
+        await db.schema
+          .createIndex('folder_members_account')
+          .on('folder_members')
+          .column('account_id')
+          .execute();
+        await db.schema
+          .createTable('folder_wraps')
+          .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('epoch', 'integer', (c) => c.notNull())
+          .addColumn('wrapped', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('folder_wraps_pk', ['folder_id', 'account_id', 'epoch'])
+          .execute();
+        await db.schema
+          .createTable('folder_entries')
+          .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('epoch', 'integer', (c) => c.notNull())
+          .addColumn('blob', 'text', (c) => c.notNull())
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('folder_entries_pk', ['folder_id', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('folder_entries_version')
+          .on('folder_entries')
+          .columns(['folder_id', 'version'])
+          .execute();
+      },
+    },
   };
 }
 

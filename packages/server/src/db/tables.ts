@@ -115,6 +115,11 @@ export interface MainDatabase {
   rate_limits: RateLimitsTable;
   shares: SharesTable;
   join_messages: JoinMessagesTable;
+  folders: FoldersTable;
+  folder_links: FolderLinksTable;
+  folder_members: FolderMembersTable;
+  folder_wraps: FolderWrapsTable;
+  folder_entries: FolderEntriesTable;
 }
 
 /** One relayed approval message (§1.3), opaque to the server; deleted with the join request's window. */
@@ -134,4 +139,43 @@ export interface SharesTable {
   /** Unix seconds. */
   expires_at: number;
   created_at: number;
+}
+
+/** A shared folder (§12): the server keeps only its log head and entry counter. */
+export interface FoldersTable {
+  id: string;
+  head_seq: number;
+  entry_head: number;
+  created_at: number;
+}
+
+/** One signed member-log link, stored as the client sent it (canon JSON). */
+export interface FolderLinksTable {
+  folder_id: string;
+  seq: number;
+  body: string;
+  created_at: number;
+}
+
+/** Accounts the log names as invited or active: who may read the folder. */
+export interface FolderMembersTable {
+  folder_id: string;
+  account_id: string;
+  /** The role the log last gave: owner, editor or viewer. */
+  role: string;
+}
+
+export interface FolderWrapsTable {
+  folder_id: string;
+  account_id: string;
+  epoch: number;
+  wrapped: string;
+}
+
+export interface FolderEntriesTable {
+  folder_id: string;
+  id: string;
+  epoch: number;
+  blob: string;
+  version: number;
 }

@@ -1,0 +1,255 @@
+/**
+ * Shared folders (docs/PROTOCOL.md §12). The server cannot verify the member log (it does not hold
+ * the circles' sharing keys in a form it could trust), so members do; it only keeps the log in order
+ * (append with an expected head), lets the accounts the log names read the folder, and stores wraps
+ * and sealed entries it cannot open.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
+import type { ServerContext } from '../context.js';
+import type { MainDatabase } from '../db/tables.js';
+import { badRequest, HttpError, notFound } from '../http-error.js';
+import { handle } from '../route.js';
+
+/** The fields of a link the server acts on; everything else is the members' to verify. */
+interface LinkFacts {
+  seq: number;
+  op: string;
+  by: string;
+  account: string;
+  role: string;
+}
+
+function linkFacts(text: string): LinkFacts {
+  let link: { seq?: unknown; op?: unknown; by?: unknown; member?: { account?: unknown; role?: unknown } };
+  try {
+    link = JSON.parse(text) as typeof link;
+  } catch {
+    throw badRequest('The folder link is not JSON.');
+  }
+  const facts = {
+    seq: link.seq,
+    op: link.op,
+    by: link.by,
+    account: link.member?.account,
+    role: link.member?.role,
+  };
+  if (
+    typeof facts.seq !== 'number' ||
+    typeof facts.op !== 'string' ||
+    typeof facts.by !== 'string' ||
+    typeof facts.account !== 'string' ||
+    typeof facts.role !== 'string'
+  )
+    throw badRequest('The folder link lacks seq, op, by, member.account or member.role.');
+  return facts as LinkFacts;
+}
+
+type Db = Kysely<MainDatabase> | Transaction<MainDatabase>;
+
+/** Roles of accounts that accepted; an invited account may only read the log (to accept it). */
+const ACTIVE = ['owner', 'editor', 'viewer'];
+const WRITERS = ['owner', 'editor'];
+
+/**
+ * 404 unless `accountId` is named by the folder's log (a non-member learns nothing, not even that the
+ * folder exists); 403 when its role is not in `roles`. Access control only: members still verify.
+ */
+async function requireMember(options: {
+  db: Db;
+  folder: string;
+  accountId: string;
+  roles?: string[];
+}): Promise<string> {
+  const row = await options.db
+    .selectFrom('folder_members')
+    .select('role')
+    .where('folder_id', '=', options.folder)
+    .where('account_id', '=', options.accountId)
+    .executeTakeFirst();
+  if (!row) throw notFound('No such folder, or this account is not a member of it.');
+  if (options.roles && !options.roles.includes(row.role))
+    throw new HttpError(403, 'forbidden', `A folder ${row.role.split(':')[0]} cannot do this.`);
+  return row.role;
+}
+
+/** Keeps `folder_members` in step with the log: who may read, and in which role. */
+async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promise<void> {
+  const row = trx
+    .deleteFrom('folder_members')
+    .where('folder_id', '=', folder)
+    .where('account_id', '=', facts.account);
+  if (facts.op === 'remove') return void (await row.execute());
+  if (facts.op === 'create' || facts.op === 'invite') {
+    // An invite keeps its role aside until the invited account accepts it.
+    const role = facts.op === 'create' ? 'owner' : `invited:${facts.role}`;
+    await trx
+      .insertInto('folder_members')
+      .values({ folder_id: folder, account_id: facts.account, role })
+      .onConflict((oc) => oc.columns(['folder_id', 'account_id']).doUpdateSet({ role }))
+      .execute();
+    return;
+  }
+  const current = await requireMember({ db: trx, folder, accountId: facts.account });
+  if (facts.op === 'accept' && !current.startsWith('invited:'))
+    throw badRequest('This account has no pending invite to accept.');
+  await trx
+    .updateTable('folder_members')
+    .set({ role: facts.op === 'accept' ? current.slice('invited:'.length) : facts.role })
+    .where('folder_id', '=', folder)
+    .where('account_id', '=', facts.account)
+    .execute();
+}
+
+export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  handle(app, ctx, 'folderLinkPost', async ({ session, body }) => {
+    const facts = linkFacts(body.link);
+    if (facts.by !== session.accountId)
+      throw new HttpError(403, 'forbidden', 'A folder link must be signed in the name of this account.');
+    if (facts.seq !== body.expectedHead + 1)
+      throw badRequest(
+        `The link's seq is ${facts.seq}; after head ${body.expectedHead} it must be ${body.expectedHead + 1}.`,
+      );
+    await ctx.db.transaction().execute(async (trx) => {
+      const now = Date.now();
+      if (body.expectedHead === -1) {
+        if (facts.op !== 'create' || facts.account !== session.accountId)
+          throw badRequest('A new folder starts with a create link naming this account.');
+        const taken = await trx
+          .selectFrom('folders')
+          .select('id')
+          .where('id', '=', body.folder)
+          .executeTakeFirst();
+        if (taken)
+          throw new HttpError(409, 'conflict', 'A folder with this id exists; pick another random id.');
+        await trx
+          .insertInto('folders')
+          .values({ id: body.folder, head_seq: 0, entry_head: 0, created_at: now })
+          .execute();
+      } else {
+        if (facts.op === 'create') throw badRequest('Only the first link of a folder creates it.');
+        // Only owners change the member list; an invited account only accepts for itself.
+        const owner = facts.op === 'accept' ? undefined : ['owner'];
+        await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: owner });
+        if (facts.op === 'accept' && facts.account !== session.accountId)
+          throw new HttpError(403, 'forbidden', 'Only the invited account accepts its invite.');
+        // The conditional update is the lock: of two appends on the same head, one updates no row.
+        const moved = await trx
+          .updateTable('folders')
+          .set({ head_seq: facts.seq })
+          .where('id', '=', body.folder)
+          .where('head_seq', '=', body.expectedHead)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1)
+          throw new HttpError(
+            409,
+            'conflict',
+            'The folder log moved on; fetch it, verify it and build on its head.',
+          );
+      }
+      await trx
+        .insertInto('folder_links')
+        .values({ folder_id: body.folder, seq: facts.seq, body: body.link, created_at: now })
+        .execute();
+      await applyMembership(trx, body.folder, facts);
+    });
+  });
+
+  handle(app, ctx, 'folderLinks', async ({ session, query }) => {
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId });
+    const rows = await ctx.db
+      .selectFrom('folder_links')
+      .select('body')
+      .where('folder_id', '=', query.folder)
+      .orderBy('seq')
+      .execute();
+    return { links: rows.map((r) => r.body) };
+  });
+
+  handle(app, ctx, 'folderWrapsPost', async ({ session, body }) => {
+    await ctx.db.transaction().execute(async (trx) => {
+      await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: ['owner'] });
+      for (const wrap of body.wraps) {
+        await requireMember({ db: trx, folder: body.folder, accountId: wrap.account, roles: ACTIVE });
+        await trx
+          .insertInto('folder_wraps')
+          .values({
+            folder_id: body.folder,
+            account_id: wrap.account,
+            epoch: wrap.epoch,
+            wrapped: wrap.wrapped,
+          })
+          .onConflict((oc) =>
+            oc.columns(['folder_id', 'account_id', 'epoch']).doUpdateSet({ wrapped: wrap.wrapped }),
+          )
+          .execute();
+      }
+    });
+  });
+
+  handle(app, ctx, 'folderWraps', async ({ session, query }) => {
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId, roles: ACTIVE });
+    const rows = await ctx.db
+      .selectFrom('folder_wraps')
+      .select(['epoch', 'wrapped'])
+      .where('folder_id', '=', query.folder)
+      .where('account_id', '=', session.accountId)
+      .orderBy('epoch')
+      .execute();
+    return {
+      wraps: rows.map((r) => ({ account: session.accountId, epoch: Number(r.epoch), wrapped: r.wrapped })),
+    };
+  });
+
+  handle(app, ctx, 'folderEntriesPost', async ({ session, body }) => {
+    return ctx.db.transaction().execute(async (trx) => {
+      await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: WRITERS });
+      const folder = await trx
+        .updateTable('folders')
+        .set((eb) => ({ entry_head: eb('entry_head', '+', body.entries.length) }))
+        .where('id', '=', body.folder)
+        .returning('entry_head')
+        .executeTakeFirstOrThrow();
+      let version = Number(folder.entry_head) - body.entries.length;
+      for (const entry of body.entries) {
+        version += 1;
+        await trx
+          .insertInto('folder_entries')
+          .values({ folder_id: body.folder, id: entry.id, epoch: entry.epoch, blob: entry.blob, version })
+          .onConflict((oc) =>
+            oc.columns(['folder_id', 'id']).doUpdateSet({ epoch: entry.epoch, blob: entry.blob, version }),
+          )
+          .execute();
+      }
+      return { head: Number(folder.entry_head) };
+    });
+  });
+
+  handle(app, ctx, 'folderEntries', async ({ session, query }) => {
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId, roles: ACTIVE });
+    const since = query.since ?? 0;
+    const [folder, rows] = await Promise.all([
+      ctx.db
+        .selectFrom('folders')
+        .select('entry_head')
+        .where('id', '=', query.folder)
+        .executeTakeFirstOrThrow(),
+      ctx.db
+        .selectFrom('folder_entries')
+        .select(['id', 'epoch', 'blob', 'version'])
+        .where('folder_id', '=', query.folder)
+        .where('version', '>', since)
+        .orderBy('version')
+        .execute(),
+    ]);
+    return {
+      head: Number(folder.entry_head),
+      entries: rows.map((r) => ({
+        id: r.id,
+        epoch: Number(r.epoch),
+        blob: r.blob,
+        version: Number(r.version),
+      })),
+    };
+  });
+}

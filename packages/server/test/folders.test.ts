@@ -1,0 +1,271 @@
+// Shared folders on the server (docs/PROTOCOL.md §12) through a real HTTP server, SQLite and
+// PostgreSQL: three accounts, signed links built and verified with @tessera/vault/folders, appends
+// that must name the current head, access only for the accounts the log names, wraps and sealed
+// entries, and a removal after which the removed account can read nothing and its old key opens nothing new.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecord, formatHlc } from '@tessera/vault';
+import {
+  buildFolderLink,
+  FolderError,
+  openFolderEntry,
+  resealFolderEntry,
+  sealFolderEntry,
+  sharingKey,
+  unwrapFolderKey,
+  verifyFolderLog,
+  wrapFolderKey,
+  type FolderLink,
+  type FolderRole,
+  type FolderState,
+  type SealedFolderEntry,
+  type SharingKey,
+} from '@tessera/vault/folders';
+import { canon } from '@tessera/protocol';
+import { Api, BACKENDS, b64u, createStore, trustedAccount, uniqueEmail, type TestStore } from './helpers.js';
+
+type Member = Awaited<ReturnType<typeof trustedAccount>> & { sharing: SharingKey };
+
+const asMember = (m: Member, role: FolderRole) => ({ account: m.accountId, role, ...m.sharing.public });
+
+function record() {
+  return createRecord({
+    entry: {
+      type: 'totp',
+      secret: 'JBSWY3DPEHPK3PXP',
+      issuer: 'Bank',
+      account: 'family',
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+      counter: null,
+    },
+    id: randomUUID(),
+    tags: [],
+    deviceOnly: false,
+    order: 0,
+    stamp: formatHlc({ ms: 1_700_000_000_000, counter: 0, deviceId: 'dev1' }),
+    now: 1_700_000_000_000,
+  });
+}
+
+describe.each(BACKENDS)('shared folders (%s)', (backend) => {
+  let store: TestStore;
+  let api: Api;
+  const member = async (tag: string): Promise<Member> => ({
+    ...(await trustedAccount(api, uniqueEmail(tag))),
+    sharing: sharingKey(),
+  });
+
+  beforeAll(async () => {
+    store = await createStore(backend);
+    api = new Api((await store.start()).url);
+  });
+  afterAll(() => store.cleanup());
+
+  /** Fetches and verifies the log as `who`, pinning from `pinned` when given. */
+  async function fetchLog(who: Member, folder: string, pinned?: FolderState) {
+    const res = await who.api.get(`/v1/folders/links?folder=${folder}`);
+    expect(res.status).toBe(200);
+    const links = (res.body.links as string[]).map((text) => JSON.parse(text) as FolderLink);
+    return verifyFolderLog({
+      folder,
+      links,
+      pinned: pinned ? { genesisHash: pinned.genesisHash, head: pinned.head } : null,
+    });
+  }
+
+  async function append(who: Member, folder: string, state: FolderState | null, link: FolderLink) {
+    return who.api.post('/v1/folders/links', {
+      folder,
+      expectedHead: state ? state.head.seq : -1,
+      link: canon(link),
+    });
+  }
+
+  it('creates, invites, accepts, shares an entry and removes a member with a new key', async () => {
+    const [alice, bob, carol] = [await member('alice'), await member('bob'), await member('carol')];
+    const folder = b64u(randomBytes(16));
+    const fk1 = randomBytes(32);
+    const create = buildFolderLink({
+      state: null,
+      folder,
+      link: {
+        op: 'create',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(alice, 'owner'),
+        fk: fk1,
+      },
+    });
+    expect((await append(alice, folder, null, create)).status).toBe(204);
+    // The same id again: refused, not overwritten.
+    expect((await append(alice, folder, null, create)).status).toBe(409);
+    let aliceState = await fetchLog(alice, folder);
+
+    // bob is not named yet: the folder does not exist for him.
+    expect((await bob.api.get(`/v1/folders/links?folder=${folder}`)).status).toBe(404);
+
+    const invite = buildFolderLink({
+      state: aliceState,
+      folder,
+      link: { op: 'invite', by: alice.accountId, signer: alice.sharing, member: asMember(bob, 'editor') },
+    });
+    // A link in another account's name is refused.
+    expect((await append(carol, folder, aliceState, invite)).status).toBe(403);
+    expect((await append(alice, folder, aliceState, invite)).status).toBe(204);
+    // A second append on the same head loses: the log moved on.
+    const stale = await append(alice, folder, aliceState, invite);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('conflict');
+
+    let bobState = await fetchLog(bob, folder);
+    expect(bobState.members[bob.accountId]!.status).toBe('invited');
+    const accept = buildFolderLink({
+      state: bobState,
+      folder,
+      link: { op: 'accept', by: bob.accountId, signer: bob.sharing, member: asMember(bob, 'editor') },
+    });
+    expect((await append(bob, folder, bobState, accept)).status).toBe(204);
+
+    aliceState = await fetchLog(alice, folder, aliceState);
+    expect(aliceState.members[bob.accountId]!.status).toBe('active');
+    const wraps = [alice, bob].map((m) => ({
+      account: m.accountId,
+      epoch: 1,
+      wrapped: wrapFolderKey({ folder, epoch: 1, member: m.accountId, fk: fk1, recipient: m.sharing.public }),
+    }));
+    expect((await alice.api.post('/v1/folders/wraps', { folder, wraps })).status).toBe(204);
+    const rec = record();
+    const sealed = sealFolderEntry({ fk: fk1, folder, epoch: 1, record: rec });
+    const pushed = await alice.api.post('/v1/folders/entries', { folder, entries: [sealed] });
+    expect(pushed.status).toBe(200);
+    expect(pushed.body.head).toBe(1);
+
+    // bob opens the entry with his own wrap, checked against the signed log.
+    bobState = await fetchLog(bob, folder, bobState);
+    const bobWraps = (await bob.api.get(`/v1/folders/wraps?folder=${folder}`)).body.wraps;
+    expect(bobWraps.map((w: { account: string }) => w.account)).toEqual([bob.accountId]);
+    const bobFk = unwrapFolderKey({
+      folder,
+      epoch: 1,
+      member: bob.accountId,
+      wrapped: bobWraps[0].wrapped,
+      key: bob.sharing,
+      state: bobState,
+    });
+    const pulled = await bob.api.get(`/v1/folders/entries?folder=${folder}&since=0`);
+    expect(pulled.body.head).toBe(1);
+    expect(openFolderEntry({ fk: bobFk, folder, sealed: pulled.body.entries[0] })).toEqual(rec);
+
+    // carol is named nowhere: nothing to read, nothing to write.
+    expect((await carol.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(404);
+    expect((await carol.api.post('/v1/folders/entries', { folder, entries: [sealed] })).status).toBe(404);
+    expect((await carol.api.get(`/v1/folders/wraps?folder=${folder}`)).status).toBe(404);
+
+    // Removing bob: a new epoch and key, entries re-sealed, a wrap for alice only.
+    const fk2 = randomBytes(32);
+    const remove = buildFolderLink({
+      state: aliceState,
+      folder,
+      link: {
+        op: 'remove',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(bob, 'editor'),
+        fk: fk2,
+      },
+    });
+    expect((await append(alice, folder, aliceState, remove)).status).toBe(204);
+    aliceState = await fetchLog(alice, folder, aliceState);
+    expect(aliceState.epoch).toBe(2);
+    const current = (await alice.api.get(`/v1/folders/entries?folder=${folder}`)).body
+      .entries as SealedFolderEntry[];
+    const resealed = current.map((s) =>
+      resealFolderEntry({ folder, sealed: s, from: fk1, to: { fk: fk2, epoch: 2 } }),
+    );
+    expect((await alice.api.post('/v1/folders/entries', { folder, entries: resealed })).status).toBe(200);
+    const aliceWrap = wrapFolderKey({
+      folder,
+      epoch: 2,
+      member: alice.accountId,
+      fk: fk2,
+      recipient: alice.sharing.public,
+    });
+    expect(
+      (
+        await alice.api.post('/v1/folders/wraps', {
+          folder,
+          wraps: [{ account: alice.accountId, epoch: 2, wrapped: aliceWrap }],
+        })
+      ).status,
+    ).toBe(204);
+    // A wrap for the removed account is refused: it is no longer named.
+    expect(
+      (
+        await alice.api.post('/v1/folders/wraps', {
+          folder,
+          wraps: [{ account: bob.accountId, epoch: 2, wrapped: aliceWrap }],
+        })
+      ).status,
+    ).toBe(404);
+
+    expect((await bob.api.get(`/v1/folders/links?folder=${folder}`)).status).toBe(404);
+    expect((await bob.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(404);
+    // Given the server's data anyway, bob's old key opens nothing of epoch 2.
+    const after = (await alice.api.get(`/v1/folders/entries?folder=${folder}&since=1`)).body
+      .entries as SealedFolderEntry[];
+    expect(after.map((e) => e.epoch)).toEqual([2]);
+    expect(() => openFolderEntry({ fk: bobFk, folder, sealed: after[0]! })).toThrow(FolderError);
+    expect(openFolderEntry({ fk: fk2, folder, sealed: after[0]! })).toEqual(rec);
+  });
+
+  it('lets a viewer read but not write, and keeps an invite pending until its own account accepts', async () => {
+    const [alice, dave] = [await member('alice'), await member('dave')];
+    const folder = b64u(randomBytes(16));
+    const fk = randomBytes(32);
+    const create = buildFolderLink({
+      state: null,
+      folder,
+      link: {
+        op: 'create',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(alice, 'owner'),
+        fk,
+      },
+    });
+    expect((await append(alice, folder, null, create)).status).toBe(204);
+    let state = await fetchLog(alice, folder);
+    const invite = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'invite', by: alice.accountId, signer: alice.sharing, member: asMember(dave, 'viewer') },
+    });
+    expect((await append(alice, folder, state, invite)).status).toBe(204);
+    // Invited, not yet a member: the log (to accept it) but no entries or wraps.
+    expect((await dave.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(403);
+    state = await fetchLog(dave, folder);
+    // An accept claiming a higher role than the invite gives: members refuse it, the server keeps the invite's.
+    const greedy = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'accept', by: dave.accountId, signer: dave.sharing, member: asMember(dave, 'owner') },
+    });
+    expect((await append(dave, folder, state, greedy)).status).toBe(204);
+    await expect(fetchLog(alice, folder)).rejects.toMatchObject({ code: 'log-forged' });
+    const sealed = sealFolderEntry({ fk, folder, epoch: 1, record: record() });
+    const write = await dave.api.post('/v1/folders/entries', { folder, entries: [sealed] });
+    expect(write.status).toBe(403);
+    expect(write.body.error.message).toMatch(/viewer cannot/);
+    expect((await dave.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(200);
+    expect(
+      (
+        await dave.api.post('/v1/folders/wraps', {
+          folder,
+          wraps: [{ account: dave.accountId, epoch: 1, wrapped: b64u(randomBytes(72)) }],
+        })
+      ).status,
+    ).toBe(403);
+  });
+});
