@@ -86,9 +86,11 @@ export function truncatedHmac(algorithm: Algorithm, secret: unknown, counter: nu
         // 1,000 codes once (`tessera list`) spends most of its time in noble's not-yet-optimised
         // JavaScript otherwise. The text is remembered, so a second code builds the cached state.
         keyStates(secret);
-        const nativeMac = NODE_CRYPTO.createHmac(NODE_NAMES[algorithm], key).update(message).digest();
+        // Copied into the usual buffer: `truncate` then only ever sees one array type (a Buffer
+        // there too makes its loads polymorphic and slows every cached code after).
+        mac.set(NODE_CRYPTO.createHmac(NODE_NAMES[algorithm], key).update(message).digest());
         key.fill(0);
-        return truncate(nativeMac);
+        return truncate(mac);
       }
       template = keyStates(secret)[algorithm] = hmac.create(HASHES[algorithm], key);
       key.fill(0);
