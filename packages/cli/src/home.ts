@@ -74,6 +74,7 @@ export async function openCliVault(command: Command): Promise<Vault> {
   const { openNodeVault } = await import('@tessera/vault/node');
   const vault = await openNodeVault(await vaultOptions(command));
   (await import('./commands/sync.js')).watchForBackup(vault);
+  (await import('./commands/backup.js')).trackForLocalBackup(vault);
   return vault;
 }
 

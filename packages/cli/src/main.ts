@@ -27,6 +27,8 @@ export async function buildProgram(options: BuildProgramOptions = {}): Promise<C
   // Every command that opened a vault backs up its changes afterwards (sync.ts). A command that
   // opened none leaves sync.ts unread until here, where it finds nothing to do.
   program.hook('postAction', async () => (await import('./commands/sync.js')).afterCommand());
+  // After sync's hook, so entries a keychain sync pulled are in the local folder backup.
+  program.hook('postAction', async () => (await import('./commands/backup.js')).afterCommand());
   const named = firstWord(options.args ?? []);
   const only = commandModules.find((c) => c.name === named);
   const modules = await Promise.all((only ? [only] : commandModules).map((c) => c.load()));

@@ -158,6 +158,8 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
     expect((await phone.api.get(`/v1/keys?recipient=${phone.deviceId}`)).body.wraps).toEqual([]);
     expect((await phone.api.get('/v1/items')).status).toBe(403);
     expect((await phone.api.get(`/v1/keys?recipient=${account.deviceId}`)).status).toBe(403);
+    // Nor the keychain's notices: it is not a member yet.
+    expect((await phone.api.get('/v1/notices')).body.notices).toEqual([]);
     const notices = await account.api.get('/v1/notices');
     expect(notices.body.notices.map((n: Json) => n.kind)).toContain('device-join-requested');
     const listed = (await account.api.get('/v1/devices')).body.devices.find(

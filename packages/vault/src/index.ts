@@ -58,5 +58,6 @@ export {
 export { toB64u, fromB64u } from './bytes.js';
 export { currentCode, type CodeView } from './codes.js';
 export { distinctDeviceName } from './device-name.js';
+export { PIN_MAX_LENGTH, PIN_MIN_LENGTH, PIN_RULE, pinProblem } from './pin-rule.js';
 // Keep this entry point light: the CLI loads it on every vault command. The keychain client (which
 // pulls in the protocol schemas and OPAQUE) belongs behind its own entry point, not re-exported here.

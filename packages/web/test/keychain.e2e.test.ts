@@ -173,6 +173,16 @@ describe('keychain backup and restore in the browser', { timeout: 90_000 }, () =
 
     await b.page.locator('.row').first().waitFor({ timeout: 20_000 });
     await waitForLabels(b.page, expectedLabels);
+    // The join request was acted on: it leaves the active notices for the history, with why.
+    await a.page.getByRole('button', { name: /^Show older \(\d+\)$/ }).click();
+    await a.page
+      .getByTestId('older-notices')
+      .locator('li', { hasText: 'asked to join' })
+      .filter({ hasText: 'done: joined' })
+      .waitFor({ timeout: 20_000 });
+    expect(
+      await a.page.getByTestId('active-notices').locator('li', { hasText: 'asked to join' }).count(),
+    ).toBe(0);
     await a.page.goto('/#/');
     await expectSameCodes(a.page, b.page);
 

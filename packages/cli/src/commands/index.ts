@@ -30,4 +30,5 @@ export const commandModules: readonly CommandModule[] = [
   { name: 'sync', load: () => import('./sync.js') },
   { name: 'share', load: () => import('./share.js') },
   { name: 'realm', load: () => import('./realm.js') },
+  { name: 'backup', load: () => import('./backup.js') },
 ];

@@ -131,7 +131,8 @@ export function register(program: Command): void {
     .description('account, this device, trust, last backup and verification, pending changes, notices')
     .option('--json', 'print JSON')
     .option('--offline', 'do not contact the server')
-    .action(async (options: { json?: boolean; offline?: boolean }, command: Command) => {
+    .option('--all', 'every notice kept, with those done (acted on, overtaken, expired, dismissed)')
+    .action(async (options: { json?: boolean; offline?: boolean; all?: boolean }, command: Command) => {
       const { keychain: client } = await open(command);
       const kc = await import('@tessera/vault/keychain');
       let refreshError: string | null = null;
@@ -146,6 +147,7 @@ export function register(program: Command): void {
       }
       const status = {
         ...kc.keychainStatus(client),
+        ...(options.all && client.state ? { notices: kc.allNotices(client.state) } : {}),
         ...(refreshError ? { refreshError } : {}),
         ...(sessionEnded ? { sessionEnded } : {}),
       };
@@ -170,7 +172,13 @@ export function register(program: Command): void {
       if (refreshError) lines.push(`server:         unreachable or refused: ${refreshError}`);
       else if (status.lastError) lines.push(`last error:     ${status.lastError}`);
       for (const notice of status.notices)
-        lines.push(`notice:         ${notice.createdAt} ${notice.message}`);
+        lines.push(
+          `notice:         ${notice.createdAt} ${notice.message}${notice.done ? ` (done: ${notice.done})` : ''}`,
+        );
+      if (!options.all && status.doneNotices > 0)
+        lines.push(
+          `                ${status.doneNotices} older notice${status.doneNotices === 1 ? '' : 's'} done (\`keychain status --all\`)`,
+        );
       process.stdout.write(lines.map(printable).join('\n') + '\n');
       await markNoticesShown(client);
     });

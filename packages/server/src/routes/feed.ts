@@ -152,7 +152,9 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
               return;
             }
             for (const r of rows) {
-              res.write(`id: ${r.id}\nevent: ${r.type}\ndata: ${r.data}\n\n`);
+              // A device not yet approved is not told the keychain's notices (issue 18).
+              if (!(r.type === 'notice' && session.deviceStatus !== 'trusted'))
+                res.write(`id: ${r.id}\nevent: ${r.type}\ndata: ${r.data}\n\n`);
               lastId = Number(r.id);
             }
             if (rows.length < BATCH) break;

@@ -8,6 +8,8 @@ import { handle } from '../route.js';
 
 export function noticeRoutes(app: FastifyInstance, ctx: ServerContext): void {
   handle(app, ctx, 'notices', async ({ session, query }) => {
+    // A device not yet approved gets no notices of the keychain it is asking to join (issue 18).
+    if (session.deviceStatus !== 'trusted') return { notices: [] };
     const rows = await ctx.db
       .selectFrom('notices')
       .select(['id', 'kind', 'data', 'created_at'])

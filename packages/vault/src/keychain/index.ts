@@ -44,8 +44,16 @@ export {
 export { syncRound, pull, push, pendingRecords, type SyncResult } from './sync.js';
 export { follow, type FollowOptions } from './follow.js';
 export { verifyBackup, verificationDue, VERIFY_INTERVAL_MS, type VerifyReport } from './verify-backup.js';
-export { fetchNotices, takeUnshownNotices, describeNotice } from './notices.js';
 export {
+  activeNotices,
+  describeNotice,
+  dismissNotice,
+  fetchNotices,
+  noticeDone,
+  takeUnshownNotices,
+} from './notices.js';
+export {
+  allNotices,
   keychainStatus,
   listDevices,
   pinProtection,

@@ -1,5 +1,5 @@
 /** Notices (docs/PROTOCOL.md §4): fetched with each sync round, kept for `status`, shown once. */
-import type { Notice } from '@tessera/protocol';
+import { JOIN_REQUEST_TTL_MS, type Notice } from '@tessera/protocol';
 import type { Keychain } from './keychain.js';
 import { MAX_KEPT_NOTICES, type KeychainState } from './state.js';
 
@@ -83,4 +83,56 @@ export function describeNotice(notice: Notice): string {
     default:
       return `Keychain notice: ${String(notice.kind)}.`;
   }
+}
+
+/** How long a notice that needs no action stays in the active list. */
+export const NOTICE_ACTIVE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Why a notice no longer needs attention, or null while it does: acted on (a join request whose
+ * device joined or was removed), overtaken by a later notice (a newer wrong-PIN count, a PIN set
+ * again), expired (a join request older than its 10 minutes), dismissed on this device, or old news.
+ */
+export function noticeDone(notice: Notice, state: KeychainState, now = Date.now()): string | null {
+  if (state.dismissedNotices?.includes(notice.id)) return 'dismissed';
+  const data = notice.data as Record<string, unknown>;
+  const later = state.notices.filter((n) => n.id > notice.id || (n.id < 0 && n.createdAt > notice.createdAt));
+  const laterOf = (...kinds: Notice['kind'][]) => later.some((n) => kinds.includes(n.kind));
+  const aboutSameDevice = (n: Notice) => (n.data as Record<string, unknown>).deviceId === data.deviceId;
+  switch (notice.kind) {
+    case 'device-join-requested': {
+      const member = typeof data.deviceId === 'string' ? state.circle?.devices[data.deviceId] : undefined;
+      if (member?.status === 'trusted') return 'joined';
+      if (
+        member?.status === 'removed' ||
+        later.some((n) => n.kind === 'device-removed' && aboutSameDevice(n))
+      )
+        return 'removed';
+      if (laterOf('account-locked', 'password-changed')) return 'request ended';
+      if (now - notice.createdAt > JOIN_REQUEST_TTL_MS) return 'expired';
+      return null;
+    }
+    case 'pin-attempt-failed':
+      return laterOf('pin-attempt-failed', 'escrow-destroyed', 'pin-changed') ? 'overtaken' : null;
+    case 'escrow-destroyed':
+      return laterOf('pin-changed') ? 'PIN set again' : null;
+    case 'recovery-key-replaced':
+      return laterOf('recovery-key-replaced') ? 'overtaken' : null;
+    case 'backup-mismatch':
+      return state.lastVerify?.ok && state.lastVerify.at > notice.createdAt ? 'verified since' : null;
+    default:
+      return now - notice.createdAt > NOTICE_ACTIVE_MS ? 'older than a week' : null;
+  }
+}
+
+/** The notices that still need attention, oldest first. */
+export function activeNotices(state: KeychainState, now = Date.now()): Notice[] {
+  return state.notices.filter((n) => noticeDone(n, state, now) === null);
+}
+
+/** Marks a notice done on this device ("Dismiss"); it stays in the history. */
+export async function dismissNotice(keychain: Keychain, id: number): Promise<void> {
+  const state = keychain.requireState();
+  state.dismissedNotices = [...(state.dismissedNotices ?? []), id].slice(-MAX_KEPT_NOTICES);
+  await keychain.save();
 }

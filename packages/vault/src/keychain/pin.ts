@@ -15,6 +15,7 @@ import {
   type RealmPin,
   type RealmSetup,
 } from '../realms/index.js';
+import { pinProblem } from '../pin-rule.js';
 import { b64u, fromB64u, randomBytes } from './bytes.js';
 import { buildLink, type CircleState } from './circle.js';
 import { KeychainError } from './errors.js';
@@ -31,17 +32,12 @@ import * as opaque from './opaque.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { wrapVaultKey } from './wrap.js';
 
-export const PIN_MIN_LENGTH = 4;
-export const PIN_MAX_LENGTH = 64;
+export { PIN_MAX_LENGTH, PIN_MIN_LENGTH } from '../pin-rule.js';
 
 /** Refuses a PIN that is too short to survive 10 guesses, or absurdly long. */
 export function checkPin(pin: string): void {
-  if (pin.length < PIN_MIN_LENGTH || pin.length > PIN_MAX_LENGTH) {
-    throw new KeychainError(
-      'wrong-pin',
-      `The keychain PIN must have ${PIN_MIN_LENGTH} to ${PIN_MAX_LENGTH} characters.`,
-    );
-  }
+  const problem = pinProblem(pin);
+  if (problem) throw new KeychainError('wrong-pin', problem);
 }
 
 /** An escrow key registered with the escrow, ready to be named in a link (§1 "escrow key pair"). */

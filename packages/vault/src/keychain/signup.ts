@@ -7,7 +7,7 @@ import type { Keychain } from './keychain.js';
 import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './keys.js';
 import * as opaque from './opaque.js';
 import { postLink } from './post-link.js';
-import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
+import { formatRecoveryKey, newRecoveryKey, parseRecoveryKey } from './recovery-key.js';
 import { newState } from './state.js';
 import { wrapVaultKey } from './wrap.js';
 
@@ -21,6 +21,11 @@ export interface SignupOptions {
    * typed it back) before anything depends on it. Throwing aborts the sign-up with nothing created.
    */
   keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  /**
+   * A recovery key made for this sign-up earlier and never used (a sign-up resumed after the page
+   * closed): the account gets this one rather than a new one, so the key written down stays good.
+   */
+  recoveryKey?: string;
 }
 
 export interface SignupResult {
@@ -40,7 +45,7 @@ export async function signup(keychain: Keychain, options: SignupOptions): Promis
     );
   }
   checkPassword(options.password);
-  const rk = newRecoveryKey();
+  const rk = options.recoveryKey !== undefined ? parseRecoveryKey(options.recoveryKey) : newRecoveryKey();
   await options.keepRecoveryKey(formatRecoveryKey(rk));
   const client = keychain.client(options.server);
   const meta = await keychain.serverMeta(client);

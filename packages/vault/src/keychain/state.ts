@@ -68,6 +68,8 @@ export interface KeychainState {
   noticesShown: number;
   /** Local notices (negative ids, `addLocalNotice`) down to this id were shown. */
   localNoticesShown?: number;
+  /** Notices the user dismissed on this device (`dismissNotice`). */
+  dismissedNotices?: number[];
   lastSyncAt: number | null;
   lastBackupAt: number | null;
   lastVerify: VerifyResult | null;

@@ -2,7 +2,8 @@
 import { SERVER_CLOCK_META_KEY, serverClockFromMeta } from '../clock-skew.js';
 import { trustedDevices, type CircleState } from './circle.js';
 import type { Keychain } from './keychain.js';
-import { describeNotice } from './notices.js';
+import type { KeychainState } from './state.js';
+import { describeNotice, noticeDone } from './notices.js';
 import { pendingRecords } from './sync.js';
 
 export interface KeychainStatus {
@@ -23,7 +24,10 @@ export interface KeychainStatus {
   pendingChanges: number;
   lastError: string | null;
   serverClockOffsetMs: number | null;
-  notices: { id: number; kind: string; message: string; createdAt: string }[];
+  /** Notices that still need attention (newest 10); `done` is set only in `allNotices`. */
+  notices: { id: number; kind: string; message: string; createdAt: string; done?: string }[];
+  /** Notices kept here that no longer need attention (acted on, overtaken, expired, dismissed). */
+  doneNotices: number;
   /** What protects the PIN, from the verified circle (null before this device saw a circle). */
   pin: PinProtection | null;
 }
@@ -72,6 +76,20 @@ export function pinProtection(circle: CircleState, server: string): PinProtectio
 
 const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/** Every notice kept on this device, oldest first, each with why it is done (if it is). */
+export function allNotices(state: KeychainState, now = Date.now()): KeychainStatus['notices'] {
+  return state.notices.map((n) => {
+    const done = noticeDone(n, state, now);
+    return {
+      id: n.id,
+      kind: n.kind,
+      message: describeNotice(n),
+      createdAt: new Date(n.createdAt).toISOString(),
+      ...(done ? { done } : {}),
+    };
+  });
+}
+
 /** The local view; no network. */
 export function keychainStatus(keychain: Keychain): KeychainStatus {
   const state = keychain.state;
@@ -94,12 +112,8 @@ export function keychainStatus(keychain: Keychain): KeychainStatus {
     pendingChanges: state?.status === 'trusted' ? pendingRecords(keychain).length : 0,
     lastError: state?.lastError ?? null,
     serverClockOffsetMs: clock?.offsetMs ?? null,
-    notices: (state?.notices ?? []).slice(-10).map((n) => ({
-      id: n.id,
-      kind: n.kind,
-      message: describeNotice(n),
-      createdAt: new Date(n.createdAt).toISOString(),
-    })),
+    notices: (state ? allNotices(state) : []).filter((n) => !n.done).slice(-10),
+    doneNotices: state ? allNotices(state).filter((n) => n.done).length : 0,
     pin: state?.circle ? pinProtection(state.circle, state.server) : null,
   };
 }

@@ -59,7 +59,7 @@ export function Shell({ app }: { app: App }) {
   const joining = ready && state.keychain?.status === 'pending';
   const waiting =
     state.keychain?.status === 'trusted'
-      ? state.keychain.devices.filter((d) => d.status === 'pending').length
+      ? state.keychain.devices.filter((d) => d.status === 'pending' && !d.expired).length
       : 0;
   let body;
   if (state.phase === 'loading')

@@ -14,6 +14,7 @@ import { copyText } from '../platform/clipboard.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../platform/app-lock.js';
 import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
+import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import { keychainServer } from './server-url.js';
 import { forScreen } from './words.js';
 import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
@@ -24,6 +25,8 @@ export interface DeviceView {
   name: string;
   status: 'pending' | 'trusted' | 'removed';
   lastSeenAt: string | number | null;
+  /** A join request older than its 10 minutes: it can no longer be approved, only removed. */
+  expired?: boolean;
 }
 
 export interface NoticeView {
@@ -32,6 +35,8 @@ export interface NoticeView {
   /** One line for people. */
   detail: string;
   createdAt: string | number;
+  /** Why it no longer needs attention (acted on, overtaken, expired, dismissed); null while it does. */
+  done: string | null;
 }
 
 /** What the screens show about the keychain; kept up to date by the keychain session. */
@@ -389,6 +394,22 @@ export class App {
   }
 
   /** The Google Authenticator transfer QR codes as images to show on screen, one per batch. */
+  /** A QR code of `text` as a data URL (the recovery key's printable sheet). */
+  async qrImage(text: string): Promise<string> {
+    const { qrPngDataUrl } = await import('../platform/formats.js');
+    return qrPngDataUrl(text, 6);
+  }
+
+  /** A sign-up whose recovery key was shown but not confirmed before the page closed, if any. */
+  pendingSignup(): PendingSignup | null {
+    return (this.vault.getMeta(PENDING_SIGNUP_META_KEY) as unknown as PendingSignup | undefined) ?? null;
+  }
+
+  /** Forgets an unfinished sign-up: its recovery key was never used and is void. */
+  async abandonSignup(): Promise<void> {
+    await this.vault.setMeta(PENDING_SIGNUP_META_KEY, undefined);
+  }
+
   async googleQrImages(): Promise<string[]> {
     const { migrationUris, qrPngDataUrl } = await import('../platform/formats.js');
     const { uris } = migrationUris(this.vault.entries());
@@ -512,6 +533,11 @@ export class App {
   /** Removes a device that asked to join and is not the user's. */
   async evict(deviceId: string): Promise<string> {
     return (await this.keychain()).evict(deviceId);
+  }
+
+  /** Marks a notice done on this device; it stays under "Show older". */
+  async dismissNotice(id: string): Promise<void> {
+    await (await this.keychain()).dismissNotice(Number(id));
   }
 
   /** Renames a trusted device of the keychain (this one or another). */

@@ -9,7 +9,9 @@ import {
   recoverWithPasskey,
   removePasskey,
   describeNotice,
+  dismissNotice,
   follow,
+  noticeDone,
   Keychain,
   KeychainError,
   keychainStatus,
@@ -30,12 +32,15 @@ import {
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
 import type { Store } from './store.js';
+import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
+import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
 import { forScreen } from './words.js';
 
 /** Local meta key of the last devices and PIN state the server reported (this device only). */
 const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
+
 interface LastKnown {
   devices: DeviceView[];
   escrow: KeychainView['escrow'];
@@ -53,6 +58,8 @@ export interface SignInRequest {
 /** What the sign-up form collects: sign-in plus the optional keychain PIN. */
 export interface SignUpRequest extends SignInRequest {
   pin: string | null;
+  /** Resuming: the recovery key shown before the page closed. */
+  recoveryKey?: string;
 }
 
 export interface KeychainSessionOptions {
@@ -163,13 +170,28 @@ export class KeychainSession {
     // unreachable or too-new server is reported before the user writes a key down.
     await this.keychain.client(options.server).call('meta');
     return new Promise<string>((resolveKey, reject) => {
-      const keepRecoveryKey = (recoveryKey: string) =>
-        new Promise<void>((confirmed) => {
+      const keepRecoveryKey = async (recoveryKey: string) => {
+        const pending: PendingSignup = {
+          server: options.server,
+          email: options.email,
+          deviceName: options.deviceName,
+          recoveryKey,
+          at: Date.now(),
+        };
+        await this.options.vault.setMeta(PENDING_SIGNUP_META_KEY, pending as unknown as MetaValue);
+        await new Promise<void>((confirmed) => {
           this.confirmRecoveryKey = confirmed;
           resolveKey(recoveryKey);
         });
+      };
       this.signupDone = (async () => {
-        await signup(this.keychain, { ...options, keepRecoveryKey });
+        const { pin: _pin, recoveryKey, ...account } = options;
+        await signup(this.keychain, {
+          ...account,
+          ...(recoveryKey ? { recoveryKey } : {}),
+          keepRecoveryKey,
+        });
+        await this.options.vault.setMeta(PENDING_SIGNUP_META_KEY, undefined);
         if (options.pin) await setPin(this.keychain, options.pin);
         await syncRound(this.keychain);
         await this.refreshEscrow();
@@ -410,6 +432,11 @@ export class KeychainSession {
     return old;
   }
 
+  async dismissNotice(id: number): Promise<void> {
+    await dismissNotice(this.keychain, id);
+    this.publish();
+  }
+
   async setPin(pin: string): Promise<void> {
     await this.exclusive(() => setPin(this.keychain, pin));
     await this.refreshEscrow();
@@ -558,7 +585,13 @@ export class KeychainSession {
         })),
         ...devices
           .filter((d) => d.status === 'pending' && !circle.devices[d.id])
-          .map((d) => ({ id: d.id, name: d.name, status: 'pending' as const, lastSeenAt: d.lastSeenAt })),
+          .map((d) => ({
+            id: d.id,
+            name: d.name,
+            status: 'pending' as const,
+            lastSeenAt: d.lastSeenAt,
+            expired: Date.now() - Number(d.createdAt) > JOIN_REQUEST_TTL_MS,
+          })),
       ];
       await this.remember();
     } catch {
@@ -595,6 +628,7 @@ export class KeychainSession {
         kind: n.kind,
         detail: noticeText(n),
         createdAt: n.createdAt,
+        done: noticeDone(n, state),
       })),
       lastSyncAt: state.lastSyncAt,
       pendingChanges: status.pendingChanges,

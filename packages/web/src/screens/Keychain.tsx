@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { distinctDeviceName } from '@tessera/vault';
+import { distinctDeviceName, pinProblem, PIN_RULE } from '@tessera/vault';
 import type { App } from '../app/controller.js';
 import { keychainServer } from '../app/server-url.js';
 import { useStore } from '../app/store.js';
@@ -7,11 +7,13 @@ import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { defaultDeviceName, timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
+import type { PendingSignup } from '../app/pending-signup.js';
+import { copyText } from '../platform/clipboard.js';
+import { downloadFile } from '../platform/download.js';
 
 import { LockAccount, MIN_PASSWORD, Password, SignInAgain } from './Lifecycle.js';
 import { LocalBackupsCard } from './LocalBackups.js';
 /** PIN length accepted for the keychain escrow. */
-const PIN_PATTERN = /^\d{6,12}$/;
 
 /** Sign up or sign in to a keychain (from first run or from the Backup screen). */
 export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }) {
@@ -24,15 +26,46 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   const [pin, setPin] = useState('');
   const [deviceName, setDeviceName] = useState(() => distinctDeviceName(defaultDeviceName()));
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
+  const [pending, setPending] = useState(() => app.pendingSignup());
+  const [voided, setVoided] = useState(false);
   const { busy, error, run } = useBusy();
 
   if (recoveryKey) {
     return (
       <RecoveryKeyStep
+        app={app}
         recoveryKey={recoveryKey}
         onConfirmed={() => app.finishSignUp()}
         busyLabel="Creating your keychain…"
-        onStartOver={() => setRecoveryKey(null)}
+        onStartOver={() => {
+          setRecoveryKey(null);
+          setPending(app.pendingSignup());
+        }}
+      />
+    );
+  }
+
+  if (pending && mode === 'signup') {
+    return (
+      <ResumeSignup
+        pending={pending}
+        onResume={async (password) =>
+          setRecoveryKey(
+            await app.signUp({
+              server: pending.server,
+              email: pending.email,
+              password,
+              pin: null,
+              deviceName: pending.deviceName,
+              recoveryKey: pending.recoveryKey,
+            }),
+          )
+        }
+        onStartOver={async () => {
+          await app.abandonSignup();
+          setPending(null);
+          setVoided(true);
+        }}
       />
     );
   }
@@ -43,8 +76,7 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
       : null;
   const againError =
     mode === 'signup' && again !== '' && again !== password ? 'The two passwords differ.' : null;
-  const pinError =
-    mode === 'signup' && pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null;
+  const pinError = mode === 'signup' && pin !== '' ? pinProblem(pin) : null;
   const ready =
     email.includes('@') &&
     password !== '' &&
@@ -53,6 +85,12 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
   return (
     <>
       <h1>{mode === 'signup' ? 'Create your keychain' : 'Sign in to your keychain'}</h1>
+      {voided && (
+        <p role="status" data-testid="recovery-key-void">
+          The recovery key shown before was never used and is void: throw it away. You get a new one when you
+          create your keychain.
+        </p>
+      )}
       <div class="tabs" role="group" aria-label="Account">
         <button type="button" aria-pressed={mode === 'signup'} onClick={() => setMode('signup')}>
           New account
@@ -115,7 +153,7 @@ export function KeychainStart({ app, onBack }: { app: App; onBack?: () => void }
               label="Keychain PIN (optional)"
               value={pin}
               onValue={setPin}
-              hint="6 to 12 digits. Lets a new device restore your codes with the PIN when no other device is at hand. Ten wrong tries erase it."
+              hint={`${PIN_RULE} Lets a new device restore your codes with the PIN when no other device is at hand. Ten wrong tries erase it.`}
               error={pinError}
               input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
             />
@@ -149,8 +187,135 @@ function normalizeKey(text: string): string {
   return text.toUpperCase().replace(/[^A-Z0-9]/g, '');
 }
 
+/**
+ * Ways to keep the recovery key besides writing it: copy, a text file, or a printed sheet with the
+ * key and its QR code (printed alone: `.print-sheet` is all `@media print` shows).
+ */
+function KeepKeyActions({ app, recoveryKey }: { app: App; recoveryKey: string }) {
+  const [qr, setQr] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    let live = true;
+    void app.qrImage(recoveryKey).then((src) => live && setQr(src));
+    return () => {
+      live = false;
+    };
+  }, [recoveryKey]);
+  const today = new Date().toISOString().slice(0, 10);
+  return (
+    <>
+      <div class="actions">
+        <button
+          type="button"
+          onClick={() =>
+            void copyText(recoveryKey).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {copied ? 'Key copied' : 'Copy key'}
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            downloadFile({
+              name: `tessera-recovery-key-${today}.txt`,
+              mime: 'text/plain',
+              bytes: new TextEncoder().encode(recoverySheetText(recoveryKey, today)),
+            })
+          }
+        >
+          Download key
+        </button>
+        <button type="button" onClick={() => window.print()} disabled={qr === null}>
+          Print key sheet
+        </button>
+      </div>
+      <section class="print-sheet" data-testid="print-sheet" aria-hidden="true">
+        <h1>Tessera recovery key</h1>
+        <p>Made on {today}. If you lose every device, this key brings your codes back. Keep it safe.</p>
+        <p class="recovery-key mono">{recoveryKey}</p>
+        {qr && <img src={qr} alt="The recovery key as a QR code" />}
+      </section>
+    </>
+  );
+}
+
+function recoverySheetText(recoveryKey: string, date: string): string {
+  return [
+    'Tessera recovery key',
+    '',
+    recoveryKey,
+    '',
+    `Made on ${date}. If you lose every device, this key brings your codes back.`,
+    'Keep it away from your devices; anyone who has it and your account password can read your codes.',
+    '',
+  ].join('\n');
+}
+
+/** A sign-up whose key was shown before the page closed: finish it with the same key, or start over. */
+function ResumeSignup(props: {
+  pending: PendingSignup;
+  onResume(password: string): Promise<void>;
+  onStartOver(): Promise<void>;
+}) {
+  const [password, setPassword] = useState('');
+  const [again, setAgain] = useState('');
+  const { busy, error, run } = useBusy();
+  const short = password !== '' && password.length < MIN_PASSWORD;
+  return (
+    <>
+      <h1>Finish creating your keychain</h1>
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => props.onResume(password));
+        }}
+      >
+        <p>
+          You started creating a keychain for <strong>{props.pending.email}</strong> on{' '}
+          {new Date(props.pending.at).toLocaleString()}. Nothing was sent yet; the recovery key you wrote down
+          then is kept for it. Choose your account password to go on.
+        </p>
+        <Field
+          id="resume-password"
+          label="Account password"
+          value={password}
+          onValue={setPassword}
+          error={short ? `Use at least ${MIN_PASSWORD} characters.` : null}
+          input={{ type: 'password', autocomplete: 'new-password', required: true }}
+        />
+        <Field
+          id="resume-again"
+          label="Repeat the password"
+          value={again}
+          onValue={setAgain}
+          error={again !== '' && again !== password ? 'The two passwords differ.' : null}
+          input={{ type: 'password', autocomplete: 'new-password', required: true }}
+        />
+        <ErrorText error={error} />
+        <div class="actions">
+          <button
+            type="submit"
+            class="primary"
+            disabled={busy || short || password === '' || again !== password}
+          >
+            Continue
+          </button>
+          <button type="button" onClick={() => void run(() => props.onStartOver())} disabled={busy}>
+            Start over
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
+
 /** Shows a recovery key once and asks for it back, so it is written down before we go on. */
 function RecoveryKeyStep(props: {
+  app: App;
   recoveryKey: string;
   /** Runs once the key was typed back (creates the keychain, or goes ahead with a key rotation). */
   onConfirmed(): Promise<void>;
@@ -181,6 +346,7 @@ function RecoveryKeyStep(props: {
         >
           {recoveryKey}
         </p>
+        <KeepKeyActions app={props.app} recoveryKey={recoveryKey} />
         {!saved ? (
           <div class="actions">
             <button type="button" class="primary" onClick={() => setSaved(true)}>
@@ -411,6 +577,7 @@ export function Backup({ app }: { app: App }) {
   if (newKey) {
     return (
       <RecoveryKeyStep
+        app={app}
         recoveryKey={newKey.key}
         title="Write down your new recovery key"
         intro={`${newKey.why} Your old recovery key stops working: it is shown only now. Write the new one on paper or keep it in a password manager, away from this device.`}
@@ -487,11 +654,40 @@ function Approve({ app }: { app: App }) {
   const [code, setCode] = useState('');
   const { busy, error, run } = useBusy();
   const [done, setDone] = useState<string | null>(null);
-  const pending = keychain!.devices.filter((d) => d.status === 'pending');
+  const pending = keychain!.devices.filter((d) => d.status === 'pending' && !d.expired);
+  // Requests past their 10 minutes: nothing to approve any more, only to remove.
+  const abandoned = keychain!.devices.filter((d) => d.status === 'pending' && d.expired);
   const [chosen, setChosen] = useState<string | null>(null);
   // With several devices waiting, the user says which one shows the code (each try spends its run).
   const target = pending.length > 1 ? (pending.find((d) => d.id === chosen)?.id ?? null) : undefined;
-  if (pending.length === 0 && !done) return null;
+  if (pending.length === 0 && !done)
+    return abandoned.length === 0 ? null : (
+      <section class="card" aria-labelledby="abandoned-title">
+        <h2 id="abandoned-title">Old join requests</h2>
+        <p>
+          These asked to join more than 10 minutes ago and can no longer be approved. Remove them; if you did
+          not ask, change your account password.
+        </p>
+        <ul class="list">
+          {abandoned.map((d) => (
+            <li key={d.id}>
+              <span class="grow">
+                <strong>{d.name}</strong> <span class="hint">request expired</span>
+              </span>
+              <button
+                type="button"
+                aria-label={`Remove ${d.name}`}
+                disabled={busy}
+                onClick={() => void run(async () => void (await app.evict(d.id)))}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+        <ErrorText error={error} />
+      </section>
+    );
   return (
     <section class="card" aria-labelledby="approve-title">
       <h2 id="approve-title">Approve a new device</h2>
@@ -785,17 +981,23 @@ function RestorePasskeys({ app }: { app: App }) {
   );
 }
 
+/**
+ * Notices that still need attention, newest first, each dismissible; those acted on, overtaken,
+ * expired or dismissed stay under "Show older" with the reason.
+ */
 function Notices({ app }: { app: App }) {
   const { keychain } = useStore(app.store);
-  const notices = keychain!.notices;
+  const [older, setOlder] = useState(false);
+  const active = keychain!.notices.filter((n) => n.done === null);
+  const done = keychain!.notices.filter((n) => n.done !== null);
   return (
     <section class="card" aria-labelledby="notices-title">
       <h2 id="notices-title">Security notices</h2>
-      {notices.length === 0 ? (
-        <p class="hint">Nothing to report.</p>
+      {active.length === 0 ? (
+        <p class="hint">Nothing needs your attention.</p>
       ) : (
-        <ul class="list">
-          {[...notices]
+        <ul class="list" data-testid="active-notices">
+          {[...active]
             .reverse()
             .slice(0, 50)
             .map((n) => (
@@ -804,6 +1006,32 @@ function Notices({ app }: { app: App }) {
                   {n.detail}
                   <br />
                   <span class="hint">{timeAgo(n.createdAt)}</span>
+                </span>
+                <button type="button" onClick={() => void app.dismissNotice(n.id)}>
+                  Dismiss
+                </button>
+              </li>
+            ))}
+        </ul>
+      )}
+      {done.length > 0 && (
+        <button type="button" class="link" aria-expanded={older} onClick={() => setOlder(!older)}>
+          {older ? 'Hide older' : `Show older (${done.length})`}
+        </button>
+      )}
+      {older && (
+        <ul class="list" data-testid="older-notices">
+          {[...done]
+            .reverse()
+            .slice(0, 50)
+            .map((n) => (
+              <li key={n.id}>
+                <span class="grow">
+                  {n.detail}
+                  <br />
+                  <span class="hint">
+                    {timeAgo(n.createdAt)} · done: {n.done}
+                  </span>
                 </span>
               </li>
             ))}
@@ -854,7 +1082,7 @@ function Pin({ app }: { app: App }) {
               label={enabled ? 'New PIN' : 'PIN'}
               value={pin}
               onValue={setPin}
-              error={pin !== '' && !PIN_PATTERN.test(pin) ? 'A PIN is 6 to 12 digits.' : null}
+              error={pin !== '' ? pinProblem(pin) : null}
               input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
             />
             <Field
@@ -868,7 +1096,7 @@ function Pin({ app }: { app: App }) {
           </div>
           <ErrorText error={error} />
           <div class="actions">
-            <button type="submit" disabled={busy || !PIN_PATTERN.test(pin) || pin !== again}>
+            <button type="submit" disabled={busy || pin === '' || pinProblem(pin) !== null || pin !== again}>
               {enabled ? 'Change PIN' : 'Set PIN'}
             </button>
           </div>
