@@ -13,7 +13,7 @@ export function resolveHome(command: Command): string {
   return resolve(home && home.length > 0 ? home : defaultHome());
 }
 
-/** Adds the global `--passphrase-file` option (called once, by the vault command module). */
+/** Adds the global `--passphrase-file` option (called once, by `buildProgram`). */
 export function registerPassphraseOption(program: Command): void {
   program.option(
     '--passphrase-file <file>',

@@ -1,20 +1,50 @@
 import { Command, CommanderError } from 'commander';
 import { describeError } from './errors.js';
-import { commands } from './commands/index.js';
+import { commandModules } from './commands/index.js';
+import { registerPassphraseOption } from './home.js';
 import { printable } from './terminal-text.js';
 
 export const VERSION = '0.2.0';
 
+/** Options of {@link buildProgram}. */
+export interface BuildProgramOptions {
+  /**
+   * The command-line words after `tessera`. When they name a command, only that command's module is
+   * loaded (start-up time); otherwise (help, an unknown word, none) every command is registered.
+   */
+  args?: readonly string[];
+}
+
 /** Builds the `tessera` program. Each command module registers itself; heavy modules load in actions. */
-export function buildProgram(): Command {
+export async function buildProgram(options: BuildProgramOptions = {}): Promise<Command> {
   const program = new Command('tessera')
     .description('Tessera: two-factor codes that follow you to every device, end-to-end encrypted.')
     .version(VERSION)
     .option('--home <dir>', 'directory holding this device state (or TESSERA_HOME)')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const register of commands) register(program);
+  registerPassphraseOption(program);
+  // Every command that opened a vault backs up its changes afterwards (sync.ts). A command that
+  // opened none leaves sync.ts unread until here, where it finds nothing to do.
+  program.hook('postAction', async () => (await import('./commands/sync.js')).afterCommand());
+  // After sync's hook, so entries a keychain sync pulled are in the local folder backup.
+  program.hook('postAction', async () => (await import('./commands/backup.js')).afterCommand());
+  const named = firstWord(options.args ?? []);
+  const only = commandModules.find((c) => c.name === named);
+  const modules = await Promise.all((only ? [only] : commandModules).map((c) => c.load()));
+  for (const { register } of modules) register(program);
   return program;
+}
+
+/** The first word that is not an option (skipping the value of `--home`), as `unknownCommand` reads it. */
+function firstWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-')) return arg;
+    if (arg === '--home') i++;
+  }
+  return undefined;
 }
 
 /** Runs the CLI; returns the process exit code. Errors become one line on stderr. */
@@ -24,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  const program = buildProgram();
+  const program = await buildProgram({ args: argv.slice(2) });
   const unknown = unknownCommand(program, argv.slice(2));
   if (unknown) {
     process.stderr.write(`tessera: ${unknown}\n`);

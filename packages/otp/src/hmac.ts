@@ -10,6 +10,20 @@ type KeyStates = Partial<Record<Algorithm, KeyedHmac>>;
 
 const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
 
+/** The part of node:crypto used here, typed locally so this package keeps no Node types. */
+interface NodeHmac {
+  createHmac(algorithm: string, key: Uint8Array): { update(data: Uint8Array): { digest(): Uint8Array } };
+}
+
+/**
+ * node:crypto when running on Node, else undefined. Fetched through `process.getBuiltinModule`
+ * rather than imported, so browser bundles never see a Node module.
+ */
+const NODE_CRYPTO = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeHmac | undefined;
+const NODE_NAMES = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const;
+
 // The RFC 4226 §5.2 moving factor and the MAC, written in place: generation is synchronous, so one
 // buffer of each serves every call.
 const message = new Uint8Array(8);
@@ -49,22 +63,11 @@ export function forgetKeys(): void {
 
 /**
  * HMAC(secret, counter as 8 big-endian bytes) reduced by RFC 4226 §5.3 dynamic truncation to a 31-bit
- * integer. noble computes the HMAC; this file only lays out the bytes and reuses keyed states.
+ * integer. noble (or, for a secret's first code on Node, node:crypto) computes the HMAC; this file
+ * only lays out the bytes and reuses keyed states.
  * @param secret Base32 text (its keyed state is cached under the text) or key bytes.
  */
 export function truncatedHmac(algorithm: Algorithm, secret: unknown, counter: number | bigint): number {
-  let keyed: KeyedHmac;
-  if (typeof secret === 'string') {
-    let template = keyCache.get(secret)?.[algorithm];
-    if (template === undefined) {
-      const key = secretBytes(secret); // validates the text before anything is cached under it
-      template = keyStates(secret)[algorithm] = hmac.create(HASHES[algorithm], key);
-      key.fill(0);
-    }
-    keyed = scratch[algorithm] = template._cloneInto(scratch[algorithm]);
-  } else {
-    keyed = hmac.create(HASHES[algorithm], secretBytes(secret));
-  }
   if (typeof counter === 'bigint') {
     messageView.setBigUint64(0, counter);
   } else {
@@ -73,7 +76,35 @@ export function truncatedHmac(algorithm: Algorithm, secret: unknown, counter: nu
     messageView.setUint32(4, counter >>> 0);
   }
   const mac = outputs[algorithm];
-  keyed.update(message).digestInto(mac);
+  if (typeof secret === 'string') {
+    const states = keyCache.get(secret);
+    let template = states?.[algorithm];
+    if (template === undefined) {
+      const key = secretBytes(secret); // validates the text before anything is cached under it
+      if (states === undefined && NODE_CRYPTO) {
+        // First sight of this secret on Node: one native HMAC. A cold process computing each of
+        // 1,000 codes once (`tessera list`) spends most of its time in noble's not-yet-optimised
+        // JavaScript otherwise. The text is remembered, so a second code builds the cached state.
+        keyStates(secret);
+        // Copied into the usual buffer: `truncate` then only ever sees one array type (a Buffer
+        // there too makes its loads polymorphic and slows every cached code after).
+        mac.set(NODE_CRYPTO.createHmac(NODE_NAMES[algorithm], key).update(message).digest());
+        key.fill(0);
+        return truncate(mac);
+      }
+      template = keyStates(secret)[algorithm] = hmac.create(HASHES[algorithm], key);
+      key.fill(0);
+    }
+    const keyed = (scratch[algorithm] = template._cloneInto(scratch[algorithm]));
+    keyed.update(message).digestInto(mac);
+  } else {
+    hmac.create(HASHES[algorithm], secretBytes(secret)).update(message).digestInto(mac);
+  }
+  return truncate(mac);
+}
+
+/** RFC 4226 §5.3 dynamic truncation of a MAC to a 31-bit integer. */
+function truncate(mac: Uint8Array): number {
   const offset = (mac[mac.length - 1] as number) & 0x0f;
   return (
     (((mac[offset] as number) & 0x7f) << 24) |

@@ -153,7 +153,7 @@ function due(settings: Settings, now: number): boolean {
  * After a command: when it changed a vault with automatic backups on, note the change and back up
  * if the last backup is an hour old. A failure is one warning on stderr, never the command's failure.
  */
-async function afterCommand(): Promise<void> {
+export async function afterCommand(): Promise<void> {
   const vaults = [...tracked];
   tracked.clear();
   for (const [vault, state] of vaults) {
@@ -235,8 +235,6 @@ async function off(_options: unknown, command: Command): Promise<void> {
 }
 
 export function register(program: Command): void {
-  // Registered after sync's hook, so entries a keychain sync pulled are in the backup.
-  program.hook('postAction', afterCommand);
   const backup = program
     .command('backup')
     .description('Tessera encrypted backups in a local folder: automatic after changes, or now');

@@ -1,43 +1,35 @@
 import type { Command } from 'commander';
-import { register as code } from './code.js';
-import { register as uri } from './uri.js';
-import { register as importCommand } from './import.js';
-import { register as exportCommand } from './export.js';
-import { register as add } from './add.js';
-import { register as list } from './list.js';
-import { register as show } from './show.js';
-import { register as rm } from './rm.js';
-import { register as trash } from './trash.js';
-import { register as rename } from './rename.js';
-import { register as watch } from './watch.js';
-import { register as vault } from './vault.js';
-import { register as keychain } from './keychain.js';
-import { register as sync } from './sync.js';
-import { register as serve } from './serve.js';
-import { register as share } from './share.js';
-import { register as realm } from './realm.js';
-import { register as backup } from './backup.js';
 
 /** A command module adds its subcommand(s) to the program. Keep imports light: load heavy code in actions. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [
-  code,
-  uri,
-  importCommand,
-  exportCommand,
-  add,
-  list,
-  show,
-  rm,
-  trash,
-  rename,
-  watch,
-  vault,
-  serve,
-  keychain,
-  sync,
-  share,
-  realm,
-  backup,
+/** One top-level command: its name and how to load the module that registers it. */
+export interface CommandModule {
+  name: string;
+  load: () => Promise<{ register: RegisterCommand }>;
+}
+
+/**
+ * Every top-level command in help order. A run that names one command loads only that module, so
+ * `tessera list` does not parse the code of `keychain` or `serve` (start-up time, issue 14).
+ */
+export const commandModules: readonly CommandModule[] = [
+  { name: 'code', load: () => import('./code.js') },
+  { name: 'uri', load: () => import('./uri.js') },
+  { name: 'import', load: () => import('./import.js') },
+  { name: 'export', load: () => import('./export.js') },
+  { name: 'add', load: () => import('./add.js') },
+  { name: 'list', load: () => import('./list.js') },
+  { name: 'show', load: () => import('./show.js') },
+  { name: 'rm', load: () => import('./rm.js') },
+  { name: 'trash', load: () => import('./trash.js') },
+  { name: 'rename', load: () => import('./rename.js') },
+  { name: 'watch', load: () => import('./watch.js') },
+  { name: 'vault', load: () => import('./vault.js') },
+  { name: 'serve', load: () => import('./serve.js') },
+  { name: 'keychain', load: () => import('./keychain.js') },
+  { name: 'sync', load: () => import('./sync.js') },
+  { name: 'share', load: () => import('./share.js') },
+  { name: 'realm', load: () => import('./realm.js') },
+  { name: 'backup', load: () => import('./backup.js') },
 ];

@@ -14,7 +14,7 @@ const changedVaults = new Set<Vault>();
 
 /**
  * Called for every vault the CLI opens (openCliVault): remembers local record changes so the
- * `postAction` hook below backs them up. This is the one place where changes reach the keychain.
+ * `postAction` hook (buildProgram) backs them up. This is the one place where changes reach the keychain.
  */
 export function watchForBackup(vault: Vault): void {
   openedVaults.add(vault);
@@ -64,7 +64,7 @@ export async function syncNow(keychain: Keychain, options: { verify?: boolean } 
  * After a command: back up local changes (queued on failure), then show notices not shown yet
  * (those fetched by this or an earlier sync) as one line each on stderr.
  */
-async function afterCommand(): Promise<void> {
+export async function afterCommand(): Promise<void> {
   const vaults = [...openedVaults];
   openedVaults.clear();
   for (const vault of vaults) {
@@ -94,7 +94,6 @@ interface SyncOptions {
 
 /** `tessera sync`: one sync round now (`--follow`: stay connected and apply changes as they come). */
 export function register(program: Command): void {
-  program.hook('postAction', afterCommand);
   program
     .command('sync')
     .description('sync with the keychain now (a pending device finishes its restore once approved)')

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { askSecret, readSecretFile, registerPassphraseOption, vaultOptions } from '../home.js';
+import { askSecret, readSecretFile, vaultOptions } from '../home.js';
 
 /**
  * `tessera vault check | restore-previous | passphrase`: integrity, recovery of the previous
  * generation, and the optional passphrase lock (packages/vault/README.md).
  */
 export function register(program: Command): void {
-  registerPassphraseOption(program);
   const vault = program.command('vault').description('check, repair and lock the local vault');
 
   vault
