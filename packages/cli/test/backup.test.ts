@@ -97,6 +97,28 @@ describe('tessera backup', () => {
     for (const name of foreign) expect(readdirSync(dir)).toContain(name);
   });
 
+  it('--keep 3 after 5 changes an hour apart leaves 3 files, each of which decrypts to the vault', () => {
+    const { home, dir, passwordFile, root } = setup();
+    ok(home, ['backup', 'auto', '--dir', dir, '--keep', '3', '--password-file', passwordFile]);
+    for (let change = 1; change <= 5; change++)
+      ok(
+        home,
+        ['add', '--secret', RFC_SECRET, '--issuer', `Change${change}`, '--account', 'me'],
+        later(change * HOUR + 1000),
+      );
+    const kept = backups(dir);
+    expect(kept).toHaveLength(3);
+    const labels = (h: string) =>
+      (JSON.parse(ok(h, ['list', '--json'])) as { issuer: string }[]).map((e) => e.issuer).sort();
+    kept.forEach((name, i) => {
+      const restored = join(root, `restored-${i}`);
+      ok(restored, ['import', join(dir, name), '--password-file', passwordFile]);
+      // The newest holds every entry; the older ones each hold one change fewer.
+      expect(labels(restored)).toHaveLength(labels(home).length - (kept.length - 1 - i));
+    });
+    expect(labels(join(root, 'restored-2'))).toEqual(labels(home));
+  });
+
   it('refuses a missing or empty password file and a missing folder, and warns of a readable one', () => {
     const { home, dir, passwordFile, root } = setup();
     expect(fails(home, ['backup', 'auto', '--dir', dir, '--password-file', join(root, 'nope')])).toBe(
