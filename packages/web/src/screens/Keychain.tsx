@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import { distinctDeviceName, pinProblem, PIN_RULE } from '@tessera/vault';
 import type { App, KeychainView } from '../app/controller.js';
 import { keychainServer } from '../app/server-url.js';
@@ -996,6 +997,34 @@ function RestorePasskeys({ app }: { app: App }) {
   );
 }
 
+/** Notices newest first (at most 50), with when, why done (if so) and an optional action each. */
+function NoticeList(props: {
+  testId: string;
+  notices: KeychainView['notices'];
+  action?: (n: KeychainView['notices'][number]) => ComponentChildren;
+}) {
+  return (
+    <ul class="list" data-testid={props.testId}>
+      {[...props.notices]
+        .reverse()
+        .slice(0, 50)
+        .map((n) => (
+          <li key={n.id}>
+            <span class="grow">
+              {n.detail}
+              <br />
+              <span class="hint">
+                {timeAgo(n.createdAt)}
+                {n.done !== null && ` · done: ${n.done}`}
+              </span>
+            </span>
+            {props.action?.(n)}
+          </li>
+        ))}
+    </ul>
+  );
+}
+
 /**
  * Notices that still need attention, newest first, each dismissible; those acted on, overtaken,
  * expired or dismissed stay under "Show older" with the reason.
@@ -1011,47 +1040,22 @@ function Notices({ app }: { app: App }) {
       {active.length === 0 ? (
         <p class="hint">Nothing needs your attention.</p>
       ) : (
-        <ul class="list" data-testid="active-notices">
-          {[...active]
-            .reverse()
-            .slice(0, 50)
-            .map((n) => (
-              <li key={n.id}>
-                <span class="grow">
-                  {n.detail}
-                  <br />
-                  <span class="hint">{timeAgo(n.createdAt)}</span>
-                </span>
-                <button type="button" onClick={() => void app.dismissNotice(n.id)}>
-                  Dismiss
-                </button>
-              </li>
-            ))}
-        </ul>
+        <NoticeList
+          testId="active-notices"
+          notices={active}
+          action={(n) => (
+            <button type="button" onClick={() => void app.dismissNotice(n.id)}>
+              Dismiss
+            </button>
+          )}
+        />
       )}
       {done.length > 0 && (
         <button type="button" class="link" aria-expanded={older} onClick={() => setOlder(!older)}>
           {older ? 'Hide older' : `Show older (${done.length})`}
         </button>
       )}
-      {older && (
-        <ul class="list" data-testid="older-notices">
-          {[...done]
-            .reverse()
-            .slice(0, 50)
-            .map((n) => (
-              <li key={n.id}>
-                <span class="grow">
-                  {n.detail}
-                  <br />
-                  <span class="hint">
-                    {timeAgo(n.createdAt)} · done: {n.done}
-                  </span>
-                </span>
-              </li>
-            ))}
-        </ul>
-      )}
+      {older && <NoticeList testId="older-notices" notices={done} />}
     </section>
   );
 }
