@@ -135,10 +135,6 @@ async function isKeychainDatabase(store: Database<RealmDatabase>): Promise<boole
 export interface RealmStore extends Database<RealmDatabase> {
   /** Where the record keys live (the same SQLite file, a SQLite file of their own, or PostgreSQL). */
   keys: Kysely<RealmKeyStoreDatabase>;
-  /** Where the key store is: the same location, a SQLite path, or null (the same PostgreSQL). */
-  keysLocation: string;
-  /** True when deleting a record key really erases it (a SQLite key store). */
-  shreds: boolean;
   /** After a delete: makes the deleted bytes unrecoverable from the key store's files. */
   shred(): Promise<void>;
 }
@@ -195,8 +191,6 @@ export async function openRealmStore(options: {
   return {
     ...store,
     keys: keysDb,
-    keysLocation: keyStore?.location ?? store.location,
-    shreds,
     shred,
     close: async () => {
       await keyStore?.close();
