@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import {
   normalizeEntry,
   OtpError,
@@ -9,7 +9,8 @@ import {
 } from '@tessera/otp';
 import type { App } from '../app/controller.js';
 import { entriesFromText } from '../app/entry-input.js';
-import { cameraAvailable, readQrFromImage, readQrFromVideo } from '../platform/qr.js';
+import { cameraAvailable } from '../platform/qr.js';
+import { QrCamera, QrPicture } from '../components/QrReader.js';
 import { parseTags } from '../components/EntryDialog.js';
 import { Checkbox } from '../components/Field.js';
 
@@ -69,9 +70,21 @@ export function Add({ app }: { app: App }) {
         ))}
       </div>
       <div class="card">
-        {way === 'scan' && <Scan onText={fromText} />}
+        {way === 'scan' && (
+          <QrCamera
+            onText={fromText}
+            prompt="Point the camera at the QR code the site shows."
+            fallback="use a picture or paste the link"
+          />
+        )}
         {way === 'image' && (
-          <Picture onText={fromText} onError={(text) => setMessage({ error: true, text })} />
+          <QrPicture
+            id="qr-image"
+            label="Open a screenshot or photo of the QR code"
+            notFound="No QR code was found in that picture. Crop it closer to the code, or paste the link."
+            onText={fromText}
+            onError={(text) => setMessage({ error: true, text })}
+          />
         )}
         {way === 'link' && <Link onText={fromText} />}
         {way === 'manual' && <Manual onEntry={(entry) => add([entry])} />}
@@ -96,97 +109,6 @@ export function Add({ app }: { app: App }) {
         Moving from another app? <a href="#/files">Import its export file</a>.
       </p>
     </>
-  );
-}
-
-/** Camera preview that reads QR codes a few times a second until one is found. */
-function Scan({ onText }: { onText(text: string): void }) {
-  const video = useRef<HTMLVideoElement>(null);
-  const [status, setStatus] = useState('Starting the camera…');
-  useEffect(() => {
-    let stream: MediaStream | null = null;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const look = async () => {
-      if (stopped || !video.current) return;
-      try {
-        const text = await readQrFromVideo(video.current);
-        if (text && !stopped) {
-          stopped = true;
-          setStatus('Found a code.');
-          onText(text);
-          return;
-        }
-      } catch {
-        // A frame that cannot be read is normal while the camera focuses.
-      }
-      timer = setTimeout(look, 250);
-    };
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: 'environment' }, audio: false })
-      .then(async (s) => {
-        stream = s;
-        if (stopped) return s.getTracks().forEach((t) => t.stop());
-        video.current!.srcObject = s;
-        await video.current!.play();
-        setStatus('Point the camera at the QR code the site shows.');
-        void look();
-      })
-      .catch((e: Error) =>
-        setStatus(
-          e.name === 'NotAllowedError'
-            ? 'The camera is blocked for this site. Allow it in the browser’s site settings, or use a picture or link.'
-            : 'No camera could be opened. Use a picture or paste the link instead.',
-        ),
-      );
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-      stream?.getTracks().forEach((t) => t.stop());
-    };
-  }, []);
-  return (
-    <>
-      <video ref={video} class="video" muted playsInline aria-label="Camera preview" />
-      <p role="status">{status}</p>
-    </>
-  );
-}
-
-/** Open or paste a screenshot or photo of a QR code. */
-function Picture({ onText, onError }: { onText(text: string): void; onError(text: string): void }) {
-  const read = async (blob: Blob | null | undefined) => {
-    if (!blob) return;
-    try {
-      const text = await readQrFromImage(blob);
-      if (text) onText(text);
-      else onError('No QR code was found in that picture. Crop it closer to the code, or paste the link.');
-    } catch {
-      onError('That file could not be opened as a picture (PNG, JPEG, WebP or GIF).');
-    }
-  };
-  useEffect(() => {
-    const onPaste = (event: ClipboardEvent) => {
-      const item = [...(event.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
-      if (item) {
-        event.preventDefault();
-        void read(item.getAsFile());
-      }
-    };
-    document.addEventListener('paste', onPaste);
-    return () => document.removeEventListener('paste', onPaste);
-  }, []);
-  return (
-    <div class="drop">
-      <label for="qr-image">Open a screenshot or photo of the QR code</label>
-      <input
-        id="qr-image"
-        type="file"
-        accept="image/*"
-        onChange={(e) => void read((e.target as HTMLInputElement).files?.[0])}
-      />
-      <p class="hint">Or copy a picture and paste it here (Ctrl+V or long-press → Paste).</p>
-    </div>
   );
 }
 
