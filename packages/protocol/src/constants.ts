@@ -114,6 +114,8 @@ export const CIRCLE_OPS = [
   'remove-passkey',
   // v2: a trusted device renames a member (the name every approval prompt shows)
   'rename-device',
+  // v2 shared folders (§12.1): publishes the account's sharing key, its seed sealed under VK
+  'sharing-key',
 ] as const;
 export type CircleOp = (typeof CIRCLE_OPS)[number];
 

@@ -241,6 +241,16 @@ export const LinkEscrowRealms = Type.Object(
   { additionalProperties: false },
 );
 
+/** The account's sharing key as the circle names it (§12.1): public halves and the sealed seed. */
+export const LinkSharing = Type.Object(
+  {
+    encPub: PublicKey,
+    signPub: PublicKey,
+    sealed: B64u(256, 'the 32-byte seed sealed under HKDF(VK of the link epoch, sharing-seal)'),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * A circle link exactly as signed by the client. Nullable fields may be present as null or absent;
  * the server stores and returns the link unchanged (its hash is `H(canon(link))`).
@@ -273,6 +283,7 @@ export const CircleLink = Type.Object(
     ),
     via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),
     passkey: Type.Optional(Type.Union([LinkPasskey, Type.Null()])),
+    sharing: Type.Optional(Type.Union([LinkSharing, Type.Null()])),
     passkeySig: Type.Optional(
       B64uBytes(64, 'add-passkey: Ed25519 signature by the passkey signing key over the v2 anchor message'),
     ),
