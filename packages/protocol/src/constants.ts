@@ -148,7 +148,8 @@ export const NOTICE_KINDS = [
 /** Notice kinds a client may post itself (`POST /v1/notices`). */
 export const CLIENT_NOTICE_KINDS = ['backup-mismatch'] as const;
 
-export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices'] as const;
+/** `folders`: a shared folder this account is named in changed (`data: { folder }`, §12.7). */
+export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices', 'folders'] as const;
 export type FeedEventType = (typeof FEED_EVENTS)[number];
 
 /** Error codes the server answers with (`{ error: { code, message } }`). */

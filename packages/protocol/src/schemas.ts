@@ -530,7 +530,51 @@ export const FolderLinkPostBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const FolderLinksResponse = Type.Object({ links: Type.Array(Type.String()) });
+export const FolderLinksResponse = Type.Object({
+  links: Type.Array(Type.String()),
+  /** Emails of the accounts the server's copy of the log names (display only; §12.7). */
+  emails: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export const SharingKeyQuery = Type.Object({ email: Email }, { additionalProperties: false });
+export const SharingKeyResponse = Type.Object({
+  account: AccountId,
+  encPub: PublicKey,
+  signPub: PublicKey,
+});
+export const FolderListResponse = Type.Object({
+  folders: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      /** owner | editor | viewer, or invited:<role> while the invite is pending. */
+      role: Type.String(),
+      /** Email of the account whose link named this one last (the inviter, for a pending invite). */
+      invitedBy: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+export const FolderActivityPostBody = Type.Object(
+  {
+    folder: FolderId,
+    blob: B64u(4096, 'activity event sealed under FK (§12.7)'),
+    epoch: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export const FolderActivityQuery = Type.Object(
+  { folder: FolderId, since: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export const FolderActivityResponse = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      account: Type.String(),
+      epoch: Type.Integer(),
+      blob: Type.String(),
+      at: Type.Integer(),
+    }),
+  ),
+});
 export const FolderWrap = Type.Object(
   {
     account: AccountId,
