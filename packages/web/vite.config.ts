@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^@tessera\/vault\/keychain$/, replacement: source('vault') + '/keychain/index.ts' },
       { find: /^@tessera\/vault\/share$/, replacement: source('vault') + '/share/index.ts' },
       { find: /^@tessera\/vault\/realms$/, replacement: source('vault') + '/realms/index.ts' },
+      { find: /^@tessera\/vault\/folders$/, replacement: source('vault') + '/folders/index.ts' },
       { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
     ],
   },

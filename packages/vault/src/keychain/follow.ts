@@ -39,6 +39,12 @@ export function nextBackoff(current: number, random: () => number = Math.random)
 export interface FollowOptions {
   signal: AbortSignal;
   onRound?: (result: SyncResult) => void;
+  /**
+   * Work that must not overlap a round, run after each one and before the next (the web app syncs
+   * its shared folders here: folder flows refresh the circle as rounds do). Its errors count as the
+   * round's.
+   */
+  afterRound?: () => Promise<void>;
   /** A transient error (server away); following goes on. */
   onError?: (err: Error) => void;
   onConnected?: () => void;
@@ -98,6 +104,7 @@ function serialRounds(keychain: Keychain, options: FollowOptions, onFatal: () =>
       const result = await syncRound(keychain);
       options.onRound?.(result);
       if (keychain.state?.status === 'trusted' && verificationDue(keychain)) await verifyBackup(keychain);
+      await options.afterRound?.();
     } catch (err) {
       if (err instanceof KeychainError && FATAL.has(err.code)) {
         state.fatal = err;

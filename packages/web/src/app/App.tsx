@@ -5,13 +5,14 @@ import { useStore } from './store.js';
 import { clockOffsetNotice, unreachableText } from '../format.js';
 import { useRoute, type Route } from './router.js';
 import { Codes } from '../screens/Codes.js';
-import { trashWords } from './words.js';
+import { folderWords, trashWords } from './words.js';
 
 type Screen = ComponentType<{ app: App }>;
 
 /** Screens other than the codes load on first use, keeping the first paint's JavaScript small. */
 const loaders: Record<Exclude<Route, 'codes'> | 'first-run' | 'lock' | 'join', () => Promise<Screen>> = {
   add: () => import('../screens/Add.js').then((m) => m.Add),
+  folders: () => import('../screens/Folders.js').then((m) => m.Folders),
   files: () => import('../screens/Files.js').then((m) => m.Files),
   backup: () => import('../screens/Keychain.js').then((m) => m.Backup),
   settings: () => import('../screens/Settings.js').then((m) => m.Settings),
@@ -50,6 +51,7 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
   ['add', 'Add'],
+  ['folders', folderWords.nav],
   ['backup', 'Backup'],
   ['settings', 'Settings'],
 ];
@@ -59,6 +61,7 @@ export function Shell({ app }: { app: App }) {
   const route = useRoute();
   const ready = state.phase === 'ready';
   const joining = ready && state.keychain?.status === 'pending';
+  const invites = state.folders?.invites.length ?? 0;
   const waiting =
     state.keychain?.status === 'trusted'
       ? state.keychain.devices.filter((d) => d.status === 'pending' && !d.expired).length
@@ -87,13 +90,24 @@ export function Shell({ app }: { app: App }) {
           </span>
           {ready && (
             <nav class="nav" aria-label="Main">
-              {NAV.map(([id, name]) => (
+              {/* Shared folders live on the keychain server: the page is offered once backup is on. */}
+              {NAV.filter(([id]) => id !== 'folders' || state.keychainOn).map(([id, name]) => (
                 <a
                   key={id}
                   href={id === 'codes' ? '#/' : `#/${id}`}
                   aria-current={route === id ? 'page' : undefined}
                 >
                   {name}
+                  {id === 'folders' && invites > 0 && (
+                    <>
+                      <span class="badge" aria-hidden="true">
+                        {invites}
+                      </span>
+                      <span class="visually-hidden">
+                        , {invites} folder invite{invites === 1 ? '' : 's'}
+                      </span>
+                    </>
+                  )}
                   {id === 'backup' && waiting > 0 && (
                     <>
                       <span class="badge" aria-hidden="true">

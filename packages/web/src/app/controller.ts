@@ -20,6 +20,7 @@ import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js
 import { keychainServer } from './server-url.js';
 import { forScreen, trashWords } from './words.js';
 import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
+import type { FolderSession, FoldersView } from './folders.js';
 
 /** A device of the keychain as the Backup screen lists it. */
 export interface DeviceView {
@@ -101,6 +102,8 @@ export interface AppState {
   clockOffsetMs: number | null;
   /** Local backup files: folder, last backup, reminder (null until the vault is open). */
   localBackups: LocalBackupView | null;
+  /** Shared folders, their entries and invites (null until a trusted keychain opened them). */
+  folders: FoldersView | null;
 }
 
 /** The formats `@tessera/formats` exports to. */
@@ -149,6 +152,7 @@ export class App {
     online: navigator.onLine,
     clockOffsetMs: null,
     localBackups: null,
+    folders: null,
   });
   private readonly backups = new LocalBackups({
     vault: () => this.vaultRef,
@@ -163,6 +167,7 @@ export class App {
   private readonly storage = indexedDbStorage();
   private vaultRef: Vault | null = null;
   private keychainSession: KeychainSession | null = null;
+  private folderSession: Promise<FolderSession> | null = null;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private copiedTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -204,6 +209,8 @@ export class App {
     const vault = this.vault;
     vault.onChange((change) => {
       this.refreshEntries();
+      // Folder keys and entries live in the vault's meta; a sync that changed them shows at once.
+      if (change.kind === 'meta') void this.folderSession?.then((f) => f.publish());
       if (change.kind === 'records' && change.source === 'local') this.backups.changed();
     });
     const settings = this.store.get().settings;
@@ -304,9 +311,14 @@ export class App {
 
   // ---- codes ----
 
-  /** Tap or Enter on a row: copies the code (HOTP: makes the next code first). */
-  async activate(entry: VaultEntry, code: string | null): Promise<void> {
+  /**
+   * Tap or Enter on a row: copies the code (HOTP: makes the next code first). A code of a shared
+   * folder also goes into that folder's activity log.
+   */
+  async activate(entry: VaultEntry, code: string | null, folder?: string): Promise<void> {
     try {
+      if (folder !== undefined && entry.type === 'hotp')
+        throw new Error('Counter-based codes cannot be shared in a folder.');
       if (entry.type === 'hotp' && code === null) {
         code = await this.vault.nextHotp(entry.id);
         const hotpCodes = new Map(this.store.get().hotpCodes).set(entry.id, code);
@@ -320,6 +332,7 @@ export class App {
       this.store.set({ copiedId: entry.id });
       this.copiedTimer = setTimeout(() => this.store.set({ copiedId: null }), COPIED_MS);
       this.toast(`Copied the code for ${entry.issuer || entry.account || 'this account'}`);
+      if (folder !== undefined) this.recordFolderActivity(folder, entry.id, 'code-copied');
     } catch (err) {
       this.toast(forScreen(err));
     }
@@ -335,17 +348,31 @@ export class App {
     }
   }
 
-  /** A time-limited code link for one entry (docs/PROTOCOL.md §9); resolves to its URL. */
-  async shareCodes(id: string, minutes: number): Promise<string> {
-    const entry = this.vault.get(id);
+  /**
+   * A time-limited code link for one entry (docs/PROTOCOL.md §9), of this device or of the shared
+   * `folder`; resolves to its URL.
+   */
+  async shareCodes(id: string, minutes: number, folder?: string): Promise<string> {
+    const entry =
+      folder === undefined
+        ? this.vault.get(id)
+        : this.store.get().folders?.entries[folder]?.find((e) => e.id === id);
     if (!entry) throw new Error('This entry is gone.');
-    return (await this.keychain()).shareCodes(entry, minutes);
+    const link = await (await this.keychain()).shareCodes(entry, minutes);
+    // A link shows the codes to whoever has it: the folder's owners see that in its activity log.
+    if (folder !== undefined) this.recordFolderActivity(folder, id, 'code-revealed');
+    return link;
   }
 
+  /** Adds to this device's codes, or with `folder` to that shared folder. */
   async addEntries(
     entries: OtpEntry[],
-    options: { deviceOnly: boolean; tags: string[] },
+    options: { deviceOnly: boolean; tags: string[]; folder?: string },
   ): Promise<{ added: number; duplicates: number }> {
+    if (options.folder !== undefined) {
+      const added = await (await this.folders()).add(options.folder, entries, options.tags);
+      return { added, duplicates: 0 };
+    }
     const { added, duplicates } = await this.vault.addMany(entries, options);
     await this.ensureMode();
     return { added: added.length, duplicates: duplicates.length };
@@ -380,6 +407,36 @@ export class App {
     if (pinned) next.add(id);
     else next.delete(id);
     await this.vault.setMeta(PINNED_META, [...next]);
+  }
+
+  // ---- shared folders ----
+
+  /** The shared-folder flows; only a trusted keychain device has them. */
+  folders(): Promise<FolderSession> {
+    this.folderSession ??= (async () => {
+      const session = await this.keychain();
+      const { FolderSession } = await import('./folders.js');
+      const host = session.folderHost(() => folders.sync());
+      const folders: FolderSession = new FolderSession({ ...host, store: this.store });
+      folders.publish();
+      return folders;
+    })();
+    // A failed start (no keychain yet) is tried again on the next call.
+    this.folderSession.catch(() => (this.folderSession = null));
+    return this.folderSession;
+  }
+
+  /** Fetches folders and invites and syncs every folder; a failure shows on the Folders page. */
+  async refreshFolders(): Promise<void> {
+    await (await this.folders()).refresh().catch(() => undefined);
+  }
+
+  /** "Code revealed" or "copied" for a folder entry: the folder's owners see it in its activity log. */
+  recordFolderActivity(folder: string, entry: string, kind: 'code-revealed' | 'code-copied'): void {
+    void this.folders().then(
+      (f) => f.record(folder, entry, kind),
+      () => undefined,
+    );
   }
 
   // ---- files ----
@@ -506,6 +563,8 @@ export class App {
   private async startKeychain(): Promise<void> {
     try {
       await (await this.keychain()).resume();
+      // Shared folders show under the codes; their sync waits until the codes are up.
+      if (this.store.get().keychain?.status === 'trusted') void this.refreshFolders();
     } catch (err) {
       this.toast(forScreen(err));
     }
@@ -623,8 +682,9 @@ export class App {
   async signOut(): Promise<void> {
     await (await this.keychain()).signOut();
     this.keychainSession = null;
+    this.folderSession = null;
     await this.saveSettings({ mode: 'device' });
-    this.store.set({ keychainOn: false, keychain: null, phase: 'ready' });
+    this.store.set({ keychainOn: false, keychain: null, folders: null, phase: 'ready' });
   }
 
   // ---- app lock ----
@@ -666,9 +726,16 @@ export class App {
   lockNow(): void {
     this.keychainSession?.stop();
     this.keychainSession = null;
+    this.folderSession = null;
     this.vaultRef = null;
     this.keys.current = null;
-    this.store.set({ phase: 'locked', entries: [], hotpCodes: new Map(), keychain: null });
+    this.store.set({
+      phase: 'locked',
+      entries: [],
+      hotpCodes: new Map(),
+      keychain: null,
+      folders: null,
+    });
   }
 
   async unlockWithPassphrase(passphrase: string): Promise<void> {

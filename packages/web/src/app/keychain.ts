@@ -138,6 +138,8 @@ export class KeychainSession {
   private rotationDecision: { confirmed(): void; cancelled(err: Error): void } | null = null;
   private rotationDone: Promise<void> | null = null;
   private unsubscribe: () => void;
+  /** Run inside the follow loop after each round (the shared folders' sync), if set. */
+  private afterRound: (() => Promise<void>) | null = null;
   /** Notices up to this id were on screen already (in memory only: a reload does not repeat them). */
   private toastedNotice = Number.POSITIVE_INFINITY;
 
@@ -151,6 +153,18 @@ export class KeychainSession {
       if (change.kind === 'records' && change.source === 'local') this.syncSoon();
       if (change.kind === 'records') this.publish();
     });
+  }
+
+  /**
+   * What the shared-folder flows (`folders.ts`, a chunk of its own) need: this keychain, and this
+   * session's one-at-a-time queue, since folder flows read and extend the circle as rounds do.
+   */
+  folderHost(afterRound: () => Promise<void>): {
+    keychain: Keychain;
+    run<T>(work: () => Promise<T>): Promise<T>;
+  } {
+    this.afterRound = afterRound;
+    return { keychain: this.keychain, run: (work) => this.exclusive(work) };
   }
 
   /** Picks up a signed-in device after a reload: shows its state, then follows the feed. */
@@ -519,6 +533,9 @@ export class KeychainSession {
     this.publish();
     this.following = follow(this.keychain, {
       signal: abort.signal,
+      afterRound: async () => {
+        if (this.keychain.state?.status === 'trusted') await this.afterRound?.();
+      },
       onConnected: () => {
         this.syncing = true;
         this.unreachableSince = null;

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 
 /** The screens reachable from the navigation; the hash keeps them bookmarkable and the Back button working. */
-export type Route = 'codes' | 'add' | 'files' | 'backup' | 'settings' | 'trash';
-const ROUTES: readonly Route[] = ['codes', 'add', 'files', 'backup', 'settings', 'trash'];
+export type Route = 'codes' | 'add' | 'folders' | 'files' | 'backup' | 'settings' | 'trash';
+const ROUTES: readonly Route[] = ['codes', 'add', 'folders', 'files', 'backup', 'settings', 'trash'];
 
 export function currentRoute(hash = location.hash): Route {
   const name = hash.replace(/^#\/?/, '').split('?')[0] as Route;

@@ -39,10 +39,25 @@ const KEYCHAIN: Record<string, (message: string) => string> = {
     /no approval in progress/.test(m) ? 'Sign in again on this device for a new code.' : m,
 };
 
+/** Shared-folder error codes whose library message is worded for the CLI, or too terse for a page. */
+const FOLDER: Record<string, (message: string) => string> = {
+  'not-confirmed': () => folderWords.notConfirmed,
+  'no-sharing-key': () =>
+    'That account has not used shared folders yet. Ask them to open the Folders page once, then invite them again.',
+  'unknown-account': () => 'No account with that email is on this keychain server.',
+  'not-writer': () => 'Viewers see the codes of this folder but cannot change them.',
+  'not-owner': () => 'Only an owner of the folder can do this.',
+  'not-member': () => 'This account is not a member of that folder (any more).',
+  'no-invite': () => 'That invite is no longer pending.',
+  'invite-keys': () =>
+    'The invite names keys that are not this account’s: the server changed it. Do not accept; ask the owner to invite you again.',
+};
+
 /** The message to show for `err` on a web page. */
 export function forScreen(err: unknown): string {
   const e = coded(err);
   if (e?.name === 'KeychainError' && KEYCHAIN[e.code]) return KEYCHAIN[e.code]!(e.message);
+  if (e?.name === 'FolderError' && FOLDER[e.code]) return FOLDER[e.code]!(e.message);
   const message = err instanceof Error ? err.message : String(err);
   if (e?.name === 'FormatError') {
     return message
@@ -74,4 +89,100 @@ export const trashWords = {
   emptyMessage: 'Every entry in the trash is wiped for good, on all your devices. This cannot be undone.',
   emptyConfirm: 'Empty trash',
   settingsLink: (count: number) => (count === 0 ? 'Open the trash' : `Open the trash (${count})`),
+};
+
+/** The safety-number check before an invite is signed or accepted (docs/PROTOCOL.md §12.5). */
+export const safetyWords = {
+  title: (peer: string) => `Safety number with ${peer}`,
+  intro: (peer: string) =>
+    `Compare this number with the one ${peer} sees, side by side, on a call, or by scanning their QR code. If one digit differs, someone may be in the middle: choose “They don’t match”.`,
+  qrAlt: 'The safety number as a QR code, for the other person to scan',
+  match: 'Numbers match',
+  mismatch: 'They don’t match',
+  scanGroup: 'Scan their safety number',
+  scanCamera: 'Scan their QR with the camera',
+  scanPicture: 'Open a picture of their QR',
+  cameraPrompt: 'Point the camera at the QR code on their screen.',
+  cameraFallback: 'open a picture of their QR code',
+  pictureLabel: 'Open a screenshot or photo of their safety-number QR code',
+  pictureNotFound: 'No QR code was found in that picture. Crop it closer to the code, or compare the digits.',
+  scannedMatch: 'The scanned number matches.',
+  scannedMismatch: (peer: string) =>
+    `The scanned number is not the one shown here. Do not go on: the keys ${peer} and you see differ. Make sure you scanned the right screen, or choose “They don’t match”.`,
+};
+
+/** Shared folders: the Folders page, the codes list and Add (issue 16, docs/PROTOCOL.md §12). */
+export const folderWords = {
+  title: 'Shared folders',
+  nav: 'Folders',
+  intro:
+    'Share codes with your family or team: everyone in a folder sees the same codes, end-to-end encrypted. Members are other accounts on this keychain server.',
+  needKeychain:
+    'Shared folders need keychain backup on this device. Turn it on on the Backup page, then come back here.',
+  needTrusted:
+    'This device is waiting to join your keychain. Once it is approved, your shared folders show here.',
+  unnamed: 'Unnamed folder',
+  role: { owner: 'owner', editor: 'editor', viewer: 'viewer' } as Record<string, string>,
+  roleHelp: {
+    owner: 'manages members and codes',
+    editor: 'adds and edits codes',
+    viewer: 'sees codes',
+  } as Record<string, string>,
+  status: { invited: 'invited', active: 'member', removed: 'removed' } as Record<string, string>,
+  listLabel: (name: string, count: number) =>
+    `${name || 'Unnamed folder'}: ${count} shared code${count === 1 ? '' : 's'}`,
+  editorMore: (label: string, folder: string) => `Edit ${label} in ${folder || 'the folder'}`,
+  viewerMore: (label: string, folder: string) => `Share ${label} from ${folder || 'the folder'}`,
+  members: (count: number) => `${count} member${count === 1 ? '' : 's'}`,
+  codes: (count: number) => `${count} code${count === 1 ? '' : 's'}`,
+  createTitle: 'New folder',
+  createLabel: 'Folder name',
+  createButton: 'Create folder',
+  created: (name: string) => `Created the folder ${name}.`,
+  none: 'No shared folders yet. Create one, or ask someone to invite you.',
+  invitesTitle: 'Invites for you',
+  invite: (by: string, role: string) => `${by || 'Someone'} invites you as ${role}.`,
+  acceptButton: (by: string) => `Check the safety number and accept the invite from ${by || 'this account'}`,
+  accepted: (name: string) =>
+    `You joined ${name || 'the folder'}. Its codes show once an owner’s device is online to hand you the folder key.`,
+  open: (name: string) => `Open ${name || 'unnamed folder'}`,
+  back: 'All folders',
+  viewerNote:
+    'You are a viewer: you see the codes but cannot change them. To make codes, your devices hold the folder’s secrets, as every member’s do.',
+  secretsNote:
+    'Every member’s devices hold the secrets of this folder’s codes, viewers’ too: a code cannot be made without them.',
+  membersTitle: 'Members',
+  you: 'you',
+  inviteTitle: 'Invite someone',
+  inviteEmail: 'Their email (the account they use on this server)',
+  inviteRole: 'Role',
+  inviteButton: 'Invite…',
+  inviteHelp:
+    'Before the invite is signed you compare a safety number with them. They become a member after they compare it too and accept.',
+  invited: (email: string) => `Invited ${email}. They become a member once they accept.`,
+  notConfirmed:
+    'Nothing was signed: the safety numbers were not confirmed. If they really differ, someone may be in the middle; try again later, on another connection.',
+  roleLabel: (email: string) => `Role of ${email}`,
+  roleChanged: (email: string, role: string) => `${email} is now ${role}.`,
+  removeButton: (email: string) => `Remove ${email}`,
+  removeTitle: (email: string) => `Remove ${email} from the folder?`,
+  removeMessage: (email: string) =>
+    `${email} will no longer see this folder or anything added or changed in it. The folder key is replaced and every code in it is encrypted again. ${email} may have kept what they already saw: change the codes at each site if that matters.`,
+  removeConfirm: 'Remove member',
+  removed: (email: string) => `Removed ${email}; the folder key was replaced.`,
+  deleteButton: 'Delete folder…',
+  deleteTitle: (name: string) => `Delete ${name || 'this folder'}?`,
+  deleteMessage:
+    'The folder and its codes are deleted for every member. Members who already saw the codes may have kept them. This cannot be undone.',
+  deleteConfirm: 'Delete folder',
+  deleted: (name: string) => `Deleted the folder ${name}.`,
+  activityTitle: 'Activity',
+  activityNote:
+    'Members’ devices report when a code of this folder was shown or copied. The log is self-reported: a modified app could leave entries out.',
+  activityNone: 'No code of this folder was shown or copied yet.',
+  activityKind: { 'code-revealed': 'showed', 'code-copied': 'copied' } as Record<string, string>,
+  saveTo: 'Save to',
+  myCodes: 'My codes (this keychain)',
+  hotpRefused: 'Counter-based codes cannot go into a shared folder; add it to your own codes.',
+  shareSectionNote: 'Anyone with the link sees the codes, member or not.',
 };

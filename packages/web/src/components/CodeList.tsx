@@ -23,6 +23,12 @@ export interface CodeListProps {
   hideCodes?: boolean;
   onActivate(entry: VaultEntry, code: string | null): void;
   onMore(entry: VaultEntry): void;
+  /** Accessible name of the list; "N codes" by default. */
+  label?: string;
+  /** Accessible name of a row's ⋯ button; "Edit <label>" by default. */
+  moreLabel?(label: string): string;
+  /** A hidden code was shown (a shared folder logs it). */
+  onRevealed?(entry: VaultEntry): void;
 }
 
 /**
@@ -100,7 +106,10 @@ export function CodeList(props: CodeListProps) {
         {...props}
         entry={entries[index]!}
         hidden={props.hideCodes === true && !revealed.has(entries[index]!.id)}
-        onReveal={(id) => setRevealed((r) => new Set(r).add(id))}
+        onReveal={(id) => {
+          setRevealed((r) => new Set(r).add(id));
+          props.onRevealed?.(entries[index]!);
+        }}
       />,
     );
   }
@@ -108,7 +117,7 @@ export function CodeList(props: CodeListProps) {
     <ul
       class="codes"
       ref={listRef}
-      aria-label={`${entries.length} code${entries.length === 1 ? '' : 's'}`}
+      aria-label={props.label ?? `${entries.length} code${entries.length === 1 ? '' : 's'}`}
       style={{ height: `${Math.max(0, entries.length * stride - GAP)}px` }}
       onKeyDown={onKeyDown}
     >
@@ -138,6 +147,7 @@ function CodeRow({
   entries,
   hidden,
   onReveal,
+  moreLabel,
 }: RowProps) {
   const seconds = now / 1000;
   const label = entry.issuer || entry.account || 'Unnamed';
@@ -205,7 +215,12 @@ function CodeRow({
           ) : null}
         </span>
       </button>
-      <button type="button" class="more" aria-label={`Edit ${label}`} onClick={() => onMore(entry)}>
+      <button
+        type="button"
+        class="more"
+        aria-label={moreLabel ? moreLabel(label) : `Edit ${label}`}
+        onClick={() => onMore(entry)}
+      >
         ⋯
       </button>
     </li>

@@ -5,6 +5,7 @@ import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
 import { Checkbox, ErrorText } from './Field.js';
 import { forScreen } from '../app/words.js';
+import { ShareCodes } from './ShareCodes.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
 export function parseTags(text: string): string[] {
@@ -28,7 +29,6 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [shared, setShared] = useState<string | null>(null);
   const label = entry.issuer || entry.account || 'this entry';
   // A code link is hosted by the keychain server, so only a trusted keychain device can make one.
   const canShare = state.keychain?.status === 'trusted' && entry.type !== 'hotp';
@@ -115,36 +115,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
           </button>
         </div>
       </form>
-      {canShare && (
-        <section aria-labelledby="share-title">
-          <h3 id="share-title">Share codes</h3>
-          <p class="hint">
-            A link that shows this entry’s codes for the next 10 minutes, to anyone who has it. The secret
-            never leaves this device.
-          </p>
-          {shared ? (
-            <>
-              <input readOnly aria-label="Code link" value={shared} class="mono" data-testid="share-link" />
-              <div class="actions">
-                <button type="button" onClick={() => void app.copyText(shared, 'Link copied.')}>
-                  Copy link
-                </button>
-              </div>
-            </>
-          ) : (
-            <div class="actions">
-              <button
-                type="button"
-                onClick={() =>
-                  void app.shareCodes(entry.id, 10).then(setShared, (e: unknown) => setError(forScreen(e)))
-                }
-              >
-                Share codes for 10 minutes
-              </button>
-            </div>
-          )}
-        </section>
-      )}
+      {canShare && <ShareCodes app={app} entryId={entry.id} />}
     </Dialog>
   );
 }

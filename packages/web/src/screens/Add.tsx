@@ -13,6 +13,8 @@ import { cameraAvailable } from '../platform/qr.js';
 import { QrCamera, QrPicture } from '../components/QrReader.js';
 import { parseTags } from '../components/EntryDialog.js';
 import { Checkbox } from '../components/Field.js';
+import { useStore } from '../app/store.js';
+import { folderWords, forScreen } from '../app/words.js';
 
 type Way = 'scan' | 'image' | 'link' | 'manual';
 
@@ -22,9 +24,20 @@ export function Add({ app }: { app: App }) {
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const [deviceOnly, setDeviceOnly] = useState(false);
   const [tags, setTags] = useState('');
+  // '' is this device's own codes; otherwise the id of a shared folder this account may write to.
+  const [folder, setFolder] = useState('');
+  const writable = (useStore(app.store).folders?.folders ?? []).filter((f) => f.role !== 'viewer');
 
   const add = async (entries: OtpEntry[], skipped: string[] = []) => {
-    const result = await app.addEntries(entries, { deviceOnly, tags: parseTags(tags) });
+    if (folder && entries.some((e) => e.type === 'hotp')) {
+      setMessage({ error: true, text: folderWords.hotpRefused });
+      return;
+    }
+    const result = await app.addEntries(entries, {
+      deviceOnly: deviceOnly && !folder,
+      tags: parseTags(tags),
+      ...(folder ? { folder } : {}),
+    });
     const parts = [];
     if (result.added > 0)
       parts.push(
@@ -41,7 +54,7 @@ export function Add({ app }: { app: App }) {
       const parsed = await entriesFromText(text);
       await add(parsed.entries, parsed.skipped);
     } catch (e) {
-      setMessage({ error: true, text: (e as Error).message });
+      setMessage({ error: true, text: forScreen(e) });
     }
   };
 
@@ -87,7 +100,13 @@ export function Add({ app }: { app: App }) {
           />
         )}
         {way === 'link' && <Link onText={fromText} />}
-        {way === 'manual' && <Manual onEntry={(entry) => add([entry])} />}
+        {way === 'manual' && (
+          <Manual
+            onEntry={(entry) =>
+              add([entry]).catch((e: unknown) => setMessage({ error: true, text: forScreen(e) }))
+            }
+          />
+        )}
         {message && (
           <p class={message.error ? 'error-text' : ''} role={message.error ? 'alert' : 'status'}>
             {message.text}
@@ -95,15 +114,34 @@ export function Add({ app }: { app: App }) {
         )}
       </div>
       <div class="card">
+        {writable.length > 0 && (
+          <>
+            <label for="add-folder">{folderWords.saveTo}</label>
+            <select
+              id="add-folder"
+              value={folder}
+              onChange={(e) => setFolder((e.target as HTMLSelectElement).value)}
+            >
+              <option value="">{folderWords.myCodes}</option>
+              {writable.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.name || folderWords.unnamed}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
         <label for="add-tags">
           Tags for what you add <span class="hint">optional, separated by commas</span>
         </label>
         <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
-        <Checkbox
-          label="Keep on this device only (never backed up)"
-          checked={deviceOnly}
-          onChecked={setDeviceOnly}
-        />
+        {!folder && (
+          <Checkbox
+            label="Keep on this device only (never backed up)"
+            checked={deviceOnly}
+            onChecked={setDeviceOnly}
+          />
+        )}
       </div>
       <p>
         Moving from another app? <a href="#/files">Import its export file</a>.

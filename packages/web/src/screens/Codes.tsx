@@ -4,6 +4,8 @@ import type { VaultEntry } from '@tessera/vault';
 import { CodeList } from '../components/CodeList.js';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
+import type { FolderView } from '../app/folders.js';
+import { folderWords } from '../app/words.js';
 
 /** Performance mark set when codes first show. */
 export const CODES_VISIBLE = 'tessera:codes-visible';
@@ -31,7 +33,23 @@ function matches(entry: VaultEntry, words: string[]): boolean {
   return words.every((word) => haystack.includes(word));
 }
 
-/** The main screen: every code, searchable and filterable by tag, pinned entries first. */
+function ordered(list: VaultEntry[], pinned: ReadonlySet<string>): VaultEntry[] {
+  return list.sort(
+    (a, b) =>
+      Number(pinned.has(b.id)) - Number(pinned.has(a.id)) ||
+      a.order - b.order ||
+      a.issuer.localeCompare(b.issuer) ||
+      a.account.localeCompare(b.account),
+  );
+}
+
+type EditorProps = { app: App; entry: VaultEntry; onClose(): void };
+type FolderEditorProps = { app: App; entry: VaultEntry; folder: FolderView; onClose(): void };
+
+/**
+ * The main screen: every code, searchable and filterable by tag, pinned entries first; the codes of
+ * each shared folder follow under the folder's name.
+ */
 export function Codes({ app }: { app: App }) {
   const state = useStore(app.store);
   // A new measured offset shows at once rather than on the next tick.
@@ -39,23 +57,29 @@ export function Codes({ app }: { app: App }) {
   const [query, setQuery] = useState('');
   const [tag, setTag] = useState<string | null>(null);
   const [editing, setEditing] = useState<VaultEntry | null>(null);
-  // The edit dialog is a chunk of its own: it is not needed to show codes.
-  const [Editor, setEditor] = useState<ComponentType<{
-    app: App;
-    entry: VaultEntry;
-    onClose(): void;
-  }> | null>(null);
+  const [editingShared, setEditingShared] = useState<{ entry: VaultEntry; folder: FolderView } | null>(null);
+  // The edit dialogs are chunks of their own: they are not needed to show codes.
+  const [Editor, setEditor] = useState<ComponentType<EditorProps> | null>(null);
+  const [FolderEditor, setFolderEditor] = useState<ComponentType<FolderEditorProps> | null>(null);
   const edit = (entry: VaultEntry) =>
     void import('../components/EntryDialog.js').then((m) => {
       setEditor(() => m.EntryDialog);
       setEditing(entry);
     });
+  const editShared = (entry: VaultEntry, folder: FolderView) =>
+    void import('../components/FolderEntryDialog.js').then((m) => {
+      setFolderEditor(() => m.FolderEntryDialog);
+      setEditingShared({ entry, folder });
+    });
+  const shared = state.folders?.folders.filter((f) => (state.folders?.entries[f.id]?.length ?? 0) > 0) ?? [];
 
   const allTags = useMemo(() => {
     const tags = new Set<string>();
     for (const entry of state.entries) for (const t of entry.tags) tags.add(t);
+    for (const list of Object.values(state.folders?.entries ?? {}))
+      for (const entry of list) for (const t of entry.tags) tags.add(t);
     return [...tags].sort((a, b) => a.localeCompare(b));
-  }, [state.entries]);
+  }, [state.entries, state.folders]);
 
   useEffect(() => {
     // Read by bench/web.bench.mjs and the e2e tests: the moment the first codes are on screen.
@@ -63,20 +87,27 @@ export function Codes({ app }: { app: App }) {
       performance.mark(CODES_VISIBLE);
   }, [state.entries.length > 0]);
 
-  const shown = useMemo(() => {
+  const filter = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    const list = state.entries.filter((entry) => (!tag || entry.tags.includes(tag)) && matches(entry, words));
-    const pinned = state.pinned;
-    return list.sort(
-      (a, b) =>
-        Number(pinned.has(b.id)) - Number(pinned.has(a.id)) ||
-        a.order - b.order ||
-        a.issuer.localeCompare(b.issuer) ||
-        a.account.localeCompare(b.account),
-    );
-  }, [state.entries, state.pinned, query, tag]);
+    return (list: VaultEntry[]) =>
+      list.filter((entry) => (!tag || entry.tags.includes(tag)) && matches(entry, words));
+  }, [query, tag]);
+  const shown = useMemo(
+    () => ordered(filter(state.entries), state.pinned),
+    [state.entries, state.pinned, filter],
+  );
+  const sharedShown = useMemo(
+    () =>
+      shared
+        .map((folder) => ({
+          folder,
+          entries: ordered(filter(state.folders!.entries[folder.id]!), state.pinned),
+        }))
+        .filter((group) => group.entries.length > 0),
+    [state.folders, state.pinned, filter],
+  );
 
-  if (state.entries.length === 0) {
+  if (state.entries.length === 0 && shared.length === 0) {
     return (
       <div class="empty">
         <h1>No codes yet</h1>
@@ -126,21 +157,55 @@ export function Codes({ app }: { app: App }) {
           ))}
         </div>
       )}
-      {shown.length === 0 ? (
+      {shown.length === 0 && sharedShown.length === 0 ? (
         <p class="empty">No code matches “{query}”.</p>
       ) : (
-        <CodeList
-          entries={shown}
-          now={now}
-          hotpCodes={state.hotpCodes}
-          copiedId={state.copiedId}
-          pinnedIds={state.pinned}
-          hideCodes={state.settings.hideCodes === true}
-          onActivate={(entry, code) => void app.activate(entry, code)}
-          onMore={edit}
+        shown.length > 0 && (
+          <CodeList
+            entries={shown}
+            now={now}
+            hotpCodes={state.hotpCodes}
+            copiedId={state.copiedId}
+            pinnedIds={state.pinned}
+            hideCodes={state.settings.hideCodes === true}
+            onActivate={(entry, code) => void app.activate(entry, code)}
+            onMore={edit}
+          />
+        )
+      )}
+      {sharedShown.map(({ folder, entries }) => (
+        <section key={folder.id} class="folder-codes" aria-labelledby={`folder-${folder.id}`}>
+          <h2 id={`folder-${folder.id}`}>
+            {folder.name || folderWords.unnamed} <span class="status">{folderWords.role[folder.role]}</span>
+          </h2>
+          <CodeList
+            entries={entries}
+            label={folderWords.listLabel(folder.name, entries.length)}
+            now={now}
+            hotpCodes={state.hotpCodes}
+            copiedId={state.copiedId}
+            pinnedIds={state.pinned}
+            hideCodes={state.settings.hideCodes === true}
+            onActivate={(entry, code) => void app.activate(entry, code, folder.id)}
+            onRevealed={(entry) => app.recordFolderActivity(folder.id, entry.id, 'code-revealed')}
+            moreLabel={(label) =>
+              folder.role === 'viewer'
+                ? folderWords.viewerMore(label, folder.name)
+                : folderWords.editorMore(label, folder.name)
+            }
+            onMore={(entry) => editShared(entry, folder)}
+          />
+        </section>
+      ))}
+      {editing && Editor && <Editor app={app} entry={editing} onClose={() => setEditing(null)} />}
+      {editingShared && FolderEditor && (
+        <FolderEditor
+          app={app}
+          entry={editingShared.entry}
+          folder={editingShared.folder}
+          onClose={() => setEditingShared(null)}
         />
       )}
-      {editing && Editor && <Editor app={app} entry={editing} onClose={() => setEditing(null)} />}
     </>
   );
 }
