@@ -4,7 +4,8 @@
  * compared the safety number, Bob by scanning Alice's QR code; Carol is a third account in Node on
  * the vault library, invited as viewer. Codes are the same everywhere, an edit by one shows live for
  * the others, a viewer gets no edit controls and the server refuses its write, copying a code lands
- * in the owners' activity log, and removal hides the folder from the removed account.
+ * in the owners' activity log, removal hides the folder from the removed account, and deleting the
+ * folder drops it for everyone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
@@ -135,7 +136,7 @@ describe('shared folders', { timeout: 300_000 }, () => {
     // The scan matched: the accept was signed and the folder opens.
     await bob.page.getByRole('heading', { name: 'Family', level: 1 }).waitFor();
     await bob.page.getByTestId('folder-role').filter({ hasText: 'editor' }).waitFor();
-    await bobRow.getByText('member').waitFor();
+    await bobRow.getByText('joined').waitFor();
 
     // Alice's device hands Bob the folder key; Bob's codes show the same code under the folder.
     await bob.page.goto('/#/');
@@ -245,6 +246,15 @@ describe('shared folders', { timeout: 300_000 }, () => {
     // Carol still reads the folder under its new key.
     await syncFolders({ keychain: carol, folder: folderId });
     expect(localFolders({ keychain: carol })[0]!.epoch).toBe(2);
+
+    // Alice deletes the folder: it is gone for Carol too.
+    await openFolder(alice.page, 'Family');
+    await alice.page.getByRole('button', { name: 'Delete folder…' }).click();
+    await alice.page.getByRole('dialog').getByText('deleted for every member').waitFor();
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Delete folder' }).click();
+    await alice.page.getByText('No shared folders yet').waitFor();
+    await syncFolders({ keychain: carol });
+    expect(localFolders({ keychain: carol })).toEqual([]);
 
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);

@@ -6,6 +6,8 @@ import { parseTags } from '../src/components/EntryDialog.js';
 import { forScreen } from '../src/app/words.js';
 import { importFiles } from '@tessera/formats';
 import { Keychain, metaDeviceKeyStore } from '@tessera/vault/keychain';
+import { FolderError } from '@tessera/vault/folders';
+import { safetyDigits } from '../src/components/SafetyNumber.js';
 import { openNodeVault } from '@tessera/vault/node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,10 @@ describe('web helpers', () => {
     expect(groupCode('1234567890')).toBe('12345 67890');
     expect(groupCode('2BX7K')).toBe('2BX7K');
     expect(spokenCode('123')).toBe('1 2 3');
+  });
+
+  it('compares safety numbers by their digits, whatever the spacing', () => {
+    expect(safetyDigits('01234 56789\n11111')).toBe('012345678911111');
   });
 
   it('says how long ago in words', () => {
@@ -110,6 +116,23 @@ describe('web helpers', () => {
     expect(forScreen(notSignedIn)).toBe(
       'This device is not signed in to a keychain; turn on keychain backup on the Backup page.',
     );
+    // Shared folders: the library's CLI wording becomes the Folders page's.
+    const noKey = new FolderError(
+      'no-sharing-key',
+      'bob@example.com has no Tessera account on this server, or has not used shared folders yet: ask them to run `tessera folder list` once.',
+    );
+    expect(forScreen(noKey)).toBe(
+      'That account has not used shared folders yet. Ask them to open the Folders page once, then invite them again.',
+    );
+    for (const code of [
+      'not-confirmed',
+      'not-writer',
+      'not-owner',
+      'not-member',
+      'no-invite',
+      'invite-keys',
+    ] as const)
+      expect(forScreen(new FolderError(code, 'run `tessera sync` first.'))).not.toMatch(/tessera|`/);
     // Messages without a command pass through.
     expect(forScreen(new Error('The code did not match.'))).toBe('The code did not match.');
   });

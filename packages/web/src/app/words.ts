@@ -128,7 +128,10 @@ export const folderWords = {
     editor: 'adds and edits codes',
     viewer: 'sees codes',
   } as Record<string, string>,
-  status: { invited: 'invited', active: 'member', removed: 'removed' } as Record<string, string>,
+  status: { invited: 'invited, not yet accepted', active: 'joined', removed: 'removed' } as Record<
+    string,
+    string
+  >,
   listLabel: (name: string, count: number) =>
     `${name || 'Unnamed folder'}: ${count} shared code${count === 1 ? '' : 's'}`,
   editorMore: (label: string, folder: string) => `Edit ${label} in ${folder || 'the folder'}`,

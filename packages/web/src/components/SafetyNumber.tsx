@@ -46,8 +46,7 @@ export function SafetyNumber(props: {
   const groups = props.number.split(' ');
 
   return (
-    <section class="safety" aria-labelledby="safety-title">
-      <h3 id="safety-title">{safetyWords.title(props.peer)}</h3>
+    <section class="safety" aria-label={safetyWords.title(props.peer)}>
       <p class="hint">{safetyWords.intro(props.peer)}</p>
       <div class="safety-body">
         <p

@@ -9,7 +9,7 @@ import type {
   FolderView,
 } from '../app/folders.js';
 import { useStore } from '../app/store.js';
-import { folderWords as w } from '../app/words.js';
+import { folderWords as w, safetyWords } from '../app/words.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { ErrorText, Field } from '../components/Field.js';
 import { SafetyNumber } from '../components/SafetyNumber.js';
@@ -35,7 +35,7 @@ function useSafetyCheck(app: App) {
       }),
     );
   const dialog = asking && (
-    <Dialog title="Compare the safety number" onClose={() => asking.answer(false)}>
+    <Dialog title={safetyWords.title(asking.peer)} onClose={() => asking.answer(false)}>
       <SafetyNumber
         number={asking.number}
         peer={asking.peer}
