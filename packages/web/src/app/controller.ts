@@ -183,6 +183,12 @@ export class App {
     window.addEventListener('offline', () => this.setOnline(false));
     vaultChannel().onmessage = () => void this.vaultRef?.refresh().catch(() => undefined);
     document.addEventListener('visibilitychange', () => this.onVisibility());
+    // Shared folders start once this device is trusted (after a reload, a sign-up or an approval):
+    // their sync then follows every round, and invites show in the navigation.
+    this.store.subscribe((state) => {
+      if (state.phase === 'ready' && state.keychain?.status === 'trusted' && !this.folderSession)
+        void this.refreshFolders();
+    });
     const settings = await loadSettings();
     applyTheme(settings.theme);
     const passkey = (await (await db()).get('keys', PASSKEY_KEY)) !== undefined;
@@ -563,8 +569,6 @@ export class App {
   private async startKeychain(): Promise<void> {
     try {
       await (await this.keychain()).resume();
-      // Shared folders show under the codes; their sync waits until the codes are up.
-      if (this.store.get().keychain?.status === 'trusted') void this.refreshFolders();
     } catch (err) {
       this.toast(forScreen(err));
     }
