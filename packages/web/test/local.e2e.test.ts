@@ -90,6 +90,27 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows collapsible sections as collapsible: a chevron that turns when the section opens', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.goto('/#/files');
+    const summary = page.locator('summary', { hasText: 'Supported apps and files' });
+    const chevron = () =>
+      summary.evaluate((el) => {
+        const style = getComputedStyle(el, '::before');
+        return { content: style.content, width: style.width, transform: style.transform };
+      });
+    const closed = await chevron();
+    expect(closed.content).not.toBe('none');
+    expect(parseFloat(closed.width)).toBeGreaterThan(0);
+    await summary.click();
+    await expect.poll(async () => (await chevron()).transform).not.toBe(closed.transform);
+    expect(
+      await page.locator('details', { has: summary }).evaluate((d) => (d as HTMLDetailsElement).open),
+    ).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('imports a file, asks for the password of an encrypted one, and exports', async () => {
     const { page, errors } = await harness.device();
     await startDeviceOnly(page);
