@@ -29,6 +29,7 @@ import {
   syncRound,
   verifyBackup,
   keychainStatus,
+  listDevices,
   fetchNotices,
   KeychainClient,
   wrapVaultKey,
@@ -107,6 +108,33 @@ describe('a malicious server', () => {
         : undefined;
     await refused(syncRound(a.keychain), 'circle-invalid', /not signed by the circle key/);
     proxy.tamper = null;
+  });
+
+  it('cannot rename a device: a rename it signs is refused, and names in its device list are not shown', async () => {
+    const state = a.keychain.requireTrusted();
+    const bId = b.keychain.requireTrusted().deviceId;
+    const member = state.circle!.devices[bId]!;
+    // The server's aim: make B read "A" so that an approval prompt on A looks like it came from A.
+    const forged = buildLink(state.circle, {
+      op: 'rename-device',
+      by: state.deviceId,
+      device: { ...member.device, name: 'A' },
+      signer: circleKey(newVaultKey()),
+    });
+    proxy.tamper = (req, res) =>
+      isGet('/v1/circle')(req)
+        ? { links: [...res.links, forged], head: { seq: forged.seq, hash: linkHash(forged) } }
+        : undefined;
+    await refused(syncRound(a.keychain), 'circle-invalid', /not signed by the circle key/);
+    // The device list the server serves carries names too; the circle's names are the ones shown.
+    proxy.tamper = (req, res) =>
+      isGet('/v1/devices')(req)
+        ? { devices: res.devices.map((d: Json) => ({ ...d, name: 'A' })) }
+        : undefined;
+    const shown = await listDevices(a.keychain);
+    proxy.tamper = null;
+    expect(shown.find((d) => d.id === bId)?.name).toBe('B');
+    expect(shown.filter((d) => d.name === 'A')).toHaveLength(1);
   });
 
   it('cannot get the vault key approved for a key pair of its own (keys substituted in the relay)', async () => {
