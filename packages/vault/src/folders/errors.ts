@@ -14,7 +14,8 @@ export type FolderErrorCode =
   | 'invite-keys'
   | 'no-sharing-key'
   | 'unknown-account'
-  | 'entries-rollback';
+  | 'entries-rollback'
+  | 'no-key';
 
 /** A shared-folder failure with a one-sentence message that never contains a secret. */
 export class FolderError extends Error {

@@ -51,6 +51,7 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
   ['add', 'Add'],
+  ['files', 'Import/export'],
   ['folders', folderWords.nav],
   ['backup', 'Backup'],
   ['settings', 'Settings'],

@@ -149,7 +149,7 @@ export async function folderKey(options: {
   const found = local.keys[String(epoch)];
   if (!found)
     throw new FolderError(
-      'wrap-invalid',
+      'no-key',
       `No key of folder ${folderLabel(local)} for epoch ${epoch} was wrapped to this account yet; an owner's device must sync first.`,
     );
   return fromB64u(found);

@@ -118,11 +118,22 @@ async function pullEntries(keychain: Keychain, local: LocalFolder, key: SharingK
   for (const sealed of res.entries) {
     // An entry of a later epoch than the verified log: the log moved meanwhile; the next sync gets it.
     if (sealed.epoch > local.state.epoch) break;
-    local.cursor = Math.max(local.cursor, sealed.version);
     // Sealed under an epoch before the current one: a removed member may hold that key, so it is
     // not merged; the owner who removed the member re-seals every entry under the new epoch.
-    if (sealed.epoch < local.state.epoch) continue;
-    const fk = await folderKey({ keychain, local, epoch: sealed.epoch, key });
+    if (sealed.epoch < local.state.epoch) {
+      local.cursor = Math.max(local.cursor, sealed.version);
+      continue;
+    }
+    let fk: Uint8Array;
+    try {
+      fk = await folderKey({ keychain, local, epoch: sealed.epoch, key });
+    } catch (err) {
+      // No key wrapped to this account yet (an owner's device has not synced since the accept):
+      // the cursor stays, so these entries are pulled again once it has.
+      if (err instanceof FolderError && err.code === 'no-key') break;
+      throw err;
+    }
+    local.cursor = Math.max(local.cursor, sealed.version);
     if (sealed.id === FOLDER_NAME_ID) {
       local.name = openFolderName({ fk, folder: local.id, sealed });
       continue;
