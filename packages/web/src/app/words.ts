@@ -49,6 +49,8 @@ const FOLDER: Record<string, (message: string) => string> = {
   'not-owner': () => 'Only an owner of the folder can do this.',
   'not-member': () => 'This account is not a member of that folder (any more).',
   'no-invite': () => 'That invite is no longer pending.',
+  'no-key': () =>
+    'The folder key has not reached this account yet: it arrives as soon as an owner’s device is online.',
   'invite-keys': () =>
     'The invite names keys that are not this account’s: the server changed it. Do not accept; ask the owner to invite you again.',
 };
