@@ -24,7 +24,8 @@ import { findLeaks } from '../../server/test/leaks.js';
 import { TamperingProxy, type Json } from '../../vault/test/keychain/tampering-proxy.js';
 import { Device, TestServer, Workspace, type Backend } from './keychain-harness.js';
 
-const STEP_TIMEOUT_MS = 180_000;
+/** Each step runs many CLI processes; a machine shared by several test runs needs minutes. */
+const STEP_TIMEOUT_MS = 420_000;
 const TIME = '1700000000';
 const FOLDER = 'Household Vault 7';
 const SECRETS = { bank: 'JBSWY3DPEHPK3PXP', bob: 'GEZDGNBVGY3TQOJQ', after: 'GEZDGNBVGY3TQOJR' };
