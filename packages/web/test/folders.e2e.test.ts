@@ -31,7 +31,7 @@ let harness: Harness;
 
 beforeAll(async () => {
   harness = await startHarness();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await harness?.close();
 });
@@ -74,7 +74,7 @@ async function openFolder(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { name, level: 1 }).waitFor();
 }
 
-describe('shared folders', { timeout: 300_000 }, () => {
+describe('shared folders', { timeout: 600_000 }, () => {
   let alice: Device;
   let bob: Device;
 
