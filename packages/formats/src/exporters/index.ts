@@ -39,7 +39,7 @@ export function exportLimits(
   entries: (OtpEntry & { tags?: string[] })[],
   format: ExportFormat,
 ): SkippedEntry[] {
-  const cleaned = entries.map(clean);
+  const cleaned = entries.map((entry) => clean(entry));
   if (format === 'google-qr') return migrationUris(cleaned).skipped;
   if (format === 'cxf') return exportCxf(cleaned).skipped ?? [];
   return [];
