@@ -201,11 +201,16 @@ describe('a hostile icon file', { timeout: 180_000 }, () => {
       await startDeviceOnly(page);
       await addTyped(page, ENTRIES[0]!);
       await page.goto('/#/');
-      // The hostile file still draws as an image (its rect), and nothing in it ran or loaded.
-      await expectTiles(page, { GitHub: 'icon:github' });
+      // Once the icon has loaded as an image, nothing in it ran or loaded. (An <object> is refused by
+      // the CSP's object-src 'none'; an <img> loads no subresource and runs no script.)
+      await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('.tile[data-icon="github"] > img');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
       expect(requested).toContain('/icons/github.svg');
       expect(requested.filter((path) => path.startsWith('/pwned'))).toEqual([]);
       expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+      await expectTiles(page, { GitHub: 'icon:github' });
       expect(errors).toEqual([]);
     } finally {
       await browser.close();
