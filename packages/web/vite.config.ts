@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
+import { simpleIcons } from './scripts/icons-plugin.js';
 
 const source = (name: string) => fileURLToPath(new URL(`../${name}/src`, import.meta.url));
 
@@ -42,6 +43,7 @@ export default defineConfig({
   worker: { format: 'es' },
   plugins: [
     preact(),
+    simpleIcons(),
     VitePWA({
       registerType: 'autoUpdate',
       // Registered from src/sw.ts after the codes show, so installing never delays the first paint.
@@ -65,6 +67,20 @@ export default defineConfig({
       workbox: {
         // Precache every chunk, lazy ones included, so adding, importing and unlocking work offline.
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm}'],
+        // Not the ~3,500 issuer icons: each device caches the index and the icons it shows (below).
+        globIgnores: ['icons/**'],
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/icons/'),
+            // An icon file never changes within a release of the set; the page fills this cache too.
+            handler: 'CacheFirst',
+            options: {
+              cacheName: 'tessera-icons',
+              cacheableResponse: { statuses: [200] },
+              expiration: { maxEntries: 1000 },
+            },
+          },
+        ],
         maximumFileSizeToCacheInBytes: 12 * 1024 * 1024,
         navigateFallback: '/index.html',
         navigateFallbackDenylist: serverPaths,

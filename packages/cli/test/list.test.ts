@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
+import { exportEntries } from '@tessera/formats';
+import { normalizeEntry } from '@tessera/otp';
 import { addSecret, fails, listJson, ok, RFC_SECRET, tempDir, tessera } from './vault-harness.js';
 
 describe('tessera list', () => {
@@ -72,6 +74,7 @@ describe('tessera list', () => {
         'tags',
         'deviceOnly',
         'sites',
+        'icon',
         'code',
         'secondsLeft',
       ].sort(),
@@ -84,6 +87,7 @@ describe('tessera list', () => {
       counter: null,
       tags: ['test'],
       deviceOnly: false,
+      icon: null,
       code: '07081804',
       secondsLeft: 1,
     });
@@ -93,6 +97,30 @@ describe('tessera list', () => {
       code: expect.stringMatching(/^[2-9BCDFGHJKMNPQRTVWXY]{5}$/),
     });
     expect(listJson(home, ['--tag', 'TEST']).map((e) => e.issuer)).toEqual(['RFC']);
+  });
+
+  it('--json shows the icon choice a Tessera backup brought in', async () => {
+    const dir = tempDir();
+    const home = join(dir, 'home');
+    const { files } = await exportEntries({
+      format: 'tessera',
+      password: 'pw',
+      kdf: { memoryKiB: 1024, iterations: 2, parallelism: 1 },
+      entries: [
+        {
+          ...normalizeEntry({ secret: RFC_SECRET, issuer: 'Old', account: 'a' }),
+          icon: 'simple-icons/github',
+        },
+        { ...normalizeEntry({ secret: 'JBSWY3DPEHPK3PXP', issuer: 'Plain', account: 'b' }), icon: 'none' },
+      ],
+    });
+    writeFileSync(join(dir, 'backup.json'), files[0]!.bytes);
+    writeFileSync(join(dir, 'pw'), 'pw');
+    ok(home, ['import', join(dir, 'backup.json'), '--password-file', join(dir, 'pw')]);
+    expect(listJson(home).map((e) => [e.issuer, e.icon])).toEqual([
+      ['Old', 'simple-icons/github'],
+      ['Plain', 'none'],
+    ]);
   });
 
   it('leaves secrets out of --json unless --secrets is given', () => {

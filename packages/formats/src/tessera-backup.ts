@@ -26,9 +26,11 @@ export interface BackupEnvelope {
   ciphertext: string;
 }
 
-/** Entries as the plaintext stores them (the OtpEntry fields, plus display tags). */
+/** Entries as the plaintext stores them (the OtpEntry fields, plus display tags and icon choice). */
 export interface BackupEntry extends OtpEntry {
   tags?: string[];
+  /** The entry's icon choice (`VaultEntry.icon`), only in Tessera's own backup. */
+  icon?: string;
 }
 
 function u32be(n: number): Uint8Array {

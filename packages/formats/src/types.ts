@@ -3,6 +3,8 @@ import type { OtpEntry } from '@tessera/otp';
 /** An entry read from another app, with the display data Tessera keeps (never notes or passwords). */
 export interface ImportedEntry extends OtpEntry {
   tags?: string[];
+  /** Icon choice (`VaultEntry.icon`); only Tessera's own backup carries one. */
+  icon?: string;
 }
 
 /** One input file (or pasted text) handed to an importer. Never a path: the browser has none. */

@@ -80,6 +80,30 @@ describe('exporters round-trip through the importers', () => {
     );
   });
 
+  it('tessera backup carries the icon choice; the other formats have no place for it', async () => {
+    const withIcons = [
+      { ...SAMPLE[0]!, icon: 'simple-icons/github' },
+      { ...SAMPLE[1]!, icon: 'none' },
+      ...SAMPLE.slice(2),
+    ];
+    const out = await exportEntries({
+      entries: withIcons,
+      format: 'tessera',
+      password: 'pw',
+      kdf: SMALL_KDF,
+    });
+    const back = await reimport(out.files[0]!, 'pw');
+    expect(back.entries.map((e) => e.icon)).toEqual([
+      'simple-icons/github',
+      'none',
+      ...SAMPLE.slice(2).map(() => undefined),
+    ]);
+    const aegis = await exportEntries({ entries: withIcons, format: 'aegis' });
+    expect(aegis.text).not.toContain('simple-icons');
+    const otpauth = await exportEntries({ entries: withIcons, format: 'otpauth' });
+    expect(otpauth.text).not.toContain('simple-icons');
+  });
+
   it('tessera backup detects tampering with its parameters (they are associated data)', async () => {
     const out = await exportEntries({ entries: SAMPLE, format: 'tessera', password: 'pw', kdf: SMALL_KDF });
     const envelope = JSON.parse(out.text!);

@@ -114,8 +114,12 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
     await logged.as(null).get('/v1/devices', { cookie });
     await account.api.get('/v1/devices', { authorization: 'Bearer nonsense' });
+    // An issuer icon's path names a service the user has an account with.
+    await fetch(`${server.url.replace(/\/$/, '')}/icons/github.svg`);
     const text = lines.join('');
     expect(text).toContain('/v1/items'); // requests are logged
+    expect(text).toContain('"url":"/icons/*"');
+    expect(text).not.toContain('github');
     for (const secret of [
       account.api.token!,
       res.body.session,

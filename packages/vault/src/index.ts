@@ -21,6 +21,26 @@ export {
   MAX_SITES,
 } from './record.js';
 export { TRASH_DAYS, TRASH_MS, deletedAt, inTrash, purgeRecord, restoreRecord } from './trash.js';
+export {
+  ICON_NONE,
+  ICON_SET,
+  MAX_ICON_LENGTH,
+  iconChoiceOf,
+  parseIconChoice,
+  checkIconValue,
+  iconKey,
+  createIconMatcher,
+  resolveIcon,
+  letterTile,
+  parseIconIndex,
+  iconIndexDocument,
+  type SimpleIconsDataEntry,
+  type IconInfo,
+  type IconIndex,
+  type IconView,
+  type IconChoice,
+  type IconMatcher,
+} from './icons.js';
 export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
 export type { VaultStorage } from './storage.js';
 export {

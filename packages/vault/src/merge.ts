@@ -53,7 +53,7 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
 }
 
 /** Fields whose values a purge wipes: everything that says what the entry was or holds its secret. */
-export const WIPED_FIELDS = ['secret', 'issuer', 'account', 'tags', 'extra', 'sites'] as const;
+export const WIPED_FIELDS = ['secret', 'issuer', 'account', 'tags', 'extra', 'sites', 'icon'] as const;
 
 /**
  * A Base32 secret of ten zero bytes: what a purged record holds instead of its secret, so the record
@@ -63,7 +63,7 @@ export const WIPED_SECRET = 'AAAAAAAAAAAAAAAA';
 
 /** `entry` with its secret and names wiped; the non-secret parameters stay so it is still valid. */
 export function wipedEntry(entry: VaultEntry): VaultEntry {
-  const { extra: _extra, sites: _sites, ...rest } = entry;
+  const { extra: _extra, sites: _sites, icon: _icon, ...rest } = entry;
   return { ...rest, secret: WIPED_SECRET, issuer: '', account: '', tags: [] };
 }
 

@@ -2,6 +2,7 @@ import { equalBytes } from '@noble/ciphers/utils.js';
 import { normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { VaultError } from './errors.js';
 import { isHlc } from './hlc.js';
+import { checkIconValue, MAX_ICON_LENGTH, parseIconChoice } from './icons.js';
 import { isDeleted } from './merge.js';
 import type { EntryPatch, VaultEntry, VaultRecord } from './types.js';
 
@@ -29,6 +30,7 @@ const EDITABLE_FIELDS: ReadonlySet<string> = new Set([
   'deviceOnly',
   'extra',
   'sites',
+  'icon',
 ]);
 
 /** More sites than anyone binds one code to is a sign of a bug or of hostile input. */
@@ -41,6 +43,7 @@ export function createRecord({
   tags,
   deviceOnly,
   sites,
+  icon,
   order,
   stamp,
   now,
@@ -50,6 +53,8 @@ export function createRecord({
   tags: string[];
   deviceOnly: boolean;
   sites?: string[];
+  /** An icon choice (`icons.ts`); one this version cannot read is dropped. */
+  icon?: string;
   order: number;
   stamp: string;
   now: number;
@@ -69,12 +74,14 @@ export function createRecord({
     order,
     deviceOnly,
     ...(sites && sites.length > 0 ? { sites: normalizeSites(sites) } : {}),
+    ...(icon !== undefined && parseIconChoice({ icon }).kind !== 'auto' ? { icon } : {}),
     createdAt: now,
     updatedAt: now,
   };
   const clock: Record<string, string> = {};
   for (const field of CLOCKED_FIELDS) clock[field] = stamp;
   if (full.sites) clock.sites = stamp;
+  if (full.icon) clock.icon = stamp;
   return { v: 1, entry: full, clock, deleted: false };
 }
 
@@ -178,6 +185,8 @@ function checkPatchField(field: string, value: unknown): unknown {
       if (!Array.isArray(value) || !value.every((t) => typeof t === 'string'))
         throw new VaultError('invalid', 'sites: must be a list of domain names');
       return normalizeSites(value);
+    case 'icon':
+      return value === null ? null : checkIconValue(value);
     default: // extra
       if (value === null) return null;
       if (
@@ -276,6 +285,9 @@ export function validateRecord(value: unknown): VaultRecord {
     if (!Array.isArray(e.sites) || e.sites.length > MAX_SITES || !e.sites.every((t) => typeof t === 'string'))
       fail('entry.sites', `must be a list of at most ${MAX_SITES} domain names`);
   }
+  // Any short text: a newer device may name an icon set this one does not know (read as automatic).
+  if (e.icon !== undefined && (typeof e.icon !== 'string' || e.icon.length > MAX_ICON_LENGTH))
+    fail('entry.icon', `must be text of at most ${MAX_ICON_LENGTH} characters`);
   for (const field of ['createdAt', 'updatedAt']) {
     if (!Number.isSafeInteger(e[field]) || (e[field] as number) < 0)
       fail(`entry.${field}`, 'must be a time in milliseconds');

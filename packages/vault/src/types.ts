@@ -18,6 +18,11 @@ export interface VaultEntry extends OtpEntry {
    * entry's code; absent or empty: nowhere. Synced with the entry like any display field.
    */
   sites?: string[];
+  /**
+   * The user's choice of icon (`icons.ts`): `"none"` for the lettered tile, or `"simple-icons/<slug>"`;
+   * absent: chosen automatically from the issuer and sites. Display data, synced like tags.
+   */
+  icon?: string;
   /** Unix milliseconds. */
   createdAt: number;
   /** Unix milliseconds of the last change. */
@@ -41,7 +46,10 @@ export interface VaultRecord {
 
 /** The fields of an entry a user may change after creation. */
 export type EntryPatch = Partial<
-  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra' | 'sites'>
+  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra' | 'sites'> & {
+    /** An icon choice (`icons.ts`), or null to go back to the automatic icon. */
+    icon?: string | null;
+  }
 >;
 
 /** JSON-compatible value kept in the vault's `meta` section. */

@@ -183,17 +183,21 @@ export class Vault {
    * Every entry is validated first; an invalid one refuses the whole batch.
    */
   async addMany(
-    entries: readonly (OtpEntry & { tags?: string[] })[],
+    entries: readonly (OtpEntry & { tags?: string[]; icon?: string })[],
     options: AddOptions = {},
   ): Promise<{ added: VaultEntry[]; duplicates: OtpEntry[] }> {
-    const normalized = entries.map((entry) => ({ entry: normalizeEntry(entry), tags: entry.tags ?? [] }));
+    const normalized = entries.map((entry) => ({
+      entry: normalizeEntry(entry),
+      tags: entry.tags ?? [],
+      icon: entry.icon,
+    }));
     const sites = options.sites && options.sites.length > 0 ? normalizeSites(options.sites) : undefined;
     return this.mutate(() => {
       const stored = new CredentialIndex<OtpEntry>(this.entries());
       let order = this.entries().reduce((max, e) => Math.max(max, e.order), -1);
       const added: VaultEntry[] = [];
       const duplicates: OtpEntry[] = [];
-      for (const { entry, tags } of normalized) {
+      for (const { entry, tags, icon } of normalized) {
         if (stored.find(entry)) {
           duplicates.push(entry);
           continue;
@@ -206,6 +210,7 @@ export class Vault {
           tags: [...tags, ...(options.tags ?? [])],
           deviceOnly: options.deviceOnly ?? false,
           ...(sites ? { sites } : {}),
+          ...(icon !== undefined ? { icon } : {}),
           order,
           stamp: this.clock.tick(),
           now: this.now(),

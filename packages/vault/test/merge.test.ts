@@ -25,6 +25,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
     deviceOnly: fc.boolean(),
     counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
     extra: maybe(fc.constantFrom<Record<string, string>>({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
+    icon: maybe(fc.constantFrom('none', 'simple-icons/github', 'simple-icons/gitlab')),
     createdAt: fc.integer({ min: 0, max: 10 }),
     updatedAt: fc.integer({ min: 10, max: 20 }),
     clocks: fc.record(
@@ -36,6 +37,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
         deviceOnly: hlc,
         counter: hlc,
         extra: hlc,
+        icon: hlc,
         deleted: hlc,
         restored: hlc,
         purged: hlc,
@@ -43,7 +45,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
       { requiredKeys: ['issuer', 'account'] },
     ),
   })
-  .map(({ clocks, extra, ...fields }) => {
+  .map(({ clocks, extra, icon, ...fields }) => {
     const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<
       string,
       string
@@ -57,6 +59,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
       period: null,
       ...fields,
       ...(extra ? { extra: { ...extra } } : {}),
+      ...(icon ? { icon } : {}),
     };
     const copy = { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
     // A purged copy exists only in its closed form (content wiped), which merging with itself gives.
@@ -96,6 +99,29 @@ describe('mergeRecords is a semilattice join (every device converges)', () => {
       fc.property(record, record, (a, b) => {
         const counters = [a.entry.counter, b.entry.counter].filter((c): c is number => c !== null);
         expect(mergeRecords(a, b).entry.counter).toBe(counters.length ? Math.max(...counters) : null);
+      }),
+    );
+  });
+});
+
+describe('the icon choice merges like any display field', () => {
+  it('takes the icon (or its absence: automatic) of the copy whose icon clock is later', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        fc.pre(a.clock.purged === undefined && b.clock.purged === undefined);
+        fc.pre(a.clock.icon !== b.clock.icon);
+        const later = (a.clock.icon ?? '') > (b.clock.icon ?? '') ? a : b;
+        expect(mergeRecords(a, b).entry.icon).toBe(later.entry.icon);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is wiped when either copy is purged', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        fc.pre(a.clock.purged !== undefined || b.clock.purged !== undefined);
+        expect(mergeRecords(a, b).entry.icon).toBeUndefined();
       }),
     );
   });

@@ -22,6 +22,8 @@ export interface EntryJson {
   deviceOnly: boolean;
   /** Where the browser extension may fill the code; [] when nowhere. */
   sites: string[];
+  /** The icon choice (`VaultEntry.icon`): null when automatic, `"none"`, or `"simple-icons/<slug>"`. */
+  icon: string | null;
   code: string | null;
   secondsLeft: number | null;
   /** The shared folder holding the entry (`{ id, name }`), or null for the account's own. */
@@ -94,7 +96,21 @@ export function entryJson(
 ): Omit<EntryJson, 'code' | 'secondsLeft' | 'folder'> {
   const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
   const sites = entry.sites ?? [];
-  const shown = { id, type, issuer, account, algorithm, digits, period, counter, tags, deviceOnly, sites };
+  const icon = entry.icon ?? null;
+  const shown = {
+    id,
+    type,
+    issuer,
+    account,
+    algorithm,
+    digits,
+    period,
+    counter,
+    tags,
+    deviceOnly,
+    sites,
+    icon,
+  };
   return options.secrets ? { ...shown, secret } : shown;
 }
 

@@ -18,10 +18,16 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = [
   'cxf',
 ];
 
-/** Entry fields only (vault entries carry ids, order and flags that no export format holds). */
-function clean(entry: OtpEntry & { tags?: string[] }): BackupEntry {
+type ExportInput = OtpEntry & { tags?: string[]; icon?: string };
+
+/**
+ * Entry fields only (vault entries carry ids, order and flags that no export format holds); the icon
+ * choice only for Tessera's own backup, the one format that has a place for it.
+ */
+function clean(entry: ExportInput, withIcon = false): BackupEntry {
   const e: BackupEntry = normalizeEntry(entry);
   if (entry.tags && entry.tags.length > 0) e.tags = [...entry.tags];
+  if (withIcon && entry.icon) e.icon = entry.icon;
   return e;
 }
 
@@ -33,7 +39,7 @@ export function exportLimits(
   entries: (OtpEntry & { tags?: string[] })[],
   format: ExportFormat,
 ): SkippedEntry[] {
-  const cleaned = entries.map(clean);
+  const cleaned = entries.map((entry) => clean(entry));
   if (format === 'google-qr') return migrationUris(cleaned).skipped;
   if (format === 'cxf') return exportCxf(cleaned).skipped ?? [];
   return [];
@@ -44,12 +50,12 @@ export function exportLimits(
  * `kdf` overrides the Tessera backup's Argon2id cost (tests use a small one).
  */
 export async function exportEntries(opts: {
-  entries: (OtpEntry & { tags?: string[] })[];
+  entries: ExportInput[];
   format: ExportFormat;
   password?: string;
   kdf?: Argon2Params;
 }): Promise<ExportResult> {
-  const entries = opts.entries.map(clean);
+  const entries = opts.entries.map((entry) => clean(entry, opts.format === 'tessera'));
   switch (opts.format) {
     case 'otpauth':
       return exportOtpauth(entries);

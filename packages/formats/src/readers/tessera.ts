@@ -5,6 +5,9 @@ import { contextOf, requirePassword } from '../util/errors.js';
 import { expectArray, expectObject, Fields } from '../util/fields.js';
 import { parseJsonOrThrow, readJson, sniff } from '../util/sniff.js';
 
+/** Longest icon choice kept (the vault's MAX_ICON_LENGTH; formats does not depend on the vault). */
+const MAX_ICON_TEXT = 100;
+
 /** Tessera's own encrypted backup (docs/BACKUP-FORMAT.md). */
 export const tesseraBackup: FormatReader = {
   id: 'tessera',
@@ -22,6 +25,8 @@ export const tesseraBackup: FormatReader = {
       (raw) => {
         const e = Fields.of(raw);
         const extra = e.optObj('extra');
+        // Display data: a value the vault cannot read is dropped there, never a reason to skip.
+        const icon = typeof e.obj.icon === 'string' ? e.obj.icon : undefined;
         return {
           type: e.str('type'),
           secret: e.str('secret'),
@@ -33,6 +38,7 @@ export const tesseraBackup: FormatReader = {
           account: e.optStr('account') ?? '',
           tags: e.has('tags') ? e.arr('tags').filter((t): t is string => typeof t === 'string') : [],
           ...(extra ? { extra: extra.obj as Record<string, string> } : {}),
+          ...(icon && icon.length <= MAX_ICON_TEXT ? { icon } : {}),
         };
       },
     );

@@ -19,6 +19,7 @@ export interface EntryInput {
   account?: string;
   extra?: Record<string, string>;
   tags?: string[];
+  icon?: string;
 }
 
 /** Refuses a file with more entries than LIMITS.maxEntries before any work is done on them. */
@@ -45,9 +46,10 @@ export class EntryCollector {
   add(index: number, label: string, build: () => EntryInput, line?: number): void {
     checkEntryCount(this.ctx, this.entries.length + this.skipped.length + 1);
     try {
-      const { tags, ...input } = build();
+      const { tags, icon, ...input } = build();
       const entry: ImportedEntry = normalizeEntry(input as Parameters<typeof normalizeEntry>[0]);
       if (tags && tags.length > 0) entry.tags = tags;
+      if (icon) entry.icon = icon;
       this.entries.push(entry);
     } catch (err) {
       if (err instanceof OtpError || err instanceof EntryProblem) {

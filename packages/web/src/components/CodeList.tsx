@@ -3,6 +3,9 @@ import { generateCode } from '@tessera/otp';
 import type { VaultEntry } from '@tessera/vault';
 import { groupCode, spokenCode } from '../format.js';
 import { Ring } from './Ring.js';
+import { IssuerIcon } from './IssuerIcon.js';
+import { useIconMatcher, warmIcons } from '../app/icons.js';
+import type { IconMatcher } from '@tessera/vault';
 
 /** Vertical distance between rows, in px: the row height from CSS plus an 8 px gap. */
 const GAP = 8;
@@ -44,6 +47,11 @@ export function CodeList(props: CodeListProps) {
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
   const stride = rowHeight + GAP;
+  const matcher = useIconMatcher();
+
+  useEffect(() => {
+    if (matcher) void warmIcons({ entries, matcher });
+  }, [entries, matcher]);
 
   useLayoutEffect(() => {
     const list = listRef.current;
@@ -105,6 +113,7 @@ export function CodeList(props: CodeListProps) {
         top={index * stride}
         {...props}
         entry={entries[index]!}
+        matcher={matcher}
         hidden={props.hideCodes === true && !revealed.has(entries[index]!.id)}
         onReveal={(id) => {
           setRevealed((r) => new Set(r).add(id));
@@ -128,6 +137,7 @@ export function CodeList(props: CodeListProps) {
 
 interface RowProps extends CodeListProps {
   entry: VaultEntry;
+  matcher: IconMatcher | null | undefined;
   index: number;
   top: number;
   hidden: boolean;
@@ -148,6 +158,7 @@ function CodeRow({
   hidden,
   onReveal,
   moreLabel,
+  matcher,
 }: RowProps) {
   const seconds = now / 1000;
   const label = entry.issuer || entry.account || 'Unnamed';
@@ -189,6 +200,7 @@ function CodeRow({
         onClick={() => (hidden ? onReveal(entry.id) : onActivate(entry, code))}
       >
         {ring ?? <span class="ring" aria-hidden="true" />}
+        <IssuerIcon entry={entry} matcher={matcher} />
         <span class="who">
           <span class="issuer">
             {pinned && (

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { TRASH_DAYS, type VaultEntry } from '@tessera/vault';
+import { IconPicker } from './IconPicker.js';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
@@ -27,6 +28,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   const [tags, setTags] = useState(entry.tags.join(', '));
   const [pinned, setPinned] = useState(state.pinned.has(entry.id));
   const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
+  const [icon, setIcon] = useState<string | undefined>(entry.icon);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const label = entry.issuer || entry.account || 'this entry';
@@ -41,6 +43,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         account: account.trim(),
         tags: parseTags(tags),
         deviceOnly,
+        ...(icon !== entry.icon ? { icon: icon ?? null } : {}),
       });
       if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
       onClose();
@@ -96,6 +99,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
           Tags <span class="hint">separated by commas</span>
         </label>
         <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
+        <IconPicker entry={{ ...entry, issuer, account, icon }} onChoose={setIcon} />
         <Checkbox label="Pin to the top" checked={pinned} onChecked={setPinned} />
         <Checkbox
           label="Keep on this device only (never backed up)"
