@@ -14,7 +14,8 @@ import {
   type Harness,
 } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
-import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import { clickFillButton, launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 const EMAIL = 'alice@example.com';
 /** The account made in the web app; the CLI device signs in with it (`TESSERA_PASSWORD`). */
@@ -24,6 +25,8 @@ let harness: Harness;
 let browser: ExtensionBrowser;
 let site: { port: number; server: Server };
 let workspace: Workspace;
+/** The CLI device of the first test, trusted by its recovery key. */
+let cli: ReturnType<Workspace['device']>;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -78,7 +81,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     await popup.getByRole('list', { name: 'All codes' }).getByText('Bank').waitFor();
     await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
 
-    const cli = workspace.device();
+    cli = workspace.device();
     const keyFile = workspace.file('recovery-key.txt', recoveryKey);
     await cli.ok([
       'keychain',
@@ -99,5 +102,48 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
     // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
     await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
+  });
+
+  it('syncs while the popup is closed: a CLI entry is stored, shown without the server, and filled on its site', async () => {
+    for (const page of browser.context.pages())
+      if (page.url().startsWith('chrome-extension://')) await page.close();
+    const secret = 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT';
+    await cli.ok(['add', '--secret', secret, '--issuer', 'Shop', '--account', 'alice', '--site', REAL]);
+
+    // The periodic round's alarm, moved to now (its period is a minute: the test does not wait for it).
+    await browser.worker.evaluate(
+      (name) => chrome.alarms.create(name, { when: Date.now(), periodInMinutes: 1 }),
+      SYNC_ALARM,
+    );
+    const status = () =>
+      browser.worker.evaluate(
+        async () =>
+          (await chrome.storage.session.get('backgroundSync')).backgroundSync as SyncStatus | undefined,
+      );
+    await expect.poll(async () => (await status())?.entries, { timeout: 90_000 }).toBe(3);
+    expect((await status())?.error).toBeNull();
+
+    // From here on the keychain server is gone: what follows comes from the extension's own storage.
+    await harness.stopServer();
+    const tab = await browser.context.newPage();
+    await tab.goto(`http://${REAL}:${site.port}/2fa`);
+    await expect.poll(() => browser.badge(tab)).toBe('1');
+    const before = Math.floor(Date.now() / 1000);
+    await clickFillButton(tab);
+    await expect.poll(() => tab.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    const after = Math.floor(Date.now() / 1000);
+    const codes = await Promise.all(
+      [before, after].map(async (t) =>
+        (await cli.ok(['code', '--secret', secret, '--time', String(t)])).trim(),
+      ),
+    );
+    expect(codes).toContain(await tab.locator('#otp').inputValue());
+
+    const popup = await browser.popup(tab);
+    await popup
+      .getByRole('region', { name: `Codes for ${REAL}` })
+      .getByText('Shop (alice)')
+      .waitFor();
+    expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)', 'Shop (alice)']);
   });
 });

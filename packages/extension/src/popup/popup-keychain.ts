@@ -3,6 +3,7 @@ import type { Vault } from '@tessera/vault';
 import type { KeychainSession, KeychainState, SignInRequest } from '../../../web/src/app/keychain.js';
 import { Store } from '../../../web/src/app/store.js';
 import type { JoinActions } from '../../../web/src/screens/Keychain.js';
+import { FOLLOW_LOCK } from '../sync-status.js';
 
 /** What the popup shows about the keychain: the web app's keychain view, and the last notice. */
 export interface PopupKeychainState extends KeychainState {
@@ -22,6 +23,7 @@ export function keychainStore(): Store<PopupKeychainState> {
 export class PopupKeychain implements JoinActions {
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
+  private releaseFollowLock: (() => void) | null = null;
 
   constructor(private readonly vault: Vault) {}
 
@@ -29,12 +31,14 @@ export class PopupKeychain implements JoinActions {
   async resume(): Promise<void> {
     if (this.vault.getMeta('keychain') === undefined) return;
     this.store.set({ keychainOn: true });
+    this.holdFollowLock();
     await (await this.open()).resume();
   }
 
   /** Signs in; the device then waits for approval, the PIN or the recovery key (`JoinScreen`). */
   async signIn(request: SignInRequest): Promise<void> {
     await (await this.open()).signIn(request);
+    this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }
 
@@ -52,7 +56,7 @@ export class PopupKeychain implements JoinActions {
 
   async signOut(): Promise<void> {
     await (await this.open()).signOut();
-    this.session = null;
+    this.stop();
     this.store.set({ keychain: null, keychainOn: false });
   }
 
@@ -60,6 +64,20 @@ export class PopupKeychain implements JoinActions {
   stop(): void {
     this.session?.stop();
     this.session = null;
+    this.releaseFollowLock?.();
+    this.releaseFollowLock = null;
+  }
+
+  /**
+   * While the popup follows the feed, the background's periodic round stands aside
+   * (background-sync.ts). The browser releases the lock when the popup closes, whatever happens.
+   */
+  private holdFollowLock(): void {
+    if (this.releaseFollowLock) return;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.releaseFollowLock = release;
+    void navigator.locks.request(FOLLOW_LOCK, () => held);
   }
 
   /** The session comes in a lazy chunk (OPAQUE, Argon2id): a local-only popup never loads it. */

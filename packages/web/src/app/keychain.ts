@@ -27,7 +27,6 @@ import {
   signInAgain,
   signup,
   syncRound,
-  type KeychainHost,
 } from '@tessera/vault/keychain';
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
@@ -37,6 +36,7 @@ import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
 import { forScreen } from './words.js';
+import { vaultHost } from './vault-host.js';
 
 /** Local meta key of the last devices and PIN state the server reported (this device only). */
 const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
@@ -96,17 +96,6 @@ function noticeText(notice: Notice): string {
     default:
       return describeNotice(notice);
   }
-}
-
-/** The vault as the keychain client sees it. */
-function vaultHost(vault: Vault): KeychainHost {
-  return {
-    records: () => vault.records(),
-    applyRemote: (records) => vault.applyRemote(records),
-    getMeta: (key) => vault.getMeta(key),
-    setMeta: (key, value) => vault.setMeta(key, value),
-    refresh: () => vault.refresh(),
-  };
 }
 
 /**
