@@ -46,8 +46,11 @@ export class PopupKeychain implements JoinActions {
     await (await this.open()).refreshEscrow();
   }
 
+  /** Restores with the PIN; first, from the click, access to the realms that hold it (and no others). */
   async joinWithPin(pin: string): Promise<void> {
-    await (await this.open()).joinWithPin(pin);
+    const session = await this.open();
+    await requestRealmAccess(session.escrowRealmUrls('restore'));
+    await session.joinWithPin(pin);
   }
 
   async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
@@ -122,5 +125,20 @@ export async function requestServerAccess(origin: string): Promise<void> {
   if (!granted)
     throw new Error(
       `Tessera needs your permission to reach ${origin}, the keychain server; nothing was sent to it.`,
+    );
+}
+
+/**
+ * Asks the browser for access to the escrow realms a PIN flow contacts (the keychain's own
+ * `/realm` is on the server's origin, granted already). Like `requestServerAccess`, call it first
+ * thing from the click.
+ */
+export async function requestRealmAccess(urls: string[]): Promise<void> {
+  const origins = [...new Set(urls.map((url) => new URL(url).origin))];
+  if (origins.length === 0) return;
+  const granted = await chrome.permissions.request({ origins: origins.map((o) => `${o}/*`) });
+  if (!granted)
+    throw new Error(
+      `Tessera needs your permission to reach the escrow realms that hold your keychain PIN (${origins.join(', ')}); nothing was sent to them.`,
     );
 }

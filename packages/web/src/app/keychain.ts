@@ -18,6 +18,7 @@ import {
   login,
   ownVerificationCode,
   pinProtection,
+  realmUrl,
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
@@ -114,6 +115,8 @@ export class KeychainSession {
   private roundWaiters: (() => void)[] = [];
   private verificationCode: string | null = null;
   private escrow: KeychainView['escrow'] = null;
+  /** The realm URLs the server announced for a new PIN, as of the last `refreshEscrow`. */
+  private announcedRealms: string[] = [];
   private devices: DeviceView[] = [];
   private syncing = false;
   private transientError: string | null = null;
@@ -150,8 +153,7 @@ export class KeychainSession {
     this.recall();
     this.publish();
     this.startFollowing();
-    // Refreshes the clock offset behind the clock-off warning, and whether a PIN is set.
-    await this.keychain.serverMeta().catch(() => undefined);
+    // Refreshes the clock offset behind the clock-off warning, the realms, and whether a PIN is set.
     await this.refreshEscrow().catch(() => undefined);
   }
 
@@ -213,6 +215,8 @@ export class KeychainSession {
    * realm PIN's from the last answer the realms gave (they answer nothing else).
    */
   async refreshEscrow(answered?: { attemptsLeft: number; destroyed: boolean }): Promise<void> {
+    const meta = await this.keychain.serverMeta().catch(() => null);
+    if (meta) this.announcedRealms = meta.escrowRealms?.urls ?? [];
     const circle = await this.keychain.refreshCircle();
     const protection = pinProtection(circle, this.keychain.requireState().server).summary;
     if (circle.escrowPub && !circle.escrowRealms) {
@@ -247,6 +251,20 @@ export class KeychainSession {
     if (!seen) return;
     if (this.devices.length === 0) this.devices = seen.devices ?? [];
     this.escrow ??= seen.escrow ?? null;
+  }
+
+  /**
+   * The absolute URLs of the escrow realms a PIN flow will contact, as of the last `refreshEscrow`:
+   * to restore, the realms the circle pins; to set a PIN, those the server announces and those of
+   * the PIN it replaces (its records there are deleted). The extension asks the browser for exactly
+   * these hosts, synchronously from the click (it may only ask during a user gesture).
+   */
+  escrowRealmUrls(purpose: 'restore' | 'set-pin'): string[] {
+    const state = this.keychain.state;
+    if (!state) return [];
+    const pinned = state.circle?.escrowRealms?.realms.map((r) => r.url) ?? [];
+    const urls = purpose === 'restore' ? pinned : [...this.announcedRealms, ...pinned];
+    return [...new Set(urls.map((url) => realmUrl(url, state.server)))];
   }
 
   async joinWithPin(pin: string): Promise<void> {
