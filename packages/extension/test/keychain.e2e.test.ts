@@ -20,6 +20,7 @@ import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 const EMAIL = 'alice@example.com';
 /** The account made in the web app; the CLI device signs in with it (`TESSERA_PASSWORD`). */
 const ACCOUNT = { email: EMAIL, password: PASSWORD };
+const PIN = '48213957';
 
 let harness: Harness;
 let browser: ExtensionBrowser;
@@ -102,6 +103,51 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
     // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
     await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
+  });
+
+  it('manages devices from the popup: approves a web device by its code, sets the PIN, removes the device', async () => {
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.id}/popup.html`);
+    await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
+
+    const b = await harness.device();
+    await b.page.goto('/');
+    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+    await b.page.getByRole('button', { name: 'I have an account' }).click();
+    await b.page.getByLabel('Email').fill(EMAIL);
+    await b.page.getByLabel('Account password').fill(PASSWORD);
+    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
+
+    // The popup opens its device section by itself when a device asks to join.
+    const devices = popup.locator('details.devices');
+    await devices.getByRole('heading', { name: 'Approve a new device' }).waitFor();
+    await devices.getByLabel('Verification code').fill(code);
+    await devices.getByRole('button', { name: 'Approve', exact: true }).click();
+    const approved = devices.getByRole('status').filter({ hasText: 'can now see your codes' });
+    const name = (await approved.textContent())!.replace(/ can now see your codes\.$/, '');
+    await b.page.locator('.row').filter({ hasText: 'Bank' }).first().waitFor();
+    await devices
+      .locator('li', { hasText: name })
+      .getByRole('button', { name: `Rename ${name}` })
+      .waitFor();
+
+    await devices.getByLabel('PIN', { exact: true }).fill(PIN);
+    await devices.getByLabel('PIN again').fill(PIN);
+    await devices.getByRole('button', { name: 'Set PIN' }).click();
+    await devices.getByRole('status').filter({ hasText: 'The PIN is set.' }).waitFor({ timeout: 30_000 });
+
+    await devices.locator('li', { hasText: name }).getByRole('button', { name: 'Remove' }).click();
+    const dialog = popup.getByRole('dialog');
+    await dialog.getByLabel('Keychain PIN (to keep it)').fill(PIN);
+    await dialog.getByRole('button', { name: 'Remove device' }).click();
+    const key = (await devices.getByTestId('recovery-key').textContent())!.trim();
+    await devices.getByRole('button', { name: 'I wrote it down' }).click();
+    await devices.getByLabel('Type the recovery key to confirm').fill(key);
+    await devices.getByRole('button', { name: 'Done' }).click();
+    await devices.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.locator('li', { hasText: name }).count()).toBe(0);
+    await b.context.close();
   });
 
   it('syncs while the popup is closed: a CLI entry is stored, shown without the server, and filled on its site', async () => {

@@ -2,7 +2,13 @@
 import type { Vault } from '@tessera/vault';
 import type { KeychainSession, KeychainState, SignInRequest } from '../../../web/src/app/keychain.js';
 import { Store } from '../../../web/src/app/store.js';
-import type { JoinActions } from '../../../web/src/screens/Keychain.js';
+import type {
+  ApproveActions,
+  DeviceActions,
+  JoinActions,
+  PinActions,
+  QrActions,
+} from '../../../web/src/screens/Keychain.js';
 import { FOLLOW_LOCK } from '../sync-status.js';
 
 /** What the popup shows about the keychain: the web app's keychain view, and the last notice. */
@@ -20,7 +26,7 @@ export function keychainStore(): Store<PopupKeychainState> {
  * follow loop of the live feed) on the extension's vault. It runs in the popup while it is open;
  * the background reads the synced entries from the shared vault storage.
  */
-export class PopupKeychain implements JoinActions {
+export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions, PinActions, QrActions {
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
   private releaseFollowLock: (() => void) | null = null;
@@ -51,6 +57,50 @@ export class PopupKeychain implements JoinActions {
     const session = await this.open();
     await requestRealmAccess(session.escrowRealmUrls('restore'));
     await session.joinWithPin(pin);
+  }
+
+  /** Approves the pending device whose screen shows `code`; resolves to its name. */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    return (await this.open()).approve(code, deviceId);
+  }
+
+  async evict(deviceId: string): Promise<string> {
+    return (await this.open()).evict(deviceId);
+  }
+
+  async renameDevice(deviceId: string, name: string): Promise<string> {
+    return (await this.open()).rename(deviceId, name);
+  }
+
+  /**
+   * Starts removing a device (resolves with the new recovery key to show). Keeping the PIN
+   * registers it anew at the realms the server names: their origins are asked for first, from the click.
+   */
+  async startRemoval(id: string, pin: string | null): Promise<string> {
+    const session = await this.open();
+    if (pin !== null) await requestRealmAccess(session.escrowRealmUrls('set-pin'));
+    return session.startRotation({ removeDeviceId: id, pin });
+  }
+
+  async finishRotation(): Promise<void> {
+    await (await this.open()).finishRotation();
+  }
+
+  async cancelRotation(): Promise<void> {
+    await (await this.open()).cancelRotation();
+  }
+
+  /** Sets or changes the PIN; first, from the click, access to the realms that will hold it. */
+  async setPin(pin: string): Promise<void> {
+    const session = await this.open();
+    await requestRealmAccess(session.escrowRealmUrls('set-pin'));
+    await session.setPin(pin);
+  }
+
+  /** The recovery key sheet's QR code (the web app's drawing). */
+  async qrImage(text: string): Promise<string> {
+    const { qrPngDataUrl } = await import('../../../web/src/platform/formats.js');
+    return qrPngDataUrl(text, 6);
   }
 
   async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
