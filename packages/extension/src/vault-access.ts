@@ -108,7 +108,16 @@ export function codesForSite(
   site: string | null,
   now = Date.now(),
 ): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
-  return entriesForSite(vault.entries(), site)
+  return siteCodes(vault.entries(), site, now);
+}
+
+/** `codesForSite` on entries already listed (the popup lists them once per change). */
+export function siteCodes(
+  entries: readonly VaultEntry[],
+  site: string | null,
+  now = Date.now(),
+): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
+  return entriesForSite(entries, site)
     .filter((entry) => entry.type !== 'hotp')
     .map((entry) => {
       const { code, secondsLeft } = currentCode(entry, Math.floor(now / 1000));
