@@ -3,6 +3,8 @@ import type { Reply, Request, ToContent } from './messages.js';
 import { siteOf } from './site.js';
 import { codesForSite, isLocked, lockVault, openVault, touch, vaultProblem } from './vault-access.js';
 import { LOCK_ALARM } from './lock-settings.js';
+import { backgroundSync, ensureSyncAlarm } from './background-sync.js';
+import { SYNC_ALARM } from './sync-status.js';
 import { entryLabel, VaultError } from '@tessera/vault';
 
 /**
@@ -19,7 +21,12 @@ chrome.runtime.onMessage.addListener((message: Request, sender, sendResponse: (r
 // The idle lock: the alarm is set on each use (vault-access.ts `touch`) and fires after the idle time.
 chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === LOCK_ALARM) void lockVault();
+  if (alarm.name === SYNC_ALARM) void backgroundSync();
 });
+
+// Every time the background starts (install, browser start, woken by an event): the periodic
+// round's alarm is there (background-sync.ts).
+void ensureSyncAlarm();
 
 chrome.commands.onCommand.addListener((command) => {
   if (command !== 'fill-code') return;

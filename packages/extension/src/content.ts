@@ -39,6 +39,7 @@ function scan(): void {
   }
   if (!announced) {
     announced = true;
+    listen();
     void announce(fields.length);
   }
 }
@@ -71,24 +72,33 @@ async function fillFrom(field: HTMLInputElement | null): Promise<void> {
   }
 }
 
-chrome.runtime.onMessage.addListener((message: ToContent, sender, sendResponse: (done: boolean) => void) => {
-  if (sender.id !== chrome.runtime.id) return false;
-  if (message.type === 'fill') {
-    // The page may have navigated since the background looked: fill only the origin it checked.
-    if (location.origin !== message.origin) return (sendResponse(false), false);
-    offered = true; // the popup filled, so Tessera is unlocked
-    const target = lastFocused ?? findCodeFields(document)[0];
-    if (!target) return (sendResponse(false), false);
-    fillField(target, message.code);
-    sendResponse(true);
-    return false;
-  }
-  if (message.type === 'fill-request') {
-    void fillFrom(lastFocused).then(() => sendResponse(true));
-    return true;
-  }
-  return false;
-});
+/**
+ * Fills the background asks for (the popup's "Use here", the shortcut). Registered only once a code
+ * field is found: a page without one never touches the extension APIs, whose bindings cost the page
+ * more than the scan itself; with no listener, the background hears "nothing to fill here".
+ */
+function listen(): void {
+  chrome.runtime.onMessage.addListener(
+    (message: ToContent, sender, sendResponse: (done: boolean) => void) => {
+      if (sender.id !== chrome.runtime.id) return false;
+      if (message.type === 'fill') {
+        // The page may have navigated since the background looked: fill only the origin it checked.
+        if (location.origin !== message.origin) return (sendResponse(false), false);
+        offered = true; // the popup filled, so Tessera is unlocked
+        const target = lastFocused ?? findCodeFields(document)[0];
+        if (!target) return (sendResponse(false), false);
+        fillField(target, message.code);
+        sendResponse(true);
+        return false;
+      }
+      if (message.type === 'fill-request') {
+        void fillFrom(lastFocused).then(() => sendResponse(true));
+        return true;
+      }
+      return false;
+    },
+  );
+}
 
 /**
  * The small button next to a focused code field, in a closed shadow root the page cannot reach.

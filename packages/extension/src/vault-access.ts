@@ -1,9 +1,17 @@
 /// <reference types="chrome" />
-import { currentCode, Vault, VaultError, type VaultEntry, type VaultKey } from '@tessera/vault';
+import {
+  currentCode,
+  readVaultHeader,
+  Vault,
+  VaultError,
+  type VaultEntry,
+  type VaultKey,
+} from '@tessera/vault';
 // The browser's vault storage, key custody and app lock are the web app's (one implementation for both).
 import { BrowserKeys, indexedDbStorage, vaultChannel } from '../../web/src/platform/storage.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../../web/src/platform/app-lock.js';
-import { loadSettings, saveSettings } from '../../web/src/platform/db.js';
+import { db, loadSettings, saveSettings } from '../../web/src/platform/db.js';
+import type { PasskeyLock } from '../../web/src/platform/passkey.js';
 import { entriesForSite } from './site.js';
 import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
 
@@ -57,7 +65,49 @@ export async function unlockVault(passphrase: string): Promise<Vault> {
 /** Turns the app lock on (or changes its passphrase); this unlock stays open. */
 export async function setAppLock(passphrase: string): Promise<void> {
   const locked = await setLockPassphrase(await openVault(), keys, passphrase);
+  // A new storage key: a passkey lock made for the old one would open nothing (the web app's rule).
+  await (await db()).delete('keys', PASSKEY_KEY);
   await holdUnlocked(locked);
+}
+
+/** Where the passkey unlock's wrap of the storage key is kept (the web app's key name and store). */
+const PASSKEY_KEY = 'passkey-lock';
+
+/** Whether a passkey can unlock Tessera here. */
+export async function hasPasskeyLock(): Promise<boolean> {
+  return (await (await db()).count('keys', PASSKEY_KEY)) > 0;
+}
+
+/**
+ * Adds passkey unlock to the app lock: WebAuthn works in the extension's own origin (the relying
+ * party is the extension's id), and the PRF extension gives the secret that wraps the storage key,
+ * as in the web app (`platform/passkey.ts`). The passphrase keeps working.
+ */
+export async function addPasskeyLock(): Promise<void> {
+  const vault = await openVault();
+  if (vault.custody !== 'passphrase' || !keys.current)
+    throw new Error('Turn on the app lock with a passphrase first.');
+  const { createPasskeyLock } = await import('../../web/src/platform/passkey.js');
+  await (await db()).put('keys', await createPasskeyLock(keys.current.key), PASSKEY_KEY);
+}
+
+export async function removePasskeyLock(): Promise<void> {
+  await (await db()).delete('keys', PASSKEY_KEY);
+}
+
+/** Opens the locked vault with the passkey; the unlock is shared with the other contexts. */
+export async function unlockWithPasskey(): Promise<Vault> {
+  const lock = (await (await db()).get('keys', PASSKEY_KEY)) as PasskeyLock | undefined;
+  if (!lock) throw new Error('No passkey unlocks Tessera in this browser.');
+  const { openPasskeyLock } = await import('../../web/src/platform/passkey.js');
+  const key = await openPasskeyLock(lock);
+  const stored = await indexedDbStorage().load();
+  if (!stored) throw new Error('There is no vault to unlock.');
+  keys.offerKey({ key, keyId: readVaultHeader(stored).header.keyId, custody: 'passphrase' });
+  opening = null;
+  const vault = await openVault();
+  if (keys.current) await holdUnlocked(keys.current);
+  return vault;
 }
 
 /** Locks now: the unlocked key leaves session storage, and every context drops its vault (below). */
@@ -108,7 +158,16 @@ export function codesForSite(
   site: string | null,
   now = Date.now(),
 ): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
-  return entriesForSite(vault.entries(), site)
+  return siteCodes(vault.entries(), site, now);
+}
+
+/** `codesForSite` on entries already listed (the popup lists them once per change). */
+export function siteCodes(
+  entries: readonly VaultEntry[],
+  site: string | null,
+  now = Date.now(),
+): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
+  return entriesForSite(entries, site)
     .filter((entry) => entry.type !== 'hotp')
     .map((entry) => {
       const { code, secondsLeft } = currentCode(entry, Math.floor(now / 1000));

@@ -2,7 +2,15 @@ import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, LOOKALIKE, REAL, SHOP, startSite, type ExtensionBrowser } from './harness.js';
+import {
+  clickFillButton,
+  launchWithExtension,
+  LOOKALIKE,
+  REAL,
+  SHOP,
+  startSite,
+  type ExtensionBrowser,
+} from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 const SECRET = 'JBSWY3DPEHPK3PXP';
@@ -104,15 +112,3 @@ describe(
     });
   },
 );
-
-/**
- * A real (trusted) click on the fill button shown under the focused code field. The button lives in
- * a closed shadow root, so neither the page nor a test locator can reach it: the test clicks where a
- * person would.
- */
-async function clickFillButton(page: import('playwright-core').Page): Promise<void> {
-  const field = page.locator('#otp');
-  await field.click();
-  const box = (await field.boundingBox())!;
-  await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
-}

@@ -151,3 +151,15 @@ export async function launchWithExtension(
     },
   };
 }
+
+/**
+ * A real (trusted) click on the fill button shown under the focused code field. The button lives in
+ * a closed shadow root, so neither the page nor a test locator can reach it: the test clicks where a
+ * person would.
+ */
+export async function clickFillButton(page: Page): Promise<void> {
+  const field = page.locator('#otp');
+  await field.click();
+  const box = (await field.boundingBox())!;
+  await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}

@@ -14,16 +14,20 @@ import {
   type Harness,
 } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
-import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import { clickFillButton, launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 const EMAIL = 'alice@example.com';
 /** The account made in the web app; the CLI device signs in with it (`TESSERA_PASSWORD`). */
 const ACCOUNT = { email: EMAIL, password: PASSWORD };
+const PIN = '48213957';
 
 let harness: Harness;
 let browser: ExtensionBrowser;
 let site: { port: number; server: Server };
 let workspace: Workspace;
+/** The CLI device of the first test, trusted by its recovery key. */
+let cli: ReturnType<Workspace['device']>;
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -78,7 +82,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     await popup.getByRole('list', { name: 'All codes' }).getByText('Bank').waitFor();
     await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
 
-    const cli = workspace.device();
+    cli = workspace.device();
     const keyFile = workspace.file('recovery-key.txt', recoveryKey);
     await cli.ok([
       'keychain',
@@ -99,5 +103,93 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
     // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
     await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
+  });
+
+  it('manages devices from the popup: approves a web device by its code, sets the PIN, removes the device', async () => {
+    const popup = await browser.context.newPage();
+    await popup.goto(`chrome-extension://${browser.id}/popup.html`);
+    await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
+
+    const b = await harness.device();
+    await b.page.goto('/');
+    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+    await b.page.getByRole('button', { name: 'I have an account' }).click();
+    await b.page.getByLabel('Email').fill(EMAIL);
+    await b.page.getByLabel('Account password').fill(PASSWORD);
+    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
+
+    // The popup opens its device section by itself when a device asks to join.
+    const devices = popup.locator('details.devices');
+    await devices.getByRole('heading', { name: 'Approve a new device' }).waitFor();
+    await devices.getByLabel('Verification code').fill(code);
+    await devices.getByRole('button', { name: 'Approve', exact: true }).click();
+    const approved = devices.getByRole('status').filter({ hasText: 'can now see your codes' });
+    const name = (await approved.textContent())!.replace(/ can now see your codes\.$/, '');
+    await b.page.locator('.row').filter({ hasText: 'Bank' }).first().waitFor();
+    await devices
+      .locator('li', { hasText: name })
+      .getByRole('button', { name: `Rename ${name}` })
+      .waitFor();
+
+    await devices.getByLabel('PIN', { exact: true }).fill(PIN);
+    await devices.getByLabel('PIN again').fill(PIN);
+    await devices.getByRole('button', { name: 'Set PIN' }).click();
+    await devices.getByRole('status').filter({ hasText: 'The PIN is set.' }).waitFor({ timeout: 30_000 });
+
+    await devices.locator('li', { hasText: name }).getByRole('button', { name: 'Remove' }).click();
+    const dialog = popup.getByRole('dialog');
+    await dialog.getByLabel('Keychain PIN (to keep it)').fill(PIN);
+    await dialog.getByRole('button', { name: 'Remove device' }).click();
+    const key = (await devices.getByTestId('recovery-key').textContent())!.trim();
+    await devices.getByRole('button', { name: 'I wrote it down' }).click();
+    await devices.getByLabel('Type the recovery key to confirm').fill(key);
+    await devices.getByRole('button', { name: 'Done' }).click();
+    await devices.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.locator('li', { hasText: name }).count()).toBe(0);
+    await b.context.close();
+  });
+
+  it('syncs while the popup is closed: a CLI entry is stored, shown without the server, and filled on its site', async () => {
+    for (const page of browser.context.pages())
+      if (page.url().startsWith('chrome-extension://')) await page.close();
+    const secret = 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT';
+    await cli.ok(['add', '--secret', secret, '--issuer', 'Shop', '--account', 'alice', '--site', REAL]);
+
+    // The periodic round's alarm, moved to now (its period is a minute: the test does not wait for it).
+    await browser.worker.evaluate(
+      (name) => chrome.alarms.create(name, { when: Date.now(), periodInMinutes: 1 }),
+      SYNC_ALARM,
+    );
+    const status = () =>
+      browser.worker.evaluate(
+        async () =>
+          (await chrome.storage.session.get('backgroundSync')).backgroundSync as SyncStatus | undefined,
+      );
+    await expect.poll(async () => (await status())?.entries, { timeout: 90_000 }).toBe(3);
+    expect((await status())?.error).toBeNull();
+
+    // From here on the keychain server is gone: what follows comes from the extension's own storage.
+    await harness.stopServer();
+    const tab = await browser.context.newPage();
+    await tab.goto(`http://${REAL}:${site.port}/2fa`);
+    await expect.poll(() => browser.badge(tab)).toBe('1');
+    const before = Math.floor(Date.now() / 1000);
+    await clickFillButton(tab);
+    await expect.poll(() => tab.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    const after = Math.floor(Date.now() / 1000);
+    const codes = await Promise.all(
+      [before, after].map(async (t) =>
+        (await cli.ok(['code', '--secret', secret, '--time', String(t)])).trim(),
+      ),
+    );
+    expect(codes).toContain(await tab.locator('#otp').inputValue());
+
+    const popup = await browser.popup(tab);
+    await popup
+      .getByRole('region', { name: `Codes for ${REAL}` })
+      .getByText('Shop (alice)')
+      .waitFor();
+    expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)', 'Shop (alice)']);
   });
 });

@@ -2,10 +2,10 @@ import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import { LOCK_ALARM, UNLOCKED_KEY } from '../src/lock-settings.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const PASSPHRASE = 'correct horse battery';
-const LOCK_ALARM = 'tessera-idle-lock';
 
 describe(
   'the app lock: locked, the extension gives no code anywhere until the passphrase opens it',
@@ -86,6 +86,44 @@ describe(
       await expect.poll(() => ext.badge(bank)).toBe('1');
       await clickFillButton(bank);
       await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    });
+
+    it('unlocks with a passkey (WebAuthn with PRF in the extension’s own origin), shared with the background', async () => {
+      const popup = await ext.context.newPage();
+      await popup.goto(`chrome-extension://${ext.id}/popup.html`);
+      // A platform authenticator with PRF, as Chromium's WebAuthn testing API provides it.
+      const cdp = await ext.context.newCDPSession(popup);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          ctap2Version: 'ctap2_1',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          hasPrf: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      await popup.getByText('App lock', { exact: true }).click();
+      await popup.getByRole('button', { name: 'Add passkey unlock' }).click();
+      await popup.getByRole('status').filter({ hasText: 'A passkey now unlocks Tessera' }).waitFor();
+      await popup.getByRole('button', { name: 'Lock now' }).click();
+      await popup.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+      const unlocked = () =>
+        ext.worker.evaluate(
+          async (key) => (await chrome.storage.session.get(key))[key] !== undefined,
+          UNLOCKED_KEY,
+        );
+      expect(await unlocked()).toBe(false);
+
+      await popup.getByRole('button', { name: 'Unlock with passkey' }).click();
+      await expect
+        .poll(() => popup.getByLabel('Code for Bank (alice)').first().textContent())
+        .toMatch(/^\d{3} \d{3}$/);
+      // One unlock for every part: the background (fills) holds it too.
+      expect(await unlocked()).toBe(true);
     });
   },
 );

@@ -92,6 +92,7 @@ export function KeychainStatus({ keychain }: { keychain: PopupKeychain }) {
         {view.email} on {new URL(view.server).host}: {state}
       </p>
       {notice}
+      {view.status === 'trusted' && <ManageDevices keychain={keychain} />}
       <ErrorText error={error} />
       <button type="button" class="link" disabled={busy} onClick={() => void run(() => keychain.signOut())}>
         Sign out of the keychain
@@ -113,4 +114,52 @@ export function PendingJoin({ keychain }: { keychain: PopupKeychain }) {
   }, []);
   if (!screens) return <p aria-busy="true">Loading…</p>;
   return <screens.JoinScreen app={keychain} />;
+}
+
+/**
+ * The web app's Backup page parts for a trusted device, in the popup: approving a device that asks
+ * to join (the user types the code its screen shows), the device list (rename, remove with the new
+ * recovery key), and the PIN. Loaded when opened.
+ */
+function ManageDevices({ keychain }: { keychain: PopupKeychain }) {
+  const [open, setOpen] = useState(false);
+  const [screens, setScreens] = useState<JoinScreenModule | null>(null);
+  const [newKey, setNewKey] = useState<{ key: string; why: string } | null>(null);
+  const { keychain: view } = useStore(keychain.store);
+  const waiting = view?.devices.filter((d) => d.status === 'pending' && !d.expired).length ?? 0;
+  useEffect(() => {
+    if (open || waiting > 0) void import('../../../web/src/screens/Keychain.js').then(setScreens);
+  }, [open, waiting > 0]);
+  return (
+    <details
+      class="devices"
+      open={open || waiting > 0}
+      onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}
+    >
+      <summary>{waiting > 0 ? `Devices: ${waiting} asking to join` : 'Devices and PIN'}</summary>
+      {!screens ? (
+        <p aria-busy="true">Loading…</p>
+      ) : newKey ? (
+        <screens.RecoveryKeyStep
+          app={keychain}
+          recoveryKey={newKey.key}
+          title="Write down your new recovery key"
+          intro={`${newKey.why} Your old recovery key stops working: it is shown only now.`}
+          busyLabel="Changing your keys…"
+          onConfirmed={async () => {
+            await keychain.finishRotation();
+            setNewKey(null);
+          }}
+          onCancel={() => void keychain.cancelRotation().then(() => setNewKey(null))}
+          onStartOver={() => setNewKey(null)}
+        />
+      ) : (
+        <>
+          <screens.Approve app={keychain} />
+          <screens.Devices app={keychain} onNewKey={setNewKey} />
+          <screens.Pin app={keychain} />
+        </>
+      )}
+    </details>
+  );
 }

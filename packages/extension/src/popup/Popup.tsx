@@ -7,7 +7,7 @@ import { groupCode } from '../../../web/src/format.js';
 import { copyText } from '../../../web/src/platform/clipboard.js';
 import type { Reply } from '../messages.js';
 import { siteOf } from '../site.js';
-import { codesForSite, isLocked, onLocked, openVault, touch, vaultProblem } from '../vault-access.js';
+import { isLocked, onLocked, openVault, siteCodes, touch, vaultProblem } from '../vault-access.js';
 import { LockScreen, LockSettings } from './Lock.js';
 import { KeychainSignIn, KeychainStatus, PendingJoin } from './Keychain.js';
 import { keychainStore, PopupKeychain } from './popup-keychain.js';
@@ -24,7 +24,7 @@ export function Popup() {
   const [problem, setProblem] = useState<string | null>(null);
   const [tab, setTab] = useState<chrome.tabs.Tab | null>(null);
   const [now, setNow] = useState(Date.now());
-  const [, setGeneration] = useState(0);
+  const [generation, setGeneration] = useState(0);
   const [query, setQuery] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [locked, setLocked] = useState(false);
@@ -66,8 +66,10 @@ export function Popup() {
   }, []);
 
   const site = siteOf(tab?.url);
-  const entries = vault?.entries() ?? [];
-  const bound = vault ? codesForSite(vault, site, now) : [];
+  // Listed and sorted once per change of the vault, not on every tick of the countdown.
+  const entries = useMemo(() => vault?.entries() ?? [], [vault, generation]);
+  const bound = siteCodes(entries, site, now);
+  const boundIds = new Set(bound.map((b) => b.entry.id));
   const matching = useMemo(() => filter(entries, query), [entries, query]);
 
   async function fill(entry: VaultEntry, bind: boolean) {
@@ -153,7 +155,7 @@ export function Popup() {
             entry={entry}
             now={now}
             site={site}
-            bound={bound.some((b) => b.entry.id === entry.id)}
+            bound={boundIds.has(entry.id)}
             onCopy={copy}
             onUse={(e) => void fill(e, true)}
           />

@@ -2,7 +2,14 @@
 import type { Vault } from '@tessera/vault';
 import type { KeychainSession, KeychainState, SignInRequest } from '../../../web/src/app/keychain.js';
 import { Store } from '../../../web/src/app/store.js';
-import type { JoinActions } from '../../../web/src/screens/Keychain.js';
+import type {
+  ApproveActions,
+  DeviceActions,
+  JoinActions,
+  PinActions,
+  QrActions,
+} from '../../../web/src/screens/Keychain.js';
+import { FOLLOW_LOCK } from '../sync-status.js';
 
 /** What the popup shows about the keychain: the web app's keychain view, and the last notice. */
 export interface PopupKeychainState extends KeychainState {
@@ -19,9 +26,10 @@ export function keychainStore(): Store<PopupKeychainState> {
  * follow loop of the live feed) on the extension's vault. It runs in the popup while it is open;
  * the background reads the synced entries from the shared vault storage.
  */
-export class PopupKeychain implements JoinActions {
+export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions, PinActions, QrActions {
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
+  private releaseFollowLock: (() => void) | null = null;
 
   constructor(private readonly vault: Vault) {}
 
@@ -29,12 +37,14 @@ export class PopupKeychain implements JoinActions {
   async resume(): Promise<void> {
     if (this.vault.getMeta('keychain') === undefined) return;
     this.store.set({ keychainOn: true });
+    this.holdFollowLock();
     await (await this.open()).resume();
   }
 
   /** Signs in; the device then waits for approval, the PIN or the recovery key (`JoinScreen`). */
   async signIn(request: SignInRequest): Promise<void> {
     await (await this.open()).signIn(request);
+    this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }
 
@@ -42,8 +52,55 @@ export class PopupKeychain implements JoinActions {
     await (await this.open()).refreshEscrow();
   }
 
+  /** Restores with the PIN; first, from the click, access to the realms that hold it (and no others). */
   async joinWithPin(pin: string): Promise<void> {
-    await (await this.open()).joinWithPin(pin);
+    const session = await this.open();
+    await requestRealmAccess(session.escrowRealmUrls('restore'));
+    await session.joinWithPin(pin);
+  }
+
+  /** Approves the pending device whose screen shows `code`; resolves to its name. */
+  async approve(code: string, deviceId?: string): Promise<string> {
+    return (await this.open()).approve(code, deviceId);
+  }
+
+  async evict(deviceId: string): Promise<string> {
+    return (await this.open()).evict(deviceId);
+  }
+
+  async renameDevice(deviceId: string, name: string): Promise<string> {
+    return (await this.open()).rename(deviceId, name);
+  }
+
+  /**
+   * Starts removing a device (resolves with the new recovery key to show). Keeping the PIN
+   * registers it anew at the realms the server names: their origins are asked for first, from the click.
+   */
+  async startRemoval(id: string, pin: string | null): Promise<string> {
+    const session = await this.open();
+    if (pin !== null) await requestRealmAccess(session.escrowRealmUrls('set-pin'));
+    return session.startRotation({ removeDeviceId: id, pin });
+  }
+
+  async finishRotation(): Promise<void> {
+    await (await this.open()).finishRotation();
+  }
+
+  async cancelRotation(): Promise<void> {
+    await (await this.open()).cancelRotation();
+  }
+
+  /** Sets or changes the PIN; first, from the click, access to the realms that will hold it. */
+  async setPin(pin: string): Promise<void> {
+    const session = await this.open();
+    await requestRealmAccess(session.escrowRealmUrls('set-pin'));
+    await session.setPin(pin);
+  }
+
+  /** The recovery key sheet's QR code (the web app's drawing). */
+  async qrImage(text: string): Promise<string> {
+    const { qrPngDataUrl } = await import('../../../web/src/platform/formats.js');
+    return qrPngDataUrl(text, 6);
   }
 
   async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
@@ -52,7 +109,7 @@ export class PopupKeychain implements JoinActions {
 
   async signOut(): Promise<void> {
     await (await this.open()).signOut();
-    this.session = null;
+    this.stop();
     this.store.set({ keychain: null, keychainOn: false });
   }
 
@@ -60,6 +117,20 @@ export class PopupKeychain implements JoinActions {
   stop(): void {
     this.session?.stop();
     this.session = null;
+    this.releaseFollowLock?.();
+    this.releaseFollowLock = null;
+  }
+
+  /**
+   * While the popup follows the feed, the background's periodic round stands aside
+   * (background-sync.ts). The browser releases the lock when the popup closes, whatever happens.
+   */
+  private holdFollowLock(): void {
+    if (this.releaseFollowLock) return;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.releaseFollowLock = release;
+    void navigator.locks.request(FOLLOW_LOCK, () => held);
   }
 
   /** The session comes in a lazy chunk (OPAQUE, Argon2id): a local-only popup never loads it. */
@@ -104,5 +175,20 @@ export async function requestServerAccess(origin: string): Promise<void> {
   if (!granted)
     throw new Error(
       `Tessera needs your permission to reach ${origin}, the keychain server; nothing was sent to it.`,
+    );
+}
+
+/**
+ * Asks the browser for access to the escrow realms a PIN flow contacts (the keychain's own
+ * `/realm` is on the server's origin, granted already). Like `requestServerAccess`, call it first
+ * thing from the click.
+ */
+export async function requestRealmAccess(urls: string[]): Promise<void> {
+  const origins = [...new Set(urls.map((url) => new URL(url).origin))];
+  if (origins.length === 0) return;
+  const granted = await chrome.permissions.request({ origins: origins.map((o) => `${o}/*`) });
+  if (!granted)
+    throw new Error(
+      `Tessera needs your permission to reach the escrow realms that hold your keychain PIN (${origins.join(', ')}); nothing was sent to them.`,
     );
 }

@@ -25,7 +25,7 @@ export {
 } from './join.js';
 export { approve, type ApproveOptions } from './approve.js';
 export { recoverWithPin, recoverWithRecoveryKey } from './recover.js';
-export { setPin, checkPin } from './pin.js';
+export { setPin, checkPin, realmUrl } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
 export { rotateRecoveryKey } from './rotate-recovery-key.js';
 export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';

@@ -18,6 +18,7 @@ import {
   login,
   ownVerificationCode,
   pinProtection,
+  realmUrl,
   recoverWithPin,
   recoverWithRecoveryKey,
   removeDevice,
@@ -27,7 +28,6 @@ import {
   signInAgain,
   signup,
   syncRound,
-  type KeychainHost,
 } from '@tessera/vault/keychain';
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
@@ -37,6 +37,7 @@ import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js
 import type { AppState, DeviceView, KeychainView } from './controller.js';
 import { indexedDbDeviceKeyStore } from '../platform/device-keys.js';
 import { forScreen } from './words.js';
+import { vaultHost } from './vault-host.js';
 
 /** Local meta key of the last devices and PIN state the server reported (this device only). */
 const LAST_KNOWN_META_KEY = 'web.keychain.lastKnown';
@@ -98,18 +99,6 @@ function noticeText(notice: Notice): string {
   }
 }
 
-/** The vault as the keychain client sees it. */
-function vaultHost(vault: Vault): KeychainHost {
-  return {
-    records: () => vault.records(),
-    applyRemote: (records) => vault.applyRemote(records),
-    getMeta: (key) => vault.getMeta(key),
-    setMeta: (key, value) => vault.setMeta(key, value),
-    refresh: () => vault.refresh(),
-    purgeTrash: () => vault.purgeTrash(),
-  };
-}
-
 /**
  * The keychain side of the app (a lazy chunk: it brings OPAQUE and Argon2id): the flows of
  * docs/PROTOCOL.md §5 from `@tessera/vault/keychain`, and live sync. Sync runs only inside the
@@ -126,6 +115,8 @@ export class KeychainSession {
   private roundWaiters: (() => void)[] = [];
   private verificationCode: string | null = null;
   private escrow: KeychainView['escrow'] = null;
+  /** The realm URLs the server announced for a new PIN, as of the last `refreshEscrow`. */
+  private announcedRealms: string[] = [];
   private devices: DeviceView[] = [];
   private syncing = false;
   private transientError: string | null = null;
@@ -176,8 +167,7 @@ export class KeychainSession {
     this.recall();
     this.publish();
     this.startFollowing();
-    // Refreshes the clock offset behind the clock-off warning, and whether a PIN is set.
-    await this.keychain.serverMeta().catch(() => undefined);
+    // Refreshes the clock offset behind the clock-off warning, the realms, and whether a PIN is set.
     await this.refreshEscrow().catch(() => undefined);
   }
 
@@ -239,6 +229,8 @@ export class KeychainSession {
    * realm PIN's from the last answer the realms gave (they answer nothing else).
    */
   async refreshEscrow(answered?: { attemptsLeft: number; destroyed: boolean }): Promise<void> {
+    const meta = await this.keychain.serverMeta().catch(() => null);
+    if (meta) this.announcedRealms = meta.escrowRealms?.urls ?? [];
     const circle = await this.keychain.refreshCircle();
     const protection = pinProtection(circle, this.keychain.requireState().server).summary;
     if (circle.escrowPub && !circle.escrowRealms) {
@@ -273,6 +265,20 @@ export class KeychainSession {
     if (!seen) return;
     if (this.devices.length === 0) this.devices = seen.devices ?? [];
     this.escrow ??= seen.escrow ?? null;
+  }
+
+  /**
+   * The absolute URLs of the escrow realms a PIN flow will contact, as of the last `refreshEscrow`:
+   * to restore, the realms the circle pins; to set a PIN, those the server announces and those of
+   * the PIN it replaces (its records there are deleted). The extension asks the browser for exactly
+   * these hosts, synchronously from the click (it may only ask during a user gesture).
+   */
+  escrowRealmUrls(purpose: 'restore' | 'set-pin'): string[] {
+    const state = this.keychain.state;
+    if (!state) return [];
+    const pinned = state.circle?.escrowRealms?.realms.map((r) => r.url) ?? [];
+    const urls = purpose === 'restore' ? pinned : [...this.announcedRealms, ...pinned];
+    return [...new Set(urls.map((url) => realmUrl(url, state.server)))];
   }
 
   async joinWithPin(pin: string): Promise<void> {

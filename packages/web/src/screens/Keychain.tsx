@@ -192,7 +192,7 @@ function normalizeKey(text: string): string {
  * Ways to keep the recovery key besides writing it: copy, a text file, or a printed sheet with the
  * key and its QR code (printed alone: `.print-sheet` is all `@media print` shows).
  */
-function KeepKeyActions({ app, recoveryKey }: { app: App; recoveryKey: string }) {
+function KeepKeyActions({ app, recoveryKey }: { app: QrActions; recoveryKey: string }) {
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   useEffect(() => {
@@ -315,8 +315,13 @@ function ResumeSignup(props: {
 }
 
 /** Shows a recovery key once and asks for it back, so it is written down before we go on. */
-function RecoveryKeyStep(props: {
-  app: App;
+/** Draws a QR code (the recovery key sheet's). */
+export interface QrActions {
+  qrImage(text: string): Promise<string>;
+}
+
+export function RecoveryKeyStep(props: {
+  app: QrActions;
   recoveryKey: string;
   /** Runs once the key was typed back (creates the keychain, or goes ahead with a key rotation). */
   onConfirmed(): Promise<void>;
@@ -665,7 +670,14 @@ function BackupState({ app }: { app: App }) {
   );
 }
 
-function Approve({ app }: { app: App }) {
+/** What approving and turning away join requests needs: the web app's controller, or the extension's. */
+export interface ApproveActions {
+  store: StoreLike<{ keychain: KeychainView | null }>;
+  approve(code: string, deviceId?: string): Promise<string>;
+  evict(deviceId: string): Promise<string>;
+}
+
+export function Approve({ app }: { app: ApproveActions }) {
   const { keychain } = useStore(app.store);
   const [code, setCode] = useState('');
   const { busy, error, run } = useBusy();
@@ -787,9 +799,16 @@ function Approve({ app }: { app: App }) {
   );
 }
 
-type NewKey = (rotation: { key: string; why: string }) => void;
+export type NewKey = (rotation: { key: string; why: string }) => void;
 
-function Devices({ app, onNewKey }: { app: App; onNewKey: NewKey }) {
+/** What the device list needs (renaming, and removal with its key rotation). */
+export interface DeviceActions {
+  store: StoreLike<{ keychain: KeychainView | null }>;
+  renameDevice(deviceId: string, name: string): Promise<string>;
+  startRemoval(id: string, pin: string | null): Promise<string>;
+}
+
+export function Devices({ app, onNewKey }: { app: DeviceActions; onNewKey: NewKey }) {
   const { keychain } = useStore(app.store);
   const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
   const [renaming, setRenaming] = useState<{ id: string; name: string } | null>(null);
@@ -1060,7 +1079,13 @@ function Notices({ app }: { app: App }) {
   );
 }
 
-function Pin({ app }: { app: App }) {
+/** What setting the PIN needs. */
+export interface PinActions {
+  store: StoreLike<{ keychain: KeychainView | null }>;
+  setPin(pin: string): Promise<void>;
+}
+
+export function Pin({ app }: { app: PinActions }) {
   const { keychain } = useStore(app.store);
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');
