@@ -53,6 +53,7 @@ export async function syncRound(
     keychain.requireTrusted();
     keepNotices(state, await notices);
     let pulled = await pull(keychain);
+    await keychain.host.purgeTrash?.();
     let pushed = 0;
     for (let attempt = 0; ; attempt++) {
       try {
