@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@tessera\/vault\/keychain$/, replacement: pkg('vault') + '/keychain/index.ts' },
       { find: /^@tessera\/vault\/share$/, replacement: pkg('vault') + '/share/index.ts' },
       { find: /^@tessera\/vault\/realms$/, replacement: pkg('vault') + '/realms/index.ts' },
+      { find: /^@tessera\/vault\/folders$/, replacement: pkg('vault') + '/folders/index.ts' },
       { find: /^@tessera\/(otp|formats|vault|protocol|server|cli)$/, replacement: pkg('$1') + '/index.ts' },
     ],
   },

@@ -114,6 +114,26 @@ export class TestServer {
     return Buffer.concat(parts);
   }
 
+  /** Rows of a read-only query on the server's main database, as an attacker holding a copy reads it. */
+  async rows(query: string): Promise<Record<string, unknown>[]> {
+    if (this.pgDatabase) {
+      const client = new pg.Client({ connectionString: databaseUrl(this.pgDatabase) });
+      await client.connect();
+      try {
+        return (await client.query(query)).rows as Record<string, unknown>[];
+      } finally {
+        await client.end();
+      }
+    }
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(join(this.dir, 'server', 'tessera.sqlite'), { readonly: true });
+    try {
+      return db.prepare(query).all() as Record<string, unknown>[];
+    } finally {
+      db.close();
+    }
+  }
+
   async close(): Promise<void> {
     await this.down();
     if (this.pgDatabase) {

@@ -114,6 +114,8 @@ export const CIRCLE_OPS = [
   'remove-passkey',
   // v2: a trusted device renames a member (the name every approval prompt shows)
   'rename-device',
+  // v2 shared folders (§12.1): publishes the account's sharing key, its seed sealed under VK
+  'sharing-key',
 ] as const;
 export type CircleOp = (typeof CIRCLE_OPS)[number];
 
@@ -146,7 +148,8 @@ export const NOTICE_KINDS = [
 /** Notice kinds a client may post itself (`POST /v1/notices`). */
 export const CLIENT_NOTICE_KINDS = ['backup-mismatch'] as const;
 
-export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices'] as const;
+/** `folders`: a shared folder this account is named in changed (`data: { folder }`, §12.7). */
+export const FEED_EVENTS = ['items', 'circle', 'notice', 'devices', 'folders'] as const;
 export type FeedEventType = (typeof FEED_EVENTS)[number];
 
 /** Error codes the server answers with (`{ error: { code, message } }`). */

@@ -241,6 +241,16 @@ export const LinkEscrowRealms = Type.Object(
   { additionalProperties: false },
 );
 
+/** The account's sharing key as the circle names it (§12.1): public halves and the sealed seed. */
+export const LinkSharing = Type.Object(
+  {
+    encPub: PublicKey,
+    signPub: PublicKey,
+    sealed: B64u(256, 'the 32-byte seed sealed under HKDF(VK of the link epoch, sharing-seal)'),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * A circle link exactly as signed by the client. Nullable fields may be present as null or absent;
  * the server stores and returns the link unchanged (its hash is `H(canon(link))`).
@@ -273,6 +283,7 @@ export const CircleLink = Type.Object(
     ),
     via: Type.Optional(Type.Union([Type.Enum(JOIN_VIAS), Type.Null()])),
     passkey: Type.Optional(Type.Union([LinkPasskey, Type.Null()])),
+    sharing: Type.Optional(Type.Union([LinkSharing, Type.Null()])),
     passkeySig: Type.Optional(
       B64uBytes(64, 'add-passkey: Ed25519 signature by the passkey signing key over the v2 anchor message'),
     ),
@@ -519,7 +530,51 @@ export const FolderLinkPostBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const FolderLinksResponse = Type.Object({ links: Type.Array(Type.String()) });
+export const FolderLinksResponse = Type.Object({
+  links: Type.Array(Type.String()),
+  /** Emails of the accounts the server's copy of the log names (display only; §12.7). */
+  emails: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export const SharingKeyQuery = Type.Object({ email: Email }, { additionalProperties: false });
+export const SharingKeyResponse = Type.Object({
+  account: AccountId,
+  encPub: PublicKey,
+  signPub: PublicKey,
+});
+export const FolderListResponse = Type.Object({
+  folders: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      /** owner | editor | viewer, or invited:<role> while the invite is pending. */
+      role: Type.String(),
+      /** Email of the account whose link named this one last (the inviter, for a pending invite). */
+      invitedBy: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+export const FolderActivityPostBody = Type.Object(
+  {
+    folder: FolderId,
+    blob: B64u(4096, 'activity event sealed under FK (§12.7)'),
+    epoch: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export const FolderActivityQuery = Type.Object(
+  { folder: FolderId, since: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export const FolderActivityResponse = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      account: Type.String(),
+      epoch: Type.Integer(),
+      blob: Type.String(),
+      at: Type.Integer(),
+    }),
+  ),
+});
 export const FolderWrap = Type.Object(
   {
     account: AccountId,

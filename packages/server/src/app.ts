@@ -31,7 +31,7 @@ import { itemRoutes } from './routes/items.js';
 import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
-import { folderRoutes } from './routes/folders.js';
+import { folderDirectoryRoutes, folderRoutes } from './routes/folders.js';
 import { securityHeaders, registerWebApp } from './web.js';
 import { EMBEDDED_REALM_PATH } from './escrow-realms.js';
 import { openCors, registerRealmRoutes } from './realm/http.js';
@@ -188,6 +188,7 @@ export async function buildApp(options: {
   noticeRoutes(app, ctx);
   shareRoutes(app, ctx);
   folderRoutes(app, ctx);
+  folderDirectoryRoutes(app, ctx);
   joinRoutes(app, ctx);
   feedRoutes(app, ctx, hub);
   const realm = ctx.embeddedRealm;

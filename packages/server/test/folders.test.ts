@@ -22,7 +22,16 @@ import {
   type SharingKey,
 } from '@tessera/vault/folders';
 import { canon } from '@tessera/protocol';
-import { Api, BACKENDS, b64u, createStore, trustedAccount, uniqueEmail, type TestStore } from './helpers.js';
+import {
+  Api,
+  BACKENDS,
+  b64u,
+  createStore,
+  makeLink,
+  trustedAccount,
+  uniqueEmail,
+  type TestStore,
+} from './helpers.js';
 
 type Member = Awaited<ReturnType<typeof trustedAccount>> & { sharing: SharingKey };
 
@@ -267,5 +276,99 @@ describe.each(BACKENDS)('shared folders (%s)', (backend) => {
         })
       ).status,
     ).toBe(403);
+  });
+
+  it('looks up sharing keys by email, lists folders and invites, logs activity for owners, deletes (§12.7)', async () => {
+    const [alice, bob, carol] = [await member('alice'), await member('bob'), await member('carol')];
+    // bob publishes his sharing key in his circle; the server answers it by email.
+    const sharingLink = makeLink({
+      v: 2,
+      signer: bob.circleKey,
+      op: 'sharing-key',
+      seq: 1,
+      prev: bob.head.hash,
+      by: bob.deviceId,
+      sharing: { ...bob.sharing.public, sealed: b64u(randomBytes(72)) },
+    });
+    expect((await bob.api.post('/v1/circle', { link: sharingLink, wraps: [] })).status).toBe(200);
+    const found = await alice.api.get(
+      `/v1/folders/sharing-key?email=${encodeURIComponent(bob.email.toUpperCase())}`,
+    );
+    expect(found.status).toBe(200);
+    expect(found.body).toEqual({ account: bob.accountId, ...bob.sharing.public });
+    expect(
+      (await alice.api.get(`/v1/folders/sharing-key?email=${encodeURIComponent(carol.email)}`)).status,
+    ).toBe(404);
+    expect((await alice.api.get('/v1/folders/sharing-key?email=nobody%40example.test')).status).toBe(404);
+    // A sharing-key link from link version 1 is refused.
+    const v1 = makeLink({
+      signer: carol.circleKey,
+      op: 'sharing-key',
+      seq: 1,
+      prev: carol.head.hash,
+      by: carol.deviceId,
+      sharing: { ...carol.sharing.public, sealed: 'AAAA' },
+    });
+    expect((await carol.api.post('/v1/circle', { link: v1, wraps: [] })).status).toBe(422);
+
+    const folder = b64u(randomBytes(16));
+    const fk = randomBytes(32);
+    const create = buildFolderLink({
+      state: null,
+      folder,
+      link: {
+        op: 'create',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(alice, 'owner'),
+        fk,
+      },
+    });
+    expect((await append(alice, folder, null, create)).status).toBe(204);
+    let state = await fetchLog(alice, folder);
+    const invite = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'invite', by: alice.accountId, signer: alice.sharing, member: asMember(bob, 'viewer') },
+    });
+    expect((await append(alice, folder, state, invite)).status).toBe(204);
+    expect((await bob.api.get('/v1/folders')).body.folders).toEqual([
+      { id: folder, role: 'invited:viewer', invitedBy: alice.email },
+    ]);
+    expect((await alice.api.get('/v1/folders')).body.folders).toEqual([
+      { id: folder, role: 'owner', invitedBy: null },
+    ]);
+    expect((await carol.api.get('/v1/folders')).body.folders).toEqual([]);
+    const log = await alice.api.get(`/v1/folders/links?folder=${folder}`);
+    expect(log.body.emails).toEqual({ [alice.accountId]: alice.email, [bob.accountId]: bob.email });
+
+    state = await fetchLog(bob, folder);
+    const accept = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'accept', by: bob.accountId, signer: bob.sharing, member: asMember(bob, 'viewer') },
+    });
+    expect((await append(bob, folder, state, accept)).status).toBe(204);
+    // Activity: any member appends (sealed, opaque to the server); only owners read.
+    const blob = b64u(randomBytes(80));
+    expect((await bob.api.post('/v1/folders/activity', { folder, epoch: 1, blob })).status).toBe(204);
+    expect((await carol.api.post('/v1/folders/activity', { folder, epoch: 1, blob })).status).toBe(404);
+    expect((await bob.api.get(`/v1/folders/activity?folder=${folder}`)).status).toBe(403);
+    const activity = await alice.api.get(`/v1/folders/activity?folder=${folder}`);
+    expect(activity.body.events).toEqual([
+      { id: expect.any(Number), account: bob.accountId, epoch: 1, blob, at: expect.any(Number) },
+    ]);
+    const since = activity.body.events[0].id as number;
+    expect((await alice.api.get(`/v1/folders/activity?folder=${folder}&since=${since}`)).body.events).toEqual(
+      [],
+    );
+
+    // Only an owner deletes; afterwards the folder is gone for everyone.
+    expect((await bob.api.delete(`/v1/folders?folder=${folder}`)).status).toBe(403);
+    expect((await alice.api.delete(`/v1/folders?folder=${folder}`)).status).toBe(204);
+    expect((await alice.api.get(`/v1/folders/links?folder=${folder}`)).status).toBe(404);
+    expect((await bob.api.get('/v1/folders')).body.folders).toEqual([]);
+    // Its id is free again only for a fresh create (nothing of the old one is left).
+    expect((await append(alice, folder, null, create)).status).toBe(204);
   });
 });

@@ -18,6 +18,7 @@ interface AddOptions {
   tag: string[];
   site: string[];
   json?: boolean;
+  folder?: string;
 }
 
 /** `tessera add`: one entry from a URI, the entries of a QR image, or a secret and its fields. */
@@ -48,11 +49,13 @@ export function register(program: Command): void {
       (site: string, all: string[]) => [...all, site],
       [] as string[],
     )
+    .option('--folder <folder>', 'add to this shared folder (name or id) instead of your own vault')
     .option('--json', 'print the added entries as JSON')
     .action(async (options: AddOptions, command: Command) => {
       const entries = await readEntries(options);
       const vault = await openCliVault(command);
       const { entryLabel } = await import('@tessera/vault');
+      if (options.folder !== undefined) return addToFolder(vault, options, entries);
       const { added, duplicates } = await vault.addMany(entries, {
         deviceOnly: options.deviceOnly ?? false,
         tags: options.tag,
@@ -144,5 +147,44 @@ async function readImage(file: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(file));
   } catch (err) {
     throw fileError(err, file);
+  }
+}
+
+/** `add --folder F`: the entries go to a shared folder (owners and editors), sealed under its key. */
+async function addToFolder(
+  vault: import('@tessera/vault').Vault,
+  options: AddOptions,
+  entries: import('@tessera/otp').OtpEntry[],
+): Promise<void> {
+  if (options.deviceOnly) throw new CliError('--device-only and --folder exclude each other');
+  const { keychainFor } = await import('./sync.js');
+  const { resolve } = await import('./folder.js');
+  const { addFolderEntry } = await import('@tessera/vault/folders');
+  const { entryLabel } = await import('@tessera/vault');
+  const keychain = await keychainFor(vault);
+  keychain.requireTrusted();
+  const folder = await resolve(keychain, options.folder!);
+  const added = [];
+  for (const entry of entries)
+    added.push(await addFolderEntry({ keychain, folder, entry, tags: options.tag }));
+  if (options.json) {
+    process.stdout.write(
+      JSON.stringify({
+        added: added.map(({ entry: { id, type, issuer, account, tags } }) => ({
+          id,
+          type,
+          issuer,
+          account,
+          tags,
+          folder,
+        })),
+        duplicates: [],
+      }) + '\n',
+    );
+  } else {
+    for (const record of added)
+      process.stdout.write(
+        `added ${printable(entryLabel(record.entry))} to folder ${printable(options.folder!)}\n`,
+      );
   }
 }

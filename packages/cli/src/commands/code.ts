@@ -11,6 +11,7 @@ interface CodeOptions {
   period?: string;
   counter?: string;
   time?: string;
+  folder?: string;
 }
 
 /** Options that describe a secret's parameters; a URI carries its own. */
@@ -70,7 +71,43 @@ export function register(program: Command): void {
     .option('--counter <n>', 'HOTP counter, 0 to 2^64 - 1 (required for --type hotp)')
     .option('--uri <uri>', 'an otpauth:// or steam:// URI, instead of --secret and its options')
     .option('--time <unix-seconds>', 'the time to compute the code for (default: now)')
-    .action(async (options: CodeOptions) => {
+    .option('--folder <folder>', 'the code of an entry QUERY of this shared folder (name or id)')
+    .argument('[query]', 'with --folder: issuer, account, "issuer:account" or id')
+    .action(async (query: string | undefined, options: CodeOptions, command: Command) => {
+      if (options.folder !== undefined) return folderCode(query, options, command);
+      if (query !== undefined)
+        throw new CliError('a QUERY goes with --folder; for your own entries use `tessera show`');
       process.stdout.write(`${await code(options)}\n`);
     });
+}
+
+/**
+ * `code --folder F QUERY`: the code of a shared folder's entry, from this device's synced copy; the
+ * reveal is appended to the folder's (self-reported) activity log for its owners.
+ */
+async function folderCode(query: string | undefined, options: CodeOptions, command: Command): Promise<void> {
+  if (query === undefined) throw new CliError('name the entry: tessera code --folder F QUERY');
+  const stray = [...SECRET_OPTIONS, 'secret', 'uri'].find(
+    (name) => options[name as keyof CodeOptions] !== undefined,
+  );
+  if (stray) throw new CliError(`--${stray} and --folder exclude each other`);
+  const { openCliVault, codeTimeOf } = await import('../home.js');
+  const { keychainFor } = await import('./sync.js');
+  const { resolve } = await import('./folder.js');
+  const { findOneEntry, currentCode } = await import('@tessera/vault');
+  const { folderRecords, recordFolderActivity } = await import('@tessera/vault/folders');
+  const vault = await openCliVault(command);
+  const keychain = await keychainFor(vault);
+  keychain.requireTrusted();
+  const folder = await resolve(keychain, options.folder!);
+  const live = folderRecords({ keychain, folder })
+    .filter((r) => !r.deleted)
+    .map((r) => r.entry);
+  const entry = findOneEntry(live, query);
+  const shown = currentCode(entry, codeTimeOf(vault, parseTimeOption(options.time)));
+  if (shown.code === null) throw new CliError('HOTP codes of shared folders are not shown here yet');
+  process.stdout.write(`${shown.code}\n`);
+  await recordFolderActivity({ keychain, folder, entry: entry.id, kind: 'code-revealed' }).catch(
+    (err: Error) => process.stderr.write(`tessera: the reveal was not logged: ${err.message}\n`),
+  );
 }

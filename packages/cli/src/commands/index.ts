@@ -30,6 +30,7 @@ export const commandModules: readonly CommandModule[] = [
   { name: 'keychain', load: () => import('./keychain.js') },
   { name: 'sync', load: () => import('./sync.js') },
   { name: 'share', load: () => import('./share.js') },
+  { name: 'folder', load: () => import('./folder.js') },
   { name: 'realm', load: () => import('./realm.js') },
   { name: 'backup', load: () => import('./backup.js') },
 ];

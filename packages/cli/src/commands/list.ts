@@ -24,6 +24,8 @@ export interface EntryJson {
   sites: string[];
   code: string | null;
   secondsLeft: number | null;
+  /** The shared folder holding the entry (`{ id, name }`), or null for the account's own. */
+  folder: { id: string; name: string } | null;
 }
 
 /** `tessera list`: every entry with its current code and the seconds it has left. */
@@ -48,14 +50,27 @@ export function register(program: Command): void {
       const rows: EntryJson[] = entries.map((entry) => ({
         ...entryJson(entry, { secrets: options.secrets === true }),
         ...currentCode(entry, codeTimeOf(vault, time)),
+        folder: null,
       }));
+      // Shared folders' entries, as this device last synced them (`tessera sync`), after the own ones.
+      for (const shared of sharedFolders(vault))
+        for (const record of Object.values(shared.records)) {
+          const entry = record.entry;
+          if (record.deleted || (tag !== undefined && !entry.tags.some((t) => t.toLowerCase() === tag)))
+            continue;
+          rows.push({
+            ...entryJson(entry, { secrets: options.secrets === true }),
+            ...currentCode(entry, codeTimeOf(vault, time)),
+            folder: { id: shared.id, name: shared.name },
+          });
+        }
       if (options.json) {
         process.stdout.write(JSON.stringify(rows) + '\n');
         return;
       }
       if (rows.length === 0) {
         process.stderr.write(
-          vault.entries().length === 0
+          vault.entries().length === 0 && sharedFolders(vault).length === 0
             ? 'no entries yet: add one with `tessera add`\n'
             : 'no entry has that tag\n',
         );
@@ -76,15 +91,35 @@ interface ListOptions {
 export function entryJson(
   entry: VaultEntry,
   options: { secrets: boolean },
-): Omit<EntryJson, 'code' | 'secondsLeft'> {
+): Omit<EntryJson, 'code' | 'secondsLeft' | 'folder'> {
   const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
   const sites = entry.sites ?? [];
   const shown = { id, type, issuer, account, algorithm, digits, period, counter, tags, deviceOnly, sites };
   return options.secrets ? { ...shown, secret } : shown;
 }
 
-/** Aligned columns: issuer, account, code, seconds left. */
+/** The shared folders' local copies (vault meta `folders`, see @tessera/vault/folders), read without the network. */
+function sharedFolders(vault: { getMeta(key: string): unknown }): {
+  id: string;
+  name: string;
+  records: Record<string, import('@tessera/vault').VaultRecord>;
+}[] {
+  const value = vault.getMeta('folders') as { v?: number; folders?: Record<string, never> } | undefined;
+  return value?.v === 1 && value.folders ? Object.values(value.folders) : [];
+}
+
+/** Aligned columns: issuer, account, code, seconds left; each folder's entries under its name. */
 function formatTable(rows: EntryJson[]): string {
+  const own = rows.filter((r) => r.folder === null);
+  const groups = new Map<string, EntryJson[]>();
+  for (const r of rows) if (r.folder) groups.set(r.folder.id, [...(groups.get(r.folder.id) ?? []), r]);
+  let out = own.length > 0 ? formatRows(own) : '';
+  for (const group of groups.values())
+    out += `${out ? '\n' : ''}[folder ${printable(group[0]!.folder!.name || group[0]!.folder!.id)}]\n${formatRows(group)}`;
+  return out;
+}
+
+function formatRows(rows: EntryJson[]): string {
   const cells = rows.map((r) => [
     printable(r.issuer || '-'),
     printable(r.account || '-'),

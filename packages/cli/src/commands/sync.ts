@@ -107,6 +107,7 @@ export function register(program: Command): void {
       if (options.follow) return followFeed(keychain, options);
       const { result, verify } = await syncNow(keychain, { verify: options.verify });
       await showNotices(keychain);
+      if (result.trusted) await syncSharedFolders(keychain);
       if (!result.trusted) {
         if (options.json) process.stdout.write(JSON.stringify({ ...result, status: 'pending' }) + '\n');
         else process.stderr.write('This device is still waiting for approval; nothing was synced.\n');
@@ -145,6 +146,13 @@ async function followFeed(keychain: Keychain, options: SyncOptions): Promise<voi
         if (r.pulled > 0 || r.pushed > 0)
           print({ event: 'synced', ...r }, `synced: ${r.pulled} received, ${r.pushed} sent`);
         void showNotices(keychain);
+        // Every feed event wakes a round, a folder's included; its changes arrive here.
+        void syncSharedFolders(keychain).then(
+          (changed) => {
+            if (changed > 0) print({ event: 'folders', changed }, `folders: ${changed} entries changed`);
+          },
+          (err: Error) => process.stderr.write(`tessera: ${printable(err.message)}\n`),
+        );
       },
       onError: (err) => process.stderr.write(`tessera: ${printable(err.message)} (retrying)\n`),
     });
@@ -152,4 +160,14 @@ async function followFeed(keychain: Keychain, options: SyncOptions): Promise<voi
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/**
+ * Syncs the shared folders once the account uses them (its circle names a sharing key); returns
+ * how many folder entries changed. A refusal (a forged or rolled-back log) is an error like any other.
+ */
+export async function syncSharedFolders(keychain: Keychain): Promise<number> {
+  if (!keychain.state?.circle?.sharing) return 0;
+  const { syncFolders } = await import('@tessera/vault/folders');
+  return (await syncFolders({ keychain })).changed;
 }

@@ -221,6 +221,28 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_folder_activity': {
+      async up(db: Kysely<unknown>) {
+        // Members' self-reported activity (code revealed or copied), sealed under the folder key
+        // (docs/PROTOCOL.md §12.7); only owners read it back.
+        await db.schema
+          .createTable('folder_activity')
+          .addColumn('id', serial, (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('folder_id', 'text', (c) => c.notNull().references('folders.id').onDelete('cascade'))
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('epoch', 'integer', (c) => c.notNull())
+          .addColumn('blob', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('folder_activity_folder')
+          .on('folder_activity')
+          .columns(['folder_id', 'id'])
+          .execute();
+      },
+    },
   };
 }
 

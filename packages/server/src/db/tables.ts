@@ -120,6 +120,7 @@ export interface MainDatabase {
   folder_members: FolderMembersTable;
   folder_wraps: FolderWrapsTable;
   folder_entries: FolderEntriesTable;
+  folder_activity: FolderActivityTable;
 }
 
 /** One relayed approval message (§1.3), opaque to the server; deleted with the join request's window. */
@@ -178,4 +179,14 @@ export interface FolderEntriesTable {
   epoch: number;
   blob: string;
   version: number;
+}
+
+/** A member's self-reported activity event, sealed under the folder key (§12.7). */
+export interface FolderActivityTable {
+  id: Generated<number>;
+  folder_id: string;
+  account_id: string;
+  epoch: number;
+  blob: string;
+  created_at: number;
 }

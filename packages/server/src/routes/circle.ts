@@ -117,6 +117,13 @@ function checkLink(options: {
       if (subject.status !== 'trusted')
         throw invalidLink(`Device ${subject.id} is ${subject.status}, not trusted.`);
       break;
+    case 'sharing-key':
+      if (pending) throw forbidden('Only a trusted device may publish the sharing key.');
+      if (link.v !== 2) throw invalidLink('sharing-key exists from link version 2.');
+      if (link.epoch !== headEpoch) throw invalidLink(`sharing-key keeps the epoch (${headEpoch}).`);
+      if (!link.sharing) throw invalidLink('sharing-key needs link.sharing.');
+      if (link.device) throw invalidLink('sharing-key names no device.');
+      break;
     case 'set-escrow':
       if (pending) throw forbidden('Only a trusted device may set the escrow.');
       if (link.epoch !== headEpoch) throw invalidLink(`set-escrow keeps the epoch (${headEpoch}).`);

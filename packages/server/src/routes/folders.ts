@@ -6,7 +6,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely, Transaction } from 'kysely';
+import { lockAccount } from '../accounts.js';
 import type { ServerContext } from '../context.js';
+import { appendEvent } from '../events.js';
 import type { MainDatabase } from '../db/tables.js';
 import { badRequest, HttpError, notFound } from '../http-error.js';
 import { handle } from '../route.js';
@@ -101,6 +103,36 @@ async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promi
     .execute();
 }
 
+/**
+ * Appends a `folders` feed event to every account the folder names (and `also`, e.g. a member just
+ * removed), so their devices sync it at once; returns the accounts to publish after commit. Accounts
+ * are locked in sorted order, after the folder row, so two folder changes cannot deadlock.
+ */
+async function folderEvent(
+  trx: Transaction<MainDatabase>,
+  folder: string,
+  also: string[] = [],
+): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('folder_members')
+    .select('account_id')
+    .where('folder_id', '=', folder)
+    .execute();
+  const accounts = [...new Set([...rows.map((r) => r.account_id), ...also])].sort();
+  for (const account of accounts) {
+    await lockAccount(trx, account);
+    await appendEvent(trx, account, 'folders', { folder });
+  }
+  return accounts;
+}
+
+/** Emails of accounts, by id (display only: members verify keys, not emails). */
+async function emailsOf(db: Db, accounts: string[]): Promise<Record<string, string>> {
+  if (accounts.length === 0) return {};
+  const rows = await db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', accounts).execute();
+  return Object.fromEntries(rows.map((r) => [r.id, r.email]));
+}
+
 export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
   handle(app, ctx, 'folderLinkPost', async ({ session, body }) => {
     const facts = linkFacts(body.link);
@@ -110,7 +142,7 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
       throw badRequest(
         `The link's seq is ${facts.seq}; after head ${body.expectedHead} it must be ${body.expectedHead + 1}.`,
       );
-    await ctx.db.transaction().execute(async (trx) => {
+    const notify = await ctx.db.transaction().execute(async (trx) => {
       const now = Date.now();
       if (body.expectedHead === -1) {
         if (facts.op !== 'create' || facts.account !== session.accountId)
@@ -152,7 +184,9 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .values({ folder_id: body.folder, seq: facts.seq, body: body.link, created_at: now })
         .execute();
       await applyMembership(trx, body.folder, facts);
+      return folderEvent(trx, body.folder, [facts.account]);
     });
+    await ctx.bus.publish(notify);
   });
 
   handle(app, ctx, 'folderLinks', async ({ session, query }) => {
@@ -163,11 +197,13 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
       .where('folder_id', '=', query.folder)
       .orderBy('seq')
       .execute();
-    return { links: rows.map((r) => r.body) };
+    const links = rows.map((r) => r.body);
+    const named = new Set(links.map((text) => linkFacts(text).account));
+    return { links, emails: await emailsOf(ctx.db, [...named]) };
   });
 
   handle(app, ctx, 'folderWrapsPost', async ({ session, body }) => {
-    await ctx.db.transaction().execute(async (trx) => {
+    const notify = await ctx.db.transaction().execute(async (trx) => {
       await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: ['owner'] });
       for (const wrap of body.wraps) {
         await requireMember({ db: trx, folder: body.folder, accountId: wrap.account, roles: ACTIVE });
@@ -184,7 +220,9 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
           )
           .execute();
       }
+      return folderEvent(trx, body.folder);
     });
+    await ctx.bus.publish(notify);
   });
 
   handle(app, ctx, 'folderWraps', async ({ session, query }) => {
@@ -202,7 +240,7 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   handle(app, ctx, 'folderEntriesPost', async ({ session, body }) => {
-    return ctx.db.transaction().execute(async (trx) => {
+    const { head, notify } = await ctx.db.transaction().execute(async (trx) => {
       await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: WRITERS });
       const folder = await trx
         .updateTable('folders')
@@ -221,8 +259,10 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
           )
           .execute();
       }
-      return { head: Number(folder.entry_head) };
+      return { head: Number(folder.entry_head), notify: await folderEvent(trx, body.folder) };
     });
+    await ctx.bus.publish(notify);
+    return { head };
   });
 
   handle(app, ctx, 'folderEntries', async ({ session, query }) => {
@@ -249,6 +289,116 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
         epoch: Number(r.epoch),
         blob: r.blob,
         version: Number(r.version),
+      })),
+    };
+  });
+}
+
+/** Listing, deleting, looking up sharing keys, and the activity log (§12.7). */
+export function folderDirectoryRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  handle(app, ctx, 'folders', async ({ session }) => {
+    const rows = await ctx.db
+      .selectFrom('folder_members')
+      .select(['folder_id', 'role'])
+      .where('account_id', '=', session.accountId)
+      .orderBy('folder_id')
+      .execute();
+    const inviters: Record<string, string> = {};
+    for (const row of rows) {
+      if (!row.role.startsWith('invited:')) continue;
+      const links = await ctx.db
+        .selectFrom('folder_links')
+        .select('body')
+        .where('folder_id', '=', row.folder_id)
+        .orderBy('seq', 'desc')
+        .execute();
+      const invite = links
+        .map((l) => linkFacts(l.body))
+        .find((f) => f.op === 'invite' && f.account === session.accountId);
+      if (invite) inviters[row.folder_id] = invite.by;
+    }
+    const emails = await emailsOf(ctx.db, [...new Set(Object.values(inviters))]);
+    return {
+      folders: rows.map((r) => ({
+        id: r.folder_id,
+        role: r.role,
+        invitedBy: inviters[r.folder_id] ? (emails[inviters[r.folder_id]!] ?? null) : null,
+      })),
+    };
+  });
+
+  handle(app, ctx, 'folderDelete', async ({ session, query }) => {
+    const notify = await ctx.db.transaction().execute(async (trx) => {
+      await requireMember({ db: trx, folder: query.folder, accountId: session.accountId, roles: ['owner'] });
+      // Lock the folder row first, as every other folder change does.
+      await trx
+        .updateTable('folders')
+        .set((eb) => ({ head_seq: eb.ref('head_seq') }))
+        .where('id', '=', query.folder)
+        .execute();
+      const accounts = await folderEvent(trx, query.folder);
+      // The child tables go with the folder (on delete cascade).
+      await trx.deleteFrom('folders').where('id', '=', query.folder).execute();
+      return accounts;
+    });
+    await ctx.bus.publish(notify);
+  });
+
+  handle(app, ctx, 'sharingKey', async ({ query }) => {
+    const account = await ctx.db
+      .selectFrom('accounts')
+      .select('id')
+      .where('email', '=', query.email.trim().toLowerCase())
+      .executeTakeFirst();
+    const none = () =>
+      notFound(
+        'No account with this email has a sharing key yet (it is made when that account first uses folders).',
+      );
+    if (!account) throw none();
+    const links = await ctx.db
+      .selectFrom('circle_links')
+      .select('body')
+      .where('account_id', '=', account.id)
+      .orderBy('seq', 'desc')
+      .execute();
+    for (const { body } of links) {
+      const sharing = (JSON.parse(body) as { sharing?: { encPub: string; signPub: string } | null }).sharing;
+      if (sharing) return { account: account.id, encPub: sharing.encPub, signPub: sharing.signPub };
+    }
+    throw none();
+  });
+
+  handle(app, ctx, 'folderActivityPost', async ({ session, body }) => {
+    await requireMember({ db: ctx.db, folder: body.folder, accountId: session.accountId, roles: ACTIVE });
+    await ctx.db
+      .insertInto('folder_activity')
+      .values({
+        folder_id: body.folder,
+        account_id: session.accountId,
+        epoch: body.epoch,
+        blob: body.blob,
+        created_at: Date.now(),
+      })
+      .execute();
+  });
+
+  handle(app, ctx, 'folderActivity', async ({ session, query }) => {
+    await requireMember({ db: ctx.db, folder: query.folder, accountId: session.accountId, roles: ['owner'] });
+    const rows = await ctx.db
+      .selectFrom('folder_activity')
+      .select(['id', 'account_id', 'epoch', 'blob', 'created_at'])
+      .where('folder_id', '=', query.folder)
+      .where('id', '>', query.since ?? 0)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    return {
+      events: rows.map((r) => ({
+        id: Number(r.id),
+        account: r.account_id,
+        epoch: Number(r.epoch),
+        blob: r.blob,
+        at: Number(r.created_at),
       })),
     };
   });

@@ -7,7 +7,15 @@ export type FolderErrorCode =
   | 'wrap-invalid'
   | 'entry-invalid'
   | 'not-owner'
-  | 'not-member';
+  | 'not-member'
+  | 'not-writer'
+  | 'not-confirmed'
+  | 'no-invite'
+  | 'invite-keys'
+  | 'no-sharing-key'
+  | 'unknown-account'
+  | 'entries-rollback'
+  | 'no-key';
 
 /** A shared-folder failure with a one-sentence message that never contains a secret. */
 export class FolderError extends Error {

@@ -28,3 +28,4 @@ export { wrapFolderKey, unwrapFolderKey, type FolderWrapContext } from './wrap.j
 export { sealFolderEntry, openFolderEntry, resealFolderEntry, type SealedFolderEntry } from './entries.js';
 export { safetyNumber } from './safety.js';
 export { FolderError, type FolderErrorCode } from './errors.js';
+export * from './client/index.js';

@@ -8,4 +8,6 @@ export const FOLDER_LABELS = {
   folderEntry: 'tessera/v1/folder-entry',
   folderLink: 'tessera/v1/folder-link',
   safetyNumber: 'tessera/v1/safety-number',
+  folderName: 'tessera/v1/folder-name',
+  folderActivity: 'tessera/v1/folder-activity',
 } as const;

@@ -15,7 +15,9 @@ const GROUP_BYTES = 5;
 
 /** The safety number of two accounts' sharing keys, e.g. `"01234 56789 ..."` (12 groups). */
 export function safetyNumber(options: { a: SharingPublic; b: SharingPublic }): string {
-  const keys = [canon(options.a), canon(options.b)].sort();
+  // Only the two public halves count, whatever else the caller's object carries (a log member's role...).
+  const pick = (k: SharingPublic) => canon({ encPub: k.encPub, signPub: k.signPub });
+  const keys = [pick(options.a), pick(options.b)].sort();
   const input = utf8(`${FOLDER_LABELS.safetyNumber}|${keys.join('|')}`);
   // Two SHA-256 outputs give the 60 bytes that 12 groups of 5 bytes need.
   const digest = concat(

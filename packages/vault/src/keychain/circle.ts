@@ -18,7 +18,8 @@ export type CircleOp =
   | 'rotate'
   | 'add-passkey'
   | 'remove-passkey'
-  | 'rename-device';
+  | 'rename-device'
+  | 'sharing-key';
 
 /** The link version this client writes (docs/PROTOCOL.md §2.1); v1 links still verify under v1 rules. */
 export const LINK_VERSION = 2;
@@ -44,6 +45,16 @@ export interface CirclePasskey {
   name: string;
   encPub: string;
   signPub: string;
+}
+
+/**
+ * The account's sharing key as a link names it (docs/PROTOCOL.md §12.1): its public halves, and its
+ * 32-byte seed sealed under the vault key of the link's epoch, so only the account's devices open it.
+ */
+export interface CircleSharing {
+  encPub: string;
+  signPub: string;
+  sealed: string;
 }
 
 /** `b64u` of the first 16 bytes of `H(credentialId)`: a short, fixed-length id for any credential id. */
@@ -79,6 +90,8 @@ export interface CircleLinkBody {
   /** add-passkey and remove-passkey: the passkey; add-passkey also its anchor signature (§8). */
   passkey?: CirclePasskey | null;
   passkeySig?: string;
+  /** sharing-key, and (v2) every rotating link once the circle has one: the sharing key (§12.1). */
+  sharing?: CircleSharing | null;
 }
 
 export interface CircleLink extends CircleLinkBody {
@@ -118,6 +131,11 @@ export interface CircleState {
   retiredRecovery?: RetiredAnchor[];
   /** Passkeys for restore, by id (§8); a v2 removal drops them all. */
   passkeys?: Record<string, CirclePasskey & { addedAt: string; addedBy: string }>;
+  /**
+   * The account's sharing key (§12.1), with the epoch whose vault key sealed its seed; absent or null
+   * until a device first uses shared folders.
+   */
+  sharing?: (CircleSharing & { epoch: number }) | null;
 }
 
 /** A recovery signing key that a later link replaced. */
@@ -213,6 +231,8 @@ export interface NewLink {
   passkeyAnchor?: CircleKey;
   /** The circle key of the new epoch (genesis, remove-device and rotate). */
   nextCirclePub?: Uint8Array;
+  /** sharing-key, and rotating links once the circle has a sharing key: it, sealed anew (§12.1). */
+  sharing?: CircleSharing;
   now?: Date;
 }
 
@@ -241,6 +261,7 @@ export function buildLink(state: CircleState | null, link: NewLink): CircleLink 
     at: (link.now ?? new Date()).toISOString(),
   };
   if (link.passkey) body.passkey = link.passkey;
+  if (link.sharing) body.sharing = { ...link.sharing };
   if (link.escrowRealms) body.escrowRealms = link.escrowRealms;
   const recoveryAnchor = link.op === 'genesis' ? link.anchor : link.recoveryAnchor;
   const escrowAnchor = link.op === 'set-escrow' ? link.anchor : link.escrowAnchor;
@@ -433,6 +454,17 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       next.passkeys = rest;
       return next;
     }
+    case 'sharing-key': {
+      sameEpoch(state, link);
+      if (link.v !== 2) throw invalid(link, 'is a sharing key in a version 1 link');
+      if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
+      if ((link.device ?? null) !== null || (link.via ?? null) !== null)
+        throw invalid(link, 'carries a device');
+      // One sharing key per account: folder logs and safety numbers name it, so it never changes.
+      if (state.sharing) throw invalid(link, 'replaces the sharing key the circle already names');
+      next.sharing = { ...checkSharing(link), epoch: link.epoch };
+      return next;
+    }
     case 'rename-device': {
       sameEpoch(state, link);
       if (link.v !== 2) throw invalid(link, 'is a rename in a version 1 link');
@@ -499,6 +531,8 @@ function checkAnchorFields(link: CircleLink): void {
     throw invalid(link, 'names a passkey outside add-passkey');
   if (link.op !== 'add-passkey' && link.passkeySig != null)
     throw invalid(link, 'carries a passkey signature outside add-passkey');
+  if (link.op !== 'sharing-key' && !rotatingV2 && (link.sharing ?? null) !== null)
+    throw invalid(link, 'names a sharing key outside sharing-key');
 }
 
 /** Pins the realms of a link that sets a new escrow key (or clears them: the legacy escrow). */
@@ -517,6 +551,30 @@ function linkRealms(link: CircleLink): RealmSetup | null {
   } catch (err) {
     throw invalid(link, `names escrow realms badly (${(err as Error).message})`);
   }
+}
+
+function checkSharing(link: CircleLink): CircleSharing {
+  const s = link.sharing;
+  if (!s || typeof s.sealed !== 'string' || !/^[A-Za-z0-9_-]{1,256}$/.test(s.sealed))
+    throw invalid(link, 'names no sharing key');
+  checkPublicKey(link, s.encPub, 'sharing.encPub');
+  checkPublicKey(link, s.signPub, 'sharing.signPub');
+  return { encPub: s.encPub, signPub: s.signPub, sealed: s.sealed };
+}
+
+/**
+ * A v2 rotation carries the sharing key sealed under the new vault key (§12.1), so devices that only
+ * ever hold the new key still open it; its public halves cannot change (folders name them).
+ */
+function rotateSharing(state: CircleState, next: CircleState, link: CircleLink): void {
+  if (!state.sharing) {
+    if ((link.sharing ?? null) !== null) throw invalid(link, 'names a sharing key outside sharing-key');
+    return;
+  }
+  const sharing = checkSharing(link);
+  if (sharing.encPub !== state.sharing.encPub || sharing.signPub !== state.sharing.signPub)
+    throw invalid(link, 'changes the public halves of the sharing key');
+  next.sharing = { ...sharing, epoch: link.epoch };
 }
 
 function checkPasskey(link: CircleLink): CirclePasskey {
@@ -557,6 +615,7 @@ function applyRotation(state: CircleState, next: CircleState, link: CircleLink):
   next.epoch = link.epoch;
   next.circlePubs[String(link.epoch)] = link.circlePub;
   if (link.v !== 2) return next;
+  rotateSharing(state, next, link);
   if (link.recoveryPub != null) {
     checkPublicKey(link, link.recoveryPub, 'recoveryPub');
     if (link.recoveryPub === state.recoveryPub) throw invalid(link, 'names the recovery key it replaces');

@@ -12,6 +12,7 @@ import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './k
 import { forgetRealmPin, registerEscrow, type RegisteredEscrow } from './pin.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
+import { resealCircleSharing } from './sharing.js';
 import { syncRound } from './sync.js';
 
 export interface RotateOptions {
@@ -50,6 +51,9 @@ export async function rotateKeys(
     const old = keychain.currentVaultKey();
     const vk = newVaultKey();
     const escrowPub = escrow ? b64u(escrow.escrowPub) : options.escrow === 'keep' ? circle.escrowPub : null;
+    // The sharing key is sealed anew under the new vault key (§12.1): devices that join later hold
+    // only it. Its public halves stay, since folder logs and safety numbers name them.
+    const sharing = resealCircleSharing(keychain, circle, vk);
     const link = buildLink(circle, {
       op: options.op,
       by: state.deviceId,
@@ -61,6 +65,7 @@ export async function rotateKeys(
       escrowPub,
       ...(escrow ? { escrowAnchor: escrow.anchor } : {}),
       ...(escrow?.realms ? { escrowRealms: escrow.realms } : {}),
+      ...(sharing ? { sharing } : {}),
     });
     const after = applyLinks(circle, [link]);
     // Wraps go to the devices still trusted after the link, so never to a removed one.

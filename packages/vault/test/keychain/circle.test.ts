@@ -19,6 +19,7 @@ import {
   type CircleLink,
   type CircleState,
 } from '../../src/keychain/index.js';
+import { openSharingKey, sealSharingKey, sharingKey } from '../../src/folders/index.js';
 
 function device(id: string): CircleDevice {
   const key = (seed: number) => b64u(new Uint8Array(32).fill(seed + id.charCodeAt(id.length - 1)));
@@ -230,6 +231,66 @@ describe('circle (PROTOCOL §2)', () => {
       signer: circleKey(newVaultKey()),
     });
     expectRefused(() => applyLinks(s, [forged]), 'circle-invalid', /not signed/);
+  });
+
+  it('publishes one sharing key by a signed link, re-sealed by rotations, and refuses it forged (§12.1)', () => {
+    const { vk1, key1, states } = buildCircle();
+    const s = states[2]!;
+    const key = sharingKey();
+    const sealed = sealSharingKey({ key, vk: vk1, accountId: 'acct' });
+    const sharing = { ...key.public, sealed };
+    const link = buildLink(s, { op: 'sharing-key', by: 'B', signer: key1, sharing });
+    const withKey = applyLinks(s, [link]);
+    expect(withKey.sharing).toEqual({ ...sharing, epoch: 1 });
+    expect(openSharingKey({ sealed: withKey.sharing!.sealed, vk: vk1, accountId: 'acct' }).public).toEqual(
+      key.public,
+    );
+    // A stranger (not a trusted device), an unsigned link, a second key: refused.
+    const stranger = buildLink(s, { op: 'sharing-key', by: 'Z', signer: key1, sharing });
+    expectRefused(() => applyLinks(s, [stranger]), 'circle-invalid', /not a trusted device/);
+    const unsigned = { ...link, sig: b64u(new Uint8Array(64)) };
+    expectRefused(() => applyLinks(s, [unsigned]), 'circle-invalid', /not signed/);
+    const byServer = buildLink(s, {
+      op: 'sharing-key',
+      by: 'B',
+      signer: circleKey(newVaultKey()),
+      sharing: { ...sharingKey().public, sealed },
+    });
+    expectRefused(() => applyLinks(s, [byServer]), 'circle-invalid', /not signed/);
+    // The server swapping the named key in the stored link breaks its signature.
+    const swapped = { ...link, sharing: { ...sharingKey().public, sealed } };
+    expectRefused(() => applyLinks(s, [swapped]), 'circle-invalid', /not signed/);
+    const second = buildLink(withKey, {
+      op: 'sharing-key',
+      by: 'A',
+      signer: key1,
+      sharing: { ...sharingKey().public, sealed },
+    });
+    expectRefused(() => applyLinks(withKey, [second]), 'circle-invalid', /replaces the sharing key/);
+    // Only sharing-key and rotations carry it.
+    const { sig: _sig, ...body } = buildLink(withKey, { op: 'set-escrow', by: 'A', signer: key1 });
+    const smuggled = signLink({ ...body, sharing }, key1);
+    expectRefused(() => applyLinks(withKey, [smuggled]), 'circle-invalid', /sharing key outside/);
+    // A removal re-seals it under the new vault key and keeps its public halves.
+    const vk2 = newVaultKey();
+    const removal = {
+      op: 'remove-device' as const,
+      by: 'A',
+      device: device('B'),
+      signer: key1,
+      nextCirclePub: circleKey(vk2).publicKey,
+      ...newRecovery(),
+    };
+    const resealed = { ...key.public, sealed: sealSharingKey({ key, vk: vk2, accountId: 'acct' }) };
+    const rotated = applyLinks(withKey, [buildLink(withKey, { ...removal, sharing: resealed })]);
+    expect(rotated.sharing).toEqual({ ...resealed, epoch: 2 });
+    expect(openSharingKey({ sealed: rotated.sharing!.sealed, vk: vk2, accountId: 'acct' }).seed).toEqual(
+      key.seed,
+    );
+    const dropped = buildLink(withKey, removal);
+    expectRefused(() => applyLinks(withKey, [dropped]), 'circle-invalid', /names no sharing key/);
+    const changed = buildLink(withKey, { ...removal, sharing: { ...sharingKey().public, sealed } });
+    expectRefused(() => applyLinks(withKey, [changed]), 'circle-invalid', /public halves/);
   });
 
   it('keeps a verified state that survives a JSON round trip (the vault meta)', () => {

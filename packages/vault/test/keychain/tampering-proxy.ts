@@ -33,7 +33,13 @@ export class TamperingProxy {
   constructor(private readonly upstream: string) {}
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) =>
+      this.handle(req, res).catch((err: Error) => {
+        // Answer instead of dropping the socket, so a failure shows up as what it is.
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`tampering proxy: ${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`);
+      }),
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     const address = this.server.address() as { port: number };
     this.url = `http://127.0.0.1:${address.port}`;
@@ -70,7 +76,11 @@ export class TamperingProxy {
       const changed = this.tamper(request, JSON.parse(text) as Json);
       if (changed !== undefined) out = JSON.stringify(changed);
     }
-    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'text/plain' });
+    // One request per connection: a client reusing a socket the proxy is closing as idle would see a reset.
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+      connection: 'close',
+    });
     res.end(out);
   }
 }

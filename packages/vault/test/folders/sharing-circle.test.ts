@@ -1,0 +1,76 @@
+// The account's sharing key in its circle (docs/PROTOCOL.md §12.1) through the real server: made
+// lazily by one device, opened by the others, re-sealed by a removal so a device that only ever held
+// the new vault key opens it, and refused when a tampering proxy swaps it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '@tessera/server';
+import { ensureSharingKey, login, removeDevice, signup, syncRound } from '../../src/keychain/index.js';
+import { sharingKey } from '../../src/folders/index.js';
+import { approveJoin, device, isGet, refused, TamperingProxy } from '../keychain/tampering-proxy.js';
+
+describe('the sharing key in the circle', () => {
+  let real: { url: string; close(): Promise<void> };
+  let proxy: TamperingProxy;
+  const password = 'correct horse battery staple';
+  const keep = async () => {};
+
+  beforeAll(async () => {
+    real = await startServer({ port: 0 });
+    proxy = new TamperingProxy(real.url);
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await real?.close();
+  });
+
+  it('is made once, opened by every device, and re-sealed by a device removal', async () => {
+    const a = await device();
+    const b = await device();
+    const email = `s${Date.now()}@example.com`;
+    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey: keep });
+    const joinB = await login(b.keychain, { server: proxy.url, email, password, deviceName: 'B' });
+    await approveJoin(a, b, joinB.verificationCode);
+    await syncRound(b.keychain);
+
+    const made = await ensureSharingKey({ keychain: a.keychain });
+    const opened = await ensureSharingKey({ keychain: b.keychain });
+    expect(opened.public).toEqual(made.public);
+    expect(opened.seed).toEqual(made.seed);
+    expect(a.keychain.requireState().circle!.sharing!.epoch).toBe(1);
+
+    await removeDevice(a.keychain, b.keychain.requireState().deviceId, { keepRecoveryKey: keep });
+    const circle = a.keychain.requireState().circle!;
+    expect(circle.epoch).toBe(2);
+    expect(circle.sharing).toMatchObject({ ...made.public, epoch: 2 });
+
+    // A device joining now gets only the epoch-2 vault key, and still opens the same sharing key.
+    const c = await device();
+    const joinC = await login(c.keychain, { server: proxy.url, email, password, deviceName: 'C' });
+    await approveJoin(a, c, joinC.verificationCode);
+    await syncRound(c.keychain);
+    expect(Object.keys(c.keychain.requireState().vaultKeys)).toEqual(['2']);
+    expect((await ensureSharingKey({ keychain: c.keychain })).public).toEqual(made.public);
+  });
+
+  it('refuses a sharing key the server swapped into the circle', async () => {
+    const a = await device();
+    const email = `t${Date.now()}@example.com`;
+    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey: keep });
+    const fresh = await device();
+    const join = await login(fresh.keychain, { server: proxy.url, email, password, deviceName: 'F' });
+    await approveJoin(a, fresh, join.verificationCode);
+    await ensureSharingKey({ keychain: a.keychain });
+    const stranger = sharingKey().public;
+    proxy.tamper = (req, res) =>
+      isGet('/v1/circle')(req) && req.session === fresh.keychain.requireState().session
+        ? {
+            ...res,
+            links: res.links.map((l: { op: string; sharing?: object }) =>
+              l.op === 'sharing-key' ? { ...l, sharing: { ...l.sharing, ...stranger } } : l,
+            ),
+          }
+        : undefined;
+    await refused(syncRound(fresh.keychain), 'circle-invalid', /not signed by the circle key/);
+    proxy.tamper = null;
+  });
+});
