@@ -27,18 +27,27 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
   const clock: RecordClock = {};
   const ea = a.entry as unknown as Record<string, unknown>;
   const eb = b.entry as unknown as Record<string, unknown>;
+  // Whether every value and clock of the result is the very one `a` (or `b`) holds: then that copy
+  // itself is the result (see `sameRecord`).
+  let likeA = true;
+  let likeB = true;
 
   for (const field of lwwFields(a, b)) {
     const ca = a.clock[field];
     const cb = b.clock[field];
+    const va = ea[field];
+    const vb = eb[field];
+    // Identical values need no tie-break (the canonical JSON of both is the same).
     const takeA =
       ca === cb
-        ? canonOrEmpty(ea[field]) >= canonOrEmpty(eb[field])
+        ? va === vb || canonOrEmpty(va) >= canonOrEmpty(vb)
         : ca !== undefined && (cb === undefined || ca > cb);
-    const value = takeA ? ea[field] : eb[field];
+    const value = takeA ? va : vb;
     if (value !== undefined) entry[field] = value;
     const c = maxHlc(ca, cb);
     if (c !== undefined) clock[field] = c;
+    likeA &&= value === va && c === ca;
+    likeB &&= value === vb && c === cb;
   }
 
   entry.counter = maxCounter(a.entry.counter, b.entry.counter);
@@ -49,7 +58,40 @@ export function mergeRecords(a: VaultRecord, b: VaultRecord): VaultRecord {
     if (c !== undefined) clock[field] = c;
   }
 
-  return closePurged({ v: 1, entry: entry as unknown as VaultEntry, clock, deleted: isDeleted(clock) });
+  const merged = closePurged({
+    v: 1,
+    entry: entry as unknown as VaultEntry,
+    clock,
+    deleted: isDeleted(clock),
+  });
+  // Returning an input copy unchanged (not a new object of equal content) lets callers see "nothing
+  // changed" by identity, and keeps what was cached for that object (the sync engine's hashes).
+  if (likeA && sameRecord(merged, a)) return a;
+  if (likeB && sameRecord(merged, b)) return b;
+  return merged;
+}
+
+/**
+ * Whether `copy` holds exactly `merged`'s fields and values: the loop above found every LWW value and
+ * clock identical; this checks the rest (counters, times, the special clocks, the key sets, purging).
+ */
+function sameRecord(merged: VaultRecord, copy: VaultRecord): boolean {
+  const m = merged.entry as unknown as Record<string, unknown>;
+  const c = copy.entry as unknown as Record<string, unknown>;
+  return (
+    copy.v === 1 &&
+    copy.deleted === merged.deleted &&
+    merged.clock.purged === undefined &&
+    c.id === m.id &&
+    c.counter === m.counter &&
+    c.createdAt === m.createdAt &&
+    c.updatedAt === m.updatedAt &&
+    copy.clock.counter === merged.clock.counter &&
+    copy.clock.deleted === merged.clock.deleted &&
+    // Every key of the result has the copy's own value, so equal counts mean equal key sets.
+    Object.keys(c).length === Object.keys(m).length &&
+    Object.keys(copy.clock).length === Object.keys(merged.clock).length
+  );
 }
 
 /** Fields whose values a purge wipes: everything that says what the entry was or holds its secret. */

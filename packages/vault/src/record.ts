@@ -269,9 +269,9 @@ export function validateRecord(value: unknown): VaultRecord {
   if (typeof e.id !== 'string' || !UUID.test(e.id)) fail('entry.id', 'is not a UUID v4');
   try {
     const normalized = normalizeEntry(e as unknown as OtpEntry);
+    // Every OTP field is a string, a number or null once normalized: identity is the exact test.
     for (const field of OTP_FIELDS) {
-      if (JSON.stringify(normalized[field]) !== JSON.stringify(e[field]))
-        fail(`entry.${field}`, 'is not in canonical form');
+      if (normalized[field] !== e[field]) fail(`entry.${field}`, 'is not in canonical form');
     }
   } catch (err) {
     if (err instanceof VaultError) throw err;

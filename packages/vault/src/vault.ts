@@ -336,7 +336,8 @@ export class Vault {
         for (const c of Object.values(remote.clock)) this.clock.observe(c);
         const local = this.records_.get(remote.entry.id);
         const merged = local ? mergeRecords(local, remote) : mergeRecords(remote, remote);
-        if (!local || JSON.stringify(merged) !== JSON.stringify(local)) {
+        // The merge returns `local` itself when the remote copy adds nothing to it.
+        if (merged !== local && (!local || JSON.stringify(merged) !== JSON.stringify(local))) {
           this.records_.set(merged.entry.id, merged);
           changed.push(merged.entry.id);
         }

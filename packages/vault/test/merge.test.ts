@@ -127,6 +127,87 @@ describe('the icon choice merges like any display field', () => {
   });
 });
 
+describe('mergeRecords returns an input copy itself when the other adds nothing', () => {
+  /** The merge written out without the identity shortcut: always a new object. */
+  const fresh = (r: VaultRecord): VaultRecord => JSON.parse(JSON.stringify(r)) as VaultRecord;
+
+  it('returns `a` or `b` only when it holds exactly the merged value, else a new record', () => {
+    fc.assert(
+      fc.property(record, record, (a, b) => {
+        const merged = mergeRecords(a, b);
+        // The same value as the merge of copies no shortcut can return by identity.
+        expect(merged).toStrictEqual(mergeRecords(fresh(a), fresh(b)));
+        if (merged === a || merged === b) expect(merged.clock.purged).toBeUndefined();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a copy that differs only in counter or times is not taken for the result', () => {
+    // Copies equal in every clocked field, so the shortcut is tempted on every run.
+    const nearCopies = fc
+      .tuple(
+        record,
+        fc.record({
+          counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
+          createdAt: fc.integer({ min: 0, max: 10 }),
+          updatedAt: fc.integer({ min: 10, max: 20 }),
+        }),
+      )
+      .map(([a, times]): [VaultRecord, VaultRecord] => [a, { ...a, entry: { ...a.entry, ...times } }]);
+    fc.assert(
+      fc.property(nearCopies, ([a, b]) => {
+        expect(mergeRecords(a, b)).toStrictEqual(mergeRecords(fresh(a), fresh(b)));
+        expect(mergeRecords(b, a)).toStrictEqual(mergeRecords(fresh(a), fresh(b)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('merging a live copy with itself, or with an older copy, gives that copy itself', () => {
+    fc.assert(
+      fc.property(record, (a) => {
+        fc.pre(a.clock.purged === undefined);
+        expect(mergeRecords(a, a)).toBe(a);
+        expect(mergeRecords(a, fresh(a))).toBe(a);
+      }),
+      { numRuns: 300 },
+    );
+    const t = (ms: number) => formatHlc({ ms: 1_700_000_000_000 + ms, counter: 0, deviceId: 'a' });
+    const older: VaultRecord = {
+      v: 1,
+      entry: {
+        ...totpEntry(0, { issuer: 'Old', account: 'alice' }),
+        id: ID,
+        tags: [],
+        order: 0,
+        deviceOnly: false,
+        createdAt: 1,
+        updatedAt: 1,
+      },
+      clock: { issuer: t(1), account: t(1) },
+      deleted: false,
+    };
+    const newer: VaultRecord = {
+      ...older,
+      entry: { ...older.entry, issuer: 'New', updatedAt: 2 },
+      clock: { ...older.clock, issuer: t(2) },
+    };
+    expect(mergeRecords(newer, older)).toBe(newer);
+    expect(mergeRecords(older, newer)).toBe(newer);
+    // Neither copy alone holds the result: a new record.
+    const otherField: VaultRecord = {
+      ...older,
+      entry: { ...older.entry, account: 'bob', updatedAt: 3 },
+      clock: { ...older.clock, account: t(3) },
+    };
+    const both = mergeRecords(newer, otherField);
+    expect(both).not.toBe(newer);
+    expect(both).not.toBe(otherField);
+    expect([both.entry.issuer, both.entry.account]).toEqual(['New', 'bob']);
+  });
+});
+
 describe('mergeRecords rules', () => {
   const t = (ms: number, device = 'a') =>
     formatHlc({ ms: 1_700_000_000_000 + ms, counter: 0, deviceId: device });

@@ -1,11 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nobleXChaCha } from '@tessera/vault';
-import { nativeXChaCha } from '../src/node/native-aead.js';
+import { nativeXChaCha as nodeImported } from '../src/node/native-aead.js';
+import { platformXChaCha } from '../src/xchacha.js';
 
 const bytes = (length: number) => fc.uint8Array({ minLength: length, maxLength: length });
 
-describe('native XChaCha20-Poly1305 (HChaCha20 + OpenSSL ChaCha20-Poly1305)', () => {
+it('the browser-safe platformXChaCha is the native one on Node', () => {
+  expect(platformXChaCha).not.toBe(nobleXChaCha);
+});
+
+// node/native-aead.ts (imported node:crypto) and xchacha.ts's platformXChaCha (getBuiltinModule).
+describe.each([
+  ['node/native-aead', nodeImported],
+  ['platformXChaCha', platformXChaCha],
+])('native XChaCha20-Poly1305 (HChaCha20 + OpenSSL ChaCha20-Poly1305): %s', (_name, nativeXChaCha) => {
   it('produces the same bytes as @noble/ciphers and opens what noble sealed', () => {
     fc.assert(
       fc.property(

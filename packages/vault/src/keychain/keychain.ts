@@ -43,6 +43,8 @@ export class Keychain {
   private clientValue: KeychainClient | null = null;
   private clientSession: string | null = null;
   private keysValue: DeviceKeys | null = null;
+  /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
+  private readonly decodedKeys = new Map<string, Uint8Array>();
 
   constructor(options: KeychainOptions) {
     this.host = options.host;
@@ -194,7 +196,15 @@ export class Keychain {
 
   vaultKeyFor(epoch: number): Uint8Array | null {
     const vk = this.requireState().vaultKeys[String(epoch)];
-    return vk ? fromB64u(vk) : null;
+    if (!vk) return null;
+    // A pull asks once per item; decoding is keyed by the stored text, so a changed key is decoded anew.
+    let bytes = this.decodedKeys.get(vk);
+    if (!bytes) {
+      bytes = fromB64u(vk);
+      this.decodedKeys.clear();
+      this.decodedKeys.set(vk, bytes);
+    }
+    return bytes.slice();
   }
 
   /**

@@ -5,13 +5,24 @@ import { MAX_KEPT_NOTICES, type KeychainState } from './state.js';
 
 /** Fetches notices after the last one seen and keeps the newest. */
 export async function fetchNotices(keychain: Keychain): Promise<Notice[]> {
+  const notices = await requestNotices(keychain);
+  if (keepNotices(keychain.requireState(), notices)) await keychain.save();
+  return notices;
+}
+
+/** Asks for the notices after the last one seen, without keeping them (see `keepNotices`). */
+export async function requestNotices(keychain: Keychain): Promise<Notice[]> {
   const state = keychain.requireState();
   const { notices } = await keychain.client().call('notices', { query: { since: state.noticeCursor } });
-  if (notices.length === 0) return [];
+  return notices;
+}
+
+/** Keeps fetched notices in `state` (not saved); false when there were none. */
+export function keepNotices(state: KeychainState, notices: readonly Notice[]): boolean {
+  if (notices.length === 0) return false;
   state.notices = [...state.notices, ...notices].slice(-MAX_KEPT_NOTICES);
   state.noticeCursor = Math.max(state.noticeCursor, ...notices.map((n) => n.id));
-  await keychain.save();
-  return notices;
+  return true;
 }
 
 /**

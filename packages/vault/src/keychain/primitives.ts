@@ -1,11 +1,11 @@
 /**
  * The two symmetric primitives of docs/PROTOCOL.md: HKDF-SHA256 (RFC 5869) and XChaCha20-Poly1305
- * with a random 24-byte nonce, output `nonce || ciphertext || tag`. Composed from @noble, nothing
- * hand-written.
+ * with a random 24-byte nonce, output `nonce || ciphertext || tag`. Composed from @noble (the AEAD's
+ * bulk work from OpenSSL on Node, see xchacha.ts), nothing hand-written.
  */
 import { hkdf as nobleHkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { platformXChaCha } from '../xchacha.js';
 import { concat, randomBytes, utf8 } from './bytes.js';
 
 const NONCE_BYTES = 24;
@@ -22,17 +22,17 @@ export function hkdf(options: {
   return nobleHkdf(sha256, options.ikm, salt, utf8(options.info), options.length ?? 32);
 }
 
-/** AEAD seal: `nonce || XChaCha20-Poly1305(key, nonce, aad, plaintext)`. */
+/** AEAD seal: `nonce || XChaCha20-Poly1305(key, nonce, aad, plaintext)` (OpenSSL's on Node, see xchacha.ts). */
 export function seal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
   const nonce = randomBytes(NONCE_BYTES);
-  return concat(nonce, xchacha20poly1305(key, nonce, aad).encrypt(plaintext));
+  return concat(nonce, platformXChaCha.encrypt(key, nonce, aad, plaintext));
 }
 
 /** AEAD open; returns null when the tag, key or associated data do not match. */
 export function open(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
   if (sealed.length < NONCE_BYTES + TAG_BYTES) return null;
   try {
-    return xchacha20poly1305(key, sealed.subarray(0, NONCE_BYTES), aad).decrypt(sealed.subarray(NONCE_BYTES));
+    return platformXChaCha.decrypt(key, sealed.subarray(0, NONCE_BYTES), aad, sealed.subarray(NONCE_BYTES));
   } catch {
     return null;
   }

@@ -13,7 +13,7 @@ import { KeychainError } from './errors.js';
 import { decryptItem, encryptItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
-import { addLocalNotice, fetchNotices } from './notices.js';
+import { addLocalNotice, fetchNotices, keepNotices, requestNotices } from './notices.js';
 import type { KeychainState, SyncedItem } from './state.js';
 
 export interface SyncResult {
@@ -44,9 +44,14 @@ export async function syncRound(
   state.lastSyncAt = keychain.now();
   state.lastError = null;
   try {
-    await measureClockIfStale(keychain);
-    await keychain.refreshCircle();
+    // The notices, the clock and the circle are independent requests: made at once, they cost one
+    // round trip. The notices are kept before the pull, so that the pull's vault write (which
+    // rewrites the whole file) saves them too, rather than a second write at the end.
+    const notices = requestNotices(keychain);
+    notices.catch(() => undefined); // awaited below; a round that fails earlier must not leave it unhandled
+    await Promise.all([measureClockIfStale(keychain), keychain.refreshCircle()]);
     keychain.requireTrusted();
+    keepNotices(state, await notices);
     let pulled = await pull(keychain);
     await keychain.host.purgeTrash?.();
     let pushed = 0;
@@ -63,7 +68,6 @@ export async function syncRound(
         pulled += await pull(keychain);
       }
     }
-    await fetchNotices(keychain);
     await keychain.save();
     return { pulled, pushed, trusted: true };
   } catch (err) {

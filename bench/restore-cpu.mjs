@@ -1,0 +1,158 @@
+// bench:restore in CPU time, for a machine too loaded for wall-clock figures: client (this process)
+// plus server (its own process, read from /proc/PID/stat, so Linux only) CPU for a raw pull of 1,000
+// items and for a recovery-key restore of them (sign-in, recover, first sync round), the KDF's CPU
+// (OPAQUE's Argon2id, measured apart) subtracted; ratio = median over runs of restore / raw pull.
+// `--root DIR` measures another checkout's build (e.g. main's), so old and new builds can alternate:
+//   for r in 1 2; do for t in ../main .; do node bench/restore-cpu.mjs --root $t; done; done
+// Ends with one `RESULT {json}` line. Builds nothing: run `npm run build` (or tsc -b) first.
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+const { values } = parseArgs({
+  options: {
+    root: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
+    runs: { type: 'string', default: '7' },
+    backend: { type: 'string', default: 'sqlite' },
+  },
+});
+const root = resolve(values.root);
+const RUNS = Number(values.runs);
+const backend = values.backend;
+const { forkServer, createPgDatabase } = await import(join(root, 'bench/children.mjs'));
+const { openNodeVault } = await import(join(root, 'packages/vault/dist/node/index.js'));
+const kc = await import(join(root, 'packages/vault/dist/keychain/index.js'));
+const opaque = await import('@serenity-kit/opaque');
+const env = { ...process.env, TESSERA_KEY_STORE: 'file' };
+const dir = mkdtempSync(join(tmpdir(), 'prc-'));
+const PASSWORD = 'correct horse battery staple';
+let homes = 0;
+async function device() {
+  const vault = await openNodeVault({ home: join(dir, `home-${++homes}`), env });
+  return {
+    vault,
+    keychain: new kc.Keychain({
+      host: vault,
+      deviceKeys: kc.metaDeviceKeyStore(vault),
+      clientId: 'tessera-cli/0.2.0',
+    }),
+  };
+}
+function entry(n) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
+  return {
+    type: 'totp',
+    secret: `JBSWY3DPEHPK${tail}`,
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    counter: null,
+    issuer: `Service ${n}`,
+    account: `user${n}@example.com`,
+  };
+}
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+let serverPid = 0;
+const tick = 1000 / 100; // USER_HZ 100
+const serverCpu = () => {
+  const f = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * tick;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// KDF CPU apart: the client's OPAQUE finishLogin, as bench:restore times it.
+await opaque.ready;
+const kdfTimes = [];
+{
+  const setup = opaque.server.createSetup();
+  const reg = opaque.client.startRegistration({ password: PASSWORD });
+  const { registrationResponse } = opaque.server.createRegistrationResponse({
+    serverSetup: setup,
+    userIdentifier: 'u',
+    registrationRequest: reg.registrationRequest,
+  });
+  const { registrationRecord } = opaque.client.finishRegistration({
+    clientRegistrationState: reg.clientRegistrationState,
+    registrationResponse,
+    password: PASSWORD,
+  });
+  for (let i = 0; i < 3; i++) {
+    const start = opaque.client.startLogin({ password: PASSWORD });
+    const { loginResponse } = opaque.server.startLogin({
+      serverSetup: setup,
+      registrationRecord,
+      startLoginRequest: start.startLoginRequest,
+      userIdentifier: 'u',
+    });
+    const c = cpu();
+    opaque.client.finishLogin({
+      clientLoginState: start.clientLoginState,
+      loginResponse,
+      password: PASSWORD,
+    });
+    kdfTimes.push(cpu() - c);
+  }
+}
+const kdf = median(kdfTimes);
+const pgDb =
+  backend === 'postgres'
+    ? await createPgDatabase(
+        process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+      )
+    : null;
+const server = await forkServer({
+  database: pgDb?.url ?? `sqlite:${join(dir, 's.sqlite')}`,
+  dataDir: join(dir, 'server'),
+});
+serverPid = server.child.pid;
+const a = await device();
+await a.vault.addMany(Array.from({ length: 1000 }, (_, n) => entry(n)));
+let rk = '';
+await kc.signup(a.keychain, {
+  server: server.url,
+  email: 'b@example.com',
+  password: PASSWORD,
+  deviceName: 'A',
+  keepRecoveryKey: async (k) => void (rk = k),
+});
+await kc.syncRound(a.keychain);
+const raw = [],
+  restore = [],
+  ratio = [];
+for (let i = 0; i < RUNS; i++) {
+  let c = cpu(),
+    s = serverCpu();
+  for (let since = 0, more = true; more;) {
+    const p = await a.keychain.client().call('items', { query: { since, limit: 1000 } });
+    since = p.items.at(-1)?.version ?? since;
+    more = p.more && p.items.length > 0;
+  }
+  const rawCpu = cpu() - c + (serverCpu() - s);
+  const d = await device();
+  c = cpu();
+  s = serverCpu();
+  await kc.login(d.keychain, {
+    server: server.url,
+    email: 'b@example.com',
+    password: PASSWORD,
+    deviceName: `R${i}`,
+  });
+  await kc.recoverWithRecoveryKey(d.keychain, rk);
+  await kc.syncRound(d.keychain);
+  const restoreCpu = cpu() - c + (serverCpu() - s) - kdf;
+  if (d.vault.entries().length !== 1000) throw new Error('restore incomplete');
+  raw.push(rawCpu);
+  restore.push(restoreCpu);
+  ratio.push(restoreCpu / rawCpu);
+}
+await server.stop();
+await pgDb?.drop();
+rmSync(dir, { recursive: true, force: true });
+const r1 = (x) => Math.round(x * 10) / 10;
+console.log(
+  `RESULT ${JSON.stringify({ bench: 'restore-cpu', root, backend, runs: RUNS, entries: 1000, kdfCpuMs: r1(kdf), rawPullCpuMs: r1(median(raw)), restoreBesidesKdfCpuMs: r1(median(restore)), ratio: r1(median(ratio)), loadAverage: loadavg().map(r1) })}`,
+);
