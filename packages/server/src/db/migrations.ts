@@ -4,6 +4,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { NOTIFY_CHANNEL } from '../events.js';
+import { PUSH_FUNCTION_SQL } from '../push-postgres.js';
 import type { Dialect } from './connect.js';
 
 export function mainMigrations(dialect: Dialect): Record<string, Migration> {
@@ -219,6 +220,13 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .on('folder_entries')
           .columns(['folder_id', 'version'])
           .execute();
+      },
+    },
+    '0006_push_function': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: a push in one round trip (push-postgres.ts). SQLite pushes in-process.
+        if (dialect !== 'postgres') return;
+        await sql.raw(PUSH_FUNCTION_SQL).execute(db);
       },
     },
   };
