@@ -210,6 +210,26 @@ async function backendCpu(database) {
   }
 }
 
+/**
+ * Transactions the database has finished in `database` so far: a statement outside a transaction
+ * is one (a pull, a feed read, a session look-up), and so is a whole BEGIN ... COMMIT block however
+ * many round trips it took. PostgreSQL's statistics lag up to a second, small against a window.
+ */
+async function transactions(database) {
+  if (!database) return 0;
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'select xact_commit + xact_rollback as n from pg_stat_database where datname = $1',
+      [database],
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
+}
+
 /** CPU the backends used between two samples (a backend new since `before` counts from its start). */
 function backendCpuUsed(before, after) {
   let used = 0;
@@ -658,6 +678,7 @@ async function measure(cluster, seconds) {
     db: await backendCpu(cluster.dbName),
     self: process.cpuUsage(),
   };
+  const transactionsBefore = await transactions(cluster.dbName);
   const loadBefore = os.loadavg()[0];
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -679,6 +700,7 @@ async function measure(cluster, seconds) {
   const cpu = {
     servers: servers.map((s, i) => cpuSeconds(s.child.pid) - cpuBefore.servers[i]),
     db: backendCpuUsed(cpuBefore.db, await backendCpu(cluster.dbName)),
+    transactions: (await transactions(cluster.dbName)) - transactionsBefore,
     self: (() => {
       const used = process.cpuUsage(cpuBefore.self);
       return (used.user + used.system) / 1e6;
@@ -725,6 +747,9 @@ function summary(r) {
     cpuMsPerRequest: Number((((serverCpu + r.cpu.db) * 1000) / requests).toFixed(3)),
     serverCpuMsPerRequest: Number(((serverCpu * 1000) / requests).toFixed(3)),
     dbCpuMsPerRequest: Number(((r.cpu.db * 1000) / requests).toFixed(3)),
+    ...(r.backend === 'postgres'
+      ? { dbTransactionsPerRequest: Number((r.cpu.transactions / requests).toFixed(2)) }
+      : {}),
     loadAverage: Number(r.loadAverage[1].toFixed(1)),
     p99Ms: Number(percentile(sorted([...m.latencies.push, ...m.latencies.pull]), 0.99).toFixed(1)),
     propagationP99Ms: Number(percentile(sorted(m.propagation), 0.99).toFixed(1)),
@@ -776,7 +801,7 @@ function report(r) {
   const perRequest = (x) => ((x * 1000) / requests).toFixed(3);
   const serverCpu = r.cpu.servers.reduce((a, b) => a + b, 0);
   console.log(
-    `  CPU per request    ${perRequest(serverCpu + r.cpu.db)} ms (servers ${perRequest(serverCpu)} ms + PostgreSQL backends ${perRequest(r.cpu.db)} ms)`,
+    `  CPU per request    ${perRequest(serverCpu + r.cpu.db)} ms (servers ${perRequest(serverCpu)} ms + PostgreSQL backends ${perRequest(r.cpu.db)} ms)${r.backend === 'postgres' ? `; ${(r.cpu.transactions / requests).toFixed(2)} database transactions per request` : ''}`,
   );
 }
 
