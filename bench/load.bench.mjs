@@ -22,6 +22,11 @@
 // Usage: npm run bench:load [-- --duration 60 --devices 1000 --interval 5 --configs sqlite:1,postgres:2]
 //        npm run bench:load -- --capacity [--configs sqlite:1,postgres:1,postgres:2,postgres:3]
 //        npm run bench:load -- --profile DIR   (a CPU profile of each server process, for where the time goes)
+//        npm run bench:load -- --compare DIR --rounds 3   (DIR: another built checkout, e.g. main; each
+//          configuration runs on both builds at once, measured in alternating windows: A B, B A, ...)
+// CPU per request = CPU time of the server processes plus, on PostgreSQL, of the database's backend
+// processes serving the benchmark's database (/proc; from pg_stat_activity), over the requests answered:
+// on a machine shared with other work, steadier than req/s or latency.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,6 +52,9 @@ const { values } = parseArgs({
     'step-duration': { type: 'string', default: '15' },
     // Writes a CPU profile of each server process into this directory (node --cpu-prof).
     profile: { type: 'string' },
+    // Another checkout (built) to compare with, alternating measurement windows (fixed mode only).
+    compare: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const CAPACITY = values.capacity;
@@ -84,6 +92,14 @@ if (!(START_DEVICES >= 4 && MAX_DEVICES <= 60_000 && START_DEVICES <= MAX_DEVICE
   throw new Error('--start-devices/--max-devices: 4 <= start <= max <= 60000');
 if (!(STEP > 1 && STEP_DURATION_S >= 5)) throw new Error('--step > 1, --step-duration >= 5 seconds');
 if (!(EDIT_INTERVAL_MS >= 100)) throw new Error('--interval: at least 0.1 seconds');
+const ROUNDS = Number(values.rounds);
+if (!(ROUNDS >= 1 && ROUNDS <= 20)) throw new Error('--rounds: 1 to 20');
+if (values.compare && CAPACITY) throw new Error('--compare measures fixed loads (not with --capacity)');
+// Builds under test: this checkout, and with --compare the other one (labels: "this", "other").
+const BUILDS = [
+  { label: 'this', root: fileURLToPath(new URL('..', import.meta.url)) },
+  ...(values.compare ? [{ label: 'other', root: values.compare }] : []),
+];
 const DEVICES_PER_ACCOUNT = 4;
 const ITEMS_PER_ACCOUNT = 20;
 const SETUP_CONCURRENCY = 16;
@@ -95,10 +111,11 @@ const FAST = { keyStretching: { 'argon2id-custom': { iterations: 1, memory: 256,
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-b', 'packages/cli', 'packages/server', 'packages/vault'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+for (const build of BUILDS)
+  execFileSync(process.execPath, [tsc, '-b', 'packages/cli', 'packages/server', 'packages/vault'], {
+    cwd: build.root,
+    stdio: 'inherit',
+  });
 const kc = await import('../packages/vault/dist/keychain/index.js');
 const opaque = await import('@serenity-kit/opaque');
 const { ed25519, x25519 } = await import('@noble/curves/ed25519.js');
@@ -121,8 +138,8 @@ async function sharedSecrets() {
 }
 
 /** `tessera serve` on a free port; resolves once it listens. */
-function spawnServer({ database, dataDir, env }) {
-  const bin = join(root, 'packages/cli/bin/tessera.js');
+function spawnServer({ database, dataDir, env, serverRoot = root }) {
+  const bin = join(serverRoot, 'packages/cli/bin/tessera.js');
   const child = spawn(
     process.execPath,
     [
@@ -161,6 +178,63 @@ function rssBytes(pid) {
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Like cpuSeconds, or null once the process has gone. */
+function cpuSecondsIfAlive(pid) {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of the PostgreSQL backends serving `database` so far, by pid. Backends that end
+ * between two samples are missed (the servers' pools keep theirs while busy).
+ */
+async function backendCpu(database) {
+  if (!database) return new Map();
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query('select pid from pg_stat_activity where datname = $1', [database]);
+    const cpu = new Map();
+    for (const { pid } of rows) {
+      const s = cpuSecondsIfAlive(pid);
+      if (s !== null) cpu.set(pid, s);
+    }
+    return cpu;
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Transactions the database has finished in `database` so far: a statement outside a transaction
+ * is one (a pull, a feed read, a session look-up), and so is a whole BEGIN ... COMMIT block however
+ * many round trips it took. PostgreSQL's statistics lag up to a second, small against a window.
+ */
+async function transactions(database) {
+  if (!database) return 0;
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'select xact_commit + xact_rollback as n from pg_stat_database where datname = $1',
+      [database],
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await c.end();
+  }
+}
+
+/** CPU the backends used between two samples (a backend new since `before` counts from its start). */
+function backendCpuUsed(before, after) {
+  let used = 0;
+  for (const [pid, s] of after) used += s - (before.get(pid) ?? 0);
+  return used;
 }
 
 async function stopServer(server) {
@@ -504,12 +578,14 @@ function openFeed(device, metrics, running) {
 // ---------------------------------------------------------------------------------------------
 // A cluster of server processes, its devices, and measurements over them
 
-async function startCluster({ backend, processes }) {
+async function startCluster({ backend, processes, build = BUILDS[0] }) {
   const dataDirs = [];
   const cleanups = [];
   let database;
+  let dbName = null;
   if (backend === 'postgres') {
     const name = `tessera_load_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    dbName = name;
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
@@ -528,6 +604,8 @@ async function startCluster({ backend, processes }) {
   const cluster = {
     backend,
     processes,
+    build: build.label,
+    dbName,
     servers: [],
     devices: [],
     metrics: new Metrics(),
@@ -548,7 +626,7 @@ async function startCluster({ backend, processes }) {
       const dataDir = await mkdtemp(join(tmpdir(), 'tessera-load-'));
       dataDirs.push(dataDir);
       database ??= `sqlite:${join(dataDir, 'tessera.sqlite')}`;
-      cluster.servers.push(await spawnServer({ database, dataDir, env }));
+      cluster.servers.push(await spawnServer({ database, dataDir, env, serverRoot: build.root }));
     }
   } catch (err) {
     await cluster.stop();
@@ -595,7 +673,13 @@ async function measure(cluster, seconds) {
   const sampler = setInterval(() => {
     servers.forEach((s, i) => (peakRss[i] = Math.max(peakRss[i], rssBytes(s.child.pid))));
   }, 1000);
-  const cpuBefore = { servers: servers.map((s) => cpuSeconds(s.child.pid)), self: process.cpuUsage() };
+  const cpuBefore = {
+    servers: servers.map((s) => cpuSeconds(s.child.pid)),
+    db: await backendCpu(cluster.dbName),
+    self: process.cpuUsage(),
+  };
+  const transactionsBefore = await transactions(cluster.dbName);
+  const loadBefore = os.loadavg()[0];
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const loops = devices.map(async (device) => {
@@ -615,6 +699,8 @@ async function measure(cluster, seconds) {
   const elapsed = (performance.now() - started) / 1000;
   const cpu = {
     servers: servers.map((s, i) => cpuSeconds(s.child.pid) - cpuBefore.servers[i]),
+    db: backendCpuUsed(cpuBefore.db, await backendCpu(cluster.dbName)),
+    transactions: (await transactions(cluster.dbName)) - transactionsBefore,
     self: (() => {
       const used = process.cpuUsage(cpuBefore.self);
       return (used.user + used.system) / 1e6;
@@ -626,6 +712,8 @@ async function measure(cluster, seconds) {
   return {
     backend: cluster.backend,
     processes: cluster.processes,
+    build: cluster.build,
+    loadAverage: [loadBefore, os.loadavg()[0]],
     setupSeconds: cluster.setupSeconds,
     elapsed,
     metrics: {
@@ -647,11 +735,22 @@ function summary(r) {
   const sorted = (xs) => Float64Array.from(xs).sort();
   const m = r.metrics;
   const offeredPushes = (r.feeds / (EDIT_INTERVAL_MS / 1000)) * r.elapsed;
+  const requests = m.counts.push + m.counts.pull;
+  const serverCpu = r.cpu.servers.reduce((a, b) => a + b, 0);
   return {
     backend: r.backend,
     processes: r.processes,
+    ...(BUILDS.length > 1 ? { build: r.build } : {}),
     devices: r.feeds,
-    requestsPerS: Math.round((m.counts.push + m.counts.pull) / r.elapsed),
+    requestsPerS: Math.round(requests / r.elapsed),
+    // Server processes plus the database's backends, per request answered.
+    cpuMsPerRequest: Number((((serverCpu + r.cpu.db) * 1000) / requests).toFixed(3)),
+    serverCpuMsPerRequest: Number(((serverCpu * 1000) / requests).toFixed(3)),
+    dbCpuMsPerRequest: Number(((r.cpu.db * 1000) / requests).toFixed(3)),
+    ...(r.backend === 'postgres'
+      ? { dbTransactionsPerRequest: Number((r.cpu.transactions / requests).toFixed(2)) }
+      : {}),
+    loadAverage: Number(r.loadAverage[1].toFixed(1)),
     p99Ms: Number(percentile(sorted([...m.latencies.push, ...m.latencies.pull]), 0.99).toFixed(1)),
     propagationP99Ms: Number(percentile(sorted(m.propagation), 0.99).toFixed(1)),
     // Conflict retries are pushes too, so only first attempts count against the offered rate.
@@ -675,7 +774,7 @@ function report(r) {
   const mb = (xs) => xs.map((x) => `${(x / 1048576).toFixed(0)} MB`).join(' + ');
   const requests = m.counts.push + m.counts.pull;
   console.log(
-    `\n${r.backend}: ${r.processes} server process${r.processes > 1 ? 'es' : ''}, ${r.feeds} devices (${r.feeds} live feeds), ${r.elapsed.toFixed(1)} s (setup ${r.setupSeconds.toFixed(1)} s)`,
+    `\n${r.backend}: ${r.processes} server process${r.processes > 1 ? 'es' : ''}${BUILDS.length > 1 ? ` [build: ${r.build}]` : ''}, ${r.feeds} devices (${r.feeds} live feeds), ${r.elapsed.toFixed(1)} s (setup ${r.setupSeconds.toFixed(1)} s)`,
   );
   console.log(
     `  throughput     ${(requests / r.elapsed).toFixed(0)} requests/s (${(m.counts.push / r.elapsed).toFixed(0)} pushes/s, ${(m.counts.pull / r.elapsed).toFixed(0)} pulls/s), ${(m.counts.feedEvents / r.elapsed).toFixed(0)} feed events/s`,
@@ -697,7 +796,12 @@ function report(r) {
   );
   const share = (x) => `${((x / r.elapsed) * 100).toFixed(0)}%`;
   console.log(
-    `  CPU (of one core)  servers ${r.cpu.servers.map(share).join(' + ')}, load generator ${share(r.cpu.self)}; machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    `  CPU (of one core)  servers ${r.cpu.servers.map(share).join(' + ')}${r.backend === 'postgres' ? `, PostgreSQL backends ${share(r.cpu.db)}` : ''}, load generator ${share(r.cpu.self)}; machine load average ${r.loadAverage.map((x) => x.toFixed(1)).join(' -> ')} on ${os.cpus().length} cores`,
+  );
+  const perRequest = (x) => ((x * 1000) / requests).toFixed(3);
+  const serverCpu = r.cpu.servers.reduce((a, b) => a + b, 0);
+  console.log(
+    `  CPU per request    ${perRequest(serverCpu + r.cpu.db)} ms (servers ${perRequest(serverCpu)} ms + PostgreSQL backends ${perRequest(r.cpu.db)} ms)${r.backend === 'postgres' ? `; ${(r.cpu.transactions / requests).toFixed(2)} database transactions per request` : ''}`,
   );
 }
 
@@ -708,15 +812,48 @@ if (!CAPACITY) {
     `bench:load: ${DEVICES} devices (${DEVICES_PER_ACCOUNT} per account), an edit every ${EDIT_INTERVAL_MS / 1000} s per device on average, ${DURATION_S} s per configuration`,
   );
   for (const config of CONFIGS) {
-    const cluster = await startCluster(config);
+    // One cluster per build, all set up before any measurement; then windows alternate between
+    // builds (A B, B A, ...), so both see the same machine load.
+    const clusters = [];
     try {
-      await growTo(cluster, DEVICES);
-      const result = await measure(cluster, DURATION_S);
-      report(result);
-      results.push(summary(result));
-      if (result.metrics.errors > 0) failed = true;
+      for (const build of BUILDS) {
+        const cluster = await startCluster({ ...config, build });
+        clusters.push(cluster);
+        await growTo(cluster, DEVICES);
+      }
+      const rounds = BUILDS.length > 1 ? ROUNDS : 1;
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? clusters : [...clusters].reverse();
+        for (const cluster of order) {
+          const result = await measure(cluster, DURATION_S);
+          report(result);
+          results.push({ ...summary(result), ...(rounds > 1 ? { round } : {}) });
+          if (result.metrics.errors > 0) failed = true;
+        }
+      }
     } finally {
-      await cluster.stop();
+      for (const cluster of clusters) await cluster.stop();
+    }
+  }
+  if (BUILDS.length > 1) {
+    console.log(
+      `\nthis build (${BUILDS[0].root}) against the other (${BUILDS[1].root}), medians over rounds:`,
+    );
+    for (const config of CONFIGS) {
+      const of = (label) =>
+        results.filter(
+          (r) => r.backend === config.backend && r.processes === config.processes && r.build === label,
+        );
+      const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+      const line = (label) => {
+        const rs = of(label);
+        return `${median(rs.map((r) => r.cpuMsPerRequest)).toFixed(3)} ms CPU/request, ${median(rs.map((r) => r.requestsPerS))} req/s, p99 ${median(rs.map((r) => r.p99Ms))} ms`;
+      };
+      const ratio =
+        median(of('this').map((r) => r.cpuMsPerRequest)) / median(of('other').map((r) => r.cpuMsPerRequest));
+      console.log(
+        `  ${config.backend}:${config.processes}  this: ${line('this')} | other: ${line('other')} | CPU/request this/other ${ratio.toFixed(2)}x`,
+      );
     }
   }
   console.log(
@@ -737,7 +874,7 @@ if (!CAPACITY) {
         const s = summary(await measure(cluster, STEP_DURATION_S));
         const pass = s.p99Ms < P99_LIMIT_MS && s.offeredHeld && s.errors === 0;
         console.log(
-          `  ${config.backend}:${config.processes} ${String(s.devices).padStart(6)} devices: ${s.requestsPerS} req/s, p99 ${s.p99Ms} ms, propagation p99 ${s.propagationP99Ms} ms, delivered ${(s.deliveredShare * 100).toFixed(0)} %, ${s.errors} errors -> ${pass ? 'holds' : 'over capacity'}`,
+          `  ${config.backend}:${config.processes} ${String(s.devices).padStart(6)} devices: ${s.requestsPerS} req/s, p99 ${s.p99Ms} ms, propagation p99 ${s.propagationP99Ms} ms, delivered ${(s.deliveredShare * 100).toFixed(0)} %, ${s.errors} errors, CPU ${s.cpuMsPerRequest} ms/request, load avg ${s.loadAverage} -> ${pass ? 'holds' : 'over capacity'}`,
         );
         if (!pass) break;
         best = s;
@@ -751,7 +888,7 @@ if (!CAPACITY) {
   console.log('\ncapacity (highest device count that held; ratio to SQLite with 1 process):');
   for (const r of results) {
     console.log(
-      `  ${`${r.backend}, ${r.processes} process${r.processes > 1 ? 'es' : ''}`.padEnd(22)} ${String(r.capacityDevices).padStart(6)} devices${r.atCapacity ? `  (${r.atCapacity.requestsPerS} req/s, p99 ${r.atCapacity.p99Ms} ms)` : ''}${base ? `  ${(r.capacityDevices / base).toFixed(2)}x` : ''}`,
+      `  ${`${r.backend}, ${r.processes} process${r.processes > 1 ? 'es' : ''}`.padEnd(22)} ${String(r.capacityDevices).padStart(6)} devices${base ? `  ${(r.capacityDevices / base).toFixed(2)}x` : ''}${r.atCapacity ? `  (${r.atCapacity.requestsPerS} req/s, p99 ${r.atCapacity.p99Ms} ms, propagation p99 ${r.atCapacity.propagationP99Ms} ms, CPU ${r.atCapacity.cpuMsPerRequest} ms/request)` : ''}`,
     );
   }
   console.log(

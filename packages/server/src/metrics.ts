@@ -41,6 +41,11 @@ export function createMetrics() {
       help: 'Items refused for a stale base version',
       registers,
     }),
+    pullsJoined: new Counter({
+      name: 'tessera_item_pulls_joined_total',
+      help: 'Pulls answered by an identical read that had not started when they arrived (read-coalescer.ts)',
+      registers,
+    }),
     circleLinks: new Counter({
       name: 'tessera_circle_links_total',
       help: 'Circle links accepted by op',

@@ -91,6 +91,32 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
     expect(missing.body.error.conflicts[0].version).toBe(0);
   });
 
+  it('under concurrent pushes on one base exactly one wins; pushes of different items all land, versions unique', async () => {
+    const { api: me } = await trustedAccount(api, uniqueEmail());
+    const a = item();
+    await me.post('/v1/items', { items: [a] });
+    // On PostgreSQL these run as concurrent transactions on separate pooled connections: a push
+    // that waited for the account lock must still see the push that committed before it.
+    const racing = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        me.post('/v1/items', { items: [{ ...a, baseVersion: 1, ciphertext: cipher() }] }),
+      ),
+    );
+    expect(racing.filter((r) => r.status === 200)).toHaveLength(1);
+    for (const lost of racing.filter((r) => r.status !== 200)) {
+      expect(lost.status).toBe(409);
+      expect(lost.body.error.conflicts).toEqual([{ id: a.id, version: 2 }]);
+    }
+    const fresh = Array.from({ length: 8 }, () => item());
+    const landed = await Promise.all(fresh.map((it) => me.post('/v1/items', { items: [it] })));
+    expect(landed.map((r) => r.status)).toEqual(fresh.map(() => 200));
+    const versions = landed.map((r) => r.body.versions[0].version as number).sort((x, y) => x - y);
+    expect(versions).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    const pulled = await me.get('/v1/items?since=2');
+    expect(pulled.body.head).toBe(10);
+    expect(pulled.body.items.map((i: Json) => i.version)).toEqual(versions);
+  });
+
   it('keeps tombstones and syncs them like Json change', async () => {
     const { api: me } = await trustedAccount(api, uniqueEmail());
     const a = item();

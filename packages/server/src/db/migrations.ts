@@ -4,6 +4,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { NOTIFY_CHANNEL } from '../events.js';
+import { PUSH_FUNCTION_SQL } from '../push-postgres.js';
 import type { Dialect } from './connect.js';
 
 export function mainMigrations(dialect: Dialect): Record<string, Migration> {
@@ -241,6 +242,13 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           .on('folder_activity')
           .columns(['folder_id', 'id'])
           .execute();
+      },
+    },
+    '0007_push_function': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: a push in one round trip (push-postgres.ts). SQLite pushes in-process.
+        if (dialect !== 'postgres') return;
+        await sql.raw(PUSH_FUNCTION_SQL).execute(db);
       },
     },
   };

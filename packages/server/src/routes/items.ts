@@ -7,6 +7,9 @@ import type { ServerContext } from '../context.js';
 import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError } from '../http-error.js';
+import { refusal, type PushOutcome } from '../push-outcome.js';
+import { pushOnPostgres } from '../push-postgres.js';
+import { ReadCoalescer } from '../read-coalescer.js';
 import { handle } from '../route.js';
 
 /** Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -71,33 +74,50 @@ function compiledPull(db: Kysely<MainDatabase>) {
   const compiled: CompiledQuery<PullRow> = pullQuery(db, ...probe).compile();
   if (compiled.parameters.length !== 3 || compiled.parameters.some((p, i) => p !== probe[i]))
     throw new Error('the pull query no longer takes (since, account, limit) in this order');
-  return (since: number, accountId: string, limit: number) =>
-    db.executeQuery<PullRow>({ ...compiled, parameters: [since, accountId, limit] });
+  return (on: Kysely<MainDatabase>, since: number, accountId: string, limit: number) =>
+    on.executeQuery<PullRow>({ ...compiled, parameters: [since, accountId, limit] });
+}
+
+interface PullPage {
+  items: { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean }[];
+  head: number;
+  more: boolean;
 }
 
 export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const pull = compiledPull(ctx.db);
+  const pulls = new ReadCoalescer<PullPage>();
   handle(app, ctx, 'items', async ({ session, query }) => {
     const since = query.since ?? 0;
     const limit = query.limit ?? LIMITS.defaultPullLimit;
-    // One statement, so the head and the page come from one snapshot; the head is never below a
-    // version in the page (a client refuses a head lower than a version it has seen).
-    const { rows } = await pull(since, session.accountId, limit + 1);
-    const head = rows[0]?.item_head ?? 0;
-    if (rows.length === 1 && rows[0]!.id === null) rows.length = 0;
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    return {
-      items: page.map((r) => ({
-        id: r.id!,
-        version: r.version!,
-        epoch: r.epoch!,
-        ciphertext: r.ciphertext!,
-        deleted: r.deleted === 1,
-      })),
-      head,
-      more,
-    };
+    const accountId = session.accountId;
+    // The devices of an account pull the same page at once when it changes: requests that arrive
+    // before the read starts share it (read-coalescer.ts says why that is never stale).
+    const { result, joined } = pulls.run(`${accountId}\u0000${since}\u0000${limit}`, (started) =>
+      ctx.db.connection().execute(async (conn) => {
+        started();
+        // One statement, so the head and the page come from one snapshot; the head is never below
+        // a version in the page (a client refuses a head lower than a version it has seen).
+        const { rows } = await pull(conn, since, accountId, limit + 1);
+        const head = rows[0]?.item_head ?? 0;
+        if (rows.length === 1 && rows[0]!.id === null) rows.length = 0;
+        const more = rows.length > limit;
+        const page = more ? rows.slice(0, limit) : rows;
+        return {
+          items: page.map((r) => ({
+            id: r.id!,
+            version: r.version!,
+            epoch: r.epoch!,
+            ciphertext: r.ciphertext!,
+            deleted: r.deleted === 1,
+          })),
+          head,
+          more,
+        };
+      }),
+    );
+    if (joined) ctx.metrics.pullsJoined.inc();
+    return result;
   });
 
   handle(
@@ -114,128 +134,130 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
         throw err;
       }
       const now = Date.now();
-      const result = await ctx.db
-        .transaction()
-        .execute(async (trx) => {
-          // Locks the account row and reserves this push's versions in one statement (each statement
-          // is a round trip on PostgreSQL); a push that is refused rolls back, reserving nothing.
-          const account = await trx
-            .updateTable('accounts')
-            .set((eb) => ({ item_head: eb('item_head', '+', items.length) }))
-            .where('id', '=', accountId)
-            .returningAll()
-            .executeTakeFirst();
-          if (!account) throw new HttpError(401, 'unauthorized', 'This account no longer exists.');
-          const tooNew = items.find((i) => i.epoch > (account.circle_epoch ?? 0));
-          if (tooNew)
-            throw new HttpError(
-              422,
-              'bad-request',
-              `Item ${tooNew.id}: epoch ${tooNew.epoch} is ahead of the circle (${account.circle_epoch}).`,
-            );
-          // §7 monotonic epochs: after a rotation, nothing new is sealed under a key a removed device
-          // may hold. A device that missed the rotation refreshes its circle and re-encrypts.
-          const stale = items.find((i) => i.epoch < (account.circle_epoch ?? 0));
-          if (stale)
-            throw new HttpError(
-              409,
-              'epoch-stale',
-              `Item ${stale.id} is sealed under key epoch ${stale.epoch}, older than the circle's epoch ${account.circle_epoch}; fetch the circle and the new key, then push again.`,
-            );
-          const current = new Map<string, { version: number; deleted: number }>();
-          for (let i = 0; i < items.length; i += CHUNK) {
-            const ids = items.slice(i, i + CHUNK).map((it) => it.id);
-            const rows = await trx
-              .selectFrom('items')
-              .select(['id', 'version', 'deleted'])
-              .where('account_id', '=', accountId)
-              .where('id', 'in', ids)
-              .execute();
-            for (const r of rows) current.set(r.id, r);
-          }
-          const conflicts = items
-            .map((it) => ({ id: it.id, version: current.get(it.id)?.version ?? 0, base: it.baseVersion }))
-            .filter((c) => c.version !== c.base)
-            .map(({ id, version }) => ({ id, version }));
-          if (conflicts.length > 0) throw new PushConflict(conflicts);
-          let liveDelta = 0;
-          for (const it of items) {
-            const was = current.get(it.id);
-            const wasLive = was !== undefined && was.deleted === 0;
-            liveDelta += (it.deleted ? 0 : 1) - (wasLive ? 1 : 0);
-          }
-          if (liveDelta > 0) {
-            const { live } = await trx
-              .selectFrom('items')
-              .select((eb) => eb.fn.countAll<number>().as('live'))
-              .where('account_id', '=', accountId)
-              .where('deleted', '=', 0)
-              .executeTakeFirstOrThrow();
-            if (Number(live) + liveDelta > LIMITS.maxLiveItems) {
-              throw new HttpError(
-                422,
-                'too-many-items',
-                `An account holds at most ${LIMITS.maxLiveItems} entries.`,
-              );
-            }
-          }
-          let head = account.item_head - items.length;
-          const versions = items.map((it) => ({ id: it.id, version: ++head }));
-          const rows = items.map((it, i) => ({
-            account_id: accountId,
-            id: it.id,
-            version: versions[i]!.version,
-            epoch: it.epoch,
-            ciphertext: it.ciphertext,
-            deleted: it.deleted ? 1 : 0,
-            updated_at: now,
-          }));
-          for (let i = 0; i < rows.length; i += CHUNK) {
-            await trx
-              .insertInto('items')
-              .values(rows.slice(i, i + CHUNK))
-              .onConflict((oc) =>
-                oc.columns(['account_id', 'id']).doUpdateSet((eb) => ({
-                  version: eb.ref('excluded.version'),
-                  epoch: eb.ref('excluded.epoch'),
-                  ciphertext: eb.ref('excluded.ciphertext'),
-                  deleted: eb.ref('excluded.deleted'),
-                  updated_at: eb.ref('excluded.updated_at'),
-                })),
-              )
-              .execute();
-          }
-          await appendEvent(trx, accountId, 'items', { head });
-          return { kind: 'ok', versions, head } as const;
-        })
-        .catch((err: unknown) => {
-          if (err instanceof PushConflict) return { kind: 'conflict', conflicts: err.conflicts } as const;
-          throw err;
-        });
-      if (result.kind === 'conflict') {
+      const outcome =
+        ctx.dialect === 'postgres'
+          ? await pushOnPostgres({ db: ctx.db, accountId, items, now, maxLive: LIMITS.maxLiveItems })
+          : await pushInTransaction(ctx.db, accountId, items, now);
+      if (outcome.kind === 'conflict') {
         ctx.metrics.pushes.inc({ outcome: 'conflict' });
-        ctx.metrics.conflicts.inc(result.conflicts.length);
+        ctx.metrics.conflicts.inc(outcome.conflicts.length);
         throw new HttpError(
           409,
           'conflict',
           'Some items changed on the server since their base version; pull, merge and retry.',
           {
-            conflicts: result.conflicts,
+            conflicts: outcome.conflicts,
           },
         );
       }
+      if (outcome.kind !== 'ok') throw refusal(outcome);
       ctx.metrics.pushes.inc({ outcome: 'ok' });
       ctx.metrics.itemsPushed.inc(items.length);
       await ctx.bus.publish([accountId]);
-      return { versions: result.versions, head: result.head };
+      const first = outcome.head - items.length;
+      return { versions: items.map((it, i) => ({ id: it.id, version: first + i + 1 })), head: outcome.head };
     },
     { bodyLimit: DEFAULTS.pushBodyLimit },
   );
 }
 
-/** Thrown inside the push transaction so that a conflicting push rolls back its reserved versions. */
-class PushConflict extends Error {
-  constructor(readonly conflicts: { id: string; version: number }[]) {
-    super('push conflict');
+/**
+ * A push as a transaction of separate statements (SQLite, where a statement is an in-process call).
+ * PostgreSQL runs the same rules in one stored-function call (push-postgres.ts).
+ */
+async function pushInTransaction(
+  db: Kysely<MainDatabase>,
+  accountId: string,
+  items: PushItem[],
+  now: number,
+): Promise<PushOutcome> {
+  return db
+    .transaction()
+    .execute(async (trx): Promise<PushOutcome> => {
+      // Locks the account row and reserves this push's versions in one statement; a push that is
+      // refused rolls back, reserving nothing.
+      const account = await trx
+        .updateTable('accounts')
+        .set((eb) => ({ item_head: eb('item_head', '+', items.length) }))
+        .where('id', '=', accountId)
+        .returningAll()
+        .executeTakeFirst();
+      if (!account) throw new PushRefused({ kind: 'no-account' });
+      const circle = account.circle_epoch;
+      const tooNew = items.find((i) => i.epoch > (circle ?? 0));
+      if (tooNew) throw new PushRefused({ kind: 'too-new', id: tooNew.id, epoch: tooNew.epoch, circle });
+      // §7 monotonic epochs: after a rotation, nothing new is sealed under a key a removed device
+      // may hold.
+      const stale = items.find((i) => i.epoch < (circle ?? 0));
+      if (stale) throw new PushRefused({ kind: 'stale', id: stale.id, epoch: stale.epoch, circle });
+      const current = new Map<string, { version: number; deleted: number }>();
+      for (let i = 0; i < items.length; i += CHUNK) {
+        const ids = items.slice(i, i + CHUNK).map((it) => it.id);
+        const rows = await trx
+          .selectFrom('items')
+          .select(['id', 'version', 'deleted'])
+          .where('account_id', '=', accountId)
+          .where('id', 'in', ids)
+          .execute();
+        for (const r of rows) current.set(r.id, r);
+      }
+      const conflicts = items
+        .map((it) => ({ id: it.id, version: current.get(it.id)?.version ?? 0, base: it.baseVersion }))
+        .filter((c) => c.version !== c.base)
+        .map(({ id, version }) => ({ id, version }));
+      if (conflicts.length > 0) throw new PushRefused({ kind: 'conflict', conflicts });
+      let liveDelta = 0;
+      for (const it of items) {
+        const was = current.get(it.id);
+        const wasLive = was !== undefined && was.deleted === 0;
+        liveDelta += (it.deleted ? 0 : 1) - (wasLive ? 1 : 0);
+      }
+      if (liveDelta > 0) {
+        const { live } = await trx
+          .selectFrom('items')
+          .select((eb) => eb.fn.countAll<number>().as('live'))
+          .where('account_id', '=', accountId)
+          .where('deleted', '=', 0)
+          .executeTakeFirstOrThrow();
+        if (Number(live) + liveDelta > LIMITS.maxLiveItems) throw new PushRefused({ kind: 'too-many' });
+      }
+      const first = account.item_head - items.length;
+      const rows = items.map((it, i) => ({
+        account_id: accountId,
+        id: it.id,
+        version: first + i + 1,
+        epoch: it.epoch,
+        ciphertext: it.ciphertext,
+        deleted: it.deleted ? 1 : 0,
+        updated_at: now,
+      }));
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await trx
+          .insertInto('items')
+          .values(rows.slice(i, i + CHUNK))
+          .onConflict((oc) =>
+            oc.columns(['account_id', 'id']).doUpdateSet((eb) => ({
+              version: eb.ref('excluded.version'),
+              epoch: eb.ref('excluded.epoch'),
+              ciphertext: eb.ref('excluded.ciphertext'),
+              deleted: eb.ref('excluded.deleted'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+      await appendEvent(trx, accountId, 'items', { head: account.item_head });
+      return { kind: 'ok', head: account.item_head };
+    })
+    .catch((err: unknown) => {
+      if (err instanceof PushRefused) return err.outcome;
+      throw err;
+    });
+}
+
+/** Thrown inside the push transaction so that a refused push rolls back its reserved versions. */
+class PushRefused extends Error {
+  constructor(readonly outcome: Exclude<PushOutcome, { kind: 'ok' }>) {
+    super(`push refused: ${outcome.kind}`);
   }
 }
