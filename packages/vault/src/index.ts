@@ -22,6 +22,14 @@ export {
 } from './record.js';
 export { TRASH_DAYS, TRASH_MS, deletedAt, inTrash, purgeRecord, restoreRecord } from './trash.js';
 export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
+export { sortEntries, compareManual, isSortMode, SORT_MODES, type SortMode } from './sort.js';
+export {
+  positionBetween,
+  positionsBetween,
+  isPositionKey,
+  POSITION_SPREAD_AT,
+  MAX_POSITION_LENGTH,
+} from './position.js';
 export type { VaultStorage } from './storage.js';
 export {
   sealVaultFile,
@@ -50,6 +58,7 @@ export {
 } from './clock-skew.js';
 export {
   Vault,
+  USES_META_KEY,
   type VaultKey,
   type KeyProvider,
   type OpenVaultOptions,

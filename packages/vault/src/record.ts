@@ -3,6 +3,7 @@ import { normalizeEntry, type OtpEntry } from '@tessera/otp';
 import { VaultError } from './errors.js';
 import { isHlc } from './hlc.js';
 import { isDeleted } from './merge.js';
+import { isPositionKey, MAX_POSITION_LENGTH } from './position.js';
 import type { EntryPatch, VaultEntry, VaultRecord } from './types.js';
 
 /** The OTP fields of an entry, validated together by `normalizeEntry`. */
@@ -26,6 +27,8 @@ const EDITABLE_FIELDS: ReadonlySet<string> = new Set([
   'account',
   'tags',
   'order',
+  'position',
+  'pinned',
   'deviceOnly',
   'extra',
   'sites',
@@ -42,6 +45,7 @@ export function createRecord({
   deviceOnly,
   sites,
   order,
+  position,
   stamp,
   now,
 }: {
@@ -51,6 +55,8 @@ export function createRecord({
   deviceOnly: boolean;
   sites?: string[];
   order: number;
+  /** Key in the manual order (`position.ts`); omitted by callers that place it later. */
+  position?: string;
   stamp: string;
   now: number;
 }): VaultRecord {
@@ -67,6 +73,7 @@ export function createRecord({
     ...(entry.extra && Object.keys(entry.extra).length > 0 ? { extra: { ...entry.extra } } : {}),
     tags: normalizeTags(tags),
     order,
+    ...(position !== undefined ? { position } : {}),
     deviceOnly,
     ...(sites && sites.length > 0 ? { sites: normalizeSites(sites) } : {}),
     createdAt: now,
@@ -75,6 +82,7 @@ export function createRecord({
   const clock: Record<string, string> = {};
   for (const field of CLOCKED_FIELDS) clock[field] = stamp;
   if (full.sites) clock.sites = stamp;
+  if (full.position !== undefined) clock.position = stamp;
   return { v: 1, entry: full, clock, deleted: false };
 }
 
@@ -170,8 +178,16 @@ function checkPatchField(field: string, value: unknown): unknown {
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw new VaultError('invalid', 'order: must be a finite number');
       return value;
+    case 'position':
+      if (!isPositionKey(value))
+        throw new VaultError(
+          'invalid',
+          `position: must be a key of base-62 digits (at most ${MAX_POSITION_LENGTH})`,
+        );
+      return value;
     case 'deviceOnly':
-      if (typeof value !== 'boolean') throw new VaultError('invalid', 'deviceOnly: must be true or false');
+    case 'pinned':
+      if (typeof value !== 'boolean') throw new VaultError('invalid', `${field}: must be true or false`);
       return value;
     case 'sites':
       if (value === null) return null;
@@ -272,6 +288,9 @@ export function validateRecord(value: unknown): VaultRecord {
     fail('entry.tags', 'must be a list of text');
   if (typeof e.order !== 'number' || !Number.isFinite(e.order)) fail('entry.order', 'must be a number');
   if (typeof e.deviceOnly !== 'boolean') fail('entry.deviceOnly', 'must be true or false');
+  if (e.pinned !== undefined && typeof e.pinned !== 'boolean') fail('entry.pinned', 'must be true or false');
+  if (e.position !== undefined && !isPositionKey(e.position))
+    fail('entry.position', `must be a key of base-62 digits (at most ${MAX_POSITION_LENGTH})`);
   if (e.sites !== undefined) {
     if (!Array.isArray(e.sites) || e.sites.length > MAX_SITES || !e.sites.every((t) => typeof t === 'string'))
       fail('entry.sites', `must be a list of at most ${MAX_SITES} domain names`);

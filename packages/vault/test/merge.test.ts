@@ -22,6 +22,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
     account: fc.constantFrom('alice', 'bob'),
     tags: fc.array(fc.constantFrom('work', 'home'), { maxLength: 2 }),
     order: fc.integer({ min: 0, max: 3 }),
+    position: maybe(fc.constantFrom('V', 'V1', 'a', 'W')),
+    pinned: maybe(fc.boolean()),
     deviceOnly: fc.boolean(),
     counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
     extra: maybe(fc.constantFrom<Record<string, string>>({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
@@ -33,6 +35,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
         account: hlc,
         tags: hlc,
         order: hlc,
+        position: hlc,
+        pinned: hlc,
         deviceOnly: hlc,
         counter: hlc,
         extra: hlc,
@@ -43,7 +47,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
       { requiredKeys: ['issuer', 'account'] },
     ),
   })
-  .map(({ clocks, extra, ...fields }) => {
+  .map(({ clocks, extra, position, pinned, ...fields }) => {
     const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<
       string,
       string
@@ -57,6 +61,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
       period: null,
       ...fields,
       ...(extra ? { extra: { ...extra } } : {}),
+      ...(position !== undefined ? { position } : {}),
+      ...(pinned !== undefined ? { pinned } : {}),
     };
     const copy = { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
     // A purged copy exists only in its closed form (content wiped), which merging with itself gives.
