@@ -280,7 +280,7 @@ export class Vault {
       const lower = others[index - 1]?.position ?? null;
       const upper = others[index]?.position ?? null;
       const updates = new Map<string, string>();
-      let key = lower !== upper ? positionBetween({ lower, upper }) : null;
+      const key = lower !== upper ? positionBetween({ lower, upper }) : null;
       if (key === null || key.length > POSITION_SPREAD_AT) {
         // Equal neighbours (two devices filled one gap at once) or a worn-out gap: re-spread the group.
         const order = [...others.slice(0, index), moving, ...others.slice(index)];
