@@ -71,6 +71,7 @@ describe('tessera list', () => {
         'counter',
         'tags',
         'deviceOnly',
+        'pinned',
         'sites',
         'code',
         'secondsLeft',
