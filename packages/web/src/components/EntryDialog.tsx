@@ -4,7 +4,7 @@ import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
 import { Checkbox, ErrorText } from './Field.js';
-import { forScreen } from '../app/words.js';
+import { forScreen, orderWords } from '../app/words.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
 export function parseTags(text: string): string[] {
@@ -24,7 +24,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   const [issuer, setIssuer] = useState(entry.issuer);
   const [account, setAccount] = useState(entry.account);
   const [tags, setTags] = useState(entry.tags.join(', '));
-  const [pinned, setPinned] = useState(state.pinned.has(entry.id));
+  const [pinned, setPinned] = useState(entry.pinned === true);
   const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -42,7 +42,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         tags: parseTags(tags),
         deviceOnly,
       });
-      if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
+      if (pinned !== (entry.pinned === true)) await app.setPinned(entry.id, pinned);
       onClose();
     } catch (e) {
       setError(forScreen(e));
@@ -97,6 +97,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         </label>
         <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
         <Checkbox label="Pin to the top" checked={pinned} onChecked={setPinned} />
+        <p class="hint check-hint">{orderWords.pinHint(state.keychainOn && !deviceOnly)}</p>
         <Checkbox
           label="Keep on this device only (never backed up)"
           checked={deviceOnly}

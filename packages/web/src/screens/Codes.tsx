@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
-import type { VaultEntry } from '@tessera/vault';
+import { sortEntries, VaultError, type SortMode, type VaultEntry } from '@tessera/vault';
 import { CodeList } from '../components/CodeList.js';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
+import { forScreen, orderWords } from '../app/words.js';
 
 /** Performance mark set when codes first show. */
 export const CODES_VISIBLE = 'tessera:codes-visible';
@@ -31,7 +32,11 @@ function matches(entry: VaultEntry, words: string[]): boolean {
   return words.every((word) => haystack.includes(word));
 }
 
-/** The main screen: every code, searchable and filterable by tag, pinned entries first. */
+/**
+ * The main screen: every code, searchable and filterable by tag, pinned entries first, sorted by
+ * the synced manual order, by name or by use on this device. In the manual order rows move by
+ * drag handle or Alt+Up/Down, announced in a live region.
+ */
 export function Codes({ app }: { app: App }) {
   const state = useStore(app.store);
   // A new measured offset shows at once rather than on the next tick.
@@ -39,6 +44,8 @@ export function Codes({ app }: { app: App }) {
   const [query, setQuery] = useState('');
   const [tag, setTag] = useState<string | null>(null);
   const [editing, setEditing] = useState<VaultEntry | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const sort: SortMode = state.settings.sort ?? 'manual';
   // The edit dialog is a chunk of its own: it is not needed to show codes.
   const [Editor, setEditor] = useState<ComponentType<{
     app: App;
@@ -66,15 +73,28 @@ export function Codes({ app }: { app: App }) {
   const shown = useMemo(() => {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const list = state.entries.filter((entry) => (!tag || entry.tags.includes(tag)) && matches(entry, words));
-    const pinned = state.pinned;
-    return list.sort(
-      (a, b) =>
-        Number(pinned.has(b.id)) - Number(pinned.has(a.id)) ||
-        a.order - b.order ||
-        a.issuer.localeCompare(b.issuer) ||
-        a.account.localeCompare(b.account),
-    );
-  }, [state.entries, state.pinned, query, tag]);
+    return sortEntries({ entries: list, sort, uses: state.uses });
+    // Not on `state.uses`: "Most used" reorders on the next visit, not under the finger that just
+    // copied a code.
+  }, [state.entries, sort, query, tag]);
+
+  /** Moves `entry` to `toIndex` of the shown list, within its group (pinned or not), and says so. */
+  const moveTo = async (entry: VaultEntry, toIndex: number) => {
+    const from = shown.indexOf(entry);
+    const other = shown[toIndex];
+    if (!other || from < 0) return;
+    const label = entry.issuer || entry.account || 'Unnamed';
+    if (Boolean(other.pinned) !== Boolean(entry.pinned)) {
+      setAnnouncement(orderWords.groupEdge(label, entry.pinned === true));
+      return;
+    }
+    try {
+      await app.moveEntry(entry.id, toIndex < from ? { before: other.id } : { after: other.id });
+      setAnnouncement(orderWords.moved(label, toIndex + 1, shown.length));
+    } catch (err) {
+      setAnnouncement(err instanceof VaultError ? err.message : forScreen(err));
+    }
+  };
 
   if (state.entries.length === 0) {
     return (
@@ -108,7 +128,30 @@ export function Codes({ app }: { app: App }) {
           value={query}
           onInput={(event) => setQuery((event.target as HTMLInputElement).value)}
         />
+        <label class="visually-hidden" for="sort">
+          {orderWords.sortLabel}
+        </label>
+        <select
+          id="sort"
+          class="sort"
+          value={sort}
+          onChange={(event) => void app.setSort((event.target as HTMLSelectElement).value as SortMode)}
+        >
+          {(['manual', 'name', 'used'] as const).map((mode) => (
+            <option key={mode} value={mode}>
+              {orderWords.sorts[mode]}
+            </option>
+          ))}
+        </select>
       </div>
+      {sort === 'manual' && (
+        <p id="move-help" class="visually-hidden">
+          {orderWords.moveHelp}
+        </p>
+      )}
+      <p class="visually-hidden" role="status" data-testid="move-status">
+        {announcement}
+      </p>
       {allTags.length > 0 && (
         <div class="tags" role="group" aria-label="Filter by tag">
           <button type="button" aria-pressed={tag === null} onClick={() => setTag(null)}>
@@ -134,7 +177,9 @@ export function Codes({ app }: { app: App }) {
           now={now}
           hotpCodes={state.hotpCodes}
           copiedId={state.copiedId}
-          pinnedIds={state.pinned}
+          movable={sort === 'manual'}
+          onMove={(entry, toIndex) => void moveTo(entry, toIndex)}
+          onRevealed={(entry) => void app.recordUse(entry.id)}
           hideCodes={state.settings.hideCodes === true}
           onActivate={(entry, code) => void app.activate(entry, code)}
           onMore={edit}
