@@ -67,7 +67,10 @@ async function seed(page) {
   await page.locator('.row button.copy', { hasText: 'Savings Bank' }).focus();
   for (let i = 0; i < 3; i++) {
     await page.keyboard.press('Alt+ArrowUp');
-    await page.getByTestId('move-status').filter({ hasText: `to position ${4 - i} of` }).waitFor();
+    await page
+      .getByTestId('move-status')
+      .filter({ hasText: `to position ${4 - i} of` })
+      .waitFor();
   }
   await page.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
   await page.evaluate(() => window.document.activeElement?.blur());
@@ -76,7 +79,9 @@ async function seed(page) {
 async function shot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
   // Codes tick every second and rings animate: a settled frame, not a fixed wait.
-  await page.evaluate(() => new Promise((done) => window.requestAnimationFrame(() => window.requestAnimationFrame(done))));
+  await page.evaluate(
+    () => new Promise((done) => window.requestAnimationFrame(() => window.requestAnimationFrame(done))),
+  );
   await page.screenshot({ path: join(out, `${name}.png`) });
   console.log(`docs/screenshots/${name}.png`);
 }
@@ -106,10 +111,12 @@ try {
     [light, 'add-light'],
   ]) {
     await page.goto('/#/add');
-    await page.getByRole('button', { name: 'Type it in' }).click();
-    await page.getByLabel('Issuer', { exact: true }).fill('Example');
-    await page.getByLabel('Secret key').fill('JBSW Y3DP 1');
+    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    await page
+      .getByLabel(/^Setup link/)
+      .fill('otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example');
     await page.getByLabel(/^Tags for what you add/).fill('work');
+    // The form's options sit above its button, both clear of the bottom bar.
     await shot(page, name);
   }
 
