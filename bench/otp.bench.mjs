@@ -170,3 +170,25 @@ console.table(
     'µs per parse': (task.result.latency.mean * 1000).toFixed(1),
   })),
 );
+
+// One machine-readable line of the headline figures (issue 14), for scripts that compare runs.
+console.log(
+  'RESULT ' +
+    JSON.stringify({
+      bench: 'otp',
+      oneSecret: {
+        tesseraPerS: Math.round(rate('tessera SHA1')),
+        otpauthPerS: Math.round(rate('otpauth SHA1')),
+        ratio: Number((rate('tessera SHA1') / rate('otpauth SHA1')).toFixed(2)),
+      },
+      manySecrets: {
+        secrets: MANY,
+        tesseraPerS: Math.round(manyRates.tessera),
+        otpauthPerS: Math.round(manyRates.otpauth),
+        ratio: Number((manyRates.tessera / manyRates.otpauth).toFixed(2)),
+      },
+      slowestParseUs: Number(
+        Math.max(...parseBench.tasks.map((task) => task.result.latency.mean * 1000)).toFixed(1),
+      ),
+    }),
+);

@@ -90,6 +90,42 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('puts Import and export within reach: in the menu, in Settings and on the Backup page', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    const filesPage = page.getByRole('heading', { level: 1, name: 'Import and export' });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Import/export' }).click();
+    await filesPage.waitFor();
+    await page.goto('/#/settings');
+    await page.getByRole('link', { name: 'Open Import and export' }).click();
+    await filesPage.waitFor();
+    await page.goto('/#/backup');
+    await page.getByRole('link', { name: 'Import and export', exact: true }).click();
+    await filesPage.waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('shows collapsible sections as collapsible: a chevron that turns when the section opens', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.goto('/#/files');
+    const summary = page.locator('summary', { hasText: 'Supported apps and files' });
+    const chevron = () =>
+      summary.evaluate((el) => {
+        const style = getComputedStyle(el, '::before');
+        return { content: style.content, width: style.width, transform: style.transform };
+      });
+    const closed = await chevron();
+    expect(closed.content).not.toBe('none');
+    expect(parseFloat(closed.width)).toBeGreaterThan(0);
+    await summary.click();
+    await expect.poll(async () => (await chevron()).transform).not.toBe(closed.transform);
+    expect(
+      await page.locator('details', { has: summary }).evaluate((d) => (d as HTMLDetailsElement).open),
+    ).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('imports a file, asks for the password of an encrypted one, and exports', async () => {
     const { page, errors } = await harness.device();
     await startDeviceOnly(page);
@@ -304,5 +340,5 @@ describe('web app on this device only', { timeout: 90_000 }, () => {
         ).toEqual([]);
       }
     }
-  });
+  }, 240_000); // ten axe scans; a busy 2-core machine needs far more than the file's 90 s
 });

@@ -24,6 +24,11 @@ export interface KeychainHost {
   updateMeta?(patch: Record<string, MetaValue | undefined>): Promise<void>;
   /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */
   refresh?(): Promise<void>;
+  /**
+   * Wipes entries that have been in the trash for `TRASH_DAYS`; each sync round calls it, so a
+   * device left open (a web tab, `sync --follow`) purges on time and pushes the wiped tombstones.
+   */
+  purgeTrash?(): Promise<unknown>;
 }
 
 /** What the client knows of one item on the server: version, hash of its plaintext, its latest clock. */

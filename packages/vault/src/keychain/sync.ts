@@ -48,6 +48,7 @@ export async function syncRound(
     await keychain.refreshCircle();
     keychain.requireTrusted();
     let pulled = await pull(keychain);
+    await keychain.host.purgeTrash?.();
     let pushed = 0;
     for (let attempt = 0; ; attempt++) {
       try {

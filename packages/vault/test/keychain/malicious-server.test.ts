@@ -113,7 +113,7 @@ describe('a malicious server', () => {
   it('cannot rename a device: a rename it signs is refused, and names in its device list are not shown', async () => {
     const state = a.keychain.requireTrusted();
     const bId = b.keychain.requireTrusted().deviceId;
-    const member = state.circle.devices[bId]!;
+    const member = state.circle!.devices[bId]!;
     // The server's aim: make B read "A" so that an approval prompt on A looks like it came from A.
     const forged = buildLink(state.circle, {
       op: 'rename-device',

@@ -50,6 +50,7 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
   ['add', 'Add'],
+  ['files', 'Import/export'],
   ['backup', 'Backup'],
   ['settings', 'Settings'],
 ];

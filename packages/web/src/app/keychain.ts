@@ -106,6 +106,7 @@ function vaultHost(vault: Vault): KeychainHost {
     getMeta: (key) => vault.getMeta(key),
     setMeta: (key, value) => vault.setMeta(key, value),
     refresh: () => vault.refresh(),
+    purgeTrash: () => vault.purgeTrash(),
   };
 }
 

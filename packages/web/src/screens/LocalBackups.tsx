@@ -127,6 +127,9 @@ export function LocalBackupsCard({ app }: { app: App }) {
           )}
         </div>
       </form>
+      <p class="hint">
+        Moving codes to or from another app? <a href="#/files">Import and export</a> in its format.
+      </p>
     </section>
   );
 }

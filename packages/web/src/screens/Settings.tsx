@@ -14,6 +14,7 @@ export function Settings({ app }: { app: App }) {
       <h1>Settings</h1>
       <AppLock app={app} />
       <Appearance app={app} />
+      <ImportExportLink />
       <TrashLink app={app} />
       <Erase app={app} />
       <p class="hint">Tessera web {__APP_VERSION__}</p>
@@ -171,6 +172,16 @@ function Appearance({ app }: { app: App }) {
         />{' '}
         Hide codes until tapped <span class="hint">for sharing your screen; remembered on this device</span>
       </label>
+    </section>
+  );
+}
+
+function ImportExportLink() {
+  return (
+    <section class="card" aria-labelledby="files-title">
+      <h2 id="files-title">Import and export</h2>
+      <p>Bring codes from another authenticator, or save them in a format another app reads.</p>
+      <a href="#/files">Open Import and export</a>
     </section>
   );
 }
