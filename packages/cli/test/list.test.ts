@@ -73,6 +73,7 @@ describe('tessera list', () => {
         'counter',
         'tags',
         'deviceOnly',
+        'pinned',
         'sites',
         'icon',
         'code',

@@ -42,6 +42,14 @@ export {
   type IconMatcher,
 } from './icons.js';
 export { findEntries, findOneEntry, AmbiguousQueryError } from './query.js';
+export { sortEntries, compareManual, isSortMode, SORT_MODES, type SortMode } from './sort.js';
+export {
+  positionBetween,
+  positionsBetween,
+  isPositionKey,
+  POSITION_SPREAD_AT,
+  MAX_POSITION_LENGTH,
+} from './position.js';
 export type { VaultStorage } from './storage.js';
 export {
   sealVaultFile,
@@ -70,6 +78,7 @@ export {
 } from './clock-skew.js';
 export {
   Vault,
+  USES_META_KEY,
   type VaultKey,
   type KeyProvider,
   type OpenVaultOptions,

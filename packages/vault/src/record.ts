@@ -4,6 +4,7 @@ import { VaultError } from './errors.js';
 import { isHlc } from './hlc.js';
 import { checkIconValue, MAX_ICON_LENGTH, parseIconChoice } from './icons.js';
 import { isDeleted } from './merge.js';
+import { isPositionKey, MAX_POSITION_LENGTH } from './position.js';
 import type { EntryPatch, VaultEntry, VaultRecord } from './types.js';
 
 /** The OTP fields of an entry, validated together by `normalizeEntry`. */
@@ -27,6 +28,8 @@ const EDITABLE_FIELDS: ReadonlySet<string> = new Set([
   'account',
   'tags',
   'order',
+  'position',
+  'pinned',
   'deviceOnly',
   'extra',
   'sites',
@@ -45,6 +48,7 @@ export function createRecord({
   sites,
   icon,
   order,
+  position,
   stamp,
   now,
 }: {
@@ -56,6 +60,8 @@ export function createRecord({
   /** An icon choice (`icons.ts`); one this version cannot read is dropped. */
   icon?: string;
   order: number;
+  /** Key in the manual order (`position.ts`); omitted by callers that place it later. */
+  position?: string;
   stamp: string;
   now: number;
 }): VaultRecord {
@@ -72,6 +78,7 @@ export function createRecord({
     ...(entry.extra && Object.keys(entry.extra).length > 0 ? { extra: { ...entry.extra } } : {}),
     tags: normalizeTags(tags),
     order,
+    ...(position !== undefined ? { position } : {}),
     deviceOnly,
     ...(sites && sites.length > 0 ? { sites: normalizeSites(sites) } : {}),
     ...(icon !== undefined && parseIconChoice({ icon }).kind !== 'auto' ? { icon } : {}),
@@ -82,6 +89,7 @@ export function createRecord({
   for (const field of CLOCKED_FIELDS) clock[field] = stamp;
   if (full.sites) clock.sites = stamp;
   if (full.icon) clock.icon = stamp;
+  if (full.position !== undefined) clock.position = stamp;
   return { v: 1, entry: full, clock, deleted: false };
 }
 
@@ -177,8 +185,16 @@ function checkPatchField(field: string, value: unknown): unknown {
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw new VaultError('invalid', 'order: must be a finite number');
       return value;
+    case 'position':
+      if (!isPositionKey(value))
+        throw new VaultError(
+          'invalid',
+          `position: must be a key of base-62 digits (at most ${MAX_POSITION_LENGTH})`,
+        );
+      return value;
     case 'deviceOnly':
-      if (typeof value !== 'boolean') throw new VaultError('invalid', 'deviceOnly: must be true or false');
+    case 'pinned':
+      if (typeof value !== 'boolean') throw new VaultError('invalid', `${field}: must be true or false`);
       return value;
     case 'sites':
       if (value === null) return null;
@@ -281,6 +297,9 @@ export function validateRecord(value: unknown): VaultRecord {
     fail('entry.tags', 'must be a list of text');
   if (typeof e.order !== 'number' || !Number.isFinite(e.order)) fail('entry.order', 'must be a number');
   if (typeof e.deviceOnly !== 'boolean') fail('entry.deviceOnly', 'must be true or false');
+  if (e.pinned !== undefined && typeof e.pinned !== 'boolean') fail('entry.pinned', 'must be true or false');
+  if (e.position !== undefined && !isPositionKey(e.position))
+    fail('entry.position', `must be a key of base-62 digits (at most ${MAX_POSITION_LENGTH})`);
   if (e.sites !== undefined) {
     if (!Array.isArray(e.sites) || e.sites.length > MAX_SITES || !e.sites.every((t) => typeof t === 'string'))
       fail('entry.sites', `must be a list of at most ${MAX_SITES} domain names`);

@@ -9,8 +9,18 @@ export interface VaultEntry extends OtpEntry {
   /** Random UUID v4; also the keychain item id (docs/PROTOCOL.md §3). */
   id: string;
   tags: string[];
-  /** Position in lists, ascending. */
+  /**
+   * Position in lists when no `position` is set, ascending. Kept and written for clients older than
+   * `position`, which require it.
+   */
   order: number;
+  /**
+   * Key of the entry in the manual order (`position.ts`): a base-62 fraction compared as a string.
+   * Absent on entries made before manual order; they sort after every entry that has one.
+   */
+  position?: string;
+  /** Shown before the unpinned entries in every sort, on every device. Absent: not pinned. */
+  pinned?: boolean;
   /** A device-only entry never leaves this device (the sync engine skips it). */
   deviceOnly: boolean;
   /**
@@ -46,7 +56,10 @@ export interface VaultRecord {
 
 /** The fields of an entry a user may change after creation. */
 export type EntryPatch = Partial<
-  Pick<VaultEntry, 'issuer' | 'account' | 'tags' | 'order' | 'deviceOnly' | 'extra' | 'sites'> & {
+  Pick<
+    VaultEntry,
+    'issuer' | 'account' | 'tags' | 'order' | 'position' | 'pinned' | 'deviceOnly' | 'extra' | 'sites'
+  > & {
     /** An icon choice (`icons.ts`), or null to go back to the automatic icon. */
     icon?: string | null;
   }

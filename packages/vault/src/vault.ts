@@ -23,6 +23,8 @@ import { decodePayload, encodePayload } from './payload.js';
 import { mergeRecords } from './merge.js';
 import { deletedAt, inTrash, purgeRecord, restoreRecord, TRASH_MS } from './trash.js';
 import { findEntries, findOneEntry } from './query.js';
+import { positionBetween, positionsBetween, POSITION_SPREAD_AT } from './position.js';
+import { sortEntries } from './sort.js';
 import {
   createRecord,
   normalizeSites,
@@ -128,17 +130,11 @@ export class Vault {
     return this.key?.custody ?? null;
   }
 
-  /** Live entries in list order (order, then issuer, then account). */
+  /** Live entries in the synced manual order, pinned first (`sortEntries` for the other orders). */
   entries(): VaultEntry[] {
     const live: VaultEntry[] = [];
     for (const record of this.records_.values()) if (!record.deleted) live.push(record.entry);
-    return live.sort(
-      (a, b) =>
-        a.order - b.order ||
-        a.issuer.localeCompare(b.issuer) ||
-        a.account.localeCompare(b.account) ||
-        a.id.localeCompare(b.id),
-    );
+    return sortEntries({ entries: live, sort: 'manual' });
   }
 
   /** The live entry with this id. */
@@ -193,8 +189,16 @@ export class Vault {
     }));
     const sites = options.sites && options.sites.length > 0 ? normalizeSites(options.sites) : undefined;
     return this.mutate(() => {
+      const placed = this.placeUnpositioned();
       const stored = new CredentialIndex<OtpEntry>(this.entries());
       let order = this.entries().reduce((max, e) => Math.max(max, e.order), -1);
+      // New entries go to the end of the manual order, after every key in use (trash included).
+      let last: string | null = null;
+      for (const record of this.records_.values()) {
+        const p = record.entry.position;
+        if (p !== undefined && (last === null || p > last)) last = p;
+      }
+      const positions = positionsBetween({ lower: last, upper: null, count: normalized.length });
       const added: VaultEntry[] = [];
       const duplicates: OtpEntry[] = [];
       for (const { entry, tags, icon } of normalized) {
@@ -212,6 +216,7 @@ export class Vault {
           ...(sites ? { sites } : {}),
           ...(icon !== undefined ? { icon } : {}),
           order,
+          position: positions[added.length + duplicates.length]!,
           stamp: this.clock.tick(),
           now: this.now(),
         });
@@ -220,10 +225,7 @@ export class Vault {
       }
       return {
         result: { added, duplicates },
-        changes: localChanges(
-          'records',
-          added.map((e) => e.id),
-        ),
+        changes: localChanges('records', [...placed, ...added.map((e) => e.id)]),
       };
     });
   }
@@ -237,6 +239,114 @@ export class Vault {
       this.records_.set(id, next);
       return { result: next.entry, changes: localChanges('records', [id]) };
     });
+  }
+
+  /** Pins an entry to the top of every list, or unpins it; synced with the entry (`VaultEntry.pinned`). */
+  async setPinned(id: string, pinned: boolean): Promise<VaultEntry> {
+    return this.update(id, { pinned });
+  }
+
+  /**
+   * Moves an entry in the synced manual order: just before `before`, just after `after`, or to
+   * the top or bottom of its group (pinned entries and the others are ordered separately). Writes
+   * the moved entry only, except the first time (entries without a key get theirs, in the order
+   * shown) and when a gap has become too narrow (the group gets fresh, evenly spread keys).
+   */
+  async move(options: {
+    id: string;
+    before?: string;
+    after?: string;
+    to?: 'top' | 'bottom';
+  }): Promise<VaultEntry> {
+    const { id } = options;
+    return this.mutate(() => {
+      const moving = this.liveRecord(id).entry;
+      const placed = this.placeUnpositioned();
+      const group = this.entries().filter((e) => Boolean(e.pinned) === Boolean(moving.pinned));
+      const others = group.filter((e) => e.id !== id);
+      const neighbour = options.before ?? options.after;
+      let index: number;
+      if (neighbour !== undefined) {
+        if (neighbour === id) return { result: moving, changes: [] };
+        const at = others.findIndex((e) => e.id === neighbour);
+        if (at < 0) {
+          const other = this.get(neighbour);
+          if (!other) throw new VaultError('not-found', `no entry with id ${neighbour}`);
+          const [yes, no] = moving.pinned ? [moving, other] : [other, moving];
+          throw new VaultError(
+            'invalid',
+            `${entryLabel(yes)} is pinned and ${entryLabel(no)} is not: pinned entries are ordered among themselves (pin or unpin first)`,
+          );
+        }
+        index = options.before !== undefined ? at : at + 1;
+      } else {
+        index = options.to === 'top' ? 0 : others.length;
+      }
+      const lower = others[index - 1]?.position ?? null;
+      const upper = others[index]?.position ?? null;
+      const updates = new Map<string, string>();
+      const key = lower !== upper ? positionBetween({ lower, upper }) : null;
+      if (key === null || key.length > POSITION_SPREAD_AT) {
+        // Equal neighbours (two devices filled one gap at once) or a worn-out gap: re-spread the group.
+        const order = [...others.slice(0, index), moving, ...others.slice(index)];
+        const keys = positionsBetween({ lower: null, upper: null, count: order.length });
+        order.forEach((e, i) => updates.set(e.id, keys[i]!));
+      } else {
+        updates.set(id, key);
+      }
+      const changed = new Set(placed);
+      for (const [entryId, position] of updates) {
+        const record = this.records_.get(entryId)!;
+        const next = patchRecord(record, { position }, this.clock.tick(), this.now());
+        if (next !== record) {
+          this.records_.set(entryId, next);
+          changed.add(entryId);
+        }
+      }
+      return { result: this.records_.get(id)!.entry, changes: localChanges('records', [...changed]) };
+    });
+  }
+
+  /**
+   * How often each entry was copied or revealed on this device (entry id → count). Kept in the
+   * local meta, never synced: the backup perimeter carries no usage history (docs/PROTOCOL.md §3).
+   */
+  uses(): Map<string, number> {
+    return usesFromMeta(this.meta_[USES_META_KEY]);
+  }
+
+  /** Counts one copy or reveal of an entry for the "most used" order (`uses`). */
+  async recordUse(id: string): Promise<void> {
+    await this.mutate(() => {
+      const uses = usesFromMeta(this.meta_[USES_META_KEY]);
+      uses.set(id, (uses.get(id) ?? 0) + 1);
+      // Entries deleted since are dropped here, so the map never outgrows the vault.
+      const counts: Record<string, number> = {};
+      for (const [entryId, count] of uses) if (this.get(entryId)) counts[entryId] = count;
+      const keys = this.patchMeta({ [USES_META_KEY]: counts });
+      return { result: undefined, changes: localChanges('meta', keys) };
+    });
+  }
+
+  /**
+   * Gives every live entry without a position key one, after the keyed ones, in the order shown
+   * (old `order`, then name): the manual order of a vault from before position keys, written once.
+   */
+  private placeUnpositioned(): string[] {
+    const entries = this.entries();
+    const missing = entries.filter((e) => e.position === undefined);
+    if (missing.length === 0) return [];
+    let last: string | null = null;
+    for (const record of this.records_.values()) {
+      const p = record.entry.position;
+      if (p !== undefined && (last === null || p > last)) last = p;
+    }
+    const keys = positionsBetween({ lower: last, upper: null, count: missing.length });
+    missing.forEach((entry, i) => {
+      const record = this.records_.get(entry.id)!;
+      this.records_.set(entry.id, patchRecord(record, { position: keys[i]! }, this.clock.tick(), this.now()));
+    });
+    return missing.map((e) => e.id);
   }
 
   /** Renames an entry; omitted fields stay. */
@@ -588,6 +698,18 @@ interface Mutation<T> {
   result: T;
   changes: VaultChange[];
   save?: boolean;
+}
+
+/** Meta key of the per-device use counts (`Vault.uses`). */
+export const USES_META_KEY = 'uses';
+
+function usesFromMeta(value: MetaValue | undefined): Map<string, number> {
+  const uses = new Map<string, number>();
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [id, count] of Object.entries(value))
+      if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0) uses.set(id, count);
+  }
+  return uses;
 }
 
 function localChanges(kind: VaultChange['kind'], ids: string[]): VaultChange[] {

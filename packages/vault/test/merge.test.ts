@@ -22,6 +22,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
     account: fc.constantFrom('alice', 'bob'),
     tags: fc.array(fc.constantFrom('work', 'home'), { maxLength: 2 }),
     order: fc.integer({ min: 0, max: 3 }),
+    position: maybe(fc.constantFrom('V', 'V1', 'a', 'W')),
+    pinned: maybe(fc.boolean()),
     deviceOnly: fc.boolean(),
     counter: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
     extra: maybe(fc.constantFrom<Record<string, string>>({ x: '1', y: '2' }, { y: '2', x: '1' }, { x: '3' })),
@@ -34,6 +36,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
         account: hlc,
         tags: hlc,
         order: hlc,
+        position: hlc,
+        pinned: hlc,
         deviceOnly: hlc,
         counter: hlc,
         extra: hlc,
@@ -45,7 +49,7 @@ const record: fc.Arbitrary<VaultRecord> = fc
       { requiredKeys: ['issuer', 'account'] },
     ),
   })
-  .map(({ clocks, extra, icon, ...fields }) => {
+  .map(({ clocks, extra, icon, position, pinned, ...fields }) => {
     const clock = Object.fromEntries(Object.entries(clocks).filter(([, v]) => v !== undefined)) as Record<
       string,
       string
@@ -60,6 +64,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
       ...fields,
       ...(extra ? { extra: { ...extra } } : {}),
       ...(icon ? { icon } : {}),
+      ...(position !== undefined ? { position } : {}),
+      ...(pinned !== undefined ? { pinned } : {}),
     };
     const copy = { v: 1 as const, entry, clock, deleted: isDeleted(clock) };
     // A purged copy exists only in its closed form (content wiped), which merging with itself gives.

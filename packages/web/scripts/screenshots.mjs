@@ -1,4 +1,5 @@
-// Screenshots of the main screens for docs/screenshots and the README: light, dark and 360 px wide.
+// Screenshots of the main screens for docs/screenshots and the README: light and dark, 1280 and 360 px
+// wide, against a real local server with sample entries (pinned, moved by hand, copied).
 // Usage: npm run screenshots -w @tessera/web   (after `npm run build`; starts its own server)
 /* global window -- used inside page.evaluate callbacks, which run in the browser */
 import { Buffer } from 'node:buffer';
@@ -35,7 +36,7 @@ const list = ENTRIES.map(
     `otpauth://totp/${encodeURIComponent(issuer)}:${encodeURIComponent(account)}?secret=${secret}&issuer=${encodeURIComponent(issuer)}`,
 ).join('\n');
 
-async function device({ colorScheme = 'light', width = 900, height = 640 } = {}) {
+async function device({ colorScheme = 'light', width = 1280, height = 640 } = {}) {
   const context = await browser.newContext({
     viewport: { width, height },
     colorScheme,
@@ -62,11 +63,25 @@ async function seed(page) {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
   }
+  // A hand-made order: the bank moved up by keyboard, as a user would.
+  await page.locator('.row button.copy', { hasText: 'Savings Bank' }).focus();
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press('Alt+ArrowUp');
+    await page
+      .getByTestId('move-status')
+      .filter({ hasText: `to position ${4 - i} of` })
+      .waitFor();
+  }
+  await page.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
+  await page.evaluate(() => window.document.activeElement?.blur());
 }
 
 async function shot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForTimeout(300);
+  // Codes tick every second and rings animate: a settled frame, not a fixed wait.
+  await page.evaluate(
+    () => new Promise((done) => window.requestAnimationFrame(() => window.requestAnimationFrame(done))),
+  );
   await page.screenshot({ path: join(out, `${name}.png`) });
   console.log(`docs/screenshots/${name}.png`);
 }
@@ -80,14 +95,30 @@ try {
   await seed(dark);
   await shot(dark, 'codes-dark');
 
+  await dark.getByLabel('Sort').selectOption('name');
+  await shot(dark, 'codes-by-name-dark');
+  await dark.getByLabel('Sort').selectOption('manual');
+
   const narrow = await device({ width: 360, height: 740 });
   await seed(narrow);
   await shot(narrow, 'codes-narrow');
-  await narrow.goto('/#/add');
-  await narrow.getByRole('button', { name: 'Type it in' }).click();
-  await narrow.getByLabel('Issuer', { exact: true }).fill('Example');
-  await narrow.getByLabel('Secret key').fill('JBSW Y3DP 1');
-  await shot(narrow, 'add-narrow');
+  const narrowDark = await device({ colorScheme: 'dark', width: 360, height: 740 });
+  await seed(narrowDark);
+  await shot(narrowDark, 'codes-narrow-dark');
+  for (const [page, name] of [
+    [narrow, 'add-narrow'],
+    [narrowDark, 'add-narrow-dark'],
+    [light, 'add-light'],
+  ]) {
+    await page.goto('/#/add');
+    await page.getByRole('button', { name: 'Link', exact: true }).click();
+    await page
+      .getByLabel(/^Setup link/)
+      .fill('otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example');
+    await page.getByLabel(/^Tags for what you add/).fill('work');
+    // The form's options sit above its button, both clear of the bottom bar.
+    await shot(page, name);
+  }
 
   // Keychain: A backs up, B signs in and shows its verification code, A sees the request.
   await light.goto('/#/backup');
@@ -122,7 +153,7 @@ try {
     .getByTestId('backup-state')
     .filter({ hasText: 'Everything is backed up' })
     .waitFor({ timeout: 20_000 });
-  await light.setViewportSize({ width: 900, height: 1100 });
+  await light.setViewportSize({ width: 1280, height: 1100 });
   await light.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
   await shot(light, 'backup-light');
 } finally {

@@ -20,6 +20,8 @@ export interface EntryJson {
   counter: number | null;
   tags: string[];
   deviceOnly: boolean;
+  /** Shown first in every list, on every device (synced with the entry). */
+  pinned: boolean;
   /** Where the browser extension may fill the code; [] when nowhere. */
   sites: string[];
   /** The icon choice (`VaultEntry.icon`): null when automatic, `"none"`, or `"simple-icons/<slug>"`. */
@@ -38,17 +40,29 @@ export function register(program: Command): void {
     .option('--json', 'print a JSON array')
     .option('--secrets', 'with --json: include each secret (Base32); leave it off wherever output is kept')
     .option('--tag <tag>', 'only entries with this tag')
+    .option(
+      '--sort <order>',
+      'manual (the order synced from every device, set with tessera move), name, or used (most shown on this device first); pinned entries first in each',
+      'manual',
+    )
     .option('--time <unix-seconds>', 'codes at this time instead of now')
     .action(async (options: ListOptions, command: Command) => {
       if (options.secrets && !options.json) throw new CliError('--secrets goes with --json');
       const time = parseTimeOption(options.time);
       const vault = await openCliVault(command);
-      const { currentCode } = await import('@tessera/vault');
+      const { currentCode, isSortMode, sortEntries, SORT_MODES } = await import('@tessera/vault');
+      const sort = options.sort ?? 'manual';
+      if (!isSortMode(sort))
+        throw new CliError(`--sort takes ${SORT_MODES.join(', ')}, not ${printable(sort)}`);
       warnClockSkew(vault);
       const tag = options.tag?.toLowerCase();
-      const entries = vault
-        .entries()
-        .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag));
+      const entries = sortEntries({
+        entries: vault
+          .entries()
+          .filter((e) => tag === undefined || e.tags.some((t) => t.toLowerCase() === tag)),
+        sort,
+        uses: sort === 'used' ? vault.uses() : undefined,
+      });
       const rows: EntryJson[] = entries.map((entry) => ({
         ...entryJson(entry, { secrets: options.secrets === true }),
         ...currentCode(entry, codeTimeOf(vault, time)),
@@ -87,6 +101,7 @@ interface ListOptions {
   secrets?: boolean;
   tag?: string;
   time?: string;
+  sort?: string;
 }
 
 /** The stored fields of an entry as `list --json` shows them (code fields filled by the caller). */
@@ -97,6 +112,7 @@ export function entryJson(
   const { id, type, issuer, account, secret, algorithm, digits, period, counter, tags, deviceOnly } = entry;
   const sites = entry.sites ?? [];
   const icon = entry.icon ?? null;
+  const pinned = entry.pinned === true;
   const shown = {
     id,
     type,
@@ -108,6 +124,7 @@ export function entryJson(
     counter,
     tags,
     deviceOnly,
+    pinned,
     sites,
     icon,
   };
@@ -136,8 +153,9 @@ function formatTable(rows: EntryJson[]): string {
 }
 
 function formatRows(rows: EntryJson[]): string {
+  const anyPinned = rows.some((r) => r.pinned);
   const cells = rows.map((r) => [
-    printable(r.issuer || '-'),
+    (anyPinned ? (r.pinned ? '* ' : '  ') : '') + printable(r.issuer || '-'),
     printable(r.account || '-'),
     r.code ?? 'hotp: tessera show',
     r.secondsLeft === null ? '' : `${r.secondsLeft}s`,

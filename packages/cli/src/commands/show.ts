@@ -41,6 +41,9 @@ export function register(program: Command): void {
         } else if (!options.copy) {
           process.stdout.write(code + '\n');
         }
+        // For `list --sort used`: counted on this device only, after the code is out; a vault that
+        // cannot be written to loses a count, never the code.
+        await vault.recordUse(entry.id).catch(() => undefined);
       },
     );
 }

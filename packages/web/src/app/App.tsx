@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ComponentType } from 'preact';
+import { Fragment, type ComponentType } from 'preact';
 import type { App } from './controller.js';
 import { useStore } from './store.js';
 import { clockOffsetNotice, unreachableText } from '../format.js';
@@ -98,7 +98,17 @@ export function Shell({ app }: { app: App }) {
                   href={id === 'codes' ? '#/' : `#/${id}`}
                   aria-current={route === id ? 'page' : undefined}
                 >
-                  {name}
+                  {/* A break after the slash, not inside a word, where the bottom bar is narrow. */}
+                  {name.split('/').map((part, i) => (
+                    <Fragment key={part}>
+                      {i > 0 && (
+                        <>
+                          /<wbr />
+                        </>
+                      )}
+                      {part}
+                    </Fragment>
+                  ))}
                   {id === 'folders' && invites > 0 && (
                     <>
                       <span class="badge" aria-hidden="true">

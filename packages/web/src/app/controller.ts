@@ -6,6 +6,7 @@ import {
   VaultError,
   entryLabel,
   type EntryPatch,
+  type SortMode,
   type TrashedEntry,
   type VaultEntry,
 } from '@tessera/vault';
@@ -18,7 +19,7 @@ import type { PasskeyLock } from '../platform/passkey.js';
 import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import { keychainServer } from './server-url.js';
-import { forScreen, trashWords } from './words.js';
+import { forScreen, pinWords, trashWords } from './words.js';
 import { backupFileName, LocalBackups, type LocalBackupView } from './local-backups.js';
 import type { FolderSession, FoldersView } from './folders.js';
 
@@ -83,8 +84,10 @@ export type Phase = 'loading' | 'first-run' | 'locked' | 'ready' | 'fatal';
 export interface AppState {
   phase: Phase;
   fatal: string | null;
+  /** Live entries in the synced manual order, pinned first (Codes sorts them as the user chose). */
   entries: VaultEntry[];
-  pinned: ReadonlySet<string>;
+  /** This device's copies and reveals per entry id, for "Most used" (never synced). */
+  uses: ReadonlyMap<string, number>;
   hotpCodes: ReadonlyMap<string, string>;
   copiedId: string | null;
   toast: string | null;
@@ -114,8 +117,11 @@ export type ImportOutcome =
   | { kind: 'password-required' }
   | { kind: 'wrong-password' };
 
-/** Meta key (vault meta section) of the ids of pinned entries; pins are a choice of this device. */
-const PINNED_META = 'web.pinned';
+/**
+ * Meta key where this app kept pins per device before pins synced with the entries; read once on
+ * open, turned into `pinned` entry fields, then removed.
+ */
+const LEGACY_PINNED_META = 'web.pinned';
 /** IndexedDB key of the passkey lock. */
 const PASSKEY_KEY = 'passkey-lock';
 /** The clock check waits until the codes are up, then compares with the server. */
@@ -139,7 +145,7 @@ export class App {
     phase: 'loading',
     fatal: null,
     entries: [],
-    pinned: new Set(),
+    uses: new Map(),
     hotpCodes: new Map(),
     copiedId: null,
     toast: null,
@@ -224,6 +230,7 @@ export class App {
       lock: { ...this.store.get().lock, passphrase: vault.custody === 'passphrase' },
     });
     this.refreshEntries();
+    void this.migratePins().catch(() => undefined);
     // What has been in the trash for TRASH_DAYS is wiped on the first open after (nothing to do: no write).
     void vault.purgeTrash().catch(() => undefined);
     void this.backups.start().catch(() => undefined);
@@ -278,13 +285,22 @@ export class App {
   private refreshEntries(): void {
     const vault = this.vaultRef;
     if (!vault) return;
-    const pinned = vault.getMeta(PINNED_META);
     this.store.set({
       entries: vault.entries(),
+      uses: vault.uses(),
       trash: vault.trash(),
-      pinned: new Set(Array.isArray(pinned) ? pinned.filter((x): x is string => typeof x === 'string') : []),
       clockOffsetMs: vault.clockWarning() ? (vault.serverClock()?.offsetMs ?? null) : null,
     });
+  }
+
+  /** Pins this device kept before pins synced become pins of the entries (once). */
+  private async migratePins(): Promise<void> {
+    const vault = this.vault;
+    const legacy = vault.getMeta(LEGACY_PINNED_META);
+    if (legacy === undefined) return;
+    for (const id of Array.isArray(legacy) ? legacy : [])
+      if (typeof id === 'string' && vault.get(id) && !vault.get(id)!.pinned) await vault.setPinned(id, true);
+    await vault.setMeta(LEGACY_PINNED_META, undefined);
   }
 
   /** With the app lock on, a tab left in the background this long locks itself. */
@@ -339,9 +355,28 @@ export class App {
       this.copiedTimer = setTimeout(() => this.store.set({ copiedId: null }), COPIED_MS);
       this.toast(`Copied the code for ${entry.issuer || entry.account || 'this account'}`);
       if (folder !== undefined) this.recordFolderActivity(folder, entry.id, 'code-copied');
+      void this.recordUse(entry.id);
     } catch (err) {
       this.toast(forScreen(err));
     }
+  }
+
+  /** Counts a copy or reveal for "Most used" (this device only); a lost count is not worth an error. */
+  async recordUse(id: string): Promise<void> {
+    await this.vault.recordUse(id).catch(() => undefined);
+  }
+
+  /** The sort of the codes list on this device. */
+  async setSort(sort: SortMode): Promise<void> {
+    await this.saveSettings({ sort });
+  }
+
+  /**
+   * Moves an entry in the synced manual order, just before or after another (`Vault.move`);
+   * throws VaultError when they are not both pinned or both unpinned.
+   */
+  async moveEntry(id: string, target: { before: string } | { after: string }): Promise<void> {
+    await this.vault.move({ id, ...target });
   }
 
   /** Copies any text (a link), telling the user with `message`. */
@@ -391,7 +426,6 @@ export class App {
   async removeEntry(id: string): Promise<void> {
     const entry = this.vault.get(id);
     await this.vault.remove(id);
-    if (this.store.get().pinned.has(id)) await this.setPinned(id, false);
     const label = entry ? entryLabel(entry) : 'the entry';
     this.toast(trashWords.deleted(label), { id, label });
   }
@@ -408,11 +442,11 @@ export class App {
     this.toast(trashWords.emptied(wiped.length));
   }
 
+  /** Pins or unpins an entry; the pin syncs with the entry, so the toast says where it applies. */
   async setPinned(id: string, pinned: boolean): Promise<void> {
-    const next = new Set(this.store.get().pinned);
-    if (pinned) next.add(id);
-    else next.delete(id);
-    await this.vault.setMeta(PINNED_META, [...next]);
+    const entry = await this.vault.setPinned(id, pinned);
+    const synced = this.store.get().keychainOn && !entry.deviceOnly;
+    this.toast(pinWords(entryLabel(entry), pinned, synced));
   }
 
   // ---- shared folders ----
@@ -736,6 +770,7 @@ export class App {
     this.store.set({
       phase: 'locked',
       entries: [],
+      uses: new Map(),
       hotpCodes: new Map(),
       keychain: null,
       folders: null,

@@ -191,3 +191,26 @@ export const folderWords = {
   hotpRefused: 'Counter-based codes cannot go into a shared folder; add it to your own codes.',
   shareSectionNote: 'Anyone with the link sees the codes, member or not.',
 };
+/** Pins and the order of the codes (issue 18): what a pin does, where it applies, moves announced. */
+export const orderWords = {
+  pinned: (label: string, synced: boolean) =>
+    `Pinned ${label}: it shows first${synced ? ' on all your devices' : ''}.`,
+  unpinned: (label: string, synced: boolean) => `Unpinned ${label}${synced ? ' on all your devices' : ''}.`,
+  pinHint: (synced: boolean) =>
+    synced ? 'Pinned codes show first, on all your devices.' : 'Pinned codes show first.',
+  sortLabel: 'Sort',
+  sorts: { manual: 'Manual', name: 'Name', used: 'Most used' } as const,
+  moveHandle: (label: string) => `Move ${label}`,
+  moved: (label: string, position: number, count: number) =>
+    `Moved ${label} to position ${position} of ${count}.`,
+  groupEdge: (label: string, pinned: boolean) =>
+    pinned
+      ? `${label} is the last pinned code. Unpin it to move it further.`
+      : `${label} is the first code after the pinned ones. Pin it to move it higher.`,
+  moveHelp: 'Drag a handle, or focus a code and press Alt+Up or Alt+Down to move it.',
+};
+
+/** The toast after a pin or unpin. */
+export function pinWords(label: string, pinned: boolean, synced: boolean): string {
+  return pinned ? orderWords.pinned(label, synced) : orderWords.unpinned(label, synced);
+}

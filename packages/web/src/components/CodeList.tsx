@@ -21,7 +21,12 @@ export interface CodeListProps {
   /** HOTP codes generated in this session, by entry id (HOTP codes are made on demand). */
   hotpCodes: ReadonlyMap<string, string>;
   copiedId: string | null;
-  pinnedIds: ReadonlySet<string>;
+  /** Manual order: rows get a drag handle and Alt+Up/Down moves the focused row (`onMove`). */
+  movable?: boolean;
+  /** Move `entry` so that it ends at `toIndex` of `entries`; the caller announces it. */
+  onMove?(entry: VaultEntry, toIndex: number): void;
+  /** A hidden code was revealed (counts as a use, like a copy; a shared folder logs it). */
+  onRevealed?(entry: VaultEntry): void;
   /** Codes show as ••• ••• until a row is tapped, which reveals it (the next tap copies). */
   hideCodes?: boolean;
   onActivate(entry: VaultEntry, code: string | null): void;
@@ -30,8 +35,6 @@ export interface CodeListProps {
   label?: string;
   /** Accessible name of a row's ⋯ button; "Edit <label>" by default. */
   moreLabel?(label: string): string;
-  /** A hidden code was shown (a shared folder logs it). */
-  onRevealed?(entry: VaultEntry): void;
 }
 
 /**
@@ -46,6 +49,10 @@ export function CodeList(props: CodeListProps) {
   const [range, setRange] = useState<[number, number]>([0, 24]);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
+  const [drag, setDrag] = useState<Drag | null>(null);
+  // A moved row: focus goes back to it (same control) once the list shows it at its new index;
+  // reordering keyed rows moves their DOM nodes, which drops the focus.
+  const refocus = useRef<{ id: string; index: number; control: 'copy' | 'handle' } | null>(null);
   const stride = rowHeight + GAP;
   const matcher = useIconMatcher();
 
@@ -84,10 +91,38 @@ export function CodeList(props: CodeListProps) {
     }
   });
 
+  useEffect(() => {
+    const pending = refocus.current;
+    if (!pending || entries[pending.index]?.id !== pending.id) return;
+    refocus.current = null;
+    listRef.current
+      ?.querySelector<HTMLButtonElement>(`button.${pending.control}[data-index="${pending.index}"]`)
+      ?.focus();
+  }, [entries]);
+
+  const move = (index: number, to: number, control: 'copy' | 'handle') => {
+    const entry = entries[index];
+    if (!entry || !props.onMove || to < 0 || to >= entries.length || to === index) return;
+    refocus.current = { id: entry.id, index: to, control };
+    props.onMove(entry, to);
+  };
+
   const onKeyDown = (event: KeyboardEvent) => {
     const target = event.target as HTMLElement;
     const index = Number(target.dataset.index);
-    if (!target.classList.contains('copy') || !Number.isInteger(index)) return;
+    const control = target.classList.contains('handle') ? 'handle' : 'copy';
+    if (!Number.isInteger(index)) return;
+    // Moves: Alt+Up/Down on a row, or plain Up/Down on its handle.
+    if (
+      props.movable &&
+      (event.key === 'ArrowUp' || event.key === 'ArrowDown') &&
+      (event.altKey || control === 'handle')
+    ) {
+      event.preventDefault();
+      move(index, index + (event.key === 'ArrowUp' ? -1 : 1), control);
+      return;
+    }
+    if (control !== 'copy') return;
     let next: number | null = null;
     if (event.key === 'ArrowDown') next = Math.min(entries.length - 1, index + 1);
     else if (event.key === 'ArrowUp') next = Math.max(0, index - 1);
@@ -103,14 +138,46 @@ export function CodeList(props: CodeListProps) {
     setFocusIndex(next);
   };
 
+  // While a row is dragged, it follows the pointer and the rows it passes make room for it.
+  const dropIndex = drag
+    ? Math.max(0, Math.min(entries.length - 1, Math.round((drag.index * stride + drag.dy) / stride)))
+    : null;
+  const slot = (index: number): number => {
+    if (!drag || dropIndex === null || index === drag.index) return index;
+    if (drag.index < index && index <= dropIndex) return index - 1;
+    if (dropIndex <= index && index < drag.index) return index + 1;
+    return index;
+  };
+  const handle: HandleEvents = {
+    down(index, event) {
+      if (event.button !== 0) return;
+      event.preventDefault();
+      (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
+      setDrag({ index, startY: event.clientY, dy: 0 });
+    },
+    moved(event) {
+      setDrag((d) => (d ? { ...d, dy: event.clientY - d.startY } : d));
+    },
+    up() {
+      if (drag && dropIndex !== null) move(drag.index, dropIndex, 'handle');
+      setDrag(null);
+    },
+    cancel() {
+      setDrag(null);
+    },
+  };
+
   const [first, last] = range;
   const rows = [];
   for (let index = first; index < last && index < entries.length; index++) {
+    const dragged = drag?.index === index;
     rows.push(
       <CodeRow
         key={entries[index]!.id}
         index={index}
-        top={index * stride}
+        top={dragged ? index * stride + drag!.dy : slot(index) * stride}
+        dragging={dragged}
+        handle={props.movable ? handle : null}
         {...props}
         entry={entries[index]!}
         matcher={matcher}
@@ -135,12 +202,29 @@ export function CodeList(props: CodeListProps) {
   );
 }
 
+/** A drag in progress: the row's index when it started, and how far the pointer went. */
+interface Drag {
+  index: number;
+  startY: number;
+  dy: number;
+}
+
+/** Pointer events of the drag handles (pointer capture sends the rest of a drag to the handle). */
+interface HandleEvents {
+  down(index: number, event: PointerEvent): void;
+  moved(event: PointerEvent): void;
+  up(): void;
+  cancel(): void;
+}
+
 interface RowProps extends CodeListProps {
   entry: VaultEntry;
   matcher: IconMatcher | null | undefined;
   index: number;
   top: number;
   hidden: boolean;
+  dragging: boolean;
+  handle: HandleEvents | null;
   onReveal(id: string): void;
 }
 
@@ -151,11 +235,12 @@ function CodeRow({
   now,
   hotpCodes,
   copiedId,
-  pinnedIds,
   onActivate,
   onMore,
   entries,
   hidden,
+  dragging,
+  handle,
   onReveal,
   moreLabel,
   matcher,
@@ -178,20 +263,35 @@ function CodeRow({
     ring = <Ring period={period} elapsed={elapsed} step={Math.floor(seconds / period)} low={low} />;
   }
   const copied = copiedId === entry.id;
-  const pinned = pinnedIds.has(entry.id);
-  const who = `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}`;
+  const pinned = entry.pinned === true;
+  const who = `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}${pinned ? ', pinned' : ''}`;
   const spoken = hidden
     ? `${who}: code hidden. Press to show it.`
     : code
-      ? `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: ${spokenCode(code)}. Press to copy.`
-      : `${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}: counter code. Press for the next code.`;
+      ? `${who}: ${spokenCode(code)}. Press to copy.`
+      : `${who}: counter code. Press for the next code.`;
   return (
     <li
-      class="row"
+      class={dragging ? 'row dragging' : 'row'}
       style={{ transform: `translateY(${top}px)` }}
       aria-setsize={entries.length}
       aria-posinset={index + 1}
     >
+      {handle && (
+        <button
+          type="button"
+          class="handle"
+          data-index={index}
+          aria-label={`Move ${label}${entry.account && entry.issuer ? `, ${entry.account}` : ''}`}
+          aria-describedby="move-help"
+          onPointerDown={(event) => handle.down(index, event)}
+          onPointerMove={(event) => dragging && handle.moved(event)}
+          onPointerUp={() => dragging && handle.up()}
+          onPointerCancel={() => handle.cancel()}
+        >
+          <span aria-hidden="true">⠿</span>
+        </button>
+      )}
       <button
         type="button"
         class="copy"

@@ -5,7 +5,7 @@ import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import { Dialog } from './Dialog.js';
 import { Checkbox, ErrorText } from './Field.js';
-import { forScreen } from '../app/words.js';
+import { forScreen, orderWords } from '../app/words.js';
 import { ShareCodes } from './ShareCodes.js';
 
 /** Splits "work, bank ,  personal" into clean, unique tags. */
@@ -26,7 +26,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   const [issuer, setIssuer] = useState(entry.issuer);
   const [account, setAccount] = useState(entry.account);
   const [tags, setTags] = useState(entry.tags.join(', '));
-  const [pinned, setPinned] = useState(state.pinned.has(entry.id));
+  const [pinned, setPinned] = useState(entry.pinned === true);
   const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
   const [icon, setIcon] = useState<string | undefined>(entry.icon);
   const [confirming, setConfirming] = useState(false);
@@ -45,7 +45,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         deviceOnly,
         ...(icon !== entry.icon ? { icon: icon ?? null } : {}),
       });
-      if (pinned !== state.pinned.has(entry.id)) await app.setPinned(entry.id, pinned);
+      if (pinned !== (entry.pinned === true)) await app.setPinned(entry.id, pinned);
       onClose();
     } catch (e) {
       setError(forScreen(e));
@@ -101,6 +101,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
         <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
         <IconPicker entry={{ ...entry, issuer, account, icon }} onChoose={setIcon} />
         <Checkbox label="Pin to the top" checked={pinned} onChecked={setPinned} />
+        <p class="hint check-hint">{orderWords.pinHint(state.keychainOn && !deviceOnly)}</p>
         <Checkbox
           label="Keep on this device only (never backed up)"
           checked={deviceOnly}

@@ -10,6 +10,11 @@ export interface LocalSettings {
   theme?: 'system' | 'light' | 'dark';
   /** Codes show as ••• ••• until tapped (for screen sharing); kept per device, like the theme. */
   hideCodes?: boolean;
+  /**
+   * How the codes are sorted (pinned first in each). Per device, like the theme: a phone and a
+   * laptop may want different views; the manual order itself syncs with the entries.
+   */
+  sort?: 'manual' | 'name' | 'used';
   /** Keychain server URL; the page's own origin unless set. */
   server?: string;
 }

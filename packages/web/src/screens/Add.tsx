@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
 import {
   normalizeEntry,
   OtpError,
@@ -24,14 +25,16 @@ export function Add({ app }: { app: App }) {
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const [deviceOnly, setDeviceOnly] = useState(false);
   const [tags, setTags] = useState('');
+  // Bumped after each add: the link and typed forms start empty again (their inputs are keyed).
+  const [round, setRound] = useState(0);
   // '' is this device's own codes; otherwise the id of a shared folder this account may write to.
   const [folder, setFolder] = useState('');
   const writable = (useStore(app.store).folders?.folders ?? []).filter((f) => f.role !== 'viewer');
 
-  const add = async (entries: OtpEntry[], skipped: string[] = []) => {
+  const add = async (entries: OtpEntry[], skipped: string[] = []): Promise<boolean> => {
     if (folder && entries.some((e) => e.type === 'hotp')) {
       setMessage({ error: true, text: folderWords.hotpRefused });
-      return;
+      return false;
     }
     const result = await app.addEntries(entries, {
       deviceOnly: deviceOnly && !folder,
@@ -47,7 +50,14 @@ export function Add({ app }: { app: App }) {
       parts.push(`${result.duplicates === 1 ? 'It was' : `${result.duplicates} were`} already here.`);
     if (skipped.length > 0) parts.push(`Could not read: ${skipped.join('; ')}.`);
     setMessage({ error: result.added === 0, text: parts.join(' ') });
-    if (result.added > 0) app.toast(parts[0]!);
+    if (result.added > 0) {
+      app.toast(parts[0]!);
+      // The options were for what was just added; the next code starts from a clean form.
+      setTags('');
+      setDeviceOnly(false);
+      setRound((n) => n + 1);
+    }
+    return result.added > 0;
   };
   const fromText = async (text: string) => {
     try {
@@ -57,6 +67,43 @@ export function Add({ app }: { app: App }) {
       setMessage({ error: true, text: forScreen(e) });
     }
   };
+  /** Typing again makes an old error (or success) stale: it goes. */
+  const editing = () => setMessage((m) => (m ? null : m));
+
+  // What applies to the code being added sits above the button that adds it.
+  const options = (
+    <fieldset class="add-options">
+      <legend class="visually-hidden">Options</legend>
+      {writable.length > 0 && (
+        <>
+          <label for="add-folder">{folderWords.saveTo}</label>
+          <select
+            id="add-folder"
+            value={folder}
+            onChange={(e) => setFolder((e.target as HTMLSelectElement).value)}
+          >
+            <option value="">{folderWords.myCodes}</option>
+            {writable.map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name || folderWords.unnamed}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
+      <label for="add-tags">
+        Tags for what you add <span class="hint">optional, separated by commas</span>
+      </label>
+      <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
+      {!folder && (
+        <Checkbox
+          label="Keep on this device only (never backed up)"
+          checked={deviceOnly}
+          onChecked={setDeviceOnly}
+        />
+      )}
+    </fieldset>
+  );
 
   const ways: [Way, string][] = [
     ['scan', 'Scan'],
@@ -83,6 +130,8 @@ export function Add({ app }: { app: App }) {
         ))}
       </div>
       <div class="card">
+        {/* Scan and picture add as soon as a code is read, so their options come first. */}
+        {(way === 'scan' || way === 'image') && options}
         {way === 'scan' && (
           <QrCamera
             onText={fromText}
@@ -99,48 +148,24 @@ export function Add({ app }: { app: App }) {
             onError={(text) => setMessage({ error: true, text })}
           />
         )}
-        {way === 'link' && <Link onText={fromText} />}
+        {way === 'link' && <Link key={round} onText={fromText} onEdit={editing} options={options} />}
         {way === 'manual' && (
           <Manual
+            key={round}
             onEntry={(entry) =>
-              add([entry]).catch((e: unknown) => setMessage({ error: true, text: forScreen(e) }))
+              add([entry]).catch((e: unknown) => {
+                setMessage({ error: true, text: forScreen(e) });
+                return false;
+              })
             }
+            onEdit={editing}
+            options={options}
           />
         )}
         {message && (
           <p class={message.error ? 'error-text' : ''} role={message.error ? 'alert' : 'status'}>
             {message.text}
           </p>
-        )}
-      </div>
-      <div class="card">
-        {writable.length > 0 && (
-          <>
-            <label for="add-folder">{folderWords.saveTo}</label>
-            <select
-              id="add-folder"
-              value={folder}
-              onChange={(e) => setFolder((e.target as HTMLSelectElement).value)}
-            >
-              <option value="">{folderWords.myCodes}</option>
-              {writable.map((f) => (
-                <option key={f.id} value={f.id}>
-                  {f.name || folderWords.unnamed}
-                </option>
-              ))}
-            </select>
-          </>
-        )}
-        <label for="add-tags">
-          Tags for what you add <span class="hint">optional, separated by commas</span>
-        </label>
-        <input id="add-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
-        {!folder && (
-          <Checkbox
-            label="Keep on this device only (never backed up)"
-            checked={deviceOnly}
-            onChecked={setDeviceOnly}
-          />
         )}
       </div>
       <p>
@@ -150,7 +175,15 @@ export function Add({ app }: { app: App }) {
   );
 }
 
-function Link({ onText }: { onText(text: string): void }) {
+function Link({
+  onText,
+  onEdit,
+  options,
+}: {
+  onText(text: string): void;
+  onEdit(): void;
+  options: ComponentChildren;
+}) {
   const [text, setText] = useState('');
   return (
     <form
@@ -168,8 +201,12 @@ function Link({ onText }: { onText(text: string): void }) {
         value={text}
         autocomplete="off"
         spellcheck={false}
-        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        onInput={(e) => {
+          setText((e.target as HTMLTextAreaElement).value);
+          onEdit();
+        }}
       />
+      {options}
       <div class="actions">
         <button type="submit" class="primary" disabled={text.trim() === ''}>
           Add
@@ -221,7 +258,15 @@ function validate(fields: ManualFields): {
   }
 }
 
-function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
+function Manual({
+  onEntry,
+  onEdit,
+  options,
+}: {
+  onEntry(entry: OtpEntry): Promise<boolean>;
+  onEdit(): void;
+  options: ComponentChildren;
+}) {
   const [fields, setFields] = useState<ManualFields>({
     issuer: '',
     account: '',
@@ -237,6 +282,7 @@ function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
   const set = (name: keyof ManualFields) => (event: Event) => {
     setFields({ ...fields, [name]: (event.target as HTMLInputElement).value });
     setTouched(new Set(touched).add(name));
+    onEdit();
   };
   const errorFor = (name: string) =>
     result.field === name && result.reason && touched.has(name) ? result.reason : null;
@@ -266,11 +312,8 @@ function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
       onSubmit={async (e) => {
         e.preventDefault();
         setTouched(new Set(['issuer', 'account', 'secret', 'digits', 'period', 'counter']));
-        if (result.entry) {
-          await onEntry(result.entry);
-          setFields({ ...fields, issuer: '', account: '', secret: '' });
-          setTouched(new Set());
-        }
+        // After an add the form is replaced by an empty one (keyed by the add count).
+        if (result.entry) await onEntry(result.entry);
       }}
     >
       <div class="grid2">
@@ -308,6 +351,7 @@ function Manual({ onEntry }: { onEntry(entry: OtpEntry): Promise<void> }) {
         {fields.type === 'totp' && field('period', 'Period (seconds)', { inputMode: 'numeric' })}
         {fields.type === 'hotp' && field('counter', 'Counter', { inputMode: 'numeric' })}
       </div>
+      {options}
       <div class="actions">
         <button type="submit" class="primary" disabled={!result.entry}>
           Add

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { ComponentType } from 'preact';
-import type { VaultEntry } from '@tessera/vault';
+import { sortEntries, VaultError, type SortMode, type VaultEntry } from '@tessera/vault';
 import { CodeList } from '../components/CodeList.js';
 import { useStore } from '../app/store.js';
 import type { App } from '../app/controller.js';
 import type { FolderView } from '../app/folders.js';
-import { folderWords } from '../app/words.js';
+import { folderWords, forScreen, orderWords } from '../app/words.js';
 
 /** Performance mark set when codes first show. */
 export const CODES_VISIBLE = 'tessera:codes-visible';
@@ -33,22 +33,14 @@ function matches(entry: VaultEntry, words: string[]): boolean {
   return words.every((word) => haystack.includes(word));
 }
 
-function ordered(list: VaultEntry[], pinned: ReadonlySet<string>): VaultEntry[] {
-  return list.sort(
-    (a, b) =>
-      Number(pinned.has(b.id)) - Number(pinned.has(a.id)) ||
-      a.order - b.order ||
-      a.issuer.localeCompare(b.issuer) ||
-      a.account.localeCompare(b.account),
-  );
-}
-
 type EditorProps = { app: App; entry: VaultEntry; onClose(): void };
 type FolderEditorProps = { app: App; entry: VaultEntry; folder: FolderView; onClose(): void };
 
 /**
- * The main screen: every code, searchable and filterable by tag, pinned entries first; the codes of
- * each shared folder follow under the folder's name.
+ * The main screen: every code, searchable and filterable by tag, pinned entries first, sorted by
+ * the synced manual order, by name or by use on this device; the codes of each shared folder follow
+ * under the folder's name. In the manual order rows move by drag handle or Alt+Up/Down, announced
+ * in a live region.
  */
 export function Codes({ app }: { app: App }) {
   const state = useStore(app.store);
@@ -58,6 +50,8 @@ export function Codes({ app }: { app: App }) {
   const [tag, setTag] = useState<string | null>(null);
   const [editing, setEditing] = useState<VaultEntry | null>(null);
   const [editingShared, setEditingShared] = useState<{ entry: VaultEntry; folder: FolderView } | null>(null);
+  const [announcement, setAnnouncement] = useState('');
+  const sort: SortMode = state.settings.sort ?? 'manual';
   // The edit dialogs are chunks of their own: they are not needed to show codes.
   const [Editor, setEditor] = useState<ComponentType<EditorProps> | null>(null);
   const [FolderEditor, setFolderEditor] = useState<ComponentType<FolderEditorProps> | null>(null);
@@ -92,20 +86,44 @@ export function Codes({ app }: { app: App }) {
     return (list: VaultEntry[]) =>
       list.filter((entry) => (!tag || entry.tags.includes(tag)) && matches(entry, words));
   }, [query, tag]);
+  // Not on `state.uses`: "Most used" reorders on the next visit, not under the finger that just
+  // copied a code.
   const shown = useMemo(
-    () => ordered(filter(state.entries), state.pinned),
-    [state.entries, state.pinned, filter],
+    () => sortEntries({ entries: filter(state.entries), sort, uses: state.uses }),
+    [state.entries, sort, filter],
   );
   const sharedShown = useMemo(
     () =>
       shared
         .map((folder) => ({
           folder,
-          entries: ordered(filter(state.folders!.entries[folder.id]!), state.pinned),
+          entries: sortEntries({
+            entries: filter(state.folders!.entries[folder.id]!),
+            sort,
+            uses: state.uses,
+          }),
         }))
         .filter((group) => group.entries.length > 0),
-    [state.folders, state.pinned, filter],
+    [state.folders, sort, filter],
   );
+
+  /** Moves `entry` to `toIndex` of the shown list, within its group (pinned or not), and says so. */
+  const moveTo = async (entry: VaultEntry, toIndex: number) => {
+    const from = shown.indexOf(entry);
+    const other = shown[toIndex];
+    if (!other || from < 0) return;
+    const label = entry.issuer || entry.account || 'Unnamed';
+    if (Boolean(other.pinned) !== Boolean(entry.pinned)) {
+      setAnnouncement(orderWords.groupEdge(label, entry.pinned === true));
+      return;
+    }
+    try {
+      await app.moveEntry(entry.id, toIndex < from ? { before: other.id } : { after: other.id });
+      setAnnouncement(orderWords.moved(label, toIndex + 1, shown.length));
+    } catch (err) {
+      setAnnouncement(err instanceof VaultError ? err.message : forScreen(err));
+    }
+  };
 
   if (state.entries.length === 0 && shared.length === 0) {
     return (
@@ -139,7 +157,30 @@ export function Codes({ app }: { app: App }) {
           value={query}
           onInput={(event) => setQuery((event.target as HTMLInputElement).value)}
         />
+        <label class="visually-hidden" for="sort">
+          {orderWords.sortLabel}
+        </label>
+        <select
+          id="sort"
+          class="sort"
+          value={sort}
+          onChange={(event) => void app.setSort((event.target as HTMLSelectElement).value as SortMode)}
+        >
+          {(['manual', 'name', 'used'] as const).map((mode) => (
+            <option key={mode} value={mode}>
+              {orderWords.sorts[mode]}
+            </option>
+          ))}
+        </select>
       </div>
+      {sort === 'manual' && (
+        <p id="move-help" class="visually-hidden">
+          {orderWords.moveHelp}
+        </p>
+      )}
+      <p class="visually-hidden" role="status" data-testid="move-status">
+        {announcement}
+      </p>
       {allTags.length > 0 && (
         <div class="tags" role="group" aria-label="Filter by tag">
           <button type="button" aria-pressed={tag === null} onClick={() => setTag(null)}>
@@ -166,8 +207,10 @@ export function Codes({ app }: { app: App }) {
             now={now}
             hotpCodes={state.hotpCodes}
             copiedId={state.copiedId}
-            pinnedIds={state.pinned}
             hideCodes={state.settings.hideCodes === true}
+            movable={sort === 'manual'}
+            onMove={(entry, toIndex) => void moveTo(entry, toIndex)}
+            onRevealed={(entry) => void app.recordUse(entry.id)}
             onActivate={(entry, code) => void app.activate(entry, code)}
             onMore={edit}
           />
@@ -184,7 +227,6 @@ export function Codes({ app }: { app: App }) {
             now={now}
             hotpCodes={state.hotpCodes}
             copiedId={state.copiedId}
-            pinnedIds={state.pinned}
             hideCodes={state.settings.hideCodes === true}
             onActivate={(entry, code) => void app.activate(entry, code, folder.id)}
             onRevealed={(entry) => app.recordFolderActivity(folder.id, entry.id, 'code-revealed')}
