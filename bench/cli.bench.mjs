@@ -85,6 +85,19 @@ try {
   const ratio = median(times['tessera list --json']) / median(times['node -e 0']);
   const minRatio = Math.min(...times['tessera list --json']) / Math.min(...times['node -e 0']);
   console.log(`ratio (median): ${ratio.toFixed(2)}x   ratio (min): ${minRatio.toFixed(2)}x   aim: under 2x`);
+  console.log(
+    'RESULT ' +
+      JSON.stringify({
+        bench: 'cli',
+        node: process.version,
+        entries: ENTRIES,
+        runs: RUNS,
+        listMedianMs: Number(median(times['tessera list --json']).toFixed(1)),
+        nodeMedianMs: Number(median(times['node -e 0']).toFixed(1)),
+        ratio: Number(ratio.toFixed(2)),
+        minRatio: Number(minRatio.toFixed(2)),
+      }),
+  );
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

@@ -145,6 +145,18 @@ try {
   console.log(
     `ratio 1,000 / 10 entries: ${(m['1,000 entries'] / m['10 entries']).toFixed(2)}x   ratio 1,000 entries / blank page: ${(m['1,000 entries'] / m['blank page']).toFixed(2)}x`,
   );
+  console.log(
+    'RESULT ' +
+      JSON.stringify({
+        bench: 'web',
+        runs: RUNS,
+        firstLoadGzipKb: Number((totalGzip / 1024).toFixed(1)),
+        reload1000Ms: Number(m['1,000 entries'].toFixed(0)),
+        reload10Ms: Number(m['10 entries'].toFixed(0)),
+        blankMs: Number(m['blank page'].toFixed(0)),
+        ratioVsBlank: Number((m['1,000 entries'] / m['blank page']).toFixed(2)),
+      }),
+  );
 } finally {
   await browser.close();
   await server.close();
