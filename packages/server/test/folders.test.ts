@@ -255,14 +255,27 @@ describe.each(BACKENDS)('shared folders (%s)', (backend) => {
     // Invited, not yet a member: the log (to accept it) but no entries or wraps.
     expect((await dave.api.get(`/v1/folders/entries?folder=${folder}`)).status).toBe(403);
     state = await fetchLog(dave, folder);
-    // An accept claiming a higher role than the invite gives: members refuse it, the server keeps the invite's.
+    // An accept claiming a higher role than the invite gives is refused, so the log stays one that
+    // members accept (stored, it would make every member refuse the whole log).
     const greedy = buildFolderLink({
       state,
       folder,
       link: { op: 'accept', by: dave.accountId, signer: dave.sharing, member: asMember(dave, 'owner') },
     });
-    expect((await append(dave, folder, state, greedy)).status).toBe(204);
-    await expect(fetchLog(alice, folder)).rejects.toMatchObject({ code: 'log-forged' });
+    const refusedGreedy = await append(dave, folder, state, greedy);
+    expect(refusedGreedy.status).toBe(400);
+    expect(refusedGreedy.body.error.message).toMatch(/role its invite gives \(viewer\), not owner/);
+    await fetchLog(alice, folder);
+    const honest = buildFolderLink({
+      state,
+      folder,
+      link: { op: 'accept', by: dave.accountId, signer: dave.sharing, member: asMember(dave, 'viewer') },
+    });
+    expect((await append(dave, folder, state, honest)).status).toBe(204);
+    expect((await fetchLog(alice, folder)).members[dave.accountId]).toMatchObject({
+      role: 'viewer',
+      status: 'active',
+    });
     const sealed = sealFolderEntry({ fk, folder, epoch: 1, record: record() });
     const write = await dave.api.post('/v1/folders/entries', { folder, entries: [sealed] });
     expect(write.status).toBe(403);

@@ -95,6 +95,12 @@ async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promi
   const current = await requireMember({ db: trx, folder, accountId: facts.account });
   if (facts.op === 'accept' && !current.startsWith('invited:'))
     throw badRequest('This account has no pending invite to accept.');
+  // Members would refuse an accept that claims another role than its invite, and with it every later
+  // link: refused here, one greedy invitee cannot break the folder's log for everyone.
+  if (facts.op === 'accept' && facts.role !== current.slice('invited:'.length))
+    throw badRequest(
+      `An accept takes the role its invite gives (${current.slice('invited:'.length)}), not ${String(facts.role)}.`,
+    );
   await trx
     .updateTable('folder_members')
     .set({ role: facts.op === 'accept' ? current.slice('invited:'.length) : facts.role })
