@@ -78,6 +78,7 @@ describe('tessera list', () => {
         'icon',
         'code',
         'secondsLeft',
+        'folder',
       ].sort(),
     );
     expect(rfc).toMatchObject({
@@ -89,6 +90,7 @@ describe('tessera list', () => {
       tags: ['test'],
       deviceOnly: false,
       icon: null,
+      folder: null,
       code: '07081804',
       secondsLeft: 1,
     });
