@@ -95,6 +95,9 @@ export async function registerHttpRateLimit(
   const { default: rateLimit } = await import('@fastify/rate-limit');
   await app.register(rateLimit, {
     global: true,
+    // The web app's files and icons are cheap reads a page makes dozens of: counted, they spent the
+    // budget of every browser behind one address. The limit guards the API.
+    allowList: (request) => isStaticRead(request.method, request.url),
     max: limit.max,
     timeWindow: limit.windowMs,
     errorResponseBuilder: (_req, context) => ({
@@ -103,4 +106,10 @@ export async function registerHttpRateLimit(
       message: `Too many requests from this address; try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
     }),
   });
+}
+
+/** A GET or HEAD outside the API (`/v1`, and the embedded realm's `/realm/`): a static file. */
+export function isStaticRead(method: string, url: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  return !(url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?') || url.startsWith('/realm/'));
 }

@@ -47,6 +47,18 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
   });
   afterAll(() => store.cleanup());
 
+  it('counts API requests against the per-address limit, not the files of the web app', async () => {
+    const limited = new Api(
+      (await store.start({ webRoot, httpRateLimit: { max: 3, windowMs: 60_000 } })).url,
+    );
+    // A page load fetches many files (scripts, icons); none of them spend the API's budget.
+    for (let n = 0; n < 10; n++) expect((await limited.get('/assets/app-1234.js')).status).toBe(200);
+    for (let n = 0; n < 3; n++) expect((await limited.get('/v1/meta')).status).toBe(200);
+    const blocked = await limited.get('/v1/meta');
+    expect(blocked.status).toBe(429);
+    expect(JSON.stringify(blocked.body)).toMatch(/Too many requests from this address/);
+  });
+
   it('answers health and readiness, and describes every protocol route in /openapi.json', async () => {
     expect((await api.get('/healthz')).status).toBe(200);
     expect((await api.get('/readyz')).body).toEqual({ ok: true });

@@ -93,7 +93,10 @@ async function signIn(): Promise<Device> {
   await device.page.getByLabel('Email').fill(EMAIL);
   await device.page.getByLabel('Account password').fill(PASSWORD);
   await device.page.getByRole('button', { name: 'Sign in' }).click();
-  await device.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
+  // OPAQUE with Argon2id in the page: on a busy 2-core machine it has taken over 30 s.
+  await device.page
+    .getByRole('heading', { name: 'Bring your codes to this device' })
+    .waitFor({ timeout: 90_000 });
   return device;
 }
 
@@ -107,7 +110,7 @@ async function expectAccessible(page: Page): Promise<void> {
 const expectedLabels = ENTRIES.map((e) => `${e.issuer}|${e.account}`);
 
 // Generous timeout: CI runs every package's tests at once on two cores.
-describe('keychain backup and restore in the browser', { timeout: 90_000 }, () => {
+describe('keychain backup and restore in the browser', { timeout: 180_000 }, () => {
   it('A backs up three entries; B signs in, A approves with the code B shows, B gets the codes; an edit on B reaches A', async () => {
     a = await harness.device();
     await startDeviceOnly(a.page);
