@@ -593,6 +593,11 @@ export const FolderEntry = Type.Object(
     id: Uuid,
     epoch: Type.Integer({ minimum: 1 }),
     blob: B64u(LIMITS.maxCiphertextChars, 'record sealed under FK (§12.4)'),
+    /**
+     * Compare-and-swap (§12.6): the entry version this write was based on, 0 when the writer saw
+     * no such entry; the server refuses the write (409) when the stored version differs.
+     */
+    base: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );

@@ -76,6 +76,41 @@ async function requireMember(options: {
 }
 
 /** Keeps `folder_members` in step with the log: who may read, and in which role. */
+/**
+ * Refuses (409 `conflict`) a write whose `base` is not the stored version of its entry (0: none
+ * stored), so two members advancing an HOTP counter at once cannot both succeed (§12.6); the one
+ * refused pulls, merges and retries.
+ */
+async function checkEntryBases(
+  trx: Db,
+  folder: string,
+  entries: readonly { id: string; base?: number }[],
+): Promise<void> {
+  const based = entries.filter((e) => e.base !== undefined);
+  if (based.length === 0) return;
+  const rows = await trx
+    .selectFrom('folder_entries')
+    .select(['id', 'version'])
+    .where('folder_id', '=', folder)
+    .where(
+      'id',
+      'in',
+      based.map((e) => e.id),
+    )
+    .execute();
+  const stored = new Map(rows.map((r) => [r.id, Number(r.version)]));
+  const conflicts = based
+    .filter((e) => (stored.get(e.id) ?? 0) !== e.base)
+    .map((e) => ({ id: e.id, version: stored.get(e.id) ?? 0 }));
+  if (conflicts.length > 0)
+    throw new HttpError(
+      409,
+      'conflict',
+      'Some folder entries changed on the server since their base version; pull, merge and retry.',
+      { conflicts },
+    );
+}
+
 async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promise<void> {
   const row = trx
     .deleteFrom('folder_members')
@@ -254,6 +289,9 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .where('id', '=', body.folder)
         .returning('entry_head')
         .executeTakeFirstOrThrow();
+      // Compare-and-swap after the folder row is locked by the update above (PostgreSQL) or inside
+      // the one writer transaction (SQLite): writes to one folder are serialized here.
+      await checkEntryBases(trx, body.folder, body.entries);
       let version = Number(folder.entry_head) - body.entries.length;
       for (const entry of body.entries) {
         version += 1;

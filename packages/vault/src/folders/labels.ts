@@ -10,4 +10,5 @@ export const FOLDER_LABELS = {
   safetyNumber: 'tessera/v1/safety-number',
   folderName: 'tessera/v1/folder-name',
   folderActivity: 'tessera/v1/folder-activity',
+  inviteName: 'tessera/v1/folder-invite-name',
 } as const;

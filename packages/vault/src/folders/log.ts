@@ -37,6 +37,8 @@ export interface FolderLinkBody {
   member: FolderLinkMember;
   /** `create` and `remove`: commitment to the folder key of the new epoch (see `folderKeyCommit`). */
   keyCommit?: string;
+  /** `invite` only, optional: the folder's name sealed to the invitee's sharing key (`invite-name.ts`). */
+  name?: string;
   at: string;
 }
 
@@ -94,6 +96,8 @@ export interface NewFolderLink {
   member: FolderLinkMember;
   /** `create` and `remove`: the folder key of the new epoch, committed to in the link. */
   fk?: Uint8Array;
+  /** `invite`: the folder's name sealed to the invitee, so it sees the name before accepting. */
+  name?: string;
   now?: Date;
 }
 
@@ -123,6 +127,7 @@ export function buildFolderLink(options: {
     if (!link.fk) throw new TypeError(`a ${link.op} link needs the folder key of its epoch`);
     body.keyCommit = folderKeyCommit({ fk: link.fk, folder: options.folder, epoch });
   }
+  if (link.op === 'invite' && link.name !== undefined) body.name = link.name;
   return { ...body, sig: b64u(link.signer.sign(signedMessage(body))) };
 }
 
@@ -259,4 +264,6 @@ function checkShape(link: FolderLink, invalid: (why: string) => FolderError): vo
   const needsCommit = link.op === 'create' || link.op === 'remove';
   if (needsCommit !== (typeof link.keyCommit === 'string'))
     throw invalid('the key commitment is missing or unexpected');
+  if (link.name !== undefined && (link.op !== 'invite' || typeof link.name !== 'string'))
+    throw invalid('only an invite carries a sealed folder name');
 }

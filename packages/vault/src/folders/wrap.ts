@@ -24,18 +24,60 @@ function aad(ctx: FolderWrapContext): Uint8Array {
   return utf8(`${FOLDER_LABELS.folderWrap}|${ctx.folder}|${ctx.epoch}|${ctx.member}`);
 }
 
-function wrapKey(shared: Uint8Array, ephPub: Uint8Array, recipientPub: Uint8Array): Uint8Array {
-  return hkdf({ ikm: shared, salt: concat(ephPub, recipientPub), info: FOLDER_LABELS.folderWrap });
+function wrapKey(shared: Uint8Array, ephPub: Uint8Array, recipientPub: Uint8Array, info: string): Uint8Array {
+  return hkdf({ ikm: shared, salt: concat(ephPub, recipientPub), info });
+}
+
+/**
+ * Seals `plain` to a member's X25519 sharing key: ephemeral X25519, HKDF (salt ephPub || recipient,
+ * `info`), XChaCha20-Poly1305 with `aad`; returns `b64u(ephPub || sealed)`. Folder keys (§12.3) and
+ * an invite's folder name (§12.5) use it, each with its own label.
+ */
+export function sealToMember(options: {
+  plain: Uint8Array;
+  recipient: SharingPublic;
+  info: string;
+  aad: Uint8Array;
+}): string {
+  const recipientPub = fromB64u(options.recipient.encPub, 'encPub');
+  const eph = ephemeralX25519();
+  const key = wrapKey(eph.shared(recipientPub), eph.publicKey, recipientPub, options.info);
+  return b64u(concat(eph.publicKey, seal(key, options.plain, options.aad)));
+}
+
+/** Opens what `sealToMember` sealed, with the member's own sharing key; null when it does not open. */
+export function openAsMember(options: {
+  sealed: string;
+  key: SharingKey;
+  info: string;
+  aad: Uint8Array;
+}): Uint8Array | null {
+  const bytes = fromB64u(options.sealed, 'sealed');
+  if (bytes.length < 32) return null;
+  const ephPub = bytes.subarray(0, 32);
+  let shared: Uint8Array;
+  try {
+    shared = options.key.deriveShared(ephPub);
+  } catch {
+    return null;
+  }
+  return open(
+    wrapKey(shared, ephPub, fromB64u(options.key.public.encPub), options.info),
+    bytes.subarray(32),
+    options.aad,
+  );
 }
 
 /** Wraps `fk` to the member whose sharing public key is `recipient`; returns `b64u(ephPub || sealed)`. */
 export function wrapFolderKey(
   options: FolderWrapContext & { fk: Uint8Array; recipient: SharingPublic },
 ): string {
-  const recipientPub = fromB64u(options.recipient.encPub, 'encPub');
-  const eph = ephemeralX25519();
-  const key = wrapKey(eph.shared(recipientPub), eph.publicKey, recipientPub);
-  return b64u(concat(eph.publicKey, seal(key, options.fk, aad(options))));
+  return sealToMember({
+    plain: options.fk,
+    recipient: options.recipient,
+    info: FOLDER_LABELS.folderWrap,
+    aad: aad(options),
+  });
 }
 
 /**
@@ -49,18 +91,12 @@ export function unwrapFolderKey(
     new FolderError('wrap-invalid', `The key of folder ${options.folder} (epoch ${options.epoch}) ${why}.`);
   const bytes = fromB64u(options.wrapped, 'wrapped');
   if (bytes.length < 32) throw refuse('is malformed');
-  const ephPub = bytes.subarray(0, 32);
-  let shared: Uint8Array;
-  try {
-    shared = options.key.deriveShared(ephPub);
-  } catch {
-    throw refuse('is malformed');
-  }
-  const fk = open(
-    wrapKey(shared, ephPub, fromB64u(options.key.public.encPub)),
-    bytes.subarray(32),
-    aad(options),
-  );
+  const fk = openAsMember({
+    sealed: options.wrapped,
+    key: options.key,
+    info: FOLDER_LABELS.folderWrap,
+    aad: aad(options),
+  });
   if (!fk || fk.length !== 32) throw refuse(`cannot be opened by ${options.member}`);
   const commit = options.state.keyCommits[options.epoch];
   if (

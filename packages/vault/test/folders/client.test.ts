@@ -142,7 +142,7 @@ describe('shared folders, client side', () => {
     expect(invited.safetyNumber).toMatch(/^(\d{5} ){11}\d{5}$/);
     expect(invited.safetyNumber).toBe(shownToAlice);
     const { invites } = await listFolders({ keychain: bob.keychain });
-    expect(invites).toEqual([{ folder, role: 'editor', invitedBy: emailOf(alice) }]);
+    expect(invites).toEqual([{ folder, name: 'Family', role: 'editor', invitedBy: emailOf(alice) }]);
     const pending = await pendingInvite({ keychain: bob.keychain, folder });
     expect(pending.safetyNumber).toBe(shownToAlice);
     await folderRefused(

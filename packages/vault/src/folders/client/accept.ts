@@ -6,6 +6,7 @@
  */
 import type { Keychain } from '../../keychain/keychain.js';
 import { FolderError } from '../errors.js';
+import { openInviteName } from '../invite-name.js';
 import { buildFolderLink, type FolderLink, type FolderRole } from '../log.js';
 import { safetyNumber } from '../safety.js';
 import type { SharingKey } from '../sharing-key.js';
@@ -19,24 +20,31 @@ import {
   type FetchedLog,
 } from './common.js';
 import { loadFolders, saveFolders } from './local.js';
+import { checkFolderName } from './name.js';
 import { folderView, type FolderView } from './view.js';
 
 export interface PendingInvite {
   folder: string;
+  /** The folder's name from the signed invite, opened with this account's key ('' when none). */
+  name: string;
   role: FolderRole;
   /** Account id and server-reported email of the owner whose signed invite this is. */
   invitedBy: { account: string; email: string };
   safetyNumber: string;
 }
 
-async function readInvite(
-  keychain: Keychain,
-  folder: string,
-): Promise<{ fetched: FetchedLog; key: SharingKey; invite: PendingInvite }> {
-  const key = await ownSharingKey(keychain);
-  const accountId = keychain.requireTrusted().accountId;
-  const known = loadFolders(keychain).folders[folder];
-  const fetched = await fetchFolderLog({ keychain, folder, local: known });
+/**
+ * The invite to this account in a verified log: the log names this account with its own keys, the
+ * invite is pending, and it was signed by an owner (`verifyFolderLog` checked every signature).
+ */
+export function inviteInLog(options: {
+  keychain: Keychain;
+  fetched: FetchedLog;
+  key: SharingKey;
+}): PendingInvite {
+  const { keychain, fetched, key } = options;
+  const accountId = keychain.requireState().accountId;
+  const folder = fetched.state.folder;
   const me = selfMember({ keychain, state: fetched.state, key });
   if (me.status !== 'invited')
     throw new FolderError('no-invite', `This account has no pending invite to folder ${folder}.`);
@@ -44,16 +52,34 @@ async function readInvite(
     .reverse()
     .find((l: FolderLink) => l.op === 'invite' && l.member.account === accountId)!;
   const owner = fetched.state.members[invite.by]!;
+  const opened =
+    invite.name === undefined
+      ? null
+      : openInviteName({ folder, member: accountId, sealed: invite.name, key });
+  let name = '';
+  try {
+    if (opened !== null) name = checkFolderName(opened);
+  } catch {
+    // Not a folder name (an owner's client sealed something else): shown as unnamed.
+  }
   return {
-    fetched,
-    key,
-    invite: {
-      folder,
-      role: me.role,
-      invitedBy: { account: invite.by, email: fetched.emails[invite.by] ?? '' },
-      safetyNumber: safetyNumber({ a: key.public, b: owner }),
-    },
+    folder,
+    name,
+    role: me.role,
+    invitedBy: { account: invite.by, email: fetched.emails[invite.by] ?? '' },
+    safetyNumber: safetyNumber({ a: key.public, b: owner }),
   };
+}
+
+async function readInvite(
+  keychain: Keychain,
+  folder: string,
+): Promise<{ fetched: FetchedLog; key: SharingKey; invite: PendingInvite }> {
+  const key = await ownSharingKey(keychain);
+  keychain.requireTrusted();
+  const known = loadFolders(keychain).folders[folder];
+  const fetched = await fetchFolderLog({ keychain, folder, local: known });
+  return { fetched, key, invite: inviteInLog({ keychain, fetched, key }) };
 }
 
 /** The pending invite to `folder`, with the safety number to compare with the inviting owner. */

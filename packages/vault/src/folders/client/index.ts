@@ -3,13 +3,14 @@ export { createFolder, type CreateFolderOptions } from './create.js';
 export { inviteMember, type InviteMemberOptions } from './invite.js';
 export { acceptInvite, pendingInvite, type AcceptInviteOptions, type PendingInvite } from './accept.js';
 export { removeMember, type MemberTarget } from './remove-member.js';
-export { changeRole, deleteFolder, folderMembers, listFolders, localFolders } from './manage.js';
+export { changeRole, deleteFolder, folderMembers, listFolders, localFolders, usesFolders } from './manage.js';
 export { syncFolders, type SyncFoldersOptions, type SyncFoldersResult } from './sync.js';
 export {
   addFolderEntry,
   deleteFolderEntry,
   editFolderEntry,
   folderRecords,
+  nextFolderHotp,
   type AddFolderEntryOptions,
 } from './entries.js';
 export {

@@ -7,6 +7,7 @@
 import { KeychainError } from '../../keychain/errors.js';
 import type { Keychain } from '../../keychain/keychain.js';
 import { FolderError } from '../errors.js';
+import { sealInviteName } from '../invite-name.js';
 import { buildFolderLink, type FolderRole } from '../log.js';
 import { safetyNumber } from '../safety.js';
 import {
@@ -68,10 +69,14 @@ export async function inviteMember(
   if (!(await options.confirm(number)))
     throw new FolderError('not-confirmed', 'The safety numbers were not confirmed; nobody was invited.');
   const member = { account: found.account, role, encPub: found.encPub, signPub: found.signPub };
+  // The name goes sealed to the confirmed key, so the invitee knows which folder it is asked into.
+  const name = local.name
+    ? sealInviteName({ folder: local.id, member: found.account, name: local.name, recipient: found })
+    : undefined;
   const link = buildFolderLink({
     state: local.state,
     folder: local.id,
-    link: { op: 'invite', by: state.accountId, signer: key, member },
+    link: { op: 'invite', by: state.accountId, signer: key, member, ...(name ? { name } : {}) },
   });
   await postFolderLink({ keychain, folder: local.id, expectedHead: local.state.head.seq, link });
   adoptLog(local, await fetchFolderLog({ keychain, folder: local.id, local }));

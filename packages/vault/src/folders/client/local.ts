@@ -25,6 +25,11 @@ export interface LocalFolder {
   cursor: number;
   /** Highest entry head the server ever showed: a lower one is a rollback. */
   entryHead: number;
+  /**
+   * Server version of each entry as last pulled or written: the `base` of the next write, so a
+   * write over a change this device has not merged yet is refused (409) and retried after a pull.
+   */
+  versions?: Record<string, number>;
   /** Entries (records with their field clocks), tombstones included. */
   records: Record<string, VaultRecord>;
   /** Emails the server gave for accounts (display only). */
@@ -44,7 +49,15 @@ export interface LocalFolders {
 export function loadFolders(keychain: Keychain): LocalFolders {
   const value = keychain.host.getMeta(FOLDERS_META_KEY) as unknown as LocalFolders | undefined;
   if (!value || typeof value !== 'object' || value.v !== 1) return { v: 1, folders: {} };
-  return structuredClone(value);
+  const folders = structuredClone(value);
+  // State from before entry versions were kept: pull every entry again (merging is idempotent) so
+  // each write has its base.
+  for (const local of Object.values(folders.folders))
+    if (!local.versions) {
+      local.versions = {};
+      local.cursor = 0;
+    }
+  return folders;
 }
 
 /** Saves the local folders state (one vault write). */

@@ -25,6 +25,15 @@ import {
   type FolderView,
 } from './view.js';
 
+/**
+ * Whether this account uses shared folders yet: its verified circle names a sharing key (made by the
+ * first folder flow on any of its devices). Background syncs wait for it, so an account that never
+ * uses folders publishes no sharing key and sends no folder request.
+ */
+export function usesFolders(options: { keychain: Keychain }): boolean {
+  return Boolean(options.keychain.state?.circle?.sharing);
+}
+
 /** Every folder of this account (verified by a sync) and its pending invites. */
 export async function listFolders(options: {
   keychain: Keychain;

@@ -23,6 +23,7 @@ import {
 } from './common.js';
 import { loadFolders, saveFolders, type LocalFolder } from './local.js';
 import { FOLDER_NAME_ID, openFolderName } from './name.js';
+import { inviteInLog } from './accept.js';
 import { folderView, type FolderInvite, type FolderView } from './view.js';
 
 export interface SyncFoldersOptions {
@@ -54,11 +55,8 @@ export async function syncFolders(options: SyncFoldersOptions): Promise<SyncFold
   try {
     for (const row of listed) {
       if (row.role.startsWith('invited:')) {
-        invites.push({
-          folder: row.id,
-          role: row.role.slice('invited:'.length) as FolderRole,
-          invitedBy: row.invitedBy ?? '',
-        });
+        // One folder's sync (a feed event, a write's retry) leaves the other invites unverified.
+        invites.push(await invited({ keychain, key, row, verify: options.folder === undefined }));
         continue;
       }
       if (!wanted(row.id)) continue;
@@ -82,6 +80,40 @@ export async function syncFolders(options: SyncFoldersOptions): Promise<SyncFold
     invites,
     changed,
   };
+}
+
+/**
+ * A pending invite as listed: its name and role from the verified log when it verifies (the name
+ * sealed to this account in the owner's signed invite); otherwise what the server says, unnamed
+ * (accepting checks the log again and says what is wrong).
+ */
+async function invited(options: {
+  keychain: Keychain;
+  key: SharingKey;
+  row: { id: string; role: string; invitedBy?: string | null };
+  verify: boolean;
+}): Promise<FolderInvite> {
+  const { keychain, key, row } = options;
+  const listed = {
+    folder: row.id,
+    name: '',
+    role: row.role.slice('invited:'.length) as FolderRole,
+    invitedBy: row.invitedBy ?? '',
+  };
+  if (!options.verify) return listed;
+  try {
+    const fetched = await fetchFolderLog({ keychain, folder: row.id });
+    const invite = inviteInLog({ keychain, fetched, key });
+    return {
+      ...listed,
+      name: invite.name,
+      role: invite.role,
+      invitedBy: invite.invitedBy.email || listed.invitedBy,
+    };
+  } catch (err) {
+    if (err instanceof FolderError) return listed;
+    throw err;
+  }
 }
 
 /** Wraps the current folder key to every active member of the verified log (owners only). */
@@ -122,6 +154,7 @@ async function pullEntries(keychain: Keychain, local: LocalFolder, key: SharingK
     // not merged; the owner who removed the member re-seals every entry under the new epoch.
     if (sealed.epoch < local.state.epoch) {
       local.cursor = Math.max(local.cursor, sealed.version);
+      (local.versions ??= {})[sealed.id] = sealed.version;
       continue;
     }
     let fk: Uint8Array;
@@ -134,6 +167,7 @@ async function pullEntries(keychain: Keychain, local: LocalFolder, key: SharingK
       throw err;
     }
     local.cursor = Math.max(local.cursor, sealed.version);
+    (local.versions ??= {})[sealed.id] = sealed.version;
     if (sealed.id === FOLDER_NAME_ID) {
       local.name = openFolderName({ fk, folder: local.id, sealed });
       continue;

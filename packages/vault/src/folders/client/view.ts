@@ -18,6 +18,11 @@ export interface FolderView {
 
 export interface FolderInvite {
   folder: string;
+  /**
+   * The folder's name, sealed to this account in the owner's signed invite and opened after the log
+   * verified ('' when the invite carries none, or its log does not verify: accepting then says why).
+   */
+  name: string;
   role: FolderRole;
   /** The inviter's email as the server reports it (the safety number is what proves who it is). */
   invitedBy: string;
