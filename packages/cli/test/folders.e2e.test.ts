@@ -80,7 +80,7 @@ describe.each<Backend>(['sqlite', 'postgres'])('shared folders end to end on %s'
     const listed = JSON.parse(await member.ok(['folder', 'list', '--json'])) as {
       invites: { folder: string; role: string }[];
     };
-    expect(listed.invites).toEqual([{ folder: folderId, role, invitedBy: emails.alice }]);
+    expect(listed.invites).toEqual([{ folder: folderId, name: FOLDER, role, invitedBy: emails.alice }]);
     await member.ok(['folder', 'accept', folderId, '--safety-number', seenByOwner]);
     await alice.ok(['sync']);
     await member.ok(['sync']);

@@ -83,7 +83,10 @@ export function register(program: Command): void {
 
 /**
  * `code --folder F QUERY`: the code of a shared folder's entry, from this device's synced copy; the
- * reveal is appended to the folder's (self-reported) activity log for its owners.
+ * reveal is appended to the folder's (self-reported) activity log for its owners. An HOTP entry's
+ * next code moves the counter every member shares: it is sealed and accepted by the server before
+ * the code is printed, so no two takes (by any member) print the same code. Viewers cannot move it,
+ * so they are refused.
  */
 async function folderCode(query: string | undefined, options: CodeOptions, command: Command): Promise<void> {
   if (query === undefined) throw new CliError('name the entry: tessera code --folder F QUERY');
@@ -91,22 +94,23 @@ async function folderCode(query: string | undefined, options: CodeOptions, comma
     (name) => options[name as keyof CodeOptions] !== undefined,
   );
   if (stray) throw new CliError(`--${stray} and --folder exclude each other`);
-  const { openCliVault, codeTimeOf } = await import('../home.js');
-  const { keychainFor } = await import('./sync.js');
-  const { resolve } = await import('./folder.js');
-  const { findOneEntry, currentCode } = await import('@tessera/vault');
-  const { folderRecords, recordFolderActivity } = await import('@tessera/vault/folders');
-  const vault = await openCliVault(command);
-  const keychain = await keychainFor(vault);
-  keychain.requireTrusted();
-  const folder = await resolve(keychain, options.folder!);
-  const live = folderRecords({ keychain, folder })
-    .filter((r) => !r.deleted)
-    .map((r) => r.entry);
-  const entry = findOneEntry(live, query);
-  const shown = currentCode(entry, codeTimeOf(vault, parseTimeOption(options.time)));
-  if (shown.code === null) throw new CliError('HOTP codes of shared folders are not shown here yet');
-  process.stdout.write(`${shown.code}\n`);
+  const { codeTimeOf } = await import('../home.js');
+  const { findFolderEntry } = await import('./folder-entry.js');
+  const { currentCode } = await import('@tessera/vault');
+  const { nextFolderHotp, recordFolderActivity } = await import('@tessera/vault/folders');
+  const { vault, keychain, folder, entry } = await findFolderEntry({
+    command,
+    folder: options.folder!,
+    query,
+  });
+  let shown: string;
+  if (entry.type === 'hotp') {
+    if (options.time !== undefined) throw new CliError('--time applies to time-based codes, not hotp');
+    shown = (await nextFolderHotp({ keychain, folder, id: entry.id })).code;
+  } else {
+    shown = currentCode(entry, codeTimeOf(vault, parseTimeOption(options.time))).code!;
+  }
+  process.stdout.write(`${shown}\n`);
   await recordFolderActivity({ keychain, folder, entry: entry.id, kind: 'code-revealed' }).catch(
     (err: Error) => process.stderr.write(`tessera: the reveal was not logged: ${err.message}\n`),
   );

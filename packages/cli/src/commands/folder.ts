@@ -41,7 +41,7 @@ export function register(program: Command): void {
         );
       for (const i of result.invites)
         process.stdout.write(
-          `invite: folder ${i.folder} as ${i.role} from ${printable(i.invitedBy)} (tessera folder accept ${i.folder})\n`,
+          `invite: ${i.name ? `"${printable(i.name)}"` : 'folder'} ${i.folder} as ${i.role} from ${printable(i.invitedBy || 'an owner')} (tessera folder accept ${i.folder})\n`,
         );
       if (result.folders.length + result.invites.length === 0)
         process.stderr.write('no shared folders yet: create one with `tessera folder create NAME`\n');

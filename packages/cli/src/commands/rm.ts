@@ -10,9 +10,11 @@ export function register(program: Command): void {
     .description('delete the entry QUERY names (asks first; --yes to skip)')
     .argument('<query>', 'issuer, account, "issuer:account" or id')
     .option('-y, --yes', 'do not ask')
-    .action(async (query: string, options: { yes?: boolean }, command: Command) => {
-      const vault = await openCliVault(command);
+    .option('--folder <folder>', 'an entry of this shared folder (name or id; owners and editors)')
+    .action(async (query: string, options: { yes?: boolean; folder?: string }, command: Command) => {
       const { entryLabel, TRASH_DAYS } = await import('@tessera/vault');
+      if (options.folder !== undefined) return removeFromFolder(query, options, command);
+      const vault = await openCliVault(command);
       const entry = vault.findOne(query);
       const label = printable(entryLabel(entry));
       if (!options.yes) {
@@ -31,4 +33,30 @@ export function register(program: Command): void {
         `deleted ${label}; \`tessera trash restore ${entry.id}\` brings it back within ${TRASH_DAYS} days\n`,
       );
     });
+}
+
+/** `rm --folder F QUERY`: deletes a shared folder's entry for every member (no trash: it is shared). */
+async function removeFromFolder(
+  query: string,
+  options: { yes?: boolean; folder?: string },
+  command: Command,
+): Promise<void> {
+  const { entryLabel } = await import('@tessera/vault');
+  const { findFolderEntry } = await import('./folder-entry.js');
+  const { deleteFolderEntry } = await import('@tessera/vault/folders');
+  const { keychain, folder, entry } = await findFolderEntry({ command, folder: options.folder!, query });
+  const label = printable(entryLabel(entry));
+  if (!options.yes) {
+    if (!process.stdin.isTTY)
+      throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
+    const { confirm, isCancel } = await import('@clack/prompts');
+    const answer = await confirm({
+      message: `Delete ${label} for every member of folder ${printable(options.folder!)}?`,
+      initialValue: false,
+      output: process.stderr,
+    });
+    if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
+  }
+  await deleteFolderEntry({ keychain, folder, id: entry.id });
+  process.stdout.write(`deleted ${label} from folder ${printable(options.folder!)} for every member\n`);
 }

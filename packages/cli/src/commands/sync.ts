@@ -167,7 +167,7 @@ async function followFeed(keychain: Keychain, options: SyncOptions): Promise<voi
  * how many folder entries changed. A refusal (a forged or rolled-back log) is an error like any other.
  */
 export async function syncSharedFolders(keychain: Keychain): Promise<number> {
-  if (!keychain.state?.circle?.sharing) return 0;
-  const { syncFolders } = await import('@tessera/vault/folders');
+  const { syncFolders, usesFolders } = await import('@tessera/vault/folders');
+  if (!usesFolders({ keychain })) return 0;
   return (await syncFolders({ keychain })).changed;
 }
