@@ -13,7 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { totp } from '@tessera/otp';
 import { Keychain, KeychainError, metaDeviceKeyStore, signup } from '@tessera/vault/keychain';
-import { acceptInvite, folderRecords, listFolders, localFolders, syncFolders } from '@tessera/vault/folders';
+import {
+  acceptInvite,
+  folderRecords,
+  listFolders,
+  localFolders,
+  nextFolderHotp,
+  syncFolders,
+} from '@tessera/vault/folders';
 import { openNodeVault } from '@tessera/vault/node';
 import type { Page } from 'playwright-core';
 import {
@@ -26,6 +33,9 @@ import {
 } from './harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
+/** RFC 4226 appendix D: the secret "12345678901234567890" and its first codes. */
+const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const RFC_CODES = ['755224', '287082'];
 const PASSWORD = 'correct horse battery staple';
 let harness: Harness;
 
@@ -123,6 +133,10 @@ describe('shared folders', { timeout: 600_000 }, () => {
     // Bob sees the invite and checks the number by scanning a picture of Alice's QR code.
     await bob.page.goto('/#/');
     await bob.page.goto('/#/folders');
+    // Before accepting, the card names the folder (sealed to Bob in Alice's signed invite), who invites and as what.
+    const card = bob.page.getByTestId('invite');
+    await card.getByText('Family', { exact: true }).waitFor();
+    await card.getByText('alice@example.com invites you as editor.').waitFor();
     const accept = bob.page.getByRole('button', { name: /accept the invite from alice@example\.com/ });
     await accept.click();
     const bobDialog = bob.page.getByRole('dialog');
@@ -166,6 +180,25 @@ describe('shared folders', { timeout: 600_000 }, () => {
       })
       .toMatch(/bob@example\.com copied Family bank/);
 
+    // A counter-based code in the folder: a tap takes the next code, and the counter moves for
+    // every member first, so Bob's tap gets the code after Alice's (RFC 4226's codes for the secret).
+    await addToFolder(alice.page, 'Family', {
+      issuer: 'Door',
+      account: 'night',
+      secret: RFC_SECRET,
+      hotp: true,
+    });
+    await alice.page.goto('/#/');
+    await alice.page
+      .getByRole('button', { name: /^Door, night: counter code\. Press for the next code\.$/ })
+      .click();
+    await expect.poll(() => rowCode(alice.page, 'Edit Door in Family')).toBe(RFC_CODES[0]);
+    await bob.page.goto('/#/');
+    await bob.page
+      .getByRole('button', { name: /^Door, night: counter code\. Press for the next code\.$/ })
+      .click();
+    await expect.poll(() => rowCode(bob.page, 'Edit Door in Family')).toBe(RFC_CODES[1]);
+
     // The share-link button is in reach for a folder entry too.
     await alice.page.goto('/#/');
     await alice.page.getByRole('button', { name: 'Edit Family bank in Family' }).click();
@@ -199,8 +232,10 @@ describe('shared folders', { timeout: 600_000 }, () => {
         await syncFolders({ keychain: carol, folder: folderId });
         return folderRecords({ keychain: carol, folder: folderId }).filter((r) => !r.deleted).length;
       })
-      .toBe(1);
-    const shared = folderRecords({ keychain: carol, folder: folderId })[0]!.entry;
+      .toBe(2);
+    const shared = folderRecords({ keychain: carol, folder: folderId }).find(
+      (r) => r.entry.type === 'totp',
+    )!.entry;
     expect(shared.issuer).toBe('Family bank');
     expect(validCodes()).toContain(totp({ secret: shared.secret, time: Math.floor(Date.now() / 1000) }));
     expect(localFolders({ keychain: carol })[0]!.role).toBe('viewer');
@@ -228,6 +263,15 @@ describe('shared folders', { timeout: 600_000 }, () => {
       .waitFor();
     expect(await bob.page.getByRole('dialog').getByRole('button', { name: 'Save' }).count()).toBe(0);
     await bob.page.getByRole('button', { name: 'Close' }).click();
+    // A viewer cannot move the shared counter: the tap says why, and Carol's library refuses too.
+    await bob.page.reload();
+    await bob.page.getByRole('button', { name: /^Door, night: counter code/ }).click();
+    await bob.page.getByText('Viewers cannot take counter-based (HOTP) codes').waitFor();
+    const door = folderRecords({ keychain: carol, folder: folderId }).find((r) => r.entry.issuer === 'Door')!;
+    const viewerTake = await nextFolderHotp({ keychain: carol, folder: folderId, id: door.entry.id }).catch(
+      (e: unknown) => e,
+    );
+    expect((viewerTake as Error).message).toMatch(/viewer cannot take counter-based/);
     await bob.page.goto('/#/add');
     await bob.page.getByRole('heading', { name: 'Add a code' }).waitFor();
     expect(await bob.page.getByLabel('Save to').count()).toBe(0);
@@ -271,7 +315,7 @@ async function keychainWithOneCode(page: Page, email: string): Promise<void> {
 async function addToFolder(
   page: Page,
   folder: string,
-  entry: { issuer: string; account: string; secret: string },
+  entry: { issuer: string; account: string; secret: string; hotp?: boolean },
 ): Promise<void> {
   await page.goto('/#/add');
   await page.getByLabel('Save to').selectOption({ label: folder });
@@ -279,6 +323,10 @@ async function addToFolder(
   await page.getByLabel('Issuer', { exact: true }).fill(entry.issuer);
   await page.getByLabel('Account', { exact: true }).fill(entry.account);
   await page.getByLabel('Secret key').fill(entry.secret);
+  if (entry.hotp) {
+    await page.getByLabel('Type', { exact: true }).selectOption('hotp');
+    await page.getByLabel('Counter', { exact: true }).fill('0');
+  }
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
 }

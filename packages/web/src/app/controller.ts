@@ -190,10 +190,13 @@ export class App {
     vaultChannel().onmessage = () => void this.vaultRef?.refresh().catch(() => undefined);
     document.addEventListener('visibilitychange', () => this.onVisibility());
     // Shared folders start once this device is trusted (after a reload, a sign-up or an approval):
-    // their sync then follows every round, and invites show in the navigation.
+    // their sync then follows every round, and invites show in the navigation. Only for an account
+    // that uses folders (FolderSession.syncIfUsed): the others publish no key and ask nothing.
     this.store.subscribe((state) => {
       if (state.phase === 'ready' && state.keychain?.status === 'trusted' && !this.folderSession)
-        void this.refreshFolders();
+        void this.folders()
+          .then((f) => f.refreshIfUsed())
+          .catch(() => undefined);
     });
     const settings = await loadSettings();
     applyTheme(settings.theme);
@@ -339,10 +342,13 @@ export class App {
    */
   async activate(entry: VaultEntry, code: string | null, folder?: string): Promise<void> {
     try {
-      if (folder !== undefined && entry.type === 'hotp')
-        throw new Error('Counter-based codes cannot be shared in a folder.');
       if (entry.type === 'hotp' && code === null) {
-        code = await this.vault.nextHotp(entry.id);
+        // A shared folder's counter is moved for every member, and saved on the server, before
+        // the code shows (a viewer is refused: it cannot write the counter).
+        code =
+          folder === undefined
+            ? await this.vault.nextHotp(entry.id)
+            : await (await this.folders()).nextHotp(folder, entry.id);
         const hotpCodes = new Map(this.store.get().hotpCodes).set(entry.id, code);
         this.store.set({ hotpCodes });
       } else if (entry.type !== 'hotp') {
@@ -456,7 +462,7 @@ export class App {
     this.folderSession ??= (async () => {
       const session = await this.keychain();
       const { FolderSession } = await import('./folders.js');
-      const host = session.folderHost(() => folders.sync());
+      const host = session.folderHost(() => folders.syncIfUsed());
       const folders: FolderSession = new FolderSession({ ...host, store: this.store });
       folders.publish();
       return folders;

@@ -18,9 +18,11 @@ import {
   inviteMember,
   loadFolders,
   localFolders,
+  nextFolderHotp,
   recordFolderActivity,
   removeMember,
   syncFolders,
+  usesFolders,
   type FolderActivityEvent,
   type FolderInvite,
   type FolderMemberView,
@@ -113,6 +115,23 @@ export class FolderSession {
   }
 
   /**
+   * The background sync (after every round of the keychain's follow loop, and when the app starts):
+   * nothing until the account uses folders (its circle names a sharing key, made by the first
+   * folder flow on any of its devices), so an account that never does publishes no sharing key and
+   * sends no folder request. The Folders page's own refresh is a use (it publishes the key, so
+   * others can invite this account).
+   */
+  async syncIfUsed(): Promise<void> {
+    if (!usesFolders({ keychain: this.keychain })) return this.publish();
+    await this.sync();
+  }
+
+  /** `syncIfUsed` in the keychain's queue (the app's start). */
+  async refreshIfUsed(): Promise<void> {
+    await this.options.run(() => this.syncIfUsed());
+  }
+
+  /**
    * The sync itself; the keychain session runs it after every round of its follow loop (every feed
    * event, a folder's included), where no other flow runs. A refusal shows on the Folders page.
    */
@@ -201,6 +220,14 @@ export class FolderSession {
 
   async edit(folder: string, id: string, patch: EntryPatch): Promise<void> {
     await this.flow(() => editFolderEntry({ keychain: this.keychain, folder, id, patch }));
+  }
+
+  /**
+   * The next code of a folder's HOTP entry: the counter every member shares moves first (owners and
+   * editors; a viewer gets the library's `not-writer` refusal).
+   */
+  async nextHotp(folder: string, id: string): Promise<string> {
+    return (await this.flow(() => nextFolderHotp({ keychain: this.keychain, folder, id }))).code;
   }
 
   async remove(folder: string, id: string): Promise<void> {

@@ -45,7 +45,10 @@ const FOLDER: Record<string, (message: string) => string> = {
   'no-sharing-key': () =>
     'That account has not used shared folders yet. Ask them to open the Folders page once, then invite them again.',
   'unknown-account': () => 'No account with that email is on this keychain server.',
-  'not-writer': () => 'Viewers see the codes of this folder but cannot change them.',
+  'not-writer': (m) =>
+    /counter-based/.test(m)
+      ? folderWords.viewerHotp
+      : 'Viewers see the codes of this folder but cannot change them.',
   'not-owner': () => 'Only an owner of the folder can do this.',
   'not-member': () => 'This account is not a member of that folder (any more).',
   'no-invite': () => 'That invite is no longer pending.',
@@ -147,13 +150,16 @@ export const folderWords = {
   none: 'No shared folders yet. Create one, or ask someone to invite you.',
   invitesTitle: 'Invites for you',
   invite: (by: string, role: string) => `${by || 'Someone'} invites you as ${role}.`,
+  inviteUnnamed: 'A shared folder',
+  viewerHotp:
+    'Viewers cannot take counter-based (HOTP) codes: each one moves the counter every member shares. Ask an owner to make you an editor.',
   acceptButton: (by: string) => `Check the safety number and accept the invite from ${by || 'this account'}`,
   accepted: (name: string) =>
     `You joined ${name || 'the folder'}. Its codes show once an owner’s device is online to hand you the folder key.`,
   open: (name: string) => `Open ${name || 'unnamed folder'}`,
   back: 'All folders',
   viewerNote:
-    'You are a viewer: you see the codes but cannot change them. To make codes, your devices hold the folder’s secrets, as every member’s do.',
+    'You are a viewer: you see the codes but cannot change them. Counter-based (HOTP) codes are taken by owners and editors only: each one moves the counter every member shares. To make codes, your devices hold the folder’s secrets, as every member’s do.',
   secretsNote:
     'Every member’s devices hold the secrets of this folder’s codes, viewers’ too: a code cannot be made without them.',
   membersTitle: 'Members',
@@ -188,7 +194,6 @@ export const folderWords = {
   activityKind: { 'code-revealed': 'showed', 'code-copied': 'copied' } as Record<string, string>,
   saveTo: 'Save to',
   myCodes: 'My codes (this keychain)',
-  hotpRefused: 'Counter-based codes cannot go into a shared folder; add it to your own codes.',
   shareSectionNote: 'Anyone with the link sees the codes, member or not.',
 };
 /** Pins and the order of the codes (issue 18): what a pin does, where it applies, moves announced. */

@@ -32,10 +32,6 @@ export function Add({ app }: { app: App }) {
   const writable = (useStore(app.store).folders?.folders ?? []).filter((f) => f.role !== 'viewer');
 
   const add = async (entries: OtpEntry[], skipped: string[] = []): Promise<boolean> => {
-    if (folder && entries.some((e) => e.type === 'hotp')) {
-      setMessage({ error: true, text: folderWords.hotpRefused });
-      return false;
-    }
     const result = await app.addEntries(entries, {
       deviceOnly: deviceOnly && !folder,
       tags: parseTags(tags),

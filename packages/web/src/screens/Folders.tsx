@@ -53,8 +53,15 @@ export function Folders({ app }: { app: App }) {
   const state = useStore(app.store);
   const [open, setOpen] = useState<string | null>(null);
   const trusted = state.keychain?.status === 'trusted';
+  // Opening this page is using folders: the refresh publishes the account's sharing key (so others
+  // can invite it) and asks for invites; until it is done the list says it is loading, not empty.
+  const [refreshed, setRefreshed] = useState(false);
   useEffect(() => {
-    if (trusted) void app.refreshFolders();
+    if (trusted)
+      void app
+        .refreshFolders()
+        .catch(() => undefined)
+        .finally(() => setRefreshed(true));
   }, [trusted]);
 
   if (!state.keychainOn || !state.keychain)
@@ -93,7 +100,7 @@ export function Folders({ app }: { app: App }) {
       {view && view.invites.length > 0 && <Invites app={app} invites={view.invites} onOpen={setOpen} />}
       <section class="card" aria-labelledby="folders-list-title">
         <h2 id="folders-list-title">Your folders</h2>
-        {!view ? (
+        {!view || (!refreshed && view.folders.length === 0) ? (
           <p class="hint" aria-busy="true">
             Loading…
           </p>
@@ -132,7 +139,11 @@ function Invites(props: { app: App; invites: FolderInvite[]; onOpen(id: string):
       <ul class="list">
         {props.invites.map((invite) => (
           <li key={invite.folder}>
-            <span class="grow">{w.invite(invite.invitedBy, w.role[invite.role]!)}</span>
+            <span class="grow" data-testid="invite">
+              <strong>{invite.name || w.inviteUnnamed}</strong>
+              <br />
+              <span class="hint">{w.invite(invite.invitedBy, w.role[invite.role]!)}</span>
+            </span>
             <button
               type="button"
               class="primary"
@@ -147,7 +158,7 @@ function Invites(props: { app: App; invites: FolderInvite[]; onOpen(id: string):
                     confirm: async (number, peer) => (confirmed = await confirm(number, peer)),
                   });
                   if (!confirmed) return setError(w.notConfirmed);
-                  props.app.toast(w.accepted(joined.name));
+                  props.app.toast(w.accepted(joined.name || invite.name));
                   props.onOpen(joined.id);
                 })
               }
