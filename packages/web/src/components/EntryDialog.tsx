@@ -7,25 +7,14 @@ import { Dialog } from './Dialog.js';
 import { Checkbox, ErrorText } from './Field.js';
 import { forScreen, orderWords } from '../app/words.js';
 import { ShareCodes } from './ShareCodes.js';
+import { LabelFields, labelPatch, useLabels } from './LabelFields.js';
 
-/** Splits "work, bank ,  personal" into clean, unique tags. */
-export function parseTags(text: string): string[] {
-  return [
-    ...new Set(
-      text
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
-  ];
-}
+export { parseTags } from './LabelFields.js';
 
 /** Edit the labels of one entry, pin it, keep it on this device only, or delete it. */
 export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEntry; onClose(): void }) {
   const state = useStore(app.store);
-  const [issuer, setIssuer] = useState(entry.issuer);
-  const [account, setAccount] = useState(entry.account);
-  const [tags, setTags] = useState(entry.tags.join(', '));
+  const [labels, setLabels] = useLabels(entry);
   const [pinned, setPinned] = useState(entry.pinned === true);
   const [deviceOnly, setDeviceOnly] = useState(entry.deviceOnly);
   const [icon, setIcon] = useState<string | undefined>(entry.icon);
@@ -39,9 +28,7 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
     event.preventDefault();
     try {
       await app.updateEntry(entry.id, {
-        issuer: issuer.trim(),
-        account: account.trim(),
-        tags: parseTags(tags),
+        ...labelPatch(labels),
         deviceOnly,
         ...(icon !== entry.icon ? { icon: icon ?? null } : {}),
       });
@@ -83,23 +70,11 @@ export function EntryDialog({ app, entry, onClose }: { app: App; entry: VaultEnt
   return (
     <Dialog title={`Edit ${label}`} onClose={onClose}>
       <form onSubmit={save}>
-        <label for="edit-issuer">Issuer</label>
-        <input
-          id="edit-issuer"
-          value={issuer}
-          onInput={(e) => setIssuer((e.target as HTMLInputElement).value)}
+        <LabelFields id="edit" labels={labels} onLabels={setLabels} />
+        <IconPicker
+          entry={{ ...entry, issuer: labels.issuer, account: labels.account, icon }}
+          onChoose={setIcon}
         />
-        <label for="edit-account">Account</label>
-        <input
-          id="edit-account"
-          value={account}
-          onInput={(e) => setAccount((e.target as HTMLInputElement).value)}
-        />
-        <label for="edit-tags">
-          Tags <span class="hint">separated by commas</span>
-        </label>
-        <input id="edit-tags" value={tags} onInput={(e) => setTags((e.target as HTMLInputElement).value)} />
-        <IconPicker entry={{ ...entry, issuer, account, icon }} onChoose={setIcon} />
         <Checkbox label="Pin to the top" checked={pinned} onChecked={setPinned} />
         <p class="hint check-hint">{orderWords.pinHint(state.keychainOn && !deviceOnly)}</p>
         <Checkbox

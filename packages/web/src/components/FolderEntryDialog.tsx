@@ -5,7 +5,7 @@ import type { FolderView } from '../app/folders.js';
 import { Confirm, Dialog } from './Dialog.js';
 import { ErrorText } from './Field.js';
 import { folderWords, forScreen } from '../app/words.js';
-import { parseTags } from './EntryDialog.js';
+import { LabelFields, labelPatch, useLabels } from './LabelFields.js';
 import { ShareCodes } from './ShareCodes.js';
 
 /**
@@ -19,9 +19,7 @@ export function FolderEntryDialog(props: {
   onClose(): void;
 }) {
   const { app, entry, folder, onClose } = props;
-  const [issuer, setIssuer] = useState(entry.issuer);
-  const [account, setAccount] = useState(entry.account);
-  const [tags, setTags] = useState(entry.tags.join(', '));
+  const [labels, setLabels] = useLabels(entry);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const label = entry.issuer || entry.account || 'this entry';
@@ -68,9 +66,7 @@ export function FolderEntryDialog(props: {
   const save = async (event: Event) => {
     event.preventDefault();
     try {
-      await (
-        await app.folders()
-      ).edit(folder.id, entry.id, { issuer: issuer.trim(), account: account.trim(), tags: parseTags(tags) });
+      await (await app.folders()).edit(folder.id, entry.id, labelPatch(labels));
       onClose();
     } catch (e) {
       setError(forScreen(e));
@@ -80,26 +76,7 @@ export function FolderEntryDialog(props: {
   return (
     <Dialog title={`Edit ${label} in ${folderName}`} onClose={onClose}>
       <form onSubmit={save}>
-        <label for="folder-edit-issuer">Issuer</label>
-        <input
-          id="folder-edit-issuer"
-          value={issuer}
-          onInput={(e) => setIssuer((e.target as HTMLInputElement).value)}
-        />
-        <label for="folder-edit-account">Account</label>
-        <input
-          id="folder-edit-account"
-          value={account}
-          onInput={(e) => setAccount((e.target as HTMLInputElement).value)}
-        />
-        <label for="folder-edit-tags">
-          Tags <span class="hint">separated by commas</span>
-        </label>
-        <input
-          id="folder-edit-tags"
-          value={tags}
-          onInput={(e) => setTags((e.target as HTMLInputElement).value)}
-        />
+        <LabelFields id="folder-edit" labels={labels} onLabels={setLabels} />
         <p class="hint">Changes show for every member of {folderName}.</p>
         <ErrorText error={error} />
         <div class="actions">
