@@ -156,6 +156,73 @@ try {
   await light.setViewportSize({ width: 1280, height: 1100 });
   await light.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
   await shot(light, 'backup-light');
+
+  // Shared folders: Alice makes two, puts a code in one and invites Bob, whose Folders page shows
+  // the invite with the folder's name (sealed to him in the signed invite) before he accepts.
+  await light.setViewportSize({ width: 1280, height: 800 });
+  for (const name of ['Family', 'On-call team']) {
+    await light.goto('/#/');
+    await light.goto('/#/folders');
+    await light.getByLabel('Folder name').fill(name);
+    await light.getByRole('button', { name: 'Create folder' }).click();
+    await light.getByRole('heading', { name, level: 1 }).waitFor();
+  }
+  await light.goto('/#/add');
+  await light.getByLabel('Save to').selectOption({ label: 'Family' });
+  await light.getByRole('button', { name: 'Type it in' }).click();
+  await light.getByLabel('Issuer', { exact: true }).fill('Home Bank');
+  await light.getByLabel('Account', { exact: true }).fill('family@example.com');
+  await light.getByLabel('Secret key').fill('MZXW6YTBOI');
+  await light.getByRole('button', { name: 'Add', exact: true }).click();
+  await light.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
+
+  const bob = await device({ colorScheme: 'dark', width: 1280, height: 800 });
+  await bob.goto('/');
+  await bob.getByRole('button', { name: /Use on this device only/ }).click();
+  await bob.goto('/#/add');
+  await bob.getByRole('button', { name: 'Type it in' }).click();
+  await bob.getByLabel('Issuer', { exact: true }).fill('Mail');
+  await bob.getByLabel('Account', { exact: true }).fill('bob@example.com');
+  await bob.getByLabel('Secret key').fill('KRSXG5CTMVRXEZLU');
+  await bob.getByRole('button', { name: 'Add', exact: true }).click();
+  await bob.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
+  await bob.goto('/#/backup');
+  await bob.getByLabel('Email').fill('bob@example.com');
+  await bob.getByLabel('Account password').fill('correct horse battery staple');
+  await bob.getByLabel('Password again').fill('correct horse battery staple');
+  await bob.getByRole('button', { name: 'Create keychain' }).click();
+  const bobKey = await bob.getByTestId('recovery-key').textContent();
+  await bob.getByRole('button', { name: 'I wrote it down' }).click();
+  await bob.getByLabel('Type the recovery key to confirm').fill(bobKey);
+  await bob.getByRole('button', { name: 'Done' }).click();
+  await bob.locator('.row').first().waitFor();
+  // Opening the Folders page publishes Bob's sharing key, so Alice can invite him.
+  await bob.goto('/#/folders');
+  await bob.getByText('No shared folders yet').waitFor();
+
+  await light.goto('/#/');
+  await light.goto('/#/folders');
+  await light.getByRole('button', { name: 'Open Family' }).click();
+  await light.getByLabel('Their email').fill('bob@example.com');
+  await light.getByLabel('Role', { exact: true }).selectOption('editor');
+  await light.getByRole('button', { name: 'Invite…' }).click();
+  await light.getByRole('dialog').getByRole('button', { name: 'Numbers match' }).click();
+  await light.getByTestId('member').filter({ hasText: 'bob@example.com' }).getByText('invited').waitFor();
+  await light.goto('/#/');
+  await light.goto('/#/folders');
+  await light.getByTestId('folder-list').getByText('On-call team').waitFor();
+  await light.locator('.toast').waitFor({ state: 'detached', timeout: 10_000 });
+  await shot(light, 'folders-light');
+
+  await bob.goto('/#/');
+  await bob.goto('/#/folders');
+  await bob.getByTestId('invite').filter({ hasText: 'Family' }).waitFor();
+  await shot(bob, 'folders-dark');
+
+  await light.setViewportSize({ width: 360, height: 740 });
+  await shot(light, 'folders-narrow');
+  await bob.setViewportSize({ width: 360, height: 740 });
+  await shot(bob, 'folders-narrow-dark');
 } finally {
   await browser.close();
   await server.close();
