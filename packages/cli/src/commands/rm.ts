@@ -17,17 +17,8 @@ export function register(program: Command): void {
       const vault = await openCliVault(command);
       const entry = vault.findOne(query);
       const label = printable(entryLabel(entry));
-      if (!options.yes) {
-        if (!process.stdin.isTTY)
-          throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
-        const { confirm, isCancel } = await import('@clack/prompts');
-        const answer = await confirm({
-          message: `Delete ${label}? It stays in the trash for ${TRASH_DAYS} days.`,
-          initialValue: false,
-          output: process.stderr,
-        });
-        if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
-      }
+      if (!options.yes)
+        await confirmDelete(label, `Delete ${label}? It stays in the trash for ${TRASH_DAYS} days.`);
       await vault.remove(entry.id);
       process.stdout.write(
         `deleted ${label}; \`tessera trash restore ${entry.id}\` brings it back within ${TRASH_DAYS} days\n`,
@@ -46,17 +37,17 @@ async function removeFromFolder(
   const { deleteFolderEntry } = await import('@tessera/vault/folders');
   const { keychain, folder, entry } = await findFolderEntry({ command, folder: options.folder!, query });
   const label = printable(entryLabel(entry));
-  if (!options.yes) {
-    if (!process.stdin.isTTY)
-      throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
-    const { confirm, isCancel } = await import('@clack/prompts');
-    const answer = await confirm({
-      message: `Delete ${label} for every member of folder ${printable(options.folder!)}?`,
-      initialValue: false,
-      output: process.stderr,
-    });
-    if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
-  }
+  if (!options.yes)
+    await confirmDelete(label, `Delete ${label} for every member of folder ${printable(options.folder!)}?`);
   await deleteFolderEntry({ keychain, folder, id: entry.id });
   process.stdout.write(`deleted ${label} from folder ${printable(options.folder!)} for every member\n`);
+}
+
+/** Asks on the terminal before deleting `label`; a CliError when there is no terminal or the answer is no. */
+async function confirmDelete(label: string, message: string): Promise<void> {
+  if (!process.stdin.isTTY)
+    throw new CliError(`not deleting ${label} without confirmation: run on a terminal, or pass --yes`);
+  const { confirm, isCancel } = await import('@clack/prompts');
+  const answer = await confirm({ message, initialValue: false, output: process.stderr });
+  if (isCancel(answer) || answer !== true) throw new CliError(`kept ${label}`);
 }
