@@ -94,9 +94,11 @@ async function followIntoFolders(keychain: Keychain): Promise<void> {
     await syncFolders({ keychain });
   } catch (err) {
     if (!(err instanceof FolderError)) throw err;
+    // A hijack does not go away by syncing again; anything else may.
+    const retry = err.code === 'key-hijacked' ? '' : ' yet (the next sync tries again)';
     throw new FolderError(
       err.code,
-      `The keys were rotated, but a shared folder did not follow yet (the next sync tries again): ${err.message}`,
+      `The keys were rotated, but a shared folder did not follow${retry}: ${err.message}`,
     );
   }
 }
