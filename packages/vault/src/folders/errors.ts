@@ -16,7 +16,8 @@ export type FolderErrorCode =
   | 'unknown-account'
   | 'entries-rollback'
   | 'no-key'
-  | 'entry-busy';
+  | 'entry-busy'
+  | 'key-hijacked';
 
 /** A shared-folder failure with a one-sentence message that never contains a secret. */
 export class FolderError extends Error {

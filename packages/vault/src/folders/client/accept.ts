@@ -20,6 +20,7 @@ import {
   type FetchedLog,
 } from './common.js';
 import { loadFolders, saveFolders } from './local.js';
+import { followOwnKey } from './member-key.js';
 import { checkFolderName } from './name.js';
 import { folderView, type FolderView } from './view.js';
 
@@ -78,7 +79,12 @@ async function readInvite(
   const key = await ownSharingKey(keychain);
   keychain.requireTrusted();
   const known = loadFolders(keychain).folders[folder];
-  const fetched = await fetchFolderLog({ keychain, folder, local: known });
+  let fetched = await fetchFolderLog({ keychain, folder, local: known });
+  // Invited before this account's key rotated (§12.2): the invite follows it to the current key.
+  const probe = newLocalFolder(folder, fetched);
+  await followOwnKey({ keychain, local: probe, key });
+  if (probe.state.head.seq !== fetched.state.head.seq)
+    fetched = await fetchFolderLog({ keychain, folder, local: known });
   return { fetched, key, invite: inviteInLog({ keychain, fetched, key }) };
 }
 

@@ -90,6 +90,7 @@ export async function inviteMember(
       role,
       status: 'invited',
       safetyNumber: number,
+      keyChangedAt: null,
     },
   };
 }
