@@ -278,7 +278,12 @@ async function livePart() {
       await a.getByRole('button', { name: `Edit ${label}`, exact: true }).click();
       await a.getByLabel('Issuer', { exact: true }).fill(next);
       await a.getByRole('button', { name: 'Save', exact: true }).click();
-      const { dom, painted } = await shown;
+      const { dom, painted } = await Promise.race([
+        shown,
+        sleep(60_000).then(() => {
+          throw new Error(`edit ${i}: app B did not show "${next}" within a minute`);
+        }),
+      ]);
       label = next;
       // Let A's own round after its push (its feed tells it too) end before the next edit.
       await sleep(400);
