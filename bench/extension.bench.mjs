@@ -2,8 +2,9 @@
 // with an empty vault (same run, alternating); (2) the content script's main-thread cost on a page
 // without a code field: script time of the page with the extension loaded minus without it.
 // Usage: npm run bench:extension   Aims: popup under 150 ms; content script under 5 ms.
-// Also reported: the popup's main-thread time to the mark (CDP Performance.TaskDuration, less
-// sensitive to a shared machine than wall time), its phase marks (`tessera:*`), and the load average.
+// Also reported: the popup's main-thread time until it is fully open, codes visible and the whole
+// vault decrypted (CDP Performance.TaskDuration, less sensitive to a shared machine than wall time),
+// its phase marks (`tessera:*`), and the load average.
 /* global performance, requestIdleCallback, setTimeout -- used inside page.evaluate callbacks, which run in the browser */
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -48,7 +49,8 @@ async function launch(withExtension) {
 
 /**
  * One popup open: milliseconds from navigation to the codes-visible mark (`ms`), the main-thread
- * time of the popup until then (`cpuMs`), and every `tessera:*` mark's time (`marks`).
+ * time of the popup until it is fully open (`cpuMs`: codes visible, and the whole vault open when the
+ * codes came from the first screen), and every `tessera:*` mark's time (`marks`).
  */
 async function popupTime({ context, id }) {
   const page = await context.newPage();
@@ -63,6 +65,13 @@ async function popupTime({ context, id }) {
   await page.waitForFunction(() => performance.getEntriesByName('tessera:codes-visible').length > 0, null, {
     timeout: 60_000,
   });
+  await page.waitForFunction(
+    () =>
+      performance.getEntriesByName('tessera:first-screen').length === 0 ||
+      performance.getEntriesByName('tessera:vault-open').length > 0,
+    null,
+    { timeout: 60_000 },
+  );
   const cpuMs = (await task()) - before;
   const marks = await page.evaluate(() =>
     Object.fromEntries(
@@ -164,7 +173,7 @@ console.log(
   `popup to codes, 1,000 entries: median ${popupMs.toFixed(0)} ms (empty vault ${emptyMs.toFixed(0)} ms, ratio ${(popupMs / emptyMs).toFixed(2)}x); aim < 150 ms`,
 );
 console.log(
-  `popup main-thread time to codes: ${popupCpuMs.toFixed(0)} ms (empty vault ${emptyCpuMs.toFixed(0)} ms, ratio ${(popupCpuMs / emptyCpuMs).toFixed(2)}x)`,
+  `popup main-thread time until fully open: ${popupCpuMs.toFixed(0)} ms (empty vault ${emptyCpuMs.toFixed(0)} ms, ratio ${(popupCpuMs / emptyCpuMs).toFixed(2)}x)`,
 );
 console.log(`popup marks, 1,000 entries (median ms): ${phases(thousand)}`);
 console.log(`popup marks, empty vault (median ms): ${phases(none)}`);
