@@ -24,10 +24,14 @@ const bundle = await rolldown({
   // Everything else (the server's database drivers and web framework, OPAQUE's WebAssembly, prompts,
   // QR codes) is loaded from node_modules as before, only by the commands that need it.
   external: (id) =>
-    id.startsWith('node:') || builtinModules.includes(id) || (!id.startsWith('.') && !id.startsWith('/') && !inline.test(id)),
+    id.startsWith('node:') ||
+    builtinModules.includes(id) ||
+    (!id.startsWith('.') && !id.startsWith('/') && !inline.test(id)),
   // The workspace's modules only define things: a chunk then never imports another (a command's, the
   // keychain's) just to run it, so `list` loads no more than it did unbundled.
-  treeshake: { moduleSideEffects: (id) => !/\/packages\/(otp|protocol|vault|formats|server|cli)\/dist\//.test(id) },
+  treeshake: {
+    moduleSideEffects: (id) => !/\/packages\/(otp|protocol|vault|formats|server|cli)\/dist\//.test(id),
+  },
 });
 const result = await bundle.write({
   dir: out,
@@ -39,7 +43,12 @@ const result = await bundle.write({
   // small module both use (the PIN rule) lands in the keychain's chunk, and every vault command would
   // load the keychain, OPAQUE included, to reach it.
   codeSplitting: {
-    groups: [{ name: 'vault', test: /[\\/]packages[\\/](vault[\\/]dist[\\/](node[\\/])?[^/\\]+|otp[\\/]dist[\\/][^/\\]+)\.js$/ }],
+    groups: [
+      {
+        name: 'vault',
+        test: /[\\/]packages[\\/](vault[\\/]dist[\\/](node[\\/])?[^/\\]+|otp[\\/]dist[\\/][^/\\]+)\.js$/,
+      },
+    ],
   },
   cleanDir: true,
 });

@@ -26,7 +26,10 @@ function layout() {
   const stamp = join(root, 'dist/.tsbuildinfo');
   writeFileSync(stamp, '{"version":"5.9"}');
   const s = statSync(stamp);
-  writeFileSync(join(root, 'dist/bundle/inputs.json'), JSON.stringify([['../.tsbuildinfo', s.size, s.mtimeMs]]));
+  writeFileSync(
+    join(root, 'dist/bundle/inputs.json'),
+    JSON.stringify([['../.tsbuildinfo', s.size, s.mtimeMs]]),
+  );
   const run = () => execFileSync(process.execPath, [join(root, 'bin/tessera.js')], { encoding: 'utf8' });
   return { root, stamp, run };
 }

@@ -89,11 +89,21 @@ describe('Base32', () => {
         return false;
       }
     };
-    const base32ish = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567az18= -'.split('')), maxLength: 40 });
+    const base32ish = fc.string({
+      unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567az18= -'.split('')),
+      maxLength: 40,
+    });
     fc.assert(
-      fc.property(fc.oneof(base32ish, fc.string({ maxLength: 20 }), fc.uint8Array({ minLength: 1, maxLength: 64 }).map(base32Encode)), (text) => {
-        expect(isCanonicalBase32(text)).toBe(roundTrips(text));
-      }),
+      fc.property(
+        fc.oneof(
+          base32ish,
+          fc.string({ maxLength: 20 }),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }).map(base32Encode),
+        ),
+        (text) => {
+          expect(isCanonicalBase32(text)).toBe(roundTrips(text));
+        },
+      ),
       { numRuns: 2000 },
     );
     // Lengths no byte count encodes to, spare bits set, the size cap.

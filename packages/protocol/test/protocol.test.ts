@@ -45,7 +45,8 @@ describe('canon', () => {
           .array(fc.tuple(key, fc.option(tie('value'), { nil: undefined })), { maxLength: 5 })
           .map((pairs) => {
             const o: Record<string, unknown> = {};
-            for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+            for (const [k, v] of pairs)
+              Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
             return o;
           }),
       ),

@@ -303,7 +303,13 @@ export class Keychain {
     return {
       recipientId: device.id,
       epoch,
-      wrapped: wrapVaultKey({ accountId, recipientId: device.id, epoch, vk, recipientPub: fromB64u(device.encPub) }),
+      wrapped: wrapVaultKey({
+        accountId,
+        recipientId: device.id,
+        epoch,
+        vk,
+        recipientPub: fromB64u(device.encPub),
+      }),
     };
   }
 

@@ -394,7 +394,9 @@ describe('a malicious server', () => {
     const { epoch, vk } = a.keychain.currentVaultKey();
     const utf8 = (text: string) => new TextEncoder().encode(text);
     const sealed = (text: string) =>
-      b64u(seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`)));
+      b64u(
+        seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`)),
+      );
     const reversed = (value: unknown): unknown =>
       value === null || typeof value !== 'object' || Array.isArray(value)
         ? value
