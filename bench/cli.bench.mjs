@@ -16,6 +16,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'packages/cli/bin/tessera.js');
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-b', 'packages/cli'], { cwd: root, stdio: 'inherit' });
+// The bundled CLI the bin script starts (packages/cli/scripts/bundle.mjs), from what tsc just wrote.
+execFileSync(process.execPath, ['packages/cli/scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
 
 const home = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
 const env = { ...process.env, TESSERA_HOME: home, TESSERA_KEY_STORE: 'file' };

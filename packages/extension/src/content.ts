@@ -1,5 +1,5 @@
 /// <reference types="chrome" />
-import { findCodeFields } from './detect.js';
+import { CANDIDATES, findCodeFields } from './detect.js';
 import { fillField } from './fill.js';
 import type { Reply, ToContent } from './messages.js';
 
@@ -150,13 +150,14 @@ function makeChip() {
 }
 
 scan();
-// Sign-in pages often add the code field after the password step: look again when inputs appear.
+// Sign-in pages often add the code field after the password step: look again when a field that may
+// be one appears (the same one query as the scan, on the added nodes only).
 let pending = false;
 new MutationObserver((records) => {
   if (pending) return;
   const addedInput = records.some((r) =>
     [...r.addedNodes].some(
-      (n) => n instanceof Element && (n.tagName === 'INPUT' || n.querySelector('input')),
+      (n) => n instanceof Element && (n.matches(CANDIDATES) || n.querySelector(CANDIDATES) !== null),
     ),
   );
   if (!addedInput) return;

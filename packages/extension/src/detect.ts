@@ -24,7 +24,22 @@ export function isCodeField(input: HTMLInputElement): boolean {
   return shaped || /otp|2fa|mfa|one.?time/i.test(names);
 }
 
+/**
+ * Inputs that may be code fields, as one CSS selector: the autocomplete token, or a word of `NAME`
+ * inside one of the attributes it reads (`i`: any case). Every field `isCodeField` accepts matches it
+ * (but for a word split across two attributes), so a page without a code field costs one query in
+ * the browser's own code and no script per input.
+ */
+const WORDS = ['otp', '2fa', 'mfa', 'onetime', 'one-time', 'one_time', 'one time', 'token', 'code'];
+export const CANDIDATES = [
+  'input[autocomplete~="one-time-code" i]',
+  ...['name', 'id', 'aria-label', 'placeholder'].flatMap((attr) =>
+    WORDS.map((word) => `input[${attr}*="${word}" i]`),
+  ),
+].join(',');
+
 /** The code fields of a document (or part of one), in document order. */
 export function findCodeFields(root: ParentNode): HTMLInputElement[] {
-  return [...root.querySelectorAll('input')].filter(isCodeField);
+  const candidates = root.querySelectorAll<HTMLInputElement>(CANDIDATES);
+  return candidates.length === 0 ? [] : [...candidates].filter(isCodeField);
 }

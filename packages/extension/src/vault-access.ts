@@ -5,6 +5,7 @@ import {
   Vault,
   VaultError,
   type VaultEntry,
+  type VaultHeader,
   type VaultKey,
 } from '@tessera/vault';
 // The browser's vault storage, key custody and app lock are the web app's (one implementation for both).
@@ -13,6 +14,7 @@ import { setLockPassphrase, unlockWithPassphrase } from '../../web/src/platform/
 import { db, loadSettings, saveSettings } from '../../web/src/platform/db.js';
 import type { PasskeyLock } from '../../web/src/platform/passkey.js';
 import { entriesForSite } from './site.js';
+import { firstScreenHeader, openFirstScreen, sealFirstScreen, type FirstScreen } from './first-screen.js';
 import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
 
 let opening: Promise<Vault> | null = null;
@@ -33,6 +35,10 @@ export function openVault(): Promise<Vault> {
     if (held) keys.offerKey({ key: new Uint8Array(held.key), keyId: held.keyId, custody: 'passphrase' });
     const vault = await Vault.open({ storage: indexedDbStorage(), keys });
     vaultChannel().addEventListener('message', () => void vault.refresh().catch(() => undefined));
+    // The context that changed the vault (popup, or the background's sync round) reseals the popup's first screen.
+    vault.onChange((change) => {
+      if (change.source === 'local') saveFirstScreenSoon(vault);
+    });
     const settings = await loadSettings();
     if (!settings.mode) await saveSettings({ mode: 'device' });
     // A passphrase unlock (not one from session storage) is shared with the other contexts.
@@ -64,10 +70,65 @@ export async function unlockVault(passphrase: string): Promise<Vault> {
 
 /** Turns the app lock on (or changes its passphrase); this unlock stays open. */
 export async function setAppLock(passphrase: string): Promise<void> {
-  const locked = await setLockPassphrase(await openVault(), keys, passphrase);
+  const vault = await openVault();
+  // The first screen sealed under the old key goes first: nothing the old key opens stays behind.
+  await (await db()).delete('vault', FIRST_SCREEN_KEY);
+  const locked = await setLockPassphrase(vault, keys, passphrase);
   // A new storage key: a passkey lock made for the old one would open nothing (the web app's rule).
   await (await db()).delete('keys', PASSKEY_KEY);
   await holdUnlocked(locked);
+  await saveFirstScreen(vault);
+}
+
+/** IndexedDB key (in the vault's store) of the sealed first screen (`first-screen.ts`). */
+const FIRST_SCREEN_KEY = 'popup-first-screen';
+
+/**
+ * The popup's first screen, if one is stored and this context can open it now: with the app lock
+ * on, only while unlocked (the key in session storage); without it, with the browser-held key.
+ * Null otherwise, or when it does not open (the popup then waits for the vault, which says why).
+ */
+export async function loadFirstScreen(): Promise<{ screen: FirstScreen; generation: number } | null> {
+  try {
+    const bytes = await (await db()).get('vault', FIRST_SCREEN_KEY);
+    if (!bytes) return null;
+    const header = firstScreenHeader(bytes);
+    const key = await keyOf(header);
+    if (!key) return null;
+    return { screen: openFirstScreen({ key, bytes }), generation: header.generation };
+  } catch {
+    return null;
+  }
+}
+
+/** The storage key `header` names, if it can be had without asking the user. */
+async function keyOf(header: VaultHeader): Promise<Uint8Array | null> {
+  if (header.custody === 'passphrase') {
+    const held = (await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY] as StoredKey | undefined;
+    return held && held.keyId === header.keyId ? new Uint8Array(held.key) : null;
+  }
+  if (header.custody === 'browser') return (await new BrowserKeys().unlock(header)).key;
+  return null;
+}
+
+/** Seals the first screen of `vault` as it is now, under its storage key. */
+export async function saveFirstScreen(vault: Vault): Promise<void> {
+  const key = keys.current;
+  if (!key || vault.generation === 0) return;
+  const bytes = sealFirstScreen({ key, generation: vault.generation, entries: vault.entries() });
+  await (await db()).put('vault', bytes, FIRST_SCREEN_KEY);
+}
+
+let sealing: Promise<void> | null = null;
+
+/** `saveFirstScreen` once after a burst of changes (an import, a sync round), off the current task. */
+function saveFirstScreenSoon(vault: Vault): void {
+  sealing ??= new Promise<void>((resolve) => setTimeout(resolve, 0))
+    .then(() => {
+      sealing = null;
+      return saveFirstScreen(vault);
+    })
+    .catch(() => undefined);
 }
 
 /** Where the passkey unlock's wrap of the storage key is kept (the web app's key name and store). */

@@ -71,6 +71,22 @@ describe(
       expect([cliCode(before), cliCode(after)]).toContain(filled);
     });
 
+    it('finds a code field the page adds after it loaded (the step after the password), and fills it', async () => {
+      const bank = await ext.context.newPage();
+      await bank.goto(url(REAL, '/'));
+      // After the page settled (the content script has looked by then), the field arrives.
+      await bank.evaluate(() => new Promise((resolve) => requestIdleCallback(resolve)));
+      await bank.evaluate(() =>
+        document.body.insertAdjacentHTML(
+          'beforeend',
+          '<form><label>Code <input id="otp" name="otp" autocomplete="one-time-code" maxlength="6"></label></form>',
+        ),
+      );
+      await expect.poll(() => ext.badge(bank)).toBe('1');
+      await clickFillButton(bank);
+      await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
+    });
+
     it('fills nothing on a look-alike site, even when the page clicks the button itself', async () => {
       const fake = await ext.context.newPage();
       await fake.goto(url(LOOKALIKE, '/2fa'));

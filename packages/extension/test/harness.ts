@@ -24,7 +24,7 @@ export const SHOP = 'shop.test';
 
 /** Builds the extension when dist is missing or older than the sources it bundles. */
 export function ensureBuilt(): void {
-  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src';
+  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src ../web/scripts';
   const stale =
     `if [ ! -f dist/chromium/manifest.json ] || [ -n "$(find ${sources} -newer dist/chromium/manifest.json -print -quit)" ]; ` +
     'then node scripts/build.mjs; fi';
@@ -162,4 +162,74 @@ export async function clickFillButton(page: Page): Promise<void> {
   await field.click();
   const box = (await field.boundingBox())!;
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}
+
+/** What each row of the popup's code list shows, by label: `icon:<slug>` (loaded), `letter:<L>`, or `blank`. */
+export async function popupTiles(popup: Page): Promise<Record<string, string>> {
+  return popup
+    .getByRole('list', { name: 'All codes' })
+    .locator('.row')
+    .evaluateAll((rows) =>
+      Object.fromEntries(
+        rows.map((row) => {
+          const label = row.querySelector('.label')?.textContent?.trim() ?? '';
+          const tile = row.querySelector<HTMLElement>('.tile');
+          const img = tile?.querySelector('img');
+          const shown = !tile
+            ? 'none'
+            : tile.dataset.icon
+              ? img && img.complete && img.naturalWidth > 0
+                ? `icon:${tile.dataset.icon}`
+                : `loading:${tile.dataset.icon}`
+              : tile.dataset.letter
+                ? `letter:${tile.dataset.letter}`
+                : 'blank';
+          return [label, shown];
+        }),
+      ),
+    );
+}
+
+/**
+ * Everything the extension keeps in `chrome.storage` (local and session) and in its IndexedDB, as
+ * text (bytes read as Latin-1), read from one of its own pages: what a copy of the profile, or a
+ * look at the browser's memory store, would find. `firstScreen`: whether the popup's sealed first
+ * screen (src/first-screen.ts) is among it.
+ */
+export async function storedText(
+  page: Page,
+): Promise<{ storage: string; indexedDb: string; firstScreen: boolean }> {
+  return page.evaluate(async () => {
+    const latin1 = (bytes: Uint8Array): string => {
+      let out = '';
+      for (let i = 0; i < bytes.length; i += 4096) out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+      return out;
+    };
+    const text = (value: unknown): string =>
+      JSON.stringify(value, (_key, v: unknown) =>
+        v instanceof Uint8Array ? latin1(v) : v instanceof ArrayBuffer ? latin1(new Uint8Array(v)) : v,
+      );
+    const storage = text([await chrome.storage.local.get(null), await chrome.storage.session.get(null)]);
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('tessera');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const read = <T>(name: string, get: (store: IDBObjectStore) => IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        const request = get(db.transaction(name).objectStore(name));
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+    const values: unknown[] = [];
+    for (const name of db.objectStoreNames) values.push(...(await read(name, (store) => store.getAll())));
+    const firstScreen = (await read('vault', (store) => store.count('popup-first-screen'))) === 1;
+    db.close();
+    return { storage, indexedDb: text(values), firstScreen };
+  });
+}
+
+/** Whether the popup's sealed first screen is stored. */
+export async function hasFirstScreen(page: Page): Promise<boolean> {
+  return (await storedText(page)).firstScreen;
 }

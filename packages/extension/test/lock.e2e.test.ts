@@ -1,7 +1,14 @@
 import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import {
+  hasFirstScreen,
+  launchWithExtension,
+  REAL,
+  startSite,
+  storedText,
+  type ExtensionBrowser,
+} from './harness.js';
 import { LOCK_ALARM, UNLOCKED_KEY } from '../src/lock-settings.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
@@ -36,6 +43,9 @@ describe(
       await popup.getByLabel('Account').fill('alice');
       await popup.getByRole('button', { name: 'Add', exact: true }).click();
       await popup.getByRole('status').filter({ hasText: 'Added Bank (alice)' }).waitFor();
+      // The popup's first screen is stored from now on, sealed like the vault: no secret or label in clear.
+      await expect.poll(() => hasFirstScreen(popup)).toBe(true);
+      await expectNoPlaintext(popup);
 
       // Turn the lock on with the default idle time: the alarm is set 5 minutes from now.
       await popup.getByText('App lock', { exact: true }).click();
@@ -49,9 +59,18 @@ describe(
       expect(alarm?.scheduledTime).toBeGreaterThanOrEqual(before + 5 * 60_000);
       expect(alarm?.scheduledTime).toBeLessThanOrEqual(after + 5 * 60_000);
 
-      // Unlocked, the page gets its code.
+      // Unlocked, the page gets its code, and a new popup paints it from the first screen (resealed
+      // under the new key), which is no more readable than the vault.
       await bank.reload();
       await expect.poll(() => ext.badge(bank)).toBe('1');
+      const second = await ext.popup(bank);
+      await expect
+        .poll(() => second.getByLabel('Code for Bank (alice)').first().textContent())
+        .toMatch(/^\d{3} \d{3}$/);
+      expect(await second.evaluate(() => performance.getEntriesByName('tessera:first-screen').length)).toBe(
+        1,
+      );
+      await expectNoPlaintext(second);
 
       // The idle time passes: the same alarm, moved to now, fires and locks every part.
       await ext.worker.evaluate((name) => chrome.alarms.create(name, { when: Date.now() }), LOCK_ALARM);
@@ -65,10 +84,14 @@ describe(
       expect(await bank.locator('tessera-fill').isVisible()).toBe(false);
       expect(await ext.badge(bank)).toBe('');
       expect(await bank.locator('#otp').inputValue()).toBe('');
-      // Nor does a fresh popup show a code.
+      // Nor does a fresh popup show a code, though the first screen is still stored (sealed).
+      await second.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+      expect(await second.getByLabel(/^Code for/).count()).toBe(0);
       const fresh = await ext.popup(bank);
       await fresh.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
       expect(await fresh.getByLabel(/^Code for/).count()).toBe(0);
+      expect(await hasFirstScreen(fresh)).toBe(true);
+      await expectNoPlaintext(fresh);
 
       // A wrong passphrase is refused in words, and Tessera stays locked.
       await fresh.getByLabel('Passphrase').fill('wrong passphrase');
@@ -127,6 +150,17 @@ describe(
     });
   },
 );
+
+/** Neither chrome.storage nor IndexedDB holds the secret or the entry's names in clear. */
+async function expectNoPlaintext(page: Page): Promise<void> {
+  const { storage, indexedDb } = await storedText(page);
+  for (const clear of [SECRET, 'Bank', 'alice']) {
+    expect(storage).not.toContain(clear);
+    expect(indexedDb).not.toContain(clear);
+  }
+  // The read worked: the vault and the first screen are there, as ciphertext.
+  expect(indexedDb).toContain('TESSVLT');
+}
 
 async function clickFillButton(page: Page): Promise<void> {
   const field = page.locator('#otp');

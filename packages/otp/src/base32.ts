@@ -60,6 +60,28 @@ export function base32Decode(text: string): Uint8Array {
   return out.slice(0, length);
 }
 
+/**
+ * Whether `text` is already what `base32Encode(base32Decode(text))` returns: upper-case alphabet
+ * only, no padding, exactly as many characters as its bytes need, the spare bits zero, and 1 to
+ * `maxSecretBytes` bytes. Lets a stored secret (always canonical) be checked without decoding it.
+ */
+export function isCanonicalBase32(text: string): boolean {
+  const length = text.length;
+  const bytes = Math.floor((length * 5) / 8);
+  if (bytes === 0 || bytes > DEFAULTS.limits.maxSecretBytes || Math.ceil((bytes * 8) / 5) !== length)
+    return false;
+  let last = 0;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    // A-Z or 2-7 only (the lower-case letters the lenient decoder takes are not canonical).
+    if (code >= 0x41 && code <= 0x5a) last = code - 0x41;
+    else if (code >= 0x32 && code <= 0x37) last = code - 0x32 + 26;
+    else return false;
+  }
+  const spare = length * 5 - bytes * 8;
+  return (last & ((1 << spare) - 1)) === 0;
+}
+
 /** Encodes bytes as canonical Base32: upper case, no padding (Key URI Format: padding "should be omitted"). */
 export function base32Encode(bytes: Uint8Array): string {
   if (!(bytes instanceof Uint8Array)) throw new OtpError('secret', 'must be bytes');

@@ -1,4 +1,4 @@
-import { base32Encode } from './base32.js';
+import { base32Encode, isCanonicalBase32 } from './base32.js';
 import { DEFAULTS, OTP_TYPES } from './defaults.js';
 import { OtpError } from './errors.js';
 import type { OtpEntry, OtpType } from './types.js';
@@ -85,7 +85,11 @@ function steamFixed<T>(field: string, value: T | undefined | null, fixed: T): T 
 export function normalizeEntry(input: EntryInput): OtpEntry {
   if (typeof input !== 'object' || input === null) throw new OtpError('entry', 'must be an object');
   const type = checkType(input.type);
-  const secret = base32Encode(secretBytes(input.secret));
+  // A stored secret is canonical already: checked as text rather than decoded and encoded again.
+  const secret =
+    typeof input.secret === 'string' && isCanonicalBase32(input.secret)
+      ? input.secret
+      : base32Encode(secretBytes(input.secret));
   let algorithm, digits, period, counter;
   if (type === 'steam') {
     algorithm = steamFixed(

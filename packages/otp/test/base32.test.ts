@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base32Decode, base32Encode, OtpError } from '@tessera/otp';
+import { base32Decode, base32Encode, isCanonicalBase32, normalizeEntry, OtpError } from '@tessera/otp';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 
@@ -77,5 +77,46 @@ describe('Base32', () => {
         expect(base32Decode(text.toLowerCase().replace(/(.{4})/g, '$1 '))).toEqual(bytes);
       }),
     );
+  });
+
+  // normalizeEntry keeps a secret for which this says true without decoding it: it must say true
+  // exactly when decoding and encoding again gives the same text.
+  it('tells canonical text exactly as a decode and encode round trip does', () => {
+    const roundTrips = (text: string) => {
+      try {
+        return base32Encode(base32Decode(text)) === text;
+      } catch {
+        return false;
+      }
+    };
+    const base32ish = fc.string({
+      unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567az18= -'.split('')),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          base32ish,
+          fc.string({ maxLength: 20 }),
+          fc.uint8Array({ minLength: 1, maxLength: 64 }).map(base32Encode),
+        ),
+        (text) => {
+          expect(isCanonicalBase32(text)).toBe(roundTrips(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // Lengths no byte count encodes to, spare bits set, the size cap.
+    for (const text of ['A', 'MZX', 'MZXW6YT', 'MZ', 'MB', 'MA', 'A'.repeat(1640), 'A'.repeat(1638)])
+      expect(isCanonicalBase32(text)).toBe(roundTrips(text));
+    expect(isCanonicalBase32('MB')).toBe(false);
+    expect(isCanonicalBase32('MY')).toBe(true);
+  });
+
+  it('normalizeEntry still refuses a secret that is not canonical Base32 in a stored form', () => {
+    // Lower case and spare bits are repaired as usual (the lenient path), not kept as they are.
+    expect(normalizeEntry({ type: 'totp', secret: 'mzxw6' }).secret).toBe('MZXW6');
+    expect(normalizeEntry({ type: 'totp', secret: 'MB' }).secret).toBe('MA');
+    expect(() => normalizeEntry({ type: 'totp', secret: 'A' })).toThrow(/^secret: is empty/);
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canon, compareVersions, parseClientHeader, ROUTES } from '@tessera/protocol';
 
@@ -9,6 +10,59 @@ describe('canon', () => {
   });
   it('refuses values JSON cannot carry', () => {
     expect(() => canon(Number.NaN)).toThrow(/non-finite/);
+    expect(() => canon({ a: [1, Number.POSITIVE_INFINITY] })).toThrow(/non-finite/);
+    expect(() => canon([undefined])).toThrow(/undefined/);
+  });
+
+  // canon writes plain data with JSON.stringify (after sorting keys); it must give exactly the text
+  // of the definition, a recursive join of sorted keys, for every value, hashed or signed.
+  it('gives the same text as the recursive definition for any value', () => {
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value);
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined);
+      return `{${keys
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${reference((value as Record<string, unknown>)[k])}`)
+        .join(',')}}`;
+    };
+    const key = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.constantFrom('9', '10', '0', '01', '__proto__', 'constructor', 'a', 'B', 'é', '😀', '\ud800'),
+    );
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.string({ unit: 'binary', maxLength: 6 }),
+        fc.boolean(),
+        fc.constant(null),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(key, tie('value'), { maxKeys: 5 }),
+        // Objects built key by key in any order, some values undefined (dropped by canon).
+        fc
+          .array(fc.tuple(key, fc.option(tie('value'), { nil: undefined })), { maxLength: 5 })
+          .map((pairs) => {
+            const o: Record<string, unknown> = {};
+            for (const [k, v] of pairs)
+              Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+            return o;
+          }),
+      ),
+    }));
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canon(v)).toBe(reference(v));
+        // What JSON.parse gives back (already in canonical order) takes the fast path and agrees too.
+        expect(canon(JSON.parse(canon(v)))).toBe(canon(v));
+      }),
+      { numRuns: 3000 },
+    );
+    // Values that are not plain data keep the definition's text.
+    const date = new Date(0);
+    expect(canon({ b: date, a: 1 })).toBe('{"a":1,"b":{}}');
+    expect(canon([1, [2, { y: 1, x: 2 }]])).toBe('[1,[2,{"x":2,"y":1}]]');
   });
 });
 

@@ -274,6 +274,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
  * consistent with the clocks. Returns the record; throws VaultError naming the first bad field.
  */
 export function validateRecord(value: unknown): VaultRecord {
+  if (typeof value === 'object' && value !== null && validated.has(value)) return value as VaultRecord;
   const fail = (field: string, why: string): never => {
     throw new VaultError('invalid', `record ${describeId(value)}: ${field} ${why}`);
   };
@@ -317,8 +318,16 @@ export function validateRecord(value: unknown): VaultRecord {
     if (!isHlc(c)) fail(`clock.${field}`, 'is not a hybrid logical clock');
   if (typeof r.deleted !== 'boolean') fail('deleted', 'must be true or false');
   if (r.deleted !== isDeleted(clock as Record<string, string>)) fail('deleted', 'disagrees with the clocks');
+  validated.add(value);
   return value as VaultRecord;
 }
+
+/**
+ * Records `validateRecord` accepted, so the pull's check and the vault's own check of the same
+ * object run once (issue 14). Sound because records are never edited in place: every change makes a
+ * new object (the same rule the sync engine's hash cache relies on).
+ */
+const validated = new WeakSet<object>();
 
 function describeId(value: unknown): string {
   const id = (value as { entry?: { id?: unknown } } | null)?.entry?.id;

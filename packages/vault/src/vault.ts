@@ -442,8 +442,10 @@ export class Vault {
     const incoming = records.map(validateRecord);
     return this.mutate(() => {
       const changed: string[] = [];
+      // Fixed-width HLCs order as strings: observing the latest one of the batch observes them all.
+      let latest = '';
       for (const remote of incoming) {
-        for (const c of Object.values(remote.clock)) this.clock.observe(c);
+        for (const field in remote.clock) if (remote.clock[field]! > latest) latest = remote.clock[field]!;
         const local = this.records_.get(remote.entry.id);
         const merged = local ? mergeRecords(local, remote) : mergeRecords(remote, remote);
         // The merge returns `local` itself when the remote copy adds nothing to it.
@@ -452,6 +454,7 @@ export class Vault {
           changed.push(merged.entry.id);
         }
       }
+      if (latest !== '') this.clock.observe(latest);
       const metaKeys = options.meta ? this.patchMeta(options.meta) : [];
       const changes: VaultChange[] =
         changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];

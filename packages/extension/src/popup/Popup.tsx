@@ -1,26 +1,43 @@
 /// <reference types="chrome" />
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
-import { entryLabel, normalizeSites, type Vault, type VaultEntry } from '@tessera/vault';
+import { entryLabel, normalizeSites, type IconMatcher, type Vault, type VaultEntry } from '@tessera/vault';
 import { entriesFromText } from '../../../web/src/app/entry-input.js';
 import { groupCode } from '../../../web/src/format.js';
 import { copyText } from '../../../web/src/platform/clipboard.js';
 import type { Reply } from '../messages.js';
 import { siteOf } from '../site.js';
-import { isLocked, onLocked, openVault, siteCodes, touch, vaultProblem } from '../vault-access.js';
+import {
+  isLocked,
+  loadFirstScreen,
+  onLocked,
+  openVault,
+  saveFirstScreen,
+  siteCodes,
+  touch,
+  vaultProblem,
+} from '../vault-access.js';
+import { FIRST_ROWS, type FirstScreen } from '../first-screen.js';
 import { LockScreen, LockSettings } from './Lock.js';
 import { KeychainSignIn, KeychainStatus, PendingJoin } from './Keychain.js';
 import { keychainStore, PopupKeychain } from './popup-keychain.js';
 import { useStore } from '../../../web/src/app/store.js';
+import { loadIconMatcher, useIconMatcher } from '../../../web/src/app/icons.js';
+import { IssuerIcon } from '../../../web/src/components/IssuerIcon.js';
 import { targetTab } from './tab.js';
 
-/** Rows drawn before the user searches: enough to scan by eye, few enough to open at once. */
+/** Rows drawn before the user searches: enough to scan by eye (the first `FIRST_ROWS` paint first). */
 const SHOWN = 60;
 /** The next code appears when the current one has this many seconds left or fewer. */
 const NEXT_CODE_SECONDS = 7;
 
 export function Popup() {
   const [vault, setVault] = useState<Vault | null>(null);
+  // The sealed first screen (first-screen.ts), shown until the vault is open.
+  const [first, setFirst] = useState<FirstScreen | null>(null);
+  const [rows, setRows] = useState(FIRST_ROWS);
+  // Counts locks: a first screen read before the latest one is not shown.
+  const locks = useRef(0);
   const [problem, setProblem] = useState<string | null>(null);
   const [tab, setTab] = useState<chrome.tabs.Tab | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -31,6 +48,8 @@ export function Popup() {
   // The keychain session of this vault (idle until the vault is signed in to a keychain).
   const keychain = useMemo(() => (vault ? new PopupKeychain(vault) : null), [vault]);
   const keychainState = useStore(keychain?.store ?? IDLE_KEYCHAIN);
+  // Issuer icons packaged in the extension (main.tsx); the index loads once the codes show.
+  const matcher = useIconMatcher({ load: false });
 
   useEffect(() => {
     if (!keychain) return;
@@ -47,15 +66,33 @@ export function Popup() {
 
   useEffect(() => {
     void targetTab().then(setTab);
-    openVault().then(
-      (open) => {
-        opened(open);
-        void touch(); // opening the popup is use: the idle lock counts from now
-      },
-      (err: unknown) => (isLocked(err) ? setLocked(true) : setProblem(vaultProblem(err))),
-    );
+    const openWhole = (firstGeneration: number | null) =>
+      openVault().then(
+        (open) => {
+          opened(open);
+          void touch(); // opening the popup is use: the idle lock counts from now
+          mark('vault-open');
+          // No first screen yet, or one from before a change made elsewhere: seal the current one.
+          if (open.generation !== firstGeneration) void saveFirstScreen(open).catch(() => undefined);
+        },
+        (err: unknown) => {
+          setFirst(null);
+          if (isLocked(err)) setLocked(true);
+          else setProblem(vaultProblem(err));
+        },
+      );
+    // The first screen paints first; the whole vault is decrypted after that paint, not before.
+    const locksBefore = locks.current;
+    void loadFirstScreen().then((loaded) => {
+      if (!loaded || locks.current !== locksBefore) return void openWhole(null);
+      mark('first-screen');
+      setFirst(loaded.screen);
+      afterPaint(() => void openWhole(loaded.generation));
+    });
     const stop = onLocked(() => {
+      locks.current += 1;
       setVault(null);
+      setFirst(null);
       setLocked(true);
     });
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -67,10 +104,17 @@ export function Popup() {
 
   const site = siteOf(tab?.url);
   // Listed and sorted once per change of the vault, not on every tick of the countdown.
-  const entries = useMemo(() => vault?.entries() ?? [], [vault, generation]);
-  const bound = siteCodes(entries, site, now);
+  const entries = useMemo(() => vault?.entries() ?? first?.top ?? [], [vault, first, generation]);
+  const total = vault ? entries.length : (first?.total ?? 0);
+  // Before the vault is open, the site's codes come from the first screen, if it holds them all.
+  const siteEntries = vault ? entries : (first?.bound ?? null);
+  const bound = siteCodes(siteEntries ?? [], site, now);
   const boundIds = new Set(bound.map((b) => b.entry.id));
   const matching = useMemo(() => filter(entries, query), [entries, query]);
+  // The rest of the rows come after the first screenful has painted.
+  useEffect(() => {
+    if (vault && rows < SHOWN) afterPaint(() => setRows(SHOWN));
+  }, [vault, rows]);
 
   async function fill(entry: VaultEntry, bind: boolean) {
     if (!tab?.id) return;
@@ -101,16 +145,20 @@ export function Popup() {
       </main>
     );
   if (locked) return <LockScreen onUnlocked={opened} />;
-  if (!vault || !keychain) return <main class="popup" aria-busy="true" />;
-  if (keychainState.keychain?.status === 'pending')
+  if (!vault && !first) return <main class="popup" aria-busy="true" />;
+  if (keychain && keychainState.keychain?.status === 'pending')
     return (
       <main class="popup">
         <PendingJoin keychain={keychain} />
       </main>
     );
   if (!performance.getEntriesByName('tessera:codes-visible').length) {
-    // After this render paints: what `npm run bench:extension` measures.
-    requestAnimationFrame(() => setTimeout(() => performance.mark('tessera:codes-visible'), 0));
+    // After this render paints: what `npm run bench:extension` measures. Only then the icon index
+    // is read (a few hundred KB of JSON), so icons never hold the codes back.
+    afterPaint(() => {
+      mark('codes-visible');
+      void loadIconMatcher();
+    });
   }
 
   return (
@@ -119,11 +167,12 @@ export function Popup() {
         <h1>Tessera</h1>
         <span class="site">{site ?? 'not a web site'}</span>
       </header>
-      {site && (
+      {site && siteEntries && (
         <section aria-label={`Codes for ${site}`} class="this-site">
           {bound.length > 0 ? (
             bound.map(({ entry, code, secondsLeft }) => (
               <div class="row" key={entry.id}>
+                <IssuerIcon entry={entry} matcher={matcher} />
                 <span class="label">{entryLabel(entry)}</span>
                 <code aria-label={`Code for ${entryLabel(entry)}`}>{groupCode(code)}</code>
                 <span class="left">{secondsLeft}s</span>
@@ -144,38 +193,53 @@ export function Popup() {
       <input
         type="search"
         aria-label="Search codes"
-        placeholder={`Search ${entries.length} codes`}
+        placeholder={`Search ${total} codes`}
         value={query}
         onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
       />
       <ul class="codes" aria-label="All codes">
-        {matching.slice(0, SHOWN).map((entry) => (
+        {matching.slice(0, rows).map((entry) => (
           <CodeRow
             key={entry.id}
             entry={entry}
             now={now}
             site={site}
             bound={boundIds.has(entry.id)}
+            matcher={matcher}
             onCopy={copy}
             onUse={(e) => void fill(e, true)}
           />
         ))}
       </ul>
-      {matching.length > SHOWN && (
+      {vault && matching.length > SHOWN && (
         <p class="more">
           Showing {SHOWN} of {matching.length}: search to find the others.
         </p>
       )}
-      {entries.length === 0 && <p>No codes yet: add one below.</p>}
-      <AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
-      {keychainState.keychainOn ? (
-        <KeychainStatus keychain={keychain} />
-      ) : (
-        <KeychainSignIn keychain={keychain} />
+      {total === 0 && <p>No codes yet: add one below.</p>}
+      {vault && keychain && (
+        <>
+          <AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
+          {keychainState.keychainOn ? (
+            <KeychainStatus keychain={keychain} />
+          ) : (
+            <KeychainSignIn keychain={keychain} />
+          )}
+          <LockSettings vault={vault} onDone={setNote} />
+        </>
       )}
-      <LockSettings vault={vault} onDone={setNote} />
     </main>
   );
+}
+
+/** Runs `task` once the next frame has painted. */
+function afterPaint(task: () => void): void {
+  requestAnimationFrame(() => setTimeout(task, 0));
+}
+
+/** A performance mark of the popup's start (`npm run bench:extension` reports them). */
+function mark(name: string): void {
+  performance.mark(`tessera:${name}`);
 }
 
 /** The store `useStore` reads before the vault is open (hooks run on every render). */
@@ -186,13 +250,17 @@ function CodeRow(props: {
   now: number;
   site: string | null;
   bound: boolean;
+  /** undefined until the icon index has loaded (a blank tile holds the place). */
+  matcher: IconMatcher | null | undefined;
   onCopy(e: VaultEntry): void;
   onUse(e: VaultEntry): void;
 }) {
   const { entry, now } = props;
+  const icon = <IssuerIcon entry={entry} matcher={props.matcher} />;
   if (entry.type === 'hotp') {
     return (
       <li class="row">
+        {icon}
         <span class="label">{entryLabel(entry)}</span>
         <span class="left">counter-based: open Tessera</span>
       </li>
@@ -205,6 +273,7 @@ function CodeRow(props: {
   const next = left <= NEXT_CODE_SECONDS ? generateCode({ entry, time: time + period }) : null;
   return (
     <li class="row">
+      {icon}
       <span class="label">{entryLabel(entry)}</span>
       <code aria-label={`Code for ${entryLabel(entry)}`}>{groupCode(code)}</code>
       {next && (

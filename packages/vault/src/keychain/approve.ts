@@ -126,9 +126,7 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
       via: 'approval',
       signer: circleKey(vk),
     });
-    const wraps = keychain
-      .wrapsForCircle(current, vk, epoch, [device])
-      .filter((w) => w.recipientId === device.id);
+    const wraps = [keychain.wrapForDevice(device, vk, epoch)];
     await keychain.adoptCircle(await postLink(keychain, link, wraps));
   });
   const after = keychain.requireState().circle!;

@@ -42,6 +42,8 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 /** The part of node:crypto used here, typed locally so this module keeps no Node types. */
 interface NodeHash {
   createHash(algorithm: 'sha256'): { update(data: Uint8Array): { digest(): Uint8Array } };
+  /** One-shot digest (Node 20.12+, 21.7+): no Hash object per call, which dominates for small inputs. */
+  hash?(algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer'): Uint8Array;
 }
 
 /**
@@ -56,7 +58,9 @@ const NODE_CRYPTO = (
 /** SHA-256 (OpenSSL's on Node, @noble/hashes elsewhere; the same digest). */
 export function hash(bytes: Uint8Array): Uint8Array {
   if (!NODE_CRYPTO) return sha256(bytes);
-  const digest = NODE_CRYPTO.createHash('sha256').update(bytes).digest();
+  const digest = NODE_CRYPTO.hash
+    ? NODE_CRYPTO.hash('sha256', bytes, 'buffer')
+    : NODE_CRYPTO.createHash('sha256').update(bytes).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 

@@ -163,9 +163,9 @@ export class Keychain {
     const sentAt = this.now();
     const meta = await client.call('meta');
     const clock = measureServerClock({ serverTime: meta.time, sentAt, receivedAt: this.now() });
-    // Written with the next state save (each write rewrites the vault file), or now before sign-in.
-    if (this.stateValue) this.pendingMeta[SERVER_CLOCK_META_KEY] = clock as unknown as MetaValue;
-    else await this.host.setMeta(SERVER_CLOCK_META_KEY, clock as unknown as MetaValue);
+    // Written with the next state save (each write rewrites the vault file); before sign-in, that is
+    // the save of the new state, so a sign-in does not spend a write of its own on it.
+    this.pendingMeta[SERVER_CLOCK_META_KEY] = clock as unknown as MetaValue;
     return meta;
   }
 
@@ -292,6 +292,25 @@ export class Keychain {
         `The vault key of epoch ${epoch} does not match the circle's signing key; the circle or the key was forged.`,
       );
     }
+  }
+
+  /**
+   * The wrap of `vk` to one joining device. Only its own is posted: each other recipient already
+   * holds the epoch's key, and wrapping to all of them costs an X25519 agreement each (issue 14).
+   */
+  wrapForDevice(device: CircleDevice, vk: Uint8Array, epoch: number): Wrap {
+    const accountId = this.requireState().accountId;
+    return {
+      recipientId: device.id,
+      epoch,
+      wrapped: wrapVaultKey({
+        accountId,
+        recipientId: device.id,
+        epoch,
+        vk,
+        recipientPub: fromB64u(device.encPub),
+      }),
+    };
   }
 
   /** Wraps of `vk` to every trusted device in `circle` and to the recovery key, escrow and passkeys. */

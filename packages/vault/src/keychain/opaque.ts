@@ -3,15 +3,31 @@
  * keychain PIN at the escrow. The server static public key is compared with the one `GET /v1/meta`
  * announced, so a sign-in cannot silently complete against another OPAQUE server.
  */
-import * as opaque from '@serenity-kit/opaque';
+import type * as Opaque from '@serenity-kit/opaque';
 import { constantTimeEqual, fromB64u, utf8 } from './bytes.js';
 
-let ready: Promise<void> | null = null;
+let loading: Promise<typeof Opaque> | null = null;
 
-async function lib(): Promise<typeof opaque> {
-  ready ??= opaque.ready;
-  await ready;
-  return opaque;
+/**
+ * The OPAQUE library (~420 KB of wasm glue), loaded on the first password or PIN step rather than
+ * with the keychain code: a sync round, the browser extension's background and the web app's start
+ * never need it. The extension's background is a service worker, where Chromium refuses import();
+ * it never reaches this (signing in and the PIN run in the popup), and would get a plain error.
+ */
+function lib(): Promise<typeof Opaque> {
+  loading ??= import('@serenity-kit/opaque').then(
+    async (opaque) => {
+      await opaque.ready;
+      return opaque;
+    },
+    (err: unknown) => {
+      loading = null;
+      throw new Error('The OPAQUE library could not be loaded here (password and PIN steps need it).', {
+        cause: err,
+      });
+    },
+  );
+  return loading;
 }
 
 export async function startRegistration(secret: string) {

@@ -275,9 +275,8 @@ export async function joinWith(
       via: options.via,
       signer: circleKey(vk),
     });
-    const own = keychain
-      .wrapsForCircle(circle, vk, circle.epoch, [self])
-      .filter((w) => w.recipientId === self.id);
+    // Only this device's own wrap: every other recipient already holds the epoch's key.
+    const own = [keychain.wrapForDevice(self, vk, circle.epoch)];
     const next = await postLink(keychain, link, own);
     state.vaultKeys[String(circle.epoch)] = b64u(vk);
     state.status = 'trusted';

@@ -3,7 +3,11 @@
 // clear error, and the vault key must never be wrapped to a device the circle does not prove.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
+import { canon, LABELS } from '@tessera/protocol';
 import { startCpace } from '../../src/pake/index.js';
+import { pad } from '../../src/keychain/items.js';
+import { itemKey } from '../../src/keychain/keys.js';
+import { seal } from '../../src/keychain/primitives.js';
 import { cpaceInputs } from '../../src/keychain/approval-channel.js';
 import {
   approve,
@@ -377,6 +381,43 @@ describe('a malicious server', () => {
     expect(posted?.body).toEqual({ kind: 'backup-mismatch', data: { checked: 5, mismatched: 1 } });
     const notices = await fetchNotices(a.keychain);
     expect(notices.map((n) => n.kind)).toContain('backup-mismatch');
+    expect((await verifyBackup(a.keychain)).ok).toBe(true);
+  });
+
+  // Copies are compared by the hash of their canonical form, so the same entry written in another
+  // key order (another client's JSON) is no mismatch, while any changed content is one.
+  it('backup verification tells a server copy whose content differs, and not one in another key order', async () => {
+    await syncRound(a.keychain);
+    const target = a.vault.entries()[1]!;
+    const record = a.vault.record(target.id)!;
+    const state = a.keychain.requireTrusted();
+    const { epoch, vk } = a.keychain.currentVaultKey();
+    const utf8 = (text: string) => new TextEncoder().encode(text);
+    const sealed = (text: string) =>
+      b64u(
+        seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`)),
+      );
+    const reversed = (value: unknown): unknown =>
+      value === null || typeof value !== 'object' || Array.isArray(value)
+        ? value
+        : Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .reverse()
+              .map((k) => [k, reversed((value as Record<string, unknown>)[k])]),
+          );
+    const serve = (ciphertext: string) => {
+      proxy.tamper = (req, res) =>
+        isGet('/v1/items')(req)
+          ? { ...res, items: res.items.map((i: Json) => (i.id === target.id ? { ...i, ciphertext } : i)) }
+          : undefined;
+    };
+    serve(sealed(JSON.stringify(reversed(record), null, 1)));
+    expect(await verifyBackup(a.keychain)).toMatchObject({ ok: true, mismatched: 0 });
+    serve(sealed(canon({ ...record, entry: { ...record.entry, account: 'someone-else@example.com' } })));
+    const report = await verifyBackup(a.keychain);
+    proxy.tamper = null;
+    expect(report).toMatchObject({ ok: false, mismatched: 1, mismatchedIds: [target.id] });
     expect((await verifyBackup(a.keychain)).ok).toBe(true);
   });
 
