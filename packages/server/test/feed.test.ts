@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import {
   Api,
   BACKENDS,
@@ -10,7 +11,6 @@ import {
   makeLink,
   newCircleKey,
   newDevice,
-  query,
   trustedAccount,
   uniqueEmail,
   type TestStore,
@@ -244,28 +244,40 @@ describe('feed announcements (postgres)', () => {
     for (const f of feeds) f.close();
   });
 
-  it('an event too large to announce is read from the log, in order, and the chain resumes after it', async () => {
+  it('an event announced without its data, or whose notification was lost, is read from the log, in order', async () => {
     const account = await trustedAccount(a, uniqueEmail());
     const onB = new Api(b.url, account.api.token);
     const feeds = [new FeedReader(account.api), new FeedReader(onB)];
     for (const f of feeds) await f.waitFor(() => f.status === 200);
     expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
     for (const f of feeds) await f.waitFor(() => heads(f).length === 1);
-    // Written as the server writes events (under the account row lock), with data past the
-    // notification's bound, so its announcement carries no data.
-    const big = { filler: 'x'.repeat(9000) };
-    await query(
-      store,
-      `WITH locked AS (SELECT id FROM accounts WHERE id = ? FOR UPDATE)
-       INSERT INTO events (account_id, type, data, created_at) SELECT id, 'folders', ?, ? FROM locked`,
-      [account.accountId, JSON.stringify(big), Date.now()],
-    );
-    expect((await onB.post('/v1/items', { items: [item()] })).status).toBe(200);
+    // Written as the server writes events (under the account row lock): one with data past the
+    // notification's bound (announced without it), one with its trigger off (no notification at
+    // all, as when the LISTEN connection was down).
+    const big = { folder: 'x'.repeat(9000) };
+    const silent = { folder: 'silent' };
+    const client = new pg.Client({ connectionString: store.database });
+    await client.connect();
+    try {
+      const write = (data: unknown) =>
+        client.query(
+          `WITH locked AS (SELECT id FROM accounts WHERE id = $1 FOR UPDATE)
+           INSERT INTO events (account_id, type, data, created_at) SELECT id, 'folders', $2, $3 FROM locked`,
+          [account.accountId, JSON.stringify(data), Date.now()],
+        );
+      await write(big);
+      expect((await onB.post('/v1/items', { items: [item()] })).status).toBe(200);
+      for (const f of feeds) await f.waitFor(() => heads(f).length === 2);
+      await client.query('SET session_replication_role = replica');
+      await write(silent);
+    } finally {
+      await client.end();
+    }
     expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
     for (const f of feeds) {
       await f.waitFor(() => heads(f).length === 3);
-      const kinds = f.events.map((x) => x.event);
-      expect(kinds.slice(kinds.indexOf('folders'))).toEqual(['folders', 'items', 'items']);
+      const kinds = f.events.map((x) => (x.event === 'folders' ? x.data.folder.slice(0, 6) : x.event));
+      expect(kinds.slice(kinds.indexOf('xxxxxx'))).toEqual(['xxxxxx', 'items', 'silent', 'items']);
       expect(f.events.find((x) => x.event === 'folders')!.data).toEqual(big);
       expect(heads(f)).toEqual([1, 2, 3]);
       const ids = f.events.map((x) => Number(x.id));
