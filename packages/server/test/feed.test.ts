@@ -229,16 +229,20 @@ describe('feed announcements (postgres)', () => {
     // The first event settles every feed (notifications of the sign-up arrive before it).
     expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
     for (const f of feeds) await f.waitFor(() => heads(f).length === 1);
-    const readsBefore = [await counter(a, 'tessera_feed_reads_total'), await counter(b, 'tessera_feed_reads_total')];
+    const readsBefore = [
+      await counter(a, 'tessera_feed_reads_total'),
+      await counter(b, 'tessera_feed_reads_total'),
+    ];
     const announcedBefore = await counter(a, 'tessera_feed_events_announced_total');
     for (let n = 2; n <= 6; n++) {
       expect((await (n % 2 ? onB : account.api).post('/v1/items', { items: [item()] })).status).toBe(200);
       for (const f of feeds) await f.waitFor(() => heads(f).length === n);
     }
     for (const f of feeds) expect(heads(f)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect([await counter(a, 'tessera_feed_reads_total'), await counter(b, 'tessera_feed_reads_total')]).toEqual(
-      readsBefore,
-    );
+    expect([
+      await counter(a, 'tessera_feed_reads_total'),
+      await counter(b, 'tessera_feed_reads_total'),
+    ]).toEqual(readsBefore);
     // Two feeds on this process, five events each.
     expect((await counter(a, 'tessera_feed_events_announced_total')) - announcedBefore).toBe(10);
     for (const f of feeds) f.close();

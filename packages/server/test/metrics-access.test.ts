@@ -49,7 +49,9 @@ describe('/metrics access', () => {
     const text = await (await get(url, `Bearer ${token}`)).text();
     const count = (labels: string) =>
       Number(
-        new RegExp(`^tessera_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1],
+        new RegExp(`^tessera_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1],
       );
     expect(count('route="/healthz",status="200"')).toBe(2);
     expect(count('route="/v1/items",status="401"')).toBe(1);
