@@ -1,20 +1,29 @@
 // The web app's start: gzipped JavaScript loaded before the codes show, and the time from navigation
 // to codes visible on a reload with 1,000 entries in Chromium, against two peers measured in the same
 // run (alternating): the same app with 10 entries, and a blank page (a static file) from the same
-// server. Usage: npm run bench:web   Aims: under 60 KB gzipped; under 300 ms.
-/* global navigator, performance, document -- used inside page.evaluate callbacks, which run in the browser */
+// server. Then live edits: two open apps signed in to one keychain on a server in its own process;
+// an edit saved in app A, the time from the server accepting A's push (its response as A saw it) to
+// app B showing the edited text, over BENCH_EDITS edits, and the sender's part (Save to acceptance)
+// apart. Usage: npm run bench:web   (BENCH_WEB_PARTS=load or =live runs one part)
+// Aims: under 60 KB gzipped; under 300 ms; live edits p99 under 250 ms after acceptance.
+/* global navigator, performance, document, window, requestAnimationFrame, MutationObserver, PerformanceObserver, Element -- used inside page.evaluate callbacks, which run in the browser */
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { launchChromium } from '../packages/web/scripts/chromium.mjs';
+import { startChild } from './children.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 2;
+const EDITS = Number(process.env.BENCH_EDITS ?? 30);
+const EDIT_WARMUP = 3;
+const PARTS = new Set((process.env.BENCH_WEB_PARTS ?? 'load,live').split(','));
 const CODES_VISIBLE = 'tessera:codes-visible';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const webRoot = join(root, 'packages/web/dist');
@@ -43,8 +52,8 @@ const list = (count) =>
   ).join('\n');
 
 /** A browser profile with `count` entries imported through the app's own Files screen. */
-async function device(count) {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, baseURL: server.url });
+async function device(count, baseURL = server.url) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, baseURL });
   const page = await context.newPage();
   await page.goto('/');
   await page.getByRole('button', { name: /Use on this device only/ }).click();
@@ -87,7 +96,14 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-try {
+/** The `q` quantile (0..1) of `xs`, nearest rank. */
+const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+/** The load part: first download and reload times; returns its RESULT fields. */
+async function loadPart() {
   const big = await device(1000);
   const small = await device(10);
   const blank = await (await browser.newContext({ baseURL: server.url })).newPage();
@@ -145,18 +161,205 @@ try {
   console.log(
     `ratio 1,000 / 10 entries: ${(m['1,000 entries'] / m['10 entries']).toFixed(2)}x   ratio 1,000 entries / blank page: ${(m['1,000 entries'] / m['blank page']).toFixed(2)}x`,
   );
-  console.log(
-    'RESULT ' +
-      JSON.stringify({
-        bench: 'web',
-        runs: RUNS,
-        firstLoadGzipKb: Number((totalGzip / 1024).toFixed(1)),
-        reload1000Ms: Number(m['1,000 entries'].toFixed(0)),
-        reload10Ms: Number(m['10 entries'].toFixed(0)),
-        blankMs: Number(m['blank page'].toFixed(0)),
-        ratioVsBlank: Number((m['1,000 entries'] / m['blank page']).toFixed(2)),
-      }),
+  return {
+    runs: RUNS,
+    firstLoadGzipKb: Number((totalGzip / 1024).toFixed(1)),
+    reload1000Ms: Number(m['1,000 entries'].toFixed(0)),
+    reload10Ms: Number(m['10 entries'].toFixed(0)),
+    blankMs: Number(m['blank page'].toFixed(0)),
+    ratioVsBlank: Number((m['1,000 entries'] / m['blank page']).toFixed(2)),
+  };
+}
+
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Records, in the page, what the live-edit part reads back: in the sender, when Save was clicked
+ * and when each push (POST /v1/items) was answered; in the receiver, its requests. Times are Unix
+ * ms (timeOrigin + page time), comparable across the two pages of one browser on one machine.
+ */
+function instrument() {
+  performance.setResourceTimingBufferSize(100_000);
+  const w = window;
+  w.benchSaves = [];
+  w.benchPushes = [];
+  w.benchRequests = [];
+  const unix = (t) => performance.timeOrigin + t;
+  document.addEventListener(
+    'click',
+    (event) => {
+      const button = event.target instanceof Element ? event.target.closest('button') : null;
+      if (button?.textContent?.trim() === 'Save') w.benchSaves.push(unix(performance.now()));
+    },
+    true,
   );
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const url = new URL(entry.name);
+      if (!url.pathname.startsWith('/v1/')) continue;
+      w.benchRequests.push({
+        path: url.pathname + url.search,
+        start: unix(entry.startTime),
+        answered: unix(entry.responseStart),
+        end: unix(entry.responseEnd),
+      });
+      if (url.pathname === '/v1/items' && url.search === '') w.benchPushes.push(unix(entry.responseStart));
+    }
+  }).observe({ type: 'resource', buffered: false });
+  // Resolves when an issuer on screen reads `text`: when the DOM changed, and the frame after (painted).
+  w.benchShown = (text) =>
+    new Promise((resolve) => {
+      const seen = () =>
+        [...document.querySelectorAll('.issuer')].some(
+          (e) => e.textContent?.replace('★', '').trim() === text,
+        );
+      const done = (observer) => {
+        observer?.disconnect();
+        const at = unix(performance.now());
+        requestAnimationFrame(() => resolve({ dom: at, painted: unix(performance.now()) }));
+      };
+      if (seen()) return done(null);
+      const observer = new MutationObserver(() => seen() && done(observer));
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+}
+
+/**
+ * The live part: app A (10 entries, then a keychain made on its Backup page) and app B (signed in
+ * and approved with the code it shows), both open on the codes; EDITS renames of one entry in A.
+ */
+async function livePart() {
+  const liveDir = mkdtempSync(join(tmpdir(), 'tessera-bench-live-'));
+  const child = await startChild(fileURLToPath(new URL('./serve.mjs', import.meta.url)), [
+    `sqlite:${join(liveDir, 'tessera.sqlite')}`,
+    liveDir,
+    webRoot,
+  ]);
+  try {
+    const a = await device(10, child.url);
+    await a.goto('/#/backup');
+    await a.getByLabel('Email').fill(EMAIL);
+    await a.getByLabel('Account password').fill(PASSWORD);
+    await a.getByLabel('Password again').fill(PASSWORD);
+    await a.getByRole('button', { name: 'Create keychain' }).click();
+    const key = (await a.getByTestId('recovery-key').textContent({ timeout: 180_000 })).trim();
+    await a.getByRole('button', { name: 'I wrote it down' }).click();
+    await a.getByLabel('Type the recovery key to confirm').fill(key);
+    await a.getByRole('button', { name: 'Done' }).click();
+    await a.locator('.row').first().waitFor({ timeout: 60_000 });
+
+    const contextB = await browser.newContext({ viewport: { width: 1000, height: 800 }, baseURL: child.url });
+    const b = await contextB.newPage();
+    await b.goto('/');
+    await b.getByRole('button', { name: /Turn on keychain backup/ }).click();
+    await b.getByRole('button', { name: 'I have an account' }).click();
+    await b.getByLabel('Email').fill(EMAIL);
+    await b.getByLabel('Account password').fill(PASSWORD);
+    await b.getByRole('button', { name: 'Sign in' }).click();
+    const codeText = b.getByTestId('verification-code').filter({ hasText: /^\d{4}-\d{4}$/ });
+    await codeText.waitFor({ timeout: 180_000 });
+    const code = (await codeText.textContent()).trim();
+    await a.goto('/#/backup');
+    await a.getByLabel('Verification code').fill(code);
+    await a.getByRole('button', { name: 'Approve' }).click();
+    await a.getByRole('status').filter({ hasText: 'can now see your codes' }).waitFor({ timeout: 120_000 });
+    await b.goto('/#/');
+    await b.locator('.row').nth(9).waitFor({ timeout: 60_000 });
+    await a.goto('/#/');
+    await a.evaluate(instrument);
+    await b.evaluate(instrument);
+
+    const rows = [];
+    let label = 'Service 0';
+    for (let i = 0; i < EDIT_WARMUP + EDITS; i++) {
+      const next = `Edited ${i}`;
+      const shown = b.evaluate((text) => window.benchShown(text), next);
+      await a.getByRole('button', { name: `Edit ${label}`, exact: true }).click();
+      await a.getByLabel('Issuer', { exact: true }).fill(next);
+      await a.getByRole('button', { name: 'Save', exact: true }).click();
+      const { dom, painted } = await Promise.race([
+        shown,
+        sleep(60_000).then(() => {
+          throw new Error(`edit ${i}: app B did not show "${next}" within a minute`);
+        }),
+      ]);
+      label = next;
+      // Let A's own round after its push (its feed tells it too) end before the next edit.
+      await sleep(400);
+      if (i < EDIT_WARMUP) continue;
+      const [{ saves, pushes }, requests] = await Promise.all([
+        a.evaluate(() => ({ saves: window.benchSaves, pushes: window.benchPushes })),
+        b.evaluate(() => window.benchRequests),
+      ]);
+      const saved = saves[saves.length - 1];
+      const accepted = pushes.find((t) => t >= saved);
+      if (accepted === undefined) throw new Error(`edit ${i}: no push answered after Save`);
+      // B's round: its first request after the acceptance, and its pull (GET /v1/items?since=...).
+      const after = requests.filter((r) => r.start >= accepted && r.start <= dom);
+      const pull = after.find((r) => r.path.startsWith('/v1/items?'));
+      rows.push({
+        sender: accepted - saved,
+        shown: painted - accepted,
+        dom: dom - accepted,
+        roundStart: after.length ? after[0].start - accepted : NaN,
+        pullEnd: pull ? pull.end - accepted : NaN,
+        requests: after.length,
+      });
+    }
+    const column = (name) => rows.map((r) => r[name]).filter((x) => Number.isFinite(x));
+    const stats = (name) => {
+      const xs = column(name);
+      return {
+        'p50 ms': quantile(xs, 0.5).toFixed(1),
+        'p95 ms': quantile(xs, 0.95).toFixed(1),
+        'p99 ms': quantile(xs, 0.99).toFixed(1),
+        'max ms': Math.max(...xs).toFixed(1),
+      };
+    };
+    console.log(
+      `\nLive edits: ${EDITS} renames in app A (after ${EDIT_WARMUP} warm-up), app B open on the codes, one server process`,
+    );
+    console.table({
+      'sender: Save clicked to push accepted': stats('sender'),
+      'accepted to B shows it (painted)': stats('shown'),
+      '  accepted to B DOM changed': stats('dom'),
+      '  accepted to B first request of its round': stats('roundStart'),
+      '  accepted to B pull answered': stats('pullEnd'),
+    });
+    console.log(
+      `B's requests between acceptance and the edit on screen, median: ${median(column('requests'))}   aim: p99 under 250 ms after acceptance`,
+    );
+    const propagation = column('shown');
+    const sender = column('sender');
+    return {
+      edits: EDITS,
+      propagationP50Ms: Number(quantile(propagation, 0.5).toFixed(0)),
+      propagationP95Ms: Number(quantile(propagation, 0.95).toFixed(0)),
+      propagationP99Ms: Number(quantile(propagation, 0.99).toFixed(0)),
+      propagationMaxMs: Number(Math.max(...propagation).toFixed(0)),
+      senderP50Ms: Number(quantile(sender, 0.5).toFixed(0)),
+      senderP99Ms: Number(quantile(sender, 0.99).toFixed(0)),
+    };
+  } finally {
+    await child.stop();
+    rmSync(liveDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  const load = loadavg().map((x) => x.toFixed(2));
+  const result = {
+    bench: 'web',
+    ...(PARTS.has('load') ? await loadPart() : {}),
+    ...(PARTS.has('live') ? await livePart() : {}),
+  };
+  console.log(
+    `load average at start: ${load.join(' ')}   at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log('RESULT ' + JSON.stringify(result));
 } finally {
   await browser.close();
   await server.close();

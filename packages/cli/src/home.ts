@@ -73,9 +73,18 @@ export async function vaultOptions(
 export async function openCliVault(command: Command): Promise<Vault> {
   const { openNodeVault } = await import('@tessera/vault/node');
   const vault = await openNodeVault(await vaultOptions(command));
-  (await import('./commands/sync.js')).watchForBackup(vault);
+  const sync = await import('./commands/sync.js');
+  if (!isKeychainCommand(command)) await sync.catchUpIfPending(vault);
+  sync.watchForBackup(vault);
   (await import('./commands/backup.js')).trackForLocalBackup(vault);
   return vault;
+}
+
+/** `tessera keychain ...` and `tessera sync` run the join themselves (login resumes it, recover replaces it). */
+function isKeychainCommand(command: Command): boolean {
+  for (let c: Command | null = command; c; c = c.parent)
+    if (c.name() === 'keychain' || c.name() === 'sync') return true;
+  return false;
 }
 
 /** Asks for a secret on the terminal without echoing it. */

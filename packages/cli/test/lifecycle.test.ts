@@ -1,5 +1,6 @@
 // Credential lifecycle end to end (docs/PROTOCOL.md §10): the real keychain server on SQLite and
 // PostgreSQL and the real `tessera` binary (build first: `npx tsc -b packages/cli`).
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
 import { findLeaks } from '../../server/test/leaks.js';
@@ -59,6 +60,36 @@ describe.each<Backend>(['sqlite', 'postgres'])('credential lifecycle with the CL
       expect(evicted.stderr).toMatch(/request to join was removed/);
       // The trusted device keeps its entries and its session.
       expect((await a.run(['keychain', 'status'])).code).toBe(0);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    'a device that signed in without waiting shows its codes on its first list once approved, and says a default name after its host',
+    async () => {
+      const e = ws.device();
+      const { verificationCode } = JSON.parse(
+        await e.ok(['keychain', 'login', '--server', server.url, '--email', EMAIL, '--no-wait', '--json']),
+      ) as { verificationCode: string };
+      // Before any approval a command goes on with what is here, and says nothing of it.
+      expect(await e.run(['list'])).toMatchObject({
+        code: 0,
+        stderr: 'no entries yet: add one with `tessera add`\n',
+      });
+      // A approves while E does nothing but list: the list takes E's part of the exchange and restores.
+      const approving = a.run(['keychain', 'approve', '--code', verificationCode]);
+      let listed: Awaited<ReturnType<typeof e.run>> | null = null;
+      await expect
+        .poll(async () => (listed = await e.run(['list', '--json'])).stdout, { timeout: 60_000 })
+        .toContain('"issuer":"Example"');
+      expect(listed!.stderr).toMatch(/^tessera: this device was approved; 1 entries restored$/m);
+      expect((await approving).code).toBe(0);
+      const status = JSON.parse(await e.ok(['keychain', 'status', '--json'])) as Record<string, unknown>;
+      expect(status).toMatchObject({ trusted: true });
+      // Named after the host it runs on, with a short suffix telling two such devices apart.
+      const name = String(status.deviceName);
+      expect(name.startsWith(`${hostname()} (CLI) · `)).toBe(true);
+      expect(name.slice(`${hostname()} (CLI) · `.length)).toMatch(/^[2-9A-Z]{3}$/);
     },
     STEP_TIMEOUT_MS,
   );

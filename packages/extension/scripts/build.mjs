@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readdirSync, statSync } from 'node:fs';
-import { build } from 'vite';
+import { build, runnerImport } from 'vite';
 import preact from '@preact/preset-vite';
 import { BlobWriter, Uint8ArrayReader, ZipWriter } from '@zip.js/zip.js';
 import { manifest } from './manifest.mjs';
@@ -34,9 +34,19 @@ const shared = {
 
 rmSync(dist, { recursive: true, force: true });
 
+// The web build's issuer icons (Simple Icons, CC0): `icons/index.json` and one sanitised SVG per
+// icon, packaged in the extension so the popup never fetches icons (or anything it runs or shows)
+// from a keychain server. The plugin is TypeScript; Vite's module runner loads it.
+const {
+  module: { simpleIcons },
+} = await runnerImport(fileURLToPath(new URL('../../web/scripts/icons-plugin.ts', import.meta.url)), {
+  configFile: false,
+  logLevel: 'warn',
+});
+
 await build({
   ...shared,
-  plugins: [preact()],
+  plugins: [preact(), simpleIcons()],
   build: {
     outDir: chromium,
     emptyOutDir: false,

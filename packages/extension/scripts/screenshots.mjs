@@ -91,6 +91,13 @@ for (const colorScheme of ['light', 'dark']) {
   await run.popup.reload();
   await run.popup.getByRole('list', { name: 'All codes' }).getByText('Cloudflare').waitFor();
   await run.popup.evaluate(() => document.querySelector('[role=status]')?.remove());
+  // Issuer icons settled: each tile shows its loaded icon or its letter.
+  await run.popup.waitForFunction(() =>
+    [...document.querySelectorAll('.tile')].every((tile) => {
+      const img = tile.querySelector('img');
+      return tile.dataset.letter || (img && img.complete && img.naturalWidth > 0);
+    }),
+  );
   await run.popup.screenshot({ path: join(out, `extension-popup-${colorScheme}.png`), fullPage: true });
   if (colorScheme === 'light') {
     await run.bank.reload();

@@ -24,7 +24,7 @@ export const SHOP = 'shop.test';
 
 /** Builds the extension when dist is missing or older than the sources it bundles. */
 export function ensureBuilt(): void {
-  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src';
+  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src ../web/scripts';
   const stale =
     `if [ ! -f dist/chromium/manifest.json ] || [ -n "$(find ${sources} -newer dist/chromium/manifest.json -print -quit)" ]; ` +
     'then node scripts/build.mjs; fi';
@@ -162,4 +162,30 @@ export async function clickFillButton(page: Page): Promise<void> {
   await field.click();
   const box = (await field.boundingBox())!;
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}
+
+/** What each row of the popup's code list shows, by label: `icon:<slug>` (loaded), `letter:<L>`, or `blank`. */
+export async function popupTiles(popup: Page): Promise<Record<string, string>> {
+  return popup
+    .getByRole('list', { name: 'All codes' })
+    .locator('.row')
+    .evaluateAll((rows) =>
+      Object.fromEntries(
+        rows.map((row) => {
+          const label = row.querySelector('.label')?.textContent?.trim() ?? '';
+          const tile = row.querySelector<HTMLElement>('.tile');
+          const img = tile?.querySelector('img');
+          const shown = !tile
+            ? 'none'
+            : tile.dataset.icon
+              ? img && img.complete && img.naturalWidth > 0
+                ? `icon:${tile.dataset.icon}`
+                : `loading:${tile.dataset.icon}`
+              : tile.dataset.letter
+                ? `letter:${tile.dataset.letter}`
+                : 'blank';
+          return [label, shown];
+        }),
+      ),
+    );
 }

@@ -14,7 +14,14 @@ import {
   type Harness,
 } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
-import { clickFillButton, launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import {
+  clickFillButton,
+  launchWithExtension,
+  popupTiles,
+  REAL,
+  startSite,
+  type ExtensionBrowser,
+} from './harness.js';
 import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 const EMAIL = 'alice@example.com';
@@ -103,6 +110,19 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     expect(await labels(popup)).toEqual(['Bank (alice)', 'Mail (alice)'].sort());
     // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
     await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
+
+    // The icon the user picks in the web app (entry.icon, synced) is the one the popup shows.
+    await expect
+      .poll(() => popupTiles(popup))
+      .toEqual({ 'Bank (alice)': 'letter:B', 'Mail (alice)': 'letter:M' });
+    await web.page.goto('/#/');
+    await web.page.getByRole('button', { name: 'Edit Bank', exact: true }).click();
+    await web.page.getByRole('searchbox', { name: 'Search icons' }).fill('gitlab');
+    await web.page.getByRole('button', { name: 'Use the GitLab icon' }).click();
+    await web.page.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(() => popupTiles(popup))
+      .toEqual({ 'Bank (alice)': 'icon:gitlab', 'Mail (alice)': 'letter:M' });
   });
 
   it('manages devices from the popup: approves a web device by its code, sets the PIN, removes the device', async () => {

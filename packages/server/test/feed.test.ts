@@ -56,6 +56,25 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     feed.close();
   });
 
+  it('tells a device waiting for approval of items and devices, never the keychain notices', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const join = await login(a, { email: account.email, password: account.password, device: newDevice() });
+    const trusted = new FeedReader(account.api);
+    const waiting = new FeedReader(a.as(join.body.session));
+    await trusted.waitFor(() => trusted.status === 200);
+    await waiting.waitFor(() => waiting.status === 200);
+    // Another join request (a notice and a devices event), then an item: events in that order.
+    await login(a, { email: account.email, password: account.password, device: newDevice('another') });
+    await account.api.post('/v1/items', { items: [item()] });
+    await trusted.waitFor((e) => e.some((x) => x.event === 'items'));
+    await waiting.waitFor((e) => e.some((x) => x.event === 'items'));
+    const kinds = (feed: FeedReader) => [...new Set(feed.events.map((x) => x.event))].sort();
+    expect(kinds(trusted)).toEqual(['devices', 'items', 'notice']);
+    expect(kinds(waiting)).toEqual(['devices', 'items']);
+    trusted.close();
+    waiting.close();
+  });
+
   it('resumes from Last-Event-ID with exactly the missed events', async () => {
     const account = await trustedAccount(a, uniqueEmail());
     const first = new FeedReader(account.api);

@@ -53,7 +53,9 @@ export function simpleIcons(): Plugin {
       const { version } = JSON.parse(readFileSync(join(dirname(dataFile), '..', 'package.json'), 'utf8')) as {
         version: string;
       };
-      const icons = Object.values(await import('simple-icons')) as {
+      // Node's own require, not an import: the extension's build loads this plugin through Vite's
+      // module runner, which is closed by the time the bundle is written.
+      const icons = Object.values(require('simple-icons') as Record<string, unknown>) as {
         slug: string;
         path: string;
         hex: string;

@@ -76,8 +76,19 @@ async function seed(page) {
   await page.evaluate(() => window.document.activeElement?.blur());
 }
 
+/** Resolves once every issuer tile on screen is settled: an icon that has loaded, or a letter. */
+function tilesSettled(page) {
+  return page.waitForFunction(() =>
+    [...window.document.querySelectorAll('.tile')].every((tile) => {
+      const img = tile.querySelector('img');
+      return tile.dataset.letter || (img && img.complete && img.naturalWidth > 0);
+    }),
+  );
+}
+
 async function shot(page, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
+  await tilesSettled(page);
   // Codes tick every second and rings animate: a settled frame, not a fixed wait.
   await page.evaluate(
     () => new Promise((done) => window.requestAnimationFrame(() => window.requestAnimationFrame(done))),

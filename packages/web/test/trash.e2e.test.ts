@@ -5,10 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import type { Page } from 'playwright-core';
-import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
+import {
+  addTyped,
+  createKeychain,
+  startDeviceOnly,
+  startHarness,
+  visibleCodes,
+  type Harness,
+} from './harness.js';
 
 const ENTRY = { issuer: 'GitHub', account: 'alice@example.com', secret: 'JBSWY3DPEHPK3PXP' };
 const KEEP = { issuer: 'Other', account: 'o@example.com', secret: 'JBSWY3DPEHPK3PXQ' };
+const PASSWORD = 'correct horse battery staple';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -80,5 +88,38 @@ describe('trash', { timeout: 120_000 }, () => {
     await page.getByText('The trash is empty.').waitFor();
     await expectCodes(page, [KEEP]);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('trash across devices', { timeout: 240_000 }, () => {
+  it('a delete on one browser shows in the other’s trash; a restore there brings it back on the first', async () => {
+    const a = await harness.device();
+    await startDeviceOnly(a.page);
+    await addTyped(a.page, ENTRY);
+    await addTyped(a.page, KEEP);
+    const key = await createKeychain(a.page, { email: 'trash@example.com', password: PASSWORD });
+    const b = await harness.device({ viewport: { width: 360, height: 740 } });
+    await b.page.goto('/');
+    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+    await b.page.getByRole('button', { name: 'I have an account' }).click();
+    await b.page.getByLabel('Email').fill('trash@example.com');
+    await b.page.getByLabel('Account password').fill(PASSWORD);
+    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await b.page.getByRole('button', { name: 'Recovery key' }).click({ timeout: 90_000 });
+    await b.page.getByLabel('Recovery key').fill(key);
+    await b.page.getByRole('button', { name: 'Use recovery key' }).click();
+    await expectCodes(b.page, [ENTRY, KEEP]);
+
+    // Both stay open: the delete and the restore travel through the live feed, not a reload.
+    await deleteEntry(a.page);
+    await b.page.goto('/#/trash');
+    await b.page.getByRole('heading', { name: 'Trash', level: 1 }).waitFor();
+    const listed = b.page.getByTestId('trash-entry');
+    await listed.filter({ hasText: ENTRY.issuer }).waitFor({ timeout: 20_000 });
+    await listed.getByRole('button', { name: `Restore ${ENTRY.issuer}` }).click();
+    await b.page.getByText('The trash is empty.').waitFor();
+    await expectCodes(a.page, [ENTRY, KEEP]);
+    await expectCodes(b.page, [ENTRY, KEEP]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
   });
 });

@@ -60,6 +60,38 @@ export async function syncNow(keychain: Keychain, options: { verify?: boolean } 
   return { result, verify };
 }
 
+/** How long a command on a device in the middle of an approval waits for the trusted device's delivery. */
+const APPROVAL_FINISH_MS = 10_000;
+
+/**
+ * A device waiting for approval checks for it before a command reads its vault, and restores once
+ * approved, so the first `tessera list` after `login --no-wait` and an approval shows the codes. If
+ * the trusted device is approving right now, the command takes its part of the exchange and waits
+ * briefly for the delivery. Quiet unless approved; a server away or an approval not yet given
+ * leaves the command to go on with what is here.
+ */
+export async function catchUpIfPending(vault: Vault): Promise<void> {
+  const meta = vault.getMeta('keychain') as { status?: unknown } | undefined;
+  if (meta?.status !== 'pending') return;
+  const keychain = await keychainFor(vault, { timeoutMs: AUTO_SYNC_TIMEOUT_MS });
+  try {
+    const started = Date.now();
+    let { result } = await syncNow(keychain);
+    // Our answer to the trusted device is written: its delivery follows within moments.
+    while (!result.trusted && keychain.state?.join?.sealKey && Date.now() - started < APPROVAL_FINISH_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      keychain.reload();
+      ({ result } = await syncNow(keychain));
+    }
+    if (result.trusted) {
+      const restored = vault.entries().length;
+      process.stderr.write(`tessera: this device was approved; ${restored} entries restored\n`);
+    }
+  } catch {
+    // The command goes on with the entries here; `tessera sync` or `keychain login` say what failed.
+  }
+}
+
 /**
  * After a command: back up local changes (queued on failure), then show notices not shown yet
  * (those fetched by this or an earlier sync) as one line each on stderr.

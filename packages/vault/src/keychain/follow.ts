@@ -48,6 +48,12 @@ export interface FollowOptions {
   /** A transient error (server away); following goes on. */
   onError?: (err: Error) => void;
   onConnected?: () => void;
+  /**
+   * Called once, at the start, with a function that asks this loop for a round: at once when none
+   * runs, else one more after the running one (requests meanwhile are one). An app pushes a local
+   * edit through it without closing and reopening the feed; it does nothing once the loop ended.
+   */
+  bindRound?: (requestRound: () => void) => void;
 }
 
 /** Follows the feed until `signal` aborts; rejects on a fatal error. */
@@ -58,6 +64,7 @@ export async function follow(keychain: Keychain, options: FollowOptions): Promis
   options.signal.addEventListener('abort', forward, { once: true });
   if (options.signal.aborted) stop.abort();
   const rounds = serialRounds(keychain, { ...options, signal: stop.signal }, forward);
+  options.bindRound?.(rounds.request);
   let lastEventId: string | null = null;
   let backoff = 500;
   try {

@@ -47,12 +47,20 @@ export async function syncRound(
     // The notices, the clock and the circle are independent requests: made at once, they cost one
     // round trip. The notices are kept before the pull, so that the pull's vault write (which
     // rewrites the whole file) saves them too, rather than a second write at the end.
+    // The first page of the pull goes out with them too (on a live edit, the round is then one
+    // round trip to the edit, not two), and is used only if the circle kept its epoch: items fetched
+    // beside a rotation could predate it and be refused as old-epoch copies (§7), so a round that
+    // saw the epoch move asks again. Nothing in it is read before the circle has been verified.
+    const epoch = state.circle?.epoch;
     const notices = requestNotices(keychain);
-    notices.catch(() => undefined); // awaited below; a round that fails earlier must not leave it unhandled
+    const firstPage = requestItems(keychain);
+    // Awaited below; a round that fails earlier must not leave them unhandled.
+    notices.catch(() => undefined);
+    firstPage.catch(() => undefined);
     await Promise.all([measureClockIfStale(keychain), keychain.refreshCircle()]);
     keychain.requireTrusted();
     keepNotices(state, await notices);
-    let pulled = await pull(keychain);
+    let pulled = await pull(keychain, state.circle?.epoch === epoch ? { firstPage } : {});
     await keychain.host.purgeTrash?.();
     let pushed = 0;
     for (let attempt = 0; ; attempt++) {
@@ -146,14 +154,26 @@ export function openServerItem(
   return record;
 }
 
-/** Pulls every item after the cursor, merges it into the vault; returns how many records changed. */
-export async function pull(keychain: Keychain): Promise<number> {
+/** The page of items after the cursor (what `pull` reads, one page at a time). */
+function requestItems(keychain: Keychain) {
+  const state = keychain.requireTrusted();
+  return keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
+}
+
+/**
+ * Pulls every item after the cursor, merges it into the vault; returns how many records changed.
+ * `firstPage`: the first page, already asked for at the current cursor (see `syncRound`).
+ */
+export async function pull(
+  keychain: Keychain,
+  options: { firstPage?: ReturnType<typeof requestItems> } = {},
+): Promise<number> {
   const state = keychain.requireTrusted();
   let changed = 0;
+  let next = options.firstPage;
   for (;;) {
-    const page = await keychain
-      .client()
-      .call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
+    const page = await (next ?? requestItems(keychain));
+    next = undefined;
     checkHead(state, page.head);
     // Items of a newer epoch: the circle moved since this round fetched it; catch up on its key.
     if (page.items.some((item) => item.epoch > state.circle!.epoch)) await keychain.refreshCircle();
@@ -183,9 +203,9 @@ export async function pull(keychain: Keychain): Promise<number> {
       Object.assign(state.synced, seen);
       // The merge and the cursor that covers it are saved together, so a crash cannot skip items.
       changed += (await keychain.host.applyRemote(records, { meta: keychain.stateForMeta() })).changed.length;
-    } else {
-      await keychain.save();
     }
+    // An empty page changes nothing worth a vault write of its own: the round's own save (after the
+    // push, so not between a live edit and its push) keeps the head it saw.
     if (!page.more || page.items.length === 0) return changed;
   }
 }

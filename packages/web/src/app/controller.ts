@@ -320,7 +320,7 @@ export class App {
 
   private setOnline(online: boolean): void {
     this.store.set({ online });
-    if (online) void this.keychainSession?.syncSoon();
+    if (online) this.keychainSession?.reconnect();
   }
 
   /** Shows a short message in the polite live region. */

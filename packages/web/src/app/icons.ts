@@ -12,14 +12,20 @@ import { createIconMatcher, parseIconIndex, resolveIcon, type IconMatcher } from
 export const ICON_CACHE = 'tessera-icons';
 
 let base = '/icons/';
+let useCache = true;
 let loading: Promise<IconMatcher | null> | null = null;
 let loaded: IconMatcher | null | undefined;
 const listeners = new Set<(matcher: IconMatcher | null) => void>();
 const warmed = new Set<string>();
 
-/** Where the icon files are, for a page not served by the keychain server (the extension's popup). */
-export function setIconBase({ url }: { url: string }): void {
+/**
+ * Where the icon files are, for a page not served by the keychain server (the extension's popup,
+ * whose icons are packaged in the extension). `cache: false` reads them straight from there: files
+ * of the extension itself need no copy in Cache Storage to work offline.
+ */
+export function setIconBase({ url, cache = true }: { url: string; cache?: boolean }): void {
   base = url.endsWith('/') ? url : `${url}/`;
+  useCache = cache;
 }
 
 /** The URL of one icon's SVG. */
@@ -37,6 +43,7 @@ async function openCache(): Promise<Cache | null> {
 
 /** `url` from the icon cache, else from the network (and then kept in the cache). */
 async function cachedFetch(url: string): Promise<Response> {
+  if (!useCache) return fetch(url);
   const cache = await openCache();
   const hit = await cache?.match(url);
   if (hit) return hit;
@@ -70,14 +77,16 @@ export function loadIconMatcher(): Promise<IconMatcher | null> {
 
 /**
  * The matcher for a component: undefined while the index loads (show a blank tile, not a letter
- * that would flip to an icon), then the matcher or null. Loading starts after the first paint.
+ * that would flip to an icon), then the matcher or null. Loading starts after the first paint, or,
+ * with `load: false`, when the page calls `loadIconMatcher` itself (the extension's popup does once
+ * its codes show, so the index never competes with them).
  */
-export function useIconMatcher(): IconMatcher | null | undefined {
+export function useIconMatcher({ load = true }: { load?: boolean } = {}): IconMatcher | null | undefined {
   const [matcher, setMatcher] = useState<IconMatcher | null | undefined>(loaded);
   useEffect(() => {
     listeners.add(setMatcher);
     if (loaded) setMatcher(loaded);
-    else void loadIconMatcher();
+    else if (load) void loadIconMatcher();
     return () => void listeners.delete(setMatcher);
   }, []);
   return matcher;

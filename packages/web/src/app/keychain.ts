@@ -74,8 +74,11 @@ export interface KeychainSessionOptions {
   clientId?: string;
 }
 
-/** Local edits are pushed this long after the last one, so a burst of edits is one round. */
-const PUSH_DELAY_MS = 300;
+/**
+ * A local edit is pushed at once; edits within this long of that push (an import, quick typing,
+ * a drag) wait for the end of the window and go out together in one round.
+ */
+const PUSH_BURST_MS = 300;
 
 type Notice = Parameters<typeof describeNotice>[0];
 
@@ -102,8 +105,9 @@ function noticeText(notice: Notice): string {
 /**
  * The keychain side of the app (a lazy chunk: it brings OPAQUE and Argon2id): the flows of
  * docs/PROTOCOL.md §5 from `@tessera/vault/keychain`, and live sync. Sync runs only inside the
- * library's `follow` loop (one round at a time); a local edit restarts the loop, whose first act on
- * connecting is a round, so rounds never overlap.
+ * library's `follow` loop (one round at a time): a local edit asks the running loop for a round, and
+ * flows that change the keychain state stop the loop and restart it after (its first act on
+ * connecting is a round), so rounds never overlap.
  */
 export class KeychainSession {
   private readonly keychain: Keychain;
@@ -112,6 +116,10 @@ export class KeychainSession {
   private stopped = false;
   private abort: AbortController | null = null;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last push was asked for (0: never), for PUSH_BURST_MS. */
+  private lastPush = 0;
+  /** Asks the running follow loop for a round (null while none runs): see `pushSoon`. */
+  private requestRound: (() => void) | null = null;
   private roundWaiters: (() => void)[] = [];
   private verificationCode: string | null = null;
   private escrow: KeychainView['escrow'] = null;
@@ -142,7 +150,7 @@ export class KeychainSession {
       clientId: options.clientId ?? `tessera-web/${__APP_VERSION__}`,
     });
     this.unsubscribe = options.vault.onChange((change) => {
-      if (change.kind === 'records' && change.source === 'local') this.syncSoon();
+      if (change.kind === 'records' && change.source === 'local') this.pushSoon();
       if (change.kind === 'records') this.publish();
     });
   }
@@ -482,10 +490,28 @@ export class KeychainSession {
     }
   }
 
-  /** Pushes local changes shortly (debounced); also called when the browser comes back online. */
-  syncSoon(): void {
-    clearTimeout(this.pushTimer);
-    this.pushTimer = setTimeout(() => void this.restart().catch(() => undefined), PUSH_DELAY_MS);
+  /** The browser is back online: reconnect the feed now (its first act is a round) rather than after the backoff. */
+  reconnect(): void {
+    void this.restart().catch(() => undefined);
+  }
+
+  /**
+   * Pushes a local edit: at once, unless a push went out less than PUSH_BURST_MS ago, in which case
+   * this edit and any others until the window ends go out together when it does. The round is asked
+   * of the running follow loop, so the feed stays open (reopening it cost a connection and a
+   * round trip before the push); only with no loop running is the loop started.
+   */
+  private pushSoon(): void {
+    if (this.pushTimer !== undefined) return;
+    const push = () => {
+      this.pushTimer = undefined;
+      this.lastPush = Date.now();
+      if (this.requestRound) this.requestRound();
+      else void this.restart().catch(() => undefined);
+    };
+    const wait = this.lastPush + PUSH_BURST_MS - Date.now();
+    if (wait <= 0) push();
+    else this.pushTimer = setTimeout(push, wait);
   }
 
   async signOut(): Promise<void> {
@@ -504,6 +530,7 @@ export class KeychainSession {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.pushTimer);
+    this.pushTimer = undefined;
     this.abort?.abort();
     this.unsubscribe();
   }
@@ -519,6 +546,7 @@ export class KeychainSession {
    */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
+      this.requestRound = null;
       this.abort?.abort();
       await this.following;
       this.following = null;
@@ -538,8 +566,12 @@ export class KeychainSession {
     const abort = (this.abort = new AbortController());
     this.syncing = true;
     this.publish();
+    let requestRound: (() => void) | null = null;
     this.following = follow(this.keychain, {
       signal: abort.signal,
+      bindRound: (request) => {
+        requestRound = this.requestRound = request;
+      },
       afterRound: async () => {
         if (this.keychain.state?.status === 'trusted') await this.afterRound?.();
       },
@@ -569,6 +601,8 @@ export class KeychainSession {
         this.roundDone();
       },
     }).catch((err: Error) => {
+      // A fatal error ended the loop: a push must start a new one, not ask this one.
+      if (this.requestRound === requestRound) this.requestRound = null;
       this.syncing = false;
       this.sessionEnded = err instanceof KeychainError && err.code === 'not-signed-in';
       this.joinFailed = !(err instanceof KeychainError)

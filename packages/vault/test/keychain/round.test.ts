@@ -1,0 +1,80 @@
+// A sync round asks for the circle, the notices and the first page of items at once (one round trip
+// to a live edit). Items fetched beside a rotation can predate it; read under the new epoch they would
+// be refused as old-epoch copies, with a notice that a removed device may have made them. The round
+// must ask for the page again whenever the circle's epoch moved meanwhile. A proxy plays the server
+// that answered the items request just before the rotation landed and the circle request just after.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '@tessera/protocol';
+import { startServer } from '@tessera/server';
+import {
+  keychainStatus,
+  login,
+  recoverWithRecoveryKey,
+  rotateRecoveryKey,
+  signup,
+  syncRound,
+} from '../../src/keychain/index.js';
+import { totpEntry } from '../fixtures.js';
+import { device, isGet, TamperingProxy, type Json } from './tampering-proxy.js';
+
+type Device = Awaited<ReturnType<typeof device>>;
+
+describe('a sync round beside a rotation', () => {
+  let real: { url: string; close(): Promise<void> };
+  let proxy: TamperingProxy;
+  let a: Device;
+  let c: Device;
+  const email = 'round@example.com';
+  const password = 'correct horse battery staple';
+  const recoveryKeys: string[] = [];
+  const keepRecoveryKey = async (rk: string) => void recoveryKeys.push(rk);
+
+  beforeAll(async () => {
+    real = await startServer({ port: 0 });
+    proxy = new TamperingProxy(real.url);
+    await proxy.start();
+    a = await device();
+    for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
+    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey });
+    await syncRound(a.keychain);
+    c = await device();
+    await login(c.keychain, { server: proxy.url, email, password, deviceName: 'C' });
+    await recoverWithRecoveryKey(c.keychain, recoveryKeys[0]!);
+    await syncRound(c.keychain);
+    expect(c.vault.entries()).toHaveLength(3);
+  });
+
+  afterAll(async () => {
+    proxy.tamper = null;
+    await proxy?.close();
+    await real?.close();
+  });
+
+  it('reads no page of items fetched before a rotation its circle shows: it asks again, and refuses nothing', async () => {
+    const id = a.vault.entries()[0]!.id;
+    await a.vault.rename(id, { account: 'edited just before the rotation' });
+    await syncRound(a.keychain);
+    // The page C would have been given a moment before the rotation: A's edit under epoch 1.
+    const stale = await c.keychain.client().call('items', {
+      query: { since: c.keychain.requireState().cursor, limit: LIMITS.maxPullLimit },
+    });
+    expect(stale.items.map((i) => [i.id, i.epoch])).toEqual([[id, 1]]);
+    await rotateRecoveryKey(a.keychain, { keepRecoveryKey });
+    expect(a.keychain.requireTrusted().circle!.epoch).toBe(2);
+
+    // C's next round: its first items request is answered as before the rotation, the circle after.
+    let served = false;
+    proxy.tamper = (req) => {
+      if (served || !isGet('/v1/items')(req)) return undefined;
+      served = true;
+      return stale as unknown as Json;
+    };
+    await syncRound(c.keychain);
+    proxy.tamper = null;
+    expect(served).toBe(true);
+    expect(keychainStatus(c.keychain).lastError).toBeNull();
+    expect(c.keychain.requireState().notices.filter((n) => n.kind === 'item-refused')).toEqual([]);
+    expect(c.vault.get(id)!.account).toBe('edited just before the rotation');
+    expect(c.keychain.requireState().synced[id]!.e).toBe(2);
+  });
+});
