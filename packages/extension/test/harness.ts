@@ -163,3 +163,19 @@ export async function clickFillButton(page: Page): Promise<void> {
   const box = (await field.boundingBox())!;
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
 }
+
+/**
+ * Signs the popup in to a keychain with the form it shares with the web app ("Turn on keychain
+ * backup", then "I have an account"), naming the server as the extension must.
+ */
+export async function signInFromPopup(
+  popup: Page,
+  account: { server: string; email: string; password: string },
+): Promise<void> {
+  await popup.getByText('Turn on keychain backup').click();
+  await popup.getByRole('button', { name: 'I have an account' }).click();
+  await popup.getByLabel('Keychain server').fill(account.server);
+  await popup.getByLabel('Email').fill(account.email);
+  await popup.getByLabel('Account password').fill(account.password);
+  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
+}

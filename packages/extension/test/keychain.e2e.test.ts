@@ -14,7 +14,14 @@ import {
   type Harness,
 } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
-import { clickFillButton, launchWithExtension, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import {
+  clickFillButton,
+  launchWithExtension,
+  REAL,
+  signInFromPopup,
+  startSite,
+  type ExtensionBrowser,
+} from './harness.js';
 import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 const EMAIL = 'alice@example.com';
@@ -61,11 +68,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     const tab = await browser.context.newPage();
     await tab.goto(`http://${REAL}:${site.port}/`);
     const popup = await browser.popup(tab);
-    await popup.getByText('Sign in to a keychain').click();
-    await popup.getByLabel('Keychain server').fill(harness.url);
-    await popup.getByLabel('Email').fill(EMAIL);
-    await popup.getByLabel('Keychain password').fill(PASSWORD);
-    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromPopup(popup, { server: harness.url, ...ACCOUNT });
 
     const code = (await popup.getByTestId('verification-code').textContent())!.trim();
     expect(code).toMatch(/^\d{4}-\d{4}$/);
