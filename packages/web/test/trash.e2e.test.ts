@@ -63,9 +63,10 @@ describe('trash', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('.row').count()).toBe(1);
     await page.goto('/#/settings');
     await page.getByRole('link', { name: 'Open the trash (1)' }).click();
-    await page.getByRole('heading', { name: 'Trash' }).waitFor();
+    // Settings has a "Trash" section heading too: wait for the Trash screen's own page heading.
+    await page.getByRole('heading', { name: 'Trash', level: 1 }).waitFor();
     const listed = page.getByTestId('trash-entry');
-    expect(await listed.count()).toBe(1);
+    await expect.poll(() => listed.count()).toBe(1);
     expect(await listed.textContent()).toContain(ENTRY.issuer);
     await listed.getByRole('button', { name: `Restore ${ENTRY.issuer}` }).click();
     await page.getByText('The trash is empty.').waitFor();
