@@ -36,6 +36,7 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
   private releaseFollowLock: (() => void) | null = null;
+  private stopWatching: (() => void) | null = null;
 
   constructor(private readonly vault: Vault) {}
 
@@ -151,6 +152,8 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
 
   /** The popup closes (or Tessera locks): the follow loop stops; the device stays signed in. */
   stop(): void {
+    this.stopWatching?.();
+    this.stopWatching = null;
     this.session?.stop();
     this.session = null;
     this.releaseFollowLock?.();
@@ -169,6 +172,19 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
     void navigator.locks.request(FOLLOW_LOCK, () => held);
   }
 
+  /**
+   * The background edits the vault too (a first fill binds the entry to the site), but only the
+   * open popup's session pushes, and it pushes on its own edits: an edit it reads back from the
+   * shared storage that is not on the server yet is pushed now, not at the next round. (Registered
+   * after the session's own listener, which has already counted the changes waiting.)
+   */
+  private pushEditsOfOtherContexts(): () => void {
+    return this.vault.onChange((change) => {
+      const waiting = this.store.get().keychain?.pendingChanges ?? 0;
+      if (change.kind === 'records' && change.source === 'remote' && waiting > 0) this.session?.syncSoon();
+    });
+  }
+
   /** The session comes in a lazy chunk (OPAQUE, Argon2id): a local-only popup never loads it. */
   private async open(): Promise<KeychainSession> {
     if (!this.session) {
@@ -179,6 +195,7 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
         toast: (message) => this.store.set({ toast: message }),
         clientId: `tessera-extension/${__APP_VERSION__}`,
       });
+      this.stopWatching = this.pushEditsOfOtherContexts();
     }
     return this.session;
   }
