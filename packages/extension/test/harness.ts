@@ -179,3 +179,11 @@ export async function signInFromPopup(
   await popup.getByLabel('Account password').fill(account.password);
   await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
+
+/** The labels in the popup's list of all codes, sorted. */
+export function codeLabels(popup: Page): Promise<string[]> {
+  return popup
+    .getByRole('list', { name: 'All codes' })
+    .locator('.label')
+    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
+}

@@ -4,7 +4,6 @@
  * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
  */
 import type { Server } from 'node:http';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addTyped,
@@ -16,6 +15,7 @@ import {
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
 import {
   clickFillButton,
+  codeLabels as labels,
   launchWithExtension,
   REAL,
   signInFromPopup,
@@ -49,14 +49,6 @@ afterAll(async () => {
   site?.server.close();
   workspace?.remove();
 });
-
-/** The labels of the popup's list of all codes. */
-function labels(popup: Page): Promise<string[]> {
-  return popup
-    .getByRole('list', { name: 'All codes' })
-    .locator('.label')
-    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
-}
 
 describe('the extension as a keychain device', { timeout: 180_000 }, () => {
   it('joins by approval from the web app, shows the codes, and follows an entry the CLI adds', async () => {

@@ -8,7 +8,14 @@ import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, LOOKALIKE, REAL, startSite, type ExtensionBrowser } from './harness.js';
+import {
+  codeLabels as labels,
+  launchWithExtension,
+  LOOKALIKE,
+  REAL,
+  startSite,
+  type ExtensionBrowser,
+} from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 const BANK = 'JBSWY3DPEHPK3PXP';
@@ -23,14 +30,6 @@ function cliCode(secret: string, unixSeconds: number): string {
 
 /** A code as the popup groups it: `123 456`. */
 const grouped = (code: string) => `${code.slice(0, 3)} ${code.slice(3)}`;
-
-/** The labels in the popup's list of all codes. */
-function labels(popup: Page): Promise<string[]> {
-  return popup
-    .getByRole('list', { name: 'All codes' })
-    .locator('.label')
-    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
-}
 
 describe('the popup and the fill shortcut', { timeout: 120_000 }, () => {
   let ext: ExtensionBrowser;
