@@ -247,6 +247,8 @@ export const LinkSharing = Type.Object(
     encPub: PublicKey,
     signPub: PublicKey,
     sealed: B64u(256, 'the 32-byte seed sealed under HKDF(VK of the link epoch, sharing-seal)'),
+    /** A rotation naming a new sharing key: the previous key's Ed25519 signature of the change (§12.1). */
+    prevSig: Type.Optional(B64uBytes(64, 'Ed25519 signature by the previous sharing key')),
   },
   { additionalProperties: false },
 );

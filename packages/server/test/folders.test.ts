@@ -12,6 +12,7 @@ import {
   resealFolderEntry,
   sealFolderEntry,
   sharingKey,
+  sharingRotationMessage,
   unwrapFolderKey,
   verifyFolderLog,
   wrapFolderKey,
@@ -383,5 +384,84 @@ describe.each(BACKENDS)('shared folders (%s)', (backend) => {
     expect((await bob.api.get('/v1/folders')).body.folders).toEqual([]);
     // Its id is free again only for a fresh create (nothing of the old one is left).
     expect((await append(alice, folder, null, create)).status).toBe(204);
+  });
+
+  it('lets any member move itself to a new sharing key (member-key), only owners rekey, and keeps roles (§12.2)', async () => {
+    const [alice, bob, carol] = [await member('alice'), await member('bob'), await member('carol')];
+    const folder = b64u(randomBytes(16));
+    let state: FolderState | null = null;
+    const post = async (who: Member, link: Parameters<typeof buildFolderLink>[0]['link']) => {
+      const res = await append(who, folder, state, buildFolderLink({ state, folder, link }));
+      if (res.status === 204) state = await fetchLog(who, folder);
+      return res.status;
+    };
+    expect(
+      await post(alice, {
+        op: 'create',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(alice, 'owner'),
+        fk: randomBytes(32),
+      }),
+    ).toBe(204);
+    expect(
+      await post(alice, {
+        op: 'invite',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(bob, 'viewer'),
+      }),
+    ).toBe(204);
+    expect(
+      await post(bob, {
+        op: 'accept',
+        by: bob.accountId,
+        signer: bob.sharing,
+        member: asMember(bob, 'viewer'),
+      }),
+    ).toBe(204);
+    expect(
+      await post(alice, {
+        op: 'invite',
+        by: alice.accountId,
+        signer: alice.sharing,
+        member: asMember(carol, 'editor'),
+      }),
+    ).toBe(204);
+    const step = (from: SharingKey, to: SharingKey) => ({
+      ...to.public,
+      sig: b64u(from.sign(sharingRotationMessage({ from: from.public, to: to.public }))),
+    });
+    const change = (who: Member, to: SharingKey, role: FolderRole) => ({
+      op: 'member-key' as const,
+      by: who.accountId,
+      signer: to,
+      member: { account: who.accountId, role, ...to.public },
+      from: who.sharing.public,
+      keyChain: [step(who.sharing, to)],
+    });
+    // A viewer moves itself; an account cannot post a key change for another one.
+    const bob2 = sharingKey();
+    expect(await post(carol, { ...change(bob, bob2, 'viewer'), by: carol.accountId })).toBe(403);
+    expect(await post(bob, change(bob, bob2, 'viewer'))).toBe(204);
+    expect(state!.rekeyDue).toBe(4);
+    // An invited account too, and its invite stays an invite of the same role.
+    const carol2 = sharingKey();
+    expect(await post(carol, change(carol, carol2, 'editor'))).toBe(204);
+    const carolFolders = (await carol.api.get('/v1/folders')).body.folders as { id: string; role: string }[];
+    expect(carolFolders.find((f) => f.id === folder)!.role).toBe('invited:editor');
+    // Only an owner answers with a rekey; the viewer stays a viewer and reads the new epoch.
+    const rekey = (who: Member) => ({
+      op: 'rekey' as const,
+      by: who.accountId,
+      signer: who.sharing,
+      member: { account: bob.accountId, role: 'viewer' as const, ...bob2.public },
+      fk: randomBytes(32),
+    });
+    expect(await post(bob, { ...rekey(bob), signer: bob2 })).toBe(403);
+    expect(await post(alice, rekey(alice))).toBe(204);
+    expect(state!.epoch).toBe(2);
+    const bobFolders = (await bob.api.get('/v1/folders')).body.folders as { id: string; role: string }[];
+    expect(bobFolders.find((f) => f.id === folder)!.role).toBe('viewer');
   });
 });

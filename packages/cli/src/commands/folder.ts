@@ -123,7 +123,9 @@ export function register(program: Command): void {
       for (const m of members.filter((m) => m.status !== 'removed'))
         process.stdout.write(
           `${printable(m.email || m.account)}  ${m.role}${m.status === 'invited' ? ' (invited)' : ''}` +
-            `${m.safetyNumber ? `  ${m.safetyNumber}` : '  (you)'}\n`,
+            `${m.safetyNumber ? `  ${m.safetyNumber}` : '  (you)'}` +
+            // §12.5: a key change signed by the old key keeps the membership; the number is new.
+            `${m.safetyNumber && m.keyChangedAt !== null ? '  (their devices changed; compare again if you want)' : ''}\n`,
         );
     });
   folder

@@ -82,6 +82,8 @@ async function applyMembership(trx: Db, folder: string, facts: LinkFacts): Promi
     .where('folder_id', '=', folder)
     .where('account_id', '=', facts.account);
   if (facts.op === 'remove') return void (await row.execute());
+  // A key change or a new folder key leaves who may read, and in which role, as it was.
+  if (facts.op === 'member-key' || facts.op === 'rekey') return;
   if (facts.op === 'create' || facts.op === 'invite') {
     // An invite keeps its role aside until the invited account accepts it.
     const role = facts.op === 'create' ? 'owner' : `invited:${facts.role}`;
@@ -166,11 +168,19 @@ export function folderRoutes(app: FastifyInstance, ctx: ServerContext): void {
           .execute();
       } else {
         if (facts.op === 'create') throw badRequest('Only the first link of a folder creates it.');
-        // Only owners change the member list; an invited account only accepts for itself.
-        const owner = facts.op === 'accept' ? undefined : ['owner'];
-        await requireMember({ db: trx, folder: body.folder, accountId: session.accountId, roles: owner });
+        // Only owners change the member list; an invited account only accepts for itself, and any
+        // member (invited too) moves itself to its new sharing key (member-key, §12.2).
+        const self = facts.op === 'accept' || facts.op === 'member-key';
+        await requireMember({
+          db: trx,
+          folder: body.folder,
+          accountId: session.accountId,
+          roles: self ? undefined : ['owner'],
+        });
         if (facts.op === 'accept' && facts.account !== session.accountId)
           throw new HttpError(403, 'forbidden', 'Only the invited account accepts its invite.');
+        if (facts.op === 'member-key' && facts.account !== session.accountId)
+          throw new HttpError(403, 'forbidden', 'Only the member itself changes its sharing key.');
         // The conditional update is the lock: of two appends on the same head, one updates no row.
         const moved = await trx
           .updateTable('folders')

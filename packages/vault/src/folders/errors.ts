@@ -15,7 +15,8 @@ export type FolderErrorCode =
   | 'no-sharing-key'
   | 'unknown-account'
   | 'entries-rollback'
-  | 'no-key';
+  | 'no-key'
+  | 'key-hijacked';
 
 /** A shared-folder failure with a one-sentence message that never contains a secret. */
 export class FolderError extends Error {

@@ -6,7 +6,10 @@ export {
   sharingKey,
   sealSharingKey,
   openSharingKey,
+  sharingRotationMessage,
+  verifySharingRotation,
   type SharingKey,
+  type SharingKeyStep,
   type SharingPublic,
 } from './sharing-key.js';
 export {
@@ -29,3 +32,5 @@ export { sealFolderEntry, openFolderEntry, resealFolderEntry, type SealedFolderE
 export { safetyNumber } from './safety.js';
 export { FolderError, type FolderErrorCode } from './errors.js';
 export * from './client/index.js';
+// The name's reserved entry id and opener: tests playing a removed device check what it opens.
+export { FOLDER_NAME_ID, openFolderName } from './client/name.js';

@@ -3,6 +3,7 @@ export const FOLDER_LABELS = {
   sharingEnc: 'tessera/v1/sharing-enc',
   sharingSign: 'tessera/v1/sharing-sign',
   sharingSeal: 'tessera/v1/sharing-seal',
+  sharingRotation: 'tessera/v1/sharing-rotation',
   folderWrap: 'tessera/v1/folder-wrap',
   folderKeyCommit: 'tessera/v1/folder-key-commit',
   folderEntry: 'tessera/v1/folder-entry',

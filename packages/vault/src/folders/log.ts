@@ -11,9 +11,18 @@ import { verifySignature } from '../keychain/keys.js';
 import { hkdf } from '../keychain/primitives.js';
 import { FolderError } from './errors.js';
 import { FOLDER_LABELS } from './labels.js';
-import type { SharingKey, SharingPublic } from './sharing-key.js';
+import {
+  verifySharingRotation,
+  type SharingKey,
+  type SharingKeyStep,
+  type SharingPublic,
+} from './sharing-key.js';
 
-export type FolderOp = 'create' | 'invite' | 'accept' | 'remove' | 'role';
+export type FolderOp = 'create' | 'invite' | 'accept' | 'remove' | 'role' | 'member-key' | 'rekey';
+/** Ops that start a new folder key epoch, committing to its key. */
+const NEW_EPOCH: ReadonlySet<string> = new Set<FolderOp>(['remove', 'rekey']);
+/** Longest chain of key changes one `member-key` link may carry (rotations between two syncs). */
+const MAX_KEY_STEPS = 32;
 export type FolderRole = 'owner' | 'editor' | 'viewer';
 const ROLES: ReadonlySet<string> = new Set<FolderRole>(['owner', 'editor', 'viewer']);
 
@@ -30,13 +39,24 @@ export interface FolderLinkBody {
   seq: number;
   prev: string | null;
   op: FolderOp;
-  /** Key epoch after this link; `remove` starts a new one. */
+  /** Key epoch after this link; `remove` and `rekey` start a new one. */
   epoch: number;
-  /** Account id of the signer: an owner, or for `accept` the invited account itself. */
+  /**
+   * Account id of the signer: an owner, or for `accept` the invited account itself, or for
+   * `member-key` the member whose key changes.
+   */
   by: string;
+  /** The member the link is about; for `member-key`, with its NEW sharing keys. */
   member: FolderLinkMember;
-  /** `create` and `remove`: commitment to the folder key of the new epoch (see `folderKeyCommit`). */
+  /** `create`, `remove` and `rekey`: commitment to the folder key of the new epoch (see `folderKeyCommit`). */
   keyCommit?: string;
+  /** `member-key`: the keys it replaces, which must be the ones the log names for the member now. */
+  from?: SharingPublic;
+  /**
+   * `member-key`: the steps from `from` to the new keys, each signed by the key before it (the
+   * signatures the account's circle carries, §12.1).
+   */
+  keyChain?: SharingKeyStep[];
   at: string;
 }
 
@@ -46,6 +66,8 @@ export interface FolderLink extends FolderLinkBody {
 
 export interface FolderMember extends FolderLinkMember {
   status: 'invited' | 'active' | 'removed';
+  /** `seq` of the last `member-key` link that changed this member's keys (their devices changed). */
+  keyChangedAt?: number;
 }
 
 /** What a verified log proves. */
@@ -57,6 +79,11 @@ export interface FolderState {
   /** Folder key commitment of each epoch, by epoch. */
   keyCommits: Record<number, string>;
   members: Record<string, FolderMember>;
+  /**
+   * `seq` of the first `member-key` link of an active member since the current epoch began: the
+   * folder key may be known to that member's removed device, so an owner must start a new epoch.
+   */
+  rekeyDue?: number;
 }
 
 /** What a member stores locally to refuse rollbacks and forks: its genesis and its highest head. */
@@ -92,8 +119,11 @@ export interface NewFolderLink {
   by: string;
   signer: SharingKey;
   member: FolderLinkMember;
-  /** `create` and `remove`: the folder key of the new epoch, committed to in the link. */
+  /** `create`, `remove` and `rekey`: the folder key of the new epoch, committed to in the link. */
   fk?: Uint8Array;
+  /** `member-key`: the keys replaced and the signed steps to the new ones (`sharingKeyChain`). */
+  from?: SharingPublic;
+  keyChain?: SharingKeyStep[];
   now?: Date;
 }
 
@@ -107,7 +137,7 @@ export function buildFolderLink(options: {
   link: NewFolderLink;
 }): FolderLink {
   const { state, link } = options;
-  const epoch = state === null ? 1 : link.op === 'remove' ? state.epoch + 1 : state.epoch;
+  const epoch = state === null ? 1 : NEW_EPOCH.has(link.op) ? state.epoch + 1 : state.epoch;
   const body: FolderLinkBody = {
     v: 1,
     folder: options.folder,
@@ -119,9 +149,14 @@ export function buildFolderLink(options: {
     member: { ...link.member },
     at: (link.now ?? new Date()).toISOString(),
   };
-  if (link.op === 'create' || link.op === 'remove') {
+  if (link.op === 'create' || NEW_EPOCH.has(link.op)) {
     if (!link.fk) throw new TypeError(`a ${link.op} link needs the folder key of its epoch`);
     body.keyCommit = folderKeyCommit({ fk: link.fk, folder: options.folder, epoch });
+  }
+  if (link.op === 'member-key') {
+    if (!link.from || !link.keyChain) throw new TypeError('a member-key link needs from and keyChain');
+    body.from = { encPub: link.from.encPub, signPub: link.from.signPub };
+    body.keyChain = link.keyChain.map((s) => ({ encPub: s.encPub, signPub: s.signPub, sig: s.sig }));
   }
   return { ...body, sig: b64u(link.signer.sign(signedMessage(body))) };
 }
@@ -172,16 +207,22 @@ function applyFolderLink(state: FolderState | null, folder: string, link: Folder
   const expectedSeq = state ? state.head.seq + 1 : 0;
   if (link.seq !== expectedSeq) throw invalid(`its position is ${link.seq}, expected ${expectedSeq}`);
   if (link.prev !== (state ? state.head.hash : null)) throw invalid('it does not follow the previous link');
-  const expectedEpoch = state === null ? 1 : link.op === 'remove' ? state.epoch + 1 : state.epoch;
+  const expectedEpoch = state === null ? 1 : NEW_EPOCH.has(link.op) ? state.epoch + 1 : state.epoch;
   if (link.epoch !== expectedEpoch)
     throw invalid(`its key epoch is ${link.epoch}, expected ${expectedEpoch}`);
   const signPub = signerKey(state, link, forged);
   const { sig, ...body } = link;
   if (!verifySignature(fromB64u(signPub, 'signPub'), signedMessage(body), fromB64u(sig, 'sig')))
-    throw forged(`the signature is not ${link.by}'s`);
+    throw forged(
+      link.op === 'member-key'
+        ? `the key change is not signed by the new key it names for ${link.by}`
+        : `the signature is not ${link.by}'s`,
+    );
   const members = { ...(state?.members ?? {}) };
   const keyCommits = { ...(state?.keyCommits ?? {}) };
   const target = members[link.member.account];
+  // A new epoch gives every member a new key; a key change after it needs another one.
+  let rekeyDue = NEW_EPOCH.has(link.op) ? undefined : state?.rekeyDue;
   switch (link.op) {
     case 'create':
       if (state !== null) throw invalid('only the first link may create the folder');
@@ -208,16 +249,69 @@ function applyFolderLink(state: FolderState | null, folder: string, link: Folder
       if (!Object.values(members).some((m) => m.status === 'active' && m.role === 'owner'))
         throw invalid('it would leave the folder without an owner');
       break;
+    case 'member-key':
+      members[link.member.account] = changedKey(target, link, invalid, forged);
+      if (target!.status === 'active') rekeyDue ??= link.seq;
+      break;
+    case 'rekey':
+      // Only in answer to a key change (§12.2), naming the member whose key changed, by its new keys.
+      if (state!.rekeyDue === undefined)
+        throw invalid('no member changed its key since the folder key last changed');
+      if (!target || target.status === 'removed') throw invalid(`${link.member.account} is not a member`);
+      if (target.encPub !== link.member.encPub || target.signPub !== link.member.signPub)
+        throw invalid(`the keys named for ${link.member.account} are not the member's`);
+      break;
   }
   if (link.keyCommit !== undefined) keyCommits[link.epoch] = link.keyCommit;
   const linkHash = folderLinkHash(link);
-  return {
+  const next: FolderState = {
     folder,
     genesisHash: state?.genesisHash ?? linkHash,
     head: { seq: link.seq, hash: linkHash },
     epoch: link.epoch,
     keyCommits,
     members,
+  };
+  if (rekeyDue !== undefined) next.rekeyDue = rekeyDue;
+  return next;
+}
+
+/**
+ * The member after a `member-key` link (§12.2): it must replace the keys the log names for the
+ * member NOW (so of two changes from the same old key, only the first counts: the second is
+ * refused), each step must be signed by the key before it, and the last step must be the new keys
+ * the link names and is signed by. The role cannot change.
+ */
+function changedKey(
+  target: FolderMember | undefined,
+  link: FolderLink,
+  invalid: (why: string) => FolderError,
+  forged: (why: string) => FolderError,
+): FolderMember {
+  const account = link.member.account;
+  if (!target || target.status === 'removed') throw invalid(`${account} is not a member`);
+  const from = link.from!;
+  if (from.encPub !== target.encPub || from.signPub !== target.signPub)
+    throw forged(
+      `it replaces a sharing key ${account} no longer has in this folder: a second, conflicting key change` +
+        (target.keyChangedAt !== undefined ? ` (the change at link ${target.keyChangedAt} stands)` : ''),
+    );
+  if (link.member.role !== target.role) throw forged('a key change cannot change the role');
+  let current: SharingPublic = from;
+  for (const step of link.keyChain!) {
+    if (!verifySharingRotation({ from: current, to: step, sig: step.sig }))
+      throw forged(`the key change is not signed by ${account}'s previous sharing key`);
+    current = step;
+  }
+  if (current.encPub !== link.member.encPub || current.signPub !== link.member.signPub)
+    throw invalid('the key change does not end at the keys it names');
+  if (current.encPub === from.encPub || current.signPub === from.signPub)
+    throw invalid('the key change keeps the old key');
+  return {
+    ...target,
+    encPub: link.member.encPub,
+    signPub: link.member.signPub,
+    keyChangedAt: link.seq,
   };
 }
 
@@ -236,6 +330,11 @@ function signerKey(
     if (link.by !== link.member.account) throw forged('only the invited account accepts its invite');
     return state!.members[link.by]?.signPub ?? link.member.signPub;
   }
+  if (link.op === 'member-key') {
+    // Signed by the NEW key; the old key's signatures are in `keyChain` (see `changedKey`).
+    if (link.by !== link.member.account) throw forged('only the member itself changes its key');
+    return link.member.signPub;
+  }
   const signer = state?.members[link.by];
   if (!signer || signer.status !== 'active' || signer.role !== 'owner')
     throw forged(`${link.by} is not an owner of the folder`);
@@ -247,7 +346,7 @@ function sameMember(a: FolderLinkMember, b: FolderLinkMember): boolean {
 }
 
 function checkShape(link: FolderLink, invalid: (why: string) => FolderError): void {
-  const ops: readonly string[] = ['create', 'invite', 'accept', 'remove', 'role'];
+  const ops: readonly string[] = ['create', 'invite', 'accept', 'remove', 'role', 'member-key', 'rekey'];
   if (typeof link !== 'object' || link === null || link.v !== 1) throw invalid('unknown link version');
   if (!ops.includes(link.op)) throw invalid(`unknown op ${String(link.op)}`);
   const m = link.member as Partial<FolderLinkMember> | undefined;
@@ -256,7 +355,26 @@ function checkShape(link: FolderLink, invalid: (why: string) => FolderError): vo
   if (!ROLES.has(m.role as string)) throw invalid(`unknown role ${String(m.role)}`);
   if (typeof link.by !== 'string' || typeof link.sig !== 'string' || typeof link.at !== 'string')
     throw invalid('a field is missing');
-  const needsCommit = link.op === 'create' || link.op === 'remove';
+  const needsCommit = link.op === 'create' || NEW_EPOCH.has(link.op);
   if (needsCommit !== (typeof link.keyCommit === 'string'))
     throw invalid('the key commitment is missing or unexpected');
+  const keyChange = link.op === 'member-key';
+  if (!keyChange && (link.from !== undefined || link.keyChain !== undefined))
+    throw invalid('it carries a key change outside member-key');
+  if (keyChange) {
+    const keys = (k: unknown) =>
+      typeof k === 'object' &&
+      k !== null &&
+      typeof (k as SharingPublic).encPub === 'string' &&
+      typeof (k as SharingPublic).signPub === 'string';
+    const chain = link.keyChain as unknown;
+    if (
+      !keys(link.from) ||
+      !Array.isArray(chain) ||
+      chain.length === 0 ||
+      chain.length > MAX_KEY_STEPS ||
+      !chain.every((s) => keys(s) && typeof (s as SharingKeyStep).sig === 'string')
+    )
+      throw invalid('the key change is malformed');
+  }
 }

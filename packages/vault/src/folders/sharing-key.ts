@@ -5,6 +5,7 @@
  * device secrets; the public halves go into the account's signed circle.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { canon } from '@tessera/protocol';
 import { b64u, fromB64u, randomBytes, utf8 } from '../keychain/bytes.js';
 import { hkdf, open, seal } from '../keychain/primitives.js';
 import { FolderError } from './errors.js';
@@ -14,6 +15,11 @@ import { FOLDER_LABELS } from './labels.js';
 export interface SharingPublic {
   encPub: string;
   signPub: string;
+}
+
+/** One step of a sharing key change: the next key, and the previous key's signature of the change. */
+export interface SharingKeyStep extends SharingPublic {
+  sig: string;
 }
 
 /** A sharing key with its private halves; never leaves the account's devices unsealed. */
@@ -64,4 +70,34 @@ export function openSharingKey(options: { sealed: string; vk: Uint8Array; accoun
   if (!seed || seed.length !== 32)
     throw new FolderError('wrap-invalid', 'The sharing key cannot be opened with this vault key.');
   return sharingKey({ seed });
+}
+
+/**
+ * What the old sharing key signs when the account replaces it (docs/PROTOCOL.md §12.1): "`from` is
+ * replaced by `to`". It is not bound to one folder: the circle carries it once, and any of the
+ * account's devices (even one that never held `from`) carries it into every folder's log, where the
+ * new key's own signature binds it to that log's place.
+ */
+export function sharingRotationMessage(options: { from: SharingPublic; to: SharingPublic }): Uint8Array {
+  const pick = (k: SharingPublic) => ({ encPub: k.encPub, signPub: k.signPub });
+  return utf8(
+    `${FOLDER_LABELS.sharingRotation}|${canon({ from: pick(options.from), to: pick(options.to) })}`,
+  );
+}
+
+/** True when `sig` is `from`'s signature of the change from `from` to `to`; never throws. */
+export function verifySharingRotation(options: {
+  from: SharingPublic;
+  to: SharingPublic;
+  sig: unknown;
+}): boolean {
+  try {
+    return ed25519.verify(
+      fromB64u(String(options.sig), 'sig'),
+      sharingRotationMessage(options),
+      fromB64u(options.from.signPub, 'signPub'),
+    );
+  } catch {
+    return false;
+  }
 }

@@ -9,6 +9,7 @@ import { canon, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { verifySignature, type CircleKey } from './keys.js';
 import { checkRealmSetup, type RealmSetup } from '../realms/pin.js';
+import { verifySharingRotation } from '../folders/sharing-key.js';
 
 export type CircleOp =
   | 'genesis'
@@ -55,6 +56,23 @@ export interface CircleSharing {
   encPub: string;
   signPub: string;
   sealed: string;
+  /**
+   * A rotation naming a NEW sharing key: the previous key's signature of the change
+   * (`sharingRotationMessage`), which the account's devices carry into every folder's log.
+   */
+  prevSig?: string;
+}
+
+/** A sharing key a rotation replaced, with its signature naming the key that replaced it. */
+export interface RetiredSharing {
+  encPub: string;
+  signPub: string;
+  /** The next key in line (a later retired one, or the current one). */
+  next: { encPub: string; signPub: string };
+  /** This key's signature of the change to `next` (`sharingRotationMessage`). */
+  sig: string;
+  /** `seq` of the rotating link that replaced it. */
+  replacedSeq: number;
 }
 
 /** `b64u` of the first 16 bytes of `H(credentialId)`: a short, fixed-length id for any credential id. */
@@ -136,6 +154,8 @@ export interface CircleState {
    * until a device first uses shared folders.
    */
   sharing?: (CircleSharing & { epoch: number }) | null;
+  /** Sharing keys rotations replaced, oldest first (§12.1): the chain folder logs are moved along. */
+  retiredSharing?: RetiredSharing[];
 }
 
 /** A recovery signing key that a later link replaced. */
@@ -460,8 +480,9 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
       if (!byTrusted) throw invalid(link, `is made by ${link.by}, which is not a trusted device`);
       if ((link.device ?? null) !== null || (link.via ?? null) !== null)
         throw invalid(link, 'carries a device');
-      // One sharing key per account: folder logs and safety numbers name it, so it never changes.
+      // Published once; only a rotation replaces it, with the old key's signature (§12.1).
       if (state.sharing) throw invalid(link, 'replaces the sharing key the circle already names');
+      if (link.sharing?.prevSig != null) throw invalid(link, 'signs a sharing key change outside a rotation');
       next.sharing = { ...checkSharing(link), epoch: link.epoch };
       return next;
     }
@@ -564,7 +585,10 @@ function checkSharing(link: CircleLink): CircleSharing {
 
 /**
  * A v2 rotation carries the sharing key sealed under the new vault key (§12.1), so devices that only
- * ever hold the new key still open it; its public halves cannot change (folders name them).
+ * ever hold the new key still open it. It either keeps the public halves (links written before
+ * sharing keys rotated) or names a NEW key with the old key's signature of the change, so only a
+ * holder of the old seed can make it; the old key joins `retiredSharing`. A new key that the circle
+ * already named once is refused (a rotation never goes back to a key a removed device may hold).
  */
 function rotateSharing(state: CircleState, next: CircleState, link: CircleLink): void {
   if (!state.sharing) {
@@ -572,9 +596,34 @@ function rotateSharing(state: CircleState, next: CircleState, link: CircleLink):
     return;
   }
   const sharing = checkSharing(link);
-  if (sharing.encPub !== state.sharing.encPub || sharing.signPub !== state.sharing.signPub)
-    throw invalid(link, 'changes the public halves of the sharing key');
-  next.sharing = { ...sharing, epoch: link.epoch };
+  const old = state.sharing;
+  const prevSig = link.sharing?.prevSig;
+  if (sharing.encPub === old.encPub && sharing.signPub === old.signPub) {
+    if (prevSig != null) throw invalid(link, 'signs a sharing key change that changes nothing');
+    next.sharing = { ...sharing, epoch: link.epoch };
+    return;
+  }
+  const retired = state.retiredSharing ?? [];
+  if (
+    sharing.encPub === old.encPub ||
+    sharing.signPub === old.signPub ||
+    retired.some((r) => r.encPub === sharing.encPub || r.signPub === sharing.signPub)
+  )
+    throw invalid(link, 'names a sharing key the circle named before');
+  if (prevSig == null) throw invalid(link, "changes the sharing key without the old key's signature");
+  if (!verifySharingRotation({ from: old, to: sharing, sig: prevSig }))
+    throw invalid(link, "changes the sharing key with a signature that is not the old key's");
+  next.sharing = { ...sharing, prevSig, epoch: link.epoch };
+  next.retiredSharing = [
+    ...retired,
+    {
+      encPub: old.encPub,
+      signPub: old.signPub,
+      next: { encPub: sharing.encPub, signPub: sharing.signPub },
+      sig: prevSig,
+      replacedSeq: link.seq,
+    },
+  ];
 }
 
 function checkPasskey(link: CircleLink): CirclePasskey {

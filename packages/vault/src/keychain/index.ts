@@ -29,7 +29,7 @@ export { setPin, checkPin, realmUrl } from './pin.js';
 export { removeDevice, type RemoveDeviceOptions } from './remove-device.js';
 export { rotateRecoveryKey } from './rotate-recovery-key.js';
 export { evictPendingDevice, type EvictDeviceOptions } from './evict-device.js';
-export { ensureSharingKey, openCircleSharing } from './sharing.js';
+export { ensureSharingKey, openCircleSharing, rotateCircleSharing, sharingKeyChain } from './sharing.js';
 export { renameDevice, type RenameDeviceOptions } from './rename-device.js';
 export { lockAccount } from './lock-account.js';
 export { signInAgain, type SignInAgainOptions } from './sign-in-again.js';

@@ -1,7 +1,8 @@
 /**
  * A new key epoch (docs/PROTOCOL.md §2.1, §7): a new vault key and circle key, a link signed with the
  * old circle key naming the new one and a new recovery key, wraps of the new key to every remaining
- * device, the new recovery key and the escrow, then every item re-encrypted under the new epoch.
+ * device, the new recovery key and the escrow, then every item re-encrypted under the new epoch; a
+ * new sharing key too (§12.1), which every shared folder then follows (§12.2).
  * Removing a device and replacing the recovery key are both this; see remove-device.ts and
  * rotate-recovery-key.ts.
  */
@@ -12,8 +13,10 @@ import { circleKey, newVaultKey, recoveryKeyPair, recoverySigningKey } from './k
 import { forgetRealmPin, registerEscrow, type RegisteredEscrow } from './pin.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { formatRecoveryKey, newRecoveryKey } from './recovery-key.js';
-import { resealCircleSharing } from './sharing.js';
+import { rotateCircleSharing } from './sharing.js';
 import { syncRound } from './sync.js';
+import { FolderError } from '../folders/errors.js';
+import { syncFolders } from '../folders/client/sync.js';
 
 export interface RotateOptions {
   /** `remove-device`: the device it removes, checked against the freshly verified circle. */
@@ -51,9 +54,9 @@ export async function rotateKeys(
     const old = keychain.currentVaultKey();
     const vk = newVaultKey();
     const escrowPub = escrow ? b64u(escrow.escrowPub) : options.escrow === 'keep' ? circle.escrowPub : null;
-    // The sharing key is sealed anew under the new vault key (§12.1): devices that join later hold
-    // only it. Its public halves stay, since folder logs and safety numbers name them.
-    const sharing = resealCircleSharing(keychain, circle, vk);
+    // A new sharing key (§12.1), sealed under the new vault key, with the old key's signature: a
+    // removed device keeps the old seed, so folders move to the new key (announceSharingKey below).
+    const sharing = rotateCircleSharing(keychain, circle, vk);
     const link = buildLink(circle, {
       op: options.op,
       by: state.deviceId,
@@ -77,5 +80,25 @@ export async function rotateKeys(
   // A replaced or removed PIN: its realm records go (the old epoch's key is still on this device).
   if (options.escrow !== 'keep' && before) await forgetRealmPin(keychain, before);
   await syncRound(keychain, { reencryptAll: true });
+  if (keychain.requireState().circle?.sharing) await followIntoFolders(keychain);
   return removed;
+}
+
+/**
+ * §12.2: every shared folder moves to the new sharing key (a `member-key` link), and a folder this
+ * account owns gets a new folder key right away. The rotation itself is done by now, so a failure
+ * says so; the next folder sync tries again.
+ */
+async function followIntoFolders(keychain: Keychain): Promise<void> {
+  try {
+    await syncFolders({ keychain });
+  } catch (err) {
+    if (!(err instanceof FolderError)) throw err;
+    // A hijack does not go away by syncing again; anything else may.
+    const retry = err.code === 'key-hijacked' ? '' : ' yet (the next sync tries again)';
+    throw new FolderError(
+      err.code,
+      `The keys were rotated, but a shared folder did not follow${retry}: ${err.message}`,
+    );
+  }
 }

@@ -1,10 +1,20 @@
 /**
  * The account's sharing key in its circle (docs/PROTOCOL.md §12.1): made lazily by the first device
  * that uses shared folders, published by a `sharing-key` link with the seed sealed under the vault
- * key, and sealed anew by every key rotation so devices holding only the newest key still open it.
+ * key, and replaced by every key rotation (a new key sealed under the new vault key, signed over by
+ * the old one), so a removed device's copy of the old seed opens nothing wrapped afterwards.
  */
 import { FolderError } from '../folders/errors.js';
-import { openSharingKey, sealSharingKey, sharingKey, type SharingKey } from '../folders/sharing-key.js';
+import {
+  openSharingKey,
+  sealSharingKey,
+  sharingKey,
+  sharingRotationMessage,
+  type SharingKey,
+  type SharingKeyStep,
+  type SharingPublic,
+} from '../folders/sharing-key.js';
+import { b64u } from './bytes.js';
 import { buildLink, type CircleSharing, type CircleState } from './circle.js';
 import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
@@ -31,15 +41,35 @@ export function openCircleSharing(keychain: Keychain, circle: CircleState): Shar
   return key;
 }
 
-/** The circle's sharing key sealed under `vk` (the next epoch's vault key), for a rotating link. */
-export function resealCircleSharing(
+/**
+ * The sharing key a rotating link names (§12.1): a NEW key, sealed under `vk` (the next epoch's vault
+ * key), with the old key's signature of the change. A removed device keeps the old seed, so the old
+ * key must stop being the one other members wrap folder keys to.
+ */
+export function rotateCircleSharing(
   keychain: Keychain,
   circle: CircleState,
   vk: Uint8Array,
 ): CircleSharing | undefined {
-  const key = openCircleSharing(keychain, circle);
-  if (!key) return undefined;
-  return { ...key.public, sealed: sealSharingKey({ key, vk, accountId: keychain.requireState().accountId }) };
+  const old = openCircleSharing(keychain, circle);
+  if (!old) return undefined;
+  const key = sharingKey();
+  return {
+    ...key.public,
+    sealed: sealSharingKey({ key, vk, accountId: keychain.requireState().accountId }),
+    prevSig: b64u(old.sign(sharingRotationMessage({ from: old.public, to: key.public }))),
+  };
+}
+
+/**
+ * The signed steps from `from`, a sharing key this account's verified circle retired, to its current
+ * one; null when the circle never named `from` as one of its retired keys (a key of someone else's).
+ */
+export function sharingKeyChain(circle: CircleState, from: SharingPublic): SharingKeyStep[] | null {
+  const retired = circle.retiredSharing ?? [];
+  const at = retired.findIndex((r) => r.encPub === from.encPub && r.signPub === from.signPub);
+  if (at < 0) return null;
+  return retired.slice(at).map((r) => ({ ...r.next, sig: r.sig }));
 }
 
 /**

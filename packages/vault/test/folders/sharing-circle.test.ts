@@ -1,6 +1,6 @@
 // The account's sharing key in its circle (docs/PROTOCOL.md §12.1) through the real server: made
-// lazily by one device, opened by the others, re-sealed by a removal so a device that only ever held
-// the new vault key opens it, and refused when a tampering proxy swaps it.
+// lazily by one device, opened by the others, replaced by a removal (a new key under the new vault
+// key, so a device that only ever held that key opens it), and refused when a tampering proxy swaps it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
 import { ensureSharingKey, login, removeDevice, signup, syncRound } from '../../src/keychain/index.js';
@@ -41,15 +41,19 @@ describe('the sharing key in the circle', () => {
     await removeDevice(a.keychain, b.keychain.requireState().deviceId, { keepRecoveryKey: keep });
     const circle = a.keychain.requireState().circle!;
     expect(circle.epoch).toBe(2);
-    expect(circle.sharing).toMatchObject({ ...made.public, epoch: 2 });
+    // B kept the old seed: the removal made a NEW sharing key, signed over by the old one.
+    const replaced = await ensureSharingKey({ keychain: a.keychain });
+    expect(replaced.public).not.toEqual(made.public);
+    expect(circle.sharing).toMatchObject({ ...replaced.public, epoch: 2 });
+    expect(circle.retiredSharing).toMatchObject([{ ...made.public, next: replaced.public }]);
 
-    // A device joining now gets only the epoch-2 vault key, and still opens the same sharing key.
+    // A device joining now gets only the epoch-2 vault key, and opens the new sharing key.
     const c = await device();
     const joinC = await login(c.keychain, { server: proxy.url, email, password, deviceName: 'C' });
     await approveJoin(a, c, joinC.verificationCode);
     await syncRound(c.keychain);
     expect(Object.keys(c.keychain.requireState().vaultKeys)).toEqual(['2']);
-    expect((await ensureSharingKey({ keychain: c.keychain })).public).toEqual(made.public);
+    expect((await ensureSharingKey({ keychain: c.keychain })).public).toEqual(replaced.public);
   });
 
   it('refuses a sharing key the server swapped into the circle', async () => {

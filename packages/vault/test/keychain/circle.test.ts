@@ -13,13 +13,19 @@ import {
   randomBytes,
   recoveryKeyPair,
   recoverySigningKey,
+  sharingKeyChain,
   signLink,
   trustedDevices,
   type CircleDevice,
   type CircleLink,
   type CircleState,
 } from '../../src/keychain/index.js';
-import { openSharingKey, sealSharingKey, sharingKey } from '../../src/folders/index.js';
+import {
+  openSharingKey,
+  sealSharingKey,
+  sharingKey,
+  sharingRotationMessage,
+} from '../../src/folders/index.js';
 
 function device(id: string): CircleDevice {
   const key = (seed: number) => b64u(new Uint8Array(32).fill(seed + id.charCodeAt(id.length - 1)));
@@ -281,6 +287,7 @@ describe('circle (PROTOCOL §2)', () => {
       nextCirclePub: circleKey(vk2).publicKey,
       ...newRecovery(),
     };
+    // Links written before sharing keys rotated: the same public halves, re-sealed, still verify.
     const resealed = { ...key.public, sealed: sealSharingKey({ key, vk: vk2, accountId: 'acct' }) };
     const rotated = applyLinks(withKey, [buildLink(withKey, { ...removal, sharing: resealed })]);
     expect(rotated.sharing).toEqual({ ...resealed, epoch: 2 });
@@ -289,8 +296,67 @@ describe('circle (PROTOCOL §2)', () => {
     );
     const dropped = buildLink(withKey, removal);
     expectRefused(() => applyLinks(withKey, [dropped]), 'circle-invalid', /names no sharing key/);
-    const changed = buildLink(withKey, { ...removal, sharing: { ...sharingKey().public, sealed } });
-    expectRefused(() => applyLinks(withKey, [changed]), 'circle-invalid', /public halves/);
+  });
+
+  it('lets a rotation name a NEW sharing key only with the old key signature, and keeps the chain (§12.1)', () => {
+    const { vk1, key1, states } = buildCircle();
+    const key = sharingKey();
+    const sharing = { ...key.public, sealed: sealSharingKey({ key, vk: vk1, accountId: 'acct' }) };
+    const withKey = applyLinks(states[2]!, [
+      buildLink(states[2]!, { op: 'sharing-key', by: 'B', signer: key1, sharing }),
+    ]);
+    const vk2 = newVaultKey();
+    const removal = {
+      op: 'remove-device' as const,
+      by: 'A',
+      device: device('B'),
+      signer: key1,
+      nextCirclePub: circleKey(vk2).publicKey,
+      ...newRecovery(),
+    };
+    const next = sharingKey();
+    const sealed2 = sealSharingKey({ key: next, vk: vk2, accountId: 'acct' });
+    const sig = (by: typeof key, to = next) =>
+      b64u(by.sign(sharingRotationMessage({ from: key.public, to: to.public })));
+    const signed = { ...next.public, sealed: sealed2, prevSig: sig(key) };
+    const rotated = applyLinks(withKey, [buildLink(withKey, { ...removal, sharing: signed })]);
+    expect(rotated.sharing).toEqual({ ...signed, epoch: 2 });
+    expect(rotated.retiredSharing).toEqual([
+      { ...key.public, next: next.public, sig: signed.prevSig, replacedSeq: rotated.head.seq },
+    ]);
+    expect(sharingKeyChain(rotated, key.public)).toEqual([{ ...next.public, sig: signed.prevSig }]);
+    expect(sharingKeyChain(rotated, sharingKey().public)).toBeNull();
+    // Unsigned by the old key, signed by a stranger's key, or signed over another key: refused.
+    const unsigned = buildLink(withKey, { ...removal, sharing: { ...next.public, sealed: sealed2 } });
+    expectRefused(() => applyLinks(withKey, [unsigned]), 'circle-invalid', /without the old key's signature/);
+    const stranger = buildLink(withKey, { ...removal, sharing: { ...signed, prevSig: sig(sharingKey()) } });
+    expectRefused(() => applyLinks(withKey, [stranger]), 'circle-invalid', /not the old key's/);
+    const other = buildLink(withKey, { ...removal, sharing: { ...signed, prevSig: sig(key, sharingKey()) } });
+    expectRefused(() => applyLinks(withKey, [other]), 'circle-invalid', /not the old key's/);
+    // The server swapping the new key in the stored link breaks the circle signature.
+    const honest = buildLink(withKey, { ...removal, sharing: signed });
+    const swapped = { ...honest, sharing: { ...signed, ...sharingKey().public } };
+    expectRefused(() => applyLinks(withKey, [swapped]), 'circle-invalid', /not signed by the circle key/);
+    // A signature on a rotation that keeps the key, and one outside a rotation: refused.
+    const kept = buildLink(withKey, { ...removal, sharing: { ...sharing, prevSig: sig(key) } });
+    expectRefused(() => applyLinks(withKey, [kept]), 'circle-invalid', /changes nothing/);
+    const early = buildLink(states[2]!, { op: 'sharing-key', by: 'B', signer: key1, sharing: signed });
+    expectRefused(() => applyLinks(states[2]!, [early]), 'circle-invalid', /outside a rotation/);
+    // A later rotation cannot go back to the retired key (a removed device may hold it).
+    const vk3 = newVaultKey();
+    const back = buildLink(rotated, {
+      op: 'rotate',
+      by: 'A',
+      signer: circleKey(vk2),
+      nextCirclePub: circleKey(vk3).publicKey,
+      ...newRecovery(),
+      sharing: {
+        ...key.public,
+        sealed: sealSharingKey({ key, vk: vk3, accountId: 'acct' }),
+        prevSig: b64u(next.sign(sharingRotationMessage({ from: next.public, to: key.public }))),
+      },
+    });
+    expectRefused(() => applyLinks(rotated, [back]), 'circle-invalid', /named before/);
   });
 
   it('keeps a verified state that survives a JSON round trip (the vault meta)', () => {

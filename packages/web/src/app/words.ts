@@ -157,6 +157,8 @@ export const folderWords = {
   secretsNote:
     'Every member’s devices hold the secrets of this folder’s codes, viewers’ too: a code cannot be made without them.',
   membersTitle: 'Members',
+  /** §12.5: the member's sharing key changed (signed by its old key); the safety number is new. */
+  keyChanged: 'their devices changed; compare the safety number again if you want',
   you: 'you',
   inviteTitle: 'Invite someone',
   inviteEmail: 'Their email (the account they use on this server)',

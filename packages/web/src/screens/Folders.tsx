@@ -251,6 +251,9 @@ function FolderDetail(props: { app: App; folder: FolderView; onBack(): void }) {
                       <br />
                       <span class="hint">
                         {w.role[m.role]} · {w.status[m.status]}
+                        {!self && m.keyChangedAt !== null && (
+                          <span data-testid="key-changed"> · {w.keyChanged}</span>
+                        )}
                       </span>
                     </span>
                     {owner && !self && (

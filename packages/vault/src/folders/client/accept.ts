@@ -19,6 +19,7 @@ import {
   type FetchedLog,
 } from './common.js';
 import { loadFolders, saveFolders } from './local.js';
+import { followOwnKey } from './member-key.js';
 import { folderView, type FolderView } from './view.js';
 
 export interface PendingInvite {
@@ -36,7 +37,12 @@ async function readInvite(
   const key = await ownSharingKey(keychain);
   const accountId = keychain.requireTrusted().accountId;
   const known = loadFolders(keychain).folders[folder];
-  const fetched = await fetchFolderLog({ keychain, folder, local: known });
+  let fetched = await fetchFolderLog({ keychain, folder, local: known });
+  // Invited before this account's key rotated (§12.2): the invite follows it to the current key.
+  const probe = newLocalFolder(folder, fetched);
+  await followOwnKey({ keychain, local: probe, key });
+  if (probe.state.head.seq !== fetched.state.head.seq)
+    fetched = await fetchFolderLog({ keychain, folder, local: known });
   const me = selfMember({ keychain, state: fetched.state, key });
   if (me.status !== 'invited')
     throw new FolderError('no-invite', `This account has no pending invite to folder ${folder}.`);

@@ -85,6 +85,7 @@ export async function inviteMember(
       role,
       status: 'invited',
       safetyNumber: number,
+      keyChangedAt: null,
     },
   };
 }

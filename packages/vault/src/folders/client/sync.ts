@@ -11,7 +11,6 @@ import { openFolderEntry } from '../entries.js';
 import { FolderError } from '../errors.js';
 import type { FolderRole } from '../log.js';
 import type { SharingKey } from '../sharing-key.js';
-import { wrapFolderKey } from '../wrap.js';
 import {
   adoptLog,
   fetchFolderLog,
@@ -22,6 +21,8 @@ import {
   selfMember,
 } from './common.js';
 import { loadFolders, saveFolders, type LocalFolder } from './local.js';
+import { followOwnKey, rekeyIfDue } from './member-key.js';
+import { wrapToMembers } from './new-epoch.js';
 import { FOLDER_NAME_ID, openFolderName } from './name.js';
 import { folderView, type FolderInvite, type FolderView } from './view.js';
 
@@ -66,9 +67,13 @@ export async function syncFolders(options: SyncFoldersOptions): Promise<SyncFold
       const fetched = await fetchFolderLog({ keychain, folder: row.id, local: known });
       const local = known ?? newLocalFolder(row.id, fetched);
       adoptLog(local, fetched);
+      // This account's key rotated since (§12.2): the folder follows it, or a hijack is refused.
+      await followOwnKey({ keychain, local, key });
       const me = selfMember({ keychain, state: local.state, key });
       if (me.status !== 'active') continue;
       folders.folders[row.id] = local;
+      // A member's key changed: an owner's device starts a new folder key epoch right away.
+      if (me.role === 'owner') await rekeyIfDue({ keychain, folders, local, key });
       if (me.role === 'owner' && local.wrappedAt !== local.state.head.seq)
         await wrapToMembers(keychain, local, key);
       changed += await pullEntries(keychain, local, key);
@@ -82,26 +87,6 @@ export async function syncFolders(options: SyncFoldersOptions): Promise<SyncFold
     invites,
     changed,
   };
-}
-
-/** Wraps the current folder key to every active member of the verified log (owners only). */
-export async function wrapToMembers(keychain: Keychain, local: LocalFolder, key: SharingKey): Promise<void> {
-  const epoch = local.state.epoch;
-  const fk = await folderKey({ keychain, local, epoch, key });
-  const wraps = Object.values(local.state.members)
-    .filter((m) => m.status === 'active')
-    .map((m) => ({
-      account: m.account,
-      epoch,
-      wrapped: wrapFolderKey({ folder: local.id, epoch, member: m.account, fk, recipient: m }),
-    }));
-  for (let at = 0; at < wraps.length; at += 256)
-    await folderCall(() =>
-      keychain
-        .client()
-        .call('folderWrapsPost', { body: { folder: local.id, wraps: wraps.slice(at, at + 256) } }),
-    );
-  local.wrappedAt = local.state.head.seq;
 }
 
 /** Pulls and merges the entries after the cursor; returns how many records changed. */

@@ -30,6 +30,12 @@ export interface FolderMemberView {
   status: 'invited' | 'active' | 'removed';
   /** Between this account and that member; '' for this account itself. */
   safetyNumber: string;
+  /**
+   * The member log link at which this member's sharing key last changed (its account removed a
+   * device or replaced its recovery key), or null: the safety number changed with it. Membership
+   * stands (the old key signed the change); comparing again is optional.
+   */
+  keyChangedAt: number | null;
 }
 
 export function folderView(keychain: Keychain, local: LocalFolder): FolderView {
@@ -51,6 +57,7 @@ export function memberViews(keychain: Keychain, local: LocalFolder, key: Sharing
     role: m.role,
     status: m.status,
     safetyNumber: m.account === self ? '' : safetyNumber({ a: key.public, b: m }),
+    keyChangedAt: m.keyChangedAt ?? null,
   }));
 }
 
