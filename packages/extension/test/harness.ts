@@ -233,3 +233,27 @@ export async function storedText(
 export async function hasFirstScreen(page: Page): Promise<boolean> {
   return (await storedText(page)).firstScreen;
 }
+
+/**
+ * Signs the popup in to a keychain with the form it shares with the web app ("Turn on keychain
+ * backup", then "I have an account"), naming the server as the extension must.
+ */
+export async function signInFromPopup(
+  popup: Page,
+  account: { server: string; email: string; password: string },
+): Promise<void> {
+  await popup.getByText('Turn on keychain backup').click();
+  await popup.getByRole('button', { name: 'I have an account' }).click();
+  await popup.getByLabel('Keychain server').fill(account.server);
+  await popup.getByLabel('Email').fill(account.email);
+  await popup.getByLabel('Account password').fill(account.password);
+  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** The labels in the popup's list of all codes, sorted. */
+export function codeLabels(popup: Page): Promise<string[]> {
+  return popup
+    .getByRole('list', { name: 'All codes' })
+    .locator('.label')
+    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
+}

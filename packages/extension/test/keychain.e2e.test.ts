@@ -4,7 +4,6 @@
  * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
  */
 import type { Server } from 'node:http';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addTyped,
@@ -16,9 +15,11 @@ import {
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
 import {
   clickFillButton,
+  codeLabels as labels,
   launchWithExtension,
   popupTiles,
   REAL,
+  signInFromPopup,
   startSite,
   type ExtensionBrowser,
 } from './harness.js';
@@ -50,14 +51,6 @@ afterAll(async () => {
   workspace?.remove();
 });
 
-/** The labels of the popup's list of all codes. */
-function labels(popup: Page): Promise<string[]> {
-  return popup
-    .getByRole('list', { name: 'All codes' })
-    .locator('.label')
-    .evaluateAll((spans) => spans.map((s) => s.textContent ?? '').sort());
-}
-
 describe('the extension as a keychain device', { timeout: 180_000 }, () => {
   it('joins by approval from the web app, shows the codes, and follows an entry the CLI adds', async () => {
     const web = await harness.device();
@@ -68,11 +61,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     const tab = await browser.context.newPage();
     await tab.goto(`http://${REAL}:${site.port}/`);
     const popup = await browser.popup(tab);
-    await popup.getByText('Sign in to a keychain').click();
-    await popup.getByLabel('Keychain server').fill(harness.url);
-    await popup.getByLabel('Email').fill(EMAIL);
-    await popup.getByLabel('Keychain password').fill(PASSWORD);
-    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromPopup(popup, { server: harness.url, ...ACCOUNT });
 
     const code = (await popup.getByTestId('verification-code').textContent())!.trim();
     expect(code).toMatch(/^\d{4}-\d{4}$/);

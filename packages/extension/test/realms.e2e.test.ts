@@ -15,7 +15,7 @@ import {
   startHarness,
   type Harness,
 } from '../../web/test/harness.js';
-import { launchWithExtension, type ExtensionBrowser } from './harness.js';
+import { launchWithExtension, signInFromPopup, type ExtensionBrowser } from './harness.js';
 
 const ACCOUNT = { email: 'realms-ext@example.com', password: 'a long enough account password' };
 const PIN = '48213957';
@@ -72,11 +72,7 @@ describe('the extension with escrow realms', { timeout: 180_000 }, () => {
     const popup = await browser.context.newPage();
     await popup.goto(`chrome-extension://${browser.id}/popup.html`);
     const asked = () => popup.evaluate(() => (globalThis as unknown as { asked: string[][] }).asked);
-    await popup.getByText('Sign in to a keychain').click();
-    await popup.getByLabel('Keychain server').fill(harness.url);
-    await popup.getByLabel('Email').fill(ACCOUNT.email);
-    await popup.getByLabel('Keychain password').fill(ACCOUNT.password);
-    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromPopup(popup, { server: harness.url, ...ACCOUNT });
     await popup.getByTestId('verification-code').waitFor();
     expect(await asked()).toEqual([[`${harness.url}/*`]]);
 

@@ -2,6 +2,7 @@
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
@@ -12,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   compareVersions,
   parseClientHeader,
+  type ClientId,
 } from '@tessera/protocol';
 import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
@@ -39,7 +41,11 @@ import { registerHttpRateLimit } from './rate-limit.js';
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
-async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise<void> {
+/**
+ * Checks the client header; returns the client when it is too old (then `refuseOutdated` answers),
+ * null when it may go on. Synchronous, so the common case costs no promise per request.
+ */
+function outdatedClient(ctx: ServerContext, request: FastifyRequest): ClientId | null {
   const minClientVersion = ctx.minClientVersion;
   let value = request.headers[CLIENT_HEADER.toLowerCase()];
   if (value === undefined && request.url.startsWith('/v1/feed')) {
@@ -54,17 +60,35 @@ async function checkClient(ctx: ServerContext, request: FastifyRequest): Promise
       `Every request needs a ${CLIENT_HEADER} header like "tessera-cli/0.2.0".`,
     );
   }
-  if (compareVersions(client.version, minClientVersion) < 0) {
-    await noticeOutdatedDevice(ctx, request, client).catch((err) =>
-      request.log.warn({ err }, 'update notice failed'),
+  return compareVersions(client.version, minClientVersion) < 0 ? client : null;
+}
+
+async function refuseOutdated(ctx: ServerContext, request: FastifyRequest, client: ClientId): Promise<never> {
+  await noticeOutdatedDevice(ctx, request, client).catch((err) =>
+    request.log.warn({ err }, 'update notice failed'),
+  );
+  throw new HttpError(
+    426,
+    'update-required',
+    `${client.client} ${client.version} is too old for this server; update Tessera to ${ctx.minClientVersion} or later.`,
+    { minimumVersion: ctx.minClientVersion },
+  );
+}
+
+/** Records one answer's duration under `route`. */
+function observer(ctx: ServerContext, route: string) {
+  return (reply: FastifyReply, done: () => void) => {
+    ctx.metrics.requestDuration.observe(
+      { route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
     );
-    throw new HttpError(
-      426,
-      'update-required',
-      `${client.client} ${client.version} is too old for this server; update Tessera to ${minClientVersion} or later.`,
-      { minimumVersion: minClientVersion },
-    );
-  }
+    done();
+  };
+}
+
+/** A route's hooks of one kind as a list (Fastify takes one function or an array). */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }
 
 export async function buildApp(options: {
@@ -129,25 +153,40 @@ export async function buildApp(options: {
             source: 'corsOrigins (--cors-origin, TESSERA_CORS_ORIGINS)',
           }),
   });
-  app.addHook('onRequest', async (request) => {
-    if (isV1(request.url)) await checkClient(ctx, request);
+  // The hooks every request runs take callbacks, not async functions: no promise and no extra turn
+  // per request in the common case (bench/FINDINGS.md, bench:server against a bare twin).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!isV1(request.url)) return done();
+    let outdated: ClientId | null;
+    try {
+      outdated = outdatedClient(ctx, request);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (!outdated) return done();
+    refuseOutdated(ctx, request, outdated).catch((err: Error) => done(err));
   });
   // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
   let closing = false;
-  const headers = securityHeaders(
-    ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin),
+  const headers = Object.entries(
+    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
   );
-  app.addHook('onSend', async (request, reply, payload) => {
-    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+  app.addHook('onSend', (request, reply, payload, done) => {
+    for (const [name, value] of headers) reply.header(name, value);
     if (isV1(request.url)) reply.header('cache-control', 'no-store');
     if (closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    ctx.metrics.requestDuration.observe(
-      { route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+  // Durations by route: each route observes with its own label (fixed when it is registered), so no
+  // request builds `request.routeOptions`; answers of no route (404) observe as "unmatched".
+  app.addHook('onRoute', (route) => {
+    const observe = observer(ctx, route.url);
+    route.onResponse = [...hookList(route.onResponse), (_request, reply, done) => observe(reply, done)];
+  });
+  const unmatched = observer(ctx, 'unmatched');
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) return unmatched(reply, done);
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {

@@ -71,6 +71,11 @@ export interface ServerOptions {
   /** How long this process may reuse a session lookup (ms); 0 disables the cache. See session-cache.ts. */
   sessionCacheTtlMs?: number;
   /**
+   * The same while this process hears every revocation (PostgreSQL, LISTEN connection up); it is
+   * the staleness bound only if that connection dies unnoticed. See session-cache.ts.
+   */
+  sessionCacheHeardTtlMs?: number;
+  /**
    * Absolute session lifetime (ms) from sign-in, whatever the sliding expiry says (PROTOCOL §10.3);
    * default 90 days, or TESSERA_SESSION_ABSOLUTE_LIFETIME_MS.
    */
@@ -100,6 +105,8 @@ export const DEFAULTS = {
    * other processes by NOTIFY at once, so this only bounds staleness if a notification is lost.
    */
   sessionCacheTtlMs: 5_000,
+  /** While revocations are heard: a look-up per device per 30 s instead of per 5 s. */
+  sessionCacheHeardTtlMs: 30_000,
   sessionCacheMaxEntries: 10_000,
   loginTtlMs: 2 * 60_000,
   escrowAttemptTtlMs: 2 * 60_000,

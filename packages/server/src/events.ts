@@ -9,10 +9,55 @@ import type { FeedEventType } from '@tessera/protocol';
 import type { MainDatabase } from './db/tables.js';
 
 export const NOTIFY_CHANNEL = 'tessera_events';
+/** Longest announcement with the event's data (PostgreSQL refuses payloads of 8000 bytes or more). */
+export const NOTIFY_PAYLOAD_MAX_BYTES = 7900;
 /** Separate from the events: a push must not evict every cached session of its account. */
 export const SESSIONS_CHANNEL = 'tessera_sessions';
 /** Wakes every feed of every account (after the bus reconnects and may have missed notifications). */
 export const ALL_ACCOUNTS = '*';
+
+/**
+ * An event as its notification announces it (PostgreSQL, migration 0008): with the id of the
+ * account's previous event, so a feed that has sent exactly `prev` can send this one without reading
+ * the log (routes/feed.ts). `data` is null when the event was too large to carry.
+ */
+export interface AnnouncedEvent {
+  accountId: string;
+  prev: number;
+  id: number;
+  type: string;
+  data: string | null;
+}
+
+/**
+ * The payload of a `tessera_events` notification: the JSON object migration 0008's trigger sends,
+ * or (before it) the bare account id. Anything else is ignored (null).
+ */
+export function parseAnnouncement(payload: string): { accountId: string; event?: AnnouncedEvent } | null {
+  if (!payload.startsWith('{')) return { accountId: payload };
+  try {
+    const o = JSON.parse(payload) as { a?: unknown; p?: unknown; i?: unknown; t?: unknown; d?: unknown };
+    if (typeof o.a !== 'string') return null;
+    const valid =
+      Number.isSafeInteger(o.p) &&
+      Number.isSafeInteger(o.i) &&
+      typeof o.t === 'string' &&
+      (o.d === null || typeof o.d === 'string');
+    if (!valid) return { accountId: o.a };
+    return {
+      accountId: o.a,
+      event: {
+        accountId: o.a,
+        prev: o.p as number,
+        id: o.i as number,
+        type: o.t as string,
+        data: o.d as string | null,
+      },
+    };
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Appends an event; call inside a transaction that holds the account row lock (`lockAccount`), so
@@ -36,8 +81,11 @@ export interface EventBus {
    * commit itself does (a trigger on `events`), so this returns at once.
    */
   publish(accountIds: string[]): Promise<void>;
-  /** Calls `wake` when the account (or ALL_ACCOUNTS) is published. */
-  subscribe(accountId: string, wake: () => void): () => void;
+  /**
+   * Calls `wake` when the account (or ALL_ACCOUNTS) is published; with the event when the
+   * notification announced one (PostgreSQL), without when it did not (SQLite, a reconnect).
+   */
+  subscribe(accountId: string, wake: (event?: AnnouncedEvent) => void): () => void;
   /**
    * Tells this process (at once, before returning) and every other process that sessions or device
    * statuses of the account changed (sign-out, device trusted or removed, account deleted), so
@@ -46,6 +94,12 @@ export interface EventBus {
   revokeSessions(accountId: string): Promise<void>;
   /** Calls `listener` with the account id, or ALL_ACCOUNTS when notifications may have been missed. */
   onSessionsRevoked(listener: (accountId: string) => void): () => void;
+  /**
+   * Whether every other process's revocation reaches this one now: PostgreSQL while its LISTEN
+   * connection is up (its loss is reported at once as a revocation of ALL_ACCOUNTS). Never on
+   * SQLite, where processes sharing a file have no channel between them.
+   */
+  revocationsHeard(): boolean;
   close(): Promise<void>;
 }
 
@@ -62,7 +116,7 @@ class LocalBus implements EventBus {
   async publish(accountIds: string[]): Promise<void> {
     for (const id of new Set(accountIds)) this.emitter.emit(id);
   }
-  subscribe(accountId: string, wake: () => void): () => void {
+  subscribe(accountId: string, wake: (event?: AnnouncedEvent) => void): () => void {
     this.emitter.on(accountId, wake);
     this.emitter.on(ALL_ACCOUNTS, wake);
     return () => {
@@ -75,6 +129,9 @@ class LocalBus implements EventBus {
   }
   onSessionsRevoked(listener: (accountId: string) => void): () => void {
     return onRevoked(this.emitter, listener);
+  }
+  revocationsHeard(): boolean {
+    return false;
   }
   async close(): Promise<void> {}
 }
@@ -113,7 +170,10 @@ export async function postgresBus(options: {
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000 });
     c.on('notification', (msg) => {
-      if (msg.channel === NOTIFY_CHANNEL && msg.payload) emitter.emit(msg.payload);
+      if (msg.channel === NOTIFY_CHANNEL && msg.payload) {
+        const announced = parseAnnouncement(msg.payload);
+        if (announced) emitter.emit(announced.accountId, announced.event);
+      }
       if (msg.channel === SESSIONS_CHANNEL && msg.payload) emitter.emit(REVOKED, msg.payload);
     });
     c.on('error', (err) => {
@@ -129,6 +189,8 @@ export async function postgresBus(options: {
   const reconnectLater = (c: InstanceType<typeof pg.Client>) => {
     if (closed || client !== c || timer) return;
     client = null;
+    // Revocations sent from now until the reconnect are missed: sessions cached here go now.
+    emitter.emit(REVOKED, ALL_ACCOUNTS);
     c.end().catch(() => {});
     timer = setTimeout(() => {
       timer = null;
@@ -152,7 +214,7 @@ export async function postgresBus(options: {
 
   await connect();
   return {
-    // The events table's trigger (migration 0004_events_notify) notifies when each event commits.
+    // The events table's trigger (migrations 0004 and 0008) notifies when each event commits.
     async publish() {},
     subscribe: (accountId, wake) => local.subscribe(accountId, wake),
     async revokeSessions(accountId) {
@@ -161,6 +223,7 @@ export async function postgresBus(options: {
       await sql`select pg_notify(${SESSIONS_CHANNEL}, ${accountId})`.execute(options.db);
     },
     onSessionsRevoked: (listener) => onRevoked(emitter, listener),
+    revocationsHeard: () => client !== null && !closed,
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -46,6 +46,16 @@ export function createMetrics() {
       help: 'Pulls answered by an identical read that had not started when they arrived (read-coalescer.ts)',
       registers,
     }),
+    feedReads: new Counter({
+      name: 'tessera_feed_reads_total',
+      help: 'Reads of the event log by feeds (one per wake and account, shared by its feeds here)',
+      registers,
+    }),
+    feedEventsAnnounced: new Counter({
+      name: 'tessera_feed_events_announced_total',
+      help: 'Events feeds took from their notification instead of reading the log (PostgreSQL)',
+      registers,
+    }),
     circleLinks: new Counter({
       name: 'tessera_circle_links_total',
       help: 'Circle links accepted by op',

@@ -128,6 +128,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     cleanups.push(() => bus.close());
     const sessionCache = new SessionCache({
       ttlMs: options.sessionCacheTtlMs ?? DEFAULTS.sessionCacheTtlMs,
+      heardTtlMs: options.sessionCacheHeardTtlMs ?? DEFAULTS.sessionCacheHeardTtlMs,
+      heard: () => bus.revocationsHeard(),
       maxEntries: DEFAULTS.sessionCacheMaxEntries,
     });
     const unsubscribe = bus.onSessionsRevoked((accountId) => sessionCache.revoke(accountId));

@@ -5,9 +5,13 @@
  * The trade-off is bounded staleness, and revocation stays effective:
  * - this process forgets an account's sessions before a sign-out, device approval or removal, or
  *   account deletion answers (`EventBus.revokeSessions`), so the next request here sees the change;
- * - other processes forget them when the revocation's NOTIFY arrives (milliseconds); if that
- *   notification is lost (the LISTEN connection is down), an entry still lives at most `ttlMs`,
- *   and the bus forgets everything when it reconnects;
+ * - other processes forget them when the revocation's NOTIFY arrives (milliseconds). An entry
+ *   stored while the bus hears every revocation (PostgreSQL with its LISTEN connection up) lives
+ *   `heardTtlMs` while that lasts; losing the connection empties the cache at once, and from then
+ *   until it is back entries live only `ttlMs`, which also bounds an entry where revocations are
+ *   never heard (SQLite files shared by processes). A connection that dies without the client
+ *   noticing is the case `heardTtlMs` bounds. Fewer look-ups matter on PostgreSQL, where each is a
+ *   network round trip (bench/FINDINGS.md);
  * - a lookup that raced a revocation is not stored (the generation check below), so an entry can
  *   never outlive a revocation that committed after its database read began;
  * - expiry is checked on every hit against the cached `expiresAt`.
@@ -27,6 +31,8 @@ export interface CachedSession {
 interface Entry {
   session: CachedSession;
   storedAt: number;
+  /** Stored while every revocation reached this process (see `heard`). */
+  heard: boolean;
 }
 
 export class SessionCache {
@@ -34,8 +40,22 @@ export class SessionCache {
   /** Bumped by every revocation: a lookup begun in an older generation is not stored. */
   private generationCount = 0;
 
-  /** `ttlMs` 0 disables the cache; `maxEntries` bounds memory (oldest entries go first). */
-  constructor(private readonly options: { ttlMs: number; maxEntries: number }) {}
+  /**
+   * `ttlMs` 0 disables the cache; `maxEntries` bounds memory (oldest entries go first).
+   * `heardTtlMs` (default `ttlMs`) applies while `heard()` says revocations reach this process.
+   */
+  constructor(
+    private readonly options: {
+      ttlMs: number;
+      maxEntries: number;
+      heardTtlMs?: number;
+      heard?: () => boolean;
+    },
+  ) {}
+
+  private heardNow(): boolean {
+    return this.options.heard?.() ?? false;
+  }
 
   /** Read before the database lookup and pass to `store`. */
   get generation(): number {
@@ -45,7 +65,9 @@ export class SessionCache {
   get(tokenHash: string, now: number): CachedSession | undefined {
     const entry = this.entries.get(tokenHash);
     if (!entry) return undefined;
-    if (now - entry.storedAt >= this.options.ttlMs) {
+    const ttl =
+      entry.heard && this.heardNow() ? (this.options.heardTtlMs ?? this.options.ttlMs) : this.options.ttlMs;
+    if (now - entry.storedAt >= ttl) {
       this.entries.delete(tokenHash);
       return undefined;
     }
@@ -57,7 +79,7 @@ export class SessionCache {
     if (this.options.ttlMs <= 0 || generation !== this.generationCount) return;
     if (this.entries.size >= this.options.maxEntries && !this.entries.has(tokenHash))
       this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(tokenHash, { session, storedAt: now });
+    this.entries.set(tokenHash, { session, storedAt: now, heard: this.heardNow() });
   }
 
   /** Forgets every session of the account (ALL_ACCOUNTS: every session). */

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import {
   Api,
   BACKENDS,
@@ -211,5 +212,101 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     // `ended` settles only when the server closes the stream; a feed left open fails by the test timeout.
     await server.close();
     await feed.ended;
+  });
+});
+
+/**
+ * PostgreSQL announces each event in its notification with the id of the account's previous event
+ * (migration 0008): feeds that have sent that previous event send it without reading the log, and a
+ * feed that cannot continue the chain (an event too large to announce, a gap) reads, so nothing is
+ * skipped or sent twice.
+ */
+describe('feed announcements (postgres)', () => {
+  const METRICS_TOKEN = b64u(randomBytes(32));
+  let store: TestStore;
+  let a: Api;
+  let b: Api;
+
+  beforeAll(async () => {
+    store = await createStore('postgres');
+    a = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
+    b = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
+  });
+  afterAll(() => store.cleanup());
+
+  const counter = async (api: Api, name: string) => {
+    const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);
+  };
+  const heads = (f: FeedReader) => f.events.filter((x) => x.event === 'items').map((x) => x.data.head);
+
+  it('caught-up feeds on every process send announced events without reading the log', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const onB = new Api(b.url, account.api.token);
+    const feeds = [account.api, account.api, onB].map((api) => new FeedReader(api));
+    for (const f of feeds) await f.waitFor(() => f.status === 200);
+    // The first event settles every feed (notifications of the sign-up arrive before it).
+    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
+    for (const f of feeds) await f.waitFor(() => heads(f).length === 1);
+    const readsBefore = [
+      await counter(a, 'tessera_feed_reads_total'),
+      await counter(b, 'tessera_feed_reads_total'),
+    ];
+    const announcedBefore = await counter(a, 'tessera_feed_events_announced_total');
+    for (let n = 2; n <= 6; n++) {
+      expect((await (n % 2 ? onB : account.api).post('/v1/items', { items: [item()] })).status).toBe(200);
+      for (const f of feeds) await f.waitFor(() => heads(f).length === n);
+    }
+    for (const f of feeds) expect(heads(f)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([
+      await counter(a, 'tessera_feed_reads_total'),
+      await counter(b, 'tessera_feed_reads_total'),
+    ]).toEqual(readsBefore);
+    // Two feeds on this process, five events each.
+    expect((await counter(a, 'tessera_feed_events_announced_total')) - announcedBefore).toBe(10);
+    for (const f of feeds) f.close();
+  });
+
+  it('an event announced without its data, or whose notification was lost, is read from the log, in order', async () => {
+    const account = await trustedAccount(a, uniqueEmail());
+    const onB = new Api(b.url, account.api.token);
+    const feeds = [new FeedReader(account.api), new FeedReader(onB)];
+    for (const f of feeds) await f.waitFor(() => f.status === 200);
+    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
+    for (const f of feeds) await f.waitFor(() => heads(f).length === 1);
+    // Written as the server writes events (under the account row lock): one with data past the
+    // notification's bound (announced without it), one with its trigger off (no notification at
+    // all, as when the LISTEN connection was down).
+    const big = { folder: 'x'.repeat(9000) };
+    const silent = { folder: 'silent' };
+    const client = new pg.Client({ connectionString: store.database });
+    await client.connect();
+    try {
+      const write = (data: unknown) =>
+        client.query(
+          `WITH locked AS (SELECT id FROM accounts WHERE id = $1 FOR UPDATE)
+           INSERT INTO events (account_id, type, data, created_at) SELECT id, 'folders', $2, $3 FROM locked`,
+          [account.accountId, JSON.stringify(data), Date.now()],
+        );
+      await write(big);
+      expect((await onB.post('/v1/items', { items: [item()] })).status).toBe(200);
+      for (const f of feeds) await f.waitFor(() => heads(f).length === 2);
+      await client.query('SET session_replication_role = replica');
+      await write(silent);
+    } finally {
+      await client.end();
+    }
+    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
+    for (const f of feeds) {
+      await f.waitFor(() => heads(f).length === 3);
+      const kinds = f.events.map((x) => (x.event === 'folders' ? x.data.folder.slice(0, 6) : x.event));
+      expect(kinds.slice(kinds.indexOf('xxxxxx'))).toEqual(['xxxxxx', 'items', 'silent', 'items']);
+      expect(f.events.find((x) => x.event === 'folders')!.data).toEqual(big);
+      expect(heads(f)).toEqual([1, 2, 3]);
+      const ids = f.events.map((x) => Number(x.id));
+      expect(ids).toEqual([...ids].sort((x, y) => x - y));
+      expect(new Set(ids).size).toBe(ids.length);
+      f.close();
+    }
   });
 });

@@ -39,6 +39,25 @@ describe('/metrics access', () => {
     expect(await ok.text()).toMatch(/^# HELP tessera_sign_ins_total/m);
   });
 
+  it('counts request durations by route, and answers of no route as unmatched', async () => {
+    const { url } = await start({ metrics: { token } });
+    const client = { 'tessera-client': 'tessera-cli/0.2.0' };
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/v1/items`, { headers: client })).status).toBe(401);
+    expect((await fetch(`${url}/v1/no-such-route`, { headers: client })).status).toBe(404);
+    const text = await (await get(url, `Bearer ${token}`)).text();
+    const count = (labels: string) =>
+      Number(
+        new RegExp(`^tessera_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1],
+      );
+    expect(count('route="/healthz",status="200"')).toBe(2);
+    expect(count('route="/v1/items",status="401"')).toBe(1);
+    expect(count('route="unmatched",status="404"')).toBe(1);
+  });
+
   it('does not serve /metrics at all when neither a token nor a metrics listener is set', async () => {
     const { url } = await start({});
     const res = await get(url, `Bearer ${token}`);

@@ -15,6 +15,7 @@ import {
   makeLink,
   newCircleKey,
   newDevice,
+  query,
   trustedAccount,
   uniqueEmail,
   type Account,
@@ -172,6 +173,22 @@ describe('SessionCache', () => {
     expect(cache.get('t2', 0)).toBeUndefined();
   });
 
+  it('keeps an entry stored while revocations are heard for the longer TTL, only while they still are', () => {
+    let heard = true;
+    const cache = new SessionCache({ ttlMs: 5_000, heardTtlMs: 30_000, heard: () => heard, maxEntries: 10 });
+    cache.store('t', session('a'), cache.generation, 0);
+    expect(cache.get('t', 29_999)).toBeDefined();
+    expect(cache.get('t', 30_000)).toBeUndefined();
+    cache.store('t', session('a'), cache.generation, 0);
+    heard = false;
+    expect(cache.get('t', 5_000)).toBeUndefined();
+    // Stored while not heard: the short TTL, even once they are heard again.
+    cache.store('u', session('a'), cache.generation, 0);
+    heard = true;
+    expect(cache.get('u', 4_999)).toBeDefined();
+    expect(cache.get('u', 5_000)).toBeUndefined();
+  });
+
   it('stores nothing with TTL 0 and stays within maxEntries', () => {
     const off = new SessionCache({ ttlMs: 0, maxEntries: 10 });
     off.store('t', session('a'), off.generation, 0);
@@ -180,5 +197,33 @@ describe('SessionCache', () => {
     for (const t of ['t1', 't2', 't3']) small.store(t, session('a'), small.generation, 0);
     expect(small.get('t1', 0)).toBeUndefined();
     expect(small.get('t3', 0)).toBeDefined();
+  });
+});
+
+describe('session cache and the LISTEN connection (postgres)', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createStore('postgres');
+  });
+  afterAll(() => store.cleanup());
+
+  it('losing the LISTEN connection drops cached sessions, so a change it could not announce shows', async () => {
+    // Long TTLs: only dropping the cache on the loss can explain a prompt 401 below.
+    const api = new Api(
+      (await store.start({ sessionCacheTtlMs: OTHER_TTL_MS, sessionCacheHeardTtlMs: OTHER_TTL_MS })).url,
+    );
+    const account = await trustedAccount(api, uniqueEmail());
+    expect((await account.api.get('/v1/devices')).status).toBe(200);
+    // Changed behind the server's back (no revocation notice): the cached look-up still answers.
+    await query(store, 'UPDATE sessions SET expires_at = 0 WHERE device_id = ?', [account.deviceId]);
+    expect((await account.api.get('/v1/devices')).status).toBe(200);
+    const ended = await query(
+      store,
+      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    );
+    expect(ended.length).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await account.api.get('/v1/devices')).status, { timeout: NOTIFY_WITHIN_MS })
+      .toBe(401);
   });
 });

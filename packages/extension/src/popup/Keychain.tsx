@@ -1,67 +1,33 @@
 import { useEffect, useState } from 'preact/hooks';
-import { distinctDeviceName } from '@tessera/vault';
 import { useStore } from '../../../web/src/app/store.js';
-import { ErrorText, Field } from '../../../web/src/components/Field.js';
+import { ErrorText } from '../../../web/src/components/Field.js';
 import { useBusy } from '../../../web/src/components/useBusy.js';
 import { defaultDeviceName } from '../../../web/src/format.js';
-import { requestServerAccess, serverOrigin, type PopupKeychain } from './popup-keychain.js';
+import type { PopupKeychain } from './popup-keychain.js';
+
+type StartModule = typeof import('../../../web/src/screens/KeychainStart.js');
 
 /**
- * Signing in to a keychain from the popup: the server's address (the extension is not served by
- * one, so the user names it), the account, and this device's name. The device then joins by
- * approval, PIN or recovery key on the web app's join screen.
+ * Turning on the keychain backup from the popup: the web app's own form (`KeychainStart`: create
+ * an account with its recovery key, or sign in), which here also asks for the server's address (no
+ * server serves the extension). A signed-in device then joins by approval, PIN or recovery key on
+ * the web app's join screen. Loaded when opened; open by itself while a sign-up waits for its
+ * recovery key to be confirmed (the popup closed while it was shown).
  */
 export function KeychainSignIn({ keychain }: { keychain: PopupKeychain }) {
-  const [server, setServer] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [deviceName, setDeviceName] = useState(() => distinctDeviceName(`${defaultDeviceName()} extension`));
-  const { busy, error, run } = useBusy();
-  const ready = server.trim() !== '' && email.includes('@') && password !== '';
+  const [open, setOpen] = useState(() => keychain.pendingSignup() !== null);
+  const [start, setStart] = useState<StartModule | null>(null);
+  useEffect(() => {
+    if (open && !start) void import('../../../web/src/screens/KeychainStart.js').then(setStart);
+  }, [open]);
   return (
-    <details class="keychain">
-      <summary>Sign in to a keychain</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(async () => {
-            const origin = serverOrigin(server);
-            // First, while the click still counts as a user gesture: the browser asks only then.
-            await requestServerAccess(origin);
-            await keychain.signIn({ server: origin, email: email.trim(), password, deviceName });
-          });
-        }}
-      >
-        <Field
-          id="kc-server"
-          label="Keychain server"
-          value={server}
-          onValue={setServer}
-          hint="The address of your keychain server. Tessera asks the browser for access to it alone."
-          input={{ type: 'url', placeholder: 'https://keys.example.org', autocomplete: 'url' }}
-        />
-        <Field
-          id="kc-email"
-          label="Email"
-          value={email}
-          onValue={setEmail}
-          input={{ type: 'email', autocomplete: 'username' }}
-        />
-        <Field
-          id="kc-password"
-          label="Keychain password"
-          value={password}
-          onValue={setPassword}
-          input={{ type: 'password', autocomplete: 'current-password' }}
-        />
-        <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
-        <ErrorText error={error} />
-        <div class="actions">
-          <button type="submit" disabled={!ready || busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </div>
-      </form>
+    <details class="keychain" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Turn on keychain backup</summary>
+      {!start ? (
+        open && <p aria-busy="true">Loading…</p>
+      ) : (
+        <start.KeychainStart app={keychain} deviceName={`${defaultDeviceName()} extension`} />
+      )}
     </details>
   );
 }

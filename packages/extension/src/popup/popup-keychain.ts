@@ -1,14 +1,20 @@
 /// <reference types="chrome" />
 import type { Vault } from '@tessera/vault';
-import type { KeychainSession, KeychainState, SignInRequest } from '../../../web/src/app/keychain.js';
+import type {
+  KeychainSession,
+  KeychainState,
+  SignInRequest,
+  SignUpRequest,
+} from '../../../web/src/app/keychain.js';
+import { PENDING_SIGNUP_META_KEY, type PendingSignup } from '../../../web/src/app/pending-signup.js';
 import { Store } from '../../../web/src/app/store.js';
 import type {
   ApproveActions,
   DeviceActions,
   JoinActions,
   PinActions,
-  QrActions,
 } from '../../../web/src/screens/Keychain.js';
+import type { StartActions } from '../../../web/src/screens/KeychainStart.js';
 import { FOLLOW_LOCK } from '../sync-status.js';
 
 /** What the popup shows about the keychain: the web app's keychain view, and the last notice. */
@@ -26,10 +32,11 @@ export function keychainStore(): Store<PopupKeychainState> {
  * follow loop of the live feed) on the extension's vault. It runs in the popup while it is open;
  * the background reads the synced entries from the shared vault storage.
  */
-export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions, PinActions, QrActions {
+export class PopupKeychain implements StartActions, JoinActions, ApproveActions, DeviceActions, PinActions {
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
   private releaseFollowLock: (() => void) | null = null;
+  private stopWatching: (() => void) | null = null;
 
   constructor(private readonly vault: Vault) {}
 
@@ -41,11 +48,41 @@ export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions
     await (await this.open()).resume();
   }
 
-  /** Signs in; the device then waits for approval, the PIN or the recovery key (`JoinScreen`). */
+  /**
+   * Signs in; the device then waits for approval, the PIN or the recovery key (`JoinScreen`).
+   * First, straight from the click, access to the server's origin alone.
+   */
   async signIn(request: SignInRequest): Promise<void> {
+    await requestServerAccess(request.server);
     await (await this.open()).signIn(request);
     this.holdFollowLock();
     this.store.set({ keychainOn: true });
+  }
+
+  /**
+   * Creates the account (access to the server's origin first, from the click); resolves with the
+   * recovery key to show. Nothing is created until `finishSignUp`; a popup closed in between finds
+   * the sign-up again (`pendingSignup`), as a reloaded web app does.
+   */
+  async signUp(request: SignUpRequest): Promise<string> {
+    await requestServerAccess(request.server);
+    return (await this.open()).signUp(request);
+  }
+
+  /** The recovery key was typed back: the keychain is made, every entry backed up, then followed. */
+  async finishSignUp(): Promise<void> {
+    await (await this.open()).finishSignUp();
+    this.holdFollowLock();
+    this.store.set({ keychainOn: true });
+  }
+
+  pendingSignup(): PendingSignup | null {
+    return (this.vault.getMeta(PENDING_SIGNUP_META_KEY) as unknown as PendingSignup | undefined) ?? null;
+  }
+
+  /** Forgets an unfinished sign-up: its recovery key was never used and is void. */
+  async abandonSignup(): Promise<void> {
+    await this.vault.setMeta(PENDING_SIGNUP_META_KEY, undefined);
   }
 
   async refreshEscrow(): Promise<void> {
@@ -115,6 +152,8 @@ export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions
 
   /** The popup closes (or Tessera locks): the follow loop stops; the device stays signed in. */
   stop(): void {
+    this.stopWatching?.();
+    this.stopWatching = null;
     this.session?.stop();
     this.session = null;
     this.releaseFollowLock?.();
@@ -133,6 +172,19 @@ export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions
     void navigator.locks.request(FOLLOW_LOCK, () => held);
   }
 
+  /**
+   * The background edits the vault too (a first fill binds the entry to the site), but only the
+   * open popup's session pushes, and it pushes on its own edits: an edit it reads back from the
+   * shared storage that is not on the server yet is pushed now, not at the next round. (Registered
+   * after the session's own listener, which has already counted the changes waiting.)
+   */
+  private pushEditsOfOtherContexts(): () => void {
+    return this.vault.onChange((change) => {
+      const waiting = this.store.get().keychain?.pendingChanges ?? 0;
+      if (change.kind === 'records' && change.source === 'remote' && waiting > 0) this.session?.pushSoon();
+    });
+  }
+
   /** The session comes in a lazy chunk (OPAQUE, Argon2id): a local-only popup never loads it. */
   private async open(): Promise<KeychainSession> {
     if (!this.session) {
@@ -143,26 +195,10 @@ export class PopupKeychain implements JoinActions, ApproveActions, DeviceActions
         toast: (message) => this.store.set({ toast: message }),
         clientId: `tessera-extension/${__APP_VERSION__}`,
       });
+      this.stopWatching = this.pushEditsOfOtherContexts();
     }
     return this.session;
   }
-}
-
-/**
- * The origin of the keychain server the user typed (`keys.example.org` means https), the only host
- * the extension asks to reach.
- */
-export function serverOrigin(typed: string): string {
-  const text = typed.trim();
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new Error(`"${text}" is not a server address (expected e.g. https://keys.example.org).`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new Error(`The server address must start with https:// (got ${url.protocol}).`);
-  return url.origin;
 }
 
 /**

@@ -3,7 +3,7 @@
  * in-code provider). The only dialect difference is how an auto-increment key is spelled.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { NOTIFY_CHANNEL } from '../events.js';
+import { NOTIFY_CHANNEL, NOTIFY_PAYLOAD_MAX_BYTES } from '../events.js';
 import { PUSH_FUNCTION_SQL } from '../push-postgres.js';
 import type { Dialect } from './connect.js';
 
@@ -249,6 +249,34 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
         // PostgreSQL: a push in one round trip (push-postgres.ts). SQLite pushes in-process.
         if (dialect !== 'postgres') return;
         await sql.raw(PUSH_FUNCTION_SQL).execute(db);
+      },
+    },
+    '0008_events_announce': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: the notification carries the event itself and the id of the account's
+        // previous event, so each process's feeds send it without reading the log when they have
+        // sent that previous event (routes/feed.ts); a feed that has not reads as before. Every
+        // insert into events holds the account row lock, so the previous event is committed and
+        // seen here, and the account's notifications reach a listener in id order. Payloads stay
+        // under PostgreSQL's 8000-byte bound: a larger event is announced without its data.
+        // Processes from before this migration read the payload as an account id: upgrade all.
+        if (dialect !== 'postgres') return;
+        await sql`
+          create or replace function tessera_events_notify() returns trigger language plpgsql as $$
+          declare
+            v_prev bigint;
+            v_payload text;
+          begin
+            select max(id) into v_prev from events where account_id = new.account_id and id < new.id;
+            v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
+              't', new.type, 'd', new.data)::text;
+            if octet_length(v_payload) > ${sql.lit(NOTIFY_PAYLOAD_MAX_BYTES)} then
+              v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
+                't', new.type, 'd', null)::text;
+            end if;
+            perform pg_notify(${sql.lit(NOTIFY_CHANNEL)}, v_payload);
+            return null;
+          end $$`.execute(db);
       },
     },
   };

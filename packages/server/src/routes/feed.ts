@@ -3,18 +3,23 @@
  * Each connection remembers the last event id it sent; when the bus says its account has news, it
  * reads the event log after that id, so resuming (`Last-Event-ID`) and live delivery are one path.
  *
- * Cost per event (bench/FINDINGS.md): the feeds of one account on one process are woken together
- * and, once caught up, ask for the same rows, so identical reads share one query (`FeedHub.eventsAfter`).
- * The session is re-checked only when it can have changed: a revocation on the bus, a `devices` or
- * `circle` event, and at each ping (sessions that simply expire).
+ * Cost per event (bench/FINDINGS.md): on PostgreSQL the notification carries the event and the id
+ * of the account's previous event (migration 0008), so a feed that has sent that previous event
+ * sends the new one without any read; otherwise (SQLite, a gap after a lost notification, a resume,
+ * an event too large to carry) the feeds of one account on one process, woken together, share one
+ * read of the log (`FeedHub.eventsAfter`). The session is re-checked only when it can have changed:
+ * a revocation on the bus, a `devices` or `circle` event, and at each ping (sessions that simply
+ * expire; answered by this process's session cache when it holds the session, see session-cache.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FEED_PING_INTERVAL_MS } from '@tessera/protocol';
 import type { ServerContext, Session } from '../context.js';
-import { ALL_ACCOUNTS } from '../events.js';
+import { ALL_ACCOUNTS, type AnnouncedEvent } from '../events.js';
 import { handle } from '../route.js';
 
 const BATCH = 200;
+/** Announced events kept per account with feeds here: enough for a burst between two pumps. */
+const ANNOUNCED_KEPT = 64;
 
 interface FeedConnection {
   /** Ends the stream; `last` is written first (e.g. a reconnection hint). */
@@ -35,7 +40,10 @@ export class FeedHub {
    * Per account with feeds here: the serial of its latest wake, taken from one counter that only
    * grows, so a key is never reused, even after the account's last feed left and a new one came.
    */
-  private readonly wakes = new Map<string, { count: number; feeds: number; stop: () => void }>();
+  private readonly wakes = new Map<
+    string,
+    { count: number; feeds: number; stop: () => void; announced: AnnouncedEvent[] }
+  >();
   private serial = 0;
 
   constructor(private readonly ctx: ServerContext) {}
@@ -52,8 +60,14 @@ export class FeedHub {
   follow(accountId: string, wake: () => void): () => void {
     let counter = this.wakes.get(accountId);
     if (!counter) {
-      const fresh = { count: ++this.serial, feeds: 0, stop: () => {} };
-      fresh.stop = this.ctx.bus.subscribe(accountId, () => void (fresh.count = ++this.serial));
+      const fresh = { count: ++this.serial, feeds: 0, stop: () => {}, announced: [] as AnnouncedEvent[] };
+      fresh.stop = this.ctx.bus.subscribe(accountId, (event) => {
+        fresh.count = ++this.serial;
+        if (event && event.data !== null) {
+          fresh.announced.push(event);
+          if (fresh.announced.length > ANNOUNCED_KEPT) fresh.announced.shift();
+        }
+      });
       this.wakes.set(accountId, fresh);
       counter = fresh;
     }
@@ -69,11 +83,21 @@ export class FeedHub {
     };
   }
 
-  /** Up to BATCH events of the account after `lastId`, in id order. */
+  /**
+   * Up to BATCH events of the account after `lastId`, in id order: from the announced events when
+   * they continue exactly from `lastId` (each names its predecessor, so a lost notification shows
+   * as a gap and falls back to a read), else from the log.
+   */
   eventsAfter(accountId: string, lastId: number): Promise<EventRow[]> {
+    const chained = this.announcedAfter(accountId, lastId);
+    if (chained) {
+      this.ctx.metrics.feedEventsAnnounced.inc(chained.length);
+      return Promise.resolve(chained);
+    }
     const key = `${accountId}\u0000${lastId}\u0000${this.wakes.get(accountId)?.count ?? 0}`;
     let read = this.reads.get(key);
     if (!read) {
+      this.ctx.metrics.feedReads.inc();
       read = this.ctx.db
         .selectFrom('events')
         .select(['id', 'type', 'data'])
@@ -86,6 +110,22 @@ export class FeedHub {
       this.reads.set(key, read);
     }
     return read;
+  }
+
+  /** The announced events that follow `lastId` without a gap, or null when none does. */
+  private announcedAfter(accountId: string, lastId: number): EventRow[] | null {
+    const announced = this.wakes.get(accountId)?.announced;
+    if (!announced?.length) return null;
+    let start = announced.findIndex((e) => e.prev === lastId);
+    if (start < 0) return null;
+    const rows: EventRow[] = [];
+    for (let at = lastId; start < announced.length && rows.length < BATCH; start++) {
+      const e = announced[start]!;
+      if (e.prev !== at) break;
+      rows.push({ id: e.id, type: e.type, data: e.data! });
+      at = e.id;
+    }
+    return rows;
   }
 }
 
@@ -168,13 +208,20 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
       }
     };
     // A session revoked without events of its own (sign-out elsewhere, account deleted), or expired.
+    // The ping's check may be answered by the session cache: an entry there is as fresh as the one
+    // every request of this process trusts, and a revocation empties it before it calls here.
     let sessionCheck: Promise<void> | null = null;
-    const checkSession = () => {
+    const checkSession = (cacheSuffices = false) => {
       const previous = sessionCheck;
       const check = (async () => {
         await previous;
         try {
-          if (!closed && !(await sessionAlive(session))) connection.close();
+          if (closed) return;
+          if (cacheSuffices) {
+            const now = ctx.clock();
+            if ((ctx.sessionCache.get(session.tokenHash, now)?.expiresAt ?? 0) > now) return;
+          }
+          if (!(await sessionAlive(session))) connection.close();
         } catch (err) {
           ctx.log.warn({ err }, 'feed session check failed; closing the stream so the client reconnects');
           connection.close();
@@ -188,7 +235,7 @@ export function feedRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
     };
     const ping = setInterval(() => {
       res.write(': ping\n\n');
-      void checkSession();
+      void checkSession(true);
     }, FEED_PING_INTERVAL_MS);
     const unsubscribe = hub.follow(session.accountId, () => void pump());
     const unsubscribeRevoked = ctx.bus.onSessionsRevoked((accountId) => {

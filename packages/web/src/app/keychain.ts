@@ -499,9 +499,10 @@ export class KeychainSession {
    * Pushes a local edit: at once, unless a push went out less than PUSH_BURST_MS ago, in which case
    * this edit and any others until the window ends go out together when it does. The round is asked
    * of the running follow loop, so the feed stays open (reopening it cost a connection and a
-   * round trip before the push); only with no loop running is the loop started.
+   * round trip before the push); only with no loop running is the loop started. Public for edits
+   * this session did not see made (the extension's background writes to the shared vault).
    */
-  private pushSoon(): void {
+  pushSoon(): void {
     if (this.pushTimer !== undefined) return;
     const push = () => {
       this.pushTimer = undefined;

@@ -19,3 +19,20 @@ export function keychainServer(): string {
     throw new Error(`<meta name="tessera-server"> must be an https:// URL, got ${JSON.stringify(named)}`);
   return url.origin;
 }
+
+/**
+ * The origin of a keychain server address the user typed (`keys.example.org` means https): where
+ * the app is served by no server (the browser extension), the user names it.
+ */
+export function typedServerOrigin(typed: string): string {
+  const text = typed.trim();
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new Error(`"${text}" is not a server address (expected e.g. https://keys.example.org).`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`The server address must start with https:// (got ${url.protocol}).`);
+  return url.origin;
+}

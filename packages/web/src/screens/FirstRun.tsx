@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { App } from '../app/controller.js';
-import { KeychainStart } from './Keychain.js';
+import { keychainServer } from '../app/server-url.js';
+import { KeychainStart } from './KeychainStart.js';
 
 /** The first screen of a new browser: keep codes here only, or turn on the keychain backup. */
 export function FirstRun({ app }: { app: App }) {
   const [backup, setBackup] = useState(false);
-  if (backup) return <KeychainStart app={app} onBack={() => setBackup(false)} />;
+  if (backup) return <KeychainStart app={app} server={keychainServer()} onBack={() => setBackup(false)} />;
   return (
     <>
       <h1>Welcome to Tessera</h1>
