@@ -223,7 +223,7 @@ export async function buildApp(options: {
   accountRoutes(app, ctx);
   circleRoutes(app, ctx);
   escrowRoutes(app, ctx);
-  itemRoutes(app, ctx);
+  itemRoutes(app, ctx, hub);
   noticeRoutes(app, ctx);
   shareRoutes(app, ctx);
   folderRoutes(app, ctx);
