@@ -27,8 +27,13 @@ export interface ItemsPage {
   more: boolean;
 }
 
-/** Items kept per account: a few minutes of edits of an active account; older pulls read. */
-export const TAIL_KEPT = 32;
+/**
+ * Bounds per account (the tail is kept for every account with a feed on the process): caught-up
+ * devices pull within moments of a change, so a few recent items serve them; older ranges read.
+ */
+export const TAIL_KEPT = 16;
+/** Ciphertext characters kept per account (a notification carries at most ~7,900 bytes). */
+export const TAIL_MAX_CHARS = 16_384;
 
 export class ItemTail {
   /** Every item whose version is in (base, head] is in `entries`; head < 0: nothing known. */
@@ -36,12 +41,15 @@ export class ItemTail {
   private head = -1;
   /** By version, one per id (its latest). */
   private entries: TailItem[] = [];
+  /** Ciphertext characters in `entries`. */
+  private chars = 0;
 
   /** Forgets everything (a push announced without its rows, a gap in the notifications). */
   reset(): void {
     this.base = -1;
     this.head = -1;
     this.entries = [];
+    this.chars = 0;
   }
 
   /**
@@ -63,13 +71,25 @@ export class ItemTail {
       // Not the next push after what is known (a notification was lost, or this is the first
       // heard): only this push's range is known.
       this.entries = [];
+      this.chars = 0;
       this.base = first - 1;
     }
     const ids = new Set(items.map((it) => it.id));
-    this.entries = this.entries.filter((e) => !ids.has(e.id));
-    this.entries.push(...items);
+    const superseded = this.entries.filter((e) => ids.has(e.id));
+    if (superseded.length > 0) {
+      this.entries = this.entries.filter((e) => !ids.has(e.id));
+      for (const e of superseded) this.chars -= e.ciphertext.length;
+    }
+    for (const it of items) {
+      this.entries.push(it);
+      this.chars += it.ciphertext.length;
+    }
     this.head = head;
-    while (this.entries.length > TAIL_KEPT) this.base = this.entries.shift()!.version;
+    while (this.entries.length > TAIL_KEPT || (this.chars > TAIL_MAX_CHARS && this.entries.length > 1)) {
+      const dropped = this.entries.shift()!;
+      this.chars -= dropped.ciphertext.length;
+      this.base = dropped.version;
+    }
   }
 
   /**

@@ -6,7 +6,7 @@
  * the tail, and clients that send no hint.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ItemTail, TAIL_KEPT, type TailItem } from '../src/item-tail.js';
 import {
@@ -14,10 +14,10 @@ import {
   BACKENDS,
   FeedReader,
   b64u,
-  createStore,
+  itemHeads,
   trustedAccount,
+  twoProcesses,
   uniqueEmail,
-  type TestStore,
 } from './helpers.js';
 
 const row = (id: string, version: number): TailItem => ({
@@ -66,6 +66,16 @@ describe('ItemTail', () => {
     for (let v = 1; v <= TAIL_KEPT + 3; v++) tail.add([row(`i${v}`, v)], v);
     expect(tail.page(2, 500, 0)).toBeNull();
     expect(tail.page(3, 500, 0)?.items.length).toBe(TAIL_KEPT);
+    // And a bounded number of ciphertext characters.
+    const big = (id: string, version: number) => ({ ...row(id, version), ciphertext: 'x'.repeat(6000) });
+    tail.add([big('b1', TAIL_KEPT + 4)], TAIL_KEPT + 4);
+    tail.add([big('b2', TAIL_KEPT + 5), big('b3', TAIL_KEPT + 6)], TAIL_KEPT + 6);
+    expect(tail.page(TAIL_KEPT + 3, 500, 0)).toBeNull();
+    expect(tail.page(TAIL_KEPT + 4, 500, 0)?.items.map((e) => e.id)).toEqual(['b2', 'b3']);
+    // A superseded copy no longer counts.
+    tail.add([row('b2', TAIL_KEPT + 7)], TAIL_KEPT + 7);
+    tail.add([big('b4', TAIL_KEPT + 8)], TAIL_KEPT + 8);
+    expect(tail.page(TAIL_KEPT + 4, 500, 0)?.items.map((e) => e.id)).toEqual(['b3', 'b2', 'b4']);
   });
 });
 
@@ -76,36 +86,31 @@ const item = (size = 64) => ({
   ciphertext: b64u(randomBytes(size)),
   deleted: false,
 });
-const METRICS_TOKEN = b64u(randomBytes(32));
-
-async function counter(api: Api, name: string): Promise<number> {
-  const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);
-}
+const heads = itemHeads;
 
 describe.each(BACKENDS)('pulls with atLeast (%s)', (backend) => {
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
+  const { servers, counter } = twoProcesses(backend);
+  const fromMemory = (api: Api) => counter(api, 'tessera_item_pulls_from_memory_total');
 
-  beforeAll(async () => {
-    store = await createStore(backend);
-    a = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-    b = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-  });
-  afterAll(() => store.cleanup());
-
-  const heads = (f: FeedReader) => f.events.filter((x) => x.event === 'items').map((x) => x.data.head);
+  /** An account with a feed on B that has heard its first push (version 1), and its API on B. */
+  async function accountHeardOnB() {
+    const { a, b } = servers;
+    const account = await trustedAccount(a, uniqueEmail());
+    const onB = new Api(b.url, account.api.token);
+    const feed = new FeedReader(onB);
+    await feed.waitFor(() => feed.status === 200);
+    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
+    await feed.waitFor(() => heads(feed).length === 1);
+    return { account, onB, feed };
+  }
 
   it('a caught-up pull with the hint gives what a read gives; from memory on PostgreSQL only', async () => {
+    const { a, b } = servers;
     const account = await trustedAccount(a, uniqueEmail());
     const onB = new Api(b.url, account.api.token);
     const feeds = [new FeedReader(account.api), new FeedReader(onB)];
     for (const f of feeds) await f.waitFor(() => f.status === 200);
-    const before = [
-      await counter(a, 'tessera_item_pulls_from_memory_total'),
-      await counter(b, 'tessera_item_pulls_from_memory_total'),
-    ];
+    const before = (await fromMemory(a)) + (await fromMemory(b));
     const pushed = [];
     for (let n = 1; n <= 4; n++) {
       const res = await (n % 2 ? onB : account.api).post('/v1/items', { items: [item()] });
@@ -124,34 +129,17 @@ describe.each(BACKENDS)('pulls with atLeast (%s)', (backend) => {
         served++;
       }
     }
-    const fromMemory =
-      (await counter(a, 'tessera_item_pulls_from_memory_total')) -
-      before[0]! +
-      (await counter(b, 'tessera_item_pulls_from_memory_total')) -
-      before[1]!;
     // The tail starts with the first push heard here (version 1), so since=0 is covered too.
-    expect(fromMemory).toBe(backend === 'postgres' ? served : 0);
+    const after = (await fromMemory(a)) + (await fromMemory(b));
+    expect(after - before).toBe(backend === 'postgres' ? served : 0);
     for (const f of feeds) f.close();
   });
-});
 
-describe('pulls with atLeast, across processes (postgres)', () => {
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
-
-  beforeAll(async () => {
-    store = await createStore('postgres');
-    a = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-    b = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-  });
-  afterAll(() => store.cleanup());
-
-  const heads = (f: FeedReader) => f.events.filter((x) => x.event === 'items').map((x) => x.data.head);
+  if (backend !== 'postgres') return;
 
   /** A push as the server makes it, its notification lost (trigger off, as with LISTEN down). */
   async function silentPush(accountId: string): Promise<number> {
-    const client = new pg.Client({ connectionString: store.database });
+    const client = new pg.Client({ connectionString: servers.store.database });
     await client.connect();
     try {
       await client.query('SET session_replication_role = replica');
@@ -168,32 +156,24 @@ describe('pulls with atLeast, across processes (postgres)', () => {
   }
 
   it('a push this process has not heard of is read, never served stale, when the client knows of it', async () => {
-    const account = await trustedAccount(a, uniqueEmail());
-    const onB = new Api(b.url, account.api.token);
-    const feed = new FeedReader(onB);
-    await feed.waitFor(() => feed.status === 200);
-    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
-    await feed.waitFor(() => heads(feed).length === 1);
-    const before = await counter(b, 'tessera_item_pulls_from_memory_total');
+    const { b } = servers;
+    const { account, onB, feed } = await accountHeardOnB();
+    const before = await fromMemory(b);
     expect((await onB.get('/v1/items?since=0&atLeast=1')).body.head).toBe(1);
-    expect(await counter(b, 'tessera_item_pulls_from_memory_total')).toBe(before + 1);
+    expect(await fromMemory(b)).toBe(before + 1);
     // Committed, and (as far as B knows) not yet announced: B's tail still ends at 1.
     const head = await silentPush(account.accountId);
     expect(head).toBe(2);
     const page = await onB.get(`/v1/items?since=1&atLeast=${head}`);
     expect(page.body.head).toBe(2);
     expect(page.body.items.map((x: { version: number }) => x.version)).toEqual([2]);
-    expect(await counter(b, 'tessera_item_pulls_from_memory_total')).toBe(before + 1);
+    expect(await fromMemory(b)).toBe(before + 1);
     feed.close();
   });
 
   it('after a lost notification or rows too large to announce, pulls across the gap read', async () => {
-    const account = await trustedAccount(a, uniqueEmail());
-    const onB = new Api(b.url, account.api.token);
-    const feed = new FeedReader(onB);
-    await feed.waitFor(() => feed.status === 200);
-    expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
-    await feed.waitFor(() => heads(feed).length === 1);
+    const { b } = servers;
+    const { account, onB, feed } = await accountHeardOnB();
     expect(await silentPush(account.accountId)).toBe(2);
     expect((await account.api.post('/v1/items', { items: [item()] })).status).toBe(200);
     // The feed itself reads the silent event from the log when the next one shows the gap.
@@ -210,10 +190,10 @@ describe('pulls with atLeast, across processes (postgres)', () => {
     expect(acrossLarge.body.items.map((x: { version: number }) => x.version)).toEqual([4, 5]);
     expect(acrossLarge.body.items[0].ciphertext.length).toBeGreaterThan(9000);
     // After the gap the tail covers only what it heard since: that is served from memory.
-    const before = await counter(b, 'tessera_item_pulls_from_memory_total');
+    const before = await fromMemory(b);
     const after = await onB.get('/v1/items?since=4&atLeast=5');
     expect(after.body).toEqual((await onB.get('/v1/items?since=4')).body);
-    expect(await counter(b, 'tessera_item_pulls_from_memory_total')).toBe(before + 1);
+    expect(await fromMemory(b)).toBe(before + 1);
     feed.close();
   });
 });
