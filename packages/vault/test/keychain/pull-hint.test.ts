@@ -3,54 +3,35 @@
 // that woke it. A server may answer from memory only when it reaches that head; the hint changes
 // nothing the client checks (a head below what the device has seen is still a rollback).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
 import {
   follow,
   login,
   recoverWithRecoveryKey,
-  signup,
   syncRound,
   type SyncResult,
 } from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, isGet, refused, TamperingProxy } from './tampering-proxy.js';
+import { device, isGet, proxiedKeychain, refused, type TamperingProxy } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('the pull hint (atLeast)', () => {
-  let real: { url: string; close(): Promise<void> };
+  let setup: Awaited<ReturnType<typeof proxiedKeychain>>;
   let proxy: TamperingProxy;
   let a: Device;
   let b: Device;
   const email = 'hint@example.com';
   const password = 'correct horse battery staple';
-  const recoveryKeys: string[] = [];
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-    a = await device();
-    for (let n = 0; n < 2; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, {
-      server: proxy.url,
-      email,
-      password,
-      deviceName: 'A',
-      keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-    });
-    await syncRound(a.keychain);
+    setup = await proxiedKeychain({ email, password, entries: 2 });
+    ({ proxy, a } = setup);
     b = await device();
     await login(b.keychain, { server: proxy.url, email, password, deviceName: 'B' });
-    await recoverWithRecoveryKey(b.keychain, recoveryKeys[0]!);
+    await recoverWithRecoveryKey(b.keychain, setup.recoveryKeys[0]!);
     await syncRound(b.keychain);
   });
 
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
-  });
+  afterAll(() => setup?.close());
 
   it('asks for at least the highest head it knows, the feed event that woke it included', async () => {
     const session = () => b.keychain.requireState().session;

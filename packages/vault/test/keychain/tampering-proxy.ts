@@ -2,6 +2,7 @@
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'vitest';
+import { startServer } from '@tessera/server';
 import { openNodeVault } from '@tessera/vault/node';
 import type { Vault } from '../../src/vault.js';
 import {
@@ -11,9 +12,11 @@ import {
   Keychain,
   KeychainError,
   metaDeviceKeyStore,
+  signup,
+  syncRound,
   type CircleLink,
 } from '../../src/keychain/index.js';
-import { tempHome } from '../fixtures.js';
+import { tempHome, totpEntry } from '../fixtures.js';
 
 // Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,6 +101,38 @@ export class TamperingProxy {
     });
     res.end(out);
   }
+}
+
+/**
+ * A real server behind a tampering proxy, and device A signed up through the proxy with `entries`
+ * TOTP entries, synced once. The recovery keys it was handed are in `recoveryKeys`.
+ */
+export async function proxiedKeychain(options: { email: string; password: string; entries: number }) {
+  const real = await startServer({ port: 0 });
+  const proxy = new TamperingProxy(real.url);
+  await proxy.start();
+  const a = await device();
+  for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
+  const recoveryKeys: string[] = [];
+  await signup(a.keychain, {
+    server: proxy.url,
+    email: options.email,
+    password: options.password,
+    deviceName: 'A',
+    keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
+  });
+  await syncRound(a.keychain);
+  return {
+    real,
+    proxy,
+    a,
+    recoveryKeys,
+    async close() {
+      proxy.tamper = null;
+      await proxy.close();
+      await real.close();
+    },
+  };
 }
 
 export async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
