@@ -82,7 +82,15 @@ function unpackedExtensionId(path: string): string {
  * prompt: a headless browser cannot show that prompt.
  */
 export async function launchWithExtension(
-  options: { grantedOrigins?: string[] } = {},
+  options: {
+    grantedOrigins?: string[];
+    /**
+     * Let the test press the toolbar button (`pressToolbarButton`): the DevTools protocol's
+     * `Extensions.triggerAction`, which Chromium offers only with this switch (over the pipe
+     * Playwright uses).
+     */
+    toolbarButton?: boolean;
+  } = {},
 ): Promise<ExtensionBrowser> {
   ensureBuilt();
   const profile = mkdtempSync(join(tmpdir(), 'tessera-ext-profile-'));
@@ -112,6 +120,7 @@ export async function launchWithExtension(
       `--disable-extensions-except=${EXTENSION}`,
       `--load-extension=${EXTENSION}`,
       `--host-resolver-rules=MAP ${REAL} 127.0.0.1, MAP ${LOOKALIKE} 127.0.0.1, MAP ${SHOP} 127.0.0.1`,
+      ...(options.toolbarButton ? ['--enable-unsafe-extension-debugging'] : []),
     ],
   });
   // Fail a wait with its locator's name well before the test's own time runs out.
@@ -148,6 +157,97 @@ export async function launchWithExtension(
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The fill shortcut (Alt+Shift+Y) pressed on `page`'s tab: a key event the DevTools protocol sends
+ * through the browser's input path, as the keyboard's would, so the browser's own shortcut handling
+ * sees it and dispatches the extension's `fill-code` command (Playwright's `keyboard.press` goes
+ * to the page only). The page must be the active tab.
+ */
+export async function pressFillShortcut(page: Page): Promise<void> {
+  await page.bringToFront();
+  const cdp = await page.context().newCDPSession(page);
+  const key = {
+    modifiers: 1 | 8,
+    key: 'Y',
+    code: 'KeyY',
+    windowsVirtualKeyCode: 89,
+    nativeVirtualKeyCode: 89,
+  };
+  await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...key });
+  await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key });
+  await cdp.detach();
+}
+
+/** The toolbar popup opened by `pressToolbarButton`, driven over the DevTools protocol. */
+export interface ActionPopup {
+  /** Evaluates `expression` (an async function's source, called with no argument) in the popup. */
+  run<T>(expression: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Presses the extension's toolbar button on `page`'s tab, as the user's click would (the DevTools
+ * protocol's `Extensions.triggerAction`, which needs `launchWithExtension({ toolbarButton: true })`):
+ * the browser grants the extension `activeTab` for that tab and opens the popup over it. The popup
+ * is not a page Playwright lists, so it is driven over its own DevTools session.
+ */
+export async function pressToolbarButton(ext: ExtensionBrowser, page: Page): Promise<ActionPopup> {
+  await page.bringToFront();
+  const browser = ext.context.browser();
+  if (!browser) throw new Error('no browser to open a DevTools session on');
+  const cdp = await browser.newBrowserCDPSession();
+  const targets = async (type: string) =>
+    (await cdp.send('Target.getTargets', { filter: [{ type }] })).targetInfos;
+  const tabs = (await targets('tab')).filter((t) => t.url === page.url());
+  if (tabs.length !== 1) throw new Error(`expected one tab at ${page.url()}, found ${tabs.length}`);
+  const popupUrl = `chrome-extension://${ext.id}/popup.html`;
+  const opened = new Promise<{ targetId: string }>((resolve) => {
+    const seen = (event: { targetInfo: { targetId: string; type: string; url: string } }) => {
+      if (event.targetInfo.type === 'page' && event.targetInfo.url === popupUrl) resolve(event.targetInfo);
+    };
+    cdp.on('Target.targetCreated', seen);
+    cdp.on('Target.targetInfoChanged', seen);
+  });
+  await cdp.send('Target.setDiscoverTargets', { discover: true });
+  await cdp.send('Extensions.triggerAction', { id: ext.id, targetId: tabs[0]!.targetId });
+  const popup = await opened;
+  // One session in the popup; its replies come back as events of the browser's session.
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: popup.targetId, flatten: false });
+  let next = 0;
+  const waiting = new Map<number, (reply: { result?: unknown; error?: { message: string } }) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    if (event.sessionId !== sessionId) return;
+    const reply = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } };
+    if (reply.id !== undefined) waiting.get(reply.id)?.(reply);
+  });
+  const send = (method: string, params: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, (reply) =>
+        reply.error ? reject(new Error(reply.error.message)) : resolve(reply.result),
+      );
+      void cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({ id, method, params }),
+      });
+    });
+  return {
+    async run<T>(expression: string) {
+      const { result, exceptionDetails } = (await send('Runtime.evaluate', {
+        expression: `(${expression})()`,
+        awaitPromise: true,
+        returnByValue: true,
+      })) as { result: { value: T }; exceptionDetails?: { exception?: { description?: string } } };
+      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? 'the popup threw');
+      return result.value;
+    },
+    async close() {
+      await cdp.send('Target.closeTarget', { targetId: popup.targetId }).catch(() => undefined);
+      await cdp.detach();
     },
   };
 }
