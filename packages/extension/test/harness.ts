@@ -10,11 +10,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page, type Worker } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { rowTiles } from '../../web/test/tiles.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/scripts/chromium.mjs';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 export const EXTENSION = join(PACKAGE, 'dist', 'chromium');
+const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 
 /** Host names of the test site: the real one and a look-alike a phisher would register. */
 export const REAL = 'bank.test';
@@ -264,30 +267,56 @@ export async function clickFillButton(page: Page): Promise<void> {
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
 }
 
-/** What each row of the popup's code list shows, by label: `icon:<slug>` (loaded), `letter:<L>`, or `blank`. */
-export async function popupTiles(popup: Page): Promise<Record<string, string>> {
-  return popup
-    .getByRole('list', { name: 'All codes' })
-    .locator('.row')
-    .evaluateAll((rows) =>
-      Object.fromEntries(
-        rows.map((row) => {
-          const label = row.querySelector('.label')?.textContent?.trim() ?? '';
-          const tile = row.querySelector<HTMLElement>('.tile');
-          const img = tile?.querySelector('img');
-          const shown = !tile
-            ? 'none'
-            : tile.dataset.icon
-              ? img && img.complete && img.naturalWidth > 0
-                ? `icon:${tile.dataset.icon}`
-                : `loading:${tile.dataset.icon}`
-              : tile.dataset.letter
-                ? `letter:${tile.dataset.letter}`
-                : 'blank';
-          return [label, shown];
-        }),
-      ),
-    );
+/** What each row of the popup's code list shows, by label (the web app's `rowTiles`). */
+export function popupTiles(popup: Page): Promise<Record<string, string>> {
+  return rowTiles(popup.getByRole('list', { name: 'All codes' }).locator('.row'), '.label');
+}
+
+/** `tessera code` for `secret` at `unixSeconds`: the reference every code the extension shows or fills must match. */
+export function tesseraCode(secret: string, unixSeconds: number): string {
+  return execFileSync(process.execPath, [CLI, 'code', '--secret', secret, '--time', String(unixSeconds)], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/**
+ * The recovery key step the popup shares with the web app (`RecoveryKeyStep`), inside `scope`:
+ * "I wrote it down", the key typed back, "Done".
+ */
+export async function confirmRecoveryKey(scope: Page | Locator, key: string): Promise<void> {
+  await scope.getByRole('button', { name: 'I wrote it down' }).click();
+  await scope.getByLabel('Type the recovery key to confirm').fill(key);
+  await scope.getByRole('button', { name: 'Done' }).click();
+}
+
+/**
+ * The extension in a fresh browser and the test site, for the `describe` block this is called in
+ * (its `beforeAll` and `afterAll`): `env.ext`, `env.site`, and `env.url(host, path)` on the site.
+ */
+export function withExtensionAndSite(options: Parameters<typeof launchWithExtension>[0] = {}): {
+  readonly ext: ExtensionBrowser;
+  readonly site: { port: number; server: Server };
+  url(host: string, path: string): string;
+} {
+  let ext: ExtensionBrowser | undefined;
+  let site: { port: number; server: Server } | undefined;
+  beforeAll(async () => {
+    site = await startSite();
+    ext = await launchWithExtension(options);
+  }, 120_000);
+  afterAll(async () => {
+    await ext?.close();
+    site?.server.close();
+  });
+  return {
+    get ext() {
+      return ext!;
+    },
+    get site() {
+      return site!;
+    },
+    url: (host, path) => `http://${host}:${site!.port}${path}`,
+  };
 }
 
 /**

@@ -5,22 +5,19 @@
  * reader. The code added matches `tessera code` for the secret in the QR code, and is bound to
  * the page's site. Without the toolbar button's grant the capture is refused.
  */
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, pressToolbarButton, REAL, type ExtensionBrowser } from './harness.js';
+import {
+  launchWithExtension,
+  pressToolbarButton,
+  REAL,
+  tesseraCode,
+  type ExtensionBrowser,
+} from './harness.js';
 
-const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 const SECRET = 'KRSXG5CTMVRXEZLU';
 const LINK = `otpauth://totp/Bank:qr-alice?secret=${SECRET}&issuer=Bank`;
-
-function cliCode(secret: string, unixSeconds: number): string {
-  return execFileSync(process.execPath, [CLI, 'code', '--secret', secret, '--time', String(unixSeconds)], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 /** What the popup shows once the scan is done: its note, and the code it shows for the new entry. */
 interface Scanned {
@@ -110,7 +107,7 @@ describe('adding from the QR code on the page', { timeout: 120_000 }, () => {
     const scanned = await popup.run<Scanned>(SCAN);
     expect(scanned.note).toBe(`Added Bank (qr-alice) for ${REAL}.`);
     expect(scanned.site).toBe(`Codes for ${REAL}`);
-    const expected = new Set([cliCode(SECRET, scanned.before), cliCode(SECRET, scanned.after)]);
+    const expected = new Set([tesseraCode(SECRET, scanned.before), tesseraCode(SECRET, scanned.after)]);
     expect(expected).toContain(scanned.code);
     await popup.close();
     await page.close();
