@@ -105,7 +105,9 @@ export function Popup() {
       if (!loaded || locks.current !== locksBefore) return void openWhole(null);
       mark('first-screen');
       setFirst(loaded.screen);
-      afterPaint(() => void openWhole(loaded.generation));
+      // A task after the codes-visible mark's (both are queued for the first painted frame): the
+      // vault's modules then load and compile after the codes are on screen, not before the mark.
+      afterPaint(() => setTimeout(() => void openWhole(loaded.generation), 0));
     });
     const stop = onLocked(() => {
       locks.current += 1;
