@@ -4,7 +4,8 @@
 // (OPAQUE's Argon2id, measured apart) subtracted; ratio = median over runs of restore / raw pull.
 // `--root DIR` measures another checkout's build (e.g. main's), so old and new builds can alternate:
 //   for r in 1 2; do for t in ../main .; do node bench/restore-cpu.mjs --root $t; done; done
-// Ends with one `RESULT {json}` line. Builds nothing: run `npm run build` (or tsc -b) first.
+// The sign-in is the one `tessera keychain recover --server ...` makes (`signInToRecover`: no approval
+// run), or `login` in a checkout that predates it. Ends with one `RESULT {json}` line. Builds nothing: run `npm run build` (or tsc -b) first.
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -135,7 +136,7 @@ for (let i = 0; i < RUNS; i++) {
   const d = await device();
   c = cpu();
   s = serverCpu();
-  await kc.login(d.keychain, {
+  await (kc.signInToRecover ?? kc.login)(d.keychain, {
     server: server.url,
     email: 'b@example.com',
     password: PASSWORD,
