@@ -34,7 +34,7 @@ import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
 import { folderDirectoryRoutes, folderRoutes } from './routes/folders.js';
-import { JSON_SECURITY_HEADERS, securityHeaders, registerWebApp } from './web.js';
+import { securityHeaders, registerWebApp } from './web.js';
 import { EMBEDDED_REALM_PATH } from './escrow-realms.js';
 import { openCors, registerRealmRoutes } from './realm/http.js';
 import { registerHttpRateLimit } from './rate-limit.js';
@@ -168,15 +168,11 @@ export async function buildApp(options: {
   });
   // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
   let closing = false;
-  const pageHeaders = securityHeaders(
-    ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin),
+  const headers = Object.entries(
+    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
   );
-  const jsonHeaders = { ...JSON_SECURITY_HEADERS };
   app.addHook('onSend', (request, reply, payload, done) => {
-    const type = reply.getHeader('content-type');
-    reply.headers(
-      typeof type === 'string' && type.startsWith('application/json') ? jsonHeaders : pageHeaders,
-    );
+    for (const [name, value] of headers) reply.header(name, value);
     if (isV1(request.url)) reply.header('cache-control', 'no-store');
     if (closing) reply.header('connection', 'close');
     done(null, payload);

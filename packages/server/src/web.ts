@@ -23,20 +23,7 @@ const CSP_DIRECTIVES = [
   "frame-ancestors 'none'",
 ];
 
-/**
- * The headers of a JSON answer (the API, the realm, the operational routes): no browser renders
- * `application/json` under nosniff, so its CSP denies everything rather than repeating the page's
- * policy, and COOP (a document's) is left out. A third of the bytes of the page headers, sent on
- * every API answer (issue 14: bench:server's no-op route).
- */
-export const JSON_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
-
-/** The headers of every other response (pages, assets, icons); the web app may also reach the escrow realms' origins. */
+/** The headers of every response; the web app may also reach the escrow realms' origins. */
 export function securityHeaders(connectOrigins: readonly string[] = []): Record<string, string> {
   const csp = CSP_DIRECTIVES.map((d) =>
     d === "connect-src 'self'" && connectOrigins.length > 0 ? `${d} ${connectOrigins.join(' ')}` : d,
