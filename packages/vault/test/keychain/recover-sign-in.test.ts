@@ -4,24 +4,19 @@
 // compare-and-swap (the join refreshes and posts again), and a recovery key replaced in between is
 // checked again on a fresh view.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
 import {
   recoverWithRecoveryKey,
   renameDevice,
   rotateRecoveryKey,
   signInToRecover,
-  signup,
   syncRound,
 } from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, TamperingProxy } from './tampering-proxy.js';
-
-type Device = Awaited<ReturnType<typeof device>>;
+import { device, proxiedAccount } from './tampering-proxy.js';
 
 describe('signing in to recover', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
-  let a: Device;
+  let account: Awaited<ReturnType<typeof proxiedAccount>>;
+  const proxy = () => account.proxy;
+  const a = () => account.a;
   const email = 'recover-sign-in@example.com';
   const password = 'correct horse battery staple';
   const recoveryKeys: string[] = [];
@@ -35,37 +30,31 @@ describe('signing in to recover', () => {
       writes++;
       return updateMeta(patch);
     };
-    const start = proxy.requests.length;
-    await signInToRecover(d.keychain, { server: proxy.url, email, password, deviceName: name });
-    const requests = proxy.requests.slice(start).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    const start = proxy().requests.length;
+    await signInToRecover(d.keychain, { server: proxy().url, email, password, deviceName: name });
+    const requests = proxy()
+      .requests.slice(start)
+      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
     return { d, requests, writes };
   };
   const requestsDuring = async (action: () => Promise<unknown>) => {
-    const start = proxy.requests.length;
+    const start = proxy().requests.length;
     await action();
-    return proxy.requests.slice(start).map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    return proxy()
+      .requests.slice(start)
+      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
   };
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-    a = await device();
-    for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, {
-      server: proxy.url,
+    account = await proxiedAccount({
       email,
       password,
-      deviceName: 'A',
+      entries: 3,
       keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
     });
-    await syncRound(a.keychain);
   });
 
-  afterAll(async () => {
-    await proxy?.close();
-    await real?.close();
-  });
+  afterAll(() => account?.close());
 
   it('posts no approval share, writes the vault once, and the join does not fetch the circle again', async () => {
     const { d, requests, writes } = await signedIn('B');
@@ -91,21 +80,21 @@ describe('signing in to recover', () => {
 
   it('a circle that moved after the sign-in: the link is refused, the join refreshes and succeeds', async () => {
     const { d } = await signedIn('C');
-    await renameDevice(a.keychain, { deviceId: a.keychain.requireState().deviceId, name: 'A (renamed)' });
+    await renameDevice(a().keychain, { deviceId: a().keychain.requireState().deviceId, name: 'A (renamed)' });
     const requests = await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!));
     expect(requests.filter((r) => r === 'POST /v1/circle')).toHaveLength(2);
-    expect(d.keychain.requireTrusted().circle!.devices[a.keychain.requireState().deviceId]!.device.name).toBe(
-      'A (renamed)',
-    );
+    expect(
+      d.keychain.requireTrusted().circle!.devices[a().keychain.requireState().deviceId]!.device.name,
+    ).toBe('A (renamed)');
   });
 
   it('a recovery key replaced after the sign-in is checked again on a fresh view', async () => {
     const { d } = await signedIn('D');
-    await rotateRecoveryKey(a.keychain, { keepRecoveryKey: async (rk) => void recoveryKeys.push(rk) });
+    await rotateRecoveryKey(a().keychain, { keepRecoveryKey: async (rk) => void recoveryKeys.push(rk) });
     const requests = await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!));
     expect(requests[0]).toBe('GET /v1/circle');
     expect(d.keychain.requireTrusted().circle!.recoveryPub).toBe(
-      a.keychain.requireTrusted().circle!.recoveryPub,
+      a().keychain.requireTrusted().circle!.recoveryPub,
     );
     await syncRound(d.keychain);
     expect(d.vault.entries()).toHaveLength(3);
