@@ -4,10 +4,10 @@
 // older server made it: a proxy in front of the real server hides the realms from /v1/meta.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keychainStatus, login, recoverWithPin, setPin, syncRound } from '../../src/keychain/index.js';
-import { device, isGet, proxiedKeychain, type TamperingProxy } from './tampering-proxy.js';
+import { device, isGet, proxiedAccount, type TamperingProxy } from './tampering-proxy.js';
 
 describe('a PIN set before realms', () => {
-  let setup: Awaited<ReturnType<typeof proxiedKeychain>>;
+  let setup: Awaited<ReturnType<typeof proxiedAccount>>;
   let proxy: TamperingProxy;
   let a: Awaited<ReturnType<typeof device>>;
   const email = 'legacy-pin@example.com';
@@ -22,7 +22,7 @@ describe('a PIN set before realms', () => {
   const pathsSince = (start: number) => proxy.requests.slice(start).map((r) => `${r.method} ${r.path}`);
 
   beforeAll(async () => {
-    setup = await proxiedKeychain({ email, password, entries: 2 });
+    setup = await proxiedAccount({ email, password, entries: 2, keepRecoveryKey: async () => {} });
     ({ proxy, a } = setup);
     // An older server: no realms announced, so the PIN goes to the legacy escrow.
     proxy.tamper = (req, res) => (isGet('/v1/meta')(req) ? { ...res, escrowRealms: undefined } : undefined);

@@ -10,12 +10,12 @@ import {
   syncRound,
   type SyncResult,
 } from '../../src/keychain/index.js';
-import { device, isGet, proxiedKeychain, refused, type TamperingProxy } from './tampering-proxy.js';
+import { device, isGet, proxiedAccount, refused, type TamperingProxy } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('the pull hint (atLeast)', () => {
-  let setup: Awaited<ReturnType<typeof proxiedKeychain>>;
+  let setup: Awaited<ReturnType<typeof proxiedAccount>>;
   let proxy: TamperingProxy;
   let a: Device;
   let b: Device;
@@ -23,11 +23,13 @@ describe('the pull hint (atLeast)', () => {
   const password = 'correct horse battery staple';
 
   beforeAll(async () => {
-    setup = await proxiedKeychain({ email, password, entries: 2 });
+    const recoveryKeys: string[] = [];
+    const keepRecoveryKey = async (rk: string) => void recoveryKeys.push(rk);
+    setup = await proxiedAccount({ email, password, entries: 2, keepRecoveryKey });
     ({ proxy, a } = setup);
     b = await device();
     await login(b.keychain, { server: proxy.url, email, password, deviceName: 'B' });
-    await recoverWithRecoveryKey(b.keychain, setup.recoveryKeys[0]!);
+    await recoverWithRecoveryKey(b.keychain, recoveryKeys[0]!);
     await syncRound(b.keychain);
   });
 

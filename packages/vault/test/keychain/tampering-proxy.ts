@@ -2,8 +2,8 @@
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'vitest';
-import { startServer } from '@tessera/server';
 import { openNodeVault } from '@tessera/vault/node';
+import { startServer } from '@tessera/server';
 import type { Vault } from '../../src/vault.js';
 import {
   applyLinks,
@@ -103,38 +103,6 @@ export class TamperingProxy {
   }
 }
 
-/**
- * A real server behind a tampering proxy, and device A signed up through the proxy with `entries`
- * TOTP entries, synced once. The recovery keys it was handed are in `recoveryKeys`.
- */
-export async function proxiedKeychain(options: { email: string; password: string; entries: number }) {
-  const real = await startServer({ port: 0 });
-  const proxy = new TamperingProxy(real.url);
-  await proxy.start();
-  const a = await device();
-  for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
-  const recoveryKeys: string[] = [];
-  await signup(a.keychain, {
-    server: proxy.url,
-    email: options.email,
-    password: options.password,
-    deviceName: 'A',
-    keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-  });
-  await syncRound(a.keychain);
-  return {
-    real,
-    proxy,
-    a,
-    recoveryKeys,
-    async close() {
-      proxy.tamper = null;
-      await proxy.close();
-      await real.close();
-    },
-  };
-}
-
 export async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
   const vault = await openNodeVault({ home: tempHome(), env: { ...process.env, TESSERA_KEY_STORE: 'file' } });
   const keychain = new Keychain({
@@ -177,4 +145,32 @@ export async function approveJoin(
     approve(trusted.keychain, { code, pollMs: 10, deviceId }),
     awaitApproval(joining.keychain, { pollMs: 10 }),
   ]);
+}
+
+/**
+ * A real server behind a tampering proxy, and device A signed up there through it with `entries`
+ * entries, synced. `close` stops both.
+ */
+export async function proxiedAccount(options: {
+  email: string;
+  password: string;
+  entries: number;
+  keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+}): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
+  const real = await startServer({ port: 0 });
+  const proxy = new TamperingProxy(real.url);
+  await proxy.start();
+  const a = await device();
+  for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
+  const { email, password, keepRecoveryKey } = options;
+  await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey });
+  await syncRound(a.keychain);
+  return {
+    proxy,
+    a,
+    close: async () => {
+      await proxy.close();
+      await real.close();
+    },
+  };
 }
