@@ -310,6 +310,8 @@ async function livePart() {
         dom: dom - accepted,
         roundStart: after.length ? after[0].start - accepted : NaN,
         pullEnd: pull ? pull.end - accepted : NaN,
+        // B's own part: from its pull's last byte to the edit in its DOM (decrypt, merge, render).
+        afterPull: pull ? dom - pull.end : NaN,
         requests: after.length,
       });
     }
@@ -332,12 +334,14 @@ async function livePart() {
       '  accepted to B DOM changed': stats('dom'),
       '  accepted to B first request of its round': stats('roundStart'),
       '  accepted to B pull answered': stats('pullEnd'),
+      "  B's pull answered to its DOM changed": stats('afterPull'),
     });
     console.log(
       `B's requests between acceptance and the edit on screen, median: ${median(column('requests'))}   aim: p99 under 250 ms after acceptance`,
     );
     const propagation = column('shown');
     const sender = column('sender');
+    const afterPull = column('afterPull');
     return {
       edits: EDITS,
       propagationP50Ms: Number(quantile(propagation, 0.5).toFixed(0)),
@@ -345,6 +349,8 @@ async function livePart() {
       propagationP99Ms: Number(quantile(propagation, 0.99).toFixed(0)),
       propagationMaxMs: Number(Math.max(...propagation).toFixed(0)),
       senderP50Ms: Number(quantile(sender, 0.5).toFixed(0)),
+      afterPullP50Ms: Number(quantile(afterPull, 0.5).toFixed(1)),
+      afterPullP99Ms: Number(quantile(afterPull, 0.99).toFixed(1)),
       senderP99Ms: Number(quantile(sender, 0.99).toFixed(0)),
     };
   } finally {
