@@ -198,18 +198,28 @@ export class App {
           .then((f) => f.refreshIfUsed())
           .catch(() => undefined);
     });
-    const settings = await loadSettings();
+    // The vault opens while the settings are read: independent IndexedDB reads, not one after another.
+    const opening = this.openVault();
+    opening.catch(() => undefined);
+    const [settings, passkey] = await Promise.all([
+      loadSettings(),
+      db().then(async (database) => (await database.get('keys', PASSKEY_KEY)) !== undefined),
+    ]);
     applyTheme(settings.theme);
-    const passkey = (await (await db()).get('keys', PASSKEY_KEY)) !== undefined;
     this.store.set({ settings, lock: { passphrase: false, passkey } });
-    await this.open();
+    await this.open(opening);
   }
 
-  private async open(): Promise<void> {
+  private async openVault(): Promise<Vault> {
+    performance.mark('tessera:vault-open-start');
+    const vault = await Vault.open({ storage: this.storage, keys: this.keys, fileAead: VAULT_FILE_AEAD });
+    performance.mark('tessera:vault-open-end');
+    return vault;
+  }
+
+  private async open(opening: Promise<Vault> = this.openVault()): Promise<void> {
     try {
-      performance.mark('tessera:vault-open-start');
-      this.vaultRef = await Vault.open({ storage: this.storage, keys: this.keys, fileAead: VAULT_FILE_AEAD });
-      performance.mark('tessera:vault-open-end');
+      this.vaultRef = await opening;
     } catch (err) {
       if (err instanceof VaultError && err.code === 'passphrase-required') {
         this.store.set({ phase: 'locked', lock: { ...this.store.get().lock, passphrase: true } });
