@@ -205,21 +205,20 @@ export function readVaultHeader(
   return { header, headerEnd, version, aead };
 }
 
+export interface OpenVaultFileOptions {
+  key: Uint8Array;
+  bytes: Uint8Array;
+  /** Names the file in errors. */
+  file?: string;
+  /** XChaCha20-Poly1305 implementation (default @noble/ciphers). */
+  aead?: XChaChaAead;
+}
+
 /**
  * Decrypts and authenticates a version-1 file, or a version-2 file sealed with XChaCha20-Poly1305;
  * throws VaultDamagedError when anything was altered. `openVaultFileAny` also opens AES-256-GCM files.
  */
-export function openVaultFile({
-  key,
-  bytes,
-  file,
-  aead = nobleXChaCha,
-}: {
-  key: Uint8Array;
-  bytes: Uint8Array;
-  file?: string;
-  aead?: XChaChaAead;
-}): Uint8Array {
+export function openVaultFile({ key, bytes, file, aead = nobleXChaCha }: OpenVaultFileOptions): Uint8Array {
   const { headerEnd, aead: cipher } = readVaultHeader(bytes, file);
   if (cipher !== 'xchacha20-poly1305') {
     throw new VaultDamagedError(`it is sealed with ${cipher}, which this reader does not open`, file);
@@ -233,19 +232,10 @@ export function openVaultFile({
 }
 
 /** Opens a vault file of any version and AEAD (AES-256-GCM through WebCrypto); see `openVaultFile`. */
-export async function openVaultFileAny({
-  key,
-  bytes,
-  file,
-  aead = nobleXChaCha,
-}: {
-  key: Uint8Array;
-  bytes: Uint8Array;
-  file?: string;
-  aead?: XChaChaAead;
-}): Promise<Uint8Array> {
+export async function openVaultFileAny(options: OpenVaultFileOptions): Promise<Uint8Array> {
+  const { key, bytes, file } = options;
   const { headerEnd, aead: cipher } = readVaultHeader(bytes, file);
-  if (cipher === 'xchacha20-poly1305') return openVaultFile({ key, bytes, file, aead });
+  if (cipher === 'xchacha20-poly1305') return openVaultFile(options);
   const nonce = bytes.subarray(headerEnd, headerEnd + NONCE_BYTES[cipher]);
   let plain: ArrayBuffer;
   try {

@@ -133,14 +133,20 @@ describe('vault file AEADs', () => {
   });
 });
 
+/** A phone with one entry, and a laptop (AES-256-GCM file in `storage`) whose changes are recorded. */
+async function phoneAndLaptop() {
+  const { state, storage } = memory();
+  const phone = await Vault.open({ storage: memory().storage, keys });
+  const entry = await phone.add(totpEntry(1, { issuer: 'GitHub' }));
+  const laptop = await Vault.open({ storage, keys, fileAead: 'aes-256-gcm' });
+  const seen: VaultChange[] = [];
+  laptop.onChange((c) => seen.push(c));
+  return { state, storage, phone, entry, laptop, seen };
+}
+
 describe('saves of pulled changes', () => {
   it('announce before the save completes, save relaxed; local edits save strict and announce after', async () => {
-    const { state, storage } = memory();
-    const phone = await Vault.open({ storage: memory().storage, keys });
-    const entry = await phone.add(totpEntry(1, { issuer: 'GitHub' }));
-    const laptop = await Vault.open({ storage, keys, fileAead: 'aes-256-gcm' });
-    const seen: VaultChange[] = [];
-    laptop.onChange((c) => seen.push(c));
+    const { state, storage, phone, entry, laptop, seen } = await phoneAndLaptop();
 
     state.hold = true;
     const applied = laptop.applyRemote(phone.records(), { meta: { cursor: 1 } });
@@ -163,12 +169,7 @@ describe('saves of pulled changes', () => {
   });
 
   it('a failed save shows the stored state again and throws; the pull applies on the next try', async () => {
-    const { state, storage } = memory();
-    const phone = await Vault.open({ storage: memory().storage, keys });
-    const entry = await phone.add(totpEntry(1, { issuer: 'GitHub' }));
-    const laptop = await Vault.open({ storage, keys, fileAead: 'aes-256-gcm' });
-    const seen: VaultChange[] = [];
-    laptop.onChange((c) => seen.push(c));
+    const { state, storage, phone, entry, laptop, seen } = await phoneAndLaptop();
 
     state.failNext = true;
     await expect(laptop.applyRemote(phone.records(), { meta: { cursor: 1 } })).rejects.toThrow('disk full');
