@@ -146,7 +146,7 @@ async function phoneAndLaptop() {
 
 describe('saves of pulled changes', () => {
   it('announce before the save completes, save relaxed; local edits save strict and announce after', async () => {
-    const { state, storage, phone, entry, laptop, seen } = await phoneAndLaptop();
+    const { state, phone, entry, laptop, seen } = await phoneAndLaptop();
 
     state.hold = true;
     const applied = laptop.applyRemote(phone.records(), { meta: { cursor: 1 } });
