@@ -541,7 +541,10 @@ export class Vault {
     return codeTimeFor({ clock: this.serverClock(), ...opts });
   }
 
-  /** Calls `listener` after every saved change; returns the unsubscribe function. */
+  /**
+   * Calls `listener` after every saved change (a pull's merge, `applyRemote`, while it is being saved;
+   * see Mutation.early); returns the unsubscribe function.
+   */
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
