@@ -1,0 +1,50 @@
+/**
+ * What the shared-folder scenarios (folders-scenario.ts, folders-more-scenario.ts) share: accounts
+ * made with `keychain signup`, and an invite checked by both sides before it is accepted.
+ */
+import { expect } from 'vitest';
+import type { Device } from './keychain-harness.js';
+
+/** `keychain signup` of a new account on `server`; the recovery key goes beside the device's home. */
+export async function signupAccount(device: Device, server: string, email: string): Promise<void> {
+  await device.ok([
+    'keychain',
+    'signup',
+    '--server',
+    server,
+    '--email',
+    email,
+    '--recovery-key-file',
+    `${device.home}.rk`,
+  ]);
+}
+
+/**
+ * `owner` invites `member` to `folder`: both sides print the safety number and must agree (an honest
+ * server); the member sees the invite (the folder's name, the role, who invites) in `folder list`,
+ * as JSON and as text, before accepting with the owner's number; then both sync.
+ */
+export async function inviteMember(options: {
+  owner: Device;
+  ownerEmail: string;
+  member: Device;
+  memberEmail: string;
+  folder: string;
+  folderId: string;
+  role: 'editor' | 'viewer';
+}): Promise<void> {
+  const { owner, ownerEmail, member, memberEmail, folder, folderId, role } = options;
+  const seenByOwner = (await owner.ok(['folder', 'safety-number', memberEmail])).trim();
+  const seenByMember = (await member.ok(['folder', 'safety-number', ownerEmail])).trim();
+  expect(seenByOwner).toMatch(/^(\d{5} ){11}\d{5}$/);
+  expect(seenByMember).toBe(seenByOwner);
+  await owner.ok(['folder', 'invite', folder, memberEmail, '--role', role, '--safety-number', seenByMember]);
+  const listed = JSON.parse(await member.ok(['folder', 'list', '--json'])) as { invites: unknown[] };
+  expect(listed.invites).toEqual([{ folder: folderId, name: folder, role, invitedBy: ownerEmail }]);
+  expect(await member.ok(['folder', 'list'])).toContain(
+    `invite: "${folder}" ${folderId} as ${role} from ${ownerEmail}`,
+  );
+  await member.ok(['folder', 'accept', folderId, '--safety-number', seenByOwner]);
+  await owner.ok(['sync']);
+  await member.ok(['sync']);
+}
