@@ -19,32 +19,47 @@ export async function signupAccount(device: Device, server: string, email: strin
   ]);
 }
 
-/**
- * `owner` invites `member` to `folder`: both sides print the safety number and must agree (an honest
- * server); the member sees the invite (the folder's name, the role, who invites) in `folder list`,
- * as JSON and as text, before accepting with the owner's number; then both sync.
- */
-export async function inviteMember(options: {
-  owner: Device;
-  ownerEmail: string;
-  member: Device;
-  memberEmail: string;
+/** The owner's side of an invite: its device and email, the folder's name and id (known once created). */
+export interface FolderOwner {
+  device: Device;
+  email: string;
   folder: string;
-  folderId: string;
-  role: 'editor' | 'viewer';
-}): Promise<void> {
-  const { owner, ownerEmail, member, memberEmail, folder, folderId, role } = options;
-  const seenByOwner = (await owner.ok(['folder', 'safety-number', memberEmail])).trim();
+  folderId: () => string;
+}
+
+/**
+ * The owner invites `member`: both sides print the safety number and must agree (an honest server);
+ * the member sees the invite (the folder's name, the role, who invites) in `folder list`, as JSON and
+ * as text, before accepting with the owner's number; then both sync.
+ */
+export async function inviteMember(
+  owner: FolderOwner,
+  member: Device,
+  memberEmail: string,
+  role: 'editor' | 'viewer',
+): Promise<void> {
+  const { folder, email: ownerEmail } = owner;
+  const folderId = owner.folderId();
+  const seenByOwner = (await owner.device.ok(['folder', 'safety-number', memberEmail])).trim();
   const seenByMember = (await member.ok(['folder', 'safety-number', ownerEmail])).trim();
   expect(seenByOwner).toMatch(/^(\d{5} ){11}\d{5}$/);
   expect(seenByMember).toBe(seenByOwner);
-  await owner.ok(['folder', 'invite', folder, memberEmail, '--role', role, '--safety-number', seenByMember]);
+  await owner.device.ok([
+    'folder',
+    'invite',
+    folder,
+    memberEmail,
+    '--role',
+    role,
+    '--safety-number',
+    seenByMember,
+  ]);
   const listed = JSON.parse(await member.ok(['folder', 'list', '--json'])) as { invites: unknown[] };
   expect(listed.invites).toEqual([{ folder: folderId, name: folder, role, invitedBy: ownerEmail }]);
   expect(await member.ok(['folder', 'list'])).toContain(
     `invite: "${folder}" ${folderId} as ${role} from ${ownerEmail}`,
   );
   await member.ok(['folder', 'accept', folderId, '--safety-number', seenByOwner]);
-  await owner.ok(['sync']);
+  await owner.device.ok(['sync']);
   await member.ok(['sync']);
 }

@@ -33,16 +33,9 @@ export function foldersMoreScenario(backend: Backend): void {
     let folderId = '';
 
     const signup = (device: Device, email: string) => signupAccount(device, server.url, email);
+    const owner = { device: alice, email: emails.alice, folder: FOLDER, folderId: () => folderId };
     const invite = (member: Device, email: string, role: 'editor' | 'viewer') =>
-      inviteMember({
-        owner: alice,
-        ownerEmail: emails.alice,
-        member,
-        memberEmail: email,
-        folder: FOLDER,
-        folderId,
-        role,
-      });
+      inviteMember(owner, member, email, role);
 
     const take = (device: Device) => device.run(['code', '--folder', FOLDER, 'Door']);
 

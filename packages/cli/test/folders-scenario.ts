@@ -93,17 +93,36 @@ export function foldersScenario(backend: Backend): void {
     let folderId = '';
 
     const signup = (device: Device, email: string) => signupAccount(device, proxy.url, email);
+    const owner = { device: alice, email: emails.alice, folder: FOLDER, folderId: () => folderId };
     const invite = (member: Device, email: string, role: 'editor' | 'viewer') =>
-      inviteMember({
-        owner: alice,
-        ownerEmail: emails.alice,
-        member,
-        memberEmail: email,
-        folder: FOLDER,
-        folderId,
-        role,
-      });
+      inviteMember(owner, member, email, role);
 
+    /** The server hides the newest `count` links of the member log from `device`, which verified them: refused. */
+    async function expectLogRollbackRefused(device: Device, count: number): Promise<void> {
+      proxy.tamper = (req, res) =>
+        req.method === 'GET' && req.path.startsWith('/v1/folders/links')
+          ? { ...res, links: (res.links as string[]).slice(0, -count) }
+          : undefined;
+      const rolled = await device.run(['sync']);
+      proxy.tamper = null;
+      expect(rolled.code).toBe(1);
+      expect(rolled.stderr).toMatch(
+        /member log of folder .* ends at link \d+, before link \d+ already verified/,
+      );
+    }
+
+    /** `tessera add` arguments for an entry in the shared folder. */
+    const addToFolder = (secret: string, issuer: string, account: string) => [
+      'add',
+      '--folder',
+      FOLDER,
+      '--secret',
+      secret,
+      '--issuer',
+      issuer,
+      '--account',
+      account,
+    ];
     const code = async (device: Device, query: string) =>
       (await device.ok(['code', '--folder', FOLDER, query, '--time', TIME])).trim();
 
@@ -132,17 +151,7 @@ export function foldersScenario(backend: Backend): void {
       async () => {
         const created = JSON.parse(await alice.ok(['folder', 'create', FOLDER, '--json'])) as { id: string };
         folderId = created.id;
-        await alice.ok([
-          'add',
-          '--folder',
-          FOLDER,
-          '--secret',
-          SECRETS.bank,
-          '--issuer',
-          'SharedBank',
-          '--account',
-          'family',
-        ]);
+        await alice.ok(addToFolder(SECRETS.bank, 'SharedBank', 'family'));
         // A number that does not match stops the invite.
         const wrong = await alice.run(['folder', 'invite', FOLDER, emails.bob, '--safety-number', '12345']);
         expect(wrong.code).toBe(1);
@@ -177,32 +186,12 @@ export function foldersScenario(backend: Backend): void {
     it(
       "shows one account's change to another, and refuses a viewer's write with a clear error",
       async () => {
-        await bob.ok([
-          'add',
-          '--folder',
-          FOLDER,
-          '--secret',
-          SECRETS.bob,
-          '--issuer',
-          'BobAdded',
-          '--account',
-          'ops',
-        ]);
+        await bob.ok(addToFolder(SECRETS.bob, 'BobAdded', 'ops'));
         await alice2.ok(['sync']);
         expect(await code(alice2, 'BobAdded')).toBe(await code(bob, 'BobAdded'));
         await invite(carol, emails.carol, 'viewer');
         expect(await code(carol, 'SharedBank')).toBe(await code(alice, 'SharedBank'));
-        const denied = await carol.run([
-          'add',
-          '--folder',
-          FOLDER,
-          '--secret',
-          SECRETS.after,
-          '--issuer',
-          'ViewerTry',
-          '--account',
-          'x',
-        ]);
+        const denied = await carol.run(addToFolder(SECRETS.after, 'ViewerTry', 'x'));
         expect(denied.code).toBe(1);
         expect(denied.stderr).toMatch(/A viewer cannot add, edit or delete entries/);
         const activity = JSON.parse(await alice.ok(['folder', 'activity', FOLDER, '--json'])) as Json[];
@@ -261,16 +250,7 @@ export function foldersScenario(backend: Backend): void {
         expect(swapped.stderr).toMatch(/is not the one the owners committed to/);
 
         // The server hides the newest link (carol's accept) from alice, who has verified it.
-        proxy.tamper = (req, res) =>
-          req.method === 'GET' && req.path.startsWith('/v1/folders/links')
-            ? { ...res, links: (res.links as string[]).slice(0, -1) }
-            : undefined;
-        const rolled = await alice.run(['sync']);
-        proxy.tamper = null;
-        expect(rolled.code).toBe(1);
-        expect(rolled.stderr).toMatch(
-          /member log of folder .* ends at link \d+, before link \d+ already verified/,
-        );
+        await expectLogRollbackRefused(alice, 1);
         // Honest again: everyone syncs.
         await alice.ok(['sync']);
         await carol2.ok(['sync']);
@@ -291,17 +271,7 @@ export function foldersScenario(backend: Backend): void {
         });
         const out = await alice.ok(['folder', 'remove-member', FOLDER, emails.bob]);
         expect(out).toMatch(/folder key was replaced \(epoch 2\).*may have kept/);
-        await alice.ok([
-          'add',
-          '--folder',
-          FOLDER,
-          '--secret',
-          SECRETS.after,
-          '--issuer',
-          'AfterRemoval',
-          '--account',
-          'z',
-        ]);
+        await alice.ok(addToFolder(SECRETS.after, 'AfterRemoval', 'z'));
         await bob.ok(['sync']);
         const bobList = JSON.parse(await bob.ok(['list', '--json'])) as Json[];
         expect(bobList.filter((r) => r.folder !== null)).toEqual([]);
@@ -452,17 +422,7 @@ export function foldersScenario(backend: Backend): void {
         const aliceState = (await vaultMeta(alice)).folders.folders[folderId]!.state;
         expect(aliceState.epoch).toBe(3);
         expect(aliceState.rekeyDue).toBeUndefined();
-        await alice.ok([
-          'add',
-          '--folder',
-          FOLDER,
-          '--secret',
-          SECRETS.rotated,
-          '--issuer',
-          'AfterDeviceRemoval',
-          '--account',
-          'r',
-        ]);
+        await alice.ok(addToFolder(SECRETS.rotated, 'AfterDeviceRemoval', 'r'));
         await alice2.ok(['sync']);
         await carol.ok(['sync']);
         for (const issuer of ['SharedBank', 'AfterRemoval', 'AfterDeviceRemoval']) {
@@ -487,16 +447,7 @@ export function foldersScenario(backend: Backend): void {
         });
 
         // The server strips the key change and the new epoch from carol, who verified them: refused.
-        proxy.tamper = (req, res) =>
-          req.method === 'GET' && req.path.startsWith('/v1/folders/links')
-            ? { ...res, links: (res.links as string[]).slice(0, -2) }
-            : undefined;
-        const stripped = await carol.run(['sync']);
-        proxy.tamper = null;
-        expect(stripped.code).toBe(1);
-        expect(stripped.stderr).toMatch(
-          /member log of folder .* ends at link \d+, before link \d+ already verified/,
-        );
+        await expectLogRollbackRefused(carol, 2);
       },
       STEP_TIMEOUT_MS,
     );
