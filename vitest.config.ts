@@ -10,7 +10,11 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src`, im
  * among the smallest (a line that registers a shared scenario for one database): on a fresh
  * checkout they would start last and run on alone after everything else. They start first instead.
  */
-const LONG_FIRST = [/\/keychain-restore-/, /\/folders(-more)?-(sqlite|postgres)\.e2e\./, /\.e2e\.test\.ts$/];
+const LONG_FIRST = [
+  /\/(keychain-restore|lifecycle)-(sqlite|postgres)\./,
+  /\/folders(-more)?-(sqlite|postgres)\.e2e\./,
+  /\.e2e\.test\.ts$/,
+];
 
 class LongFilesFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
