@@ -17,10 +17,27 @@ const PACKAGES = ['cli', 'otp', 'protocol', 'vault', 'formats', 'server'];
 /** Bundled: those packages, and the small pure-JS libraries the CLI starts with. */
 const inline = /^(@tessera\/(otp|protocol|vault|formats|server)(\/|$)|commander(\/|$)|@noble\/|@scure\/)/;
 
+/**
+ * commander requires node:child_process at load, for the executable subcommands Tessera never
+ * declares: the bundle reaches it only when `spawn` is called, so a start does not load child_process
+ * (and net, dgram, ... under it). The transform fails the build if commander's line changes.
+ */
+const lazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  transform(code, id) {
+    if (!/[\\/]commander[\\/]lib[\\/]command\.js$/.test(id)) return null;
+    const eager = "const childProcess = require('node:child_process');";
+    if (!code.includes(eager)) throw new Error(`${id}: commander no longer has "${eager}"`);
+    const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+    return code.replace(eager, lazy);
+  },
+};
+
 const bundle = await rolldown({
   input: join(cli, 'dist/main.js'),
   platform: 'node',
   logLevel: 'warn',
+  plugins: [lazyChildProcess],
   // Everything else (the server's database drivers and web framework, OPAQUE's WebAssembly, prompts,
   // QR codes) is loaded from node_modules as before, only by the commands that need it.
   external: (id) =>

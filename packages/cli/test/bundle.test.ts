@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,5 +50,26 @@ describe('the bundled CLI', () => {
     const { root, run } = layout();
     rmSync(join(root, 'dist/bundle'), { recursive: true });
     expect(run()).toBe('tsc output');
+  });
+});
+
+describe('the real bundle (npm run build)', () => {
+  it('lists without loading node:child_process (commander spawns and the OS keychain load it when used)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'tessera-bundle-home-'));
+    dirs.push(home);
+    const bundleMain = new URL('../dist/bundle/main.js', import.meta.url).href;
+    const script = [
+      `const { main } = await import(${JSON.stringify(bundleMain)});`,
+      "process.exitCode = await main(['node', 'tessera', 'list', '--json']);",
+      'const loaded = process.moduleLoadList.filter((m) => /child_process/.test(m));',
+      'process.stderr.write(`LOADED ${JSON.stringify(loaded)}`);',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TESSERA_HOME: home, TESSERA_KEY_STORE: 'file' },
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('[]');
+    expect(run.stderr).toContain('LOADED []');
   });
 });

@@ -1,7 +1,10 @@
 import { getDomain } from 'tldts';
-import type { VaultEntry } from '@tessera/vault';
+import { currentCode, type VaultEntry } from '@tessera/vault';
 
 /**
+ * Everything here needs the Public Suffix List (a few hundred KB of JavaScript): the popup loads this
+ * module only when its tab is a web page (`popup/Popup.tsx`), the background when a page asks.
+ *
  * The site a page belongs to: its registrable domain (eTLD+1 by the Public Suffix List, via tldts),
  * so `login.bank.example` and `bank.example` are one site and `bank-example.com` is another. Only
  * http(s) pages have a site; a look-alike domain is simply a different site.
@@ -29,4 +32,18 @@ export function entriesForSite(entries: readonly VaultEntry[], site: string | nu
 
 function siteOfHost(host: string): string | null {
   return getDomain(host, { allowPrivateDomains: true }) ?? null;
+}
+
+/** The entries bound to `site`, each with its current code (HOTP entries excluded: filling one would spend a counter). */
+export function siteCodes(
+  entries: readonly VaultEntry[],
+  site: string | null,
+  now = Date.now(),
+): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
+  return entriesForSite(entries, site)
+    .filter((entry) => entry.type !== 'hotp')
+    .map((entry) => {
+      const { code, secondsLeft } = currentCode(entry, Math.floor(now / 1000));
+      return { entry, code: code ?? '', secondsLeft };
+    });
 }

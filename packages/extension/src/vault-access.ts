@@ -1,20 +1,13 @@
 /// <reference types="chrome" />
-import {
-  currentCode,
-  readVaultHeader,
-  Vault,
-  VaultError,
-  type VaultEntry,
-  type VaultHeader,
-  type VaultKey,
-} from '@tessera/vault';
+import { readVaultHeader, Vault, VaultError, type VaultEntry, type VaultKey } from '@tessera/vault';
 // The browser's vault storage, key custody and app lock are the web app's (one implementation for both).
 import { BrowserKeys, indexedDbStorage, vaultChannel } from '../../web/src/platform/storage.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../../web/src/platform/app-lock.js';
 import { db, loadSettings, saveSettings } from '../../web/src/platform/db.js';
 import type { PasskeyLock } from '../../web/src/platform/passkey.js';
-import { entriesForSite } from './site.js';
-import { firstScreenHeader, openFirstScreen, sealFirstScreen, type FirstScreen } from './first-screen.js';
+import { siteCodes } from './site.js';
+import { sealFirstScreen } from './first-screen.js';
+import { FIRST_SCREEN_KEY, lockedNow, onLocked, type StoredKey } from './first-screen-access.js';
 import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
 
 let opening: Promise<Vault> | null = null;
@@ -51,11 +44,6 @@ export function openVault(): Promise<Vault> {
   return opening;
 }
 
-interface StoredKey {
-  key: number[];
-  keyId: string;
-}
-
 async function holdUnlocked(key: VaultKey): Promise<void> {
   const stored: StoredKey = { key: [...key.key], keyId: key.keyId };
   await chrome.storage.session.set({ [UNLOCKED_KEY]: stored });
@@ -78,37 +66,6 @@ export async function setAppLock(passphrase: string): Promise<void> {
   await (await db()).delete('keys', PASSKEY_KEY);
   await holdUnlocked(locked);
   await saveFirstScreen(vault);
-}
-
-/** IndexedDB key (in the vault's store) of the sealed first screen (`first-screen.ts`). */
-const FIRST_SCREEN_KEY = 'popup-first-screen';
-
-/**
- * The popup's first screen, if one is stored and this context can open it now: with the app lock
- * on, only while unlocked (the key in session storage); without it, with the browser-held key.
- * Null otherwise, or when it does not open (the popup then waits for the vault, which says why).
- */
-export async function loadFirstScreen(): Promise<{ screen: FirstScreen; generation: number } | null> {
-  try {
-    const bytes = await (await db()).get('vault', FIRST_SCREEN_KEY);
-    if (!bytes) return null;
-    const header = firstScreenHeader(bytes);
-    const key = await keyOf(header);
-    if (!key) return null;
-    return { screen: openFirstScreen({ key, bytes }), generation: header.generation };
-  } catch {
-    return null;
-  }
-}
-
-/** The storage key `header` names, if it can be had without asking the user. */
-async function keyOf(header: VaultHeader): Promise<Uint8Array | null> {
-  if (header.custody === 'passphrase') {
-    const held = (await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY] as StoredKey | undefined;
-    return held && held.keyId === header.keyId ? new Uint8Array(held.key) : null;
-  }
-  if (header.custody === 'browser') return (await new BrowserKeys().unlock(header)).key;
-  return null;
 }
 
 /** Seals the first screen of `vault` as it is now, under its storage key. */
@@ -171,11 +128,11 @@ export async function unlockWithPasskey(): Promise<Vault> {
   return vault;
 }
 
-/** Locks now: the unlocked key leaves session storage, and every context drops its vault (below). */
+/** Locks now: the unlocked key leaves session storage, and every context drops its vault. */
 export async function lockVault(): Promise<void> {
   await chrome.storage.session.remove(UNLOCKED_KEY);
   await chrome.alarms.clear(LOCK_ALARM);
-  forget();
+  lockedNow();
 }
 
 /** Use of Tessera: the idle lock starts counting again from now. */
@@ -184,24 +141,13 @@ export async function touch(): Promise<void> {
   await chrome.alarms.create(LOCK_ALARM, { when: Date.now() + (await lockAfterMinutes()) * 60_000 });
 }
 
-const lockListeners = new Set<() => void>();
-
-/** Calls `listener` when Tessera locks (in any context). */
-export function onLocked(listener: () => void): () => void {
-  lockListeners.add(listener);
-  return () => lockListeners.delete(listener);
-}
-
 function forget(): void {
   opening = null;
   keys = new BrowserKeys();
-  for (const listener of lockListeners) listener();
 }
 
-chrome.storage.onChanged.addListener((changes, area) => {
-  if (area === 'session' && UNLOCKED_KEY in changes && changes[UNLOCKED_KEY]!.newValue === undefined)
-    forget();
-});
+// Locked from any context: this one forgets its open vault (first-screen-access.ts tells the popup).
+onLocked(forget);
 
 /** Why the vault cannot be used right now, in words for the popup or the page's fill button. */
 export function vaultProblem(err: unknown): string {
@@ -220,18 +166,4 @@ export function codesForSite(
   now = Date.now(),
 ): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
   return siteCodes(vault.entries(), site, now);
-}
-
-/** `codesForSite` on entries already listed (the popup lists them once per change). */
-export function siteCodes(
-  entries: readonly VaultEntry[],
-  site: string | null,
-  now = Date.now(),
-): { entry: VaultEntry; code: string; secondsLeft: number | null }[] {
-  return entriesForSite(entries, site)
-    .filter((entry) => entry.type !== 'hotp')
-    .map((entry) => {
-      const { code, secondsLeft } = currentCode(entry, Math.floor(now / 1000));
-      return { entry, code: code ?? '', secondsLeft };
-    });
 }

@@ -49,6 +49,26 @@ describe('the built extension', { timeout: 120_000 }, () => {
     expect(graph).not.toContain(opaque);
   });
 
+  it('paints the popup from its first chunk alone: no vault, add form, keychain, lock, QR reader or Public Suffix List', () => {
+    const graph = staticGraph(popupEntry());
+    const code = graph.map((file) => readFileSync(join(EXTENSION, file), 'utf8')).join('\n');
+    // The first screen itself is there (its reader and the codes list)...
+    expect(code).toContain('tessera/v1/extension-first-screen');
+    expect(code).toContain('Search ');
+    // ...and none of what comes after the paint (each string is the lazy part's own text).
+    for (const lazy of [
+      'Scan QR code on this page', // the add form (popup-rest.tsx)
+      'Turn on keychain backup', // keychain sign-in (Keychain.tsx)
+      'I have an account', // KeychainStart, the web app's sign-in form
+      'That passphrase does not open', // the lock screen and settings
+      'tessera-keychain-follow', // the keychain session (popup-keychain.ts)
+      'in the trash', // the Vault class (vault.ts)
+      'blogspot', // the Public Suffix List (tldts): web pages only
+      'jsQR', // the QR reader
+    ])
+      expect(code.includes(lazy), `the first chunk holds ${lazy}`).toBe(false);
+  });
+
   it('shows the popup without loading OPAQUE first', () => {
     const graph = staticGraph(popupEntry());
     expect(graph.length).toBeGreaterThan(1);

@@ -1,50 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import type { Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  clickFillButton,
-  launchWithExtension,
-  LOOKALIKE,
-  REAL,
-  SHOP,
-  startSite,
-  type ExtensionBrowser,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { clickFillButton, LOOKALIKE, REAL, SHOP, tesseraCode, withExtensionAndSite } from './harness.js';
 
-const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 const SECRET = 'JBSWY3DPEHPK3PXP';
-
-/** `tessera code` for SECRET at `unixSeconds`: the CLI is the reference the extension must match. */
-function cliCode(unixSeconds: number): string {
-  return execFileSync(process.execPath, [CLI, 'code', '--secret', SECRET, '--time', String(unixSeconds)], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 describe(
   'the extension fills codes on the site they are bound to, and nowhere else',
   { timeout: 120_000 },
   () => {
-    let ext: ExtensionBrowser;
-    let site: { port: number; server: Server };
+    const env = withExtensionAndSite();
 
-    beforeAll(async () => {
-      site = await startSite();
-      ext = await launchWithExtension();
-    }, 120_000);
-
-    afterAll(async () => {
-      await ext?.close();
-      site?.server.close();
-    });
-
-    const url = (host: string, path: string) => `http://${host}:${site.port}${path}`;
+    const url = env.url;
 
     it('adds a code bound to the real site from the popup, fills it there on a click, matching tessera code', async () => {
-      const bank = await ext.context.newPage();
+      const bank = await env.ext.context.newPage();
       await bank.goto(url(REAL, '/2fa'));
-      const popup = await ext.popup(bank);
+      const popup = await env.ext.popup(bank);
       await popup.getByText(`No code is bound to ${REAL}`).waitFor();
       await popup.getByText('Add a code').click();
       await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
@@ -62,17 +32,17 @@ describe(
 
       // The page learns of the binding on its next load: badge 1, and the fill button fills.
       await bank.reload();
-      await expect.poll(() => ext.badge(bank)).toBe('1');
+      await expect.poll(() => env.ext.badge(bank)).toBe('1');
       const before = Math.floor(Date.now() / 1000);
       await clickFillButton(bank);
       await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
       const after = Math.floor(Date.now() / 1000);
       const filled = await bank.locator('#otp').inputValue();
-      expect([cliCode(before), cliCode(after)]).toContain(filled);
+      expect([tesseraCode(SECRET, before), tesseraCode(SECRET, after)]).toContain(filled);
     });
 
     it('finds a code field the page adds after it loaded (the step after the password), and fills it', async () => {
-      const bank = await ext.context.newPage();
+      const bank = await env.ext.context.newPage();
       await bank.goto(url(REAL, '/'));
       // After the page settled (the content script has looked by then), the field arrives.
       await bank.evaluate(() => new Promise((resolve) => requestIdleCallback(resolve)));
@@ -82,13 +52,13 @@ describe(
           '<form><label>Code <input id="otp" name="otp" autocomplete="one-time-code" maxlength="6"></label></form>',
         ),
       );
-      await expect.poll(() => ext.badge(bank)).toBe('1');
+      await expect.poll(() => env.ext.badge(bank)).toBe('1');
       await clickFillButton(bank);
       await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
     });
 
     it('fills nothing on a look-alike site, even when the page clicks the button itself', async () => {
-      const fake = await ext.context.newPage();
+      const fake = await env.ext.context.newPage();
       await fake.goto(url(LOOKALIKE, '/2fa'));
       await clickFillButton(fake);
       // The page cannot reach the button (closed shadow root), and a click it makes up is not trusted.
@@ -101,19 +71,19 @@ describe(
         .then((root) => expect(root).toBeNull());
       await fake.locator('tessera-fill[data-state="none"]').waitFor({ state: 'attached' });
       expect(await fake.locator('#otp').inputValue()).toBe('');
-      expect(await ext.badge(fake)).toBe('');
+      expect(await env.ext.badge(fake)).toBe('');
       // The popup on the look-alike lists no code for it.
-      const popup = await ext.popup(fake);
+      const popup = await env.ext.popup(fake);
       await popup.getByText(`No code is bound to ${LOOKALIKE}`).waitFor();
       expect(await fake.locator('#otp').inputValue()).toBe('');
     });
 
     it('binds a code to another site on its first fill, chosen in the popup, and remembers it', async () => {
-      const shop = await ext.context.newPage();
+      const shop = await env.ext.context.newPage();
       await shop.goto(url(SHOP, '/2fa'));
       await clickFillButton(shop);
       await shop.locator('tessera-fill[data-state="none"]').waitFor({ state: 'attached' });
-      const popup = await ext.popup(shop);
+      const popup = await env.ext.popup(shop);
       await popup.getByRole('button', { name: 'Use Bank (alice) here' }).click();
       await popup
         .getByRole('status')
@@ -122,7 +92,7 @@ describe(
       expect(await shop.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
       // Remembered: the next visit fills with one click, and the badge counts it.
       await shop.reload();
-      await expect.poll(() => ext.badge(shop)).toBe('1');
+      await expect.poll(() => env.ext.badge(shop)).toBe('1');
       await clickFillButton(shop);
       await expect.poll(() => shop.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
     });

@@ -10,11 +10,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page, type Worker } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { rowTiles } from '../../web/test/tiles.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/scripts/chromium.mjs';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 export const EXTENSION = join(PACKAGE, 'dist', 'chromium');
+const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 
 /** Host names of the test site: the real one and a look-alike a phisher would register. */
 export const REAL = 'bank.test';
@@ -82,7 +85,15 @@ function unpackedExtensionId(path: string): string {
  * prompt: a headless browser cannot show that prompt.
  */
 export async function launchWithExtension(
-  options: { grantedOrigins?: string[] } = {},
+  options: {
+    grantedOrigins?: string[];
+    /**
+     * Let the test press the toolbar button (`pressToolbarButton`): the DevTools protocol's
+     * `Extensions.triggerAction`, which Chromium offers only with this switch (over the pipe
+     * Playwright uses).
+     */
+    toolbarButton?: boolean;
+  } = {},
 ): Promise<ExtensionBrowser> {
   ensureBuilt();
   const profile = mkdtempSync(join(tmpdir(), 'tessera-ext-profile-'));
@@ -112,6 +123,7 @@ export async function launchWithExtension(
       `--disable-extensions-except=${EXTENSION}`,
       `--load-extension=${EXTENSION}`,
       `--host-resolver-rules=MAP ${REAL} 127.0.0.1, MAP ${LOOKALIKE} 127.0.0.1, MAP ${SHOP} 127.0.0.1`,
+      ...(options.toolbarButton ? ['--enable-unsafe-extension-debugging'] : []),
     ],
   });
   // Fail a wait with its locator's name well before the test's own time runs out.
@@ -153,6 +165,97 @@ export async function launchWithExtension(
 }
 
 /**
+ * The fill shortcut (Alt+Shift+Y) pressed on `page`'s tab: a key event the DevTools protocol sends
+ * through the browser's input path, as the keyboard's would, so the browser's own shortcut handling
+ * sees it and dispatches the extension's `fill-code` command (Playwright's `keyboard.press` goes
+ * to the page only). The page must be the active tab.
+ */
+export async function pressFillShortcut(page: Page): Promise<void> {
+  await page.bringToFront();
+  const cdp = await page.context().newCDPSession(page);
+  const key = {
+    modifiers: 1 | 8,
+    key: 'Y',
+    code: 'KeyY',
+    windowsVirtualKeyCode: 89,
+    nativeVirtualKeyCode: 89,
+  };
+  await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...key });
+  await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...key });
+  await cdp.detach();
+}
+
+/** The toolbar popup opened by `pressToolbarButton`, driven over the DevTools protocol. */
+export interface ActionPopup {
+  /** Evaluates `expression` (an async function's source, called with no argument) in the popup. */
+  run<T>(expression: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Presses the extension's toolbar button on `page`'s tab, as the user's click would (the DevTools
+ * protocol's `Extensions.triggerAction`, which needs `launchWithExtension({ toolbarButton: true })`):
+ * the browser grants the extension `activeTab` for that tab and opens the popup over it. The popup
+ * is not a page Playwright lists, so it is driven over its own DevTools session.
+ */
+export async function pressToolbarButton(ext: ExtensionBrowser, page: Page): Promise<ActionPopup> {
+  await page.bringToFront();
+  const browser = ext.context.browser();
+  if (!browser) throw new Error('no browser to open a DevTools session on');
+  const cdp = await browser.newBrowserCDPSession();
+  const targets = async (type: string) =>
+    (await cdp.send('Target.getTargets', { filter: [{ type }] })).targetInfos;
+  const tabs = (await targets('tab')).filter((t) => t.url === page.url());
+  if (tabs.length !== 1) throw new Error(`expected one tab at ${page.url()}, found ${tabs.length}`);
+  const popupUrl = `chrome-extension://${ext.id}/popup.html`;
+  const opened = new Promise<{ targetId: string }>((resolve) => {
+    const seen = (event: { targetInfo: { targetId: string; type: string; url: string } }) => {
+      if (event.targetInfo.type === 'page' && event.targetInfo.url === popupUrl) resolve(event.targetInfo);
+    };
+    cdp.on('Target.targetCreated', seen);
+    cdp.on('Target.targetInfoChanged', seen);
+  });
+  await cdp.send('Target.setDiscoverTargets', { discover: true });
+  await cdp.send('Extensions.triggerAction', { id: ext.id, targetId: tabs[0]!.targetId });
+  const popup = await opened;
+  // One session in the popup; its replies come back as events of the browser's session.
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: popup.targetId, flatten: false });
+  let next = 0;
+  const waiting = new Map<number, (reply: { result?: unknown; error?: { message: string } }) => void>();
+  cdp.on('Target.receivedMessageFromTarget', (event) => {
+    if (event.sessionId !== sessionId) return;
+    const reply = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } };
+    if (reply.id !== undefined) waiting.get(reply.id)?.(reply);
+  });
+  const send = (method: string, params: object) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++next;
+      waiting.set(id, (reply) =>
+        reply.error ? reject(new Error(reply.error.message)) : resolve(reply.result),
+      );
+      void cdp.send('Target.sendMessageToTarget', {
+        sessionId,
+        message: JSON.stringify({ id, method, params }),
+      });
+    });
+  return {
+    async run<T>(expression: string) {
+      const { result, exceptionDetails } = (await send('Runtime.evaluate', {
+        expression: `(${expression})()`,
+        awaitPromise: true,
+        returnByValue: true,
+      })) as { result: { value: T }; exceptionDetails?: { exception?: { description?: string } } };
+      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? 'the popup threw');
+      return result.value;
+    },
+    async close() {
+      await cdp.send('Target.closeTarget', { targetId: popup.targetId }).catch(() => undefined);
+      await cdp.detach();
+    },
+  };
+}
+
+/**
  * A real (trusted) click on the fill button shown under the focused code field. The button lives in
  * a closed shadow root, so neither the page nor a test locator can reach it: the test clicks where a
  * person would.
@@ -164,30 +267,56 @@ export async function clickFillButton(page: Page): Promise<void> {
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
 }
 
-/** What each row of the popup's code list shows, by label: `icon:<slug>` (loaded), `letter:<L>`, or `blank`. */
-export async function popupTiles(popup: Page): Promise<Record<string, string>> {
-  return popup
-    .getByRole('list', { name: 'All codes' })
-    .locator('.row')
-    .evaluateAll((rows) =>
-      Object.fromEntries(
-        rows.map((row) => {
-          const label = row.querySelector('.label')?.textContent?.trim() ?? '';
-          const tile = row.querySelector<HTMLElement>('.tile');
-          const img = tile?.querySelector('img');
-          const shown = !tile
-            ? 'none'
-            : tile.dataset.icon
-              ? img && img.complete && img.naturalWidth > 0
-                ? `icon:${tile.dataset.icon}`
-                : `loading:${tile.dataset.icon}`
-              : tile.dataset.letter
-                ? `letter:${tile.dataset.letter}`
-                : 'blank';
-          return [label, shown];
-        }),
-      ),
-    );
+/** What each row of the popup's code list shows, by label (the web app's `rowTiles`). */
+export function popupTiles(popup: Page): Promise<Record<string, string>> {
+  return rowTiles(popup.getByRole('list', { name: 'All codes' }).locator('.row'), '.label');
+}
+
+/** `tessera code` for `secret` at `unixSeconds`: the reference every code the extension shows or fills must match. */
+export function tesseraCode(secret: string, unixSeconds: number): string {
+  return execFileSync(process.execPath, [CLI, 'code', '--secret', secret, '--time', String(unixSeconds)], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+/**
+ * The recovery key step the popup shares with the web app (`RecoveryKeyStep`), inside `scope`:
+ * "I wrote it down", the key typed back, "Done".
+ */
+export async function confirmRecoveryKey(scope: Page | Locator, key: string): Promise<void> {
+  await scope.getByRole('button', { name: 'I wrote it down' }).click();
+  await scope.getByLabel('Type the recovery key to confirm').fill(key);
+  await scope.getByRole('button', { name: 'Done' }).click();
+}
+
+/**
+ * The extension in a fresh browser and the test site, for the `describe` block this is called in
+ * (its `beforeAll` and `afterAll`): `env.ext`, `env.site`, and `env.url(host, path)` on the site.
+ */
+export function withExtensionAndSite(options: Parameters<typeof launchWithExtension>[0] = {}): {
+  readonly ext: ExtensionBrowser;
+  readonly site: { port: number; server: Server };
+  url(host: string, path: string): string;
+} {
+  let ext: ExtensionBrowser | undefined;
+  let site: { port: number; server: Server } | undefined;
+  beforeAll(async () => {
+    site = await startSite();
+    ext = await launchWithExtension(options);
+  }, 120_000);
+  afterAll(async () => {
+    await ext?.close();
+    site?.server.close();
+  });
+  return {
+    get ext() {
+      return ext!;
+    },
+    get site() {
+      return site!;
+    },
+    url: (host, path) => `http://${host}:${site!.port}${path}`,
+  };
 }
 
 /**

@@ -6,30 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  EXTENSION,
-  launchWithExtension,
-  popupTiles,
-  REAL,
-  startSite,
-  type ExtensionBrowser,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { EXTENSION, popupTiles, REAL, withExtensionAndSite } from './harness.js';
 
 describe('issuer icons in the popup', { timeout: 120_000 }, () => {
-  let ext: ExtensionBrowser;
-  let site: { port: number; server: Server };
-
-  beforeAll(async () => {
-    site = await startSite();
-    ext = await launchWithExtension();
-  }, 120_000);
-
-  afterAll(async () => {
-    await ext?.close();
-    site?.server.close();
-  });
+  const env = withExtensionAndSite();
 
   it('the extension carries the icon index and one single-path SVG per icon', () => {
     const icons = join(EXTENSION, 'icons');
@@ -41,9 +22,9 @@ describe('issuer icons in the popup', { timeout: 120_000 }, () => {
   });
 
   it('shows the icon of a known issuer and a tile for an unknown one, reading only those after the codes show', async () => {
-    const tab = await ext.context.newPage();
-    await tab.goto(`http://${REAL}:${site.port}/`);
-    let popup = await ext.popup(tab);
+    const tab = await env.ext.context.newPage();
+    await tab.goto(`http://${REAL}:${env.site.port}/`);
+    let popup = await env.ext.popup(tab);
     await popup.getByText('Add a code').click();
     for (const issuer of ['GitHub', 'Zzqx Credit Union']) {
       await popup.getByLabel('Link (otpauth://) or secret').fill('JBSWY3DPEHPK3PXP');
@@ -61,7 +42,7 @@ describe('issuer icons in the popup', { timeout: 120_000 }, () => {
     // A fresh popup, as a click on the toolbar button opens it: what it reads, and when. (Resource
     // timing has no entries for the extension's own files, so its fetches are noted as they start.)
     await popup.close();
-    await ext.context.addInitScript(() => {
+    await env.ext.context.addInitScript(() => {
       const w = window as unknown as { iconFetches: { url: string; at: number }[] };
       w.iconFetches = [];
       const original = window.fetch.bind(window);
@@ -71,7 +52,7 @@ describe('issuer icons in the popup', { timeout: 120_000 }, () => {
         return original(input, init);
       };
     });
-    popup = await ext.popup(tab);
+    popup = await env.ext.popup(tab);
     await expect.poll(() => popupTiles(popup)).toEqual(expected);
     const { fetched, codesVisible, images } = await popup.evaluate(() => ({
       fetched: (window as unknown as { iconFetches: { url: string; at: number }[] }).iconFetches,
@@ -80,7 +61,7 @@ describe('issuer icons in the popup', { timeout: 120_000 }, () => {
     }));
     // Packaged files of the extension itself: no server is asked for any of them. The index, and
     // of the ~3,500 icons only the one in use.
-    const own = `chrome-extension://${ext.id}/icons/`;
+    const own = `chrome-extension://${env.ext.id}/icons/`;
     expect(fetched.map((f) => f.url.replace(/\?.*$/, ''))).toEqual([`${own}index.json`]);
     expect([...new Set(images)]).toEqual([`${own}github.svg`]);
     // Nothing of the icons is read before the codes are on screen.

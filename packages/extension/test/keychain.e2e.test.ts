@@ -3,26 +3,19 @@
  * app, the extension joined by approval from the web app (the code the popup shows), and an entry
  * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
  */
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  type Harness,
-} from '../../web/test/harness.js';
+import { addTyped, createKeychain, startDeviceOnly, type Harness } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
 import {
   clickFillButton,
+  confirmRecoveryKey,
   codeLabels as labels,
-  launchWithExtension,
   popupTiles,
   REAL,
   signInFromPopup,
-  startSite,
   type ExtensionBrowser,
 } from './harness.js';
+import { startKeychainSetup, type KeychainSetup } from './keychain-setup.js';
 import { SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 const EMAIL = 'alice@example.com';
@@ -30,26 +23,19 @@ const EMAIL = 'alice@example.com';
 const ACCOUNT = { email: EMAIL, password: PASSWORD };
 const PIN = '48213957';
 
+let setup: KeychainSetup;
 let harness: Harness;
 let browser: ExtensionBrowser;
-let site: { port: number; server: Server };
+let site: KeychainSetup['site'];
 let workspace: Workspace;
 /** The CLI device of the first test, trusted by its recovery key. */
 let cli: ReturnType<Workspace['device']>;
 
 beforeAll(async () => {
-  harness = await startHarness();
-  browser = await launchWithExtension({ grantedOrigins: [`${harness.url}/*`] });
-  site = await startSite();
-  workspace = new Workspace();
+  ({ harness, browser, site, workspace } = setup = await startKeychainSetup());
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-  site?.server.close();
-  workspace?.remove();
-});
+afterAll(() => setup?.close());
 
 describe('the extension as a keychain device', { timeout: 180_000 }, () => {
   it('joins by approval from the web app, shows the codes, and follows an entry the CLI adds', async () => {
@@ -151,9 +137,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     await dialog.getByLabel('Keychain PIN (to keep it)').fill(PIN);
     await dialog.getByRole('button', { name: 'Remove device' }).click();
     const key = (await devices.getByTestId('recovery-key').textContent())!.trim();
-    await devices.getByRole('button', { name: 'I wrote it down' }).click();
-    await devices.getByLabel('Type the recovery key to confirm').fill(key);
-    await devices.getByRole('button', { name: 'Done' }).click();
+    await confirmRecoveryKey(devices, key);
     await devices.getByRole('heading', { name: 'Devices' }).waitFor({ timeout: 30_000 });
     await expect.poll(() => devices.locator('li', { hasText: name }).count()).toBe(0);
     await b.context.close();

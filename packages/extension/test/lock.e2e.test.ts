@@ -1,14 +1,6 @@
-import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  hasFirstScreen,
-  launchWithExtension,
-  REAL,
-  startSite,
-  storedText,
-  type ExtensionBrowser,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { hasFirstScreen, REAL, storedText, withExtensionAndSite } from './harness.js';
 import { LOCK_ALARM, UNLOCKED_KEY } from '../src/lock-settings.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
@@ -18,25 +10,14 @@ describe(
   'the app lock: locked, the extension gives no code anywhere until the passphrase opens it',
   { timeout: 120_000 },
   () => {
-    let ext: ExtensionBrowser;
-    let site: { port: number; server: Server };
+    const env = withExtensionAndSite();
 
-    beforeAll(async () => {
-      site = await startSite();
-      ext = await launchWithExtension();
-    }, 120_000);
-
-    afterAll(async () => {
-      await ext?.close();
-      site?.server.close();
-    });
-
-    const url = (path: string) => `http://${REAL}:${site.port}${path}`;
+    const url = (path: string) => `http://${REAL}:${env.site.port}${path}`;
 
     it('locks after the idle time (the alarm), offers nothing while locked, refuses a wrong passphrase and opens with the right one', async () => {
-      const bank = await ext.context.newPage();
+      const bank = await env.ext.context.newPage();
       await bank.goto(url('/2fa'));
-      const popup = await ext.popup(bank);
+      const popup = await env.ext.popup(bank);
       await popup.getByText('Add a code').click();
       await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
       await popup.getByLabel('Issuer').fill('Bank');
@@ -55,15 +36,15 @@ describe(
       await popup.getByRole('button', { name: 'Turn on app lock' }).click();
       await popup.getByRole('status').filter({ hasText: 'App lock on' }).waitFor();
       const after = Date.now();
-      const alarm = await ext.worker.evaluate((name) => chrome.alarms.get(name), LOCK_ALARM);
+      const alarm = await env.ext.worker.evaluate((name) => chrome.alarms.get(name), LOCK_ALARM);
       expect(alarm?.scheduledTime).toBeGreaterThanOrEqual(before + 5 * 60_000);
       expect(alarm?.scheduledTime).toBeLessThanOrEqual(after + 5 * 60_000);
 
       // Unlocked, the page gets its code, and a new popup paints it from the first screen (resealed
       // under the new key), which is no more readable than the vault.
       await bank.reload();
-      await expect.poll(() => ext.badge(bank)).toBe('1');
-      const second = await ext.popup(bank);
+      await expect.poll(() => env.ext.badge(bank)).toBe('1');
+      const second = await env.ext.popup(bank);
       await expect
         .poll(() => second.getByLabel('Code for Bank (alice)').first().textContent())
         .toMatch(/^\d{3} \d{3}$/);
@@ -73,7 +54,7 @@ describe(
       await expectNoPlaintext(second);
 
       // The idle time passes: the same alarm, moved to now, fires and locks every part.
-      await ext.worker.evaluate((name) => chrome.alarms.create(name, { when: Date.now() }), LOCK_ALARM);
+      await env.ext.worker.evaluate((name) => chrome.alarms.create(name, { when: Date.now() }), LOCK_ALARM);
       await popup.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
       expect(await popup.getByLabel(/^Code for/).count()).toBe(0);
 
@@ -82,12 +63,12 @@ describe(
       await bank.locator('#otp').click();
       await bank.locator('tessera-fill[data-state="locked"]').waitFor({ state: 'attached' });
       expect(await bank.locator('tessera-fill').isVisible()).toBe(false);
-      expect(await ext.badge(bank)).toBe('');
+      expect(await env.ext.badge(bank)).toBe('');
       expect(await bank.locator('#otp').inputValue()).toBe('');
       // Nor does a fresh popup show a code, though the first screen is still stored (sealed).
       await second.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
       expect(await second.getByLabel(/^Code for/).count()).toBe(0);
-      const fresh = await ext.popup(bank);
+      const fresh = await env.ext.popup(bank);
       await fresh.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
       expect(await fresh.getByLabel(/^Code for/).count()).toBe(0);
       expect(await hasFirstScreen(fresh)).toBe(true);
@@ -106,16 +87,16 @@ describe(
         .poll(() => fresh.getByLabel('Code for Bank (alice)').first().textContent())
         .toMatch(/^\d{3} \d{3}$/);
       await bank.reload();
-      await expect.poll(() => ext.badge(bank)).toBe('1');
+      await expect.poll(() => env.ext.badge(bank)).toBe('1');
       await clickFillButton(bank);
       await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
     });
 
     it('unlocks with a passkey (WebAuthn with PRF in the extension’s own origin), shared with the background', async () => {
-      const popup = await ext.context.newPage();
-      await popup.goto(`chrome-extension://${ext.id}/popup.html`);
+      const popup = await env.ext.context.newPage();
+      await popup.goto(`chrome-extension://${env.ext.id}/popup.html`);
       // A platform authenticator with PRF, as Chromium's WebAuthn testing API provides it.
-      const cdp = await ext.context.newCDPSession(popup);
+      const cdp = await env.ext.context.newCDPSession(popup);
       await cdp.send('WebAuthn.enable');
       await cdp.send('WebAuthn.addVirtualAuthenticator', {
         options: {
@@ -135,7 +116,7 @@ describe(
       await popup.getByRole('button', { name: 'Lock now' }).click();
       await popup.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
       const unlocked = () =>
-        ext.worker.evaluate(
+        env.ext.worker.evaluate(
           async (key) => (await chrome.storage.session.get(key))[key] !== undefined,
           UNLOCKED_KEY,
         );

@@ -1,59 +1,38 @@
 /**
  * The popup's list and the fill shortcut: codes added from the clipboard, searched, each with its
  * countdown and (in its last seconds) the next code, copied, all as `tessera code` computes them;
- * and the shortcut's fill request filling the bound code on its site and nothing on the look-alike.
+ * and the fill shortcut's key press filling the bound code on its site and nothing on the look-alike.
  */
-import { execFileSync } from 'node:child_process';
-import type { Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   codeLabels as labels,
-  launchWithExtension,
   LOOKALIKE,
+  pressFillShortcut,
   REAL,
-  startSite,
-  type ExtensionBrowser,
+  tesseraCode,
+  withExtensionAndSite,
 } from './harness.js';
 
-const CLI = fileURLToPath(new URL('../../cli/bin/tessera.js', import.meta.url));
 const BANK = 'JBSWY3DPEHPK3PXP';
 const MAIL = 'GEZDGNBVGY3TQOJQ';
-
-/** `tessera code` for `secret` at `unixSeconds`: the reference the popup must match. */
-function cliCode(secret: string, unixSeconds: number): string {
-  return execFileSync(process.execPath, [CLI, 'code', '--secret', secret, '--time', String(unixSeconds)], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 /** A code as the popup groups it: `123 456`. */
 const grouped = (code: string) => `${code.slice(0, 3)} ${code.slice(3)}`;
 
 describe('the popup and the fill shortcut', { timeout: 120_000 }, () => {
-  let ext: ExtensionBrowser;
-  let site: { port: number; server: Server };
-
+  const env = withExtensionAndSite();
   beforeAll(async () => {
-    site = await startSite();
-    ext = await launchWithExtension();
     // As after the user allowed the popup to read and write the clipboard (an extension's origin
     // cannot be named here: the grant is for every origin of this test browser).
-    await ext.context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  }, 120_000);
-
-  afterAll(async () => {
-    await ext?.close();
-    site?.server.close();
+    await env.ext.context.grantPermissions(['clipboard-read', 'clipboard-write']);
   });
 
-  const url = (host: string, path: string) => `http://${host}:${site.port}${path}`;
+  const url = env.url;
 
   it('adds codes from the clipboard, searches them, counts down, shows the next code and copies, as tessera code computes them', async () => {
-    const bank = await ext.context.newPage();
+    const bank = await env.ext.context.newPage();
     await bank.goto(url(REAL, '/2fa'));
-    let popup = await ext.popup(bank);
+    let popup = await env.ext.popup(bank);
     const clipboard = (text: string) => popup.evaluate((t) => navigator.clipboard.writeText(t), text);
     await popup.getByText('Add a code').click();
     await clipboard(`otpauth://totp/Bank:alice?secret=${BANK}&issuer=Bank`);
@@ -77,60 +56,54 @@ describe('the popup and the fill shortcut', { timeout: 120_000 }, () => {
     // The popup's clock, fixed 5 seconds before the end of a 30-second period.
     const now = Math.floor(Date.now() / 1000);
     const time = now - (now % 30) + 55;
-    await ext.context.clock.setFixedTime(time * 1000);
-    popup = await ext.popup(bank);
+    await env.ext.context.clock.setFixedTime(time * 1000);
+    popup = await env.ext.popup(bank);
     const list = popup.getByRole('list', { name: 'All codes' });
     const row = (label: string) => list.locator('li', { hasText: label });
     await expect
       .poll(() => row('Bank (alice)').getByLabel('Code for Bank (alice)', { exact: true }).textContent())
-      .toBe(grouped(cliCode(BANK, time)));
+      .toBe(grouped(tesseraCode(BANK, time)));
     expect(await row('Bank (alice)').getByLabel('Next code for Bank (alice)').textContent()).toBe(
-      grouped(cliCode(BANK, time + 30)),
+      grouped(tesseraCode(BANK, time + 30)),
     );
     expect(await row('Bank (alice)').locator('.left').textContent()).toBe('5s');
     expect(await row('Mail (bob)').getByLabel('Code for Mail (bob)', { exact: true }).textContent()).toBe(
-      grouped(cliCode(MAIL, time)),
+      grouped(tesseraCode(MAIL, time)),
     );
 
     await popup.getByLabel('Search codes').fill('mail');
     await expect.poll(() => labels(popup)).toEqual(['Mail (bob)']);
     await row('Mail (bob)').getByRole('button', { name: 'Copy' }).click();
     await popup.getByRole('status').filter({ hasText: 'Copied the code of Mail (bob).' }).waitFor();
-    expect(await popup.evaluate(() => navigator.clipboard.readText())).toBe(cliCode(MAIL, time));
+    expect(await popup.evaluate(() => navigator.clipboard.readText())).toBe(tesseraCode(MAIL, time));
     await popup.getByLabel('Search codes').fill('nothing like it');
     await expect.poll(() => labels(popup)).toEqual([]);
     await popup.close();
     await bank.close();
   });
 
-  // A key press sent through the DevTools protocol reaches the page, not the browser's shortcut
-  // handling (checked: Alt+Shift+Y filled nothing), so the test checks the two halves: the browser
-  // registered the shortcut, and what its handler sends the active tab (background.ts) fills the
-  // bound code on its site and nothing on the look-alike.
-  it('fills the bound code on the shortcut’s request, and nothing on the look-alike', async () => {
-    const commands = await ext.worker.evaluate(() => chrome.commands.getAll());
+  // The key press goes through the browser's own shortcut handling (harness `pressFillShortcut`),
+  // which runs the extension's `fill-code` command for the active tab.
+  it('fills the bound code on the shortcut’s key press, and nothing on the look-alike', async () => {
+    const commands = await env.ext.worker.evaluate(() => chrome.commands.getAll());
     expect(commands.find((c) => c.name === 'fill-code')?.shortcut).toBe('Alt+Shift+Y');
-    /** What the `fill-code` command's handler does for the active tab. */
-    const shortcut = async (page: Page) => {
-      const [tab] = await ext.worker.evaluate((url) => chrome.tabs.query({ url }), page.url());
-      await ext.worker.evaluate((id) => chrome.tabs.sendMessage(id, { type: 'fill-request' }), tab!.id!);
-    };
-
-    const bank = await ext.context.newPage();
+    const bank = await env.ext.context.newPage();
     await bank.goto(url(REAL, '/2fa'));
-    await expect.poll(() => ext.badge(bank)).toBe('1');
+    await expect.poll(() => env.ext.badge(bank)).toBe('1');
     await bank.locator('#otp').focus();
     // The fill is computed by the background, whose clock is the real one.
     const before = Math.floor(Date.now() / 1000);
-    await shortcut(bank);
+    await pressFillShortcut(bank);
     await expect.poll(() => bank.locator('#otp').inputValue()).toMatch(/^\d{6}$/);
     const after = Math.floor(Date.now() / 1000);
-    expect([cliCode(BANK, before), cliCode(BANK, after)]).toContain(await bank.locator('#otp').inputValue());
+    expect([tesseraCode(BANK, before), tesseraCode(BANK, after)]).toContain(
+      await bank.locator('#otp').inputValue(),
+    );
 
-    const fake = await ext.context.newPage();
+    const fake = await env.ext.context.newPage();
     await fake.goto(url(LOOKALIKE, '/2fa'));
     await fake.locator('#otp').focus();
-    await shortcut(fake);
+    await pressFillShortcut(fake);
     await fake.locator('tessera-fill[data-state="none"]').waitFor({ state: 'attached' });
     expect(await fake.locator('#otp').inputValue()).toBe('');
   });

@@ -4,34 +4,26 @@
  * was shown finds the same key again, and the key then restores the popup's codes on a CLI device,
  * with the site a first fill bound (synced with the entry).
  */
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../web/test/harness.js';
+import { type Harness } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
-import { launchWithExtension, SHOP, startSite, type ExtensionBrowser } from './harness.js';
+import { confirmRecoveryKey, SHOP, type ExtensionBrowser } from './harness.js';
+import { startKeychainSetup, type KeychainSetup } from './keychain-setup.js';
 
 const EMAIL = 'popup-signup@example.com';
 const PIN = '48213957';
 
+let setup: KeychainSetup;
 let harness: Harness;
 let browser: ExtensionBrowser;
 let workspace: Workspace;
-let site: { port: number; server: Server };
+let site: KeychainSetup['site'];
 
 beforeAll(async () => {
-  site = await startSite();
-  harness = await startHarness();
-  // As after the user said yes to the prompt for the server's origin (a headless browser cannot show it).
-  browser = await launchWithExtension({ grantedOrigins: [`${harness.url}/*`] });
-  workspace = new Workspace();
+  ({ harness, browser, site, workspace } = setup = await startKeychainSetup());
 }, 400_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await harness?.close();
-  site?.server.close();
-  workspace?.remove();
-});
+afterAll(() => setup?.close());
 
 describe('creating a keychain from the popup', { timeout: 180_000 }, () => {
   it('checks the form as the web app does, shows the recovery key once, keeps it across a closed popup, and the key restores the codes', async () => {
@@ -79,9 +71,7 @@ describe('creating a keychain from the popup', { timeout: 180_000 }, () => {
     await popup.getByLabel('Repeat the password').fill(PASSWORD);
     await popup.getByRole('button', { name: 'Continue' }).click();
     expect((await popup.getByTestId('recovery-key').textContent())!.trim()).toBe(key);
-    await popup.getByRole('button', { name: 'I wrote it down' }).click();
-    await popup.getByLabel('Type the recovery key to confirm').fill(key);
-    await popup.getByRole('button', { name: 'Done' }).click();
+    await confirmRecoveryKey(popup, key);
     await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor({ timeout: 60_000 });
     expect(await popup.getByTestId('keychain-state').textContent()).toContain(EMAIL);
 

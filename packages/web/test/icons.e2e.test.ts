@@ -19,6 +19,7 @@ import {
   WEB_ROOT,
   type Harness,
 } from './harness.js';
+import { rowTiles } from './tiles.js';
 
 const EMAIL = 'icons@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -46,27 +47,9 @@ function recordIconRequests(context: BrowserContext): string[] {
   return paths;
 }
 
-/** What each row shows, by issuer: `icon:<slug>` (loaded), `letter:<L>`, or `blank` while loading. */
-async function tiles(page: Page): Promise<Record<string, string>> {
-  return page.locator('.row').evaluateAll((rows) =>
-    Object.fromEntries(
-      rows.map((row) => {
-        const issuer = row.querySelector('.issuer')?.textContent?.replace('★', '').trim() ?? '';
-        const tile = row.querySelector<HTMLElement>('.tile');
-        const img = tile?.querySelector('img');
-        const shown = !tile
-          ? 'none'
-          : tile.dataset.icon
-            ? img && img.complete && img.naturalWidth > 0
-              ? `icon:${tile.dataset.icon}`
-              : `loading:${tile.dataset.icon}`
-            : tile.dataset.letter
-              ? `letter:${tile.dataset.letter}`
-              : 'blank';
-        return [issuer, shown];
-      }),
-    ),
-  );
+/** What each row shows, by issuer (`rowTiles`). */
+function tiles(page: Page): Promise<Record<string, string>> {
+  return rowTiles(page.locator('.row'), '.issuer');
 }
 
 async function expectTiles(page: Page, expected: Record<string, string>): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Keychain } from '@tessera/vault/keychain';
+import type { Keychain, LoginResult } from '@tessera/vault/keychain';
 import { CliError, fileError } from '../errors.js';
 import { askSecret, openCliVault, readSecretFile } from '../home.js';
 import { keychainFor, showNotices, syncNow } from './sync.js';
@@ -271,7 +271,8 @@ export function register(program: Command): void {
             throw new CliError(
               'this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once',
             );
-          await loginWith(client, options as AccountOptions);
+          // No approval run: this device joins by itself next (no code, no CPace share to post).
+          await loginWith(client, options as AccountOptions, { toRecover: true });
         }
         let movedToRealms = false;
         if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
@@ -486,20 +487,27 @@ async function resumableJoin(
   return code === null ? null : { deviceId: state.deviceId, verificationCode: code };
 }
 
-async function loginWith(client: Keychain, options: AccountOptions) {
+async function loginWith(client: Keychain, options: AccountOptions): Promise<LoginResult>;
+async function loginWith(
+  client: Keychain,
+  options: AccountOptions,
+  mode: { toRecover: true },
+): Promise<unknown>;
+async function loginWith(client: Keychain, options: AccountOptions, mode?: { toRecover: true }) {
   const password = await secret({
     file: options.passwordFile,
     env: 'TESSERA_PASSWORD',
     what: 'password file',
     prompt: 'Keychain password',
   });
-  const { login } = await import('@tessera/vault/keychain');
-  return login(client, {
+  const { login, signInToRecover } = await import('@tessera/vault/keychain');
+  const signIn = {
     server: options.server,
     email: options.email,
     password,
     deviceName: await deviceName(options.deviceName),
-  });
+  };
+  return mode?.toRecover ? signInToRecover(client, signIn) : login(client, signIn);
 }
 
 /** Polls until a trusted device (or `recover` in another terminal) has made this device trusted. */

@@ -1,30 +1,38 @@
 /// <reference types="chrome" />
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { generateCode, normalizeEntry, type OtpEntry } from '@tessera/otp';
-import { entryLabel, normalizeSites, type IconMatcher, type Vault, type VaultEntry } from '@tessera/vault';
-import { entriesFromText } from '../../../web/src/app/entry-input.js';
+import { generateCode } from '@tessera/otp';
+import type { IconMatcher, Vault, VaultEntry } from '@tessera/vault';
+import { entryLabel } from '@tessera/vault';
 import { groupCode } from '../../../web/src/format.js';
 import { copyText } from '../../../web/src/platform/clipboard.js';
-import type { Reply } from '../messages.js';
-import { siteOf } from '../site.js';
-import {
-  isLocked,
-  loadFirstScreen,
-  onLocked,
-  openVault,
-  saveFirstScreen,
-  siteCodes,
-  touch,
-  vaultProblem,
-} from '../vault-access.js';
-import { FIRST_ROWS, type FirstScreen } from '../first-screen.js';
-import { LockScreen, LockSettings } from './Lock.js';
-import { KeychainSignIn, KeychainStatus, PendingJoin } from './Keychain.js';
-import { keychainStore, PopupKeychain } from './popup-keychain.js';
-import { useStore } from '../../../web/src/app/store.js';
+import { Store, useStore } from '../../../web/src/app/store.js';
 import { loadIconMatcher, useIconMatcher } from '../../../web/src/app/icons.js';
 import { IssuerIcon } from '../../../web/src/components/IssuerIcon.js';
+import type { Reply } from '../messages.js';
+import { loadFirstScreen, onLocked } from '../first-screen-access.js';
+import { FIRST_ROWS, type FirstScreen } from '../first-screen.js';
+import type { PopupKeychainState } from './popup-keychain.js';
 import { targetTab } from './tab.js';
+
+/**
+ * The popup. Before its first paint it loads only what the codes need (this module, the first
+ * screen's reader, the code generator, the icon tile); the vault, the add form, the keychain and
+ * the lock settings come after that paint (`popup-rest.tsx`), and the Public Suffix List
+ * (`site.ts`) only when the tab is a web page.
+ */
+type Rest = typeof import('./popup-rest.js');
+type SiteModule = typeof import('../site.js');
+
+let restLoading: Promise<Rest> | null = null;
+/** The modules below the codes, loaded once. */
+function loadRest(): Promise<Rest> {
+  return (restLoading ??= import('./popup-rest.js'));
+}
+
+/** The site module, for a web page only (other pages have no site, so no Public Suffix List). */
+function loadSite(url: string | undefined): Promise<SiteModule | null> {
+  return url && /^https?:/i.test(url) ? import('../site.js') : Promise.resolve(null);
+}
 
 /** Rows drawn before the user searches: enough to scan by eye (the first `FIRST_ROWS` paint first). */
 const SHOWN = 60;
@@ -45,8 +53,10 @@ export function Popup() {
   const [query, setQuery] = useState('');
   const [note, setNote] = useState<string | null>(null);
   const [locked, setLocked] = useState(false);
+  const [rest, setRest] = useState<Rest | null>(null);
+  const [siteModule, setSiteModule] = useState<SiteModule | null>(null);
   // The keychain session of this vault (idle until the vault is signed in to a keychain).
-  const keychain = useMemo(() => (vault ? new PopupKeychain(vault) : null), [vault]);
+  const keychain = useMemo(() => (vault && rest ? new rest.PopupKeychain(vault) : null), [vault, rest]);
   const keychainState = useStore(keychain?.store ?? IDLE_KEYCHAIN);
   // Issuer icons packaged in the extension (main.tsx); the index loads once the codes show.
   const matcher = useIconMatcher({ load: false });
@@ -54,7 +64,7 @@ export function Popup() {
   useEffect(() => {
     if (!keychain) return;
     // A keychain that cannot be resumed (the server away, say) still leaves the codes usable.
-    keychain.resume().catch((err: unknown) => keychain.store.set({ toast: vaultProblem(err) }));
+    keychain.resume().catch((err: unknown) => keychain.store.set({ toast: rest!.vaultProblem(err) }));
     return () => keychain.stop();
   }, [keychain]);
 
@@ -65,35 +75,46 @@ export function Popup() {
   };
 
   useEffect(() => {
-    void targetTab().then(setTab);
+    // The tab, and its site's module if it is a web page, load alongside the first screen.
+    const tabLoaded = targetTab().then(async (found) => {
+      const module = await loadSite(found?.url);
+      setSiteModule(module);
+      setTab(found);
+    });
     const openWhole = (firstGeneration: number | null) =>
-      openVault().then(
-        (open) => {
-          opened(open);
-          void touch(); // opening the popup is use: the idle lock counts from now
-          mark('vault-open');
-          // No first screen yet, or one from before a change made elsewhere: seal the current one.
-          if (open.generation !== firstGeneration) void saveFirstScreen(open).catch(() => undefined);
-        },
-        (err: unknown) => {
-          setFirst(null);
-          if (isLocked(err)) setLocked(true);
-          else setProblem(vaultProblem(err));
-        },
-      );
+      loadRest().then((loaded) => {
+        setRest(loaded);
+        return loaded.openVault().then(
+          (open) => {
+            opened(open);
+            void loaded.touch(); // opening the popup is use: the idle lock counts from now
+            mark('vault-open');
+            // No first screen yet, or one from before a change made elsewhere: seal the current one.
+            if (open.generation !== firstGeneration) void loaded.saveFirstScreen(open).catch(() => undefined);
+          },
+          (err: unknown) => {
+            setFirst(null);
+            if (loaded.isLocked(err)) setLocked(true);
+            else setProblem(loaded.vaultProblem(err));
+          },
+        );
+      });
     // The first screen paints first; the whole vault is decrypted after that paint, not before.
     const locksBefore = locks.current;
-    void loadFirstScreen().then((loaded) => {
+    void Promise.all([loadFirstScreen(), tabLoaded]).then(([loaded]) => {
       if (!loaded || locks.current !== locksBefore) return void openWhole(null);
       mark('first-screen');
       setFirst(loaded.screen);
-      afterPaint(() => void openWhole(loaded.generation));
+      // A task after the codes-visible mark's (both are queued for the first painted frame): the
+      // vault's modules then load and compile after the codes are on screen, not before the mark.
+      afterPaint(() => setTimeout(() => void openWhole(loaded.generation), 0));
     });
     const stop = onLocked(() => {
       locks.current += 1;
       setVault(null);
       setFirst(null);
       setLocked(true);
+      void loadRest().then(setRest);
     });
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => {
@@ -102,13 +123,13 @@ export function Popup() {
     };
   }, []);
 
-  const site = siteOf(tab?.url);
+  const site = siteModule?.siteOf(tab?.url) ?? null;
   // Listed and sorted once per change of the vault, not on every tick of the countdown.
   const entries = useMemo(() => vault?.entries() ?? first?.top ?? [], [vault, first, generation]);
   const total = vault ? entries.length : (first?.total ?? 0);
   // Before the vault is open, the site's codes come from the first screen, if it holds them all.
   const siteEntries = vault ? entries : (first?.bound ?? null);
-  const bound = siteCodes(siteEntries ?? [], site, now);
+  const bound = siteModule ? siteModule.siteCodes(siteEntries ?? [], site, now) : [];
   const boundIds = new Set(bound.map((b) => b.entry.id));
   const matching = useMemo(() => filter(entries, query), [entries, query]);
   // The rest of the rows come after the first screenful has painted.
@@ -144,12 +165,12 @@ export function Popup() {
         <p role="alert">{problem}</p>
       </main>
     );
-  if (locked) return <LockScreen onUnlocked={opened} />;
-  if (!vault && !first) return <main class="popup" aria-busy="true" />;
-  if (keychain && keychainState.keychain?.status === 'pending')
+  if (locked && rest) return <rest.LockScreen onUnlocked={opened} />;
+  if (locked || (!vault && !first)) return <main class="popup" aria-busy="true" />;
+  if (rest && keychain && keychainState.keychain?.status === 'pending')
     return (
       <main class="popup">
-        <PendingJoin keychain={keychain} />
+        <rest.PendingJoin keychain={keychain} />
       </main>
     );
   if (!performance.getEntriesByName('tessera:codes-visible').length) {
@@ -217,15 +238,15 @@ export function Popup() {
         </p>
       )}
       {total === 0 && <p>No codes yet: add one below.</p>}
-      {vault && keychain && (
+      {vault && rest && keychain && (
         <>
-          <AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
+          <rest.AddForm vault={vault} tab={tab} site={site} onDone={setNote} />
           {keychainState.keychainOn ? (
-            <KeychainStatus keychain={keychain} />
+            <rest.KeychainStatus keychain={keychain} />
           ) : (
-            <KeychainSignIn keychain={keychain} />
+            <rest.KeychainSignIn keychain={keychain} />
           )}
-          <LockSettings vault={vault} onDone={setNote} />
+          <rest.LockSettings vault={vault} onDone={setNote} />
         </>
       )}
     </main>
@@ -242,8 +263,8 @@ function mark(name: string): void {
   performance.mark(`tessera:${name}`);
 }
 
-/** The store `useStore` reads before the vault is open (hooks run on every render). */
-const IDLE_KEYCHAIN = keychainStore();
+/** The store `useStore` reads before the vault is open (hooks run on every render): not signed in. */
+const IDLE_KEYCHAIN = new Store<PopupKeychainState>({ keychain: null, keychainOn: false, toast: null });
 
 function CodeRow(props: {
   entry: VaultEntry;
@@ -298,147 +319,4 @@ function filter(entries: VaultEntry[], query: string): VaultEntry[] {
   const q = query.trim().toLowerCase();
   if (!q) return entries;
   return entries.filter((e) => `${e.issuer} ${e.account} ${e.tags.join(' ')}`.toLowerCase().includes(q));
-}
-
-/** A pasted list, one link per line (what other apps' plain exports hold). */
-async function severalLinks(lines: string[]): Promise<{ entries: OtpEntry[]; skipped: string[] }> {
-  const entries: OtpEntry[] = [];
-  for (const [i, line] of lines.entries()) {
-    try {
-      entries.push(...(await entriesFromText(line)).entries);
-    } catch (err) {
-      throw new Error(`Line ${i + 1}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    }
-  }
-  return { entries, skipped: [] };
-}
-
-/** Add from a link or secret, or from a QR code shown on the current page (read from a screenshot of the tab). */
-function AddForm(props: {
-  vault: Vault;
-  tab: chrome.tabs.Tab | null;
-  site: string | null;
-  onDone(note: string): void;
-}) {
-  const [text, setText] = useState('');
-  const [issuer, setIssuer] = useState('');
-  const [account, setAccount] = useState('');
-  const [bindHere, setBindHere] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-
-  async function add(fromText: string) {
-    setError(null);
-    try {
-      const trimmed = fromText.trim();
-      const lines = trimmed.split(/\s*\n\s*/).filter(Boolean);
-      const parsed =
-        lines.length > 1
-          ? await severalLinks(lines)
-          : /^otpauth(-migration)?:\/\//i.test(trimmed)
-            ? await entriesFromText(trimmed)
-            : {
-                entries: [
-                  normalizeEntry({
-                    type: 'totp',
-                    secret: trimmed,
-                    issuer: issuer.trim(),
-                    account: account.trim(),
-                  }),
-                ],
-                skipped: [],
-              };
-      const sites = bindHere && props.site ? normalizeSites([props.site]) : [];
-      const { added, duplicates } = await props.vault.addMany(
-        parsed.entries.map((e) => ({
-          ...e,
-          ...(issuer.trim() ? { issuer: issuer.trim() } : {}),
-          ...(account.trim() ? { account: account.trim() } : {}),
-        })),
-        { sites },
-      );
-      setText('');
-      setIssuer('');
-      setAccount('');
-      props.onDone(
-        `Added ${added.map(entryLabel).join(', ') || 'nothing'}${sites.length ? ` for ${props.site}` : ''}` +
-          (duplicates.length ? `; ${duplicates.length} already stored` : '') +
-          '.',
-      );
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  async function scanPage() {
-    setError(null);
-    try {
-      if (!props.tab) throw new Error('No page to scan.');
-      const shot = await chrome.tabs.captureVisibleTab(props.tab.windowId, { format: 'png' });
-      const { readQrFromImage } = await import('../../../web/src/platform/qr.js');
-      const found = await readQrFromImage(await (await fetch(shot)).blob());
-      if (!found) throw new Error('No QR code is visible on this page: scroll it into view and try again.');
-      await add(found);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    }
-  }
-
-  return (
-    <details class="add">
-      <summary>Add a code</summary>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void add(text);
-        }}
-      >
-        <label>
-          Link (otpauth://) or secret
-          <textarea
-            rows={2}
-            value={text}
-            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-            autocomplete="off"
-            spellcheck={false}
-          />
-        </label>
-        <label>
-          Issuer
-          <input value={issuer} onInput={(e) => setIssuer((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          Account
-          <input value={account} onInput={(e) => setAccount((e.target as HTMLInputElement).value)} />
-        </label>
-        {props.site && (
-          <label class="check">
-            <input
-              type="checkbox"
-              checked={bindHere}
-              onChange={(e) => setBindHere((e.target as HTMLInputElement).checked)}
-            />
-            Fill it on {props.site}
-          </label>
-        )}
-        {error && <p role="alert">{error}</p>}
-        <div class="actions">
-          <button type="submit">Add</button>
-          <button type="button" onClick={() => void scanPage()}>
-            Scan QR code on this page
-          </button>
-          <button
-            type="button"
-            onClick={() =>
-              void navigator.clipboard.readText().then(
-                (t) => add(t),
-                (e: Error) => setError(e.message),
-              )
-            }
-          >
-            Paste link
-          </button>
-        </div>
-      </form>
-    </details>
-  );
 }

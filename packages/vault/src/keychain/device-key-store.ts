@@ -19,6 +19,12 @@ export interface DeviceKeyStore {
   load(): Promise<DeviceKeys | null>;
   /** Makes and stores new device keys, replacing any old ones (a new identity). */
   create(): Promise<DeviceKeys>;
+  /**
+   * Makes new device keys kept in the vault meta, without writing them: returns the meta to write.
+   * The keychain writes it with the state that names the device (one vault write, not two; a
+   * sign-in that fails before that write leaves only a pending device on the server, which expires).
+   */
+  createInMeta?(): Promise<{ keys: DeviceKeys; meta: Record<string, MetaValue> }>;
 }
 
 export const DEVICE_KEYS_META_KEY = 'deviceKeys';
@@ -32,9 +38,14 @@ export function metaDeviceKeyStore(host: KeychainHost): DeviceKeyStore {
       return deviceKeysFromCryptoKeys(await importDeviceKeys(saved));
     },
     async create() {
+      const { keys, meta } = await this.createInMeta!();
+      await host.setMeta(DEVICE_KEYS_META_KEY, meta[DEVICE_KEYS_META_KEY]);
+      return keys;
+    },
+    async createInMeta() {
       const pairs = await generateDeviceKeyPairs({ extractable: true });
-      await host.setMeta(DEVICE_KEYS_META_KEY, (await exportDeviceKeys(pairs)) as unknown as MetaValue);
-      return deviceKeysFromCryptoKeys(pairs);
+      const exported = (await exportDeviceKeys(pairs)) as unknown as MetaValue;
+      return { keys: await deviceKeysFromCryptoKeys(pairs), meta: { [DEVICE_KEYS_META_KEY]: exported } };
     },
   };
 }

@@ -16,6 +16,7 @@ export { Keychain, type KeychainOptions } from './keychain.js';
 export { signup, type SignupOptions, type SignupResult } from './signup.js';
 export {
   login,
+  signInToRecover,
   completeJoin,
   awaitApproval,
   ownVerificationCode,

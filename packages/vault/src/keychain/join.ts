@@ -45,6 +45,37 @@ export interface LoginResult {
 
 /** Signs in as a new pending device (a join request), starts the approval run; returns its code. */
 export async function login(keychain: Keychain, options: LoginOptions): Promise<LoginResult> {
+  const session = await signIn(keychain, options);
+  const state = keychain.requireState();
+  const code = newCode();
+  const run = startCpace({
+    ...cpaceInputs({ code, subject: await ownSubject(keychain) }),
+    random: randomBytes,
+  });
+  state.join = { code, y: b64u(run.y), share: b64u(run.share), startedAt: keychain.now() };
+  await keychain.save();
+  await writeSlot(keychain, state.deviceId, 'a', b64u(run.share));
+  return { ...session, verificationCode: code, status: 'pending' };
+}
+
+/**
+ * Signs in as a new pending device that joins by itself next (`recoverWithRecoveryKey`,
+ * `recoverWithPin`, `recoverWithPasskey`): `login` without the approval run, so no code, no CPace
+ * share and no relay slot, which that path never reads (issue 14). The sign-in, the device's
+ * registration and the circle check are the same; the circle is saved by the join that follows.
+ */
+export async function signInToRecover(
+  keychain: Keychain,
+  options: LoginOptions,
+): Promise<{ accountId: string; deviceId: string }> {
+  return signIn(keychain, options);
+}
+
+/** The sign-in both share: OPAQUE, the device's registration, the state saved, the circle verified. */
+async function signIn(
+  keychain: Keychain,
+  options: LoginOptions,
+): Promise<{ accountId: string; deviceId: string }> {
   const existing = keychain.state;
   // A pending device may sign in afresh (its run failed or expired); that request is left to expire.
   if (existing && existing.status === 'trusted') {
@@ -85,23 +116,12 @@ export async function login(keychain: Keychain, options: LoginOptions): Promise<
     }),
   );
   const state = keychain.requireState();
-  // Shown for orientation only: the circle is adopted once a trusted device has sent its head.
+  // Shown for orientation only: the circle is adopted once a trusted device has sent its head (or
+  // the device joined by itself, which checks its key against this verified view first).
   const res = await keychain.client().call('circle', { query: {} });
   state.circle = applyLinks(null, res.links as CircleLink[], res.head);
-  const code = newCode();
-  const run = startCpace({
-    ...cpaceInputs({ code, subject: await ownSubject(keychain) }),
-    random: randomBytes,
-  });
-  state.join = { code, y: b64u(run.y), share: b64u(run.share), startedAt: keychain.now() };
-  await keychain.save();
-  await writeSlot(keychain, state.deviceId, 'a', b64u(run.share));
-  return {
-    accountId: session.accountId,
-    deviceId: session.deviceId,
-    verificationCode: code,
-    status: 'pending',
-  };
+  keychain.noteCircleVerified();
+  return { accountId: session.accountId, deviceId: session.deviceId };
 }
 
 /** The code this pending device shows (null once its attempt is over). */

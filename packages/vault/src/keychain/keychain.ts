@@ -43,6 +43,8 @@ export class Keychain {
   private clientValue: KeychainClient | null = null;
   private clientSession: string | null = null;
   private keysValue: DeviceKeys | null = null;
+  /** When this object last verified the server's whole circle up to the head it named (memory only). */
+  private circleVerifiedAt: number | null = null;
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -92,12 +94,14 @@ export class Keychain {
 
   /** Re-reads the state from the vault (another process may have changed it). */
   reload(): void {
+    this.circleVerifiedAt = null;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
     this.clientValue = null;
   }
 
   async setState(state: KeychainState): Promise<void> {
+    this.circleVerifiedAt = null;
     this.stateValue = state;
     this.clientValue = null;
     await this.save();
@@ -152,9 +156,19 @@ export class Keychain {
     return this.keysValue;
   }
 
-  /** Makes a new device identity (signup, or login of a device not yet in a keychain). */
+  /**
+   * Makes a new device identity (signup, or login of a device not yet in a keychain). A store that
+   * keeps the keys in the vault meta has them written with the next state save: the sign-in's
+   * `setState`, which names this device, so keys and state land in one write (issue 14).
+   */
   async newDeviceKeys(): Promise<DeviceKeys> {
-    this.keysValue = await this.deviceKeyStore.create();
+    if (this.deviceKeyStore.createInMeta) {
+      const { keys, meta } = await this.deviceKeyStore.createInMeta();
+      Object.assign(this.pendingMeta, meta);
+      this.keysValue = keys;
+    } else {
+      this.keysValue = await this.deviceKeyStore.create();
+    }
     return this.keysValue;
   }
 
@@ -211,17 +225,37 @@ export class Keychain {
    * Fetches and verifies circle links after the last verified head. Refuses a rolled-back or forged
    * circle; notices this device's removal; picks up the vault key of a new epoch.
    */
-  async refreshCircle(): Promise<CircleState> {
+  async refreshCircle(options: { save?: boolean } = {}): Promise<CircleState> {
     const state = this.requireState();
     const since = state.circle ? state.circle.head.seq : undefined;
     const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
     state.circle = applyLinks(state.circle, res.links as CircleLink[], res.head);
-    await this.adoptCircle(state.circle);
+    this.noteCircleVerified();
+    await this.adoptCircle(state.circle, options);
     return state.circle;
   }
 
-  /** Brings status and vault keys in line with a verified circle, then saves. */
-  async adoptCircle(circle: CircleState): Promise<void> {
+  /** Records that `state.circle` was just verified against the head the server named. */
+  noteCircleVerified(): void {
+    this.circleVerifiedAt = this.now();
+  }
+
+  /**
+   * The state's circle when this object verified it against the server's head within `withinMs`
+   * (a sign-in moments ago), else null. Only a starting point for a join: the server refuses a link
+   * built on a circle that moved meanwhile (compare-and-swap on `prev`), and the join refreshes then.
+   */
+  recentCircle(withinMs: number): CircleState | null {
+    const circle = this.state?.circle;
+    if (!circle || this.circleVerifiedAt === null) return null;
+    return this.now() - this.circleVerifiedAt <= withinMs ? circle : null;
+  }
+
+  /**
+   * Brings status and vault keys in line with a verified circle, then saves; `save: false` leaves
+   * the write to the caller's next one (a sync round's pull writes the vault anyway).
+   */
+  async adoptCircle(circle: CircleState, options: { save?: boolean } = {}): Promise<void> {
     const state = this.requireState();
     state.circle = circle;
     const member = circle.devices[state.deviceId];
@@ -240,7 +274,7 @@ export class Keychain {
     // The circle's name is the one every device shows (another device may have renamed this one).
     if (member) state.deviceName = member.device.name;
     if (member?.status === 'trusted' && state.status === 'trusted') await this.fetchMissingVaultKeys();
-    await this.save();
+    if (options.save !== false) await this.save();
   }
 
   /**

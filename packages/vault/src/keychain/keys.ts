@@ -2,7 +2,7 @@
  * Key derivations of docs/PROTOCOL.md §1: the item key and circle key from VK, the seed-derived
  * X25519 key pairs of the recovery key and the escrow, and random VK generation.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519FromSeed, ed25519Verify, x25519PublicKey, x25519Shared } from './curves.js';
 import { concat, hash, randomBytes, utf8 } from './bytes.js';
 import { LABELS } from '@tessera/protocol';
 import { hkdf } from './primitives.js';
@@ -33,11 +33,7 @@ export function itemKey(vk: Uint8Array): Uint8Array {
 
 /** An Ed25519 signing key whose 32-byte private seed is `seed` (RFC 8032 §5.1.5). */
 function seededEd25519(seed: Uint8Array): CircleKey {
-  const secret = seed.slice();
-  return {
-    publicKey: ed25519.getPublicKey(secret),
-    sign: (message) => ed25519.sign(message, secret),
-  };
+  return ed25519FromSeed(seed);
 }
 
 /** The circle key of the epoch whose vault key is `vk`. */
@@ -61,19 +57,15 @@ export function escrowSigningKey(escrowKey: Uint8Array, exportKey: Uint8Array): 
 
 /** Verifies an Ed25519 signature; false for any malformed input. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey);
-  } catch {
-    return false;
-  }
+  return ed25519Verify(publicKey, message, signature);
 }
 
 /** An X25519 key pair whose private key is `seed` (the recovery key and escrow pairs; RFC 7748 §5 clamps it). */
 export function seededX25519(seed: Uint8Array): X25519Holder {
   const secret = seed.slice();
   return {
-    encPub: x25519.getPublicKey(secret),
-    deriveShared: async (peer) => x25519.getSharedSecret(secret, peer),
+    encPub: x25519PublicKey(secret),
+    deriveShared: async (peer) => x25519Shared(secret, peer),
   };
 }
 
@@ -100,10 +92,10 @@ export const realmDeleteKey = (vk: Uint8Array): Uint8Array => hkdf({ ikm: vk, in
 
 /** A one-use ephemeral X25519 pair (for wrapping). */
 export function ephemeralX25519(): { publicKey: Uint8Array; shared(peer: Uint8Array): Uint8Array } {
-  const secret = x25519.utils.randomSecretKey();
+  const secret = randomBytes(32);
   return {
-    publicKey: x25519.getPublicKey(secret),
-    shared: (peer) => x25519.getSharedSecret(secret, peer),
+    publicKey: x25519PublicKey(secret),
+    shared: (peer) => x25519Shared(secret, peer),
   };
 }
 

@@ -57,7 +57,9 @@ export async function syncRound(
     // Awaited below; a round that fails earlier must not leave them unhandled.
     notices.catch(() => undefined);
     firstPage.catch(() => undefined);
-    await Promise.all([measureClockIfStale(keychain), keychain.refreshCircle()]);
+    // The circle's changes are written with the round's first write (the pull's, or the save at the
+    // end; a round that fails saves its error), not in a whole-vault write of their own.
+    await Promise.all([measureClockIfStale(keychain), keychain.refreshCircle({ save: false })]);
     keychain.requireTrusted();
     keepNotices(state, await notices);
     let pulled = await pull(keychain, state.circle?.epoch === epoch ? { firstPage } : {});

@@ -1,5 +1,4 @@
 /// <reference types="node" />
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isKeyId, type KeyCustody } from '../file-format.js';
@@ -161,7 +160,15 @@ function hasSessionBus(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.XDG_RUNTIME_DIR && existsSync(join(env.XDG_RUNTIME_DIR, 'bus')));
 }
 
-function runTool(env: NodeJS.ProcessEnv, tool: string, args: string[], input?: string): ReturnType<Run> {
+async function runTool(
+  env: NodeJS.ProcessEnv,
+  tool: string,
+  args: string[],
+  input?: string,
+): ReturnType<Run> {
+  // Loaded when a tool runs: a command on a file-kept key (and every command before it needs the
+  // keychain) does not load node:child_process at start (issue 14, CLI start-up).
+  const { execFile } = await import('node:child_process');
   return new Promise((resolve) => {
     const child = execFile(
       tool,

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
+import { startServer } from '@tessera/server';
 import type { Vault } from '../../src/vault.js';
 import {
   applyLinks,
@@ -11,9 +12,11 @@ import {
   Keychain,
   KeychainError,
   metaDeviceKeyStore,
+  signup,
+  syncRound,
   type CircleLink,
 } from '../../src/keychain/index.js';
-import { tempHome } from '../fixtures.js';
+import { tempHome, totpEntry } from '../fixtures.js';
 
 // Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -127,4 +130,32 @@ export async function approveJoin(
     approve(trusted.keychain, { code, pollMs: 10, deviceId }),
     awaitApproval(joining.keychain, { pollMs: 10 }),
   ]);
+}
+
+/**
+ * A real server behind a tampering proxy, and device A signed up there through it with `entries`
+ * entries, synced. `close` stops both.
+ */
+export async function proxiedAccount(options: {
+  email: string;
+  password: string;
+  entries: number;
+  keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+}): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
+  const real = await startServer({ port: 0 });
+  const proxy = new TamperingProxy(real.url);
+  await proxy.start();
+  const a = await device();
+  for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
+  const { email, password, keepRecoveryKey } = options;
+  await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey });
+  await syncRound(a.keychain);
+  return {
+    proxy,
+    a,
+    close: async () => {
+      await proxy.close();
+      await real.close();
+    },
+  };
 }

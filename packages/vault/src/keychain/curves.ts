@@ -1,0 +1,148 @@
+/**
+ * Ed25519 and X25519 from OpenSSL where the platform has it, @noble/curves elsewhere. Both compute
+ * the same functions: Ed25519 signing and key derivation are deterministic (RFC 8032), X25519 is
+ * RFC 7748, so a signature, public key or shared secret is the same bytes either way. Only
+ * verification can differ at the edges: OpenSSL follows RFC 8032 strictly (canonical encodings, the
+ * cofactorless equation), @noble/curves' ed25519 accepts ZIP-215 (non-canonical encodings, the
+ * cofactored equation), and every signature OpenSSL accepts noble accepts too. So `verify` asks
+ * OpenSSL and, when it refuses, noble: the accepted set is exactly noble's, and an honest signature
+ * costs one OpenSSL call instead of two scalar multiplications in cold JavaScript (a restore verifies
+ * every link of the circle; issue 14). Any OpenSSL failure (an input it will not take, an all-zero
+ * X25519 result) falls back to noble, which then decides as before.
+ * Browser-safe: node:crypto is reached through `process.getBuiltinModule`, never imported.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+
+interface NodeKeyObject {
+  readonly asymmetricKeyType?: string;
+  export(options: { format: 'der'; type: 'spki' }): Uint8Array;
+}
+
+/** The part of node:crypto used here, typed locally so this module keeps no Node types. */
+interface NodeCurves {
+  createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
+  createPublicKey(options: NodeKeyObject | { key: Uint8Array; format: 'der'; type: 'spki' }): NodeKeyObject;
+  sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
+  verify(algorithm: null, data: Uint8Array, key: NodeKeyObject, signature: Uint8Array): boolean;
+  diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
+}
+
+const NODE_CRYPTO = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeCurves | undefined;
+
+/** DER prefixes of a raw 32-byte key (RFC 8410): PKCS #8 private, SubjectPublicKeyInfo public. */
+const DER = {
+  ed25519: {
+    pkcs8: hex('302e020100300506032b657004220420'),
+    spki: hex('302a300506032b6570032100'),
+  },
+  x25519: {
+    pkcs8: hex('302e020100300506032b656e04220420'),
+    spki: hex('302a300506032b656e032100'),
+  },
+};
+
+function hex(text: string): Uint8Array {
+  return new Uint8Array(text.match(/../g)!.map((b) => parseInt(b, 16)));
+}
+
+function der(prefix: Uint8Array, key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(prefix.length + key.length);
+  out.set(prefix);
+  out.set(key, prefix.length);
+  return out;
+}
+
+function bytes(value: Uint8Array): Uint8Array {
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+/** Runs `native` on OpenSSL when there is one; on any failure (or none), `fallback`. */
+function either<T>(native: (crypto: NodeCurves) => T, fallback: () => T): T {
+  if (NODE_CRYPTO) {
+    try {
+      return native(NODE_CRYPTO);
+    } catch {
+      // OpenSSL refused an input; noble decides (it throws or returns as it always did).
+    }
+  }
+  return fallback();
+}
+
+function privateKey(crypto: NodeCurves, curve: keyof typeof DER, secret: Uint8Array): NodeKeyObject {
+  if (secret.length !== 32) throw new Error('a 32-byte private key is needed');
+  return crypto.createPrivateKey({ key: der(DER[curve].pkcs8, secret), format: 'der', type: 'pkcs8' });
+}
+
+function nodePublicKey(crypto: NodeCurves, curve: keyof typeof DER, pub: Uint8Array): NodeKeyObject {
+  if (pub.length !== 32) throw new Error('a 32-byte public key is needed');
+  return crypto.createPublicKey({ key: der(DER[curve].spki, pub), format: 'der', type: 'spki' });
+}
+
+function rawPublic(crypto: NodeCurves, key: NodeKeyObject): Uint8Array {
+  const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+  return bytes(spki).slice(spki.length - 32);
+}
+
+/** An Ed25519 key from its 32-byte seed: public key and signing (same bytes as noble's). */
+export function ed25519FromSeed(seed: Uint8Array): {
+  publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+} {
+  const secret = seed.slice();
+  let native: NodeKeyObject | null = null;
+  const key = (crypto: NodeCurves) => (native ??= privateKey(crypto, 'ed25519', secret));
+  return {
+    publicKey: either(
+      (crypto) => rawPublic(crypto, key(crypto)),
+      () => ed25519.getPublicKey(secret),
+    ),
+    sign: (message) =>
+      either(
+        (crypto) => bytes(crypto.sign(null, message, key(crypto))).slice(),
+        () => ed25519.sign(message, secret),
+      ),
+  };
+}
+
+/** Verifies an Ed25519 signature as @noble/curves does (ZIP-215); false for any malformed input. */
+export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const native = either(
+    (crypto) =>
+      signature.length === 64 &&
+      crypto.verify(null, message, nodePublicKey(crypto, 'ed25519', publicKey), signature),
+    () => false,
+  );
+  if (native) return true;
+  try {
+    return ed25519.verify(signature, message, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** The X25519 public key of `secret` (clamped per RFC 7748 §5, as noble does). */
+export function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  return either(
+    (crypto) => rawPublic(crypto, privateKey(crypto, 'x25519', secret)),
+    () => x25519.getPublicKey(secret),
+  );
+}
+
+/** `X25519(secret, peer)`; throws where noble throws (a low-order peer, an all-zero result). */
+export function x25519Shared(secret: Uint8Array, peer: Uint8Array): Uint8Array {
+  return either(
+    (crypto) =>
+      bytes(
+        crypto.diffieHellman({
+          privateKey: privateKey(crypto, 'x25519', secret),
+          publicKey: nodePublicKey(crypto, 'x25519', peer),
+        }),
+      ).slice(),
+    () => x25519.getSharedSecret(secret, peer),
+  );
+}
+
+/** Whether OpenSSL does the work here (tests compare both paths). */
+export const nativeCurves = NODE_CRYPTO !== undefined;

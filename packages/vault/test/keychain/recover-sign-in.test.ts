@@ -1,0 +1,102 @@
+// The recovery path's sign-in (issue 14): `signInToRecover` starts no approval run, the device keys
+// are written with the state in one vault write, and the join starts from the circle the sign-in just
+// verified instead of fetching it again. A circle that moved in between is caught by the server's
+// compare-and-swap (the join refreshes and posts again), and a recovery key replaced in between is
+// checked again on a fresh view.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  recoverWithRecoveryKey,
+  renameDevice,
+  rotateRecoveryKey,
+  signInToRecover,
+  syncRound,
+} from '../../src/keychain/index.js';
+import { device, proxiedAccount } from './tampering-proxy.js';
+
+describe('signing in to recover', () => {
+  let account: Awaited<ReturnType<typeof proxiedAccount>>;
+  const proxy = () => account.proxy;
+  const a = () => account.a;
+  const email = 'recover-sign-in@example.com';
+  const password = 'correct horse battery staple';
+  const recoveryKeys: string[] = [];
+
+  /** Signs a new device in to recover; returns it and the requests and vault writes that made. */
+  const signedIn = async (name: string) => {
+    const d = await device();
+    let writes = 0;
+    const updateMeta = d.vault.updateMeta.bind(d.vault);
+    d.vault.updateMeta = async (patch) => {
+      writes++;
+      return updateMeta(patch);
+    };
+    const start = proxy().requests.length;
+    await signInToRecover(d.keychain, { server: proxy().url, email, password, deviceName: name });
+    const requests = proxy()
+      .requests.slice(start)
+      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    return { d, requests, writes };
+  };
+  const requestsDuring = async (action: () => Promise<unknown>) => {
+    const start = proxy().requests.length;
+    await action();
+    return proxy()
+      .requests.slice(start)
+      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
+  };
+
+  beforeAll(async () => {
+    account = await proxiedAccount({
+      email,
+      password,
+      entries: 3,
+      keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
+    });
+  });
+
+  afterAll(() => account?.close());
+
+  it('posts no approval share, writes the vault once, and the join does not fetch the circle again', async () => {
+    const { d, requests, writes } = await signedIn('B');
+    expect(requests).toEqual([
+      'GET /v1/meta',
+      'POST /v1/sessions/start',
+      'POST /v1/sessions/finish',
+      'GET /v1/circle',
+    ]);
+    // The device keys and the state in one write; the circle is saved by the join.
+    expect(writes).toBe(1);
+    const state = d.keychain.requireState();
+    expect(state.status).toBe('pending');
+    expect(state.join).toBeUndefined();
+    expect(d.vault.getMeta('deviceKeys')).toBeDefined();
+    expect(await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!))).toEqual([
+      'GET /v1/keys',
+      'POST /v1/circle',
+    ]);
+    await syncRound(d.keychain);
+    expect(d.vault.entries()).toHaveLength(3);
+  });
+
+  it('a circle that moved after the sign-in: the link is refused, the join refreshes and succeeds', async () => {
+    const { d } = await signedIn('C');
+    await renameDevice(a().keychain, { deviceId: a().keychain.requireState().deviceId, name: 'A (renamed)' });
+    const requests = await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!));
+    expect(requests.filter((r) => r === 'POST /v1/circle')).toHaveLength(2);
+    expect(
+      d.keychain.requireTrusted().circle!.devices[a().keychain.requireState().deviceId]!.device.name,
+    ).toBe('A (renamed)');
+  });
+
+  it('a recovery key replaced after the sign-in is checked again on a fresh view', async () => {
+    const { d } = await signedIn('D');
+    await rotateRecoveryKey(a().keychain, { keepRecoveryKey: async (rk) => void recoveryKeys.push(rk) });
+    const requests = await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!));
+    expect(requests[0]).toBe('GET /v1/circle');
+    expect(d.keychain.requireTrusted().circle!.recoveryPub).toBe(
+      a().keychain.requireTrusted().circle!.recoveryPub,
+    );
+    await syncRound(d.keychain);
+    expect(d.vault.entries()).toHaveLength(3);
+  });
+});
