@@ -1,23 +1,9 @@
 /**
- * What the shared-folder scenarios (folders-scenario.ts, folders-more-scenario.ts) share: accounts
- * made with `keychain signup`, and an invite checked by both sides before it is accepted.
+ * What the shared-folder scenarios (folders-scenario.ts, folders-more-scenario.ts) share: an invite
+ * checked by both sides before it is accepted.
  */
 import { expect } from 'vitest';
 import type { Device } from './keychain-harness.js';
-
-/** `keychain signup` of a new account on `server`; the recovery key goes beside the device's home. */
-export async function signupAccount(device: Device, server: string, email: string): Promise<void> {
-  await device.ok([
-    'keychain',
-    'signup',
-    '--server',
-    server,
-    '--email',
-    email,
-    '--recovery-key-file',
-    `${device.home}.rk`,
-  ]);
-}
 
 /** The owner's side of an invite: its device and email, the folder's name and id (known once created). */
 export interface FolderOwner {

@@ -4,8 +4,8 @@
 // a viewer is refused with the reason, and owners and editors rename and delete folder entries
 // (`rename|rm --folder`) while a viewer cannot.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Device, TestServer, Workspace, type Backend } from './keychain-harness.js';
-import { inviteMember, signupAccount } from './folders-harness.js';
+import { Device, signupAccount, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { inviteMember } from './folders-harness.js';
 
 /** Each step runs many CLI processes; a machine shared by several test runs needs minutes. */
 const STEP_TIMEOUT_MS = 420_000;

@@ -29,8 +29,8 @@ import { b64u, fromB64u, type KeychainState } from '@tessera/vault/keychain';
 import { canon } from '@tessera/protocol';
 import { findLeaks } from '../../server/test/leaks.js';
 import { TamperingProxy, type Json } from '../../vault/test/keychain/tampering-proxy.js';
-import { Device, TestServer, Workspace, type Backend } from './keychain-harness.js';
-import { inviteMember, signupAccount } from './folders-harness.js';
+import { Device, signupAccount, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { inviteMember } from './folders-harness.js';
 
 /** Each step runs many CLI processes; a machine shared by several test runs needs minutes. */
 const STEP_TIMEOUT_MS = 420_000;

@@ -307,6 +307,20 @@ export class Device {
   }
 }
 
+/** `keychain signup` of a new account on `server`; the recovery key goes beside the device's home. */
+export async function signupAccount(device: Device, server: string, email: string): Promise<void> {
+  await device.ok([
+    'keychain',
+    'signup',
+    '--server',
+    server,
+    '--email',
+    email,
+    '--recovery-key-file',
+    `${device.home}.rk`,
+  ]);
+}
+
 /** A temporary directory with helpers to make devices and files in it. */
 export class Workspace {
   readonly dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));

@@ -2,7 +2,7 @@
 // PostgreSQL and the real `tessera` binary (build first: `npx tsc -b packages/cli`).
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { PASSWORD, signupAccount, TestServer, Workspace, type Backend } from './keychain-harness.js';
 import { findLeaks } from '../../server/test/leaks.js';
 
 const EMAIL = 'carol@example.com';
@@ -22,16 +22,7 @@ export function lifecycleScenario(backend: Backend): void {
     beforeAll(async () => {
       server = await TestServer.start(backend, ws.dir);
       await a.ok(['add', '--secret', 'JBSWY3DPEHPK3PXP', '--issuer', 'Example', '--account', 'carol']);
-      await a.ok([
-        'keychain',
-        'signup',
-        '--server',
-        server.url,
-        '--email',
-        EMAIL,
-        '--recovery-key-file',
-        `${ws.dir}/rk`,
-      ]);
+      await signupAccount(a, server.url, EMAIL);
     }, STEP_TIMEOUT_MS);
 
     afterAll(async () => {
