@@ -28,7 +28,9 @@ export function manifest({ target, version }) {
     // No host is reachable by default: signing in asks for the keychain server's origin alone
     // (chrome.permissions.request from the sign-in click; README "Permissions").
     optional_host_permissions: ['http://*/*', 'https://*/*'],
-    permissions: ['activeTab', 'alarms', 'storage', 'tabs'],
+    // No `tabs`: a tab's address is read only under `activeTab` (the toolbar button, the fill shortcut) or
+    // from a content script's own requests (`sender.url`); README "Permissions".
+    permissions: ['activeTab', 'alarms', 'storage'],
     commands: {
       'fill-code': {
         suggested_key: { default: 'Alt+Shift+Y' },

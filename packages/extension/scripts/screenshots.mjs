@@ -1,7 +1,7 @@
 // Screenshots of the extension for its README and the main README: the popup (light, dark) and a
 // fill on a bank's sign-in page (the button offered, then the field filled), with the built extension loaded in Debian's Chromium.
 // Usage: npm run screenshots -w @tessera/extension   (after the extension's build)
-/* global document, chrome -- used inside page.evaluate callbacks, which run in the browser */
+/* global document -- used inside page.evaluate callbacks, which run in the browser */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/scripts/chromium.mjs';
+import { grantActiveTab, TOOLBAR_BUTTON_ARG } from './toolbar.mjs';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const extension = join(root, 'packages/extension/dist/chromium');
@@ -54,6 +55,7 @@ async function launch(colorScheme) {
       `--disable-extensions-except=${extension}`,
       `--load-extension=${extension}`,
       `--host-resolver-rules=MAP ${BANK} 127.0.0.1`,
+      TOOLBAR_BUTTON_ARG,
     ],
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -61,10 +63,8 @@ async function launch(colorScheme) {
   const bank = await context.newPage();
   await bank.setViewportSize({ width: 640, height: 420 });
   await bank.goto(`http://${BANK}:${port}/`);
-  const [tabId] = await worker.evaluate(
-    async (url) => (await chrome.tabs.query({ url })).map((t) => t.id),
-    bank.url(),
-  );
+  // The toolbar button pressed on the bank's tab grants `activeTab` for it, as a person's click does.
+  const tabId = await grantActiveTab(context, id, bank);
   const popup = await context.newPage();
   await popup.goto(`chrome-extension://${id}/popup.html?tab=${tabId}`);
   return { context, profile, bank, popup, tabId, id };

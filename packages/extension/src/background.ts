@@ -30,6 +30,8 @@ void ensureSyncAlarm();
 
 chrome.commands.onCommand.addListener((command) => {
   if (command !== 'fill-code') return;
+  // The shortcut grants `activeTab` for this tab; its id is all this needs (the content script asks
+  // for its own site's code, which the browser names in `sender.url`).
   void chrome.tabs.query({ active: true, currentWindow: true }).then(([tab]) => {
     if (tab?.id !== undefined) void sendToTab(tab.id, { type: 'fill-request' });
   });
@@ -70,7 +72,11 @@ async function handle(message: Request, sender: chrome.runtime.MessageSender): P
   }
 }
 
-/** The popup's fill: the user picked the entry; the site is the tab's, read now. */
+/**
+ * The popup's fill: the user picked the entry; the site is the tab's, read now. Its address is
+ * readable only under the `activeTab` grant of the toolbar button that opened the popup (no `tabs`
+ * permission): without it there is no site, and nothing is filled.
+ */
 async function fillTab({
   tabId,
   entryId,

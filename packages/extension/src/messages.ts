@@ -1,6 +1,7 @@
 /**
  * Messages between the extension's parts. The site a code is for is always taken from the browser
- * (`sender.url`, `tabs.get`), never from a message: a page cannot talk its way into another site's code.
+ * (`sender.url`, or `tabs.get` under the `activeTab` grant of the toolbar button or the fill shortcut),
+ * never from a message: a page cannot talk its way into another site's code.
  */
 export type Request =
   /** Content script: this frame has `count` code fields (sets the badge). */

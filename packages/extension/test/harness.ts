@@ -14,6 +14,14 @@ import { chromium, type BrowserContext, type Locator, type Page, type Worker } f
 import { afterAll, beforeAll } from 'vitest';
 import { rowTiles } from '../../web/test/tiles.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../web/scripts/chromium.mjs';
+import {
+  grantActiveTab,
+  pressToolbarButton as pressButton,
+  TOOLBAR_BUTTON_ARG,
+  type ActionPopup,
+} from '../scripts/toolbar.mjs';
+
+export type { ActionPopup };
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 export const EXTENSION = join(PACKAGE, 'dist', 'chromium');
@@ -63,8 +71,14 @@ export interface ExtensionBrowser {
   context: BrowserContext;
   worker: Worker;
   id: string;
-  /** The popup as a page of its own, acting on `tab` (the page under test). */
+  /**
+   * The popup as a person opens it for `tab` (the page under test): the toolbar button pressed on
+   * that tab, which grants `activeTab` for it; then, so Playwright can drive it, the popup as a page
+   * of its own acting on that tab (`popup.html?tab=ID`) with the grant the button gave.
+   */
   popup(tab: Page): Promise<Page>;
+  /** The popup as a page of its own acting on `tab` with no toolbar button pressed: no `activeTab` grant. */
+  popupWithoutGrant(tab: Page): Promise<Page>;
   /** The toolbar badge text of the tab showing `tab`. */
   badge(tab: Page): Promise<string>;
   close(): Promise<void>;
@@ -87,12 +101,6 @@ function unpackedExtensionId(path: string): string {
 export async function launchWithExtension(
   options: {
     grantedOrigins?: string[];
-    /**
-     * Let the test press the toolbar button (`pressToolbarButton`): the DevTools protocol's
-     * `Extensions.triggerAction`, which Chromium offers only with this switch (over the pipe
-     * Playwright uses).
-     */
-    toolbarButton?: boolean;
   } = {},
 ): Promise<ExtensionBrowser> {
   ensureBuilt();
@@ -123,7 +131,8 @@ export async function launchWithExtension(
       `--disable-extensions-except=${EXTENSION}`,
       `--load-extension=${EXTENSION}`,
       `--host-resolver-rules=MAP ${REAL} 127.0.0.1, MAP ${LOOKALIKE} 127.0.0.1, MAP ${SHOP} 127.0.0.1`,
-      ...(options.toolbarButton ? ['--enable-unsafe-extension-debugging'] : []),
+      // The toolbar button, pressable by the tests (`pressToolbarButton`): the one way they get `activeTab`.
+      TOOLBAR_BUTTON_ARG,
     ],
   });
   // Fail a wait with its locator's name well before the test's own time runs out.
@@ -134,24 +143,31 @@ export async function launchWithExtension(
     throw new Error(
       `the extension's id is ${id}, not ${unpackedExtensionId(EXTENSION)} as the profile expected`,
     );
+  // The tab showing `tab`, found as a person's would be: brought to the front, it is the active tab
+  // of the focused window (a tab's id needs no permission; its address would need `tabs`).
   const tabIdOf = async (tab: Page): Promise<number> => {
-    const found = await worker.evaluate(
-      async (url) => (await chrome.tabs.query({ url })).map((t) => t.id),
-      tab.url(),
+    await tab.bringToFront();
+    const found = await worker.evaluate(async () =>
+      (await chrome.tabs.query({ active: true, lastFocusedWindow: true })).map((t) => t.id),
     );
     if (found.length !== 1 || found[0] === undefined)
-      throw new Error(`expected one tab at ${tab.url()}, found ${found.length}`);
+      throw new Error(`expected one active tab for ${tab.url()}, found ${found.length}`);
     return found[0];
+  };
+  const popupPage = async (tabId: number): Promise<Page> => {
+    const page = await context.newPage();
+    await page.goto(`chrome-extension://${id}/popup.html?tab=${tabId}`);
+    return page;
   };
   return {
     context,
     worker,
     id,
     async popup(tab) {
-      const tabId = await tabIdOf(tab);
-      const page = await context.newPage();
-      await page.goto(`chrome-extension://${id}/popup.html?tab=${tabId}`);
-      return page;
+      return popupPage(await grantActiveTab(context, id, tab));
+    },
+    async popupWithoutGrant(tab) {
+      return popupPage(await tabIdOf(tab));
     },
     async badge(tab) {
       const tabId = await tabIdOf(tab);
@@ -185,74 +201,13 @@ export async function pressFillShortcut(page: Page): Promise<void> {
   await cdp.detach();
 }
 
-/** The toolbar popup opened by `pressToolbarButton`, driven over the DevTools protocol. */
-export interface ActionPopup {
-  /** Evaluates `expression` (an async function's source, called with no argument) in the popup. */
-  run<T>(expression: string): Promise<T>;
-  close(): Promise<void>;
-}
-
 /**
- * Presses the extension's toolbar button on `page`'s tab, as the user's click would (the DevTools
- * protocol's `Extensions.triggerAction`, which needs `launchWithExtension({ toolbarButton: true })`):
- * the browser grants the extension `activeTab` for that tab and opens the popup over it. The popup
- * is not a page Playwright lists, so it is driven over its own DevTools session.
+ * Presses the extension's toolbar button on `page`'s tab, as the user's click would
+ * (scripts/toolbar.mjs): the browser grants the extension `activeTab` for that tab and opens the
+ * popup over it, driven over its own DevTools session.
  */
-export async function pressToolbarButton(ext: ExtensionBrowser, page: Page): Promise<ActionPopup> {
-  await page.bringToFront();
-  const browser = ext.context.browser();
-  if (!browser) throw new Error('no browser to open a DevTools session on');
-  const cdp = await browser.newBrowserCDPSession();
-  const targets = async (type: string) =>
-    (await cdp.send('Target.getTargets', { filter: [{ type }] })).targetInfos;
-  const tabs = (await targets('tab')).filter((t) => t.url === page.url());
-  if (tabs.length !== 1) throw new Error(`expected one tab at ${page.url()}, found ${tabs.length}`);
-  const popupUrl = `chrome-extension://${ext.id}/popup.html`;
-  const opened = new Promise<{ targetId: string }>((resolve) => {
-    const seen = (event: { targetInfo: { targetId: string; type: string; url: string } }) => {
-      if (event.targetInfo.type === 'page' && event.targetInfo.url === popupUrl) resolve(event.targetInfo);
-    };
-    cdp.on('Target.targetCreated', seen);
-    cdp.on('Target.targetInfoChanged', seen);
-  });
-  await cdp.send('Target.setDiscoverTargets', { discover: true });
-  await cdp.send('Extensions.triggerAction', { id: ext.id, targetId: tabs[0]!.targetId });
-  const popup = await opened;
-  // One session in the popup; its replies come back as events of the browser's session.
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: popup.targetId, flatten: false });
-  let next = 0;
-  const waiting = new Map<number, (reply: { result?: unknown; error?: { message: string } }) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (event) => {
-    if (event.sessionId !== sessionId) return;
-    const reply = JSON.parse(event.message) as { id?: number; result?: unknown; error?: { message: string } };
-    if (reply.id !== undefined) waiting.get(reply.id)?.(reply);
-  });
-  const send = (method: string, params: object) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = ++next;
-      waiting.set(id, (reply) =>
-        reply.error ? reject(new Error(reply.error.message)) : resolve(reply.result),
-      );
-      void cdp.send('Target.sendMessageToTarget', {
-        sessionId,
-        message: JSON.stringify({ id, method, params }),
-      });
-    });
-  return {
-    async run<T>(expression: string) {
-      const { result, exceptionDetails } = (await send('Runtime.evaluate', {
-        expression: `(${expression})()`,
-        awaitPromise: true,
-        returnByValue: true,
-      })) as { result: { value: T }; exceptionDetails?: { exception?: { description?: string } } };
-      if (exceptionDetails) throw new Error(exceptionDetails.exception?.description ?? 'the popup threw');
-      return result.value;
-    },
-    async close() {
-      await cdp.send('Target.closeTarget', { targetId: popup.targetId }).catch(() => undefined);
-      await cdp.detach();
-    },
-  };
+export function pressToolbarButton(ext: ExtensionBrowser, page: Page): Promise<ActionPopup> {
+  return pressButton(ext.context, ext.id, page);
 }
 
 /**

@@ -78,7 +78,7 @@ describe('adding from the QR code on the page', { timeout: 120_000 }, () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
-    ext = await launchWithExtension({ toolbarButton: true });
+    ext = await launchWithExtension();
   }, 120_000);
 
   afterAll(async () => {
@@ -86,15 +86,26 @@ describe('adding from the QR code on the page', { timeout: 120_000 }, () => {
     server?.close();
   });
 
-  it('is refused without the toolbar button’s grant (the popup opened some other way)', async () => {
+  it('is refused without the toolbar button’s grant (the popup opened some other way), and the tab’s address is hidden', async () => {
     const page = await ext.context.newPage();
     await page.goto(`http://${REAL}:${port}/setup`);
     // The popup as a page of its own, acting on that tab: no toolbar button pressed, no activeTab.
-    const popup = await ext.popup(page);
+    const popup = await ext.popupWithoutGrant(page);
     await popup.getByText('Add a code').click();
     await popup.getByRole('button', { name: 'Scan QR code on this page' }).click();
     await popup.getByRole('alert').waitFor();
     expect(await popup.getByRole('alert').textContent()).toContain('activeTab');
+    // The tab was found (the capture was tried on it), yet its address is not the popup's to read:
+    // no site, so no codes offered for it and nothing to bind a new entry to.
+    expect(await popup.locator('header .site').textContent()).toBe('not a web site');
+    expect(await popup.locator('section.this-site').count()).toBe(0);
+    // Nor does the background fill that tab for it: the site comes from the tab's address, and there is none.
+    const tabId = Number(new URL(popup.url()).searchParams.get('tab'));
+    const reply = await popup.evaluate(
+      (tabId) => chrome.runtime.sendMessage({ type: 'fill-tab', tabId, entryId: 'any', bind: true }),
+      tabId,
+    );
+    expect(reply).toEqual({ ok: false, error: 'This page is not a web site, so no code is filled here.' });
     await popup.close();
     await page.close();
   });

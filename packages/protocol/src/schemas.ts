@@ -401,6 +401,11 @@ export const ItemsQuery = Type.Object({
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: LIMITS.maxPullLimit, default: LIMITS.defaultPullLimit }),
   ),
+  /**
+   * The highest version the client knows of (its own push's head, a feed event's): a server may
+   * answer from what it holds in memory only when its head reaches this, else it reads (§5 "Sync").
+   */
+  atLeast: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 });
 export const ItemsResponse = Type.Object({
   items: Type.Array(Item),

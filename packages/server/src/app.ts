@@ -19,7 +19,7 @@ import { DEFAULTS, type ServerOptions } from './config.js';
 import type { ServerContext } from './context.js';
 import { errorBody, HttpError } from './http-error.js';
 import { toErrorReply } from './error-reply.js';
-import { loggerOptions } from './logging.js';
+import { lazyChildLogger, loggerOptions } from './logging.js';
 import { validatorCompiler } from './validation.js';
 import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerMetricsRoute } from './metrics-access.js';
@@ -99,6 +99,10 @@ export async function buildApp(options: {
   const { ctx, config, hub } = options;
   const fastifyOptions: FastifyServerOptions = {
     logger: loggerOptions(config.logger),
+    // Without a logger Fastify's own no-op one is cheap already.
+    ...(config.logger
+      ? { childLoggerFactory: lazyChildLogger as unknown as FastifyServerOptions['childLoggerFactory'] }
+      : {}),
     trustProxy:
       config.trustProxy === undefined
         ? false
@@ -223,7 +227,7 @@ export async function buildApp(options: {
   accountRoutes(app, ctx);
   circleRoutes(app, ctx);
   escrowRoutes(app, ctx);
-  itemRoutes(app, ctx);
+  itemRoutes(app, ctx, hub);
   noticeRoutes(app, ctx);
   shareRoutes(app, ctx);
   folderRoutes(app, ctx);

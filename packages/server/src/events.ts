@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FeedEventType } from '@tessera/protocol';
 import type { MainDatabase } from './db/tables.js';
+import type { TailItem } from './item-tail.js';
 
 export const NOTIFY_CHANNEL = 'tessera_events';
 /** Longest announcement with the event's data (PostgreSQL refuses payloads of 8000 bytes or more). */
@@ -27,16 +28,55 @@ export interface AnnouncedEvent {
   id: number;
   type: string;
   data: string | null;
+  /**
+   * An `items` event's pushed rows (migration 0009), when they fit the notification: the versions
+   * they took, in order. Absent when not announced (too large, an older push function).
+   */
+  items?: TailItem[];
+}
+
+/** The compact rows of a notification (`[id, version, epoch, ciphertext, deleted 0/1]`), or undefined. */
+function announcedItems(x: unknown): TailItem[] | undefined {
+  if (!Array.isArray(x) || x.length === 0) return undefined;
+  const items: TailItem[] = [];
+  for (const row of x) {
+    if (!Array.isArray(row) || row.length !== 5) return undefined;
+    const [id, version, epoch, ciphertext, deleted] = row as unknown[];
+    if (
+      typeof id !== 'string' ||
+      !Number.isSafeInteger(version) ||
+      !Number.isSafeInteger(epoch) ||
+      typeof ciphertext !== 'string' ||
+      (deleted !== 0 && deleted !== 1)
+    )
+      return undefined;
+    items.push({
+      id,
+      version: version as number,
+      epoch: epoch as number,
+      ciphertext,
+      deleted: deleted === 1,
+    });
+  }
+  return items;
 }
 
 /**
- * The payload of a `tessera_events` notification: the JSON object migration 0008's trigger sends,
+ * The payload of a `tessera_events` notification: the JSON object migration 0008's trigger sends
+ * (with 0009, an `items` event's rows in `x`),
  * or (before it) the bare account id. Anything else is ignored (null).
  */
 export function parseAnnouncement(payload: string): { accountId: string; event?: AnnouncedEvent } | null {
   if (!payload.startsWith('{')) return { accountId: payload };
   try {
-    const o = JSON.parse(payload) as { a?: unknown; p?: unknown; i?: unknown; t?: unknown; d?: unknown };
+    const o = JSON.parse(payload) as {
+      a?: unknown;
+      p?: unknown;
+      i?: unknown;
+      t?: unknown;
+      d?: unknown;
+      x?: unknown;
+    };
     if (typeof o.a !== 'string') return null;
     const valid =
       Number.isSafeInteger(o.p) &&
@@ -44,6 +84,7 @@ export function parseAnnouncement(payload: string): { accountId: string; event?:
       typeof o.t === 'string' &&
       (o.d === null || typeof o.d === 'string');
     if (!valid) return { accountId: o.a };
+    const items = announcedItems(o.x);
     return {
       accountId: o.a,
       event: {
@@ -52,6 +93,7 @@ export function parseAnnouncement(payload: string): { accountId: string; event?:
         id: o.i as number,
         type: o.t as string,
         data: o.d as string | null,
+        ...(items ? { items } : {}),
       },
     };
   } catch {

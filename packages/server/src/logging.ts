@@ -66,3 +66,71 @@ export function loggerOptions(
     redact: { paths, censor: '[redacted]' },
   };
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type LogCall = (...args: unknown[]) => void;
+interface ParentLogger {
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): ChildLogger;
+  isLevelEnabled(level: string): boolean;
+}
+type ChildLogger = ParentLogger & Record<Level, LogCall> & { level: string };
+
+/**
+ * A request's logger, made only when something is logged at an enabled level: pino redacts a
+ * child's bindings when it is made, for every request (3% of a busy server's CPU at `warn`, where
+ * nothing is logged; bench/FINDINGS.md). A route with a log level of its own gets a real child.
+ */
+class LazyChildLogger {
+  private made: ChildLogger | null = null;
+  constructor(
+    private readonly parent: ParentLogger,
+    private readonly bindings: Record<string, unknown>,
+    private readonly options: Record<string, unknown>,
+  ) {}
+  private real(): ChildLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+  get level(): string {
+    return this.real().level;
+  }
+  set level(level: string) {
+    this.real().level = level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.made ? this.made.isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): ChildLogger {
+    return this.real().child(bindings, options);
+  }
+  private log(level: Level, args: unknown[]): void {
+    if (this.made || this.parent.isLevelEnabled(level)) this.real()[level](...args);
+  }
+  fatal(...args: unknown[]): void {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.log('trace', args);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: each request's logger made lazily (LazyChildLogger). */
+export function lazyChildLogger(
+  parent: ParentLogger,
+  bindings: Record<string, unknown>,
+  options: Record<string, unknown>,
+): unknown {
+  if (options.level !== undefined) return parent.child(bindings, options);
+  return new LazyChildLogger(parent, bindings, options);
+}

@@ -46,6 +46,11 @@ export function createMetrics() {
       help: 'Pulls answered by an identical read that had not started when they arrived (read-coalescer.ts)',
       registers,
     }),
+    pullsFromMemory: new Counter({
+      name: 'tessera_item_pulls_from_memory_total',
+      help: 'Pulls answered from the recent item changes announced to this process, without a read (item-tail.ts)',
+      registers,
+    }),
     feedReads: new Counter({
       name: 'tessera_feed_reads_total',
       help: 'Reads of the event log by feeds (one per wake and account, shared by its feeds here)',

@@ -18,7 +18,13 @@ import type { PushItem } from '@tessera/protocol';
 import type { MainDatabase } from './db/tables.js';
 import type { PushOutcome } from './push-outcome.js';
 
-/** The function, created by migration 0006 (a later change needs a new migration). */
+/** The push's event insert (`{ head }`, as appendEvent writes it). */
+const OLD_EVENT = `  -- The same event text as appendEvent writes; the events trigger notifies at commit.
+  insert into events (account_id, type, data, created_at)
+    values (p_account, 'items', '{"head":' || (v_head + v_n) || '}', p_now);
+`;
+
+/** The function, created by migration 0007 (a later change needs a new migration). */
 export const PUSH_FUNCTION_SQL = `
 create function tessera_push(
   p_account text, p_ids text[], p_bases bigint[], p_epochs integer[], p_ciphertexts text[],
@@ -74,11 +80,32 @@ begin
     on conflict (account_id, id) do update set
       version = excluded.version, epoch = excluded.epoch, ciphertext = excluded.ciphertext,
       deleted = excluded.deleted, updated_at = excluded.updated_at;
-  -- The same event text as appendEvent writes; the events trigger notifies at commit.
-  insert into events (account_id, type, data, created_at)
-    values (p_account, 'items', '{"head":' || (v_head + v_n) || '}', p_now);
-  return jsonb_build_object('kind', 'ok', 'head', v_head + v_n);
+${OLD_EVENT}  return jsonb_build_object('kind', 'ok', 'head', v_head + v_n);
 end $$`;
+
+/** Pushes of at most this many items hand their rows to the event's notification (migration 0009). */
+export const ANNOUNCED_PUSH_MAX_ITEMS = 8;
+
+/**
+ * The function as migration 0009 replaces it: the same rules, and a small push's rows (compact:
+ * `[id, version, epoch, ciphertext, deleted]`) set for the events trigger, which puts them in the
+ * event's notification when they fit (item-tail.ts); cleared right after, so no other event of the
+ * transaction carries them.
+ */
+export const PUSH_FUNCTION_ANNOUNCING_SQL = (() => {
+  const announcing = `  if v_n <= ${ANNOUNCED_PUSH_MAX_ITEMS} then
+    perform set_config('tessera.items', (select json_agg(json_build_array(i.id, v_head + i.ord, i.epoch,
+        i.ciphertext, i.deleted) order by i.ord)::text
+      from unnest(p_ids, p_epochs, p_ciphertexts, p_deleted) with ordinality as i(id, epoch, ciphertext, deleted, ord)),
+      true);
+  end if;
+${OLD_EVENT}  perform set_config('tessera.items', '', true);
+`;
+  return PUSH_FUNCTION_SQL.replace('create function', 'create or replace function').replace(
+    OLD_EVENT,
+    announcing,
+  );
+})();
 
 /** Runs one push (already shape-checked) as one call; its versions are head - n + 1 … head. */
 export async function pushOnPostgres(options: {

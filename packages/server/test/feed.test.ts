@@ -7,11 +7,13 @@ import {
   FeedReader,
   b64u,
   createStore,
+  itemHeads,
   login,
   makeLink,
   newCircleKey,
   newDevice,
   trustedAccount,
+  twoProcesses,
   uniqueEmail,
   type TestStore,
 } from './helpers.js';
@@ -222,25 +224,11 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
  * skipped or sent twice.
  */
 describe('feed announcements (postgres)', () => {
-  const METRICS_TOKEN = b64u(randomBytes(32));
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
-
-  beforeAll(async () => {
-    store = await createStore('postgres');
-    a = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-    b = new Api((await store.start({ metrics: { token: METRICS_TOKEN } })).url);
-  });
-  afterAll(() => store.cleanup());
-
-  const counter = async (api: Api, name: string) => {
-    const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-    return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);
-  };
-  const heads = (f: FeedReader) => f.events.filter((x) => x.event === 'items').map((x) => x.data.head);
+  const { servers, counter } = twoProcesses('postgres');
+  const heads = itemHeads;
 
   it('caught-up feeds on every process send announced events without reading the log', async () => {
+    const { a, b } = servers;
     const account = await trustedAccount(a, uniqueEmail());
     const onB = new Api(b.url, account.api.token);
     const feeds = [account.api, account.api, onB].map((api) => new FeedReader(api));
@@ -268,6 +256,7 @@ describe('feed announcements (postgres)', () => {
   });
 
   it('an event announced without its data, or whose notification was lost, is read from the log, in order', async () => {
+    const { a, b, store } = servers;
     const account = await trustedAccount(a, uniqueEmail());
     const onB = new Api(b.url, account.api.token);
     const feeds = [new FeedReader(account.api), new FeedReader(onB)];

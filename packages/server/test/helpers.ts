@@ -10,6 +10,7 @@ import * as opaque from '@serenity-kit/opaque';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { CLIENT_HEADER, canon, type CircleLink, type NewDevice } from '@tessera/protocol';
 import { startServer, type RunningServer, type ServerOptions } from '@tessera/server';
 
@@ -448,4 +449,32 @@ export async function accountRows(store: TestStore, accountId: string): Promise<
     out[table] = Number(rows[0].n);
   }
   return out;
+}
+
+/** The `head`s of the `items` events a feed received, in order. */
+export const itemHeads = (f: FeedReader): number[] =>
+  f.events.filter((x) => x.event === 'items').map((x) => x.data.head as number);
+
+/**
+ * Two server processes on one database, each with the metrics route behind `metricsToken`, set up
+ * before and closed after the enclosing describe; `counter` reads one counter of one of them.
+ */
+export function twoProcesses(backend: Backend) {
+  const metricsToken = b64u(randomBytes(32));
+  const servers = {
+    store: null as unknown as TestStore,
+    a: null as unknown as Api,
+    b: null as unknown as Api,
+  };
+  beforeAll(async () => {
+    servers.store = await createStore(backend);
+    servers.a = new Api((await servers.store.start({ metrics: { token: metricsToken } })).url);
+    servers.b = new Api((await servers.store.start({ metrics: { token: metricsToken } })).url);
+  });
+  afterAll(() => servers.store.cleanup());
+  const counter = async (api: Api, name: string): Promise<number> => {
+    const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+    return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);
+  };
+  return { servers, counter };
 }

@@ -130,6 +130,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     await fetch(`${server.url.replace(/\/$/, '')}/icons/github.svg`);
     const text = lines.join('');
     expect(text).toContain('/v1/items'); // requests are logged
+    expect(text).toMatch(/"reqId":"[^"]+","req":/); // with their request id (lazyChildLogger)
     expect(text).toContain('"url":"/icons/*"');
     expect(text).not.toContain('github');
     for (const secret of [

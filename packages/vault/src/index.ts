@@ -53,8 +53,11 @@ export {
 export type { VaultStorage } from './storage.js';
 export {
   sealVaultFile,
+  sealVaultFileWith,
   openVaultFile,
+  openVaultFileAny,
   readVaultHeader,
+  type VaultFileAead,
   type VaultHeader,
   type KeyCustody,
   type PassphraseWrap,

@@ -8,9 +8,12 @@ export interface VaultStorage {
   load(): Promise<Uint8Array | null>;
   /**
    * Replaces the vault bytes atomically and durably: after it resolves, a crash leaves the new
-   * bytes; before, the old ones. Called only while the lock is held.
+   * bytes; before, the old ones. Called only while the lock is held. With `durability: 'relaxed'`
+   * (a save of what the keychain server already holds, e.g. a pull) the platform may resolve before
+   * the bytes reach the disk, as IndexedDB's relaxed transactions do: a crash may then leave the
+   * previous bytes, never a mix. Storage that has no such mode saves durably.
    */
-  save(bytes: Uint8Array): Promise<void>;
+  save(bytes: Uint8Array, options?: { durability?: 'strict' | 'relaxed' }): Promise<void>;
   /**
    * Takes the exclusive write lock shared by every process or tab using this vault; resolves to the
    * function that releases it. Reads do not lock (saves are atomic, so a read sees a whole vault).

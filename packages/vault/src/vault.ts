@@ -10,11 +10,13 @@ import {
 } from './clock-skew.js';
 import { DuplicateEntryError, VaultDamagedError, VaultError } from './errors.js';
 import {
-  openVaultFile,
+  openVaultFileAny,
   readVaultHeader,
   sealVaultFile,
+  sealVaultFileWith,
   type KeyCustody,
   type PassphraseWrap,
+  type VaultFileAead,
   type VaultHeader,
   type XChaChaAead,
 } from './file-format.js';
@@ -63,6 +65,11 @@ export interface OpenVaultOptions {
   damageHint?: string;
   /** The vault file cipher; default @noble/ciphers (Node passes a native, byte-identical one). */
   aead?: XChaChaAead;
+  /**
+   * Writes the version-2 file sealed with this AEAD (browsers: `aes-256-gcm`, native through
+   * WebCrypto). Without it, writes keep the version-1 layout (XChaCha20-Poly1305). Reads open both.
+   */
+  fileAead?: VaultFileAead;
 }
 
 /** What `check()` found. */
@@ -95,6 +102,8 @@ export class Vault {
   private deviceId_: string;
   private clock: HybridClock;
   private generation_ = 0;
+  /** The AEAD of the file last loaded or saved (null before either). */
+  private fileAead_: VaultFileAead | null = null;
   /** The bytes last loaded or saved: a reload with identical bytes has nothing to do. */
   private loadedBytes: Uint8Array | null = null;
   private key: VaultKey | null = null;
@@ -458,7 +467,27 @@ export class Vault {
       const metaKeys = options.meta ? this.patchMeta(options.meta) : [];
       const changes: VaultChange[] =
         changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];
-      return { result: { changed }, changes: [...changes, ...localChanges('meta', metaKeys)] };
+      return {
+        result: { changed },
+        changes: [...changes, ...localChanges('meta', metaKeys)],
+        // What a pull stores the server already holds, and the local edits it merged with were
+        // saved durably before: shown before the save completes, and saved with relaxed durability.
+        early: true,
+        relaxed: true,
+      };
+    });
+  }
+
+  /**
+   * Rewrites the stored file when it is not in the layout `fileAead` asks for (an older version);
+   * returns whether it did. Content, generation order and key stay as they are.
+   */
+  async upgradeFile(): Promise<boolean> {
+    const want = this.options.fileAead;
+    if (!want || this.generation_ === 0 || this.fileAead_ === want) return false;
+    return this.mutate(() => {
+      const stale = this.generation_ > 0 && this.fileAead_ !== want;
+      return { result: stale, changes: [], save: stale };
     });
   }
 
@@ -512,7 +541,10 @@ export class Vault {
     return codeTimeFor({ clock: this.serverClock(), ...opts });
   }
 
-  /** Calls `listener` after every saved change; returns the unsubscribe function. */
+  /**
+   * Calls `listener` after every saved change (a pull's merge, `applyRemote`, while it is being saved;
+   * see Mutation.early); returns the unsubscribe function.
+   */
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -593,28 +625,37 @@ export class Vault {
     return this.serialize(async () => {
       const release = await this.options.storage.lock();
       let outcome: Mutation<T>;
+      let shown = false;
       try {
         await this.reload();
         // Meta values are replaced, never edited in place (patchMeta), so a shallow copy restores them.
         const before = { records: new Map(this.records_), meta: { ...this.meta_ }, key: this.key };
         try {
           outcome = fn();
-          if (outcome.save ?? outcome.changes.length > 0) await this.persist();
+          const save = outcome.save ?? outcome.changes.length > 0;
+          if (save && outcome.early) {
+            // Listeners see the new state while it is being saved (see Mutation.early).
+            for (const change of outcome.changes) this.emit(change);
+            shown = true;
+          }
+          if (save) await this.persist(outcome.relaxed ? 'relaxed' : 'strict');
         } catch (err) {
           this.records_ = before.records;
           this.meta_ = before.meta;
           this.key = before.key;
+          // What was shown early goes back to what storage holds, as a change from storage.
+          if (shown) for (const change of outcome!.changes) this.emit({ ...change, source: 'remote' });
           throw err;
         }
       } finally {
         await release();
       }
-      for (const change of outcome.changes) this.emit(change);
+      if (!shown) for (const change of outcome.changes) this.emit(change);
       return outcome.result;
     });
   }
 
-  private async persist(): Promise<void> {
+  private async persist(durability: 'strict' | 'relaxed' = 'strict'): Promise<void> {
     const key = this.key ?? (await this.options.keys.create());
     const payload = encodePayload({
       deviceId: this.deviceId_,
@@ -629,10 +670,14 @@ export class Vault {
       ...(key.kdf ? { kdf: key.kdf } : {}),
       writtenAt: this.now(),
     };
-    const bytes = sealVaultFile({ key: key.key, header, payload, aead: this.options.aead });
-    await this.options.storage.save(bytes);
+    const cipher = this.options.fileAead;
+    const bytes = cipher
+      ? await sealVaultFileWith({ key: key.key, header, payload, cipher, aead: this.options.aead })
+      : sealVaultFile({ key: key.key, header, payload, aead: this.options.aead });
+    await this.options.storage.save(bytes, { durability });
     this.key = key;
     this.generation_ = header.generation;
+    this.fileAead_ = cipher ?? 'xchacha20-poly1305';
     this.loadedBytes = bytes;
   }
 
@@ -644,11 +689,11 @@ export class Vault {
     const first = this.loadedBytes === null && this.generation_ === 0;
     const label = this.options.storage.label;
     try {
-      const { header } = readVaultHeader(bytes, label);
+      const { header, aead } = readVaultHeader(bytes, label);
       const key =
         this.key && this.key.keyId === header.keyId ? this.key : await this.options.keys.unlock(header);
       const payload = decodePayload(
-        openVaultFile({ key: key.key, bytes, file: label, aead: this.options.aead }),
+        await openVaultFileAny({ key: key.key, bytes, file: label, aead: this.options.aead }),
         label,
       );
       const previous = this.records_;
@@ -659,6 +704,7 @@ export class Vault {
       this.clock = new HybridClock(payload.deviceId, this.now, payload.hlc);
       this.generation_ = header.generation;
       this.key = key;
+      this.fileAead_ = aead;
       this.loadedBytes = bytes;
       if (!first) this.emitReloadChanges(previous, previousMeta);
     } catch (err) {
@@ -701,6 +747,14 @@ interface Mutation<T> {
   result: T;
   changes: VaultChange[];
   save?: boolean;
+  /**
+   * Announce the changes before the save completes rather than after. Only for changes that are
+   * not lost if the save fails (a pull: the server holds them, and the cursor is saved with them);
+   * a failed save announces them again, with the state back to what storage holds, and throws.
+   */
+  early?: boolean;
+  /** Save with relaxed durability (storage may acknowledge before the bytes reach the disk). */
+  relaxed?: boolean;
 }
 
 /** Meta key of the per-device use counts (`Vault.uses`). */

@@ -4,7 +4,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { NOTIFY_CHANNEL, NOTIFY_PAYLOAD_MAX_BYTES } from '../events.js';
-import { PUSH_FUNCTION_SQL } from '../push-postgres.js';
+import { PUSH_FUNCTION_ANNOUNCING_SQL, PUSH_FUNCTION_SQL } from '../push-postgres.js';
 import type { Dialect } from './connect.js';
 
 export function mainMigrations(dialect: Dialect): Record<string, Migration> {
@@ -270,6 +270,40 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
             select max(id) into v_prev from events where account_id = new.account_id and id < new.id;
             v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
               't', new.type, 'd', new.data)::text;
+            if octet_length(v_payload) > ${sql.lit(NOTIFY_PAYLOAD_MAX_BYTES)} then
+              v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
+                't', new.type, 'd', null)::text;
+            end if;
+            perform pg_notify(${sql.lit(NOTIFY_CHANNEL)}, v_payload);
+            return null;
+          end $$`.execute(db);
+      },
+    },
+    '0009_items_announce': {
+      async up(db: Kysely<unknown>) {
+        // PostgreSQL: a small push's rows ride on its event's notification (`x`, set by the push
+        // function for this trigger), so each process keeps the recent item changes of accounts with
+        // feeds there and answers a pull they cover without a read (item-tail.ts). The notification
+        // stays under the 8000-byte bound: rows that do not fit are left out (the pull then reads).
+        if (dialect !== 'postgres') return;
+        await sql.raw(PUSH_FUNCTION_ANNOUNCING_SQL).execute(db);
+        await sql`
+          create or replace function tessera_events_notify() returns trigger language plpgsql as $$
+          declare
+            v_prev bigint;
+            v_items text;
+            v_payload text;
+          begin
+            select max(id) into v_prev from events where account_id = new.account_id and id < new.id;
+            if new.type = 'items' then
+              v_items := nullif(current_setting('tessera.items', true), '');
+            end if;
+            v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
+              't', new.type, 'd', new.data, 'x', v_items::json)::text;
+            if octet_length(v_payload) > ${sql.lit(NOTIFY_PAYLOAD_MAX_BYTES)} then
+              v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
+                't', new.type, 'd', new.data)::text;
+            end if;
             if octet_length(v_payload) > ${sql.lit(NOTIFY_PAYLOAD_MAX_BYTES)} then
               v_payload := json_build_object('a', new.account_id, 'p', coalesce(v_prev, 0), 'i', new.id,
                 't', new.type, 'd', null)::text;

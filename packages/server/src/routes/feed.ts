@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FEED_PING_INTERVAL_MS } from '@tessera/protocol';
 import type { ServerContext, Session } from '../context.js';
 import { ALL_ACCOUNTS, type AnnouncedEvent } from '../events.js';
+import { ItemTail, type ItemsPage } from '../item-tail.js';
 import { handle } from '../route.js';
 
 const BATCH = 200;
@@ -42,7 +43,7 @@ export class FeedHub {
    */
   private readonly wakes = new Map<
     string,
-    { count: number; feeds: number; stop: () => void; announced: AnnouncedEvent[] }
+    { count: number; feeds: number; stop: () => void; announced: AnnouncedEvent[]; tail: ItemTail }
   >();
   private serial = 0;
 
@@ -60,11 +61,21 @@ export class FeedHub {
   follow(accountId: string, wake: () => void): () => void {
     let counter = this.wakes.get(accountId);
     if (!counter) {
-      const fresh = { count: ++this.serial, feeds: 0, stop: () => {}, announced: [] as AnnouncedEvent[] };
+      const fresh = {
+        count: ++this.serial,
+        feeds: 0,
+        stop: () => {},
+        announced: [] as AnnouncedEvent[],
+        tail: new ItemTail(),
+      };
       fresh.stop = this.ctx.bus.subscribe(accountId, (event) => {
         fresh.count = ++this.serial;
+        // A wake without its event (SQLite, the LISTEN connection re-opened) may hide pushes.
+        if (!event) fresh.tail.reset();
+        else if (event.type === 'items') fresh.tail.add(event.items, itemsHead(event.data));
         if (event && event.data !== null) {
-          fresh.announced.push(event);
+          // The rows stay with the tail only (this list keeps superseded events too).
+          fresh.announced.push(event.items ? { ...event, items: undefined } : event);
           if (fresh.announced.length > ANNOUNCED_KEPT) fresh.announced.shift();
         }
       });
@@ -112,6 +123,15 @@ export class FeedHub {
     return read;
   }
 
+  /**
+   * A pull's page from the account's recent item changes as announced here, when they cover it and
+   * reach `atLeast` (item-tail.ts); null when the database must be read. Kept only for accounts
+   * with feeds on this process: their devices are the ones that pull when told of a change.
+   */
+  itemsFromTail(accountId: string, since: number, limit: number, atLeast: number): ItemsPage | null {
+    return this.wakes.get(accountId)?.tail.page(since, limit, atLeast) ?? null;
+  }
+
   /** The announced events that follow `lastId` without a gap, or null when none does. */
   private announcedAfter(accountId: string, lastId: number): EventRow[] | null {
     const announced = this.wakes.get(accountId)?.announced;
@@ -127,6 +147,12 @@ export class FeedHub {
     }
     return rows;
   }
+}
+
+/** The head an `items` event announces (`{"head":N}`, as the push writes it), or -1. */
+function itemsHead(data: string | null): number {
+  const m = data === null ? null : /^\{"head":(\d{1,15})\}$/.exec(data);
+  return m ? Number(m[1]) : -1;
 }
 
 function lastEventId(request: FastifyRequest): number | null {

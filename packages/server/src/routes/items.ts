@@ -7,10 +7,12 @@ import type { ServerContext } from '../context.js';
 import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError } from '../http-error.js';
+import type { ItemsPage } from '../item-tail.js';
 import { refusal, type PushOutcome } from '../push-outcome.js';
 import { pushOnPostgres } from '../push-postgres.js';
 import { ReadCoalescer } from '../read-coalescer.js';
 import { handle } from '../route.js';
+import type { FeedHub } from './feed.js';
 
 /** Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 100;
@@ -78,19 +80,23 @@ function compiledPull(db: Kysely<MainDatabase>) {
     on.executeQuery<PullRow>({ ...compiled, parameters: [since, accountId, limit] });
 }
 
-interface PullPage {
-  items: { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean }[];
-  head: number;
-  more: boolean;
-}
-
-export function itemRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function itemRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHub): void {
   const pull = compiledPull(ctx.db);
-  const pulls = new ReadCoalescer<PullPage>();
+  const pulls = new ReadCoalescer<ItemsPage>();
   handle(app, ctx, 'items', async ({ session, query }) => {
     const since = query.since ?? 0;
     const limit = query.limit ?? LIMITS.defaultPullLimit;
     const accountId = session.accountId;
+    // A client that says which head it must at least see can be answered from the account's recent
+    // changes as announced here (item-tail.ts); without that hint (older clients) this process could
+    // serve a head older than one the client got from another process's push, so it reads.
+    if (query.atLeast !== undefined) {
+      const page = hub.itemsFromTail(accountId, since, limit, query.atLeast);
+      if (page) {
+        ctx.metrics.pullsFromMemory.inc();
+        return page;
+      }
+    }
     // The devices of an account pull the same page at once when it changes: requests that arrive
     // before the read starts share it (read-coalescer.ts says why that is never stale).
     const { result, joined } = pulls.run(`${accountId}\u0000${since}\u0000${limit}`, (started) =>

@@ -6,7 +6,7 @@
 import { KeychainError, type KeychainErrorCode } from './errors.js';
 import { readFeed } from './feed.js';
 import type { Keychain } from './keychain.js';
-import { syncRound, type SyncResult } from './sync.js';
+import { noteHeardItemHead, syncRound, type SyncResult } from './sync.js';
 import { verificationDue, verifyBackup } from './verify-backup.js';
 
 const FATAL: ReadonlySet<KeychainErrorCode> = new Set([
@@ -80,6 +80,7 @@ export async function follow(keychain: Keychain, options: FollowOptions): Promis
             rounds.request();
           },
           onEvent: (event) => {
+            if (event.type === 'items') noteHeardItemHead(keychain, (event.data as { head?: unknown })?.head);
             if (event.type !== 'message') rounds.request();
           },
         });

@@ -156,10 +156,31 @@ export function openServerItem(
   return record;
 }
 
+/** Per keychain: the highest item head its feed announced, for the account it was heard on. */
+const heardHeads = new WeakMap<Keychain, { accountId: string; head: number }>();
+
+/**
+ * Notes the head of a feed `items` event, so the next pull asks for at least that head: a server
+ * may then answer it from memory instead of a read (§5 "Sync", `atLeast`). Only a hint to the
+ * server; nothing the client checks depends on it.
+ */
+export function noteHeardItemHead(keychain: Keychain, head: unknown): void {
+  const accountId = keychain.state?.accountId;
+  if (!accountId || !Number.isSafeInteger(head) || (head as number) < 0) return;
+  const heard = heardHeads.get(keychain);
+  if (heard?.accountId === accountId && heard.head >= (head as number)) return;
+  heardHeads.set(keychain, { accountId, head: head as number });
+}
+
 /** The page of items after the cursor (what `pull` reads, one page at a time). */
 function requestItems(keychain: Keychain) {
   const state = keychain.requireTrusted();
-  return keychain.client().call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit } });
+  const heard = heardHeads.get(keychain);
+  // The highest version this device knows of: the server must serve at least that head.
+  const atLeast = Math.max(state.highestSeen, heard?.accountId === state.accountId ? heard.head : 0);
+  return keychain
+    .client()
+    .call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit, atLeast } });
 }
 
 /**

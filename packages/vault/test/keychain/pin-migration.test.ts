@@ -3,20 +3,11 @@
 // the legacy record is gone and the PIN goes through the realms. The legacy PIN is made the way an
 // older server made it: a proxy in front of the real server hides the realms from /v1/meta.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
-import {
-  keychainStatus,
-  login,
-  recoverWithPin,
-  setPin,
-  signup,
-  syncRound,
-} from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, isGet, TamperingProxy } from './tampering-proxy.js';
+import { keychainStatus, login, recoverWithPin, setPin, syncRound } from '../../src/keychain/index.js';
+import { device, isGet, proxiedAccount, type TamperingProxy } from './tampering-proxy.js';
 
 describe('a PIN set before realms', () => {
-  let real: { url: string; close(): Promise<void> };
+  let setup: Awaited<ReturnType<typeof proxiedAccount>>;
   let proxy: TamperingProxy;
   let a: Awaited<ReturnType<typeof device>>;
   const email = 'legacy-pin@example.com';
@@ -31,28 +22,14 @@ describe('a PIN set before realms', () => {
   const pathsSince = (start: number) => proxy.requests.slice(start).map((r) => `${r.method} ${r.path}`);
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-    a = await device();
-    for (let n = 0; n < 2; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, {
-      server: proxy.url,
-      email,
-      password,
-      deviceName: 'A',
-      keepRecoveryKey: async () => {},
-    });
-    await syncRound(a.keychain);
+    setup = await proxiedAccount({ email, password, entries: 2, keepRecoveryKey: async () => {} });
+    ({ proxy, a } = setup);
     // An older server: no realms announced, so the PIN goes to the legacy escrow.
     proxy.tamper = (req, res) => (isGet('/v1/meta')(req) ? { ...res, escrowRealms: undefined } : undefined);
     await setPin(a.keychain, pin);
     proxy.tamper = null;
   });
-  afterAll(async () => {
-    await proxy?.close();
-    await real?.close();
-  });
+  afterAll(() => setup?.close());
 
   it('is shown as the legacy escrow', () => {
     expect(a.keychain.requireTrusted().circle!.escrowRealms ?? null).toBeNull();

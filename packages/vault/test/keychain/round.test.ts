@@ -77,4 +77,24 @@ describe('a sync round beside a rotation', () => {
     expect(c.vault.get(id)!.account).toBe('edited just before the rotation');
     expect(c.keychain.requireState().synced[id]!.e).toBe(2);
   });
+
+  it('a pull whose vault save fails leaves the cursor where it was: the next round pulls the edit again', async () => {
+    const id = a.vault.entries()[1]!.id;
+    await a.vault.rename(id, { account: 'edited while C could not save' });
+    await syncRound(a.keychain);
+    const cursor = c.keychain.requireState().cursor;
+    // C's vault save of the pull fails once (the web app has shown the merge by then, see Vault.mutate).
+    const applyRemote = c.vault.applyRemote.bind(c.vault);
+    let failed = 0;
+    c.vault.applyRemote = async (...args) => {
+      if (failed++ === 0) throw new Error('disk full');
+      return applyRemote(...args);
+    };
+    await expect(syncRound(c.keychain)).rejects.toThrow('disk full');
+    expect(c.vault.get(id)!.account).not.toBe('edited while C could not save');
+    await syncRound(c.keychain);
+    expect(c.vault.get(id)!.account).toBe('edited while C could not save');
+    expect(c.keychain.requireState().cursor).toBeGreaterThan(cursor);
+    c.vault.applyRemote = applyRemote;
+  });
 });

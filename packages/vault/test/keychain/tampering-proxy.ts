@@ -49,6 +49,7 @@ export class TamperingProxy {
   }
 
   async close(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
@@ -68,11 +69,25 @@ export class TamperingProxy {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
     const upstream = await fetch(this.upstream + req.url, {
       method: req.method,
       headers,
       body: raw || undefined,
+      signal: gone.signal,
     });
+    if (upstream.headers.get('content-type')?.includes('text/event-stream') && upstream.body) {
+      // The feed streams through untouched, as it comes, until either side closes it.
+      res.writeHead(upstream.status, { 'content-type': 'text/event-stream', connection: 'close' });
+      try {
+        for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      } catch {
+        // The client or the server closed the stream.
+      }
+      res.end();
+      return;
+    }
     const text = await upstream.text();
     let out = text;
     if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {

@@ -22,9 +22,11 @@ export function indexedDbStorage(): VaultStorage {
       const bytes = await (await db()).get('vault', VAULT_KEY);
       return bytes ?? null;
     },
-    async save(bytes) {
+    async save(bytes, options) {
       const database = await db();
-      const tx = database.transaction('vault', 'readwrite', { durability: 'strict' });
+      // Relaxed only for what the server already holds (a pull's merge); everything else is strict.
+      const durability = options?.durability === 'relaxed' ? 'relaxed' : 'strict';
+      const tx = database.transaction('vault', 'readwrite', { durability });
       await tx.store.put(bytes, VAULT_KEY);
       await tx.done;
       vaultChannel().postMessage('saved');
