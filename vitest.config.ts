@@ -1,7 +1,33 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src`, import.meta.url));
+
+/**
+ * The files that take a minute or more on CI (each a whole scenario against the real server, with
+ * the CLI or a browser). Vitest starts files it has no timings for largest first, and these are
+ * among the smallest (a line that registers a shared scenario for one database): on a fresh
+ * checkout they would start last and run on alone after everything else. They start first instead.
+ */
+const LONG_FIRST = [
+  /\/(keychain-restore|lifecycle)-(sqlite|postgres)\./,
+  /\/folders(-more)?-(sqlite|postgres)\.e2e\./,
+  /\.e2e\.test\.ts$/,
+];
+
+class LongFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const i = LONG_FIRST.findIndex((pattern) => pattern.test(spec.moduleId));
+      return i === -1 ? LONG_FIRST.length : i;
+    };
+    return (await super.sort(files))
+      .map((spec, order) => ({ spec, order }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.order - b.order)
+      .map(({ spec }) => spec);
+  }
+}
 
 // Tests import workspace packages from source, so a test run never depends on a stale build.
 // End-to-end tests that spawn the real `tessera` binary use the build (`npm test` builds first).
@@ -21,5 +47,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    sequence: { sequencer: LongFilesFirst },
   },
 });

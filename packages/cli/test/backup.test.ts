@@ -35,7 +35,9 @@ function status(home: string, options: { env?: NodeJS.ProcessEnv } = {}): Record
   return JSON.parse(ok(home, ['backup', 'status', '--json'], options)) as Record<string, unknown>;
 }
 
-describe('tessera backup', () => {
+// Each backup file costs a full Argon2id (64 MiB, t=3), and some tests write and read several of them in
+// sequence: on two cores shared with every other test file that takes longer than the default 30 s.
+describe('tessera backup', { timeout: 120_000 }, () => {
   it('auto writes one at once, then after a change only when the last is an hour old', () => {
     const { home, dir, passwordFile } = setup();
     expect(

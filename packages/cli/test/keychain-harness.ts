@@ -307,6 +307,20 @@ export class Device {
   }
 }
 
+/** `keychain signup` of a new account on `server`; the recovery key goes beside the device's home. */
+export async function signupAccount(device: Device, server: string, email: string): Promise<void> {
+  await device.ok([
+    'keychain',
+    'signup',
+    '--server',
+    server,
+    '--email',
+    email,
+    '--recovery-key-file',
+    `${device.home}.rk`,
+  ]);
+}
+
 /** A temporary directory with helpers to make devices and files in it. */
 export class Workspace {
   readonly dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));
@@ -337,16 +351,43 @@ export class Workspace {
   }
 }
 
-/** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function eventually(
-  check: () => Promise<boolean>,
-  timeoutMs = 15_000,
-  intervalMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+/**
+ * Resolves with the first match of `pattern` in `stream`'s output so far, as soon as a chunk brings it
+ * (no polling); rejects if the stream ends first or `timeoutMs` passes. `output()` is all read so far.
+ */
+export function outputOf(stream: NodeJS.ReadableStream): {
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpMatchArray>;
+} {
+  let text = '';
+  const waiters = new Set<() => void>();
+  let ended = false;
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const check of waiters) check();
+  });
+  stream.on('end', () => {
+    ended = true;
+    for (const check of waiters) check();
+  });
+  return {
+    output: () => text,
+    waitFor: (pattern, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`${pattern} not seen within ${timeoutMs} ms; output: ${text.slice(-500)}`));
+        }, timeoutMs);
+        const check = () => {
+          const match = pattern.exec(text);
+          if (!match && !ended) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          if (match) resolve(match);
+          else reject(new Error(`output ended before ${pattern}; output: ${text.slice(-500)}`));
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
 }

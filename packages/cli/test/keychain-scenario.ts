@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { decryptItem, fromB64u, KeychainClient, type KeychainState } from '@tessera/vault/keychain';
-import { Device, eventually, PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
+import { Device, outputOf, PASSWORD, TestServer, Workspace, type Backend } from './keychain-harness.js';
 import { findLeaks } from '../../server/test/leaks.js';
 
 const EMAIL = 'alice@example.com';
@@ -203,12 +203,11 @@ export function keychainScenario(backend: Backend): void {
       'delivers an edit on one device to a running listener on another through the live feed',
       async () => {
         const listener = b.spawn(['sync', '--follow', '--json']);
-        let output = '';
-        listener.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+        const followed = outputOf(listener.stdout!);
         try {
-          await eventually(async () => output.includes('"connected"'));
+          await followed.waitFor(/"connected"/);
           await a.ok(['rename', 'Service7', '--issuer', 'Renamed Seven']);
-          await eventually(async () => /"event":"synced","pulled":1/.test(output));
+          await followed.waitFor(/"event":"synced","pulled":1/);
           expect((await b.entries()).some((e) => e.issuer === 'Renamed Seven')).toBe(true);
         } finally {
           listener.kill('SIGTERM');
@@ -279,13 +278,12 @@ export function keychainScenario(backend: Backend): void {
         // Approval, with `login` waiting for it and restoring by itself.
         const f = ws.device();
         const waiting = f.spawn(['keychain', 'login', '--server', server.url, '--email', EMAIL]);
-        let out = '';
-        waiting.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        const shown = outputOf(waiting.stdout!);
         const exited = new Promise<number | null>((resolve) => waiting.on('close', resolve));
-        await eventually(async () => /verification code: \d{4}-\d{4}/.test(out));
-        await a.ok(['keychain', 'approve', '--code', /verification code: (\d{4}-\d{4})/.exec(out)![1]!]);
+        const [, verification] = await shown.waitFor(/verification code: (\d{4}-\d{4})/);
+        await a.ok(['keychain', 'approve', '--code', verification!]);
         expect(await exited).toBe(0);
-        expect(out).toMatch(new RegExp(`approved; ${ENTRIES + 1} entries restored`));
+        expect(shown.output()).toMatch(new RegExp(`approved; ${ENTRIES + 1} entries restored`));
         await expectSameAsA(f);
 
         // Other commands tell the user in one line each; status lists the notices.

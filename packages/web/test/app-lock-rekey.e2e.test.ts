@@ -2,6 +2,8 @@
  * The app lock rekeys (issue 13): turning it on or changing its passphrase makes a fresh storage key
  * and re-encrypts the vault, and deletes what held the old key. Real Chromium, real IndexedDB; the
  * page's stored state is read through the page and checked in Node with the vault's own decryption.
+ * The lock also closes the app after five minutes in the background (issue 18), driven by
+ * Playwright's fake clock and the page's own visibilitychange event.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -177,6 +179,52 @@ describe('app lock rekeys the vault', { timeout: 120_000 }, () => {
         shown.includes(c),
       ),
     ).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('locks after five minutes in the background, not after less, and not without the lock on', async () => {
+    const { page, errors } = await harness.device();
+    // Headless Chromium never hides a tab: the page's visibility is set here, and the app hears the
+    // same visibilitychange event a real tab switch sends. Time is Playwright's fake clock.
+    await page.addInitScript(() => {
+      let hidden = false;
+      Object.defineProperty(document, 'visibilityState', { get: () => (hidden ? 'hidden' : 'visible') });
+      Object.defineProperty(document, 'hidden', { get: () => hidden });
+      (window as unknown as { setHidden: (h: boolean) => void }).setHidden = (h) => {
+        hidden = h;
+        document.dispatchEvent(new Event('visibilitychange'));
+      };
+    });
+    await page.clock.install();
+    const away = async (time: string) => {
+      await page.evaluate(() => (window as unknown as { setHidden: (h: boolean) => void }).setHidden(true));
+      await page.clock.fastForward(time);
+      await page.evaluate(() => (window as unknown as { setHidden: (h: boolean) => void }).setHidden(false));
+    };
+    const lockScreen = page.getByRole('heading', { name: 'Tessera is locked' });
+    const row = page.locator('.row', { hasText: 'Idle' });
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Idle', account: 'i@example.com', secret: SECRET });
+    await page.goto('/#/');
+    // Without the app lock, a long absence leaves the codes open.
+    await away('01:00:00');
+    await row.waitFor();
+    expect(await lockScreen.count()).toBe(0);
+
+    await setPassphrase(page, FIRST, 'Turn on app lock');
+    await page.goto('/#/');
+    await row.waitFor();
+    // Just under five minutes away: still open.
+    await away('04:59');
+    await row.waitFor();
+    expect(await lockScreen.count()).toBe(0);
+    // Over five minutes away: locked when the tab comes back, with no code left on the page.
+    await away('05:01');
+    await lockScreen.waitFor();
+    expect(await row.count()).toBe(0);
+    await page.getByLabel('Passphrase').fill(FIRST);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await row.waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -7,12 +7,9 @@
  * account's circle names none).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Keychain, KeychainError, metaDeviceKeyStore, signup } from '@tessera/vault/keychain';
-import { openNodeVault } from '@tessera/vault/node';
+import { KeychainError } from '@tessera/vault/keychain';
 import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { nodeAccount } from './node-account.js';
 
 const PASSWORD = 'correct horse battery staple';
 let harness: Harness;
@@ -23,27 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-/** Another account, in Node on the vault library: it asks the server for Dave's sharing key. */
-async function lookupAccount(email: string): Promise<Keychain> {
-  const vault = await openNodeVault({
-    home: mkdtempSync(join(tmpdir(), 'folders-guard-')),
-    keyStore: 'file',
-  });
-  const keychain = new Keychain({
-    host: vault,
-    deviceKeys: metaDeviceKeyStore(vault),
-    clientId: 'tessera-cli/0.2.0',
-  });
-  await signup(keychain, {
-    server: harness.url,
-    email,
-    password: PASSWORD,
-    deviceName: 'Erin laptop',
-    keepRecoveryKey: async () => undefined,
-  });
-  return keychain;
-}
 
 describe('shared-folder sync guard', { timeout: 600_000 }, () => {
   it('sends no folder request and publishes no sharing key until the account uses folders', async () => {
@@ -61,7 +37,8 @@ describe('shared-folder sync guard', { timeout: 600_000 }, () => {
     await dave.page.goto('/#/backup');
     await dave.page.getByTestId('backup-state').filter({ hasText: 'Everything is backed up' }).waitFor();
     expect(folderRequests).toEqual([]);
-    const erin = await lookupAccount('erin@example.com');
+    // Another account, in Node on the vault library: it asks the server for Dave's sharing key.
+    const erin = await nodeAccount(harness.url, 'erin@example.com', 'Erin laptop');
     const lookup = () => erin.client().call('sharingKey', { query: { email: 'dave@example.com' } });
     const none = await lookup().catch((e: unknown) => e);
     expect(none).toBeInstanceOf(KeychainError);

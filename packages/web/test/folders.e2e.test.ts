@@ -8,11 +8,8 @@
  * folder drops it for everyone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { totp } from '@tessera/otp';
-import { Keychain, KeychainError, metaDeviceKeyStore, signup } from '@tessera/vault/keychain';
+import { KeychainError } from '@tessera/vault/keychain';
 import {
   acceptInvite,
   folderRecords,
@@ -21,7 +18,6 @@ import {
   nextFolderHotp,
   syncFolders,
 } from '@tessera/vault/folders';
-import { openNodeVault } from '@tessera/vault/node';
 import type { Page } from 'playwright-core';
 import {
   addTyped,
@@ -31,6 +27,7 @@ import {
   type Device,
   type Harness,
 } from './harness.js';
+import { nodeAccount } from './node-account.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 /** RFC 4226 appendix D: the secret "12345678901234567890" and its first codes. */
@@ -45,24 +42,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-/** Carol: an account on the vault library in Node, with nothing of the web app. */
-async function nodeAccount(email: string): Promise<Keychain> {
-  const vault = await openNodeVault({ home: mkdtempSync(join(tmpdir(), 'folders-node-')), keyStore: 'file' });
-  const keychain = new Keychain({
-    host: vault,
-    deviceKeys: metaDeviceKeyStore(vault),
-    clientId: 'tessera-cli/0.2.0',
-  });
-  await signup(keychain, {
-    server: harness.url,
-    email,
-    password: PASSWORD,
-    deviceName: 'Carol laptop',
-    keepRecoveryKey: async () => undefined,
-  });
-  return keychain;
-}
 
 /** The code a row of the list shows, without spaces. */
 async function rowCode(page: Page, name: string): Promise<string> {
@@ -95,7 +74,8 @@ describe('shared folders', { timeout: 600_000 }, () => {
     await keychainWithOneCode(alice.page, 'alice@example.com');
     await startDeviceOnly(bob.page);
     await keychainWithOneCode(bob.page, 'bob@example.com');
-    const carol = await nodeAccount('carol@example.com');
+    // Carol: an account on the vault library in Node, with nothing of the web app.
+    const carol = await nodeAccount(harness.url, 'carol@example.com', 'Carol laptop');
     // Opening the Folders page publishes the account's sharing key, so others can invite it.
     await bob.page.goto('/#/folders');
     await bob.page.getByText('No shared folders yet').waitFor();

@@ -218,19 +218,38 @@ describe('keychain backup and restore in the browser', { timeout: 180_000 }, () 
     expect(readTree(harness.dataDir).includes(Buffer.from(EMAIL))).toBe(true);
   });
 
-  it('a new device restores with the PIN, showing the attempts left after a wrong one', async () => {
+  it('a new device restores with the PIN, showing the attempts left after a wrong one; the open app hears of each try live', async () => {
+    // A stays open on its Backup page: no reload, no navigation while C guesses.
+    await a.page.goto('/#/backup');
+    const aNotices = a.page.getByRole('region', { name: 'Security notices' });
+    await aNotices.waitFor();
+    const wrongPinNotices = aNotices.getByTestId('active-notices').locator('li', {
+      hasText: 'A wrong keychain PIN was tried',
+    });
+    expect(await wrongPinNotices.count()).toBe(0);
     const c = await signIn();
     await c.page.getByRole('button', { name: 'Keychain PIN' }).click();
     // Realms answer only guesses: no count is shown before the first one.
     await c.page.getByLabel('Keychain PIN').waitFor();
     expect(await c.page.getByTestId('attempts-left').count()).toBe(0);
-    await c.page.getByLabel('Keychain PIN').fill('000000');
-    await c.page.getByRole('button', { name: 'Use PIN' }).click();
-    await c.page
-      .getByRole('alert')
-      .filter({ hasText: 'Wrong keychain PIN; 9 attempts left' })
-      .waitFor({ timeout: 20_000 });
-    await c.page.getByTestId('attempts-left').filter({ hasText: '9 attempts left' }).waitFor();
+    for (const left of [9, 8]) {
+      await c.page.getByLabel('Keychain PIN').fill('000000');
+      await c.page.getByRole('button', { name: 'Use PIN' }).click();
+      await c.page
+        .getByRole('alert')
+        .filter({ hasText: `Wrong keychain PIN; ${left} attempts left` })
+        .waitFor({ timeout: 20_000 });
+      await c.page
+        .getByTestId('attempts-left')
+        .filter({ hasText: `${left} attempts left` })
+        .waitFor();
+      // The open app shows the notice through the live feed, with the count the server gave C.
+      await wrongPinNotices.filter({ hasText: `(${left} attempts left)` }).waitFor({ timeout: 20_000 });
+    }
+    // The newer try overtook the older notice: one active notice, with the count the server holds now.
+    expect(await wrongPinNotices.allTextContents()).toEqual([
+      expect.stringContaining('A wrong keychain PIN was tried (8 attempts left).'),
+    ]);
     await c.page.getByLabel('Keychain PIN').fill(PIN);
     await c.page.getByRole('button', { name: 'Use PIN' }).click();
     await c.page.locator('.row').first().waitFor({ timeout: 20_000 });
@@ -294,6 +313,12 @@ describe('keychain backup and restore in the browser', { timeout: 180_000 }, () 
       .getByRole('alert')
       .filter({ hasText: 'removed from your keychain, or signed out' })
       .waitFor({ timeout: 20_000 });
+    // The removed device's Backup page tells one state: no longer signed in, nothing of a member's.
+    await d.page.goto('/#/backup');
+    await d.page.getByText('This device is no longer signed in').first().waitFor({ timeout: 20_000 });
+    expect(await d.page.getByText('Signed in as').count()).toBe(0);
+    expect(await d.page.getByText('Everything is backed up').count()).toBe(0);
+    expect(await d.page.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
     expect(d.errors).toEqual([]);
     await d.context.close();
 

@@ -222,10 +222,37 @@ export function Backup({ app }: { app: App }) {
       />
     );
   }
+  const signOut = (
+    <div class="card">
+      <h2>Sign out</h2>
+      <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
+      <button type="button" onClick={() => void app.signOut()}>
+        Sign out of the keychain
+      </button>
+    </div>
+  );
+  // A device whose session ended (removed, signed out by a password change or a lock) shows that one
+  // state: nothing of a signed-in member's (account, devices to remove, PIN), only the way back.
+  if (keychain.sessionEnded || keychain.status === 'removed')
+    return (
+      <>
+        <h1>Backup</h1>
+        <section class="card" aria-labelledby="state-title">
+          <h2 id="state-title">Backup state</h2>
+          <p data-testid="backup-state">
+            {keychain.status === 'removed'
+              ? 'This device is no longer signed in: it was removed from your keychain. Its codes stay here but are not backed up. Sign out, then join again as a new device.'
+              : 'This device is no longer signed in to the keychain. Its codes stay here but are not backed up until it signs in again.'}
+          </p>
+        </section>
+        {keychain.status === 'trusted' && <SignInAgain app={app} />}
+        <LocalBackupsCard app={app} />
+        {signOut}
+      </>
+    );
   return (
     <>
       <h1>Backup</h1>
-      {keychain.sessionEnded && keychain.status === 'trusted' && <SignInAgain app={app} />}
       <BackupState app={app} />
       <Approve app={app} />
       <Devices app={app} onNewKey={setNewKey} />
@@ -236,13 +263,7 @@ export function Backup({ app }: { app: App }) {
       <Password app={app} />
       <LockAccount app={app} />
       <LocalBackupsCard app={app} />
-      <div class="card">
-        <h2>Sign out</h2>
-        <p>This browser keeps its codes but stops backing up. Signing in again needs approval.</p>
-        <button type="button" onClick={() => void app.signOut()}>
-          Sign out of the keychain
-        </button>
-      </div>
+      {signOut}
     </>
   );
 }

@@ -90,9 +90,9 @@ export function SignInAgain({ app }: { app: App }) {
     <section class="card" aria-labelledby="sign-in-again-title">
       <h2 id="sign-in-again-title">Sign in again</h2>
       <p>
-        This device is still one of your trusted devices, but its session with {keychain!.server} ended (the
-        password was changed, the account was locked, or the session grew old). Sign in with the account
-        password to resume backups; no approval is needed.
+        This device's session with {keychain!.server} ended: the password was changed, the account was locked,
+        the session grew old, or the device was removed. Sign in with the account password to resume backups;
+        a device that is still trusted needs no approval.
       </p>
       <form
         onSubmit={(e) => {

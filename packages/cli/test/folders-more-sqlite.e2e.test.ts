@@ -1,0 +1,3 @@
+import { foldersMoreScenario } from './folders-more-scenario.js';
+
+foldersMoreScenario('sqlite');

@@ -1,0 +1,3 @@
+import { foldersScenario } from './folders-scenario.js';
+
+foldersScenario('postgres');

@@ -1,0 +1,3 @@
+import { lifecycleScenario } from './lifecycle-scenario.js';
+
+lifecycleScenario('postgres');
