@@ -20,12 +20,15 @@ describe('hide codes', { timeout: 120_000 }, () => {
     await addTyped(page, { issuer: 'Shown', account: 's@example.com', secret: 'JBSWY3DPEHPK3PXP' });
     await addTyped(page, { issuer: 'Other', account: 'o@example.com', secret: 'JBSWY3DPEHPK3PXQ' });
 
-    await page.goto('/#/settings');
-    await page.getByRole('checkbox', { name: /Hide codes until tapped/ }).check();
-    await page.reload();
-    await page.goto('/#/');
     const row = (name: string) => page.locator('.row', { hasText: name });
     const code = (name: string) => row(name).locator('.code');
+    await page.goto('/#/settings');
+    await page.getByRole('checkbox', { name: /Hide codes until tapped/ }).check();
+    // The app shows the setting only once it is stored (a reload in the same millisecond as the click
+    // would abort the write, as it would any page's), so this waits for the save, then reloads.
+    await page.goto('/#/');
+    await expect.poll(() => code('Other').textContent()).toBe('••• •••');
+    await page.reload();
     await row('Other').waitFor();
     expect(await code('Shown').textContent()).toBe('••• •••');
     expect(await code('Other').textContent()).toBe('••• •••');

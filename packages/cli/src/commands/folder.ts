@@ -41,7 +41,7 @@ export function register(program: Command): void {
         );
       for (const i of result.invites)
         process.stdout.write(
-          `invite: ${i.name ? `"${printable(i.name)}"` : 'folder'} ${i.folder} as ${i.role} from ${printable(i.invitedBy || 'an owner')} (tessera folder accept ${i.folder})\n`,
+          `invite: ${i.name ? `"${printable(i.name)}"` : 'folder'} ${i.folder} as ${i.role} from ${printable(i.invitedBy || 'an owner')} (tessera folder accept ${idArg(i.folder)})\n`,
         );
       if (result.folders.length + result.invites.length === 0)
         process.stderr.write('no shared folders yet: create one with `tessera folder create NAME`\n');
@@ -240,4 +240,12 @@ export async function resolve(keychain: Keychain, query: string): Promise<string
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(value) + '\n' : text + '\n');
+}
+
+/**
+ * A folder id as a command argument. Ids of folders created before ids began with a letter may start
+ * with '-', which the parser would read as an option: those go after `--`.
+ */
+function idArg(id: string): string {
+  return id.startsWith('-') ? `-- ${id}` : id;
 }

@@ -24,7 +24,7 @@ export async function createFolder(options: CreateFolderOptions): Promise<Folder
   const name = checkFolderName(options.name);
   const state = keychain.requireTrusted();
   const key = await ownSharingKey(keychain);
-  const folder = b64u(randomBytes(16));
+  const folder = newFolderId();
   const fk = randomBytes(32);
   const link = buildFolderLink({
     state: null,
@@ -61,4 +61,15 @@ export async function createFolder(options: CreateFolderOptions): Promise<Folder
   folders.folders[folder] = local;
   await saveFolders(keychain, folders);
   return folderView(keychain, local);
+}
+
+/**
+ * A new folder's id: 16 random bytes in base64url, the first byte's top bit cleared so the id starts
+ * with a letter (A-Z, a-f), never '-' or '_': people type it as a command argument (`tessera folder
+ * accept ID`), where a leading '-' reads as an option. 127 random bits stay; an id is not a secret.
+ */
+export function newFolderId(random: (n: number) => Uint8Array = randomBytes): string {
+  const bytes = random(16);
+  bytes[0] = bytes[0]! & 0x7f;
+  return b64u(bytes);
 }
