@@ -3,6 +3,7 @@
  * sliding expiry; revoked on sign-out and when their device is removed.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Kysely, Transaction } from 'kysely';
 import { SESSION_COOKIE } from '@tessera/protocol';
 import { randomB64u, sha256Hex } from './bytes.js';
@@ -37,19 +38,35 @@ export async function createSession(
 }
 
 /**
- * The web app's cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. Written as
- * the header itself (byte for byte what @fastify/cookie wrote): a cookie plugin ran two hooks on
- * every request for the three routes that set or clear this one cookie (bench/FINDINGS.md).
+ * The web app's cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. Written and
+ * read with the `cookie` package directly, where needed, rather than through a cookie plugin: the
+ * plugin ran two hooks on every request for the three routes that set or clear this one cookie
+ * (bench/FINDINGS.md, bench:server no-op).
  */
 export function sessionCookieHeader(token: string, secure: boolean): string {
-  const attributes = secure ? 'HttpOnly; Secure; SameSite=Strict' : 'HttpOnly; SameSite=Strict';
-  return `${SESSION_COOKIE}=${token}; Max-Age=${Math.floor(DEFAULTS.sessionTtlMs / 1000)}; Path=/; ${attributes}`;
+  return stringifySetCookie({
+    name: SESSION_COOKIE,
+    value: token,
+    maxAge: Math.floor(DEFAULTS.sessionTtlMs / 1000),
+    path: '/',
+    httpOnly: true,
+    secure,
+    sameSite: 'strict',
+  });
 }
 
 /** The header that removes the cookie (empty value, expired). */
 export function clearedSessionCookieHeader(secure: boolean): string {
-  const attributes = secure ? 'HttpOnly; Secure; SameSite=Strict' : 'HttpOnly; SameSite=Strict';
-  return `${SESSION_COOKIE}=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`;
+  return stringifySetCookie({
+    name: SESSION_COOKIE,
+    value: '',
+    maxAge: 0,
+    path: '/',
+    expires: new Date(0),
+    httpOnly: true,
+    secure,
+    sameSite: 'strict',
+  });
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
@@ -60,25 +77,9 @@ export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply)
   reply.header('set-cookie', clearedSessionCookieHeader(request.protocol === 'https'));
 }
 
-/**
- * The session cookie's value in a Cookie header, read only by requests that authenticate: the
- * first `tessera_session` pair wins, name and value trimmed, percent-decoded when it decodes (as
- * the `cookie` package parses); undefined when there is none.
- */
+/** The session cookie's value in a Cookie header (the first pair of the name), read only by requests that authenticate. */
 export function sessionCookieValue(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq === -1 || pair.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const value = pair.slice(eq + 1).trim();
-    if (!value.includes('%')) return value;
-    try {
-      return decodeURIComponent(value);
-    } catch {
-      return value;
-    }
-  }
-  return undefined;
+  return header === undefined ? undefined : parseCookie(header)[SESSION_COOKIE];
 }
 
 function tokenOf(request: FastifyRequest): string | null {

@@ -19,7 +19,7 @@ describe('session cookie', () => {
     expect(clearedSessionCookieHeader(true)).toContain('; HttpOnly; Secure; SameSite=Strict');
   });
 
-  it('reads the cookie as the cookie package parsed it', () => {
+  it("reads the first session cookie pair with the cookie package's rules", () => {
     expect(sessionCookieValue(undefined)).toBeUndefined();
     expect(sessionCookieValue('a=1; b=2')).toBeUndefined();
     expect(sessionCookieValue(`tessera_session=${TOKEN}`)).toBe(TOKEN);
