@@ -30,7 +30,7 @@ describe(
         .getByText('Bank (alice)')
         .waitFor();
 
-      // The page learns of the binding on its next load: badge 1, and the fill button fills.
+      // The open page counts the binding at once (badge.e2e.test.ts), and after a reload: badge 1, and the fill button fills.
       await bank.reload();
       await expect.poll(() => env.ext.badge(bank)).toBe('1');
       const before = Math.floor(Date.now() / 1000);
