@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { LOOKALIKE, REAL, withExtensionAndSite } from './harness.js';
+import { addCodeInPopup, LOOKALIKE, REAL, withExtensionAndSite } from './harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const PASSPHRASE = 'correct horse battery';
@@ -39,11 +39,7 @@ describe(
       for (const tab of [bank, other, fake]) expect(await env.ext.badge(tab)).toBe('');
 
       const popup = await env.ext.popup(bank);
-      await popup.getByText('Add a code').click();
-      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
-      await popup.getByLabel('Issuer').fill('Bank');
-      await popup.getByLabel('Account').fill('alice');
-      await popup.getByRole('button', { name: 'Add', exact: true }).click();
+      await addCodeInPopup(popup, { secret: SECRET, issuer: 'Bank', account: 'alice' });
       await popup
         .getByRole('status')
         .filter({ hasText: `Added Bank (alice) for ${REAL}` })

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clickFillButton, LOOKALIKE, REAL, SHOP, tesseraCode, withExtensionAndSite } from './harness.js';
+import {
+  addCodeInPopup,
+  clickFillButton,
+  LOOKALIKE,
+  REAL,
+  SHOP,
+  tesseraCode,
+  withExtensionAndSite,
+} from './harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 
@@ -16,11 +24,7 @@ describe(
       await bank.goto(url(REAL, '/2fa'));
       const popup = await env.ext.popup(bank);
       await popup.getByText(`No code is bound to ${REAL}`).waitFor();
-      await popup.getByText('Add a code').click();
-      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
-      await popup.getByLabel('Issuer').fill('Bank');
-      await popup.getByLabel('Account').fill('alice');
-      await popup.getByRole('button', { name: 'Add', exact: true }).click();
+      await addCodeInPopup(popup, { secret: SECRET, issuer: 'Bank', account: 'alice' });
       await popup
         .getByRole('status')
         .filter({ hasText: `Added Bank (alice) for ${REAL}` })

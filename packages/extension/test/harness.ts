@@ -234,6 +234,25 @@ export async function clickFillButton(page: Page): Promise<void> {
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
 }
 
+/**
+ * Adds a code in the popup ("Add a code": the secret, issuer and account, then "Add") and waits for
+ * the popup to say so (`Added Issuer (account)`, with the site it was bound to if any).
+ */
+export async function addCodeInPopup(
+  popup: Page,
+  code: { secret: string; issuer: string; account: string },
+): Promise<void> {
+  await popup.getByText('Add a code').click();
+  await popup.getByLabel('Link (otpauth://) or secret').fill(code.secret);
+  await popup.getByLabel('Issuer').fill(code.issuer);
+  await popup.getByLabel('Account').fill(code.account);
+  await popup.getByRole('button', { name: 'Add', exact: true }).click();
+  await popup
+    .getByRole('status')
+    .filter({ hasText: `Added ${code.issuer} (${code.account})` })
+    .waitFor();
+}
+
 /** What each row of the popup's code list shows, by label (the web app's `rowTiles`). */
 export function popupTiles(popup: Page): Promise<Record<string, string>> {
   return rowTiles(popup.getByRole('list', { name: 'All codes' }).locator('.row'), '.label');
