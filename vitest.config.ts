@@ -11,7 +11,7 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src`, im
  * checkout they would start last and run on alone after everything else. They start first instead.
  */
 const LONG_FIRST = [
-  /\/(keychain-restore|lifecycle)-(sqlite|postgres)\./,
+  /\/(keychain-restore|lifecycle|order)-(sqlite|postgres)\./,
   /\/folders(-more)?-(sqlite|postgres)\.e2e\./,
   /\.e2e\.test\.ts$/,
 ];

@@ -1,7 +1,16 @@
 /// <reference types="chrome" />
-import type { Reply, Request, ToContent } from './messages.js';
+import type { Reply, Request } from './messages.js';
 import { siteOf } from './site.js';
-import { codesForSite, isLocked, lockVault, openVault, touch, vaultProblem } from './vault-access.js';
+import {
+  codesForSite,
+  isLocked,
+  lockVault,
+  onVaultSaved,
+  openVault,
+  touch,
+  vaultProblem,
+} from './vault-access.js';
+import { recountBadges, recountOnLockChange, sendToTab, setBadge } from './badges.js';
 import { LOCK_ALARM } from './lock-settings.js';
 import { backgroundSync, ensureSyncAlarm } from './background-sync.js';
 import { SYNC_ALARM } from './sync-status.js';
@@ -23,6 +32,11 @@ chrome.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === LOCK_ALARM) void lockVault();
   if (alarm.name === SYNC_ALARM) void backgroundSync();
 });
+
+// Badges of tabs already open follow the vault (a save here: a fill's binding, the background
+// round; or one the popup reports with `vault-saved`) and the lock (badges.ts).
+onVaultSaved(() => void recountBadges().catch(() => undefined));
+recountOnLockChange();
 
 // Every time the background starts (install, browser start, woken by an event): the periodic
 // round's alarm is there (background-sync.ts).
@@ -69,6 +83,11 @@ async function handle(message: Request, sender: chrome.runtime.MessageSender): P
       if (fromPage) return { ok: false, error: 'refused' };
       return fillTab(message);
     }
+    case 'vault-saved': {
+      // The popup saved the vault: recount the open tabs' badges (a page cannot ask for this).
+      if (fromPage) return { ok: false, error: 'refused' };
+      return { ok: true, asked: await recountBadges() };
+    }
   }
 }
 
@@ -98,20 +117,8 @@ async function fillTab({
   }
   const match = codesForSite(vault, site).find((c) => c.entry.id === entryId);
   if (!match) return { ok: false, error: `${entryLabel(entry)} is not bound to ${site}.` };
-  await setBadge(tabId, codesForSite(vault, site).length);
+  // No badge set here: a binding's save recounts the open tabs from their own reports (badges.ts),
+  // so a count stands only on a page whose code field reported, which answers the next recount.
   const filled = await sendToTab(tabId, { type: 'fill', code: match.code, origin: new URL(tab.url!).origin });
   return { ok: true, filled };
-}
-
-async function sendToTab(tabId: number, message: ToContent): Promise<boolean> {
-  try {
-    return (await chrome.tabs.sendMessage(tabId, message)) === true;
-  } catch {
-    return false; // no content script in that tab (a browser page, or not loaded yet)
-  }
-}
-
-async function setBadge(tabId: number, matches: number): Promise<void> {
-  await chrome.action.setBadgeText({ tabId, text: matches > 0 ? String(matches) : '' });
-  await chrome.action.setBadgeBackgroundColor({ tabId, color: '#2f5bd3' });
 }

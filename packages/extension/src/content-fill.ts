@@ -92,6 +92,14 @@ export function startFill(): { scan(): void } {
           sendResponse(true);
           return false;
         }
+        if (message.type === 'report') {
+          // The vault or the lock changed: the background counts this frame's fields anew.
+          void announce(findCodeFields(document).length).then(
+            () => sendResponse(true),
+            () => sendResponse(false),
+          );
+          return true;
+        }
         if (message.type === 'fill-request') {
           void fillFrom(lastFocused).then(() => sendResponse(true));
           return true;

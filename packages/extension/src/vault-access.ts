@@ -1,5 +1,12 @@
 /// <reference types="chrome" />
-import { readVaultHeader, Vault, VaultError, type VaultEntry, type VaultKey } from '@tessera/vault';
+import {
+  readVaultHeader,
+  Vault,
+  VaultError,
+  type VaultEntry,
+  type VaultKey,
+  type VaultStorage,
+} from '@tessera/vault';
 // The browser's vault storage, key custody and app lock are the web app's (one implementation for both).
 import { BrowserKeys, indexedDbStorage, vaultChannel } from '../../web/src/platform/storage.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../../web/src/platform/app-lock.js';
@@ -9,6 +16,7 @@ import { siteCodes } from './site.js';
 import { sealFirstScreen } from './first-screen.js';
 import { FIRST_SCREEN_KEY, lockedNow, onLocked, type StoredKey } from './first-screen-access.js';
 import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
+import type { Request } from './messages.js';
 
 let opening: Promise<Vault> | null = null;
 let keys = new BrowserKeys();
@@ -26,7 +34,7 @@ export function openVault(): Promise<Vault> {
   opening ??= (async () => {
     const held = (await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY] as StoredKey | undefined;
     if (held) keys.offerKey({ key: new Uint8Array(held.key), keyId: held.keyId, custody: 'passphrase' });
-    const vault = await Vault.open({ storage: indexedDbStorage(), keys });
+    const vault = await Vault.open({ storage: announcingSaves(indexedDbStorage()), keys });
     vaultChannel().addEventListener('message', () => void vault.refresh().catch(() => undefined));
     // The context that changed the vault (popup, or the background's sync round) reseals the popup's first screen.
     vault.onChange((change) => {
@@ -42,6 +50,31 @@ export function openVault(): Promise<Vault> {
     throw err;
   });
   return opening;
+}
+
+/**
+ * What this context does after each save of the vault: by default (the popup) it tells the
+ * background, which recounts the badges of open tabs (the message wakes it if the browser stopped
+ * it); the background itself recounts at once (`onVaultSaved`).
+ */
+let afterSave = (): void => {
+  chrome.runtime.sendMessage({ type: 'vault-saved' } satisfies Request).catch(() => undefined);
+};
+
+/** In the background: `listener` runs after each save this context makes. */
+export function onVaultSaved(listener: () => void): void {
+  afterSave = listener;
+}
+
+/** `storage`, calling `afterSave` once each save is stored (so a re-read finds it). */
+function announcingSaves(storage: VaultStorage): VaultStorage {
+  return {
+    ...storage,
+    async save(bytes, options) {
+      await storage.save(bytes, options);
+      afterSave();
+    },
+  };
 }
 
 async function holdUnlocked(key: VaultKey): Promise<void> {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { clickFillButton, LOOKALIKE, REAL, SHOP, tesseraCode, withExtensionAndSite } from './harness.js';
+import {
+  addCodeInPopup,
+  clickFillButton,
+  LOOKALIKE,
+  REAL,
+  SHOP,
+  tesseraCode,
+  withExtensionAndSite,
+} from './harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 
@@ -16,11 +24,7 @@ describe(
       await bank.goto(url(REAL, '/2fa'));
       const popup = await env.ext.popup(bank);
       await popup.getByText(`No code is bound to ${REAL}`).waitFor();
-      await popup.getByText('Add a code').click();
-      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
-      await popup.getByLabel('Issuer').fill('Bank');
-      await popup.getByLabel('Account').fill('alice');
-      await popup.getByRole('button', { name: 'Add', exact: true }).click();
+      await addCodeInPopup(popup, { secret: SECRET, issuer: 'Bank', account: 'alice' });
       await popup
         .getByRole('status')
         .filter({ hasText: `Added Bank (alice) for ${REAL}` })
@@ -30,7 +34,7 @@ describe(
         .getByText('Bank (alice)')
         .waitFor();
 
-      // The page learns of the binding on its next load: badge 1, and the fill button fills.
+      // The open page counts the binding at once (badge.e2e.test.ts), and after a reload: badge 1, and the fill button fills.
       await bank.reload();
       await expect.poll(() => env.ext.badge(bank)).toBe('1');
       const before = Math.floor(Date.now() / 1000);

@@ -4,7 +4,7 @@
  * two names, the real site and a look-alike (`--host-resolver-rules`).
  */
 import { execFileSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,13 +46,22 @@ export function ensureBuilt(): void {
   });
 }
 
-/** The test site: a sign-in step with a one-time-code field, and a page with none. */
+/**
+ * The test site: a sign-in step with a one-time-code field, and a page with none. `/hold` answers
+ * only when `/release` is asked for: a page that fetches it synchronously is busy until then (its
+ * content script, on the same thread, cannot answer the extension meanwhile).
+ */
 export function startSite(): Promise<{ port: number; server: Server }> {
+  const held: ServerResponse[] = [];
   const page = (body: string) =>
     `<!doctype html><html><head><title>Bank</title></head><body>${body}</body></html>`;
   const server = createServer((req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
-    if (req.url?.startsWith('/2fa')) {
+    if (req.url === '/hold') held.push(res);
+    else if (req.url === '/release') {
+      for (const waiting of held.splice(0)) waiting.end('released');
+      res.end('released');
+    } else if (req.url?.startsWith('/2fa')) {
       res.end(
         page(
           '<form><label>Code from your app <input id="otp" name="otp" autocomplete="one-time-code" inputmode="numeric" maxlength="6"></label><button>Verify</button></form>',
@@ -79,8 +88,10 @@ export interface ExtensionBrowser {
   popup(tab: Page): Promise<Page>;
   /** The popup as a page of its own acting on `tab` with no toolbar button pressed: no `activeTab` grant. */
   popupWithoutGrant(tab: Page): Promise<Page>;
-  /** The toolbar badge text of the tab showing `tab`. */
-  badge(tab: Page): Promise<string>;
+  /** The toolbar badge text of the tab showing `tab` (brought to the front), or of the tab with this id. */
+  badge(tab: Page | number): Promise<string>;
+  /** The id of the tab showing `tab`, brought to the front (a tab's id needs no permission). */
+  tabId(tab: Page): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -170,9 +181,10 @@ export async function launchWithExtension(
       return popupPage(await tabIdOf(tab));
     },
     async badge(tab) {
-      const tabId = await tabIdOf(tab);
+      const tabId = typeof tab === 'number' ? tab : await tabIdOf(tab);
       return worker.evaluate((id) => chrome.action.getBadgeText({ tabId: id }), tabId);
     },
+    tabId: tabIdOf,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -220,6 +232,25 @@ export async function clickFillButton(page: Page): Promise<void> {
   await field.click();
   const box = (await field.boundingBox())!;
   await page.mouse.click(box.x + 24, box.y + box.height + 4 + 10);
+}
+
+/**
+ * Adds a code in the popup ("Add a code": the secret, issuer and account, then "Add") and waits for
+ * the popup to say so (`Added Issuer (account)`, with the site it was bound to if any).
+ */
+export async function addCodeInPopup(
+  popup: Page,
+  code: { secret: string; issuer: string; account: string },
+): Promise<void> {
+  await popup.getByText('Add a code').click();
+  await popup.getByLabel('Link (otpauth://) or secret').fill(code.secret);
+  await popup.getByLabel('Issuer').fill(code.issuer);
+  await popup.getByLabel('Account').fill(code.account);
+  await popup.getByRole('button', { name: 'Add', exact: true }).click();
+  await popup
+    .getByRole('status')
+    .filter({ hasText: `Added ${code.issuer} (${code.account})` })
+    .waitFor();
 }
 
 /** What each row of the popup's code list shows, by label (the web app's `rowTiles`). */

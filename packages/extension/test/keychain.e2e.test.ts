@@ -86,6 +86,30 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     // Notices reach it too: the CLI device's sign-in (its join request, its restore by recovery key).
     await popup.getByTestId('keychain-notice').filter({ hasText: 'Laptop CLI' }).waitFor();
 
+    // A binding that arrives through the feed counts on a tab already open on its site, and its
+    // deletion uncounts it, with no reload: the popup stores what the feed brings, and the
+    // background recounts the open tabs' badges.
+    const bank = await browser.context.newPage();
+    await bank.goto(`http://${REAL}:${site.port}/2fa`);
+    await bank.locator('#otp').click();
+    await bank.locator('tessera-fill').waitFor();
+    expect(await browser.badge(bank)).toBe('');
+    await cli.ok([
+      'add',
+      '--secret',
+      'MFRGGZDFMZTWQ2LK',
+      '--issuer',
+      'Forum',
+      '--account',
+      'alice',
+      '--site',
+      REAL,
+    ]);
+    await expect.poll(() => browser.badge(bank), { timeout: 20_000 }).toBe('1');
+    await cli.ok(['rm', 'Forum', '--yes']);
+    await expect.poll(() => browser.badge(bank), { timeout: 20_000 }).toBe('');
+    await bank.close();
+
     // The icon the user picks in the web app (entry.icon, synced) is the one the popup shows.
     await expect
       .poll(() => popupTiles(popup))
@@ -146,6 +170,13 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
   it('syncs while the popup is closed: a CLI entry is stored, shown without the server, and filled on its site', async () => {
     for (const page of browser.context.pages())
       if (page.url().startsWith('chrome-extension://')) await page.close();
+    // A tab already open on the site, its field reported: the round's entry counts there, no reload.
+    // (At an address of its own: the toolbar button below finds its tab by its address.)
+    const open = await browser.context.newPage();
+    await open.goto(`http://${REAL}:${site.port}/2fa?step=2`);
+    await open.locator('#otp').click();
+    await open.locator('tessera-fill').waitFor();
+    expect(await browser.badge(open)).toBe('');
     const secret = 'KRUGKIDROVUWG2ZAMJZG653OEBTG66BANJ2W24DT';
     await cli.ok(['add', '--secret', secret, '--issuer', 'Shop', '--account', 'alice', '--site', REAL]);
 
@@ -161,6 +192,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
       );
     await expect.poll(async () => (await status())?.entries, { timeout: 90_000 }).toBe(3);
     expect((await status())?.error).toBeNull();
+    await expect.poll(() => browser.badge(open), { timeout: 20_000 }).toBe('1');
 
     // From here on the keychain server is gone: what follows comes from the extension's own storage.
     await harness.stopServer();

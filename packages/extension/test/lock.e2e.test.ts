@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { hasFirstScreen, REAL, storedText, withExtensionAndSite } from './harness.js';
+import { addCodeInPopup, hasFirstScreen, REAL, storedText, withExtensionAndSite } from './harness.js';
 import { LOCK_ALARM, UNLOCKED_KEY } from '../src/lock-settings.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
@@ -18,12 +18,7 @@ describe(
       const bank = await env.ext.context.newPage();
       await bank.goto(url('/2fa'));
       const popup = await env.ext.popup(bank);
-      await popup.getByText('Add a code').click();
-      await popup.getByLabel('Link (otpauth://) or secret').fill(SECRET);
-      await popup.getByLabel('Issuer').fill('Bank');
-      await popup.getByLabel('Account').fill('alice');
-      await popup.getByRole('button', { name: 'Add', exact: true }).click();
-      await popup.getByRole('status').filter({ hasText: 'Added Bank (alice)' }).waitFor();
+      await addCodeInPopup(popup, { secret: SECRET, issuer: 'Bank', account: 'alice' });
       // The popup's first screen is stored from now on, sealed like the vault: no secret or label in clear.
       await expect.poll(() => hasFirstScreen(popup)).toBe(true);
       await expectNoPlaintext(popup);

@@ -1,0 +1,3 @@
+import { orderScenario } from './order-scenario.js';
+
+orderScenario('sqlite');
