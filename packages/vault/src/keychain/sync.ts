@@ -131,7 +131,12 @@ function recordHashOfPlaintext(record: VaultRecord, text: string, bytes: Uint8Ar
 }
 
 function latestClock(record: VaultRecord): string {
-  return Object.values(record.clock).reduce((a, b) => (b > a ? b : a), '');
+  let latest = '';
+  for (const field of Object.keys(record.clock)) {
+    const c = record.clock[field]!;
+    if (c > latest) latest = c;
+  }
+  return latest;
 }
 
 type ServerItem = { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean };
