@@ -56,7 +56,9 @@ export function xchachaOnNode(crypto: NodeChaCha): XChaChaAead {
       // return, so the plaintext is `update`'s output, viewed rather than copied (a restore opens
       // 1,000 items); node:crypto gives each output a memory of its own, never a shared pool.
       const rest = decipher.final();
-      return rest.length === 0 ? new Uint8Array(body.buffer, body.byteOffset, body.length) : join([body, rest]);
+      return rest.length === 0
+        ? new Uint8Array(body.buffer, body.byteOffset, body.length)
+        : join([body, rest]);
     },
   };
 }

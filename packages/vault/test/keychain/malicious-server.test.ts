@@ -51,6 +51,26 @@ import {
   type Json,
 } from './tampering-proxy.js';
 
+/** `value` with every object's keys in reverse order: the same record in another client's JSON. */
+function reversedKeys(value: unknown): unknown {
+  return value === null || typeof value !== 'object' || Array.isArray(value)
+    ? value
+    : Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .reverse()
+          .map((k) => [k, reversedKeys((value as Record<string, unknown>)[k])]),
+      );
+}
+
+/** `text` sealed as item `id` of `keychain`'s account under the current key, as any device could. */
+function sealItemText(keychain: Keychain, id: string, text: string): string {
+  const state = keychain.requireTrusted();
+  const { epoch, vk } = keychain.currentVaultKey();
+  const utf8 = (t: string) => new TextEncoder().encode(t);
+  return b64u(seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${id}|${epoch}`)));
+}
+
 describe('a malicious server', () => {
   let real: { url: string; close(): Promise<void> };
   let proxy: TamperingProxy;
@@ -391,22 +411,8 @@ describe('a malicious server', () => {
     await syncRound(a.keychain);
     const target = a.vault.entries()[1]!;
     const record = a.vault.record(target.id)!;
-    const state = a.keychain.requireTrusted();
-    const { epoch, vk } = a.keychain.currentVaultKey();
-    const utf8 = (text: string) => new TextEncoder().encode(text);
-    const sealed = (text: string) =>
-      b64u(
-        seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`)),
-      );
-    const reversed = (value: unknown): unknown =>
-      value === null || typeof value !== 'object' || Array.isArray(value)
-        ? value
-        : Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .reverse()
-              .map((k) => [k, reversed((value as Record<string, unknown>)[k])]),
-          );
+    const sealed = (text: string) => sealItemText(a.keychain, target.id, text);
+    const reversed = reversedKeys;
     const serve = (ciphertext: string) => {
       proxy.tamper = (req, res) =>
         isGet('/v1/items')(req)
@@ -430,25 +436,7 @@ describe('a malicious server', () => {
     await a.vault.rename(target.id, { issuer: 'Key Order' });
     await syncRound(a.keychain);
     const record = a.vault.record(target.id)!;
-    const state = a.keychain.requireTrusted();
-    const { epoch, vk } = a.keychain.currentVaultKey();
-    const utf8 = (text: string) => new TextEncoder().encode(text);
-    const reversed = (value: unknown): unknown =>
-      value === null || typeof value !== 'object' || Array.isArray(value)
-        ? value
-        : Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .reverse()
-              .map((k) => [k, reversed((value as Record<string, unknown>)[k])]),
-          );
-    const ciphertext = b64u(
-      seal(
-        itemKey(vk),
-        pad(utf8(JSON.stringify(reversed(record), null, 1))),
-        utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`),
-      ),
-    );
+    const ciphertext = sealItemText(a.keychain, target.id, JSON.stringify(reversedKeys(record), null, 1));
     proxy.tamper = (req, res) =>
       isGet('/v1/items')(req)
         ? { ...res, items: res.items.map((i: Json) => (i.id === target.id ? { ...i, ciphertext } : i)) }
@@ -475,7 +463,11 @@ describe('a malicious server', () => {
       bytes[40] = bytes[40]! ^ 1;
       return { ...res, items: [...res.items.slice(0, -1), { ...last, ciphertext: b64u(bytes) }] };
     };
-    await refused(syncRound(b.keychain), 'item-invalid', /does not decrypt for this account, id and key epoch/);
+    await refused(
+      syncRound(b.keychain),
+      'item-invalid',
+      /does not decrypt for this account, id and key epoch/,
+    );
     proxy.tamper = null;
     expect(JSON.stringify(b.vault.records())).toBe(before);
     b.keychain.reload();
