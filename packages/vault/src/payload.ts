@@ -34,19 +34,25 @@ export function encodePayload(content: VaultContent): Uint8Array {
   const clockIndex = new Map<string, number>();
   const clockFields: string[] = [];
   const fieldIndex = new Map<string, number>();
+  // Most fields of a record share one clock: the index of the clock just seen is reused.
+  let lastClock: string | undefined;
+  let lastIndex = -1;
   const records = content.records.map((record) => {
     const c: number[] = new Array<number>(clockFields.length).fill(-1);
-    for (const [field, value] of Object.entries(record.clock)) {
+    for (const field of Object.keys(record.clock)) {
+      const value = record.clock[field]!;
       let f = fieldIndex.get(field);
       if (f === undefined) {
         f = clockFields.push(field) - 1;
         fieldIndex.set(field, f);
       }
-      let i = clockIndex.get(value);
+      let i = value === lastClock ? lastIndex : clockIndex.get(value);
       if (i === undefined) {
         i = clocks.push(value) - 1;
         clockIndex.set(value, i);
       }
+      lastClock = value;
+      lastIndex = i;
       while (c.length <= f) c.push(-1);
       c[f] = i;
     }

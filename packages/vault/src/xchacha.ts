@@ -51,7 +51,14 @@ export function xchachaOnNode(crypto: NodeChaCha): XChaChaAead {
       });
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
       decipher.setAAD(aad, { plaintextLength: sealed.length - TAG });
-      return join([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
+      const body = decipher.update(sealed.subarray(0, sealed.length - TAG));
+      // final() checks the tag (it throws on a mismatch). A stream cipher leaves nothing for it to
+      // return, so the plaintext is `update`'s output, viewed rather than copied (a restore opens
+      // 1,000 items); node:crypto gives each output a memory of its own, never a shared pool.
+      const rest = decipher.final();
+      return rest.length === 0
+        ? new Uint8Array(body.buffer, body.byteOffset, body.length)
+        : join([body, rest]);
     },
   };
 }

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { base64urlnopad } from '@scure/base';
 import { describe, expect, it } from 'vitest';
-import { availableCodecs, decodeBase64url, encodeBase64url } from '../src/base64url.js';
+import {
+  availableCodecs,
+  decodeBase64url,
+  decodeBase64urlTransient,
+  encodeBase64url,
+} from '../src/base64url.js';
 
 /** What @scure/base's strict decoder makes of `text`: the bytes, or null when it refuses. */
 function scureDecode(text: string): Uint8Array | null {
@@ -72,4 +77,31 @@ describe('native base64url', () => {
       });
     });
   }
+});
+
+describe('decodeBase64urlTransient (a ciphertext read once)', () => {
+  const transient = (text: string): Uint8Array | null => {
+    try {
+      return decodeBase64urlTransient(text);
+    } catch {
+      return null;
+    }
+  };
+
+  it('accepts and refuses exactly the text @scure/base accepts and refuses, with the same bytes', () => {
+    fc.assert(
+      fc.property(nearlyBase64url, (text) => {
+        const ours = transient(text);
+        const theirs = scureDecode(text);
+        expect(ours === null ? null : Uint8Array.from(ours)).toEqual(theirs);
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        expect(Uint8Array.from(decodeBase64urlTransient(base64urlnopad.encode(bytes)))).toEqual(bytes);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

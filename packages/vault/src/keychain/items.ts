@@ -3,7 +3,8 @@
  * server learns only a coarse size, sealed under the epoch's item key with associated data binding
  * account, item id and epoch, so the server cannot move, swap or re-label items unnoticed.
  */
-import { b64u, constantTimeEqual, fromB64u, fromUtf8, utf8 } from './bytes.js';
+import { decodeBase64urlTransient } from '../base64url.js';
+import { b64u, constantTimeEqual, fromUtf8, utf8 } from './bytes.js';
 import { canon, LABELS, PADDING_BUCKETS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
 import { itemKey } from './keys.js';
@@ -79,13 +80,31 @@ export function encryptItem(options: ItemContext & { vk: Uint8Array; record: Ite
 export function decryptItem(
   options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean },
 ): ItemPlaintext {
+  return openItem(options).record;
+}
+
+/** An opened item: the record, and the exact plaintext it was parsed from (text and UTF-8 bytes). */
+export interface OpenedItem {
+  record: ItemPlaintext;
+  text: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * `decryptItem`, also returning the plaintext the record was parsed from. For a record written by a
+ * conforming device that plaintext is `canon(record)`, so its hash is the record's (see `recordHash`).
+ */
+export function openItem(
+  options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean },
+): OpenedItem {
   const refuse = (why: string) =>
     new KeychainError('item-invalid', `The server's copy of item ${options.id} ${why}; it was refused.`, {
       id: options.id,
     });
   let sealed: Uint8Array;
   try {
-    sealed = fromB64u(options.ciphertext, 'ciphertext');
+    // Read once, right here: a view of Node's buffer pool is enough (see decodeBase64urlTransient).
+    sealed = decodeBase64urlTransient(options.ciphertext);
   } catch {
     throw refuse('is not base64url');
   }
@@ -95,8 +114,10 @@ export function decryptItem(
   const plain = unpad(padded);
   if (!plain) throw refuse('has malformed padding');
   let record: unknown;
+  let text: string;
   try {
-    record = JSON.parse(fromUtf8(plain));
+    text = fromUtf8(plain);
+    record = JSON.parse(text);
   } catch {
     throw refuse('is not a JSON record');
   }
@@ -105,7 +126,7 @@ export function decryptItem(
   if (options.deleted !== undefined && options.deleted !== record.deleted) {
     throw refuse('claims a deletion state its content does not have');
   }
-  return record;
+  return { record, text, bytes: plain };
 }
 
 function isItemPlaintext(value: unknown): value is ItemPlaintext {

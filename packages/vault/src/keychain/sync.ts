@@ -10,7 +10,7 @@ import { validateRecord } from '../record.js';
 import type { VaultRecord } from '../types.js';
 import { b64u, hash, utf8 } from './bytes.js';
 import { KeychainError } from './errors.js';
-import { decryptItem, encryptItem } from './items.js';
+import { encryptItem, openItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
 import { addLocalNotice, fetchNotices, keepNotices, requestNotices } from './notices.js';
@@ -104,21 +104,53 @@ const hashes = new WeakMap<VaultRecord, string>();
 export function recordHash(record: VaultRecord): string {
   let value = hashes.get(record);
   if (value === undefined) {
-    value = b64u(hash(utf8(canon(record))).subarray(0, 16));
+    value = hashOfCanon(utf8(canon(record)));
+    hashes.set(record, value);
+  }
+  return value;
+}
+
+function hashOfCanon(bytes: Uint8Array): string {
+  return b64u(hash(bytes).subarray(0, 16));
+}
+
+/**
+ * `recordHash` of a record parsed from `text` (whose UTF-8 bytes are `bytes`): the same value, but
+ * when `text` is exactly `canon(record)` (what every conforming device seals) it hashes those bytes
+ * rather than encoding the text again. Any other text is hashed as `recordHash` does, so a copy sealed
+ * in another key order or with spaces still hashes like its canonical form.
+ */
+function recordHashOfPlaintext(record: VaultRecord, text: string, bytes: Uint8Array): string {
+  let value = hashes.get(record);
+  if (value === undefined) {
+    const form = canon(record);
+    value = hashOfCanon(form === text ? bytes : utf8(form));
     hashes.set(record, value);
   }
   return value;
 }
 
 function latestClock(record: VaultRecord): string {
-  return Object.values(record.clock).reduce((a, b) => (b > a ? b : a), '');
+  let latest = '';
+  for (const field of Object.keys(record.clock)) {
+    const c = record.clock[field]!;
+    if (c > latest) latest = c;
+  }
+  return latest;
 }
 
+type ServerItem = { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean };
+
 /** Decrypts and checks one server item against what this device saw of it before. */
-export function openServerItem(
+export function openServerItem(keychain: Keychain, item: ServerItem): VaultRecord {
+  return openServerItemWithPlaintext(keychain, item).record;
+}
+
+/** `openServerItem`, also returning the plaintext the record was parsed from (for its hash). */
+function openServerItemWithPlaintext(
   keychain: Keychain,
-  item: { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean },
-): VaultRecord {
+  item: ServerItem,
+): { record: VaultRecord; text: string; bytes: Uint8Array } {
   const state = keychain.requireState();
   const vk = keychain.vaultKeyFor(item.epoch);
   if (!vk) {
@@ -127,7 +159,7 @@ export function openServerItem(
       `Item ${item.id} is encrypted under key epoch ${item.epoch}, which this device does not hold.`,
     );
   }
-  const plain = decryptItem({
+  const opened = openItem({
     accountId: state.accountId,
     id: item.id,
     epoch: item.epoch,
@@ -137,7 +169,7 @@ export function openServerItem(
   });
   let record: VaultRecord;
   try {
-    record = validateRecord(plain);
+    record = validateRecord(opened.record);
   } catch (err) {
     throw new KeychainError(
       'item-invalid',
@@ -153,7 +185,7 @@ export function openServerItem(
       `The server served an older copy of item ${item.id} than this device has seen (a replay); it was refused.`,
     );
   }
-  return record;
+  return { record, text: opened.text, bytes: opened.bytes };
 }
 
 /** Per keychain: the highest item head its feed announced, for the account it was heard on. */
@@ -203,24 +235,28 @@ export async function pull(
     const records: VaultRecord[] = [];
     const seen: Record<string, SyncedItem> = {};
     const current = state.circle!.epoch;
+    // The cursor moves only with the page applied: an item refused halfway (tampered, replayed) throws,
+    // and the round's error save must not keep a cursor past the items before it, never merged.
+    let cursor = state.cursor;
     for (const item of page.items) {
-      state.cursor = Math.max(state.cursor, item.version);
+      cursor = Math.max(cursor, item.version);
       if (item.epoch < current && !predatesRotation(state, item)) {
         refuseOldEpochItem(keychain, item, current);
         // Based on the refused version, this device's own copy (if any) overwrites it on the next push.
         seen[item.id] = { v: item.version, h: '', m: state.synced[item.id]?.m ?? '' };
         continue;
       }
-      const record = openServerItem(keychain, item);
+      const { record, text, bytes } = openServerItemWithPlaintext(keychain, item);
       records.push(record);
       // A copy under an old epoch is re-encrypted under the current one by the next push (h = '').
       seen[item.id] = {
         v: item.version,
-        h: item.epoch < current ? '' : recordHash(record),
+        h: item.epoch < current ? '' : recordHashOfPlaintext(record, text, bytes),
         m: latestClock(record),
         e: item.epoch,
       };
     }
+    state.cursor = cursor;
     state.highestSeen = Math.max(state.highestSeen, page.head);
     if (records.length > 0 || Object.keys(seen).length > 0) {
       Object.assign(state.synced, seen);

@@ -6,6 +6,7 @@ import { startServer } from '@tessera/server';
 import { canon, LABELS } from '@tessera/protocol';
 import { startCpace } from '../../src/pake/index.js';
 import { pad } from '../../src/keychain/items.js';
+import { recordHash } from '../../src/keychain/sync.js';
 import { itemKey } from '../../src/keychain/keys.js';
 import { seal } from '../../src/keychain/primitives.js';
 import { cpaceInputs } from '../../src/keychain/approval-channel.js';
@@ -49,6 +50,26 @@ import {
   TamperingProxy,
   type Json,
 } from './tampering-proxy.js';
+
+/** `value` with every object's keys in reverse order: the same record in another client's JSON. */
+function reversedKeys(value: unknown): unknown {
+  return value === null || typeof value !== 'object' || Array.isArray(value)
+    ? value
+    : Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .reverse()
+          .map((k) => [k, reversedKeys((value as Record<string, unknown>)[k])]),
+      );
+}
+
+/** `text` sealed as item `id` of `keychain`'s account under the current key, as any device could. */
+function sealItemText(keychain: Keychain, id: string, text: string): string {
+  const state = keychain.requireTrusted();
+  const { epoch, vk } = keychain.currentVaultKey();
+  const utf8 = (t: string) => new TextEncoder().encode(t);
+  return b64u(seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${id}|${epoch}`)));
+}
 
 describe('a malicious server', () => {
   let real: { url: string; close(): Promise<void> };
@@ -390,22 +411,8 @@ describe('a malicious server', () => {
     await syncRound(a.keychain);
     const target = a.vault.entries()[1]!;
     const record = a.vault.record(target.id)!;
-    const state = a.keychain.requireTrusted();
-    const { epoch, vk } = a.keychain.currentVaultKey();
-    const utf8 = (text: string) => new TextEncoder().encode(text);
-    const sealed = (text: string) =>
-      b64u(
-        seal(itemKey(vk), pad(utf8(text)), utf8(`${LABELS.item}|${state.accountId}|${target.id}|${epoch}`)),
-      );
-    const reversed = (value: unknown): unknown =>
-      value === null || typeof value !== 'object' || Array.isArray(value)
-        ? value
-        : Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .reverse()
-              .map((k) => [k, reversed((value as Record<string, unknown>)[k])]),
-          );
+    const sealed = (text: string) => sealItemText(a.keychain, target.id, text);
+    const reversed = reversedKeys;
     const serve = (ciphertext: string) => {
       proxy.tamper = (req, res) =>
         isGet('/v1/items')(req)
@@ -419,6 +426,54 @@ describe('a malicious server', () => {
     proxy.tamper = null;
     expect(report).toMatchObject({ ok: false, mismatched: 1, mismatchedIds: [target.id] });
     expect((await verifyBackup(a.keychain)).ok).toBe(true);
+  });
+
+  // The pull hashes a record from the plaintext it already holds only when that plaintext is the
+  // record's canonical form; a copy sealed in another key order or with spaces is hashed as before.
+  it('a pulled copy in another key order is recorded by the hash of its canonical form, not pushed back', async () => {
+    await syncRound(b.keychain);
+    const target = a.vault.entries()[4]!;
+    await a.vault.rename(target.id, { issuer: 'Key Order' });
+    await syncRound(a.keychain);
+    const record = a.vault.record(target.id)!;
+    const ciphertext = sealItemText(a.keychain, target.id, JSON.stringify(reversedKeys(record), null, 1));
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? { ...res, items: res.items.map((i: Json) => (i.id === target.id ? { ...i, ciphertext } : i)) }
+        : undefined;
+    const result = await syncRound(b.keychain);
+    proxy.tamper = null;
+    expect(b.vault.get(target.id)!.issuer).toBe('Key Order');
+    const canonical = JSON.parse(canon(record)) as typeof record;
+    expect(b.keychain.requireTrusted().synced[target.id]!.h).toBe(recordHash(canonical));
+    expect(result.pushed).toBe(0);
+  });
+
+  it('a tampered item at the end of a page leaves the vault and the cursor as they were', async () => {
+    await syncRound(b.keychain);
+    const ids = a.vault.entries().map((e) => e.id);
+    for (const id of ids) await a.vault.rename(id, { account: `batch-${id.slice(0, 4)}` });
+    await syncRound(a.keychain);
+    const before = JSON.stringify(b.vault.records());
+    const cursor = b.keychain.requireTrusted().cursor;
+    proxy.tamper = (req, res) => {
+      if (!isGet('/v1/items')(req) || res.items.length < ids.length) return undefined;
+      const last = res.items.at(-1);
+      const bytes = fromB64u(last.ciphertext);
+      bytes[40] = bytes[40]! ^ 1;
+      return { ...res, items: [...res.items.slice(0, -1), { ...last, ciphertext: b64u(bytes) }] };
+    };
+    await refused(
+      syncRound(b.keychain),
+      'item-invalid',
+      /does not decrypt for this account, id and key epoch/,
+    );
+    proxy.tamper = null;
+    expect(JSON.stringify(b.vault.records())).toBe(before);
+    b.keychain.reload();
+    expect(b.keychain.requireTrusted().cursor).toBe(cursor);
+    await syncRound(b.keychain);
+    expect(b.vault.get(ids[0]!)!.account).toBe(`batch-${ids[0]!.slice(0, 4)}`);
   });
 
   it('listing an extra "trusted" device does not get it a wrap when a device is removed', async () => {
