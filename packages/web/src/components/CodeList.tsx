@@ -46,7 +46,12 @@ export function CodeList(props: CodeListProps) {
   const { entries } = props;
   const listRef = useRef<HTMLUListElement>(null);
   const [rowHeight, setRowHeight] = useState(76);
-  const [range, setRange] = useState<[number, number]>([0, 24]);
+  // The rows a viewport can show, and the overscan below them: the layout effect then measures where
+  // the list is; a first guess of more rows would make (and compute codes for) rows that go at once.
+  const [range, setRange] = useState<[number, number]>(() => [
+    0,
+    Math.ceil(window.innerHeight / (76 + GAP)) + OVERSCAN,
+  ]);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
   const [drag, setDrag] = useState<Drag | null>(null);
