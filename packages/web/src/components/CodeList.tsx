@@ -222,6 +222,28 @@ interface HandleEvents {
   cancel(): void;
 }
 
+/**
+ * Codes already computed, by entry and time step: a row drawn again within its step (each second's
+ * tick, the list measuring itself, a scroll) reuses its code rather than computing the HMAC again.
+ * Entries are never changed in place (an edit makes a new object), and they are held weakly: the
+ * codes of a locked or replaced vault go with its entries.
+ */
+const codes = new WeakMap<VaultEntry, Map<number, string>>();
+
+function codeAt(entry: VaultEntry, time: number, period: number): string {
+  const step = Math.floor(time / (entry.type === 'steam' ? 30 : period));
+  let steps = codes.get(entry);
+  if (!steps) codes.set(entry, (steps = new Map()));
+  let code = steps.get(step);
+  if (code === undefined) {
+    code = generateCode({ entry, time });
+    // The current step and the next are what rows show; older ones go.
+    for (const old of steps.keys()) if (old < step - 1) steps.delete(old);
+    steps.set(step, code);
+  }
+  return code;
+}
+
 interface RowProps extends CodeListProps {
   entry: VaultEntry;
   matcher: IconMatcher | null | undefined;
@@ -263,8 +285,8 @@ function CodeRow({
     const elapsed = seconds % period;
     const remaining = Math.ceil(period - elapsed);
     low = remaining <= NEXT_CODE_SECONDS;
-    code = generateCode({ entry, time: Math.floor(seconds) });
-    if (low) next = generateCode({ entry, time: Math.floor(seconds) + period });
+    code = codeAt(entry, Math.floor(seconds), period);
+    if (low) next = codeAt(entry, Math.floor(seconds) + period, period);
     ring = <Ring period={period} elapsed={elapsed} step={Math.floor(seconds / period)} low={low} />;
   }
   const copied = copiedId === entry.id;
