@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { totp } from '@tessera/otp';
 import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
 
 let harness: Harness;
@@ -127,6 +128,39 @@ describe('the start read', { timeout: 120_000 }, () => {
     await page.getByLabel('Passphrase').fill('a long passphrase');
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.locator('.row', { hasText: 'Locked' }).waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('shows each time step’s code: a code is reused only within its step', async () => {
+    const { page, errors } = await harness.device();
+    const secret = 'JBSWY3DPEHPK3PXP';
+    // One second into a 30-second step.
+    const t0 = (Math.floor(Date.now() / 30_000) + 1) * 30_000 + 1000;
+    await page.clock.install({ time: t0 });
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Ticking', account: 't@example.com', secret });
+    await page.goto('/#/');
+    const row = page.locator('.row', { hasText: 'Ticking' });
+    const shown = async (selector: string) =>
+      ((await row.locator(selector).textContent()) ?? '').replace(/\s/g, '');
+    const at = (ms: number) => totp({ secret, time: Math.floor(ms / 1000) });
+    const now = async () => page.evaluate(() => Date.now());
+
+    const start = await now();
+    expect(await shown('.code')).toBe(at(start));
+    // Seven seconds or fewer left: the next step's code shows beside it.
+    await page.clock.fastForward(30_000 - (start % 30_000) - 5000);
+    await row.locator('.next').waitFor();
+    expect(await shown('.next')).toBe(`next${at((await now()) + 30_000)}`);
+    // Into the next step, and the one after: each shows its own code.
+    for (let step = 0; step < 2; step++) {
+      await page.clock.fastForward(10_000 + step * 20_000);
+      const t = await now();
+      await page.waitForFunction(
+        ([selector, code]) => document.querySelector(selector)?.textContent?.replace(/\s/g, '') === code,
+        ['.row .code', at(t)] as const,
+      );
+    }
     expect(errors).toEqual([]);
   });
 });
