@@ -28,7 +28,7 @@ function recordTransactions(): void {
       mode: mode ?? 'readonly',
       at: performance.now(),
     });
-    return original.call(this, stores, mode, options);
+    return original.call(this, stores as string | string[], mode, options);
   } as typeof original;
 }
 
