@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { missingFeatures } from './support.js';
 import { App } from './app/controller.js';
+import { readStart } from './platform/start-read.js';
 import { Shell } from './app/App.js';
 import './styles.css';
 
@@ -13,10 +14,13 @@ async function boot(): Promise<void> {
     render(<Unsupported missing={missing} />, root);
     return;
   }
+  // IndexedDB opens and the start read (settings, keys, vault file) begins before the first render.
+  const early = readStart();
+  early.catch(() => undefined);
   const app = new App();
   render(<Shell app={app} />, root);
   try {
-    await app.start();
+    await app.start(early);
   } catch (err) {
     app.store.set({
       phase: 'fatal',

@@ -47,6 +47,22 @@ function Lazy({ name, app }: { name: keyof typeof loaders; app: App }) {
   return <Screen app={app} />;
 }
 
+/**
+ * The app icon (public/icon.svg) drawn inline: an <img> of an SVG costs a fetch and an SVG document
+ * of its own on the main thread while the vault opens.
+ */
+function BrandMark() {
+  return (
+    <svg viewBox="0 0 64 64" width="24" height="24" aria-hidden="true" focusable="false">
+      <rect width="64" height="64" rx="14" fill="#2f5bd3" />
+      <rect x="12" y="12" width="18" height="18" rx="3" fill="#ffffff" />
+      <rect x="34" y="12" width="18" height="18" rx="3" fill="#ffffff" opacity="0.75" />
+      <rect x="12" y="34" width="18" height="18" rx="3" fill="#ffffff" opacity="0.75" />
+      <rect x="34" y="34" width="18" height="18" rx="3" fill="#ffffff" opacity="0.5" />
+    </svg>
+  );
+}
+
 /** "2 minutes ahead of", "40 seconds behind". */
 const NAV: [Route, string][] = [
   ['codes', 'Codes'],
@@ -86,7 +102,7 @@ export function Shell({ app }: { app: App }) {
       <header class="topbar">
         <div class="topbar-inner">
           <span class="brand">
-            <img src="/icon.svg" alt="" width="24" height="24" />
+            <BrandMark />
             Tessera
           </span>
           {ready && (

@@ -9,10 +9,19 @@ import {
   type SortMode,
   type TrashedEntry,
   type VaultEntry,
+  type VaultStorage,
 } from '@tessera/vault';
 import { Store } from './store.js';
-import { db, eraseAll, loadSettings, saveSettings, type LocalSettings } from '../platform/db.js';
-import { BrowserKeys, indexedDbStorage, newStorageKey, vaultChannel } from '../platform/storage.js';
+import { db, eraseAll, saveSettings, type LocalSettings } from '../platform/db.js';
+import {
+  BrowserKeys,
+  indexedDbStorage,
+  newStorageKey,
+  PASSKEY_KEY,
+  vaultChannel,
+  withFirstLoad,
+} from '../platform/storage.js';
+import { readStart, VAULT_OPEN_START, type StartRead } from '../platform/start-read.js';
 import { copyText } from '../platform/clipboard.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../platform/app-lock.js';
 import type { PasskeyLock } from '../platform/passkey.js';
@@ -122,8 +131,6 @@ export type ImportOutcome =
  * open, turned into `pinned` entry fields, then removed.
  */
 const LEGACY_PINNED_META = 'web.pinned';
-/** IndexedDB key of the passkey lock. */
-const PASSKEY_KEY = 'passkey-lock';
 /** The clock check waits until the codes are up, then compares with the server. */
 const CLOCK_CHECK_DELAY_MS = 1500;
 /** A new offset is stored when it differs from the stored one by this much, or daily. */
@@ -183,8 +190,11 @@ export class App {
     return this.vaultRef;
   }
 
-  /** Opens storage and decides the first screen. */
-  async start(): Promise<void> {
+  /**
+   * Opens storage and decides the first screen. `early` is the start read (settings, keys and the
+   * vault file in one IndexedDB transaction), begun by main.tsx before the first render.
+   */
+  async start(early: Promise<StartRead> = readStart()): Promise<void> {
     window.addEventListener('online', () => this.setOnline(true));
     window.addEventListener('offline', () => this.setOnline(false));
     vaultChannel().onmessage = () => void this.vaultRef?.refresh().catch(() => undefined);
@@ -198,21 +208,23 @@ export class App {
           .then((f) => f.refreshIfUsed())
           .catch(() => undefined);
     });
-    // The vault opens while the settings are read: independent IndexedDB reads, not one after another.
-    const opening = this.openVault();
-    opening.catch(() => undefined);
-    const [settings, passkey] = await Promise.all([
-      loadSettings(),
-      db().then(async (database) => (await database.get('keys', PASSKEY_KEY)) !== undefined),
-    ]);
+    // Settings, the passkey flag, the vault file and the browser-held key came in one transaction;
+    // the vault opens from those bytes (its later loads and saves go to IndexedDB as always).
+    const { settings, passkey, vault, held } = await early;
     applyTheme(settings.theme);
     this.store.set({ settings, lock: { passphrase: false, passkey } });
-    await this.open(opening);
+    this.keys.offerHeldKey(held);
+    try {
+      await this.open(this.openVault(withFirstLoad(this.storage, vault)));
+    } finally {
+      this.keys.offerHeldKey(null);
+    }
   }
 
-  private async openVault(): Promise<Vault> {
-    performance.mark('tessera:vault-open-start');
-    const vault = await Vault.open({ storage: this.storage, keys: this.keys, fileAead: VAULT_FILE_AEAD });
+  /** Opens the vault; the start's open is timed from its IndexedDB read (readStart marks the start). */
+  private async openVault(storage: VaultStorage = this.storage): Promise<Vault> {
+    if (storage === this.storage) performance.mark(VAULT_OPEN_START);
+    const vault = await Vault.open({ storage, keys: this.keys, fileAead: VAULT_FILE_AEAD });
     performance.mark('tessera:vault-open-end');
     return vault;
   }

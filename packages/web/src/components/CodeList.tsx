@@ -46,7 +46,12 @@ export function CodeList(props: CodeListProps) {
   const { entries } = props;
   const listRef = useRef<HTMLUListElement>(null);
   const [rowHeight, setRowHeight] = useState(76);
-  const [range, setRange] = useState<[number, number]>([0, 24]);
+  // The rows a viewport can show, and the overscan below them: the layout effect then measures where
+  // the list is; a first guess of more rows would make (and compute codes for) rows that go at once.
+  const [range, setRange] = useState<[number, number]>(() => [
+    0,
+    Math.ceil(window.innerHeight / (76 + GAP)) + OVERSCAN,
+  ]);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
   const [drag, setDrag] = useState<Drag | null>(null);
@@ -217,6 +222,28 @@ interface HandleEvents {
   cancel(): void;
 }
 
+/**
+ * Codes already computed, by entry and time step: a row drawn again within its step (each second's
+ * tick, the list measuring itself, a scroll) reuses its code rather than computing the HMAC again.
+ * Entries are never changed in place (an edit makes a new object), and they are held weakly: the
+ * codes of a locked or replaced vault go with its entries.
+ */
+const codes = new WeakMap<VaultEntry, Map<number, string>>();
+
+function codeAt(entry: VaultEntry, time: number, period: number): string {
+  const step = Math.floor(time / (entry.type === 'steam' ? 30 : period));
+  let steps = codes.get(entry);
+  if (!steps) codes.set(entry, (steps = new Map()));
+  let code = steps.get(step);
+  if (code === undefined) {
+    code = generateCode({ entry, time });
+    // The current step and the next are what rows show; older ones go.
+    for (const old of steps.keys()) if (old < step - 1) steps.delete(old);
+    steps.set(step, code);
+  }
+  return code;
+}
+
 interface RowProps extends CodeListProps {
   entry: VaultEntry;
   matcher: IconMatcher | null | undefined;
@@ -258,8 +285,8 @@ function CodeRow({
     const elapsed = seconds % period;
     const remaining = Math.ceil(period - elapsed);
     low = remaining <= NEXT_CODE_SECONDS;
-    code = generateCode({ entry, time: Math.floor(seconds) });
-    if (low) next = generateCode({ entry, time: Math.floor(seconds) + period });
+    code = codeAt(entry, Math.floor(seconds), period);
+    if (low) next = codeAt(entry, Math.floor(seconds) + period, period);
     ring = <Ring period={period} elapsed={elapsed} step={Math.floor(seconds / period)} low={low} />;
   }
   const copied = copiedId === entry.id;

@@ -8,7 +8,7 @@ import {
 import { db } from './db.js';
 
 /** IndexedDB key of the vault bytes and of its lock name (one vault per browser profile and origin). */
-const VAULT_KEY = 'main';
+export const VAULT_KEY = 'main';
 const LOCK_NAME = 'tessera-vault';
 
 /**
@@ -43,6 +43,22 @@ export function indexedDbStorage(): VaultStorage {
   };
 }
 
+/**
+ * `storage` whose first load answers `bytes` (the vault file as the start read found it, see
+ * start-read.ts) and every later load, and every save, goes to `storage`.
+ */
+export function withFirstLoad(storage: VaultStorage, bytes: Uint8Array | null): VaultStorage {
+  let first = true;
+  return {
+    ...storage,
+    load() {
+      if (!first) return storage.load();
+      first = false;
+      return Promise.resolve(bytes);
+    },
+  };
+}
+
 let channel: BroadcastChannel | null = null;
 
 /** Tells other tabs of this origin that the vault changed, so they re-read it. */
@@ -68,14 +84,36 @@ export async function hasStoredVault(): Promise<boolean> {
 }
 
 /** IndexedDB key of the browser-held storage key (wrapped, see below). */
-const BROWSER_KEY = 'vault-key';
-const WRAPPING_KEY = 'vault-wrapping-key';
+export const BROWSER_KEY = 'vault-key';
+export const WRAPPING_KEY = 'vault-wrapping-key';
+/** IndexedDB key of the passkey lock (platform/passkey.ts). */
+export const PASSKEY_KEY = 'passkey-lock';
 
 interface BrowserHeldKey {
   kind: 'browser-key';
   keyId: string;
   iv: Uint8Array;
   wrapped: Uint8Array;
+}
+
+/** The browser-held storage key as IndexedDB keeps it: wrapped, and the key that unwraps it. */
+export interface HeldKeyPair {
+  browserKey: BrowserHeldKey;
+  wrappingKey: CryptoKey;
+}
+
+/** The browser-held key and its wrapping key, read in one transaction (either may be missing). */
+async function readHeldKey(): Promise<Partial<HeldKeyPair>> {
+  const tx = (await db()).transaction('keys', 'readonly');
+  const [browserKey, wrappingKey] = await Promise.all([
+    tx.store.get(BROWSER_KEY),
+    tx.store.get(WRAPPING_KEY),
+    tx.done,
+  ]);
+  return {
+    browserKey: browserKey as BrowserHeldKey | undefined,
+    wrappingKey: wrappingKey as CryptoKey | undefined,
+  };
 }
 
 /** A fresh random storage key, not stored anywhere yet. */
@@ -111,6 +149,13 @@ export class BrowserKeys implements KeyProvider {
     this.offered = { key };
   }
 
+  /** The browser-held key as the start read found it, used by the next unlock instead of reading again. */
+  private held: HeldKeyPair | null = null;
+
+  offerHeldKey(held: HeldKeyPair | null): void {
+    this.held = held;
+  }
+
   /** The key last created or unlocked: what the app lock re-wraps. */
   current: VaultKey | null = null;
 
@@ -122,18 +167,20 @@ export class BrowserKeys implements KeyProvider {
 
   async unlock(header: Parameters<KeyProvider['unlock']>[0]): Promise<VaultKey> {
     if (header.custody === 'browser') {
-      const held = (await (await db()).get('keys', BROWSER_KEY)) as BrowserHeldKey | undefined;
+      const offered = this.held;
+      this.held = null;
+      const { browserKey: held, wrappingKey: wrapping } =
+        offered?.browserKey.keyId === header.keyId ? offered : await readHeldKey();
       if (!held || held.keyId !== header.keyId) {
         throw new VaultError(
           'wrong-key',
           'The key of the stored vault is missing from this browser; restore from your keychain or a backup file.',
         );
       }
-      const wrapping = (await (await db()).get('keys', WRAPPING_KEY)) as CryptoKey;
       const key = new Uint8Array(
         await crypto.subtle.decrypt(
           { name: 'AES-GCM', iv: held.iv as BufferSource },
-          wrapping,
+          wrapping as CryptoKey,
           held.wrapped as BufferSource,
         ),
       );
