@@ -1,12 +1,12 @@
 // bench:restore in CPU time, for a machine too loaded for wall-clock figures: client (this process)
-// plus server (its own process, read from /proc/PID/stat, so Linux only) CPU for a raw pull of 1,000
+// plus server (its own process, read from /proc/PID/task/*/schedstat, so Linux only) CPU for a raw pull of 1,000
 // items and for a recovery-key restore of them (sign-in, recover, first sync round), the KDF's CPU
 // (OPAQUE's Argon2id, measured apart) subtracted; ratio = median over runs of restore / raw pull.
 // `--root DIR` measures another checkout's build (e.g. main's), so old and new builds can alternate:
 //   for r in 1 2; do for t in ../main .; do node bench/restore-cpu.mjs --root $t; done; done
 // The sign-in is the one `tessera keychain recover --server ...` makes (`signInToRecover`: no approval
 // run), or `login` in a checkout that predates it. Ends with one `RESULT {json}` line. Builds nothing: run `npm run build` (or tsc -b) first.
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,11 +59,18 @@ const cpu = () => {
   return (u.user + u.system) / 1000;
 };
 let serverPid = 0;
-const tick = 1000 / 100; // USER_HZ 100
-const serverCpu = () => {
-  const f = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * tick;
-};
+// The server's CPU in ms: the run time of each of its threads from /proc/PID/task/TID/schedstat
+// (nanoseconds), not /proc/PID/stat's 10 ms ticks, which are too coarse for a 20 ms phase.
+const serverCpu = () =>
+  readdirSync(`/proc/${serverPid}/task`).reduce((sum, tid) => {
+    try {
+      return (
+        sum + Number(readFileSync(`/proc/${serverPid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+      );
+    } catch {
+      return sum; // a thread that ended between the listing and the read
+    }
+  }, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // KDF CPU apart: the client's OPAQUE finishLogin, as bench:restore times it. Measured beside every
 // restore (just before and just after it), since on a shared machine its CPU drifts from minute to minute.

@@ -24,7 +24,7 @@ describe('verifySignature', () => {
         const noble = ed25519.verify(flipped, new TextEncoder().encode(message), ed25519.getPublicKey(seed));
         expect(verifySignature({ publicKey, message, signature: b64u(flipped) })).toBe(noble);
       }),
-      { numRuns: 100 },
+      { numRuns: 40 },
     );
   });
 
