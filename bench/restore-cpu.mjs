@@ -11,6 +11,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { kdfTimer } from './kdf.mjs';
 const { values } = parseArgs({
   options: {
     root: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
@@ -24,7 +25,6 @@ const backend = values.backend;
 const { forkServer, createPgDatabase } = await import(join(root, 'bench/children.mjs'));
 const { openNodeVault } = await import(join(root, 'packages/vault/dist/node/index.js'));
 const kc = await import(join(root, 'packages/vault/dist/keychain/index.js'));
-const opaque = await import('@serenity-kit/opaque');
 const env = { ...process.env, TESSERA_KEY_STORE: 'file' };
 const dir = mkdtempSync(join(tmpdir(), 'prc-'));
 const PASSWORD = 'correct horse battery staple';
@@ -72,42 +72,9 @@ const serverCpu = () =>
     }
   }, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-// KDF CPU apart: the client's OPAQUE finishLogin, as bench:restore times it. Measured beside every
-// restore (just before and just after it), since on a shared machine its CPU drifts from minute to minute.
-await opaque.ready;
+// KDF CPU apart (bench/kdf.mjs), measured beside every restore.
 const kdfTimes = [];
-let kdfCpu;
-{
-  const setup = opaque.server.createSetup();
-  const reg = opaque.client.startRegistration({ password: PASSWORD });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({
-    serverSetup: setup,
-    userIdentifier: 'u',
-    registrationRequest: reg.registrationRequest,
-  });
-  const { registrationRecord } = opaque.client.finishRegistration({
-    clientRegistrationState: reg.clientRegistrationState,
-    registrationResponse,
-    password: PASSWORD,
-  });
-  kdfCpu = () => {
-    const start = opaque.client.startLogin({ password: PASSWORD });
-    const { loginResponse } = opaque.server.startLogin({
-      serverSetup: setup,
-      registrationRecord,
-      startLoginRequest: start.startLoginRequest,
-      userIdentifier: 'u',
-    });
-    const c = cpu();
-    opaque.client.finishLogin({
-      clientLoginState: start.clientLoginState,
-      loginResponse,
-      password: PASSWORD,
-    });
-    return cpu() - c;
-  };
-  for (let i = 0; i < 3; i++) kdfCpu();
-}
+const kdfCpu = await kdfTimer({ password: PASSWORD, clock: cpu });
 const pgDb =
   backend === 'postgres'
     ? await createPgDatabase(

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPgDatabase, forkServer } from './children.mjs';
+import { kdfTimer } from './kdf.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -37,7 +38,6 @@ const { values } = parseArgs({
 const { startServer } = await import('../packages/server/dist/index.js');
 const { openNodeVault } = await import('../packages/vault/dist/node/index.js');
 const kc = await import('../packages/vault/dist/keychain/index.js');
-const opaque = await import('@serenity-kit/opaque');
 const pake = await import('../packages/vault/dist/pake/index.js');
 
 const ENTRIES = 1000;
@@ -80,45 +80,6 @@ const now = () => process.hrtime.bigint();
 const median = (xs) => quantile(xs, 0.5);
 const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
-/**
- * The deliberate KDF, timed alone: OPAQUE password stretching on a sign-in. Returns a function that
- * times one; it runs beside every restore (just before and just after it), since on a shared machine
- * its time drifts from minute to minute and one figure taken at the start would skew every ratio.
- */
-async function kdfTimer() {
-  await opaque.ready;
-  const setup = opaque.server.createSetup();
-  const reg = opaque.client.startRegistration({ password: PASSWORD });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({
-    serverSetup: setup,
-    userIdentifier: 'u',
-    registrationRequest: reg.registrationRequest,
-  });
-  const { registrationRecord } = opaque.client.finishRegistration({
-    clientRegistrationState: reg.clientRegistrationState,
-    registrationResponse,
-    password: PASSWORD,
-  });
-  const once = () => {
-    const start = opaque.client.startLogin({ password: PASSWORD });
-    const { loginResponse } = opaque.server.startLogin({
-      serverSetup: setup,
-      registrationRecord,
-      startLoginRequest: start.startLoginRequest,
-      userIdentifier: 'u',
-    });
-    const t0 = now();
-    opaque.client.finishLogin({
-      clientLoginState: start.clientLoginState,
-      loginResponse,
-      password: PASSWORD,
-    });
-    return ms(t0);
-  };
-  for (let i = 0; i < 3; i++) once();
-  return once;
-}
-
 /** Both devices' CPace work for one approval (shares, ISK, tags), median of 20 runs. */
 function pakeTime() {
   const random = (n) => globalThis.crypto.getRandomValues(new Uint8Array(n));
@@ -155,7 +116,8 @@ function pakeTime() {
   return quantile(times, 0.5);
 }
 
-const kdfOnce = await kdfTimer();
+// The KDF beside each restore (bench/kdf.mjs), in wall time.
+const kdfOnce = await kdfTimer({ password: PASSWORD, clock: () => Number(process.hrtime.bigint()) / 1e6 });
 const kdfAll = [];
 const pakeMs = pakeTime();
 const summary = [];
