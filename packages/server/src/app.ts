@@ -6,6 +6,8 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CLIENT_HEADER,
@@ -77,11 +79,9 @@ async function refuseOutdated(ctx: ServerContext, request: FastifyRequest, clien
 
 /** Records one answer's duration under `route`. */
 function observer(ctx: ServerContext, route: string) {
+  const durations = ctx.metrics.requestDuration.route(route);
   return (reply: FastifyReply, done: () => void) => {
-    ctx.metrics.requestDuration.observe(
-      { route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    durations.observe(reply.statusCode, reply.elapsedTime / 1000);
     done();
   };
 }
@@ -119,9 +119,18 @@ export async function buildApp(options: {
   // The API speaks JSON only; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   ctx.log = app.log;
-
-  const { default: cookie } = await import('@fastify/cookie');
-  await app.register(cookie);
+  // The security headers, set by the first hook of every request from precomputed pairs, so every
+  // answer carries them: those of the later hooks (rate limit, CORS, the client check) and errors
+  // included. There is no onSend hook: that phase alone cost each request more than the headers
+  // (bench/FINDINGS.md, bench:server no-op).
+  const headers = Object.entries(
+    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
+  );
+  const v1Headers: Array<[string, string]> = [...headers, ['cache-control', 'no-store']];
+  app.addHook('onRequest', (request, reply, done) => {
+    for (const [name, value] of isV1(request.url) ? v1Headers : headers) reply.header(name, value);
+    done();
+  });
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
@@ -157,8 +166,8 @@ export async function buildApp(options: {
             source: 'corsOrigins (--cors-origin, TESSERA_CORS_ORIGINS)',
           }),
   });
-  // The hooks every request runs take callbacks, not async functions: no promise and no extra turn
-  // per request in the common case (bench/FINDINGS.md, bench:server against a bare twin).
+  // The client check: a callback, not an async function, so the common case costs no promise and
+  // no extra turn per request (bench/FINDINGS.md, bench:server against a bare twin).
   app.addHook('onRequest', (request, _reply, done) => {
     if (!isV1(request.url)) return done();
     let outdated: ClientId | null;
@@ -171,16 +180,19 @@ export async function buildApp(options: {
     refuseOutdated(ctx, request, outdated).catch((err: Error) => done(err));
   });
   // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
-  let closing = false;
-  const headers = Object.entries(
-    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
-  );
-  app.addHook('onSend', (request, reply, payload, done) => {
-    for (const [name, value] of headers) reply.header(name, value);
-    if (isV1(request.url)) reply.header('cache-control', 'no-store');
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
+  // Requests that arrive later get Fastify's 503 with `Connection: close`; the answers in flight are
+  // found through their sockets (tracked per connection, not per request).
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
   });
+  const endInFlight = () => {
+    for (const socket of sockets) {
+      const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (response && !response.headersSent) response.shouldKeepAlive = false;
+    }
+  };
   // Durations by route: each route observes with its own label (fixed when it is registered), so no
   // request builds `request.routeOptions`; answers of no route (404) observe as "unmatched".
   app.addHook('onRoute', (route) => {
@@ -245,7 +257,7 @@ export async function buildApp(options: {
     );
 
   app.addHook('preClose', async () => {
-    closing = true;
+    endInFlight();
     hub.closeAll();
   });
   return app;

@@ -36,24 +36,49 @@ export async function createSession(
   return token;
 }
 
-/** The web app's cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. */
+/**
+ * The web app's cookie: HttpOnly, SameSite=Strict, Secure when the request came over TLS. Written as
+ * the header itself (byte for byte what @fastify/cookie wrote): a cookie plugin ran two hooks on
+ * every request for the three routes that set or clear this one cookie (bench/FINDINGS.md).
+ */
+export function sessionCookieHeader(token: string, secure: boolean): string {
+  const attributes = secure ? 'HttpOnly; Secure; SameSite=Strict' : 'HttpOnly; SameSite=Strict';
+  return `${SESSION_COOKIE}=${token}; Max-Age=${Math.floor(DEFAULTS.sessionTtlMs / 1000)}; Path=/; ${attributes}`;
+}
+
+/** The header that removes the cookie (empty value, expired). */
+export function clearedSessionCookieHeader(secure: boolean): string {
+  const attributes = secure ? 'HttpOnly; Secure; SameSite=Strict' : 'HttpOnly; SameSite=Strict';
+  return `${SESSION_COOKIE}=; Max-Age=0; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`;
+}
+
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: request.protocol === 'https',
-    path: '/',
-    maxAge: Math.floor(DEFAULTS.sessionTtlMs / 1000),
-  });
+  reply.header('set-cookie', sessionCookieHeader(token, request.protocol === 'https'));
 }
 
 export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, {
-    httpOnly: true,
-    sameSite: 'strict',
-    secure: request.protocol === 'https',
-    path: '/',
-  });
+  reply.header('set-cookie', clearedSessionCookieHeader(request.protocol === 'https'));
+}
+
+/**
+ * The session cookie's value in a Cookie header, read only by requests that authenticate: the
+ * first `tessera_session` pair wins, name and value trimmed, percent-decoded when it decodes (as
+ * the `cookie` package parses); undefined when there is none.
+ */
+export function sessionCookieValue(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq === -1 || pair.slice(0, eq).trim() !== SESSION_COOKIE) continue;
+    const value = pair.slice(eq + 1).trim();
+    if (!value.includes('%')) return value;
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return undefined;
 }
 
 function tokenOf(request: FastifyRequest): string | null {
@@ -64,7 +89,7 @@ function tokenOf(request: FastifyRequest): string | null {
       throw new HttpError(401, 'unauthorized', 'The Authorization header must be "Bearer <session token>".');
     return m[1]!;
   }
-  const cookie = request.cookies?.[SESSION_COOKIE];
+  const cookie = sessionCookieValue(request.headers.cookie);
   if (cookie !== undefined) return TOKEN.test(cookie) ? cookie : null;
   return null;
 }
