@@ -1,16 +1,17 @@
 // bench:restore in CPU time, for a machine too loaded for wall-clock figures: client (this process)
-// plus server (its own process, read from /proc/PID/stat, so Linux only) CPU for a raw pull of 1,000
+// plus server (its own process, read from /proc/PID/task/*/schedstat, so Linux only) CPU for a raw pull of 1,000
 // items and for a recovery-key restore of them (sign-in, recover, first sync round), the KDF's CPU
 // (OPAQUE's Argon2id, measured apart) subtracted; ratio = median over runs of restore / raw pull.
 // `--root DIR` measures another checkout's build (e.g. main's), so old and new builds can alternate:
 //   for r in 1 2; do for t in ../main .; do node bench/restore-cpu.mjs --root $t; done; done
 // The sign-in is the one `tessera keychain recover --server ...` makes (`signInToRecover`: no approval
 // run), or `login` in a checkout that predates it. Ends with one `RESULT {json}` line. Builds nothing: run `npm run build` (or tsc -b) first.
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { kdfTimer } from './kdf.mjs';
 const { values } = parseArgs({
   options: {
     root: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
@@ -24,7 +25,6 @@ const backend = values.backend;
 const { forkServer, createPgDatabase } = await import(join(root, 'bench/children.mjs'));
 const { openNodeVault } = await import(join(root, 'packages/vault/dist/node/index.js'));
 const kc = await import(join(root, 'packages/vault/dist/keychain/index.js'));
-const opaque = await import('@serenity-kit/opaque');
 const env = { ...process.env, TESSERA_KEY_STORE: 'file' };
 const dir = mkdtempSync(join(tmpdir(), 'prc-'));
 const PASSWORD = 'correct horse battery staple';
@@ -59,48 +59,22 @@ const cpu = () => {
   return (u.user + u.system) / 1000;
 };
 let serverPid = 0;
-const tick = 1000 / 100; // USER_HZ 100
-const serverCpu = () => {
-  const f = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(f[11]) + Number(f[12])) * tick;
-};
+// The server's CPU in ms: the run time of each of its threads from /proc/PID/task/TID/schedstat
+// (nanoseconds), not /proc/PID/stat's 10 ms ticks, which are too coarse for a 20 ms phase.
+const serverCpu = () =>
+  readdirSync(`/proc/${serverPid}/task`).reduce((sum, tid) => {
+    try {
+      return (
+        sum + Number(readFileSync(`/proc/${serverPid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+      );
+    } catch {
+      return sum; // a thread that ended between the listing and the read
+    }
+  }, 0);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-// KDF CPU apart: the client's OPAQUE finishLogin, as bench:restore times it. Measured beside every
-// restore (just before and just after it), since on a shared machine its CPU drifts from minute to minute.
-await opaque.ready;
+// KDF CPU apart (bench/kdf.mjs), measured beside every restore.
 const kdfTimes = [];
-let kdfCpu;
-{
-  const setup = opaque.server.createSetup();
-  const reg = opaque.client.startRegistration({ password: PASSWORD });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({
-    serverSetup: setup,
-    userIdentifier: 'u',
-    registrationRequest: reg.registrationRequest,
-  });
-  const { registrationRecord } = opaque.client.finishRegistration({
-    clientRegistrationState: reg.clientRegistrationState,
-    registrationResponse,
-    password: PASSWORD,
-  });
-  kdfCpu = () => {
-    const start = opaque.client.startLogin({ password: PASSWORD });
-    const { loginResponse } = opaque.server.startLogin({
-      serverSetup: setup,
-      registrationRecord,
-      startLoginRequest: start.startLoginRequest,
-      userIdentifier: 'u',
-    });
-    const c = cpu();
-    opaque.client.finishLogin({
-      clientLoginState: start.clientLoginState,
-      loginResponse,
-      password: PASSWORD,
-    });
-    return cpu() - c;
-  };
-  for (let i = 0; i < 3; i++) kdfCpu();
-}
+const kdfCpu = await kdfTimer({ password: PASSWORD, clock: cpu });
 const pgDb =
   backend === 'postgres'
     ? await createPgDatabase(

@@ -4,7 +4,7 @@
  * `release` gives it back when the attempt succeeds.
  */
 import type { FastifyInstance } from 'fastify';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RateLimitRule } from './config.js';
 import type { RateLimitsTable } from './db/tables.js';
 import { HttpError } from './http-error.js';
@@ -29,48 +29,63 @@ export async function consume<T extends RateLimitDatabase>(
   now = Date.now(),
 ): Promise<void> {
   const db = database as unknown as Kysely<RateLimitDatabase>;
-  const waitMs = await db.transaction().execute(async (trx) => {
-    const rows = [];
-    for (const { key, rule } of keys) {
-      await trx
-        .insertInto('rate_limits')
-        .values({ key, window_start: now, count: 0, blocked_until: 0 })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ count: sql`rate_limits.count` }))
-        .execute();
-      const row = await trx
-        .selectFrom('rate_limits')
-        .selectAll()
-        .where('key', '=', key)
-        .executeTakeFirstOrThrow();
-      if (now - row.window_start >= rule.windowMs)
-        Object.assign(row, { window_start: now, count: 0, blocked_until: 0 });
-      rows.push({ row, rule });
-    }
-    let wait = 0;
-    for (const { row, rule } of rows) {
-      if (row.blocked_until > now) wait = Math.max(wait, row.blocked_until - now);
-      if (row.count >= rule.limit) wait = Math.max(wait, row.window_start + rule.windowMs - now);
-    }
-    if (wait > 0) return wait;
-    for (const { row, rule } of rows) {
-      const count = row.count + 1;
-      const over = count - rule.freeAttempts;
-      const blocked =
-        over > 0 ? now + Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
-      await trx
-        .updateTable('rate_limits')
-        .set({ window_start: row.window_start, count, blocked_until: blocked })
-        .where('key', '=', row.key)
-        .execute();
-    }
-    return 0;
-  });
-  if (waitMs > 0) {
-    const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-    throw new HttpError(429, 'rate-limited', `Too many attempts; try again in ${retryAfter} seconds.`, {
-      retryAfter,
-    });
+  const waitMs = await db.transaction().execute((trx) => countHits(trx, keys, now));
+  if (waitMs > 0) throw rateLimited(waitMs);
+}
+
+/**
+ * `consume`'s work inside the caller's transaction (a sign-in counts its hit in the transaction that
+ * stores the attempt: one commit, not two). Returns the wait in ms when a key refuses (nothing is
+ * counted then; throw `rateLimited(wait)` after the transaction), else 0 with the hits counted.
+ */
+export async function countHits<T extends RateLimitDatabase>(
+  transaction: Transaction<T>,
+  keys: RateKey[],
+  now = Date.now(),
+): Promise<number> {
+  const trx = transaction as unknown as Transaction<RateLimitDatabase>;
+  const rows = [];
+  for (const { key, rule } of keys) {
+    await trx
+      .insertInto('rate_limits')
+      .values({ key, window_start: now, count: 0, blocked_until: 0 })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ count: sql`rate_limits.count` }))
+      .execute();
+    const row = await trx
+      .selectFrom('rate_limits')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (now - row.window_start >= rule.windowMs)
+      Object.assign(row, { window_start: now, count: 0, blocked_until: 0 });
+    rows.push({ row, rule });
   }
+  let wait = 0;
+  for (const { row, rule } of rows) {
+    if (row.blocked_until > now) wait = Math.max(wait, row.blocked_until - now);
+    if (row.count >= rule.limit) wait = Math.max(wait, row.window_start + rule.windowMs - now);
+  }
+  if (wait > 0) return wait;
+  for (const { row, rule } of rows) {
+    const count = row.count + 1;
+    const over = count - rule.freeAttempts;
+    const blocked =
+      over > 0 ? now + Math.min(rule.maxDelayMs, rule.baseDelayMs * 2 ** Math.min(over - 1, 30)) : 0;
+    await trx
+      .updateTable('rate_limits')
+      .set({ window_start: row.window_start, count, blocked_until: blocked })
+      .where('key', '=', row.key)
+      .execute();
+  }
+  return 0;
+}
+
+/** The 429 of a refused hit, `waitMs` from now. */
+export function rateLimited(waitMs: number): HttpError {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return new HttpError(429, 'rate-limited', `Too many attempts; try again in ${retryAfter} seconds.`, {
+    retryAfter,
+  });
 }
 
 /** Gives back one hit on each key (a successful attempt is not a failure) and lifts any back-off. */

@@ -129,6 +129,50 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     expect(replay.body.error.code).toBe('login-expired');
   });
 
+  it('spends a sign-in attempt that was refused, in the same transaction as the refusal', async () => {
+    // The finish runs as one write transaction and returns its refusals rather than throwing them, so
+    // the attempt's deletion commits with a wrong proof or a refused resume too (issue 14).
+    const account = await trustedAccount(api, uniqueEmail());
+    await opaque.ready;
+    const started = async () => {
+      const { clientLoginState, startLoginRequest } = opaque.client.startLogin({
+        password: account.password,
+      });
+      const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
+      const fin = opaque.client.finishLogin({
+        clientLoginState,
+        loginResponse: start.body.loginResponse,
+        password: account.password,
+        ...FAST,
+      })!;
+      const loginId: string = start.body.loginId;
+      return {
+        loginId,
+        finishLoginRequest: fin.finishLoginRequest,
+        deviceId: account.deviceId,
+        deviceProof: deviceProof(loginId, account.deviceId),
+      };
+    };
+    const expired = async (body: Json) => {
+      const replay = await api.post('/v1/sessions/finish', body);
+      expect(replay.status).toBe(401);
+      expect(replay.body.error.code).toBe('login-expired');
+    };
+    // A resume without the device's proof: refused after the proof of the password.
+    const noProof = await started();
+    const { deviceProof: _, ...withoutProof } = noProof;
+    expect((await api.post('/v1/sessions/finish', withoutProof)).status).toBe(403);
+    await expired(noProof);
+    // A finish message that proves nothing.
+    const wrong = await started();
+    const bad = await api.post('/v1/sessions/finish', {
+      ...wrong,
+      finishLoginRequest: wrong.finishLoginRequest.slice(0, -4) + 'AAAA',
+    });
+    expect(bad.status).toBe(401);
+    await expired(wrong);
+  });
+
   it("resumes an existing device only with the device's own signature of this sign-in", async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const other = await register(api, uniqueEmail());
@@ -283,6 +327,24 @@ describe.each(BACKENDS)('sign-in rate limits shared by processes (%s)', (backend
     expect(
       (await login(a, { email: other.email, password: other.password, deviceId: other.deviceId })).status,
     ).toBe(200);
+  });
+
+  it('counts a sign-in start with a malformed message against the limit', async () => {
+    // The hit and the stored attempt share one transaction; a message the OPAQUE server refuses
+    // must still leave its hit counted (issue 14).
+    const rule = { limit: 2, windowMs: 3_600_000, freeAttempts: 10, baseDelayMs: 1, maxDelayMs: 1 };
+    const a = new Api((await store.start({ rateLimits: { signInAccount: rule } })).url);
+    const account = await register(a, uniqueEmail());
+    for (let i = 0; i < 2; i++) {
+      const start = await a.post('/v1/sessions/start', { email: account.email, startLoginRequest: 'AAAA' });
+      expect(start.status).toBe(400);
+    }
+    const blocked = await login(a, {
+      email: account.email,
+      password: account.password,
+      deviceId: account.deviceId,
+    });
+    expect(blocked.status).toBe(429);
   });
 
   it('gives a successful sign-in back, so only failures count towards the limit', async () => {

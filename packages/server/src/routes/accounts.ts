@@ -13,7 +13,7 @@ import { appendEvent } from '../events.js';
 import { HttpError, badRequest, forbidden, notFound } from '../http-error.js';
 import { verifySignature } from '../signatures.js';
 import { accountLimitKey, signInKeys } from '../credential-limits.js';
-import { consume, release } from '../rate-limit.js';
+import { consume, countHits, rateLimited, release } from '../rate-limit.js';
 import { handle } from '../route.js';
 import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
 import { clearSessionCookie, createSession, setSessionCookie } from '../sessions.js';
@@ -118,122 +118,173 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     }
   });
 
+  // One write transaction for the attempt: the rate-limit hit and the stored login state commit
+  // together (SQLite's synchronous=FULL pays an fsync per commit; issue 14). The hit is still
+  // counted before the OPAQUE evaluation, and kept when the client's message is malformed.
   handle(app, ctx, 'loginStart', async ({ body, request }) => {
     const email = normalizeEmail(body.email);
     const keys = signInKeys({ ctx, ip: request.ip, email });
-    try {
-      await consume(ctx.db, keys);
-    } catch (err) {
-      ctx.metrics.signIns.inc({ outcome: 'rate-limited' });
-      throw err;
-    }
-    const account = await ctx.db
-      .selectFrom('accounts')
-      .select(['id', 'opaque_record'])
-      .where('email', '=', email)
-      .executeTakeFirst();
-    // With no record, serenity answers with a fake one derived from the setup and the identifier, so
-    // an unknown email looks exactly like a known one with a wrong password (RFC 9807 §10.9).
-    const { serverLoginState, loginResponse } = withClientMessage('startLoginRequest', () =>
-      opaque.server.startLogin({
-        serverSetup: ctx.opaqueServerSetup,
-        userIdentifier: email,
-        registrationRecord: account?.opaque_record ?? null,
-        startLoginRequest: body.startLoginRequest,
-      }),
-    );
     const loginId = randomB64u(16);
-    await ctx.db
-      .insertInto('logins')
-      .values({
-        id: loginId,
-        account_id: account?.id ?? null,
-        server_state: serverLoginState,
-        rate_keys: JSON.stringify(keys.map((k) => k.key)),
-        expires_at: Date.now() + DEFAULTS.loginTtlMs,
-      })
-      .execute();
+    const outcome = await ctx.db.transaction().execute(async (trx) => {
+      const wait = await countHits(trx, keys);
+      if (wait > 0) return { refused: rateLimited(wait) };
+      const account = await trx
+        .selectFrom('accounts')
+        .select(['id', 'opaque_record'])
+        .where('email', '=', email)
+        .executeTakeFirst();
+      let started: ReturnType<typeof opaque.server.startLogin>;
+      try {
+        // With no record, serenity answers with a fake one derived from the setup and the identifier, so
+        // an unknown email looks exactly like a known one with a wrong password (RFC 9807 §10.9).
+        started = withClientMessage('startLoginRequest', () =>
+          opaque.server.startLogin({
+            serverSetup: ctx.opaqueServerSetup,
+            userIdentifier: email,
+            registrationRecord: account?.opaque_record ?? null,
+            startLoginRequest: body.startLoginRequest,
+          }),
+        );
+      } catch (err) {
+        return { refused: err };
+      }
+      await trx
+        .insertInto('logins')
+        .values({
+          id: loginId,
+          account_id: account?.id ?? null,
+          server_state: started.serverLoginState,
+          rate_keys: JSON.stringify(keys.map((k) => k.key)),
+          expires_at: Date.now() + DEFAULTS.loginTtlMs,
+        })
+        .execute();
+      return { loginResponse: started.loginResponse };
+    });
+    if ('refused' in outcome) {
+      if (outcome.refused instanceof HttpError && outcome.refused.status === 429)
+        ctx.metrics.signIns.inc({ outcome: 'rate-limited' });
+      throw outcome.refused;
+    }
     ctx.metrics.signIns.inc({ outcome: 'started' });
-    return { loginId, loginResponse };
+    return { loginId, loginResponse: outcome.loginResponse };
   });
 
+  // One write transaction (issue 14): the attempt's single use, the proof, the rate-limit hits given
+  // back, and the device and session. A refusal is returned from it, not thrown, so the attempt's
+  // deletion commits whatever the outcome; an unexpected error rolls it back and deletes it apart.
   handle(app, ctx, 'loginFinish', async ({ body, request, reply }) => {
     if ((body.device === undefined) === (body.deviceId === undefined)) {
       throw badRequest('Send exactly one of device (to join as a new device) or deviceId (to resume one).');
     }
-    // Single use: the attempt is gone whatever the outcome.
-    const login = await ctx.db
-      .deleteFrom('logins')
-      .where('id', '=', body.loginId)
-      .returningAll()
-      .executeTakeFirst();
-    if (!login || login.expires_at < Date.now()) {
-      throw new HttpError(
-        401,
-        'login-expired',
-        'This sign-in attempt expired or was already used; start again.',
-      );
-    }
-    let proven: boolean;
+    let outcome:
+      | { refused: HttpError }
+      | {
+          accountId: string;
+          deviceId: string;
+          deviceStatus: 'pending' | 'trusted' | 'removed';
+          session: string;
+        };
     try {
-      opaque.server.finishLogin({
-        serverLoginState: login.server_state,
-        finishLoginRequest: body.finishLoginRequest,
-      });
-      proven = true;
-    } catch {
-      proven = false;
-    }
-    // An unknown email (no account) always fails, like a wrong password.
-    if (!proven || !login.account_id) {
-      ctx.metrics.signIns.inc({ outcome: 'failed' });
-      throw new HttpError(401, 'invalid-credentials', 'The email or password is wrong.');
-    }
-    const accountId = login.account_id;
-    await release(ctx.db, JSON.parse(login.rate_keys) as string[]);
-    const now = Date.now();
-    const result = await ctx.db.transaction().execute(async (trx) => {
-      await lockAccount(trx, accountId);
-      let deviceId: string;
-      let deviceStatus: 'pending' | 'trusted' | 'removed';
-      if (body.deviceId !== undefined) {
-        const device = await trx
-          .selectFrom('devices')
-          .select(['id', 'status', 'sign_pub'])
-          .where('id', '=', body.deviceId)
-          .where('account_id', '=', accountId)
+      outcome = await ctx.db.transaction().execute(async (trx) => {
+        // Single use: the attempt is gone whatever the outcome.
+        const login = await trx
+          .deleteFrom('logins')
+          .where('id', '=', body.loginId)
+          .returningAll()
           .executeTakeFirst();
-        if (!device) throw notFound('No such device in this account; join as a new device.');
-        if (device.status === 'removed')
-          throw new HttpError(
-            403,
-            'device-removed',
-            'This device was removed from the keychain; join again as a new device.',
-          );
-        // The password alone must not yield a session of an existing (possibly trusted) device.
-        const proven =
-          body.deviceProof !== undefined &&
-          verifySignature({
-            publicKey: device.sign_pub,
-            message: `${LABELS.resume}|${body.loginId}|${device.id}`,
-            signature: body.deviceProof,
+        if (!login || login.expires_at < Date.now()) {
+          return {
+            refused: new HttpError(
+              401,
+              'login-expired',
+              'This sign-in attempt expired or was already used; start again.',
+            ),
+          };
+        }
+        let proven: boolean;
+        try {
+          opaque.server.finishLogin({
+            serverLoginState: login.server_state,
+            finishLoginRequest: body.finishLoginRequest,
           });
-        if (!proven) throw forbidden('Resuming a device needs deviceProof, its signature of this sign-in.');
-        deviceId = device.id;
-        deviceStatus = device.status;
-        await trx.updateTable('devices').set({ last_seen_at: now }).where('id', '=', deviceId).execute();
-      } else {
-        deviceId = await insertDevice(trx, accountId, body.device!, now);
-        deviceStatus = 'pending';
-        await addNotice(trx, accountId, 'device-join-requested', { deviceId, name: body.device!.name }, now);
-        await appendEvent(trx, accountId, 'devices', {});
-      }
-      return { deviceId, deviceStatus, session: await createSession(trx, accountId, deviceId, now) };
-    });
-    if (body.device !== undefined) await ctx.bus.publish([accountId]);
+          proven = true;
+        } catch {
+          proven = false;
+        }
+        // An unknown email (no account) always fails, like a wrong password.
+        if (!proven || !login.account_id) {
+          ctx.metrics.signIns.inc({ outcome: 'failed' });
+          return { refused: new HttpError(401, 'invalid-credentials', 'The email or password is wrong.') };
+        }
+        const accountId = login.account_id;
+        const now = Date.now();
+        await lockAccount(trx, accountId);
+        await release<MainDatabase>(trx, JSON.parse(login.rate_keys) as string[]);
+        let deviceId: string;
+        let deviceStatus: 'pending' | 'trusted' | 'removed';
+        if (body.deviceId !== undefined) {
+          const device = await trx
+            .selectFrom('devices')
+            .select(['id', 'status', 'sign_pub'])
+            .where('id', '=', body.deviceId)
+            .where('account_id', '=', accountId)
+            .executeTakeFirst();
+          if (!device) return { refused: notFound('No such device in this account; join as a new device.') };
+          if (device.status === 'removed')
+            return {
+              refused: new HttpError(
+                403,
+                'device-removed',
+                'This device was removed from the keychain; join again as a new device.',
+              ),
+            };
+          // The password alone must not yield a session of an existing (possibly trusted) device.
+          const proven =
+            body.deviceProof !== undefined &&
+            verifySignature({
+              publicKey: device.sign_pub,
+              message: `${LABELS.resume}|${body.loginId}|${device.id}`,
+              signature: body.deviceProof,
+            });
+          if (!proven)
+            return {
+              refused: forbidden('Resuming a device needs deviceProof, its signature of this sign-in.'),
+            };
+          deviceId = device.id;
+          deviceStatus = device.status;
+          await trx.updateTable('devices').set({ last_seen_at: now }).where('id', '=', deviceId).execute();
+        } else {
+          deviceId = await insertDevice(trx, accountId, body.device!, now);
+          deviceStatus = 'pending';
+          await addNotice(
+            trx,
+            accountId,
+            'device-join-requested',
+            { deviceId, name: body.device!.name },
+            now,
+          );
+          await appendEvent(trx, accountId, 'devices', {});
+        }
+        return {
+          accountId,
+          deviceId,
+          deviceStatus,
+          session: await createSession(trx, accountId, deviceId, now),
+        };
+      });
+    } catch (err) {
+      await ctx.db
+        .deleteFrom('logins')
+        .where('id', '=', body.loginId)
+        .execute()
+        .catch(() => undefined);
+      throw err;
+    }
+    if ('refused' in outcome) throw outcome.refused;
+    if (body.device !== undefined) await ctx.bus.publish([outcome.accountId]);
     ctx.metrics.signIns.inc({ outcome: 'succeeded' });
-    setSessionCookie(request, reply, result.session);
-    return { accountId, ...result };
+    setSessionCookie(request, reply, outcome.session);
+    return outcome;
   });
 
   handle(app, ctx, 'logout', async ({ session, request, reply }) => {

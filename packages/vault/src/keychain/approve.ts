@@ -115,8 +115,11 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
     encPub: target.encPub,
     signPub: target.signPub,
   };
+  // The link builds on the circle verified at the start of this approval rather than a second fetch
+  // of it (issue 14): the server's compare-and-swap on `prev` refuses a link on a circle that moved
+  // meanwhile, and `withCircleRetry` then refreshes, verifies and builds again.
   await withCircleRetry(keychain, async () => {
-    const current = await keychain.refreshCircle();
+    const current = keychain.requireState().circle!;
     const me = keychain.requireTrusted();
     const { epoch, vk } = keychain.currentVaultKey();
     const link = buildLink(current, {

@@ -86,11 +86,15 @@ async function signIn(
   }
   checkPassword(options.password);
   const client = keychain.client(options.server);
-  const meta = await keychain.serverMeta(client);
+  // The server's OPAQUE key (from meta) is first needed by finishLogin, so meta and the sign-in's
+  // first message go out at once: one round trip, not two (issue 14).
   const start = await opaque.startLogin(options.password);
-  const { loginId, loginResponse } = await client.call('loginStart', {
-    body: { email: options.email, startLoginRequest: start.startLoginRequest },
-  });
+  const [meta, { loginId, loginResponse }] = await Promise.all([
+    keychain.serverMeta(client),
+    client.call('loginStart', {
+      body: { email: options.email, startLoginRequest: start.startLoginRequest },
+    }),
+  ]);
   const finished = await opaque.finishLogin({
     secret: options.password,
     state: start.clientLoginState,
