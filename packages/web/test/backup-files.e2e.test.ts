@@ -85,7 +85,14 @@ describe('backup files', { timeout: 120_000 }, () => {
       const before = backupsIn((await folder(page)).names);
       expect(before.length).toBe(Math.min(n - 2, 3));
       await page.clock.fastForward('01:00:00');
-      await expect.poll(async () => backupsIn((await folder(page)).names).at(-1)).not.toBe(before.at(-1));
+      // The new file is written before the oldest is deleted (never fewer than N on disk), so this
+      // waits for both: a new newest, and no more than 3 once the oldest is gone.
+      await expect
+        .poll(async () => {
+          const after = backupsIn((await folder(page)).names);
+          return after.at(-1) !== before.at(-1) && after.length === Math.min(n - 1, 3);
+        })
+        .toBe(true);
     }
     const { names, newest } = await folder(page);
     expect(names).toContain('notes.txt');

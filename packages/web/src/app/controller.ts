@@ -617,6 +617,9 @@ export class App {
   async chooseDeviceOnly(): Promise<void> {
     await this.saveSettings({ mode: 'device' });
     this.store.set({ phase: 'ready' });
+    // The check at open skipped the first-run screen (no vault to store an offset in yet); a person
+    // reads that screen for longer than the check's delay, so it runs now.
+    setTimeout(() => void this.measureClock(), CLOCK_CHECK_DELAY_MS);
   }
 
   private async keychain(): Promise<KeychainSession> {
