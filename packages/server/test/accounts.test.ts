@@ -25,6 +25,24 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
   });
   afterAll(() => store.cleanup());
 
+  /** A sign-in of `account` started with the server and finished by the client, not yet sent. */
+  const clientSignIn = async (account: { email: string; password: string }) => {
+    await opaque.ready;
+    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: account.password });
+    const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
+    const fin = opaque.client.finishLogin({
+      clientLoginState,
+      loginResponse: start.body.loginResponse,
+      password: account.password,
+      ...FAST,
+    })!;
+    return {
+      loginId: start.body.loginId as string,
+      finishLoginRequest: fin.finishLoginRequest,
+      serverStaticPublicKey: fin.serverStaticPublicKey,
+    };
+  };
+
   it('publishes its version, the minimum client version and both OPAQUE public keys', async () => {
     const res = await api.get('/v1/meta');
     expect(res.status).toBe(200);
@@ -56,16 +74,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     expect(again.body.session).not.toBe(account.api.token);
     // The client pins the server key it registered with.
     const meta = await api.get('/v1/meta');
-    await opaque.ready;
-    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: account.password });
-    const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
-    const fin = opaque.client.finishLogin({
-      clientLoginState,
-      loginResponse: start.body.loginResponse,
-      password: account.password,
-      ...FAST,
-    });
-    expect(fin?.serverStaticPublicKey).toBe(meta.body.opaquePublicKey);
+    expect((await clientSignIn(account)).serverStaticPublicKey).toBe(meta.body.opaquePublicKey);
   });
 
   it('refuses a second account with the same email', async () => {
@@ -108,20 +117,12 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
 
   it('uses a sign-in attempt once', async () => {
     const account = await register(api, uniqueEmail());
-    await opaque.ready;
-    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: account.password });
-    const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
-    const fin = opaque.client.finishLogin({
-      clientLoginState,
-      loginResponse: start.body.loginResponse,
-      password: account.password,
-      ...FAST,
-    })!;
+    const { loginId, finishLoginRequest } = await clientSignIn(account);
     const body = {
-      loginId: start.body.loginId,
-      finishLoginRequest: fin.finishLoginRequest,
+      loginId,
+      finishLoginRequest,
       deviceId: account.deviceId,
-      deviceProof: deviceProof(start.body.loginId, account.deviceId),
+      deviceProof: deviceProof(loginId, account.deviceId),
     };
     expect((await api.post('/v1/sessions/finish', body)).status).toBe(200);
     const replay = await api.post('/v1/sessions/finish', body);
@@ -133,22 +134,11 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     // The finish runs as one write transaction and returns its refusals rather than throwing them, so
     // the attempt's deletion commits with a wrong proof or a refused resume too (issue 14).
     const account = await trustedAccount(api, uniqueEmail());
-    await opaque.ready;
     const started = async () => {
-      const { clientLoginState, startLoginRequest } = opaque.client.startLogin({
-        password: account.password,
-      });
-      const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
-      const fin = opaque.client.finishLogin({
-        clientLoginState,
-        loginResponse: start.body.loginResponse,
-        password: account.password,
-        ...FAST,
-      })!;
-      const loginId: string = start.body.loginId;
+      const { loginId, finishLoginRequest } = await clientSignIn(account);
       return {
         loginId,
-        finishLoginRequest: fin.finishLoginRequest,
+        finishLoginRequest,
         deviceId: account.deviceId,
         deviceProof: deviceProof(loginId, account.deviceId),
       };
@@ -176,22 +166,12 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
   it("resumes an existing device only with the device's own signature of this sign-in", async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const other = await register(api, uniqueEmail());
-    await opaque.ready;
     const attempt = async (proof: (loginId: string) => string | undefined) => {
-      const { clientLoginState, startLoginRequest } = opaque.client.startLogin({
-        password: account.password,
-      });
-      const start = await api.post('/v1/sessions/start', { email: account.email, startLoginRequest });
-      const fin = opaque.client.finishLogin({
-        clientLoginState,
-        loginResponse: start.body.loginResponse,
-        password: account.password,
-        ...FAST,
-      })!;
-      const deviceProof = proof(start.body.loginId);
+      const { loginId, finishLoginRequest } = await clientSignIn(account);
+      const deviceProof = proof(loginId);
       return api.post('/v1/sessions/finish', {
-        loginId: start.body.loginId,
-        finishLoginRequest: fin.finishLoginRequest,
+        loginId,
+        finishLoginRequest,
         deviceId: account.deviceId,
         ...(deviceProof ? { deviceProof } : {}),
       });
