@@ -4,7 +4,7 @@
 // `--sort name|used|manual` reorders within the pins, and use counts stay on the device that showed
 // the codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestServer, Workspace, type Backend, type Device } from './keychain-harness.js';
+import { signupAccount, TestServer, Workspace, type Backend, type Device } from './keychain-harness.js';
 
 const ENTRIES = [
   ['Delta', 'JBSWY3DPEHPK3PXP'],
@@ -40,16 +40,7 @@ export function orderScenario(backend: Backend): void {
         server = await TestServer.start(backend, ws.dir);
         for (const [issuer, secret] of ENTRIES)
           await a.ok(['add', '--secret', secret, '--issuer', issuer, '--account', 'me']);
-        await a.ok([
-          'keychain',
-          'signup',
-          '--server',
-          server.url,
-          '--email',
-          `order-${backend}@example.com`,
-          '--recovery-key-file',
-          `${ws.dir}/rk-${backend}`,
-        ]);
+        await signupAccount(a, server.url, `order-${backend}@example.com`);
         await b.joinApprovedBy(a, { server: server.url, email: `order-${backend}@example.com` });
       }, 180_000);
       afterAll(async () => {
