@@ -40,6 +40,12 @@ describe('an approval', () => {
     await close?.();
   });
 
+  /** A new device signed in with `login`, waiting for approval. */
+  async function waiting(deviceName: string) {
+    const d = await device();
+    return { d, ...(await login(d.keychain, { server: proxy.url, email, password, deviceName })) };
+  }
+
   it('the waiting device has saved its run, its share is posted, and its saved state shows the circle', async () => {
     const d = await device();
     const asked = proxy.requests.length;
@@ -63,13 +69,7 @@ describe('an approval', () => {
   });
 
   it("the new device gets the approval's delivery while the approving device still saves its circle", async () => {
-    const d = await device();
-    const { verificationCode, deviceId } = await login(d.keychain, {
-      server: proxy.url,
-      email,
-      password,
-      deviceName: 'D',
-    });
+    const { d, verificationCode, deviceId } = await waiting('D');
     // A knows the circle as it is, so the approval's only vault write is the one after its link.
     await syncRound(a.keychain);
     // A's vault writes wait until D is trusted: a delivery sent only after A's save would never come.
@@ -99,13 +99,7 @@ describe('an approval', () => {
   });
 
   it('a device stopped after posting its confirmation, before saving its seal key, finishes the run', async () => {
-    const d = await device();
-    const { verificationCode, deviceId } = await login(d.keychain, {
-      server: proxy.url,
-      email,
-      password,
-      deviceName: 'S',
-    });
+    const { d, verificationCode, deviceId } = await waiting('S');
     await syncRound(a.keychain);
     // D's write of its seal key fails (it stops there); the confirmation it sent meanwhile arrives.
     const updateMeta = d.vault.updateMeta.bind(d.vault);
