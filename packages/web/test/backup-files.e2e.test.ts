@@ -5,10 +5,10 @@
  * The browser's folder dialog is the one part replaced: it returns a folder of the page's origin
  * private file system, which has the same handle API. Time is Playwright's fake clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { importFiles } from '@tessera/formats';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness } from './harness.js';
 
 const PASSWORD = 'backup files password 7';
 const T0 = Date.parse('2026-12-05T10:00:00Z');
@@ -18,13 +18,7 @@ const ENTRY = (n: number) => ({
   secret: 'JBSWY3DPEHPK3PXP',
 });
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Names in the picked folder, sorted, and the newest backup's bytes (base64). */
 async function folder(page: Page): Promise<{ names: string[]; newest: string | null }> {

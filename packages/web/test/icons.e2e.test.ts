@@ -9,16 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '@tessera/server';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  WEB_ROOT,
-  type Harness,
-} from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness, WEB_ROOT } from './harness.js';
 import { rowTiles } from './tiles.js';
 
 const EMAIL = 'icons@example.com';
@@ -29,13 +22,7 @@ const ENTRIES = [
   { issuer: 'Acme Intranet', account: 'alice', secret: 'JBSWY3DPEHPK3PXR' },
 ];
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Every `/icons/` path the context asks for, from the page or its service worker. */
 function recordIconRequests(context: BrowserContext): string[] {

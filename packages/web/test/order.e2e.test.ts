@@ -5,16 +5,9 @@
  * device; at 360 px the main navigation is a bottom bar that works; after an add the stale error,
  * tags and link are gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  type Device,
-  type Harness,
-} from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness, type Device } from './harness.js';
 
 const EMAIL = 'order@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -25,16 +18,9 @@ const ENTRIES = [
   { issuer: 'bravo', account: 'b', secret: 'MFRGGZDFMZTWQ2LK' },
 ];
 
-let harness: Harness;
+const harness = useHarness();
 let a: Device;
 let b: Device;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
 
 /** Issuers in the order shown (pinned ones marked `*`). */
 async function order(page: Page): Promise<string[]> {

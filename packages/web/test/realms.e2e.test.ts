@@ -8,28 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRealm, type RunningRealm } from '@tessera/server';
-import { addTyped, createKeychain, startHarness, visibleCodes, type Harness } from './harness.js';
+import { addTyped, createKeychain, useHarness, visibleCodes } from './harness.js';
 
 const EMAIL = 'realms-web@example.com';
 const PASSWORD = 'a long enough account password';
 const PIN = '48213957';
 
-let harness: Harness;
 let realms: RunningRealm[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-web-realms-'));
 
+// Registered before the harness, so the realms start before the server that names them and close
+// after it.
 beforeAll(async () => {
   realms = await Promise.all(
     [1, 2, 3].map((i) => startRealm({ dataDir: join(scratch, `realm-${i}`), httpRateLimit: false })),
   );
-  harness = await startHarness({
-    server: { escrowRealms: { urls: realms.map((r) => r.url), threshold: 2 }, httpRateLimit: false },
-  });
 }, 120_000);
 afterAll(async () => {
-  await harness?.close();
   await Promise.all(realms.map((r) => r.close()));
   rmSync(scratch, { recursive: true, force: true });
+});
+const harness = useHarness({
+  server: () => ({ escrowRealms: { urls: realms.map((r) => r.url), threshold: 2 }, httpRateLimit: false }),
 });
 
 describe('web app with escrow realms', { timeout: 120_000 }, () => {

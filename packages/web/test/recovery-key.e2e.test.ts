@@ -4,20 +4,14 @@
  * starting over says that the key written down is void.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness, visibleCodes } from './harness.js';
 
 const PASSWORD = 'a long enough account password';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 async function startSignup(page: import('playwright-core').Page, email: string): Promise<string> {
   await page.goto('/#/backup');

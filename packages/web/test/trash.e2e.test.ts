@@ -2,29 +2,16 @@
  * The trash in the web app: a delete offers Undo in its toast; the Trash page (from Settings) lists
  * deleted entries and restores them; the restored entry shows the same RFC 6238 codes as before.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import type { Page } from 'playwright-core';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  visibleCodes,
-  type Harness,
-} from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness, visibleCodes } from './harness.js';
 
 const ENTRY = { issuer: 'GitHub', account: 'alice@example.com', secret: 'JBSWY3DPEHPK3PXP' };
 const KEEP = { issuer: 'Other', account: 'o@example.com', secret: 'JBSWY3DPEHPK3PXQ' };
 const PASSWORD = 'correct horse battery staple';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Opens the entry's Edit dialog and deletes it. */
 async function deleteEntry(page: Page): Promise<void> {

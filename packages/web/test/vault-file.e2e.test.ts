@@ -4,18 +4,12 @@
  * rewritten; an altered file is refused. And a pull's merge (issue 18): shown before its save
  * completes, saved all the same. Real Chromium, real IndexedDB, real server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openVaultFileAny, readVaultHeader, sealVaultFile } from '@tessera/vault';
-import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 
