@@ -150,6 +150,23 @@ export async function startDeviceOnly(page: Page): Promise<void> {
   await page.getByRole('button', { name: /Use on this device only/ }).click();
 }
 
+/**
+ * A new browser signs in to an existing account from the first-run screen ("Turn on keychain
+ * backup", "I have an account"); what the device is then asked (approval, PIN, recovery key) is the
+ * caller's. `url` is where the app is opened (another origin's, say); the context's own by default.
+ */
+export async function signInFromFirstRun(
+  page: Page,
+  options: { email: string; password: string; url?: string },
+): Promise<void> {
+  await page.goto(options.url ?? '/');
+  await page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+  await page.getByRole('button', { name: 'I have an account' }).click();
+  await page.getByLabel('Email').fill(options.email);
+  await page.getByLabel('Account password').fill(options.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /** Adds an entry through the typed form. */
 export async function addTyped(
   page: Page,

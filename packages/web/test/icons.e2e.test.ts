@@ -11,7 +11,14 @@ import { startServer } from '@tessera/server';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { addTyped, createKeychain, startDeviceOnly, useHarness, WEB_ROOT } from './harness.js';
+import {
+  addTyped,
+  createKeychain,
+  signInFromFirstRun,
+  startDeviceOnly,
+  useHarness,
+  WEB_ROOT,
+} from './harness.js';
 import { rowTiles } from './tiles.js';
 
 const EMAIL = 'icons@example.com';
@@ -92,12 +99,7 @@ describe('issuer icons', { timeout: 180_000 }, () => {
     // A second browser joins the keychain with the recovery key.
     const key = await createKeychain(a.page, { email: EMAIL, password: PASSWORD });
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('button', { name: 'Recovery key' }).click();
     await b.page.getByLabel('Recovery key').fill(key);
     await b.page.getByRole('button', { name: 'Use recovery key' }).click();

@@ -8,7 +8,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import { findLeaks, readTree } from '../../server/test/leaks.js';
-import { addTyped, startDeviceOnly, useHarness, type Device } from './harness.js';
+import { addTyped, signInFromFirstRun, startDeviceOnly, useHarness, type Device } from './harness.js';
 
 const EMAIL = 'story@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -80,12 +80,7 @@ async function waitForLabels(page: Page, expected: string[]): Promise<void> {
 /** A new browser signs in to the keychain and lands on the join screen. */
 async function signIn(): Promise<Device> {
   const device = await harness.device();
-  await device.page.goto('/');
-  await device.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-  await device.page.getByRole('button', { name: 'I have an account' }).click();
-  await device.page.getByLabel('Email').fill(EMAIL);
-  await device.page.getByLabel('Account password').fill(PASSWORD);
-  await device.page.getByRole('button', { name: 'Sign in' }).click();
+  await signInFromFirstRun(device.page, { email: EMAIL, password: PASSWORD });
   // OPAQUE with Argon2id in the page: on a busy 2-core machine it has taken over 30 s.
   await device.page
     .getByRole('heading', { name: 'Bring your codes to this device' })

@@ -7,7 +7,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { addTyped, createKeychain, startDeviceOnly, useHarness, type Device } from './harness.js';
+import {
+  addTyped,
+  createKeychain,
+  signInFromFirstRun,
+  startDeviceOnly,
+  useHarness,
+  type Device,
+} from './harness.js';
 
 const EMAIL = 'order@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -54,12 +61,7 @@ describe('order and pins across two browsers of one account', { timeout: 150_000
     const recoveryKey = await createKeychain(a.page, { email: EMAIL, password: PASSWORD });
 
     b = await harness.device({ viewport: { width: 360, height: 740 }, colorScheme: 'dark' });
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await b.page.getByRole('button', { name: 'Recovery key' }).click();
     await b.page.getByLabel('Recovery key').fill(recoveryKey);

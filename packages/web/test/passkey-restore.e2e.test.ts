@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { totp } from '@tessera/otp';
-import { useHarness } from './harness.js';
+import { signInFromFirstRun, useHarness } from './harness.js';
 
 const EMAIL = 'passkey-story@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -98,12 +98,7 @@ describe('restore with a synced passkey', { timeout: 120_000 }, () => {
       localStorage.clear();
     });
     await context.clearCookies();
-    await page.goto(`${origin}/`);
-    await page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await page.getByRole('button', { name: 'I have an account' }).click();
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Account password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(page, { email: EMAIL, password: PASSWORD, url: `${origin}/` });
     await page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await page.getByRole('button', { name: 'Passkey' }).click();
     await page.getByRole('button', { name: 'Restore with passkey' }).click();

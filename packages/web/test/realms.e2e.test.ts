@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRealm, type RunningRealm } from '@tessera/server';
-import { addTyped, createKeychain, useHarness, visibleCodes } from './harness.js';
+import { addTyped, createKeychain, signInFromFirstRun, useHarness, visibleCodes } from './harness.js';
 
 const EMAIL = 'realms-web@example.com';
 const PASSWORD = 'a long enough account password';
@@ -58,12 +58,7 @@ describe('web app with escrow realms', { timeout: 120_000 }, () => {
 
     await realms[1]!.close();
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await b.page.getByRole('button', { name: 'Keychain PIN' }).click();
     await b.page.getByLabel('Keychain PIN').fill(PIN);
