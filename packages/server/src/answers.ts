@@ -1,0 +1,67 @@
+/**
+ * The keychain server's HTTP answers: a `ServerResponse` subclass handed to Fastify through its
+ * documented `http` option (passed to `http.createServer`, whose `ServerResponse` option is Node's
+ * documented way to extend responses). Its `writeHead`, which Node calls for every answer (Fastify's
+ * replies and errors, its 503 while closing, hijacked streams like the feed, and `end()` without an
+ * explicit `writeHead` through `_implicitHeader`), adds
+ *
+ * - the security headers (web.ts `securityHeaders`), and `Cache-Control: no-store` on /v1, unless the
+ *   answer already set that header: no Fastify hook per request (a hook costs its runner and a
+ *   `reply.header` per header; bench/FINDINGS.md, bench:server no-op);
+ * - `Connection: close` once the server is closing, so the answers in flight end their keep-alive
+ *   connections instead of holding the exit back until the keep-alive timeout. One flag, read per
+ *   answer; nothing per connection or per request is tracked for it.
+ */
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+
+type Pairs = ReadonlyArray<readonly [string, string]>;
+
+export interface Answers {
+  /** For Fastify's `http` option: `{ ServerResponse }`. */
+  ServerResponse: typeof ServerResponse;
+  /** From now on every answer not yet started closes its connection. */
+  closing(): void;
+}
+
+/** `v1(url)` says which answers also get `v1Headers` (`headers` are on every answer). */
+export function answers(options: {
+  headers: Pairs;
+  v1Headers: Pairs;
+  v1: (url: string) => boolean;
+}): Answers {
+  const { headers, v1Headers, v1 } = options;
+  let closing = false;
+  class Answer extends ServerResponse<IncomingMessage> {
+    // Node's signatures: (status, headers?) and (status, reason, headers?); headers as an object or an
+    // array of pairs.
+    override writeHead(
+      statusCode: number,
+      reason?: string | OutgoingHttpHeaders | unknown[],
+      obj?: OutgoingHttpHeaders | unknown[],
+    ): this {
+      // Headers already sent: Node's own error.
+      if (this.headersSent) return super.writeHead(statusCode, reason as OutgoingHttpHeaders);
+      const target = typeof reason === 'string' ? obj : reason;
+      const pairs = v1(this.req.url ?? '') ? v1Headers : headers;
+      if (target !== undefined && target !== null && !Array.isArray(target)) {
+        // The common case (every Fastify reply): the headers object, in which the answer's own win.
+        const given = target as OutgoingHttpHeaders;
+        for (const [name, value] of pairs)
+          if (given[name] === undefined && !this.hasHeader(name)) given[name] = value;
+      } else {
+        for (const [name, value] of pairs) if (!this.hasHeader(name)) this.setHeader(name, value);
+      }
+      if (closing) this.setHeader('connection', 'close');
+      return typeof reason === 'string'
+        ? super.writeHead(statusCode, reason, obj as OutgoingHttpHeaders)
+        : super.writeHead(statusCode, reason as OutgoingHttpHeaders);
+    }
+  }
+  return {
+    // Node's type is generic in the request type; this class answers plain IncomingMessages.
+    ServerResponse: Answer as unknown as typeof ServerResponse,
+    closing: () => {
+      closing = true;
+    },
+  };
+}
