@@ -11,8 +11,16 @@
  * - `Connection: close` once the server is closing, so the answers in flight end their keep-alive
  *   connections instead of holding the exit back until the keep-alive timeout. One flag, read per
  *   answer; nothing per connection or per request is tracked for it.
+ *
+ * Its `end` records the answer's duration, from when Node made the answer (the request's head had
+ * arrived) to the end of its body, under the route its handler or the error handler named
+ * (`observeAs`). Fastify's `onResponse` hooks did this before; any such hook makes Fastify add two
+ * listeners to each answer and run a hook chain when it finishes, which cost the no-op route more
+ * than all the rest of the server's own work (bench/FINDINGS.md, bench:server no-op).
  */
 import { ServerResponse, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { RouteDurations } from './route-histogram.js';
 
 type Pairs = ReadonlyArray<readonly [string, string]>;
 
@@ -32,6 +40,18 @@ export function answers(options: {
   const { headers, v1Headers, v1 } = options;
   let closing = false;
   class Answer extends ServerResponse<IncomingMessage> {
+    readonly started = performance.now();
+    durations: RouteDurations | undefined = undefined;
+
+    override end(chunk?: unknown, encoding?: unknown, callback?: unknown): this {
+      const durations = this.durations;
+      if (durations !== undefined) {
+        this.durations = undefined;
+        durations.observe(this.statusCode, (performance.now() - this.started) / 1000);
+      }
+      return super.end(chunk as string, encoding as BufferEncoding, callback as () => void);
+    }
+
     // Node's signatures: (status, headers?) and (status, reason, headers?); headers as an object or an
     // array of pairs.
     override writeHead(
@@ -64,4 +84,14 @@ export function answers(options: {
       closing = true;
     },
   };
+}
+
+/**
+ * Names the route whose durations an answer counts in; the first name given wins (the route's
+ * handler, else the error handler, else the 404 handler). Answers never named (Fastify's 503 while
+ * closing) are not counted.
+ */
+export function observeAs(response: ServerResponse, durations: RouteDurations): void {
+  const answer = response as ServerResponse & { durations?: RouteDurations };
+  if (answer.durations === undefined) answer.durations = durations;
 }

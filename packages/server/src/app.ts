@@ -41,7 +41,7 @@ import { securityHeaders, registerWebApp } from './web.js';
 import { EMBEDDED_REALM_PATH } from './escrow-realms.js';
 import { openCors, registerRealmRoutes } from './realm/http.js';
 import { registerHttpRateLimit } from './rate-limit.js';
-import { answers } from './answers.js';
+import { answers, observeAs } from './answers.js';
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
@@ -77,15 +77,6 @@ async function refuseOutdated(ctx: ServerContext, request: FastifyRequest, clien
     `${client.client} ${client.version} is too old for this server; update Tessera to ${ctx.minClientVersion} or later.`,
     { minimumVersion: ctx.minClientVersion },
   );
-}
-
-/** Records one answer's duration under `route`. */
-function observer(ctx: ServerContext, route: string) {
-  const durations = ctx.metrics.requestDuration.route(route);
-  return (reply: FastifyReply, done: () => void) => {
-    durations.observe(reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  };
 }
 
 /** A route's hooks of one kind as a list (Fastify takes one function or an array). */
@@ -180,16 +171,29 @@ export async function buildApp(options: {
     if (!outdated) return done();
     refuseOutdated(ctx, request, outdated).catch((err: Error) => done(err));
   };
-  // Durations by route: each route observes with its own label (fixed when it is registered), so no
-  // request builds `request.routeOptions`; answers of no route (404) observe as "unmatched" (below).
+  // Durations by route, counted as each answer ends (answers.ts): the route's handler names its route
+  // (a label fixed when the route is registered, so no request builds `request.routeOptions`), the
+  // `onError` hook that of an answer refused before its handler, the 404 handler "unmatched". No
+  // `onResponse` hook: any makes Fastify listen to every answer's end (bench/FINDINGS.md).
+  const unmatched = ctx.metrics.requestDuration.route('unmatched');
   app.addHook('onRoute', (route) => {
     const onRequest = hookList(route.onRequest);
     // Fastify copies a GET route's options for its HEAD route: add the check once.
     if (isV1(route.url) && !onRequest.includes(clientCheck)) route.onRequest = [clientCheck, ...onRequest];
-    const observe = observer(ctx, route.url);
-    route.onResponse = [...hookList(route.onResponse), (_request, reply, done) => observe(reply, done)];
+    const durations = ctx.metrics.requestDuration.route(route.url);
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      observeAs(reply.raw, durations);
+      return handler.call(this, request, reply);
+    };
   });
 
+  // Errors only (no cost per request), in every context, the realm's with its own error handler too.
+  app.addHook('onError', (request, reply, _error, done) => {
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    observeAs(reply.raw, route === undefined ? unmatched : ctx.metrics.requestDuration.route(route));
+    done();
+  });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = toErrorReply(err, request);
     if (status === 429 && body.error.retryAfter) reply.header('retry-after', String(body.error.retryAfter));
@@ -198,6 +202,7 @@ export async function buildApp(options: {
 
   const webIndex = config.webRoot ? await registerWebApp(app, config.webRoot) : false;
   const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    observeAs(reply.raw, unmatched);
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') && !isV1(request.url) && webIndex;
     if (wantsPage && !/\.[a-z0-9]+$/i.test(request.url.split('?')[0]!))
@@ -206,20 +211,15 @@ export async function buildApp(options: {
       .code(404)
       .send(errorBody('not-found', `No route ${request.method} ${request.url.split('?')[0]}.`));
   };
-  // Answers of no route in a context of their own (same prefix, so the server's 404 handler), so only
-  // they run the "unmatched" duration hook, not every request; under /v1, after the client check.
-  await app.register(async (noRoute) => {
-    const unmatched = observer(ctx, 'unmatched');
-    noRoute.addHook('onResponse', (_request, reply, done) => unmatched(reply, done));
-    noRoute.setNotFoundHandler(notFound);
-    await noRoute.register(
-      async (v1) => {
-        v1.addHook('onRequest', clientCheck);
-        v1.setNotFoundHandler(notFound);
-      },
-      { prefix: '/v1' },
-    );
-  });
+  app.setNotFoundHandler(notFound);
+  // /v1's answers of no route: a 404 handler of their own, after the client check.
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', clientCheck);
+      v1.setNotFoundHandler(notFound);
+    },
+    { prefix: '/v1' },
+  );
 
   // Operational routes (no client header, no session).
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
