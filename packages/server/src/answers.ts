@@ -37,7 +37,10 @@ export function answers(options: {
   v1Headers: Pairs;
   v1: (url: string) => boolean;
 }): Answers {
-  const { headers, v1Headers, v1 } = options;
+  const { v1 } = options;
+  // Names and values apart, walked by index: this runs for every answer.
+  const all = { names: options.headers.map(([n]) => n), values: options.headers.map(([, v]) => v) };
+  const forV1 = { names: options.v1Headers.map(([n]) => n), values: options.v1Headers.map(([, v]) => v) };
   let closing = false;
   class Answer extends ServerResponse<IncomingMessage> {
     readonly started = performance.now();
@@ -59,19 +62,20 @@ export function answers(options: {
       reason?: string | OutgoingHttpHeaders | unknown[],
       obj?: OutgoingHttpHeaders | unknown[],
     ): this {
-      // Headers already sent: Node's own error.
-      if (this.headersSent) return super.writeHead(statusCode, reason as OutgoingHttpHeaders);
       const target = typeof reason === 'string' ? obj : reason;
-      const pairs = v1(this.req.url ?? '') ? v1Headers : headers;
+      const { names, values } = v1(this.req.url ?? '') ? forV1 : all;
       if (target !== undefined && target !== null && !Array.isArray(target)) {
-        // The common case (every Fastify reply): the headers object, in which the answer's own win.
+        // The common case (every Fastify reply): the headers object, in which the answer's own win. As
+        // when a hook set them on the reply, they win over any set earlier with `setHeader` (Node
+        // merges this object over those); nothing sets these that way.
         const given = target as OutgoingHttpHeaders;
-        for (const [name, value] of pairs)
-          if (given[name] === undefined && !this.hasHeader(name)) given[name] = value;
+        for (let i = 0; i < names.length; i++)
+          if (given[names[i]!] === undefined) given[names[i]!] = values[i];
       } else {
-        for (const [name, value] of pairs) if (!this.hasHeader(name)) this.setHeader(name, value);
+        for (let i = 0; i < names.length; i++)
+          if (!this.hasHeader(names[i]!)) this.setHeader(names[i]!, values[i]!);
       }
-      if (closing) this.setHeader('connection', 'close');
+      if (closing && !this.headersSent) this.setHeader('connection', 'close');
       return typeof reason === 'string'
         ? super.writeHead(statusCode, reason, obj as OutgoingHttpHeaders)
         : super.writeHead(statusCode, reason as OutgoingHttpHeaders);
