@@ -4,7 +4,13 @@
  * added with the CLI reaching the open popup through the live feed, with the notice of its sign-in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTyped, createKeychain, startDeviceOnly, type Harness } from '../../web/test/harness.js';
+import {
+  addTyped,
+  createKeychain,
+  signInFromFirstRun,
+  startDeviceOnly,
+  type Harness,
+} from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
 import {
   clickFillButton,
@@ -130,12 +136,7 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
     await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();
 
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, ACCOUNT);
     const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
 
     // The popup opens its device section by itself when a device asks to join.

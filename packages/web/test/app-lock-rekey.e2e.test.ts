@@ -5,19 +5,13 @@
  * The lock also closes the app after five minutes in the background (issue 18), driven by
  * Playwright's fake clock and the page's own visibilitychange event.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openVaultFileAny, readVaultHeader, unwrapKeyWithPassphrase } from '@tessera/vault';
 import { totp } from '@tessera/otp';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const FIRST = 'a long passphrase';

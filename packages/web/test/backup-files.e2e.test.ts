@@ -5,10 +5,10 @@
  * The browser's folder dialog is the one part replaced: it returns a folder of the page's origin
  * private file system, which has the same handle API. Time is Playwright's fake clock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { importFiles } from '@tessera/formats';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness } from './harness.js';
 
 const PASSWORD = 'backup files password 7';
 const T0 = Date.parse('2026-12-05T10:00:00Z');
@@ -18,13 +18,7 @@ const ENTRY = (n: number) => ({
   secret: 'JBSWY3DPEHPK3PXP',
 });
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Names in the picked folder, sorted, and the newest backup's bytes (base64). */
 async function folder(page: Page): Promise<{ names: string[]; newest: string | null }> {
@@ -47,6 +41,62 @@ async function folder(page: Page): Promise<{ names: string[]; newest: string | n
 const backupsIn = (names: string[]) => names.filter((n) => /^tessera-backup-.*Z\.json$/.test(n));
 
 describe('backup files', { timeout: 120_000 }, () => {
+  it('on the first-run screen nothing is stored; the backup state starts once the user chooses', async () => {
+    const { context, page, errors } = await harness.device();
+    // Every IndexedDB transaction the page opens, as "<mode> <store>" per store it covers.
+    await context.addInitScript(() => {
+      const log: string[] = [];
+      (window as unknown as { idbLog: string[] }).idbLog = log;
+      const transaction = IDBDatabase.prototype.transaction;
+      IDBDatabase.prototype.transaction = function (
+        this: IDBDatabase,
+        stores: string | string[],
+        mode?: IDBTransactionMode,
+        options?: IDBTransactionOptions,
+      ) {
+        for (const store of typeof stores === 'string' ? [stores] : stores)
+          log.push(`${mode ?? 'readonly'} ${store}`);
+        return transaction.call(this, stores, mode, options);
+      } as typeof transaction;
+    });
+    const idbLog = () => page.evaluate(() => (window as unknown as { idbLog: string[] }).idbLog.slice());
+    const storedVault = () =>
+      page.evaluate(async () => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const request = indexedDB.open('tessera');
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+        const count = await new Promise<number>((resolve) => {
+          const request = db.transaction('vault').objectStore('vault').count();
+          request.onsuccess = () => resolve(request.result);
+        });
+        db.close();
+        return count;
+      });
+
+    await page.goto('/');
+    const deviceOnly = page.getByRole('button', { name: /Use on this device only/ });
+    await deviceOnly.waitFor();
+    // A person reads the first screen before choosing: nothing the app does on its own in that time
+    // may store a vault (there is no event for "nothing happened", so this is the person's pause).
+    await page.waitForTimeout(2_000);
+    expect(await storedVault()).toBe(0);
+    const beforeChoice = await idbLog();
+    expect(beforeChoice.filter((t) => t === 'readwrite vault' || t.endsWith(' handles'))).toEqual([]);
+
+    await deviceOnly.click();
+    // Chosen: the backup machinery starts (it reads the folder handle) and keeps its state in the vault.
+    await expect.poll(storedVault).toBe(1);
+    const afterChoice = (await idbLog()).slice(beforeChoice.length);
+    expect(afterChoice).toContain('readonly handles');
+    expect(afterChoice).toContain('readwrite vault');
+    await page.goto('/#/backup');
+    await page.getByRole('region', { name: 'Backup files' }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('a picked folder gets a backup after changes, at most hourly, keeping the newest 3; the file restores', async () => {
     const { context, page, errors } = await harness.device();
     await context.addInitScript(() => {

@@ -6,21 +6,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { startServer } from '@tessera/server';
 import { totp } from '@tessera/otp';
-import { addTyped, startDeviceOnly, startHarness, visibleCodes, WEB_ROOT, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness, visibleCodes, WEB_ROOT } from './harness.js';
 import { launchChromium } from '../scripts/chromium.mjs';
 
-let harness: Harness;
+const harness = useHarness();
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-web-devices-'));
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 

@@ -4,9 +4,9 @@
  * the saved PNG and the QR codes shown on screen decode (with the formats package's own QR reader) to
  * exactly the other entries. The Codes and Export screens fit a 360 px wide phone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importFiles } from '@tessera/formats';
-import { startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { startDeviceOnly, useHarness } from './harness.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const LIST = [
@@ -16,13 +16,7 @@ const LIST = [
   `otpauth://totp/Slow:s%40example.com?secret=${SECRET}&issuer=Slow&period=60`,
 ].join('\n');
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 async function decoded(files: { name: string; bytes: Uint8Array }[]): Promise<string[]> {
   const result = await importFiles({ sources: files });

@@ -6,20 +6,13 @@
  * them; the server's data is asked by another account (a sharing-key lookup answers 404 when the
  * account's circle names none).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeychainError } from '@tessera/vault/keychain';
-import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness } from './harness.js';
 import { nodeAccount } from './node-account.js';
 
 const PASSWORD = 'correct horse battery staple';
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 300_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 describe('shared-folder sync guard', { timeout: 600_000 }, () => {
   it('sends no folder request and publishes no sharing key until the account uses folders', async () => {

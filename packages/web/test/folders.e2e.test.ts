@@ -7,7 +7,7 @@
  * in the owners' activity log, removal hides the folder from the removed account, and deleting the
  * folder drops it for everyone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totp } from '@tessera/otp';
 import { KeychainError } from '@tessera/vault/keychain';
 import {
@@ -19,14 +19,7 @@ import {
   syncFolders,
 } from '@tessera/vault/folders';
 import type { Page } from 'playwright-core';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  type Device,
-  type Harness,
-} from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness, type Device } from './harness.js';
 import { nodeAccount } from './node-account.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
@@ -34,14 +27,7 @@ const SECRET = 'JBSWY3DPEHPK3PXP';
 const RFC_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const RFC_CODES = ['755224', '287082'];
 const PASSWORD = 'correct horse battery staple';
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 300_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** The code a row of the list shows, without spaces. */
 async function rowCode(page: Page, name: string): Promise<string> {

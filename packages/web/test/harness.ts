@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { startServer, type ServerOptions } from '@tessera/server';
 
@@ -116,10 +117,54 @@ export async function startHarness(options: { server?: Partial<ServerOptions> } 
   };
 }
 
+/**
+ * The set-up of a browser test file: starts a harness before the file's tests (`beforeAll`) and
+ * closes it after them (`afterAll`). Returns the harness, usable in the tests and in any hook
+ * registered after this call (hooks run in the order they are registered, `afterAll` in reverse).
+ * `server` is passed to the server, or made by a function called at start, so that it can name
+ * what an earlier `beforeAll` started (the realms of realms.e2e). The bound covers a first file
+ * that builds the web app (`ensureBuilt`) on a loaded machine.
+ */
+export function useHarness(
+  options: { server?: Partial<ServerOptions> | (() => Partial<ServerOptions>) } = {},
+): Harness {
+  let started: Harness | undefined;
+  beforeAll(async () => {
+    const server = typeof options.server === 'function' ? options.server() : options.server;
+    started = await startHarness(server ? { server } : {});
+  }, 300_000);
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as Harness, {
+    get(_, key) {
+      if (!started) throw new Error(`harness.${String(key)} used before the harness started (beforeAll)`);
+      return Reflect.get(started, key);
+    },
+  });
+}
+
 /** Opens the app and picks "Use on this device only". */
 export async function startDeviceOnly(page: Page): Promise<void> {
   await page.goto('/');
   await page.getByRole('button', { name: /Use on this device only/ }).click();
+}
+
+/**
+ * A new browser signs in to an existing account from the first-run screen ("Turn on keychain
+ * backup", "I have an account"); what the device is then asked (approval, PIN, recovery key) is the
+ * caller's. `url` is where the app is opened (another origin's, say); the context's own by default.
+ */
+export async function signInFromFirstRun(
+  page: Page,
+  options: { email: string; password: string; url?: string },
+): Promise<void> {
+  await page.goto(options.url ?? '/');
+  await page.getByRole('button', { name: /Turn on keychain backup/ }).click();
+  await page.getByRole('button', { name: 'I have an account' }).click();
+  await page.getByLabel('Email').fill(options.email);
+  await page.getByLabel('Account password').fill(options.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 /** Adds an entry through the typed form. */

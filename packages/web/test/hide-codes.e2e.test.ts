@@ -2,16 +2,10 @@
  * "Hide codes" (for screen sharing): codes show as ••• ••• until a row is tapped, the choice survives a
  * reload on this device, and turning it off shows every code again.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { addTyped, startDeviceOnly, useHarness } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 describe('hide codes', { timeout: 120_000 }, () => {
   it('hides codes until tapped, remembered across a reload', async () => {

@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '@tessera/server';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   addTyped,
   createKeychain,
+  signInFromFirstRun,
   startDeviceOnly,
-  startHarness,
+  useHarness,
   WEB_ROOT,
-  type Harness,
 } from './harness.js';
 import { rowTiles } from './tiles.js';
 
@@ -29,13 +29,7 @@ const ENTRIES = [
   { issuer: 'Acme Intranet', account: 'alice', secret: 'JBSWY3DPEHPK3PXR' },
 ];
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 180_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Every `/icons/` path the context asks for, from the page or its service worker. */
 function recordIconRequests(context: BrowserContext): string[] {
@@ -105,12 +99,7 @@ describe('issuer icons', { timeout: 180_000 }, () => {
     // A second browser joins the keychain with the recovery key.
     const key = await createKeychain(a.page, { email: EMAIL, password: PASSWORD });
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('button', { name: 'Recovery key' }).click();
     await b.page.getByLabel('Recovery key').fill(key);
     await b.page.getByRole('button', { name: 'Use recovery key' }).click();

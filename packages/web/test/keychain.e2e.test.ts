@@ -3,12 +3,12 @@
  * the verification code, edits flowing both ways, the PIN and recovery-key paths, removing a
  * device, and offline edits that sync when the connection is back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import { findLeaks, readTree } from '../../server/test/leaks.js';
-import { addTyped, startDeviceOnly, startHarness, type Device, type Harness } from './harness.js';
+import { addTyped, signInFromFirstRun, startDeviceOnly, useHarness, type Device } from './harness.js';
 
 const EMAIL = 'story@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -19,16 +19,9 @@ const ENTRIES = [
   { issuer: 'Mail', account: 'alice@mail.example', secret: 'KRSXG5CTMVRXEZLU' },
 ];
 
-let harness: Harness;
+const harness = useHarness();
 let a: Device;
 let recoveryKey = '';
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
 
 /** `issuer|account` of every row, sorted. */
 async function labels(page: Page): Promise<string[]> {
@@ -87,12 +80,7 @@ async function waitForLabels(page: Page, expected: string[]): Promise<void> {
 /** A new browser signs in to the keychain and lands on the join screen. */
 async function signIn(): Promise<Device> {
   const device = await harness.device();
-  await device.page.goto('/');
-  await device.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-  await device.page.getByRole('button', { name: 'I have an account' }).click();
-  await device.page.getByLabel('Email').fill(EMAIL);
-  await device.page.getByLabel('Account password').fill(PASSWORD);
-  await device.page.getByRole('button', { name: 'Sign in' }).click();
+  await signInFromFirstRun(device.page, { email: EMAIL, password: PASSWORD });
   // OPAQUE with Argon2id in the page: on a busy 2-core machine it has taken over 30 s.
   await device.page
     .getByRole('heading', { name: 'Bring your codes to this device' })

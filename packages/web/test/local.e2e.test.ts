@@ -2,20 +2,14 @@
  * The web app on one device without a keychain: first run, adding in every way, copying, search,
  * tags and pins, import and export, the app lock, the unsupported-browser page, accessibility.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AxeBuilder } from '@axe-core/playwright';
 import { exportEntries } from '@tessera/formats';
 import { normalizeEntry, totp } from '@tessera/otp';
 import initSqlJs from 'sql.js';
-import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness, visibleCodes } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** The current and previous TOTP codes of a secret: a row read at a step boundary shows one of them. */
 function likelyCodes(secret: string): string[] {

@@ -5,15 +5,15 @@
  * device; at 360 px the main navigation is a bottom bar that works; after an add the stale error,
  * tags and link are gone.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import {
   addTyped,
   createKeychain,
+  signInFromFirstRun,
   startDeviceOnly,
-  startHarness,
+  useHarness,
   type Device,
-  type Harness,
 } from './harness.js';
 
 const EMAIL = 'order@example.com';
@@ -25,16 +25,9 @@ const ENTRIES = [
   { issuer: 'bravo', account: 'b', secret: 'MFRGGZDFMZTWQ2LK' },
 ];
 
-let harness: Harness;
+const harness = useHarness();
 let a: Device;
 let b: Device;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
 
 /** Issuers in the order shown (pinned ones marked `*`). */
 async function order(page: Page): Promise<string[]> {
@@ -68,12 +61,7 @@ describe('order and pins across two browsers of one account', { timeout: 150_000
     const recoveryKey = await createKeychain(a.page, { email: EMAIL, password: PASSWORD });
 
     b = await harness.device({ viewport: { width: 360, height: 740 }, colorScheme: 'dark' });
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await b.page.getByRole('button', { name: 'Recovery key' }).click();
     await b.page.getByLabel('Recovery key').fill(recoveryKey);

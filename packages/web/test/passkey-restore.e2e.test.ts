@@ -5,10 +5,10 @@
  * Chromium's virtual authenticator cannot hand a credential's PRF secret to another context), it
  * signs in, restores with the passkey alone, and shows the same codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { totp } from '@tessera/otp';
-import { startHarness, type Harness } from './harness.js';
+import { signInFromFirstRun, useHarness } from './harness.js';
 
 const EMAIL = 'passkey-story@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -17,13 +17,7 @@ const ENTRIES = [
   { issuer: 'Bank', account: 'alice@example.com', secret: 'GEZDGNBVGY3TQOJQ' },
 ];
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** `issuer|account|code` of every row, read in one go so every code is from the same moment. */
 async function codes(page: Page, origin: string): Promise<string[]> {
@@ -104,12 +98,7 @@ describe('restore with a synced passkey', { timeout: 120_000 }, () => {
       localStorage.clear();
     });
     await context.clearCookies();
-    await page.goto(`${origin}/`);
-    await page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await page.getByRole('button', { name: 'I have an account' }).click();
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Account password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(page, { email: EMAIL, password: PASSWORD, url: `${origin}/` });
     await page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await page.getByRole('button', { name: 'Passkey' }).click();
     await page.getByRole('button', { name: 'Restore with passkey' }).click();

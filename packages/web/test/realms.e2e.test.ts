@@ -8,28 +8,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRealm, type RunningRealm } from '@tessera/server';
-import { addTyped, createKeychain, startHarness, visibleCodes, type Harness } from './harness.js';
+import { addTyped, createKeychain, signInFromFirstRun, useHarness, visibleCodes } from './harness.js';
 
 const EMAIL = 'realms-web@example.com';
 const PASSWORD = 'a long enough account password';
 const PIN = '48213957';
 
-let harness: Harness;
 let realms: RunningRealm[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-web-realms-'));
 
+// Registered before the harness, so the realms start before the server that names them and close
+// after it.
 beforeAll(async () => {
   realms = await Promise.all(
     [1, 2, 3].map((i) => startRealm({ dataDir: join(scratch, `realm-${i}`), httpRateLimit: false })),
   );
-  harness = await startHarness({
-    server: { escrowRealms: { urls: realms.map((r) => r.url), threshold: 2 }, httpRateLimit: false },
-  });
 }, 120_000);
 afterAll(async () => {
-  await harness?.close();
   await Promise.all(realms.map((r) => r.close()));
   rmSync(scratch, { recursive: true, force: true });
+});
+const harness = useHarness({
+  server: () => ({ escrowRealms: { urls: realms.map((r) => r.url), threshold: 2 }, httpRateLimit: false }),
 });
 
 describe('web app with escrow realms', { timeout: 120_000 }, () => {
@@ -58,12 +58,7 @@ describe('web app with escrow realms', { timeout: 120_000 }, () => {
 
     await realms[1]!.close();
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     await b.page.getByRole('heading', { name: 'Bring your codes to this device' }).waitFor();
     await b.page.getByRole('button', { name: 'Keychain PIN' }).click();
     await b.page.getByLabel('Keychain PIN').fill(PIN);

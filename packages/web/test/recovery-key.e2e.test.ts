@@ -4,20 +4,14 @@
  * starting over says that the key written down is void.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
-import { addTyped, startDeviceOnly, startHarness, visibleCodes, type Harness } from './harness.js';
+import { addTyped, signInFromFirstRun, startDeviceOnly, useHarness, visibleCodes } from './harness.js';
 
 const PASSWORD = 'a long enough account password';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 async function startSignup(page: import('playwright-core').Page, email: string): Promise<string> {
   await page.goto('/#/backup');
@@ -76,12 +70,7 @@ describe('the recovery key', { timeout: 120_000 }, () => {
 
     // The key written down before the page closed is the account's: it restores another browser.
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill('keeper@example.com');
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: 'keeper@example.com', password: PASSWORD });
     await b.page.getByRole('button', { name: 'Recovery key' }).click();
     await b.page.getByLabel('Recovery key').fill(key);
     await b.page.getByRole('button', { name: 'Use recovery key' }).click();

@@ -3,18 +3,12 @@
  * web device shares an entry for 10 minutes; another browser, with nothing of the keychain, opens the
  * link and sees the code of the moment; a browser whose clock is past the window sees none.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totp } from '@tessera/otp';
-import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness } from './harness.js';
 
 const SECRET = 'KRSXG5CTMVRXEZLU';
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 describe('code links', { timeout: 90_000 }, () => {
   it('a shared link shows the code of the moment to anyone with it, and nothing after its window', async () => {

@@ -4,18 +4,12 @@
  * screen still follows from them: the codes (with the theme of this browser), first run, and the
  * lock screen of a passphrase vault (with its passkey button when a passkey lock is stored).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { totp } from '@tessera/otp';
-import { addTyped, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, startDeviceOnly, useHarness } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Records every IndexedDB transaction the page starts: its stores, its mode and when. */
 function recordTransactions(): void {

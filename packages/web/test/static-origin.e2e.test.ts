@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '@tessera/server';
 import { launchChromium } from '../scripts/chromium.mjs';
-import { WEB_ROOT, addTyped, createKeychain, ensureBuilt } from './harness.js';
+import { addTyped, createKeychain, ensureBuilt, signInFromFirstRun, WEB_ROOT } from './harness.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -143,12 +143,7 @@ describe('the web app from another origin', { timeout: 120_000 }, () => {
       .waitFor({ timeout: 30_000 });
 
     const b = await device(app.origin);
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(EMAIL);
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: EMAIL, password: PASSWORD });
     const code = (await b.page.getByTestId('verification-code').textContent())!.trim();
     // A hears of B over the change feed (server-sent events across origins) and approves.
     await a.page.getByRole('heading', { name: 'Approve a new device' }).waitFor({ timeout: 30_000 });

@@ -2,29 +2,23 @@
  * The trash in the web app: a delete offers Undo in its toast; the Trash page (from Settings) lists
  * deleted entries and restores them; the restored entry shows the same RFC 6238 codes as before.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import type { Page } from 'playwright-core';
 import {
   addTyped,
   createKeychain,
+  signInFromFirstRun,
   startDeviceOnly,
-  startHarness,
+  useHarness,
   visibleCodes,
-  type Harness,
 } from './harness.js';
 
 const ENTRY = { issuer: 'GitHub', account: 'alice@example.com', secret: 'JBSWY3DPEHPK3PXP' };
 const KEEP = { issuer: 'Other', account: 'o@example.com', secret: 'JBSWY3DPEHPK3PXQ' };
 const PASSWORD = 'correct horse battery staple';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 /** Opens the entry's Edit dialog and deletes it. */
 async function deleteEntry(page: Page): Promise<void> {
@@ -99,12 +93,7 @@ describe('trash across devices', { timeout: 240_000 }, () => {
     await addTyped(a.page, KEEP);
     const key = await createKeychain(a.page, { email: 'trash@example.com', password: PASSWORD });
     const b = await harness.device({ viewport: { width: 360, height: 740 } });
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill('trash@example.com');
-    await b.page.getByLabel('Account password').fill(PASSWORD);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, { email: 'trash@example.com', password: PASSWORD });
     await b.page.getByRole('button', { name: 'Recovery key' }).click({ timeout: 90_000 });
     await b.page.getByLabel('Recovery key').fill(key);
     await b.page.getByRole('button', { name: 'Use recovery key' }).click();

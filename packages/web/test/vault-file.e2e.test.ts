@@ -4,18 +4,12 @@
  * rewritten; an altered file is refused. And a pull's merge (issue 18): shown before its save
  * completes, saved all the same. Real Chromium, real IndexedDB, real server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openVaultFileAny, readVaultHeader, sealVaultFile } from '@tessera/vault';
-import { addTyped, createKeychain, startDeviceOnly, startHarness, type Harness } from './harness.js';
+import { addTyped, createKeychain, signInFromFirstRun, startDeviceOnly, useHarness } from './harness.js';
 
-let harness: Harness;
-beforeAll(async () => {
-  harness = await startHarness();
-}, 120_000);
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 
@@ -120,12 +114,7 @@ describe('the browser vault file', { timeout: 180_000 }, () => {
     await createKeychain(a.page, account);
 
     const b = await harness.device();
-    await b.page.goto('/');
-    await b.page.getByRole('button', { name: /Turn on keychain backup/ }).click();
-    await b.page.getByRole('button', { name: 'I have an account' }).click();
-    await b.page.getByLabel('Email').fill(account.email);
-    await b.page.getByLabel('Account password').fill(account.password);
-    await b.page.getByRole('button', { name: 'Sign in' }).click();
+    await signInFromFirstRun(b.page, account);
     const codeText = b.page.getByTestId('verification-code').filter({ hasText: /^\d{4}-\d{4}$/ });
     await codeText.waitFor({ timeout: 90_000 });
     await a.page.goto('/#/backup');

@@ -5,9 +5,8 @@
  * back (the pinned head must still be in it), nor show members different histories (a fork breaks
  * the pinned head's hash).
  */
-import { canon } from '@tessera/protocol';
+import { canon, ed25519Verify } from '@tessera/protocol';
 import { b64u, fromB64u, hash, utf8 } from '../keychain/bytes.js';
-import { verifySignature } from '../keychain/keys.js';
 import { hkdf } from '../keychain/primitives.js';
 import { FolderError } from './errors.js';
 import { FOLDER_LABELS } from './labels.js';
@@ -217,7 +216,12 @@ function applyFolderLink(state: FolderState | null, folder: string, link: Folder
     throw invalid(`its key epoch is ${link.epoch}, expected ${expectedEpoch}`);
   const signPub = signerKey(state, link, forged);
   const { sig, ...body } = link;
-  if (!verifySignature(fromB64u(signPub, 'signPub'), signedMessage(body), fromB64u(sig, 'sig')))
+  const signed = {
+    publicKey: fromB64u(signPub, 'signPub'),
+    message: signedMessage(body),
+    signature: fromB64u(sig, 'sig'),
+  };
+  if (!ed25519Verify(signed))
     throw forged(
       link.op === 'member-key'
         ? `the key change is not signed by the new key it names for ${link.by}`

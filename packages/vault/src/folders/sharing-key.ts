@@ -5,7 +5,7 @@
  * device secrets; the public halves go into the account's signed circle.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { canon } from '@tessera/protocol';
+import { canon, ed25519Verify } from '@tessera/protocol';
 import { b64u, fromB64u, randomBytes, utf8 } from '../keychain/bytes.js';
 import { hkdf, open, seal } from '../keychain/primitives.js';
 import { FolderError } from './errors.js';
@@ -92,11 +92,11 @@ export function verifySharingRotation(options: {
   sig: unknown;
 }): boolean {
   try {
-    return ed25519.verify(
-      fromB64u(String(options.sig), 'sig'),
-      sharingRotationMessage(options),
-      fromB64u(options.from.signPub, 'signPub'),
-    );
+    return ed25519Verify({
+      publicKey: fromB64u(options.from.signPub, 'signPub'),
+      message: sharingRotationMessage(options),
+      signature: fromB64u(String(options.sig), 'sig'),
+    });
   } catch {
     return false;
   }

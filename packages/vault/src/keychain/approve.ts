@@ -118,7 +118,7 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
   // The link builds on the circle verified at the start of this approval rather than a second fetch
   // of it (issue 14): the server's compare-and-swap on `prev` refuses a link on a circle that moved
   // meanwhile, and `withCircleRetry` then refreshes, verifies and builds again.
-  await withCircleRetry(keychain, async () => {
+  const { after, epoch, vk } = await withCircleRetry(keychain, async () => {
     const current = keychain.requireState().circle!;
     const me = keychain.requireTrusted();
     const { epoch, vk } = keychain.currentVaultKey();
@@ -130,13 +130,17 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
       signer: circleKey(vk),
     });
     const wraps = [keychain.wrapForDevice(device, vk, epoch)];
-    await keychain.adoptCircle(await postLink(keychain, link, wraps));
+    return { after: await postLink(keychain, link, wraps), epoch, vk };
   });
-  const after = keychain.requireState().circle!;
-  const { epoch, vk } = keychain.currentVaultKey();
+  // The server accepted the link, so `after` is the true head: the new device gets it at once, while
+  // this device saves its own copy of that circle (a whole-vault write; the new device does not wait
+  // for it, issue 14). Should the save fail, the next round fetches the circle from the server again.
   const delivery: SealedDelivery = { v: 2, epoch, vk: b64u(vk), head: after.head, by: state.deviceId };
   const { key, aad } = sealKeyOf({ isk: keys.isk, subject });
-  await writeSlot(keychain, target.id, 'sealed', b64u(seal(key, utf8(canon(delivery)), aad)));
+  await Promise.all([
+    writeSlot(keychain, target.id, 'sealed', b64u(seal(key, utf8(canon(delivery)), aad))),
+    keychain.adoptCircle(after),
+  ]);
   return device;
 }
 

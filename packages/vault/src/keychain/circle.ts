@@ -5,9 +5,9 @@
  * own nor roll the circle back.
  */
 import { b64u, fromB64u, hash, utf8 } from './bytes.js';
-import { canon, LIMITS } from '@tessera/protocol';
+import { canon, ed25519Verify, LIMITS } from '@tessera/protocol';
 import { KeychainError } from './errors.js';
-import { verifySignature, type CircleKey } from './keys.js';
+import type { CircleKey } from './keys.js';
 import { checkRealmSetup, type RealmSetup } from '../realms/pin.js';
 import { verifySharingRotation } from '../folders/sharing-key.js';
 
@@ -380,7 +380,11 @@ function applyLink(state: CircleState | null, link: CircleLink): CircleState {
   const signerPub = state ? state.circlePubs[state.epoch]! : link.circlePub;
   let signatureOk: boolean;
   try {
-    signatureOk = verifySignature(fromB64u(signerPub), utf8(canon(body)), fromB64u(String(sig), 'sig'));
+    signatureOk = ed25519Verify({
+      publicKey: fromB64u(signerPub),
+      message: utf8(canon(body)),
+      signature: fromB64u(String(sig), 'sig'),
+    });
   } catch {
     signatureOk = false;
   }
@@ -757,11 +761,11 @@ function checkAnchor(
   checkPublicKey(link, anchor.pub, anchor.field);
   let ok: boolean;
   try {
-    ok = verifySignature(
-      fromB64u(anchor.pub as string),
-      anchor.message(),
-      fromB64u(String(anchor.sig), 'sig'),
-    );
+    ok = ed25519Verify({
+      publicKey: fromB64u(anchor.pub as string),
+      message: anchor.message(),
+      signature: fromB64u(String(anchor.sig), 'sig'),
+    });
   } catch {
     ok = false;
   }

@@ -1,14 +1,12 @@
 /**
  * Ed25519 and X25519 from OpenSSL where the platform has it, @noble/curves elsewhere. Both compute
  * the same functions: Ed25519 signing and key derivation are deterministic (RFC 8032), X25519 is
- * RFC 7748, so a signature, public key or shared secret is the same bytes either way. Only
- * verification can differ at the edges: OpenSSL follows RFC 8032 strictly (canonical encodings, the
- * cofactorless equation), @noble/curves' ed25519 accepts ZIP-215 (non-canonical encodings, the
- * cofactored equation), and every signature OpenSSL accepts noble accepts too. So `verify` asks
- * OpenSSL and, when it refuses, noble: the accepted set is exactly noble's, and an honest signature
- * costs one OpenSSL call instead of two scalar multiplications in cold JavaScript (a restore verifies
- * every link of the circle; issue 14). Any OpenSSL failure (an input it will not take, an all-zero
- * X25519 result) falls back to noble, which then decides as before.
+ * RFC 7748, so a signature, public key or shared secret is the same bytes either way, and each costs
+ * one OpenSSL call instead of scalar multiplications in cold JavaScript (a restore signs and makes
+ * four X25519 agreements; issue 14). Any OpenSSL failure (an input it will not take, an all-zero
+ * X25519 result) falls back to noble, which then decides as before. Verification, the one operation
+ * whose answer can differ between the two at the edges, is `ed25519Verify` in @tessera/protocol, the
+ * check the server applies too.
  * Browser-safe: node:crypto is reached through `process.getBuiltinModule`, never imported.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -23,7 +21,6 @@ interface NodeCurves {
   createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
   createPublicKey(options: NodeKeyObject | { key: Uint8Array; format: 'der'; type: 'spki' }): NodeKeyObject;
   sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
-  verify(algorithm: null, data: Uint8Array, key: NodeKeyObject, signature: Uint8Array): boolean;
   diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
 }
 
@@ -33,10 +30,7 @@ const NODE_CRYPTO = (
 
 /** DER prefixes of a raw 32-byte key (RFC 8410): PKCS #8 private, SubjectPublicKeyInfo public. */
 const DER = {
-  ed25519: {
-    pkcs8: hex('302e020100300506032b657004220420'),
-    spki: hex('302a300506032b6570032100'),
-  },
+  ed25519: { pkcs8: hex('302e020100300506032b657004220420') },
   x25519: {
     pkcs8: hex('302e020100300506032b656e04220420'),
     spki: hex('302a300506032b656e032100'),
@@ -75,9 +69,9 @@ function privateKey(crypto: NodeCurves, curve: keyof typeof DER, secret: Uint8Ar
   return crypto.createPrivateKey({ key: der(DER[curve].pkcs8, secret), format: 'der', type: 'pkcs8' });
 }
 
-function nodePublicKey(crypto: NodeCurves, curve: keyof typeof DER, pub: Uint8Array): NodeKeyObject {
+function x25519NodePublicKey(crypto: NodeCurves, pub: Uint8Array): NodeKeyObject {
   if (pub.length !== 32) throw new Error('a 32-byte public key is needed');
-  return crypto.createPublicKey({ key: der(DER[curve].spki, pub), format: 'der', type: 'spki' });
+  return crypto.createPublicKey({ key: der(DER.x25519.spki, pub), format: 'der', type: 'spki' });
 }
 
 function rawPublic(crypto: NodeCurves, key: NodeKeyObject): Uint8Array {
@@ -106,22 +100,6 @@ export function ed25519FromSeed(seed: Uint8Array): {
   };
 }
 
-/** Verifies an Ed25519 signature as @noble/curves does (ZIP-215); false for any malformed input. */
-export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const native = either(
-    (crypto) =>
-      signature.length === 64 &&
-      crypto.verify(null, message, nodePublicKey(crypto, 'ed25519', publicKey), signature),
-    () => false,
-  );
-  if (native) return true;
-  try {
-    return ed25519.verify(signature, message, publicKey);
-  } catch {
-    return false;
-  }
-}
-
 /** The X25519 public key of `secret` (clamped per RFC 7748 §5, as noble does). */
 export function x25519PublicKey(secret: Uint8Array): Uint8Array {
   return either(
@@ -137,7 +115,7 @@ export function x25519Shared(secret: Uint8Array, peer: Uint8Array): Uint8Array {
       bytes(
         crypto.diffieHellman({
           privateKey: privateKey(crypto, 'x25519', secret),
-          publicKey: nodePublicKey(crypto, 'x25519', peer),
+          publicKey: x25519NodePublicKey(crypto, peer),
         }),
       ).slice(),
     () => x25519.getSharedSecret(secret, peer),

@@ -45,16 +45,8 @@ export interface LoginResult {
 
 /** Signs in as a new pending device (a join request), starts the approval run; returns its code. */
 export async function login(keychain: Keychain, options: LoginOptions): Promise<LoginResult> {
-  const session = await signIn(keychain, options);
-  const state = keychain.requireState();
-  const code = newCode();
-  const run = startCpace({
-    ...cpaceInputs({ code, subject: await ownSubject(keychain) }),
-    random: randomBytes,
-  });
-  state.join = { code, y: b64u(run.y), share: b64u(run.share), startedAt: keychain.now() };
-  await keychain.save();
-  await writeSlot(keychain, state.deviceId, 'a', b64u(run.share));
+  const session = await signIn(keychain, options, { approval: true });
+  const code = keychain.requireState().join!.code;
   return { ...session, verificationCode: code, status: 'pending' };
 }
 
@@ -68,13 +60,17 @@ export async function signInToRecover(
   keychain: Keychain,
   options: LoginOptions,
 ): Promise<{ accountId: string; deviceId: string }> {
-  return signIn(keychain, options);
+  return signIn(keychain, options, { approval: false });
 }
 
-/** The sign-in both share: OPAQUE, the device's registration, the state saved, the circle verified. */
+/**
+ * The sign-in both share: OPAQUE, the device's registration, the state saved, the circle verified;
+ * with `approval`, the approval run started too (its code, its CPace share posted to the relay).
+ */
 async function signIn(
   keychain: Keychain,
   options: LoginOptions,
+  { approval }: { approval: boolean },
 ): Promise<{ accountId: string; deviceId: string }> {
   const existing = keychain.state;
   // A pending device may sign in afresh (its run failed or expired); that request is left to expire.
@@ -108,23 +104,44 @@ async function signIn(
   const session = await client.call('loginFinish', {
     body: { loginId, finishLoginRequest: finished.finishLoginRequest, device },
   });
-  await keychain.setState(
-    newState({
-      server: client.server,
-      email: options.email,
+  const state = newState({
+    server: client.server,
+    email: options.email,
+    accountId: session.accountId,
+    deviceId: session.deviceId,
+    deviceName: options.deviceName,
+    session: session.session,
+    nonce,
+  });
+  let share: string | null = null;
+  if (approval) {
+    const code = newCode();
+    const subject = {
       accountId: session.accountId,
       deviceId: session.deviceId,
-      deviceName: options.deviceName,
-      session: session.session,
       nonce,
-    }),
-  );
-  const state = keychain.requireState();
+      encPub: device.encPub,
+      signPub: device.signPub,
+    };
+    const run = startCpace({ ...cpaceInputs({ code, subject }), random: randomBytes });
+    share = b64u(run.share);
+    state.join = { code, y: b64u(run.y), share, startedAt: keychain.now() };
+  }
+  // The state is saved while the circle is fetched and the share posted: none needs the others, and
+  // each is a round trip or a vault write (issue 14). The share is saved with the state that can finish
+  // its run; a device stopped before that save signs in again, as after any failed run.
+  const [, res] = await Promise.all([
+    keychain.setState(state),
+    keychain.client().call('circle', { query: {} }),
+    share === null ? null : writeSlot(keychain, session.deviceId, 'a', share),
+  ]);
   // Shown for orientation only: the circle is adopted once a trusted device has sent its head (or
   // the device joined by itself, which checks its key against this verified view first).
-  const res = await keychain.client().call('circle', { query: {} });
   state.circle = applyLinks(null, res.links as CircleLink[], res.head);
   keychain.noteCircleVerified();
+  // A device waiting for approval keeps this view for `status` (trusted devices, PIN protection);
+  // one that joins by itself next saves the circle with that join.
+  if (approval) await keychain.save();
   return { accountId: session.accountId, deviceId: session.deviceId };
 }
 
@@ -203,8 +220,14 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
     // ends it, so a server impersonating the trusted device learns one bit for one guess.
     if (!keys || !constantTimeEqual(keys.tagB, message.subarray(32))) return fail(keychain, true);
     join.sealKey = b64u(sealKeyOf({ isk: keys.isk, subject }).key);
-    await keychain.save();
-    await writeSlot(keychain, state.deviceId, 'confirm-a', b64u(keys.tagA));
+    // The confirmation goes out while the seal key is saved, not after it (the trusted device waits for
+    // it; issue 14). A device stopped in between runs CPace again from its saved share on its next
+    // round and finds its confirmation already posted (each slot is written once): it saves the key.
+    const confirm =
+      slots['confirm-a'] === undefined
+        ? writeSlot(keychain, state.deviceId, 'confirm-a', b64u(keys.tagA))
+        : Promise.resolve();
+    await Promise.all([keychain.save(), confirm]);
     return false;
   }
   if (slots.sealed === undefined) return false;

@@ -2,7 +2,7 @@
  * Key derivations of docs/PROTOCOL.md §1: the item key and circle key from VK, the seed-derived
  * X25519 key pairs of the recovery key and the escrow, and random VK generation.
  */
-import { ed25519FromSeed, ed25519Verify, x25519PublicKey, x25519Shared } from './curves.js';
+import { ed25519FromSeed, x25519PublicKey, x25519Shared } from './curves.js';
 import { concat, hash, randomBytes, utf8 } from './bytes.js';
 import { LABELS } from '@tessera/protocol';
 import { hkdf } from './primitives.js';
@@ -53,11 +53,6 @@ export function recoverySigningKey(rk: Uint8Array): CircleKey {
 /** The escrow signing key: seed `HKDF(EK || exportKey, "", "tessera/v1/escrow-sign", 32)`; signs the set-escrow link. */
 export function escrowSigningKey(escrowKey: Uint8Array, exportKey: Uint8Array): CircleKey {
   return seededEd25519(hkdf({ ikm: concat(escrowKey, exportKey), info: LABELS.escrowSign }));
-}
-
-/** Verifies an Ed25519 signature; false for any malformed input. */
-export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  return ed25519Verify(publicKey, message, signature);
 }
 
 /** An X25519 key pair whose private key is `seed` (the recovery key and escrow pairs; RFC 7748 §5 clamps it). */

@@ -38,6 +38,11 @@ export interface SyncedItem {
   m: string;
   /** Key epoch of that copy (absent in state saved by protocol v1 clients). */
   e?: number;
+  /**
+   * Set when this version was refused (sealed under an older epoch than this device ever held it):
+   * a later round that serves it again must meet the refusal, not a copy held before a rotation.
+   */
+  refused?: true;
 }
 
 export interface VerifyResult {

@@ -243,7 +243,7 @@ export async function pull(
       if (item.epoch < current && !predatesRotation(state, item)) {
         refuseOldEpochItem(keychain, item, current);
         // Based on the refused version, this device's own copy (if any) overwrites it on the next push.
-        seen[item.id] = { v: item.version, h: '', m: state.synced[item.id]?.m ?? '' };
+        seen[item.id] = { v: item.version, h: '', m: state.synced[item.id]?.m ?? '', refused: true };
         continue;
       }
       const { record, text, bytes } = openServerItemWithPlaintext(keychain, item);
@@ -279,8 +279,10 @@ function predatesRotation(
   item: { id: string; version: number; epoch: number },
 ): boolean {
   const seen = state.synced[item.id];
+  // A version refused before is not a copy this device held, whatever `e` says (it has none).
+  if (seen === undefined || seen.refused) return false;
   // State saved by a v1 client has no `e`; the same version is then the same copy.
-  return seen !== undefined && seen.v === item.version && (seen.e ?? item.epoch) === item.epoch;
+  return seen.v === item.version && (seen.e ?? item.epoch) === item.epoch;
 }
 
 /** Keeps a refused item out of the vault and tells the user (a local `item-refused` notice). */

@@ -192,13 +192,24 @@ describe('after a removal, a server holding the removed device keys', () => {
       vk: b.keychain.vaultKeyFor(1)!,
       record,
     });
+    let forgedItem: Json | undefined;
     proxy.tamper = (req, res) =>
       isGet('/v1/items')(req)
         ? {
             ...res,
-            items: res.items.map((i: Json) => (i.id === added.id ? { ...i, epoch: 1, ciphertext } : i)),
+            items: res.items.map((i: Json) =>
+              i.id === added.id ? (forgedItem = { ...i, epoch: 1, ciphertext }) : i,
+            ),
           }
         : undefined;
+    await syncRound(a.keychain);
+    expect(a.vault.entries().map((e) => e.issuer)).not.toContain('Injected by B');
+    expect(a.vault.get(added.id)).toBeUndefined();
+    // A second try in a later round: the same forged copy (same id and version) served again. The
+    // refusal is remembered as a refusal, not as a copy this device held before the rotation.
+    expect(forgedItem).toBeDefined();
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req) ? { ...res, items: [...res.items, forgedItem] } : undefined;
     await syncRound(a.keychain);
     proxy.tamper = null;
     expect(a.vault.entries().map((e) => e.issuer)).not.toContain('Injected by B');
@@ -207,7 +218,9 @@ describe('after a removal, a server holding the removed device keys', () => {
       /^Refused item .* sealed under key epoch 1, older than the current epoch 2, .* Nothing was merged\.$/;
     expect(keychainStatus(a.keychain).lastError).toMatch(message);
     const shown = await takeUnshownNotices(a.keychain);
+    // One notice per refused attempt: the first serving and the second try.
     expect(shown.filter((n) => n.kind === 'item-refused').map((n) => n.data.message)).toEqual([
+      expect.stringMatching(message),
       expect.stringMatching(message),
     ]);
     // Shown once; the genuine entry arrives with its next change.

@@ -199,6 +199,14 @@ export class App {
     window.addEventListener('offline', () => this.setOnline(false));
     vaultChannel().onmessage = () => void this.vaultRef?.refresh().catch(() => undefined);
     document.addEventListener('visibilitychange', () => this.onVisibility());
+    // Local backups keep their state in the vault, so they start whenever the codes come to show (an
+    // open, an unlock) and, on a first run, once the user has chosen how to use Tessera (this device
+    // only, a sign-up or a sign-in): never on the first-run screen, where nothing may be stored yet.
+    let phase = this.store.get().phase;
+    this.store.subscribe((state) => {
+      if (state.phase === 'ready' && phase !== 'ready') void this.backups.start().catch(() => undefined);
+      phase = state.phase;
+    });
     // Shared folders start once this device is trusted (after a reload, a sign-up or an approval):
     // their sync then follows every round, and invites show in the navigation. Only for an account
     // that uses folders (FolderSession.syncIfUsed): the others publish no key and ask nothing.
@@ -261,7 +269,6 @@ export class App {
     requestAnimationFrame(() => setTimeout(() => void vault.upgradeFile().catch(() => undefined), 0));
     // What has been in the trash for TRASH_DAYS is wiped on the first open after (nothing to do: no write).
     void vault.purgeTrash().catch(() => undefined);
-    void this.backups.start().catch(() => undefined);
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
     // The keychain chunk (OPAQUE, Argon2id) loads after the codes are painted, never before.

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 /**
  * A store as code that needs only part of the state sees it (a keychain session, the join screen):
@@ -30,9 +30,14 @@ export class Store<T> implements StoreLike<T> {
   }
 }
 
+/**
+ * The store's value, rendered again on every change. Subscribed in a layout effect, as the component
+ * mounts, not after the browser's next paint: a change made before that paint (the vault opened while
+ * the first frame was still being drawn) renders at once instead of waiting a frame.
+ */
 export function useStore<T>(store: StoreLike<T>): T {
   const [value, setValue] = useState(store.get());
-  useEffect(() => {
+  useLayoutEffect(() => {
     setValue(store.get());
     return store.subscribe(setValue);
   }, [store]);
