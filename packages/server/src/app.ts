@@ -4,10 +4,11 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyHttpOptions,
   type FastifyServerOptions,
+  type onRequestHookHandler,
 } from 'fastify';
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CLIENT_HEADER,
@@ -40,6 +41,7 @@ import { securityHeaders, registerWebApp } from './web.js';
 import { EMBEDDED_REALM_PATH } from './escrow-realms.js';
 import { openCors, registerRealmRoutes } from './realm/http.js';
 import { registerHttpRateLimit } from './rate-limit.js';
+import { answers, observeAs } from './answers.js';
 
 const isV1 = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 
@@ -77,15 +79,6 @@ async function refuseOutdated(ctx: ServerContext, request: FastifyRequest, clien
   );
 }
 
-/** Records one answer's duration under `route`. */
-function observer(ctx: ServerContext, route: string) {
-  const durations = ctx.metrics.requestDuration.route(route);
-  return (reply: FastifyReply, done: () => void) => {
-    durations.observe(reply.statusCode, reply.elapsedTime / 1000);
-    done();
-  };
-}
-
 /** A route's hooks of one kind as a list (Fastify takes one function or an array). */
 function hookList<T>(hooks: T | T[] | undefined): T[] {
   return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
@@ -97,7 +90,15 @@ export async function buildApp(options: {
   hub: FeedHub;
 }): Promise<FastifyInstance> {
   const { ctx, config, hub } = options;
-  const fastifyOptions: FastifyServerOptions = {
+  // The security headers, added to every answer as Node writes its head (answers.ts), so every answer
+  // carries them: those of the hooks (rate limit, CORS, the client check), errors, Fastify's own 503
+  // while closing and the feed included, without a hook per request (bench/FINDINGS.md, bench:server
+  // no-op).
+  const headers = Object.entries(
+    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
+  );
+  const answering = answers({ headers, v1Headers: [...headers, ['cache-control', 'no-store']], v1: isV1 });
+  const fastifyOptions: FastifyHttpOptions<Server> = {
     logger: loggerOptions(config.logger),
     // Without a logger Fastify's own no-op one is cheap already.
     ...(config.logger
@@ -113,24 +114,13 @@ export async function buildApp(options: {
     bodyLimit: DEFAULTS.bodyLimit,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    http: { ServerResponse: answering.ServerResponse },
   };
   const app = Fastify(fastifyOptions).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   // The API speaks JSON only; anything else is 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   ctx.log = app.log;
-  // The security headers, set by the first hook of every request from precomputed pairs, so every
-  // answer carries them: those of the later hooks (rate limit, CORS, the client check) and errors
-  // included. There is no onSend hook: that phase alone cost each request more than the headers
-  // (bench/FINDINGS.md, bench:server no-op).
-  const headers = Object.entries(
-    securityHeaders(ctx.escrowRealms.urls.filter((u) => !u.startsWith('/')).map((u) => new URL(u).origin)),
-  );
-  const v1Headers: Array<[string, string]> = [...headers, ['cache-control', 'no-store']];
-  app.addHook('onRequest', (request, reply, done) => {
-    for (const [name, value] of isV1(request.url) ? v1Headers : headers) reply.header(name, value);
-    done();
-  });
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
@@ -166,10 +156,12 @@ export async function buildApp(options: {
             source: 'corsOrigins (--cors-origin, TESSERA_CORS_ORIGINS)',
           }),
   });
-  // The client check: a callback, not an async function, so the common case costs no promise and
-  // no extra turn per request (bench/FINDINGS.md, bench:server against a bare twin).
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!isV1(request.url)) return done();
+  // The client check, on /v1 only: the first of each /v1 route's own hooks (so after the shared ones,
+  // CORS among them, and before the per-address limit's, which that plugin adds to each route), and
+  // the first hook of the /v1 answers of no route (below). Other routes (/healthz, the web app, the
+  // realm) run no hook for it. A callback, not an async function: the common case costs no promise
+  // (bench/FINDINGS.md, bench:server against a bare twin).
+  const clientCheck: onRequestHookHandler = (request, _reply, done) => {
     let outdated: ClientId | null;
     try {
       outdated = outdatedClient(ctx, request);
@@ -178,33 +170,30 @@ export async function buildApp(options: {
     }
     if (!outdated) return done();
     refuseOutdated(ctx, request, outdated).catch((err: Error) => done(err));
-  });
-  // Once closing, answers end their connection: an idle keep-alive socket would hold the exit back.
-  // Requests that arrive later get Fastify's 503 with `Connection: close`; the answers in flight are
-  // found through their sockets (tracked per connection, not per request).
-  const sockets = new Set<Socket>();
-  app.server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  const endInFlight = () => {
-    for (const socket of sockets) {
-      const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-      if (response && !response.headersSent) response.shouldKeepAlive = false;
-    }
   };
-  // Durations by route: each route observes with its own label (fixed when it is registered), so no
-  // request builds `request.routeOptions`; answers of no route (404) observe as "unmatched".
+  // Durations by route, counted as each answer ends (answers.ts): the route's handler names its route
+  // (a label fixed when the route is registered, so no request builds `request.routeOptions`), the
+  // `onError` hook that of an answer refused before its handler, the 404 handler "unmatched". No
+  // `onResponse` hook: any makes Fastify listen to every answer's end (bench/FINDINGS.md).
+  const unmatched = ctx.metrics.requestDuration.route('unmatched');
   app.addHook('onRoute', (route) => {
-    const observe = observer(ctx, route.url);
-    route.onResponse = [...hookList(route.onResponse), (_request, reply, done) => observe(reply, done)];
-  });
-  const unmatched = observer(ctx, 'unmatched');
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) return unmatched(reply, done);
-    done();
+    const onRequest = hookList(route.onRequest);
+    // Fastify copies a GET route's options for its HEAD route: add the check once.
+    if (isV1(route.url) && !onRequest.includes(clientCheck)) route.onRequest = [clientCheck, ...onRequest];
+    const durations = ctx.metrics.requestDuration.route(route.url);
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      observeAs(reply.raw, durations);
+      return handler.call(this, request, reply);
+    };
   });
 
+  // Errors only (no cost per request), in every context, the realm's with its own error handler too.
+  app.addHook('onError', (request, reply, _error, done) => {
+    const route = request.is404 ? undefined : request.routeOptions.url;
+    observeAs(reply.raw, route === undefined ? unmatched : ctx.metrics.requestDuration.route(route));
+    done();
+  });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const { status, body } = toErrorReply(err, request);
     if (status === 429 && body.error.retryAfter) reply.header('retry-after', String(body.error.retryAfter));
@@ -212,7 +201,8 @@ export async function buildApp(options: {
   });
 
   const webIndex = config.webRoot ? await registerWebApp(app, config.webRoot) : false;
-  app.setNotFoundHandler((request, reply) => {
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    observeAs(reply.raw, unmatched);
     const wantsPage =
       (request.method === 'GET' || request.method === 'HEAD') && !isV1(request.url) && webIndex;
     if (wantsPage && !/\.[a-z0-9]+$/i.test(request.url.split('?')[0]!))
@@ -220,7 +210,16 @@ export async function buildApp(options: {
     return reply
       .code(404)
       .send(errorBody('not-found', `No route ${request.method} ${request.url.split('?')[0]}.`));
-  });
+  };
+  app.setNotFoundHandler(notFound);
+  // /v1's answers of no route: a 404 handler of their own, after the client check.
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', clientCheck);
+      v1.setNotFoundHandler(notFound);
+    },
+    { prefix: '/v1' },
+  );
 
   // Operational routes (no client header, no session).
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
@@ -257,7 +256,10 @@ export async function buildApp(options: {
     );
 
   app.addHook('preClose', async () => {
-    endInFlight();
+    // Fastify answers requests that arrive from now on with a 503 and `Connection: close`; the answers
+    // in flight close their connections too (answers.ts), or an idle keep-alive socket would hold the
+    // exit back.
+    answering.closing();
     hub.closeAll();
   });
   return app;

@@ -46,6 +46,9 @@ describe('/metrics access', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/v1/items`, { headers: client })).status).toBe(401);
     expect((await fetch(`${url}/v1/no-such-route`, { headers: client })).status).toBe(404);
+    // Refused before any handler ran (the client check): under the route, or as unmatched.
+    expect((await fetch(`${url}/v1/items`)).status).toBe(400);
+    expect((await fetch(`${url}/v1/no-such-route`)).status).toBe(400);
     const text = await (await get(url, `Bearer ${token}`)).text();
     const count = (labels: string) =>
       Number(
@@ -56,6 +59,8 @@ describe('/metrics access', () => {
     expect(count('route="/healthz",status="200"')).toBe(2);
     expect(count('route="/v1/items",status="401"')).toBe(1);
     expect(count('route="unmatched",status="404"')).toBe(1);
+    expect(count('route="/v1/items",status="400"')).toBe(1);
+    expect(count('route="unmatched",status="400"')).toBe(1);
   });
 
   it('does not serve /metrics at all when neither a token nor a metrics listener is set', async () => {
