@@ -81,11 +81,14 @@ export function Popup() {
       setSiteModule(module);
       setTab(found);
     });
-    const openWhole = (firstGeneration: number | null) =>
-      loadRest().then((loaded) => {
+    const openWhole = (firstGeneration: number | null) => {
+      // A lock that comes while the vault is opening wins: the open began with the key of before.
+      const locksAtOpen = locks.current;
+      return loadRest().then((loaded) => {
         setRest(loaded);
         return loaded.openVault().then(
           (open) => {
+            if (locks.current !== locksAtOpen) return;
             opened(open);
             void loaded.touch(); // opening the popup is use: the idle lock counts from now
             mark('vault-open');
@@ -99,6 +102,7 @@ export function Popup() {
           },
         );
       });
+    };
     // The first screen paints first; the whole vault is decrypted after that paint, not before.
     const locksBefore = locks.current;
     void Promise.all([loadFirstScreen(), tabLoaded]).then(([loaded]) => {
