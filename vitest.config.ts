@@ -39,7 +39,10 @@ export default defineConfig({
       { find: /^@tessera\/vault\/share$/, replacement: pkg('vault') + '/share/index.ts' },
       { find: /^@tessera\/vault\/realms$/, replacement: pkg('vault') + '/realms/index.ts' },
       { find: /^@tessera\/vault\/folders$/, replacement: pkg('vault') + '/folders/index.ts' },
-      { find: /^@tessera\/(otp|formats|vault|protocol|server|cli)$/, replacement: pkg('$1') + '/index.ts' },
+      {
+        find: /^@tessera\/(iso|otp|formats|vault|protocol|server|cli)$/,
+        replacement: pkg('$1') + '/index.ts',
+      },
     ],
   },
   test: {

@@ -20,7 +20,7 @@ export default defineConfig({
       { find: /^@tessera\/vault\/share$/, replacement: source('vault') + '/share/index.ts' },
       { find: /^@tessera\/vault\/realms$/, replacement: source('vault') + '/realms/index.ts' },
       { find: /^@tessera\/vault\/folders$/, replacement: source('vault') + '/folders/index.ts' },
-      { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
+      { find: /^@tessera\/(iso|otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
     ],
   },
   define: { __APP_VERSION__: JSON.stringify(process.env.npm_package_version ?? '0.2.0') },

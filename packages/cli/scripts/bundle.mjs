@@ -13,9 +13,9 @@ import { rolldown } from 'rolldown';
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const out = join(cli, 'dist/bundle');
 /** Workspace packages bundled (each is checked by its build stamp, see inputs.json). */
-const PACKAGES = ['cli', 'otp', 'protocol', 'vault', 'formats', 'server'];
+const PACKAGES = ['cli', 'iso', 'otp', 'protocol', 'vault', 'formats', 'server'];
 /** Bundled: those packages, and the small pure-JS libraries the CLI starts with. */
-const inline = /^(@tessera\/(otp|protocol|vault|formats|server)(\/|$)|commander(\/|$)|@noble\/|@scure\/)/;
+const inline = /^(@tessera\/(iso|otp|protocol|vault|formats|server)(\/|$)|commander(\/|$)|@noble\/|@scure\/)/;
 
 /**
  * commander requires node:child_process at load, for the executable subcommands Tessera never
@@ -47,7 +47,7 @@ const bundle = await rolldown({
   // The workspace's modules only define things: a chunk then never imports another (a command's, the
   // keychain's) just to run it, so `list` loads no more than it did unbundled.
   treeshake: {
-    moduleSideEffects: (id) => !/\/packages\/(otp|protocol|vault|formats|server|cli)\/dist\//.test(id),
+    moduleSideEffects: (id) => !/\/packages\/(iso|otp|protocol|vault|formats|server|cli)\/dist\//.test(id),
   },
 });
 const result = await bundle.write({
@@ -56,14 +56,14 @@ const result = await bundle.write({
   entryFileNames: 'main.js',
   chunkFileNames: '[name]-[hash].js',
   hoistTransitiveImports: false,
-  // The vault's own modules (not its keychain, folders, sharing or realms) in one chunk: otherwise a
-  // small module both use (the PIN rule) lands in the keychain's chunk, and every vault command would
-  // load the keychain, OPAQUE included, to reach it.
+  // The vault's own modules (not its keychain, folders, sharing or realms), with otp and iso under
+  // them, in one chunk: otherwise a small module both use (the PIN rule) lands in the keychain's
+  // chunk, and every vault command would load the keychain, OPAQUE included, to reach it.
   codeSplitting: {
     groups: [
       {
         name: 'vault',
-        test: /[\\/]packages[\\/](vault[\\/]dist[\\/](node[\\/])?[^/\\]+|otp[\\/]dist[\\/][^/\\]+)\.js$/,
+        test: /[\\/]packages[\\/](vault[\\/]dist[\\/](node[\\/])?[^/\\]+|(iso|otp)[\\/]dist[\\/][^/\\]+)\.js$/,
       },
     ],
   },

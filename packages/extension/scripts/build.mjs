@@ -26,7 +26,7 @@ const shared = {
   resolve: {
     alias: [
       { find: /^@tessera\/vault\/keychain$/, replacement: source('vault') + '/keychain/index.ts' },
-      { find: /^@tessera\/(otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
+      { find: /^@tessera\/(iso|otp|formats|vault|protocol)$/, replacement: source('$1') + '/index.ts' },
     ],
   },
   define: { __APP_VERSION__: JSON.stringify(version) },

@@ -35,7 +35,8 @@ export const SHOP = 'shop.test';
 
 /** Builds the extension when dist is missing or older than the sources it bundles. */
 export function ensureBuilt(): void {
-  const sources = 'src scripts popup.html ../vault/src ../otp/src ../formats/src ../web/src ../web/scripts';
+  const sources =
+    'src scripts popup.html ../vault/src ../iso/src ../protocol/src ../otp/src ../formats/src ../web/src ../web/scripts';
   const stale =
     `if [ ! -f dist/chromium/manifest.json ] || [ -n "$(find ${sources} -newer dist/chromium/manifest.json -print -quit)" ]; ` +
     'then node scripts/build.mjs; fi';

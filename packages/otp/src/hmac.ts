@@ -1,6 +1,7 @@
 import { hmac, type _HMAC } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { nodeCrypto } from '@tessera/iso';
 import type { Algorithm } from './types.js';
 import { secretBytes } from './validate.js';
 
@@ -10,18 +11,7 @@ type KeyStates = Partial<Record<Algorithm, KeyedHmac>>;
 
 const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
 
-/** The part of node:crypto used here, typed locally so this package keeps no Node types. */
-interface NodeHmac {
-  createHmac(algorithm: string, key: Uint8Array): { update(data: Uint8Array): { digest(): Uint8Array } };
-}
-
-/**
- * node:crypto when running on Node, else undefined. Fetched through `process.getBuiltinModule`
- * rather than imported, so browser bundles never see a Node module.
- */
-const NODE_CRYPTO = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeHmac | undefined;
+/** node:crypto's names of the algorithms (node:crypto itself comes from @tessera/iso: Node only). */
 const NODE_NAMES = { SHA1: 'sha1', SHA256: 'sha256', SHA512: 'sha512' } as const;
 
 // The RFC 4226 §5.2 moving factor and the MAC, written in place: generation is synchronous, so one
@@ -81,14 +71,14 @@ export function truncatedHmac(algorithm: Algorithm, secret: unknown, counter: nu
     let template = states?.[algorithm];
     if (template === undefined) {
       const key = secretBytes(secret); // validates the text before anything is cached under it
-      if (states === undefined && NODE_CRYPTO) {
+      if (states === undefined && nodeCrypto) {
         // First sight of this secret on Node: one native HMAC. A cold process computing each of
         // 1,000 codes once (`tessera list`) spends most of its time in noble's not-yet-optimised
         // JavaScript otherwise. The text is remembered, so a second code builds the cached state.
         keyStates(secret);
         // Copied into the usual buffer: `truncate` then only ever sees one array type (a Buffer
         // there too makes its loads polymorphic and slows every cached code after).
-        mac.set(NODE_CRYPTO.createHmac(NODE_NAMES[algorithm], key).update(message).digest());
+        mac.set(nodeCrypto.createHmac(NODE_NAMES[algorithm], key).update(message).digest());
         key.fill(0);
         return truncate(mac);
       }

@@ -15,20 +15,11 @@
  * restore verifies every link of the circle, a join posts one; issue 14). When it says no, noble
  * decides: the accepted set is exactly noble's either way.
  *
- * Browser-safe: the web app and the extension bundle this module, so node:crypto is reached only
- * through `process.getBuiltinModule` at run time, never imported; without it, noble alone decides.
+ * Browser-safe: the web app and the extension bundle this module, so node:crypto comes from
+ * @tessera/iso (fetched at run time, never imported); without it, noble alone decides.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-
-/** The part of node:crypto used here, typed locally so this module needs no Node types. */
-interface NodeVerify {
-  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): object;
-  verify(algorithm: null, data: Uint8Array, key: object, signature: Uint8Array): boolean;
-}
-
-const NODE_CRYPTO = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeVerify | undefined;
+import { nodeCrypto } from '@tessera/iso';
 
 /** DER prefix of a SubjectPublicKeyInfo holding a raw 32-byte Ed25519 key (RFC 8410 §4). */
 const SPKI_PREFIX = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
@@ -42,13 +33,13 @@ export interface Ed25519Signed {
 
 /** OpenSSL's RFC 8032 answer; false where there is no OpenSSL or it will not take the input. */
 function opensslAccepts({ publicKey, message, signature }: Ed25519Signed): boolean {
-  if (!NODE_CRYPTO || publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!nodeCrypto || publicKey.length !== 32 || signature.length !== 64) return false;
   try {
     const spki = new Uint8Array(SPKI_PREFIX.length + 32);
     spki.set(SPKI_PREFIX);
     spki.set(publicKey, SPKI_PREFIX.length);
-    const key = NODE_CRYPTO.createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    return NODE_CRYPTO.verify(null, message, key, signature);
+    const key = nodeCrypto.createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return nodeCrypto.verify(null, message, key, signature);
   } catch {
     return false;
   }

@@ -4,33 +4,15 @@
  * node:crypto) does the bulk work with the nonce `0x00000000 || nonce[16..24]`
  * (draft-irtf-cfrg-xchacha-03 §2.3). Same bytes as noble's xchacha20poly1305, several times faster
  * before the JIT has warmed up: a CLI start decrypts the whole vault, a restore 1,000 items.
- * Browser-safe: node:crypto is reached through `process.getBuiltinModule`, never imported, and
+ * Browser-safe: node:crypto comes from @tessera/iso (fetched at run time, never imported), and
  * elsewhere `platformXChaCha` is @noble/ciphers.
  */
 import { hchacha } from '@noble/ciphers/chacha.js';
+import { nodeCrypto, type NodeCrypto } from '@tessera/iso';
 import { nobleXChaCha, type XChaChaAead } from './file-format.js';
 
-/** The part of node:crypto used here, typed locally so this module keeps no Node types. */
-export interface NodeChaCha {
-  createCipheriv(
-    algorithm: 'chacha20-poly1305',
-    key: Uint8Array,
-    iv: Uint8Array,
-    options: { authTagLength: number },
-  ): NodeCipherState & { getAuthTag(): Uint8Array };
-  createDecipheriv(
-    algorithm: 'chacha20-poly1305',
-    key: Uint8Array,
-    iv: Uint8Array,
-    options: { authTagLength: number },
-  ): NodeCipherState & { setAuthTag(tag: Uint8Array): unknown };
-}
-
-interface NodeCipherState {
-  setAAD(aad: Uint8Array, options: { plaintextLength: number }): unknown;
-  update(data: Uint8Array): Uint8Array;
-  final(): Uint8Array;
-}
+/** The part of node:crypto used here. */
+export type NodeChaCha = Pick<NodeCrypto, 'createCipheriv' | 'createDecipheriv'>;
 
 const TAG = 16;
 
@@ -63,12 +45,8 @@ export function xchachaOnNode(crypto: NodeChaCha): XChaChaAead {
   };
 }
 
-const NODE_CRYPTO = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeChaCha | undefined;
-
 /** The fastest XChaCha20-Poly1305 here: OpenSSL's on Node, @noble/ciphers elsewhere (same bytes). */
-export const platformXChaCha: XChaChaAead = NODE_CRYPTO ? xchachaOnNode(NODE_CRYPTO) : nobleXChaCha;
+export const platformXChaCha: XChaChaAead = nodeCrypto ? xchachaOnNode(nodeCrypto) : nobleXChaCha;
 
 /** "expand 32-byte k" (RFC 8439 §2.3), as the little-endian words HChaCha20 takes. */
 const SIGMA = words(new TextEncoder().encode('expand 32-byte k'));

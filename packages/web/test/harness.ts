@@ -24,7 +24,7 @@ export { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.mjs';
  */
 export function ensureBuilt(): void {
   const sources =
-    'src index.html vite.config.ts public ../vault/src ../protocol/src ../otp/src ../formats/src';
+    'src index.html vite.config.ts public ../vault/src ../protocol/src ../iso/src ../otp/src ../formats/src';
   const stale =
     `if [ ! -f dist/index.html ] || [ -n "$(find ${sources} -newer dist/index.html -print -quit)" ]; ` +
     'then npx vite build --logLevel error; fi';

@@ -1,5 +1,5 @@
 /// <reference types="chrome" />
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { generateCode } from '@tessera/otp';
 import type { IconMatcher, Vault, VaultEntry } from '@tessera/vault';
 import { entryLabel } from '@tessera/vault';
@@ -12,6 +12,7 @@ import type { Reply } from '../messages.js';
 import { loadFirstScreen, onLocked } from '../first-screen-access.js';
 import { FIRST_ROWS, type FirstScreen } from '../first-screen.js';
 import type { PopupKeychainState } from './popup-keychain.js';
+import { startOpening } from './opening.js';
 import { targetTab } from './tab.js';
 
 /**
@@ -44,8 +45,6 @@ export function Popup() {
   // The sealed first screen (first-screen.ts), shown until the vault is open.
   const [first, setFirst] = useState<FirstScreen | null>(null);
   const [rows, setRows] = useState(FIRST_ROWS);
-  // Counts locks: a first screen read before the latest one is not shown.
-  const locks = useRef(0);
   const [problem, setProblem] = useState<string | null>(null);
   const [tab, setTab] = useState<chrome.tabs.Tab | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -81,45 +80,28 @@ export function Popup() {
       setSiteModule(module);
       setTab(found);
     });
-    const openWhole = (firstGeneration: number | null) => {
-      // A lock that comes while the vault is opening wins: the open began with the key of before.
-      const locksAtOpen = locks.current;
-      return loadRest().then((loaded) => {
-        setRest(loaded);
-        return loaded.openVault().then(
-          (open) => {
-            if (locks.current !== locksAtOpen) return;
-            opened(open);
-            void loaded.touch(); // opening the popup is use: the idle lock counts from now
-            mark('vault-open');
-            // No first screen yet, or one from before a change made elsewhere: seal the current one.
-            if (open.generation !== firstGeneration) void loaded.saveFirstScreen(open).catch(() => undefined);
-          },
-          (err: unknown) => {
-            setFirst(null);
-            if (loaded.isLocked(err)) setLocked(true);
-            else setProblem(loaded.vaultProblem(err));
-          },
-        );
-      });
-    };
-    // The first screen paints first; the whole vault is decrypted after that paint, not before.
-    const locksBefore = locks.current;
-    void Promise.all([loadFirstScreen(), tabLoaded]).then(([loaded]) => {
-      if (!loaded || locks.current !== locksBefore) return void openWhole(null);
-      mark('first-screen');
-      setFirst(loaded.screen);
-      // A task after the codes-visible mark's (both are queued for the first painted frame): the
-      // vault's modules then load and compile after the codes are on screen, not before the mark.
-      afterPaint(() => setTimeout(() => void openWhole(loaded.generation), 0));
-    });
-    const stop = onLocked(() => {
-      locks.current += 1;
-      setVault(null);
-      setFirst(null);
-      setLocked(true);
-      void loadRest().then(setRest);
-    });
+    const stop = startOpening<Rest>(
+      {
+        firstScreen: () => Promise.all([loadFirstScreen(), tabLoaded]).then(([loaded]) => loaded),
+        loadRest,
+        onLocked,
+        // A task after the codes-visible mark's (both are queued for the first painted frame): the
+        // vault's modules then load and compile after the codes are on screen, not before the mark.
+        afterFirstPaint: (task) => afterPaint(() => setTimeout(task, 0)),
+        mark,
+      },
+      {
+        rest: setRest,
+        first: setFirst,
+        opened,
+        locked: () => {
+          setVault(null);
+          setFirst(null);
+          setLocked(true);
+        },
+        problem: setProblem,
+      },
+    );
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => {
       stop();

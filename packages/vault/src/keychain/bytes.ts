@@ -4,6 +4,7 @@
  */
 import { fromB64u as decodeB64u, randomBytes, toB64u } from '../bytes.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { nodeCrypto } from '@tessera/iso';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -39,28 +40,16 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The part of node:crypto used here, typed locally so this module keeps no Node types. */
-interface NodeHash {
-  createHash(algorithm: 'sha256'): { update(data: Uint8Array): { digest(): Uint8Array } };
-  /** One-shot digest (Node 20.12+, 21.7+): no Hash object per call, which dominates for small inputs. */
-  hash?(algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer'): Uint8Array;
-}
-
 /**
- * node:crypto on Node, else undefined: fetched through `process.getBuiltinModule` rather than
- * imported, so browser bundles never see a Node module. A sync round hashes every record it pulls,
- * and OpenSSL's SHA-256 is several times faster than the JavaScript one before the JIT warms up.
+ * SHA-256 (OpenSSL's on Node, @noble/hashes elsewhere; the same digest). A sync round hashes every
+ * record it pulls, and OpenSSL's SHA-256 is several times faster than the JavaScript one before the
+ * JIT warms up.
  */
-const NODE_CRYPTO = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeHash | undefined;
-
-/** SHA-256 (OpenSSL's on Node, @noble/hashes elsewhere; the same digest). */
 export function hash(bytes: Uint8Array): Uint8Array {
-  if (!NODE_CRYPTO) return sha256(bytes);
-  const digest = NODE_CRYPTO.hash
-    ? NODE_CRYPTO.hash('sha256', bytes, 'buffer')
-    : NODE_CRYPTO.createHash('sha256').update(bytes).digest();
+  if (!nodeCrypto) return sha256(bytes);
+  const digest = nodeCrypto.hash
+    ? nodeCrypto.hash('sha256', bytes, 'buffer')
+    : nodeCrypto.createHash('sha256').update(bytes).digest();
   return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
 }
 

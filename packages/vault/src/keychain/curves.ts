@@ -7,26 +7,10 @@
  * X25519 result) falls back to noble, which then decides as before. Verification, the one operation
  * whose answer can differ between the two at the edges, is `ed25519Verify` in @tessera/protocol, the
  * check the server applies too.
- * Browser-safe: node:crypto is reached through `process.getBuiltinModule`, never imported.
+ * Browser-safe: node:crypto comes from @tessera/iso (fetched at run time, never imported).
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-
-interface NodeKeyObject {
-  readonly asymmetricKeyType?: string;
-  export(options: { format: 'der'; type: 'spki' }): Uint8Array;
-}
-
-/** The part of node:crypto used here, typed locally so this module keeps no Node types. */
-interface NodeCurves {
-  createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): NodeKeyObject;
-  createPublicKey(options: NodeKeyObject | { key: Uint8Array; format: 'der'; type: 'spki' }): NodeKeyObject;
-  sign(algorithm: null, data: Uint8Array, key: NodeKeyObject): Uint8Array;
-  diffieHellman(options: { privateKey: NodeKeyObject; publicKey: NodeKeyObject }): Uint8Array;
-}
-
-const NODE_CRYPTO = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
-).process?.getBuiltinModule?.('node:crypto') as NodeCurves | undefined;
+import { nodeCrypto, type NodeCrypto, type NodeKeyObject } from '@tessera/iso';
 
 /** DER prefixes of a raw 32-byte key (RFC 8410): PKCS #8 private, SubjectPublicKeyInfo public. */
 const DER = {
@@ -53,10 +37,10 @@ function bytes(value: Uint8Array): Uint8Array {
 }
 
 /** Runs `native` on OpenSSL when there is one; on any failure (or none), `fallback`. */
-function either<T>(native: (crypto: NodeCurves) => T, fallback: () => T): T {
-  if (NODE_CRYPTO) {
+function either<T>(native: (crypto: NodeCrypto) => T, fallback: () => T): T {
+  if (nodeCrypto) {
     try {
-      return native(NODE_CRYPTO);
+      return native(nodeCrypto);
     } catch {
       // OpenSSL refused an input; noble decides (it throws or returns as it always did).
     }
@@ -64,17 +48,17 @@ function either<T>(native: (crypto: NodeCurves) => T, fallback: () => T): T {
   return fallback();
 }
 
-function privateKey(crypto: NodeCurves, curve: keyof typeof DER, secret: Uint8Array): NodeKeyObject {
+function privateKey(crypto: NodeCrypto, curve: keyof typeof DER, secret: Uint8Array): NodeKeyObject {
   if (secret.length !== 32) throw new Error('a 32-byte private key is needed');
   return crypto.createPrivateKey({ key: der(DER[curve].pkcs8, secret), format: 'der', type: 'pkcs8' });
 }
 
-function x25519NodePublicKey(crypto: NodeCurves, pub: Uint8Array): NodeKeyObject {
+function x25519NodePublicKey(crypto: NodeCrypto, pub: Uint8Array): NodeKeyObject {
   if (pub.length !== 32) throw new Error('a 32-byte public key is needed');
   return crypto.createPublicKey({ key: der(DER.x25519.spki, pub), format: 'der', type: 'spki' });
 }
 
-function rawPublic(crypto: NodeCurves, key: NodeKeyObject): Uint8Array {
+function rawPublic(crypto: NodeCrypto, key: NodeKeyObject): Uint8Array {
   const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
   return bytes(spki).slice(spki.length - 32);
 }
@@ -86,7 +70,7 @@ export function ed25519FromSeed(seed: Uint8Array): {
 } {
   const secret = seed.slice();
   let native: NodeKeyObject | null = null;
-  const key = (crypto: NodeCurves) => (native ??= privateKey(crypto, 'ed25519', secret));
+  const key = (crypto: NodeCrypto) => (native ??= privateKey(crypto, 'ed25519', secret));
   return {
     publicKey: either(
       (crypto) => rawPublic(crypto, key(crypto)),
@@ -123,4 +107,4 @@ export function x25519Shared(secret: Uint8Array, peer: Uint8Array): Uint8Array {
 }
 
 /** Whether OpenSSL does the work here (tests compare both paths). */
-export const nativeCurves = NODE_CRYPTO !== undefined;
+export const nativeCurves = nodeCrypto !== undefined;

@@ -3,8 +3,7 @@
  * pinned at setup (docs/PROTOCOL.md §11). Realms send open CORS headers, so browsers call them
  * directly.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
+import { ed25519Verify, realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
 import { fromB64u, randomBytes, toB64u } from '../bytes.js';
 import type { RealmOutcome } from './errors.js';
 
@@ -121,32 +120,14 @@ export async function verifiedPayload(o: {
       payload,
     });
     const signature = fromB64u(json.signature, 'signature');
-    return (await verifyEd25519(signature, message, fromB64u(realm.publicKey, 'publicKey'))) ? payload : null;
+    // The one Ed25519 rule of Tessera (ZIP-215, OpenSSL first on Node), as for circle links: a realm
+    // answer some platform's check took and another refused would recover on one device and not on
+    // the next.
+    const publicKey = fromB64u(realm.publicKey, 'publicKey');
+    return ed25519Verify({ publicKey, message, signature }) ? payload : null;
   } catch {
     return null;
   }
 }
 
 export const newNonce = () => randomBytes(32);
-
-/**
- * Ed25519 verification by the platform (WebCrypto: Node, and browsers since 2025) where it has it:
- * a recovery checks two answers per realm, and the platform's is some thirty times faster than
- * @noble/curves, which remains the fallback.
- */
-async function verifyEd25519(
-  signature: Uint8Array,
-  message: Uint8Array,
-  publicKey: Uint8Array,
-): Promise<boolean> {
-  const subtle = globalThis.crypto?.subtle;
-  if (subtle) {
-    // null: no Ed25519 in this platform's WebCrypto.
-    const key = await subtle
-      .importKey('raw', publicKey as BufferSource, { name: 'Ed25519' }, false, ['verify'])
-      .catch(() => null);
-    if (key)
-      return subtle.verify({ name: 'Ed25519' }, key, signature as BufferSource, message as BufferSource);
-  }
-  return ed25519.verify(signature, message, publicKey);
-}

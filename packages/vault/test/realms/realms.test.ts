@@ -1,6 +1,13 @@
 // The realm PIN client against real realms (SQLite and PostgreSQL) on loopback: 2-of-3 register
-// and recover, a realm down, a forged answer, wrong PINs counted and the records deleted.
+// and recover, a realm down, a forged answer, one signed under ZIP-215 only, wrong PINs counted and
+// the records deleted.
+import { createHash, createPublicKey, verify } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
+import { REALM_SECRET_FILE } from '@tessera/server';
 import {
   fetchRealmPin,
   recoverRealmPin,
@@ -17,6 +24,32 @@ const pick = (s: RealmSetup) => ({
   unlockCheck: s.unlockCheck,
   secretCheck: s.secretCheck,
 });
+
+const le = (b: Uint8Array) => b.reduceRight((n, x) => (n << 8n) | BigInt(x), 0n);
+const toLe = (n: bigint) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 0xffn));
+
+/**
+ * `seed`'s Ed25519 signature of `message` that only the ZIP-215 rule accepts: its nonce point is
+ * R = rB + T with T = (0, -1) of order 2, so the cofactored equation holds and the cofactorless one
+ * (RFC 8032 as OpenSSL and WebCrypto check it) does not (as in packages/protocol/test/ed25519.test.ts).
+ */
+function zip215OnlySignature(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  const L = ed25519.Point.Fn.ORDER;
+  const P = (1n << 255n) - 19n;
+  const { scalar: a, pointBytes: publicKey } = ed25519.utils.getExtendedPublicKey(seed);
+  const r = 123456789n;
+  const R = ed25519.Point.BASE.multiply(r)
+    .add(ed25519.Point.fromBytes(toLe(P - 1n)))
+    .toBytes();
+  const k = le(createHash('sha512').update(R).update(publicKey).update(message).digest()) % L;
+  return new Uint8Array([...R, ...toLe((r + k * a) % L)]);
+}
+
+/** RFC 8032's check alone, as OpenSSL (and so WebCrypto on Node) answers it. */
+function rfc8032Accepts(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
+  return verify(null, message, createPublicKey({ key: spki, format: 'der', type: 'spki' }), signature);
+}
 
 async function rejected(promise: Promise<unknown>): Promise<RealmError> {
   const err = await promise.then(
@@ -140,6 +173,50 @@ describe.each(BACKENDS)('realm PIN client, 3 realms, threshold 2 (%s)', (backend
       } finally {
         await proxy2.close();
       }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('takes an answer signed under the one Ed25519 rule (ZIP-215) that RFC 8032 alone refuses', async () => {
+    // Every Ed25519 check of Tessera is @tessera/protocol's ed25519Verify, realm answers too: a
+    // check of the platform's own (WebCrypto) would refuse what a circle link's check takes, and a
+    // recovery would then depend on the device it runs on.
+    const { setup, secret } = await registerRealmPin({ realms: pins(), threshold: 2, pin: '2468' });
+    const realm = realms[0]!;
+    const seed = Buffer.from(
+      (await readFile(join(realm.dataDir, REALM_SECRET_FILE), 'utf8')).trim().split('.')[1]!,
+      'base64url',
+    );
+    const publicKey = Buffer.from(realm.pin.publicKey, 'base64url');
+    const proxy = new TamperingProxy(realm.pin.url);
+    await proxy.start();
+    let resigned = 0;
+    proxy.tamper = (req, res) => {
+      const step = req.path.split('/').pop() as RealmSignedStep;
+      if (step !== 'recover1' && step !== 'recover2') return undefined;
+      const message = realmAnswerMessage({
+        step,
+        realmId: realm.pin.realmId,
+        record: req.body!.record as string,
+        nonce: Buffer.from(req.body!.nonce as string, 'base64url'),
+        payload: Buffer.from(res.payload as string, 'base64url'),
+      });
+      const signature = zip215OnlySignature(seed, message);
+      expect(rfc8032Accepts(publicKey, message, signature)).toBe(false);
+      expect(ed25519.verify(signature, message, publicKey)).toBe(true);
+      resigned++;
+      return { ...res, signature: Buffer.from(signature).toString('base64url') };
+    };
+    try {
+      const viaProxy: RealmSetup = {
+        ...setup,
+        realms: setup.realms.map((r, i) => (i === 0 ? { ...r, url: proxy.url } : r)),
+      };
+      const got = await recoverRealmPin({ setup: viaProxy, pin: '2468' });
+      expect(got.secret).toEqual(secret);
+      expect(got.realms.map((r) => r.kind)).toEqual(['ok', 'ok', 'ok']);
+      expect(resigned).toBe(2); // its recover1 and recover2 answers
     } finally {
       await proxy.close();
     }

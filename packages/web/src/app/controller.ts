@@ -659,14 +659,14 @@ export class App {
   async finishSignUp(): Promise<void> {
     await (await this.keychain()).finishSignUp();
     await this.saveSettings({ mode: 'keychain' });
-    this.store.set({ phase: 'ready', keychainOn: true });
+    this.showCodes({ keychainOn: true });
     location.hash = '#/';
   }
 
   async signIn(options: SignInRequest): Promise<void> {
     await this.saveSettings({ server: options.server, mode: 'keychain' });
     await (await this.keychain()).signIn(options);
-    this.store.set({ phase: 'ready', keychainOn: true });
+    this.showCodes({ keychainOn: true });
   }
 
   async refreshEscrow(): Promise<void> {
@@ -763,7 +763,16 @@ export class App {
     this.keychainSession = null;
     this.folderSession = null;
     await this.saveSettings({ mode: 'device' });
-    this.store.set({ keychainOn: false, keychain: null, folders: null, phase: 'ready' });
+    this.showCodes({ keychainOn: false, keychain: null, folders: null });
+  }
+
+  /**
+   * The codes screen at the end of a keychain flow (sign-up, sign-in, sign-out), with `patch`; but
+   * when the app locked while the flow waited on the network (the idle lock, Lock now), the lock
+   * screen stays: only an unlock shows the codes again.
+   */
+  private showCodes(patch: Partial<AppState>): void {
+    this.store.set(this.vaultRef ? { ...patch, phase: 'ready' } : patch);
   }
 
   // ---- app lock ----
