@@ -234,15 +234,20 @@ describe('an unavailable database', () => {
   });
 });
 
-/** Runs `tessera serve` on a free port; resolves with the printed URL once it listens. */
-async function serve(args: string[]) {
+/**
+ * Runs `tessera serve` on a free port; resolves with the printed URL once it listens. Silent unless
+ * `args` give a level, or `defaultLogLevel` leaves the level to serve's default.
+ */
+async function serve(args: string[], options: { defaultLogLevel?: boolean } = {}) {
   const data = await mkdtemp(join(tmpdir(), 'tessera-serve-'));
   const cli = join(import.meta.dirname, '../../cli/bin/tessera.js');
-  const child = spawn(
-    process.execPath,
-    [cli, 'serve', '--port', '0', '--data', data, '--log-level', 'silent', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const level = options.defaultLogLevel ? [] : ['--log-level', 'silent'];
+  const env = { ...process.env };
+  delete env.TESSERA_LOG_LEVEL;
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data', data, ...level, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -280,6 +285,22 @@ describe('tessera serve', () => {
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       await expect.poll(() => output()).toMatch(/^\d\d:\d\d:\d\d GET \/healthz 200 \d+ ms$/m);
       expect(output()).not.toMatch(/^\{/m);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('logs no line per request by default (warnings and errors only)', async () => {
+    const { child, url, stop, output } = await serve(['--log-format', 'text'], { defaultLogLevel: true });
+    try {
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/no-such-file.txt`)).status).toBe(404);
+      // Pipes are written synchronously, and 'close' comes after the last of its output.
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('Tessera keychain server');
+      expect(output()).not.toMatch(/\/healthz|no-such-file/);
     } finally {
       await stop();
     }

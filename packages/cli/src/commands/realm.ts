@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
-import { LOG_LEVELS, loggerOption, metricsAccess, port, trustProxy } from './serve.js';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, loggerOption, metricsAccess, port, trustProxy } from './serve.js';
 
 interface RealmServeOptions {
   port?: string;
@@ -41,7 +41,10 @@ export function register(program: Command): void {
     .option('--metrics-token-file <file>', 'serve /metrics to requests with this bearer token')
     .option('--metrics-port <port>', 'serve /metrics on a separate listener')
     .option('--metrics-host <host>', 'address of the metrics listener (default 127.0.0.1)')
-    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
+    .option(
+      '--log-level <level>',
+      `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default ${DEFAULT_LOG_LEVEL}; info: a line per request)`,
+    )
     .option('--log-format <format>', 'text or json (or TESSERA_LOG_FORMAT)')
     .action(async (options: RealmServeOptions) => {
       const env = process.env;

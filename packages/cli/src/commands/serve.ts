@@ -22,6 +22,8 @@ interface ServeOptions {
 
 const DEFAULT_PORT = 8080;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Warnings and errors; `info` adds a line per request. */
+export const DEFAULT_LOG_LEVEL = 'warn';
 
 export function port(value: string, option = '--port'): number {
   if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
@@ -69,12 +71,17 @@ export function trustProxy(value: string | undefined): { trustProxy?: string } {
   return { trustProxy: value };
 }
 
-/** The request logger of --log-level/--log-format (or their environment variables). */
+/**
+ * The logger of --log-level/--log-format (or their environment variables). The default level is
+ * `warn`: warnings and errors (a database lost, an unexpected error), not a line per request, which
+ * `info` adds (docs/SERVER.md "Logs"). A busy server's request lines are mostly noise, cost CPU on
+ * every request and say who used the server when.
+ */
 export async function loggerOption(
   options: Pick<ServeOptions, 'logLevel' | 'logFormat'>,
   env: NodeJS.ProcessEnv,
 ): Promise<false | Record<string, unknown>> {
-  const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? 'info';
+  const logLevel = options.logLevel ?? env.TESSERA_LOG_LEVEL ?? DEFAULT_LOG_LEVEL;
   if (!LOG_LEVELS.includes(logLevel))
     throw new CliError(
       `--log-level: must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
@@ -132,7 +139,10 @@ export function register(program: Command): void {
       'how many of the escrow realms must answer to check a PIN (or TESSERA_ESCROW_THRESHOLD; default a majority)',
     )
     .option('--no-web', 'serve the API only, no web app (or TESSERA_NO_WEB=1)')
-    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default info)`)
+    .option(
+      '--log-level <level>',
+      `${LOG_LEVELS.join('|')} (or TESSERA_LOG_LEVEL; default ${DEFAULT_LOG_LEVEL}; info: a line per request)`,
+    )
     .option(
       '--log-format <format>',
       'text (a line per request) or json (or TESSERA_LOG_FORMAT; default text on a terminal, json otherwise)',
