@@ -125,7 +125,10 @@ describe('issuer icons', { timeout: 180_000 }, () => {
     await expectTiles(a.page, picked);
     await expectTiles(b.page, picked);
 
-    // Offline, after a reload: the icons shown before come from the device's cache.
+    // Offline, after a reload: the icons shown before come from the device's cache. The reload
+    // itself needs the installed service worker: B's first visit installs it, which a busy machine
+    // may not have finished yet.
+    await b.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
     await b.context.setOffline(true);
     await b.page.reload();
     await b.page.locator('.row').first().waitFor();
