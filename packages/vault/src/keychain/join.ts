@@ -54,7 +54,9 @@ export async function login(keychain: Keychain, options: LoginOptions): Promise<
  * Signs in as a new pending device that joins by itself next (`recoverWithRecoveryKey`,
  * `recoverWithPin`, `recoverWithPasskey`): `login` without the approval run, so no code, no CPace
  * share and no relay slot, which that path never reads (issue 14). The sign-in, the device's
- * registration and the circle check are the same; the circle is saved by the join that follows.
+ * registration and the circle check are the same. Its state is not written here: the join that
+ * follows writes it with the circle and the vault key, one write instead of two (`keepSignIn` writes
+ * it when that join fails, so it can be tried again without signing in again).
  */
 export async function signInToRecover(
   keychain: Keychain,
@@ -127,11 +129,13 @@ async function signIn(
     share = b64u(run.share);
     state.join = { code, y: b64u(run.y), share, startedAt: keychain.now() };
   }
-  // The state is saved while the circle is fetched and the share posted: none needs the others, and
-  // each is a round trip or a vault write (issue 14). The share is saved with the state that can finish
-  // its run; a device stopped before that save signs in again, as after any failed run.
-  const [, res] = await Promise.all([
-    keychain.setState(state),
+  // The circle is fetched and the share posted at once, then the state is written once, with the
+  // verified circle that `status` shows (issue 14: one vault write, not one beside the fetch and one
+  // after it). A device stopped before that write signs in again, as after any failed run; its posted
+  // share is then never answered. One that joins by itself next leaves the write to that join (see
+  // `signInToRecover`).
+  keychain.setStateUnsaved(state);
+  const [res] = await Promise.all([
     keychain.client().call('circle', { query: {} }),
     share === null ? null : writeSlot(keychain, session.deviceId, 'a', share),
   ]);
@@ -139,8 +143,6 @@ async function signIn(
   // the device joined by itself, which checks its key against this verified view first).
   state.circle = applyLinks(null, res.links as CircleLink[], res.head);
   keychain.noteCircleVerified();
-  // A device waiting for approval keeps this view for `status` (trusted devices, PIN protection);
-  // one that joins by itself next saves the circle with that join.
   if (approval) await keychain.save();
   return { accountId: session.accountId, deviceId: session.deviceId };
 }

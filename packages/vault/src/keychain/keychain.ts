@@ -107,6 +107,16 @@ export class Keychain {
     await this.save();
   }
 
+  /**
+   * `setState` without the write: the recovery path's sign-in, whose state is written once, by the
+   * join that follows (or by `keepSignIn` when that join fails), not once before it as well (issue 14).
+   */
+  setStateUnsaved(state: KeychainState): void {
+    this.circleVerifiedAt = null;
+    this.stateValue = state;
+    this.clientValue = null;
+  }
+
   /** Saves the state when it changed since it was last loaded or saved (each save rewrites the vault file). */
   async save(): Promise<void> {
     if (!this.stateValue) return;

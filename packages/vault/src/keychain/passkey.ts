@@ -11,7 +11,7 @@ import { KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import { circleKey, passkeyKeyPair, passkeySigningKey } from './keys.js';
 import { postLink, withCircleRetry } from './post-link.js';
-import { joinWith, requirePending } from './recover.js';
+import { joinWith, keepSignIn, requirePending } from './recover.js';
 import { wrapVaultKey } from './wrap.js';
 
 /** What WebAuthn gave: the credential's raw id and its PRF output for `PASSKEY_PRF_INPUT`. */
@@ -99,24 +99,26 @@ export function listPasskeys(keychain: Keychain): (CirclePasskey & { addedAt: st
 export async function recoverWithPasskey(keychain: Keychain, secret: PasskeySecret): Promise<void> {
   checkPrf(secret.prf);
   requirePending(keychain);
-  const circle = await keychain.refreshCircle();
-  const id = passkeyId(secret.credentialId);
-  const registered = circle.passkeys?.[id];
-  const holder = passkeyKeyPair(secret.prf);
-  if (!registered) {
-    throw new KeychainError(
-      'recovery-key-invalid',
-      'This passkey is not registered for restore in this keychain (it was removed, a device removal dropped it, or it belongs to another account); nothing was changed.',
-    );
-  }
-  if (
-    registered.signPub !== b64u(passkeySigningKey(secret.prf).publicKey) ||
-    registered.encPub !== b64u(holder.encPub)
-  ) {
-    throw new KeychainError(
-      'circle-invalid',
-      'The server presented a keychain whose passkey entry this passkey did not sign; nothing was changed.',
-    );
-  }
-  await joinWith(keychain, { recipientId: PASSKEY_RECIPIENT_PREFIX + id, holder, via: 'passkey' });
+  await keepSignIn(keychain, async () => {
+    const circle = await keychain.refreshCircle();
+    const id = passkeyId(secret.credentialId);
+    const registered = circle.passkeys?.[id];
+    const holder = passkeyKeyPair(secret.prf);
+    if (!registered) {
+      throw new KeychainError(
+        'recovery-key-invalid',
+        'This passkey is not registered for restore in this keychain (it was removed, a device removal dropped it, or it belongs to another account); nothing was changed.',
+      );
+    }
+    if (
+      registered.signPub !== b64u(passkeySigningKey(secret.prf).publicKey) ||
+      registered.encPub !== b64u(holder.encPub)
+    ) {
+      throw new KeychainError(
+        'circle-invalid',
+        'The server presented a keychain whose passkey entry this passkey did not sign; nothing was changed.',
+      );
+    }
+    await joinWith(keychain, { recipientId: PASSKEY_RECIPIENT_PREFIX + id, holder, via: 'passkey' });
+  });
 }

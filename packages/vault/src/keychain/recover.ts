@@ -29,10 +29,27 @@ import { unwrapVaultKey } from './wrap.js';
 export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText: string): Promise<void> {
   const rk = parseRecoveryKey(recoveryKeyText);
   requirePending(keychain);
-  const holder = recoveryKeyPair(rk);
-  const key = { encPub: b64u(holder.encPub), signPub: b64u(recoverySigningKey(rk).publicKey) };
-  await checkedCircle(keychain, (circle) => checkRecoveryKeyIsCurrent(circle, key));
-  await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
+  await keepSignIn(keychain, async () => {
+    const holder = recoveryKeyPair(rk);
+    const key = { encPub: b64u(holder.encPub), signPub: b64u(recoverySigningKey(rk).publicKey) };
+    await checkedCircle(keychain, (circle) => checkRecoveryKeyIsCurrent(circle, key));
+    await joinWith(keychain, { recipientId: RECOVERY_RECIPIENT, holder, via: 'recovery' });
+  });
+}
+
+/**
+ * Runs a join after `signInToRecover`, which left its state to the join's write: when the join fails
+ * (a wrong PIN, a replaced recovery key, the network), the pending state is written then, so the user
+ * can try again without signing in again, as when the sign-in wrote it. A write that fails here does
+ * not hide the join's error. (A saved state makes this a no-op.)
+ */
+export async function keepSignIn(keychain: Keychain, join: () => Promise<void>): Promise<void> {
+  try {
+    await join();
+  } catch (err) {
+    await keychain.save().catch(() => {});
+    throw err;
+  }
 }
 
 /** How old a circle view verified by the sign-in may be for a join to start from it. */
@@ -99,13 +116,14 @@ export interface PinJoin {
  */
 export async function recoverWithPin(keychain: Keychain, pin: string): Promise<PinJoin> {
   requirePending(keychain);
-  const circle = await keychain.refreshCircle();
-  if (circle.escrowRealms) {
-    await recoverWithRealms(keychain, circle, pin);
-    return { movedToRealms: false };
-  }
-  await recoverWithLegacyEscrow(keychain, pin);
-  return { movedToRealms: await moveToRealms(keychain, pin) };
+  let realms = false;
+  await keepSignIn(keychain, async () => {
+    const circle = await keychain.refreshCircle();
+    realms = Boolean(circle.escrowRealms);
+    if (realms) await recoverWithRealms(keychain, circle, pin);
+    else await recoverWithLegacyEscrow(keychain, pin);
+  });
+  return { movedToRealms: realms ? false : await moveToRealms(keychain, pin) };
 }
 
 async function recoverWithRealms(keychain: Keychain, circle: CircleState, pin: string): Promise<void> {

@@ -48,6 +48,12 @@ describe('an approval', () => {
 
   it('the waiting device has saved its run, its share is posted, and its saved state shows the circle', async () => {
     const d = await device();
+    let writes = 0;
+    const updateMeta = d.vault.updateMeta.bind(d.vault);
+    d.vault.updateMeta = async (patch) => {
+      writes++;
+      return updateMeta(patch);
+    };
     const asked = proxy.requests.length;
     const { verificationCode, deviceId } = await login(d.keychain, {
       server: proxy.url,
@@ -66,6 +72,8 @@ describe('an approval', () => {
     expect(saved.join?.share).toBe(posted[0]!.body?.body);
     expect(saved.circle?.devices[a.keychain.requireState().deviceId]?.status).toBe('trusted');
     expect(proxy.requests.slice(asked).filter(isGet('/v1/circle'))).toHaveLength(1);
+    // Keys, run and verified circle in one vault write (issue 14).
+    expect(writes).toBe(1);
   });
 
   it("the new device gets the approval's delivery while the approving device still saves its circle", async () => {

@@ -14,7 +14,7 @@ import {
 import { openNodeVault } from '@tessera/vault/node';
 import { Keychain, metaDeviceKeyStore } from '../../src/keychain/index.js';
 import { tempHome } from '../fixtures.js';
-import { device, proxiedAccount } from './tampering-proxy.js';
+import { device, proxiedAccount, refused } from './tampering-proxy.js';
 
 describe('signing in to recover', () => {
   let account: Awaited<ReturnType<typeof proxiedAccount>>;
@@ -27,10 +27,11 @@ describe('signing in to recover', () => {
   /** Signs a new device in to recover; returns it and the requests and vault writes that made. */
   const signedIn = async (name: string) => {
     const d = await device();
-    let writes = 0;
+    // Counted on after the sign-in too (an object, so the test reads the count at each point).
+    const writes = { count: 0 };
     const updateMeta = d.vault.updateMeta.bind(d.vault);
     d.vault.updateMeta = async (patch) => {
-      writes++;
+      writes.count++;
       return updateMeta(patch);
     };
     const start = proxy().requests.length;
@@ -59,23 +60,51 @@ describe('signing in to recover', () => {
 
   afterAll(() => account?.close());
 
-  it('posts no approval share, writes the vault once, and the join does not fetch the circle again', async () => {
+  it('posts no approval share, writes the vault once (by the join), and the join does not fetch the circle again', async () => {
     const { d, requests, writes } = await signedIn('B');
     // meta and sessions/start go out at once, so they reach the proxy in either order.
     expect([...requests.slice(0, 2)].sort()).toEqual(['GET /v1/meta', 'POST /v1/sessions/start']);
     expect(requests.slice(2)).toEqual(['POST /v1/sessions/finish', 'GET /v1/circle']);
-    // The device keys and the state in one write; the circle is saved by the join.
-    expect(writes).toBe(1);
+    // Nothing written yet: the device keys, the state and the circle land in the join's one write.
+    expect(writes.count).toBe(0);
     const state = d.keychain.requireState();
     expect(state.status).toBe('pending');
     expect(state.join).toBeUndefined();
-    expect(d.vault.getMeta('deviceKeys')).toBeDefined();
     expect(await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!))).toEqual([
       'GET /v1/keys',
       'POST /v1/circle',
     ]);
+    expect(writes.count).toBe(1);
+    expect(d.vault.getMeta('deviceKeys')).toBeDefined();
+    d.keychain.reload();
+    expect(d.keychain.requireTrusted().deviceId).toBe(state.deviceId);
     await syncRound(d.keychain);
     expect(d.vault.entries()).toHaveLength(3);
+  });
+
+  it('a join that fails writes the sign-in, so it can be tried again without signing in again', async () => {
+    const { d, writes } = await signedIn('F');
+    // A server that withholds the recovery wrap: the join fails on the circle the sign-in verified,
+    // before any other fetch or write of its own.
+    proxy().tamper = (r, body) => (r.path.startsWith('/v1/keys') ? { ...body, wraps: [] } : undefined);
+    try {
+      const requests = await requestsDuring(() =>
+        refused(
+          recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!),
+          'circle-invalid',
+          /holds no recovery wrap/,
+        ),
+      );
+      expect(requests).toEqual(['GET /v1/keys']);
+    } finally {
+      proxy().tamper = null;
+    }
+    expect(writes.count).toBe(1);
+    // As a new process would see it: the pending sign-in with its keys, ready to try again.
+    d.keychain.reload();
+    expect(d.keychain.requireState().status).toBe('pending');
+    await recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!);
+    expect(d.keychain.requireTrusted().deviceName).toBe('F');
   });
 
   it("sends the sign-in's first message without waiting for meta: one round trip for both", async () => {
