@@ -2,8 +2,9 @@
 // to codes visible on a reload with 1,000 entries in Chromium, against two peers measured in the same
 // run (alternating): the same app with 10 entries, and a blank page (a static file) from the same
 // server, timed to its load event (the aim's peer) and, beside it, to its first paint (the app's
-// figure ends after its codes are painted; the load event comes before the blank page's paint). Then live edits: two open apps signed in to one keychain on a server in its own process;
-// an edit saved in app A, the time from the server accepting A's push (its response as A saw it) to
+// figure ends after its codes are painted; the load event comes before the blank page's paint).
+// Then live edits: two open apps signed in to one keychain on a server in its own process; an edit
+// saved in app A, the time from the server accepting A's push (its response as A saw it) to
 // app B showing the edited text, over BENCH_EDITS edits, and the sender's part (Save to acceptance)
 // apart. Usage: npm run bench:web   (BENCH_WEB_PARTS=load or =live runs one part)
 // Aims: under 60 KB gzipped; under 300 ms; live edits p99 under 250 ms after acceptance.
@@ -88,14 +89,28 @@ const AWAIT_MARK = `new Promise((resolve) => {
 })`;
 const cdpSessions = new WeakMap();
 
+/** The page's raw CDP session, made before its navigation so making it never lands inside one. */
+async function cdpSession(page) {
+  if (!cdpSessions.has(page)) cdpSessions.set(page, await page.context().newCDPSession(page));
+  return cdpSessions.get(page);
+}
+
+/** Awaits `expression` in the page through that session (no Playwright script injected). */
+async function cdpAwait(session, expression, what) {
+  const { result, exceptionDetails } = await session.send('Runtime.evaluate', {
+    expression,
+    awaitPromise: true,
+    returnByValue: true,
+  });
+  if (exceptionDetails) throw new Error(`waiting for ${what}: ${exceptionDetails.text}`);
+  return result.value;
+}
+
 /** Reloads and returns ms from navigation start to the codes-visible mark, checking rows are there. */
 async function codesVisible(page) {
-  if (!cdpSessions.has(page)) cdpSessions.set(page, await page.context().newCDPSession(page));
+  const session = await cdpSession(page);
   await page.reload();
-  const { exceptionDetails } = await cdpSessions
-    .get(page)
-    .send('Runtime.evaluate', { expression: AWAIT_MARK, awaitPromise: true, returnByValue: true });
-  if (exceptionDetails) throw new Error(`waiting for the codes-visible mark: ${exceptionDetails.text}`);
+  await cdpAwait(session, AWAIT_MARK, 'the codes-visible mark');
   const { at, rows, open } = await page.evaluate((name) => {
     const mark = (n) => performance.getEntriesByName(n)[0]?.startTime ?? NaN;
     return {
@@ -127,14 +142,11 @@ const AWAIT_FIRST_PAINT = `new Promise((resolve) => {
  * second figure shows the ratio with both ends at a paint (reported beside the aim's, not instead).
  */
 async function blankLoad(page) {
-  if (!cdpSessions.has(page)) cdpSessions.set(page, await page.context().newCDPSession(page));
+  const session = await cdpSession(page);
   await page.goto('/icon.svg');
-  const { result, exceptionDetails } = await cdpSessions
-    .get(page)
-    .send('Runtime.evaluate', { expression: AWAIT_FIRST_PAINT, awaitPromise: true, returnByValue: true });
-  if (exceptionDetails) throw new Error(`waiting for the blank page's first paint: ${exceptionDetails.text}`);
+  const paint = await cdpAwait(session, AWAIT_FIRST_PAINT, "the blank page's first paint");
   const load = await page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventEnd);
-  return { load, paint: result.value };
+  return { load, paint };
 }
 
 const median = (xs) => {

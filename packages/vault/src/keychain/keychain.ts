@@ -101,9 +101,7 @@ export class Keychain {
   }
 
   async setState(state: KeychainState): Promise<void> {
-    this.circleVerifiedAt = null;
-    this.stateValue = state;
-    this.clientValue = null;
+    this.setStateUnsaved(state);
     await this.save();
   }
 
