@@ -36,6 +36,15 @@ async function transactionsBefore(page: Page, mark?: string): Promise<{ stores: 
   }, mark);
 }
 
+/** The stores public/start.js read before the app ran, by name; null when it gave way to the app. */
+async function earlyStores(page: Page): Promise<string[] | null> {
+  return page.evaluate(async () => {
+    const early = await (window as unknown as { __tesseraStart?: Promise<{ stores: object | null } | null> })
+      .__tesseraStart;
+    return early?.stores ? Object.keys(early.stores).sort() : null;
+  });
+}
+
 const START_READ = { stores: ['keys', 'settings', 'vault'], mode: 'readonly' };
 
 /** Puts (or with `undefined` deletes) one record of the app's `keys` store. */
@@ -89,6 +98,8 @@ describe('the start read', { timeout: 120_000 }, () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     // Until the vault is open; then the app's other parts (local backups) read what they need.
     expect(await transactionsBefore(page, 'tessera:vault-open-end')).toEqual([START_READ]);
+    // That one read was public/start.js's, begun before the app's modules ran: the app used its stores.
+    expect(await earlyStores(page)).toEqual(['keys', 'settings', 'vault']);
     expect(errors).toEqual([]);
   });
 
@@ -98,6 +109,8 @@ describe('the start read', { timeout: 120_000 }, () => {
     await page.goto('/');
     await page.getByRole('button', { name: /Use on this device only/ }).waitFor();
     expect(await transactionsBefore(page, 'tessera:vault-open-end')).toEqual([START_READ]);
+    // No database yet: public/start.js gave way (its open aborted, leaving none) and the app made it.
+    expect(await earlyStores(page)).toBeNull();
 
     await page.getByRole('button', { name: /Use on this device only/ }).click();
     await addTyped(page, { issuer: 'Locked', account: 'l@example.com', secret: 'JBSWY3DPEHPK3PXP' });

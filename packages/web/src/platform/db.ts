@@ -1,7 +1,11 @@
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { openDB, wrap, type DBSchema, type IDBPDatabase } from 'idb';
+import { earlyStart } from './early-start.js';
 
 /** Name of the IndexedDB database that holds everything Tessera keeps in this browser. */
 export const DB_NAME = 'tessera';
+
+/** Its schema version (public/start.js opens this version too; a mismatch only skips the early read). */
+export const DB_VERSION = 2;
 
 /** Settings of this browser only: never synced, never inside the vault (the vault may be locked). */
 export interface LocalSettings {
@@ -30,10 +34,21 @@ interface TesseraDB extends DBSchema {
 }
 
 let opened: Promise<IDBPDatabase<TesseraDB>> | null = null;
+/** The early connection serves the page's first open only: after `eraseAll` closed it, a new one. */
+let firstOpen = true;
 
-/** The one database connection of this page. */
+/** The one database connection of this page: the one public/start.js opened, when it did. */
 export function db(): Promise<IDBPDatabase<TesseraDB>> {
-  opened ??= openDB<TesseraDB>(DB_NAME, 2, {
+  if (!opened) {
+    const early = firstOpen ? earlyStart() : Promise.resolve(null);
+    firstOpen = false;
+    opened = early.then((start) => (start ? (wrap(start.db) as IDBPDatabase<TesseraDB>) : openOwn()));
+  }
+  return opened;
+}
+
+function openOwn(): Promise<IDBPDatabase<TesseraDB>> {
+  return openDB<TesseraDB>(DB_NAME, DB_VERSION, {
     upgrade(database, oldVersion) {
       if (oldVersion < 1) {
         database.createObjectStore('vault');
@@ -43,7 +58,6 @@ export function db(): Promise<IDBPDatabase<TesseraDB>> {
       if (oldVersion < 2) database.createObjectStore('handles');
     },
   });
-  return opened;
 }
 
 export async function loadSettings(): Promise<LocalSettings> {

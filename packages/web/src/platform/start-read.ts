@@ -1,4 +1,5 @@
 import { db, type LocalSettings } from './db.js';
+import { earlyStart } from './early-start.js';
 import { BROWSER_KEY, PASSKEY_KEY, VAULT_KEY, WRAPPING_KEY, type HeldKeyPair } from './storage.js';
 
 /**
@@ -20,6 +21,17 @@ export const VAULT_OPEN_START = 'tessera:vault-open-start';
 
 /** Starts the IndexedDB open and the start read; called before the first render. */
 export async function readStart(): Promise<StartRead> {
+  // Usually public/start.js has read the stores already, while the modules loaded.
+  const stores = (await earlyStart())?.stores;
+  if (stores) {
+    return shape(
+      stores.settings.get('local'),
+      stores.keys.has(PASSKEY_KEY),
+      stores.vault.get(VAULT_KEY),
+      stores.keys.get(BROWSER_KEY),
+      stores.keys.get(WRAPPING_KEY),
+    );
+  }
   performance.mark(VAULT_OPEN_START);
   const tx = (await db()).transaction(['settings', 'keys', 'vault'], 'readonly');
   const keys = tx.objectStore('keys');
@@ -31,9 +43,19 @@ export async function readStart(): Promise<StartRead> {
     keys.get(WRAPPING_KEY),
     tx.done,
   ]);
+  return shape(settings, passkey > 0, vault, browserKey, wrappingKey);
+}
+
+function shape(
+  settings: unknown,
+  passkey: boolean,
+  vault: unknown,
+  browserKey: unknown,
+  wrappingKey: unknown,
+): StartRead {
   return {
     settings: settings ?? {},
-    passkey: passkey > 0,
+    passkey,
     vault: vault ?? null,
     held: browserKey && wrappingKey ? { browserKey, wrappingKey } : null,
   } as StartRead;
