@@ -47,9 +47,7 @@ describe('signing in to recover', () => {
   // The sign-in also starts reading the items in the background (prefetch.ts; tested in
   // prefetch.test.ts); it reaches the proxy at no fixed point, so the sequences here leave it out.
   const named = (requests: { method: string; path: string }[]) =>
-    requests
-      .map((r) => `${r.method} ${r.path.split('?')[0]}`)
-      .filter((r) => r !== 'GET /v1/items');
+    requests.map((r) => `${r.method} ${r.path.split('?')[0]}`).filter((r) => r !== 'GET /v1/items');
 
   beforeAll(async () => {
     account = await proxiedAccount({
