@@ -74,9 +74,18 @@ describe('canon', () => {
     const unsorted = JSON.parse('{"b":{"c":[true,null,"x"]},"a":1}') as unknown;
     let texts: (string | undefined)[];
     // Read outside the pollution: the test runner's own code must not see it.
-    Object.defineProperty(proto, 'aa', { value: () => 1, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(proto, 'aa', {
+      value: () => 1,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
     try {
-      texts = [canonOfJsonValue(parsed), canonOfJsonValue(unsorted), canon({ z: 1, y: { x: undefined, w: 2 } })];
+      texts = [
+        canonOfJsonValue(parsed),
+        canonOfJsonValue(unsorted),
+        canon({ z: 1, y: { x: undefined, w: 2 } }),
+      ];
     } finally {
       delete proto.aa;
     }

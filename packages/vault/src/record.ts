@@ -294,11 +294,12 @@ export function validateRecord(value: unknown): VaultRecord {
     if (err instanceof VaultError) throw err;
     failRecord(value, 'entry', (err as Error).message);
   }
-  if (!Array.isArray(e.tags) || !allText(e.tags))
-    failRecord(value, 'entry.tags', 'must be a list of text');
-  if (typeof e.order !== 'number' || !Number.isFinite(e.order)) failRecord(value, 'entry.order', 'must be a number');
+  if (!Array.isArray(e.tags) || !allText(e.tags)) failRecord(value, 'entry.tags', 'must be a list of text');
+  if (typeof e.order !== 'number' || !Number.isFinite(e.order))
+    failRecord(value, 'entry.order', 'must be a number');
   if (typeof e.deviceOnly !== 'boolean') failRecord(value, 'entry.deviceOnly', 'must be true or false');
-  if (e.pinned !== undefined && typeof e.pinned !== 'boolean') failRecord(value, 'entry.pinned', 'must be true or false');
+  if (e.pinned !== undefined && typeof e.pinned !== 'boolean')
+    failRecord(value, 'entry.pinned', 'must be true or false');
   if (e.position !== undefined && !isPositionKey(e.position))
     failRecord(value, 'entry.position', `must be a key of base-62 digits (at most ${MAX_POSITION_LENGTH})`);
   if (e.sites !== undefined) {
@@ -311,7 +312,8 @@ export function validateRecord(value: unknown): VaultRecord {
   if (!isTime(e.createdAt)) failRecord(value, 'entry.createdAt', 'must be a time in milliseconds');
   if (!isTime(e.updatedAt)) failRecord(value, 'entry.updatedAt', 'must be a time in milliseconds');
   const clock = r.clock as Record<string, unknown> | undefined;
-  if (typeof clock !== 'object' || clock === null || Array.isArray(clock)) return failRecord(value, 'clock', 'is missing');
+  if (typeof clock !== 'object' || clock === null || Array.isArray(clock))
+    return failRecord(value, 'clock', 'is missing');
   // Most fields of a record share one clock: a value equal to the one just accepted is not parsed again.
   let accepted: string | undefined;
   for (const field in clock) {
@@ -322,7 +324,8 @@ export function validateRecord(value: unknown): VaultRecord {
     accepted = c as string;
   }
   if (typeof r.deleted !== 'boolean') failRecord(value, 'deleted', 'must be true or false');
-  if (r.deleted !== isDeleted(clock as Record<string, string>)) failRecord(value, 'deleted', 'disagrees with the clocks');
+  if (r.deleted !== isDeleted(clock as Record<string, string>))
+    failRecord(value, 'deleted', 'disagrees with the clocks');
   validated.add(value);
   return value as VaultRecord;
 }

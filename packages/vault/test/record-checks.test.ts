@@ -5,7 +5,9 @@ import { totpEntry } from './fixtures.js';
 const t1 = formatHlc({ ms: 1_700_000_000_000, counter: 0, deviceId: 'a' });
 const t2 = formatHlc({ ms: 1_700_000_000_001, counter: 0, deviceId: 'a' });
 
-function record(over: { entry?: Record<string, unknown>; clock?: Record<string, unknown>; deleted?: unknown } = {}) {
+function record(
+  over: { entry?: Record<string, unknown>; clock?: Record<string, unknown>; deleted?: unknown } = {},
+) {
   return {
     v: 1,
     entry: {
@@ -39,7 +41,8 @@ describe('the per-record checks written as loops', () => {
       [{ clock: { issuer: t1, deleted: t2 } }, /deleted disagrees with the clocks/],
       [{ clock: { issuer: t2, deleted: t1 }, deleted: true }, /deleted disagrees with the clocks/],
     ];
-    for (const [over, message] of bad) expect(() => validateRecord(record(over)), String(message)).toThrow(message);
+    for (const [over, message] of bad)
+      expect(() => validateRecord(record(over)), String(message)).toThrow(message);
     expect(() => validateRecord(record({ entry: { sites: ['a.example'] } }))).not.toThrow();
     expect(() => validateRecord(record({ clock: { issuer: t1, deleted: t2 }, deleted: true }))).not.toThrow();
   });

@@ -106,7 +106,10 @@ export function openItem(
   }
   const padded = open(itemKeyOf(options.vk), sealed, itemAad(options));
   if (!padded)
-    throw refusal(options.id, 'does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
+    throw refusal(
+      options.id,
+      'does not decrypt for this account, id and key epoch (tampered, swapped or moved)',
+    );
   const plain = unpad(padded);
   if (!plain) throw refusal(options.id, 'has malformed padding');
   let record: unknown;
@@ -133,7 +136,8 @@ function refusal(id: string, why: string): KeychainError {
 
 /** Whether every own value of `clock` is a string (a loop, not Object.values(…).every: no array per item). */
 function clockValuesAreText(clock: Record<string, unknown>): boolean {
-  for (const field in clock) if (Object.hasOwn(clock, field) && typeof clock[field] !== 'string') return false;
+  for (const field in clock)
+    if (Object.hasOwn(clock, field) && typeof clock[field] !== 'string') return false;
   return true;
 }
 

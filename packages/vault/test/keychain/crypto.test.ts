@@ -146,7 +146,10 @@ describe('items (PROTOCOL §3)', () => {
       );
     }
     expect(() => decryptItem({ ...item, vk, ciphertext: sealed({ ...base, v: 2 }) })).toThrow(/version 1/);
-    expect(decryptItem({ ...item, vk, ciphertext: sealed({ ...base, clock: {} }) })).toEqual({ ...base, clock: {} });
+    expect(decryptItem({ ...item, vk, ciphertext: sealed({ ...base, clock: {} }) })).toEqual({
+      ...base,
+      clock: {},
+    });
   });
 
   it('refuses a record larger than the largest bucket before anything is sent', () => {
