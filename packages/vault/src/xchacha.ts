@@ -20,25 +20,13 @@ const TAG = 16;
 export function xchachaOnNode(crypto: NodeChaCha): XChaChaAead {
   return {
     encrypt(key, nonce, aad, plaintext) {
-      let cipher;
-      try {
-        deriveSubkey(key, nonce);
-        cipher = crypto.createCipheriv('chacha20-poly1305', subkeyBytes, innerNonceBytes, AEAD_OPTIONS);
-      } finally {
-        wipeScratch();
-      }
+      const cipher = chachaContext(crypto, 'createCipheriv', key, nonce);
       cipher.setAAD(aad, { plaintextLength: plaintext.length });
       return join([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     },
     decrypt(key, nonce, aad, sealed) {
       if (sealed.length < TAG) throw new Error('ciphertext shorter than its tag');
-      let decipher;
-      try {
-        deriveSubkey(key, nonce);
-        decipher = crypto.createDecipheriv('chacha20-poly1305', subkeyBytes, innerNonceBytes, AEAD_OPTIONS);
-      } finally {
-        wipeScratch();
-      }
+      const decipher = chachaContext(crypto, 'createDecipheriv', key, nonce);
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
       decipher.setAAD(aad, { plaintextLength: sealed.length - TAG });
       const body = decipher.update(sealed.subarray(0, sealed.length - TAG));
@@ -61,8 +49,8 @@ const SIGMA = words(new TextEncoder().encode('expand 32-byte k'));
 
 // Scratch words for HChaCha20's key, nonce and output, and the inner nonce, reused by every call
 // rather than allocated per call (a restore opens 1,000 items: these were ~1.6 MB of its garbage).
-// `deriveSubkey` fills them right before createCipheriv / createDecipheriv, which copy key and IV
-// into OpenSSL's context, and `wipeScratch` clears them right after; the calls are synchronous.
+// `chachaContext` fills them right before createCipheriv / createDecipheriv, which copy key and IV
+// into OpenSSL's context, and clears them right after; the calls are synchronous.
 const keyWords = new Uint32Array(8);
 const keyBytes = new Uint8Array(keyWords.buffer);
 const nonceWords = new Uint32Array(4);
@@ -84,11 +72,24 @@ function deriveSubkey(key: Uint8Array, nonce: Uint8Array): void {
   for (let i = 0; i < 8; i++) innerNonceBytes[4 + i] = nonce[16 + i]!;
 }
 
-function wipeScratch(): void {
-  keyWords.fill(0);
-  nonceWords.fill(0);
-  subkeyWords.fill(0);
-  innerNonceBytes.fill(0);
+/** `crypto[make]` for ChaCha20-Poly1305 under XChaCha20's subkey and inner nonce of `key` and `nonce`. */
+function chachaContext<M extends 'createCipheriv' | 'createDecipheriv'>(
+  crypto: NodeChaCha,
+  make: M,
+  key: Uint8Array,
+  nonce: Uint8Array,
+): ReturnType<NodeChaCha[M]> {
+  try {
+    deriveSubkey(key, nonce);
+    return crypto[make]('chacha20-poly1305', subkeyBytes, innerNonceBytes, AEAD_OPTIONS) as ReturnType<
+      NodeChaCha[M]
+    >;
+  } finally {
+    keyWords.fill(0);
+    nonceWords.fill(0);
+    subkeyWords.fill(0);
+    innerNonceBytes.fill(0);
+  }
 }
 
 /** An aligned copy of `bytes` viewed as 32-bit words (noble byte-swaps on big-endian hosts). */
