@@ -26,14 +26,26 @@ export type Tamper = (
   response: Json,
 ) => Json | undefined;
 
-/** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
+/** An answer the proxy gives itself, instead of the server's (JSON). */
+export type Intercept = (request: {
+  method: string;
+  path: string;
+  body: Json | null;
+  session: string | null;
+}) => Promise<{ status: number; body: Json }> | null;
+
+/**
+ * Forwards every request to the real server; `tamper` may rewrite a JSON response, and `intercept`
+ * may answer a request itself (when it returns a promise: one that never settles holds it forever).
+ */
 export class TamperingProxy {
   tamper: Tamper | null = null;
+  intercept: Intercept | null = null;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
   url = '';
 
-  constructor(private readonly upstream: string) {}
+  constructor(readonly upstream: string) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) =>
@@ -66,6 +78,13 @@ export class TamperingProxy {
       session: bearer ? bearer[1]! : null,
     };
     this.requests.push(request);
+    const own = this.intercept?.(request);
+    if (own) {
+      const { status, body } = await own;
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify(body));
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
