@@ -4,17 +4,9 @@
 // server that holds a look forever, answers early with nothing new, or refuses `wait` (older than long
 // polling) gets no more than a timeout, a paced look, or short polling. Real server behind the
 // tampering proxy, real Node vaults.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  approve,
-  awaitApproval,
-  Keychain,
-  login,
-  metaDeviceKeyStore,
-  syncRound,
-} from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, proxiedAccount, refused, type Json, type TamperingProxy } from './tampering-proxy.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { approve, awaitApproval, Keychain, metaDeviceKeyStore, syncRound } from '../../src/keychain/index.js';
+import { approvalAccount, refused, type device, type Json, type TamperingProxy } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 type Request = { method: string; path: string; body: Json | null; session: string | null };
@@ -27,34 +19,12 @@ const isLook = (r: Request) => r.method === 'GET' && r.path.startsWith('/v1/join
 const param = (r: Request, name: string) => new URL(r.path, 'http://x').searchParams.get(name);
 
 describe('the approval relay, long polling', () => {
+  const { account, waiting } = approvalAccount('relay@example.com', ENTRIES);
   let proxy: TamperingProxy;
   let a: Device;
-  let close: () => Promise<void>;
-  const email = 'relay@example.com';
-  const password = 'correct horse battery staple';
-
-  beforeAll(async () => {
-    ({ proxy, a, close } = await proxiedAccount({
-      email,
-      password,
-      entries: 0,
-      keepRecoveryKey: async () => undefined,
-    }));
-    await a.vault.addMany(Array.from({ length: ENTRIES }, (_, n) => totpEntry(n)));
-    await syncRound(a.keychain);
+  beforeAll(() => {
+    ({ proxy, a } = account);
   });
-
-  afterAll(async () => {
-    proxy.intercept = null;
-    await close?.();
-  });
-
-  /** A new device signed in with `login`, waiting for approval, and its session token. */
-  async function waiting(deviceName: string) {
-    const d = await device();
-    const result = await login(d.keychain, { server: proxy.url, email, password, deviceName });
-    return { d, session: d.keychain.requireState().session, ...result };
-  }
 
   /** Resolves with the first request through the proxy that `match` accepts (forwarded as usual). */
   function next(match: (r: Request) => boolean): Promise<Request> {

@@ -1,7 +1,7 @@
 // The test double of a malicious server: a tampering proxy in front of the real keychain server,
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { startServer } from '@tessera/server';
 import type { Vault } from '../../src/vault.js';
@@ -11,6 +11,7 @@ import {
   awaitApproval,
   Keychain,
   KeychainError,
+  login,
   metaDeviceKeyStore,
   signup,
   syncRound,
@@ -192,4 +193,43 @@ export async function proxiedAccount(options: {
       await real.close();
     },
   };
+}
+
+/**
+ * The approval suites' account, set up before and closed after the enclosing describe: A signed up
+ * through the proxy with `entries` entries, synced; `waiting` signs a new device in with `login` (a
+ * device waiting for approval) and gives its session token too.
+ */
+export function approvalAccount(email: string, entries: number) {
+  const password = 'correct horse battery staple';
+  const account = {
+    proxy: null as unknown as TamperingProxy,
+    a: null as unknown as { vault: Vault; keychain: Keychain },
+    email,
+    password,
+  };
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    let proxy: TamperingProxy;
+    let a: { vault: Vault; keychain: Keychain };
+    ({ proxy, a, close } = await proxiedAccount({
+      email,
+      password,
+      entries: 0,
+      keepRecoveryKey: async () => undefined,
+    }));
+    await a.vault.addMany(Array.from({ length: entries }, (_, n) => totpEntry(n)));
+    await syncRound(a.keychain);
+    Object.assign(account, { proxy, a });
+  });
+  afterAll(async () => {
+    if (account.proxy) account.proxy.intercept = null;
+    await close?.();
+  });
+  const waiting = async (deviceName: string) => {
+    const d = await device();
+    const result = await login(d.keychain, { server: account.proxy.url, email, password, deviceName });
+    return { d, session: d.keychain.requireState().session, ...result };
+  };
+  return { account, waiting };
 }
