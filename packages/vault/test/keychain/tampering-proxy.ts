@@ -42,6 +42,9 @@ export type Intercept = (request: {
 export class TamperingProxy {
   tamper: Tamper | null = null;
   intercept: Intercept | null = null;
+  /** Answers a request with this status (and an error body) instead of forwarding it, e.g. an older server's 403. */
+  refuse: ((request: { method: string; path: string; session: string | null }) => number | undefined) | null =
+    null;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
   url = '';
@@ -84,6 +87,12 @@ export class TamperingProxy {
       const { status, body } = await own;
       res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify(body));
+      return;
+    }
+    const status = this.refuse?.(request);
+    if (status !== undefined) {
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'forbidden', message: 'Refused by the tampering proxy.' } }));
       return;
     }
     const headers: Record<string, string> = {};
