@@ -65,6 +65,12 @@ export const ESCROW_MAX_FAILED_ATTEMPTS = 10;
 /** A join request (pending device waiting for approval) can be approved for this long (§1.3). */
 export const JOIN_REQUEST_TTL_MS = 10 * 60 * 1000;
 
+/**
+ * Longest a `GET /v1/join` with `wait` holds its answer for news (§1.3); a longer `wait` is cut to
+ * this. Clients time such a request out after the wait they asked for plus their usual timeout.
+ */
+export const JOIN_WAIT_MAX_MS = 25_000;
+
 /** The feed sends a comment ping this often (§4). */
 export const FEED_PING_INTERVAL_MS = 15_000;
 

@@ -395,7 +395,8 @@ export const ROUTES = {
     url: '/v1/join',
     auth: 'pending',
     status: 200,
-    summary: 'The slots written so far of a join attempt (the pending device itself or a trusted device)',
+    summary:
+      'The slots written so far of a join attempt (the pending device itself or a trusted device); with `wait` and `seen`, held until there is news (long polling)',
     querystring: S.JoinMessagesQuery,
     response: S.JoinMessagesResponse,
   }),

@@ -514,7 +514,19 @@ export const JoinMessagePostBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const JoinMessagesQuery = Type.Object({ deviceId: DeviceId }, { additionalProperties: false });
+export const JoinMessagesQuery = Type.Object(
+  {
+    deviceId: DeviceId,
+    /**
+     * Long polling (§1.3): when the attempt still has exactly `seen` slots, the answer waits up to
+     * this many ms (cut to JOIN_WAIT_MAX_MS) for a slot to be written or the device's status to change.
+     */
+    wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    /** How many slots the caller has seen; with `wait`, the server answers at once when it has another count. */
+    seen: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
+  },
+  { additionalProperties: false },
+);
 export const JoinMessage = Type.Object({ slot: JoinSlot, body: Type.String() });
 export const JoinMessagesResponse = Type.Object({ messages: Type.Array(JoinMessage) });
 

@@ -243,7 +243,7 @@ export async function buildApp(options: {
   shareRoutes(app, ctx);
   folderRoutes(app, ctx);
   folderDirectoryRoutes(app, ctx);
-  joinRoutes(app, ctx);
+  joinRoutes(app, ctx, { waitMaxMs: config.joinWaitMaxMs });
   feedRoutes(app, ctx, hub);
   const realm = ctx.embeddedRealm;
   if (realm)

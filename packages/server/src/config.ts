@@ -80,6 +80,11 @@ export interface ServerOptions {
    * default 90 days, or TESSERA_SESSION_ABSOLUTE_LIFETIME_MS.
    */
   sessionAbsoluteLifetimeMs?: number;
+  /**
+   * Longest a look at the approval relay is held for news (long polling, PROTOCOL §1.3); default
+   * JOIN_WAIT_MAX_MS (25 s). Tests raise it so that a missed wake-up shows as a hang.
+   */
+  joinWaitMaxMs?: number;
   /** The clock sessions are checked against; tests move it forward instead of sleeping. */
   clock?: () => number;
   /** Environment to read secrets and database settings from; default process.env. */

@@ -73,6 +73,11 @@ export function createMetrics() {
       help: 'Open feed connections',
       registers,
     }),
+    joinWaiting: new Gauge({
+      name: 'tessera_join_waiting',
+      help: 'Reads of the approval relay held for news (long polling)',
+      registers,
+    }),
     /** Labels `route` and `status`; observed through `requestDuration.route(url)` (route-histogram.ts). */
     requestDuration: new RouteHistogram(
       'tessera_http_request_duration_seconds',

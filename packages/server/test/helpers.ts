@@ -459,7 +459,7 @@ export const itemHeads = (f: FeedReader): number[] =>
  * Two server processes on one database, each with the metrics route behind `metricsToken`, set up
  * before and closed after the enclosing describe; `counter` reads one counter of one of them.
  */
-export function twoProcesses(backend: Backend) {
+export function twoProcesses(backend: Backend, options: ServerOptions = {}) {
   const metricsToken = b64u(randomBytes(32));
   const servers = {
     store: null as unknown as TestStore,
@@ -468,13 +468,13 @@ export function twoProcesses(backend: Backend) {
   };
   beforeAll(async () => {
     servers.store = await createStore(backend);
-    servers.a = new Api((await servers.store.start({ metrics: { token: metricsToken } })).url);
-    servers.b = new Api((await servers.store.start({ metrics: { token: metricsToken } })).url);
+    servers.a = new Api((await servers.store.start({ ...options, metrics: { token: metricsToken } })).url);
+    servers.b = new Api((await servers.store.start({ ...options, metrics: { token: metricsToken } })).url);
   });
   afterAll(() => servers.store.cleanup());
   const counter = async (api: Api, name: string): Promise<number> => {
     const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);
   };
-  return { servers, counter };
+  return { servers, counter, metricsToken };
 }

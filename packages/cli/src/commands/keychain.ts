@@ -8,6 +8,8 @@ import { printable } from '../terminal-text.js';
 /** How long `login` waits for approval: the life of a join request. */
 const APPROVAL_WAIT_MS = 10 * 60 * 1000;
 const APPROVAL_POLL_MS = 300;
+/** How long the server may hold each look at the relay (long polling, below its 25 s cap). */
+const APPROVAL_RELAY_WAIT_MS = 20_000;
 
 interface AccountOptions {
   server: string;
@@ -510,17 +512,20 @@ async function loginWith(client: Keychain, options: AccountOptions, mode?: { toR
   return mode?.toRecover ? signInToRecover(client, signIn) : login(client, signIn);
 }
 
-/** Polls until a trusted device (or `recover` in another terminal) has made this device trusted. */
+/**
+ * Waits until a trusted device (or `recover` in another terminal) has made this device trusted: each
+ * look at the relay is held by the server until there is news (long polling; a `recover` here changes
+ * the device's status, which is news too), or made every APPROVAL_POLL_MS on a server without it.
+ */
 async function waitForApproval(client: Keychain): Promise<void> {
   const { completeJoin } = await import('@tessera/vault/keychain');
   const started = Date.now();
   let dots = 0;
-  while (!(await completeJoin(client))) {
+  while (!(await completeJoin(client, { pollMs: APPROVAL_POLL_MS, waitMs: APPROVAL_RELAY_WAIT_MS }))) {
     if (Date.now() - started > APPROVAL_WAIT_MS) {
       throw new CliError('no approval within 10 minutes; run `tessera keychain login` again for a new code');
     }
     if (process.stderr.isTTY && ++dots % 5 === 0) process.stderr.write('.');
-    await new Promise((resolve) => setTimeout(resolve, APPROVAL_POLL_MS));
     client.reload();
   }
   if (process.stderr.isTTY && dots >= 5) process.stderr.write('\n');

@@ -91,11 +91,63 @@ export type Slot = 'a' | 'b' | 'confirm-a' | 'sealed' | 'fail';
 export async function readSlots(
   keychain: Keychain,
   deviceId: string,
+  held?: { seen: number; waitMs: number },
 ): Promise<Partial<Record<Slot, string>>> {
-  const { messages } = await keychain.client().call('joinMessages', { query: { deviceId } });
+  const query = held ? { deviceId, seen: held.seen, wait: held.waitMs } : { deviceId };
+  const { messages } = await keychain
+    .client()
+    .call('joinMessages', { query }, held ? { heldMs: held.waitMs } : {});
   const out: Partial<Record<Slot, string>> = {};
   for (const m of messages) out[m.slot] = m.body;
   return out;
+}
+
+/** How long each look at the relay may be held by the server (long polling), unless the caller says. */
+export const DEFAULT_RELAY_WAIT_MS = 20_000;
+
+/** Keychains whose server refused a long poll (one from before it, which knows no `wait`). */
+const shortPollOnly = new WeakSet<Keychain>();
+
+export interface RelayWait {
+  /** How many slots the caller has seen: news is any other count. */
+  seen: number;
+  /** How long the server may hold a look for news (ms); 0 for short polling only. */
+  waitMs: number;
+  /** The pause after a look with nothing new, so that no server makes this a busy loop. */
+  pollMs: number;
+}
+
+/**
+ * The slots once there are not `wait.seen` of them, or, when there is no news, after the pause: the
+ * caller checks its deadline and looks again. With long polling the server holds each look until
+ * there is news; one that comes back without any is followed by a second look at once (the device's
+ * status changed, or the wait ended), and only a second without news by the pause. A server that
+ * answers at once with nothing new therefore costs two looks per pause, and one that never answers
+ * ends in the client's timeout (the wait plus the usual one). A server that refuses `wait` (older
+ * than long polling) is looked at without it from then on, every `pollMs`.
+ */
+export async function awaitSlots(
+  keychain: Keychain,
+  deviceId: string,
+  wait: RelayWait,
+): Promise<Partial<Record<Slot, string>>> {
+  let slots: Partial<Record<Slot, string>> = {};
+  for (let look = 0; look < 2; look++) {
+    const longPoll = wait.waitMs > 0 && !shortPollOnly.has(keychain);
+    slots = longPoll
+      ? await readSlots(keychain, deviceId, { seen: wait.seen, waitMs: wait.waitMs }).catch(
+          (err: unknown) => {
+            if (!(err instanceof KeychainError) || err.details.status !== 400) throw err;
+            shortPollOnly.add(keychain);
+            return readSlots(keychain, deviceId);
+          },
+        )
+      : await readSlots(keychain, deviceId);
+    if (Object.keys(slots).length !== wait.seen) return slots;
+    if (!longPoll || shortPollOnly.has(keychain)) break;
+  }
+  await new Promise((resolve) => setTimeout(resolve, wait.pollMs));
+  return slots;
 }
 
 /** Writes one slot. */

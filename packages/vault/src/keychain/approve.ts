@@ -9,12 +9,15 @@ import { finishCpace, startCpace } from '../pake/index.js';
 import {
   AD_NEW,
   AD_TRUSTED,
+  awaitSlots,
   burnAttempt,
+  DEFAULT_RELAY_WAIT_MS,
   cpaceInputs,
   normalizeCode,
   readSlots,
   sealKeyOf,
   writeSlot,
+  type RelayWait,
   type SealedDelivery,
 } from './approval-channel.js';
 import { b64u, concat, constantTimeEqual, fromB64u, randomBytes, utf8 } from './bytes.js';
@@ -33,8 +36,10 @@ export interface ApproveOptions {
   code: string;
   /** Which waiting device, when more than one is waiting. */
   deviceId?: string;
-  /** How often to look for the new device's answer. */
+  /** How often to look for the new device's answer when the server does not hold a look (short polling). */
   pollMs?: number;
+  /** How long the server may hold each look for that answer (long polling); 0 for short polling only. */
+  waitMs?: number;
 }
 
 /** Approves the pending device that shows the code; returns it. */
@@ -104,7 +109,11 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
     throw new KeychainError('code-mismatch', CODE_MISMATCH_MESSAGE);
   }
   await writeSlot(keychain, target.id, 'b', b64u(concat(run.share, keys.tagB)));
-  const answer = await awaitAnswer(keychain, target.id, options.pollMs ?? 300);
+  const answer = await awaitAnswer(keychain, target.id, {
+    seen: 2,
+    waitMs: options.waitMs ?? DEFAULT_RELAY_WAIT_MS,
+    pollMs: options.pollMs ?? 300,
+  });
   if (answer === null || !constantTimeEqual(keys.tagA, answer)) {
     if (answer !== null) await burnAttempt(keychain, target.id);
     throw new KeychainError('code-mismatch', CODE_MISMATCH_MESSAGE);
@@ -145,13 +154,17 @@ export async function approve(keychain: Keychain, input: string | ApproveOptions
 }
 
 /** The new device's confirmation tag, or null when it reported a mismatch; waits while the request lives. */
-async function awaitAnswer(keychain: Keychain, deviceId: string, pollMs: number): Promise<Uint8Array | null> {
+async function awaitAnswer(
+  keychain: Keychain,
+  deviceId: string,
+  wait: RelayWait,
+): Promise<Uint8Array | null> {
   const deadline = keychain.now() + JOIN_REQUEST_TTL_MS;
   while (keychain.now() < deadline) {
-    const slots = await readSlots(keychain, deviceId);
+    // Slots a and b are there (`seen`): the look is held until the answer (or a failure) is written.
+    const slots = await awaitSlots(keychain, deviceId, wait);
     if (slots.fail !== undefined) return null;
     if (slots['confirm-a'] !== undefined) return fromB64u(slots['confirm-a'], 'join message confirm-a');
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
   throw new KeychainError(
     'code-not-found',

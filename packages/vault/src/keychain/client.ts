@@ -61,6 +61,7 @@ export class KeychainClient {
   async call<N extends RouteName>(
     name: N,
     input: { body?: BodyOf<N>; query?: QueryOf<N> } = {},
+    options: { heldMs?: number } = {},
   ): Promise<ResponseOf<N>> {
     const spec = ROUTES[name];
     const url = this.url(spec.url, input.query as Record<string, unknown> | undefined);
@@ -68,7 +69,8 @@ export class KeychainClient {
       method: spec.method,
       headers: this.headers(input.body !== undefined),
       body: input.body !== undefined ? JSON.stringify(input.body) : undefined,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      // A long poll (`heldMs`, how long the server may hold its answer) gets that time besides the usual one.
+      signal: AbortSignal.timeout(this.timeoutMs + (options.heldMs ?? 0)),
     });
     if (response.status === 204) return null as ResponseOf<N>;
     return (await response.json()) as ResponseOf<N>;

@@ -12,13 +12,16 @@ import { applyLinks, type CircleLink, type CircleState } from './circle.js';
 import {
   AD_NEW,
   AD_TRUSTED,
+  awaitSlots,
   burnAttempt,
+  DEFAULT_RELAY_WAIT_MS,
   cpaceInputs,
   newCode,
   readSlots,
   sealKeyOf,
   writeSlot,
   type JoinSubject,
+  type RelayWait,
   type SealedDelivery,
 } from './approval-channel.js';
 import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
@@ -191,8 +194,10 @@ async function fail(keychain: Keychain, burn: boolean): Promise<never> {
  * Advances the approval run: answers the trusted device's confirmation, and once the sealed delivery
  * is there, verifies the circle against its head and becomes trusted. Returns true once trusted.
  * Throws `code-mismatch` when the code did not match (the attempt is spent on both sides).
+ * With `wait`, each look at the relay waits for news (`awaitSlots`: held by the server, or paused
+ * for), and the look for the delivery follows the confirmation in the same call.
  */
-export async function completeJoin(keychain: Keychain): Promise<boolean> {
+export async function completeJoin(keychain: Keychain, wait?: Omit<RelayWait, 'seen'>): Promise<boolean> {
   const state = keychain.requireState();
   if (state.status === 'trusted') return true;
   if (state.status === 'removed') keychain.requireTrusted();
@@ -204,7 +209,10 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
       'This device has no approval in progress; run `tessera keychain login` again for a new code.',
     );
   }
-  const slots = await readSlots(keychain, state.deviceId);
+  // Seen so far: a (posted at sign-in), then b and confirm-a too once the seal key is saved.
+  let slots = wait
+    ? await awaitSlots(keychain, state.deviceId, { ...wait, seen: join.sealKey ? 3 : 1 })
+    : await readSlots(keychain, state.deviceId);
   if (slots.fail !== undefined) return fail(keychain, false);
   const subject = await ownSubject(keychain);
   if (!join.sealKey) {
@@ -233,8 +241,19 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
       slots['confirm-a'] === undefined
         ? writeSlot(keychain, state.deviceId, 'confirm-a', b64u(keys.tagA))
         : Promise.resolve();
-    await Promise.all([keychain.save(), confirm]);
-    return false;
+    const saved = keychain.save();
+    if (!wait) {
+      await Promise.all([saved, confirm]);
+      return false;
+    }
+    // The look for the delivery goes out once the confirmation is posted, while the seal key is still
+    // being saved (a whole-vault write): the save is off the relay's path, but the delivery is opened
+    // only after it, so the saved states keep their order (seal key, then trusted).
+    [, slots] = await Promise.all([
+      saved,
+      confirm.then(() => awaitSlots(keychain, state.deviceId, { ...wait, seen: 3 })),
+    ]);
+    if (slots.fail !== undefined) return fail(keychain, false);
   }
   if (slots.sealed === undefined) return false;
   const { aad } = sealKeyOf({ isk: new Uint8Array(64), subject });
@@ -292,9 +311,14 @@ async function circleThrough(keychain: Keychain, head: { seq: number; hash: stri
   );
 }
 
-/** Waits until this device is approved (polling the relay every `pollMs`), or the run fails. */
-export async function awaitApproval(keychain: Keychain, options: { pollMs?: number } = {}): Promise<void> {
-  while (!(await completeJoin(keychain))) {
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 300));
-  }
+/**
+ * Waits until this device is approved, or the run fails: each look at the relay is held by the server
+ * up to `waitMs` (long polling), or, on a server without it (or with `waitMs` 0), made every `pollMs`.
+ */
+export async function awaitApproval(
+  keychain: Keychain,
+  options: { pollMs?: number; waitMs?: number } = {},
+): Promise<void> {
+  const wait = { pollMs: options.pollMs ?? 300, waitMs: options.waitMs ?? DEFAULT_RELAY_WAIT_MS };
+  while (!(await completeJoin(keychain, wait)));
 }

@@ -29,6 +29,8 @@ export interface KeychainOptions {
   clientId: string;
   fetch?: typeof globalThis.fetch;
   now?: () => number;
+  /** Per-request timeout of its HTTP clients (ms); theirs by default. */
+  timeoutMs?: number;
 }
 
 export class Keychain {
@@ -37,6 +39,7 @@ export class Keychain {
   readonly clientId: string;
   readonly now: () => number;
   private readonly fetchImpl: typeof globalThis.fetch | undefined;
+  private readonly timeoutMs: number | undefined;
   private stateValue: KeychainState | null;
   private savedJson: string | null = null;
   private pendingMeta: Record<string, MetaValue> = {};
@@ -54,6 +57,7 @@ export class Keychain {
     this.clientId = options.clientId;
     this.now = options.now ?? (() => Date.now());
     this.fetchImpl = options.fetch;
+    this.timeoutMs = options.timeoutMs;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
   }
@@ -137,7 +141,12 @@ export class Keychain {
   /** An HTTP client for `server` (defaults to the signed-in server and session). */
   client(server?: string): KeychainClient {
     if (server !== undefined)
-      return new KeychainClient({ server, client: this.clientId, fetch: this.fetchImpl });
+      return new KeychainClient({
+        server,
+        client: this.clientId,
+        fetch: this.fetchImpl,
+        timeoutMs: this.timeoutMs,
+      });
     const state = this.requireState();
     // A new session (signing in again) needs a client that sends it; the cached one holds the old.
     if (this.clientValue && this.clientSession !== state.session) this.clientValue = null;
@@ -147,6 +156,7 @@ export class Keychain {
       client: this.clientId,
       session: state.session,
       fetch: this.fetchImpl,
+      timeoutMs: this.timeoutMs,
     });
     return this.clientValue;
   }

@@ -2,7 +2,7 @@
 // circle and posts its CPace share, then keeps the circle for `status`; the trusted device sends the
 // sealed delivery while it saves its own copy of the new circle, not after that whole-vault write. Real
 // server behind the tampering proxy (untouched here), real Node vaults.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   approve,
   awaitApproval,
@@ -11,40 +11,20 @@ import {
   metaDeviceKeyStore,
   syncRound,
 } from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, isGet, proxiedAccount, type TamperingProxy } from './tampering-proxy.js';
+import { approvalAccount, device, isGet, type TamperingProxy } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 const ENTRIES = 20;
 
 describe('an approval', () => {
+  const { account, waiting } = approvalAccount('handoff@example.com', ENTRIES);
   let proxy: TamperingProxy;
   let a: Device;
-  let close: () => Promise<void>;
-  const email = 'handoff@example.com';
-  const password = 'correct horse battery staple';
-
-  beforeAll(async () => {
-    ({ proxy, a, close } = await proxiedAccount({
-      email,
-      password,
-      entries: 0,
-      keepRecoveryKey: async () => undefined,
-    }));
-    await a.vault.addMany(Array.from({ length: ENTRIES }, (_, n) => totpEntry(n)));
-    await syncRound(a.keychain);
+  const { email, password } = account;
+  beforeAll(() => {
+    ({ proxy, a } = account);
   });
-
-  afterAll(async () => {
-    await close?.();
-  });
-
-  /** A new device signed in with `login`, waiting for approval. */
-  async function waiting(deviceName: string) {
-    const d = await device();
-    return { d, ...(await login(d.keychain, { server: proxy.url, email, password, deviceName })) };
-  }
 
   it('the waiting device has saved its run, its share is posted, and its saved state shows the circle', async () => {
     const d = await device();

@@ -1,7 +1,7 @@
 // The test double of a malicious server: a tampering proxy in front of the real keychain server,
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { startServer } from '@tessera/server';
 import type { Vault } from '../../src/vault.js';
@@ -11,6 +11,7 @@ import {
   awaitApproval,
   Keychain,
   KeychainError,
+  login,
   metaDeviceKeyStore,
   signup,
   syncRound,
@@ -26,9 +27,21 @@ export type Tamper = (
   response: Json,
 ) => Json | undefined;
 
-/** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
+/** An answer the proxy gives itself, instead of the server's (JSON). */
+export type Intercept = (request: {
+  method: string;
+  path: string;
+  body: Json | null;
+  session: string | null;
+}) => Promise<{ status: number; body: Json }> | null;
+
+/**
+ * Forwards every request to the real server; `tamper` may rewrite a JSON response, and `intercept`
+ * may answer a request itself (when it returns a promise: one that never settles holds it forever).
+ */
 export class TamperingProxy {
   tamper: Tamper | null = null;
+  intercept: Intercept | null = null;
   /** Answers a request with this status (and an error body) instead of forwarding it, e.g. an older server's 403. */
   refuse: ((request: { method: string; path: string; session: string | null }) => number | undefined) | null =
     null;
@@ -36,7 +49,7 @@ export class TamperingProxy {
   private server: Server | null = null;
   url = '';
 
-  constructor(private readonly upstream: string) {}
+  constructor(readonly upstream: string) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) =>
@@ -69,6 +82,13 @@ export class TamperingProxy {
       session: bearer ? bearer[1]! : null,
     };
     this.requests.push(request);
+    const own = this.intercept?.(request);
+    if (own) {
+      const { status, body } = await own;
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify(body));
+      return;
+    }
     const status = this.refuse?.(request);
     if (status !== undefined) {
       res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
@@ -182,4 +202,43 @@ export async function proxiedAccount(options: {
       await real.close();
     },
   };
+}
+
+/**
+ * The approval suites' account, set up before and closed after the enclosing describe: A signed up
+ * through the proxy with `entries` entries, synced; `waiting` signs a new device in with `login` (a
+ * device waiting for approval) and gives its session token too.
+ */
+export function approvalAccount(email: string, entries: number) {
+  const password = 'correct horse battery staple';
+  const account = {
+    proxy: null as unknown as TamperingProxy,
+    a: null as unknown as { vault: Vault; keychain: Keychain },
+    email,
+    password,
+  };
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    let proxy: TamperingProxy;
+    let a: { vault: Vault; keychain: Keychain };
+    ({ proxy, a, close } = await proxiedAccount({
+      email,
+      password,
+      entries: 0,
+      keepRecoveryKey: async () => undefined,
+    }));
+    await a.vault.addMany(Array.from({ length: entries }, (_, n) => totpEntry(n)));
+    await syncRound(a.keychain);
+    Object.assign(account, { proxy, a });
+  });
+  afterAll(async () => {
+    if (account.proxy) account.proxy.intercept = null;
+    await close?.();
+  });
+  const waiting = async (deviceName: string) => {
+    const d = await device();
+    const result = await login(d.keychain, { server: account.proxy.url, email, password, deviceName });
+    return { d, session: d.keychain.requireState().session, ...result };
+  };
+  return { account, waiting };
 }
