@@ -14,7 +14,8 @@ const OVERSCAN = 6;
 /** The shortest row CSS gives (`--row` on narrow screens), for the first screen's row count. */
 const MIN_ROW = 72;
 /** A row's offset from the list's top: from the CSS row height, so it needs no measuring. */
-const rowTransform = (slot: number, dy = 0) => `translateY(calc(${slot} * (var(--row) + ${GAP}px) + ${dy}px))`;
+const rowTransform = (slot: number, dy = 0) =>
+  `translateY(calc(${slot} * (var(--row) + ${GAP}px) + ${dy}px))`;
 /** The next code shows when the current one has this many seconds left or fewer. */
 export const NEXT_CODE_SECONDS = 7;
 
