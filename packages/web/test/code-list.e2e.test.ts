@@ -99,6 +99,17 @@ async function firstScreen(page: Page, stride: number): Promise<RowsAtMark> {
   return shown;
 }
 
+/** A device with COUNT entries, reloaded on its codes, its first screen checked (`firstScreen`). */
+async function deviceWithMany(viewport: { width: number; height: number }, stride: number) {
+  const device = await harness.device({ viewport });
+  await device.page.addInitScript(recordRowsAtMark);
+  await startDeviceOnly(device.page);
+  await importMany(device.page);
+  await device.page.goto('/#/');
+  await firstScreen(device.page, stride);
+  return device;
+}
+
 /** The vertical distance between the rows of "Service a" and "Service b", in px. */
 async function distance(page: Page, a: number, b: number): Promise<number> {
   const [boxA, boxB] = [await row(page, a).boundingBox(), await row(page, b).boundingBox()];
@@ -107,13 +118,8 @@ async function distance(page: Page, a: number, b: number): Promise<number> {
 
 describe('the code list with more entries than a screen', { timeout: 120_000 }, () => {
   it('draws the first screen, then rows scrolled or moved into view, each with its code', async () => {
-    const { page, errors } = await harness.device({ viewport: { width: 1000, height: 800 } });
-    await page.addInitScript(recordRowsAtMark);
-    await startDeviceOnly(page);
-    await importMany(page);
-    await page.goto('/#/');
     // Rows sit a row's height (76 px here) and the 8 px gap apart, from the first one.
-    await firstScreen(page, 84);
+    const { page, errors } = await deviceWithMany({ width: 1000, height: 800 }, 84);
     expect(await distance(page, 0, 1)).toBe(84);
     expect(await distance(page, 0, 5)).toBe(5 * 84);
     // Once painted, the list adds the rows just below the screen (its overscan) ...
@@ -147,13 +153,8 @@ describe('the code list with more entries than a screen', { timeout: 120_000 }, 
   });
 
   it('places rows by the narrow screen’s shorter row, and fills a tall screen from the first frame', async () => {
-    const { page, errors } = await harness.device({ viewport: { width: 360, height: 1400 } });
-    await page.addInitScript(recordRowsAtMark);
-    await startDeviceOnly(page);
-    await importMany(page);
-    await page.goto('/#/');
     // 72 px rows at this width (styles.css), 8 px apart.
-    await firstScreen(page, 80);
+    const { page, errors } = await deviceWithMany({ width: 360, height: 1400 }, 80);
     expect(await distance(page, 0, 1)).toBe(80);
     expect(errors).toEqual([]);
   });
