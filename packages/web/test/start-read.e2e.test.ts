@@ -143,6 +143,26 @@ describe('the start read', { timeout: 120_000 }, () => {
     expect(errors).toEqual([]);
   });
 
+  it('opens the screen of a link followed while the app starts', async () => {
+    const { page, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await page.goto('/#/');
+    // The hash changes right after the app's first render, before its effects run (they wait for a
+    // paint): the moment a reload's load event can fall in on a busy machine.
+    await page.addInitScript(() => {
+      const watch = new MutationObserver(() => {
+        if (!document.getElementById('app')?.firstChild) return;
+        watch.disconnect();
+        location.hash = '#/settings';
+      });
+      watch.observe(document, { childList: true, subtree: true });
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Settings');
+    expect(errors).toEqual([]);
+  });
+
   it('shows each time step’s code: a code is reused only within its step', async () => {
     const { page, errors } = await harness.device();
     const secret = 'JBSWY3DPEHPK3PXP';

@@ -18,6 +18,9 @@ export function useRoute(): Route {
   useEffect(() => {
     const onChange = () => setRoute(currentRoute());
     window.addEventListener('hashchange', onChange);
+    // The effect runs after the first paint: a hash set before it (a link followed while the app
+    // starts) fired its event with nobody listening, so the hash is read again now.
+    onChange();
     return () => window.removeEventListener('hashchange', onChange);
   }, []);
   return route;
