@@ -156,6 +156,29 @@ describe('the code list with more entries than a screen', { timeout: 120_000 }, 
     // 72 px rows at this width (styles.css), 8 px apart.
     const { page, errors } = await deviceWithMany({ width: 360, height: 1400 }, 80);
     expect(await distance(page, 0, 1)).toBe(80);
+
+    // Back to the codes from a screen scrolled down: the list's first frame shows rows in view.
+    await page.setViewportSize({ width: 360, height: 500 });
+    await page.goto('/#/settings');
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    const firstFrame = page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const frame = () => {
+            if (!document.querySelector('.codes')) return requestAnimationFrame(frame);
+            const inView = [...document.querySelectorAll('.row')].filter((row) => {
+              const box = row.getBoundingClientRect();
+              return box.bottom > 0 && box.top < window.innerHeight;
+            });
+            resolve(inView.length);
+          };
+          requestAnimationFrame(frame);
+          location.hash = '#/';
+        }),
+    );
+    expect(await firstFrame).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 });

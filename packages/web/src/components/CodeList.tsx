@@ -16,6 +16,13 @@ const MIN_ROW = 72;
 /** A row's offset from the list's top: from the CSS row height, so it needs no measuring. */
 const rowTransform = (slot: number, dy = 0) =>
   `translateY(calc(${slot} * (var(--row) + ${GAP}px) + ${dy}px))`;
+/**
+ * Whether the page was scrolled down at its last scroll event: a list mounted then (back from another
+ * screen) measures before its first paint, as its rows are not those at the top. Kept from the
+ * events because reading the offset during a render would force the layout this avoids.
+ */
+let pageScrolled = window.scrollY > 0;
+window.addEventListener('scroll', () => (pageScrolled = window.scrollY > 0), { passive: true });
 /** The next code shows when the current one has this many seconds left or fewer. */
 export const NEXT_CODE_SECONDS = 7;
 
@@ -61,8 +68,8 @@ export function CodeList(props: CodeListProps) {
   // Measuring (the `--row` height, where the list is) forces a style and layout pass in the middle
   // of the render; the first screen needs neither (rows are placed by CSS, from `--row`), so it is
   // measured once painted, and the codes' frame does one style and layout pass, rings started in it.
-  // Later changes (a search, a resize) measure before their paint, as before.
-  const [painted, setPainted] = useState(false);
+  // Later changes (a search, a resize) and a list mounted on a scrolled page measure before their paint.
+  const [painted, setPainted] = useState(pageScrolled);
   useEffect(() => setPainted(true), []);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
