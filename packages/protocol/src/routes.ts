@@ -213,9 +213,11 @@ export const ROUTES = {
   items: route({
     method: 'GET',
     url: '/v1/items',
-    auth: 'trusted',
+    // A pending device may read the ciphertexts (never write them): a restoring device pulls them
+    // while its join runs (PROTOCOL §5 "Sync", SECURITY.md "What a pending session reads").
+    auth: 'pending',
     status: 200,
-    summary: 'Items changed since a version, in version order',
+    summary: 'Items changed since a version, in version order (pending devices may read)',
     querystring: S.ItemsQuery,
     response: S.ItemsResponse,
   }),

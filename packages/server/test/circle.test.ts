@@ -153,10 +153,15 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
   it('joins a device by approval: join request notice, add-device, trusted, wrap delivered', async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const phone = await joinRequest(api, account);
-    // Pending: may see devices, circle and its own (empty) wraps; not items.
+    // Pending: may see devices, circle, its own (empty) wraps and the item ciphertexts (a restore
+    // pulls them during its join); may not push items.
     expect((await phone.api.get('/v1/devices')).status).toBe(200);
     expect((await phone.api.get(`/v1/keys?recipient=${phone.deviceId}`)).body.wraps).toEqual([]);
-    expect((await phone.api.get('/v1/items')).status).toBe(403);
+    expect((await phone.api.get('/v1/items')).status).toBe(200);
+    const push = {
+      items: [{ id: crypto.randomUUID(), baseVersion: 0, epoch: 1, ciphertext: 'x', deleted: false }],
+    };
+    expect((await phone.api.post('/v1/items', push)).status).toBe(403);
     expect((await phone.api.get(`/v1/keys?recipient=${account.deviceId}`)).status).toBe(403);
     // Nor the keychain's notices: it is not a member yet.
     expect((await phone.api.get('/v1/notices')).body.notices).toEqual([]);

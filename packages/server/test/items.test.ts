@@ -6,6 +6,8 @@ import {
   BACKENDS,
   b64u,
   createStore,
+  login,
+  newDevice,
   register,
   trustedAccount,
   uniqueEmail,
@@ -182,6 +184,22 @@ describe.each(BACKENDS)('items (%s)', (backend) => {
   it('refuses items to pending devices and malformed pushes', async () => {
     const pending = await register(api, uniqueEmail());
     expect((await pending.api.post('/v1/items', { items: [item()] })).status).toBe(403);
+    // Reading is allowed (a restoring device pulls while it joins): the same page a trusted device
+    // gets, and still no push.
+    const owner = await trustedAccount(api, uniqueEmail());
+    await owner.api.post('/v1/items', { items: [item(), item()] });
+    const signedIn = await login(api, {
+      email: owner.email,
+      password: owner.password,
+      device: newDevice('new'),
+    });
+    expect(signedIn.body.deviceStatus).toBe('pending');
+    const joining = api.as(signedIn.body.session);
+    const page = await joining.get('/v1/items?since=0&limit=1000');
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual((await owner.api.get('/v1/items?since=0&limit=1000')).body);
+    expect(page.body.items).toHaveLength(2);
+    expect((await joining.post('/v1/items', { items: [item()] })).status).toBe(403);
     const { api: me } = await trustedAccount(api, uniqueEmail());
     for (const bad of [
       { items: [{ ...item(), baseVersion: '0' }] },

@@ -9,7 +9,9 @@ import {
   b64u,
   createStore,
   fakeWrap,
+  login,
   makeLink,
+  newDevice,
   newCircleKey,
   trustedAccount,
   uniqueEmail,
@@ -173,5 +175,51 @@ describe.each(BACKENDS)('key rotation, protocol v2 (%s)', (backend) => {
     expect(stale.body.error.message).toMatch(/sealed under key epoch 1, older than the circle's epoch 2/);
     expect((await account.api.get('/v1/items')).body.items).toEqual([]);
     expect((await account.api.post('/v1/items', { items: [item(2)] })).status).toBe(200);
+  });
+
+  // A pending device may pull ciphertexts (a restore reads them during its join), but never a copy
+  // still sealed under a key a removed device holds: with the password alone, that device's thief
+  // could otherwise fetch what the removal has not re-encrypted yet (SECURITY.md).
+  it('refuses a pending device a page holding items under an epoch older than the circle', async () => {
+    const account = await accountWithWraps();
+    const cipher = () => b64u(randomBytes(300));
+    const id = randomUUID();
+    const pushed = await account.api.post('/v1/items', {
+      items: [{ id, baseVersion: 0, epoch: 1, ciphertext: cipher(), deleted: false }],
+    });
+    expect(pushed.status).toBe(200);
+    const signedIn = await login(api, {
+      email: account.email,
+      password: account.password,
+      device: newDevice('joining'),
+    });
+    const joining = api.as(signedIn.body.session);
+    expect((await joining.get('/v1/items')).body.items).toHaveLength(1);
+    const rotated = await account.api.post('/v1/circle', {
+      link: rotateLink(account),
+      wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
+    });
+    expect(rotated.status).toBe(200);
+    // Not yet re-encrypted: the trusted device reads it, the pending one is refused the page.
+    expect((await account.api.get('/v1/items')).body.items).toHaveLength(1);
+    const refused = await joining.get('/v1/items');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/older key epoch/);
+    // From the memory path too (a client naming the head it knows).
+    expect((await joining.get('/v1/items?atLeast=1')).status).toBe(403);
+    const reencrypted = await account.api.post('/v1/items', {
+      items: [{ id, baseVersion: 1, epoch: 2, ciphertext: cipher(), deleted: false }],
+    });
+    expect(reencrypted.status).toBe(200);
+    const page = await joining.get('/v1/items');
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((i: Json) => i.epoch)).toEqual([2]);
+    expect(
+      (
+        await joining.post('/v1/items', {
+          items: [{ id, baseVersion: 2, epoch: 2, ciphertext: cipher(), deleted: false }],
+        })
+      ).status,
+    ).toBe(403);
   });
 });

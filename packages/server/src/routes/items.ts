@@ -14,6 +14,32 @@ import { ReadCoalescer } from '../read-coalescer.js';
 import { handle } from '../route.js';
 import type { FeedHub } from './feed.js';
 
+/**
+ * A pending device (signed in with the password, not yet in the circle) may read the ciphertexts, so
+ * that a restore pulls them while it joins (PROTOCOL §5 "Sync"), but never a copy sealed under an
+ * epoch older than the circle's: a removed device holds those keys, and with the password alone it
+ * could otherwise fetch what the removal has not yet re-encrypted (SECURITY.md "What a pending
+ * session reads"). The whole page is refused (403) rather than filtered: a page with gaps would move
+ * the reader's cursor past the items left out. The epoch is read after the page, so it is at least
+ * the one current when the page was read.
+ */
+async function refuseOldEpochsToPending(ctx: ServerContext, accountId: string, page: ItemsPage) {
+  if (page.items.length === 0) return;
+  const account = await ctx.db
+    .selectFrom('accounts')
+    .select('circle_epoch')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  const circle = account?.circle_epoch ?? 0;
+  if (page.items.some((item) => item.epoch < circle)) {
+    throw new HttpError(
+      403,
+      'forbidden',
+      'Some items are still sealed under an older key epoch; a device that is not trusted yet may pull them only once they are re-encrypted.',
+    );
+  }
+}
+
 /** Rows per multi-row statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 100;
 
@@ -84,9 +110,14 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
   const pull = compiledPull(ctx.db);
   const pulls = new ReadCoalescer<ItemsPage>();
   handle(app, ctx, 'items', async ({ session, query }) => {
+    const page = await readPage(session.accountId, query);
+    if (session.deviceStatus !== 'trusted') await refuseOldEpochsToPending(ctx, session.accountId, page);
+    return page;
+  });
+
+  async function readPage(accountId: string, query: { since?: number; limit?: number; atLeast?: number }) {
     const since = query.since ?? 0;
     const limit = query.limit ?? LIMITS.defaultPullLimit;
-    const accountId = session.accountId;
     // A client that says which head it must at least see can be answered from the account's recent
     // changes as announced here (item-tail.ts); without that hint (older clients) this process could
     // serve a head older than one the client got from another process's push, so it reads.
@@ -124,7 +155,7 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
     );
     if (joined) ctx.metrics.pullsJoined.inc();
     return result;
-  });
+  }
 
   handle(
     app,

@@ -24,6 +24,7 @@ import {
 import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import * as opaque from './opaque.js';
+import { startPrefetch } from './prefetch.js';
 import { open } from './primitives.js';
 import { newState } from './state.js';
 import { checkPassword } from './signup.js';
@@ -135,6 +136,8 @@ async function signIn(
   // share is then never answered. One that joins by itself next leaves the write to that join (see
   // `signInToRecover`).
   keychain.setStateUnsaved(state);
+  // The items are read while the device joins, and used by its first round once it is trusted.
+  startPrefetch(keychain);
   const [res] = await Promise.all([
     keychain.client().call('circle', { query: {} }),
     share === null ? null : writeSlot(keychain, session.deviceId, 'a', share),
@@ -193,6 +196,7 @@ export async function completeJoin(keychain: Keychain): Promise<boolean> {
   const state = keychain.requireState();
   if (state.status === 'trusted') return true;
   if (state.status === 'removed') keychain.requireTrusted();
+  startPrefetch(keychain);
   const join = state.join;
   if (!join) {
     throw new KeychainError(

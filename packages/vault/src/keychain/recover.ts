@@ -21,6 +21,7 @@ import * as opaque from './opaque.js';
 import { checkPin, reachableSetup, setPin } from './pin.js';
 import { recoverRealmPin, RealmError } from '../realms/index.js';
 import { postLink, withCircleRetry } from './post-link.js';
+import { startPrefetch } from './prefetch.js';
 import { hkdf, open } from './primitives.js';
 import { parseRecoveryKey } from './recovery-key.js';
 import { unwrapVaultKey } from './wrap.js';
@@ -44,6 +45,8 @@ export async function recoverWithRecoveryKey(keychain: Keychain, recoveryKeyText
  * not hide the join's error. (A saved state makes this a no-op.)
  */
 export async function keepSignIn(keychain: Keychain, join: () => Promise<void>): Promise<void> {
+  // The items are read beside the join (a no-op when the sign-in already began it; prefetch.ts).
+  startPrefetch(keychain);
   try {
     await join();
   } catch (err) {

@@ -14,6 +14,7 @@ import { encryptItem, openItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
 import { addLocalNotice, fetchNotices, keepNotices, requestNotices } from './notices.js';
+import { takePrefetched } from './prefetch.js';
 import type { KeychainState, SyncedItem } from './state.js';
 
 export interface SyncResult {
@@ -210,9 +211,12 @@ function requestItems(keychain: Keychain) {
   const heard = heardHeads.get(keychain);
   // The highest version this device knows of: the server must serve at least that head.
   const atLeast = Math.max(state.highestSeen, heard?.accountId === state.accountId ? heard.head : 0);
-  return keychain
-    .client()
-    .call('items', { query: { since: state.cursor, limit: LIMITS.maxPullLimit, atLeast } });
+  const ask = (since: number, head: number) =>
+    keychain
+      .client()
+      .call('items', { query: { since, limit: LIMITS.maxPullLimit, atLeast: Math.max(atLeast, head) } });
+  // The first round after a join starts from the page read while it ran (prefetch.ts).
+  return takePrefetched(keychain, state, state.cursor, ask) ?? ask(state.cursor, 0);
 }
 
 /**

@@ -36,18 +36,18 @@ describe('signing in to recover', () => {
     };
     const start = proxy().requests.length;
     await signInToRecover(d.keychain, { server: proxy().url, email, password, deviceName: name });
-    const requests = proxy()
-      .requests.slice(start)
-      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    const requests = named(proxy().requests.slice(start));
     return { d, requests, writes };
   };
   const requestsDuring = async (action: () => Promise<unknown>) => {
     const start = proxy().requests.length;
     await action();
-    return proxy()
-      .requests.slice(start)
-      .map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    return named(proxy().requests.slice(start));
   };
+  // The sign-in also starts reading the items in the background (prefetch.ts; tested in
+  // prefetch.test.ts); it reaches the proxy at no fixed point, so the sequences here leave it out.
+  const named = (requests: { method: string; path: string }[]) =>
+    requests.map((r) => `${r.method} ${r.path.split('?')[0]}`).filter((r) => r !== 'GET /v1/items');
 
   beforeAll(async () => {
     account = await proxiedAccount({

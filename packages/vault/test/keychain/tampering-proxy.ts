@@ -29,6 +29,9 @@ export type Tamper = (
 /** Forwards every request to the real server; `tamper` may rewrite a JSON response. */
 export class TamperingProxy {
   tamper: Tamper | null = null;
+  /** Answers a request with this status (and an error body) instead of forwarding it, e.g. an older server's 403. */
+  refuse: ((request: { method: string; path: string; session: string | null }) => number | undefined) | null =
+    null;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
   url = '';
@@ -66,6 +69,12 @@ export class TamperingProxy {
       session: bearer ? bearer[1]! : null,
     };
     this.requests.push(request);
+    const status = this.refuse?.(request);
+    if (status !== undefined) {
+      res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'forbidden', message: 'Refused by the tampering proxy.' } }));
+      return;
+    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
