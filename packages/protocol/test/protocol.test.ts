@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canon, compareVersions, parseClientHeader, ROUTES } from '@tessera/protocol';
+import { canon, canonOfJsonValue, compareVersions, parseClientHeader, ROUTES } from '@tessera/protocol';
 
 describe('canon', () => {
   it('sorts keys recursively and drops whitespace', () => {
@@ -63,6 +63,37 @@ describe('canon', () => {
     const date = new Date(0);
     expect(canon({ b: date, a: 1 })).toBe('{"a":1,"b":{}}');
     expect(canon([1, [2, { y: 1, x: 2 }]])).toBe('[1,[2,{"x":2,"y":1}]]');
+  });
+
+  // The fast path walks an object's keys with for...in (no key array): only its own keys count, as
+  // in Object.keys, so an enumerable property on Object.prototype changes neither the text nor the
+  // path (the inherited function, a value JSON cannot carry, would otherwise send it to the slow one).
+  it('reads only own keys, whatever Object.prototype carries', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const parsed = JSON.parse('{"a":1,"b":{"c":[true,null,"x"]}}') as unknown;
+    const unsorted = JSON.parse('{"b":{"c":[true,null,"x"]},"a":1}') as unknown;
+    let texts: (string | undefined)[];
+    // Read outside the pollution: the test runner's own code must not see it.
+    Object.defineProperty(proto, 'aa', {
+      value: () => 1,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      texts = [
+        canonOfJsonValue(parsed),
+        canonOfJsonValue(unsorted),
+        canon({ z: 1, y: { x: undefined, w: 2 } }),
+      ];
+    } finally {
+      delete proto.aa;
+    }
+    expect(texts).toEqual([
+      '{"a":1,"b":{"c":[true,null,"x"]}}',
+      '{"a":1,"b":{"c":[true,null,"x"]}}',
+      '{"y":{"w":2},"z":1}',
+    ]);
   });
 });
 

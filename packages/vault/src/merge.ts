@@ -95,8 +95,13 @@ function isOwnMerge(r: VaultRecord): boolean {
     r.deleted !== isDeleted(r.clock)
   )
     return false;
-  for (const key of Object.keys(entry)) if (entry[key] === undefined || key === 'deleted') return false;
-  for (const key of Object.keys(r.clock)) {
+  // for...in over own keys, not for...of over Object.keys: a pull checks every record it stores
+  // here, and these loops then make no key array or iterator per record (issue 14).
+  for (const key in entry) {
+    if (Object.hasOwn(entry, key) && (entry[key] === undefined || key === 'deleted')) return false;
+  }
+  for (const key in r.clock) {
+    if (!Object.hasOwn(r.clock, key)) continue;
     if (r.clock[key] === undefined || (SPECIAL_FIELDS.has(key) && key !== 'counter' && key !== 'deleted'))
       return false;
   }
@@ -191,5 +196,9 @@ function maxCounter(a: number | null, b: number | null): number | null {
 export function isDeleted(clock: RecordClock): boolean {
   const deletion = clock.deleted;
   if (deletion === undefined) return false;
-  return Object.entries(clock).every(([field, c]) => field === 'deleted' || c < deletion);
+  // Own keys by for...in rather than Object.entries(…).every: no pair arrays per record.
+  for (const field in clock) {
+    if (Object.hasOwn(clock, field) && field !== 'deleted' && !(clock[field]! < deletion)) return false;
+  }
+  return true;
 }

@@ -39,7 +39,10 @@ export function encodePayload(content: VaultContent): Uint8Array {
   let lastIndex = -1;
   const records = content.records.map((record) => {
     const c: number[] = new Array<number>(clockFields.length).fill(-1);
-    for (const field of Object.keys(record.clock)) {
+    // Every write encodes every record (a restore's first write 1,000): for...in over own keys
+    // rather than for...of over Object.keys, so no key array or iterator per record (issue 14).
+    for (const field in record.clock) {
+      if (!Object.hasOwn(record.clock, field)) continue;
       const value = record.clock[field]!;
       let f = fieldIndex.get(field);
       if (f === undefined) {

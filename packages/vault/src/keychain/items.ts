@@ -97,36 +97,48 @@ export interface OpenedItem {
 export function openItem(
   options: ItemContext & { vk: Uint8Array; ciphertext: string; deleted?: boolean },
 ): OpenedItem {
-  const refuse = (why: string) =>
-    new KeychainError('item-invalid', `The server's copy of item ${options.id} ${why}; it was refused.`, {
-      id: options.id,
-    });
   let sealed: Uint8Array;
   try {
     // Read once, right here: a view of Node's buffer pool is enough (see decodeBase64urlTransient).
     sealed = decodeBase64urlTransient(options.ciphertext);
   } catch {
-    throw refuse('is not base64url');
+    throw refusal(options.id, 'is not base64url');
   }
   const padded = open(itemKeyOf(options.vk), sealed, itemAad(options));
   if (!padded)
-    throw refuse('does not decrypt for this account, id and key epoch (tampered, swapped or moved)');
+    throw refusal(
+      options.id,
+      'does not decrypt for this account, id and key epoch (tampered, swapped or moved)',
+    );
   const plain = unpad(padded);
-  if (!plain) throw refuse('has malformed padding');
+  if (!plain) throw refusal(options.id, 'has malformed padding');
   let record: unknown;
   let text: string;
   try {
     text = fromUtf8(plain);
     record = JSON.parse(text);
   } catch {
-    throw refuse('is not a JSON record');
+    throw refusal(options.id, 'is not a JSON record');
   }
-  if (!isItemPlaintext(record)) throw refuse('is not a version 1 record');
-  if (record.entry.id !== options.id) throw refuse(`holds entry ${record.entry.id}`);
+  if (!isItemPlaintext(record)) throw refusal(options.id, 'is not a version 1 record');
+  if (record.entry.id !== options.id) throw refusal(options.id, `holds entry ${record.entry.id}`);
   if (options.deleted !== undefined && options.deleted !== record.deleted) {
-    throw refuse('claims a deletion state its content does not have');
+    throw refusal(options.id, 'claims a deletion state its content does not have');
   }
   return { record, text, bytes: plain };
+}
+
+/** The error for a server copy of item `id` that is refused, saying `why`. */
+function refusal(id: string, why: string): KeychainError {
+  // A function of its own rather than a closure in `openItem`, which runs for every item of a pull.
+  return new KeychainError('item-invalid', `The server's copy of item ${id} ${why}; it was refused.`, { id });
+}
+
+/** Whether every own value of `clock` is a string (a loop, not Object.values(…).every: no array per item). */
+function clockValuesAreText(clock: Record<string, unknown>): boolean {
+  for (const field in clock)
+    if (Object.hasOwn(clock, field) && typeof clock[field] !== 'string') return false;
+  return true;
 }
 
 function isItemPlaintext(value: unknown): value is ItemPlaintext {
@@ -138,7 +150,7 @@ function isItemPlaintext(value: unknown): value is ItemPlaintext {
     typeof r.deleted === 'boolean' &&
     typeof r.clock === 'object' &&
     r.clock !== null &&
-    Object.values(r.clock).every((c) => typeof c === 'string') &&
+    clockValuesAreText(r.clock as Record<string, unknown>) &&
     typeof entry === 'object' &&
     entry !== null &&
     typeof entry.id === 'string'

@@ -134,6 +134,24 @@ describe('items (PROTOCOL §3)', () => {
     expect(() => decryptItem({ ...item, vk, ciphertext: a, deleted: true })).toThrow(/deletion state/);
   });
 
+  // The clock check is a loop over own keys (no array per item): any value that is not text refuses
+  // the item, and so does a record without its version or id.
+  it('refuses a sealed record that is not a version 1 record', () => {
+    const sealed = (value: unknown) => encryptItem({ ...item, vk, record: value as ItemPlaintext });
+    const base = record('item-a');
+    for (const bad of [1, null, true, { at: 'x' }]) {
+      const ciphertext = sealed({ ...base, clock: { issuer: 'x', account: bad } });
+      expect(() => decryptItem({ ...item, vk, ciphertext }), JSON.stringify(bad)).toThrow(
+        /item-a is not a version 1 record/,
+      );
+    }
+    expect(() => decryptItem({ ...item, vk, ciphertext: sealed({ ...base, v: 2 }) })).toThrow(/version 1/);
+    expect(decryptItem({ ...item, vk, ciphertext: sealed({ ...base, clock: {} }) })).toEqual({
+      ...base,
+      clock: {},
+    });
+  });
+
   it('refuses a record larger than the largest bucket before anything is sent', () => {
     const huge = record('item-a', 'x'.repeat(ITEM_BUCKETS.at(-1)!));
     expect(() => encryptItem({ ...item, vk, record: huge })).toThrow(/largest allowed/);

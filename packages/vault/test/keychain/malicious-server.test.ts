@@ -430,24 +430,34 @@ describe('a malicious server', () => {
 
   // The pull hashes a record from the plaintext it already holds only when that plaintext is the
   // record's canonical form; a copy sealed in another key order or with spaces is hashed as before.
-  it('a pulled copy in another key order is recorded by the hash of its canonical form, not pushed back', async () => {
-    await syncRound(b.keychain);
-    const target = a.vault.entries()[4]!;
-    await a.vault.rename(target.id, { issuer: 'Key Order' });
-    await syncRound(a.keychain);
-    const record = a.vault.record(target.id)!;
-    const ciphertext = sealItemText(a.keychain, target.id, JSON.stringify(reversedKeys(record), null, 1));
-    proxy.tamper = (req, res) =>
-      isGet('/v1/items')(req)
-        ? { ...res, items: res.items.map((i: Json) => (i.id === target.id ? { ...i, ciphertext } : i)) }
-        : undefined;
-    const result = await syncRound(b.keychain);
-    proxy.tamper = null;
-    expect(b.vault.get(target.id)!.issuer).toBe('Key Order');
-    const canonical = JSON.parse(canon(record)) as typeof record;
-    expect(b.keychain.requireTrusted().synced[target.id]!.h).toBe(recordHash(canonical));
-    expect(result.pushed).toBe(0);
-  });
+  // Each form alone too: canon's check of a parsed record must see the key order (it walks the keys
+  // without copying them) and the comparison with the text must see the spaces.
+  it.each([
+    ['another key order and spaces', (r: unknown) => JSON.stringify(reversedKeys(r), null, 1)],
+    ['another key order', (r: unknown) => JSON.stringify(reversedKeys(r))],
+    ['spaces', (r: unknown) => JSON.stringify(JSON.parse(canon(r)), null, 1)],
+    ['its canonical form', (r: unknown) => canon(r)],
+  ])(
+    'a pulled copy in %s is recorded by the hash of its canonical form, not pushed back',
+    async (name, form) => {
+      await syncRound(b.keychain);
+      const target = a.vault.entries()[4]!;
+      await a.vault.rename(target.id, { issuer: `Key Order ${name}` });
+      await syncRound(a.keychain);
+      const record = a.vault.record(target.id)!;
+      const ciphertext = sealItemText(a.keychain, target.id, form(record));
+      proxy.tamper = (req, res) =>
+        isGet('/v1/items')(req)
+          ? { ...res, items: res.items.map((i: Json) => (i.id === target.id ? { ...i, ciphertext } : i)) }
+          : undefined;
+      const result = await syncRound(b.keychain);
+      proxy.tamper = null;
+      expect(b.vault.get(target.id)!.issuer).toBe(`Key Order ${name}`);
+      const canonical = JSON.parse(canon(record)) as typeof record;
+      expect(b.keychain.requireTrusted().synced[target.id]!.h).toBe(recordHash(canonical));
+      expect(result.pushed).toBe(0);
+    },
+  );
 
   it('a tampered item at the end of a page leaves the vault and the cursor as they were', async () => {
     await syncRound(b.keychain);
