@@ -96,8 +96,13 @@ describe('the start read', { timeout: 120_000 }, () => {
     await page.locator('.row', { hasText: 'Start' }).waitFor();
     await page.waitForFunction(() => performance.getEntriesByName('tessera:codes-visible').length > 0);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    // Until the vault is open; then the app's other parts (local backups) read what they need.
+    // Until the vault is open; then the app's other parts (local backups) read what they need, once
+    // the codes are painted and marked visible.
     expect(await transactionsBefore(page, 'tessera:vault-open-end')).toEqual([START_READ]);
+    expect(await transactionsBefore(page, 'tessera:codes-visible')).toEqual([START_READ]);
+    await expect
+      .poll(() => transactionsBefore(page))
+      .toContainEqual({ stores: ['handles'], mode: 'readonly' });
     // That one read was public/start.js's, begun before the app's modules ran: the app used its stores.
     expect(await earlyStores(page)).toEqual(['keys', 'settings', 'vault']);
     expect(errors).toEqual([]);

@@ -144,6 +144,25 @@ const UNDO_MS = 10_000;
 const COPIED_MS = 1800;
 
 /**
+ * Runs `task` once the next frame is painted and the effects Preact runs after it (the
+ * codes-visible mark among them) have run: two timer tasks queued from that frame's animation
+ * callbacks, the second behind Preact's own (queued later in the same frame). After 100 ms with no
+ * frame (a tab opened in the background paints nothing) it runs anyway.
+ */
+function afterPaint(task: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(fallback);
+    cancelAnimationFrame(frame);
+    setTimeout(() => setTimeout(task, 0), 0);
+  };
+  const fallback = setTimeout(run, 100);
+  const frame = requestAnimationFrame(run);
+}
+
+/**
  * The app's one controller: owns the vault, the local settings and (lazily) the keychain session,
  * and exposes the actions the screens call. Screens read `store` and never touch the vault directly.
  */
@@ -202,9 +221,12 @@ export class App {
     // Local backups keep their state in the vault, so they start whenever the codes come to show (an
     // open, an unlock) and, on a first run, once the user has chosen how to use Tessera (this device
     // only, a sign-up or a sign-in): never on the first-run screen, where nothing may be stored yet.
+    // After the codes' paint and its mark: their IndexedDB read (the folder handle) and the state it
+    // shows would otherwise land between that paint and the mark (a task of ~10 ms with 1,000 entries).
     let phase = this.store.get().phase;
     this.store.subscribe((state) => {
-      if (state.phase === 'ready' && phase !== 'ready') void this.backups.start().catch(() => undefined);
+      if (state.phase === 'ready' && phase !== 'ready')
+        afterPaint(() => void this.backups.start().catch(() => undefined));
       phase = state.phase;
     });
     // Shared folders start once this device is trusted (after a reload, a sign-up or an approval):

@@ -11,6 +11,18 @@ import type { IconMatcher } from '@tessera/vault';
 const GAP = 8;
 /** Rows rendered above and below the viewport, so fast scrolling and Tab rarely meet a gap. */
 const OVERSCAN = 6;
+/** The shortest row CSS gives (`--row` on narrow screens), for the first screen's row count. */
+const MIN_ROW = 72;
+/** A row's offset from the list's top: from the CSS row height, so it needs no measuring. */
+const rowTransform = (slot: number, dy = 0) =>
+  `translateY(calc(${slot} * (var(--row) + ${GAP}px) + ${dy}px))`;
+/**
+ * Whether the page was scrolled down at its last scroll event: a list mounted then (back from another
+ * screen) measures before its first paint, as its rows are not those at the top. Kept from the
+ * events because reading the offset during a render would force the layout this avoids.
+ */
+let pageScrolled = window.scrollY > 0;
+window.addEventListener('scroll', () => (pageScrolled = window.scrollY > 0), { passive: true });
 /** The next code shows when the current one has this many seconds left or fewer. */
 export const NEXT_CODE_SECONDS = 7;
 
@@ -46,12 +58,19 @@ export function CodeList(props: CodeListProps) {
   const { entries } = props;
   const listRef = useRef<HTMLUListElement>(null);
   const [rowHeight, setRowHeight] = useState(76);
-  // The rows a viewport can show, and the overscan below them: the layout effect then measures where
-  // the list is; a first guess of more rows would make (and compute codes for) rows that go at once.
+  // The first screen: the rows a viewport of the shortest rows can show from the list's top, no
+  // overscan, so the codes' first frame makes (and computes codes for) only rows that can be on
+  // screen. The list measures where it is after that paint and adds the overscan then.
   const [range, setRange] = useState<[number, number]>(() => [
     0,
-    Math.ceil(window.innerHeight / (76 + GAP)) + OVERSCAN,
+    Math.ceil(window.innerHeight / (MIN_ROW + GAP)),
   ]);
+  // Measuring (the `--row` height, where the list is) forces a style and layout pass in the middle
+  // of the render; the first screen needs neither (rows are placed by CSS, from `--row`), so it is
+  // measured once painted, and the codes' frame does one style and layout pass, rings started in it.
+  // Later changes (a search, a resize) and a list mounted on a scrolled page measure before their paint.
+  const [painted, setPainted] = useState(pageScrolled);
+  useEffect(() => setPainted(true), []);
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
   const [revealed, setRevealed] = useState<ReadonlySet<string>>(new Set());
   const [drag, setDrag] = useState<Drag | null>(null);
@@ -67,7 +86,7 @@ export function CodeList(props: CodeListProps) {
 
   useLayoutEffect(() => {
     const list = listRef.current;
-    if (!list) return;
+    if (!list || !painted) return;
     const measured = parseFloat(getComputedStyle(list).getPropertyValue('--row'));
     if (measured > 0 && measured !== rowHeight) setRowHeight(measured);
     const update = () => {
@@ -83,7 +102,7 @@ export function CodeList(props: CodeListProps) {
       window.removeEventListener('scroll', update);
       window.removeEventListener('resize', update);
     };
-  }, [entries.length, stride]);
+  }, [entries.length, stride, painted]);
 
   useEffect(() => {
     if (focusIndex === null) return;
@@ -180,7 +199,7 @@ export function CodeList(props: CodeListProps) {
       <CodeRow
         key={entries[index]!.id}
         index={index}
-        top={dragged ? index * stride + drag!.dy : slot(index) * stride}
+        top={dragged ? rowTransform(index, drag!.dy) : rowTransform(slot(index))}
         dragging={dragged}
         handle={props.movable ? handle : null}
         {...props}
@@ -199,7 +218,7 @@ export function CodeList(props: CodeListProps) {
       class="codes"
       ref={listRef}
       aria-label={props.label ?? `${entries.length} code${entries.length === 1 ? '' : 's'}`}
-      style={{ height: `${Math.max(0, entries.length * stride - GAP)}px` }}
+      style={{ height: `calc(${entries.length} * (var(--row) + ${GAP}px) - ${GAP}px)` }}
       onKeyDown={onKeyDown}
     >
       {rows}
@@ -248,7 +267,8 @@ interface RowProps extends CodeListProps {
   entry: VaultEntry;
   matcher: IconMatcher | null | undefined;
   index: number;
-  top: number;
+  /** The row's `transform`: its place in the list (`rowTransform`). */
+  top: string;
   hidden: boolean;
   dragging: boolean;
   handle: HandleEvents | null;
@@ -300,7 +320,7 @@ function CodeRow({
   return (
     <li
       class={dragging ? 'row dragging' : 'row'}
-      style={{ transform: `translateY(${top}px)` }}
+      style={{ transform: top }}
       aria-setsize={entries.length}
       aria-posinset={index + 1}
     >
