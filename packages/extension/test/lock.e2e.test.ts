@@ -5,6 +5,8 @@ import { LOCK_ALARM, UNLOCKED_KEY } from '../src/lock-settings.js';
 
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const PASSPHRASE = 'correct horse battery';
+/** As long as a locator's wait (the harness's default timeout). */
+const WAIT = { timeout: 20_000 };
 
 describe(
   'the app lock: locked, the extension gives no code anywhere until the passphrase opens it',
@@ -48,9 +50,20 @@ describe(
       );
       await expectNoPlaintext(second);
 
-      // The idle time passes: the same alarm, moved to now, fires and locks every part.
-      await env.ext.worker.evaluate((name) => chrome.alarms.create(name, { when: Date.now() }), LOCK_ALARM);
-      await popup.getByRole('heading', { name: 'Tessera is locked' }).waitFor();
+      // The idle time passes: the same alarm, moved to now, fires and locks every part. The second
+      // popup's open is use and sets the alarm 5 minutes ahead once its vault is open, which can come
+      // after its codes show from the first screen and so after the move: the alarm is moved to now
+      // again until it has fired.
+      const locked = popup.getByRole('heading', { name: 'Tessera is locked' });
+      await expect
+        .poll(async () => {
+          await env.ext.worker.evaluate(
+            (name) => chrome.alarms.create(name, { when: Date.now() }),
+            LOCK_ALARM,
+          );
+          return locked.isVisible();
+        }, WAIT)
+        .toBe(true);
       expect(await popup.getByLabel(/^Code for/).count()).toBe(0);
 
       // Locked, the page is offered nothing: no badge, no fill button, no code.
