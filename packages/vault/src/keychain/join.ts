@@ -27,7 +27,7 @@ import {
 import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import * as opaque from './opaque.js';
-import { preopen, startPrefetch } from './prefetch.js';
+import { startPrefetch } from './prefetch.js';
 import { open } from './primitives.js';
 import { newState } from './state.js';
 import { checkPassword } from './signup.js';
@@ -276,8 +276,6 @@ export async function completeJoin(keychain: Keychain, wait?: Omit<RelayWait, 's
   state.circle = circle;
   const vk = fromB64u(delivery.vk, 'vault key');
   keychain.checkVaultKeyMatchesCircle(vk, delivery.epoch);
-  // The held first page is opened (not applied) while the state write and the round's circle check run.
-  preopen(keychain, delivery.epoch, vk);
   state.vaultKeys[String(delivery.epoch)] = b64u(vk);
   if (!state.vaultKeys[String(circle.epoch)]) {
     const { wraps } = await keychain.client().call('keys', { query: { recipient: state.deviceId } });

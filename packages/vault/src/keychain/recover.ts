@@ -21,7 +21,7 @@ import * as opaque from './opaque.js';
 import { checkPin, reachableSetup, setPin } from './pin.js';
 import { recoverRealmPin, RealmError } from '../realms/index.js';
 import { postLink, withCircleRetry } from './post-link.js';
-import { preopen, startPrefetch } from './prefetch.js';
+import { startPrefetch } from './prefetch.js';
 import { hkdf, open } from './primitives.js';
 import { parseRecoveryKey } from './recovery-key.js';
 import { unwrapVaultKey } from './wrap.js';
@@ -308,8 +308,6 @@ export async function joinWith(
       recipient: options.holder,
     });
     keychain.checkVaultKeyMatchesCircle(vk, wrap.epoch);
-    // The held first page is opened (not applied) while the link and the state write are in flight.
-    preopen(keychain, wrap.epoch, vk);
     const self = await keychain.selfDevice();
     const link = buildLink(circle, {
       op: 'add-device',

@@ -4,25 +4,18 @@
  * conflict pull, merge and retry. The outbox is implicit and survives crashes and offline spells:
  * an entry is pending while its hash differs from the copy last seen on the server.
  */
-import { LIMITS } from '@tessera/protocol';
+import { canon, LIMITS } from '@tessera/protocol';
 import { SERVER_CLOCK_META_KEY, serverClockFromMeta } from '../clock-skew.js';
+import { validateRecord } from '../record.js';
 import type { VaultRecord } from '../types.js';
+import { b64u, hash, utf8 } from './bytes.js';
 import { KeychainError } from './errors.js';
-import { encryptItem } from './items.js';
+import { encryptItem, openItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
 import { addLocalNotice, fetchNotices, keepNotices, requestNotices } from './notices.js';
-import { preopenedOf, takePrefetched } from './prefetch.js';
-import {
-  latestClock,
-  openServerCopy,
-  recordHash,
-  recordHashOfPlaintext,
-  type ServerItem,
-} from './server-copy.js';
+import { takePrefetched } from './prefetch.js';
 import type { KeychainState, SyncedItem } from './state.js';
-
-export { recordHash };
 
 export interface SyncResult {
   /** Records received from the server that changed something here. */
@@ -105,6 +98,52 @@ async function measureClockIfStale(keychain: Keychain): Promise<void> {
   if (!clock || keychain.now() - clock.measuredAt > CLOCK_MEASURE_INTERVAL_MS) await keychain.serverMeta();
 }
 
+/** Hashes of records already hashed: the vault replaces a record object on every change, never edits it. */
+const hashes = new WeakMap<VaultRecord, string>();
+
+/** `b64u(H(canon(record)))`, shortened: equality of copies, not a security boundary. */
+export function recordHash(record: VaultRecord): string {
+  let value = hashes.get(record);
+  if (value === undefined) {
+    value = hashOfCanon(utf8(canon(record)));
+    hashes.set(record, value);
+  }
+  return value;
+}
+
+function hashOfCanon(bytes: Uint8Array): string {
+  return b64u(hash(bytes).subarray(0, 16));
+}
+
+/**
+ * `recordHash` of a record parsed from `text` (whose UTF-8 bytes are `bytes`): the same value, but
+ * when `text` is exactly `canon(record)` (what every conforming device seals) it hashes those bytes
+ * rather than encoding the text again. Any other text is hashed as `recordHash` does, so a copy sealed
+ * in another key order or with spaces still hashes like its canonical form.
+ */
+function recordHashOfPlaintext(record: VaultRecord, text: string, bytes: Uint8Array): string {
+  let value = hashes.get(record);
+  if (value === undefined) {
+    const form = canon(record);
+    value = hashOfCanon(form === text ? bytes : utf8(form));
+    hashes.set(record, value);
+  }
+  return value;
+}
+
+function latestClock(record: VaultRecord): string {
+  let latest = '';
+  // for...in, not for...of over Object.keys: no key array or iterator per record (a pull of 1,000
+  // records calls this for each). A record's clock is a plain object: its keys are its own.
+  for (const field in record.clock) {
+    const c = record.clock[field]!;
+    if (c > latest) latest = c;
+  }
+  return latest;
+}
+
+type ServerItem = { id: string; version: number; epoch: number; ciphertext: string; deleted: boolean };
+
 /** Decrypts and checks one server item against what this device saw of it before. */
 export function openServerItem(keychain: Keychain, item: ServerItem): VaultRecord {
   return openServerItemWithPlaintext(keychain, item).record;
@@ -123,22 +162,33 @@ function openServerItemWithPlaintext(
       `Item ${item.id} is encrypted under key epoch ${item.epoch}, which this device does not hold.`,
     );
   }
-  const { record, text, bytes } = openServerCopy(state.accountId, item, vk);
-  checkNotReplayed(state, item, record, latestClock(record));
-  return { record, text, bytes };
-}
-
-/** Every copy a device pushes merges the copy it was based on: an older one is a replay. */
-function checkNotReplayed(state: KeychainState, item: ServerItem, record: VaultRecord, latest: string): void {
+  const opened = openItem({
+    accountId: state.accountId,
+    id: item.id,
+    epoch: item.epoch,
+    vk,
+    ciphertext: item.ciphertext,
+    deleted: item.deleted,
+  });
+  let record: VaultRecord;
+  try {
+    record = validateRecord(opened.record);
+  } catch (err) {
+    throw new KeychainError(
+      'item-invalid',
+      `The server's copy of item ${item.id} is not a valid entry: ${(err as Error).message}`,
+    );
+  }
   const seen = state.synced[item.id];
   // Every copy a device pushes merges the copy it was based on, so each new server copy carries
   // clocks at least as new; an older one is a replay of a previous ciphertext.
-  if (seen && (item.version < seen.v || latest < seen.m)) {
+  if (seen && (item.version < seen.v || latestClock(record) < seen.m)) {
     throw new KeychainError(
       'item-replayed',
       `The server served an older copy of item ${item.id} than this device has seen (a replay); it was refused.`,
     );
   }
+  return { record, text: opened.text, bytes: opened.bytes };
 }
 
 /** Per keychain: the highest item head its feed announced, for the account it was heard on. */
@@ -191,7 +241,6 @@ export async function pull(
     const records: VaultRecord[] = [];
     const seen: Record<string, SyncedItem> = {};
     const current = state.circle!.epoch;
-    const preopened = preopenedOf(keychain, state, page);
     // The cursor moves only with the page applied: an item refused halfway (tampered, replayed) throws,
     // and the round's error save must not keep a cursor past the items before it, never merged.
     let cursor = state.cursor;
@@ -203,25 +252,15 @@ export async function pull(
         seen[item.id] = { v: item.version, h: '', m: state.synced[item.id]?.m ?? '', refused: true };
         continue;
       }
-      // Opened during the join with this very key (prefetch.ts `preopen`): the same open and checks'
-      // outcome, taken here, in the same place of the loop; refusals are thrown here, not before.
-      const early = preopened?.(item);
-      let record: VaultRecord;
-      let h: string;
-      let m: string;
-      if (early) {
-        if ('error' in early) throw early.error;
-        ({ record, h, m } = early);
-        checkNotReplayed(state, item, record, m);
-      } else {
-        const opened = openServerItemWithPlaintext(keychain, item);
-        record = opened.record;
-        m = latestClock(record);
-        h = item.epoch < current ? '' : recordHashOfPlaintext(record, opened.text, opened.bytes);
-      }
+      const { record, text, bytes } = openServerItemWithPlaintext(keychain, item);
       records.push(record);
       // A copy under an old epoch is re-encrypted under the current one by the next push (h = '').
-      seen[item.id] = { v: item.version, h: item.epoch < current ? '' : h, m, e: item.epoch };
+      seen[item.id] = {
+        v: item.version,
+        h: item.epoch < current ? '' : recordHashOfPlaintext(record, text, bytes),
+        m: latestClock(record),
+        e: item.epoch,
+      };
     }
     state.cursor = cursor;
     state.highestSeen = Math.max(state.highestSeen, page.head);
