@@ -216,14 +216,7 @@ export async function register(
 /** Signs in with the real OPAQUE client; returns the finish reply (or null when the client rejects the server). */
 export async function login(
   api: Api,
-  options: {
-    email: string;
-    password: string;
-    device?: NewDevice;
-    deviceId?: string;
-    /** `sessions/finish`'s `include` (§5 "Sign-in answers folded"). */
-    include?: { circle?: true; wraps?: 'recovery' | 'escrow' };
-  },
+  options: { email: string; password: string; device?: NewDevice; deviceId?: string },
 ): Promise<Reply> {
   await opaque.ready;
   const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: options.password });
@@ -243,7 +236,6 @@ export async function login(
     ...(options.deviceId
       ? { deviceId: options.deviceId, deviceProof: deviceProof(start.body.loginId, options.deviceId) }
       : {}),
-    ...(options.include ? { include: options.include } : {}),
   });
   if (res.status === 200 && options.device) rememberDevice(options.device, res.body.deviceId);
   return res;
