@@ -184,6 +184,9 @@ async function loadPart() {
 
   const times = { '1,000 entries': [], '10 entries': [], 'blank page': [], 'blank page, first paint': [] };
   const opens = [];
+  // Each run's 1,000-entry reload over the blank page loaded right after it (the same seconds of the
+  // machine): the aim's ratio is the median of these (see the comment at the report).
+  const pairRatios = [];
   let rendered = 0;
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const a = await codesVisible(big);
@@ -196,6 +199,7 @@ async function loadPart() {
     times['10 entries'].push(b.at);
     times['blank page'].push(c.load);
     times['blank page, first paint'].push(c.paint);
+    pairRatios.push(a.at / c.load);
   }
 
   console.log(`\nJavaScript loaded before the codes show (${scripts.length} files):`);
@@ -219,8 +223,16 @@ async function loadPart() {
   console.log(
     `1,000 entries: ${m['1,000 entries'].toFixed(0)} ms median   aim: under 300 ms   rows in the DOM: ${rendered} of 1,000`,
   );
+  // The aim's ratio is the median of the per-run ratios (as bench:restore takes each path against the
+  // peer of its own run), not median(reload) / median(blank): the two pages of one run see the same
+  // load on a shared machine, so the per-run ratio cancels what they share, and the blank page's
+  // load event, the smaller and noisier figure, no longer sets the ratio alone (bench/FINDINGS.md,
+  // 2026-12-07, branch web-start: both estimators on the same runs). The ratio of medians is printed
+  // beside it.
+  const ratio = median(pairRatios);
+  const ratioOfMedians = m['1,000 entries'] / m['blank page'];
   console.log(
-    `ratio 1,000 / 10 entries: ${(m['1,000 entries'] / m['10 entries']).toFixed(2)}x   ratio 1,000 entries / blank page: ${(m['1,000 entries'] / m['blank page']).toFixed(2)}x`,
+    `ratio 1,000 / 10 entries: ${(m['1,000 entries'] / m['10 entries']).toFixed(2)}x   ratio 1,000 entries / blank page (median of the runs' ratios): ${ratio.toFixed(2)}x   (min ${Math.min(...pairRatios).toFixed(2)}x, max ${Math.max(...pairRatios).toFixed(2)}x; ratio of the medians ${ratioOfMedians.toFixed(2)}x)`,
   );
   const paintRatio = m['1,000 entries'] / m['blank page, first paint'];
   console.log(
@@ -234,9 +246,12 @@ async function loadPart() {
     reload1000Ms: Number(m['1,000 entries'].toFixed(0)),
     reload10Ms: Number(m['10 entries'].toFixed(0)),
     blankMs: Number(m['blank page'].toFixed(0)),
-    ratioVsBlank: Number((m['1,000 entries'] / m['blank page']).toFixed(2)),
+    ratioVsBlank: Number(ratio.toFixed(2)),
+    ratioOfMediansVsBlank: Number(ratioOfMedians.toFixed(2)),
     blankFirstPaintMs: Number(m['blank page, first paint'].toFixed(0)),
     ratioVsBlankFirstPaint: Number(paintRatio.toFixed(2)),
+    // Every run's figures, in order, for other estimators.
+    perRunMs: Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, xs.map((x) => Number(x.toFixed(1)))])),
   };
 }
 
