@@ -3,7 +3,6 @@ import preact from '@preact/preset-vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
 import { simpleIcons } from './scripts/icons-plugin.js';
-import { startScript } from './scripts/start-script-plugin.js';
 
 const source = (name: string) => fileURLToPath(new URL(`../${name}/src`, import.meta.url));
 
@@ -45,7 +44,6 @@ export default defineConfig({
   plugins: [
     preact(),
     simpleIcons(),
-    startScript(fileURLToPath(new URL('./start.js', import.meta.url))),
     VitePWA({
       registerType: 'autoUpdate',
       // Registered from src/sw.ts after the codes show, so installing never delays the first paint.

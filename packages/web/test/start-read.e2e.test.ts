@@ -36,7 +36,7 @@ async function transactionsBefore(page: Page, mark?: string): Promise<{ stores: 
   }, mark);
 }
 
-/** The stores start.js read before the app ran, by name; null when it gave way to the app. */
+/** The stores public/start.js read before the app ran, by name; null when it gave way to the app. */
 async function earlyStores(page: Page): Promise<string[] | null> {
   return page.evaluate(async () => {
     const early = await (window as unknown as { __tesseraStart?: Promise<{ stores: object | null } | null> })
@@ -103,7 +103,7 @@ describe('the start read', { timeout: 120_000 }, () => {
     await expect
       .poll(() => transactionsBefore(page))
       .toContainEqual({ stores: ['handles'], mode: 'readonly' });
-    // That one read was start.js's, begun before the app's modules ran: the app used its stores.
+    // That one read was public/start.js's, begun before the app's modules ran: the app used its stores.
     expect(await earlyStores(page)).toEqual(['keys', 'settings', 'vault']);
     expect(errors).toEqual([]);
   });
@@ -114,7 +114,7 @@ describe('the start read', { timeout: 120_000 }, () => {
     await page.goto('/');
     await page.getByRole('button', { name: /Use on this device only/ }).waitFor();
     expect(await transactionsBefore(page, 'tessera:vault-open-end')).toEqual([START_READ]);
-    // No database yet: start.js gave way (its open aborted, leaving none) and the app made it.
+    // No database yet: public/start.js gave way (its open aborted, leaving none) and the app made it.
     expect(await earlyStores(page)).toBeNull();
 
     await page.getByRole('button', { name: /Use on this device only/ }).click();

@@ -4,7 +4,7 @@ import { earlyStart } from './early-start.js';
 /** Name of the IndexedDB database that holds everything Tessera keeps in this browser. */
 export const DB_NAME = 'tessera';
 
-/** Its schema version (start.js opens this version too; a mismatch only skips the early read). */
+/** Its schema version (public/start.js opens this version too; a mismatch only skips the early read). */
 export const DB_VERSION = 2;
 
 /** Settings of this browser only: never synced, never inside the vault (the vault may be locked). */
@@ -37,7 +37,7 @@ let opened: Promise<IDBPDatabase<TesseraDB>> | null = null;
 /** The early connection serves the page's first open only: after `eraseAll` closed it, a new one. */
 let firstOpen = true;
 
-/** The one database connection of this page: the one start.js opened, when it did. */
+/** The one database connection of this page: the one public/start.js opened, when it did. */
 export function db(): Promise<IDBPDatabase<TesseraDB>> {
   if (!opened) {
     const early = firstOpen ? earlyStart() : Promise.resolve(null);

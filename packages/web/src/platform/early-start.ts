@@ -1,5 +1,5 @@
 /**
- * What start.js read before the app's modules ran (issue 14): the open database and, for each
+ * What public/start.js read before the app's modules ran (issue 14): the open database and, for each
  * store of the first screen, every key with its value. The page's classic script in the head starts
  * it before the parser reaches the app's module (a blocking script: its file comes from the service
  * worker's cache; `async` measured slower, 20 to 35 ms, in bench:web), so IndexedDB's open and read overlap the module graph's fetch
@@ -20,7 +20,7 @@ let taken: Promise<EarlyStart | null> | undefined;
 
 /** The early start, once per page: a second caller (a later `db()`) gets the same connection. */
 export function earlyStart(): Promise<EarlyStart | null> {
-  // start.js runs first (a parser-blocking script before the app's module); when it did not run,
+  // public/start.js runs first (a parser-blocking script before the app's module); when it did not run,
   // a late copy of it finds this and stays out of the way.
   globalThis.__tesseraStart ??= Promise.resolve(null);
   taken ??= globalThis.__tesseraStart.catch(() => null);

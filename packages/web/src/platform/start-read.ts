@@ -21,7 +21,7 @@ export const VAULT_OPEN_START = 'tessera:vault-open-start';
 
 /** Starts the IndexedDB open and the start read; called before the first render. */
 export async function readStart(): Promise<StartRead> {
-  // Usually start.js has read the stores already, while the modules loaded.
+  // Usually public/start.js has read the stores already, while the modules loaded.
   const stores = (await earlyStart())?.stores;
   if (stores) {
     return shape(
