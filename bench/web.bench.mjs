@@ -252,7 +252,9 @@ async function loadPart() {
     blankFirstPaintMs: Number(m['blank page, first paint'].toFixed(0)),
     ratioVsBlankFirstPaint: Number(paintRatio.toFixed(2)),
     // Every run's figures, in order, for other estimators.
-    perRunMs: Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, xs.map((x) => Number(x.toFixed(1)))])),
+    perRunMs: Object.fromEntries(
+      Object.entries(times).map(([k, xs]) => [k, xs.map((x) => Number(x.toFixed(1)))]),
+    ),
   };
 }
 
