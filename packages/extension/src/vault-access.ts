@@ -19,6 +19,8 @@ import { LOCK_ALARM, lockAfterMinutes, UNLOCKED_KEY } from './lock-settings.js';
 import type { Request } from './messages.js';
 
 let opening: Promise<Vault> | null = null;
+/** What each open vault of this context listens to, removed when it is closed (`closeVault`). */
+const listening = new WeakMap<Vault, () => void>();
 let keys = new BrowserKeys();
 
 /**
@@ -35,10 +37,15 @@ export function openVault(): Promise<Vault> {
     const held = (await chrome.storage.session.get(UNLOCKED_KEY))[UNLOCKED_KEY] as StoredKey | undefined;
     if (held) keys.offerKey({ key: new Uint8Array(held.key), keyId: held.keyId, custody: 'passphrase' });
     const vault = await Vault.open({ storage: announcingSaves(indexedDbStorage()), keys });
-    vaultChannel().addEventListener('message', () => void vault.refresh().catch(() => undefined));
+    const refresh = () => void vault.refresh().catch(() => undefined);
+    vaultChannel().addEventListener('message', refresh);
     // The context that changed the vault (popup, or the background's sync round) reseals the popup's first screen.
-    vault.onChange((change) => {
+    const unsubscribe = vault.onChange((change) => {
       if (change.source === 'local') saveFirstScreenSoon(vault);
+    });
+    listening.set(vault, () => {
+      vaultChannel().removeEventListener('message', refresh);
+      unsubscribe();
     });
     const settings = await loadSettings();
     if (!settings.mode) await saveSettings({ mode: 'device' });
@@ -81,6 +88,16 @@ async function holdUnlocked(key: VaultKey): Promise<void> {
   const stored: StoredKey = { key: [...key.key], keyId: key.keyId };
   await chrome.storage.session.set({ [UNLOCKED_KEY]: stored });
   await touch();
+}
+
+/**
+ * Lets go of a vault this context opened and will not use (an open a lock overtook): it stops
+ * re-reading the file on other contexts' saves, which kept it, its key and its entries alive.
+ */
+export function closeVault(vault: Vault): void {
+  listening.get(vault)?.();
+  listening.delete(vault);
+  vault.close();
 }
 
 /** Opens the locked vault with the passphrase; a wrong one is refused in words. */

@@ -44,6 +44,7 @@ function popup() {
       opens.push(open);
       return open.promise;
     },
+    closeVault: (vault) => void did.push(`close ${vault.generation}`),
     touch: async () => void did.push('touch'),
     saveFirstScreen: async () => void did.push('seal'),
     isLocked: (err) => err === LOCKED,
@@ -110,7 +111,9 @@ describe('the popup opening', () => {
     p.opens[0]!.resolve(vault(2)); // opened with the key of before the lock
     await settled();
     expect(p.state).toMatchObject({ vault: null, first: null, locked: true });
-    expect(p.did).toEqual(['first-screen']); // not touched (the idle lock's clock), nothing sealed
+    // Not touched (the idle lock's clock), nothing sealed, and the vault opened with the key of before
+    // the lock let go of (it would otherwise stay alive, key and entries, re-reading each save).
+    expect(p.did).toEqual(['first-screen', 'close 2']);
   });
 
   it('keeps an unlock made after the lock when the open begun before it fails', async () => {

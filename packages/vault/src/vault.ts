@@ -124,6 +124,19 @@ export class Vault {
     return vault;
   }
 
+  /**
+   * Drops what this vault holds in memory (its key, entries, meta and change listeners), for a vault
+   * its owner discards: an open that a lock overtook. Not to be used afterwards. The key's bytes are
+   * let go, not zeroed: the key provider that handed them out may still hold the same array.
+   */
+  close(): void {
+    this.key = null;
+    this.records_ = new Map();
+    this.meta_ = {};
+    this.loadedBytes = null;
+    this.listeners.clear();
+  }
+
   /** Random id of this device in HLCs; kept in the vault file. */
   get deviceId(): string {
     return this.deviceId_;

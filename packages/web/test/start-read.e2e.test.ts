@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { totp } from '@tessera/otp';
-import { addTyped, startDeviceOnly, useHarness } from './harness.js';
+import { addTyped, createKeychain, startDeviceOnly, useHarness } from './harness.js';
 
 const harness = useHarness();
 
@@ -160,6 +160,26 @@ describe('the start read', { timeout: 120_000 }, () => {
     await page.reload();
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
     expect(await page.locator('nav a[aria-current="page"]').textContent()).toBe('Settings');
+    expect(errors).toEqual([]);
+  });
+
+  it('starts the keychain in a tab that paints no frame (opened in the background)', async () => {
+    // A tab opened in the background runs no animation frame until it is shown: the keychain (and
+    // the vault file's upgrade) must still start after the codes, not wait for the tab to be shown.
+    const { page, context, errors } = await harness.device();
+    await startDeviceOnly(page);
+    await addTyped(page, { issuer: 'Behind', account: 'b@example.com', secret: 'JBSWY3DPEHPK3PXP' });
+    await createKeychain(page, { email: 'background-tab@example.com', password: 'a long account password' });
+    await page.close(); // its keychain session is not the one under test
+    const background = await context.newPage();
+    await background.addInitScript(() => {
+      window.requestAnimationFrame = () => 0;
+    });
+    const keychainRequest = background.waitForRequest(
+      (request) => request.url().includes('/v1/') && !request.url().includes('/v1/meta'),
+    );
+    await background.goto('/');
+    await keychainRequest;
     expect(errors).toEqual([]);
   });
 

@@ -9,6 +9,8 @@ import type { FirstScreen } from '../first-screen.js';
 /** The part of the modules loaded after the first paint (`popup-rest.tsx`) that opening uses. */
 export interface OpeningRest {
   openVault(): Promise<Vault>;
+  /** Lets go of a vault that will not be shown (its open was overtaken by a lock). */
+  closeVault(vault: Vault): void;
   touch(): Promise<void>;
   saveFirstScreen(vault: Vault): Promise<void>;
   isLocked(err: unknown): boolean;
@@ -54,7 +56,7 @@ export function startOpening<R extends OpeningRest>(
       view.rest(loaded);
       return loaded.openVault().then(
         (open) => {
-          if (locks !== locksAtOpen) return;
+          if (locks !== locksAtOpen) return loaded.closeVault(open);
           view.opened(open);
           void loaded.touch(); // opening the popup is use: the idle lock counts from now
           steps.mark('vault-open');

@@ -9,7 +9,7 @@ import { entriesFromText } from '../../../web/src/app/entry-input.js';
  * (`Popup.tsx`), so opening the popup pays only for the first screen's modules before the codes
  * show. `test/bundle.e2e.test.ts` pins that the popup's first chunk holds none of this.
  */
-export { isLocked, openVault, saveFirstScreen, touch, vaultProblem } from '../vault-access.js';
+export { closeVault, isLocked, openVault, saveFirstScreen, touch, vaultProblem } from '../vault-access.js';
 export { LockScreen, LockSettings } from './Lock.js';
 export { KeychainSignIn, KeychainStatus, PendingJoin } from './Keychain.js';
 export { PopupKeychain } from './popup-keychain.js';

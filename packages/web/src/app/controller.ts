@@ -288,13 +288,13 @@ export class App {
     void this.migratePins().catch(() => undefined);
     // A vault file of an older layout (XChaCha20-Poly1305 in JavaScript) is rewritten in the AEAD
     // this browser opens natively, once, after the codes are painted.
-    requestAnimationFrame(() => setTimeout(() => void vault.upgradeFile().catch(() => undefined), 0));
+    afterPaint(() => void vault.upgradeFile().catch(() => undefined));
     // What has been in the trash for TRASH_DAYS is wiped on the first open after (nothing to do: no write).
     void vault.purgeTrash().catch(() => undefined);
     const keychainOn = vault.getMeta('keychain') !== undefined;
     this.store.set({ phase: settings.mode || vault.generation > 0 ? 'ready' : 'first-run', keychainOn });
     // The keychain chunk (OPAQUE, Argon2id) loads after the codes are painted, never before.
-    if (keychainOn) requestAnimationFrame(() => setTimeout(() => void this.startKeychain(), 0));
+    if (keychainOn) afterPaint(() => void this.startKeychain());
     else setTimeout(() => void this.measureClock(), CLOCK_CHECK_DELAY_MS);
   }
 
