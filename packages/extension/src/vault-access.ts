@@ -91,8 +91,9 @@ async function holdUnlocked(key: VaultKey): Promise<void> {
 }
 
 /**
- * Lets go of a vault this context opened and will not use (an open a lock overtook): it stops
- * re-reading the file on other contexts' saves, which kept it, its key and its entries alive.
+ * Lets go of a vault this context opened and will not use again (an open a lock overtook, or the
+ * vault on screen when Tessera locked): it stops re-reading the file on other contexts' saves,
+ * which kept it, its key and its entries alive.
  */
 export function closeVault(vault: Vault): void {
   listening.get(vault)?.();

@@ -50,7 +50,7 @@ function popup() {
     isLocked: (err) => err === LOCKED,
     vaultProblem: (err) => String(err),
   };
-  const stop = startOpening(
+  const opening = startOpening(
     {
       firstScreen: () => firstScreen.promise,
       loadRest: async () => rest,
@@ -83,7 +83,7 @@ function popup() {
     painted.splice(0).forEach((task) => task());
     await settled();
   };
-  return { state, did, firstScreen, opens, paint, lock: () => lock(), stop };
+  return { state, did, firstScreen, opens, paint, lock: () => lock(), unlocked: opening.unlocked };
 }
 
 const screen = { top: [], bound: null, total: 3 } as unknown as FirstScreen;
@@ -121,10 +121,40 @@ describe('the popup opening', () => {
     await p.paint(screen);
     p.lock();
     const unlocked = vault(2);
-    Object.assign(p.state, { vault: unlocked, locked: false }); // the lock screen's onUnlocked
+    p.unlocked(unlocked); // the lock screen's onUnlocked
     p.opens[0]!.reject(LOCKED); // the open of before the lock finds the key gone
     await settled();
     expect(p.state).toMatchObject({ vault: unlocked, locked: false });
+  });
+
+  it('lets go of the vault on screen when Tessera locks', async () => {
+    const p = popup();
+    await p.paint(screen);
+    p.opens[0]!.resolve(vault(2));
+    await settled();
+    expect(p.state).toMatchObject({ vault: vault(2), locked: false });
+    p.lock(); // the idle alarm, or a lock in another part of the extension
+    await settled();
+    expect(p.state).toMatchObject({ vault: null, first: null, locked: true });
+    // Kept, it would go on re-reading the file on other contexts' saves with the key of before.
+    expect(p.did).toEqual(['first-screen', 'touch', 'vault-open', 'seal', 'close 2']);
+    p.lock(); // a second lock has nothing more to let go of
+    await settled();
+    expect(p.did.filter((d) => d.startsWith('close'))).toEqual(['close 2']);
+  });
+
+  it('lets go at the next lock of a vault the lock screen opened', async () => {
+    const p = popup();
+    p.lock();
+    await p.paint(screen);
+    p.opens[0]!.reject(LOCKED);
+    await settled();
+    p.unlocked(vault(3)); // the passphrase, on the lock screen
+    expect(p.state).toMatchObject({ vault: vault(3), locked: false });
+    p.lock();
+    await settled();
+    expect(p.state).toMatchObject({ vault: null, locked: true });
+    expect(p.did).toEqual(['close 3']);
   });
 
   it('does not show a first screen read before a lock, and opens the vault instead', async () => {

@@ -1,5 +1,5 @@
 /// <reference types="chrome" />
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { generateCode } from '@tessera/otp';
 import type { IconMatcher, Vault, VaultEntry } from '@tessera/vault';
 import { entryLabel } from '@tessera/vault';
@@ -72,6 +72,9 @@ export function Popup() {
     setLocked(false);
     setVault(open);
   };
+  // A vault the lock screen opened goes through the opening (startOpening, below), which lets go of
+  // it at the next lock.
+  const unlocked = useRef(opened);
 
   useEffect(() => {
     // The tab, and its site's module if it is a web page, load alongside the first screen.
@@ -80,7 +83,7 @@ export function Popup() {
       setSiteModule(module);
       setTab(found);
     });
-    const stop = startOpening<Rest>(
+    const opening = startOpening<Rest>(
       {
         firstScreen: () => Promise.all([loadFirstScreen(), tabLoaded]).then(([loaded]) => loaded),
         loadRest,
@@ -102,9 +105,10 @@ export function Popup() {
         problem: setProblem,
       },
     );
+    unlocked.current = opening.unlocked;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => {
-      stop();
+      opening.stop();
       clearInterval(timer);
     };
   }, []);
@@ -151,7 +155,7 @@ export function Popup() {
         <p role="alert">{problem}</p>
       </main>
     );
-  if (locked && rest) return <rest.LockScreen onUnlocked={opened} />;
+  if (locked && rest) return <rest.LockScreen onUnlocked={(open) => unlocked.current(open)} />;
   if (locked || (!vault && !first)) return <main class="popup" aria-busy="true" />;
   if (rest && keychain && keychainState.keychain?.status === 'pending')
     return (

@@ -9,7 +9,7 @@ import type { FirstScreen } from '../first-screen.js';
 /** The part of the modules loaded after the first paint (`popup-rest.tsx`) that opening uses. */
 export interface OpeningRest {
   openVault(): Promise<Vault>;
-  /** Lets go of a vault that will not be shown (its open was overtaken by a lock). */
+  /** Lets go of a vault that will not be shown again (its open was overtaken by a lock, or it locked). */
   closeVault(vault: Vault): void;
   touch(): Promise<void>;
   saveFirstScreen(vault: Vault): Promise<void>;
@@ -41,13 +41,21 @@ export interface OpeningView<R extends OpeningRest> {
   problem(text: string): void;
 }
 
-/** Starts opening; returns the function that stops listening for locks. */
-export function startOpening<R extends OpeningRest>(
-  steps: OpeningSteps<R>,
-  view: OpeningView<R>,
-): () => void {
+/** A started opening: what the popup calls back into it. */
+export interface Opening {
+  /** Stops listening for locks. */
+  stop(): void;
+  /** Shows a vault the lock screen opened; the next lock lets go of it, as of one opened here. */
+  unlocked(vault: Vault): void;
+}
+
+/** Starts opening. */
+export function startOpening<R extends OpeningRest>(steps: OpeningSteps<R>, view: OpeningView<R>): Opening {
   // Counts locks: what began before the latest one (a first screen read, an open) is not shown.
   let locks = 0;
+  // The vault on screen, let go of at the next lock: kept, it would stay alive with its key and
+  // entries and go on re-reading the file on other contexts' saves behind the lock screen.
+  let shown: Vault | null = null;
   const openWhole = (firstGeneration: number | null) => {
     // A lock that comes while the vault is opening wins: the open began with the key of before, and
     // its result (the vault, or the error of an open the lock overtook) belongs to before the lock.
@@ -58,6 +66,7 @@ export function startOpening<R extends OpeningRest>(
         (open) => {
           if (locks !== locksAtOpen) return loaded.closeVault(open);
           view.opened(open);
+          shown = open;
           void loaded.touch(); // opening the popup is use: the idle lock counts from now
           steps.mark('vault-open');
           // No first screen yet, or one from before a change made elsewhere: seal the current one.
@@ -80,9 +89,21 @@ export function startOpening<R extends OpeningRest>(
     view.first(loaded.screen);
     steps.afterFirstPaint(() => void openWhole(loaded.generation));
   });
-  return steps.onLocked(() => {
+  const stop = steps.onLocked(() => {
     locks += 1;
+    const was = shown;
+    shown = null;
     view.locked();
-    void steps.loadRest().then((loaded) => view.rest(loaded));
+    void steps.loadRest().then((loaded) => {
+      view.rest(loaded);
+      if (was) loaded.closeVault(was);
+    });
   });
+  return {
+    stop,
+    unlocked(vault) {
+      shown = vault;
+      view.opened(vault);
+    },
+  };
 }
