@@ -179,6 +179,36 @@ describe('the code list with more entries than a screen', { timeout: 120_000 }, 
         }),
     );
     expect(await firstFrame).toBeGreaterThan(0);
+
+    // The same when the scroll and the way back come in one task, before the frame that dispatches
+    // the scroll's event (a script, or a key that scrolls and navigates at once).
+    await page.goto('/#/settings');
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    // At the top, its scroll event dispatched (two frames later).
+    await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          window.scrollTo(0, 0);
+          requestAnimationFrame(() => requestAnimationFrame(resolve));
+        }),
+    );
+    const sameTask = page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const frame = () => {
+            if (!document.querySelector('.codes')) return requestAnimationFrame(frame);
+            const inView = [...document.querySelectorAll('.row')].filter((row) => {
+              const box = row.getBoundingClientRect();
+              return box.bottom > 0 && box.top < window.innerHeight;
+            });
+            resolve(inView.length);
+          };
+          requestAnimationFrame(frame);
+          window.scrollTo(0, document.documentElement.scrollHeight);
+          location.hash = '#/';
+        }),
+    );
+    expect(await sameTask).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 });

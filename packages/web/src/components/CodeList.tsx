@@ -22,7 +22,13 @@ const rowTransform = (slot: number, dy = 0) =>
  * events because reading the offset during a render would force the layout this avoids.
  */
 let pageScrolled = window.scrollY > 0;
-window.addEventListener('scroll', () => (pageScrolled = window.scrollY > 0), { passive: true });
+const notePageScroll = () => (pageScrolled = window.scrollY > 0);
+window.addEventListener('scroll', notePageScroll, { passive: true });
+// A scroll's event comes with the next frame, so a navigation in the same task as the scroll (a
+// script, a key that does both) would mount the list before it. The route changes on `hashchange`
+// (router.ts); read here first (capture runs before the router's listener on window), the offset
+// is the old screen's, already laid out.
+window.addEventListener('hashchange', notePageScroll, { capture: true });
 /** The next code shows when the current one has this many seconds left or fewer. */
 export const NEXT_CODE_SECONDS = 7;
 
