@@ -34,6 +34,30 @@ async function importMany(page: Page): Promise<void> {
 }
 
 /** The row of "Service n". */
+/**
+ * Goes back to the codes (`#/`) and counts the rows in view in the first frame that shows them;
+ * with `scrollFirst`, the page is scrolled to its bottom in the same task, just before.
+ */
+function rowsInFirstCodesFrame(page: Page, { scrollFirst }: { scrollFirst: boolean }): Promise<number> {
+  return page.evaluate(
+    (scroll) =>
+      new Promise<number>((resolve) => {
+        const frame = () => {
+          if (!document.querySelector('.codes')) return requestAnimationFrame(frame);
+          const inView = [...document.querySelectorAll('.row')].filter((row) => {
+            const box = row.getBoundingClientRect();
+            return box.bottom > 0 && box.top < window.innerHeight;
+          });
+          resolve(inView.length);
+        };
+        requestAnimationFrame(frame);
+        if (scroll) window.scrollTo(0, document.documentElement.scrollHeight);
+        location.hash = '#/';
+      }),
+    scrollFirst,
+  );
+}
+
 const row = (page: Page, n: number) =>
   page.locator('.row', { has: page.getByText(`Service ${n}`, { exact: true }) });
 
@@ -163,22 +187,7 @@ describe('the code list with more entries than a screen', { timeout: 120_000 }, 
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
-    const firstFrame = page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const frame = () => {
-            if (!document.querySelector('.codes')) return requestAnimationFrame(frame);
-            const inView = [...document.querySelectorAll('.row')].filter((row) => {
-              const box = row.getBoundingClientRect();
-              return box.bottom > 0 && box.top < window.innerHeight;
-            });
-            resolve(inView.length);
-          };
-          requestAnimationFrame(frame);
-          location.hash = '#/';
-        }),
-    );
-    expect(await firstFrame).toBeGreaterThan(0);
+    expect(await rowsInFirstCodesFrame(page, { scrollFirst: false })).toBeGreaterThan(0);
 
     // The same when the scroll and the way back come in one task, before the frame that dispatches
     // the scroll's event (a script, or a key that scrolls and navigates at once).
@@ -192,23 +201,7 @@ describe('the code list with more entries than a screen', { timeout: 120_000 }, 
           requestAnimationFrame(() => requestAnimationFrame(resolve));
         }),
     );
-    const sameTask = page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const frame = () => {
-            if (!document.querySelector('.codes')) return requestAnimationFrame(frame);
-            const inView = [...document.querySelectorAll('.row')].filter((row) => {
-              const box = row.getBoundingClientRect();
-              return box.bottom > 0 && box.top < window.innerHeight;
-            });
-            resolve(inView.length);
-          };
-          requestAnimationFrame(frame);
-          window.scrollTo(0, document.documentElement.scrollHeight);
-          location.hash = '#/';
-        }),
-    );
-    expect(await sameTask).toBeGreaterThan(0);
+    expect(await rowsInFirstCodesFrame(page, { scrollFirst: true })).toBeGreaterThan(0);
     expect(errors).toEqual([]);
   });
 });
