@@ -22,7 +22,7 @@ import { launchChromium } from '../packages/web/scripts/chromium.mjs';
 import { startChild } from './children.mjs';
 
 // 31 by default: the blank page's load event, the ratio's denominator, swings 50 to 110 ms between
-// runs on its own (bench/FINDINGS.md, 2026-12-07, branch web-start); each run costs ~1 s.
+// runs on its own (bench/FINDINGS.md, 2026-12-06 (late night), branch web-start); each run costs ~1 s.
 const RUNS = Number(process.env.BENCH_RUNS ?? 31);
 const WARMUP = 2;
 const EDITS = Number(process.env.BENCH_EDITS ?? 30);
@@ -229,7 +229,7 @@ async function loadPart() {
   // (bench:restore's estimator) is printed beside it: it would cancel what the two pages of one run
   // share, but on this machine they share nothing measurable (the correlation of a run's reload and
   // blank page was -0.49 to 0.35 over 8 runs) and both estimators were as precise (bench/FINDINGS.md,
-  // 2026-12-07, branch web-start). The noise is each page's own, so only more runs narrow it.
+  // 2026-12-06 (late night), branch web-start). The noise is each page's own, so only more runs narrow it.
   const ratio = m['1,000 entries'] / m['blank page'];
   const pairRatio = median(pairRatios);
   console.log(

@@ -126,8 +126,9 @@ export class Vault {
 
   /**
    * Drops what this vault holds in memory (its key, entries, meta and change listeners), for a vault
-   * its owner discards: an open that a lock overtook, or one on screen when the app locked. Not to be used afterwards. The key's bytes are
-   * let go, not zeroed: the key provider that handed them out may still hold the same array.
+   * its owner discards: an open that a lock overtook, or one on screen when the app locked. Not to be
+   * used afterwards. The key's bytes are let go, not zeroed: the key provider that handed them out may
+   * still hold the same array.
    */
   close(): void {
     this.key = null;
