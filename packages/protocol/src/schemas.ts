@@ -103,6 +103,9 @@ export const MetaResponse = Type.Object({
       threshold: Type.Integer({ minimum: 1, maximum: 16 }),
     }),
   ),
+  signInFold: Type.Optional(
+    Type.Boolean({ description: 'sessions/finish takes `include` (§5 "Sign-in answers folded")' }),
+  ),
   time: Millis,
 });
 export type MetaResponse = Static<typeof MetaResponse>;
@@ -159,18 +162,30 @@ export const LoginFinishBody = Type.Object(
         'with deviceId: Ed25519 signature by the device signing key over utf8("tessera/v1/resume|" + loginId + "|" + deviceId)',
       ),
     ),
+
+    include: Type.Optional(
+      Type.Object(
+        {
+          circle: Type.Optional(Type.Literal(true, { description: 'the answer of GET /v1/circle' })),
+          wraps: Type.Optional(
+            Type.Union([Type.Literal('recovery'), Type.Literal('escrow')], {
+              description: 'the answer of GET /v1/keys?recipient=…, counted as that request is',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'servers whose meta says signInFold: what to answer with the session (§5 "Sign-in answers folded"); each part left out is asked for apart',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,
     description: 'exactly one of device (a join request) or deviceId + deviceProof (resume)',
   },
 );
-export const LoginFinishResponse = Type.Object({
-  accountId: AccountId,
-  deviceId: DeviceId,
-  session: SessionToken,
-  deviceStatus: DeviceStatus,
-});
 
 // ---------------------------------------------------------------------------------------------
 // Devices
@@ -411,6 +426,16 @@ export const ItemsResponse = Type.Object({
   items: Type.Array(Item),
   head: Version,
   more: Type.Boolean(),
+});
+
+export const LoginFinishResponse = Type.Object({
+  accountId: AccountId,
+  deviceId: DeviceId,
+  session: SessionToken,
+  deviceStatus: DeviceStatus,
+  // Only when asked for with `include` (a server may leave any part out; the client then asks apart).
+  circle: Type.Optional(CircleResponse),
+  wraps: Type.Optional(KeysResponse),
 });
 
 export const PushItem = Type.Object(

@@ -29,15 +29,26 @@ export async function recoveryKeys(options: {
   ip: string;
   accountId: string;
 }): Promise<RateKey[]> {
-  const { ctx, ip, accountId } = options;
+  const { ctx, accountId } = options;
   const account = await ctx.db
     .selectFrom('accounts')
     .select('email')
     .where('id', '=', accountId)
     .executeTakeFirst();
+  return recoveryKeysOf({ ...options, email: account?.email ?? null });
+}
+
+/** `recoveryKeys` with the account's email known (read in the caller's transaction). */
+export function recoveryKeysOf(options: {
+  ctx: ServerContext;
+  ip: string;
+  accountId: string;
+  email: string | null;
+}): RateKey[] {
+  const { ctx, ip, accountId, email } = options;
   return [
     { key: `recovery:account:${accountId}`, rule: ctx.rateLimits.recoveryAccount },
     { key: `recovery:address:${ip}`, rule: ctx.rateLimits.recoveryAddress },
-    ...(account ? signInKeys({ ctx, ip, email: account.email }) : []),
+    ...(email !== null ? signInKeys({ ctx, ip, email }) : []),
   ];
 }

@@ -216,7 +216,14 @@ export async function register(
 /** Signs in with the real OPAQUE client; returns the finish reply (or null when the client rejects the server). */
 export async function login(
   api: Api,
-  options: { email: string; password: string; device?: NewDevice; deviceId?: string },
+  options: {
+    email: string;
+    password: string;
+    device?: NewDevice;
+    deviceId?: string;
+    /** `sessions/finish`'s `include` (§5 "Sign-in answers folded"). */
+    include?: { circle?: true; wraps?: 'recovery' | 'escrow' };
+  },
 ): Promise<Reply> {
   await opaque.ready;
   const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: options.password });
@@ -236,6 +243,7 @@ export async function login(
     ...(options.deviceId
       ? { deviceId: options.deviceId, deviceProof: deviceProof(start.body.loginId, options.deviceId) }
       : {}),
+    ...(options.include ? { include: options.include } : {}),
   });
   if (res.status === 200 && options.device) rememberDevice(options.device, res.body.deviceId);
   return res;

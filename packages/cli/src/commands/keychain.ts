@@ -274,7 +274,10 @@ export function register(program: Command): void {
               'this device is not signed in: give --server and --email (and --password-file) to sign in and recover at once',
             );
           // No approval run: this device joins by itself next (no code, no CPace share to post).
-          await loginWith(client, options as AccountOptions, { toRecover: true });
+          await loginWith(client, options as AccountOptions, {
+            toRecover: true,
+            joinBy: recoveryKey !== null ? 'recovery-key' : 'pin',
+          });
         }
         let movedToRealms = false;
         if (recoveryKey !== null) await kc.recoverWithRecoveryKey(client, recoveryKey);
@@ -493,9 +496,13 @@ async function loginWith(client: Keychain, options: AccountOptions): Promise<Log
 async function loginWith(
   client: Keychain,
   options: AccountOptions,
-  mode: { toRecover: true },
+  mode: { toRecover: true; joinBy: 'recovery-key' | 'pin' },
 ): Promise<unknown>;
-async function loginWith(client: Keychain, options: AccountOptions, mode?: { toRecover: true }) {
+async function loginWith(
+  client: Keychain,
+  options: AccountOptions,
+  mode?: { toRecover: true; joinBy: 'recovery-key' | 'pin' },
+) {
   const password = await secret({
     file: options.passwordFile,
     env: 'TESSERA_PASSWORD',
@@ -509,7 +516,9 @@ async function loginWith(client: Keychain, options: AccountOptions, mode?: { toR
     password,
     deviceName: await deviceName(options.deviceName),
   };
-  return mode?.toRecover ? signInToRecover(client, signIn) : login(client, signIn);
+  return mode?.toRecover
+    ? signInToRecover(client, { ...signIn, joinBy: mode.joinBy })
+    : login(client, signIn);
 }
 
 /**

@@ -2,7 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
 import type { FastifyInstance } from 'fastify';
-import { LABELS, PROTOCOL_VERSION, type NewDevice } from '@tessera/protocol';
+import {
+  ESCROW_RECIPIENT,
+  LABELS,
+  PROTOCOL_VERSION,
+  RECOVERY_RECIPIENT,
+  type NewDevice,
+  type Wrap,
+} from '@tessera/protocol';
 import { addNotice, endSessionsAndEvictPending, lockAccount } from '../accounts.js';
 import { randomB64u } from '../bytes.js';
 import { DEFAULTS } from '../config.js';
@@ -12,11 +19,12 @@ import type { MainDatabase } from '../db/tables.js';
 import { appendEvent } from '../events.js';
 import { HttpError, badRequest, forbidden, notFound } from '../http-error.js';
 import { verifySignature } from '../signatures.js';
-import { accountLimitKey, signInKeys } from '../credential-limits.js';
+import { accountLimitKey, recoveryKeysOf, signInKeys } from '../credential-limits.js';
 import { consume, countHits, rateLimited, release } from '../rate-limit.js';
 import { handle } from '../route.js';
 import { checkRegistrationRecord, withClientMessage } from '../opaque-messages.js';
 import { clearSessionCookie, createSession, setSessionCookie } from '../sessions.js';
+import { readCircle, readWraps } from './circle.js';
 import type { Insertable, Transaction } from 'kysely';
 
 const emailTaken = () =>
@@ -55,6 +63,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     opaquePublicKey: ctx.opaquePublicKey,
     escrowOpaquePublicKey: ctx.escrow.publicKey(),
     escrowRealms: ctx.escrowRealms,
+    signInFold: true,
     time: Date.now(),
   }));
 
@@ -170,8 +179,9 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
   });
 
   // One write transaction (issue 14): the attempt's single use, the proof, the rate-limit hits given
-  // back, and the device and session. A refusal is returned from it, not thrown, so the attempt's
-  // deletion commits whatever the outcome; an unexpected error rolls it back and deletes it apart.
+  // back, the device and session, and (with `include.wraps`) the recovery-wrap fetch's hit. A refusal
+  // is returned from it, not thrown, so the attempt's deletion commits whatever the outcome; an
+  // unexpected error rolls it back and deletes it apart.
   handle(app, ctx, 'loginFinish', async ({ body, request, reply }) => {
     if ((body.device === undefined) === (body.deviceId === undefined)) {
       throw badRequest('Send exactly one of device (to join as a new device) or deviceId (to resume one).');
@@ -183,7 +193,9 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
           deviceId: string;
           deviceStatus: 'pending' | 'trusted' | 'removed';
           session: string;
+          wraps?: { wraps: Wrap[] };
         };
+    const include = body.include ?? {};
     try {
       outcome = await ctx.db.transaction().execute(async (trx) => {
         // Single use: the attempt is gone whatever the outcome.
@@ -218,7 +230,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         }
         const accountId = login.account_id;
         const now = Date.now();
-        await lockAccount(trx, accountId);
+        const account = await lockAccount(trx, accountId);
         await release<MainDatabase>(trx, JSON.parse(login.rate_keys) as string[]);
         let deviceId: string;
         let deviceStatus: 'pending' | 'trusted' | 'removed';
@@ -265,12 +277,16 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
           );
           await appendEvent(trx, accountId, 'devices', {});
         }
-        return {
-          accountId,
-          deviceId,
-          deviceStatus,
-          session: await createSession(trx, accountId, deviceId, now),
-        };
+        const session = await createSession(trx, accountId, deviceId, now);
+        // §5 "Sign-in answers folded": the wraps `GET /v1/keys` would answer, counted against the
+        // same limits as that request, in this commit. A limit that refuses leaves them out (nothing
+        // counted); the client then asks apart, and is refused there as before.
+        let wraps: { wraps: Wrap[] } | undefined;
+        if (include.wraps === RECOVERY_RECIPIENT || include.wraps === ESCROW_RECIPIENT) {
+          const keys = recoveryKeysOf({ ctx, ip: request.ip, accountId, email: account.email });
+          if ((await countHits(trx, keys)) === 0) wraps = await readWraps(trx, accountId, include.wraps);
+        }
+        return { accountId, deviceId, deviceStatus, session, ...(wraps ? { wraps } : {}) };
       });
     } catch (err) {
       await ctx.db
@@ -281,10 +297,14 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
       throw err;
     }
     if ('refused' in outcome) throw outcome.refused;
-    if (body.device !== undefined) await ctx.bus.publish([outcome.accountId]);
+    // The circle, read as `GET /v1/circle` reads it for this session; left out when that fails.
+    const [, circle] = await Promise.all([
+      body.device !== undefined ? ctx.bus.publish([outcome.accountId]) : null,
+      include.circle ? readCircle(ctx.db, outcome.accountId, -1).catch(() => undefined) : undefined,
+    ]);
     ctx.metrics.signIns.inc({ outcome: 'succeeded' });
     setSessionCookie(request, reply, outcome.session);
-    return outcome;
+    return { ...outcome, ...(circle ? { circle } : {}) };
   });
 
   handle(app, ctx, 'logout', async ({ session, request, reply }) => {

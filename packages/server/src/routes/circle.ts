@@ -4,7 +4,7 @@
  * bookkeeping each op implies, so a confused or hostile client cannot corrupt the account.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import {
   ESCROW_RECIPIENT,
   JOIN_REQUEST_TTL_MS,
@@ -369,24 +369,9 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
     await ctx.bus.publish([session.accountId]);
   });
 
-  handle(app, ctx, 'circle', async ({ session, query }) => {
-    const since = query.since ?? -1;
-    const [links, account] = await Promise.all([
-      ctx.db
-        .selectFrom('circle_links')
-        .select('body')
-        .where('account_id', '=', session.accountId)
-        .where('seq', '>', since)
-        .orderBy('seq')
-        .execute(),
-      ctx.db
-        .selectFrom('accounts')
-        .select(['circle_seq', 'circle_hash'])
-        .where('id', '=', session.accountId)
-        .executeTakeFirstOrThrow(),
-    ]);
-    return { links: links.map((l) => JSON.parse(l.body) as CircleLink), head: headOf(account) };
-  });
+  handle(app, ctx, 'circle', async ({ session, query }) =>
+    readCircle(ctx.db, session.accountId, query.since ?? -1),
+  );
 
   handle(app, ctx, 'circlePost', async ({ session, body }) => {
     const { link, wraps } = body;
@@ -477,13 +462,45 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'A device may fetch only its own wraps, or those of "recovery", "escrow" and passkeys.',
       );
     }
-    const rows = await ctx.db
-      .selectFrom('wraps')
-      .select(['recipient_id', 'epoch', 'wrapped'])
-      .where('account_id', '=', session.accountId)
-      .where('recipient_id', '=', recipient)
-      .orderBy('epoch')
-      .execute();
-    return { wraps: rows.map((w) => ({ recipientId: w.recipient_id, epoch: w.epoch, wrapped: w.wrapped })) };
+    return readWraps(ctx.db, session.accountId, recipient);
   });
+}
+
+/** What `GET /v1/circle` answers (also folded into `sessions/finish`): the links after `since`, the head. */
+export async function readCircle(
+  db: Kysely<MainDatabase>,
+  accountId: string,
+  since: number,
+): Promise<{ links: CircleLink[]; head: CircleHead }> {
+  const [links, account] = await Promise.all([
+    db
+      .selectFrom('circle_links')
+      .select('body')
+      .where('account_id', '=', accountId)
+      .where('seq', '>', since)
+      .orderBy('seq')
+      .execute(),
+    db
+      .selectFrom('accounts')
+      .select(['circle_seq', 'circle_hash'])
+      .where('id', '=', accountId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { links: links.map((l) => JSON.parse(l.body) as CircleLink), head: headOf(account) };
+}
+
+/** What `GET /v1/keys` answers once its rate limit passed (also folded into `sessions/finish`). */
+export async function readWraps(
+  db: Kysely<MainDatabase>,
+  accountId: string,
+  recipient: string,
+): Promise<{ wraps: Wrap[] }> {
+  const rows = await db
+    .selectFrom('wraps')
+    .select(['recipient_id', 'epoch', 'wrapped'])
+    .where('account_id', '=', accountId)
+    .where('recipient_id', '=', recipient)
+    .orderBy('epoch')
+    .execute();
+  return { wraps: rows.map((w) => ({ recipientId: w.recipient_id, epoch: w.epoch, wrapped: w.wrapped })) };
 }

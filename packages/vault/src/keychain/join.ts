@@ -5,7 +5,7 @@
  * then checks the trusted device's confirmation tag, answers with its own, opens the sealed delivery
  * (vault key and true circle head) and adopts the circle only if it ends at or extends that head.
  */
-import { JOIN_REQUEST_TTL_MS } from '@tessera/protocol';
+import { ESCROW_RECIPIENT, JOIN_REQUEST_TTL_MS, RECOVERY_RECIPIENT } from '@tessera/protocol';
 import { finishCpace, startCpace } from '../pake/index.js';
 import { b64u, constantTimeEqual, fromB64u, fromUtf8, randomBytes } from './bytes.js';
 import { applyLinks, type CircleLink, type CircleState } from './circle.js';
@@ -28,6 +28,7 @@ import { CODE_MISMATCH_MESSAGE, KeychainError } from './errors.js';
 import type { Keychain } from './keychain.js';
 import * as opaque from './opaque.js';
 import { startPrefetch } from './prefetch.js';
+import { holdWraps } from './sign-in-fold.js';
 import { open } from './primitives.js';
 import { newState } from './state.js';
 import { checkPassword } from './signup.js';
@@ -64,9 +65,22 @@ export async function login(keychain: Keychain, options: LoginOptions): Promise<
  */
 export async function signInToRecover(
   keychain: Keychain,
-  options: LoginOptions,
+  options: LoginOptions & {
+    /**
+     * The join that follows, when known: its wraps (`recovery` or `escrow`) come with the sign-in's
+     * answer from a server that folds them (counted against the recovery-wrap limits as the fetch
+     * they replace; sign-in-fold.ts). Without it, the join fetches them as before.
+     */
+    joinBy?: 'recovery-key' | 'pin';
+  },
 ): Promise<{ accountId: string; deviceId: string }> {
-  return signIn(keychain, options, { approval: false });
+  const wraps =
+    options.joinBy === 'recovery-key'
+      ? RECOVERY_RECIPIENT
+      : options.joinBy === 'pin'
+        ? ESCROW_RECIPIENT
+        : undefined;
+  return signIn(keychain, options, { approval: false, wraps });
 }
 
 /**
@@ -76,7 +90,7 @@ export async function signInToRecover(
 async function signIn(
   keychain: Keychain,
   options: LoginOptions,
-  { approval }: { approval: boolean },
+  { approval, wraps }: { approval: boolean; wraps?: typeof RECOVERY_RECIPIENT | typeof ESCROW_RECIPIENT },
 ): Promise<{ accountId: string; deviceId: string }> {
   const existing = keychain.state;
   // A pending device may sign in afresh (its run failed or expired); that request is left to expire.
@@ -107,8 +121,14 @@ async function signIn(
   const keys = await keychain.newDeviceKeys();
   const nonce = b64u(randomBytes(16));
   const device = { name: options.deviceName, encPub: b64u(keys.encPub), signPub: b64u(keys.signPub), nonce };
+  // A server that folds (§5 "Sign-in answers folded") answers with what this device asks next: the
+  // circle and, for a join by recovery key or PIN, its wraps. Each is checked exactly as the separate
+  // answer; one left out is asked for apart, as from an older server, which is never sent `include`
+  // (its schema refuses unknown fields). The first page of items stays its own request (below): in
+  // this answer it would delay the circle by its 1.5 MB (bench/FINDINGS.md).
+  const include = meta.signInFold ? { circle: true as const, wraps } : undefined;
   const session = await client.call('loginFinish', {
-    body: { loginId, finishLoginRequest: finished.finishLoginRequest, device },
+    body: { loginId, finishLoginRequest: finished.finishLoginRequest, device, include },
   });
   const state = newState({
     server: client.server,
@@ -141,8 +161,9 @@ async function signIn(
   keychain.setStateUnsaved(state);
   // The items are read while the device joins, and used by its first round once it is trusted.
   startPrefetch(keychain);
+  if (wraps && session.wraps) holdWraps(keychain, session.session, wraps, session.wraps.wraps);
   const [res] = await Promise.all([
-    keychain.client().call('circle', { query: {} }),
+    session.circle ?? keychain.client().call('circle', { query: {} }),
     share === null ? null : writeSlot(keychain, session.deviceId, 'a', share),
   ]);
   // Shown for orientation only: the circle is adopted once a trusted device has sent its head (or

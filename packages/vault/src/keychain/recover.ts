@@ -23,6 +23,7 @@ import { recoverRealmPin, RealmError } from '../realms/index.js';
 import { postLink, withCircleRetry } from './post-link.js';
 import { startPrefetch } from './prefetch.js';
 import { hkdf, open } from './primitives.js';
+import { takeWraps } from './sign-in-fold.js';
 import { parseRecoveryKey } from './recovery-key.js';
 import { unwrapVaultKey } from './wrap.js';
 
@@ -291,7 +292,10 @@ export async function joinWith(
   options: { recipientId: string; holder: X25519Holder; via: 'recovery' | 'pin' | 'passkey' },
 ): Promise<void> {
   const state = keychain.requireState();
-  const { wraps } = await keychain.client().call('keys', { query: { recipient: options.recipientId } });
+  // The wraps the sign-in's answer carried (sign-in-fold.ts), else asked for now; checked the same.
+  const wraps =
+    takeWraps(keychain, options.recipientId) ??
+    (await keychain.client().call('keys', { query: { recipient: options.recipientId } })).wraps;
   await withCircleRetry(keychain, async () => {
     const circle = state.circle!;
     const wrap = wraps.find((w) => w.epoch === circle.epoch);

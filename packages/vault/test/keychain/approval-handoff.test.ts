@@ -51,7 +51,8 @@ describe('an approval', () => {
     expect(saved.join?.code).toBe(verificationCode);
     expect(saved.join?.share).toBe(posted[0]!.body?.body);
     expect(saved.circle?.devices[a.keychain.requireState().deviceId]?.status).toBe('trusted');
-    expect(proxy.requests.slice(asked).filter(isGet('/v1/circle'))).toHaveLength(1);
+    // The circle came with the sign-in's answer (PROTOCOL §5 "Sign-in answers folded").
+    expect(proxy.requests.slice(asked).filter(isGet('/v1/circle'))).toHaveLength(0);
     // Keys, run and verified circle in one vault write (issue 14).
     expect(writes).toBe(1);
   });

@@ -25,7 +25,7 @@ describe('signing in to recover', () => {
   const recoveryKeys: string[] = [];
 
   /** Signs a new device in to recover; returns it and the requests and vault writes that made. */
-  const signedIn = async (name: string) => {
+  const signedIn = async (name: string, joinBy?: 'recovery-key') => {
     const d = await device();
     // Counted on after the sign-in too (an object, so the test reads the count at each point).
     const writes = { count: 0 };
@@ -35,7 +35,7 @@ describe('signing in to recover', () => {
       return updateMeta(patch);
     };
     const start = proxy().requests.length;
-    await signInToRecover(d.keychain, { server: proxy().url, email, password, deviceName: name });
+    await signInToRecover(d.keychain, { server: proxy().url, email, password, deviceName: name, joinBy });
     const requests = named(proxy().requests.slice(start));
     return { d, requests, writes };
   };
@@ -60,27 +60,47 @@ describe('signing in to recover', () => {
 
   afterAll(() => account?.close());
 
-  it('posts no approval share, writes the vault once (by the join), and the join does not fetch the circle again', async () => {
-    const { d, requests, writes } = await signedIn('B');
-    // meta and sessions/start go out at once, so they reach the proxy in either order.
-    expect([...requests.slice(0, 2)].sort()).toEqual(['GET /v1/meta', 'POST /v1/sessions/start']);
-    expect(requests.slice(2)).toEqual(['POST /v1/sessions/finish', 'GET /v1/circle']);
-    // Nothing written yet: the device keys, the state and the circle land in the join's one write.
-    expect(writes.count).toBe(0);
-    const state = d.keychain.requireState();
-    expect(state.status).toBe('pending');
-    expect(state.join).toBeUndefined();
-    expect(await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!))).toEqual([
-      'GET /v1/keys',
-      'POST /v1/circle',
-    ]);
-    expect(writes.count).toBe(1);
-    expect(d.vault.getMeta('deviceKeys')).toBeDefined();
-    d.keychain.reload();
-    expect(d.keychain.requireTrusted().deviceId).toBe(state.deviceId);
-    await syncRound(d.keychain);
-    expect(d.vault.entries()).toHaveLength(3);
-  });
+  it.each([
+    ['a server that folds', true, ['POST /v1/sessions/finish'], ['POST /v1/circle']],
+    [
+      'an older server',
+      false,
+      ['POST /v1/sessions/finish', 'GET /v1/circle'],
+      ['GET /v1/keys', 'POST /v1/circle'],
+    ],
+  ])(
+    '%s: posts no approval share, writes the vault once (by the join), and the join does not fetch the circle again',
+    async (_, fold, signInRequests, joinRequests) => {
+      proxy().fold = fold;
+      let signedInB: Awaited<ReturnType<typeof signedIn>>;
+      try {
+        signedInB = await signedIn(fold ? 'B' : 'B0', 'recovery-key');
+      } finally {
+        proxy().fold = true;
+      }
+      const { d, requests, writes } = signedInB;
+      // meta and sessions/start go out at once, so they reach the proxy in either order.
+      expect([...requests.slice(0, 2)].sort()).toEqual(['GET /v1/meta', 'POST /v1/sessions/start']);
+      // With the fold, the circle (and the recovery wraps) came with the sign-in's answer.
+      expect(requests.slice(2)).toEqual(signInRequests);
+      const finish = proxy().requests.findLast((r) => r.path === '/v1/sessions/finish')!;
+      expect(finish.body!.include).toEqual(fold ? { circle: true, wraps: 'recovery' } : undefined);
+      // Nothing written yet: the device keys, the state and the circle land in the join's one write.
+      expect(writes.count).toBe(0);
+      const state = d.keychain.requireState();
+      expect(state.status).toBe('pending');
+      expect(state.join).toBeUndefined();
+      expect(await requestsDuring(() => recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!))).toEqual(
+        joinRequests,
+      );
+      expect(writes.count).toBe(1);
+      expect(d.vault.getMeta('deviceKeys')).toBeDefined();
+      d.keychain.reload();
+      expect(d.keychain.requireTrusted().deviceId).toBe(state.deviceId);
+      await syncRound(d.keychain);
+      expect(d.vault.entries()).toHaveLength(3);
+    },
+  );
 
   it('a join that fails writes the sign-in, so it can be tried again without signing in again', async () => {
     const { d, writes } = await signedIn('F');

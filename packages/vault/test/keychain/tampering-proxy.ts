@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
-import { startServer } from '@tessera/server';
+import { startServer, type ServerOptions } from '@tessera/server';
 import type { Vault } from '../../src/vault.js';
 import {
   applyLinks,
@@ -45,11 +45,30 @@ export class TamperingProxy {
   /** Answers a request with this status (and an error body) instead of forwarding it, e.g. an older server's 403. */
   refuse: ((request: { method: string; path: string; session: string | null }) => number | undefined) | null =
     null;
+  /**
+   * False: the server is shown as one that does not fold answers into `sessions/finish` (its meta
+   * without `signInFold`, as before protocol 2's fold), so clients ask for each answer apart.
+   */
+  fold = true;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
   url = '';
 
   constructor(readonly upstream: string) {}
+
+  /**
+   * The answers folded into `sessions/finish` (PROTOCOL §5 "Sign-in answers folded") go through
+   * `tamper` as the separate requests they replace, so an attack written against `GET /v1/circle` or
+   * `GET /v1/keys` also reaches the sign-in's folded copy.
+   */
+  private tamperFolded(body: Json | null, answer: Json): Json {
+    const as = (path: string) => ({ method: 'GET', path, body: null, session: answer.session as string });
+    const out = { ...answer };
+    if (out.circle) out.circle = this.tamper!(as('/v1/circle'), out.circle) ?? out.circle;
+    if (out.wraps && body?.include?.wraps)
+      out.wraps = this.tamper!(as(`/v1/keys?recipient=${body.include.wraps}`), out.wraps) ?? out.wraps;
+    return out;
+  }
 
   async start(): Promise<void> {
     this.server = createServer((req, res) =>
@@ -119,10 +138,16 @@ export class TamperingProxy {
     }
     const text = await upstream.text();
     let out = text;
-    if (this.tamper && text && upstream.headers.get('content-type')?.includes('json')) {
-      const changed = this.tamper(request, JSON.parse(text) as Json);
+    if (!this.fold && req.url === '/v1/meta' && upstream.ok) {
+      const { signInFold: _, ...meta } = JSON.parse(text) as Json;
+      out = JSON.stringify(meta);
+    }
+    if (this.tamper && out && upstream.headers.get('content-type')?.includes('json')) {
+      const changed = this.tamper(request, JSON.parse(out) as Json);
       if (changed !== undefined) out = JSON.stringify(changed);
     }
+    if (this.tamper && upstream.ok && req.method === 'POST' && req.url === '/v1/sessions/finish')
+      out = JSON.stringify(this.tamperFolded(request.body, JSON.parse(out) as Json));
     // One request per connection: a client reusing a socket the proxy is closing as idle would see a reset.
     res.writeHead(upstream.status, {
       'content-type': upstream.headers.get('content-type') ?? 'text/plain',
@@ -185,8 +210,10 @@ export async function proxiedAccount(options: {
   password: string;
   entries: number;
   keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  /** The real server's options (its database), beside port 0. */
+  server?: ServerOptions;
 }): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
-  const real = await startServer({ port: 0 });
+  const real = await startServer({ ...options.server, port: 0 });
   const proxy = new TamperingProxy(real.url);
   await proxy.start();
   const a = await device();
