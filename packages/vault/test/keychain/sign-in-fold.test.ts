@@ -13,9 +13,11 @@ import {
   b64u,
   fromB64u,
   KeychainError,
+  newVaultKey,
   recoverWithRecoveryKey,
   signInToRecover,
   syncRound,
+  wrapVaultKey,
 } from '../../src/keychain/index.js';
 import { device, isGet, proxiedAccount, type Json } from './tampering-proxy.js';
 
@@ -159,6 +161,39 @@ describe.each(['sqlite', 'postgres'] as const)(
         },
       );
       expect(errors[0]).toBeInstanceOf(KeychainError);
+      expect([errors[0]!.code, errors[0]!.message]).toEqual([errors[1]!.code, errors[1]!.message]);
+      expect(await links()).toBe(before);
+    });
+
+    it('a folded wrap of a vault key of the server\'s own is refused as the same GET /v1/keys answer is, and nothing is linked', async () => {
+      // A wrap that opens with the recovery key (the recovery public key is public) but holds a key
+      // the circle does not name: only the join's vault-key check against the verified circle stops it.
+      const real = account.a.keychain.requireTrusted();
+      const forged = (keys: Json) => ({
+        wraps: keys.wraps.map((w: Json) => ({
+          ...w,
+          wrapped: wrapVaultKey({
+            accountId: real.accountId,
+            recipientId: 'recovery',
+            epoch: w.epoch,
+            vk: newVaultKey(),
+            recipientPub: fromB64u(real.circle!.recoveryPub),
+          }),
+        })),
+      });
+      const links = async () =>
+        (await account.a.keychain.client().call('circle', { query: {} })).links.length;
+      const before = await links();
+      const errors = await both(
+        (finish) => ({ ...finish, wraps: forged(finish.wraps) }),
+        (r, res) => (isGet('/v1/keys')(r) ? forged(res) : undefined),
+        async (d) => {
+          await signIn(d, 'K1');
+          await recoverWithRecoveryKey(d.keychain, recoveryKeys.at(-1)!);
+        },
+      );
+      expect(errors[0]).toBeInstanceOf(KeychainError);
+      expect(errors[0]!.code).toBe('circle-invalid');
       expect([errors[0]!.code, errors[0]!.message]).toEqual([errors[1]!.code, errors[1]!.message]);
       expect(await links()).toBe(before);
     });
