@@ -8,11 +8,19 @@ import type { Keychain } from './keychain.js';
  * Posts `link` (built on `state.circle`) and returns the verified circle it makes. The server's
  * compare-and-swap refuses a stale `prev` (409): callers refresh and rebuild.
  */
-export async function postLink(keychain: Keychain, link: CircleLink, wraps: Wrap[]): Promise<CircleState> {
+export async function postLink(
+  keychain: Keychain,
+  link: CircleLink,
+  wraps: Wrap[],
+  options: { join?: boolean } = {},
+): Promise<CircleState> {
   const state = keychain.requireState();
   const next = applyLinks(state.circle, [link]);
   try {
-    await keychain.client().call('circlePost', { body: { link, wraps } });
+    const { head } = await keychain.client().call('circlePost', { body: { link, wraps } });
+    // A join's own link: the head the server named after it lets the first round skip its circle
+    // request when it is this link's (Keychain.refreshCircleForRound).
+    if (options.join) keychain.noteJoinedHead(next, head);
   } catch (err) {
     if (err instanceof KeychainError && err.details.status === 409) {
       throw new KeychainError(

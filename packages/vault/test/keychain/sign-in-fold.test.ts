@@ -118,7 +118,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       await syncRound(d.keychain);
       expect(entries(d)).toBe(4);
       const session = d.keychain.requireState().session;
-      // From the sign-in to the end of the join (the round checks the circle afterwards, as always).
+      // From the sign-in to the end of the join (round-after-join.test.ts: what the round then asks).
       const own = proxy()
         .requests.slice(start, joined)
         .filter((r) => r.session === session)
@@ -165,7 +165,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(await links()).toBe(before);
     });
 
-    it('a folded wrap of a vault key of the server\'s own is refused as the same GET /v1/keys answer is, and nothing is linked', async () => {
+    it("a folded wrap of a vault key of the server's own is refused as the same GET /v1/keys answer is, and nothing is linked", async () => {
       // A wrap that opens with the recovery key (the recovery public key is public) but holds a key
       // the circle does not name: only the join's vault-key check against the verified circle stops it.
       const real = account.a.keychain.requireTrusted();
