@@ -3,11 +3,6 @@
 // request that checked an approval's delivery), so that round makes no `GET /v1/circle` of its own.
 // Only a head equal to the join's own counts, only in that session, once, within JOINED_HEAD_MS. A
 // tampering proxy in front of the real server (SQLite and PostgreSQL) alters the link's answer.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JOINED_HEAD_MS,
@@ -17,23 +12,7 @@ import {
   signInToRecover,
   syncRound,
 } from '../../src/keychain/index.js';
-import { approveJoin, device, isGet, proxiedAccount } from './tampering-proxy.js';
-
-const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function serverOptions(backend: 'sqlite' | 'postgres') {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-joined-'));
-  if (backend === 'sqlite')
-    return { dataDir, database: `sqlite:${join(dataDir, 'main.sqlite')}`, logger: false };
-  const name = `tessera_joined_${randomUUID().replace(/-/g, '')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { dataDir, database: url.toString(), logger: false };
-}
+import { approveJoin, backendServer, device, isGet, proxiedAccount } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -51,7 +30,7 @@ describe.each(['sqlite', 'postgres'] as const)('the first round after a join (%s
       password,
       entries: ENTRIES,
       keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-      server: await serverOptions(backend),
+      server: await backendServer(backend),
     });
   });
   afterAll(async () => {

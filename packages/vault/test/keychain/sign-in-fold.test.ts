@@ -3,11 +3,6 @@
 // its own answer is. A tampering proxy in front of the real server (SQLite and
 // PostgreSQL) alters each folded part, and the same alteration of the separate answer (the proxy
 // shows the server as one that does not fold); both must be refused alike.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   b64u,
@@ -19,23 +14,7 @@ import {
   syncRound,
   wrapVaultKey,
 } from '../../src/keychain/index.js';
-import { device, isGet, proxiedAccount, type Json } from './tampering-proxy.js';
-
-const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function serverOptions(backend: 'sqlite' | 'postgres') {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-fold-'));
-  if (backend === 'sqlite')
-    return { dataDir, database: `sqlite:${join(dataDir, 'main.sqlite')}`, logger: false };
-  const name = `tessera_fold_${randomUUID().replace(/-/g, '')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { dataDir, database: url.toString(), logger: false };
-}
+import { backendServer, device, isGet, proxiedAccount, type Json } from './tampering-proxy.js';
 
 const flip = (text: string, at: number) => {
   const bytes = fromB64u(text);
@@ -58,7 +37,7 @@ describe.each(['sqlite', 'postgres'] as const)(
         password,
         entries: 4,
         keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-        server: await serverOptions(backend),
+        server: await backendServer(backend),
       });
     });
     afterAll(async () => {

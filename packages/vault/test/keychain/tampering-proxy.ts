@@ -1,6 +1,11 @@
 // The test double of a malicious server: a tampering proxy in front of the real keychain server,
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
 import { startServer, type ServerOptions } from '@tessera/server';
@@ -199,6 +204,25 @@ export async function approveJoin(
     approve(trusted.keychain, { code, pollMs: 10, deviceId }),
     awaitApproval(joining.keychain, { pollMs: 10 }),
   ]);
+}
+
+/**
+ * A real server's options on `backend`: SQLite in a fresh directory, or a fresh PostgreSQL database
+ * beside `TESSERA_TEST_DATABASE_URL`'s (for `proxiedAccount`'s `server`).
+ */
+export async function backendServer(backend: 'sqlite' | 'postgres'): Promise<ServerOptions> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-proxied-'));
+  if (backend === 'sqlite')
+    return { dataDir, database: `sqlite:${join(dataDir, 'main.sqlite')}`, logger: false };
+  const adminUrl = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `tessera_proxied_${randomUUID().replace(/-/g, '')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { dataDir, database: url.toString(), logger: false };
 }
 
 /**
