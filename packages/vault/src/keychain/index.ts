@@ -12,7 +12,7 @@ export * from './circle.js';
 export * from './client.js';
 export * from './feed.js';
 export * from './state.js';
-export { JOINED_HEAD_MS, Keychain, type KeychainOptions } from './keychain.js';
+export { Keychain, type KeychainOptions } from './keychain.js';
 export { signup, type SignupOptions, type SignupResult } from './signup.js';
 export {
   login,

@@ -325,14 +325,11 @@ async function circleThrough(keychain: Keychain, head: { seq: number; hash: stri
       `The server shows a circle that does not contain the head the approving device sent (link ${head.seq}); it may be an older or forked circle, and it was refused.`,
     );
   }
-  const circle = applyLinks(
+  return applyLinks(
     atHead,
     links.filter((l) => l.seq > head.seq),
     res.head,
   );
-  // The head the server named now: the round that follows this join may rely on it (same session).
-  keychain.noteJoinedHead(circle, res.head);
-  return circle;
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   applyLinks,
   trustedDevices,
   type CircleDevice,
-  type CircleHead,
   type CircleLink,
   type CircleState,
 } from './circle.js';
@@ -22,12 +21,6 @@ import { KeychainError } from './errors.js';
 import { circleKey } from './keys.js';
 import { KEYCHAIN_META_KEY, loadState, type KeychainHost, type KeychainState } from './state.js';
 import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
-
-/**
- * How long after its join a device's first sync round may rely on the head that join ended on instead
- * of asking for the circle (`refreshCircleForRound`); the join's own starting view has the same bound.
- */
-export const JOINED_HEAD_MS = 10_000;
 
 export interface KeychainOptions {
   host: KeychainHost;
@@ -55,11 +48,6 @@ export class Keychain {
   private keysValue: DeviceKeys | null = null;
   /** When this object last verified the server's whole circle up to the head it named (memory only). */
   private circleVerifiedAt: number | null = null;
-  /**
-   * The head this device's own join ended on, as the server named it (memory only, kept across
-   * `reload`, used once): lets the first sync round after the join skip its circle request.
-   */
-  private joinedHead: { session: string; seq: number; hash: string; at: number } | null = null;
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -127,7 +115,6 @@ export class Keychain {
    */
   setStateUnsaved(state: KeychainState): void {
     this.circleVerifiedAt = null;
-    this.joinedHead = null;
     this.stateValue = state;
     this.clientValue = null;
   }
@@ -264,46 +251,6 @@ export class Keychain {
     this.noteCircleVerified();
     await this.adoptCircle(state.circle, options);
     return state.circle;
-  }
-
-  /**
-   * Notes that this device's join just ended on `circle` (verified, this device trusted in it) and
-   * that the server named `serverHead` as its head at that moment (the answer to the join's own
-   * `add-device` link, or the circle request that followed an approval's delivery). Only a head equal
-   * to the circle's counts; anything else leaves the next round to ask as always.
-   */
-  noteJoinedHead(circle: CircleState, serverHead: CircleHead | null): void {
-    const session = this.state?.session;
-    this.joinedHead =
-      session && serverHead && serverHead.seq === circle.head.seq && serverHead.hash === circle.head.hash
-        ? { session, seq: serverHead.seq, hash: serverHead.hash, at: this.now() }
-        : null;
-  }
-
-  /**
-   * The sync round's circle check (docs/PROTOCOL.md §5 "Sync"): `refreshCircle`, except in the first
-   * round after this device's own join, in the same session, within `JOINED_HEAD_MS` of it and on the
-   * very circle that join ended on (the state as read again by the round): the join verified that
-   * circle to the head the server named, and a request now would only ask the server again. Used
-   * once: every later round asks. A circle that moved meanwhile is caught as after any round's check
-   * (a newer epoch's item or an `epoch-stale` push refreshes it; the next round sees the rest).
-   */
-  async refreshCircleForRound(): Promise<void> {
-    const joined = this.joinedHead;
-    this.joinedHead = null;
-    const state = this.requireState();
-    const head = state.circle?.head;
-    if (
-      joined &&
-      state.status === 'trusted' &&
-      joined.session === state.session &&
-      head?.seq === joined.seq &&
-      head.hash === joined.hash &&
-      this.now() - joined.at <= JOINED_HEAD_MS
-    ) {
-      return;
-    }
-    await this.refreshCircle({ save: false });
   }
 
   /** Records that `state.circle` was just verified against the head the server named. */

@@ -8,19 +8,11 @@ import type { Keychain } from './keychain.js';
  * Posts `link` (built on `state.circle`) and returns the verified circle it makes. The server's
  * compare-and-swap refuses a stale `prev` (409): callers refresh and rebuild.
  */
-export async function postLink(
-  keychain: Keychain,
-  link: CircleLink,
-  wraps: Wrap[],
-  options: { join?: boolean } = {},
-): Promise<CircleState> {
+export async function postLink(keychain: Keychain, link: CircleLink, wraps: Wrap[]): Promise<CircleState> {
   const state = keychain.requireState();
   const next = applyLinks(state.circle, [link]);
   try {
-    const { head } = await keychain.client().call('circlePost', { body: { link, wraps } });
-    // A join's own link: the head the server named after it lets the first round skip its circle
-    // request when it is this link's (Keychain.refreshCircleForRound).
-    if (options.join) keychain.noteJoinedHead(next, head);
+    await keychain.client().call('circlePost', { body: { link, wraps } });
   } catch (err) {
     if (err instanceof KeychainError && err.details.status === 409) {
       throw new KeychainError(

@@ -322,7 +322,7 @@ export async function joinWith(
     });
     // Only this device's own wrap: every other recipient already holds the epoch's key.
     const own = [keychain.wrapForDevice(self, vk, circle.epoch)];
-    const next = await postLink(keychain, link, own, { join: true });
+    const next = await postLink(keychain, link, own);
     state.vaultKeys[String(circle.epoch)] = b64u(vk);
     state.status = 'trusted';
     await keychain.adoptCircle(next);

@@ -60,8 +60,7 @@ export async function syncRound(
     firstPage.catch(() => undefined);
     // The circle's changes are written with the round's first write (the pull's, or the save at the
     // end; a round that fails saves its error), not in a whole-vault write of their own.
-    // (The first round after this device's own join relies on the head that join ended on.)
-    await Promise.all([measureClockIfStale(keychain), keychain.refreshCircleForRound()]);
+    await Promise.all([measureClockIfStale(keychain), keychain.refreshCircle({ save: false })]);
     keychain.requireTrusted();
     keepNotices(state, await notices);
     let pulled = await pull(keychain, state.circle?.epoch === epoch ? { firstPage } : {});

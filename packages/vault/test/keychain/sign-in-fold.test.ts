@@ -97,7 +97,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       await syncRound(d.keychain);
       expect(entries(d)).toBe(4);
       const session = d.keychain.requireState().session;
-      // From the sign-in to the end of the join (round-after-join.test.ts: what the round then asks).
+      // From the sign-in to the end of the join (the round checks the circle afterwards, as always).
       const own = proxy()
         .requests.slice(start, joined)
         .filter((r) => r.session === session)
