@@ -55,6 +55,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     opaquePublicKey: ctx.opaquePublicKey,
     escrowOpaquePublicKey: ctx.escrow.publicKey(),
     escrowRealms: ctx.escrowRealms,
+    snapshots: true,
     time: Date.now(),
   }));
 
@@ -100,6 +101,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
             circle_seq: null,
             circle_hash: null,
             circle_epoch: null,
+            snapshot_head: 0,
           })
           .execute();
         const deviceId = await insertDevice(trx, accountId, body.device, now);
@@ -405,6 +407,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'logins',
         'wraps',
         'items',
+        'snapshots',
         'circle_links',
         'notices',
         'events',
