@@ -46,6 +46,8 @@ export class TamperingProxy {
   refuse: ((request: { method: string; path: string; session: string | null }) => number | undefined) | null =
     null;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
+  /** False: the proxy answers `/v1/snapshot` 404 as a server from before restore snapshots (§3.1). */
+  snapshots = true;
   private server: Server | null = null;
   url = '';
 
@@ -87,6 +89,11 @@ export class TamperingProxy {
       const { status, body } = await own;
       res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify(body));
+      return;
+    }
+    if (!this.snapshots && request.path.startsWith('/v1/snapshot')) {
+      res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'not-found', message: 'Route not found.' } }));
       return;
     }
     const status = this.refuse?.(request);
@@ -185,9 +192,14 @@ export async function proxiedAccount(options: {
   password: string;
   entries: number;
   keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  /** False: a server from before restore snapshots (the proxy answers their route 404). */
+  snapshots?: boolean;
+  /** Options of the real server (its main database, rate limits); its own SQLite file without them. */
+  server?: Parameters<typeof startServer>[0];
 }): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
-  const real = await startServer({ port: 0 });
+  const real = await startServer({ ...options.server, port: 0 });
   const proxy = new TamperingProxy(real.url);
+  proxy.snapshots = options.snapshots ?? true;
   await proxy.start();
   const a = await device();
   for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
