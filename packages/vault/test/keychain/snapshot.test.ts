@@ -4,7 +4,6 @@
 // behind the tampering proxy plays the attacker: every snapshot it alters, moves, replays or makes
 // from an old epoch's key is refused whole, and the restore completes per item with the right result.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canon, LABELS, LIMITS, SNAPSHOT_PADDING_BYTES } from '@tessera/protocol';
 import {
@@ -21,24 +20,13 @@ import {
 } from '../../src/keychain/index.js';
 import { seal } from '../../src/keychain/primitives.js';
 import { totpEntry } from '../fixtures.js';
-import { device, proxiedAccount, type Json } from './tampering-proxy.js';
+import { ADMIN_URL, admin } from '../realms/realm-harness.js';
+import { device, entryLines, proxiedAccount, pullsThrough, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 type Snap = { epoch: number; head: number; ciphertext: string };
 
 const unlimited = { limit: 10_000, windowMs: 60_000, freeAttempts: 10_000, baseDelayMs: 0, maxDelayMs: 0 };
-
-const ADMIN_URL = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 describe.each(['sqlite', 'postgres'] as const)('restore snapshots (%s)', (backend) => {
   let account: Awaited<ReturnType<typeof proxiedAccount>>;
@@ -86,17 +74,8 @@ describe.each(['sqlite', 'postgres'] as const)('restore snapshots (%s)', (backen
     r.method === 'GET' &&
     r.path.startsWith('/v1/snapshot') &&
     r.session !== a().keychain.requireState().session;
-  const sinceOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('since'));
-  const pullsOf = (session: string) =>
-    proxy()
-      .requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/items') && r.session === session)
-      .map((r) => sinceOf(r.path));
-
-  const entriesOf = (d: Device) =>
-    d.vault
-      .entries()
-      .map((e) => `${e.id} ${e.issuer} ${e.account}`)
-      .sort();
+  const pullsOf = (session: string) => pullsThrough(proxy(), session);
+  const entriesOf = entryLines;
 
   /** A new device restores by recovery key, served `snapshot` (when given) instead of the server's. */
   async function restore(

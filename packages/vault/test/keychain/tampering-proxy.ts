@@ -165,6 +165,20 @@ export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
 export const isGet = (path: string) => (r: { method: string; path: string }) =>
   r.method === 'GET' && r.path.startsWith(path);
 
+/** The `since` of a pull's path. */
+export const sinceOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('since'));
+
+/** The `since` of every item pull `session` made through `proxy`. */
+export const pullsThrough = (proxy: TamperingProxy, session: string) =>
+  proxy.requests.filter((r) => isGet('/v1/items')(r) && r.session === session).map((r) => sinceOf(r.path));
+
+/** A device's entries as sorted `id issuer account` lines, to compare two devices. */
+export const entryLines = (d: { vault: Vault }) =>
+  d.vault
+    .entries()
+    .map((e) => `${e.id} ${e.issuer} ${e.account}`)
+    .sort();
+
 /**
  * The user types `code` on `trusted` while `joining` waits: both sides of the CPace approval run at
  * once, as on two real devices. Resolves with the approved device, or rejects with either side's error.
