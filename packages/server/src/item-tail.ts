@@ -25,6 +25,8 @@ export interface ItemsPage {
   items: TailItem[];
   head: number;
   more: boolean;
+  /** The restore snapshot's head (§3.1); a page served from the tail does not know it. */
+  snapshotHead?: number;
 }
 
 /**
