@@ -2,7 +2,7 @@
 // Restore and live-sync latency of the keychain, with the real server in a process of its own
 // (SQLite, then PostgreSQL) and Node vaults in this one.
 //  1. Credentials to all entries usable on a new device, 1,000 entries, by the recovery-key path and
-//     by approval, both from the restore snapshot the first device writes (PROTOCOL §3.1; checked); the deliberate KDF time (OPAQUE's Argon2id key stretching of the password) is
+//     by approval; the deliberate KDF time (OPAQUE's Argon2id key stretching of the password) is
 //     measured on its own beside every restore (just before and after it) and subtracted from that
 //     restore, and the CPace run of approval (both devices' share
 //     of the PAKE, computed in one process), whose cost the issue caps at 50 ms.
@@ -147,14 +147,6 @@ async function measure(backend) {
       keepRecoveryKey: async (k) => void (recoveryKey = k),
     });
     await kc.syncRound(a.keychain);
-    // The restores below open A's restore snapshot (PROTOCOL §3.1), written at the end of its round:
-    // a run where none was written would measure the per-item path and say so.
-    const snapshot = await a.keychain
-      .client()
-      .call('snapshot')
-      .catch(() => null);
-    if (snapshot?.head !== ENTRIES) throw new Error(`A wrote no snapshot at head ${ENTRIES}`);
-    const snapshotChars = snapshot.ciphertext.length;
 
     // Peer: the same items as raw HTTP.
     async function rawPull() {
@@ -304,7 +296,6 @@ async function measure(backend) {
       `  approval's CPace run (both devices' work) ${pakeMs.toFixed(1)} ms (aim < 50 ms); approval minus recovery key ${r(byApproval - byRecovery)} ms (relay round trips and the PAKE)`,
     );
     console.log(`  peer: raw HTTP pull of the same ${ENTRIES} items ${r(rawMs)} ms (median)`);
-    console.log(`  restore snapshot read by both paths: ${snapshotChars} characters at head ${ENTRIES}`);
     console.log(
       `edit to another device through the feed, ${EDITS} edits: p50 ${r(quantile(latencies, 0.5))} ms   p99 ${r(quantile(latencies, 0.99))} ms   (aim: p99 < 100 ms, one server process); the sender's round done p50 ${r(quantile(senderDone, 0.5))} ms   p99 ${r(quantile(senderDone, 0.99))} ms`,
     );
@@ -315,7 +306,6 @@ async function measure(backend) {
       recoveryBesidesKdfMs: Math.round(recoveryBesides),
       approvalBesidesKdfMs: Math.round(approvalBesides),
       rawPullMs: Math.round(rawMs),
-      snapshotChars,
       feedP50Ms: Math.round(quantile(latencies, 0.5)),
       feedP99Ms: Math.round(quantile(latencies, 0.99)),
       senderRoundP50Ms: Math.round(quantile(senderDone, 0.5)),

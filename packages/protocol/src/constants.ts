@@ -54,16 +54,7 @@ export const LIMITS = {
   maxOpenShares: 50,
   /** Length of any OPAQUE message (b64u characters); real ones are under 500. */
   maxOpaqueMessageChars: 2048,
-  /**
-   * Length of a restore snapshot's `ciphertext` (b64u characters, §3.1): 8 Mi characters, about
-   * 6 MiB of plaintext, room for 5,000 items of up to 1.2 KiB of canonical record each (a TOTP
-   * entry is 300 to 600 bytes). 413 above; a writer whose vault does not fit writes none.
-   */
-  maxSnapshotChars: 8 * 1024 * 1024,
 } as const;
-
-/** A restore snapshot's plaintext is padded to a multiple of this many bytes (§3.1). */
-export const SNAPSHOT_PADDING_BYTES = 64 * 1024;
 
 /** Plaintext padding buckets of an item, in bytes (§3); a larger plaintext is refused. */
 export const PADDING_BUCKETS = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
@@ -106,8 +97,6 @@ export const LABELS = {
   passkeyPrf: 'tessera/v2/passkey-restore',
   passkey: 'tessera/v2/passkey',
   passkeySign: 'tessera/v2/passkey-sign',
-  /** Restore snapshot (§3.1): HKDF info of its key from VK, and the prefix of its associated data. */
-  snapshot: 'tessera/v2/snapshot',
   /** Device proof when resuming an existing device at sign-in: sign `resume|loginId|deviceId`. */
   resume: 'tessera/v1/resume',
 } as const;

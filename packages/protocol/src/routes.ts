@@ -9,7 +9,7 @@ import * as S from './schemas.js';
 export type Auth = 'none' | 'pending' | 'trusted';
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   auth: Auth;
   summary: string;
@@ -229,26 +229,6 @@ export const ROUTES = {
     summary: 'Pushes items, each compared-and-swapped on its base version; all or nothing',
     body: S.PushBody,
     response: S.PushResponse,
-  }),
-  snapshotPut: route({
-    method: 'PUT',
-    url: '/v1/snapshot',
-    auth: 'trusted',
-    status: 204,
-    summary:
-      "Stores the account's restore snapshot (§3.1), replacing one of a lower or equal head; 409 epoch-stale, 422 for a head above the item head or below the stored snapshot's, 413 above LIMITS.maxSnapshotChars",
-    body: S.Snapshot,
-    response: S.Empty,
-  }),
-  snapshot: route({
-    method: 'GET',
-    url: '/v1/snapshot',
-    // Read by a restoring device while it joins, like the items (SECURITY.md "Restore snapshots").
-    auth: 'pending',
-    status: 200,
-    summary:
-      "The account's restore snapshot (§3.1); 404 not-found when none is stored for the circle's epoch",
-    response: S.Snapshot,
   }),
   notices: route({
     method: 'GET',

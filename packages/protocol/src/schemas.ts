@@ -107,8 +107,6 @@ export const MetaResponse = Type.Object({
     Type.Boolean({ description: 'sessions/finish takes `include` (§5 "Sign-in answers folded")' }),
   ),
   time: Millis,
-  /** Present (true) on servers that keep restore snapshots (§3.1); older servers omit it. */
-  snapshots: Type.Optional(Type.Boolean()),
 });
 export type MetaResponse = Static<typeof MetaResponse>;
 
@@ -428,11 +426,6 @@ export const ItemsResponse = Type.Object({
   items: Type.Array(Item),
   head: Version,
   more: Type.Boolean(),
-  /**
-   * The head of the account's restore snapshot (0: none), the writers' hint (§3.1). Absent from
-   * servers without snapshots, and from an answer served from memory (§5 "Sync").
-   */
-  snapshotHead: Type.Optional(Version),
 });
 
 export const LoginFinishResponse = Type.Object({
@@ -444,20 +437,6 @@ export const LoginFinishResponse = Type.Object({
   circle: Type.Optional(CircleResponse),
   wraps: Type.Optional(KeysResponse),
 });
-
-// ---------------------------------------------------------------------------------------------
-// Restore snapshot (§3.1)
-
-export const Snapshot = Type.Object(
-  {
-    epoch: Epoch,
-    head: Version,
-    // The limit (LIMITS.maxSnapshotChars) is checked by the server to answer 413, not 400.
-    ciphertext: Type.String({ pattern: B64U_PATTERN, minLength: 1, maxLength: 2 * LIMITS.maxSnapshotChars }),
-  },
-  { additionalProperties: false },
-);
-export type Snapshot = Static<typeof Snapshot>;
 
 export const PushItem = Type.Object(
   {

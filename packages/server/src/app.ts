@@ -33,7 +33,6 @@ import { circleRoutes } from './routes/circle.js';
 import { escrowRoutes } from './routes/escrow.js';
 import { FeedHub, feedRoutes } from './routes/feed.js';
 import { itemRoutes } from './routes/items.js';
-import { snapshotRoutes } from './routes/snapshot.js';
 import { noticeRoutes } from './routes/notices.js';
 import { joinRoutes } from './routes/join.js';
 import { shareRoutes } from './routes/shares.js';
@@ -240,7 +239,6 @@ export async function buildApp(options: {
   circleRoutes(app, ctx);
   escrowRoutes(app, ctx);
   itemRoutes(app, ctx, hub);
-  snapshotRoutes(app, ctx);
   noticeRoutes(app, ctx);
   shareRoutes(app, ctx);
   folderRoutes(app, ctx);

@@ -25,8 +25,6 @@ export interface ItemsPage {
   items: TailItem[];
   head: number;
   more: boolean;
-  /** The restore snapshot's head (§3.1); a page served from the tail does not know it. */
-  snapshotHead?: number;
 }
 
 /**

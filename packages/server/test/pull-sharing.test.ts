@@ -120,7 +120,6 @@ describe.each(BACKENDS)('pulls sharing a read (%s)', (backend) => {
             .map(({ baseVersion: _, ...rest }) => rest),
           head: 3,
           more: false,
-          snapshotHead: 0,
         });
       }
     }

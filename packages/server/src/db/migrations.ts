@@ -313,27 +313,6 @@ export function mainMigrations(dialect: Dialect): Record<string, Migration> {
           end $$`.execute(db);
       },
     },
-    '0010_snapshots': {
-      async up(db: Kysely<unknown>) {
-        // Restore snapshots (docs/PROTOCOL.md §3.1): one per account, and its head beside the item
-        // head, so the pull's one statement reads it as the writers' hint.
-        await db.schema
-          .alterTable('accounts')
-          .addColumn('snapshot_head', 'bigint', (c) => c.notNull().defaultTo(0))
-          .execute();
-        await db.schema
-          .createTable('snapshots')
-          .addColumn('account_id', 'text', (c) =>
-            c.primaryKey().references('accounts.id').onDelete('cascade'),
-          )
-          .addColumn('epoch', 'integer', (c) => c.notNull())
-          .addColumn('head', 'bigint', (c) => c.notNull())
-          .addColumn('ciphertext', 'text', (c) => c.notNull())
-          .addColumn('device_id', 'text', (c) => c.notNull())
-          .addColumn('created_at', 'bigint', (c) => c.notNull())
-          .execute();
-      },
-    },
   };
 }
 

@@ -16,8 +16,6 @@ export interface AccountsTable {
   circle_seq: number | null;
   circle_hash: string | null;
   circle_epoch: number | null;
-  /** Head of the stored restore snapshot (§3.1), 0 when none: read with the pull, the writers' hint. */
-  snapshot_head: number;
 }
 
 export interface DevicesTable {
@@ -79,17 +77,6 @@ export interface ItemsTable {
   updated_at: number;
 }
 
-/** The account's restore snapshot (§3.1): at most one, sealed by a trusted device. */
-export interface SnapshotsTable {
-  account_id: string;
-  epoch: number;
-  head: number;
-  ciphertext: string;
-  /** The trusted device that wrote it. */
-  device_id: string;
-  created_at: number;
-}
-
 export interface NoticesTable {
   id: Generated<number>;
   account_id: string;
@@ -123,7 +110,6 @@ export interface MainDatabase {
   circle_links: CircleLinksTable;
   wraps: WrapsTable;
   items: ItemsTable;
-  snapshots: SnapshotsTable;
   notices: NoticesTable;
   events: EventsTable;
   rate_limits: RateLimitsTable;

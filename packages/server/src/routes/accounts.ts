@@ -64,7 +64,6 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
     escrowOpaquePublicKey: ctx.escrow.publicKey(),
     escrowRealms: ctx.escrowRealms,
     signInFold: true,
-    snapshots: true,
     time: Date.now(),
   }));
 
@@ -110,7 +109,6 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
             circle_seq: null,
             circle_hash: null,
             circle_epoch: null,
-            snapshot_head: 0,
           })
           .execute();
         const deviceId = await insertDevice(trx, accountId, body.device, now);
@@ -427,7 +425,6 @@ export function accountRoutes(app: FastifyInstance, ctx: ServerContext): void {
         'logins',
         'wraps',
         'items',
-        'snapshots',
         'circle_links',
         'notices',
         'events',

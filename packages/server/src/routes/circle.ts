@@ -25,7 +25,6 @@ import { HttpError, badRequest, forbidden, invalidLink, notFound } from '../http
 import { recoveryKeys } from '../credential-limits.js';
 import { consume } from '../rate-limit.js';
 import { handle } from '../route.js';
-import { dropSnapshot } from './snapshot.js';
 import { verifySignature } from '../signatures.js';
 
 const headOf = (account: Pick<AccountsTable, 'circle_seq' | 'circle_hash'>): CircleHead =>
@@ -426,8 +425,6 @@ export function circleRoutes(app: FastifyInstance, ctx: ServerContext): void {
         .set({ circle_seq: link.seq, circle_hash: hash, circle_epoch: link.epoch })
         .where('id', '=', accountId)
         .execute();
-      // A new epoch (a removal's or a rotation's): the snapshot sealed under the old key is stale.
-      if (link.epoch > (account.circle_epoch ?? 0)) await dropSnapshot(trx, accountId);
       for (const wrap of wraps) {
         const row = { wrapped: wrap.wrapped, created_at: now };
         await trx

@@ -79,7 +79,6 @@ export function pullQuery(db: Kysely<MainDatabase>, since: number, accountId: st
     )
     .select([
       'accounts.item_head',
-      'accounts.snapshot_head',
       'items.id',
       'items.version',
       'items.epoch',
@@ -138,7 +137,6 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
         // a version in the page (a client refuses a head lower than a version it has seen).
         const { rows } = await pull(conn, since, accountId, limit + 1);
         const head = rows[0]?.item_head ?? 0;
-        const snapshotHead = rows[0]?.snapshot_head ?? 0;
         if (rows.length === 1 && rows[0]!.id === null) rows.length = 0;
         const more = rows.length > limit;
         const page = more ? rows.slice(0, limit) : rows;
@@ -152,7 +150,6 @@ export function itemRoutes(app: FastifyInstance, ctx: ServerContext, hub: FeedHu
           })),
           head,
           more,
-          snapshotHead,
         };
       }),
     );

@@ -16,7 +16,6 @@ export type KeychainErrorCode =
   | 'server-rollback'
   | 'item-invalid'
   | 'item-replayed'
-  | 'snapshot-invalid'
   | 'recovery-key-invalid'
   | 'code-not-found'
   | 'code-mismatch'

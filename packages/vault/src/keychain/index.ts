@@ -4,7 +4,6 @@ export * from './errors.js';
 export * from './keys.js';
 export * from './wrap.js';
 export * from './items.js';
-export * from './snapshot.js';
 export * from './recovery-key.js';
 export { newCode, normalizeCode, CODE_DIGITS } from './approval-channel.js';
 export * from './device-keys.js';

@@ -141,8 +141,7 @@ function clockValuesAreText(clock: Record<string, unknown>): boolean {
   return true;
 }
 
-/** The shape every item's record must have (§3); the restore snapshot checks its records with it too. */
-export function isItemPlaintext(value: unknown): value is ItemPlaintext {
+function isItemPlaintext(value: unknown): value is ItemPlaintext {
   if (typeof value !== 'object' || value === null) return false;
   const r = value as Record<string, unknown>;
   const entry = r.entry as Record<string, unknown> | null;

@@ -31,11 +31,6 @@ export function itemKey(vk: Uint8Array): Uint8Array {
   return hkdf({ ikm: vk, info: LABELS.items });
 }
 
-/** `HKDF(VK, "", "tessera/v2/snapshot", 32)`: the key of the epoch's restore snapshot (§3.1). */
-export function snapshotKey(vk: Uint8Array): Uint8Array {
-  return hkdf({ ikm: vk, info: LABELS.snapshot });
-}
-
 /** An Ed25519 signing key whose 32-byte private seed is `seed` (RFC 8032 §5.1.5). */
 function seededEd25519(seed: Uint8Array): CircleKey {
   return ed25519FromSeed(seed);

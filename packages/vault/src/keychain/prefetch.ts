@@ -7,16 +7,12 @@
  * checks of any page (sync.ts `pull`: open under the verified epoch's key, record, replay, head).
  * The round then asks for what came after it, so changes made meanwhile are still pulled.
  *
- * With it the device reads the account's restore snapshot (§3.1), first, and then the page after the
- * snapshot's head rather than from the start; the round's pull applies the snapshot (snapshot-sync.ts)
- * before that page, or refuses it and pulls from the start.
- *
- * Bounded: one snapshot (at most `LIMITS.maxSnapshotChars`) and one page of at most
- * `LIMITS.maxPullLimit` items per keychain object, what one request of an ordinary pull holds. Anything unexpected (a server that refuses pending pulls, an error, another
+ * Bounded: one page of at most `LIMITS.maxPullLimit` items per keychain object, what one request of
+ * an ordinary pull holds. Anything unexpected (a server that refuses pending pulls, an error, another
  * session, a cursor that moved, an item of another epoch than the round's circle) drops it and the
  * round asks the server as it always did.
  */
-import { LIMITS, type Snapshot } from '@tessera/protocol';
+import { LIMITS } from '@tessera/protocol';
 import type { ResponseOf } from './client.js';
 import type { Keychain } from './keychain.js';
 import type { KeychainState } from './state.js';
@@ -27,9 +23,7 @@ interface Prefetch {
   accountId: string;
   deviceId: string;
   session: string;
-  /** The restore snapshot, as received; null when there is none, or it failed. */
-  snapshot: Promise<Snapshot | null>;
-  /** The page after the snapshot's head (0 without one), as received; null when it was refused or failed. */
+  /** The page after version 0, as received; null when it was refused or failed. */
   page: Promise<ItemsPage | null>;
   /** Once the round took the page: the request for what follows it (`since` = its highest version). */
   next?: { since: number; page: Promise<ItemsPage> };
@@ -46,16 +40,9 @@ export function startPrefetch(keychain: Keychain): void {
   if (state?.status !== 'pending' || state.cursor !== 0) return;
   const held = prefetches.get(keychain);
   if (held && sameSession(held, state)) return;
-  const client = keychain.client();
-  // A server without snapshots (404 for the route), none stored, an error: the page from the start.
-  const snapshot = client
-    .call('snapshot')
-    .then((answer) => (isSnapshotAnswer(answer) ? answer : null))
-    .catch(() => null);
-  const page = snapshot
-    .then((answer) =>
-      client.call('items', { query: { since: answer?.head ?? 0, limit: LIMITS.maxPullLimit } }),
-    )
+  const page = keychain
+    .client()
+    .call('items', { query: { since: 0, limit: LIMITS.maxPullLimit } })
     // A server that answers 403 to a pending device (before protocol 2.x allowed it), a network
     // error: the round pulls as it always did.
     .catch(() => null);
@@ -63,7 +50,6 @@ export function startPrefetch(keychain: Keychain): void {
     accountId: state.accountId,
     deviceId: state.deviceId,
     session: state.session,
-    snapshot,
     page,
   });
 }
@@ -93,51 +79,20 @@ export function takePrefetched(
     return held.next.page;
   }
   const epoch = state.circle?.epoch;
-  return Promise.all([held.snapshot, held.page]).then(([snapshot, page]) => {
-    const empty = !snapshot && page?.items.length === 0;
-    if (!page || empty || page.items.some((item) => item.epoch !== epoch)) {
+  return held.page.then((page) => {
+    if (!page || page.items.length === 0 || page.items.some((item) => item.epoch !== epoch)) {
       prefetches.delete(keychain);
       return request(since, 0);
     }
-    let last = snapshot?.head ?? since;
+    let last = since;
     for (const item of page.items) last = Math.max(last, item.version);
     // Asked now, beside the round's circle check: what changed after the page was read.
     const next = request(last, page.head);
     next.catch(() => undefined);
     held.next = { since: last, page: next };
     // `more`: the pull goes on to the request above rather than stopping after this page.
-    const taken = { ...page, more: true };
-    if (snapshot) snapshots.set(taken, snapshot);
-    return taken;
+    return { ...page, more: true };
   });
-}
-
-/** The snapshot a page taken from the join's read comes with (its items follow the snapshot's head). */
-const snapshots = new WeakMap<ItemsPage, Snapshot>();
-
-/**
- * The snapshot read during the join that `page` follows, if any. Kept beside the page, never in it:
- * nothing a server puts in an items answer is taken for a snapshot.
- */
-export function snapshotOfPage(page: ItemsPage): Snapshot | undefined {
-  return snapshots.get(page);
-}
-
-/** Forgets what was read during the join (its snapshot was refused: the pull starts from the server). */
-export function dropPrefetched(keychain: Keychain): void {
-  prefetches.delete(keychain);
-}
-
-function isSnapshotAnswer(value: unknown): value is Snapshot {
-  const s = value as Partial<Snapshot> | null;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    Number.isSafeInteger(s.epoch) &&
-    Number.isSafeInteger(s.head) &&
-    s.head! >= 0 &&
-    typeof s.ciphertext === 'string'
-  );
 }
 
 function sameSession(held: Prefetch, state: KeychainState): boolean {

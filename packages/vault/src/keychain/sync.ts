@@ -14,8 +14,7 @@ import { encryptItem, openItem } from './items.js';
 import type { Keychain } from './keychain.js';
 import { completeJoin } from './join.js';
 import { addLocalNotice, fetchNotices, keepNotices, requestNotices } from './notices.js';
-import { dropPrefetched, snapshotOfPage, takePrefetched } from './prefetch.js';
-import { applySnapshot, noteSnapshotHead, writeSnapshotIfDue } from './snapshot-sync.js';
+import { takePrefetched } from './prefetch.js';
 import type { KeychainState, SyncedItem } from './state.js';
 
 export interface SyncResult {
@@ -80,8 +79,6 @@ export async function syncRound(
         pulled += await pull(keychain);
       }
     }
-    // Nothing left to push: the local records may now be the server copies (snapshot-sync.ts).
-    await writeSnapshotIfDue(keychain);
     await keychain.save();
     return { pulled, pushed, trusted: true };
   } catch (err) {
@@ -134,8 +131,7 @@ function recordHashOfPlaintext(record: VaultRecord, text: string, bytes: Uint8Ar
   return value;
 }
 
-/** The latest clock of a record's fields (the replay check compares it with the one last seen). */
-export function latestClock(record: VaultRecord): string {
+function latestClock(record: VaultRecord): string {
   let latest = '';
   // for...in, not for...of over Object.keys: no key array or iterator per record (a pull of 1,000
   // records calls this for each). A record's clock is a plain object: its keys are its own.
@@ -240,18 +236,6 @@ export async function pull(
     const page = await (next ?? requestItems(keychain));
     next = undefined;
     checkHead(state, page.head);
-    noteSnapshotHead(keychain, page.snapshotHead);
-    // A restore's first page may come with the snapshot read during the join (§3.1): its items
-    // follow the snapshot's head. Refused, nothing of it is applied and the pull starts over per item.
-    const snapshot = snapshotOfPage(page);
-    if (snapshot) {
-      const applied = await applySnapshot(keychain, snapshot, page.head);
-      if (applied === null) {
-        dropPrefetched(keychain);
-        continue;
-      }
-      changed += applied;
-    }
     // Items of a newer epoch: the circle moved since this round fetched it; catch up on its key.
     if (page.items.some((item) => item.epoch > state.circle!.epoch)) await keychain.refreshCircle();
     const records: VaultRecord[] = [];
@@ -287,7 +271,7 @@ export async function pull(
     }
     // An empty page changes nothing worth a vault write of its own: the round's own save (after the
     // push, so not between a live edit and its push) keeps the head it saw.
-    if (!page.more || (page.items.length === 0 && !snapshot)) return changed;
+    if (!page.more || page.items.length === 0) return changed;
   }
 }
 

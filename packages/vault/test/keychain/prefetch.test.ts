@@ -13,17 +13,7 @@ import {
   syncRound,
 } from '../../src/keychain/index.js';
 import { totpEntry } from '../fixtures.js';
-import {
-  approveJoin,
-  device,
-  entryLines,
-  isGet,
-  proxiedAccount,
-  pullsThrough,
-  refused,
-  sinceOf,
-  type Json,
-} from './tampering-proxy.js';
+import { approveJoin, device, isGet, proxiedAccount, refused, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -41,9 +31,6 @@ describe('the pull begun during the join', () => {
       password,
       entries: 6,
       keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-      // The per-item read-ahead, as with a server that keeps no restore snapshots (snapshot.test.ts
-      // covers the read-ahead of a snapshot).
-      snapshots: false,
     });
   });
 
@@ -52,6 +39,7 @@ describe('the pull begun during the join', () => {
   /** A GET /v1/items of any device but A (the restoring device's, pending or trusted). */
   const isOthersPull = (r: { method: string; path: string; session: string | null }) =>
     isGet('/v1/items')(r) && r.session !== a().keychain.requireState().session;
+  const sinceOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('since'));
 
   /**
    * Signs a new device in (to recover, or with an approval run) and resolves once the server has
@@ -74,8 +62,16 @@ describe('the pull begun during the join', () => {
   }
 
   /** The `since` of every item pull `session` made. */
-  const pullsOf = (session: string) => pullsThrough(proxy(), session);
-  const entriesOf = entryLines;
+  const pullsOf = (session: string) =>
+    proxy()
+      .requests.filter((r) => isGet('/v1/items')(r) && r.session === session)
+      .map((r) => sinceOf(r.path));
+
+  const entriesOf = (d: Device) =>
+    d.vault
+      .entries()
+      .map((e) => `${e.id} ${e.issuer} ${e.account}`)
+      .sort();
 
   let added = 100;
   /** A changes one entry, deletes one and adds one. */

@@ -44,13 +44,10 @@ describe('signing in to recover', () => {
     await action();
     return named(proxy().requests.slice(start));
   };
-  // The sign-in also starts reading the restore snapshot and the items in the background (prefetch.ts;
-  // tested in prefetch.test.ts and snapshot.test.ts); they reach the proxy at no fixed point, so the
-  // sequences here leave them out.
+  // The sign-in also starts reading the items in the background (prefetch.ts; tested in
+  // prefetch.test.ts); it reaches the proxy at no fixed point, so the sequences here leave it out.
   const named = (requests: { method: string; path: string }[]) =>
-    requests
-      .map((r) => `${r.method} ${r.path.split('?')[0]}`)
-      .filter((r) => r !== 'GET /v1/items' && r !== 'GET /v1/snapshot');
+    requests.map((r) => `${r.method} ${r.path.split('?')[0]}`).filter((r) => r !== 'GET /v1/items');
 
   beforeAll(async () => {
     account = await proxiedAccount({

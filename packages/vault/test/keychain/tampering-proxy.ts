@@ -56,8 +56,6 @@ export class TamperingProxy {
    */
   fold = true;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
-  /** False: the proxy answers `/v1/snapshot` 404 as a server from before restore snapshots (§3.1). */
-  snapshots = true;
   private server: Server | null = null;
   url = '';
 
@@ -113,11 +111,6 @@ export class TamperingProxy {
       const { status, body } = await own;
       res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       res.end(JSON.stringify(body));
-      return;
-    }
-    if (!this.snapshots && request.path.startsWith('/v1/snapshot')) {
-      res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: { code: 'not-found', message: 'Route not found.' } }));
       return;
     }
     const status = this.refuse?.(request);
@@ -195,20 +188,6 @@ export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
 export const isGet = (path: string) => (r: { method: string; path: string }) =>
   r.method === 'GET' && r.path.startsWith(path);
 
-/** The `since` of a pull's path. */
-export const sinceOf = (path: string) => Number(new URL(path, 'http://x').searchParams.get('since'));
-
-/** The `since` of every item pull `session` made through `proxy`. */
-export const pullsThrough = (proxy: TamperingProxy, session: string) =>
-  proxy.requests.filter((r) => isGet('/v1/items')(r) && r.session === session).map((r) => sinceOf(r.path));
-
-/** A device's entries as sorted `id issuer account` lines, to compare two devices. */
-export const entryLines = (d: { vault: Vault }) =>
-  d.vault
-    .entries()
-    .map((e) => `${e.id} ${e.issuer} ${e.account}`)
-    .sort();
-
 /**
  * The user types `code` on `trusted` while `joining` waits: both sides of the CPace approval run at
  * once, as on two real devices. Resolves with the approved device, or rejects with either side's error.
@@ -255,14 +234,11 @@ export async function proxiedAccount(options: {
   password: string;
   entries: number;
   keepRecoveryKey: (recoveryKey: string) => Promise<void>;
-  /** False: a server from before restore snapshots (the proxy answers their route 404). */
-  snapshots?: boolean;
-  /** Options of the real server (its main database, rate limits); its own SQLite file without them. */
+  /** The real server's options (its database), beside port 0. */
   server?: ServerOptions;
 }): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
   const real = await startServer({ ...options.server, port: 0 });
   const proxy = new TamperingProxy(real.url);
-  proxy.snapshots = options.snapshots ?? true;
   await proxy.start();
   const a = await device();
   for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
