@@ -37,7 +37,14 @@ export function JoinScreen({ app }: { app: JoinActions }) {
   const [way, setWay] = useState<'approve' | 'pin' | 'recovery' | 'passkey'>('approve');
   const [pin, setPin] = useState('');
   const [key, setKey] = useState('');
-  const { busy, error, run } = useBusy();
+  const { busy, error, setError, run } = useBusy();
+  // A join chosen on the sign-in form that failed: its way, with its error, to try again or change.
+  const failed = keychain.restoreFailed;
+  useEffect(() => {
+    if (!failed) return;
+    setWay(failed.way === 'pin' ? 'pin' : 'recovery');
+    setError(failed.message);
+  }, [failed?.message]);
   useEffect(() => {
     if (way === 'pin') void app.refreshEscrow();
   }, [way]);
