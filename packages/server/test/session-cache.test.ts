@@ -5,7 +5,10 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { SessionCache, type CachedSession } from '../src/session-cache.js';
-import { ALL_ACCOUNTS } from '../src/events.js';
+import pg from 'pg';
+import { ALL_ACCOUNTS, LISTEN_APPLICATION_NAME, SESSIONS_CHANNEL, postgresBus } from '../src/events.js';
+import { openDatabase } from '../src/db/connect.js';
+import type { MainDatabase } from '../src/db/tables.js';
 import {
   Api,
   BACKENDS,
@@ -187,6 +190,32 @@ describe('SessionCache', () => {
 describe('session cache and the LISTEN connection (postgres)', () => {
   const store = useStore('postgres');
 
+  it("hears other processes' revocations, and its own once, not again when its echo comes back", async () => {
+    const main = await openDatabase<MainDatabase>({ url: store.database });
+    const bus = await postgresBus({ url: store.database, db: main.db, onError: () => {} });
+    const other = new pg.Client({ connectionString: store.database });
+    try {
+      const heard: string[] = [];
+      const marker = new Promise<void>((resolve) =>
+        bus.onSessionsRevoked((accountId) => {
+          heard.push(accountId);
+          if (accountId === 'marker') resolve();
+        }),
+      );
+      await bus.revokeSessions('own');
+      expect(heard).toEqual(['own']);
+      // Notifications arrive in commit order: once this one is heard, so would the echo have been.
+      await other.connect();
+      await other.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, 'marker']);
+      await marker;
+      expect(heard).toEqual(['own', 'marker']);
+    } finally {
+      await other.end();
+      await bus.close();
+      await main.close();
+    }
+  });
+
   it('losing the LISTEN connection drops cached sessions, so a change it could not announce shows', async () => {
     // Long TTLs: only dropping the cache on the loss can explain a prompt 401 below.
     const api = new Api(
@@ -199,7 +228,8 @@ describe('session cache and the LISTEN connection (postgres)', () => {
     expect((await account.api.get('/v1/devices')).status).toBe(200);
     const ended = await query(
       store,
-      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?',
+      [LISTEN_APPLICATION_NAME],
     );
     expect(ended.length).toBeGreaterThan(0);
     await expect
