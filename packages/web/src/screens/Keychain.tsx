@@ -8,7 +8,7 @@ import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
-import { KeychainStart, RecoveryKeyStep } from './KeychainStart.js';
+import { KeychainStart, RecoveryKeyStep, RestoreField } from './KeychainStart.js';
 
 import { LockAccount, Password, SignInAgain } from './Lifecycle.js';
 import { LocalBackupsCard } from './LocalBackups.js';
@@ -113,13 +113,7 @@ export function JoinScreen({ app }: { app: JoinActions }) {
               <p>No keychain PIN is set for this account. Use another device or your recovery key.</p>
             ) : (
               <>
-                <Field
-                  id="join-pin"
-                  label="Keychain PIN"
-                  value={pin}
-                  onValue={setPin}
-                  input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-                />
+                <RestoreField id="join-pin" way="pin" value={pin} onValue={setPin} />
                 {escrow?.attemptsLeft != null && (
                   <p class="hint" data-testid="attempts-left">
                     {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN
@@ -162,14 +156,7 @@ export function JoinScreen({ app }: { app: JoinActions }) {
               void run(() => app.joinWithRecoveryKey(key));
             }}
           >
-            <Field
-              id="join-rk"
-              label="Recovery key"
-              value={key}
-              onValue={setKey}
-              hint="The key you wrote down when you created the keychain."
-              input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
-            />
+            <RestoreField id="join-rk" way="recovery-key" value={key} onValue={setKey} />
             <ErrorText error={error} />
             <div class="actions">
               <button type="submit" class="primary" disabled={busy || key.trim() === ''}>

@@ -250,25 +250,7 @@ export function KeychainStart(props: {
             ))}
           </fieldset>
         )}
-        {restoring && way === 'pin' && (
-          <Field
-            id="kc-restore-pin"
-            label="Keychain PIN"
-            value={restoreWith}
-            onValue={setRestoreWith}
-            input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-          />
-        )}
-        {restoring && way === 'recovery-key' && (
-          <Field
-            id="kc-restore-rk"
-            label="Recovery key"
-            value={restoreWith}
-            onValue={setRestoreWith}
-            hint="The key you wrote down when you created the keychain."
-            input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
-          />
-        )}
+        {restoring && <RestoreField id="kc-restore" way={way} value={restoreWith} onValue={setRestoreWith} />}
         <details>
           <summary>{props.server === undefined ? 'Device name' : 'Device name and server'}</summary>
           <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
@@ -298,6 +280,34 @@ export function KeychainStart(props: {
         </div>
       </form>
     </>
+  );
+}
+
+/** The keychain PIN's or the recovery key's field: the sign-in form's and the join screen's. */
+export function RestoreField(props: {
+  id: string;
+  way: RestoreWay['by'];
+  value: string;
+  onValue(value: string): void;
+}) {
+  const { id, value, onValue } = props;
+  return props.way === 'pin' ? (
+    <Field
+      id={id}
+      label="Keychain PIN"
+      value={value}
+      onValue={onValue}
+      input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+    />
+  ) : (
+    <Field
+      id={id}
+      label="Recovery key"
+      value={value}
+      onValue={onValue}
+      hint="The key you wrote down when you created the keychain."
+      input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
+    />
   );
 }
 
