@@ -402,13 +402,8 @@ export class KeychainSession {
    * stays in the returned link's fragment.
    */
   async shareCodes(entry: OtpEntry, minutes: number): Promise<string> {
-    const { makeShare, shareLink } = await import('@tessera/vault/share');
-    this.keychain.requireTrusted();
-    const meta = await this.keychain.serverMeta();
-    const share = makeShare({ entry, minutes, now: meta.time / 1000 });
-    await this.keychain.client().call('sharePost', {
-      body: { id: share.id, ciphertext: share.ciphertext, expiresAt: share.expiresAt },
-    });
+    const { postShare, shareLink } = await import('@tessera/vault/share');
+    const share = await postShare(this.keychain, { entry, minutes });
     // The link opens share.html where this app is served (the keychain server may serve no pages).
     return shareLink(location.origin, share);
   }
