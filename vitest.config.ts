@@ -50,6 +50,13 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on CI's two, which ran all 172 files one
+    // after another while they mostly wait on child processes, servers, databases and browsers.
+    maxWorkers: 3,
+    // Cheap OPAQUE key stretching in Node clients (in-process and the spawned CLI, which inherits
+    // this env): the default costs ~0.3 s a password or PIN step. See testKeyStretching in
+    // packages/vault/src/keychain/opaque.ts; browsers keep the default.
+    env: { TESSERA_TEST_WEAK_KEY_STRETCHING: '1' },
     sequence: { sequencer: LongFilesFirst },
   },
 });
