@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -51,8 +52,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one on CI's two, which ran all 172 files one
-    // after another while they mostly wait on child processes, servers, databases and browsers.
-    maxWorkers: 3,
+    // after another while they mostly wait on child processes, servers, databases and browsers. At
+    // least three (CI's two cores: 1,508 s with one; bench/FINDINGS.md 2026-12-07 morning).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     // Cheap OPAQUE key stretching in Node clients (in-process and the spawned CLI, which inherits
     // this env): the default costs ~0.3 s a password or PIN step. See testKeyStretching in
     // packages/vault/src/keychain/opaque.ts; browsers keep the default.
