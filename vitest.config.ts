@@ -50,6 +50,10 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state the test cannot await directly (a page's or a server's, reached
+    // in its own time). Vitest's default gives up after 1 s, a wall-clock bound that a loaded machine
+    // misses (web folders.e2e: Alice's page wrapping the key to Carol); 20 s as most polls here say.
+    expect: { poll: { timeout: 20_000 } },
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: one on CI's two, which ran all 172 files one
     // after another while they mostly wait on child processes, servers, databases and browsers. At
