@@ -191,6 +191,9 @@ export function localBus(location: string): EventBus {
   return new LocalBus(emitter);
 }
 
+/** The listening connection's `application_name`. */
+export const LISTEN_APPLICATION_NAME = 'tessera-listen';
+
 /** Longest wait between attempts to re-open the LISTEN connection (one cheap connect per process). */
 const LISTEN_RETRY_MAX_MS = 2_000;
 
@@ -210,13 +213,23 @@ export async function postgresBus(options: {
   let timer: NodeJS.Timeout | null = null;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 5_000 });
+    const c = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: 5_000,
+      // Names it in pg_stat_activity, for operators (and the tests that cut it).
+      application_name: LISTEN_APPLICATION_NAME,
+    });
+    let ownPid = -1;
     c.on('notification', (msg) => {
       if (msg.channel === NOTIFY_CHANNEL && msg.payload) {
         const announced = parseAnnouncement(msg.payload);
         if (announced) emitter.emit(announced.accountId, announced.event);
       }
-      if (msg.channel === SESSIONS_CHANNEL && msg.payload) emitter.emit(REVOKED, msg.payload);
+      // Our own revocation was applied here before it was sent (`revokeSessions`); its echo would
+      // only empty the account's cached sessions a second time, at some later moment.
+      if (msg.channel === SESSIONS_CHANNEL && msg.payload && msg.processId !== ownPid) {
+        emitter.emit(REVOKED, msg.payload);
+      }
     });
     c.on('error', (err) => {
       options.onError(err);
@@ -224,6 +237,8 @@ export async function postgresBus(options: {
     });
     c.on('end', () => reconnectLater(c));
     await c.connect();
+    // A notification names the backend that sent it: PostgreSQL's way to tell a session its own.
+    ownPid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await c.query(`LISTEN ${NOTIFY_CHANNEL}; LISTEN ${SESSIONS_CHANNEL}`);
     client = c;
     retryMs = 500;
@@ -262,6 +277,17 @@ export async function postgresBus(options: {
     async revokeSessions(accountId) {
       // Here at once (the notification comes back to this process too, later), then everywhere.
       emitter.emit(REVOKED, accountId);
+      // Sent on the listening connection, so its echo is known as ours; through the pool while that
+      // connection is down or fails (an echo then empties the cache once more: harmless).
+      const c = client;
+      if (c) {
+        try {
+          await c.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, accountId]);
+          return;
+        } catch {
+          // The connection's own error handler reconnects; the pool still reaches the others.
+        }
+      }
       await sql`select pg_notify(${SESSIONS_CHANNEL}, ${accountId})`.execute(options.db);
     },
     onSessionsRevoked: (listener) => onRevoked(emitter, listener),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as opaque from '@serenity-kit/opaque';
 import {
   Api,
@@ -6,24 +6,17 @@ import {
   FAST,
   accountRows,
   deviceProof,
-  createStore,
   login,
   register,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
+  useStore,
   type Json,
 } from './helpers.js';
 
 describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { store, api } = useServer(backend);
 
   /** A sign-in of `account` started with the server and finished by the client, not yet sent. */
   const clientSignIn = async (account: { email: string; password: string }) => {
@@ -279,11 +272,7 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
 });
 
 describe.each(BACKENDS)('sign-in rate limits shared by processes (%s)', (backend) => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await createStore(backend);
-  });
-  afterAll(() => store.cleanup());
+  const store = useStore(backend);
 
   it('counts failed sign-ins per account across two servers on one database, with back-off', async () => {
     const rule = { limit: 3, windowMs: 3_600_000, freeAttempts: 2, baseDelayMs: 60_000, maxDelayMs: 60_000 };

@@ -1,47 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Api,
   BACKENDS,
-  createStore,
+  approvalLink,
   fakeWrap,
+  joinRequest,
+  linkDevice,
   linkHash,
   login,
   makeLink,
   newCircleKey,
-  newDevice,
   register,
+  removalLink,
   trustedAccount,
   uniqueEmail,
-  type Account,
-  type TestStore,
+  useServer,
   type Json,
 } from './helpers.js';
 
-/** A second device signs in with `device` (a join request) and stays pending. */
-async function joinRequest(api: Api, account: Account, name = 'phone') {
-  const device = newDevice(name);
-  const res = await login(api, { email: account.email, password: account.password, device });
-  expect(res.status).toBe(200);
-  expect(res.body.deviceStatus).toBe('pending');
-  return { device, deviceId: res.body.deviceId as string, api: api.as(res.body.session) };
-}
-
-const linkDevice = (id: string, d: { name: string; encPub: string; signPub: string }) => ({
-  id,
-  name: d.name,
-  encPub: d.encPub,
-  signPub: d.signPub,
-});
-
 describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { store, api } = useServer(backend);
 
   it('accepts the genesis from the pending first device, which becomes trusted', async () => {
     const account = await trustedAccount(api, uniqueEmail());
@@ -259,40 +237,15 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
   it('removes a device: new epoch, its sessions revoked, its wraps gone, notice to the others', async () => {
     const account = await trustedAccount(api, uniqueEmail());
     const phone = await joinRequest(api, account);
-    const add = makeLink({
-      signer: account.circleKey,
-      op: 'add-device',
-      seq: 1,
-      prev: account.head.hash,
-      by: account.deviceId,
-      via: 'approval',
-      device: linkDevice(phone.deviceId, phone.device),
-    });
+    const add = approvalLink(account, phone.deviceId, phone.device);
     const head1 = (await account.api.post('/v1/circle', { link: add, wraps: [fakeWrap(phone.deviceId)] }))
       .body.head;
 
-    const sameEpoch = makeLink({
-      signer: account.circleKey,
-      circlePub: newCircleKey().pub,
-      op: 'remove-device',
-      seq: 2,
-      prev: head1.hash,
-      by: account.deviceId,
-      device: linkDevice(phone.deviceId, phone.device),
-    });
+    const sameEpoch = removalLink(account, head1, linkDevice(phone.deviceId, phone.device), { epoch: 1 });
     expect((await account.api.post('/v1/circle', { link: sameEpoch, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );
-    const remove = makeLink({
-      signer: account.circleKey,
-      op: 'remove-device',
-      seq: 2,
-      epoch: 2,
-      circlePub: newCircleKey().pub,
-      prev: head1.hash,
-      by: account.deviceId,
-      device: linkDevice(phone.deviceId, phone.device),
-    });
+    const remove = removalLink(account, head1, linkDevice(phone.deviceId, phone.device));
     const toRemoved = await account.api.post('/v1/circle', {
       link: remove,
       wraps: [fakeWrap(phone.deviceId, 2)],
@@ -325,16 +278,7 @@ describe.each(BACKENDS)('devices, circle and wraps (%s)', (backend) => {
   it('refuses links that name devices of another account', async () => {
     const mine = await trustedAccount(api, uniqueEmail());
     const theirs = await trustedAccount(api, uniqueEmail());
-    const remove = makeLink({
-      signer: mine.circleKey,
-      circlePub: newCircleKey().pub,
-      op: 'remove-device',
-      seq: 1,
-      epoch: 2,
-      prev: mine.head.hash,
-      by: mine.deviceId,
-      device: linkDevice(theirs.deviceId, theirs.device),
-    });
+    const remove = removalLink(mine, mine.head, linkDevice(theirs.deviceId, theirs.device));
     expect((await mine.api.post('/v1/circle', { link: remove, wraps: [] })).body.error.code).toBe(
       'invalid-link',
     );

@@ -3,17 +3,11 @@
  * no route and HEAD requests included, before the per-address limit counts the request; and on
  * nothing outside /v1.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, CLIENT, createStore, type TestStore } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, CLIENT, useStore } from './helpers.js';
 
 describe.each(BACKENDS)('the client check (%s)', (backend) => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await createStore(backend);
-  });
-  afterAll(async () => {
-    await store?.cleanup();
-  });
+  const store = useStore(backend);
 
   it('refuses /v1 requests without the header, routed or not, and nothing else', async () => {
     const { url } = await store.start({ minClientVersion: '0.2.0' });

@@ -2,42 +2,28 @@
  * Online password guessing: registration is no OPRF oracle for an existing account, and every route
  * that touches a credential counts against the same per-account and per-address limits.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as opaque from '@serenity-kit/opaque';
 import {
   Api,
   BACKENDS,
   b64u,
-  createStore,
   login,
   query,
+  rateRule,
   register,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
 } from './helpers.js';
 
-const HOUR = 3_600_000;
-/** `limit` hits per hour with no back-off before it, so the count alone decides. */
-const rule = (limit: number) => ({
-  limit,
-  windowMs: HOUR,
-  freeAttempts: limit,
-  baseDelayMs: 1,
-  maxDelayMs: 1,
-});
-const loose = rule(10_000);
+const loose = rateRule(10_000);
 
 /** The first 32 bytes of an OPAQUE KE1 or registration request: the blinded OPRF element (RFC 9807 §5). */
 const head = (message: string) => Buffer.from(message, 'base64url').subarray(0, 32);
 
 describe.each(BACKENDS)('credential rate limits (%s)', (backend) => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await createStore(backend);
-    await store.start(); // creates the tables
-  });
-  afterAll(() => store.cleanup());
+  const { store } = useServer(backend); // its first process creates the tables
   // Limits live in the database, shared by every server of this file: each test starts from none.
   beforeEach(() => query(store, 'DELETE FROM rate_limits'));
 
@@ -74,7 +60,7 @@ describe.each(BACKENDS)('credential rate limits (%s)', (backend) => {
   it('counts registration, sign-in, PIN attempts and recovery wraps against one per-address limit', async () => {
     const server = await store.start({
       rateLimits: {
-        signInAddress: rule(4),
+        signInAddress: rateRule(4),
         signInAccount: loose,
         recoveryAccount: loose,
         recoveryAddress: loose,
@@ -108,7 +94,7 @@ describe.each(BACKENDS)('credential rate limits (%s)', (backend) => {
   it('counts registration attempts and PIN attempts against the per-account sign-in limit', async () => {
     const server = await store.start({
       rateLimits: {
-        signInAccount: rule(3),
+        signInAccount: rateRule(3),
         signInAddress: loose,
         recoveryAccount: loose,
         recoveryAddress: loose,

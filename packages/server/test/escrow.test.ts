@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as opaque from '@serenity-kit/opaque';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -10,7 +10,6 @@ import {
   BACKENDS,
   FAST,
   b64u,
-  createStore,
   login,
   makeLink,
   newDevice,
@@ -18,7 +17,7 @@ import {
   randomKey,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
   type Json,
 } from './helpers.js';
 
@@ -79,16 +78,10 @@ async function tryPin(api: Api, accountId: string, pin: string) {
 }
 
 describe.each(BACKENDS)('escrow (%s)', (backend) => {
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    a = new Api((await store.start(options)).url);
-    b = new Api((await store.start(options)).url);
-  });
-  afterAll(() => store.cleanup());
+  const {
+    store,
+    apis: [a, b],
+  } = useServer(backend, options, options);
 
   async function joiningDevice(account: { email: string; password: string }, api = a) {
     const res = await login(api, {

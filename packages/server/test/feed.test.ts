@@ -1,42 +1,26 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import {
   Api,
   BACKENDS,
   FeedReader,
-  b64u,
-  createStore,
+  approvalLink,
+  item,
   itemHeads,
   login,
-  makeLink,
-  newCircleKey,
   newDevice,
+  removalLink,
   trustedAccount,
   twoProcesses,
   uniqueEmail,
-  type TestStore,
+  useServer,
 } from './helpers.js';
 
-const item = () => ({
-  id: randomUUID(),
-  baseVersion: 0,
-  epoch: 1,
-  ciphertext: b64u(randomBytes(64)),
-  deleted: false,
-});
-
 describe.each(BACKENDS)('feed (%s)', (backend) => {
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    a = new Api((await store.start()).url);
-    b = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const {
+    store,
+    apis: [a, b],
+  } = useServer(backend, {}, {});
 
   it('delivers item, device and notice events live', async () => {
     const account = await trustedAccount(a, uniqueEmail());
@@ -113,28 +97,11 @@ describe.each(BACKENDS)('feed (%s)', (backend) => {
     const device = newDevice('phone');
     const join = await login(a, { email: account.email, password: account.password, device });
     const phone = a.as(join.body.session);
-    const add = makeLink({
-      signer: account.circleKey,
-      op: 'add-device',
-      seq: 1,
-      prev: account.head.hash,
-      by: account.deviceId,
-      via: 'approval',
-      device: { id: join.body.deviceId, name: device.name, encPub: device.encPub, signPub: device.signPub },
-    });
+    const add = approvalLink(account, join.body.deviceId, device);
     const head = (await account.api.post('/v1/circle', { link: add, wraps: [] })).body.head;
     const feed = new FeedReader(phone);
     await feed.waitFor(() => feed.status === 200);
-    const remove = makeLink({
-      signer: account.circleKey,
-      circlePub: newCircleKey().pub,
-      op: 'remove-device',
-      seq: 2,
-      epoch: 2,
-      prev: head.hash,
-      by: account.deviceId,
-      device: add.device,
-    });
+    const remove = removalLink(account, head, add.device);
     expect(
       (await new Api(b.url, account.api.token).post('/v1/circle', { link: remove, wraps: [] })).status,
     ).toBe(200);

@@ -3,7 +3,7 @@
 // that must name the current head, access only for the accounts the log names, wraps and sealed
 // entries, and a removal after which the removed account can read nothing and its old key opens nothing new.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRecord, formatHlc } from '@tessera/vault';
 import {
   buildFolderLink,
@@ -23,16 +23,7 @@ import {
   type SharingKey,
 } from '@tessera/vault/folders';
 import { canon } from '@tessera/protocol';
-import {
-  Api,
-  BACKENDS,
-  b64u,
-  createStore,
-  makeLink,
-  trustedAccount,
-  uniqueEmail,
-  type TestStore,
-} from './helpers.js';
+import { BACKENDS, b64u, makeLink, trustedAccount, uniqueEmail, useServer } from './helpers.js';
 
 type Member = Awaited<ReturnType<typeof trustedAccount>> & { sharing: SharingKey };
 
@@ -60,18 +51,11 @@ function record() {
 }
 
 describe.each(BACKENDS)('shared folders (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
+  const { api } = useServer(backend);
   const member = async (tag: string): Promise<Member> => ({
     ...(await trustedAccount(api, uniqueEmail(tag))),
     sharing: sharingKey(),
   });
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
 
   /** Fetches and verifies the log as `who`, pinning from `pinned` when given. */
   async function fetchLog(who: Member, folder: string, pinned?: FolderState) {

@@ -10,7 +10,7 @@ import * as opaque from '@serenity-kit/opaque';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { CLIENT_HEADER, canon, type CircleLink, type NewDevice } from '@tessera/protocol';
 import { startServer, type RunningServer, type ServerOptions } from '@tessera/server';
 
@@ -92,22 +92,85 @@ export async function createStore(backend: Backend): Promise<TestStore> {
   };
 }
 
+/**
+ * A store for the enclosing describe: made before its tests, its servers closed and its data dropped
+ * after them. Returned at once, to be named at the describe's top level; it stands in for the store,
+ * which exists from the describe's first beforeAll on (a hook registered after this one sees it).
+ */
+export function useStore(backend: Backend): TestStore {
+  let made: TestStore | undefined;
+  const store = (): TestStore => {
+    if (!made) throw new Error('useStore: the store is made in beforeAll; use it in tests and hooks');
+    return made;
+  };
+  beforeAll(async () => {
+    made = await createStore(backend);
+  });
+  afterAll(() => made?.cleanup());
+  return {
+    backend,
+    get dataDir() {
+      return store().dataDir;
+    },
+    get database() {
+      return store().database;
+    },
+    start: (options) => store().start(options),
+    cleanup: () => store().cleanup(),
+  };
+}
+
+/**
+ * `useStore` and a server process on it for each of `processes` (one with default options when none
+ * is given), started before the describe's tests: `apis` are clients of them in order, `api` the
+ * first's. Several processes share the store's database, as a deployment's do.
+ */
+export function useServer<P extends ServerOptions[]>(backend: Backend, ...processes: P) {
+  const store = useStore(backend);
+  const options: ServerOptions[] = processes.length ? processes : [{}];
+  const urls: string[] = [];
+  beforeAll(async () => {
+    for (const o of options) urls.push((await store.start(o)).url);
+  });
+  const apis = options.map(
+    (_, i) =>
+      new Api(() => {
+        const url = urls[i];
+        if (!url)
+          throw new Error('useServer: the server starts in beforeAll; use its client in tests and hooks');
+        return url;
+      }),
+  );
+  return { store, api: apis[0]!, apis: apis as { [K in keyof P]: Api } };
+}
+
 export interface Reply<T = Json> {
   status: number;
   body: T;
   headers: Headers;
 }
 
-/** A fetch client for one server; `token` authenticates as a device. */
+/**
+ * A fetch client for one server; `token` authenticates as a device. The url may be a function: a
+ * describe's client is made before its server starts (`useServer`) and asks for the url when used.
+ */
 export class Api {
+  readonly #url: string | (() => string);
+
   constructor(
-    readonly url: string,
+    url: string | (() => string),
     public token: string | null = null,
     readonly client: string | null = CLIENT,
-  ) {}
+  ) {
+    this.#url = url;
+  }
+
+  get url(): string {
+    return typeof this.#url === 'string' ? this.#url : this.#url();
+  }
 
   as(token: string | null): Api {
-    return new Api(this.url, token, this.client);
+    return new Api(this.#url, token, this.client);
   }
 
   async request<T = Json>(
@@ -286,11 +349,87 @@ export function makeLink(
   return { ...body, sig };
 }
 
+/**
+ * A version 2 rotate link (§2.1) on the account's head: a new circle key and recovery key, epoch 2;
+ * the escrow after it is the account's (`escrowPub`, none if it has none) unless `fields` say otherwise.
+ */
+export function rotateLink(
+  account: {
+    circleKey: CircleKey;
+    head: { seq: number; hash: string };
+    deviceId: string;
+    escrowPub?: string | null;
+  },
+  fields: Record<string, unknown> = {},
+): CircleLink {
+  return makeLink({
+    v: 2,
+    signer: account.circleKey,
+    circlePub: newCircleKey().pub,
+    op: 'rotate',
+    seq: account.head.seq + 1,
+    epoch: 2,
+    prev: account.head.hash,
+    by: account.deviceId,
+    recoveryPub: randomKey(),
+    recoverySignPub: randomKey(),
+    recoverySig: b64u(randomBytes(64)),
+    escrowPub: account.escrowPub ?? null,
+    ...fields,
+  });
+}
+
 export const fakeWrap = (recipientId: string, epoch = 1) => ({
   recipientId,
   epoch,
   wrapped: b64u(randomBytes(104)),
 });
+
+/** A device as a circle link names it (§1): its id and public keys. */
+export const linkDevice = (id: string, d: { name: string; encPub: string; signPub: string }) => ({
+  id,
+  name: d.name,
+  encPub: d.encPub,
+  signPub: d.signPub,
+});
+
+/** The add-device link by which the account's trusted device approves `device`, on its head. */
+export const approvalLink = (
+  account: { circleKey: CircleKey; head: { seq: number; hash: string }; deviceId: string },
+  deviceId: string,
+  device: { name: string; encPub: string; signPub: string },
+) =>
+  makeLink({
+    signer: account.circleKey,
+    op: 'add-device',
+    seq: account.head.seq + 1,
+    prev: account.head.hash,
+    by: account.deviceId,
+    via: 'approval',
+    device: linkDevice(deviceId, device),
+  });
+
+/**
+ * The remove-device link by which the account's trusted device removes `device` on `head`: a new
+ * circle key and epoch 2, unless `fields` say otherwise.
+ */
+export const removalLink = (
+  account: { circleKey: CircleKey; deviceId: string },
+  head: { seq: number; hash: string },
+  device: CircleLink['device'],
+  fields: Partial<CircleLink> = {},
+) =>
+  makeLink({
+    signer: account.circleKey,
+    circlePub: newCircleKey().pub,
+    op: 'remove-device',
+    seq: head.seq + 1,
+    epoch: 2,
+    prev: head.hash,
+    by: account.deviceId,
+    device,
+    ...fields,
+  });
 
 /** Sign-up plus genesis: a trusted first device, wraps to itself and `recovery`. */
 export async function trustedAccount(
@@ -307,12 +446,7 @@ export async function trustedAccount(
     by: account.deviceId,
     via: 'genesis',
     recoveryPub: randomKey(),
-    device: {
-      id: account.deviceId,
-      name: account.device.name,
-      encPub: account.device.encPub,
-      signPub: account.device.signPub,
-    },
+    device: linkDevice(account.deviceId, account.device),
   });
   const res = await account.api.post('/v1/circle', {
     link,
@@ -321,6 +455,33 @@ export async function trustedAccount(
   if (res.status !== 200) throw new Error(`genesis ${res.status} ${JSON.stringify(res.body)}`);
   return { ...account, head: res.body.head, circleKey };
 }
+
+/** A second device signs in with a new `device` (a join request) and stays pending. */
+export async function joinRequest(api: Api, account: Account, name = 'phone') {
+  const device = newDevice(name);
+  const res = await login(api, { email: account.email, password: account.password, device });
+  expect(res.status).toBe(200);
+  expect(res.body.deviceStatus).toBe('pending');
+  return { device, deviceId: res.body.deviceId as string, api: api.as(res.body.session) };
+}
+
+/** A new item to push (version 0, epoch 1) with `size` bytes of ciphertext. */
+export const item = (size = 64) => ({
+  id: randomUUID(),
+  baseVersion: 0,
+  epoch: 1,
+  ciphertext: b64u(randomBytes(size)),
+  deleted: false,
+});
+
+/** A rate limit rule of `limit` hits an hour with no back-off before it, so the count alone decides. */
+export const rateRule = (limit: number) => ({
+  limit,
+  windowMs: 3_600_000,
+  freeAttempts: limit,
+  baseDelayMs: 1,
+  maxDelayMs: 1,
+});
 
 export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@example.test`;
 
@@ -469,17 +630,9 @@ export const itemHeads = (f: FeedReader): number[] =>
  */
 export function twoProcesses(backend: Backend, options: ServerOptions = {}) {
   const metricsToken = b64u(randomBytes(32));
-  const servers = {
-    store: null as unknown as TestStore,
-    a: null as unknown as Api,
-    b: null as unknown as Api,
-  };
-  beforeAll(async () => {
-    servers.store = await createStore(backend);
-    servers.a = new Api((await servers.store.start({ ...options, metrics: { token: metricsToken } })).url);
-    servers.b = new Api((await servers.store.start({ ...options, metrics: { token: metricsToken } })).url);
-  });
-  afterAll(() => servers.store.cleanup());
+  const withMetrics = { ...options, metrics: { token: metricsToken } };
+  const { store, apis } = useServer(backend, withMetrics, withMetrics);
+  const servers = { store, a: apis[0], b: apis[1] };
   const counter = async (api: Api, name: string): Promise<number> => {
     const res = await fetch(`${api.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
     return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await res.text())?.[1] ?? NaN);

@@ -11,7 +11,6 @@ import {
   BACKENDS,
   CLIENT,
   b64u,
-  createStore,
   fakeWrap,
   login,
   makeLink,
@@ -19,8 +18,9 @@ import {
   query,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
   type Json,
+  type TestStore,
 } from './helpers.js';
 
 /** A raw HTTP request, so paths reach the server exactly as written (fetch normalises them). */
@@ -44,8 +44,7 @@ function raw(
 }
 
 describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
+  const { store, api } = useServer(backend);
   let victim: Awaited<ReturnType<typeof trustedAccount>>;
   let attacker: Awaited<ReturnType<typeof trustedAccount>>;
   let victimItem: string;
@@ -58,8 +57,6 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
   let before: Awaited<ReturnType<typeof snapshot>>;
 
   beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
     victim = await trustedAccount(api, uniqueEmail('victim'));
     attacker = await trustedAccount(api, uniqueEmail('attacker'));
     victimItem = randomUUID();
@@ -73,7 +70,6 @@ describe.each(BACKENDS)('hostile requests (%s)', (backend) => {
   afterAll(async () => {
     // Nothing Json test here did changed the victim's account.
     expect(await snapshot()).toEqual(before);
-    await store.cleanup();
   });
 
   const json = (token: string | null, extra: Record<string, string> = {}) => ({

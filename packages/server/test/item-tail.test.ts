@@ -5,7 +5,6 @@
  * in the announced versions (a lost notification, rows too large to announce), a range older than
  * the tail, and clients that send no hint.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ItemTail, TAIL_KEPT, type TailItem } from '../src/item-tail.js';
@@ -13,7 +12,7 @@ import {
   Api,
   BACKENDS,
   FeedReader,
-  b64u,
+  item,
   itemHeads,
   trustedAccount,
   twoProcesses,
@@ -79,13 +78,6 @@ describe('ItemTail', () => {
   });
 });
 
-const item = (size = 64) => ({
-  id: randomUUID(),
-  baseVersion: 0,
-  epoch: 1,
-  ciphertext: b64u(randomBytes(size)),
-  deleted: false,
-});
 const heads = itemHeads;
 
 describe.each(BACKENDS)('pulls with atLeast (%s)', (backend) => {

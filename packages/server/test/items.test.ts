@@ -1,17 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
 import {
-  Api,
   BACKENDS,
   b64u,
-  createStore,
   login,
   newDevice,
   register,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
   type Json,
 } from './helpers.js';
 
@@ -34,14 +32,7 @@ const item = (
 });
 
 describe.each(BACKENDS)('items (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { api } = useServer(backend);
 
   it('pushes new items, pulls them in version order, pages with more', async () => {
     const { api: me } = await trustedAccount(api, uniqueEmail());

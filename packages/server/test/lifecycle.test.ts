@@ -1,35 +1,21 @@
 /** Credential lifecycle (docs/PROTOCOL.md §10): evicting a pending device. */
 import * as opaque from '@serenity-kit/opaque';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Api,
   BACKENDS,
   FAST,
   createStore,
+  joinRequest,
   login,
   newDevice,
   trustedAccount,
   uniqueEmail,
-  type Account,
-  type TestStore,
+  useServer,
 } from './helpers.js';
 
-async function joinRequest(api: Api, account: Account, name = 'phone') {
-  const device = newDevice(name);
-  const res = await login(api, { email: account.email, password: account.password, device });
-  expect(res.body.deviceStatus).toBe('pending');
-  return { deviceId: res.body.deviceId as string, api: api.as(res.body.session) };
-}
-
 describe.each(BACKENDS)('credential lifecycle (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { api } = useServer(backend);
 
   it('lists a pending device and evicts it: its session then says the join request was removed', async () => {
     const account = await trustedAccount(api, uniqueEmail());

@@ -11,13 +11,12 @@ import { startServer } from '@tessera/server';
 import {
   Api,
   BACKENDS,
-  createStore,
+  approvalLink,
   login,
-  makeLink,
   newDevice,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useStore,
 } from './helpers.js';
 import { pgBin } from './pg-bin.js';
 
@@ -30,12 +29,11 @@ function metric(text: string, name: string, labels = ''): number {
 }
 
 describe.each(BACKENDS)('operations (%s)', (backend) => {
-  let store: TestStore;
+  const store = useStore(backend);
   let api: Api;
   let webRoot: string;
 
   beforeAll(async () => {
-    store = await createStore(backend);
     webRoot = join(store.dataDir, 'web');
     await mkdir(join(webRoot, 'assets'), { recursive: true });
     await writeFile(
@@ -45,7 +43,6 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     await writeFile(join(webRoot, 'assets', 'app-1234.js'), 'console.log(1)');
     api = new Api((await store.start({ webRoot, metrics: { token: METRICS_TOKEN } })).url);
   });
-  afterAll(() => store.cleanup());
 
   it('counts API requests against the per-address limit, not the files of the web app', async () => {
     const limited = new Api(
@@ -80,15 +77,7 @@ describe.each(BACKENDS)('operations (%s)', (backend) => {
     const account = await trustedAccount(api, uniqueEmail());
     const device = newDevice();
     const join = await login(api, { email: account.email, password: account.password, device });
-    const add = makeLink({
-      signer: account.circleKey,
-      op: 'add-device',
-      seq: 1,
-      prev: account.head.hash,
-      by: account.deviceId,
-      via: 'approval',
-      device: { id: join.body.deviceId, name: device.name, encPub: device.encPub, signPub: device.signPub },
-    });
+    const add = approvalLink(account, join.body.deviceId, device);
     await account.api.post('/v1/circle', { link: add, wraps: [] });
     const id = randomUUID();
     await account.api.post('/v1/items', {

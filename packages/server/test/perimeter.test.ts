@@ -5,22 +5,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as opaque from '@serenity-kit/opaque';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { canon } from '@tessera/protocol';
 import {
-  Api,
   BACKENDS,
   FAST,
   MAIN_TABLES,
   b64u,
-  createStore,
   login,
   newDevice,
   query,
   trustedAccount,
   uniqueEmail,
+  useServer,
   type TestStore,
 } from './helpers.js';
 
@@ -47,13 +46,7 @@ async function mainDump(store: TestStore): Promise<string> {
 }
 
 describe.each(BACKENDS)('storage perimeter (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { store, api } = useServer(backend);
 
   it('keeps no entry plaintext and nothing that can test a PIN in the main database', async () => {
     const account = await trustedAccount(api, uniqueEmail());

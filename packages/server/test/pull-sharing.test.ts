@@ -4,41 +4,16 @@
  * pulls are being answered on the pull's process (the race where that process has not yet heard the
  * push's notification). The rule itself, with reads held open at will: read-coalescer.test.ts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  Api,
-  BACKENDS,
-  b64u,
-  createStore,
-  trustedAccount,
-  uniqueEmail,
-  type Json,
-  type TestStore,
-} from './helpers.js';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Api, BACKENDS, b64u, item, trustedAccount, uniqueEmail, useServer, type Json } from './helpers.js';
 
-const item = () => ({
-  id: randomUUID(),
-  baseVersion: 0,
-  epoch: 1,
-  ciphertext: b64u(randomBytes(64)),
-  deleted: false,
-});
 const METRICS_TOKEN = b64u(randomBytes(32));
 
 describe.each(BACKENDS)('pulls sharing a read (%s)', (backend) => {
-  let store: TestStore;
-  let a: Api;
-  let b: Api;
-  let bUrl: string;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    a = new Api((await store.start()).url);
-    bUrl = (await store.start({ metrics: { token: METRICS_TOKEN } })).url;
-    b = new Api(bUrl);
-  });
-  afterAll(() => store.cleanup());
+  const {
+    apis: [a, b],
+  } = useServer(backend, {}, { metrics: { token: METRICS_TOKEN } });
 
   it('a pull sent after a push was answered on the other process sees it, while identical pulls run', async () => {
     const account = await trustedAccount(a, uniqueEmail());
@@ -106,7 +81,7 @@ describe.each(BACKENDS)('pulls sharing a read (%s)', (backend) => {
     const items = Array.from({ length: 3 }, item);
     expect((await account.api.post('/v1/items', { items })).status).toBe(200);
     const joined = async () => {
-      const res = await fetch(`${bUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      const res = await fetch(`${b.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
       return Number(/^tessera_item_pulls_joined_total (\d+)/m.exec(await res.text())?.[1] ?? NaN);
     };
     const before = await joined();

@@ -2,35 +2,27 @@
 // must replace the recovery key, retiring the old recovery and escrow wraps, destroying the escrow
 // when a rotation turns it off, and refusing pushes sealed under an epoch older than the circle's.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  Api,
   BACKENDS,
   b64u,
-  createStore,
   fakeWrap,
+  linkDevice,
   login,
   makeLink,
   newDevice,
-  newCircleKey,
+  removalLink,
+  rotateLink,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
   type Json,
 } from './helpers.js';
 
 const key = () => b64u(randomBytes(32));
-const sig = () => b64u(randomBytes(64));
 
 describe.each(BACKENDS)('key rotation, protocol v2 (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { api } = useServer(backend);
 
   /** A trusted account whose escrow wraps exist for epoch 1 (the PIN is set at the escrow too). */
   async function accountWithWraps() {
@@ -49,27 +41,6 @@ describe.each(BACKENDS)('key rotation, protocol v2 (%s)', (backend) => {
     expect(res.status).toBe(200);
     return { ...account, escrowPub, head: res.body.head as { seq: number; hash: string } };
   }
-
-  const rotateLink = (
-    account: Awaited<ReturnType<typeof accountWithWraps>>,
-    fields: Record<string, unknown> = {},
-  ) =>
-    makeLink({
-      v: 2,
-      signer: account.circleKey,
-      circlePub: newCircleKey().pub,
-      op: 'rotate',
-      seq: account.head.seq + 1,
-      epoch: 2,
-      prev: account.head.hash,
-      by: account.deviceId,
-      recoveryPub: key(),
-      recoverySignPub: key(),
-      recoverySig: sig(),
-      // The escrow after the link: the same key unless a test says otherwise.
-      escrowPub: account.escrowPub,
-      ...fields,
-    });
 
   it('a rotate link starts epoch 2, retires the older recovery and escrow wraps and tells every device', async () => {
     const account = await accountWithWraps();
@@ -97,21 +68,8 @@ describe.each(BACKENDS)('key rotation, protocol v2 (%s)', (backend) => {
       code: 'invalid-link',
       message: 'rotate exists from link version 2.',
     });
-    const removal = makeLink({
+    const removal = removalLink(account, account.head, linkDevice(account.deviceId, account.device), {
       v: 2,
-      signer: account.circleKey,
-      circlePub: newCircleKey().pub,
-      op: 'remove-device',
-      seq: account.head.seq + 1,
-      epoch: 2,
-      prev: account.head.hash,
-      by: account.deviceId,
-      device: {
-        id: account.deviceId,
-        name: account.device.name,
-        encPub: account.device.encPub,
-        signPub: account.device.signPub,
-      },
     });
     const noRecovery = await account.api.post('/v1/circle', { link: removal, wraps: [] });
     expect(noRecovery.body.error).toMatchObject({

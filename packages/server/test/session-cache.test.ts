@@ -3,23 +3,27 @@
  * process that revokes forgets at once, other processes on the same database when the revocation's
  * notification arrives (long before their TTL), and a lookup racing a revocation is not stored.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SessionCache, type CachedSession } from '../src/session-cache.js';
-import { ALL_ACCOUNTS } from '../src/events.js';
+import pg from 'pg';
+import { ALL_ACCOUNTS, LISTEN_APPLICATION_NAME, SESSIONS_CHANNEL, postgresBus } from '../src/events.js';
+import { openDatabase } from '../src/db/connect.js';
+import type { MainDatabase } from '../src/db/tables.js';
 import {
   Api,
   BACKENDS,
-  createStore,
+  approvalLink,
   fakeWrap,
+  linkDevice,
   login,
-  makeLink,
-  newCircleKey,
   newDevice,
   query,
+  removalLink,
   trustedAccount,
   uniqueEmail,
+  useServer,
+  useStore,
   type Account,
-  type TestStore,
 } from './helpers.js';
 import type { NewDevice } from '@tessera/protocol';
 
@@ -37,8 +41,6 @@ const OTHER_TTL_MS = 30 * 60_000;
  */
 const NOTIFY_WITHIN_MS = 60_000;
 
-const linkDevice = (id: string, d: NewDevice) => ({ id, name: d.name, encPub: d.encPub, signPub: d.signPub });
-
 /** Polls until `path` answers `status` (or fails after NOTIFY_WITHIN_MS). */
 async function eventually(api: Api, path: string, status: number): Promise<void> {
   const deadline = Date.now() + NOTIFY_WITHIN_MS;
@@ -52,16 +54,9 @@ async function eventually(api: Api, path: string, status: number): Promise<void>
 }
 
 describe.each(BACKENDS)('session cache and revocation (%s)', (backend) => {
-  let store: TestStore;
-  let here: Api;
-  let there: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    here = new Api((await store.start()).url);
-    there = new Api((await store.start({ sessionCacheTtlMs: OTHER_TTL_MS })).url);
-  });
-  afterAll(() => store.cleanup());
+  const {
+    apis: [here, there],
+  } = useServer(backend, {}, { sessionCacheTtlMs: OTHER_TTL_MS });
 
   /** A second device signs in (pending) on `here`. */
   async function joinDevice(account: Account, name: string) {
@@ -73,15 +68,7 @@ describe.each(BACKENDS)('session cache and revocation (%s)', (backend) => {
 
   /** The account's first device approves `joined` (add-device at seq 1) and returns the new head. */
   async function approve(account: TrustedAccount, joined: { device: NewDevice; deviceId: string }) {
-    const add = makeLink({
-      signer: account.circleKey,
-      op: 'add-device',
-      seq: 1,
-      prev: account.head.hash,
-      by: account.deviceId,
-      via: 'approval',
-      device: linkDevice(joined.deviceId, joined.device),
-    });
+    const add = approvalLink(account, joined.deviceId, joined.device);
     const res = await account.api.post('/v1/circle', { link: add, wraps: [fakeWrap(joined.deviceId)] });
     expect(res.status).toBe(200);
     return res.body.head as { seq: number; hash: string };
@@ -110,16 +97,7 @@ describe.each(BACKENDS)('session cache and revocation (%s)', (backend) => {
     expect((await laptopHere.get('/v1/items')).status).toBe(200);
     await eventually(laptopThere, '/v1/items', 200);
 
-    const remove = makeLink({
-      signer: account.circleKey,
-      op: 'remove-device',
-      seq: 2,
-      epoch: 2,
-      circlePub: newCircleKey().pub,
-      prev: head.hash,
-      by: account.deviceId,
-      device: linkDevice(deviceId, device),
-    });
+    const remove = removalLink(account, head, linkDevice(deviceId, device));
     const removed = await account.api.post('/v1/circle', {
       link: remove,
       wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
@@ -210,11 +188,33 @@ describe('SessionCache', () => {
 });
 
 describe('session cache and the LISTEN connection (postgres)', () => {
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await createStore('postgres');
+  const store = useStore('postgres');
+
+  it("hears other processes' revocations, and its own once, not again when its echo comes back", async () => {
+    const main = await openDatabase<MainDatabase>({ url: store.database });
+    const bus = await postgresBus({ url: store.database, db: main.db, onError: () => {} });
+    const other = new pg.Client({ connectionString: store.database });
+    try {
+      const heard: string[] = [];
+      const marker = new Promise<void>((resolve) =>
+        bus.onSessionsRevoked((accountId) => {
+          heard.push(accountId);
+          if (accountId === 'marker') resolve();
+        }),
+      );
+      await bus.revokeSessions('own');
+      expect(heard).toEqual(['own']);
+      // Notifications arrive in commit order: once this one is heard, so would the echo have been.
+      await other.connect();
+      await other.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, 'marker']);
+      await marker;
+      expect(heard).toEqual(['own', 'marker']);
+    } finally {
+      await other.end();
+      await bus.close();
+      await main.close();
+    }
   });
-  afterAll(() => store.cleanup());
 
   it('losing the LISTEN connection drops cached sessions, so a change it could not announce shows', async () => {
     // Long TTLs: only dropping the cache on the loss can explain a prompt 401 below.
@@ -228,7 +228,8 @@ describe('session cache and the LISTEN connection (postgres)', () => {
     expect((await account.api.get('/v1/devices')).status).toBe(200);
     const ended = await query(
       store,
-      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+      'SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?',
+      [LISTEN_APPLICATION_NAME],
     );
     expect(ended.length).toBeGreaterThan(0);
     await expect

@@ -1,33 +1,16 @@
 // Time-limited code links on the server (docs/PROTOCOL.md §9): stored sealed until the window ends,
 // given to whoever has the id, gone afterwards; only trusted devices make or withdraw them.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
-import {
-  Api,
-  BACKENDS,
-  b64u,
-  createStore,
-  query,
-  register,
-  trustedAccount,
-  uniqueEmail,
-  type TestStore,
-} from './helpers.js';
+import { BACKENDS, b64u, query, register, trustedAccount, uniqueEmail, useServer } from './helpers.js';
 
 const shareId = () => b64u(randomBytes(16));
 const seconds = () => Math.floor(Date.now() / 1000);
 const sealed = () => b64u(randomBytes(24 + 2000 + 16));
 
 describe.each(BACKENDS)('code links (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { store, api } = useServer(backend);
 
   it('keeps the sealed codes for anyone with the id until the window ends, then answers 410 and deletes them', async () => {
     const owner = await trustedAccount(api, uniqueEmail());

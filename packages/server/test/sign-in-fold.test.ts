@@ -5,36 +5,26 @@
 // and PostgreSQL.
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as opaque from '@serenity-kit/opaque';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   Api,
   BACKENDS,
-  b64u,
-  createStore,
   FAST,
+  b64u,
   fakeWrap,
   login,
-  makeLink,
-  newCircleKey,
   newDevice,
+  rotateLink,
   trustedAccount,
   uniqueEmail,
-  type TestStore,
+  useServer,
 } from './helpers.js';
 
-const key = () => b64u(randomBytes(32));
 const cipher = () => b64u(randomBytes(300));
 const ALL = { circle: true, wraps: 'recovery' } as const;
 
 describe.each(BACKENDS)('sign-in answers folded into sessions/finish (%s)', (backend) => {
-  let store: TestStore;
-  let api: Api;
-
-  beforeAll(async () => {
-    store = await createStore(backend);
-    api = new Api((await store.start()).url);
-  });
-  afterAll(() => store.cleanup());
+  const { store, api } = useServer(backend);
 
   it('meta says the server folds; without `include` the answer is as before', async () => {
     expect((await api.get('/v1/meta')).body.signInFold).toBe(true);
@@ -99,19 +89,7 @@ describe.each(BACKENDS)('sign-in answers folded into sessions/finish (%s)', (bac
     });
     expect(pushed.status).toBe(200);
     const rotated = await account.api.post('/v1/circle', {
-      link: makeLink({
-        v: 2,
-        signer: account.circleKey,
-        circlePub: newCircleKey().pub,
-        op: 'rotate',
-        seq: account.head.seq + 1,
-        epoch: 2,
-        prev: account.head.hash,
-        by: account.deviceId,
-        recoveryPub: key(),
-        recoverySignPub: key(),
-        recoverySig: b64u(randomBytes(64)),
-      }),
+      link: rotateLink(account),
       wraps: [fakeWrap(account.deviceId, 2), fakeWrap('recovery', 2)],
     });
     expect(rotated.status).toBe(200);

@@ -6,19 +6,11 @@
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as opaque from '@serenity-kit/opaque';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
-import { BACKENDS, CLIENT, createStore, query, uniqueEmail, type TestStore } from './helpers.js';
+import { BACKENDS, CLIENT, query, rateRule, uniqueEmail, useServer } from './helpers.js';
 
-const HOUR = 3_600_000;
-const rule = (limit: number) => ({
-  limit,
-  windowMs: HOUR,
-  freeAttempts: limit,
-  baseDelayMs: 1,
-  maxDelayMs: 1,
-});
-const loose = rule(10_000);
+const loose = rateRule(10_000);
 
 /** A reverse proxy on 127.0.0.1 that appends the peer address to X-Forwarded-For (nginx's `$proxy_add_x_forwarded_for`). */
 async function appendingProxy(target: string): Promise<{ url: string; server: Server }> {
@@ -77,16 +69,11 @@ function registerStart(url: string, from: string, spoofed: string): Promise<numb
 }
 
 describe.each(BACKENDS)('client addresses behind a trusted proxy (%s)', (backend) => {
-  let store: TestStore;
-  beforeAll(async () => {
-    await opaque.ready;
-    store = await createStore(backend);
-    await store.start(); // creates the tables
-  });
-  afterAll(() => store.cleanup());
+  const { store } = useServer(backend); // its first process creates the tables
+  beforeAll(() => opaque.ready);
   beforeEach(() => query(store, 'DELETE FROM rate_limits'));
 
-  const limits = { signInAddress: rule(2), signInAccount: loose };
+  const limits = { signInAddress: rateRule(2), signInAccount: loose };
 
   it('limits the real client address through the proxy, whatever X-Forwarded-For the client sends', async () => {
     const server = await store.start({ trustProxy: '127.0.0.1', rateLimits: limits });

@@ -3,8 +3,7 @@
 // alike by every member's devices, live feed events, viewers refused, removal with rotation (the
 // removed account's key opens nothing new), and a server that tries to add a member, swap a folder
 // key or roll the member log back, each refused with its own error.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { currentCode } from '../../src/codes.js';
 import {
   fromB64u,
@@ -44,23 +43,18 @@ import {
 } from '../../src/folders/index.js';
 import { canon } from '@tessera/protocol';
 import { totpEntry } from '../fixtures.js';
-import { approveJoin, device, TamperingProxy, type Json } from '../keychain/tampering-proxy.js';
+import {
+  approveJoin,
+  device,
+  folderRefused,
+  useProxiedServer,
+  type Json,
+} from '../keychain/tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
-async function folderRefused(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(FolderError);
-  expect((err as FolderError).code).toBe(code);
-  if (message) expect((err as Error).message).toMatch(message);
-}
-
 describe('shared folders, client side', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer();
   const password = 'correct horse battery staple';
   const keep = async () => {};
   let alice: Device;
@@ -84,9 +78,6 @@ describe('shared folders, client side', () => {
   }
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
     alice = await account('alice');
     bob = await account('bob');
     carol = await account('carol');
@@ -102,11 +93,6 @@ describe('shared folders, client side', () => {
     // Invitees publish their sharing key the first time they use folders.
     expect(await listFolders({ keychain: bob.keychain })).toEqual({ folders: [], invites: [] });
     await listFolders({ keychain: carol.keychain });
-  });
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
   });
 
   const emailOf = (d: Device) => d.keychain.requireState().email;
@@ -180,7 +166,7 @@ describe('shared folders, client side', () => {
       void readFeed({
         // Straight to the server: the test proxy buffers whole answers, a stream never ends.
         client: new KeychainClient({
-          server: real.url,
+          server: proxy.upstream,
           client: 'tessera-cli/0.2.0',
           session: alice2.keychain.requireState().session,
         }),

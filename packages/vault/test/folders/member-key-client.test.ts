@@ -2,8 +2,7 @@
 // server: a device that is about to be removed (or stolen) and still holds the account's old key
 // races the account with a key change of its own; the account's remaining devices refuse the folder
 // loudly. An invitee whose key rotated before it accepted follows its invite to the new key.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
+import { describe, expect, it } from 'vitest';
 import { canon } from '@tessera/protocol';
 import { ensureSharingKey, login, removeDevice, signup, syncRound } from '../../src/keychain/index.js';
 import { b64u } from '../../src/keychain/bytes.js';
@@ -11,7 +10,6 @@ import {
   acceptInvite,
   buildFolderLink,
   createFolder,
-  FolderError,
   inviteMember,
   loadFolders,
   sharingKey,
@@ -20,26 +18,15 @@ import {
   verifyFolderLog,
   type FolderLink,
 } from '../../src/folders/index.js';
-import { approveJoin, device, TamperingProxy } from '../keychain/tampering-proxy.js';
+import { approveJoin, device, folderRefused, useProxiedServer } from '../keychain/tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 /** Each case signs up accounts and rotates keys (Argon2, OPAQUE): minutes on a loaded shared machine. */
 const CASE_TIMEOUT_MS = 180_000;
 
-async function folderRefused(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(FolderError);
-  expect((err as FolderError).code).toBe(code);
-  expect((err as Error).message).toMatch(message);
-}
-
 describe('folders following sharing key rotations (client)', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer();
   const password = 'correct horse battery staple';
   const keep = async () => {};
   const yes = async () => true;
@@ -69,16 +56,6 @@ describe('folders following sharing key rotations (client)', () => {
     await syncRound(d.keychain);
     return d;
   }
-
-  beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await real?.close();
-  });
 
   it(
     "refuses loudly, on the account's own devices, a folder a device with its old key moved first",

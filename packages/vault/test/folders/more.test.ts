@@ -3,17 +3,16 @@
 // never give the same code, the codes are RFC 4226's, a viewer is refused), edits over a stale copy
 // that cannot roll a counter back, the server's compare-and-swap on folder entries, and an invitee
 // that sees the folder's name from the owner's signed invite before accepting (and not a changed one).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { normalizeEntry } from '@tessera/otp';
 import { canon } from '@tessera/protocol';
-import { BACKENDS, createStore, type TestStore } from '../../../server/test/helpers.js';
+import { BACKENDS } from '../../../server/test/helpers.js';
 import { KeychainError, signup } from '../../src/keychain/index.js';
 import {
   acceptInvite,
   addFolderEntry,
   createFolder,
   editFolderEntry,
-  FolderError,
   folderRecords,
   inviteMember,
   listFolders,
@@ -24,7 +23,7 @@ import {
   type FolderLink,
 } from '../../src/folders/index.js';
 import { sealInviteName } from '../../src/folders/invite-name.js';
-import { device, TamperingProxy, type Json } from '../keychain/tampering-proxy.js';
+import { device, folderRefused, useProxiedServer, type Json } from '../keychain/tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -44,19 +43,8 @@ const RFC_CODES = [
 ];
 const FOLDER_NAME = 'Night shift 4711';
 
-async function folderRefused(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, `expected ${code}`).toBeInstanceOf(FolderError);
-  expect((err as FolderError).code).toBe(code);
-  if (message) expect((err as Error).message).toMatch(message);
-}
-
 describe.each(BACKENDS)('shared folders: HOTP, edits and invite names (%s)', (backend) => {
-  let store: TestStore;
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer(backend);
   let alice: Device;
   let bob: Device;
   let carol: Device;
@@ -77,10 +65,6 @@ describe.each(BACKENDS)('shared folders: HOTP, edits and invite names (%s)', (ba
   }
 
   beforeAll(async () => {
-    store = await createStore(backend);
-    const server = await store.start({ port: 0 });
-    proxy = new TamperingProxy(server.url);
-    await proxy.start();
     alice = await account('alice');
     bob = await account('bob');
     carol = await account('carol');
@@ -90,11 +74,6 @@ describe.each(BACKENDS)('shared folders: HOTP, edits and invite names (%s)', (ba
     await listFolders({ keychain: carol.keychain });
     expect(usesFolders({ keychain: bob.keychain })).toBe(true);
     folder = (await createFolder({ keychain: alice.keychain, name: FOLDER_NAME })).id;
-  });
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await store?.cleanup();
   });
 
   it('shows an invitee the folder name from the signed invite before accepting, and not a changed one', async () => {

@@ -1,27 +1,15 @@
 // The account's sharing key in its circle (docs/PROTOCOL.md §12.1) through the real server: made
 // lazily by one device, opened by the others, replaced by a removal (a new key under the new vault
 // key, so a device that only ever held that key opens it), and refused when a tampering proxy swaps it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
+import { describe, expect, it } from 'vitest';
 import { ensureSharingKey, login, removeDevice, signup, syncRound } from '../../src/keychain/index.js';
 import { sharingKey } from '../../src/folders/index.js';
-import { approveJoin, device, isGet, refused, TamperingProxy } from '../keychain/tampering-proxy.js';
+import { approveJoin, device, isGet, refused, useProxiedServer } from '../keychain/tampering-proxy.js';
 
 describe('the sharing key in the circle', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer();
   const password = 'correct horse battery staple';
   const keep = async () => {};
-
-  beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-  });
-  afterAll(async () => {
-    await proxy?.close();
-    await real?.close();
-  });
 
   it('is made once, opened by every device, and re-sealed by a device removal', async () => {
     const a = await device();

@@ -1,7 +1,7 @@
 // The approving device builds its add-device link on the circle it verified at the start of the
 // approval, not on a second fetch of it (issue 14). A circle that moved in between is refused by the
 // server's compare-and-swap; the approval then refreshes, verifies and posts again.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   approve,
   awaitApproval,
@@ -11,26 +11,14 @@ import {
   signInToRecover,
   syncRound,
 } from '../../src/keychain/index.js';
-import { device, proxiedAccount } from './tampering-proxy.js';
+import { device, useProxiedAccount } from './tampering-proxy.js';
 
 describe('approving a device', () => {
-  let account: Awaited<ReturnType<typeof proxiedAccount>>;
-  const proxy = () => account.proxy;
-  const a = () => account.a;
   const email = 'approve-circle@example.com';
   const password = 'correct horse battery staple';
-  let recoveryKey = '';
-
-  beforeAll(async () => {
-    account = await proxiedAccount({
-      email,
-      password,
-      entries: 3,
-      keepRecoveryKey: async (rk) => void (recoveryKey = rk),
-    });
-  });
-
-  afterAll(() => account?.close());
+  const account = useProxiedAccount({ email, password, entries: 3 });
+  const proxy = () => account.proxy;
+  const a = () => account.a;
 
   /** Requests of device A (by its session) from `start` on, as "METHOD /path". */
   const byA = (start: number) =>
@@ -58,7 +46,7 @@ describe('approving a device', () => {
     // Another trusted device renames itself while A waits for the new device's confirmation.
     const t = await device();
     await signInToRecover(t.keychain, { server: proxy().url, email, password, deviceName: 'T' });
-    await recoverWithRecoveryKey(t.keychain, recoveryKey);
+    await recoverWithRecoveryKey(t.keychain, account.recoveryKeys.at(-1)!);
     const d = await device();
     const joined = await login(d.keychain, { server: proxy().url, email, password, deviceName: 'M' });
     const start = proxy().requests.length;

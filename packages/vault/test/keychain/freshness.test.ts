@@ -3,8 +3,7 @@
 // proxy in front of the real server. It shows new devices the circle as it was before the removal,
 // with the genuine wraps of that time, and injects items sealed under the old epoch. Real devices
 // holding the current credentials must refuse every one of these, and post nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   encryptItem,
   fromB64u,
@@ -23,13 +22,20 @@ import {
   type CircleLink,
 } from '../../src/keychain/index.js';
 import { totpEntry } from '../fixtures.js';
-import { approveJoin, device, isGet, refused, TamperingProxy, type Json } from './tampering-proxy.js';
+import {
+  approveJoin,
+  device,
+  isGet,
+  refused,
+  restoredDevice,
+  useProxiedServer,
+  type Json,
+} from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('after a removal, a server holding the removed device keys', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer();
   let a: Device;
   let b: Device;
   let c: Device;
@@ -66,17 +72,12 @@ describe('after a removal, a server holding the removed device keys', () => {
   };
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
     a = await device();
     for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
     await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey: keep });
     await setPin(a.keychain, pin);
     await syncRound(a.keychain);
-    b = await newDevice('B (to be lost)');
-    await recoverWithRecoveryKey(b.keychain, recoveryKeys[0]!);
-    await syncRound(b.keychain);
+    b = await restoredDevice(proxy.url, { email, password }, recoveryKeys[0]!, 'B (to be lost)');
     expect(b.vault.entries()).toHaveLength(3);
 
     const client = a.keychain.client();
@@ -91,12 +92,6 @@ describe('after a removal, a server holding the removed device keys', () => {
     await removeDevice(a.keychain, b.keychain.requireState().deviceId, { keepRecoveryKey: keep, pin });
     expect(a.keychain.requireTrusted().circle!.epoch).toBe(2);
     expect(recoveryKeys).toHaveLength(2);
-  });
-
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
   });
 
   /**

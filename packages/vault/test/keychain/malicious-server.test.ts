@@ -1,7 +1,7 @@
 // A deliberately malicious server: a tampering proxy (the test double) in front of the real keychain
 // server. Two real devices (Node vaults, real keys) talk to it; each attack must be refused with a
 // clear error, and the vault key must never be wrapped to a device the circle does not prove.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '@tessera/server';
 import { canon, LABELS } from '@tessera/protocol';
 import { startCpace } from '../../src/pake/index.js';
@@ -47,7 +47,7 @@ import {
   device,
   isGet,
   refused,
-  TamperingProxy,
+  useProxiedServer,
   type Json,
 } from './tampering-proxy.js';
 
@@ -72,17 +72,13 @@ function sealItemText(keychain: Keychain, id: string, text: string): string {
 }
 
 describe('a malicious server', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
+  const proxy = useProxiedServer();
   let a: Awaited<ReturnType<typeof device>>;
   let b: Awaited<ReturnType<typeof device>>;
   const password = 'correct horse battery staple';
   let recoveryKey = '';
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
     a = await device();
     b = await device();
     for (let n = 0; n < 5; n++) await a.vault.add(totpEntry(n));
@@ -105,12 +101,6 @@ describe('a malicious server', () => {
     await approveJoin(a, b, joined.verificationCode);
     await syncRound(b.keychain);
     expect(b.vault.entries()).toHaveLength(5);
-  });
-
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
   });
 
   it('cannot add a device of its own to the circle', async () => {

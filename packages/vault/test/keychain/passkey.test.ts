@@ -2,8 +2,7 @@
 // plays the server: the PRF output of a WebAuthn credential (here: 32 random bytes standing in for
 // it; the browser test runs a real virtual authenticator) restores a new device, survives key
 // rotation without being asked for, and the server can neither swap its wrap nor forge its anchor.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from '@tessera/server';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addPasskey,
   applyLinks,
@@ -23,24 +22,18 @@ import {
   removeDevice,
   removePasskey,
   rotateRecoveryKey,
-  signup,
   syncRound,
   wrapVaultKey,
   type CircleLink,
 } from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, isGet, refused, TamperingProxy } from './tampering-proxy.js';
-
-type Device = Awaited<ReturnType<typeof device>>;
+import { device, isGet, refused, useProxiedAccount } from './tampering-proxy.js';
 
 describe('passkeys for restore', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
-  let a: Device;
   const email = 'passkey@example.com';
   const password = 'correct horse battery staple';
   const passkey = { credentialId: randomBytes(48), prf: randomBytes(32) };
   const keep = async () => undefined;
+  const { proxy, a } = useProxiedAccount({ email, password, entries: 3 });
   const newDevice = async (name: string) => {
     const d = await device();
     await login(d.keychain, { server: proxy.url, email, password, deviceName: name });
@@ -51,20 +44,7 @@ describe('passkeys for restore', () => {
   const recipient = `passkey:${passkeyEntry({ ...passkey, name: 'x' }).id}`;
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-    a = await device();
-    for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey: keep });
-    await syncRound(a.keychain);
     await addPasskey(a.keychain, { ...passkey, name: 'Phone passkey' });
-  });
-
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
   });
 
   it('a new device restores every entry with the passkey alone; every device is told', async () => {

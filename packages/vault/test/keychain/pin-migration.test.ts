@@ -2,17 +2,15 @@
 // OPAQUE escrow still restores, and that first use sets it again at the server's realms, after which
 // the legacy record is gone and the PIN goes through the realms. The legacy PIN is made the way an
 // older server made it: a proxy in front of the real server hides the realms from /v1/meta.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { keychainStatus, login, recoverWithPin, setPin, syncRound } from '../../src/keychain/index.js';
-import { device, isGet, proxiedAccount, type TamperingProxy } from './tampering-proxy.js';
+import { device, isGet, useProxiedAccount } from './tampering-proxy.js';
 
 describe('a PIN set before realms', () => {
-  let setup: Awaited<ReturnType<typeof proxiedAccount>>;
-  let proxy: TamperingProxy;
-  let a: Awaited<ReturnType<typeof device>>;
   const email = 'legacy-pin@example.com';
   const password = 'correct horse battery staple';
   const pin = '730415';
+  const { proxy, a } = useProxiedAccount({ email, password, entries: 2 });
 
   const pendingDevice = async (name: string) => {
     const d = await device();
@@ -22,14 +20,11 @@ describe('a PIN set before realms', () => {
   const pathsSince = (start: number) => proxy.requests.slice(start).map((r) => `${r.method} ${r.path}`);
 
   beforeAll(async () => {
-    setup = await proxiedAccount({ email, password, entries: 2, keepRecoveryKey: async () => {} });
-    ({ proxy, a } = setup);
     // An older server: no realms announced, so the PIN goes to the legacy escrow.
     proxy.tamper = (req, res) => (isGet('/v1/meta')(req) ? { ...res, escrowRealms: undefined } : undefined);
     await setPin(a.keychain, pin);
     proxy.tamper = null;
   });
-  afterAll(() => setup?.close());
 
   it('is shown as the legacy escrow', () => {
     expect(a.keychain.requireTrusted().circle!.escrowRealms ?? null).toBeNull();

@@ -1,7 +1,7 @@
 // The pull begun during the join (prefetch.ts, issue 14): a device that signed in but is not trusted
 // yet reads the item ciphertexts while it joins, and its first round takes that page through the same
 // checks as any pull, then asks for what came after it. Real server behind the tampering proxy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   b64u,
   fromB64u,
@@ -13,28 +13,17 @@ import {
   syncRound,
 } from '../../src/keychain/index.js';
 import { totpEntry } from '../fixtures.js';
-import { approveJoin, device, isGet, proxiedAccount, refused, type Json } from './tampering-proxy.js';
+import { approveJoin, device, isGet, refused, useProxiedAccount, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('the pull begun during the join', () => {
-  let account: Awaited<ReturnType<typeof proxiedAccount>>;
-  const proxy = () => account.proxy;
-  const a = () => account.a;
   const email = 'prefetch@example.com';
   const password = 'correct horse battery staple';
-  const recoveryKeys: string[] = [];
-
-  beforeAll(async () => {
-    account = await proxiedAccount({
-      email,
-      password,
-      entries: 6,
-      keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-    });
-  });
-
-  afterAll(() => account?.close());
+  const account = useProxiedAccount({ email, password, entries: 6 });
+  const { recoveryKeys } = account;
+  const proxy = () => account.proxy;
+  const a = () => account.a;
 
   /** A GET /v1/items of any device but A (the restoring device's, pending or trusted). */
   const isOthersPull = (r: { method: string; path: string; session: string | null }) =>

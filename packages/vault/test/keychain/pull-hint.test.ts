@@ -2,38 +2,21 @@
 // "Sync"): the highest version it knows of, from its own pushes and pulls and from the feed event
 // that woke it. A server may answer from memory only when it reaches that head; the hint changes
 // nothing the client checks (a head below what the device has seen is still a rollback).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  follow,
-  login,
-  recoverWithRecoveryKey,
-  syncRound,
-  type SyncResult,
-} from '../../src/keychain/index.js';
-import { device, isGet, proxiedAccount, refused, type TamperingProxy } from './tampering-proxy.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { follow, syncRound, type SyncResult } from '../../src/keychain/index.js';
+import { device, isGet, refused, restoredDevice, useProxiedAccount } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('the pull hint (atLeast)', () => {
-  let setup: Awaited<ReturnType<typeof proxiedAccount>>;
-  let proxy: TamperingProxy;
-  let a: Device;
   let b: Device;
   const email = 'hint@example.com';
   const password = 'correct horse battery staple';
+  const { proxy, a, recoveryKeys } = useProxiedAccount({ email, password, entries: 2 });
 
   beforeAll(async () => {
-    const recoveryKeys: string[] = [];
-    const keepRecoveryKey = async (rk: string) => void recoveryKeys.push(rk);
-    setup = await proxiedAccount({ email, password, entries: 2, keepRecoveryKey });
-    ({ proxy, a } = setup);
-    b = await device();
-    await login(b.keychain, { server: proxy.url, email, password, deviceName: 'B' });
-    await recoverWithRecoveryKey(b.keychain, recoveryKeys[0]!);
-    await syncRound(b.keychain);
+    b = await restoredDevice(proxy.url, { email, password }, recoveryKeys[0]!, 'B');
   });
-
-  afterAll(() => setup?.close());
 
   it('asks for at least the highest head it knows, the feed event that woke it included', async () => {
     const session = () => b.keychain.requireState().session;

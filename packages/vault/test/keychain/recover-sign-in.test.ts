@@ -3,7 +3,7 @@
 // verified instead of fetching it again. A circle that moved in between is caught by the server's
 // compare-and-swap (the join refreshes and posts again), and a recovery key replaced in between is
 // checked again on a fresh view.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   recoverWithRecoveryKey,
   renameDevice,
@@ -14,15 +14,15 @@ import {
 import { openNodeVault } from '@tessera/vault/node';
 import { Keychain, metaDeviceKeyStore } from '../../src/keychain/index.js';
 import { tempHome } from '../fixtures.js';
-import { device, proxiedAccount, refused } from './tampering-proxy.js';
+import { device, refused, useProxiedAccount } from './tampering-proxy.js';
 
 describe('signing in to recover', () => {
-  let account: Awaited<ReturnType<typeof proxiedAccount>>;
-  const proxy = () => account.proxy;
-  const a = () => account.a;
   const email = 'recover-sign-in@example.com';
   const password = 'correct horse battery staple';
-  const recoveryKeys: string[] = [];
+  const account = useProxiedAccount({ email, password, entries: 3 });
+  const { recoveryKeys } = account;
+  const proxy = () => account.proxy;
+  const a = () => account.a;
 
   /** Signs a new device in to recover; returns it and the requests and vault writes that made. */
   const signedIn = async (name: string, joinBy?: 'recovery-key') => {
@@ -48,17 +48,6 @@ describe('signing in to recover', () => {
   // prefetch.test.ts); it reaches the proxy at no fixed point, so the sequences here leave it out.
   const named = (requests: { method: string; path: string }[]) =>
     requests.map((r) => `${r.method} ${r.path.split('?')[0]}`).filter((r) => r !== 'GET /v1/items');
-
-  beforeAll(async () => {
-    account = await proxiedAccount({
-      email,
-      password,
-      entries: 3,
-      keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-    });
-  });
-
-  afterAll(() => account?.close());
 
   it.each([
     ['a server that folds', true, ['POST /v1/sessions/finish'], ['POST /v1/circle']],

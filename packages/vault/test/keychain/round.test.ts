@@ -3,51 +3,23 @@
 // be refused as old-epoch copies, with a notice that a removed device may have made them. The round
 // must ask for the page again whenever the circle's epoch moved meanwhile. A proxy plays the server
 // that answered the items request just before the rotation landed and the circle request just after.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
-import { startServer } from '@tessera/server';
-import {
-  keychainStatus,
-  login,
-  recoverWithRecoveryKey,
-  rotateRecoveryKey,
-  signup,
-  syncRound,
-} from '../../src/keychain/index.js';
-import { totpEntry } from '../fixtures.js';
-import { device, isGet, TamperingProxy, type Json } from './tampering-proxy.js';
+import { keychainStatus, rotateRecoveryKey, syncRound } from '../../src/keychain/index.js';
+import { device, isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
 describe('a sync round beside a rotation', () => {
-  let real: { url: string; close(): Promise<void> };
-  let proxy: TamperingProxy;
-  let a: Device;
   let c: Device;
   const email = 'round@example.com';
   const password = 'correct horse battery staple';
-  const recoveryKeys: string[] = [];
+  const { proxy, a, recoveryKeys } = useProxiedAccount({ email, password, entries: 3 });
   const keepRecoveryKey = async (rk: string) => void recoveryKeys.push(rk);
 
   beforeAll(async () => {
-    real = await startServer({ port: 0 });
-    proxy = new TamperingProxy(real.url);
-    await proxy.start();
-    a = await device();
-    for (let n = 0; n < 3; n++) await a.vault.add(totpEntry(n));
-    await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey });
-    await syncRound(a.keychain);
-    c = await device();
-    await login(c.keychain, { server: proxy.url, email, password, deviceName: 'C' });
-    await recoverWithRecoveryKey(c.keychain, recoveryKeys[0]!);
-    await syncRound(c.keychain);
+    c = await restoredDevice(proxy.url, { email, password }, recoveryKeys[0]!, 'C');
     expect(c.vault.entries()).toHaveLength(3);
-  });
-
-  afterAll(async () => {
-    proxy.tamper = null;
-    await proxy?.close();
-    await real?.close();
   });
 
   it('reads no page of items fetched before a rotation its circle shows: it asks again, and refuses nothing', async () => {

@@ -3,7 +3,7 @@
 // its own answer is. A tampering proxy in front of the real server (SQLite and
 // PostgreSQL) alters each folded part, and the same alteration of the separate answer (the proxy
 // shows the server as one that does not fold); both must be refused alike.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   b64u,
   fromB64u,
@@ -14,7 +14,7 @@ import {
   syncRound,
   wrapVaultKey,
 } from '../../src/keychain/index.js';
-import { backendServer, device, isGet, proxiedAccount, type Json } from './tampering-proxy.js';
+import { device, isGet, useProxiedAccount, type Json } from './tampering-proxy.js';
 
 const flip = (text: string, at: number) => {
   const bytes = fromB64u(text);
@@ -25,24 +25,11 @@ const flip = (text: string, at: number) => {
 describe.each(['sqlite', 'postgres'] as const)(
   'sign-in answers folded into sessions/finish (%s)',
   (backend) => {
-    let account: Awaited<ReturnType<typeof proxiedAccount>>;
-    const proxy = () => account.proxy;
     const email = `fold-${backend}@example.com`;
     const password = 'correct horse battery staple';
-    const recoveryKeys: string[] = [];
-
-    beforeAll(async () => {
-      account = await proxiedAccount({
-        email,
-        password,
-        entries: 4,
-        keepRecoveryKey: async (rk) => void recoveryKeys.push(rk),
-        server: await backendServer(backend),
-      });
-    });
-    afterAll(async () => {
-      await account?.close();
-    });
+    const account = useProxiedAccount({ email, password, entries: 4, backend });
+    const { recoveryKeys } = account;
+    const proxy = () => account.proxy;
 
     const isFinish = (r: { method: string; path: string }) =>
       r.method === 'POST' && r.path === '/v1/sessions/finish';

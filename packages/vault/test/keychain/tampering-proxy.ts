@@ -1,14 +1,10 @@
 // The test double of a malicious server: a tampering proxy in front of the real keychain server,
 // and real devices (Node vaults, real keys) that talk to it. Shared by the attack suites.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
-import { startServer, type ServerOptions } from '@tessera/server';
+import { startServer, type RunningServer } from '@tessera/server';
+import { useStore, type Backend } from '../../../server/test/helpers.js';
 import type { Vault } from '../../src/vault.js';
 import {
   applyLinks,
@@ -18,10 +14,12 @@ import {
   KeychainError,
   login,
   metaDeviceKeyStore,
+  recoverWithRecoveryKey,
   signup,
   syncRound,
   type CircleLink,
 } from '../../src/keychain/index.js';
+import { FolderError } from '../../src/folders/index.js';
 import { tempHome, totpEntry } from '../fixtures.js';
 
 // Server answers are edited freely here; their shape is the protocol's, checked by the client under test.
@@ -59,7 +57,8 @@ export class TamperingProxy {
   private server: Server | null = null;
   url = '';
 
-  constructor(readonly upstream: string) {}
+  /** The real server; `useProxiedServer` makes the proxy first and sets it once the server runs. */
+  constructor(public upstream = '') {}
 
   /**
    * The answers folded into `sessions/finish` (PROTOCOL §5 "Sign-in answers folded") go through
@@ -89,7 +88,8 @@ export class TamperingProxy {
   }
 
   async close(): Promise<void> {
-    this.server?.closeAllConnections();
+    if (!this.server) return;
+    this.server.closeAllConnections();
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
@@ -172,15 +172,27 @@ export async function device(): Promise<{ vault: Vault; keychain: Keychain }> {
   return { vault, keychain };
 }
 
-export async function refused(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+/** `promise` rejects with a `type` error of `code` (and a message matching `message`, when given). */
+async function rejected(
+  promise: Promise<unknown>,
+  type: typeof KeychainError | typeof FolderError,
+  code: string,
+  message?: RegExp,
+): Promise<void> {
   const err = await promise.then(
     () => null,
     (e: unknown) => e,
   );
-  expect(err, `expected ${code}`).toBeInstanceOf(KeychainError);
-  expect((err as KeychainError).code).toBe(code);
-  expect((err as Error).message).toMatch(message);
+  expect(err, `expected ${code}`).toBeInstanceOf(type);
+  expect((err as KeychainError | FolderError).code).toBe(code);
+  if (message) expect((err as Error).message).toMatch(message);
 }
+
+export const refused = (promise: Promise<unknown>, code: string, message: RegExp) =>
+  rejected(promise, KeychainError, code, message);
+
+export const folderRefused = (promise: Promise<unknown>, code: string, message?: RegExp) =>
+  rejected(promise, FolderError, code, message);
 
 /** The verified state of a chain that starts at its genesis. */
 export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
@@ -206,53 +218,86 @@ export async function approveJoin(
   ]);
 }
 
-/**
- * A real server's options on `backend`: SQLite in a fresh directory, or a fresh PostgreSQL database
- * beside `TESSERA_TEST_DATABASE_URL`'s (for `proxiedAccount`'s `server`).
- */
-export async function backendServer(backend: 'sqlite' | 'postgres'): Promise<ServerOptions> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tessera-proxied-'));
-  if (backend === 'sqlite')
-    return { dataDir, database: `sqlite:${join(dataDir, 'main.sqlite')}`, logger: false };
-  const adminUrl = process.env.TESSERA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `tessera_proxied_${randomUUID().replace(/-/g, '')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { dataDir, database: url.toString(), logger: false };
-}
+type Device = { vault: Vault; keychain: Keychain };
 
 /**
- * A real server behind a tampering proxy, and device A signed up there through it with `entries`
- * entries, synced. `close` stops both.
+ * A real server behind a tampering proxy for the enclosing describe, started before its tests and
+ * stopped after them. The proxy is returned at once, for the describe to name; its `url` is there
+ * from the describe's first beforeAll on. With `backend`, the server runs on a store of that backend
+ * (a fresh SQLite file or PostgreSQL database, dropped afterwards); without, on the server's default.
  */
-export async function proxiedAccount(options: {
-  email: string;
-  password: string;
-  entries: number;
-  keepRecoveryKey: (recoveryKey: string) => Promise<void>;
-  /** The real server's options (its database), beside port 0. */
-  server?: ServerOptions;
-}): Promise<{ proxy: TamperingProxy; a: { vault: Vault; keychain: Keychain }; close(): Promise<void> }> {
-  const real = await startServer({ ...options.server, port: 0 });
-  const proxy = new TamperingProxy(real.url);
-  await proxy.start();
+export function useProxiedServer(backend?: Backend): TamperingProxy {
+  const proxy = new TamperingProxy();
+  const store = backend ? useStore(backend) : null;
+  let real: RunningServer | undefined;
+  beforeAll(async () => {
+    real = await (store ? store.start({ port: 0 }) : startServer({ port: 0 }));
+    proxy.upstream = real.url;
+    await proxy.start();
+  });
+  afterAll(async () => {
+    // What the last test left set must not alter the answers of the shutdown.
+    proxy.tamper = null;
+    proxy.intercept = null;
+    await proxy.close();
+    // The store closes its own servers.
+    if (!store) await real?.close();
+  });
+  return proxy;
+}
+
+/** Device A signed up at `server` with `entries` entries, synced. */
+export async function signedUpDevice(
+  server: string,
+  options: {
+    email: string;
+    password: string;
+    entries: number;
+    keepRecoveryKey: (recoveryKey: string) => Promise<void>;
+  },
+): Promise<Device> {
   const a = await device();
   for (let n = 0; n < options.entries; n++) await a.vault.add(totpEntry(n));
   const { email, password, keepRecoveryKey } = options;
-  await signup(a.keychain, { server: proxy.url, email, password, deviceName: 'A', keepRecoveryKey });
+  await signup(a.keychain, { server, email, password, deviceName: 'A', keepRecoveryKey });
   await syncRound(a.keychain);
-  return {
-    proxy,
-    a,
-    close: async () => {
-      await proxy.close();
-      await real.close();
-    },
-  };
+  return a;
+}
+
+/**
+ * `useProxiedServer` and device A signed up through the proxy (`signedUpDevice`) before the
+ * describe's tests: returned at once, `a`'s vault and keychain filled in by then. `recoveryKeys`
+ * gets the sign-up's recovery key, and is there for the tests to keep newer ones in.
+ */
+export function useProxiedAccount(options: {
+  email: string;
+  password: string;
+  entries: number;
+  /** The real server's backend (`useProxiedServer`). */
+  backend?: Backend;
+}): { proxy: TamperingProxy; a: Device; recoveryKeys: string[] } {
+  const proxy = useProxiedServer(options.backend);
+  const a = {} as Device;
+  const recoveryKeys: string[] = [];
+  const keepRecoveryKey = async (rk: string) => void recoveryKeys.push(rk);
+  beforeAll(async () => {
+    Object.assign(a, await signedUpDevice(proxy.url, { ...options, keepRecoveryKey }));
+  });
+  return { proxy, a, recoveryKeys };
+}
+
+/** A new device signed in at `server` and restored with `recoveryKey`, synced. */
+export async function restoredDevice(
+  server: string,
+  account: { email: string; password: string },
+  recoveryKey: string,
+  deviceName: string,
+): Promise<Device> {
+  const d = await device();
+  await login(d.keychain, { server, email: account.email, password: account.password, deviceName });
+  await recoverWithRecoveryKey(d.keychain, recoveryKey);
+  await syncRound(d.keychain);
+  return d;
 }
 
 /**
@@ -262,30 +307,12 @@ export async function proxiedAccount(options: {
  */
 export function approvalAccount(email: string, entries: number) {
   const password = 'correct horse battery staple';
-  const account = {
-    proxy: null as unknown as TamperingProxy,
-    a: null as unknown as { vault: Vault; keychain: Keychain },
-    email,
-    password,
-  };
-  let close: (() => Promise<void>) | undefined;
+  const { proxy, a } = useProxiedAccount({ email, password, entries: 0 });
   beforeAll(async () => {
-    let proxy: TamperingProxy;
-    let a: { vault: Vault; keychain: Keychain };
-    ({ proxy, a, close } = await proxiedAccount({
-      email,
-      password,
-      entries: 0,
-      keepRecoveryKey: async () => undefined,
-    }));
     await a.vault.addMany(Array.from({ length: entries }, (_, n) => totpEntry(n)));
     await syncRound(a.keychain);
-    Object.assign(account, { proxy, a });
   });
-  afterAll(async () => {
-    if (account.proxy) account.proxy.intercept = null;
-    await close?.();
-  });
+  const account = { proxy, a, email, password };
   const waiting = async (deviceName: string) => {
     const d = await device();
     const result = await login(d.keychain, { server: account.proxy.url, email, password, deviceName });
