@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -49,7 +50,19 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a state the test cannot await directly (a page's or a server's, reached
+    // in its own time). Vitest's default gives up after 1 s, a wall-clock bound that a loaded machine
+    // misses (web folders.e2e: Alice's page wrapping the key to Carol); 20 s as most polls here say.
+    expect: { poll: { timeout: 20_000 } },
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on CI's two, which ran all 172 files one
+    // after another while they mostly wait on child processes, servers, databases and browsers. At
+    // least three (CI's two cores: 1,508 s with one; bench/FINDINGS.md 2026-12-07 morning).
+    maxWorkers: Math.max(3, availableParallelism() - 1),
+    // Cheap OPAQUE key stretching in Node clients (in-process and the spawned CLI, which inherits
+    // this env): the default costs ~0.3 s a password or PIN step. See testKeyStretching in
+    // packages/vault/src/keychain/opaque.ts; browsers keep the default.
+    env: { TESSERA_TEST_WEAK_KEY_STRETCHING: '1' },
     sequence: { sequencer: LongFilesFirst },
   },
 });

@@ -190,6 +190,7 @@ export class Device {
   constructor(
     readonly home: string,
     private readonly cwd: string,
+    private readonly defaultKeyStretching = false,
   ) {}
 
   /** Runs `tessera --home HOME ...args`; resolves with the exit code and output (never rejects). */
@@ -300,6 +301,7 @@ export class Device {
         TESSERA_PASSWORD: PASSWORD,
         TESSERA_PIN: '',
         TESSERA_PASSPHRASE: '',
+        ...(this.defaultKeyStretching ? { TESSERA_TEST_WEAK_KEY_STRETCHING: '' } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -326,8 +328,14 @@ export class Workspace {
   readonly dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));
   private count = 0;
 
+  /**
+   * `withBrowsers`: its devices share accounts with a browser client, so they stretch passwords and
+   * PINs as browsers do (the suite's cheap test stretching off; see vitest.config.ts).
+   */
+  constructor(private readonly options: { withBrowsers?: boolean } = {}) {}
+
   device(): Device {
-    return new Device(join(this.dir, `home-${++this.count}`), this.dir);
+    return new Device(join(this.dir, `home-${++this.count}`), this.dir, this.options.withBrowsers);
   }
 
   file(name: string, content: string): string {

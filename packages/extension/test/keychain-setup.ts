@@ -20,7 +20,8 @@ export async function startKeychainSetup(): Promise<KeychainSetup> {
   const site = await startSite();
   const harness = await startHarness();
   const browser = await launchWithExtension({ grantedOrigins: [`${harness.url}/*`] });
-  const workspace = new Workspace();
+  // The CLI devices sign in to accounts the extension or the web app made.
+  const workspace = new Workspace({ withBrowsers: true });
   return {
     harness,
     browser,

@@ -39,10 +39,14 @@ export function ensureBuilt(): void {
 export interface Harness {
   url: string;
   browser: Browser;
-  /** A fresh browser profile (its own IndexedDB): one "device". */
+  /**
+   * A fresh browser profile (its own IndexedDB): one "device". `baseURL`: where its pages open (the
+   * server's by default; a proxy in front of it, say).
+   */
   device(options?: {
     viewport?: { width: number; height: number };
     colorScheme?: 'light' | 'dark';
+    baseURL?: string;
   }): Promise<Device>;
   stopServer(): Promise<void>;
   /** The server's data directory: its SQLite database and journals, secrets and escrow store. */
@@ -86,7 +90,7 @@ export async function startHarness(options: { server?: Partial<ServerOptions> } 
         viewport: options.viewport ?? { width: 1000, height: 800 },
         colorScheme: options.colorScheme ?? 'light',
         permissions: ['clipboard-read', 'clipboard-write'],
-        baseURL: url,
+        baseURL: options.baseURL ?? url,
       });
       contexts.push(context);
       const page = await context.newPage();
@@ -181,15 +185,19 @@ export async function addTyped(
   await page.getByRole('status').filter({ hasText: 'Added' }).first().waitFor();
 }
 
-/** From the Backup page: creates a keychain with no PIN and confirms the recovery key; returns it. */
+/**
+ * From the Backup page: creates a keychain (with `pin`, a keychain PIN too) and confirms the recovery
+ * key; returns it.
+ */
 export async function createKeychain(
   page: Page,
-  account: { email: string; password: string },
+  account: { email: string; password: string; pin?: string },
 ): Promise<string> {
   await page.goto('/#/backup');
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Account password').fill(account.password);
   await page.getByLabel('Password again').fill(account.password);
+  if (account.pin) await page.getByLabel('Keychain PIN (optional)').fill(account.pin);
   await page.getByRole('button', { name: 'Create keychain' }).click();
   const key = (await page.getByTestId('recovery-key').textContent())!.trim();
   await page.getByRole('button', { name: 'I wrote it down' }).click();

@@ -33,19 +33,14 @@ export function register(program: Command): void {
         if (query === undefined) throw new CliError('name the entry to share, e.g. `tessera share github`');
         const minutes = wholeNumberOption('minutes', options.minutes)!;
         const entry = vault.findOne(query);
-        const { makeShare, shareLink, ShareError } = await import('@tessera/vault/share');
-        // The server's clock, so the codes match the service's even when this device's clock is off.
-        const meta = await keychain.serverMeta();
+        const { postShare, shareLink, ShareError } = await import('@tessera/vault/share');
         let share;
         try {
-          share = makeShare({ entry, minutes, now: meta.time / 1000 });
+          share = await postShare(keychain, { entry, minutes });
         } catch (err) {
           if (err instanceof ShareError) throw new CliError(err.message);
           throw err;
         }
-        await keychain.client().call('sharePost', {
-          body: { id: share.id, ciphertext: share.ciphertext, expiresAt: share.expiresAt },
-        });
         await keychain.save();
         const url = shareLink(keychain.requireState().server, share);
         const until = new Date(share.expiresAt * 1000).toISOString();

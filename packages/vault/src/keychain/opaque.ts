@@ -30,6 +30,28 @@ function lib(): Promise<typeof Opaque> {
   return loading;
 }
 
+/**
+ * Test-only, never in a browser: with both TESSERA_TEST_WEAK_KEY_STRETCHING=1 and NODE_ENV=test (as
+ * under vitest, whose env the spawned CLI inherits), the client stretches passwords and PINs with
+ * Argon2id at 1 pass over 256 KiB instead of serenity's default (memory-constrained, ~0.3 s a step):
+ * the test suite runs hundreds of these steps. The server sees the same messages either way (the
+ * stretching happens only in the client), as the server tests' `FAST`. An account registered with
+ * one setting does not open with the other (a wrong password), so every client of a test account
+ * must agree: the browser never takes this, and tests that mix it with the CLI turn it off.
+ */
+const WEAK_KEY_STRETCHING = {
+  keyStretching: { 'argon2id-custom': { iterations: 1, memory: 256, parallelism: 1 } },
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** `env`: the process environment; null where there is none (a browser). */
+export function testKeyStretching(
+  env: Env | null = (globalThis as { process?: { env?: Env } }).process?.env ?? null,
+): typeof WEAK_KEY_STRETCHING | Record<string, never> {
+  return env?.TESSERA_TEST_WEAK_KEY_STRETCHING === '1' && env.NODE_ENV === 'test' ? WEAK_KEY_STRETCHING : {};
+}
+
 export async function startRegistration(secret: string) {
   return (await lib()).client.startRegistration({ password: secret });
 }
@@ -43,6 +65,7 @@ export async function finishRegistration(options: {
 }): Promise<{ registrationRecord: string; exportKey: Uint8Array; serverKeyMatches: boolean }> {
   const result = (await lib()).client.finishRegistration({
     password: options.secret,
+    ...testKeyStretching(),
     clientRegistrationState: options.state,
     registrationResponse: options.registrationResponse,
   });
@@ -69,6 +92,7 @@ export async function finishLogin(options: {
 }): Promise<{ finishLoginRequest: string; sessionKey: Uint8Array; exportKey: Uint8Array } | null> {
   const result = (await lib()).client.finishLogin({
     password: options.secret,
+    ...testKeyStretching(),
     clientLoginState: options.state,
     loginResponse: options.loginResponse,
   });

@@ -55,6 +55,8 @@ export class TamperingProxy {
   fold = true;
   readonly requests: { method: string; path: string; body: Json | null; session: string | null }[] = [];
   private server: Server | null = null;
+  /** The requests being forwarded, each stopped by aborting its controller. */
+  private readonly forwarding = new Set<AbortController>();
   url = '';
 
   /** The real server; `useProxiedServer` makes the proxy first and sets it once the server runs. */
@@ -89,6 +91,8 @@ export class TamperingProxy {
 
   async close(): Promise<void> {
     if (!this.server) return;
+    // What is still forwarded (a browser's feed, say) ends too, so the server behind closes at once.
+    for (const forwarded of this.forwarding) forwarded.abort();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server?.close(resolve));
   }
@@ -122,8 +126,15 @@ export class TamperingProxy {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
       if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+    // One request per upstream connection too: no idle socket of the proxy's is left for the
+    // server's shutdown to wait on.
+    headers.connection = 'close';
     const gone = new AbortController();
-    res.on('close', () => gone.abort());
+    this.forwarding.add(gone);
+    res.on('close', () => {
+      gone.abort();
+      this.forwarding.delete(gone);
+    });
     const upstream = await fetch(this.upstream + req.url, {
       method: req.method,
       headers,
@@ -141,13 +152,23 @@ export class TamperingProxy {
       res.end();
       return;
     }
-    const text = await upstream.text();
-    let out = text;
+    const bytes = Buffer.from(await upstream.arrayBuffer());
+    if (!upstream.headers.get('content-type')?.includes('json')) {
+      // Pages, scripts and WebAssembly pass as they came (a browser test loads the web app through
+      // the proxy, so that the app's every request goes through it).
+      res.writeHead(upstream.status, {
+        'content-type': upstream.headers.get('content-type') ?? 'text/plain',
+        connection: 'close',
+      });
+      res.end(bytes);
+      return;
+    }
+    let out = bytes.toString('utf8');
     if (!this.fold && req.url === '/v1/meta' && upstream.ok) {
-      const { signInFold: _, ...meta } = JSON.parse(text) as Json;
+      const { signInFold: _, ...meta } = JSON.parse(out) as Json;
       out = JSON.stringify(meta);
     }
-    if (this.tamper && out && upstream.headers.get('content-type')?.includes('json')) {
+    if (this.tamper && out) {
       const changed = this.tamper(request, JSON.parse(out) as Json);
       if (changed !== undefined) out = JSON.stringify(changed);
     }

@@ -25,7 +25,7 @@ import { readStart, VAULT_OPEN_START, type StartRead } from '../platform/start-r
 import { copyText } from '../platform/clipboard.js';
 import { setLockPassphrase, unlockWithPassphrase } from '../platform/app-lock.js';
 import type { PasskeyLock } from '../platform/passkey.js';
-import type { KeychainSession, SignInRequest, SignUpRequest } from './keychain.js';
+import type { KeychainSession, RestoreWay, SignInRequest, SignUpRequest } from './keychain.js';
 import { PENDING_SIGNUP_META_KEY, type PendingSignup } from './pending-signup.js';
 import { keychainServer } from './server-url.js';
 import { forScreen, pinWords, trashWords } from './words.js';
@@ -78,6 +78,8 @@ export interface KeychainView {
   syncError: string | null;
   /** The approval run ended with a wrong code (§1.3): this pending device must sign in again. */
   joinFailed: string | null;
+  /** The join chosen on the sign-in form failed (a wrong PIN, say): the join screen opens on it. */
+  restoreFailed: { way: 'recovery-key' | 'pin'; message: string } | null;
   /** Since when the keychain server has not answered (ms), or null while it answers. */
   unreachableSince: number | null;
   /** The server no longer accepts this device's session: it was removed, or signed out elsewhere. */
@@ -688,6 +690,13 @@ export class App {
   async signIn(options: SignInRequest): Promise<void> {
     await this.saveSettings({ server: options.server, mode: 'keychain' });
     await (await this.keychain()).signIn(options);
+    this.showCodes({ keychainOn: true });
+  }
+
+  /** Signs in and joins at once with the recovery key or the PIN (the sign-in form's choice). */
+  async restore(options: SignInRequest, way: RestoreWay): Promise<void> {
+    await this.saveSettings({ server: options.server, mode: 'keychain' });
+    await (await this.keychain()).restore(options, way);
     this.showCodes({ keychainOn: true });
   }
 

@@ -17,6 +17,7 @@ import {
   keychainStatus,
   login,
   ownVerificationCode,
+  parseRecoveryKey,
   pinProtection,
   realmUrl,
   recoverWithPin,
@@ -26,6 +27,7 @@ import {
   rotateRecoveryKey,
   setPin,
   signInAgain,
+  signInToRecover,
   signup,
   syncRound,
 } from '@tessera/vault/keychain';
@@ -55,6 +57,12 @@ export interface SignInRequest {
   password: string;
   deviceName: string;
 }
+
+/**
+ * How a device that signs in brings the codes by itself, chosen on the sign-in form (left out: it
+ * waits for approval by another device).
+ */
+export type RestoreWay = { by: 'recovery-key'; recoveryKey: string } | { by: 'pin'; pin: string };
 
 /** What the sign-up form collects: sign-in plus the optional keychain PIN. */
 export interface SignUpRequest extends SignInRequest {
@@ -130,6 +138,8 @@ export class KeychainSession {
   private transientError: string | null = null;
   private sessionEnded = false;
   private joinFailed: string | null = null;
+  /** The join `restore` tried after its sign-in, and why it failed (the join screen opens on it). */
+  private restoreFailed: KeychainView['restoreFailed'] = null;
   /** When the server stopped answering (null while it answers). */
   private unreachableSince: number | null = null;
   private updateRequired = false;
@@ -289,9 +299,40 @@ export class KeychainSession {
     return [...new Set(urls.map((url) => realmUrl(url, state.server)))];
   }
 
+  /**
+   * Signs in and joins by itself with the recovery key or the PIN at once, as the CLI's `keychain
+   * recover --server ...`: no approval run (no code, no share on the relay), and the join's wraps
+   * come with the sign-in's answer from a server that folds them (PROTOCOL §5 "Sign-in answers
+   * folded"), instead of a request of their own after it. A failed sign-in throws (its form shows
+   * it); a failed join leaves the device signed in and waiting, its join screen open on that way
+   * with the error (`restoreFailed`), to try again or choose another way without signing in again.
+   */
+  async restore(options: SignInRequest, way: RestoreWay): Promise<void> {
+    // A mistyped recovery key is told before anything is sent, and no device is registered for it.
+    if (way.by === 'recovery-key') parseRecoveryKey(way.recoveryKey);
+    this.restoreFailed = null;
+    await this.exclusive(async () => {
+      await signInToRecover(this.keychain, { ...options, joinBy: way.by });
+      try {
+        if (way.by === 'pin') await this.pinJoin(way.pin);
+        else await recoverWithRecoveryKey(this.keychain, way.recoveryKey);
+      } catch (err) {
+        this.restoreFailed = { way: way.by, message: forScreen(err) };
+      }
+    });
+    this.publish();
+  }
+
   async joinWithPin(pin: string): Promise<void> {
+    this.restoreFailed = null;
+    await this.exclusive(() => this.pinJoin(pin));
+    this.verificationCode = null;
+  }
+
+  /** Joins by PIN; a wrong one updates the attempts shown (a realm PIN's are known only now). */
+  private async pinJoin(pin: string): Promise<void> {
     try {
-      await this.exclusive(() => recoverWithPin(this.keychain, pin));
+      await recoverWithPin(this.keychain, pin);
     } catch (err) {
       const code = err instanceof KeychainError ? err.code : null;
       const answered =
@@ -305,10 +346,10 @@ export class KeychainSession {
       await this.refreshEscrow(answered).catch(() => undefined);
       throw err;
     }
-    this.verificationCode = null;
   }
 
   async joinWithRecoveryKey(recoveryKey: string): Promise<void> {
+    this.restoreFailed = null;
     await this.exclusive(() => recoverWithRecoveryKey(this.keychain, recoveryKey));
     this.verificationCode = null;
   }
@@ -361,13 +402,8 @@ export class KeychainSession {
    * stays in the returned link's fragment.
    */
   async shareCodes(entry: OtpEntry, minutes: number): Promise<string> {
-    const { makeShare, shareLink } = await import('@tessera/vault/share');
-    this.keychain.requireTrusted();
-    const meta = await this.keychain.serverMeta();
-    const share = makeShare({ entry, minutes, now: meta.time / 1000 });
-    await this.keychain.client().call('sharePost', {
-      body: { id: share.id, ciphertext: share.ciphertext, expiresAt: share.expiresAt },
-    });
+    const { postShare, shareLink } = await import('@tessera/vault/share');
+    const share = await postShare(this.keychain, { entry, minutes });
     // The link opens share.html where this app is served (the keychain server may serve no pages).
     return shareLink(location.origin, share);
   }
@@ -609,7 +645,7 @@ export class KeychainSession {
       this.joinFailed = !(err instanceof KeychainError)
         ? null
         : err.code === 'code-mismatch'
-          ? err.message
+          ? forScreen(err)
           : err.code === 'join-removed'
             ? 'This request to join was removed by one of your trusted devices. If this device is yours, sign in again.'
             : null;
@@ -701,6 +737,7 @@ export class KeychainSession {
       sessionEnded: this.sessionEnded,
       unreachableSince: this.unreachableSince,
       joinFailed: state.status === 'pending' ? this.joinFailed : null,
+      restoreFailed: state.status === 'pending' ? this.restoreFailed : null,
       updateRequired: this.updateRequired,
       passkeys: Object.values(state.circle?.passkeys ?? {}).map((p) => ({
         id: p.id,

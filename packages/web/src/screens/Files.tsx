@@ -186,18 +186,24 @@ function Export({ app }: { app: App }) {
   const [done, setDone] = useState<string | null>(null);
   const chosen = EXPORTS.find((e) => e.id === format)!;
   const target = ('format' in chosen ? chosen.format : chosen.id) as ExportFormat;
-  const [limits, setLimits] = useState<{ label: string; reason: string }[] | null>(null);
+  const [computed, setLimits] = useState<{
+    target: ExportFormat;
+    list: { label: string; reason: string }[];
+  } | null>(null);
   const [qrImages, setQrImages] = useState<string[] | null>(null);
   // Recomputed whenever the format or the entries change, so the list is right before saving.
   useEffect(() => {
     let live = true;
     setLimits(null);
     setQrImages(null);
-    void app.exportLimits(target).then((l) => live && setLimits(l));
+    void app.exportLimits(target).then((list) => live && setLimits({ target, list }));
     return () => {
       live = false;
     };
   }, [app, target, state.entries]);
+  // Only the list of the format chosen: the effect clears the old one a render after the format
+  // changed, and that render showed the old format's notice under the new one.
+  const limits = computed?.target === target ? computed.list : null;
   const carried = state.entries.length - (limits?.length ?? 0);
   const mismatch = chosen.needsPassword && confirm !== '' && password !== confirm;
   return (

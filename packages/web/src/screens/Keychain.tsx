@@ -8,7 +8,7 @@ import { ErrorText, Field } from '../components/Field.js';
 import { Confirm, Dialog } from '../components/Dialog.js';
 import { timeAgo, unreachableText } from '../format.js';
 import { useBusy } from '../components/useBusy.js';
-import { KeychainStart, RecoveryKeyStep } from './KeychainStart.js';
+import { KeychainStart, RecoveryKeyStep, RestoreField } from './KeychainStart.js';
 
 import { LockAccount, Password, SignInAgain } from './Lifecycle.js';
 import { LocalBackupsCard } from './LocalBackups.js';
@@ -37,7 +37,14 @@ export function JoinScreen({ app }: { app: JoinActions }) {
   const [way, setWay] = useState<'approve' | 'pin' | 'recovery' | 'passkey'>('approve');
   const [pin, setPin] = useState('');
   const [key, setKey] = useState('');
-  const { busy, error, run } = useBusy();
+  const { busy, error, setError, run } = useBusy();
+  // A join chosen on the sign-in form that failed: its way, with its error, to try again or change.
+  const failed = keychain.restoreFailed;
+  useEffect(() => {
+    if (!failed) return;
+    setWay(failed.way === 'pin' ? 'pin' : 'recovery');
+    setError(failed.message);
+  }, [failed?.message]);
   useEffect(() => {
     if (way === 'pin') void app.refreshEscrow();
   }, [way]);
@@ -106,13 +113,7 @@ export function JoinScreen({ app }: { app: JoinActions }) {
               <p>No keychain PIN is set for this account. Use another device or your recovery key.</p>
             ) : (
               <>
-                <Field
-                  id="join-pin"
-                  label="Keychain PIN"
-                  value={pin}
-                  onValue={setPin}
-                  input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
-                />
+                <RestoreField id="join-pin" way="pin" value={pin} onValue={setPin} />
                 {escrow?.attemptsLeft != null && (
                   <p class="hint" data-testid="attempts-left">
                     {escrow.attemptsLeft} attempt{escrow.attemptsLeft === 1 ? '' : 's'} left before the PIN
@@ -155,14 +156,7 @@ export function JoinScreen({ app }: { app: JoinActions }) {
               void run(() => app.joinWithRecoveryKey(key));
             }}
           >
-            <Field
-              id="join-rk"
-              label="Recovery key"
-              value={key}
-              onValue={setKey}
-              hint="The key you wrote down when you created the keychain."
-              input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
-            />
+            <RestoreField id="join-rk" way="recovery-key" value={key} onValue={setKey} />
             <ErrorText error={error} />
             <div class="actions">
               <button type="submit" class="primary" disabled={busy || key.trim() === ''}>

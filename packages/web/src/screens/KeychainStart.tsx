@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { distinctDeviceName, pinProblem, PIN_RULE } from '@tessera/vault';
-import type { SignInRequest, SignUpRequest } from '../app/keychain.js';
+import type { RestoreWay, SignInRequest, SignUpRequest } from '../app/keychain.js';
 import type { PendingSignup } from '../app/pending-signup.js';
 import { typedServerOrigin } from '../app/server-url.js';
 import { ErrorText, Field } from '../components/Field.js';
@@ -25,6 +25,12 @@ export interface StartActions extends QrActions {
   /** The recovery key was typed back: create the keychain and back up every entry. */
   finishSignUp(): Promise<void>;
   signIn(options: SignInRequest): Promise<void>;
+  /**
+   * Signs in and joins at once with the recovery key or the PIN, so the sign-in's answer brings what
+   * that join needs. Left out (the extension, which must ask for a PIN's realms from the click, before
+   * it knows them), the form offers no choice: every way is on the join screen after the sign-in.
+   */
+  restore?(options: SignInRequest, way: RestoreWay): Promise<void>;
   /** A sign-up whose recovery key was shown before the page (or popup) closed, if any. */
   pendingSignup(): PendingSignup | null;
   abandonSignup(): Promise<void>;
@@ -56,6 +62,10 @@ export function KeychainStart(props: {
     distinctDeviceName(props.deviceName ?? defaultDeviceName()),
   );
   const [recoveryKey, setRecoveryKey] = useState<string | null>(null);
+  // How a signing-in device gets the codes: approval (the join screen, after the sign-in), or by
+  // itself with what it was given (`restoreWith`, the recovery key or the PIN) at once.
+  const [way, setWay] = useState<'approve' | RestoreWay['by']>('approve');
+  const [restoreWith, setRestoreWith] = useState('');
   const [pending, setPending] = useState(() => app.pendingSignup());
   const [voided, setVoided] = useState(false);
   const { busy, error, run } = useBusy();
@@ -113,7 +123,9 @@ export function KeychainStart(props: {
     (props.server !== undefined || (typedServer.trim() !== '' && !serverError)) &&
     email.includes('@') &&
     password !== '' &&
-    (mode === 'signin' || (!passwordError && again === password && !pinError));
+    (mode === 'signin' || (!passwordError && again === password && !pinError)) &&
+    (mode === 'signup' || way === 'approve' || restoreWith.trim() !== '');
+  const restoring = mode === 'signin' && app.restore !== undefined && way !== 'approve';
 
   return (
     <>
@@ -141,6 +153,14 @@ export function KeychainStart(props: {
             if (mode === 'signup') {
               setRecoveryKey(
                 await app.signUp({ server, email: email.trim(), password, pin: pin || null, deviceName }),
+              );
+            } else if (restoring) {
+              const request = { server, email: email.trim(), password, deviceName };
+              await app.restore!(
+                request,
+                way === 'pin'
+                  ? { by: 'pin', pin: restoreWith }
+                  : { by: 'recovery-key', recoveryKey: restoreWith },
               );
             } else {
               await app.signIn({ server, email: email.trim(), password, deviceName });
@@ -204,6 +224,33 @@ export function KeychainStart(props: {
             />
           </>
         )}
+        {mode === 'signin' && app.restore && (
+          <fieldset>
+            <legend>How this device gets your codes</legend>
+            {(
+              [
+                ['approve', 'Approve it on another device'],
+                ['pin', 'With the keychain PIN'],
+                ['recovery-key', 'With the recovery key'],
+              ] as const
+            ).map(([value, label]) => (
+              <label key={value} class="choice">
+                <input
+                  type="radio"
+                  name="kc-way"
+                  value={value}
+                  checked={way === value}
+                  onChange={() => {
+                    setWay(value);
+                    setRestoreWith('');
+                  }}
+                />{' '}
+                {label}
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {restoring && <RestoreField id="kc-restore" way={way} value={restoreWith} onValue={setRestoreWith} />}
         <details>
           <summary>{props.server === undefined ? 'Device name' : 'Device name and server'}</summary>
           <Field id="kc-device" label="Name of this device" value={deviceName} onValue={setDeviceName} />
@@ -217,7 +264,13 @@ export function KeychainStart(props: {
         <ErrorText error={error} />
         <div class="actions">
           <button type="submit" class="primary" disabled={!ready || busy}>
-            {busy ? 'Working…' : mode === 'signup' ? 'Create keychain' : 'Sign in'}
+            {busy
+              ? 'Working…'
+              : mode === 'signup'
+                ? 'Create keychain'
+                : restoring
+                  ? 'Sign in and restore'
+                  : 'Sign in'}
           </button>
           {onBack && (
             <button type="button" onClick={onBack}>
@@ -227,6 +280,34 @@ export function KeychainStart(props: {
         </div>
       </form>
     </>
+  );
+}
+
+/** The keychain PIN's or the recovery key's field: the sign-in form's and the join screen's. */
+export function RestoreField(props: {
+  id: string;
+  way: RestoreWay['by'];
+  value: string;
+  onValue(value: string): void;
+}) {
+  const { id, value, onValue } = props;
+  return props.way === 'pin' ? (
+    <Field
+      id={id}
+      label="Keychain PIN"
+      value={value}
+      onValue={onValue}
+      input={{ type: 'password', inputMode: 'numeric', autocomplete: 'off' }}
+    />
+  ) : (
+    <Field
+      id={id}
+      label="Recovery key"
+      value={value}
+      onValue={onValue}
+      hint="The key you wrote down when you created the keychain."
+      input={{ autocomplete: 'off', spellcheck: false, class: 'mono' }}
+    />
   );
 }
 
