@@ -4,55 +4,24 @@
  * page, and after a reload the page's first pull continues from there instead of asking again for
  * what it already holds. The other device is the vault library in Node, on the same account.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeEntry } from '@tessera/otp';
-import { Keychain, metaDeviceKeyStore, signup, syncRound } from '@tessera/vault/keychain';
-import { openNodeVault } from '@tessera/vault/node';
-import { useHarness } from './harness.js';
-import { NODE_ACCOUNT_PASSWORD } from './node-account.js';
+import { syncRound } from '@tessera/vault/keychain';
+import { rowLabels as labels, useHarness } from './harness.js';
+import { NODE_ACCOUNT_PASSWORD, nodeDevice } from './node-account.js';
 
 const EMAIL = 'cursor@example.com';
 const harness = useHarness();
 // The browser stretches the password as a real client does: the Node device must too, or the account
 // it registers does not open in the browser (the suite's cheap stretching is Node-only, opaque.ts).
-process.env.TESSERA_TEST_WEAK_KEY_STRETCHING = '';
-
-/** `issuer|account` of every row, sorted. */
-async function labels(page: Page): Promise<string[]> {
-  return page
-    .locator('.row')
-    .evaluateAll((rows) =>
-      rows
-        .map(
-          (row) =>
-            `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`,
-        )
-        .sort(),
-    );
-}
+beforeAll(() => vi.stubEnv('TESSERA_TEST_WEAK_KEY_STRETCHING', ''));
+afterAll(() => vi.unstubAllEnvs());
 
 describe('the web app keeps its pull cursor', { timeout: 300_000 }, () => {
   it('entries from another device are pulled, and after a reload the first pull starts where the last one ended', async () => {
     // The other device: a Node vault signed up on the account, keeping its recovery key for the browser.
-    const vault = await openNodeVault({
-      home: mkdtempSync(join(tmpdir(), 'tessera-cursor-')),
-      keyStore: 'file',
-    });
-    const laptop = new Keychain({
-      host: vault,
-      deviceKeys: metaDeviceKeyStore(vault),
-      clientId: 'tessera-cli/0.2.0',
-    });
     let recoveryKey = '';
-    await signup(laptop, {
-      server: harness.url,
-      email: EMAIL,
-      password: NODE_ACCOUNT_PASSWORD,
-      deviceName: 'Laptop',
+    const { keychain: laptop, vault } = await nodeDevice(harness.url, EMAIL, 'Laptop', {
       keepRecoveryKey: async (key) => {
         recoveryKey = key;
       },
