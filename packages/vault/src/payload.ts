@@ -29,7 +29,12 @@ interface StoredPayload {
   records: { entry: VaultEntry; c: number[] }[];
 }
 
-export function encodePayload(content: VaultContent): Uint8Array {
+/**
+ * The payload's bytes: the UTF-8 of `JSON.stringify` of its `StoredPayload`. `content.metaJson`, when
+ * given, must be `JSON.stringify(content.meta)`: the vault keeps each meta value's text and passes
+ * it, so a write does not stringify the keychain state again (issue 14).
+ */
+export function encodePayload(content: VaultContent & { metaJson?: string }): Uint8Array {
   const clocks: string[] = [];
   const clockIndex = new Map<string, number>();
   const clockFields: string[] = [];
@@ -61,16 +66,13 @@ export function encodePayload(content: VaultContent): Uint8Array {
     }
     return { entry: record.entry, c };
   });
-  const stored: StoredPayload = {
-    v: 1,
-    deviceId: content.deviceId,
-    hlc: content.hlc,
-    meta: content.meta,
-    clocks,
-    clockFields,
-    records,
-  };
-  return new TextEncoder().encode(JSON.stringify(stored));
+  // Key order of StoredPayload; each value as `JSON.stringify` writes it inside the object.
+  const meta = content.metaJson ?? JSON.stringify(content.meta);
+  return new TextEncoder().encode(
+    `{"v":1,"deviceId":${JSON.stringify(content.deviceId)},"hlc":${JSON.stringify(content.hlc)},` +
+      `"meta":${meta},"clocks":${JSON.stringify(clocks)},` +
+      `"clockFields":${JSON.stringify(clockFields)},"records":${JSON.stringify(records)}}`,
+  );
 }
 
 /** Parses the decrypted payload, checking its outline (records are checked in depth by `Vault.check()`). */

@@ -99,6 +99,13 @@ export interface AddOptions {
 export class Vault {
   private records_ = new Map<string, VaultRecord>();
   private meta_: Record<string, MetaValue> = {};
+  /**
+   * `JSON.stringify` of each meta value, made once per value rather than at each comparison and
+   * write (issue 14: the keychain state is ~130 KB of JSON, and each such string is allocated in
+   * V8's large-object space, which feeds major GCs). Filled on use; a value is replaced, never
+   * edited (patchMeta), and its text is dropped or replaced with it.
+   */
+  private metaJson_ = new Map<string, string>();
   private deviceId_: string;
   private clock: HybridClock;
   private generation_ = 0;
@@ -134,6 +141,7 @@ export class Vault {
     this.key = null;
     this.records_ = new Map();
     this.meta_ = {};
+    this.metaJson_ = new Map();
     this.loadedBytes = null;
     this.listeners.clear();
   }
@@ -460,7 +468,7 @@ export class Vault {
    */
   async applyRemote(
     records: readonly unknown[],
-    options: { meta?: Record<string, MetaValue | undefined> } = {},
+    options: { meta?: Record<string, MetaValue | undefined>; metaJson?: Record<string, string> } = {},
   ): Promise<{ changed: string[] }> {
     const incoming = records.map(validateRecord);
     return this.mutate(() => {
@@ -478,7 +486,7 @@ export class Vault {
         }
       }
       if (latest !== '') this.clock.observe(latest);
-      const metaKeys = options.meta ? this.patchMeta(options.meta) : [];
+      const metaKeys = options.meta ? this.patchMeta(options.meta, options.metaJson) : [];
       const changes: VaultChange[] =
         changed.length > 0 ? [{ kind: 'records', source: 'remote', ids: changed }] : [];
       return {
@@ -516,15 +524,27 @@ export class Vault {
     return value === undefined ? undefined : structuredClone(value);
   }
 
+  /** `JSON.stringify` of one meta value, or undefined (the keychain parses its state from it). */
+  getMetaJson(key: string): string | undefined {
+    return this.metaJsonOf(key);
+  }
+
   /** Sets one meta value; `undefined` deletes the key. */
   async setMeta(key: string, value: MetaValue | undefined): Promise<void> {
     await this.updateMeta({ [key]: value });
   }
 
-  /** Sets several meta values in one write; `undefined` deletes a key. */
-  async updateMeta(patch: Record<string, MetaValue | undefined>): Promise<void> {
+  /**
+   * Sets several meta values in one write; `undefined` deletes a key. `json` may give the
+   * `JSON.stringify` text of values in `patch` (a caller that made it already): such a value is
+   * taken from its text, so what is stored and what is written are one and the same.
+   */
+  async updateMeta(
+    patch: Record<string, MetaValue | undefined>,
+    json?: Record<string, string>,
+  ): Promise<void> {
     await this.mutate(() => {
-      const keys = this.patchMeta(patch);
+      const keys = this.patchMeta(patch, json);
       return { result: undefined, changes: localChanges('meta', keys) };
     });
   }
@@ -612,15 +632,46 @@ export class Vault {
     return new CredentialIndex(this.entries()).find(entry);
   }
 
-  private patchMeta(patch: Record<string, MetaValue | undefined>): string[] {
+  private patchMeta(
+    patch: Record<string, MetaValue | undefined>,
+    json: Record<string, string> = {},
+  ): string[] {
     const changed: string[] = [];
     for (const [key, value] of Object.entries(patch)) {
-      if (JSON.stringify(this.meta_[key]) === JSON.stringify(value)) continue;
-      if (value === undefined) delete this.meta_[key];
-      else this.meta_[key] = structuredClone(value);
+      const text =
+        value === undefined ? undefined : Object.hasOwn(json, key) ? json[key]! : JSON.stringify(value);
+      if (text === this.metaJsonOf(key)) continue;
+      if (text === undefined) {
+        delete this.meta_[key];
+        this.metaJson_.delete(key);
+      } else {
+        // Parsed from the very text kept and written: the stored value cannot drift from it, and is
+        // the caller's value as of this call, a copy the caller cannot change afterwards.
+        this.meta_[key] = JSON.parse(text) as MetaValue;
+        this.metaJson_.set(key, text);
+      }
       changed.push(key);
     }
     return changed;
+  }
+
+  /** `JSON.stringify(this.meta_[key])`, kept until the value is replaced. */
+  private metaJsonOf(key: string): string | undefined {
+    const value = this.meta_[key];
+    if (value === undefined) return undefined;
+    let text = this.metaJson_.get(key);
+    if (text === undefined) {
+      text = JSON.stringify(value);
+      this.metaJson_.set(key, text);
+    }
+    return text;
+  }
+
+  /** `JSON.stringify(this.meta_)`, from each value's kept text (`Object.keys` is stringify's key order). */
+  private metaText(): string {
+    return `{${Object.keys(this.meta_)
+      .map((key) => `${JSON.stringify(key)}:${this.metaJsonOf(key)!}`)
+      .join(',')}}`;
   }
 
   /** Runs `task` after every earlier operation of this Vault object. */
@@ -643,7 +694,12 @@ export class Vault {
       try {
         await this.reload();
         // Meta values are replaced, never edited in place (patchMeta), so a shallow copy restores them.
-        const before = { records: new Map(this.records_), meta: { ...this.meta_ }, key: this.key };
+        const before = {
+          records: new Map(this.records_),
+          meta: { ...this.meta_ },
+          metaJson: new Map(this.metaJson_),
+          key: this.key,
+        };
         try {
           outcome = fn();
           const save = outcome.save ?? outcome.changes.length > 0;
@@ -656,6 +712,7 @@ export class Vault {
         } catch (err) {
           this.records_ = before.records;
           this.meta_ = before.meta;
+          this.metaJson_ = before.metaJson;
           this.key = before.key;
           // What was shown early goes back to what storage holds, as a change from storage.
           if (shown) for (const change of outcome!.changes) this.emit({ ...change, source: 'remote' });
@@ -676,6 +733,7 @@ export class Vault {
       hlc: this.clock.current(),
       records: [...this.records_.values()],
       meta: this.meta_,
+      metaJson: this.metaText(),
     });
     const header: VaultHeader = {
       generation: this.generation_ + 1,
@@ -711,9 +769,10 @@ export class Vault {
         label,
       );
       const previous = this.records_;
-      const previousMeta = JSON.stringify(this.meta_);
+      const previousMeta = { meta: this.meta_, json: this.metaJson_ };
       this.records_ = new Map(payload.records.map((r) => [r.entry.id, r]));
       this.meta_ = payload.meta;
+      this.metaJson_ = new Map();
       this.deviceId_ = payload.deviceId;
       this.clock = new HybridClock(payload.deviceId, this.now, payload.hlc);
       this.generation_ = header.generation;
@@ -729,7 +788,10 @@ export class Vault {
     }
   }
 
-  private emitReloadChanges(previous: Map<string, VaultRecord>, previousMeta: string): void {
+  private emitReloadChanges(
+    previous: Map<string, VaultRecord>,
+    previousMeta: { meta: Record<string, MetaValue>; json: Map<string, string> },
+  ): void {
     const ids: string[] = [];
     for (const [id, record] of this.records_) {
       const old = previous.get(id);
@@ -737,7 +799,21 @@ export class Vault {
     }
     for (const id of previous.keys()) if (!this.records_.has(id)) ids.push(id);
     if (ids.length > 0) this.emit({ kind: 'records', source: 'remote', ids });
-    if (JSON.stringify(this.meta_) !== previousMeta) this.emit({ kind: 'meta', source: 'remote', ids: [] });
+    if (this.metaChangedFrom(previousMeta)) this.emit({ kind: 'meta', source: 'remote', ids: [] });
+  }
+
+  /**
+   * Whether the meta differs from `previous`, compared key by key in JSON: what the previous meta
+   * kept as text is not made again, and the texts made now stay for the next write.
+   */
+  private metaChangedFrom(previous: { meta: Record<string, MetaValue>; json: Map<string, string> }): boolean {
+    const keys = Object.keys(this.meta_);
+    const before = Object.keys(previous.meta);
+    if (keys.length !== before.length || keys.some((key, i) => key !== before[i])) return true;
+    return keys.some((key) => {
+      const old = previous.json.get(key) ?? JSON.stringify(previous.meta[key]);
+      return this.metaJsonOf(key) !== old;
+    });
   }
 
   private emit(change: VaultChange): void {

@@ -19,7 +19,7 @@ import type { DeviceKeys } from './device-keys.js';
 import type { DeviceKeyStore } from './device-key-store.js';
 import { KeychainError } from './errors.js';
 import { circleKey } from './keys.js';
-import { KEYCHAIN_META_KEY, loadState, type KeychainHost, type KeychainState } from './state.js';
+import { KEYCHAIN_META_KEY, loadStateAndJson, type KeychainHost, type KeychainState } from './state.js';
 import { unwrapVaultKey, wrapVaultKey } from './wrap.js';
 
 export interface KeychainOptions {
@@ -58,8 +58,7 @@ export class Keychain {
     this.now = options.now ?? (() => Date.now());
     this.fetchImpl = options.fetch;
     this.timeoutMs = options.timeoutMs;
-    this.stateValue = loadState(this.host);
-    this.savedJson = JSON.stringify(this.stateValue);
+    ({ state: this.stateValue, json: this.savedJson } = loadStateAndJson(this.host));
   }
 
   /** The saved state, or null when this device never signed in. */
@@ -99,8 +98,7 @@ export class Keychain {
   /** Re-reads the state from the vault (another process may have changed it). */
   reload(): void {
     this.circleVerifiedAt = null;
-    this.stateValue = loadState(this.host);
-    this.savedJson = JSON.stringify(this.stateValue);
+    ({ state: this.stateValue, json: this.savedJson } = loadStateAndJson(this.host));
     this.clientValue = null;
   }
 
@@ -119,23 +117,33 @@ export class Keychain {
     this.clientValue = null;
   }
 
-  /** Saves the state when it changed since it was last loaded or saved (each save rewrites the vault file). */
+  /**
+   * Saves the state when it changed since it was last loaded or saved (each save rewrites the vault
+   * file). The state is stringified once per save: that text is both the comparison and what the
+   * host writes (issue 14).
+   */
   async save(): Promise<void> {
     if (!this.stateValue) return;
     const json = JSON.stringify(this.stateValue);
     if (json === this.savedJson && Object.keys(this.pendingMeta).length === 0) return;
-    const patch = this.stateForMeta();
-    if (this.host.updateMeta) await this.host.updateMeta(patch);
-    else for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
+    const { meta, metaJson } = this.metaForWrite(json);
+    if (this.host.updateMeta) await this.host.updateMeta(meta, metaJson);
+    else for (const [key, value] of Object.entries(meta)) await this.host.setMeta(key, value);
     this.savedJson = json;
   }
 
-  /** The meta the vault should hold now: the state and values waiting for the next write. */
-  stateForMeta(): Record<string, MetaValue> {
-    this.savedJson = JSON.stringify(this.stateValue);
-    const patch = { ...this.pendingMeta, [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
+  /**
+   * The meta the vault should hold now: the state and values waiting for the next write, and the
+   * state's JSON (`json`, when the caller made it just now) for hosts that take it as it is.
+   */
+  metaForWrite(json: string = JSON.stringify(this.stateValue)): {
+    meta: Record<string, MetaValue>;
+    metaJson: Record<string, string>;
+  } {
+    this.savedJson = json;
+    const meta = { ...this.pendingMeta, [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
     this.pendingMeta = {};
-    return patch;
+    return { meta, metaJson: { [KEYCHAIN_META_KEY]: json } };
   }
 
   /** An HTTP client for `server` (defaults to the signed-in server and session). */

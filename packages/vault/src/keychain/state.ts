@@ -16,12 +16,21 @@ export interface KeychainHost {
    */
   applyRemote(
     records: VaultRecord[],
-    options?: { meta?: Record<string, MetaValue | undefined> },
+    options?: { meta?: Record<string, MetaValue | undefined>; metaJson?: Record<string, string> },
   ): Promise<{ changed: string[] }>;
   getMeta(key: string): MetaValue | undefined;
+  /**
+   * `JSON.stringify` of one meta value, when the host keeps it (the keychain state is ~130 KB of JSON
+   * with 1,000 items, and each such string made is a large-object allocation: issue 14).
+   */
+  getMetaJson?(key: string): string | undefined;
   setMeta(key: string, value: MetaValue | undefined): Promise<void>;
-  /** Sets several meta keys in one write, when the host can. */
-  updateMeta?(patch: Record<string, MetaValue | undefined>): Promise<void>;
+  /**
+   * Sets several meta keys in one write, when the host can. `json` (in `applyRemote`: `metaJson`)
+   * gives `JSON.stringify` of some of the values, as the caller made it to compare; a host may take
+   * the value from that text instead of encoding it again.
+   */
+  updateMeta?(patch: Record<string, MetaValue | undefined>, json?: Record<string, string>): Promise<void>;
   /** Re-reads what other processes saved (the CLI's follower and commands share one vault file). */
   refresh?(): Promise<void>;
   /**
@@ -108,7 +117,24 @@ export const MAX_KEPT_NOTICES = 50;
 
 /** Reads the state; null when this device never signed in. */
 export function loadState(host: KeychainHost): KeychainState | null {
-  const value = host.getMeta(KEYCHAIN_META_KEY);
+  return stateOf(host.getMeta(KEYCHAIN_META_KEY));
+}
+
+/**
+ * The state (a copy of the host's) and `JSON.stringify` of it, parsed from the host's text when it
+ * keeps one rather than cloned and stringified again.
+ */
+export function loadStateAndJson(host: KeychainHost): { state: KeychainState | null; json: string } {
+  const text = host.getMetaJson?.(KEYCHAIN_META_KEY);
+  if (text === undefined) {
+    const state = loadState(host);
+    return { state, json: JSON.stringify(state) };
+  }
+  const state = stateOf(JSON.parse(text) as MetaValue);
+  return { state, json: state ? text : JSON.stringify(null) };
+}
+
+function stateOf(value: MetaValue | undefined): KeychainState | null {
   if (!value || typeof value !== 'object' || Array.isArray(value) || value.v !== 1) return null;
   return value as unknown as KeychainState;
 }

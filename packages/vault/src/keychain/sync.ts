@@ -267,7 +267,7 @@ export async function pull(
     if (records.length > 0 || Object.keys(seen).length > 0) {
       Object.assign(state.synced, seen);
       // The merge and the cursor that covers it are saved together, so a crash cannot skip items.
-      changed += (await keychain.host.applyRemote(records, { meta: keychain.stateForMeta() })).changed.length;
+      changed += (await keychain.host.applyRemote(records, keychain.metaForWrite())).changed.length;
     }
     // An empty page changes nothing worth a vault write of its own: the round's own save (after the
     // push, so not between a live edit and its push) keeps the head it saw.
