@@ -6,42 +6,10 @@ import {
   sealVaultFileWith,
   Vault,
   VaultDamagedError,
-  type KeyProvider,
   type VaultChange,
   type VaultHeader,
-  type VaultKey,
-  type VaultStorage,
 } from '@tessera/vault';
-import { totpEntry } from './fixtures.js';
-
-/** Vault bytes in memory; records each save's durability; `failNext` makes the next save throw. */
-function memory() {
-  const state = {
-    bytes: null as Uint8Array | null,
-    saves: [] as string[],
-    failNext: false,
-    /** Resolves the save in progress (a save waits for it when `hold` is set). */
-    hold: false,
-    pending: [] as (() => void)[],
-  };
-  const storage: VaultStorage = {
-    load: async () => state.bytes,
-    async save(bytes, options) {
-      state.saves.push(options?.durability ?? 'strict');
-      if (state.hold) await new Promise<void>((resolve) => state.pending.push(resolve));
-      if (state.failNext) {
-        state.failNext = false;
-        throw new Error('disk full');
-      }
-      state.bytes = bytes;
-    },
-    lock: async () => async () => undefined,
-  };
-  return { state, storage };
-}
-
-const KEY: VaultKey = { key: new Uint8Array(32).fill(7), keyId: 'AAAAAAAAAAAAAAAA', custody: 'file' };
-const keys: KeyProvider = { unlock: async () => KEY, create: async () => KEY };
+import { KEY, keys, memory, totpEntry } from './fixtures.js';
 
 const header = (aead?: VaultHeader['aead']): VaultHeader => ({
   generation: 1,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { OtpEntry } from '@tessera/otp';
+import type { KeyProvider, VaultKey, VaultStorage } from '@tessera/vault';
 
 /** A fresh temporary home, removed after the test file. */
 export function tempHome(): string {
@@ -42,3 +43,34 @@ export function rfcHotpEntry(): OtpEntry {
     account: 'me',
   };
 }
+
+/** Vault bytes in memory; records each save's durability; `failNext` makes the next save throw. */
+export function memory() {
+  const state = {
+    bytes: null as Uint8Array | null,
+    saves: [] as string[],
+    failNext: false,
+    /** Resolves the save in progress (a save waits for it when `hold` is set). */
+    hold: false,
+    pending: [] as (() => void)[],
+  };
+  const storage: VaultStorage = {
+    load: async () => state.bytes,
+    async save(bytes, options) {
+      state.saves.push(options?.durability ?? 'strict');
+      if (state.hold) await new Promise<void>((resolve) => state.pending.push(resolve));
+      if (state.failNext) {
+        state.failNext = false;
+        throw new Error('disk full');
+      }
+      state.bytes = bytes;
+    },
+    lock: async () => async () => undefined,
+  };
+  return { state, storage };
+}
+
+/** One fixed vault key. */
+export const KEY: VaultKey = { key: new Uint8Array(32).fill(7), keyId: 'AAAAAAAAAAAAAAAA', custody: 'file' };
+/** Hands out `KEY` for every vault (in-memory tests). */
+export const keys: KeyProvider = { unlock: async () => KEY, create: async () => KEY };

@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { openNodeVault } from '@tessera/vault/node';
-import { Vault, type KeyProvider, type VaultKey, type VaultStorage } from '@tessera/vault';
+import { Vault } from '@tessera/vault';
 import { decodePayload, encodePayload } from '../src/payload.js';
-import { tempHome, totpEntry } from './fixtures.js';
+import { keys, memory, tempHome, totpEntry } from './fixtures.js';
 
 // The vault keeps each meta value's JSON text for its comparisons and writes (issue 14): these
 // check that the kept text never outlives the value it was made from.
 
 const open = (home: string) => openNodeVault({ home, keyStore: 'file' });
-
-const KEY: VaultKey = { key: new Uint8Array(32).fill(7), keyId: 'AAAAAAAAAAAAAAAA', custody: 'file' };
-const keys: KeyProvider = { unlock: async () => KEY, create: async () => KEY };
-
-/** Vault bytes in memory; `failNext` makes the next save throw. */
-function memory() {
-  const state = { bytes: null as Uint8Array | null, failNext: false };
-  const storage: VaultStorage = {
-    load: async () => state.bytes,
-    async save(bytes) {
-      if (state.failNext) {
-        state.failNext = false;
-        throw new Error('disk full');
-      }
-      state.bytes = bytes;
-    },
-    lock: async () => async () => undefined,
-  };
-  return { state, storage };
-}
 
 describe('meta JSON kept by the vault', () => {
   it('a write carries the meta another Vault object saved since, not the text this one kept', async () => {
