@@ -30,9 +30,30 @@ interface StoredPayload {
 }
 
 /**
- * The payload's bytes: the UTF-8 of `JSON.stringify` of its `StoredPayload`. `content.metaJson`, when
- * given, must be `JSON.stringify(content.meta)`: the vault keeps each meta value's text and passes
- * it, so a write does not stringify the keychain state again (issue 14).
+ * The UTF-8 bytes of `{"entry":<the entry's JSON>,"c":[` of each record, by record: the vault
+ * replaces a record object on every change and never edits one (as `recordHash` in
+ * keychain/sync.ts relies on too), so a write encodes only the entries that changed since the last
+ * one rather than all of them (issue 14: every live edit rewrites the whole file, a 1,000-entry
+ * vault included, and stringifying it, then encoding half a megabyte of text, was most of a write).
+ */
+const recordHeads = new WeakMap<VaultRecord, Uint8Array>();
+const utf8 = new TextEncoder();
+
+function recordHead(record: VaultRecord): Uint8Array {
+  let head = recordHeads.get(record);
+  if (head === undefined) {
+    head = utf8.encode(`{"entry":${JSON.stringify(record.entry)},"c":[`);
+    recordHeads.set(record, head);
+  }
+  return head;
+}
+
+/**
+ * The payload's bytes: exactly the UTF-8 of `JSON.stringify` of the `StoredPayload`
+ * (test/payload.test.ts checks this), put together from each record's bytes kept from earlier
+ * writes and its clock indexes. `content.metaJson`, when given, must be `JSON.stringify(content.meta)`:
+ * the vault keeps each meta value's text and passes it, so a write does not stringify the keychain
+ * state again (issue 14).
  */
 export function encodePayload(content: VaultContent & { metaJson?: string }): Uint8Array {
   const clocks: string[] = [];
@@ -42,8 +63,15 @@ export function encodePayload(content: VaultContent & { metaJson?: string }): Ui
   // Most fields of a record share one clock: the index of the clock just seen is reused.
   let lastClock: string | undefined;
   let lastIndex = -1;
-  const records = content.records.map((record) => {
-    const c: number[] = new Array<number>(clockFields.length).fill(-1);
+  const heads: Uint8Array[] = new Array<Uint8Array>(content.records.length);
+  // Each record's `c` and the `]}` closing it: ASCII only (digits, '-', ','), written byte by byte.
+  const tails: string[] = new Array<string>(content.records.length);
+  let length = 0;
+  const c: number[] = [];
+  for (let r = 0; r < content.records.length; r++) {
+    const record = content.records[r]!;
+    c.length = 0;
+    for (let f = 0; f < clockFields.length; f++) c.push(-1);
     // Every write encodes every record (a restore's first write 1,000): for...in over own keys
     // rather than for...of over Object.keys, so no key array or iterator per record (issue 14).
     for (const field in record.clock) {
@@ -64,15 +92,30 @@ export function encodePayload(content: VaultContent & { metaJson?: string }): Ui
       while (c.length <= f) c.push(-1);
       c[f] = i;
     }
-    return { entry: record.entry, c };
-  });
-  // Key order of StoredPayload; each value as `JSON.stringify` writes it inside the object.
-  const meta = content.metaJson ?? JSON.stringify(content.meta);
-  return new TextEncoder().encode(
+    heads[r] = recordHead(record);
+    tails[r] = `${c.join(',')}]}`;
+    length += heads[r]!.length + tails[r]!.length;
+  }
+  // Key order of StoredPayload; `JSON.stringify` of each value as it writes it inside the object.
+  const start = utf8.encode(
     `{"v":1,"deviceId":${JSON.stringify(content.deviceId)},"hlc":${JSON.stringify(content.hlc)},` +
-      `"meta":${meta},"clocks":${JSON.stringify(clocks)},` +
-      `"clockFields":${JSON.stringify(clockFields)},"records":${JSON.stringify(records)}}`,
+      `"meta":${content.metaJson ?? JSON.stringify(content.meta)},"clocks":${JSON.stringify(clocks)},` +
+      `"clockFields":${JSON.stringify(clockFields)},"records":[`,
   );
+  const commas = Math.max(0, content.records.length - 1);
+  const out = new Uint8Array(start.length + length + commas + 2);
+  out.set(start, 0);
+  let at = start.length;
+  for (let r = 0; r < heads.length; r++) {
+    if (r > 0) out[at++] = 0x2c; // ','
+    out.set(heads[r]!, at);
+    at += heads[r]!.length;
+    const tail = tails[r]!;
+    for (let k = 0; k < tail.length; k++) out[at++] = tail.charCodeAt(k);
+  }
+  out[at] = 0x5d; // ']'
+  out[at + 1] = 0x7d; // '}'
+  return out;
 }
 
 /** Parses the decrypted payload, checking its outline (records are checked in depth by `Vault.check()`). */

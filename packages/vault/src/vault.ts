@@ -755,9 +755,12 @@ export class Vault {
 
   /** Loads storage if it changed since the last load or save. */
   private async reload(): Promise<void> {
-    const bytes = await this.options.storage.load();
-    if (bytes === null) return;
-    if (this.loadedBytes && sameBytes(bytes, this.loadedBytes)) return;
+    const { storage } = this.options;
+    const known = this.loadedBytes;
+    const bytes =
+      known && storage.loadUnlessSame ? await storage.loadUnlessSame(known) : await storage.load();
+    if (bytes === null || bytes === known) return;
+    if (known && sameBytes(bytes, known)) return;
     const first = this.loadedBytes === null && this.generation_ === 0;
     const label = this.options.storage.label;
     try {

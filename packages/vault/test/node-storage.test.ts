@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
@@ -122,6 +123,38 @@ describe('vault files', () => {
     writeFileSync(join(home, 'vault.bin.1.tmp-999999-deadbeef'), 'partial');
     await (await open(home)).add(totpEntry(5));
     expect(readdirSync(home).sort()).toEqual(['vault.bin', 'vault.bin.1', 'vault.key']);
+  });
+  it('an open vault refuses its file changed in place behind it, and never overwrites it', async () => {
+    const home = tempHome();
+    const vault = await open(home);
+    // Larger than the first bytes a write compares (the longest header and the nonce).
+    await vault.addMany(Array.from({ length: 40 }, (_, i) => totpEntry(i)));
+    const paths = vaultPaths(home);
+    const bytes = readFileSync(paths.vault);
+    expect(bytes.length).toBeGreaterThan(12 + 4096 + 24 + 20);
+    // A byte of the ciphertext, past the header and nonce the next write compares: the file keeps
+    // its size and its first bytes, and only its times tell the change (as any later write's would).
+    bytes[bytes.length - 20]! ^= 0x01;
+    writeFileSync(paths.vault, bytes);
+    const later = new Date(statSync(paths.vault).mtimeMs + 5_000);
+    utimesSync(paths.vault, later, later);
+    await expect(vault.add(totpEntry(99))).rejects.toBeInstanceOf(VaultDamagedError);
+    expect(readFileSync(paths.vault)).toEqual(bytes);
+  });
+
+  it('reads the file again when another process replaced it, even at the same size', async () => {
+    const home = tempHome();
+    const a = await open(home);
+    const b = await open(home);
+    const { id } = await a.add(totpEntry(1));
+    await b.refresh();
+    for (const issuer of ['x', 'y', 'z']) {
+      await b.rename(id, { issuer });
+      // a's next change starts from b's write, not from what a last saw.
+      await a.update(id, { tags: [issuer] });
+      expect(a.get(id)).toMatchObject({ issuer, tags: [issuer] });
+    }
+    expect((await open(home)).get(id)).toMatchObject({ issuer: 'z', tags: ['z'] });
   });
 });
 

@@ -1,5 +1,6 @@
 /// <reference types="node" />
-import { copyFile, link, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { copyFile, link, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VaultDamagedError } from '../errors.js';
 import type { VaultStorage } from '../storage.js';
@@ -10,6 +11,9 @@ import type { VaultPaths } from './paths.js';
 /** Largest vault file read (5,000 entries of a few hundred bytes are ~2 MB; this leaves room). */
 export const MAX_VAULT_BYTES = 64 * 1024 * 1024;
 
+/** Bytes compared by `loadUnlessSame`: the signature, the longest header and the nonce. */
+const PREFIX_BYTES = 12 + 4096 + 24;
+
 /**
  * The vault in files: `vault.bin` (current), `vault.bin.1` (previous generation), `vault.lock`.
  * Each save keeps the file it replaces as `vault.bin.1` (a hard link, so no extra write), then
@@ -17,6 +21,8 @@ export const MAX_VAULT_BYTES = 64 * 1024 * 1024;
  */
 export class NodeFileStorage implements VaultStorage {
   readonly label: string;
+  /** The bytes this object last loaded or saved, and `stamp` of the file that held them. */
+  private last: { bytes: Uint8Array; stamp: string } | null = null;
 
   constructor(
     readonly paths: VaultPaths,
@@ -26,25 +32,56 @@ export class NodeFileStorage implements VaultStorage {
   }
 
   async load(): Promise<Uint8Array | null> {
-    const bytes = await readBounded(this.paths.vault);
-    if (bytes === null && (await exists(this.paths.previous))) {
+    const read = await readBounded(this.paths.vault);
+    this.last = read;
+    if (read === null && (await exists(this.paths.previous))) {
       throw new VaultDamagedError(
         `it is missing, but the previous generation ${this.paths.previous} exists`,
         this.paths.vault,
       );
     }
-    return bytes;
+    return read?.bytes ?? null;
+  }
+
+  /**
+   * `known` itself when `vault.bin` is still the file this object last loaded or saved as `known`:
+   * the same file (device, inode, size, modification and change times) whose first bytes (the
+   * header, with the generation and time of the write, and the write's random nonce) are still
+   * those of `known`. Every save replaces the file by a new one with a fresh nonce, so a write by
+   * another process never passes; one changing the file in place changes its times. Anything else
+   * is read whole (`load`).
+   */
+  async loadUnlessSame(known: Uint8Array): Promise<Uint8Array | null> {
+    const last = this.last;
+    if (last?.bytes !== known) return this.load();
+    const handle = await open(this.paths.vault, 'r').catch(() => null);
+    if (handle === null) return this.load();
+    try {
+      const info = await handle.stat({ bigint: true });
+      if (stampOf(info) === last.stamp) {
+        const length = Math.min(known.length, PREFIX_BYTES);
+        const head = new Uint8Array(length);
+        const { bytesRead } = await handle.read(head, 0, length, 0);
+        if (bytesRead === length && Buffer.compare(head, known.subarray(0, length)) === 0) return known;
+      }
+    } finally {
+      await handle.close();
+    }
+    return this.load();
   }
 
   /** The previous generation's bytes, or null. */
   async loadPrevious(): Promise<Uint8Array | null> {
-    return readBounded(this.paths.previous);
+    return (await readBounded(this.paths.previous))?.bytes ?? null;
   }
 
   async save(bytes: Uint8Array): Promise<void> {
+    this.last = null;
     await this.removeLeftovers();
     if (await exists(this.paths.vault)) await this.keepAsPrevious();
     await writeFileDurably(this.paths.vault, bytes);
+    // Under the lock: no other writer replaces the file between the rename and this stat.
+    this.last = { bytes, stamp: stampOf(await stat(this.paths.vault, { bigint: true })) };
   }
 
   /** Makes `vault.bin.1` an exact copy of `vault.bin` (after a key change, so both open with the new key). */
@@ -58,6 +95,7 @@ export class NodeFileStorage implements VaultStorage {
    * is kept beside it as `vault.bin.damaged-<time>` for inspection, never deleted.
    */
   async restore(bytes: Uint8Array): Promise<string | null> {
+    this.last = null;
     let setAside: string | null = null;
     if (await exists(this.paths.vault)) {
       setAside = `${this.paths.vault}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
@@ -100,20 +138,32 @@ export class NodeFileStorage implements VaultStorage {
   }
 }
 
-async function readBounded(file: string): Promise<Uint8Array | null> {
+/** The file's bytes and `stamp`, both from one open file; null when there is none. */
+async function readBounded(file: string): Promise<{ bytes: Uint8Array; stamp: string } | null> {
+  let handle: FileHandle;
   try {
-    const info = await stat(file);
-    if (info.size > MAX_VAULT_BYTES) {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const info = await handle.stat({ bigint: true });
+    if (info.size > BigInt(MAX_VAULT_BYTES)) {
       throw new VaultDamagedError(
         `it is ${info.size} bytes, more than the ${MAX_VAULT_BYTES} a vault can be`,
         file,
       );
     }
-    return new Uint8Array(await readFile(file));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    return { bytes: new Uint8Array(await handle.readFile()), stamp: stampOf(info) };
+  } finally {
+    await handle.close();
   }
+}
+
+/** What tells one file's state from another's: device, inode, size, modification and change times. */
+function stampOf(info: BigIntStats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
 }
 
 async function exists(file: string): Promise<boolean> {
