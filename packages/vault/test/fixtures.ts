@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll } from 'vitest';
 import type { OtpEntry } from '@tessera/otp';
-import type { KeyProvider, VaultKey, VaultStorage } from '@tessera/vault';
+import { formatHlc, type KeyProvider, type VaultKey, type VaultStorage } from '@tessera/vault';
 
 /** A fresh temporary home, removed after the test file. */
 export function tempHome(): string {
@@ -28,6 +29,17 @@ export function totpEntry(n: number, labels: Partial<Pick<OtpEntry, 'issuer' | '
     issuer: labels.issuer ?? `Issuer ${n}`,
     account: labels.account ?? `user${n}`,
   };
+}
+
+/** HLCs from few milliseconds, counters and two devices, so equal clocks (ties) happen often. */
+export function fewHlcs(range: { maxMs: number; maxCounter: number }): fc.Arbitrary<string> {
+  return fc
+    .record({
+      ms: fc.integer({ min: 1, max: range.maxMs }),
+      counter: fc.integer({ min: 0, max: range.maxCounter }),
+      deviceId: fc.constantFrom('a', 'b'),
+    })
+    .map(formatHlc);
 }
 
 /** The RFC 4226 Appendix D test secret as an HOTP entry (codes 755224, 287082, 359152, ...). */

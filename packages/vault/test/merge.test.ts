@@ -1,18 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatHlc, isDeleted, mergeRecords, type VaultRecord } from '@tessera/vault';
-import { totpEntry } from './fixtures.js';
+import { fewHlcs, totpEntry } from './fixtures.js';
 
 const ID = '0b6f3b7e-9d1c-4f3a-8e2b-5a6c7d8e9f01';
 
 /** Few distinct clock values, so equal clocks (ties) happen often. */
-const hlc = fc
-  .record({
-    ms: fc.integer({ min: 1, max: 4 }),
-    counter: fc.integer({ min: 0, max: 1 }),
-    deviceId: fc.constantFrom('a', 'b'),
-  })
-  .map(formatHlc);
+const hlc = fewHlcs({ maxMs: 4, maxCounter: 1 });
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 /** Any copy of one record that some device could hold, including ties with different values. */

@@ -4,6 +4,7 @@ import { formatHlc, isDeleted, type VaultRecord } from '../src/index.js';
 import { patchRecord } from '../src/record.js';
 import { decodePayload, encodePayload, type VaultContent } from '../src/payload.js';
 import type { MetaValue } from '../src/types.js';
+import { fewHlcs, totpEntry } from './fixtures.js';
 
 /** The payload as `encodePayload` wrote it before it kept each entry's text: one `JSON.stringify`. */
 function reference(content: VaultContent): string {
@@ -26,13 +27,7 @@ function reference(content: VaultContent): string {
   return JSON.stringify({ v: 1, deviceId, hlc, meta, clocks, clockFields, records });
 }
 
-const hlc = fc
-  .record({
-    ms: fc.integer({ min: 1, max: 6 }),
-    counter: fc.integer({ min: 0, max: 2 }),
-    deviceId: fc.constantFrom('a', 'b'),
-  })
-  .map(formatHlc);
+const hlc = fewHlcs({ maxMs: 6, maxCounter: 2 });
 const text = fc.string({ maxLength: 12, unit: 'grapheme' });
 
 const record: fc.Arbitrary<VaultRecord> = fc
@@ -51,13 +46,8 @@ const record: fc.Arbitrary<VaultRecord> = fc
   .map(({ id, clock, pinned, extra, ...fields }) => ({
     v: 1 as const,
     entry: {
+      ...totpEntry(0),
       id,
-      type: 'totp' as const,
-      secret: 'JBSWY3DPEHPK3PXP',
-      algorithm: 'SHA1' as const,
-      digits: 6,
-      period: 30,
-      counter: null,
       deviceOnly: false,
       createdAt: 1,
       updatedAt: 2,
