@@ -220,3 +220,17 @@ export async function visibleCodes(page: Page): Promise<string[]> {
       .sort(),
   );
 }
+
+/**
+ * `issuer|account` of every row of the codes list as it is, sorted; with `code`, `issuer|account|code`
+ * (the code without its grouping space).
+ */
+export async function rowLabels(page: Page, options: { code?: boolean } = {}): Promise<string[]> {
+  const rows = await page.locator('.row').evaluateAll((rows) =>
+    rows.map((row) => ({
+      label: `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`,
+      code: row.querySelector('.code')?.textContent?.replace(/\s/g, ''),
+    })),
+  );
+  return rows.map((row) => (options.code ? `${row.label}|${row.code}` : row.label)).sort();
+}

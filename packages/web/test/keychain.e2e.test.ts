@@ -8,7 +8,14 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { generateCode, normalizeEntry } from '@tessera/otp';
 import { findLeaks, readTree } from '../../server/test/leaks.js';
-import { addTyped, signInFromFirstRun, startDeviceOnly, useHarness, type Device } from './harness.js';
+import {
+  addTyped,
+  rowLabels as labels,
+  signInFromFirstRun,
+  startDeviceOnly,
+  useHarness,
+  type Device,
+} from './harness.js';
 
 const EMAIL = 'story@example.com';
 const PASSWORD = 'correct horse battery staple';
@@ -23,33 +30,8 @@ const harness = useHarness();
 let a: Device;
 let recoveryKey = '';
 
-/** `issuer|account` of every row, sorted. */
-async function labels(page: Page): Promise<string[]> {
-  return page
-    .locator('.row')
-    .evaluateAll((rows) =>
-      rows
-        .map(
-          (row) =>
-            `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}`,
-        )
-        .sort(),
-    );
-}
-
-/** `issuer|account|code` of every row, sorted; the code without its grouping space. */
-async function shownCodes(page: Page): Promise<string[]> {
-  return page
-    .locator('.row')
-    .evaluateAll((rows) =>
-      rows
-        .map(
-          (row) =>
-            `${row.querySelector('.issuer')?.textContent?.replace('★', '').trim()}|${row.querySelector('.account')?.textContent?.trim() ?? ''}|${row.querySelector('.code')?.textContent?.replace(/\s/g, '')}`,
-        )
-        .sort(),
-    );
-}
+/** `issuer|account|code` of every row, sorted. */
+const shownCodes = (page: Page) => labels(page, { code: true });
 
 /**
  * Both browsers show the same codes, and they are the RFC 6238 codes of the secrets at this moment

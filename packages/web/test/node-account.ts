@@ -7,11 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keychain, metaDeviceKeyStore, signup } from '@tessera/vault/keychain';
 import { openNodeVault } from '@tessera/vault/node';
+import type { Vault } from '@tessera/vault';
 
 export const NODE_ACCOUNT_PASSWORD = 'correct horse battery staple';
 
-/** Signs up `email` on `server` from a fresh vault in a temporary home; returns its keychain. */
-export async function nodeAccount(server: string, email: string, deviceName: string): Promise<Keychain> {
+/**
+ * Signs up `email` on `server` from a fresh vault in a temporary home; returns its keychain and the
+ * vault (to add entries as that device). `keepRecoveryKey` is handed the account's recovery key.
+ */
+export async function nodeDevice(
+  server: string,
+  email: string,
+  deviceName: string,
+  options: { keepRecoveryKey?: (key: string) => Promise<void> } = {},
+): Promise<{ keychain: Keychain; vault: Vault }> {
   const vault = await openNodeVault({
     home: mkdtempSync(join(tmpdir(), 'tessera-node-account-')),
     keyStore: 'file',
@@ -26,7 +35,12 @@ export async function nodeAccount(server: string, email: string, deviceName: str
     email,
     password: NODE_ACCOUNT_PASSWORD,
     deviceName,
-    keepRecoveryKey: async () => undefined,
+    keepRecoveryKey: options.keepRecoveryKey ?? (async () => undefined),
   });
-  return keychain;
+  return { keychain, vault };
+}
+
+/** Signs up `email` on `server` from a fresh vault in a temporary home; returns its keychain. */
+export async function nodeAccount(server: string, email: string, deviceName: string): Promise<Keychain> {
+  return (await nodeDevice(server, email, deviceName)).keychain;
 }

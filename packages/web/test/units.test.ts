@@ -4,6 +4,7 @@ import { clockOffsetNotice, defaultDeviceName, groupCode, spokenCode, timeAgo } 
 import { missingFeatures } from '../src/support.js';
 import { parseTags } from '../src/components/EntryDialog.js';
 import { forScreen } from '../src/app/words.js';
+import { screenDevices } from '../src/app/keychain.js';
 import { importFiles } from '@tessera/formats';
 import { Keychain, metaDeviceKeyStore } from '@tessera/vault/keychain';
 import { FolderError } from '@tessera/vault/folders';
@@ -25,6 +26,38 @@ describe('web helpers', () => {
 
   it('compares safety numbers by their digits, whatever the spacing', () => {
     expect(safetyDigits('01234 56789\n11111')).toBe('012345678911111');
+  });
+
+  it('marks join requests past their 10 minutes on the Backup page, and only those', () => {
+    const now = Date.parse('2026-01-10T12:00:00Z');
+    const at = (ms: number) => new Date(ms).toISOString();
+    const listed = (id: string, status: 'pending' | 'trusted' | 'removed', createdAt: string | null) => ({
+      id,
+      name: `Device ${id}`,
+      status,
+      via: status === 'pending' ? null : 'approval',
+      thisDevice: false,
+      createdAt,
+      lastSeenAt: at(now - 5_000),
+    });
+    expect(
+      screenDevices(
+        [
+          listed('A', 'trusted', at(now - 3_600_000)),
+          listed('B', 'removed', null),
+          listed('P', 'pending', at(now - 10 * 60_000)),
+          listed('O', 'pending', at(now - 10 * 60_000 - 1)),
+          listed('N', 'pending', null),
+        ],
+        now,
+      ),
+    ).toEqual([
+      { id: 'A', name: 'Device A', status: 'trusted', lastSeenAt: at(now - 5_000) },
+      { id: 'B', name: 'Device B', status: 'removed', lastSeenAt: at(now - 5_000) },
+      { id: 'P', name: 'Device P', status: 'pending', lastSeenAt: at(now - 5_000), expired: false },
+      { id: 'O', name: 'Device O', status: 'pending', lastSeenAt: at(now - 5_000), expired: true },
+      { id: 'N', name: 'Device N', status: 'pending', lastSeenAt: at(now - 5_000), expired: true },
+    ]);
   });
 
   it('says how long ago in words', () => {

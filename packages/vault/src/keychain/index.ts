@@ -56,6 +56,7 @@ export {
 } from './notices.js';
 export {
   allNotices,
+  deviceList,
   keychainStatus,
   listDevices,
   pinProtection,

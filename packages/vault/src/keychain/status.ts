@@ -1,4 +1,5 @@
 /** What `tessera keychain status` and `devices` show, computed from local state (and the server for devices). */
+import type { Device } from '@tessera/protocol';
 import { SERVER_CLOCK_META_KEY, serverClockFromMeta } from '../clock-skew.js';
 import { trustedDevices, type CircleState } from './circle.js';
 import type { Keychain } from './keychain.js';
@@ -129,32 +130,46 @@ export interface DeviceView {
   lastSeenAt: string | null;
 }
 
-/** Devices of the account: the circle's members, plus pending join requests the server reports. */
-export async function listDevices(keychain: Keychain): Promise<DeviceView[]> {
-  const state = keychain.requireState();
-  const circle = await keychain.refreshCircle();
-  const { devices } = await keychain.client().call('devices');
-  const server = new Map(devices.map((d) => [d.id, d]));
+/**
+ * The device list from the verified circle and the devices the server reports: the circle's members
+ * first (trusted and removed, named as the circle says: the server's names are not trusted), then
+ * the join requests the server reports that are not in the circle yet. Pure, so the web app (which
+ * must not refresh the circle beside its follow loop) lists devices with the same code as the CLI.
+ */
+export function deviceList(
+  circle: CircleState,
+  reported: readonly Device[],
+  thisDeviceId: string,
+): DeviceView[] {
+  const server = new Map(reported.map((d) => [d.id, d]));
   const views: DeviceView[] = Object.values(circle.devices).map((m) => ({
     id: m.device.id,
     name: m.device.name,
     status: m.status,
     via: m.via,
-    thisDevice: m.device.id === state.deviceId,
+    thisDevice: m.device.id === thisDeviceId,
     createdAt: iso(server.get(m.device.id)?.createdAt),
     lastSeenAt: iso(server.get(m.device.id)?.lastSeenAt),
   }));
-  for (const d of devices) {
+  for (const d of reported) {
     if (circle.devices[d.id] || d.status !== 'pending') continue;
     views.push({
       id: d.id,
       name: d.name,
       status: 'pending',
       via: null,
-      thisDevice: d.id === state.deviceId,
+      thisDevice: d.id === thisDeviceId,
       createdAt: iso(d.createdAt),
       lastSeenAt: iso(d.lastSeenAt),
     });
   }
   return views;
+}
+
+/** Devices of the account: the circle's members, plus pending join requests the server reports. */
+export async function listDevices(keychain: Keychain): Promise<DeviceView[]> {
+  const state = keychain.requireState();
+  const circle = await keychain.refreshCircle();
+  const { devices } = await keychain.client().call('devices');
+  return deviceList(circle, devices, state.deviceId);
 }

@@ -16,7 +16,6 @@ import {
   sharingKeyChain,
   signLink,
   trustedDevices,
-  type CircleDevice,
   type CircleLink,
   type CircleState,
 } from '../../src/keychain/index.js';
@@ -26,49 +25,7 @@ import {
   sharingKey,
   sharingRotationMessage,
 } from '../../src/folders/index.js';
-
-function device(id: string): CircleDevice {
-  const key = (seed: number) => b64u(new Uint8Array(32).fill(seed + id.charCodeAt(id.length - 1)));
-  return { id, name: `Device ${id}`, encPub: key(1), signPub: key(2) };
-}
-
-/** The fields of a v2 rotation that replaces the recovery key with a fresh one (§2.1). */
-function newRecovery(rk = newRecoveryKey()) {
-  return { recoveryPub: b64u(recoveryKeyPair(rk).encPub), recoveryAnchor: recoverySigningKey(rk) };
-}
-
-/** A circle of A (genesis) + B (approved), then an escrow; returns links, states and keys. */
-function buildCircle() {
-  const vk1 = newVaultKey();
-  const key1 = circleKey(vk1);
-  const recoveryPub = b64u(recoveryKeyPair(newRecoveryKey()).encPub);
-  const genesis = buildLink(null, {
-    op: 'genesis',
-    by: 'A',
-    device: device('A'),
-    via: 'genesis',
-    recoveryPub,
-    signer: key1,
-    nextCirclePub: key1.publicKey,
-  });
-  const s0 = applyLinks(null, [genesis]);
-  const addB = buildLink(s0, {
-    op: 'add-device',
-    by: 'A',
-    device: device('B'),
-    via: 'approval',
-    signer: key1,
-  });
-  const s1 = applyLinks(s0, [addB]);
-  const escrow = buildLink(s1, {
-    op: 'set-escrow',
-    by: 'B',
-    escrowPub: b64u(new Uint8Array(32).fill(9)),
-    signer: key1,
-  });
-  const s2 = applyLinks(s1, [escrow]);
-  return { vk1, key1, links: [genesis, addB, escrow], states: [s0, s1, s2] };
-}
+import { buildCircle, buildCircleWithoutB, device, newRecovery } from './circle-fixture.js';
 
 function expectRefused(fn: () => unknown, code: 'circle-invalid' | 'circle-rollback', message?: RegExp) {
   try {
@@ -131,17 +88,7 @@ describe('circle (PROTOCOL §2)', () => {
   });
 
   it('rotates the circle key on removal; the removed device can no longer sign', () => {
-    const { key1, states } = buildCircle();
-    const key2 = circleKey(newVaultKey());
-    const remove = buildLink(states[2]!, {
-      op: 'remove-device',
-      by: 'A',
-      device: device('B'),
-      signer: key1,
-      nextCirclePub: key2.publicKey,
-      ...newRecovery(),
-    });
-    const s3 = applyLinks(states[2]!, [remove]);
+    const { key1, key2, s3 } = buildCircleWithoutB();
     expect(s3.epoch).toBe(2);
     expect(deviceStatus(s3, 'B')).toBe('removed');
     expect(trustedDevices(s3).map((d) => d.id)).toEqual(['A']);

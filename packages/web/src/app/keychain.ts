@@ -9,6 +9,7 @@ import {
   recoverWithPasskey,
   removePasskey,
   describeNotice,
+  deviceList,
   dismissNotice,
   follow,
   noticeDone,
@@ -30,6 +31,7 @@ import {
   signInToRecover,
   signup,
   syncRound,
+  type DeviceView as ListedDevice,
 } from '@tessera/vault/keychain';
 import type { MetaValue, Vault } from '@tessera/vault';
 import type { OtpEntry } from '@tessera/otp';
@@ -108,6 +110,23 @@ function noticeText(notice: Notice): string {
     default:
       return describeNotice(notice);
   }
+}
+
+/**
+ * The Backup page's rows of the vault's device list (the one `tessera keychain devices` prints): a
+ * join request past its 10 minutes is marked, as it can only be removed, not approved.
+ */
+export function screenDevices(list: readonly ListedDevice[], now: number): DeviceView[] {
+  return list.map((d) => ({
+    id: d.id,
+    name: d.name,
+    status: d.status,
+    lastSeenAt: d.lastSeenAt,
+    // A request the server gave no time for counts as old.
+    ...(d.status === 'pending'
+      ? { expired: now - (d.createdAt ? Date.parse(d.createdAt) : 0) > JOIN_REQUEST_TTL_MS }
+      : {}),
+  }));
 }
 
 /**
@@ -675,24 +694,7 @@ export class KeychainSession {
     if (state?.status !== 'trusted' || !circle) return this.publish();
     try {
       const { devices } = await this.keychain.client().call('devices');
-      const seen = new Map(devices.map((d) => [d.id, d]));
-      this.devices = [
-        ...Object.values(circle.devices).map((m) => ({
-          id: m.device.id,
-          name: m.device.name,
-          status: m.status,
-          lastSeenAt: seen.get(m.device.id)?.lastSeenAt ?? null,
-        })),
-        ...devices
-          .filter((d) => d.status === 'pending' && !circle.devices[d.id])
-          .map((d) => ({
-            id: d.id,
-            name: d.name,
-            status: 'pending' as const,
-            lastSeenAt: d.lastSeenAt,
-            expired: Date.now() - Number(d.createdAt) > JOIN_REQUEST_TTL_MS,
-          })),
-      ];
+      this.devices = screenDevices(deviceList(circle, devices, state.deviceId), Date.now());
       await this.remember();
     } catch {
       // Offline or the server is away; the list shown stays the last one.
