@@ -8,6 +8,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { FeedEventType } from '@tessera/protocol';
 import type { MainDatabase } from './db/tables.js';
 import type { TailItem } from './item-tail.js';
+import { PG_TIMEOUTS } from './db/connect.js';
 
 export const NOTIFY_CHANNEL = 'tessera_events';
 /** Longest announcement with the event's data (PostgreSQL refuses payloads of 8000 bytes or more). */
@@ -215,7 +216,10 @@ export async function postgresBus(options: {
   const connect = async (): Promise<void> => {
     const c = new pg.Client({
       connectionString: options.url,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: PG_TIMEOUTS.connectMs,
+      // A revocation's NOTIFY goes out here (`revokeSessions`): a sick connection must fail it over
+      // to the pool, never hang the request, as the pool's own limits ensure for every other query.
+      query_timeout: PG_TIMEOUTS.queryMs,
       // Names it in pg_stat_activity, for operators (and the tests that cut it).
       application_name: LISTEN_APPLICATION_NAME,
     });

@@ -216,6 +216,35 @@ describe('session cache and the LISTEN connection (postgres)', () => {
     }
   });
 
+  it('a revocation still goes out, through the pool, while the listening connection hangs', async () => {
+    const main = await openDatabase<MainDatabase>({ url: store.database });
+    const bus = await postgresBus({ url: store.database, db: main.db, onError: () => {} });
+    const other = new pg.Client({ connectionString: store.database });
+    let stopped: number | null = null;
+    try {
+      await other.connect();
+      await other.query(`LISTEN ${SESSIONS_CHANNEL}`);
+      const heard = new Promise<string>((resolve) =>
+        other.on('notification', (msg) => msg.payload === 'hung' && resolve(msg.payload)),
+      );
+      const [row] = await query(
+        store,
+        'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?',
+        [LISTEN_APPLICATION_NAME],
+      );
+      // The backend stopped, not closed: its socket stays open and simply never answers.
+      stopped = Number(row!.pid);
+      process.kill(stopped, 'SIGSTOP');
+      await bus.revokeSessions('hung');
+      expect(await heard).toBe('hung');
+    } finally {
+      if (stopped !== null) process.kill(stopped, 'SIGCONT');
+      await other.end();
+      await bus.close();
+      await main.close();
+    }
+  });
+
   it('losing the LISTEN connection drops cached sessions, so a change it could not announce shows', async () => {
     // Long TTLs: only dropping the cache on the loss can explain a prompt 401 below.
     const api = new Api(
