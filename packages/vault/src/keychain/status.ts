@@ -75,7 +75,11 @@ export function pinProtection(circle: CircleState, server: string): PinProtectio
   return { kind: 'realms', realms: n, threshold: t, operatorRealms, hosts, summary };
 }
 
-const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+/** A time the server reports, or null when it has none or one no date can hold (it would throw). */
+const iso = (ms: number | null | undefined): string | null => {
+  const date = new Date(ms || NaN);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+};
 
 /** Every notice kept on this device, oldest first, each with why it is done (if it is). */
 export function allNotices(state: KeychainState, now = Date.now()): KeychainStatus['notices'] {

@@ -97,6 +97,15 @@ describe('deviceList', () => {
     ]);
   });
 
+  it('shows no time, rather than failing, for times the server reports that no date can hold', () => {
+    const list = deviceList(
+      circle(),
+      [reported('P', 'pending', 'Phone', 9e15, Number.MAX_SAFE_INTEGER)],
+      'A',
+    );
+    expect(list.find((d) => d.id === 'P')).toMatchObject({ createdAt: null, lastSeenAt: null });
+  });
+
   it('keeps the members the server does not report, without times', () => {
     const list = deviceList(circle(), [], 'A');
     expect(list.map((d) => [d.id, d.status, d.thisDevice, d.createdAt, d.lastSeenAt])).toEqual([
