@@ -48,6 +48,7 @@ export class Keychain {
   private keysValue: DeviceKeys | null = null;
   /** When this object last verified the server's whole circle up to the head it named (memory only). */
   private circleVerifiedAt: number | null = null;
+  private circleRefresh: Promise<unknown> = Promise.resolve();
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -243,7 +244,16 @@ export class Keychain {
    * Fetches and verifies circle links after the last verified head. Refuses a rolled-back or forged
    * circle; notices this device's removal; picks up the vault key of a new epoch.
    */
-  async refreshCircle(options: { save?: boolean } = {}): Promise<CircleState> {
+  refreshCircle(options: { save?: boolean } = {}): Promise<CircleState> {
+    // One at a time: two refreshes at once would both ask for the links after the same head, and the
+    // later answer, applied onto the circle the earlier one advanced, would read as a rollback (the
+    // web app refreshes its PIN state while the follow loop's first round runs).
+    const run = this.circleRefresh.then(() => this.fetchCircle(options));
+    this.circleRefresh = run.catch(() => undefined);
+    return run;
+  }
+
+  private async fetchCircle(options: { save?: boolean }): Promise<CircleState> {
     const state = this.requireState();
     const since = state.circle ? state.circle.head.seq : undefined;
     const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });

@@ -5,7 +5,7 @@
 // that answered the items request just before the rotation landed and the circle request just after.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
-import { keychainStatus, rotateRecoveryKey, syncRound } from '../../src/keychain/index.js';
+import { keychainStatus, renameDevice, rotateRecoveryKey, syncRound } from '../../src/keychain/index.js';
 import { device, isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
@@ -68,5 +68,17 @@ describe('a sync round beside a rotation', () => {
     expect(c.vault.get(id)!.account).toBe('edited while C could not save');
     expect(c.keychain.requireState().cursor).toBeGreaterThan(cursor);
     c.vault.applyRemote = applyRemote;
+  });
+
+  it('a circle refresh beside a round (the web app resuming) raises no false rollback when the circle moved', async () => {
+    await renameDevice(a.keychain, { deviceId: c.keychain.requireState().deviceId, name: 'C, renamed by A' });
+    // Both ask for the links after the head C has verified; the second to be answered must not apply
+    // them again onto the circle the first one advanced.
+    const [refreshed] = await Promise.all([c.keychain.refreshCircle(), syncRound(c.keychain)]);
+    expect(keychainStatus(c.keychain).lastError).toBeNull();
+    expect(refreshed.head).toEqual(a.keychain.requireState().circle!.head);
+    expect(c.keychain.requireState().deviceName).toBe('C, renamed by A');
+    const [, again] = await Promise.all([syncRound(c.keychain), c.keychain.refreshCircle({ save: false })]);
+    expect(again.head).toEqual(a.keychain.requireState().circle!.head);
   });
 });
