@@ -48,7 +48,8 @@ export class Keychain {
   private keysValue: DeviceKeys | null = null;
   /** When this object last verified the server's whole circle up to the head it named (memory only). */
   private circleVerifiedAt: number | null = null;
-  private circleRefresh: Promise<unknown> = Promise.resolve();
+  /** Circle refreshes and a round's reload, one at a time (see `refreshCircle`, `reloadInTurn`). */
+  private turn: Promise<unknown> = Promise.resolve();
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -95,6 +96,17 @@ export class Keychain {
       );
     }
     return state;
+  }
+
+  /**
+   * `reload` once the circle refreshes asked for before it are done, and before those asked for
+   * after it (a sync round's first step). A refresh adopts its circle into the state object it
+   * started with and, on a new epoch, then asks for that epoch's vault key: a reload in between put
+   * the vault's state, still on the old circle, in its place, and the key, checked against that
+   * circle, read as forged (the web app refreshes its PIN state beside the follow loop's rounds).
+   */
+  reloadInTurn(): Promise<void> {
+    return this.inTurn(async () => this.reload());
   }
 
   /** Re-reads the state from the vault (another process may have changed it). */
@@ -248,8 +260,12 @@ export class Keychain {
     // One at a time: two refreshes at once would both ask for the links after the same head, and the
     // later answer, applied onto the circle the earlier one advanced, would read as a rollback (the
     // web app refreshes its PIN state while the follow loop's first round runs).
-    const run = this.circleRefresh.then(() => this.fetchCircle(options));
-    this.circleRefresh = run.catch(() => undefined);
+    return this.inTurn(() => this.fetchCircle(options));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    this.turn = run.catch(() => undefined);
     return run;
   }
 

@@ -81,4 +81,51 @@ describe('a sync round beside a rotation', () => {
     const [, again] = await Promise.all([syncRound(c.keychain), c.keychain.refreshCircle({ save: false })]);
     expect(again.head).toEqual(a.keychain.requireState().circle!.head);
   });
+
+  it('a circle refresh whose key fetch spans a round’s reload keeps the new epoch, with no false forgery alarm', async () => {
+    // The web app refreshes its PIN state (refreshCircle) while the follow loop's round starts. A
+    // rotation moved the epoch: the refresh adopts the new circle and asks for its vault key; the
+    // round, meanwhile, reloads the state from the vault, where the refresh has not saved yet. The
+    // key then came back to a state still on the old circle, which names no signing key for the new
+    // epoch: "the circle or the key was forged".
+    await rotateRecoveryKey(a.keychain, { keepRecoveryKey });
+    const epoch = a.keychain.requireTrusted().circle!.epoch;
+    const session = c.keychain.requireState().session;
+    let keysAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (keysAsked = resolve));
+    let roundStarted!: () => void;
+    const started = new Promise<void>((resolve) => (roundStarted = resolve));
+    // The round re-reads the vault, then reloads the state from it (at once, or once no refresh runs).
+    const refreshVault = c.vault.refresh.bind(c.vault);
+    c.vault.refresh = async () => {
+      await refreshVault();
+      roundStarted();
+    };
+    let held = false;
+    proxy.intercept = (req) => {
+      if (req.session !== session || held || !isGet('/v1/keys')(req)) return null;
+      held = true;
+      keysAsked();
+      return started.then(async () => {
+        const res = await fetch(proxy.upstream + req.path, {
+          headers: { authorization: `Bearer ${session}`, 'tessera-client': 'tessera-cli/0.2.0' },
+        });
+        return { status: res.status, body: (await res.json()) as Json };
+      });
+    };
+    const refresh = c.keychain.refreshCircle();
+    await asked;
+    const round = syncRound(c.keychain);
+    const outcome = await refresh.then(
+      (circle) => circle.epoch,
+      (err: Error) => err.message,
+    );
+    await round;
+    proxy.intercept = null;
+    c.vault.refresh = refreshVault;
+    expect(held).toBe(true);
+    expect(outcome).toBe(epoch);
+    expect(keychainStatus(c.keychain).lastError).toBeNull();
+    expect(c.keychain.currentVaultKey().epoch).toBe(epoch);
+  });
 });
