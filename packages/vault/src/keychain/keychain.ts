@@ -50,6 +50,8 @@ export class Keychain {
   private circleVerifiedAt: number | null = null;
   /** Circle refreshes and a round's reload, one at a time (see `refreshCircle`, `reloadInTurn`). */
   private turn: Promise<unknown> = Promise.resolve();
+  /** The state writes in progress (see `reloadInTurn`). */
+  private writes: Promise<unknown> = Promise.resolve();
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -106,7 +108,15 @@ export class Keychain {
    * circle, read as forged (the web app refreshes its PIN state beside the follow loop's rounds).
    */
   reloadInTurn(): Promise<void> {
-    return this.inTurn(async () => this.reload());
+    return this.inTurn(async () => {
+      // Nor before a write already under way (a notice dismissed as the round starts): the vault
+      // holds it only once written, and a reload before then would take the state from before it.
+      for (let writes = this.writes; ; writes = this.writes) {
+        await writes;
+        if (writes === this.writes) break;
+      }
+      this.reload();
+    });
   }
 
   /** Re-reads the state from the vault (another process may have changed it). */
@@ -138,8 +148,14 @@ export class Keychain {
     const json = JSON.stringify(this.stateValue);
     if (json === this.savedJson && Object.keys(this.pendingMeta).length === 0) return;
     const patch = this.stateForMeta();
-    if (this.host.updateMeta) await this.host.updateMeta(patch);
-    else for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
+    const write = this.host.updateMeta
+      ? this.host.updateMeta(patch)
+      : (async () => {
+          for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
+        })();
+    const writes = Promise.all([this.writes, write]).catch(() => undefined);
+    this.writes = writes;
+    await write;
     this.savedJson = json;
   }
 

@@ -5,7 +5,14 @@
 // that answered the items request just before the rotation landed and the circle request just after.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
-import { keychainStatus, renameDevice, rotateRecoveryKey, syncRound } from '../../src/keychain/index.js';
+import {
+  dismissNotice,
+  Keychain,
+  keychainStatus,
+  renameDevice,
+  rotateRecoveryKey,
+  syncRound,
+} from '../../src/keychain/index.js';
 import { device, isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
@@ -127,5 +134,31 @@ describe('a sync round beside a rotation', () => {
     expect(outcome).toBe(epoch);
     expect(keychainStatus(c.keychain).lastError).toBeNull();
     expect(c.keychain.currentVaultKey().epoch).toBe(epoch);
+  });
+
+  it('a notice dismissed while a round re-reads the vault stays dismissed', async () => {
+    const state = c.keychain.requireState();
+    const notice = state.notices.find((n) => !state.dismissedNotices?.includes(n.id));
+    expect(notice).toBeDefined();
+    // The user dismisses it just as a round starts: its save is queued behind the round's re-read of
+    // the vault, and the round's reload must not take the state from before that save.
+    const refreshVault = c.vault.refresh.bind(c.vault);
+    let dismissed: Promise<void> | null = null;
+    c.vault.refresh = () => {
+      const reread = refreshVault();
+      dismissed = dismissNotice(c.keychain, notice!.id);
+      return reread;
+    };
+    await syncRound(c.keychain);
+    c.vault.refresh = refreshVault;
+    await dismissed;
+    expect(c.keychain.requireState().dismissedNotices).toContain(notice!.id);
+    await syncRound(c.keychain);
+    const reread = new Keychain({
+      host: c.vault,
+      deviceKeys: c.keychain.deviceKeyStore,
+      clientId: 'tessera-cli/0.2.0',
+    });
+    expect(reread.requireState().dismissedNotices).toContain(notice!.id);
   });
 });
