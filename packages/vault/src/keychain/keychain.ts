@@ -42,6 +42,8 @@ export class Keychain {
   private readonly timeoutMs: number | undefined;
   private stateValue: KeychainState | null;
   private savedJson: string | null = null;
+  /** The state held is one the vault held (loaded from it, or written to it): see `refuseIfSignedOut`. */
+  private fromVault = false;
   private pendingMeta: Record<string, MetaValue> = {};
   private clientValue: KeychainClient | null = null;
   private clientSession: string | null = null;
@@ -64,6 +66,7 @@ export class Keychain {
     this.timeoutMs = options.timeoutMs;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
+    this.fromVault = this.stateValue !== null;
   }
 
   /** The saved state, or null when this device never signed in. */
@@ -124,6 +127,7 @@ export class Keychain {
     this.circleVerifiedAt = null;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
+    this.fromVault = this.stateValue !== null;
     this.clientValue = null;
   }
 
@@ -139,12 +143,48 @@ export class Keychain {
   setStateUnsaved(state: KeychainState): void {
     this.circleVerifiedAt = null;
     this.stateValue = state;
+    this.fromVault = false;
     this.clientValue = null;
+  }
+
+  /**
+   * Signs this device out locally: the state is dropped from this object at once (a flow still
+   * running saves nothing from then on), then deleted from the vault. The session is the caller's
+   * to end first (`logout`).
+   */
+  async forget(): Promise<void> {
+    this.dropState();
+    await this.host.setMeta(KEYCHAIN_META_KEY, undefined);
+  }
+
+  private dropState(): void {
+    this.stateValue = null;
+    this.savedJson = JSON.stringify(null);
+    this.fromVault = false;
+    this.circleVerifiedAt = null;
+    this.clientValue = null;
+  }
+
+  /**
+   * Throws `not-signed-in` when the state this object holds was in the vault and the vault now holds
+   * none: a sign-out (the web app's or the extension's, in this context or another) deleted it
+   * meanwhile. A flow still running then (a circle answer that comes after, a round in another tab)
+   * must not write it back: the device would come back signed in, its vault keys and ended session
+   * saved again. The object then holds no state either, as the vault.
+   */
+  private refuseIfSignedOut(): void {
+    if (!this.fromVault || this.host.getMeta(KEYCHAIN_META_KEY) !== undefined) return;
+    this.dropState();
+    throw new KeychainError(
+      'not-signed-in',
+      'This device was signed out of the keychain meanwhile; nothing was saved.',
+    );
   }
 
   /** Saves the state when it changed since it was last loaded or saved (each save rewrites the vault file). */
   async save(): Promise<void> {
     if (!this.stateValue) return;
+    this.refuseIfSignedOut();
     const json = JSON.stringify(this.stateValue);
     if (json === this.savedJson && Object.keys(this.pendingMeta).length === 0) return;
     const patch = this.stateForMeta();
@@ -157,10 +197,12 @@ export class Keychain {
     this.writes = writes;
     await write;
     this.savedJson = json;
+    this.fromVault = true;
   }
 
   /** The meta the vault should hold now: the state and values waiting for the next write. */
   stateForMeta(): Record<string, MetaValue> {
+    this.refuseIfSignedOut();
     this.savedJson = JSON.stringify(this.stateValue);
     const patch = { ...this.pendingMeta, [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
     this.pendingMeta = {};

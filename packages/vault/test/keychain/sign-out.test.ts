@@ -1,0 +1,56 @@
+// A sign-out deletes the keychain state from the vault (the web app's and the extension's: the
+// session ends, the state goes). A flow of the same keychain still running then (the web app's PIN
+// state refresh after a reload, a round in another tab or the extension's background) must not write
+// the state back when its answer comes: the signed-out device would come back signed in, its vault
+// keys and ended session saved again, showing "no longer signed in" instead of the first screen.
+import { describe, expect, it } from 'vitest';
+import { Keychain, KeychainError, renameDevice, syncRound } from '../../src/keychain/index.js';
+import { isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
+
+describe('a sign-out beside a running flow', () => {
+  const email = 'sign-out@example.com';
+  const password = 'correct horse battery staple';
+  const { proxy, a, recoveryKeys } = useProxiedAccount({ email, password, entries: 2 });
+
+  it('a circle answer that comes after the sign-out does not write the state back', async () => {
+    const c = await restoredDevice(proxy.url, { email, password }, recoveryKeys[0]!, 'C');
+    // The circle moved (A renamed C), so adopting the answer changes C's state and saves it.
+    await renameDevice(a.keychain, { deviceId: c.keychain.requireState().deviceId, name: 'C, renamed' });
+    const session = c.keychain.requireState().session;
+    let asked!: () => void;
+    const circleAsked = new Promise<void>((resolve) => (asked = resolve));
+    let release!: () => void;
+    const signedOut = new Promise<void>((resolve) => (release = resolve));
+    // The server answers C's circle request before the sign-out; the answer arrives after it.
+    proxy.intercept = (req) => {
+      if (req.session !== session || !isGet('/v1/circle')(req)) return null;
+      asked();
+      const answer = fetch(proxy.upstream + req.path, {
+        headers: { authorization: `Bearer ${session}`, 'tessera-client': 'tessera-cli/0.2.0' },
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+      return signedOut.then(() => answer);
+    };
+    const refresh = c.keychain.refreshCircle();
+    await circleAsked;
+    // The web app's sign-out: the session ends, then the state leaves the vault.
+    await c.keychain.client().call('logout');
+    await c.vault.setMeta('keychain', undefined);
+    release();
+    const outcome = await refresh.then(
+      () => 'adopted',
+      (err: KeychainError) => err.code,
+    );
+    proxy.intercept = null;
+    expect(c.vault.getMeta('keychain')).toBeUndefined();
+    expect(outcome).toBe('not-signed-in');
+    const reopened = new Keychain({
+      host: c.vault,
+      deviceKeys: c.keychain.deviceKeyStore,
+      clientId: 'tessera-cli/0.2.0',
+    });
+    expect(reopened.state).toBeNull();
+    // A round started after it finds no keychain either.
+    await expect(syncRound(c.keychain)).rejects.toMatchObject({ code: 'not-signed-in' });
+    expect(c.vault.getMeta('keychain')).toBeUndefined();
+  });
+});
