@@ -328,13 +328,20 @@ export class Keychain {
   }
 
   private async fetchCircle(options: { save?: boolean }): Promise<CircleState> {
-    const state = this.requireState();
-    const since = state.circle ? state.circle.head.seq : undefined;
-    const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
-    state.circle = applyLinks(state.circle, res.links as CircleLink[], res.head);
-    this.noteCircleVerified();
-    await this.adoptCircle(state.circle, options);
-    return state.circle;
+    for (;;) {
+      const state = this.requireState();
+      const base = state.circle;
+      const since = base ? base.head.seq : undefined;
+      const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
+      // Another flow adopted a circle while the request was out (a pending device's join, which
+      // verifies the whole circle itself): the answer holds the links after a head this device has
+      // moved past, and applied onto the newer circle it would read as a rollback. Ask again.
+      if (this.state !== state || state.circle !== base) continue;
+      state.circle = applyLinks(base, res.links as CircleLink[], res.head);
+      this.noteCircleVerified();
+      await this.adoptCircle(state.circle, options);
+      return state.circle;
+    }
   }
 
   /** Records that `state.circle` was just verified against the head the server named. */
