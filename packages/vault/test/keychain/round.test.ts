@@ -152,13 +152,13 @@ describe('a sync round beside a rotation', () => {
     await syncRound(c.keychain);
     c.vault.refresh = refreshVault;
     await dismissed;
-    expect(c.keychain.requireState().dismissedNotices).toContain(notice!.id);
+    expect(c.keychain.requireState().dismissedNotices ?? []).toContain(notice!.id);
     await syncRound(c.keychain);
     const reread = new Keychain({
       host: c.vault,
       deviceKeys: c.keychain.deviceKeyStore,
       clientId: 'tessera-cli/0.2.0',
     });
-    expect(reread.requireState().dismissedNotices).toContain(notice!.id);
+    expect(reread.requireState().dismissedNotices ?? []).toContain(notice!.id);
   });
 });
