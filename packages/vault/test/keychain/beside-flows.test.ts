@@ -13,8 +13,8 @@ import {
   approveJoin,
   isGet,
   restoredDevice,
+  upstreamAnswer,
   useProxiedAccount,
-  type Json,
 } from './tampering-proxy.js';
 
 describe('a sign-out beside a running flow', () => {
@@ -35,9 +35,7 @@ describe('a sign-out beside a running flow', () => {
     proxy.intercept = (req) => {
       if (req.session !== session || !isGet('/v1/circle')(req)) return null;
       asked();
-      const answer = fetch(proxy.upstream + req.path, {
-        headers: { authorization: `Bearer ${session}`, 'tessera-client': 'tessera-cli/0.2.0' },
-      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+      const answer = upstreamAnswer(proxy, req);
       return signedOut.then(() => answer);
     };
     const refresh = c.keychain.refreshCircle();
@@ -81,9 +79,7 @@ describe('a pending device’s circle refresh beside its join', () => {
       if (held || req.session !== session || !isGet('/v1/circle?since=')(req)) return null;
       held = true;
       asked();
-      const answer = fetch(account.proxy.upstream + req.path, {
-        headers: { authorization: `Bearer ${session}`, 'tessera-client': 'tessera-cli/0.2.0' },
-      }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+      const answer = upstreamAnswer(account.proxy, req);
       return joined.then(() => answer);
     };
     const refresh = d.keychain.refreshCircle();

@@ -13,7 +13,14 @@ import {
   rotateRecoveryKey,
   syncRound,
 } from '../../src/keychain/index.js';
-import { device, isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
+import {
+  device,
+  isGet,
+  restoredDevice,
+  upstreamAnswer,
+  useProxiedAccount,
+  type Json,
+} from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -113,12 +120,7 @@ describe('a sync round beside a rotation', () => {
       if (req.session !== session || held || !isGet('/v1/keys')(req)) return null;
       held = true;
       keysAsked();
-      return started.then(async () => {
-        const res = await fetch(proxy.upstream + req.path, {
-          headers: { authorization: `Bearer ${session}`, 'tessera-client': 'tessera-cli/0.2.0' },
-        });
-        return { status: res.status, body: (await res.json()) as Json };
-      });
+      return started.then(() => upstreamAnswer(proxy, req));
     };
     const refresh = c.keychain.refreshCircle();
     await asked;
