@@ -34,6 +34,7 @@ import {
   pendingInvite,
   recordFolderActivity,
   removeMember,
+  sealFolderEntry,
   safetyNumber,
   sharingKey,
   syncFolders,
@@ -334,6 +335,45 @@ describe('shared folders, client side', () => {
     await deleteFolderEntry({ keychain: carol.keychain, folder, id: after.entry.id });
     await syncFolders({ keychain: alice.keychain });
     expect(folderRecords({ keychain: alice.keychain, folder }).filter((r) => !r.deleted)).toHaveLength(1);
+  });
+
+  // SECURITY.md, shared folders: "the server hides a log link from a member, or serves an older set
+  // of entries" and "the server replays an entry sealed under a key from before a removal".
+  it('refuses an older set of entries, and merges no entry sealed under the key from before the removal', async () => {
+    await syncFolders({ keychain: carol.keychain });
+    const carolBefore = JSON.stringify(folderRecords({ keychain: carol.keychain, folder }));
+    const isEntries = (req: { method: string; path: string }) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/entries');
+    // An older state: the server answers with a head below the one carol has seen, and no entries.
+    proxy.tamper = (req, res) =>
+      isEntries(req) ? { entries: [], head: (res.head as number) - 1 } : undefined;
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'entries-rollback', /older state/);
+    expect(JSON.stringify(folderRecords({ keychain: carol.keychain, folder }))).toBe(carolBefore);
+
+    // The removed member (bob) kept the epoch-1 folder key; the server seals an entry of its own
+    // under it and serves it to carol as the newest write. Every member held that key, so it opens:
+    // only the epoch rule keeps it out.
+    const oldKey = fromB64u(loadFolders(alice.keychain).folders[folder]!.keys['1']!);
+    const genuine = folderRecords({ keychain: carol.keychain, folder }).find((r) => !r.deleted)!;
+    const injected = sealFolderEntry({
+      fk: oldKey,
+      folder,
+      epoch: 1,
+      record: {
+        ...genuine,
+        entry: { ...genuine.entry, id: crypto.randomUUID(), issuer: 'Injected with the old key' },
+      },
+    });
+    proxy.tamper = (req, res) =>
+      isEntries(req)
+        ? { ...res, entries: [...(res.entries as Json[]), { ...injected, version: res.head as number }] }
+        : undefined;
+    await syncFolders({ keychain: carol.keychain });
+    proxy.tamper = null;
+    expect(folderRecords({ keychain: carol.keychain, folder }).map((r) => r.entry.issuer)).not.toContain(
+      'Injected with the old key',
+    );
+    expect(JSON.stringify(folderRecords({ keychain: carol.keychain, folder }))).toBe(carolBefore);
   });
 
   it('catches a server that answers the lookup with a key of its own: the numbers differ, the invitee refuses', async () => {

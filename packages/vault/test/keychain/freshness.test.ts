@@ -226,6 +226,42 @@ describe('after a removal, a server holding the removed device keys', () => {
     expect(a.vault.get(added.id)).toMatchObject({ issuer: 'Genuine 7', account: 'again' });
   });
 
+  // SECURITY.md "Items are bound to their place": the server cannot relabel an item's epoch. The
+  // removed device's forgery above, labelled with the current epoch so that the monotonic-epoch
+  // rule lets it through, must still be refused: the item binds its epoch (AAD and key).
+  it('the same forgery relabelled with the current epoch is refused, nothing applied', async () => {
+    const added = await c.vault.add(totpEntry(8, { issuer: 'Genuine 8' }));
+    await syncRound(c.keychain);
+    const accountId = a.keychain.requireState().accountId;
+    const current = a.keychain.requireTrusted().circle!.epoch;
+    expect(current).toBeGreaterThan(1);
+    const forged = b.vault.records()[0]!;
+    const record = { ...forged, entry: { ...forged.entry, id: added.id, issuer: 'Relabelled by B' } };
+    const ciphertext = encryptItem({
+      accountId,
+      id: added.id,
+      epoch: 1,
+      vk: b.keychain.vaultKeyFor(1)!,
+      record,
+    });
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? {
+            ...res,
+            items: res.items.map((i: Json) => (i.id === added.id ? { ...i, epoch: current, ciphertext } : i)),
+          }
+        : undefined;
+    await refused(
+      syncRound(a.keychain),
+      'item-invalid',
+      /does not decrypt for this account, id and key epoch/,
+    );
+    proxy.tamper = null;
+    expect(a.vault.entries().map((e) => e.issuer)).not.toContain('Relabelled by B');
+    await syncRound(a.keychain);
+    expect(a.vault.get(added.id)).toMatchObject({ issuer: 'Genuine 8' });
+  });
+
   it('a device that missed a rotation is refused its old-epoch push and re-encrypts under the new key', async () => {
     await syncRound(c.keychain);
     const id = c.vault.entries()[0]!.id;

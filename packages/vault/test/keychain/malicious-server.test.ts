@@ -333,6 +333,35 @@ describe('a malicious server', () => {
     expect(b.vault.entries().map((e) => e.issuer)).toContain('Swap Two');
   });
 
+  // SECURITY.md "Items are bound to their place": the server cannot move an item to another account.
+  it("moving another account's item into this account's page is refused and nothing is applied", async () => {
+    const other = await device();
+    await other.vault.add(totpEntry(8, { issuer: 'Another account' }));
+    await signup(other.keychain, {
+      server: proxy.url,
+      email: 'other-account@example.com',
+      password,
+      deviceName: 'O',
+      keepRecoveryKey: async () => {},
+    });
+    await syncRound(other.keychain);
+    const theirs = (await other.keychain.client().call('items', { query: { since: 0 } })).items[0]!;
+    await syncRound(b.keychain);
+    const before = JSON.stringify(b.vault.records());
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? { ...res, items: [...res.items, { ...theirs, version: res.head }], more: false }
+        : undefined;
+    await refused(
+      syncRound(b.keychain),
+      'item-invalid',
+      /does not decrypt for this account, id and key epoch/,
+    );
+    proxy.tamper = null;
+    expect(JSON.stringify(b.vault.records())).toBe(before);
+    expect(b.vault.entries().map((e) => e.issuer)).not.toContain('Another account');
+  });
+
   it('replaying an old copy of an item as a new version is refused', async () => {
     const id = a.vault.entries()[2]!.id;
     let old: Json | null = null;
