@@ -362,6 +362,25 @@ describe('a malicious server', () => {
     expect(b.vault.entries().map((e) => e.issuer)).not.toContain('Another account');
   });
 
+  // SECURITY.md "Other decisions": the client pins the OPAQUE server key that /v1/meta announces
+  // for the length of a sign-in. The sign-in's answer comes from the real server, while meta names
+  // another OPAQUE server's key (the escrow's): the sign-in is refused and never finished.
+  it('a sign-in answered by another OPAQUE server than the one meta announces is refused, never finished', async () => {
+    proxy.tamper = (req, res) =>
+      isGet('/v1/meta')(req) ? { ...res, opaquePublicKey: res.escrowOpaquePublicKey } : undefined;
+    const start = proxy.requests.length;
+    const c = await device();
+    await refused(
+      login(c.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'C' }),
+      'wrong-password',
+      /Wrong email or password/,
+    );
+    proxy.tamper = null;
+    const paths = proxy.requests.slice(start).map((r) => `${r.method} ${r.path}`);
+    expect(paths).toContain('POST /v1/sessions/start');
+    expect(paths).not.toContain('POST /v1/sessions/finish');
+  });
+
   it('replaying an old copy of an item as a new version is refused', async () => {
     const id = a.vault.entries()[2]!.id;
     let old: Json | null = null;
