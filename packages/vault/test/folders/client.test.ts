@@ -376,6 +376,53 @@ describe('shared folders, client side', () => {
     expect(JSON.stringify(folderRecords({ keychain: carol.keychain, folder }))).toBe(carolBefore);
   });
 
+  // SECURITY.md, shared folders: "the server alters a link" and "the server moves an entry to
+  // another folder, epoch or id", played by the proxy in front of the real server.
+  it('refuses an altered member link and an entry moved to another id; a refused entry is pulled again', async () => {
+    await syncFolders({ keychain: carol.keychain });
+    const isLinks = (req: { method: string; path: string }) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/links');
+    // Alter a link: an invite's role raised to owner.
+    proxy.tamper = (req, res) => {
+      if (!isLinks(req)) return undefined;
+      const links = (res.links as string[]).map((t) => JSON.parse(t) as Json);
+      const i = links.findIndex((l) => l.op === 'invite');
+      links[i] = { ...links[i], member: { ...links[i]!.member, role: 'owner' } };
+      return { ...res, links: links.map((l) => canon(l)) };
+    };
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'log-forged');
+    proxy.tamper = null;
+
+    // Move an entry: two new entries' ids swapped in carol's page.
+    const one = await addFolderEntry({
+      keychain: alice.keychain,
+      folder,
+      entry: totpEntry(11, { issuer: 'Moved one' }),
+    });
+    const two = await addFolderEntry({
+      keychain: alice.keychain,
+      folder,
+      entry: totpEntry(12, { issuer: 'Moved two' }),
+    });
+    const ids = [one.entry.id, two.entry.id];
+    proxy.tamper = (req, res) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/entries')
+        ? {
+            ...res,
+            entries: (res.entries as Json[]).map((e) =>
+              e.id === ids[0] ? { ...e, id: ids[1] } : e.id === ids[1] ? { ...e, id: ids[0] } : e,
+            ),
+          }
+        : undefined;
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'entry-invalid');
+    proxy.tamper = null;
+    const issuers = () => folderRecords({ keychain: carol.keychain, folder }).map((r) => r.entry.issuer);
+    expect(issuers()).not.toContain('Moved one');
+    // The honest answer next time: both entries arrive (the refusal did not move carol's cursor past them).
+    await syncFolders({ keychain: carol.keychain });
+    expect(issuers()).toEqual(expect.arrayContaining(['Moved one', 'Moved two']));
+  });
+
   it('catches a server that answers the lookup with a key of its own: the numbers differ, the invitee refuses', async () => {
     const dave = await account('dave');
     await listFolders({ keychain: dave.keychain });
