@@ -289,6 +289,14 @@ describe('shared folders, client side', () => {
       'wrap-invalid',
       /not the one the owners committed to/,
     );
+    // Another member's wrap: alice's own wraps, relabelled as bob's.
+    const aliceWraps = (await alice.keychain.client().call('folderWraps', { query: { folder } })).wraps;
+    const bobAccount = bob.keychain.requireState().accountId;
+    proxy.tamper = (req) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/wraps')
+        ? { wraps: aliceWraps.map((w) => ({ ...w, account: bobAccount })) }
+        : undefined;
+    await folderRefused(syncFolders({ keychain: bob2.keychain }), 'wrap-invalid', /cannot be opened by/);
 
     // Rolling the log back: the server hides its newest link (carol's accept) from alice.
     proxy.tamper = (req, res) =>
