@@ -459,6 +459,28 @@ describe('shared folders, client side', () => {
     expect(safetyNumber({ a: aliceKey, b: daveKey })).not.toBe(shown);
   });
 
+  // SECURITY.md, shared folders: "the server accepts an invite in the invitee's name". Dave's invite
+  // (above) is pending; the server appends an accept for it signed by a key of its own.
+  it("refuses an accept the server signs in the invitee's name", async () => {
+    proxy.tamper = (req, res) => {
+      if (req.method !== 'GET' || !req.path.startsWith('/v1/folders/links')) return undefined;
+      const links = (res.links as string[]).map((t) => JSON.parse(t) as FolderLink);
+      const invite = links.findLast((l) => l.op === 'invite')!;
+      const forged = buildFolderLink({
+        state: verifyFolderLog({ folder, links }),
+        folder,
+        link: { op: 'accept', by: invite.member.account, signer: sharingKey(), member: invite.member },
+      });
+      return { ...res, links: [...res.links, canon(forged)] } as Json;
+    };
+    try {
+      await folderRefused(syncFolders({ keychain: alice.keychain }), 'log-forged', /signature/);
+      await folderRefused(syncFolders({ keychain: carol.keychain }), 'log-forged', /signature/);
+    } finally {
+      proxy.tamper = null;
+    }
+  });
+
   it('deletes a folder for everyone (owners only)', async () => {
     await folderRefused(deleteFolder({ keychain: carol.keychain, folder }), 'not-owner');
     await deleteFolder({ keychain: alice.keychain, folder });
