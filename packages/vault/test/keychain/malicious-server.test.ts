@@ -686,6 +686,43 @@ describe('a malicious server', () => {
     await recoverWithPin(honest, '2468');
     expect(honest.requireState().status).toBe('trusted');
   });
+
+  // SECURITY.md "Malicious server": it cannot swap the realms of a PIN; they are pinned in the signed
+  // set-escrow link. The server serves the genuine circle with the realm's address and key replaced
+  // by its own (a realm it would answer for); the device signing in to recover refuses it before any PIN is asked for.
+  it('cannot swap the realms a PIN is pinned to: the recovering device refuses the circle', async () => {
+    const fakeRealm = { url: 'http://127.0.0.1:9/', publicKey: b64u(randomBytes(32)) };
+    proxy.tamper = (req, res) => {
+      if (!isGet('/v1/circle')(req)) return undefined;
+      const links = (res.links as CircleLink[]).map((l) =>
+        l.escrowRealms
+          ? {
+              ...l,
+              escrowRealms: {
+                ...l.escrowRealms,
+                realms: l.escrowRealms.realms.map((r) => ({ ...r, ...fakeRealm })),
+              },
+            }
+          : l,
+      );
+      const last = links.at(-1);
+      return last ? { links, head: { seq: last.seq, hash: linkHash(last) } } : res;
+    };
+    const start = proxy.requests.length;
+    try {
+      // The sign-in already verifies the circle: refused there, before any PIN is asked for.
+      const { keychain: victim } = await device();
+      await refused(
+        login(victim, { server: proxy.url, email: 'm@example.com', password, deviceName: 'P3' }),
+        'circle-invalid',
+        /^Circle link \d+ is not signed by the circle key/,
+      );
+      const posts = proxy.requests.slice(start).filter((r) => r.method === 'POST' && r.path === '/v1/circle');
+      expect(posts).toEqual([]);
+    } finally {
+      proxy.tamper = null;
+    }
+  });
 });
 
 describe('an outdated client', () => {
