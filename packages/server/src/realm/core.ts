@@ -13,6 +13,7 @@ import { ristretto255, ristretto255_oprf } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { REALM_MAX_GUESSES, realmAnswerMessage, type RealmSignedStep } from '@tessera/protocol';
 import { HttpError } from '../http-error.js';
+import { countHits, rateLimited, type RateKey } from '../rate-limit.js';
 import type { RealmKeys } from './keys.js';
 import { openRecord, sealKey, sealPending, sealRecord } from './record.js';
 import type { RealmStore } from './store.js';
@@ -210,21 +211,34 @@ export class RealmCore {
 
   /**
    * Counts a guess, then evaluates it and returns the masked unlock-key share. The count is taken
-   * first, in one statement, so an answer is never given for an uncounted guess.
+   * first, in one statement, so an answer is never given for an uncounted guess. `rateKeys` (the
+   * route's per-address limit) are counted in the same transaction, before the guess: one commit
+   * (one fsync at SQLite's synchronous=FULL), not two. A refused hit counts no guess; a malformed
+   * element or an unknown record still costs its hit (as when the hit had a transaction of its own).
    */
   async recover1(o: {
     record: string;
     nonce: Uint8Array;
     blinded: Uint8Array;
+    rateKeys?: RateKey[];
   }): Promise<{ answer: RealmAnswer; guessesLeft: number }> {
-    checkElement(o.blinded); // malformed input costs no guess
-    const row = await this.store.db
-      .updateTable('realm_records')
-      .set((eb) => ({ guesses: eb('guesses', '+', 1), updated_at: this.clock() }))
-      .where('id', '=', o.record)
-      .where('state', '=', 'ready')
-      .returning(['guesses', 'sealed'])
-      .executeTakeFirst();
+    const wellFormed = isElement(o.blinded); // malformed input costs no guess
+    const counted = await this.store.db.transaction().execute(async (trx) => {
+      const wait = o.rateKeys ? await countHits(trx, o.rateKeys) : 0;
+      if (wait > 0) return { wait };
+      if (!wellFormed) return { malformed: true };
+      const row = await trx
+        .updateTable('realm_records')
+        .set((eb) => ({ guesses: eb('guesses', '+', 1), updated_at: this.clock() }))
+        .where('id', '=', o.record)
+        .where('state', '=', 'ready')
+        .returning(['guesses', 'sealed'])
+        .executeTakeFirst();
+      return { row };
+    });
+    if (counted.wait) throw rateLimited(counted.wait);
+    if (counted.malformed) throw badElement();
+    const row = counted.row;
     if (!row) throw await this.missing(o.record);
     this.onEvent('guess');
     if (row.guesses > REALM_MAX_GUESSES) {
@@ -337,11 +351,12 @@ export class RealmCore {
 const badElement = () =>
   new HttpError(400, 'bad-request', 'Field blinded is not a valid ristretto255 element.');
 
-function checkElement(blinded: Uint8Array): void {
+function isElement(blinded: Uint8Array): boolean {
   try {
     ristretto255.Point.fromBytes(blinded);
+    return true;
   } catch {
-    throw badElement();
+    return false;
   }
 }
 

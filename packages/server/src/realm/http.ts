@@ -14,7 +14,7 @@ import { toErrorReply } from '../error-reply.js';
 import { errorBody } from '../http-error.js';
 import { loggerOptions } from '../logging.js';
 import { registerMetricsRoute } from '../metrics-access.js';
-import { consume, registerHttpRateLimit } from '../rate-limit.js';
+import { consume, registerHttpRateLimit, type RateKey } from '../rate-limit.js';
 import { parseTrustedProxies } from '../trust-proxy.js';
 import { validatorCompiler } from '../validation.js';
 import type { RealmAnswer, RealmCore } from './core.js';
@@ -110,8 +110,12 @@ export function registerRealmRoutes(
     publicKey: b64u(core.publicKey),
     maxGuesses: REALM_MAX_GUESSES,
   }));
+  const rateKey = (request: FastifyRequest, name: keyof RealmRateLimits): RateKey => ({
+    key: `${name}:${request.ip}`,
+    rule: limits[name],
+  });
   const limit = (request: FastifyRequest, name: keyof RealmRateLimits) =>
-    consume(store.db, [{ key: `${name}:${request.ip}`, rule: limits[name] }]);
+    consume(store.db, [rateKey(request, name)]);
 
   app.post('/v1/realm/register1', { schema: { body: Step1 } }, async (request) => {
     const b = request.body as Static<typeof Step1>;
@@ -140,11 +144,12 @@ export function registerRealmRoutes(
   });
   app.post('/v1/realm/recover1', { schema: { body: Step1 } }, async (request) => {
     const b = request.body as Static<typeof Step1>;
-    await limit(request, 'guessAddress');
+    // The per-address hit is counted in the guess's own transaction (one commit per guess).
     const { answer, guessesLeft } = await core.recover1({
       record: b.record,
       nonce: bytes(b.nonce),
       blinded: bytes(b.blinded),
+      rateKeys: [rateKey(request, 'guessAddress')],
     });
     return { ...answerJson(answer), guessesLeft };
   });
