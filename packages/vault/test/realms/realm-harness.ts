@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { startRealm, type RealmRateLimits, type RunningRealm } from '@tessera/server';
+import { startRealm, type RealmOptions, type RunningRealm } from '@tessera/server';
 import type { RealmPin } from '../../src/realms/index.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -34,7 +34,7 @@ export interface TestRealm {
 
 export async function makeRealm(
   backend: Backend,
-  options: { rateLimits?: Partial<RealmRateLimits> } = {},
+  options: { rateLimits?: RealmOptions['rateLimits'] } = {},
 ): Promise<TestRealm> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-realm-test-'));
   let database = `sqlite:${join(dataDir, 'realm.sqlite')}`;
