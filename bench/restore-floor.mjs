@@ -2,7 +2,7 @@
 // The floor under bench:restore's recovery-key path (issue 14: the restore besides the KDF < 3× a raw
 // HTTP pull of the same 1,000 items). With the real server in a process of its own (SQLite, then
 // PostgreSQL) and Node clients in this one, each run makes a fresh account of 1,000 entries and times,
-// in an order that rotates every run:
+// in an order that rotates every run (five paths, five orders):
 //  (a) raw: the raw pull of its 1,000 items, as bench:restore does it (one `GET /v1/items`, parsed);
 //  (b) replay: the HTTP requests of one recovery-key restore, as recorded once from a real restore
 //      through a recording fetch (below: checked against the recording, so a change of the client's
@@ -16,6 +16,11 @@
 //      id `sessions/finish` assigns and the head it answers, ~1 – 2 ms; `linkGapMs`). So `replayMs` is network + server time (and the client's `JSON.parse` of the answers,
 //      as in (a)) of the protocol's requests alone; the link's gap is taken out even when the held
 //      page is in flight across it, so it is a lower bound;
+//  (b') two variants of (b), to price request orders the protocol could take: `link-first` (the held
+//      page asked for right after the add-device link instead of at the sign-in's answer, so the
+//      server answers the link before it produces the page; the link's gap then holds no request) and
+//      `page-only` (the sign-in and the page alone: the requests a restore would need before its
+//      entries are usable if the link and the round came after, or were folded into, them);
 //  (c) real: a real recovery-key restore (`signInToRecover` + `recoverWithRecoveryKey` + `syncRound`),
 //      the KDF timed beside it and subtracted as bench:restore does, with wall-time marks from its
 //      fetch, its vault's `applyRemote` and `updateMeta`;
@@ -224,7 +229,7 @@ async function record(account) {
 }
 
 /** (b) The recorded requests against a fresh account, the client's crypto off the clock. */
-async function replay(account, recorded) {
+async function replay(account, recorded, mode = 'recorded') {
   const { email, vk } = account;
   const finishInclude = recorded.find((r) => r.key === 'finish').body.include;
   // Precomputed: the OPAQUE start, the device's keys.
@@ -265,10 +270,25 @@ async function replay(account, recorded) {
   t.finished = now();
   if (!session.circle || !session.wraps) throw new Error('the server did not fold the circle and the wraps');
   client.session = session.session;
-  const page = client.call('items', { query: { since: 0, limit: ENTRIES } }).then((p) => {
-    t.page = now();
-    return p;
-  });
+  let page = null;
+  const askPage = () => {
+    t.pageAsked = now();
+    page = client.call('items', { query: { since: 0, limit: ENTRIES } }).then((p) => {
+      t.page = now();
+      return p;
+    });
+  };
+  if (mode !== 'link-first') askPage();
+  if (mode === 'page-only') {
+    const p = await page;
+    t.done = now();
+    if (p.items.length !== ENTRIES) throw new Error(`replayed page held ${p.items.length} items`);
+    return {
+      ms: t.done - t.start - (t.finishSent - t.started),
+      signInMs: t.started - t.start + (t.finished - t.finishSent),
+      pageMs: t.page - t.pageAsked,
+    };
+  }
   // Off the clock: the folded circle verified (other restores of this account may have added
   // devices), the link's signature and the own wrap, which name the device id just assigned.
   const circle = kc.applyLinks(null, session.circle.links, session.circle.head);
@@ -286,7 +306,9 @@ async function replay(account, recorded) {
     }),
   };
   t.linkSent = now();
-  await client.call('circlePost', { body: { link, wraps: [own] } });
+  const linked = client.call('circlePost', { body: { link, wraps: [own] } });
+  if (mode === 'link-first') askPage();
+  await linked;
   t.linked = now();
   // The round: notices and circle at once, and the request after the held page as soon as the page
   // is in (prefetch.ts asks for it when the held page resolves).
@@ -305,7 +327,7 @@ async function replay(account, recorded) {
   return {
     ms: t.done - t.start - gaps,
     signInMs: t.started - t.start + (t.finished - t.finishSent),
-    pageMs: t.page - t.finished,
+    pageMs: t.page - t.pageAsked,
     linkMs: t.linked - t.linkSent,
     roundMs: t.done - t.linked,
     linkGapMs: t.linkSent - t.finished,
@@ -433,6 +455,9 @@ function wallPhases(run) {
   };
 }
 
+// More sign-ins and recovery-key restores from one address than the limits' free attempts
+// (bench/serve.mjs).
+process.env.TESSERA_BENCH_LOOSE_LIMITS = '1';
 const kdfOnce = await kdfTimer({ password: PASSWORD, clock: () => performance.now() });
 const summary = [];
 let recorded = null;
@@ -459,11 +484,9 @@ async function measure(backend) {
     const replays = [];
     const walls = [];
     const cpu = [];
-    const orders = [
-      ['raw', 'replay', 'real'],
-      ['real', 'raw', 'replay'],
-      ['replay', 'real', 'raw'],
-    ];
+    const variants = { 'link-first': [], 'page-only': [] };
+    const paths = ['raw', 'replay', 'real', 'link-first', 'page-only'];
+    const orders = paths.map((_, i) => [...paths.slice(i), ...paths.slice(0, i)]);
     for (let i = 0; i < RUNS; i++) {
       const account = await newAccount(server);
       for (const path of orders[i % orders.length]) {
@@ -472,6 +495,8 @@ async function measure(backend) {
           const r = await replay(account, rec);
           replays.push(r);
           floor.push(r.ms);
+        } else if (path in variants) {
+          variants[path].push((await replay(account, rec, path)).ms);
         } else {
           const before = kdfOnce();
           const run = await realRestore(account);
@@ -496,6 +521,10 @@ async function measure(backend) {
       rawPullMs: round1(median(raw)),
       replayFloorMs: round1(median(floor)),
       replayRatio: ratio(floor),
+      replayLinkFirstMs: round1(median(variants['link-first'])),
+      replayLinkFirstRatio: ratio(variants['link-first']),
+      replayPageOnlyMs: round1(median(variants['page-only'])),
+      replayPageOnlyRatio: ratio(variants['page-only']),
       realBesidesKdfMs: round1(median(real)),
       realRatio: ratio(real),
       kdfMs: round1(median(kdf)),
@@ -503,7 +532,13 @@ async function measure(backend) {
       realWall: Object.fromEntries(keysOf(walls).map((k) => [k, med(walls, k)])),
       profiledRestoreMs: round1(median(cpu.map((c) => c.ms))),
       clientCpuMs: cpuPhases,
-      runs: { raw: raw.map(round1), replay: floor.map(round1), real: real.map(round1) },
+      runs: {
+        raw: raw.map(round1),
+        replay: floor.map(round1),
+        real: real.map(round1),
+        linkFirst: variants['link-first'].map(round1),
+        pageOnly: variants['page-only'].map(round1),
+      },
     };
     console.log(`${backend}: ${RUNS} runs, medians (each run a fresh account of ${ENTRIES} entries)`);
     console.log(`  (a) raw pull                 ${result.rawPullMs} ms`);
@@ -511,6 +546,9 @@ async function measure(backend) {
       `  (b) replayed requests        ${result.replayFloorMs} ms   ${result.replayRatio}x the raw pull`,
     );
     console.log(`      ${JSON.stringify(result.replay)}`);
+    console.log(
+      `      variants: the link sent before the page ${result.replayLinkFirstMs} ms (${result.replayLinkFirstRatio}x); sign-in and page only ${result.replayPageOnlyMs} ms (${result.replayPageOnlyRatio}x)`,
+    );
     console.log(
       `  (c) real restore besides KDF ${result.realBesidesKdfMs} ms   ${result.realRatio}x   (KDF ${result.kdfMs} ms)`,
     );
