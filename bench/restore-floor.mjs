@@ -42,6 +42,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPgDatabase, forkServer } from './children.mjs';
 import { kdfTimer } from './kdf.mjs';
+import { entry } from './entries.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -120,21 +121,6 @@ async function device({ record = null } = {}) {
     fetch,
   });
   return { vault, keychain, marks };
-}
-
-function entry(n) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
-  return {
-    type: 'totp',
-    secret: `JBSWY3DPEHPK${tail}`,
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: `Service ${n}`,
-    account: `user${n}@example.com`,
-  };
 }
 
 /** A fresh account: device A with 1,000 entries, signed up and synced. */
