@@ -63,6 +63,22 @@ describe('tessera show', () => {
     expect(readFileSync(copied, 'utf8')).toBe('94287082');
   });
 
+  it('--copy with a clipboard tool that refuses before reading says it was not copied', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'bin'));
+    // wl-copy without a compositor: it quits before reading stdin, closing the pipe under the code.
+    writeFileSync(join(dir, 'bin', 'wl-copy'), '#!/bin/sh\nexec 0<&-\necho "no compositor" >&2\nexit 1\n');
+    chmodSync(join(dir, 'bin', 'wl-copy'), 0o755);
+    const env = { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, WAYLAND_DISPLAY: 'wayland-test' };
+    for (let i = 0; i < 12; i++) {
+      expect(tessera(home, ['show', 'alice', '--copy'], { env })).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: 'tessera: wl-copy exited with status 1; the code was not copied\n',
+      });
+    }
+  });
+
   it('--copy without a clipboard says so and what to do', () => {
     // Only node's own directory on PATH: no clipboard tool can be found.
     const r = tessera(home, ['show', 'alice', '--copy'], {

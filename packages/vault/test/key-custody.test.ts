@@ -139,6 +139,25 @@ describe('OS keychain custody', () => {
     );
   });
 
+  it('a keychain tool that quits without reading the key fails with its own message, not a broken pipe', async () => {
+    const bin = join(tempHome(), 'bin');
+    mkdirSync(bin, { recursive: true });
+    // A locked keychain: the tool refuses at once, before reading stdin, so the key is written into a
+    // pipe nobody reads. The pipe's error must not escape (it would crash the CLI) nor mask the reason.
+    writeFileSync(
+      join(bin, 'secret-tool'),
+      '#!/bin/sh\nexec 0<&-\necho "the keyring is locked" >&2\nexit 1\n',
+    );
+    chmodSync(join(bin, 'secret-tool'), 0o755);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DBUS_SESSION_BUS_ADDRESS: 'unix:x' };
+    for (let i = 0; i < 40; i++) {
+      const vault = await openNodeVault({ home: tempHome(), env, keyStore: 'os' });
+      await expect(vault.add(totpEntry(1))).rejects.toThrow(
+        'could not store the vault key in the Secret Service (secret-tool): secret-tool failed (exit 1): the keyring is locked',
+      );
+    }
+  });
+
   it('falls back to the key file when no keychain is reachable; TESSERA_KEY_STORE=os insists', async () => {
     const home = tempHome();
     const vault = await openNodeVault({ home, env: { PATH: '/nonexistent' } });

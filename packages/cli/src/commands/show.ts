@@ -90,6 +90,9 @@ async function copyToClipboard(found: ClipboardTool, text: string): Promise<void
         ? resolve()
         : reject(new CliError(`${found.tool} exited with status ${code}; the code was not copied`)),
     );
+    // A tool that quits before reading (no display) closes the pipe under the write; its exit
+    // status says so above, and an unheard EPIPE would crash the command instead.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(text);
   });
 }

@@ -183,7 +183,11 @@ async function runTool(
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
-    child.stdin?.end(input ?? '');
+    // A tool that quits without reading (a locked keychain refusing at once) closes the pipe under
+    // the write; its exit code and stderr say why, and an unheard EPIPE would crash the process.
+    child.stdin?.on('error', () => undefined);
+    if (input === undefined) child.stdin?.end();
+    else child.stdin?.end(input);
   });
 }
 
