@@ -351,10 +351,11 @@ export async function hasFirstScreen(page: Page): Promise<boolean> {
 }
 
 /**
- * Signs the popup in to a keychain with the form it shares with the web app ("Turn on keychain
- * backup", then "I have an account"), naming the server as the extension must.
+ * Fills the popup's sign-in form, the one it shares with the web app ("Turn on keychain backup",
+ * then "I have an account"), naming the server as the extension must; how the device gets the codes
+ * and the submit are the caller's.
  */
-export async function signInFromPopup(
+export async function fillSignInForm(
   popup: Page,
   account: { server: string; email: string; password: string },
 ): Promise<void> {
@@ -363,7 +364,36 @@ export async function signInFromPopup(
   await popup.getByLabel('Keychain server').fill(account.server);
   await popup.getByLabel('Email').fill(account.email);
   await popup.getByLabel('Account password').fill(account.password);
+}
+
+/** Signs the popup in to a keychain (`fillSignInForm`, then "Sign in": approval's way). */
+export async function signInFromPopup(
+  popup: Page,
+  account: { server: string; email: string; password: string },
+): Promise<void> {
+  await fillSignInForm(popup, account);
   await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/**
+ * Records every permission request the extension's pages in `browser` make from now on, in order
+ * (the real API still answers). Resolves to what reads a page's record: each request's origins,
+ * sorted.
+ */
+export async function recordPermissionRequests(
+  browser: ExtensionBrowser,
+): Promise<(page: Page) => Promise<string[][]>> {
+  await browser.context.addInitScript(() => {
+    const permissions = (globalThis as { chrome?: typeof chrome }).chrome?.permissions;
+    if (!permissions?.request) return;
+    const request = permissions.request.bind(permissions);
+    const asked: string[][] = ((globalThis as unknown as { asked: string[][] }).asked = []);
+    permissions.request = ((p: chrome.permissions.Permissions) => {
+      asked.push([...(p.origins ?? [])].sort());
+      return request(p);
+    }) as typeof permissions.request;
+  });
+  return (page) => page.evaluate(() => (globalThis as unknown as { asked: string[][] }).asked);
 }
 
 /** The labels in the popup's list of all codes, sorted. */

@@ -15,7 +15,12 @@ import {
   startHarness,
   type Harness,
 } from '../../web/test/harness.js';
-import { launchWithExtension, signInFromPopup, type ExtensionBrowser } from './harness.js';
+import {
+  launchWithExtension,
+  recordPermissionRequests,
+  signInFromPopup,
+  type ExtensionBrowser,
+} from './harness.js';
 
 const ACCOUNT = { email: 'realms-ext@example.com', password: 'a long enough account password' };
 const PIN = '48213957';
@@ -59,19 +64,10 @@ describe('the extension with escrow realms', { timeout: 180_000 }, () => {
     await web.page.getByRole('status').filter({ hasText: 'The PIN is set.' }).waitFor({ timeout: 30_000 });
 
     // Every permission request the popup makes, in order (the real API still answers).
-    await browser.context.addInitScript(() => {
-      const permissions = (globalThis as { chrome?: typeof chrome }).chrome?.permissions;
-      if (!permissions?.request) return;
-      const request = permissions.request.bind(permissions);
-      const asked: string[][] = ((globalThis as unknown as { asked: string[][] }).asked = []);
-      permissions.request = ((p: chrome.permissions.Permissions) => {
-        asked.push([...(p.origins ?? [])].sort());
-        return request(p);
-      }) as typeof permissions.request;
-    });
+    const askedBy = await recordPermissionRequests(browser);
     const popup = await browser.context.newPage();
     await popup.goto(`chrome-extension://${browser.id}/popup.html`);
-    const asked = () => popup.evaluate(() => (globalThis as unknown as { asked: string[][] }).asked);
+    const asked = () => askedBy(popup);
     await signInFromPopup(popup, { server: harness.url, ...ACCOUNT });
     await popup.getByTestId('verification-code').waitFor();
     expect(await asked()).toEqual([[`${harness.url}/*`]]);

@@ -148,10 +148,16 @@ export function useHarness(
   });
 }
 
-/** Opens the app and picks "Use on this device only". */
+/**
+ * Opens the app and picks "Use on this device only", and waits for the codes screen: it shows once
+ * the choice is saved. A caller that reloaded at once could unload the page before that write
+ * committed, and the app would open on the first-run screen again (start-read.e2e's "link followed
+ * while the app starts" waited 30 s for its Settings heading so, once, on a loaded machine).
+ */
 export async function startDeviceOnly(page: Page): Promise<void> {
   await page.goto('/');
   await page.getByRole('button', { name: /Use on this device only/ }).click();
+  await page.getByRole('heading', { name: 'No codes yet' }).waitFor();
 }
 
 /**

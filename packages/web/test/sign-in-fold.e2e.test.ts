@@ -117,6 +117,14 @@ describe('the web app restores with the wraps folded into the sign-in', { timeou
     const start = proxy.requests.length;
     await signInToRestore(b.page, 'recovery-key', recoveryKey.slice(0, -2));
     await b.page.locator('.error-text').waitFor();
+    // The web app's form offers all three ways (the extension's, the PIN apart: its restore.e2e).
+    const ways = b.page.getByRole('group', { name: 'How this device gets your codes' });
+    expect(
+      await ways
+        .getByRole('radio')
+        .evaluateAll((inputs) => inputs.map((i) => i.closest('label')!.textContent!.trim())),
+    ).toEqual(['Approve it on another device', 'With the keychain PIN', 'With the recovery key']);
+    expect(await ways.getByText('the next screen offers the PIN').count()).toBe(0);
     expect(await b.page.getByRole('button', { name: 'Sign in and restore' }).count()).toBe(1);
     expect(sentSince(start).filter((r) => r.startsWith('POST /v1/sessions'))).toEqual([]);
     expect(b.errors).toEqual([]);

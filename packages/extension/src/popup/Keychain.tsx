@@ -10,9 +10,10 @@ type StartModule = typeof import('../../../web/src/screens/KeychainStart.js');
 /**
  * Turning on the keychain backup from the popup: the web app's own form (`KeychainStart`: create
  * an account with its recovery key, or sign in), which here also asks for the server's address (no
- * server serves the extension). A signed-in device then joins by approval, PIN or recovery key on
- * the web app's join screen. Loaded when opened; open by itself while a sign-up waits for its
- * recovery key to be confirmed (the popup closed while it was shown).
+ * server serves the extension). Signing in restores at once with the recovery key, or the device
+ * then joins by approval, PIN or recovery key on the web app's join screen. Loaded when opened;
+ * open by itself while a sign-up waits for its recovery key to be confirmed (the popup closed
+ * while it was shown).
  */
 export function KeychainSignIn({ keychain }: { keychain: PopupKeychain }) {
   const [open, setOpen] = useState(() => keychain.pendingSignup() !== null);

@@ -3,6 +3,7 @@ import type { Vault } from '@tessera/vault';
 import type {
   KeychainSession,
   KeychainState,
+  RestoreWay,
   SignInRequest,
   SignUpRequest,
 } from '../../../web/src/app/keychain.js';
@@ -55,6 +56,28 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
   async signIn(request: SignInRequest): Promise<void> {
     await requestServerAccess(request.server);
     await (await this.open()).signIn(request);
+    this.holdFollowLock();
+    this.store.set({ keychainOn: true });
+  }
+
+  /**
+   * The sign-in form restores at once with the recovery key alone: it needs the server's origin only,
+   * asked for from the same click as a sign-in's. A PIN's realms are known only once the sign-in has
+   * read the circle, too late to ask for them from that click: the PIN is on the join screen.
+   */
+  readonly restoreWays = ['recovery-key'] as const;
+
+  /**
+   * Signs in and joins with the recovery key at once (the web app's `restore`: no approval run, the
+   * wraps folded into the sign-in's answer). A mistyped key is told before anything is sent or
+   * stored; a key the keychain does not take leaves the device signed in, on the join screen with
+   * the error, as in the web app.
+   */
+  async restore(request: SignInRequest, way: RestoreWay): Promise<void> {
+    if (way.by !== 'recovery-key')
+      throw new Error('Sign in first, then use the keychain PIN on the next screen.');
+    await requestServerAccess(request.server);
+    await (await this.open()).restore(request, way);
     this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }

@@ -42,13 +42,18 @@ export class Keychain {
   private readonly timeoutMs: number | undefined;
   private stateValue: KeychainState | null;
   private savedJson: string | null = null;
+  /** The state held is one the vault held (loaded from it, or written to it): see `refuseIfSignedOut`. */
+  private fromVault = false;
   private pendingMeta: Record<string, MetaValue> = {};
   private clientValue: KeychainClient | null = null;
   private clientSession: string | null = null;
   private keysValue: DeviceKeys | null = null;
   /** When this object last verified the server's whole circle up to the head it named (memory only). */
   private circleVerifiedAt: number | null = null;
-  private circleRefresh: Promise<unknown> = Promise.resolve();
+  /** Circle refreshes and a round's reload, one at a time (see `refreshCircle`, `reloadInTurn`). */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** The state writes in progress (see `reloadInTurn`). */
+  private writes: Promise<unknown> = Promise.resolve();
   /** The vault key last decoded from the state's base64url text (see `vaultKeyFor`). */
   private readonly decodedKeys = new Map<string, Uint8Array>();
 
@@ -61,6 +66,7 @@ export class Keychain {
     this.timeoutMs = options.timeoutMs;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
+    this.fromVault = this.stateValue !== null;
   }
 
   /** The saved state, or null when this device never signed in. */
@@ -97,11 +103,31 @@ export class Keychain {
     return state;
   }
 
+  /**
+   * `reload` once the circle refreshes asked for before it are done, and before those asked for
+   * after it (a sync round's first step). A refresh adopts its circle into the state object it
+   * started with and, on a new epoch, then asks for that epoch's vault key: a reload in between put
+   * the vault's state, still on the old circle, in its place, and the key, checked against that
+   * circle, read as forged (the web app refreshes its PIN state beside the follow loop's rounds).
+   */
+  reloadInTurn(): Promise<void> {
+    return this.inTurn(async () => {
+      // Nor before a write already under way (a notice dismissed as the round starts): the vault
+      // holds it only once written, and a reload before then would take the state from before it.
+      for (let writes = this.writes; ; writes = this.writes) {
+        await writes;
+        if (writes === this.writes) break;
+      }
+      this.reload();
+    });
+  }
+
   /** Re-reads the state from the vault (another process may have changed it). */
   reload(): void {
     this.circleVerifiedAt = null;
     this.stateValue = loadState(this.host);
     this.savedJson = JSON.stringify(this.stateValue);
+    this.fromVault = this.stateValue !== null;
     this.clientValue = null;
   }
 
@@ -117,22 +143,66 @@ export class Keychain {
   setStateUnsaved(state: KeychainState): void {
     this.circleVerifiedAt = null;
     this.stateValue = state;
+    this.fromVault = false;
     this.clientValue = null;
+  }
+
+  /**
+   * Signs this device out locally: the state is dropped from this object at once (a flow still
+   * running saves nothing from then on), then deleted from the vault. The session is the caller's
+   * to end first (`logout`).
+   */
+  async forget(): Promise<void> {
+    this.dropState();
+    await this.host.setMeta(KEYCHAIN_META_KEY, undefined);
+  }
+
+  private dropState(): void {
+    this.stateValue = null;
+    this.savedJson = JSON.stringify(null);
+    this.fromVault = false;
+    this.circleVerifiedAt = null;
+    this.clientValue = null;
+  }
+
+  /**
+   * Throws `not-signed-in` when the state this object holds was in the vault and the vault now holds
+   * none: a sign-out (the web app's or the extension's, in this context or another) deleted it
+   * meanwhile. A flow still running then (a circle answer that comes after, a round in another tab)
+   * must not write it back: the device would come back signed in, its vault keys and ended session
+   * saved again. The object then holds no state either, as the vault.
+   */
+  private refuseIfSignedOut(): void {
+    if (!this.fromVault || this.host.getMeta(KEYCHAIN_META_KEY) !== undefined) return;
+    this.dropState();
+    throw new KeychainError(
+      'not-signed-in',
+      'This device was signed out of the keychain meanwhile; nothing was saved.',
+    );
   }
 
   /** Saves the state when it changed since it was last loaded or saved (each save rewrites the vault file). */
   async save(): Promise<void> {
     if (!this.stateValue) return;
+    this.refuseIfSignedOut();
     const json = JSON.stringify(this.stateValue);
     if (json === this.savedJson && Object.keys(this.pendingMeta).length === 0) return;
     const patch = this.stateForMeta();
-    if (this.host.updateMeta) await this.host.updateMeta(patch);
-    else for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
+    const write = this.host.updateMeta
+      ? this.host.updateMeta(patch)
+      : (async () => {
+          for (const [key, value] of Object.entries(patch)) await this.host.setMeta(key, value);
+        })();
+    const writes = Promise.all([this.writes, write]).catch(() => undefined);
+    this.writes = writes;
+    await write;
     this.savedJson = json;
+    this.fromVault = true;
   }
 
   /** The meta the vault should hold now: the state and values waiting for the next write. */
   stateForMeta(): Record<string, MetaValue> {
+    this.refuseIfSignedOut();
     this.savedJson = JSON.stringify(this.stateValue);
     const patch = { ...this.pendingMeta, [KEYCHAIN_META_KEY]: this.stateValue as unknown as MetaValue };
     this.pendingMeta = {};
@@ -248,19 +318,30 @@ export class Keychain {
     // One at a time: two refreshes at once would both ask for the links after the same head, and the
     // later answer, applied onto the circle the earlier one advanced, would read as a rollback (the
     // web app refreshes its PIN state while the follow loop's first round runs).
-    const run = this.circleRefresh.then(() => this.fetchCircle(options));
-    this.circleRefresh = run.catch(() => undefined);
+    return this.inTurn(() => this.fetchCircle(options));
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    this.turn = run.catch(() => undefined);
     return run;
   }
 
   private async fetchCircle(options: { save?: boolean }): Promise<CircleState> {
-    const state = this.requireState();
-    const since = state.circle ? state.circle.head.seq : undefined;
-    const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
-    state.circle = applyLinks(state.circle, res.links as CircleLink[], res.head);
-    this.noteCircleVerified();
-    await this.adoptCircle(state.circle, options);
-    return state.circle;
+    for (;;) {
+      const state = this.requireState();
+      const base = state.circle;
+      const since = base ? base.head.seq : undefined;
+      const res = await this.client().call('circle', { query: since === undefined ? {} : { since } });
+      // Another flow adopted a circle while the request was out (a pending device's join, which
+      // verifies the whole circle itself): the answer holds the links after a head this device has
+      // moved past, and applied onto the newer circle it would read as a rollback. Ask again.
+      if (this.state !== state || state.circle !== base) continue;
+      state.circle = applyLinks(base, res.links as CircleLink[], res.head);
+      this.noteCircleVerified();
+      await this.adoptCircle(state.circle, options);
+      return state.circle;
+    }
   }
 
   /** Records that `state.circle` was just verified against the head the server named. */

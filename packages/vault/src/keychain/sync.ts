@@ -34,7 +34,8 @@ export async function syncRound(
   options: { reencryptAll?: boolean } = {},
 ): Promise<SyncResult> {
   await keychain.host.refresh?.();
-  keychain.reload();
+  // Not beside a circle refresh already running (the web app's, outside the follow loop).
+  await keychain.reloadInTurn();
   const state = keychain.requireState();
   if (state.status === 'pending' && !(await completeJoin(keychain))) {
     await fetchNotices(keychain);

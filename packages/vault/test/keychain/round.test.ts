@@ -5,8 +5,22 @@
 // that answered the items request just before the rotation landed and the circle request just after.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '@tessera/protocol';
-import { keychainStatus, renameDevice, rotateRecoveryKey, syncRound } from '../../src/keychain/index.js';
-import { device, isGet, restoredDevice, useProxiedAccount, type Json } from './tampering-proxy.js';
+import {
+  dismissNotice,
+  Keychain,
+  keychainStatus,
+  renameDevice,
+  rotateRecoveryKey,
+  syncRound,
+} from '../../src/keychain/index.js';
+import {
+  device,
+  isGet,
+  restoredDevice,
+  upstreamAnswer,
+  useProxiedAccount,
+  type Json,
+} from './tampering-proxy.js';
 
 type Device = Awaited<ReturnType<typeof device>>;
 
@@ -80,5 +94,73 @@ describe('a sync round beside a rotation', () => {
     expect(c.keychain.requireState().deviceName).toBe('C, renamed by A');
     const [, again] = await Promise.all([syncRound(c.keychain), c.keychain.refreshCircle({ save: false })]);
     expect(again.head).toEqual(a.keychain.requireState().circle!.head);
+  });
+
+  it('a circle refresh whose key fetch spans a round’s reload keeps the new epoch, with no false forgery alarm', async () => {
+    // The web app refreshes its PIN state (refreshCircle) while the follow loop's round starts. A
+    // rotation moved the epoch: the refresh adopts the new circle and asks for its vault key; the
+    // round, meanwhile, reloads the state from the vault, where the refresh has not saved yet. The
+    // key then came back to a state still on the old circle, which names no signing key for the new
+    // epoch: "the circle or the key was forged".
+    await rotateRecoveryKey(a.keychain, { keepRecoveryKey });
+    const epoch = a.keychain.requireTrusted().circle!.epoch;
+    const session = c.keychain.requireState().session;
+    let keysAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (keysAsked = resolve));
+    let roundStarted!: () => void;
+    const started = new Promise<void>((resolve) => (roundStarted = resolve));
+    // The round re-reads the vault, then reloads the state from it (at once, or once no refresh runs).
+    const refreshVault = c.vault.refresh.bind(c.vault);
+    c.vault.refresh = async () => {
+      await refreshVault();
+      roundStarted();
+    };
+    let held = false;
+    proxy.intercept = (req) => {
+      if (req.session !== session || held || !isGet('/v1/keys')(req)) return null;
+      held = true;
+      keysAsked();
+      return started.then(() => upstreamAnswer(proxy, req));
+    };
+    const refresh = c.keychain.refreshCircle();
+    await asked;
+    const round = syncRound(c.keychain);
+    const outcome = await refresh.then(
+      (circle) => circle.epoch,
+      (err: Error) => err.message,
+    );
+    await round;
+    proxy.intercept = null;
+    c.vault.refresh = refreshVault;
+    expect(held).toBe(true);
+    expect(outcome).toBe(epoch);
+    expect(keychainStatus(c.keychain).lastError).toBeNull();
+    expect(c.keychain.currentVaultKey().epoch).toBe(epoch);
+  });
+
+  it('a notice dismissed while a round re-reads the vault stays dismissed', async () => {
+    const state = c.keychain.requireState();
+    const notice = state.notices.find((n) => !state.dismissedNotices?.includes(n.id));
+    expect(notice).toBeDefined();
+    // The user dismisses it just as a round starts: its save is queued behind the round's re-read of
+    // the vault, and the round's reload must not take the state from before that save.
+    const refreshVault = c.vault.refresh.bind(c.vault);
+    let dismissed: Promise<void> | null = null;
+    c.vault.refresh = () => {
+      const reread = refreshVault();
+      dismissed = dismissNotice(c.keychain, notice!.id);
+      return reread;
+    };
+    await syncRound(c.keychain);
+    c.vault.refresh = refreshVault;
+    await dismissed;
+    expect(c.keychain.requireState().dismissedNotices ?? []).toContain(notice!.id);
+    await syncRound(c.keychain);
+    const reread = new Keychain({
+      host: c.vault,
+      deviceKeys: c.keychain.deviceKeyStore,
+      clientId: 'tessera-cli/0.2.0',
+    });
+    expect(reread.requireState().dismissedNotices ?? []).toContain(notice!.id);
   });
 });

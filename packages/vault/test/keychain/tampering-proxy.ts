@@ -218,6 +218,23 @@ export const folderRefused = (promise: Promise<unknown>, code: string, message?:
 /** The verified state of a chain that starts at its genesis. */
 export const applyLinksOf = (links: CircleLink[]) => applyLinks(null, links);
 
+/**
+ * The real server's answer to a GET the proxy is intercepting, asked for now with the session the
+ * request carried: an `intercept` hands it over later, as a client whose answer was delayed in transit.
+ */
+export async function upstreamAnswer(
+  proxy: TamperingProxy,
+  request: { path: string; session: string | null },
+): Promise<{ status: number; body: Json }> {
+  const res = await fetch(proxy.upstream + request.path, {
+    headers: {
+      ...(request.session ? { authorization: `Bearer ${request.session}` } : {}),
+      'tessera-client': 'tessera-cli/0.2.0',
+    },
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
 export const isGet = (path: string) => (r: { method: string; path: string }) =>
   r.method === 'GET' && r.path.startsWith(path);
 

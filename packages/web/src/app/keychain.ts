@@ -578,7 +578,9 @@ export class KeychainSession {
         .client()
         .call('logout')
         .catch(() => undefined);
-      await this.options.vault.setMeta('keychain', undefined);
+      // Dropped from the keychain object first: a flow still running outside the queue (the PIN
+      // state's refresh after a reload) then cannot write it back once its answer comes.
+      await this.keychain.forget();
     }
     this.stop();
   }

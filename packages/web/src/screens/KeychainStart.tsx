@@ -27,10 +27,16 @@ export interface StartActions extends QrActions {
   signIn(options: SignInRequest): Promise<void>;
   /**
    * Signs in and joins at once with the recovery key or the PIN, so the sign-in's answer brings what
-   * that join needs. Left out (the extension, which must ask for a PIN's realms from the click, before
-   * it knows them), the form offers no choice: every way is on the join screen after the sign-in.
+   * that join needs. Left out, the form offers no choice: every way is on the join screen after the
+   * sign-in.
    */
   restore?(options: SignInRequest, way: RestoreWay): Promise<void>;
+  /**
+   * The ways `restore` takes, if not both: the extension's takes the recovery key alone (a PIN's
+   * realms must be asked for from the click, before the sign-in names them), and the form says the
+   * PIN is on the join screen.
+   */
+  readonly restoreWays?: readonly RestoreWay['by'][];
   /** A sign-up whose recovery key was shown before the page (or popup) closed, if any. */
   pendingSignup(): PendingSignup | null;
   abandonSignup(): Promise<void>;
@@ -125,7 +131,8 @@ export function KeychainStart(props: {
     password !== '' &&
     (mode === 'signin' || (!passwordError && again === password && !pinError)) &&
     (mode === 'signup' || way === 'approve' || restoreWith.trim() !== '');
-  const restoring = mode === 'signin' && app.restore !== undefined && way !== 'approve';
+  const restoreWays = app.restore ? (app.restoreWays ?? RESTORE_WAYS) : [];
+  const restoring = mode === 'signin' && restoreWays.length > 0 && way !== 'approve';
 
   return (
     <>
@@ -224,7 +231,7 @@ export function KeychainStart(props: {
             />
           </>
         )}
-        {mode === 'signin' && app.restore && (
+        {mode === 'signin' && restoreWays.length > 0 && (
           <fieldset>
             <legend>How this device gets your codes</legend>
             {(
@@ -233,21 +240,26 @@ export function KeychainStart(props: {
                 ['pin', 'With the keychain PIN'],
                 ['recovery-key', 'With the recovery key'],
               ] as const
-            ).map(([value, label]) => (
-              <label key={value} class="choice">
-                <input
-                  type="radio"
-                  name="kc-way"
-                  value={value}
-                  checked={way === value}
-                  onChange={() => {
-                    setWay(value);
-                    setRestoreWith('');
-                  }}
-                />{' '}
-                {label}
-              </label>
-            ))}
+            )
+              .filter(([value]) => value === 'approve' || restoreWays.includes(value))
+              .map(([value, label]) => (
+                <label key={value} class="choice">
+                  <input
+                    type="radio"
+                    name="kc-way"
+                    value={value}
+                    checked={way === value}
+                    onChange={() => {
+                      setWay(value);
+                      setRestoreWith('');
+                    }}
+                  />{' '}
+                  {label}
+                </label>
+              ))}
+            {!restoreWays.includes('pin') && (
+              <p class="hint">For the keychain PIN, sign in with approval: the next screen offers the PIN.</p>
+            )}
           </fieldset>
         )}
         {restoring && <RestoreField id="kc-restore" way={way} value={restoreWith} onValue={setRestoreWith} />}
@@ -282,6 +294,9 @@ export function KeychainStart(props: {
     </>
   );
 }
+
+/** The ways the sign-in form offers to restore at once, when `StartActions.restoreWays` does not say. */
+const RESTORE_WAYS: readonly RestoreWay['by'][] = ['pin', 'recovery-key'];
 
 /** The keychain PIN's or the recovery key's field: the sign-in form's and the join screen's. */
 export function RestoreField(props: {
