@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { entry } from './entries.mjs';
 
 const ENTRIES = 1000;
 const WARMUP = 3;
@@ -27,21 +28,7 @@ try {
   // 1,000 distinct TOTP entries in one write, through the same library the CLI uses.
   const { openNodeVault } = await import('../packages/vault/dist/node/index.js');
   const vault = await openNodeVault({ home, keyStore: 'file' });
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const secret = (n) =>
-    `JBSWY3DPEHPK${[3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('')}`;
-  await vault.addMany(
-    Array.from({ length: ENTRIES }, (_, n) => ({
-      type: 'totp',
-      secret: secret(n),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      counter: null,
-      issuer: `Service ${n}`,
-      account: `user${n}@example.com`,
-    })),
-  );
+  await vault.addMany(Array.from({ length: ENTRIES }, (_, n) => entry(n)));
 
   const check = spawnSync(process.execPath, [bin, 'list', '--json'], {
     env,

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { kdfTimer } from './kdf.mjs';
+import { entry } from './entries.mjs';
 const { values } = parseArgs({
   options: {
     root: { type: 'string', default: fileURLToPath(new URL('..', import.meta.url)) },
@@ -38,20 +39,6 @@ async function device() {
       deviceKeys: kc.metaDeviceKeyStore(vault),
       clientId: 'tessera-cli/0.2.0',
     }),
-  };
-}
-function entry(n) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
-  return {
-    type: 'totp',
-    secret: `JBSWY3DPEHPK${tail}`,
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: `Service ${n}`,
-    account: `user${n}@example.com`,
   };
 }
 const cpu = () => {

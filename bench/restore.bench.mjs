@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPgDatabase, forkServer } from './children.mjs';
 import { kdfTimer } from './kdf.mjs';
+import { entry } from './entries.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -58,21 +59,6 @@ async function device() {
     clientId: 'tessera-cli/0.2.0',
   });
   return { vault, keychain };
-}
-
-function entry(n) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const tail = [3, 2, 1, 0].map((i) => alphabet[Math.floor(n / 32 ** i) % 32]).join('');
-  return {
-    type: 'totp',
-    secret: `JBSWY3DPEHPK${tail}`,
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    counter: null,
-    issuer: `Service ${n}`,
-    account: `user${n}@example.com`,
-  };
 }
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as opaque from '@serenity-kit/opaque';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   Api,
   BACKENDS,
@@ -68,6 +71,32 @@ describe.each(BACKENDS)('accounts and sessions (%s)', (backend) => {
     // The client pins the server key it registered with.
     const meta = await api.get('/v1/meta');
     expect((await clientSignIn(account)).serverStaticPublicKey).toBe(meta.body.opaquePublicKey);
+  });
+
+  // SECURITY.md "What each attacker gets", stolen database: the OPAQUE records cannot be checked
+  // against a password guess without the server's OPAQUE secret, which is not in the database. The
+  // thief runs the real server on the stolen database with a data directory (and so an OPAQUE
+  // setup) of its own: not even the right password then completes, so no guess can be told right.
+  it("a database thief without the server's OPAQUE secret cannot check a password, not even the right one", async () => {
+    const account = await register(api, uniqueEmail('stolen'), 'the right password');
+    const signIn = (server: Api, password: string) =>
+      login(server, { email: account.email, password, deviceId: account.deviceId });
+    // With the secret, a guess is checkable: the right password signs in, a wrong one is refused.
+    expect((await signIn(api, 'the right password')).status).toBe(200);
+    expect((await signIn(api, 'a wrong password')).body.error.code).toBe('client-rejected');
+    const thiefDir = await mkdtemp(join(tmpdir(), 'tessera-db-thief-'));
+    try {
+      const thief = await store.start({ dataDir: thiefDir });
+      const thiefApi = new Api(() => thief.url);
+      expect((await thiefApi.get('/v1/meta')).body.opaquePublicKey).not.toBe(
+        (await api.get('/v1/meta')).body.opaquePublicKey,
+      );
+      for (const password of ['the right password', 'a wrong password'])
+        expect((await signIn(thiefApi, password)).body.error.code).toBe('client-rejected');
+      await thief.close();
+    } finally {
+      await rm(thiefDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a second account with the same email', async () => {

@@ -34,6 +34,7 @@ import {
   pendingInvite,
   recordFolderActivity,
   removeMember,
+  sealFolderEntry,
   safetyNumber,
   sharingKey,
   syncFolders,
@@ -288,6 +289,14 @@ describe('shared folders, client side', () => {
       'wrap-invalid',
       /not the one the owners committed to/,
     );
+    // Another member's wrap: alice's own wraps, relabelled as bob's.
+    const aliceWraps = (await alice.keychain.client().call('folderWraps', { query: { folder } })).wraps;
+    const bobAccount = bob.keychain.requireState().accountId;
+    proxy.tamper = (req) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/wraps')
+        ? { wraps: aliceWraps.map((w) => ({ ...w, account: bobAccount })) }
+        : undefined;
+    await folderRefused(syncFolders({ keychain: bob2.keychain }), 'wrap-invalid', /cannot be opened by/);
 
     // Rolling the log back: the server hides its newest link (carol's accept) from alice.
     proxy.tamper = (req, res) =>
@@ -336,6 +345,92 @@ describe('shared folders, client side', () => {
     expect(folderRecords({ keychain: alice.keychain, folder }).filter((r) => !r.deleted)).toHaveLength(1);
   });
 
+  // SECURITY.md, shared folders: "the server hides a log link from a member, or serves an older set
+  // of entries" and "the server replays an entry sealed under a key from before a removal".
+  it('refuses an older set of entries, and merges no entry sealed under the key from before the removal', async () => {
+    await syncFolders({ keychain: carol.keychain });
+    const carolBefore = JSON.stringify(folderRecords({ keychain: carol.keychain, folder }));
+    const isEntries = (req: { method: string; path: string }) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/entries');
+    // An older state: the server answers with a head below the one carol has seen, and no entries.
+    proxy.tamper = (req, res) =>
+      isEntries(req) ? { entries: [], head: (res.head as number) - 1 } : undefined;
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'entries-rollback', /older state/);
+    expect(JSON.stringify(folderRecords({ keychain: carol.keychain, folder }))).toBe(carolBefore);
+
+    // The removed member (bob) kept the epoch-1 folder key; the server seals an entry of its own
+    // under it and serves it to carol as the newest write. Every member held that key, so it opens:
+    // only the epoch rule keeps it out.
+    const oldKey = fromB64u(loadFolders(alice.keychain).folders[folder]!.keys['1']!);
+    const genuine = folderRecords({ keychain: carol.keychain, folder }).find((r) => !r.deleted)!;
+    const injected = sealFolderEntry({
+      fk: oldKey,
+      folder,
+      epoch: 1,
+      record: {
+        ...genuine,
+        entry: { ...genuine.entry, id: crypto.randomUUID(), issuer: 'Injected with the old key' },
+      },
+    });
+    proxy.tamper = (req, res) =>
+      isEntries(req)
+        ? { ...res, entries: [...(res.entries as Json[]), { ...injected, version: res.head as number }] }
+        : undefined;
+    await syncFolders({ keychain: carol.keychain });
+    proxy.tamper = null;
+    expect(folderRecords({ keychain: carol.keychain, folder }).map((r) => r.entry.issuer)).not.toContain(
+      'Injected with the old key',
+    );
+    expect(JSON.stringify(folderRecords({ keychain: carol.keychain, folder }))).toBe(carolBefore);
+  });
+
+  // SECURITY.md, shared folders: "the server alters a link" and "the server moves an entry to
+  // another folder, epoch or id", played by the proxy in front of the real server.
+  it('refuses an altered member link and an entry moved to another id; a refused entry is pulled again', async () => {
+    await syncFolders({ keychain: carol.keychain });
+    const isLinks = (req: { method: string; path: string }) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/links');
+    // Alter a link: an invite's role raised to owner.
+    proxy.tamper = (req, res) => {
+      if (!isLinks(req)) return undefined;
+      const links = (res.links as string[]).map((t) => JSON.parse(t) as Json);
+      const i = links.findIndex((l) => l.op === 'invite');
+      links[i] = { ...links[i], member: { ...links[i]!.member, role: 'owner' } };
+      return { ...res, links: links.map((l) => canon(l)) };
+    };
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'log-forged');
+    proxy.tamper = null;
+
+    // Move an entry: two new entries' ids swapped in carol's page.
+    const one = await addFolderEntry({
+      keychain: alice.keychain,
+      folder,
+      entry: totpEntry(11, { issuer: 'Moved one' }),
+    });
+    const two = await addFolderEntry({
+      keychain: alice.keychain,
+      folder,
+      entry: totpEntry(12, { issuer: 'Moved two' }),
+    });
+    const ids = [one.entry.id, two.entry.id];
+    proxy.tamper = (req, res) =>
+      req.method === 'GET' && req.path.startsWith('/v1/folders/entries')
+        ? {
+            ...res,
+            entries: (res.entries as Json[]).map((e) =>
+              e.id === ids[0] ? { ...e, id: ids[1] } : e.id === ids[1] ? { ...e, id: ids[0] } : e,
+            ),
+          }
+        : undefined;
+    await folderRefused(syncFolders({ keychain: carol.keychain }), 'entry-invalid');
+    proxy.tamper = null;
+    const issuers = () => folderRecords({ keychain: carol.keychain, folder }).map((r) => r.entry.issuer);
+    expect(issuers()).not.toContain('Moved one');
+    // The honest answer next time: both entries arrive (the refusal did not move carol's cursor past them).
+    await syncFolders({ keychain: carol.keychain });
+    expect(issuers()).toEqual(expect.arrayContaining(['Moved one', 'Moved two']));
+  });
+
   it('catches a server that answers the lookup with a key of its own: the numbers differ, the invitee refuses', async () => {
     const dave = await account('dave');
     await listFolders({ keychain: dave.keychain });
@@ -362,6 +457,28 @@ describe('shared folders, client side', () => {
       (await listFolders({ keychain: dave.keychain }), dave.keychain.requireState().circle!.sharing!);
     const aliceKey = alice.keychain.requireState().circle!.sharing!;
     expect(safetyNumber({ a: aliceKey, b: daveKey })).not.toBe(shown);
+  });
+
+  // SECURITY.md, shared folders: "the server accepts an invite in the invitee's name". Dave's invite
+  // (above) is pending; the server appends an accept for it signed by a key of its own.
+  it("refuses an accept the server signs in the invitee's name", async () => {
+    proxy.tamper = (req, res) => {
+      if (req.method !== 'GET' || !req.path.startsWith('/v1/folders/links')) return undefined;
+      const links = (res.links as string[]).map((t) => JSON.parse(t) as FolderLink);
+      const invite = links.findLast((l) => l.op === 'invite')!;
+      const forged = buildFolderLink({
+        state: verifyFolderLog({ folder, links }),
+        folder,
+        link: { op: 'accept', by: invite.member.account, signer: sharingKey(), member: invite.member },
+      });
+      return { ...res, links: [...res.links, canon(forged)] } as Json;
+    };
+    try {
+      await folderRefused(syncFolders({ keychain: alice.keychain }), 'log-forged', /signature/);
+      await folderRefused(syncFolders({ keychain: carol.keychain }), 'log-forged', /signature/);
+    } finally {
+      proxy.tamper = null;
+    }
   });
 
   it('deletes a folder for everyone (owners only)', async () => {

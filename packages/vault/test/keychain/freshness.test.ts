@@ -27,6 +27,7 @@ import {
   device,
   isGet,
   refused,
+  refusedUndecryptable,
   restoredDevice,
   useProxiedServer,
   type Json,
@@ -173,20 +174,23 @@ describe('after a removal, a server holding the removed device keys', () => {
     expect(honest.vault.entries()).toHaveLength(3);
   });
 
+  /**
+   * C adds entry `n` ("Genuine n", a real new version on the server); returns it with B's forgery
+   * for it: a record labelled `issuer`, sealed under the epoch-1 vault key the removed B holds.
+   */
+  const forgeryOf = async (n: number, issuer: string) => {
+    const added = await c.vault.add(totpEntry(n, { issuer: `Genuine ${n}` }));
+    await syncRound(c.keychain);
+    const forged = b.vault.records()[0]!;
+    const record = { ...forged, entry: { ...forged.entry, id: added.id, issuer } };
+    const accountId = a.keychain.requireState().accountId;
+    const vk = b.keychain.vaultKeyFor(1)!;
+    return { added, ciphertext: encryptItem({ accountId, id: added.id, epoch: 1, vk, record }) };
+  };
+
   it('an item sealed under the old epoch with the removed device key is refused, recorded and shown', async () => {
     // C adds an entry (a real new version on the server); the server swaps in B's forgery for it.
-    const added = await c.vault.add(totpEntry(7, { issuer: 'Genuine 7' }));
-    await syncRound(c.keychain);
-    const accountId = a.keychain.requireState().accountId;
-    const forged = b.vault.records()[0]!;
-    const record = { ...forged, entry: { ...forged.entry, id: added.id, issuer: 'Injected by B' } };
-    const ciphertext = encryptItem({
-      accountId,
-      id: added.id,
-      epoch: 1,
-      vk: b.keychain.vaultKeyFor(1)!,
-      record,
-    });
+    const { added, ciphertext } = await forgeryOf(7, 'Injected by B');
     let forgedItem: Json | undefined;
     proxy.tamper = (req, res) =>
       isGet('/v1/items')(req)
@@ -224,6 +228,27 @@ describe('after a removal, a server holding the removed device keys', () => {
     await syncRound(c.keychain);
     await syncRound(a.keychain);
     expect(a.vault.get(added.id)).toMatchObject({ issuer: 'Genuine 7', account: 'again' });
+  });
+
+  // SECURITY.md "Items are bound to their place": the server cannot relabel an item's epoch. The
+  // removed device's forgery above, labelled with the current epoch so that the monotonic-epoch
+  // rule lets it through, must still be refused: the item binds its epoch (AAD and key).
+  it('the same forgery relabelled with the current epoch is refused, nothing applied', async () => {
+    const current = a.keychain.requireTrusted().circle!.epoch;
+    expect(current).toBeGreaterThan(1);
+    const { added, ciphertext } = await forgeryOf(8, 'Relabelled by B');
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? {
+            ...res,
+            items: res.items.map((i: Json) => (i.id === added.id ? { ...i, epoch: current, ciphertext } : i)),
+          }
+        : undefined;
+    await refusedUndecryptable(syncRound(a.keychain));
+    proxy.tamper = null;
+    expect(a.vault.entries().map((e) => e.issuer)).not.toContain('Relabelled by B');
+    await syncRound(a.keychain);
+    expect(a.vault.get(added.id)).toMatchObject({ issuer: 'Genuine 8' });
   });
 
   it('a device that missed a rotation is refused its old-epoch push and re-encrypts under the new key', async () => {

@@ -47,6 +47,7 @@ import {
   device,
   isGet,
   refused,
+  refusedUndecryptable,
   useProxiedServer,
   type Json,
 } from './tampering-proxy.js';
@@ -331,6 +332,50 @@ describe('a malicious server', () => {
     proxy.tamper = null;
     await syncRound(b.keychain);
     expect(b.vault.entries().map((e) => e.issuer)).toContain('Swap Two');
+  });
+
+  // SECURITY.md "Items are bound to their place": the server cannot move an item to another account.
+  it("moving another account's item into this account's page is refused and nothing is applied", async () => {
+    const other = await device();
+    await other.vault.add(totpEntry(8, { issuer: 'Another account' }));
+    await signup(other.keychain, {
+      server: proxy.url,
+      email: 'other-account@example.com',
+      password,
+      deviceName: 'O',
+      keepRecoveryKey: async () => {},
+    });
+    await syncRound(other.keychain);
+    const theirs = (await other.keychain.client().call('items', { query: { since: 0 } })).items[0]!;
+    await syncRound(b.keychain);
+    const before = JSON.stringify(b.vault.records());
+    proxy.tamper = (req, res) =>
+      isGet('/v1/items')(req)
+        ? { ...res, items: [...res.items, { ...theirs, version: res.head }], more: false }
+        : undefined;
+    await refusedUndecryptable(syncRound(b.keychain));
+    proxy.tamper = null;
+    expect(JSON.stringify(b.vault.records())).toBe(before);
+    expect(b.vault.entries().map((e) => e.issuer)).not.toContain('Another account');
+  });
+
+  // SECURITY.md "Other decisions": the client pins the OPAQUE server key that /v1/meta announces
+  // for the length of a sign-in. The sign-in's answer comes from the real server, while meta names
+  // another OPAQUE server's key (the escrow's): the sign-in is refused and never finished.
+  it('a sign-in answered by another OPAQUE server than the one meta announces is refused, never finished', async () => {
+    proxy.tamper = (req, res) =>
+      isGet('/v1/meta')(req) ? { ...res, opaquePublicKey: res.escrowOpaquePublicKey } : undefined;
+    const start = proxy.requests.length;
+    const c = await device();
+    await refused(
+      login(c.keychain, { server: proxy.url, email: 'm@example.com', password, deviceName: 'C' }),
+      'wrong-password',
+      /Wrong email or password/,
+    );
+    proxy.tamper = null;
+    const paths = proxy.requests.slice(start).map((r) => `${r.method} ${r.path}`);
+    expect(paths).toContain('POST /v1/sessions/start');
+    expect(paths).not.toContain('POST /v1/sessions/finish');
   });
 
   it('replaying an old copy of an item as a new version is refused', async () => {
@@ -640,6 +685,43 @@ describe('a malicious server', () => {
     const honest = await pendingDevice('P2');
     await recoverWithPin(honest, '2468');
     expect(honest.requireState().status).toBe('trusted');
+  });
+
+  // SECURITY.md "Malicious server": it cannot swap the realms of a PIN; they are pinned in the signed
+  // set-escrow link. The server serves the genuine circle with the realm's address and key replaced
+  // by its own (a realm it would answer for); the device signing in to recover refuses it before any PIN is asked for.
+  it('cannot swap the realms a PIN is pinned to: the recovering device refuses the circle', async () => {
+    const fakeRealm = { url: 'http://127.0.0.1:9/', publicKey: b64u(randomBytes(32)) };
+    proxy.tamper = (req, res) => {
+      if (!isGet('/v1/circle')(req)) return undefined;
+      const links = (res.links as CircleLink[]).map((l) =>
+        l.escrowRealms
+          ? {
+              ...l,
+              escrowRealms: {
+                ...l.escrowRealms,
+                realms: l.escrowRealms.realms.map((r) => ({ ...r, ...fakeRealm })),
+              },
+            }
+          : l,
+      );
+      const last = links.at(-1);
+      return last ? { links, head: { seq: last.seq, hash: linkHash(last) } } : res;
+    };
+    const start = proxy.requests.length;
+    try {
+      // The sign-in already verifies the circle: refused there, before any PIN is asked for.
+      const { keychain: victim } = await device();
+      await refused(
+        login(victim, { server: proxy.url, email: 'm@example.com', password, deviceName: 'P3' }),
+        'circle-invalid',
+        /^Circle link \d+ is not signed by the circle key/,
+      );
+      const posts = proxy.requests.slice(start).filter((r) => r.method === 'POST' && r.path === '/v1/circle');
+      expect(posts).toEqual([]);
+    } finally {
+      proxy.tamper = null;
+    }
   });
 });
 

@@ -212,6 +212,10 @@ async function rejected(
 export const refused = (promise: Promise<unknown>, code: string, message: RegExp) =>
   rejected(promise, KeychainError, code, message);
 
+/** Refused as an item that does not open under this account, its id and its key epoch. */
+export const refusedUndecryptable = (promise: Promise<unknown>) =>
+  refused(promise, 'item-invalid', /does not decrypt for this account, id and key epoch/);
+
 export const folderRefused = (promise: Promise<unknown>, code: string, message?: RegExp) =>
   rejected(promise, FolderError, code, message);
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { startRealm, type RunningRealm } from '@tessera/server';
+import { startRealm, type RealmOptions, type RunningRealm } from '@tessera/server';
 import type { RealmPin } from '../../src/realms/index.js';
 
 export type Backend = 'sqlite' | 'postgres';
@@ -32,7 +32,10 @@ export interface TestRealm {
   stop(): Promise<void>;
 }
 
-export async function makeRealm(backend: Backend): Promise<TestRealm> {
+export async function makeRealm(
+  backend: Backend,
+  options: { rateLimits?: RealmOptions['rateLimits'] } = {},
+): Promise<TestRealm> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tessera-realm-test-'));
   let database = `sqlite:${join(dataDir, 'realm.sqlite')}`;
   if (backend === 'postgres') {
@@ -49,7 +52,13 @@ export async function makeRealm(backend: Backend): Promise<TestRealm> {
     running: null,
     pin: { url: '', realmId: '', publicKey: '' },
     async start() {
-      realm.running = await startRealm({ dataDir, database, port, httpRateLimit: false });
+      realm.running = await startRealm({
+        dataDir,
+        database,
+        port,
+        httpRateLimit: false,
+        ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      });
       port = Number(new URL(realm.running.url).port);
       realm.pin = {
         url: realm.running.url,

@@ -294,6 +294,61 @@ describe.each(BACKENDS)('realm PIN client, 3 realms, threshold 2 (%s)', (backend
     expect(forged.realms[0]!.kind).toBe('forged');
   });
 
+  it('limits guesses per address: a malformed guess or an unknown record costs a hit, a refused guess costs no guess', async () => {
+    // Three guesses an hour from one address; the realm counts the hit in the guess's own transaction.
+    const hour = 3_600_000;
+    const rule = { limit: 3, windowMs: hour, freeAttempts: 100, baseDelayMs: 1_000, maxDelayMs: 60_000 };
+    const tight = await makeRealm(backend, { rateLimits: { guessAddress: rule } });
+    try {
+      const { setup } = await registerRealmPin({ realms: [tight.pin], threshold: 1, pin: '2468' });
+      const ask = async (step: 'recover1' | 'recover2', body: Record<string, string>) => {
+        const res = await fetch(`${tight.pin.url}/v1/realm/${step}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ nonce: Buffer.alloc(32, 7).toString('base64url'), ...body }),
+        });
+        const json = (await res.json()) as {
+          guessesLeft?: number;
+          error?: { code: string; guessesLeft?: number };
+        };
+        return {
+          status: res.status,
+          code: json.error?.code,
+          left: json.guessesLeft ?? json.error?.guessesLeft,
+        };
+      };
+      // The ristretto255 base point: a valid element. 32 bytes of 0xff: not one.
+      const valid = '4vKuCmq8TnGohKlhxQBRX1jjC2qlgt2NtqZZReCNLXY';
+      const malformed = Buffer.alloc(32, 0xff).toString('base64url');
+      const unknown = Buffer.alloc(16, 9).toString('base64url');
+      expect(await ask('recover1', { record: setup.record, blinded: malformed })).toMatchObject({
+        status: 400,
+        code: 'bad-request',
+      });
+      expect(await ask('recover1', { record: unknown, blinded: valid })).toMatchObject({
+        status: 404,
+        code: 'realm-no-record',
+      });
+      expect(await ask('recover1', { record: setup.record, blinded: valid })).toMatchObject({
+        status: 200,
+        left: 9,
+      });
+      // The fourth hit is refused, and the guess it carried is not counted.
+      expect(await ask('recover1', { record: setup.record, blinded: valid })).toMatchObject({
+        status: 429,
+        code: 'rate-limited',
+      });
+      const commitment = Buffer.alloc(32, 1).toString('base64url');
+      expect(await ask('recover2', { record: setup.record, commitment })).toMatchObject({
+        status: 403,
+        code: 'pin-incorrect',
+        left: 9,
+      });
+    } finally {
+      await dropRealm(tight);
+    }
+  });
+
   it('works with threshold 1 (each realm alone) and 3 of 3', async () => {
     for (const threshold of [1, 3]) {
       const { setup, secret } = await registerRealmPin({ realms: pins(), threshold, pin: '55' });

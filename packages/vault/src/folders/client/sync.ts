@@ -151,13 +151,17 @@ async function pullEntries(keychain: Keychain, local: LocalFolder, key: SharingK
       if (err instanceof FolderError && err.code === 'no-key') break;
       throw err;
     }
-    local.cursor = Math.max(local.cursor, sealed.version);
-    (local.versions ??= {})[sealed.id] = sealed.version;
+    // The cursor moves past an entry only once it opened: one refused (tampered, moved) leaves the
+    // cursor before it, so the honest copy is pulled again by the next sync instead of being skipped.
     if (sealed.id === FOLDER_NAME_ID) {
       local.name = openFolderName({ fk, folder: local.id, sealed });
+      local.cursor = Math.max(local.cursor, sealed.version);
+      (local.versions ??= {})[sealed.id] = sealed.version;
       continue;
     }
     const record = openFolderEntry({ fk, folder: local.id, sealed });
+    local.cursor = Math.max(local.cursor, sealed.version);
+    (local.versions ??= {})[sealed.id] = sealed.version;
     const mine = local.records[record.entry.id];
     const merged = mine ? mergeRecords(mine, record) : record;
     if (!mine || JSON.stringify(mine) !== JSON.stringify(merged)) changed++;
