@@ -10,16 +10,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { TamperingProxy, upstreamAnswer } from '../../vault/test/keychain/tampering-proxy.js';
+import { upstreamAnswer, type TamperingProxy } from '../../vault/test/keychain/tampering-proxy.js';
+import type { Harness } from '../../web/test/harness.js';
 import { PASSWORD, Workspace } from '../../cli/test/keychain-harness.js';
 import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  type Harness,
-} from '../../web/test/harness.js';
-import { codeLabels, fillSignInForm, launchWithExtension, type ExtensionBrowser } from './harness.js';
+  codeLabels,
+  fillSignInForm,
+  launchWithExtension,
+  restoreWith,
+  type ExtensionBrowser,
+} from './harness.js';
+import { startProxiedAccount } from './keychain-setup.js';
 import { FOLLOW_LOCK, SYNC_ALARM, type SyncStatus } from '../src/sync-status.js';
 
 /** The CLI device signs in with it too (`TESSERA_PASSWORD`). */
@@ -36,23 +37,14 @@ let browser: ExtensionBrowser;
 const workspace = new Workspace({ withBrowsers: true });
 
 beforeAll(async () => {
-  harness = await startHarness();
-  proxy = new TamperingProxy(harness.url);
-  await proxy.start();
-  const web = await harness.device();
-  await startDeviceOnly(web.page);
-  for (const entry of ENTRIES) await addTyped(web.page, { ...entry, secret: 'JBSWY3DPEHPK3PXP' });
-  recoveryKey = await createKeychain(web.page, ACCOUNT);
-  await web.context.close();
+  ({ harness, proxy, recoveryKey } = await startProxiedAccount(ACCOUNT, ENTRIES));
 
   // The extension, restored by the recovery key from its popup, then the popup closed.
   browser = await launchWithExtension({ grantedOrigins: [`${proxy.url}/*`] });
   const popup = await browser.context.newPage();
   await popup.goto(`chrome-extension://${browser.id}/popup.html`);
   await fillSignInForm(popup, { server: proxy.url, ...ACCOUNT });
-  await popup.getByLabel('With the recovery key').check();
-  await popup.getByLabel('Recovery key', { exact: true }).fill(recoveryKey);
-  await popup.getByRole('button', { name: 'Sign in and restore' }).click();
+  await restoreWith(popup, recoveryKey);
   await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor({ timeout: 60_000 });
   expect(await codeLabels(popup)).toEqual(everyCode);
   await popup.close();
@@ -66,11 +58,13 @@ afterAll(async () => {
 });
 
 /** FOLLOW_LOCK as `page` (or the background) sees it: held by some context, asked for by some. */
-const followLock = (page: Page | ExtensionBrowser['worker']) =>
-  page.evaluate(async (name) => {
+const followLock = (page: Page | ExtensionBrowser['worker']) => {
+  const query = async (name: string) => {
     const { held = [], pending = [] } = await navigator.locks.query();
     return { held: held.some((l) => l.name === name), pending: pending.some((l) => l.name === name) };
-  }, FOLLOW_LOCK);
+  };
+  return 'mainFrame' in page ? page.evaluate(query, FOLLOW_LOCK) : page.evaluate(query, FOLLOW_LOCK);
+};
 
 const status = () =>
   browser.worker.evaluate(
@@ -87,7 +81,7 @@ const noticesSince = (from: number) =>
 describe('the popup and the background round', { timeout: 180_000 }, () => {
   it('a popup opened during the background round shows its state at once and follows only after the round, from its result', async () => {
     // The popup closed, the lock is free: the background's round will run.
-    await expect.poll(async () => (await followLock(browser.worker)).held).toBe(false);
+    await expect.poll(async () => (await followLock(browser.worker)).held, { timeout: 20_000 }).toBe(false);
     // A device restored by the recovery key meanwhile (straight at the server): a notice for the round.
     await workspace
       .device()
@@ -132,7 +126,7 @@ describe('the popup and the background round', { timeout: 180_000 }, () => {
     await popup.goto(`chrome-extension://${browser.id}/popup.html`);
     await popup.getByTestId('keychain-state').waitFor();
     expect(await codeLabels(popup)).toEqual(everyCode);
-    await expect.poll(async () => (await followLock(popup)).pending).toBe(true);
+    await expect.poll(async () => (await followLock(popup)).pending, { timeout: 20_000 }).toBe(true);
     // A request of the popup's page itself, after its state showed: one the popup's session sent
     // before it (its feed, its PIN state refresh, a round) would be seen before this one.
     await popup.evaluate((url) => fetch(`${url}/after-first-paint`).then((r) => r.status), proxy.url);
