@@ -366,6 +366,13 @@ export async function fillSignInForm(
   await popup.getByLabel('Account password').fill(account.password);
 }
 
+/** The recovery key chosen on the popup's filled sign-in form, `key` typed, "Sign in and restore". */
+export async function restoreWith(popup: Page, key: string): Promise<void> {
+  await popup.getByLabel('With the recovery key').check();
+  await popup.getByLabel('Recovery key', { exact: true }).fill(key);
+  await popup.getByRole('button', { name: 'Sign in and restore' }).click();
+}
+
 /** Signs the popup in to a keychain (`fillSignInForm`, then "Sign in": approval's way). */
 export async function signInFromPopup(
   popup: Page,

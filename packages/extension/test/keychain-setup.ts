@@ -4,7 +4,14 @@
  * the prompt, which a headless browser cannot show), the test site, and a CLI workspace.
  */
 import type { Server } from 'node:http';
-import { startHarness, type Harness } from '../../web/test/harness.js';
+import { TamperingProxy } from '../../vault/test/keychain/tampering-proxy.js';
+import {
+  addTyped,
+  createKeychain,
+  startDeviceOnly,
+  startHarness,
+  type Harness,
+} from '../../web/test/harness.js';
 import { Workspace } from '../../cli/test/keychain-harness.js';
 import { launchWithExtension, startSite, type ExtensionBrowser } from './harness.js';
 
@@ -34,4 +41,24 @@ export async function startKeychainSetup(): Promise<KeychainSetup> {
       workspace.remove();
     },
   };
+}
+
+/**
+ * A real keychain server behind the tampering proxy of packages/vault/test/keychain (the address the
+ * extension is given, so the proxy sees each of its requests), and an account made in the web app
+ * with `entries` (one secret for all), whose recovery key is returned.
+ */
+export async function startProxiedAccount(
+  account: { email: string; password: string },
+  entries: { issuer: string; account: string }[],
+): Promise<{ harness: Harness; proxy: TamperingProxy; recoveryKey: string }> {
+  const harness = await startHarness();
+  const proxy = new TamperingProxy(harness.url);
+  await proxy.start();
+  const web = await harness.device();
+  await startDeviceOnly(web.page);
+  for (const entry of entries) await addTyped(web.page, { ...entry, secret: 'JBSWY3DPEHPK3PXP' });
+  const recoveryKey = await createKeychain(web.page, account);
+  await web.context.close();
+  return { harness, proxy, recoveryKey };
 }

@@ -131,6 +131,10 @@ describe('the extension as a keychain device', { timeout: 180_000 }, () => {
   });
 
   it('manages devices from the popup: approves a web device by its code, sets the PIN, removes the device', async () => {
+    // One popup at a time, as the toolbar's (it closes when the user turns elsewhere): the one left
+    // open would hold the follow lock, and a second popup follows only once it has it.
+    for (const page of browser.context.pages())
+      if (page.url().startsWith('chrome-extension://')) await page.close();
     const popup = await browser.context.newPage();
     await popup.goto(`chrome-extension://${browser.id}/popup.html`);
     await popup.getByTestId('keychain-state').filter({ hasText: 'Synced' }).waitFor();

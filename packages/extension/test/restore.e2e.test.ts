@@ -13,22 +13,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { formatRecoveryKey, newRecoveryKey } from '@tessera/vault/keychain';
-import { TamperingProxy } from '../../vault/test/keychain/tampering-proxy.js';
-import {
-  addTyped,
-  createKeychain,
-  startDeviceOnly,
-  startHarness,
-  type Harness,
-} from '../../web/test/harness.js';
+import type { TamperingProxy } from '../../vault/test/keychain/tampering-proxy.js';
+import type { Harness } from '../../web/test/harness.js';
 import {
   codeLabels,
   fillSignInForm,
   launchWithExtension,
   recordPermissionRequests,
+  restoreWith,
   storedText,
   type ExtensionBrowser,
 } from './harness.js';
+import { startProxiedAccount } from './keychain-setup.js';
 import { FOLLOW_LOCK } from '../src/sync-status.js';
 
 const ACCOUNT = { email: 'restore-ext@example.com', password: 'a long enough account password' };
@@ -41,14 +37,7 @@ let recoveryKey: string;
 const browsers: ExtensionBrowser[] = [];
 
 beforeAll(async () => {
-  harness = await startHarness();
-  proxy = new TamperingProxy(harness.url);
-  await proxy.start();
-  const web = await harness.device();
-  await startDeviceOnly(web.page);
-  for (const entry of ENTRIES) await addTyped(web.page, { ...entry, secret: 'JBSWY3DPEHPK3PXP' });
-  recoveryKey = await createKeychain(web.page, ACCOUNT);
-  await web.context.close();
+  ({ harness, proxy, recoveryKey } = await startProxiedAccount(ACCOUNT, ENTRIES));
 }, 240_000);
 
 afterAll(async () => {
@@ -74,13 +63,6 @@ async function openSignInForm(): Promise<{
   await popup.goto(`chrome-extension://${browser.id}/popup.html`);
   await fillSignInForm(popup, { server: proxy.url, ...ACCOUNT });
   return { browser, popup, asked: () => askedBy(popup) };
-}
-
-/** The recovery key chosen on the sign-in form, `key` typed, "Sign in and restore". */
-async function restoreWith(popup: Page, key: string): Promise<void> {
-  await popup.getByLabel('With the recovery key').check();
-  await popup.getByLabel('Recovery key', { exact: true }).fill(key);
-  await popup.getByRole('button', { name: 'Sign in and restore' }).click();
 }
 
 const everyCode = ENTRIES.map((e) => `${e.issuer} (${e.account})`).sort();

@@ -37,15 +37,20 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
   readonly store = keychainStore();
   private session: KeychainSession | null = null;
   private releaseFollowLock: (() => void) | null = null;
+  /** Resolves once the popup holds FOLLOW_LOCK (see `holdFollowLock`). */
+  private followLockHeld: Promise<void> | null = null;
   private stopWatching: (() => void) | null = null;
 
   constructor(private readonly vault: Vault) {}
 
-  /** Picks up a signed-in device (pending or trusted) and follows its feed. */
+  /**
+   * Picks up a signed-in device (pending or trusted): shows its state at once, and follows its feed
+   * once the background's round, if one is running, has ended (`holdFollowLock`).
+   */
   async resume(): Promise<void> {
     if (this.vault.getMeta('keychain') === undefined) return;
     this.store.set({ keychainOn: true });
-    this.holdFollowLock();
+    void this.holdFollowLock();
     await (await this.open()).resume();
   }
 
@@ -56,7 +61,6 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
   async signIn(request: SignInRequest): Promise<void> {
     await requestServerAccess(request.server);
     await (await this.open()).signIn(request);
-    this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }
 
@@ -78,7 +82,6 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
       throw new Error('Sign in first, then use the keychain PIN on the next screen.');
     await requestServerAccess(request.server);
     await (await this.open()).restore(request, way);
-    this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }
 
@@ -95,7 +98,6 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
   /** The recovery key was typed back: the keychain is made, every entry backed up, then followed. */
   async finishSignUp(): Promise<void> {
     await (await this.open()).finishSignUp();
-    this.holdFollowLock();
     this.store.set({ keychainOn: true });
   }
 
@@ -181,18 +183,29 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
     this.session = null;
     this.releaseFollowLock?.();
     this.releaseFollowLock = null;
+    this.followLockHeld = null;
   }
 
   /**
    * While the popup follows the feed, the background's periodic round stands aside
    * (background-sync.ts). The browser releases the lock when the popup closes, whatever happens.
+   * Resolves once the lock is held: a popup opened during a background round (which holds the lock
+   * for its round) follows only after it, never beside it, since both write the whole keychain state
+   * to the same storage; its first round then re-reads the state the background left
+   * (`Keychain.reloadInTurn`). The session asks for it before it follows (`followTurn`).
    */
-  private holdFollowLock(): void {
-    if (this.releaseFollowLock) return;
+  private holdFollowLock(): Promise<void> {
+    if (this.followLockHeld) return this.followLockHeld;
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     this.releaseFollowLock = release;
-    void navigator.locks.request(FOLLOW_LOCK, () => held);
+    this.followLockHeld = new Promise<void>((granted) => {
+      void navigator.locks.request(FOLLOW_LOCK, () => {
+        granted();
+        return held;
+      });
+    });
+    return this.followLockHeld;
   }
 
   /**
@@ -217,6 +230,7 @@ export class PopupKeychain implements StartActions, JoinActions, ApproveActions,
         store: this.store,
         toast: (message) => this.store.set({ toast: message }),
         clientId: `tessera-extension/${__APP_VERSION__}`,
+        followTurn: () => this.holdFollowLock(),
       });
       this.stopWatching = this.pushEditsOfOtherContexts();
     }

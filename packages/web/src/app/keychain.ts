@@ -82,6 +82,14 @@ export interface KeychainSessionOptions {
   toast(message: string): void;
   /** How this app names itself to the server (its User-Agent-like client id); the web app's by default. */
   clientId?: string;
+  /**
+   * Resolves once this session may follow the feed: another context of the same vault (the
+   * extension's background round) may be writing the keychain state, and two objects writing the
+   * whole state to one storage lose each other's writes. Until then the session shows its state
+   * but sends nothing and writes nothing: no round, no push, no PIN state refresh; flows wait too.
+   * Asked for each time the loop (re)starts, so it should return the same promise once granted.
+   */
+  followTurn?: () => Promise<void>;
 }
 
 /**
@@ -204,7 +212,10 @@ export class KeychainSession {
     this.recall();
     this.publish();
     this.startFollowing();
-    // Refreshes the clock offset behind the clock-off warning, the realms, and whether a PIN is set.
+    // Refreshes the clock offset behind the clock-off warning, the realms, and whether a PIN is set
+    // (it saves the circle and the last known state: not before the session's turn).
+    await this.options.followTurn?.();
+    if (this.stopped) return;
     await this.refreshEscrow().catch(() => undefined);
   }
 
@@ -625,40 +636,45 @@ export class KeychainSession {
     this.syncing = true;
     this.publish();
     let requestRound: (() => void) | null = null;
-    this.following = follow(this.keychain, {
-      signal: abort.signal,
-      bindRound: (request) => {
-        requestRound = this.requestRound = request;
-      },
-      afterRound: async () => {
-        if (this.keychain.state?.status === 'trusted') await this.afterRound?.();
-      },
-      onConnected: () => {
-        this.syncing = true;
-        this.unreachableSince = null;
-        this.publish();
-      },
-      onRound: (result) => {
-        this.syncing = false;
-        this.transientError = null;
-        this.unreachableSince = null;
-        if (result.trusted && this.verificationCode) {
-          this.verificationCode = null;
-          this.options.toast('This device is approved. Your codes are here.');
-        }
-        if (result.pulled > 0) this.options.vault.refresh().catch(() => undefined);
-        void this.refreshDevices();
-        this.roundDone();
-      },
-      onError: (err) => {
-        this.syncing = false;
-        const unreachable = err instanceof KeychainError && err.code === 'offline';
-        if (unreachable) this.unreachableSince ??= Date.now();
-        this.transientError = unreachable ? null : forScreen(err);
-        this.publish();
-        this.roundDone();
-      },
-    }).catch((err: Error) => {
+    // Not before this session's turn (`followTurn`): the loop stands as started meanwhile, so a flow
+    // or a push waits for the turn too (`exclusive` awaits it), and one that stops it ends it unstarted.
+    const turn = this.options.followTurn?.();
+    const run = () =>
+      follow(this.keychain, {
+        signal: abort.signal,
+        bindRound: (request) => {
+          requestRound = this.requestRound = request;
+        },
+        afterRound: async () => {
+          if (this.keychain.state?.status === 'trusted') await this.afterRound?.();
+        },
+        onConnected: () => {
+          this.syncing = true;
+          this.unreachableSince = null;
+          this.publish();
+        },
+        onRound: (result) => {
+          this.syncing = false;
+          this.transientError = null;
+          this.unreachableSince = null;
+          if (result.trusted && this.verificationCode) {
+            this.verificationCode = null;
+            this.options.toast('This device is approved. Your codes are here.');
+          }
+          if (result.pulled > 0) this.options.vault.refresh().catch(() => undefined);
+          void this.refreshDevices();
+          this.roundDone();
+        },
+        onError: (err) => {
+          this.syncing = false;
+          const unreachable = err instanceof KeychainError && err.code === 'offline';
+          if (unreachable) this.unreachableSince ??= Date.now();
+          this.transientError = unreachable ? null : forScreen(err);
+          this.publish();
+          this.roundDone();
+        },
+      });
+    this.following = (turn ? turn.then(run) : run()).catch((err: Error) => {
       // A fatal error ended the loop: a push must start a new one, not ask this one.
       if (this.requestRound === requestRound) this.requestRound = null;
       this.syncing = false;
