@@ -510,6 +510,11 @@ export class Vault {
     return structuredClone(this.meta_);
   }
 
+  /** Whether a meta key is set, without copying its value. */
+  hasMeta(key: string): boolean {
+    return this.meta_[key] !== undefined;
+  }
+
   /** One meta value (a copy), or undefined. */
   getMeta(key: string): MetaValue | undefined {
     const value = this.meta_[key];

@@ -173,7 +173,12 @@ export class Keychain {
    * saved again. The object then holds no state either, as the vault.
    */
   private refuseIfSignedOut(): void {
-    if (!this.fromVault || this.host.getMeta(KEYCHAIN_META_KEY) !== undefined) return;
+    if (!this.fromVault) return;
+    // Asked on every save: `getMeta` would copy the whole state (the synced map of every item).
+    const held = this.host.hasMeta
+      ? this.host.hasMeta(KEYCHAIN_META_KEY)
+      : this.host.getMeta(KEYCHAIN_META_KEY) !== undefined;
+    if (held) return;
     this.dropState();
     throw new KeychainError(
       'not-signed-in',

@@ -19,6 +19,8 @@ export interface KeychainHost {
     options?: { meta?: Record<string, MetaValue | undefined> },
   ): Promise<{ changed: string[] }>;
   getMeta(key: string): MetaValue | undefined;
+  /** Whether a meta key is set, when the host can tell without copying its value. */
+  hasMeta?(key: string): boolean;
   setMeta(key: string, value: MetaValue | undefined): Promise<void>;
   /** Sets several meta keys in one write, when the host can. */
   updateMeta?(patch: Record<string, MetaValue | undefined>): Promise<void>;

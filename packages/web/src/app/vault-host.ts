@@ -15,6 +15,7 @@ export function vaultHost(vault: Vault): Required<KeychainHost> {
     records: () => vault.records(),
     applyRemote: (...args) => vault.applyRemote(...args),
     getMeta: (...args) => vault.getMeta(...args),
+    hasMeta: (...args) => vault.hasMeta(...args),
     setMeta: (...args) => vault.setMeta(...args),
     updateMeta: (...args) => vault.updateMeta(...args),
     refresh: () => vault.refresh(),
